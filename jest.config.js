@@ -1,0 +1,31 @@
+// Two tiers: `unit` (in-process, nock and fakes allowed) and `e2e` (real Synapse + real IRC server,
+// started once per run by test/e2e/global-setup.ts). `npm test` runs both.
+const tsJest = ['ts-jest', { tsconfig: 'tsconfig.jest.json', isolatedModules: true }];
+const moduleNameMapper = {
+  '^@bridgekit/appservice$': '<rootDir>/packages/appservice/src/index.ts',
+  '^@bridgekit/irc$': '<rootDir>/bridges/irc/src/index.ts',
+};
+
+module.exports = {
+  projects: [
+    {
+      displayName: 'unit',
+      rootDir: __dirname,
+      testEnvironment: 'node',
+      transform: { '^.+\\.ts$': tsJest },
+      moduleNameMapper,
+      testMatch: ['<rootDir>/packages/*/src/**/*.test.ts', '<rootDir>/bridges/*/src/**/*.test.ts', '<rootDir>/examples/*/src/**/*.test.ts'],
+    },
+    {
+      displayName: 'e2e',
+      rootDir: __dirname,
+      testEnvironment: 'node',
+      transform: { '^.+\\.ts$': tsJest },
+      moduleNameMapper,
+      testMatch: ['<rootDir>/test/e2e/**/*.e2e.ts'],
+      globalSetup: '<rootDir>/test/e2e/harness/global-setup.ts',
+      globalTeardown: '<rootDir>/test/e2e/harness/global-teardown.ts',
+      testTimeout: 60000,
+    },
+  ],
+};

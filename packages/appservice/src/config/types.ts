@@ -1,0 +1,51 @@
+/**
+ * The core's configuration (YAML, camelCase keys). Top-level keys the core does not know are
+ * handed to connectors untouched in `sections` (e.g. `irc:`), each validated by its connector.
+ * Defaults are documented in config.sample.yaml.
+ */
+export interface BridgeConfig {
+  homeserver: {
+    /** Client-server API base URL, e.g. http://127.0.0.1:8008 */
+    url: string;
+    /** Server name, the part after ':' in user IDs. */
+    domain: string;
+  };
+  appservice: {
+    /** Path of the registration YAML (relative to the config file). */
+    registration: string;
+    bindAddress: string;
+    port: number;
+    /** Largest accepted transaction body, in bytes. */
+    maxBodyBytes: number;
+    /** Public base URL of this bridge, for links it hands out (media proxy). Optional. */
+    publicUrl?: string;
+  };
+  /** /metrics and /health; a separate listener so it can stay off the public interface. */
+  metrics: {
+    enabled: boolean;
+    bindAddress: string;
+    port: number;
+  };
+  database: {
+    /** SQLite file path (relative to the config file). */
+    path: string;
+  };
+  logging: {
+    level: 'error' | 'warn' | 'info' | 'debug';
+    format: 'text' | 'json';
+    /** Optional log file in addition to stderr. */
+    file?: string;
+  };
+  ingest: {
+    /** How many rooms are processed in parallel. */
+    roomConcurrency: number;
+    /** Attempts per event before it is dead-lettered. */
+    maxAttempts: number;
+    /** A handler running longer than this is logged as slow (it is not cancelled). */
+    slowHandlerMs: number;
+  };
+  /** Unknown top-level sections, for connectors (e.g. `irc`). */
+  sections: Record<string, unknown>;
+  /** Directory of the config file: relative paths resolve against it. */
+  baseDir: string;
+}

@@ -1,0 +1,81 @@
+import type { Registry } from 'prom-client';
+import type { BridgeConfig } from './config/types';
+import type { EphemeralEvent, MatrixEvent } from './events';
+import type { RoomAlias, RoomId, UserId } from './ids';
+import type { Intent } from './intent/types';
+import type { Logger } from './log/types';
+import type { Registration } from './registration/types';
+import type { BridgeStore, Migration } from './store/types';
+
+/**
+ * What the core gives a Connector in `start()`. Everything here is safe to keep for the
+ * lifetime of the bridge.
+ */
+export interface BridgeContext {
+  /** Act as a user in the bridge's namespace (a "puppet"/ghost). Intents are cached. */
+  intent(userId: UserId): Intent;
+  /** The bridge bot (`sender_localpart`). */
+  readonly bot: Intent;
+  readonly store: BridgeStore;
+  readonly log: Logger;
+  /** The bridge's metric registry: register the adapter's own metrics here. */
+  readonly metrics: Registry;
+  readonly config: BridgeConfig;
+  readonly registration: Registration;
+  /** The homeserver's server name, e.g. `example.org`. */
+  readonly domain: string;
+  /** `@<localpart>:<domain>`. */
+  userId(localpart: string): UserId;
+  /** `#<localpart>:<domain>`. */
+  roomAlias(localpart: string): RoomAlias;
+  /** Is this user in the bridge's exclusive user namespace (or the bot)? */
+  isBridgeUser(userId: UserId): boolean;
+  isBridgeAlias(alias: RoomAlias): boolean;
+  /**
+   * Run `task` in the room's turn: the same ordering point Matrix events of that room use, so
+   * network events and Matrix events of one room never overtake each other. Resolves when the
+   * task ran. Never await this from inside a task of the same room (it would deadlock).
+   */
+  inRoomOrder<T>(roomKey: string, task: () => Promise<T>): Promise<T>;
+}
+
+/** Third-party lookups (`/_matrix/app/v1/thirdparty/*`). Each method may return []. */
+export interface ThirdPartyProvider {
+  protocols: Record<string, Record<string, unknown>>;
+  locations?(protocol: string, fields: Record<string, string>): Promise<Array<Record<string, unknown>>>;
+  users?(protocol: string, fields: Record<string, string>): Promise<Array<Record<string, unknown>>>;
+  locationsByAlias?(alias: RoomAlias): Promise<Array<Record<string, unknown>>>;
+  usersByUserId?(userId: UserId): Promise<Array<Record<string, unknown>>>;
+}
+
+/**
+ * The one interface a network adapter implements. The core owns HTTP, transaction dedupe,
+ * per-room queues, the store schema for generic mappings, intents, metrics and logging.
+ *
+ * Contract:
+ * - `start` runs once after the store is open and before the HTTP listener accepts pushes.
+ * - `onMatrixEvent` runs inside the room's queue: events of one room arrive one at a time, in
+ *   homeserver order; rooms run in parallel. It may take as long as it needs (a watchdog logs
+ *   slow handlers). Throwing an error marks the event for retry with backoff; after the last
+ *   attempt the event is dead-lettered with the error and counted in a metric. Events sent by
+ *   the bridge's own users are filtered out before this is called.
+ * - `onUserQuery`/`onAliasQuery` answer the homeserver's queries for unknown IDs in the
+ *   namespace: create the user/room and return true, or return false for 404. They block the
+ *   homeserver's pushes, so keep them quick.
+ * - Optional members are capabilities: the core answers "unsupported" itself when absent.
+ */
+export interface Connector {
+  /** Short name used in logs and metrics, e.g. "irc". */
+  readonly name: string;
+  /** Schema changes for the connector's own tables (scope = `name`). */
+  readonly migrations?: Migration[];
+  start(ctx: BridgeContext): Promise<void>;
+  stop(): Promise<void>;
+  onMatrixEvent(event: MatrixEvent): Promise<void>;
+  onUserQuery?(userId: UserId): Promise<boolean>;
+  onAliasQuery?(alias: RoomAlias): Promise<boolean>;
+  onEphemeral?(event: EphemeralEvent): Promise<void>;
+  readonly thirdParty?: ThirdPartyProvider;
+}
+
+export type { RoomId };

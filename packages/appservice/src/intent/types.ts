@@ -1,0 +1,52 @@
+import type { EventId, RoomAlias, RoomId, UserId } from '../ids';
+
+export interface Profile {
+  displayName?: string;
+  avatarUrl?: string;
+}
+
+export interface CreateRoomOptions {
+  /** Localpart of the alias to create with the room (`#<alias>:<server>`). */
+  aliasLocalpart?: string;
+  name?: string;
+  topic?: string;
+  visibility?: 'public' | 'private';
+  preset?: 'private_chat' | 'public_chat' | 'trusted_private_chat';
+  invite?: UserId[];
+  isDirect?: boolean;
+  initialState?: Array<{ type: string; stateKey?: string; content: Record<string, unknown> }>;
+  powerLevelContentOverride?: Record<string, unknown>;
+  roomVersion?: string;
+}
+
+/**
+ * "Act as this user." Every method makes sure the preconditions hold (registered, profile set,
+ * joined) before it acts, using caches so a steady-state send costs exactly one HTTP request.
+ */
+export interface Intent {
+  readonly userId: UserId;
+  ensureRegistered(): Promise<void>;
+  ensureProfile(profile: Profile): Promise<void>;
+  ensureJoined(roomId: RoomId): Promise<void>;
+
+  sendMessage(roomId: RoomId, content: Record<string, unknown>): Promise<EventId>;
+  sendEvent(roomId: RoomId, type: string, content: Record<string, unknown>): Promise<EventId>;
+  sendState(roomId: RoomId, type: string, stateKey: string, content: Record<string, unknown>): Promise<EventId>;
+  getState<T = Record<string, unknown>>(roomId: RoomId, type: string, stateKey?: string): Promise<T | undefined>;
+  redact(roomId: RoomId, eventId: EventId, reason?: string): Promise<EventId>;
+  sendTyping(roomId: RoomId, typing: boolean, timeoutMs?: number): Promise<void>;
+
+  createRoom(options: CreateRoomOptions): Promise<RoomId>;
+  join(roomIdOrAlias: RoomId | RoomAlias): Promise<RoomId>;
+  leave(roomId: RoomId, reason?: string): Promise<void>;
+  invite(roomId: RoomId, userId: UserId): Promise<void>;
+  kick(roomId: RoomId, userId: UserId, reason?: string): Promise<void>;
+  ban(roomId: RoomId, userId: UserId, reason?: string): Promise<void>;
+  unban(roomId: RoomId, userId: UserId): Promise<void>;
+  joinedMembers(roomId: RoomId): Promise<UserId[]>;
+  resolveAlias(alias: RoomAlias): Promise<RoomId | undefined>;
+
+  setDisplayName(name: string): Promise<void>;
+  setAvatarUrl(mxc: string): Promise<void>;
+  uploadContent(data: Buffer, contentType: string, filename?: string): Promise<string>;
+}
