@@ -1,0 +1,42 @@
+import type { EphemeralEvent, MatrixEvent } from '../events';
+
+/** An event accepted from a transaction and persisted until a handler has dealt with it. */
+export type QueuedItem =
+  | { seq: number; kind: 'room'; event: MatrixEvent; attempts: number }
+  | { seq: number; kind: 'ephemeral'; event: EphemeralEvent; attempts: number };
+
+export interface DeadLetter {
+  seq: number;
+  txnId: string;
+  kind: 'room' | 'ephemeral';
+  eventId?: string;
+  roomId?: string;
+  error: string;
+  attempts: number;
+  failedAt: number;
+}
+
+/**
+ * The durable side of transaction ingestion (implemented on SQLite in store/). `accept` is one
+ * SQLite transaction: the homeserver gets its 200 only after it returned, so a crash before that
+ * makes the homeserver retry, and a crash after it leaves the events in `pending()` for restart.
+ */
+export interface TransactionJournal {
+  /**
+   * Records `txnId` and queues its events in order. Returns `duplicate: true` (and queues
+   * nothing) when the txnId was seen before; events whose event_id is already queued or done
+   * are skipped (the homeserver may resend an event in a new transaction).
+   */
+  accept(txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]): { duplicate: boolean; queued: QueuedItem[] };
+  /** Everything accepted but not completed nor dead-lettered, in acceptance order. */
+  pending(): QueuedItem[];
+  /** The handler succeeded (or the event was deliberately ignored). */
+  complete(seq: number): void;
+  /** A handler attempt failed; returns the new attempt count. */
+  recordFailure(seq: number, error: string): number;
+  /** Give up on the item: keep it with its error for inspection, out of `pending()`. */
+  deadLetter(seq: number, error: string): void;
+  deadLetters(limit?: number): DeadLetter[];
+  /** Forget transaction IDs and completed event IDs older than `olderThanMs` ago. */
+  prune(olderThanMs: number): number;
+}
