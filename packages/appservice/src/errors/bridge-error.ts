@@ -1,0 +1,73 @@
+import { ERROR_CODES, type ErrorCode } from './codes';
+
+export interface BridgeErrorOptions {
+  cause?: unknown;
+  /** Overrides the code's default, e.g. the homeserver's own status for a CS API error. */
+  httpStatus?: number;
+  retriable?: boolean;
+  notifySender?: boolean;
+  /** Context for logs (never secrets): room, user, endpoint, ... */
+  details?: Record<string, unknown>;
+}
+
+/**
+ * The one error base of the core. The message is written for the person who has to act on it
+ * (admin or Matrix user) and says what to do; the code is stable and listed in codes.ts.
+ */
+export class BridgeError extends Error {
+  readonly code: ErrorCode;
+  readonly httpStatus: number;
+  readonly retriable: boolean;
+  readonly notifySender: boolean;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, options: BridgeErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    const info = ERROR_CODES[code];
+    this.name = 'BridgeError';
+    this.code = code;
+    this.httpStatus = options.httpStatus ?? info.httpStatus;
+    this.retriable = options.retriable ?? info.retriable;
+    this.notifySender = options.notifySender ?? info.notifySender;
+    this.details = options.details ?? {};
+  }
+}
+
+/** One bad value: where it is (`appservice.port`) and what it should be. */
+export interface ConfigProblem {
+  path: string;
+  message: string;
+}
+
+/**
+ * Everything wrong with one config or registration file, collected so the admin fixes them in
+ * one go instead of one restart per mistake.
+ */
+export class ConfigError extends BridgeError {
+  readonly source: string;
+  readonly problems: readonly ConfigProblem[];
+
+  constructor(source: string, problems: ConfigProblem[], options: { cause?: unknown } = {}) {
+    const lines = problems.map((p) => (p.path ? `  - ${p.path}: ${p.message}` : `  - ${p.message}`));
+    const noun = problems.length === 1 ? 'problem' : 'problems';
+    super('CONFIG_INVALID', `${source} has ${problems.length} ${noun}:\n${lines.join('\n')}`, options);
+    this.name = 'ConfigError';
+    this.source = source;
+    this.problems = problems;
+  }
+}
+
+export function isBridgeError(value: unknown): value is BridgeError {
+  return value instanceof BridgeError;
+}
+
+/** A readable one-liner for any thrown value (errors from libraries are not always `Error`s). */
+export function errorMessage(value: unknown): string {
+  if (value instanceof Error) return value.message;
+  if (typeof value === 'string') return value;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

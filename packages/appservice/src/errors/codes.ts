@@ -1,0 +1,103 @@
+/**
+ * Every error code the core raises, in one table. A code is stable: logs, metrics and the docs
+ * refer to it, so rename nothing; add a row instead. `httpStatus` is what the bridge answers when
+ * the error ends an HTTP request; `retriable` says whether trying the same thing again later can
+ * succeed; `notifySender` says whether the Matrix user whose action failed should be told.
+ */
+export interface ErrorCodeInfo {
+  httpStatus: number;
+  retriable: boolean;
+  notifySender: boolean;
+  /** One line for the docs table: when this happens. */
+  summary: string;
+}
+
+export const ERROR_CODES = {
+  CONFIG_INVALID: {
+    httpStatus: 500, retriable: false, notifySender: false,
+    summary: 'The config or registration file is missing, unreadable or has invalid values.',
+  },
+  STORE_OPEN_FAILED: {
+    httpStatus: 500, retriable: false, notifySender: false,
+    summary: 'The SQLite database could not be opened or created.',
+  },
+  STORE_SCHEMA_TOO_NEW: {
+    httpStatus: 500, retriable: false, notifySender: false,
+    summary: 'The database was written by a newer version of the bridge than the one running.',
+  },
+  STORE_MIGRATION_FAILED: {
+    httpStatus: 500, retriable: false, notifySender: false,
+    summary: 'A schema migration failed; the database was left at the last good version.',
+  },
+  STORE_NOT_FOUND: {
+    httpStatus: 404, retriable: false, notifySender: false,
+    summary: 'A store update referred to a row that does not exist.',
+  },
+  STORE_UNAVAILABLE: {
+    httpStatus: 503, retriable: true, notifySender: false,
+    summary: 'The database could not persist a write (disk full, locked too long).',
+  },
+  AS_UNAUTHORIZED: {
+    httpStatus: 401, retriable: false, notifySender: false,
+    summary: 'A request to the bridge carried no hs_token.',
+  },
+  AS_FORBIDDEN: {
+    httpStatus: 403, retriable: false, notifySender: false,
+    summary: 'A request to the bridge carried a wrong hs_token.',
+  },
+  AS_BAD_REQUEST: {
+    httpStatus: 400, retriable: false, notifySender: false,
+    summary: 'The homeserver sent a request the bridge cannot parse.',
+  },
+  AS_BODY_TOO_LARGE: {
+    httpStatus: 413, retriable: false, notifySender: false,
+    summary: 'A transaction body was larger than appservice.max_body_bytes.',
+  },
+  AS_NOT_FOUND: {
+    httpStatus: 404, retriable: false, notifySender: false,
+    summary: 'The bridge does not know the queried user, alias or third-party entity.',
+  },
+  CSAPI_RATE_LIMITED: {
+    httpStatus: 429, retriable: true, notifySender: false,
+    summary: 'The homeserver rate-limited the bridge (429 / M_LIMIT_EXCEEDED).',
+  },
+  CSAPI_UNAVAILABLE: {
+    httpStatus: 502, retriable: true, notifySender: false,
+    summary: 'The homeserver was unreachable, timed out or answered 5xx.',
+  },
+  CSAPI_REJECTED: {
+    httpStatus: 502, retriable: false, notifySender: true,
+    summary: 'The homeserver refused a request with a 4xx other than 429 (e.g. M_FORBIDDEN).',
+  },
+  HANDLER_FAILED: {
+    httpStatus: 500, retriable: true, notifySender: false,
+    summary: 'A connector handler threw; the event is retried, then dead-lettered.',
+  },
+  EVENT_UNSUPPORTED: {
+    httpStatus: 400, retriable: false, notifySender: true,
+    summary: 'The connector cannot bridge this kind of event (no such capability).',
+  },
+  REMOTE_UNAVAILABLE: {
+    httpStatus: 502, retriable: true, notifySender: true,
+    summary: 'The remote network is unreachable or the user is not connected to it.',
+  },
+  REMOTE_REJECTED: {
+    httpStatus: 502, retriable: false, notifySender: true,
+    summary: 'The remote network refused the action (banned, no permission, bad name).',
+  },
+  PERMISSION_DENIED: {
+    httpStatus: 403, retriable: false, notifySender: true,
+    summary: 'The Matrix user is not allowed to do this (admin command, provisioning).',
+  },
+} as const satisfies Record<string, ErrorCodeInfo>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The registry as a Markdown table, so the docs table is generated from this file, never retyped. */
+export function errorCodeTable(): string {
+  const rows = Object.entries(ERROR_CODES).map(
+    ([code, i]: [string, ErrorCodeInfo]) =>
+      `| \`${code}\` | ${i.httpStatus} | ${i.retriable ? 'yes' : 'no'} | ${i.notifySender ? 'yes' : 'no'} | ${i.summary} |`,
+  );
+  return ['| code | HTTP | retriable | notify sender | when |', '| --- | --- | --- | --- | --- |', ...rows].join('\n');
+}
