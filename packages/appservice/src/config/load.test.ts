@@ -1,0 +1,146 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from '../errors/bridge-error';
+import { loadConfig, parseByteSize, parseConfig } from './load';
+
+const MINIMAL = `
+homeserver:
+  url: http://127.0.0.1:8008/
+  domain: example.org
+`;
+
+function problemsOf(fn: () => unknown): Array<{ path: string; message: string }> {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return [...(err as ConfigError).problems];
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseConfig', () => {
+  it('fills every default and converts keys to camelCase', () => {
+    const cfg = parseConfig(MINIMAL, '/etc/bridge');
+    expect(cfg).toEqual({
+      homeserver: { url: 'http://127.0.0.1:8008', domain: 'example.org' },
+      appservice: { registration: '/etc/bridge/registration.yaml', bindAddress: '127.0.0.1', port: 8090, maxBodyBytes: 10 * 1024 * 1024 },
+      metrics: { enabled: false, bindAddress: '127.0.0.1', port: 9090 },
+      database: { path: '/etc/bridge/bridgekit.db' },
+      logging: { level: 'info', format: 'text' },
+      ingest: { roomConcurrency: 8, maxAttempts: 5, slowHandlerMs: 10000 },
+      sections: {},
+      baseDir: '/etc/bridge',
+    });
+  });
+
+  it('reads every core key from snake_case YAML and resolves relative paths against baseDir', () => {
+    const cfg = parseConfig(`
+homeserver: { url: "https://matrix.example.org", domain: example.org }
+appservice:
+  registration: ../reg/irc-registration.yaml
+  bind_address: 0.0.0.0
+  port: 9999
+  max_body_bytes: 512kb
+  public_url: https://bridge.example.org/
+metrics: { enabled: true, bind_address: 127.0.0.1, port: 9001 }
+database: { path: /var/lib/bridge/irc.db }
+logging: { level: debug, format: json, file: logs/bridge.log }
+ingest: { room_concurrency: 2, max_attempts: 3, slow_handler_ms: 500 }
+`, '/srv/conf');
+    expect(cfg.appservice).toEqual({
+      registration: '/srv/reg/irc-registration.yaml', bindAddress: '0.0.0.0', port: 9999, maxBodyBytes: 524288, publicUrl: 'https://bridge.example.org',
+    });
+    expect(cfg.metrics).toEqual({ enabled: true, bindAddress: '127.0.0.1', port: 9001 });
+    expect(cfg.database.path).toBe('/var/lib/bridge/irc.db');
+    expect(cfg.logging).toEqual({ level: 'debug', format: 'json', file: '/srv/conf/logs/bridge.log' });
+    expect(cfg.ingest).toEqual({ roomConcurrency: 2, maxAttempts: 3, slowHandlerMs: 500 });
+  });
+
+  it('hands unknown top-level sections to connectors untouched', () => {
+    const cfg = parseConfig(`${MINIMAL}irc:\n  servers:\n    - host: irc.libera.chat\n      nick_prefix: m_\n`, '/x');
+    expect(cfg.sections).toEqual({ irc: { servers: [{ host: 'irc.libera.chat', nick_prefix: 'm_' }] } });
+  });
+
+  it('treats an empty YAML value as "not set" so the default applies', () => {
+    const cfg = parseConfig(`${MINIMAL}logging:\n  file:\n  level:\nmetrics:\n`, '/x');
+    expect(cfg.logging).toEqual({ level: 'info', format: 'text' });
+    expect(cfg.metrics.enabled).toBe(false);
+  });
+
+  it('keeps :memory: as a database path', () => {
+    expect(parseConfig(`${MINIMAL}database: { path: ":memory:" }`, '/x').database.path).toBe(':memory:');
+  });
+
+  it('names the key path and the expected value for each bad value, all at once', () => {
+    const problems = problemsOf(() => parseConfig(`
+homeserver: { domain: "https://example.org" }
+appservice: { port: 70000, bind_adress: 0.0.0.0, max_body_bytes: lots }
+logging: { level: verbose }
+ingest: { max_attempts: "3" }
+`, '/x'));
+    const byPath = Object.fromEntries(problems.map((p) => [p.path, p.message]));
+    expect(byPath['homeserver.url']).toMatch(/^is required: set it to an http\(s\) URL like http:\/\/127\.0\.0\.1:8008/);
+    expect(byPath['homeserver.domain']).toMatch(/the server name that appears in user IDs.*\(got "https:\/\/example\.org"\)/);
+    expect(byPath['appservice.port']).toBe('must be an integer between 1 and 65535 (got 70000)');
+    expect(byPath['appservice.bind_adress']).toMatch(/is not a known key; remove it or fix its spelling \(known keys: registration, bind_address/);
+    expect(byPath['appservice.max_body_bytes']).toMatch(/must be a size of at least 1kb/);
+    expect(byPath['logging.level']).toBe('must be one of "error", "warn", "info", "debug" (got "verbose")');
+    expect(byPath['ingest.max_attempts']).toBe('must be an integer between 1 and 100 (got "3")');
+    expect(problems).toHaveLength(7);
+  });
+
+  it('rejects a size below 1kb and a metrics port that clashes with the appservice port', () => {
+    const problems = problemsOf(() => parseConfig(`${MINIMAL}appservice: { max_body_bytes: 10b, port: 9000 }\nmetrics: { enabled: true, port: 9000 }\n`, '/x'));
+    expect(problems.map((p) => p.path)).toEqual(['appservice.max_body_bytes', 'metrics.port']);
+  });
+
+  it('reports YAML syntax errors with line and column', () => {
+    const problems = problemsOf(() => parseConfig('homeserver:\n  url: [unclosed\n', '/x', 'conf.yaml'));
+    expect(problems[0].message).toMatch(/not valid YAML \(line \d+, column \d+/);
+  });
+
+  it('rejects duplicate keys and YAML-1.1 surprises such as yes/no booleans', () => {
+    expect(() => parseConfig(`${MINIMAL}homeserver: {}`, '/x')).toThrow(/duplicated mapping key/);
+    const problems = problemsOf(() => parseConfig(`${MINIMAL}metrics: { enabled: yes }`, '/x'));
+    expect(problems).toEqual([{ path: 'metrics.enabled', message: 'must be true or false (got "yes")' }]);
+  });
+
+  it('rejects an empty file and a file that is not a mapping', () => {
+    expect(problemsOf(() => parseConfig('', '/x'))[0].message).toMatch(/is empty; copy config.sample.yaml/);
+    expect(problemsOf(() => parseConfig('- a\n- b\n', '/x'))[0].message).toMatch(/must be a mapping/);
+  });
+});
+
+describe('loadConfig', () => {
+  let dir: string;
+  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'bridgekit-config-')); });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("resolves relative paths against the config file's directory", () => {
+    writeFileSync(join(dir, 'config.yaml'), MINIMAL);
+    const cfg = loadConfig(join(dir, 'config.yaml'));
+    expect(cfg.baseDir).toBe(dir);
+    expect(cfg.database.path).toBe(join(dir, 'bridgekit.db'));
+  });
+
+  it('says what to do when the file is missing', () => {
+    const problems = problemsOf(() => loadConfig(join(dir, 'nope.yaml')));
+    expect(problems[0].message).toMatch(/the file does not exist.*copy config.sample.yaml/);
+  });
+
+  it('parses the repository sample config', () => {
+    const cfg = loadConfig(join(__dirname, '../../../../config.sample.yaml'));
+    expect(cfg.homeserver.domain).toBe('example.org');
+    expect(cfg.appservice.port).toBe(8090);
+    expect(cfg.sections).toEqual({});
+  });
+});
+
+describe('parseByteSize', () => {
+  it.each([
+    [2048, 2048], ['10mb', 10485760], ['10 MB', 10485760], ['512KiB', 524288], ['1.5kb', 1536], ['100', 100],
+  ])('%p → %p', (input, expected) => expect(parseByteSize(input)).toBe(expected));
+  it.each([['lots'], [1.5], [-1]])('%p is not a size', (input) => expect(parseByteSize(input)).toBeUndefined());
+});
