@@ -1,0 +1,53 @@
+import { isRetriableStatus, parseRetryAfter, retryDelay } from './retry';
+
+const base = { baseMs: 100, capMs: 5000, random: () => 0.5 };
+
+describe('retryDelay', () => {
+  it('uses the Retry-After header in seconds before anything else', () => {
+    expect(retryDelay(3, { ...base, retryAfterHeader: '2', retryAfterMs: 99 })).toBe(2000);
+  });
+
+  it('uses an HTTP-date Retry-After relative to now', () => {
+    const now = Date.parse('Wed, 21 Oct 2015 07:28:00 GMT');
+    expect(retryDelay(0, { ...base, retryAfterHeader: 'Wed, 21 Oct 2015 07:28:07 GMT', nowMs: now })).toBe(7000);
+  });
+
+  it('never returns a negative delay for a date in the past', () => {
+    const now = Date.parse('Wed, 21 Oct 2015 07:28:00 GMT');
+    expect(retryDelay(0, { ...base, retryAfterHeader: 'Wed, 21 Oct 2015 07:27:00 GMT', nowMs: now })).toBe(0);
+  });
+
+  it('falls back to retry_after_ms when the header is absent or unparsable', () => {
+    expect(retryDelay(0, { ...base, retryAfterMs: 1234 })).toBe(1234);
+    expect(retryDelay(0, { ...base, retryAfterHeader: 'soon', retryAfterMs: 1234.2 })).toBe(1235);
+  });
+
+  it('does not cap the server hint (retrying earlier would be refused again)', () => {
+    expect(retryDelay(0, { ...base, retryAfterMs: 60_000 })).toBe(60_000);
+  });
+
+  it('grows exponentially with full jitter', () => {
+    const ceilingOf = (attempt: number) => retryDelay(attempt, { ...base, random: () => 0.999999 });
+    expect([0, 1, 2, 3].map(ceilingOf)).toEqual([99, 199, 399, 799]);
+    expect(retryDelay(2, { ...base, random: () => 0 })).toBe(0);
+    expect(retryDelay(2, { ...base, random: () => 0.5 })).toBe(200);
+  });
+
+  it('caps the exponential backoff', () => {
+    expect(retryDelay(30, { ...base, random: () => 0.999999 })).toBe(4999);
+  });
+});
+
+describe('parseRetryAfter', () => {
+  it('rejects garbage', () => {
+    expect(parseRetryAfter('later', 0)).toBeUndefined();
+    expect(parseRetryAfter('-5', 0)).toBeUndefined();
+  });
+});
+
+describe('isRetriableStatus', () => {
+  it.each([[429, true], [500, true], [502, true], [503, true], [400, false], [401, false], [403, false], [404, false], [409, false]])(
+    '%i → %s',
+    (status, expected) => expect(isRetriableStatus(status)).toBe(expected),
+  );
+});
