@@ -1,0 +1,99 @@
+/**
+ * The anti-injection guarantee: nothing the bridge sends to an IRC server can contain CR, LF or
+ * NUL, because each of them ends (or corrupts) an IRC line and a Matrix user could otherwise
+ * smuggle a second command ("#chan\r\nQUIT") into a JOIN, TOPIC or PRIVMSG. Every parameter
+ * bound for IRC goes through `safeParam` or `safeTrailing`; `IrcConnection` applies them, so a
+ * handler cannot forget.
+ *
+ * Incoming bytes are decoded here too: IRC has no declared encoding, most traffic is UTF-8 but
+ * old clients still send Latin-1 or CP1252, so a line that is not valid UTF-8 is decoded with a
+ * configured fallback instead of turning into replacement characters.
+ */
+import { isUtf8 } from 'node:buffer';
+import iconv from 'iconv-lite';
+
+/** Thrown when a value cannot be one IRC middle parameter even after stripping CR/LF/NUL. */
+export class UnsafeIrcParamError extends Error {
+  readonly code = 'IRC_UNSAFE_PARAM';
+  constructor(readonly value: string, reason: string) {
+    super(`${JSON.stringify(value)} cannot be sent to IRC as a single name: ${reason}. Use a name without spaces, commas or a leading ':'.`);
+    this.name = 'UnsafeIrcParamError';
+  }
+}
+
+const LINE_BREAKS = /[\r\n]+/g;
+const NUL = /\0/g;
+
+/** Removes CR, LF and NUL. The minimum for anything written to the socket. */
+export function stripLineBreaks(text: string): string {
+  return text.replace(LINE_BREAKS, '').replace(NUL, '');
+}
+
+/**
+ * A trailing parameter (message text, topic, reason): may contain spaces. Each run of CR/LF
+ * becomes one space so "line1\nline2" stays readable as "line1 line2"; NUL is dropped.
+ */
+export function safeTrailing(text: string): string {
+  return text.replace(NUL, '').replace(LINE_BREAKS, ' ');
+}
+
+/**
+ * A middle parameter (channel, nick, key, mode): after stripping CR/LF/NUL it must be non-empty,
+ * contain no space and not start with ':' (which would turn it into the trailing parameter and
+ * swallow the rest of the line). A comma is refused too: JOIN and PART read it as a list
+ * separator, so "#a,#b" from a Matrix user would join two channels.
+ */
+export function safeParam(value: string, options: { allowComma?: boolean } = {}): string {
+  const cleaned = stripLineBreaks(value);
+  if (cleaned.length === 0) throw new UnsafeIrcParamError(value, 'it is empty');
+  if (/\s/.test(cleaned)) throw new UnsafeIrcParamError(value, 'it contains whitespace');
+  if (cleaned.startsWith(':')) throw new UnsafeIrcParamError(value, "it starts with ':'");
+  if (!options.allowComma && cleaned.includes(',')) throw new UnsafeIrcParamError(value, 'it contains a comma');
+  return cleaned;
+}
+
+/**
+ * Builds one raw IRC line from a command, middle parameters and an optional trailing parameter,
+ * all made safe. The only way the facade builds lines, so injection is impossible by construction.
+ */
+export function buildLine(command: string, params: readonly string[], trailing?: string): string {
+  const cmd = safeParam(command);
+  const middles = params.map((p) => safeParam(p, { allowComma: true }));
+  const parts = [cmd, ...middles];
+  if (trailing !== undefined) parts.push(`:${safeTrailing(trailing)}`);
+  return parts.join(' ');
+}
+
+/**
+ * Decodes one line (or one field of a line) received from IRC: UTF-8 when the bytes are valid
+ * UTF-8, otherwise `fallbackEncoding` (any iconv-lite encoding, e.g. 'latin1', 'cp1252',
+ * 'koi8-r'). Unknown fallback encodings throw, so a config typo is found at startup.
+ */
+export function decodeIrcLine(bytes: Uint8Array, fallbackEncoding: string): string {
+  if (isUtf8(bytes)) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  assertEncoding(fallbackEncoding);
+  return iconv.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), fallbackEncoding);
+}
+
+/** Throws an error naming the setting when iconv-lite does not know `encoding`. */
+export function assertEncoding(encoding: string): void {
+  if (!iconv.encodingExists(encoding)) {
+    throw new RangeError(`Unknown IRC fallback encoding ${JSON.stringify(encoding)}: use one iconv-lite knows, such as "latin1", "cp1252" or "koi8-r".`);
+  }
+}
+
+/**
+ * irc-framework is run with its 'latin1' transport encoding, which maps each byte to one char
+ * losslessly; these two convert between that byte-string form and real text.
+ */
+export function fromByteString(bytes: string, fallbackEncoding: string): string {
+  // Pure ASCII needs no work: the common case for commands, nicks and numerics.
+  if (!/[^\x00-\x7f]/.test(bytes)) return bytes;
+  return decodeIrcLine(Buffer.from(bytes, 'latin1'), fallbackEncoding);
+}
+
+/** Text → the byte string irc-framework's 'latin1' transport writes out unchanged (UTF-8 bytes). */
+export function toByteString(text: string): string {
+  if (!/[^\x00-\x7f]/.test(text)) return text;
+  return Buffer.from(text, 'utf8').toString('latin1');
+}
