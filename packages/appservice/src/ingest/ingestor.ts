@@ -1,0 +1,254 @@
+import type { Counter, Gauge, Histogram } from 'prom-client';
+import type { EphemeralEvent, MatrixEvent } from '../events';
+import type { Logger } from '../log/types';
+import { RoomQueues, realTimers, type StepResult, type Timers } from './room-queues';
+import type { QueuedItem, TransactionJournal } from './types';
+
+/** What the HTTP layer needs to know about an accepted transaction. */
+export interface AcceptResult {
+  /** The txnId was seen before: nothing was queued. */
+  duplicate: boolean;
+  /** Items handed to the room queues (echoes excluded). */
+  queued: number;
+  /** Events sent by the bridge's own users, completed without calling the handler. */
+  echoes: number;
+}
+
+export interface IngestMetrics {
+  /** kind: `room` | `ephemeral` | `task`; outcome: `handled` | `echo` | `retried` | `dead_lettered` | `failed`. */
+  events: Counter<'kind' | 'outcome'>;
+  /** result: `accepted` | `duplicate`. */
+  transactions?: Counter<'result'>;
+  /** Jobs queued or running, over all rooms (one series, not one per room). */
+  queueDepth: Gauge;
+  /** Rooms with at least one job queued or running. */
+  activeRooms: Gauge;
+  slowHandlers?: Counter<'kind'>;
+  handlerDuration?: Histogram<'kind'>;
+}
+
+export interface IngestorDeps {
+  journal: TransactionJournal;
+  /** Runs in the item's room turn. A throw means "retry later"; see `maxAttempts`. */
+  handle(item: QueuedItem): Promise<void>;
+  /** Was this event sent by one of the bridge's own users? A cheap namespace check, no store lookup. */
+  isEcho(event: MatrixEvent): boolean;
+  /** How many rooms are handled at the same time. */
+  roomConcurrency: number;
+  /** Attempts per item before it is dead-lettered. */
+  maxAttempts: number;
+  /** Wait before the next attempt, given the number of attempts so far (≥ 1). */
+  retryDelay(attempt: number): number;
+  /** A handler running longer than this is logged and counted as slow (not cancelled). */
+  slowHandlerMs: number;
+  timers?: Timers;
+  now?: () => number;
+  log: Logger;
+  metrics?: IngestMetrics;
+}
+
+/** Ephemeral events share one queue of their own, so a typing notice never waits behind a room's messages. */
+const EPHEMERAL_QUEUE = '\u0000ephemeral';
+
+/** Thrown to `inRoomOrder` callers whose task had not started when the ingestor stopped. */
+export class IngestorStoppedError extends Error {
+  override readonly name = 'IngestorStoppedError';
+  constructor() {
+    super('The bridge is shutting down; the task was not run');
+  }
+}
+
+/**
+ * Takes transactions from the homeserver, persists them through the journal, and feeds the
+ * handler one event at a time per room. Failed items are retried with backoff while their room
+ * waits (order is kept), then dead-lettered and counted.
+ */
+export class Ingestor {
+  private readonly queues: RoomQueues;
+  /** Items in the queues, so a second `resume()` cannot queue an item twice. */
+  private readonly inQueue = new Set<number>();
+  private readonly timers: Timers;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: IngestorDeps) {
+    if (!(deps.maxAttempts >= 1)) throw new RangeError(`maxAttempts must be at least 1, got ${deps.maxAttempts}`);
+    this.timers = deps.timers ?? realTimers;
+    this.now = deps.now ?? Date.now;
+    this.queues = new RoomQueues({
+      concurrency: deps.roomConcurrency,
+      timers: this.timers,
+      onDepthChange: (depth, rooms) => {
+        deps.metrics?.queueDepth.set(depth);
+        deps.metrics?.activeRooms.set(rooms);
+      },
+    });
+  }
+
+  /**
+   * Persists the transaction and queues its events. Synchronous on purpose: nothing may run
+   * between the homeserver's push and the enqueue, or events of one room could overtake each
+   * other. Throws when the journal cannot persist (the homeserver must then retry). After
+   * `stop()` the events are persisted but left for `resume()` at the next start.
+   */
+  acceptTransaction(txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]): AcceptResult {
+    const { duplicate, queued } = this.deps.journal.accept(txnId, events, ephemeral);
+    this.deps.metrics?.transactions?.inc({ result: duplicate ? 'duplicate' : 'accepted' });
+    if (duplicate) return { duplicate: true, queued: 0, echoes: 0 };
+    if (this.queues.isStopped) return { duplicate: false, queued: 0, echoes: 0 };
+    return { duplicate: false, ...this.dispatch(queued) };
+  }
+
+  /** Queues what the journal still holds from before a restart. Returns how many items were queued. */
+  resume(): number {
+    const { queued } = this.dispatch(this.deps.journal.pending());
+    if (queued > 0) this.deps.log.info('Resuming events accepted before the last shutdown', { count: queued });
+    return queued;
+  }
+
+  /**
+   * Runs `task` in the room's turn, after everything already queued for that room. Use the
+   * Matrix room ID as `roomKey` so network-side work and Matrix events of a room share one order.
+   * Never await this from inside a task or handler of the same room: it would wait for itself.
+   */
+  inRoomOrder<T>(roomKey: string, task: () => Promise<T>): Promise<T> {
+    if (this.queues.isStopped) return Promise.reject(new IngestorStoppedError());
+    return new Promise<T>((resolve, reject) => {
+      this.queues.push(roomKey, {
+        run: async () => {
+          try {
+            resolve(await task());
+            this.count('task', 'handled');
+          } catch (err) {
+            reject(err);
+            this.count('task', 'failed');
+          }
+          return 'done';
+        },
+        cancel: () => reject(new IngestorStoppedError()),
+      });
+    });
+  }
+
+  /** Resolves when every queue is empty, including items waiting for a retry. */
+  drain(): Promise<void> {
+    return this.queues.idle();
+  }
+
+  /** Stops taking new work and waits for running handlers. Items not yet handled stay in the journal. */
+  async stop(): Promise<void> {
+    await this.queues.stop();
+    this.inQueue.clear();
+  }
+
+  /** Jobs queued or running over all rooms. */
+  get depth(): number {
+    return this.queues.size;
+  }
+
+  private dispatch(items: QueuedItem[]): { queued: number; echoes: number } {
+    let queued = 0;
+    let echoes = 0;
+    for (const item of items) {
+      if (this.inQueue.has(item.seq)) continue;
+      if (item.kind === 'room' && this.isEcho(item.event)) {
+        echoes++;
+        this.count('room', 'echo');
+        this.complete(item);
+        continue;
+      }
+      this.inQueue.add(item.seq);
+      const key = item.kind === 'room' ? item.event.roomId : EPHEMERAL_QUEUE;
+      this.queues.push(key, { run: () => this.attempt(item) });
+      queued++;
+    }
+    return { queued, echoes };
+  }
+
+  private isEcho(event: MatrixEvent): boolean {
+    try {
+      return this.deps.isEcho(event);
+    } catch (err) {
+      this.deps.log.error('Echo check failed; handling the event', { eventId: event.eventId, error: errorText(err) });
+      return false;
+    }
+  }
+
+  private async attempt(item: QueuedItem): Promise<StepResult> {
+    const started = this.now();
+    const watchdog = this.timers.setTimeout(() => {
+      this.deps.log.warn('Event handler is slow (still running)', { ...describe(item), afterMs: this.deps.slowHandlerMs });
+      this.deps.metrics?.slowHandlers?.inc({ kind: item.kind });
+    }, this.deps.slowHandlerMs);
+    try {
+      await this.deps.handle(item);
+    } catch (err) {
+      return this.failed(item, err);
+    } finally {
+      this.timers.clearTimeout(watchdog);
+      this.deps.metrics?.handlerDuration?.observe({ kind: item.kind }, (this.now() - started) / 1000);
+    }
+    this.count(item.kind, 'handled');
+    this.complete(item);
+    return 'done';
+  }
+
+  private failed(item: QueuedItem, err: unknown): StepResult {
+    const error = errorText(err);
+    let attempts = item.attempts + 1;
+    try {
+      attempts = this.deps.journal.recordFailure(item.seq, error);
+    } catch (journalErr) {
+      this.deps.log.error('Could not record a handler failure in the journal', { ...describe(item), error: errorText(journalErr) });
+    }
+    item.attempts = attempts;
+    // Errors that declare themselves permanent (e.g. "unsupported") are not worth a retry.
+    const permanent = isPermanent(err);
+    if (permanent || attempts >= this.deps.maxAttempts) {
+      this.deps.log.error('Giving up on event; dead-lettered', { ...describe(item), attempts, error });
+      this.count(item.kind, 'dead_lettered');
+      this.inQueue.delete(item.seq);
+      try {
+        this.deps.journal.deadLetter(item.seq, error);
+      } catch (journalErr) {
+        this.deps.log.error('Could not dead-letter the event in the journal; it will run again after a restart', {
+          ...describe(item), error: errorText(journalErr),
+        });
+      }
+      return 'done';
+    }
+    const retryInMs = this.deps.retryDelay(attempts);
+    this.deps.log.warn('Event handler failed; retrying', { ...describe(item), attempts, retryInMs, error });
+    this.count(item.kind, 'retried');
+    return { retryInMs };
+  }
+
+  private complete(item: QueuedItem): void {
+    this.inQueue.delete(item.seq);
+    try {
+      this.deps.journal.complete(item.seq);
+    } catch (err) {
+      this.deps.log.error('Could not mark the event done in the journal; it will run again after a restart', {
+        ...describe(item), error: errorText(err),
+      });
+    }
+  }
+
+  private count(kind: string, outcome: string): void {
+    this.deps.metrics?.events.inc({ kind, outcome });
+  }
+}
+
+function describe(item: QueuedItem): Record<string, unknown> {
+  return item.kind === 'room'
+    ? { seq: item.seq, eventId: item.event.eventId, roomId: item.event.roomId, type: item.event.type }
+    : { seq: item.seq, type: item.event.type, roomId: item.event.roomId };
+}
+
+function isPermanent(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { retriable?: unknown }).retriable === false;
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof Error) return err.message || err.name;
+  return String(err);
+}

@@ -1,0 +1,104 @@
+import type { EphemeralEvent, MatrixEvent } from '../events';
+import type { DeadLetter, QueuedItem, TransactionJournal } from './types';
+
+interface Entry {
+  item: QueuedItem;
+  txnId: string;
+  state: 'pending' | 'done' | 'dead';
+  error?: string;
+  at: number;
+}
+
+/**
+ * An in-memory `TransactionJournal` with the same semantics as the SQLite one, for unit tests of
+ * the ingest pipeline and of connectors. Not durable: never use it in a running bridge.
+ */
+export class MemoryJournal implements TransactionJournal {
+  private readonly txns = new Map<string, number>();
+  private readonly entries = new Map<number, Entry>();
+  private readonly eventIds = new Set<string>();
+  private nextSeq = 1;
+  /** Set to make `accept` throw, as a store that cannot persist would. */
+  failAccept: Error | undefined;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  accept(txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]): { duplicate: boolean; queued: QueuedItem[] } {
+    if (this.failAccept) throw this.failAccept;
+    if (this.txns.has(txnId)) return { duplicate: true, queued: [] };
+    this.txns.set(txnId, this.now());
+    const queued: QueuedItem[] = [];
+    for (const event of events) {
+      if (this.eventIds.has(event.eventId)) continue;
+      this.eventIds.add(event.eventId);
+      queued.push(this.add(txnId, { seq: this.nextSeq++, kind: 'room', event, attempts: 0 }));
+    }
+    for (const event of ephemeral) {
+      queued.push(this.add(txnId, { seq: this.nextSeq++, kind: 'ephemeral', event, attempts: 0 }));
+    }
+    return { duplicate: false, queued };
+  }
+
+  pending(): QueuedItem[] {
+    return [...this.entries.values()].filter((e) => e.state === 'pending').map((e) => ({ ...e.item }));
+  }
+
+  complete(seq: number): void {
+    this.entry(seq).state = 'done';
+  }
+
+  recordFailure(seq: number, error: string): number {
+    const entry = this.entry(seq);
+    entry.item = { ...entry.item, attempts: entry.item.attempts + 1 };
+    entry.error = error;
+    return entry.item.attempts;
+  }
+
+  deadLetter(seq: number, error: string): void {
+    const entry = this.entry(seq);
+    entry.state = 'dead';
+    entry.error = error;
+    entry.at = this.now();
+  }
+
+  deadLetters(limit = 100): DeadLetter[] {
+    return [...this.entries.values()].filter((e) => e.state === 'dead').slice(0, limit).map((e) => ({
+      seq: e.item.seq,
+      txnId: e.txnId,
+      kind: e.item.kind,
+      eventId: e.item.kind === 'room' ? e.item.event.eventId : undefined,
+      roomId: e.item.event.roomId,
+      error: e.error ?? '',
+      attempts: e.item.attempts,
+      failedAt: e.at,
+    }));
+  }
+
+  prune(olderThanMs: number): number {
+    const cutoff = this.now() - olderThanMs;
+    let removed = 0;
+    for (const [txnId, at] of this.txns) {
+      if (at < cutoff) {
+        this.txns.delete(txnId);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  /** Test helper: the state of one item. */
+  stateOf(seq: number): Entry['state'] | undefined {
+    return this.entries.get(seq)?.state;
+  }
+
+  private add(txnId: string, item: QueuedItem): QueuedItem {
+    this.entries.set(item.seq, { item, txnId, state: 'pending', at: this.now() });
+    return { ...item };
+  }
+
+  private entry(seq: number): Entry {
+    const entry = this.entries.get(seq);
+    if (!entry) throw new Error(`No journal entry ${seq}`);
+    return entry;
+  }
+}
