@@ -2,7 +2,7 @@
  * The anti-injection guarantee: nothing the bridge sends to an IRC server can contain CR, LF or
  * NUL, because each of them ends (or corrupts) an IRC line and a Matrix user could otherwise
  * smuggle a second command ("#chan\r\nQUIT") into a JOIN, TOPIC or PRIVMSG. Every parameter
- * bound for IRC goes through `safeParam` or `safeTrailing`; `IrcConnection` applies them, so a
+ * bound for IRC goes through `safeParam` (refuses them) or `safeTrailing` (strips them); `IrcConnection` applies them, so a
  * handler cannot forget.
  *
  * Incoming bytes are decoded here too: IRC has no declared encoding, most traffic is UTF-8 but
@@ -38,18 +38,19 @@ export function safeTrailing(text: string): string {
 }
 
 /**
- * A middle parameter (channel, nick, key, mode): after stripping CR/LF/NUL it must be non-empty,
- * contain no space and not start with ':' (which would turn it into the trailing parameter and
- * swallow the rest of the line). A comma is refused too: JOIN and PART read it as a list
- * separator, so "#a,#b" from a Matrix user would join two channels.
+ * A middle parameter (channel, nick, key, mode). CR, LF and NUL are refused rather than stripped:
+ * "#a\r\nb" is never a real name, and silently joining "#ab" instead would surprise the user.
+ * It must also be non-empty, contain no whitespace and not start with ':' (which would turn it
+ * into the trailing parameter and swallow the rest of the line). A comma is refused unless
+ * allowed: JOIN and PART read it as a list separator, so "#a,#b" would join two channels.
  */
 export function safeParam(value: string, options: { allowComma?: boolean } = {}): string {
-  const cleaned = stripLineBreaks(value);
-  if (cleaned.length === 0) throw new UnsafeIrcParamError(value, 'it is empty');
-  if (/\s/.test(cleaned)) throw new UnsafeIrcParamError(value, 'it contains whitespace');
-  if (cleaned.startsWith(':')) throw new UnsafeIrcParamError(value, "it starts with ':'");
-  if (!options.allowComma && cleaned.includes(',')) throw new UnsafeIrcParamError(value, 'it contains a comma');
-  return cleaned;
+  if (/[\r\n\0]/.test(value)) throw new UnsafeIrcParamError(value, 'it contains a line break or NUL');
+  if (value.length === 0) throw new UnsafeIrcParamError(value, 'it is empty');
+  if (/\s/.test(value)) throw new UnsafeIrcParamError(value, 'it contains whitespace');
+  if (value.startsWith(':')) throw new UnsafeIrcParamError(value, "it starts with ':'");
+  if (!options.allowComma && value.includes(',')) throw new UnsafeIrcParamError(value, 'it contains a comma');
+  return value;
 }
 
 /**

@@ -1,0 +1,157 @@
+/**
+ * The mIRC formatting codes as a tokenizer plus a style state machine, shared by the IRC → Matrix
+ * renderer and the line splitter (which must never cut a code in half and must re-open the
+ * current style at the start of each chunk).
+ *
+ *   \x02 bold  \x1D italic  \x1F underline  \x1E strikethrough  \x11 monospace  \x16 reverse
+ *   \x0F reset all
+ *   \x03[fg[,bg]]           fg/bg: one or two digits, 0-98 palette, 99 = default; bare = reset colours
+ *   \x04[RRGGBB[,RRGGBB]]   hex colours; bare = reset colours
+ */
+
+export const BOLD = '\x02';
+export const COLOUR = '\x03';
+export const HEX_COLOUR = '\x04';
+export const RESET = '\x0f';
+export const MONOSPACE = '\x11';
+export const REVERSE = '\x16';
+export const ITALIC = '\x1d';
+export const STRIKETHROUGH = '\x1e';
+export const UNDERLINE = '\x1f';
+
+/** A colour as IRC expressed it: a palette index or a hex value (`rrggbb`, lower case). */
+export type MircColour = { index: number } | { hex: string };
+
+export interface MircStyle {
+  readonly bold: boolean;
+  readonly italic: boolean;
+  readonly underline: boolean;
+  readonly strikethrough: boolean;
+  readonly monospace: boolean;
+  readonly reverse: boolean;
+  readonly fg?: MircColour;
+  readonly bg?: MircColour;
+}
+
+export const PLAIN: MircStyle = Object.freeze({
+  bold: false, italic: false, underline: false, strikethrough: false, monospace: false, reverse: false,
+});
+
+export type MircToken = { type: 'text'; text: string } | { type: 'code'; code: string };
+
+const TOGGLES: Record<string, keyof MircStyle> = {
+  [BOLD]: 'bold', [ITALIC]: 'italic', [UNDERLINE]: 'underline',
+  [STRIKETHROUGH]: 'strikethrough', [MONOSPACE]: 'monospace', [REVERSE]: 'reverse',
+};
+
+const CODE_START = /[\x02\x03\x04\x0f\x11\x16\x1d\x1e\x1f]/;
+const COLOUR_ARGS = /^(\d{1,2})(?:,(\d{1,2}))?/;
+const HEX_ARGS = /^([0-9a-fA-F]{6})(?:,([0-9a-fA-F]{6}))?/;
+
+/** Splits text into formatting codes (each with its arguments) and the text between them. */
+export function tokenizeMirc(text: string): MircToken[] {
+  const tokens: MircToken[] = [];
+  let plain = '';
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i] as string;
+    if (!CODE_START.test(ch)) {
+      plain += ch;
+      continue;
+    }
+    if (plain) tokens.push({ type: 'text', text: plain });
+    plain = '';
+    let code = ch;
+    if (ch === COLOUR || ch === HEX_COLOUR) {
+      const args = (ch === COLOUR ? COLOUR_ARGS : HEX_ARGS).exec(text.slice(i + 1, i + 15));
+      if (args) code += args[0];
+    }
+    tokens.push({ type: 'code', code });
+    i += code.length - 1;
+  }
+  if (plain) tokens.push({ type: 'text', text: plain });
+  return tokens;
+}
+
+function colourFromIndex(digits: string | undefined): MircColour | undefined {
+  if (digits === undefined) return undefined;
+  const index = Number(digits);
+  return index >= 99 ? undefined : { index };
+}
+
+/** The style after applying one code token to `style`. */
+export function applyCode(style: MircStyle, code: string): MircStyle {
+  const first = code[0] as string;
+  const toggle = TOGGLES[first];
+  if (toggle) return { ...style, [toggle]: !style[toggle] };
+  if (first === RESET) return PLAIN;
+  const args = code.slice(1);
+  if (args === '') {
+    const { fg: _fg, bg: _bg, ...rest } = style;
+    return rest;
+  }
+  if (first === COLOUR) {
+    const [fgDigits, bgDigits] = args.split(',');
+    const fg = colourFromIndex(fgDigits);
+    const bg = bgDigits === undefined ? style.bg : colourFromIndex(bgDigits);
+    return withColours(style, fg, bg);
+  }
+  const [fgHex, bgHex] = args.toLowerCase().split(',');
+  return withColours(style, fgHex ? { hex: fgHex } : undefined, bgHex ? { hex: bgHex } : style.bg);
+}
+
+function withColours(style: MircStyle, fg: MircColour | undefined, bg: MircColour | undefined): MircStyle {
+  const { fg: _fg, bg: _bg, ...rest } = style;
+  return { ...rest, ...(fg ? { fg } : {}), ...(bg ? { bg } : {}) };
+}
+
+export function sameStyle(a: MircStyle, b: MircStyle): boolean {
+  return a.bold === b.bold && a.italic === b.italic && a.underline === b.underline
+    && a.strikethrough === b.strikethrough && a.monospace === b.monospace && a.reverse === b.reverse
+    && sameColour(a.fg, b.fg) && sameColour(a.bg, b.bg);
+}
+
+function sameColour(a: MircColour | undefined, b: MircColour | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if ('index' in a) return 'index' in b && a.index === b.index;
+  return 'hex' in b && a.hex === b.hex;
+}
+
+function colourCode(fg: MircColour | undefined, bg: MircColour | undefined): string {
+  const hexish = (fg && 'hex' in fg) || (bg && 'hex' in bg);
+  if (hexish) {
+    const hex = (c: MircColour | undefined) => (c === undefined ? '' : 'hex' in c ? c.hex : undefined);
+    const fgHex = hex(fg);
+    const bgHex = hex(bg);
+    // Mixed index/hex pairs cannot be written as one code: fall back to the part that can.
+    if (fgHex !== undefined && bgHex !== undefined && fgHex !== '') return `${HEX_COLOUR}${fgHex}${bgHex ? `,${bgHex}` : ''}`;
+  }
+  const two = (c: MircColour | undefined) => (c && 'index' in c ? String(c.index).padStart(2, '0') : '99');
+  return `${COLOUR}${two(fg)}${bg ? `,${two(bg)}` : ''}`;
+}
+
+/**
+ * The codes that turn plain text into `style`, written so that the text after them cannot be
+ * misread as part of a code: colours come first with two-digit indexes, and when only a colour
+ * is active and the text starts with a digit or ',', a no-op "\x02\x02" ends the code.
+ */
+export function codesFor(style: MircStyle, nextText = ''): string {
+  let out = '';
+  const hasColour = style.fg !== undefined || style.bg !== undefined;
+  if (hasColour) out += colourCode(style.fg, style.bg);
+  for (const [code, key] of Object.entries(TOGGLES)) if (style[key]) out += code;
+  if (hasColour && out.length > 0 && !/[\x02\x11\x16\x1d\x1e\x1f]$/.test(out) && /^[\d,]/.test(nextText)) {
+    out += BOLD + BOLD;
+  }
+  return out;
+}
+
+/** True when the style changes how text looks (reverse alone is ignored: Matrix cannot show it). */
+export function isStyled(style: MircStyle): boolean {
+  return style.bold || style.italic || style.underline || style.strikethrough || style.monospace
+    || style.fg !== undefined || style.bg !== undefined;
+}
+
+/** Removes every formatting code, keeping the text. */
+export function stripMirc(text: string): string {
+  return tokenizeMirc(text).map((t) => (t.type === 'text' ? t.text : '')).join('');
+}

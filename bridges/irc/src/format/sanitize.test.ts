@@ -1,0 +1,84 @@
+import iconv from 'iconv-lite';
+import { assertEncoding, buildLine, decodeIrcLine, fromByteString, safeParam, safeTrailing, stripLineBreaks, toByteString, UnsafeIrcParamError } from './sanitize';
+
+describe('stripLineBreaks / safeTrailing', () => {
+  it.each([
+    ['hello', 'hello', 'hello'],
+    ['a\r\nQUIT :bye', 'aQUIT :bye', 'a QUIT :bye'],
+    ['a\nb\rc', 'abc', 'a b c'],
+    ['a\0b', 'ab', 'ab'],
+    ['\r\n\r\n', '', ' '],
+    ['', '', ''],
+    ['tab\tstays', 'tab\tstays', 'tab\tstays'],
+  ])('%j → strip %j, trailing %j', (input, stripped, trailing) => {
+    expect(stripLineBreaks(input)).toBe(stripped);
+    expect(safeTrailing(input)).toBe(trailing);
+  });
+});
+
+describe('safeParam', () => {
+  it.each([
+    ['#chan', '#chan'],
+    ['nick[m]', 'nick[m]'],
+    ['+o', '+o'],
+  ])('accepts %j as %j', (input, expected) => expect(safeParam(input)).toBe(expected));
+
+  it.each([
+    ['', 'empty'],
+    ['#chan\r\n', 'CR/LF'],
+    ['#chan\n', 'LF'],
+    ['nick\0', 'NUL'],
+    ['#chan\r\nPRIVMSG #x :pwned', 'a second command'],
+    ['#a b', 'space'],
+    ['#a\tb', 'tab'],
+    [':trailing', 'leading colon'],
+    ['#a,#b', 'comma list'],
+  ])('rejects %j (%s)', (input) => {
+    expect(() => safeParam(input)).toThrow(UnsafeIrcParamError);
+  });
+
+  it('allows commas when asked (mode lists, targets)', () => {
+    expect(safeParam('#a,#b', { allowComma: true })).toBe('#a,#b');
+  });
+});
+
+describe('buildLine', () => {
+  it.each<[string, string[], string | undefined, string]>([
+    ['PRIVMSG', ['#chan'], 'hi there', 'PRIVMSG #chan :hi there'],
+    ['TOPIC', ['#chan'], 'evil\r\nQUIT :x', 'TOPIC #chan :evil QUIT :x'],
+    ['TOPIC', ['#chan'], '', 'TOPIC #chan :'],
+    ['MODE', ['#chan', '+o', 'alice'], undefined, 'MODE #chan +o alice'],
+  ])('%s %j %j → %j', (command, params, trailing, line) => {
+    expect(buildLine(command, params, trailing)).toBe(line);
+  });
+
+  it('never yields more than one line', () => {
+    expect(() => buildLine('JOIN', ['#chan\r\nQUIT'])).toThrow(UnsafeIrcParamError);
+    expect(() => buildLine('PRIVMSG\r\nQUIT', ['#chan'], 'x')).toThrow(UnsafeIrcParamError);
+    expect(buildLine('PRIVMSG', ['#chan'], 'a\r\nQUIT').split(/[\r\n]/)).toHaveLength(1);
+  });
+});
+
+describe('decodeIrcLine', () => {
+  it('decodes valid UTF-8 as UTF-8', () => {
+    expect(decodeIrcLine(Buffer.from('héllo 😀', 'utf8'), 'latin1')).toBe('héllo 😀');
+  });
+  it('falls back to the configured encoding for invalid UTF-8', () => {
+    expect(decodeIrcLine(Buffer.from([0x68, 0xe9, 0x6c]), 'latin1')).toBe('hél');
+    expect(decodeIrcLine(iconv.encode('привет', 'koi8-r'), 'koi8-r')).toBe('привет');
+    expect(decodeIrcLine(Buffer.from([0x80]), 'cp1252')).toBe('€');
+  });
+  it('names the setting when the fallback encoding is unknown', () => {
+    expect(() => decodeIrcLine(Buffer.from([0xff]), 'klingon')).toThrow(/fallback encoding/);
+    expect(() => assertEncoding('utf8')).not.toThrow();
+  });
+});
+
+describe('byte strings (irc-framework latin1 transport)', () => {
+  it.each(['plain', 'héllo', '😀 emoji', '[]\\`^{}|'])('round-trips %j', (text) => {
+    expect(fromByteString(toByteString(text), 'latin1')).toBe(text);
+  });
+  it('decodes a Latin-1 byte string with the fallback', () => {
+    expect(fromByteString('caf\u00e9', 'latin1')).toBe('café');
+  });
+});
