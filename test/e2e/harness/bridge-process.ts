@@ -1,0 +1,111 @@
+/**
+ * Runs the bridge the way a user does — its CLI with a config file — as a child process of the
+ * test, on the port the run's registration points at. Ready means: the appservice port answers
+ * HTTP and Synapse's appservice ping round-trips (which also makes Synapse retry an appservice it
+ * had marked down after an earlier bridge stopped).
+ */
+import type { ChildProcess } from 'node:child_process';
+import { basename, dirname, join } from 'node:path';
+import { readE2eEnv } from './env';
+import { appservicePing } from './matrix-client';
+import { REPO_ROOT } from './paths';
+import { recordBridgePid } from './run-record';
+import { exitWatcher, spawnLogged, tailFile, whenSpawned } from './processes';
+import { pollUntil } from './wait';
+
+/** The bridge's CLI entry (build output, relative to the repo root) and subcommand. */
+export const BRIDGE_COMMAND: readonly string[] = ['bridges/irc/dist/main.js', 'run'];
+
+export interface StartBridgeOptions {
+  configPath: string;
+  /** Working directory; defaults to the config file's directory. */
+  cwd?: string;
+  /** Extra environment variables for the bridge. */
+  env?: NodeJS.ProcessEnv;
+  readyTimeoutMs?: number;
+}
+
+export interface RunningBridge {
+  readonly pid: number;
+  readonly logPath: string;
+  /** The last lines of the bridge's log, for assertion messages. */
+  logTail(lines?: number): string;
+  /** Calls the appservice ping again (after provoking a failure, for instance). */
+  ping(): Promise<{ durationMs: number }>;
+  /** SIGTERM, then SIGKILL after `timeoutMs`; resolves with how it exited. */
+  stop(timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Any HTTP answer counts: we only learn that the bridge's listener is up. */
+async function appservicePortAnswers(port: number, hsToken: string): Promise<true | undefined> {
+  try {
+    await fetch(`http://127.0.0.1:${port}/_matrix/app/v1/users/${encodeURIComponent('@e2e-readiness-probe:e2e.test')}`, {
+      headers: { Authorization: `Bearer ${hsToken}` },
+      signal: AbortSignal.timeout(2_000),
+    });
+    return true;
+  } catch {
+    return undefined;
+  }
+}
+
+function whenExited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  }
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+}
+
+async function stopChild(child: ChildProcess, timeoutMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  const exited = whenExited(child);
+  child.kill('SIGTERM');
+  const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), timeoutMs).unref());
+  if ((await Promise.race([exited, timer])) === 'timeout') child.kill('SIGKILL');
+  return exited;
+}
+
+export async function startBridge(options: StartBridgeOptions): Promise<RunningBridge> {
+  const env = readE2eEnv();
+  const logPath = join(env.logDir, `bridge-${basename(dirname(options.configPath))}.log`);
+  const child = spawnLogged(process.execPath, [join(REPO_ROOT, BRIDGE_COMMAND[0] as string), ...BRIDGE_COMMAND.slice(1), '--config', options.configPath], {
+    cwd: options.cwd ?? dirname(options.configPath),
+    logPath,
+    env: { ...process.env, ...options.env },
+  });
+  const pid = await whenSpawned(child, 'the bridge');
+  recordBridgePid(env.runDir, pid);
+  // A worker that dies mid-test must not leave a bridge holding the appservice port.
+  const killOnExit = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
+  const exited = exitWatcher(child, 'the bridge', logPath);
+
+  const bridge: RunningBridge = {
+    pid,
+    logPath,
+    logTail: (lines = 50) => tailFile(logPath, lines),
+    ping: () => appservicePing(env.appservice.id, env.appservice.asToken),
+    stop: async (timeoutMs = 10_000) => {
+      process.off('exit', killOnExit);
+      return stopChild(child, timeoutMs);
+    },
+  };
+
+  try {
+    await pollUntil(() => appservicePortAnswers(env.appservice.port, env.appservice.hsToken), {
+      what: `the bridge to listen on 127.0.0.1:${env.appservice.port}`,
+      timeoutMs: options.readyTimeoutMs ?? 30_000,
+      intervalMs: 100,
+      abortIf: exited,
+      detail: () => tailFile(logPath),
+    });
+    await bridge.ping().catch((err: Error) => {
+      throw new Error(`the bridge listens, but Synapse's appservice ping failed: ${err.message}\nlast lines of ${logPath}:\n${tailFile(logPath)}`);
+    });
+  } catch (err) {
+    await bridge.stop(2_000);
+    throw err;
+  }
+  return bridge;
+}
