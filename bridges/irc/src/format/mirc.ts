@@ -110,7 +110,7 @@ export function sameStyle(a: MircStyle, b: MircStyle): boolean {
     && sameColour(a.fg, b.fg) && sameColour(a.bg, b.bg);
 }
 
-function sameColour(a: MircColour | undefined, b: MircColour | undefined): boolean {
+export function sameColour(a: MircColour | undefined, b: MircColour | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
   if ('index' in a) return 'index' in b && a.index === b.index;
   return 'hex' in b && a.hex === b.hex;
@@ -130,19 +130,29 @@ function colourCode(fg: MircColour | undefined, bg: MircColour | undefined): str
 }
 
 /**
- * The codes that turn plain text into `style`, written so that the text after them cannot be
- * misread as part of a code: colours come first with two-digit indexes, and when only a colour
- * is active and the text starts with a digit or ',', a no-op "\x02\x02" ends the code.
+ * True when `next` would be read as part of the colour code that `codes` ends with: a digit or
+ * ',digit' after a bare \x03, or ',digit' after a two-digit foreground. (Hex codes are always
+ * six digits, so only a following ',' plus six hex digits could be absorbed: guarded the same way.)
+ */
+export function needsGuard(codes: string, next: string): boolean {
+  if (/\x03$/.test(codes)) return /^(\d|,\d)/.test(next);
+  if (/\x03\d\d$/.test(codes)) return /^,\d/.test(next);
+  if (/\x04[0-9a-fA-F]{6}$/.test(codes)) return /^,[0-9a-fA-F]{6}/.test(next);
+  return false;
+}
+
+/** A no-op (bold on, bold off) that ends a colour code before text that would extend it. */
+export const GUARD = BOLD + BOLD;
+
+/**
+ * The codes that turn plain text into `style`, written so that `nextText` cannot be misread as
+ * part of a code: colours first with two-digit indexes, then toggles, then a guard if needed.
  */
 export function codesFor(style: MircStyle, nextText = ''): string {
   let out = '';
-  const hasColour = style.fg !== undefined || style.bg !== undefined;
-  if (hasColour) out += colourCode(style.fg, style.bg);
+  if (style.fg !== undefined || style.bg !== undefined) out += colourCode(style.fg, style.bg);
   for (const [code, key] of Object.entries(TOGGLES)) if (style[key]) out += code;
-  if (hasColour && out.length > 0 && !/[\x02\x11\x16\x1d\x1e\x1f]$/.test(out) && /^[\d,]/.test(nextText)) {
-    out += BOLD + BOLD;
-  }
-  return out;
+  return needsGuard(out, nextText) ? out + GUARD : out;
 }
 
 /** True when the style changes how text looks (reverse alone is ignored: Matrix cannot show it). */
