@@ -1,0 +1,145 @@
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { Counter } from 'prom-client';
+import type { ThirdPartyProvider } from '../connector';
+import type { EphemeralEvent, MatrixEvent } from '../events';
+import { asRoomAlias, asUserId, type RoomAlias, type UserId } from '../ids';
+import type { Logger } from '../log/types';
+import { hsTokenAuth } from './auth';
+import { HttpError, parseParam, sendError } from './respond';
+import { endpoint, param } from './routing';
+import { thirdPartyRoutes } from './thirdparty';
+import { BadJsonError, parseTransaction } from './wire';
+
+/** Where accepted transactions go (the `Ingestor`). Synchronous on purpose: see `createAppServiceApp`. */
+export interface TransactionSink {
+  acceptTransaction(txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]): { duplicate: boolean };
+}
+
+export interface HttpMetrics {
+  /** route: a fixed route name (`transactions`, `users`, ..., `unknown`), never a raw path. */
+  requests: Counter<'route' | 'status'>;
+}
+
+export interface AppServiceAppDeps {
+  hsToken: string;
+  ingest: TransactionSink;
+  /** The homeserver asks about an unknown user in the namespace: create it and return true, or false for 404. */
+  onUserQuery?(userId: UserId): Promise<boolean>;
+  onAliasQuery?(alias: RoomAlias): Promise<boolean>;
+  /** The homeserver called `/ping`, in answer to the bridge's own ping request. */
+  onPing?(transactionId: string | undefined): void;
+  thirdParty?: ThirdPartyProvider;
+  /** Largest accepted request body, in bytes. */
+  maxBodyBytes: number;
+  log: Logger;
+  metrics?: HttpMetrics;
+}
+
+/**
+ * The application-service API (homeserver → bridge) under `/_matrix/app/v1`, the legacy
+ * unprefixed paths and `/_matrix/app/unstable`. Returns an app that is not listening.
+ *
+ * The transaction route does nothing asynchronous between parsing the body and handing the
+ * events to the sink, so events of one room cannot overtake each other. The 200 goes out only
+ * after the sink persisted them; a 500 (so the homeserver retries) only when it could not.
+ */
+export function createAppServiceApp(deps: AppServiceAppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(countRequests(deps.metrics));
+
+  // Auth runs before the body is read: an unauthenticated sender cannot make the bridge parse megabytes.
+  const auth = hsTokenAuth(deps.hsToken);
+  const json = express.json({ limit: deps.maxBodyBytes, type: () => true, strict: true });
+  const router = express.Router();
+
+  endpoint(router, '/transactions/:txnId', 'transactions', {
+    put: [auth, json, (req: Request, res: Response) => {
+      const txnId = param(req, 'txnId');
+      const { events, ephemeral } = parseTransaction(req.body);
+      let duplicate: boolean;
+      try {
+        ({ duplicate } = deps.ingest.acceptTransaction(txnId, events, ephemeral));
+      } catch (err) {
+        deps.log.error('Could not persist a transaction; answering 500 so the homeserver retries', { txnId, error: messageOf(err) });
+        sendError(res, 500, 'M_UNKNOWN', 'The bridge could not store the transaction; retry later');
+        return;
+      }
+      deps.log.debug('Transaction accepted', { txnId, events: events.length, ephemeral: ephemeral.length, duplicate });
+      res.status(200).json({});
+    }],
+  });
+
+  endpoint(router, '/users/:userId', 'users', {
+    get: [auth, async (req: Request, res: Response) => {
+      const userId = parseParam(asUserId, param(req, 'userId'), 'userId');
+      if (deps.onUserQuery && (await deps.onUserQuery(userId))) res.status(200).json({});
+      else sendError(res, 404, 'M_NOT_FOUND', `The bridge does not provide ${userId}`);
+    }],
+  });
+
+  endpoint(router, '/rooms/:roomAlias', 'rooms', {
+    get: [auth, async (req: Request, res: Response) => {
+      const alias = parseParam(asRoomAlias, param(req, 'roomAlias'), 'roomAlias');
+      if (deps.onAliasQuery && (await deps.onAliasQuery(alias))) res.status(200).json({});
+      else sendError(res, 404, 'M_NOT_FOUND', `The bridge does not provide ${alias}`);
+    }],
+  });
+
+  endpoint(router, '/ping', 'ping', {
+    post: [auth, json, (req: Request, res: Response) => {
+      const body = req.body as Record<string, unknown> | undefined;
+      const txnId = body?.transaction_id;
+      if (txnId !== undefined && typeof txnId !== 'string') throw new BadJsonError('transaction_id', 'expected a string');
+      deps.onPing?.(txnId);
+      res.status(200).json({});
+    }],
+  });
+
+  thirdPartyRoutes(router, auth, deps.thirdParty);
+
+  for (const prefix of ['/_matrix/app/v1', '/_matrix/app/unstable', '/']) app.use(prefix, router);
+  app.use((req: Request, res: Response) => {
+    sendError(res, 404, 'M_UNRECOGNIZED', `Unrecognized request: ${req.method} ${req.path}`);
+  });
+  app.use(errorHandler(deps.log));
+  return app;
+}
+
+function errorHandler(log: Logger) {
+  // Express recognises an error handler by its four parameters.
+  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    if (res.headersSent) return;
+    const type = (err as { type?: unknown } | null)?.type;
+    if (err instanceof BadJsonError) {
+      log.warn('Rejected a malformed request from the homeserver', { path: req.path, error: err.message });
+      sendError(res, 400, 'M_BAD_JSON', err.message);
+    } else if (err instanceof HttpError) {
+      sendError(res, err.status, err.errcode, err.message);
+    } else if (type === 'entity.parse.failed' || type === 'encoding.unsupported' || type === 'charset.unsupported') {
+      sendError(res, 400, 'M_NOT_JSON', 'The request body is not valid JSON');
+    } else if (type === 'entity.too.large') {
+      log.warn('Rejected a request body over the size limit', { path: req.path });
+      sendError(res, 413, 'M_TOO_LARGE', 'The request body is larger than appservice.maxBodyBytes allows');
+    } else if (type === 'request.aborted') {
+      sendError(res, 400, 'M_UNKNOWN', 'The request was aborted');
+    } else {
+      log.error('Request handler failed', { method: req.method, path: req.path, error: messageOf(err) });
+      sendError(res, 500, 'M_UNKNOWN', 'The bridge failed to handle the request; see its log');
+    }
+  };
+}
+
+function countRequests(metrics: HttpMetrics | undefined) {
+  return (_req: Request, res: Response, next: NextFunction): void => {
+    if (metrics) {
+      res.on('finish', () => metrics.requests.inc({ route: String(res.locals.route ?? 'unknown'), status: String(res.statusCode) }));
+    }
+    next();
+  };
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

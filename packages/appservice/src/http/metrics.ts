@@ -1,0 +1,14 @@
+import { Counter, type Registry } from 'prom-client';
+import type { HttpMetrics } from './appservice-app';
+
+/** Creates and registers the appservice API's request counter in `registry`. */
+export function createHttpMetrics(registry: Registry): HttpMetrics {
+  return {
+    requests: new Counter({
+      name: 'bridgekit_appservice_api_requests_total',
+      help: 'Requests from the homeserver to the appservice API, by route name and status',
+      labelNames: ['route', 'status'] as const,
+      registers: [registry],
+    }),
+  };
+}
