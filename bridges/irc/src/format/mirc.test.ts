@@ -51,6 +51,10 @@ describe('codesFor', () => {
     ['\x034\x02', '5', '\x0304\x02'],
     ['\x0399,3', 'x', '\x0399,03'],
     ['\x04aabbcc,112233', 'x', '\x04aabbcc,112233'],
+    ['\x0312,01\x04ff0000', 'x', '\x0399,01\x04ff0000'],
+    ['\x04ff0000,00ff00\x0312', 'x', '\x04000000,00ff00\x0312'],
+    ['\x04ff0000,00ff00\x0399', 'x', '\x04000000,00ff00\x0399'],
+    ['\x04ff0000', 'x', '\x04ff0000'],
   ])('reopens %j before %j as %j', (codes, next, expected) => {
     const reopened = codesFor(styleAfter(codes), next);
     expect(reopened).toBe(expected);

@@ -116,17 +116,22 @@ export function sameColour(a: MircColour | undefined, b: MircColour | undefined)
   return 'hex' in b && a.hex === b.hex;
 }
 
+function twoDigits(colour: MircColour | undefined): string {
+  return colour && 'index' in colour ? String(colour.index).padStart(2, '0') : '99';
+}
+
+/**
+ * One or two codes that set exactly `fg` and `bg`. A palette index and a hex value cannot share
+ * one code, but a code that sets only a foreground keeps the background, so mixed pairs are
+ * written as "background code, then foreground code".
+ */
 function colourCode(fg: MircColour | undefined, bg: MircColour | undefined): string {
-  const hexish = (fg && 'hex' in fg) || (bg && 'hex' in bg);
-  if (hexish) {
-    const hex = (c: MircColour | undefined) => (c === undefined ? '' : 'hex' in c ? c.hex : undefined);
-    const fgHex = hex(fg);
-    const bgHex = hex(bg);
-    // Mixed index/hex pairs cannot be written as one code: fall back to the part that can.
-    if (fgHex !== undefined && bgHex !== undefined && fgHex !== '') return `${HEX_COLOUR}${fgHex}${bgHex ? `,${bgHex}` : ''}`;
+  if (bg && 'hex' in bg) {
+    if (fg && 'hex' in fg) return `${HEX_COLOUR}${fg.hex},${bg.hex}`;
+    return `${HEX_COLOUR}000000,${bg.hex}${COLOUR}${twoDigits(fg)}`;
   }
-  const two = (c: MircColour | undefined) => (c && 'index' in c ? String(c.index).padStart(2, '0') : '99');
-  return `${COLOUR}${two(fg)}${bg ? `,${two(bg)}` : ''}`;
+  if (fg && 'hex' in fg) return `${bg ? `${COLOUR}99,${twoDigits(bg)}` : ''}${HEX_COLOUR}${fg.hex}`;
+  return `${COLOUR}${twoDigits(fg)}${bg ? `,${twoDigits(bg)}` : ''}`;
 }
 
 /**
