@@ -316,6 +316,20 @@ describe('Ingestor failures', () => {
     expect(journal.deadLetters()).toHaveLength(1);
   });
 
+  it('logs a failure of its own machinery and lets the room move on', async () => {
+    const { ingestor, handled, lines } = setup({
+      retryDelay: () => { throw new Error('bad retry policy'); },
+      handle: async (item) => {
+        handled.push(bodyOf(item));
+        if (bodyOf(item) === 'a1') throw new Error('handler failed');
+      },
+    });
+    ingestor.acceptTransaction('t1', [ev('a', 'a1'), ev('a', 'a2')], []);
+    await ingestor.drain();
+    expect(handled).toEqual(['a1', 'a2']);
+    expect(lines.some((l) => l.startsWith('error Ingest job failed unexpectedly') && l.includes('bad retry policy'))).toBe(true);
+  });
+
   it('logs and counts a slow handler without cancelling it', async () => {
     const gate = deferred();
     const { ingestor, timers, lines, registry } = setup({ slowHandlerMs: 250, handle: () => gate.promise });

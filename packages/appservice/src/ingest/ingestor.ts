@@ -15,7 +15,7 @@ export interface AcceptResult {
 }
 
 export interface IngestMetrics {
-  /** kind: `room` | `ephemeral` | `task`; outcome: `handled` | `echo` | `retried` | `dead_lettered` | `failed`. */
+  /** kind: `room` | `ephemeral` | `task` | `job`; outcome: `handled` | `echo` | `retried` | `dead_lettered` | `failed`. */
   events: Counter<'kind' | 'outcome'>;
   /** result: `accepted` | `duplicate`. */
   transactions?: Counter<'result'>;
@@ -81,6 +81,10 @@ export class Ingestor {
         deps.metrics?.queueDepth.set(depth);
         deps.metrics?.activeRooms.set(rooms);
       },
+      onJobError: (roomKey, err) => {
+        deps.log.error('Ingest job failed unexpectedly; its room moves on', { roomKey, error: errorText(err) });
+        this.count('job', 'failed');
+      },
     });
   }
 
@@ -100,6 +104,7 @@ export class Ingestor {
 
   /** Queues what the journal still holds from before a restart. Returns how many items were queued. */
   resume(): number {
+    if (this.queues.isStopped) return 0;
     const { queued } = this.dispatch(this.deps.journal.pending());
     if (queued > 0) this.deps.log.info('Resuming events accepted before the last shutdown', { count: queued });
     return queued;

@@ -37,6 +37,8 @@ export interface RoomQueuesOptions {
   timers?: Timers;
   /** Called whenever the number of queued jobs or busy rooms changes (for gauges). */
   onDepthChange?(depth: number, activeRooms: number): void;
+  /** A job threw instead of reporting its outcome (a bug in the job); its room moves on. */
+  onJobError?(key: string, err: unknown): void;
 }
 
 export class RoomQueues {
@@ -120,8 +122,9 @@ export class RoomQueues {
     let result: StepResult;
     try {
       result = await job.run();
-    } catch {
+    } catch (err) {
       // Jobs report their own failures; a throw here is a bug in the job, not a reason to stall the room.
+      this.options.onJobError?.(queue.key, err);
       result = 'done';
     }
     this.running--;
