@@ -1,0 +1,103 @@
+import { FakeClock } from './clock';
+import { FloodQueue, SendQueueClearedError, SendQueueFullError } from './flood';
+
+function setup(overrides: Partial<{ capacity: number; refillPerSecond: number; maxQueued: number }> = {}) {
+  const clock = new FakeClock(1000);
+  const written: [number, string][] = [];
+  const queue = new FloodQueue({
+    capacity: 3, refillPerSecond: 2, maxQueued: 5, ...overrides,
+    clock, write: (line) => written.push([clock.now(), line]),
+  });
+  return { clock, written, queue };
+}
+
+describe('FloodQueue', () => {
+  it('sends a burst of `capacity` lines at once, then one per refill interval', async () => {
+    const { clock, written, queue } = setup();
+    const receipts = ['a', 'b', 'c', 'd', 'e'].map((l) => queue.enqueue(l));
+    expect(written.map(([, l]) => l)).toEqual(['a', 'b', 'c']);
+    expect(queue.length).toBe(2);
+    clock.advance(499);
+    expect(written).toHaveLength(3);
+    clock.advance(1);
+    expect(written[3]).toEqual([1500, 'd']);
+    clock.advance(500);
+    expect(written[4]).toEqual([2000, 'e']);
+    expect((await Promise.all(receipts)).map((r) => r.waitedMs)).toEqual([0, 0, 0, 500, 1000]);
+    expect(queue.stats()).toEqual({ sent: 5, queued: 0, delayed: 2, totalWaitMs: 1500, rejected: 0 });
+    expect(clock.pending).toBe(0);
+  });
+
+  it('refills up to capacity while idle, not beyond', () => {
+    const { clock, written, queue } = setup();
+    for (const l of ['1', '2', '3']) void queue.enqueue(l);
+    clock.advance(60_000);
+    for (const l of ['4', '5', '6', '7']) void queue.enqueue(l).catch(() => undefined);
+    expect(written.map(([, l]) => l)).toEqual(['1', '2', '3', '4', '5', '6']);
+    clock.advance(500);
+    expect(written.map(([, l]) => l)).toContain('7');
+  });
+
+  it('keeps order: a new line never overtakes waiting ones even when a token is free', () => {
+    const { clock, written, queue } = setup({ capacity: 1, refillPerSecond: 1 });
+    void queue.enqueue('a');
+    void queue.enqueue('b');
+    clock.advance(1000); // b is sent, bucket empty again
+    void queue.enqueue('c');
+    void queue.enqueue('d');
+    clock.advance(5000);
+    expect(written.map(([, l]) => l)).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('rejects with a typed error when the queue is full', async () => {
+    const { queue } = setup({ capacity: 1, maxQueued: 2 });
+    void queue.enqueue('sent');
+    const waiting = [queue.enqueue('q1'), queue.enqueue('q2')];
+    await expect(queue.enqueue('overflow')).rejects.toBeInstanceOf(SendQueueFullError);
+    expect(queue.stats().rejected).toBe(1);
+    queue.clear();
+    await Promise.allSettled(waiting);
+  });
+
+  it('clear() rejects waiting lines, cancels the timer and writes nothing more', async () => {
+    const { clock, written, queue } = setup({ capacity: 1 });
+    void queue.enqueue('a');
+    const b = queue.enqueue('b');
+    queue.clear('disconnected');
+    await expect(b).rejects.toThrow(SendQueueClearedError);
+    await expect(b).rejects.toThrow(/disconnected/);
+    expect(clock.pending).toBe(0);
+    clock.advance(10_000);
+    expect(written).toHaveLength(1);
+    // Usable again afterwards (a reconnect reuses it).
+    await expect(queue.enqueue('c')).resolves.toEqual({ waitedMs: 0 });
+  });
+
+  it('rejects the line whose write throws and goes on with the next', async () => {
+    const clock = new FakeClock();
+    const written: string[] = [];
+    const queue = new FloodQueue({
+      capacity: 1, refillPerSecond: 10, maxQueued: 10, clock,
+      write: (line) => {
+        if (line === 'bad') throw new Error('socket closed');
+        written.push(line);
+      },
+    });
+    await expect(queue.enqueue('bad')).rejects.toThrow('socket closed');
+    const later = Promise.allSettled([queue.enqueue('bad'), queue.enqueue('good')]);
+    clock.advance(1000);
+    const [bad, good] = await later;
+    expect(bad).toMatchObject({ status: 'rejected', reason: { message: 'socket closed' } });
+    expect(good).toEqual({ status: 'fulfilled', value: { waitedMs: 200 } });
+    expect(written).toEqual(['good']);
+  });
+
+  it.each([
+    [{ capacity: 0 }],
+    [{ refillPerSecond: 0 }],
+    [{ maxQueued: -1 }],
+    [{ capacity: Number.NaN }],
+  ])('rejects bad options %j', (bad) => {
+    expect(() => setup(bad)).toThrow(RangeError);
+  });
+});

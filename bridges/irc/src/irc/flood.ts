@@ -1,0 +1,161 @@
+/**
+ * Flood control for one IRC connection: a token bucket. The server kills clients that send
+ * faster than it allows ("Excess Flood"), and irc-framework has no send queue of its own, so
+ * every line the bridge writes goes through here. `capacity` lines may go out in a burst; after
+ * that one line per 1/refillPerSecond seconds. The queue is bounded: when it is full, `enqueue`
+ * rejects at once instead of letting a paste of 10,000 lines grow memory and latency forever.
+ */
+import { systemClock, type Clock, type TimerHandle } from './clock';
+
+export interface FloodOptions {
+  /** Lines that may be sent back to back (the bucket size). */
+  capacity: number;
+  /** Lines per second once the burst is used up. */
+  refillPerSecond: number;
+  /** Most lines that may wait; beyond that `enqueue` rejects with `SendQueueFullError`. */
+  maxQueued: number;
+  /** Writes one line to the socket; called in order, never faster than the bucket allows. */
+  write: (line: string) => void;
+  clock?: Clock;
+}
+
+/** When a line was written and how long it waited for the bucket (0 when sent at once). */
+export interface SendReceipt {
+  waitedMs: number;
+}
+
+export interface FloodStats {
+  sent: number;
+  queued: number;
+  /** Lines that had to wait for a token, and the total time they waited. */
+  delayed: number;
+  totalWaitMs: number;
+  rejected: number;
+}
+
+export class SendQueueFullError extends Error {
+  readonly code = 'IRC_SEND_QUEUE_FULL';
+  constructor(readonly maxQueued: number) {
+    super(`The IRC send queue is full (${maxQueued} lines waiting for flood control); the message was not sent. Send less at once, e.g. a long paste as a link.`);
+    this.name = 'SendQueueFullError';
+  }
+}
+
+export class SendQueueClearedError extends Error {
+  readonly code = 'IRC_SEND_QUEUE_CLEARED';
+  constructor(reason: string) {
+    super(`The line was not sent to IRC: ${reason}. It will not be retried automatically.`);
+    this.name = 'SendQueueClearedError';
+  }
+}
+
+interface Waiting {
+  line: string;
+  enqueuedAt: number;
+  resolve: (receipt: SendReceipt) => void;
+  reject: (error: Error) => void;
+}
+
+export class FloodQueue {
+  private readonly capacity: number;
+  private readonly msPerToken: number;
+  private readonly maxQueued: number;
+  private readonly write: (line: string) => void;
+  private readonly clock: Clock;
+  private tokens: number;
+  private refilledAt: number;
+  private readonly waiting: Waiting[] = [];
+  private timer: TimerHandle | undefined;
+  private readonly counters = { sent: 0, delayed: 0, totalWaitMs: 0, rejected: 0 };
+
+  constructor(options: FloodOptions) {
+    if (!(options.capacity >= 1) || !(options.refillPerSecond > 0) || !(options.maxQueued >= 0)) {
+      throw new RangeError('Flood control needs capacity >= 1, refillPerSecond > 0 and maxQueued >= 0.');
+    }
+    this.capacity = options.capacity;
+    this.msPerToken = 1000 / options.refillPerSecond;
+    this.maxQueued = options.maxQueued;
+    this.write = options.write;
+    this.clock = options.clock ?? systemClock;
+    this.tokens = options.capacity;
+    this.refilledAt = this.clock.now();
+  }
+
+  /** Resolves once the line has been written; rejects if the queue is full or cleared first. */
+  enqueue(line: string): Promise<SendReceipt> {
+    if (this.waiting.length === 0 && this.takeToken()) {
+      return this.send(line, this.clock.now()).then(() => ({ waitedMs: 0 }));
+    }
+    if (this.waiting.length >= this.maxQueued) {
+      this.counters.rejected++;
+      return Promise.reject(new SendQueueFullError(this.maxQueued));
+    }
+    return new Promise<SendReceipt>((resolve, reject) => {
+      this.waiting.push({ line, enqueuedAt: this.clock.now(), resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Drops every waiting line (on disconnect), rejecting their promises with `reason`. */
+  clear(reason = 'the IRC connection closed'): void {
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    const dropped = this.waiting.splice(0);
+    for (const w of dropped) w.reject(new SendQueueClearedError(reason));
+  }
+
+  get length(): number {
+    return this.waiting.length;
+  }
+
+  stats(): FloodStats {
+    return { ...this.counters, queued: this.waiting.length };
+  }
+
+  private refill(): void {
+    const now = this.clock.now();
+    this.tokens = Math.min(this.capacity, this.tokens + (now - this.refilledAt) / this.msPerToken);
+    this.refilledAt = now;
+  }
+
+  private takeToken(): boolean {
+    this.refill();
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  private send(line: string, enqueuedAt: number): Promise<void> {
+    try {
+      this.write(line);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    this.counters.sent++;
+    const waited = this.clock.now() - enqueuedAt;
+    if (waited > 0) {
+      this.counters.delayed++;
+      this.counters.totalWaitMs += waited;
+    }
+    return Promise.resolve();
+  }
+
+  private schedule(): void {
+    if (this.timer !== undefined || this.waiting.length === 0) return;
+    this.refill();
+    const delay = Math.max(0, Math.ceil((1 - this.tokens) * this.msPerToken));
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = undefined;
+      this.drain();
+    }, delay);
+  }
+
+  private drain(): void {
+    while (this.waiting.length > 0 && this.takeToken()) {
+      const next = this.waiting.shift() as Waiting;
+      const waitedMs = this.clock.now() - next.enqueuedAt;
+      this.send(next.line, next.enqueuedAt).then(() => next.resolve({ waitedMs }), next.reject);
+    }
+    this.schedule();
+  }
+}

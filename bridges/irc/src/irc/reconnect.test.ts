@@ -1,0 +1,64 @@
+import { FakeClock } from './clock';
+import { SendQueueClearedError } from './flood';
+import { backoffDelay, ConnectRateLimiter } from './reconnect';
+
+describe('backoffDelay', () => {
+  it.each<[number, number, number]>([
+    // attempt, random, expected (base 2s, max 300s, jitter 0.5)
+    [0, 0, 1000],
+    [0, 1, 2000],
+    [1, 0.5, 3000],
+    [3, 1, 16000],
+    [10, 1, 300000],
+    [10, 0, 150000],
+    [1000, 1, 300000],
+    [-5, 1, 2000],
+    [Number.NaN, 1, 2000],
+  ])('attempt %d with random %d → %d ms', (attempt, r, expected) => {
+    expect(backoffDelay(attempt, {}, () => r)).toBe(expected);
+  });
+
+  it('honours its options', () => {
+    expect(backoffDelay(2, { baseMs: 100, maxMs: 1000, jitter: 0 }, () => 0.9)).toBe(400);
+    expect(backoffDelay(2, { baseMs: 100, jitter: 1 }, () => 0)).toBe(0);
+    expect(backoffDelay(5, { baseMs: 100, maxMs: 1000, jitter: 0 })).toBe(1000);
+  });
+
+  it('spreads connections that failed together', () => {
+    const delays = new Set(Array.from({ length: 50 }, () => backoffDelay(4)));
+    expect(delays.size).toBeGreaterThan(10);
+    for (const d of delays) {
+      expect(d).toBeGreaterThanOrEqual(16000);
+      expect(d).toBeLessThanOrEqual(32000);
+    }
+  });
+});
+
+describe('ConnectRateLimiter', () => {
+  it('lets 1,000 connections through at the configured rate', async () => {
+    const clock = new FakeClock();
+    const limiter = new ConnectRateLimiter({ perSecond: 50, clock });
+    let started = 0;
+    const all = Array.from({ length: 1000 }, () => limiter.acquire().then((r) => {
+      started++;
+      return r.waitedMs;
+    }));
+    await Promise.resolve();
+    expect(limiter.waiting).toBe(950);
+    clock.advance(1000);
+    await new Promise((r) => setImmediate(r));
+    expect(started).toBe(100);
+    clock.advance(18_000);
+    const waits = await Promise.all(all);
+    expect(started).toBe(1000);
+    expect(Math.max(...waits)).toBe(19_000);
+  });
+
+  it('cancels waiting connections on shutdown', async () => {
+    const limiter = new ConnectRateLimiter({ perSecond: 1, burst: 1, clock: new FakeClock() });
+    await limiter.acquire();
+    const waiting = limiter.acquire();
+    limiter.cancelAll();
+    await expect(waiting).rejects.toBeInstanceOf(SendQueueClearedError);
+  });
+});
