@@ -126,7 +126,7 @@ describe('CsApiClient retries', () => {
     nock(HS).get('/_matrix/client/versions').times(3).reply(502, { errcode: 'M_UNKNOWN', error: 'upstream' });
     const err = await client.versions().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MatrixError);
-    expect(err).toMatchObject({ errcode: 'M_UNKNOWN', status: 502, serverMessage: 'upstream' });
+    expect(err).toMatchObject({ errcode: 'M_UNKNOWN', status: 502, serverMessage: 'upstream', code: 'CSAPI_UNAVAILABLE', retriable: true });
     expect(sleeps).toHaveLength(2);
   });
 
@@ -137,6 +137,7 @@ describe('CsApiClient retries', () => {
     const err = await client.invite(ROOM, GHOST).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MatrixError);
     expect(err).toMatchObject({ errcode: 'M_FORBIDDEN', status: 403, endpoint: 'POST /_matrix/client/v3/rooms/{roomId}/invite' });
+    expect(err).toMatchObject({ code: 'CSAPI_REJECTED', retriable: false, notifySender: true });
     expect((err as Error).message).toContain('not joined, not invited');
     expect(sleeps).toEqual([]);
     expect(scope.isDone()).toBe(true);
@@ -145,7 +146,7 @@ describe('CsApiClient retries', () => {
   it('does not wait out a Retry-After longer than maxRetryAfterMs', async () => {
     const { client, sleeps } = setup({ maxRetryAfterMs: 10_000 });
     nock(HS).get('/_matrix/client/versions').reply(429, { errcode: 'M_LIMIT_EXCEEDED', retry_after_ms: 120_000 });
-    await expect(client.versions()).rejects.toMatchObject({ errcode: 'M_LIMIT_EXCEEDED', retryAfterMs: 120_000 });
+    await expect(client.versions()).rejects.toMatchObject({ errcode: 'M_LIMIT_EXCEEDED', retryAfterMs: 120_000, code: 'CSAPI_RATE_LIMITED', retriable: true });
     expect(sleeps).toEqual([]);
   });
 
@@ -154,7 +155,7 @@ describe('CsApiClient retries', () => {
     nock(HS).get('/_matrix/client/versions').times(2).delay(500).reply(200, { versions: [] });
     const err = await client.versions().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NetworkError);
-    expect(err).toMatchObject({ failure: 'timeout', endpoint: 'GET /_matrix/client/versions' });
+    expect(err).toMatchObject({ failure: 'timeout', endpoint: 'GET /_matrix/client/versions', code: 'CSAPI_UNAVAILABLE', retriable: true });
     expect(sleeps).toHaveLength(1);
     expect(await counter(registry, 'bridgekit_csapi_requests_total')).toEqual([
       { labels: { method: 'GET', endpoint: '/_matrix/client/versions', status: 'timeout' }, value: 2 },

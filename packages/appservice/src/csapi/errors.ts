@@ -1,5 +1,8 @@
+import { BridgeError } from '../errors/bridge-error';
+
 /**
- * Errors of the client-server API client. Both name the endpoint *template* (never the token,
+ * Errors of the client-server API client, on the core's one error base (stable code,
+ * retriable, notifySender). Both name the endpoint *template* (never the token,
  * never a raw URL with user input) so they are safe to log and to show to a bridge admin.
  */
 
@@ -13,12 +16,17 @@ const HINTS: Record<string, string> = {
   M_UNKNOWN: 'see the homeserver log for the cause',
 };
 
-/** The homeserver answered with an error status (a `{errcode, error}` body when it follows the spec). */
-export class MatrixError extends Error {
+/**
+ * The homeserver answered with an error status (a `{errcode, error}` body when it follows the
+ * spec). Code `CSAPI_RATE_LIMITED` (429), `CSAPI_UNAVAILABLE` (5xx, retriable) or
+ * `CSAPI_REJECTED` (any other 4xx: the same request would fail again).
+ */
+export class MatrixError extends BridgeError {
   override readonly name = 'MatrixError';
   constructor(
     /** `M_FORBIDDEN`, `M_NOT_FOUND`, ...; `M_UNKNOWN` when the body had none. */
     readonly errcode: string,
+    /** The homeserver's HTTP status (`httpStatus` is what the bridge would answer itself). */
     readonly status: number,
     /** The homeserver's human-readable `error` text. */
     readonly serverMessage: string,
@@ -30,7 +38,11 @@ export class MatrixError extends Error {
     readonly body: Record<string, unknown> = {},
   ) {
     const hint = HINTS[errcode];
-    super(`${endpoint} failed with ${status} ${errcode}: ${serverMessage || '(no message)'}${hint ? ` — ${hint}` : ''}`);
+    super(
+      status === 429 ? 'CSAPI_RATE_LIMITED' : status >= 500 ? 'CSAPI_UNAVAILABLE' : 'CSAPI_REJECTED',
+      `${endpoint} failed with ${status} ${errcode}: ${serverMessage || '(no message)'}${hint ? ` — ${hint}` : ''}`,
+      { details: { endpoint, status, errcode } },
+    );
   }
 
   is(errcode: string): boolean {
@@ -41,17 +53,21 @@ export class MatrixError extends Error {
 export type NetworkFailure = 'unreachable' | 'timeout' | 'bad_response';
 
 /** The homeserver could not be reached, did not answer in time, or answered with something that is not JSON. */
-export class NetworkError extends Error {
+export class NetworkError extends BridgeError {
   override readonly name = 'NetworkError';
   constructor(
     readonly failure: NetworkFailure,
     readonly endpoint: string,
     readonly baseUrl: string,
-    override readonly cause?: unknown,
+    cause?: unknown,
   ) {
     const why = failure === 'timeout' ? 'timed out' : failure === 'bad_response' ? 'returned a response that is not valid JSON' : 'could not be reached';
     const detail = cause instanceof Error && failure !== 'timeout' ? ` (${cause.message})` : '';
-    super(`${endpoint}: the homeserver at ${baseUrl} ${why}${detail} — check homeserver.url in the config and that the homeserver is running`);
+    super(
+      'CSAPI_UNAVAILABLE',
+      `${endpoint}: the homeserver at ${baseUrl} ${why}${detail} — check homeserver.url in the config and that the homeserver is running`,
+      { cause, details: { endpoint, failure } },
+    );
   }
 }
 

@@ -206,7 +206,8 @@ export class Ingestor {
       this.deps.log.error('Could not record a handler failure in the journal', { ...describe(item), error: errorText(journalErr) });
     }
     item.attempts = attempts;
-    // Errors that declare themselves permanent (e.g. "unsupported") are not worth a retry.
+    // Errors that declare themselves permanent (a BridgeError with retriable: false, e.g. EVENT_UNSUPPORTED
+    // or CSAPI_REJECTED) would fail the same way again: dead-letter them at once.
     const permanent = isPermanent(err);
     if (permanent || attempts >= this.deps.maxAttempts) {
       this.deps.log.error('Giving up on event; dead-lettered', { ...describe(item), attempts, error });
