@@ -1,5 +1,5 @@
 import iconv from 'iconv-lite';
-import { assertEncoding, buildLine, decodeIrcLine, fromByteString, safeParam, safeTrailing, stripLineBreaks, toByteString, UnsafeIrcParamError } from './sanitize';
+import { assertEncoding, buildLine, decodeIrcLine, safeParam, safeTrailing, stripLineBreaks, UnsafeIrcParamError } from './sanitize';
 
 describe('stripLineBreaks / safeTrailing', () => {
   it.each([
@@ -71,14 +71,5 @@ describe('decodeIrcLine', () => {
   it('names the setting when the fallback encoding is unknown', () => {
     expect(() => decodeIrcLine(Buffer.from([0xff]), 'klingon')).toThrow(/fallback encoding/);
     expect(() => assertEncoding('utf8')).not.toThrow();
-  });
-});
-
-describe('byte strings (irc-framework latin1 transport)', () => {
-  it.each(['plain', 'héllo', '😀 emoji', '[]\\`^{}|'])('round-trips %j', (text) => {
-    expect(fromByteString(toByteString(text), 'latin1')).toBe(text);
-  });
-  it('decodes a Latin-1 byte string with the fallback', () => {
-    expect(fromByteString('caf\u00e9', 'latin1')).toBe('café');
   });
 });

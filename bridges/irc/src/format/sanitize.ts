@@ -11,12 +11,12 @@
  */
 import { isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';
+import { IrcError } from '../irc/errors';
 
 /** Thrown when a value cannot be one IRC middle parameter even after stripping CR/LF/NUL. */
-export class UnsafeIrcParamError extends Error {
-  readonly code = 'IRC_UNSAFE_PARAM';
+export class UnsafeIrcParamError extends IrcError {
   constructor(readonly value: string, reason: string) {
-    super(`${JSON.stringify(value)} cannot be sent to IRC as a single name: ${reason}. Use a name without spaces, commas or a leading ':'.`);
+    super('IRC_UNSAFE_PARAM', `${JSON.stringify(value)} cannot be sent to IRC as a single name: ${reason}. Use a name without spaces, commas or a leading ':'.`);
     this.name = 'UnsafeIrcParamError';
   }
 }
@@ -81,20 +81,4 @@ export function assertEncoding(encoding: string): void {
   if (!iconv.encodingExists(encoding)) {
     throw new RangeError(`Unknown IRC fallback encoding ${JSON.stringify(encoding)}: use one iconv-lite knows, such as "latin1", "cp1252" or "koi8-r".`);
   }
-}
-
-/**
- * irc-framework is run with its 'latin1' transport encoding, which maps each byte to one char
- * losslessly; these two convert between that byte-string form and real text.
- */
-export function fromByteString(bytes: string, fallbackEncoding: string): string {
-  // Pure ASCII needs no work: the common case for commands, nicks and numerics.
-  if (!/[^\x00-\x7f]/.test(bytes)) return bytes;
-  return decodeIrcLine(Buffer.from(bytes, 'latin1'), fallbackEncoding);
-}
-
-/** Text → the byte string irc-framework's 'latin1' transport writes out unchanged (UTF-8 bytes). */
-export function toByteString(text: string): string {
-  if (!/[^\x00-\x7f]/.test(text)) return text;
-  return Buffer.from(text, 'utf8').toString('latin1');
 }

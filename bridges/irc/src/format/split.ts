@@ -9,6 +9,7 @@
  * Each '\n' line of the input is independent (IRC clients reset formatting per message), as
  * produced by matrix-to-irc.ts.
  */
+import { IrcError } from '../irc/errors';
 import { applyCode, codesFor, PLAIN, tokenizeMirc, type MircStyle } from './mirc';
 
 /** RFC 1459's maximum line length, CRLF included; some servers announce more as ISUPPORT LINELEN. */
@@ -18,10 +19,9 @@ const CTCP_ACTION_OPEN = '\x01ACTION ';
 const CTCP_CLOSE = '\x01';
 
 /** Thrown when the framing alone leaves no room for text (absurdly long target or prefix). */
-export class LineBudgetError extends Error {
-  readonly code = 'IRC_LINE_BUDGET';
+export class LineBudgetError extends IrcError {
   constructor(readonly budget: number) {
-    super(`Only ${budget} bytes per IRC line are left for text after the command, target and sender prefix; use a shorter target or check the configured line length.`);
+    super('IRC_LINE_BUDGET', `Only ${budget} bytes per IRC line are left for text after the command, target and sender prefix; use a shorter target or check the configured line length.`);
     this.name = 'LineBudgetError';
   }
 }

@@ -6,6 +6,7 @@
  * rejects at once instead of letting a paste of 10,000 lines grow memory and latency forever.
  */
 import { systemClock, type Clock, type TimerHandle } from './clock';
+import { IrcError } from './errors';
 
 export interface FloodOptions {
   /** Lines that may be sent back to back (the bucket size). */
@@ -33,18 +34,16 @@ export interface FloodStats {
   rejected: number;
 }
 
-export class SendQueueFullError extends Error {
-  readonly code = 'IRC_SEND_QUEUE_FULL';
+export class SendQueueFullError extends IrcError {
   constructor(readonly maxQueued: number) {
-    super(`The IRC send queue is full (${maxQueued} lines waiting for flood control); the message was not sent. Send less at once, e.g. a long paste as a link.`);
+    super('IRC_SEND_QUEUE_FULL', `The IRC send queue is full (${maxQueued} lines waiting for flood control); the message was not sent. Send less at once, e.g. a long paste as a link.`);
     this.name = 'SendQueueFullError';
   }
 }
 
-export class SendQueueClearedError extends Error {
-  readonly code = 'IRC_SEND_QUEUE_CLEARED';
+export class SendQueueClearedError extends IrcError {
   constructor(reason: string) {
-    super(`The line was not sent to IRC: ${reason}. It will not be retried automatically.`);
+    super('IRC_SEND_QUEUE_CLEARED', `The line was not sent to IRC: ${reason}. It will not be retried automatically.`);
     this.name = 'SendQueueClearedError';
   }
 }

@@ -11,6 +11,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { RoomAlias } from '@bridgekit/appservice';
 import { asRoomAlias } from '@bridgekit/appservice';
+import { IrcError } from '../irc/errors';
 import { escapeRegex } from './ghost-ids';
 import { isIrcChannel, isNetworkId, type IrcChannel, type NetworkId } from './ids';
 
@@ -18,10 +19,9 @@ export const DEFAULT_ALIAS_TEMPLATE = '#irc_$NETWORK_$CHANNEL';
 const MAX_ALIAS_BYTES = 255;
 
 /** Thrown when an alias would exceed the spec's 255 bytes. */
-export class AliasTooLongError extends Error {
-  readonly code = 'IRC_ALIAS_TOO_LONG';
+export class AliasTooLongError extends IrcError {
   constructor(readonly channel: string) {
-    super(`The channel ${JSON.stringify(channel)} is too long for a Matrix room alias (255 bytes max); link it to a room with the provisioning API instead.`);
+    super('IRC_ALIAS_TOO_LONG', `The channel ${JSON.stringify(channel)} is too long for a Matrix room alias (255 bytes max); link it to a room with the provisioning API instead.`);
     this.name = 'AliasTooLongError';
   }
 }

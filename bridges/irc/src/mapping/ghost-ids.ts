@@ -15,13 +15,13 @@
 import { isUtf8 } from 'node:buffer';
 import type { UserId } from '@bridgekit/appservice';
 import { asUserId } from '@bridgekit/appservice';
+import { IrcError } from '../irc/errors';
 import { isIrcNick, isNetworkId, type IrcNick, type NetworkId } from './ids';
 
 /** Thrown when a nick's escaped form would not fit the spec's 255-character user ID limit. */
-export class GhostIdTooLongError extends Error {
-  readonly code = 'IRC_GHOST_ID_TOO_LONG';
+export class GhostIdTooLongError extends IrcError {
   constructor(readonly nick: string) {
-    super(`The IRC nick ${JSON.stringify(nick)} is too long to become a Matrix user ID (255 characters max after escaping); this user cannot be bridged. A shorter ghost prefix or server name leaves more room.`);
+    super('IRC_GHOST_ID_TOO_LONG', `The IRC nick ${JSON.stringify(nick)} is too long to become a Matrix user ID (255 characters max after escaping); this user cannot be bridged. A shorter ghost prefix or server name leaves more room.`);
     this.name = 'GhostIdTooLongError';
   }
 }
