@@ -1,0 +1,8 @@
+export { openStore } from './open';
+export type { OpenStoreOptions, OpenedStore } from './open';
+export { runMigrations } from './migrate';
+export type { MigrationScope, AppliedMigration } from './migrate';
+export type {
+  BridgeStore, Migration, RemoteRoom, RoomLink, RemoteUser,
+  RoomMappingRepository, UserMappingRepository, MessageMappingRepository, KeyValueRepository,
+} from './types';

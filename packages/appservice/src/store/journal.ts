@@ -1,0 +1,128 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { EphemeralEvent, MatrixEvent } from '../events';
+import { BridgeError } from '../errors/bridge-error';
+import type { DeadLetter, QueuedItem, TransactionJournal } from '../ingest/types';
+import { fromJson, toJson } from './json';
+
+interface QueueRow {
+  seq: number;
+  kind: 'room' | 'ephemeral';
+  payload: string;
+  attempts: number;
+}
+
+interface DeadRow {
+  seq: number;
+  txn_id: string;
+  kind: 'room' | 'ephemeral';
+  event_id: string | null;
+  room_id: string | null;
+  last_error: string | null;
+  attempts: number;
+  updated_at: number;
+}
+
+/** Errors are kept for inspection, not as a log: a handler's stack trace need not fill the disk. */
+const MAX_ERROR_CHARS = 4000;
+const clip = (error: string) => (error.length > MAX_ERROR_CHARS ? `${error.slice(0, MAX_ERROR_CHARS - 3)}...` : error);
+
+const toItem = (r: QueueRow): QueuedItem =>
+  r.kind === 'room'
+    ? { seq: r.seq, kind: 'room', event: fromJson<MatrixEvent>(r.payload), attempts: r.attempts }
+    : { seq: r.seq, kind: 'ephemeral', event: fromJson<EphemeralEvent>(r.payload), attempts: r.attempts };
+
+/** The TransactionJournal on SQLite: `transactions` for txnId dedupe, `event_queue` for the events. */
+export class SqliteTransactionJournal implements TransactionJournal {
+  private readonly hasTxn: Statement<[string], { txn_id: string }>;
+  private readonly insertTxn: Statement<[string, number]>;
+  private readonly enqueue: Statement<[string, string, string | null, string | null, string, number, number]>;
+  private readonly pendingRows: Statement<[], QueueRow>;
+  private readonly markDone: Statement<[number, number]>;
+  private readonly addFailure: Statement<[string, number, number], { attempts: number }>;
+  private readonly markDead: Statement<[string, number, number]>;
+  private readonly deadRows: Statement<[number], DeadRow>;
+  private readonly pruneTxns: Statement<[number]>;
+  private readonly pruneDone: Statement<[number]>;
+  private readonly acceptTx: (txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]) => { duplicate: boolean; queued: QueuedItem[] };
+  private readonly pruneTx: (cutoff: number) => number;
+
+  constructor(db: Database, private readonly now: () => number) {
+    this.hasTxn = db.prepare('SELECT txn_id FROM transactions WHERE txn_id = ?');
+    this.insertTxn = db.prepare('INSERT INTO transactions (txn_id, received_at) VALUES (?, ?)');
+    // OR IGNORE: an event_id already queued, done or dead (resent in a new transaction) is skipped.
+    this.enqueue = db.prepare(`INSERT OR IGNORE INTO event_queue (txn_id, kind, event_id, room_id, payload, created_at, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?)`);
+    this.pendingRows = db.prepare("SELECT seq, kind, payload, attempts FROM event_queue WHERE state = 'pending' ORDER BY seq");
+    this.markDone = db.prepare("UPDATE event_queue SET state = 'done', payload = NULL, updated_at = ? WHERE seq = ?");
+    this.addFailure = db.prepare('UPDATE event_queue SET attempts = attempts + 1, last_error = ?, updated_at = ? WHERE seq = ? RETURNING attempts');
+    this.markDead = db.prepare("UPDATE event_queue SET state = 'dead', last_error = ?, updated_at = ? WHERE seq = ?");
+    this.deadRows = db.prepare(`SELECT seq, txn_id, kind, event_id, room_id, last_error, attempts, updated_at
+      FROM event_queue WHERE state = 'dead' ORDER BY seq DESC LIMIT ?`);
+    this.pruneTxns = db.prepare('DELETE FROM transactions WHERE received_at < ?');
+    this.pruneDone = db.prepare("DELETE FROM event_queue WHERE state = 'done' AND updated_at < ?");
+    this.acceptTx = db.transaction((txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]) => this.acceptInTx(txnId, events, ephemeral));
+    this.pruneTx = db.transaction((cutoff: number) => this.pruneTxns.run(cutoff).changes + this.pruneDone.run(cutoff).changes);
+  }
+
+  accept(txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]): { duplicate: boolean; queued: QueuedItem[] } {
+    return this.acceptTx(txnId, events, ephemeral);
+  }
+
+  private acceptInTx(txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]): { duplicate: boolean; queued: QueuedItem[] } {
+    if (this.hasTxn.get(txnId)) return { duplicate: true, queued: [] };
+    const at = this.now();
+    this.insertTxn.run(txnId, at);
+    const queued: QueuedItem[] = [];
+    for (const event of events) {
+      const info = this.enqueue.run(txnId, 'room', event.eventId, event.roomId, toJson(event, 'event'), at, at);
+      if (info.changes > 0) queued.push({ seq: Number(info.lastInsertRowid), kind: 'room', event, attempts: 0 });
+    }
+    for (const event of ephemeral) {
+      const info = this.enqueue.run(txnId, 'ephemeral', null, event.roomId ?? null, toJson(event, 'ephemeral event'), at, at);
+      queued.push({ seq: Number(info.lastInsertRowid), kind: 'ephemeral', event, attempts: 0 });
+    }
+    return { duplicate: false, queued };
+  }
+
+  pending(): QueuedItem[] {
+    return this.pendingRows.all().map(toItem);
+  }
+
+  complete(seq: number): void {
+    this.mustExist(seq, this.markDone.run(this.now(), seq).changes);
+  }
+
+  recordFailure(seq: number, error: string): number {
+    const row = this.addFailure.get(clip(error), this.now(), seq);
+    this.mustExist(seq, row ? 1 : 0);
+    return (row as { attempts: number }).attempts;
+  }
+
+  deadLetter(seq: number, error: string): void {
+    this.mustExist(seq, this.markDead.run(clip(error), this.now(), seq).changes);
+  }
+
+  deadLetters(limit = 100): DeadLetter[] {
+    return this.deadRows.all(limit).map((r) => ({
+      seq: r.seq,
+      txnId: r.txn_id,
+      kind: r.kind,
+      ...(r.event_id !== null ? { eventId: r.event_id } : {}),
+      ...(r.room_id !== null ? { roomId: r.room_id } : {}),
+      error: r.last_error ?? '',
+      attempts: r.attempts,
+      failedAt: r.updated_at,
+    }));
+  }
+
+  prune(olderThanMs: number): number {
+    return this.pruneTx(this.now() - olderThanMs);
+  }
+
+  // A seq the journal never issued (or pruned) means the caller lost track of its items.
+  private mustExist(seq: number, changes: number): void {
+    if (changes === 0) {
+      throw new BridgeError('STORE_NOT_FOUND', `Queue item ${seq} does not exist in the event queue (already pruned?)`, { details: { seq } });
+    }
+  }
+}
