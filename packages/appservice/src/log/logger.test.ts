@@ -1,0 +1,98 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { createLogger } from './logger';
+
+const AS_TOKEN = 'as_5f2c9e0d1b7a4c3e8f6a0b1c2d3e4f5a';
+const HS_TOKEN = 'hs_a1b2c3d4e5f60718293a4b5c6d7e8f90';
+const PASSWORD = 'hunter2-irc-pass';
+
+function capture() {
+  const stream = new PassThrough();
+  let text = '';
+  stream.on('data', (chunk: Buffer) => { text += chunk.toString('utf8'); });
+  return { stream, text: () => text };
+}
+
+function logEverywhere(log: ReturnType<typeof createLogger>) {
+  log.info(`starting with as_token ${AS_TOKEN}`);
+  log.warn('request failed', {
+    url: `http://hs/_matrix/client/v3/sync?access_token=${AS_TOKEN}&since=s1`,
+    headers: { Authorization: `Bearer ${AS_TOKEN}`, 'content-type': 'application/json' },
+    body: `{"password":"${PASSWORD}","user":"alice"}`,
+    nested: { deeper: [{ text: `pass is ${PASSWORD}!` }] },
+    hs_token: HS_TOKEN,
+    token: 'some-unregistered-token',
+    ircPassword: 'another-unregistered-one',
+  });
+  log.error('handler threw', { err: new Error(`login failed for ${PASSWORD}`) });
+  log.child({ room: '!r:x', asToken: AS_TOKEN }).info(`child says ${HS_TOKEN}`);
+  log.debug('auth header', { authorization: 'Basic dXNlcjpwYXNz' });
+}
+
+describe('createLogger', () => {
+  let dir: string;
+  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'bridgekit-log-')); });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it.each(['text', 'json'] as const)('never writes a secret in %s format, on stderr or in the file', async (format) => {
+    const out = capture();
+    const file = join(dir, 'bridge.log');
+    const log = createLogger({ level: 'debug', format, file }, () => [AS_TOKEN, HS_TOKEN, PASSWORD], { stream: out.stream });
+    logEverywhere(log);
+    await log.close();
+    const fileText = readFileSync(file, 'utf8');
+    for (const written of [out.text(), fileText]) {
+      expect(written.split('\n').filter(Boolean)).toHaveLength(5);
+      for (const secret of [AS_TOKEN, HS_TOKEN, PASSWORD, 'some-unregistered-token', 'another-unregistered-one', 'dXNlcjpwYXNz']) {
+        expect(written).not.toContain(secret);
+      }
+      expect(written).toContain('<redacted>');
+      expect(written).toContain('since=s1'); // only the credential is cut from the URL
+      expect(written).toContain('login failed for <redacted>');
+      expect(written).toContain('!r:x');
+    }
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('writes one JSON object per line with level, message, timestamp and meta', async () => {
+    const out = capture();
+    const log = createLogger({ level: 'info', format: 'json' }, undefined, { stream: out.stream });
+    log.child({ network: 'libera' }).warn('netsplit', { users: 3 });
+    await log.close();
+    const entry = JSON.parse(out.text().trim());
+    expect(entry).toEqual({ level: 'warn', message: 'netsplit', network: 'libera', users: 3, timestamp: expect.any(String) });
+  });
+
+  it('writes readable text lines and respects the level', async () => {
+    const out = capture();
+    const log = createLogger({ level: 'warn', format: 'text' }, undefined, { stream: out.stream });
+    log.info('hidden');
+    log.debug('hidden too');
+    log.error('boom', { room: '!r:x' });
+    await log.close();
+    const lines = out.text().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT\S+ ERROR boom \{"room":"!r:x"\}$/);
+  });
+
+  it('asks for secrets on every entry, so later secrets are redacted too', async () => {
+    const out = capture();
+    const secrets: string[] = [];
+    const log = createLogger({ level: 'info', format: 'text' }, () => secrets, { stream: out.stream });
+    secrets.push('late-secret-value');
+    log.info('value late-secret-value here');
+    await log.close();
+    expect(out.text()).toContain('value <redacted> here');
+  });
+
+  it('does not modify the caller\'s meta objects', async () => {
+    const out = capture();
+    const log = createLogger({ level: 'info', format: 'json' }, () => [PASSWORD], { stream: out.stream });
+    const meta = { nested: { password: PASSWORD, note: PASSWORD } };
+    log.info('x', meta);
+    await log.close();
+    expect(meta.nested).toEqual({ password: PASSWORD, note: PASSWORD });
+  });
+});

@@ -1,0 +1,85 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
+import winston from 'winston';
+import type { BridgeConfig } from '../config/types';
+import { REDACTED, isSecretKey, prepareSecrets, redactText, redactValue } from './redact';
+import type { Logger } from './types';
+
+export interface ClosableLogger extends Logger {
+  /** Flushes and closes the log file (stderr stays open). */
+  close(): Promise<void>;
+}
+
+export interface LoggerOptions {
+  /** Where the "stderr" output goes; tests pass their own stream. */
+  stream?: NodeJS.WritableStream;
+}
+
+// The key order of a text line: these first, then the rest as JSON.
+const STANDARD_KEYS = new Set(['level', 'message', 'timestamp']);
+
+/**
+ * The bridge's logger: winston writing to stderr (and a file if configured), as readable text
+ * or one JSON object per line. `secrets()` is asked on every entry, so tokens learned later (a
+ * user's stored IRC password) are redacted too; secret-named keys and credential-shaped text
+ * (access_token=..., Bearer ...) are redacted always.
+ */
+export function createLogger(cfg: BridgeConfig['logging'], secrets: () => string[] = () => [], opts: LoggerOptions = {}): ClosableLogger {
+  const redact = winston.format((info) => {
+    const known = prepareSecrets(secrets());
+    for (const key of Object.keys(info)) {
+      if (key === 'level') continue;
+      if (key === 'message') info.message = typeof info.message === 'string' ? redactText(info.message, known) : redactValue(info.message, known);
+      else info[key] = isSecretKey(key) ? REDACTED : redactValue(info[key], known);
+    }
+    return info;
+  });
+  const render =
+    cfg.format === 'json'
+      ? winston.format.json()
+      : winston.format.printf((info) => {
+          const meta = Object.fromEntries(Object.entries(info).filter(([k]) => !STANDARD_KEYS.has(k)));
+          const tail = Object.keys(meta).length > 0 ? ` ${JSON.stringify(meta)}` : '';
+          return `${String(info.timestamp)} ${info.level.toUpperCase().padEnd(5)} ${String(info.message)}${tail}`;
+        });
+
+  let file: WriteStream | undefined;
+  const transports: winston.transport[] = [new winston.transports.Stream({ stream: opts.stream ?? process.stderr })];
+  if (cfg.file) {
+    // Logs are redacted but still describe users' activity: owner-readable only.
+    file = createWriteStream(cfg.file, { flags: 'a', mode: 0o600 });
+    transports.push(new winston.transports.Stream({ stream: file }));
+  }
+  const logger = winston.createLogger({
+    level: cfg.level,
+    format: winston.format.combine(redact(), winston.format.timestamp(), render),
+    transports,
+  });
+
+  const wrap = (w: winston.Logger): Logger => ({
+    error: (message, meta) => void w.error(message, meta),
+    warn: (message, meta) => void w.warn(message, meta),
+    info: (message, meta) => void w.info(message, meta),
+    debug: (message, meta) => void w.debug(message, meta),
+    child: (meta) => wrap(w.child(meta)),
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    ...wrap(logger),
+    close() {
+      closing ??= (async () => {
+        const finished = transports.map((t) => new Promise<void>((resolve) => t.once('finish', () => resolve())));
+        logger.end();
+        await Promise.all(finished);
+        if (file) {
+          const f = file;
+          await new Promise<void>((resolve, reject) => {
+            f.once('error', reject);
+            f.end(() => resolve());
+          });
+        }
+      })();
+      return closing;
+    },
+  };
+}
