@@ -49,3 +49,11 @@ export class IrcError extends Error {
 export function isIrcError(value: unknown): value is IrcError {
   return value instanceof IrcError;
 }
+
+/** A JOIN the server refused; `numeric` says why (471 full, 473 invite-only, 474 banned, 475 key, ...). */
+export class JoinFailedError extends IrcError {
+  constructor(readonly channel: string, readonly numeric: string, reason: string) {
+    super('IRC_JOIN_FAILED', `Cannot join ${channel}: ${reason} (${numeric}).`);
+    this.name = 'JoinFailedError';
+  }
+}

@@ -49,6 +49,17 @@ describe('FloodQueue', () => {
     expect(written.map(([, l]) => l)).toEqual(['a', 'b', 'c', 'd']);
   });
 
+  it('tells whether a multi-line message fits as a whole', () => {
+    const { clock, queue } = setup({ capacity: 3, maxQueued: 5 });
+    expect(queue.hasRoomFor(8)).toBe(true); // 3 go out at once, 5 wait
+    expect(queue.hasRoomFor(9)).toBe(false);
+    for (const l of ['1', '2', '3', '4']) queue.enqueue(l).catch(() => undefined);
+    expect(queue.hasRoomFor(4)).toBe(true);
+    expect(queue.hasRoomFor(5)).toBe(false);
+    queue.clear();
+    clock.advance(0);
+  });
+
   it('rejects with a typed error when the queue is full', async () => {
     const { queue } = setup({ capacity: 1, maxQueued: 2 });
     void queue.enqueue('sent');

@@ -107,8 +107,17 @@ export class FloodQueue {
     return this.waiting.length;
   }
 
+  /** Whether `lines` more lines can be queued now, so a multi-line message is sent whole or not at all. */
+  hasRoomFor(lines: number): boolean {
+    return this.waiting.length + lines <= this.maxQueued + (this.waiting.length === 0 ? Math.floor(this.peekTokens()) : 0);
+  }
+
   stats(): FloodStats {
     return { ...this.counters, queued: this.waiting.length };
+  }
+
+  private peekTokens(): number {
+    return Math.min(this.capacity, this.tokens + (this.clock.now() - this.refilledAt) / this.msPerToken);
   }
 
   private refill(): void {

@@ -1,0 +1,79 @@
+/**
+ * The options of an IRC connection, and their translation into irc-framework's option object
+ * (whose socket part goes to SocketTransport under `bridgekit`).
+ */
+import type { ClientOptions } from 'irc-framework';
+import { safeTrailing } from '../format/sanitize';
+import type { IrcNick } from '../mapping/ids';
+import type { Clock } from './clock';
+import { SocketTransport, type SocketOptions } from './socket-transport';
+
+export interface IrcConnectOptions {
+  host: string;
+  port: number;
+  tls?: boolean;
+  /** PEM CA to trust for this server instead of the system store. */
+  ca?: string | Buffer;
+  /** Default true. false accepts any certificate: test networks only. */
+  rejectUnauthorized?: boolean;
+  /** Client certificate (CertFP); required for SASL EXTERNAL. */
+  clientCert?: { cert: string | Buffer; key: string | Buffer };
+  localAddress?: string;
+  /** Server password (PASS). */
+  password?: string;
+  nick: IrcNick;
+  username: string;
+  realname: string;
+  sasl?: { mechanism: 'PLAIN'; account: string; password: string } | { mechanism: 'EXTERNAL' };
+  /** Decoding for incoming lines that are not valid UTF-8 (default 'cp1252'). Output is UTF-8. */
+  encoding?: string;
+  /** Nicks to try, in order, when the server says the nick is taken (433) at registration. */
+  nickCandidates?: (nick: IrcNick) => Iterable<IrcNick>;
+  registrationTimeoutMs?: number;
+  /** How long JOIN, NICK and WHOIS wait for the server's answer. */
+  replyTimeoutMs?: number;
+  pingIntervalSeconds?: number;
+  pingTimeoutSeconds?: number;
+  flood?: { capacity?: number; refillPerSecond?: number; maxQueued?: number };
+  /** Ask for IRCv3 echo-message: the server then sends our own messages back (`self: true`). */
+  echoMessage?: boolean;
+  /**
+   * Answer CTCP VERSION with this text. Off by default: irc-framework writes the reply itself,
+   * outside flood control, so a stream of VERSION requests could get the connection killed.
+   */
+  version?: string;
+  clock?: Clock;
+}
+
+export function toClientOptions(o: IrcConnectOptions, nick: IrcNick): ClientOptions {
+  const socket: SocketOptions = {
+    host: o.host,
+    port: o.port,
+    tls: o.tls ?? false,
+    ca: o.ca,
+    cert: o.clientCert?.cert,
+    key: o.clientCert?.key,
+    rejectUnauthorized: o.rejectUnauthorized,
+    localAddress: o.localAddress,
+    fallbackEncoding: o.encoding ?? 'cp1252',
+    idleTimeoutMs: ((o.pingIntervalSeconds ?? 30) + (o.pingTimeoutSeconds ?? 120)) * 1000,
+  };
+  return {
+    host: o.host,
+    port: o.port,
+    nick,
+    username: o.username,
+    gecos: o.realname,
+    password: o.password,
+    version: o.version === undefined ? false : safeTrailing(o.version),
+    auto_reconnect: false,
+    ping_interval: o.pingIntervalSeconds ?? 30,
+    ping_timeout: o.pingTimeoutSeconds ?? 120,
+    enable_echomessage: o.echoMessage ?? false,
+    // `{}` stops irc-framework from trying the server password as a SASL password.
+    account: o.sasl?.mechanism === 'PLAIN' ? { account: o.sasl.account, password: o.sasl.password } : {},
+    sasl_mechanism: o.sasl?.mechanism,
+    transport: SocketTransport,
+    bridgekit: socket,
+  };
+}

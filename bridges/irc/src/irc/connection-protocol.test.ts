@@ -1,0 +1,261 @@
+/**
+ * IrcConnection against scripted in-process servers (unit tests): the registration failures,
+ * encodings and IRCv3 details a real ngIRCd cannot be made to produce on demand.
+ */
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import tls from 'node:tls';
+import { asIrcNick, type IrcNick } from '../mapping/ids';
+import { IrcConnection, type IrcConnectOptions } from './connection';
+import { freePort } from './test-ircd';
+
+jest.setTimeout(10_000);
+
+type Script = (line: string, send: (raw: string | Buffer) => void, socket: net.Socket) => void;
+
+interface FakeServer {
+  port: number;
+  received: string[];
+  close(): Promise<void>;
+}
+
+const servers: FakeServer[] = [];
+const connections: IrcConnection[] = [];
+
+afterEach(async () => {
+  await Promise.all(connections.splice(0).map((c) => c.quit().catch(() => undefined)));
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+/** A self-signed test CA and a server certificate for 127.0.0.1 it signed (valid until 2126; test use only). */
+const fixture = (name: string) => readFileSync(path.join(__dirname, 'fixtures', name));
+
+async function fakeServer(script: Script, options: { tls?: boolean } = {}): Promise<FakeServer> {
+  const received: string[] = [];
+  const sockets = new Set<net.Socket>();
+  const onConnection = (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    let buffer = '';
+    const send = (raw: string | Buffer) => socket.write(typeof raw === 'string' ? `${raw}\r\n` : Buffer.concat([raw, Buffer.from('\r\n')]));
+    socket.on('data', (chunk) => {
+      buffer += chunk.toString('latin1');
+      const lines = buffer.split('\r\n');
+      buffer = lines.pop() ?? '';
+      for (const line of lines) {
+        received.push(line);
+        script(line, send, socket);
+      }
+    });
+  };
+  const server = options.tls
+    ? tls.createServer({ cert: fixture('test-server.pem'), key: fixture('test-server.key') }, onConnection)
+    : net.createServer(onConnection);
+  server.on('tlsClientError', () => undefined);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const fake: FakeServer = {
+    port: (server.address() as net.AddressInfo).port,
+    received,
+    close: () => new Promise((r) => {
+      sockets.forEach((s) => s.destroy());
+      server.close(() => r());
+    }),
+  };
+  servers.push(fake);
+  return fake;
+}
+
+/** Registers whoever says NICK/USER (after CAP END, like a real server); `extra` handles the rest. */
+function welcoming(extra: Script = () => undefined, caps = ''): Script {
+  let nick = '';
+  let negotiating = false;
+  let userSeen = false;
+  const welcome = (send: (raw: string) => void) => {
+    send(`:srv 001 ${nick} :Welcome`);
+    send(`:srv 005 ${nick} NICKLEN=16 CASEMAPPING=rfc1459 CHANTYPES=# PREFIX=(ov)@+ :are supported`);
+    send(`:srv 376 ${nick} :End of MOTD`);
+  };
+  return (line, send, socket) => {
+    if (line.startsWith('CAP LS')) {
+      negotiating = true;
+      send(`:srv CAP * LS :${caps}`);
+    } else if (line.startsWith('CAP REQ')) {
+      send(`:srv CAP * ACK :${line.slice(line.indexOf(':') + 1)}`);
+    } else if (line === 'CAP END') {
+      negotiating = false;
+      if (userSeen) welcome(send);
+    } else if (line.startsWith('NICK ')) {
+      nick = line.slice(5);
+    } else if (line.startsWith('USER ')) {
+      userSeen = true;
+      if (!negotiating) welcome(send);
+    } else if (line.startsWith('WHOIS ')) {
+      send(`:srv 401 ${nick} ${line.slice(6)} :No such nick`);
+      send(`:srv 318 ${nick} ${line.slice(6)} :End of /WHOIS list`);
+    }
+    extra(line, send, socket);
+  };
+}
+
+function connection(port: number, overrides: Partial<IrcConnectOptions> = {}): IrcConnection {
+  const c = new IrcConnection({ host: '127.0.0.1', port, nick: asIrcNick('me'), username: 'me', realname: 'Me', ...overrides });
+  connections.push(c);
+  return c;
+}
+
+describe('registration', () => {
+  it('reports a wrong server password', async () => {
+    const server = await fakeServer((line, send) => {
+      if (line.startsWith('USER')) send(':srv 464 * :Password incorrect');
+    });
+    await expect(connection(server.port, { password: 'wrong' }).connect()).rejects.toMatchObject({ code: 'IRC_BAD_PASSWORD' });
+    expect(server.received).toContain('PASS wrong');
+  });
+
+  it('tries every candidate nick, then gives up', async () => {
+    const server = await fakeServer((line, send) => {
+      if (line.startsWith('NICK ')) send(`:srv 433 * ${line.slice(5)} :Nickname is already in use`);
+    });
+    const candidates = (n: IrcNick) => [n, asIrcNick(`${n}_`), asIrcNick(`${n}1`)];
+    await expect(connection(server.port, { nickCandidates: candidates }).connect()).rejects.toMatchObject({ code: 'IRC_NICK_UNAVAILABLE' });
+    expect(server.received.filter((l) => l.startsWith('NICK '))).toEqual(['NICK me', 'NICK me_', 'NICK me1']);
+  });
+
+  it('times out when the server never welcomes us', async () => {
+    const server = await fakeServer(() => undefined);
+    await expect(connection(server.port, { registrationTimeoutMs: 200 }).connect()).rejects.toMatchObject({ code: 'IRC_REGISTRATION_TIMEOUT' });
+  });
+
+  it('reports a refused TCP connection', async () => {
+    const port = await freePort();
+    await expect(connection(port).connect()).rejects.toMatchObject({ code: 'IRC_CONNECT_FAILED', message: expect.stringMatching(/ECONNREFUSED/) });
+  });
+
+  it('reports the server ERROR that closed the connection', async () => {
+    const server = await fakeServer((line, send, socket) => {
+      if (line.startsWith('USER')) {
+        send('ERROR :Closing Link: me (K-Lined: go away)');
+        socket.end();
+      }
+    });
+    await expect(connection(server.port).connect()).rejects.toMatchObject({ code: 'IRC_CONNECTION_CLOSED', message: expect.stringMatching(/K-Lined/) });
+  });
+
+  it('fails on a refused SASL login and sends the PLAIN credentials', async () => {
+    const server = await fakeServer((line, send) => {
+      if (line.startsWith('CAP LS')) send(':srv CAP * LS :sasl=PLAIN');
+      else if (line.startsWith('CAP REQ')) send(':srv CAP * ACK :sasl');
+      else if (line === 'AUTHENTICATE PLAIN') send('AUTHENTICATE +');
+      else if (line.startsWith('AUTHENTICATE ')) send(':srv 904 * :SASL authentication failed');
+    });
+    const c = connection(server.port, { sasl: { mechanism: 'PLAIN', account: 'acct', password: 'pässword' } });
+    await expect(c.connect()).rejects.toMatchObject({ code: 'IRC_SASL_FAILED' });
+    const payload = server.received.find((l) => l.startsWith('AUTHENTICATE ') && l !== 'AUTHENTICATE PLAIN');
+    expect(Buffer.from((payload ?? '').slice(13), 'base64').toString('utf8')).toBe('acct\0acct\0pässword');
+  });
+
+  it('connects over TLS trusting a private CA, and refuses an untrusted certificate', async () => {
+    const server = await fakeServer(welcoming(), { tls: true });
+    await expect(connection(server.port, { tls: true }).connect()).rejects.toMatchObject({ code: 'IRC_CONNECT_FAILED', message: expect.stringMatching(/certificate/i) });
+    await expect(connection(server.port, { tls: true, ca: fixture('test-ca.pem') }).connect()).resolves.toMatchObject({ nick: 'me' });
+  });
+
+  it('refuses unsafe credentials before connecting', () => {
+    expect(() => connection(1, { username: 'a b' })).toThrow(/whitespace/);
+    expect(() => connection(1, { password: 'x\r\nQUIT' })).toThrow(/line break/);
+    expect(() => connection(1, { encoding: 'klingon' })).toThrow(/encoding/);
+  });
+});
+
+describe('after registration', () => {
+  it('decodes UTF-8 and falls back for other bytes, per line', async () => {
+    const server = await fakeServer(welcoming((line, send) => {
+      if (line.startsWith('USER')) {
+        send(Buffer.concat([Buffer.from(':a!a@h PRIVMSG me :caf'), Buffer.from([0xe9])]));
+        send(':a!a@h PRIVMSG me :café ✓');
+      }
+    }));
+    const c = connection(server.port, { encoding: 'latin1' });
+    const texts: string[] = [];
+    const two = new Promise<void>((resolve) => c.on('message', (m) => {
+      texts.push(m.text);
+      if (texts.length === 2) resolve();
+    }));
+    const registered = await c.connect();
+    expect(registered.isupport).toMatchObject({ nickLength: 16, casemapping: 'rfc1459', chanTypes: '#' });
+    await two;
+    expect(texts).toEqual(['café', 'café ✓']);
+  });
+
+  it('parses server-time and msgid, and flags our echoed messages', async () => {
+    const server = await fakeServer(welcoming((line, send) => {
+      if (line.startsWith('PRIVMSG #c :')) {
+        send(`@time=2024-01-02T03:04:05.678Z;msgid=abc123 :me!me@h ${line}`);
+        send(`@time=2024-01-02T03:04:06.000Z;msgid=def :Other!o@h PRIVMSG #c :reply`);
+      }
+    }, 'server-time message-tags echo-message'));
+    const c = connection(server.port, { echoMessage: true });
+    const messages: { text: string; self: boolean; serverTime?: number; msgid?: string }[] = [];
+    const two = new Promise<void>((resolve) => c.on('message', (m) => {
+      messages.push({ text: m.text, self: m.self, serverTime: m.serverTime, msgid: m.msgid });
+      if (messages.length === 2) resolve();
+    }));
+    await c.connect();
+    expect(c.echoMessage).toBe(true);
+    expect(c.capabilities).toEqual(expect.arrayContaining(['server-time', 'message-tags', 'echo-message']));
+    await c.say('#c', 'hello');
+    await two;
+    expect(messages).toEqual([
+      { text: 'hello', self: true, serverTime: Date.parse('2024-01-02T03:04:05.678Z'), msgid: 'abc123' },
+      { text: 'reply', self: false, serverTime: Date.parse('2024-01-02T03:04:06.000Z'), msgid: 'def' },
+    ]);
+  });
+
+  it('strips \\x01 so a Matrix user cannot forge CTCP, and frames /me as one ACTION', async () => {
+    const server = await fakeServer(welcoming());
+    const c = connection(server.port);
+    await c.connect();
+    await c.say('#c', '\x01VERSION\x01');
+    await c.action('#c', 'dances');
+    await c.whois('nobody'); // a round trip: the lines above have arrived
+    expect(server.received).toEqual(expect.arrayContaining(['PRIVMSG #c :VERSION', 'PRIVMSG #c :\x01ACTION dances\x01']));
+  });
+
+  it('emits close with ping-timeout when the server goes silent, and rejects pending work', async () => {
+    const server = await fakeServer(welcoming());
+    const c = connection(server.port, { pingIntervalSeconds: 1, pingTimeoutSeconds: 1 });
+    await c.connect();
+    const pendingJoin = c.join('#never');
+    const closed = c.once('close');
+    await expect(pendingJoin).rejects.toMatchObject({ code: 'IRC_CONNECTION_CLOSED' });
+    expect(await closed).toMatchObject({ reason: 'ping-timeout', wasRegistered: true });
+    expect(c.isRegistered).toBe(false);
+    await expect(c.say('#c', 'late')).rejects.toMatchObject({ code: 'IRC_NOT_CONNECTED' });
+  });
+
+  it('emits close when the server hangs up, and can connect again', async () => {
+    let connects = 0;
+    const server = await fakeServer(welcoming((line, _send, socket) => {
+      if (line.startsWith('USER')) connects++;
+      if (line === 'PRIVMSG #c :hang up') socket.end();
+    }));
+    const c = connection(server.port);
+    await c.connect();
+    const closed = c.once('close');
+    await c.say('#c', 'hang up');
+    expect(await closed).toMatchObject({ reason: 'server-closed', wasRegistered: true });
+    await c.connect();
+    expect(connects).toBe(2);
+    expect(c.isRegistered).toBe(true);
+  });
+
+  it('rejects a multi-line message that does not fit the send queue, sending none of it', async () => {
+    const server = await fakeServer(welcoming());
+    const c = connection(server.port, { flood: { capacity: 1, refillPerSecond: 1, maxQueued: 2 } });
+    await c.connect();
+    await expect(c.say('#c', 'a\nb\nc\nd')).rejects.toMatchObject({ code: 'IRC_SEND_QUEUE_FULL' });
+    expect(server.received.filter((l) => l.startsWith('PRIVMSG'))).toEqual([]);
+  });
+});

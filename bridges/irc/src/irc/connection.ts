@@ -1,0 +1,389 @@
+/**
+ * `IrcConnection`: the one typed facade around irc-framework. Everything the bridge sends goes
+ * through here, which is what makes two guarantees hold:
+ *  - no injection: every line is built by `buildLine` from checked parameters (irc-framework's
+ *    own join/part/topic would pass CR/LF through);
+ *  - no flooding: every line passes the connection's token bucket (irc-framework has none).
+ * Reconnection belongs to the bridge (irc-framework's auto-reconnect is off): after 'close',
+ * call `connect()` again, paced by reconnect.ts.
+ */
+import { Client, type ParsedMessage } from 'irc-framework';
+import { assertEncoding, buildLine, safeParam, safeTrailing, UnsafeIrcParamError } from '../format/sanitize';
+import { ctcpAction, estimatePrefixLength, splitMessage } from '../format/split';
+import { casefold } from '../mapping/casefold';
+import { isIrcChannel, type IrcChannel, type IrcNick } from '../mapping/ids';
+import { nickCandidates } from '../mapping/nick-template';
+import { systemClock, type Clock, type TimerHandle } from './clock';
+import { toClientOptions, type IrcConnectOptions } from './connect-options';
+import { IrcError, JoinFailedError } from './errors';
+import { TypedEmitter, type IrcCloseReason, type IrcConnectionEvents, type IrcRegisteredEvent } from './events';
+import { FloodQueue, SendQueueFullError, type FloodStats } from './flood';
+import { isupportFrom, type Isupport } from './isupport';
+import { PendingReplies } from './pending-replies';
+import { bindEvents, type WhoisInfo } from './translate';
+
+/** How a multi-line send went: lines written and the longest flood-control wait among them. */
+export interface SendReport {
+  lines: number;
+  waitedMs: number;
+}
+
+const JOIN_ERRORS = new Set(['403', '405', '437', '471', '473', '474', '475', '476', '477', '479', '489']);
+const NICK_ERRORS: Record<string, 'IRC_NICK_UNAVAILABLE' | 'IRC_NICK_INVALID'> = {
+  431: 'IRC_NICK_INVALID', 432: 'IRC_NICK_INVALID', 433: 'IRC_NICK_UNAVAILABLE', 436: 'IRC_NICK_UNAVAILABLE',
+  437: 'IRC_NICK_UNAVAILABLE', 438: 'IRC_NICK_UNAVAILABLE', 484: 'IRC_NICK_UNAVAILABLE',
+};
+/** After 001 we wait this long for the end of the MOTD (and the ISUPPORT lines before it). */
+const MOTD_GRACE_MS = 5_000;
+
+export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
+  private readonly options: IrcConnectOptions;
+  private readonly clock: Clock;
+  private readonly flood: FloodQueue;
+  private client: Client | undefined;
+  private currentNick: IrcNick;
+  private registered = false;
+  private quitting = false;
+  private closeCause: { reason: IrcCloseReason; message?: string } | undefined;
+  private isupportCache: Isupport | undefined;
+  private readonly channels = new Set<string>();
+  private readonly joins: PendingReplies<void>;
+  private readonly nickChange: PendingReplies<IrcNick>;
+  private readonly whoisReplies: PendingReplies<WhoisInfo | undefined>;
+
+  constructor(options: IrcConnectOptions) {
+    super();
+    safeParam(options.username);
+    if (options.password !== undefined && /[\r\n\0]/.test(options.password)) {
+      throw new UnsafeIrcParamError('(password)', 'it contains a line break or NUL');
+    }
+    assertEncoding(options.encoding ?? 'cp1252');
+    this.options = { ...options, realname: safeTrailing(options.realname) };
+    this.clock = options.clock ?? systemClock;
+    this.currentNick = options.nick;
+    this.flood = new FloodQueue({
+      capacity: options.flood?.capacity ?? 5,
+      refillPerSecond: options.flood?.refillPerSecond ?? 0.5,
+      maxQueued: options.flood?.maxQueued ?? 200,
+      clock: this.clock,
+      write: (line) => this.writeNow(line),
+    });
+    const replyMs = options.replyTimeoutMs ?? 30_000;
+    this.joins = new PendingReplies('JOIN', this.clock, replyMs);
+    this.nickChange = new PendingReplies('NICK', this.clock, replyMs);
+    this.whoisReplies = new PendingReplies('WHOIS', this.clock, replyMs);
+  }
+
+  /** Our nick right now (it can differ from the configured one after a 433 or a NICK). */
+  get nick(): IrcNick {
+    return this.currentNick;
+  }
+
+  get isRegistered(): boolean {
+    return this.registered;
+  }
+
+  /** The server's ISUPPORT values (RFC defaults until it has sent them). */
+  get isupport(): Isupport {
+    this.isupportCache ??= isupportFrom(this.client?.network.options ?? {});
+    return this.isupportCache;
+  }
+
+  /** True when the server echoes our own messages back (they arrive with `self: true`). */
+  get echoMessage(): boolean {
+    return this.client?.network.cap.isEnabled('echo-message') ?? false;
+  }
+
+  /** The IRCv3 capabilities the server enabled for us. */
+  get capabilities(): readonly string[] {
+    return [...(this.client?.network.cap.enabled ?? [])];
+  }
+
+  /** Channels we are in, casefolded. */
+  get joinedChannels(): ReadonlySet<string> {
+    return this.channels;
+  }
+
+  floodStats(): FloodStats {
+    return this.flood.stats();
+  }
+
+  /**
+   * Connects and registers. Resolves once the server has welcomed us (001) and sent its
+   * ISUPPORT and MOTD; rejects with an `IrcError` (IRC_CONNECT_FAILED, IRC_BAD_PASSWORD,
+   * IRC_NICK_UNAVAILABLE, IRC_SASL_FAILED, IRC_REGISTRATION_TIMEOUT, ...) otherwise.
+   * 'close' is emitted only for connections that had registered.
+   */
+  connect(): Promise<IrcRegisteredEvent> {
+    if (this.client) return Promise.reject(new Error('This IrcConnection is already connected or connecting; call quit() first.'));
+    const o = this.options;
+    const client = new Client();
+    this.client = client;
+    this.registered = false;
+    this.quitting = false;
+    this.closeCause = undefined;
+    this.isupportCache = undefined;
+    this.channels.clear();
+    const candidates = (o.nickCandidates ?? ((n: IrcNick) => nickCandidates(n, Math.max(9, n.length))))(o.nick)[Symbol.iterator]();
+    this.currentNick = candidates.next().value ?? o.nick;
+
+    return new Promise<IrcRegisteredEvent>((resolve, reject) => {
+      let timer: TimerHandle | undefined;
+      let welcomed = false;
+      let settled = false;
+      const settle = (error?: IrcError) => {
+        if (settled) return;
+        settled = true;
+        if (timer !== undefined) this.clock.clearTimeout(timer);
+        if (!error) {
+          this.registered = true;
+          const event = { nick: this.currentNick, isupport: this.isupport };
+          this.emit('registered', event);
+          resolve(event);
+          return;
+        }
+        reject(error);
+        client.connection.end(undefined, true);
+      };
+      timer = this.clock.setTimeout(() => settle(new IrcError('IRC_REGISTRATION_TIMEOUT', `${o.host}:${o.port} did not complete registration within ${Math.round((o.registrationTimeoutMs ?? 30_000) / 1000)} seconds; the server may be overloaded or not an IRC server.`)), o.registrationTimeoutMs ?? 30_000);
+
+      client.use((_c, rawMiddleware) => rawMiddleware.use((_cmd, message, _line, _c2, next) => {
+        try {
+          const command = message.command;
+          if (command === '001') {
+            welcomed = true;
+            this.currentNick = (message.params[0] ?? this.currentNick) as IrcNick;
+            if (timer !== undefined) this.clock.clearTimeout(timer);
+            timer = this.clock.setTimeout(() => settle(), MOTD_GRACE_MS);
+          } else if ((command === '376' || command === '422') && welcomed) {
+            settle();
+          } else if (command === '005') {
+            this.isupportCache = undefined;
+          } else if (command === 'ERROR') {
+            this.closeCause = { reason: 'server-error', message: message.params[message.params.length - 1] };
+          } else if (!welcomed && (command === '433' || command === '437' || command === '436')) {
+            const next = candidates.next();
+            if (next.done) settle(new IrcError('IRC_NICK_UNAVAILABLE', `Every nick tried for ${o.nick} is in use on ${o.host}; choose another nick.`));
+            else {
+              this.currentNick = next.value;
+              client.raw(buildLine('NICK', [next.value]));
+            }
+          } else if (!welcomed && (command === '432' || command === '431')) {
+            settle(new IrcError('IRC_NICK_INVALID', `${o.host} refused the nick ${JSON.stringify(this.currentNick)}: ${lastParam(message)}. Choose a shorter nick with only letters, digits and []\\\`_^{|}-.`));
+          } else if (!welcomed && command === '464') {
+            settle(new IrcError('IRC_BAD_PASSWORD', `${o.host} refused the server password; check the password configured for this network.`));
+          } else if (!welcomed && command === '465') {
+            settle(new IrcError('IRC_BANNED', `${o.host} refused the connection: ${lastParam(message)}.`));
+          } else if (!welcomed && (command === '904' || command === '905' || command === '906' || command === '908')) {
+            settle(new IrcError('IRC_SASL_FAILED', `SASL login to ${o.host} failed: ${lastParam(message)}. Check the SASL account and password.`));
+          } else if (welcomed) {
+            this.onNumeric(message);
+          }
+        } catch (error) {
+          this.emit('error', error instanceof Error ? error : new Error(String(error)));
+        }
+        next();
+      }));
+
+      client.on('sasl failed', (e) => settle(new IrcError('IRC_SASL_FAILED', `SASL login to ${o.host} failed (${e.reason}); check the SASL settings, or remove them if the server has no SASL.`)));
+      client.on('ping timeout', () => {
+        this.closeCause = { reason: 'ping-timeout', message: 'No answer to PING' };
+      });
+      client.on('socket close', (error) => {
+        if (error && !this.closeCause) this.closeCause = { reason: 'socket-error', message: error.message };
+      });
+      client.on('close', () => {
+        const wasRegistered = this.registered;
+        const cause = this.quitting ? { reason: 'quit' as const } : this.closeCause ?? { reason: 'server-closed' as const };
+        settle(new IrcError(cause.reason === 'socket-error' ? 'IRC_CONNECT_FAILED' : 'IRC_CONNECTION_CLOSED',
+          `The connection to ${o.host}:${o.port} closed before registration${cause.message ? `: ${cause.message}` : ''}.`));
+        this.onClosed(client, wasRegistered, cause);
+      });
+      bindEvents(client, this, (event, value) => this.emit(event, value));
+      client.connect(toClientOptions(this.options, this.currentNick));
+    });
+  }
+
+  /** Sends a PRIVMSG, split into as many lines as needed. */
+  say(target: string, text: string): Promise<SendReport> {
+    return this.sendText('PRIVMSG', target, text, false);
+  }
+
+  notice(target: string, text: string): Promise<SendReport> {
+    return this.sendText('NOTICE', target, text, false);
+  }
+
+  /** A `/me` (CTCP ACTION). */
+  action(target: string, text: string): Promise<SendReport> {
+    return this.sendText('PRIVMSG', target, text, true);
+  }
+
+  /** Joins and resolves when the server confirms; rejects with `JoinFailedError` when refused. */
+  async join(channel: string, key?: string): Promise<void> {
+    const name = this.checkChannel(channel);
+    const folded = this.fold(name);
+    if (this.channels.has(folded)) return;
+    if (this.joins.has(folded)) return this.joins.wait(folded);
+    const joined = this.joins.wait(folded);
+    await this.send(buildLine('JOIN', key ? [name, safeParam(key)] : [name])).catch((error: Error) => this.joins.reject(folded, error));
+    return joined;
+  }
+
+  async part(channel: string, reason?: string): Promise<void> {
+    const name = this.checkChannel(channel);
+    await this.send(buildLine('PART', [name], reason));
+  }
+
+  /** Sets the topic; an empty topic clears it. */
+  async setTopic(channel: string, topic: string): Promise<void> {
+    await this.send(buildLine('TOPIC', [this.checkChannel(channel)], topic));
+  }
+
+  async kick(channel: string, nick: string, reason?: string): Promise<void> {
+    await this.send(buildLine('KICK', [this.checkChannel(channel), safeParam(nick)], reason));
+  }
+
+  async invite(nick: string, channel: string): Promise<void> {
+    await this.send(buildLine('INVITE', [safeParam(nick), this.checkChannel(channel)]));
+  }
+
+  /** `mode('#chan', '+o', ['alice'])`, or user modes with our own nick as target. */
+  async mode(target: string, modes: string, params: readonly string[] = []): Promise<void> {
+    await this.send(buildLine('MODE', [safeParam(target), safeParam(modes), ...params.map((p) => safeParam(p))]));
+  }
+
+  /** Changes nick; resolves with the new nick when the server confirms, rejects on 43x. */
+  async changeNick(newNick: string): Promise<IrcNick> {
+    const wanted = safeParam(newNick);
+    const folded = this.fold(wanted);
+    const confirmed = this.nickChange.wait(folded);
+    await this.send(buildLine('NICK', [wanted])).catch((error: Error) => this.nickChange.reject(folded, error));
+    return confirmed;
+  }
+
+  /** WHOIS; undefined when no such nick is online. */
+  async whois(nick: string): Promise<WhoisInfo | undefined> {
+    const wanted = safeParam(nick);
+    const folded = this.fold(wanted);
+    const reply = this.whoisReplies.wait(folded);
+    await this.send(buildLine('WHOIS', [wanted])).catch((error: Error) => this.whoisReplies.reject(folded, error));
+    return reply;
+  }
+
+  /** Sends one raw line through flood control. Refuses line breaks instead of splitting. */
+  async raw(line: string): Promise<void> {
+    if (/[\r\n\0]/.test(line)) throw new UnsafeIrcParamError(line, 'a raw line must be a single line');
+    await this.send(line);
+  }
+
+  /** Sends QUIT and resolves once the connection is closed (forcibly after a few seconds). */
+  async quit(reason = ''): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    this.quitting = true;
+    this.flood.clear('the connection is quitting');
+    if (!this.registered) {
+      // Still registering: connect() rejects, and there is nobody to say goodbye to.
+      client.connection.end(undefined, true);
+      return;
+    }
+    const closed = this.once('close');
+    const force = this.clock.setTimeout(() => client.connection.end(undefined, true), 5_000);
+    client.quit(safeTrailing(reason));
+    await closed;
+    this.clock.clearTimeout(force);
+  }
+
+  /** Used by translate.ts: whether a nick is ours, and channel membership bookkeeping. */
+  isSelf(nick: string): boolean {
+    return this.fold(nick) === this.fold(this.currentNick);
+  }
+
+  /** @internal called by translate.ts for our own JOIN/PART/KICK/NICK. */
+  noteSelf(kind: 'join' | 'part' | 'nick', name: string): void {
+    const folded = this.fold(name);
+    if (kind === 'join') {
+      this.channels.add(folded);
+      this.joins.resolve(folded, undefined);
+    } else if (kind === 'part') {
+      this.channels.delete(folded);
+    } else {
+      this.currentNick = name as IrcNick;
+      this.nickChange.resolve(folded, name as IrcNick);
+    }
+  }
+
+  /** @internal called by translate.ts when a WHOIS reply is complete. */
+  noteWhois(nick: string, info: WhoisInfo | undefined): void {
+    this.whoisReplies.resolve(this.fold(nick), info);
+  }
+
+  private onNumeric(message: ParsedMessage): void {
+    const [, subject = ''] = message.params;
+    if (JOIN_ERRORS.has(message.command) && this.joins.has(this.fold(subject))) {
+      this.joins.reject(this.fold(subject), new JoinFailedError(subject, message.command, lastParam(message)));
+    }
+    const nickError = NICK_ERRORS[message.command];
+    if (nickError && this.nickChange.has(this.fold(subject))) {
+      this.nickChange.reject(this.fold(subject), new IrcError(nickError, `Cannot change nick to ${subject}: ${lastParam(message)}.`));
+    }
+  }
+
+  private onClosed(client: Client, wasRegistered: boolean, cause: { reason: IrcCloseReason; message?: string }): void {
+    if (this.client !== client) return;
+    this.client = undefined;
+    this.registered = false;
+    this.channels.clear();
+    this.flood.clear('the IRC connection closed');
+    const closed = new IrcError('IRC_CONNECTION_CLOSED', `The connection to ${this.options.host} closed${cause.message ? `: ${cause.message}` : ''}.`);
+    this.joins.rejectAll(closed);
+    this.nickChange.rejectAll(closed);
+    this.whoisReplies.rejectAll(closed);
+    client.removeAllListeners();
+    if (wasRegistered) this.emit('close', { ...cause, wasRegistered });
+  }
+
+  private async sendText(command: 'PRIVMSG' | 'NOTICE', target: string, text: string, action: boolean): Promise<SendReport> {
+    const to = safeParam(target);
+    // \x01 would let a Matrix user forge CTCP requests (or break the ACTION framing).
+    const chunks = splitMessage(text.replace(/\x01/g, ''), {
+      command, target: to, action, lineBytes: this.isupport.lineLength, prefixLength: this.prefixLength(),
+    });
+    if (!this.flood.hasRoomFor(chunks.length)) throw new SendQueueFullError(this.flood.stats().queued);
+    const receipts = await Promise.all(chunks.map((chunk) => this.send(buildLine(command, [to], action ? ctcpAction(chunk) : chunk))));
+    return { lines: chunks.length, waitedMs: Math.max(0, ...receipts.map((r) => r.waitedMs)) };
+  }
+
+  private send(line: string) {
+    if (!this.registered) {
+      return Promise.reject(new IrcError('IRC_NOT_CONNECTED', `Not connected to ${this.options.host}; the bridge reconnects automatically, try again shortly.`));
+    }
+    return this.flood.enqueue(line);
+  }
+
+  private writeNow(line: string): void {
+    if (!this.client?.connected) throw new IrcError('IRC_NOT_CONNECTED', `The connection to ${this.options.host} closed before the line could be sent.`);
+    this.client.raw(line);
+  }
+
+  private prefixLength(): number {
+    const host = this.client?.user.host;
+    return estimatePrefixLength({ nickLength: this.currentNick.length, userLength: this.options.username.length + 1, hostLength: host ? host.length : 63 });
+  }
+
+  private checkChannel(channel: string): IrcChannel {
+    const name = safeParam(channel);
+    if (!isIrcChannel(name, this.isupport.chanTypes)) throw new UnsafeIrcParamError(channel, `it is not a channel name on this network (channels start with one of "${this.isupport.chanTypes}")`);
+    return name;
+  }
+
+  private fold(name: string): string {
+    return casefold(name, this.isupport.casemapping);
+  }
+}
+
+function lastParam(message: ParsedMessage): string {
+  return message.params[message.params.length - 1] ?? '';
+}
+
+export type { IrcConnectOptions, WhoisInfo };

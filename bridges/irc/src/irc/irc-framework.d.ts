@@ -1,0 +1,146 @@
+/**
+ * The part of irc-framework 4.x (which ships no types) that connection.ts uses. Only
+ * connection.ts and socket-transport.ts may import 'irc-framework': the rest of the bridge talks
+ * to `IrcConnection`. Field names are irc-framework's own (snake_case); connection.ts converts.
+ */
+declare module 'irc-framework' {
+  /** The socket layer irc-framework drives (its `transport` option). */
+  export interface Transport {
+    isConnected(): boolean;
+    connect(): void;
+    writeLine(line: string, cb?: () => void): void;
+    close(force?: boolean): void;
+    disposeSocket(): void;
+    setEncoding(encoding: string): boolean;
+    /** Also an event emitter: 'open', 'line' (string), 'close' (Error | false), 'debug'. */
+    removeAllListeners(): unknown;
+  }
+
+  export type TransportClass = new (options: ClientOptions) => Transport;
+
+  export interface ClientOptions {
+    host: string;
+    port: number;
+    nick: string;
+    username: string;
+    gecos: string;
+    password?: string;
+    tls?: boolean;
+    encoding?: string;
+    version?: string | false;
+    auto_reconnect?: boolean;
+    ping_interval?: number;
+    ping_timeout?: number;
+    enable_echomessage?: boolean;
+    /** `{}` disables SASL; `{ account, password }` enables SASL PLAIN. */
+    account?: { account?: string; password?: string };
+    sasl_mechanism?: 'PLAIN' | 'EXTERNAL';
+    sasl_disconnect_on_fail?: boolean;
+    transport?: TransportClass;
+    /** Anything else is passed to the transport untouched. */
+    [extra: string]: unknown;
+  }
+
+  export type Tags = Record<string, string>;
+
+  export interface MessageEvent {
+    from_server: boolean;
+    nick: string;
+    ident: string;
+    hostname: string;
+    target: string;
+    group?: string;
+    message: string;
+    tags: Tags;
+    time?: number;
+    account?: string;
+  }
+
+  export interface JoinEvent { nick: string; ident: string; hostname: string; channel: string; gecos: string; account?: string | false; time?: number; tags: Tags }
+  export interface PartEvent { nick: string; ident: string; hostname: string; channel: string; message: string; time?: number; tags: Tags }
+  export interface QuitEvent { nick: string; ident: string; hostname: string; message: string; time?: number; tags: Tags }
+  export interface KickEvent { kicked: string; nick: string; ident: string; hostname: string; channel: string; message: string; time?: number; tags: Tags }
+  export interface NickEvent { nick: string; ident: string; hostname: string; new_nick: string; time?: number; tags: Tags }
+  export interface TopicEvent { channel: string; topic: string; nick?: string; time?: number; tags: Tags }
+  export interface ModeEvent { target: string; nick: string; raw_modes: string; raw_params: string[]; time?: number; tags: Tags }
+  export interface InviteEvent { nick: string; ident: string; hostname: string; invited: string; channel: string; time?: number; tags: Tags }
+  export interface UserlistEvent { channel: string; users: { nick: string; ident: string; hostname: string; modes: string[] }[]; tags: Tags }
+  export interface RegisteredEvent { nick: string; tags: Tags }
+  export interface NickInUseEvent { nick: string; reason: string }
+  export interface IrcErrorEvent { error: string; reason?: string; channel?: string; nick?: string; [field: string]: unknown }
+  export interface SaslFailedEvent { reason: string; message?: string }
+  export interface WhoisEvent {
+    nick: string;
+    ident?: string;
+    hostname?: string;
+    real_name?: string;
+    server?: string;
+    server_info?: string;
+    channels?: string;
+    account?: string;
+    idle?: string;
+    away?: string;
+    operator?: string;
+    secure?: boolean;
+    error?: string;
+  }
+
+  export interface ParsedMessage {
+    command: string;
+    params: string[];
+    nick: string;
+    ident: string;
+    hostname: string;
+    prefix: string;
+    tags: Tags;
+  }
+
+  export interface ClientEvents {
+    registered: RegisteredEvent;
+    privmsg: MessageEvent;
+    notice: MessageEvent;
+    action: MessageEvent;
+    join: JoinEvent;
+    part: PartEvent;
+    quit: QuitEvent;
+    kick: KickEvent;
+    nick: NickEvent;
+    topic: TopicEvent;
+    mode: ModeEvent;
+    invite: InviteEvent;
+    userlist: UserlistEvent;
+    whois: WhoisEvent;
+    'nick in use': NickInUseEvent;
+    'nick invalid': NickInUseEvent;
+    'irc error': IrcErrorEvent;
+    'sasl failed': SaslFailedEvent;
+    loggedin: { account: string };
+    'ping timeout': void;
+    'socket close': Error | false | undefined;
+    close: boolean;
+  }
+
+  export class Client {
+    constructor(options?: ClientOptions);
+    readonly connected: boolean;
+    readonly user: { nick: string; username: string; host?: string };
+    readonly network: {
+      name: string;
+      options: Record<string, unknown>;
+      cap: { isEnabled(cap: string): boolean; enabled: string[] };
+    };
+    connect(options?: ClientOptions): void;
+    /** Sends one raw line as given. */
+    raw(line: string): void;
+    changeNick(nick: string): void;
+    quit(message?: string): void;
+    use(middleware: (client: Client, rawMiddleware: Middleware, parsedMiddleware: Middleware) => void): this;
+    on<E extends keyof ClientEvents>(event: E, listener: (event: ClientEvents[E]) => void): this;
+    removeAllListeners(): this;
+    readonly connection: { end(data?: string, hadError?: boolean): void; transport: Transport | null };
+  }
+
+  export interface Middleware {
+    use(fn: (command: string, message: ParsedMessage, rawLine: string, client: Client, next: (err?: Error) => void) => void): void;
+  }
+}

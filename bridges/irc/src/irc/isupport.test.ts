@@ -1,0 +1,57 @@
+import { DEFAULT_ISUPPORT, isupportFrom, modesToPrefixes, parseModeChanges, prefixesToModes, type Isupport } from './isupport';
+
+const libera: Isupport = isupportFrom({
+  NICKLEN: '16', CASEMAPPING: 'rfc1459', CHANTYPES: ['#'], TOPICLEN: '390', NETWORK: 'Libera.Chat',
+  PREFIX: [{ symbol: '@', mode: 'o' }, { symbol: '+', mode: 'v' }],
+  CHANMODES: ['eIbq', 'k', 'flj', 'CFLMPQScgimnprstuz'],
+});
+
+describe('isupportFrom', () => {
+  it('reads the tokens irc-framework collected', () => {
+    expect(libera).toEqual({
+      nickLength: 16, casemapping: 'rfc1459', chanTypes: '#', topicLength: 390, lineLength: 512, network: 'Libera.Chat',
+      prefix: [{ mode: 'o', symbol: '@' }, { mode: 'v', symbol: '+' }],
+      chanModes: { list: 'eIbq', alwaysParam: 'k', paramWhenSet: 'flj', noParam: 'CFLMPQScgimnprstuz' },
+    });
+  });
+
+  it('falls back to the RFC defaults for missing or garbage values', () => {
+    expect(isupportFrom({})).toEqual({ ...DEFAULT_ISUPPORT, topicLength: undefined, network: undefined });
+    expect(isupportFrom({ NICKLEN: 'abc', LINELEN: '-1', PREFIX: 'nonsense', CHANTYPES: '' })).toMatchObject({
+      nickLength: 9, lineLength: 512, prefix: DEFAULT_ISUPPORT.prefix, chanTypes: '#&',
+    });
+    expect(isupportFrom({ LINELEN: '2048', CASEMAPPING: 'ascii', CHANTYPES: '#&!' })).toMatchObject({ lineLength: 2048, casemapping: 'ascii', chanTypes: '#&!' });
+  });
+});
+
+describe('parseModeChanges', () => {
+  it.each<[string, string[], ReturnType<typeof parseModeChanges>]>([
+    ['+o', ['alice'], [{ adding: true, mode: 'o', param: 'alice' }]],
+    ['+ov-v', ['a', 'b', 'c'], [{ adding: true, mode: 'o', param: 'a' }, { adding: true, mode: 'v', param: 'b' }, { adding: false, mode: 'v', param: 'c' }]],
+    ['+nt', [], [{ adding: true, mode: 'n' }, { adding: true, mode: 't' }]],
+    ['+k', ['key'], [{ adding: true, mode: 'k', param: 'key' }]],
+    ['-k', ['key'], [{ adding: false, mode: 'k', param: 'key' }]],
+    ['+l', ['10'], [{ adding: true, mode: 'l', param: '10' }]],
+    ['-l', [], [{ adding: false, mode: 'l' }]],
+    ['+b-b', ['*!*@a', '*!*@b'], [{ adding: true, mode: 'b', param: '*!*@a' }, { adding: false, mode: 'b', param: '*!*@b' }]],
+    ['+lk', ['5'], [{ adding: true, mode: 'l', param: '5' }, { adding: true, mode: 'k' }]], // missing param: not shifted
+    ['ms', [], [{ adding: true, mode: 'm' }, { adding: true, mode: 's' }]], // no sign means adding
+    ['', [], []],
+  ])('%j %j', (modes, params, expected) => {
+    expect(parseModeChanges(modes, params, libera)).toEqual(expected);
+  });
+
+  it('gives user modes no parameters', () => {
+    expect(parseModeChanges('+iwo', ['x'], libera, true)).toEqual([
+      { adding: true, mode: 'i' }, { adding: true, mode: 'w' }, { adding: true, mode: 'o' },
+    ]);
+  });
+});
+
+describe('prefix conversions', () => {
+  it('maps symbols and modes in rank order', () => {
+    expect(prefixesToModes('+@', libera)).toBe('ov');
+    expect(modesToPrefixes('vo', libera)).toBe('@+');
+    expect(modesToPrefixes('', libera)).toBe('');
+  });
+});

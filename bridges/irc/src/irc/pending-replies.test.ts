@@ -1,0 +1,35 @@
+import { FakeClock } from './clock';
+import { PendingReplies } from './pending-replies';
+
+describe('PendingReplies', () => {
+  it('resolves every waiter of a key and clears its timer', async () => {
+    const clock = new FakeClock();
+    const replies = new PendingReplies<string>('WHOIS', clock, 1000);
+    const a = replies.wait('alice');
+    const b = replies.wait('alice');
+    replies.resolve('alice', 'found');
+    await expect(Promise.all([a, b])).resolves.toEqual(['found', 'found']);
+    expect(clock.pending).toBe(0);
+    expect(replies.size).toBe(0);
+  });
+
+  it('times out with a typed error naming the command', async () => {
+    const clock = new FakeClock();
+    const replies = new PendingReplies<void>('JOIN', clock, 30_000);
+    const waiting = replies.wait('#chan');
+    clock.advance(30_000);
+    await expect(waiting).rejects.toMatchObject({ code: 'IRC_REPLY_TIMEOUT', message: expect.stringMatching(/JOIN for #chan within 30 seconds/) });
+    expect(replies.has('#chan')).toBe(false);
+  });
+
+  it('rejects one key or all of them', async () => {
+    const replies = new PendingReplies<number>('NICK', new FakeClock(), 1000);
+    const x = replies.wait('x');
+    const y = replies.wait('y');
+    replies.reject('x', new Error('nope'));
+    await expect(x).rejects.toThrow('nope');
+    replies.rejectAll(new Error('closed'));
+    await expect(y).rejects.toThrow('closed');
+    replies.resolve('y', 1); // late answers are ignored
+  });
+});

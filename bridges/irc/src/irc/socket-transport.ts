@@ -1,0 +1,135 @@
+/**
+ * The TCP/TLS socket under irc-framework, replacing its built-in one (through its `transport`
+ * option) for three reasons:
+ *  - bytes: each incoming line is decoded on its own, as UTF-8 when valid and with the
+ *    configured fallback otherwise (irc-framework's transport has a single fixed encoding);
+ *    outgoing lines are always UTF-8;
+ *  - TLS: a private CA (`ca`), a client certificate for SASL EXTERNAL / CertFP, SNI;
+ *  - a bound on line length, so a hostile server cannot grow the read buffer without limit.
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import { EventEmitter } from 'node:events';
+import type { ClientOptions, Transport } from 'irc-framework';
+import { decodeIrcLine } from '../format/sanitize';
+
+/** What connection.ts passes to the transport, under `ClientOptions.bridgekit`. */
+export interface SocketOptions {
+  host: string;
+  port: number;
+  tls: boolean;
+  /** PEM CA certificate(s) to trust instead of the system store. */
+  ca?: string | Buffer;
+  /** PEM client certificate and key (CertFP, SASL EXTERNAL). */
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  /** Default true; false accepts any server certificate (test networks only). */
+  rejectUnauthorized?: boolean;
+  /** Local address to connect from (one IPv6 address per user on big bridges). */
+  localAddress?: string;
+  fallbackEncoding: string;
+  /** Idle socket timeout; irc-framework's PING keeps a healthy connection busier than this. */
+  idleTimeoutMs: number;
+}
+
+/** Longest line accepted before the connection is dropped (IRCv3 tags allow 8 KiB + 512). */
+const MAX_LINE_BYTES = 16 * 1024;
+
+export class SocketTransport extends EventEmitter implements Transport {
+  private readonly options: SocketOptions;
+  private socket: net.Socket | undefined;
+  private buffer: Buffer = Buffer.alloc(0);
+  private connected = false;
+  private lastError: Error | undefined;
+
+  constructor(clientOptions: ClientOptions) {
+    super();
+    this.options = clientOptions.bridgekit as SocketOptions;
+  }
+
+  isConnected(): boolean {
+    return this.connected;
+  }
+
+  setEncoding(): boolean {
+    // Decoding is per line in onData(); irc-framework's single encoding does not apply.
+    return true;
+  }
+
+  connect(): void {
+    this.disposeSocket();
+    this.buffer = Buffer.alloc(0);
+    this.lastError = undefined;
+    const o = this.options;
+    const tcp = net.connect({ host: o.host, port: o.port, localAddress: o.localAddress });
+    const socket = o.tls
+      ? tls.connect({
+        socket: tcp,
+        servername: net.isIP(o.host) ? undefined : o.host,
+        ca: o.ca,
+        cert: o.cert,
+        key: o.key,
+        rejectUnauthorized: o.rejectUnauthorized ?? true,
+      })
+      : tcp;
+    if (o.tls) tcp.on('error', (error: Error) => { this.lastError = error; });
+    this.socket = socket;
+    socket.setNoDelay(true);
+    socket.setTimeout(o.idleTimeoutMs);
+    socket.once(o.tls ? 'secureConnect' : 'connect', () => {
+      this.connected = true;
+      this.emit('open');
+    });
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (error: Error) => {
+      this.lastError = error;
+    });
+    socket.on('timeout', () => {
+      this.lastError = new Error(`No data from the IRC server for ${Math.round(o.idleTimeoutMs / 1000)} seconds`);
+      socket.destroy();
+    });
+    socket.on('close', () => {
+      this.connected = false;
+      this.emit('close', this.lastError ?? false);
+    });
+  }
+
+  writeLine(line: string, cb?: () => void): void {
+    if (this.socket && this.connected && !this.socket.destroyed) {
+      this.socket.write(Buffer.from(`${line}\r\n`, 'utf8'), () => cb?.());
+    } else if (cb) {
+      process.nextTick(cb);
+    }
+  }
+
+  close(force?: boolean): void {
+    if (!this.socket) return;
+    if (force || !this.connected) this.socket.destroy();
+    else this.socket.end();
+  }
+
+  disposeSocket(): void {
+    if (!this.socket) return;
+    this.socket.removeAllListeners();
+    // Errors after disposal are of no interest but must not crash the process.
+    this.socket.on('error', () => undefined);
+    this.socket.destroy();
+    this.socket = undefined;
+    this.connected = false;
+  }
+
+  private onData(chunk: Buffer): void {
+    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    let start = 0;
+    for (let end = this.buffer.indexOf(0x0a, start); end !== -1; end = this.buffer.indexOf(0x0a, start)) {
+      const stop = end > start && this.buffer[end - 1] === 0x0d ? end - 1 : end;
+      if (stop > start) this.emit('line', decodeIrcLine(this.buffer.subarray(start, stop), this.options.fallbackEncoding));
+      start = end + 1;
+    }
+    this.buffer = this.buffer.subarray(start);
+    if (this.buffer.length > MAX_LINE_BYTES) {
+      this.lastError = new Error(`The IRC server sent a line longer than ${MAX_LINE_BYTES} bytes; the connection was dropped.`);
+      this.socket?.destroy();
+    }
+  }
+}

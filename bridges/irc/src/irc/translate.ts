@@ -1,0 +1,138 @@
+/**
+ * irc-framework's events → the bridge's typed events (events.ts). Kept apart from connection.ts
+ * so the facade reads as "what the bridge can do" and this file as "what IRC told us".
+ */
+import type { Client, Tags, WhoisEvent } from 'irc-framework';
+import type { IrcChannel, IrcNick } from '../mapping/ids';
+import type { IrcConnectionEvents, IrcTags } from './events';
+import { modesToPrefixes, parseModeChanges, type Isupport } from './isupport';
+
+/** A WHOIS reply, normalized. */
+export interface WhoisInfo {
+  nick: IrcNick;
+  ident?: string;
+  host?: string;
+  realname?: string;
+  server?: string;
+  /** Channels as the server lists them, with prefix symbols ('@#ops'). */
+  channels: string[];
+  /** The services account the user is logged in to. */
+  account?: string;
+  idleSeconds?: number;
+  away?: string;
+  operator: boolean;
+  secure: boolean;
+}
+
+/** What translate.ts needs from the connection (implemented by IrcConnection). */
+export interface TranslationContext {
+  readonly isupport: Isupport;
+  isSelf(nick: string): boolean;
+  noteSelf(kind: 'join' | 'part' | 'nick', name: string): void;
+  noteWhois(nick: string, info: WhoisInfo | undefined): void;
+}
+
+type Emit = <E extends keyof IrcConnectionEvents>(event: E, value: IrcConnectionEvents[E]) => void;
+
+export function tagsOf(tags: Tags | undefined, time: number | undefined): IrcTags {
+  const all = { ...(tags ?? {}) };
+  const msgid = all.msgid;
+  return { all, ...(time !== undefined ? { serverTime: time } : {}), ...(msgid ? { msgid } : {}) };
+}
+
+export function toWhoisInfo(event: WhoisEvent): WhoisInfo | undefined {
+  if (event.error) return undefined;
+  const idle = event.idle === undefined ? Number.NaN : Number.parseInt(event.idle, 10);
+  return {
+    nick: event.nick as IrcNick,
+    ident: event.ident,
+    host: event.hostname,
+    realname: event.real_name,
+    server: event.server,
+    channels: (event.channels ?? '').split(' ').filter(Boolean),
+    account: event.account,
+    idleSeconds: Number.isFinite(idle) ? idle : undefined,
+    away: event.away,
+    operator: event.operator !== undefined,
+    secure: event.secure === true,
+  };
+}
+
+export function bindEvents(client: Client, ctx: TranslationContext, emit: Emit): void {
+  const source = (e: { nick: string; ident: string; hostname: string }) => ({ nick: e.nick as IrcNick, ident: e.ident, host: e.hostname });
+
+  for (const kind of ['privmsg', 'notice', 'action'] as const) {
+    client.on(kind, (e) => emit('message', {
+      kind,
+      ...source(e),
+      ...tagsOf(e.tags, e.time),
+      target: e.target,
+      ...(e.group ? { statusPrefix: e.group } : {}),
+      text: e.message,
+      fromServer: e.from_server,
+      self: !e.from_server && ctx.isSelf(e.nick),
+    }));
+  }
+
+  client.on('join', (e) => {
+    const self = ctx.isSelf(e.nick);
+    if (self) ctx.noteSelf('join', e.channel);
+    emit('join', {
+      ...source(e), ...tagsOf(e.tags, e.time), channel: e.channel as IrcChannel, self,
+      ...(e.account !== undefined ? { account: e.account === false ? null : e.account } : {}),
+      ...(e.gecos ? { realname: e.gecos } : {}),
+    });
+  });
+
+  client.on('part', (e) => {
+    const self = ctx.isSelf(e.nick);
+    if (self) ctx.noteSelf('part', e.channel);
+    emit('part', { ...source(e), ...tagsOf(e.tags, e.time), channel: e.channel as IrcChannel, reason: e.message, self });
+  });
+
+  client.on('kick', (e) => {
+    const self = ctx.isSelf(e.kicked);
+    if (self) ctx.noteSelf('part', e.channel);
+    emit('kick', { ...source(e), ...tagsOf(e.tags, e.time), channel: e.channel as IrcChannel, kicked: e.kicked as IrcNick, reason: e.message, self });
+  });
+
+  client.on('quit', (e) => emit('quit', { ...source(e), ...tagsOf(e.tags, e.time), reason: e.message }));
+
+  client.on('nick', (e) => {
+    const self = ctx.isSelf(e.nick);
+    if (self) ctx.noteSelf('nick', e.new_nick);
+    emit('nick', { ...source(e), ...tagsOf(e.tags, e.time), newNick: e.new_nick as IrcNick, self });
+  });
+
+  client.on('topic', (e) => emit('topic', {
+    ...tagsOf(e.tags, e.time), channel: e.channel as IrcChannel, topic: e.topic, ...(e.nick ? { setBy: e.nick as IrcNick } : {}),
+  }));
+
+  client.on('mode', (e) => {
+    const isupport = ctx.isupport;
+    const forUser = !isupport.chanTypes.includes(e.target[0] ?? '');
+    emit('mode', { ...tagsOf(e.tags, e.time), target: e.target, setBy: e.nick, changes: parseModeChanges(e.raw_modes ?? '', e.raw_params ?? [], isupport, forUser) });
+  });
+
+  client.on('userlist', (e) => {
+    const isupport = ctx.isupport;
+    const members = new Map<IrcNick, string>();
+    for (const u of e.users) members.set(u.nick as IrcNick, modesToPrefixes(u.modes.join(''), isupport));
+    emit('names', { channel: e.channel as IrcChannel, members });
+  });
+
+  client.on('invite', (e) => emit('invite', { ...source(e), ...tagsOf(e.tags, e.time), channel: e.channel as IrcChannel, invited: e.invited as IrcNick }));
+
+  client.on('whois', (e) => ctx.noteWhois(e.nick, toWhoisInfo(e)));
+
+  client.on('irc error', (e) => {
+    // 'irc' is the ERROR command (handled as a close reason); password errors end registration.
+    if (e.error === 'irc' || e.error === 'password_mismatch') return;
+    emit('serverError', {
+      error: e.error,
+      ...(typeof e.channel === 'string' ? { channel: e.channel } : {}),
+      ...(typeof e.nick === 'string' ? { nick: e.nick } : {}),
+      ...(typeof e.reason === 'string' ? { reason: e.reason } : {}),
+    });
+  });
+}
