@@ -1,0 +1,2 @@
+export { createMetrics, eventTypeLabel } from './core-metrics';
+export type { CoreMetrics } from './core-metrics';
