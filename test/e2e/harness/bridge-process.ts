@@ -18,6 +18,8 @@ export const BRIDGE_COMMAND: readonly string[] = ['bridges/irc/dist/main.js', 'r
 
 export interface StartBridgeOptions {
   configPath: string;
+  /** Script and arguments before `--config`, relative to the repo root; defaults to BRIDGE_COMMAND. */
+  command?: readonly string[];
   /** Working directory; defaults to the config file's directory. */
   cwd?: string;
   /** Extra environment variables for the bridge. */
@@ -67,7 +69,9 @@ async function stopChild(child: ChildProcess, timeoutMs: number): Promise<{ code
 export async function startBridge(options: StartBridgeOptions): Promise<RunningBridge> {
   const env = readE2eEnv();
   const logPath = join(env.logDir, `bridge-${basename(dirname(options.configPath))}.log`);
-  const child = spawnLogged(process.execPath, [join(REPO_ROOT, BRIDGE_COMMAND[0] as string), ...BRIDGE_COMMAND.slice(1), '--config', options.configPath], {
+  const [script, ...args] = options.command ?? BRIDGE_COMMAND;
+  if (script === undefined) throw new Error('startBridge: empty command');
+  const child = spawnLogged(process.execPath, [join(REPO_ROOT, script), ...args, '--config', options.configPath], {
     cwd: options.cwd ?? dirname(options.configPath),
     logPath,
     env: { ...process.env, ...options.env },
