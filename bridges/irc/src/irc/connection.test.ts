@@ -140,7 +140,7 @@ describe('IrcConnection (real ngIRCd)', () => {
     await expect(alice.changeNick('bob')).rejects.toMatchObject({ code: 'IRC_NICK_UNAVAILABLE' });
   });
 
-  it('rejects a refused JOIN with the numeric', async () => {
+  it('rejects a refused JOIN with the numeric; reports kicks and quits', async () => {
     const op = connection('keyop');
     const guest = connection('guest');
     await Promise.all([op.connect(), guest.connect()]);
@@ -149,6 +149,16 @@ describe('IrcConnection (real ngIRCd)', () => {
     await expect(guest.join('#locked')).rejects.toEqual(expect.objectContaining({ numeric: '475' }));
     await expect(guest.join('#locked')).rejects.toBeInstanceOf(JoinFailedError);
     await expect(guest.join('#locked', 'secret')).resolves.toBeUndefined();
+
+    const kicked = guest.once('kick');
+    await op.kick('#locked', 'guest', 'out');
+    expect(await kicked).toMatchObject({ nick: 'keyop', kicked: 'guest', reason: 'out', self: true });
+    expect(guest.joinedChannels.has('#locked')).toBe(false);
+
+    await guest.join('#locked', 'secret');
+    const quit = op.once('quit', (q) => q.nick === 'guest');
+    await guest.quit('leaving now');
+    expect(await quit).toMatchObject({ reason: expect.stringContaining('leaving now') });
   });
 
   it('lets no CR/LF injection reach the server: one command per call', async () => {

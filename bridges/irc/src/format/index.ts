@@ -1,0 +1,9 @@
+// Text between the two networks: formatting, splitting, sanitizing. A deliberate list.
+export type { MatrixText, MentionLookup, MentionTarget } from './irc-to-matrix';
+export { ircToMatrix, escapeHtml, userPermalink } from './irc-to-matrix';
+export type { MatrixMessageText, PillLookup, MatrixToIrcOptions } from './matrix-to-irc';
+export { matrixToIrc, htmlToIrc, stripReplyFallback, userIdFromPermalink } from './matrix-to-irc';
+export type { LineFraming, PrefixEstimate } from './split';
+export { splitMessage, textBudget, estimatePrefixLength, ctcpAction, LineBudgetError, IRC_LINE_BYTES } from './split';
+export { safeParam, safeTrailing, stripLineBreaks, buildLine, decodeIrcLine, assertEncoding, UnsafeIrcParamError } from './sanitize';
+export { stripMirc } from './mirc';
