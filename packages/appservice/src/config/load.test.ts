@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../errors/bridge-error';
@@ -128,6 +128,20 @@ describe('loadConfig', () => {
   it('says what to do when the file is missing', () => {
     const problems = problemsOf(() => loadConfig(join(dir, 'nope.yaml')));
     expect(problems[0].message).toMatch(/the file does not exist.*copy config.sample.yaml/);
+  });
+
+  it('documents the real defaults in config.sample.yaml: uncommenting every key changes nothing', () => {
+    const sample = readFileSync(join(__dirname, '../../../../config.sample.yaml'), 'utf8');
+    const uncommented = sample.replace(/^(\s*)#(\w+: \S.*)$/gm, '$1$2');
+    expect(uncommented).not.toBe(sample);
+    const defaults = parseConfig(sample, '/x');
+    const explicit = parseConfig(uncommented, '/x');
+    // The two optional keys are shown with example values, not defaults.
+    expect(explicit.appservice.publicUrl).toBe('https://bridge.example.org');
+    expect(explicit.logging.file).toBe('/x/bridgekit.log');
+    const { publicUrl: _p, ...appservice } = explicit.appservice;
+    const { file: _f, ...logging } = explicit.logging;
+    expect({ ...explicit, appservice, logging }).toEqual(defaults);
   });
 
   it('parses the repository sample config', () => {

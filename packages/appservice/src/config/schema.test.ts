@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors/bridge-error';
-import { describe as describeSchema, validateSection, type SectionSchema } from './schema';
+import { describeExpected, validateSection, type SectionSchema } from './schema';
 
 const IRC_SCHEMA: SectionSchema = {
   type: 'object',
@@ -76,7 +76,7 @@ describe('validateSection', () => {
   });
 });
 
-describe('describe', () => {
+describe('describeExpected', () => {
   it.each<[SectionSchema, string]>([
     [{ type: 'integer', minimum: 1 }, 'an integer >= 1'],
     [{ type: 'number', maximum: 2 }, 'a number <= 2'],
@@ -84,5 +84,5 @@ describe('describe', () => {
     [{ enum: ['a', 1] }, 'one of "a", 1'],
     [{ anyOf: [{ type: 'boolean' }, { type: 'string', pattern: '^x$' }] }, 'true or false or a string matching /^x$/'],
     [{ type: 'string', expected: 'a nick' }, 'a nick'],
-  ])('%j → %s', (schema, text) => expect(describeSchema(schema)).toBe(text));
+  ])('%j → %s', (schema, text) => expect(describeExpected(schema)).toBe(text));
 });

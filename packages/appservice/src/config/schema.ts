@@ -57,7 +57,7 @@ function describeError(err: ErrorObject, root: unknown, keyPath: string): Config
   if (err.keyword === 'required') {
     const key = String((err.params as { missingProperty: string }).missingProperty);
     const child = (parent.properties?.[key] ?? {}) as SchemaObject;
-    return { path: joinKey(path, key), message: withHint(`is required: set it to ${describe(child)}`, child) };
+    return { path: joinKey(path, key), message: withHint(`is required: set it to ${describeExpected(child)}`, child) };
   }
   if (err.keyword === 'additionalProperties') {
     const key = String((err.params as { additionalProperty: string }).additionalProperty);
@@ -66,7 +66,7 @@ function describeError(err: ErrorObject, root: unknown, keyPath: string): Config
     return { path: joinKey(path, key), message: `is not a known key; remove it or fix its spelling${suggestion}` };
   }
   const got = err.data === undefined ? '' : ` (got ${describeValue(err.data, parent.secret === true)})`;
-  return { path: path || '(top level)', message: withHint(`must be ${describe(parent)}${got}`, parent) };
+  return { path: path || '(top level)', message: withHint(`must be ${describeExpected(parent)}${got}`, parent) };
 }
 
 function withHint(message: string, schema: SchemaObject): string {
@@ -74,12 +74,12 @@ function withHint(message: string, schema: SchemaObject): string {
 }
 
 /** "an integer between 1 and 65535", "one of \"text\", \"json\"", ... from the schema itself. */
-export function describe(schema: SchemaObject): string {
+export function describeExpected(schema: SchemaObject): string {
   if (typeof schema.expected === 'string') return schema.expected;
   if (schema.const !== undefined) return JSON.stringify(schema.const);
   if (Array.isArray(schema.enum)) return `one of ${schema.enum.map((v: unknown) => JSON.stringify(v)).join(', ')}`;
   const alternatives = (schema.anyOf ?? schema.oneOf) as SchemaObject[] | undefined;
-  if (alternatives) return alternatives.map(describe).join(' or ');
+  if (alternatives) return alternatives.map(describeExpected).join(' or ');
   const types: unknown[] = Array.isArray(schema.type) ? schema.type : [schema.type];
   return types.map((t) => describeType(t, schema)).join(' or ');
 }
@@ -104,7 +104,7 @@ function describeType(type: unknown, s: SchemaObject): string {
     case 'null':
       return 'null';
     case 'array': {
-      const items = s.items && typeof s.items === 'object' ? ` of ${describe(s.items as SchemaObject)}` : '';
+      const items = s.items && typeof s.items === 'object' ? ` of ${describeExpected(s.items as SchemaObject)}` : '';
       return s.minItems ? `a non-empty list${items}` : `a list${items}`;
     }
     case 'object':
