@@ -61,4 +61,45 @@ describe('e2e homeserver', () => {
     const seen = await alice.waitForMessage(roomId, 'same text', 10_000, before);
     expect(seen.event_id).toBe(second);
   });
+
+  it('sends and receives every message shape the bridge scenarios use', async () => {
+    const alice = await MatrixClient.register();
+    const bob = await MatrixClient.register();
+    const roomId = await alice.createRoom({ preset: 'public_chat' });
+    await bob.joinRoom(roomId);
+
+    const html = await alice.sendHtml(roomId, '<b>bold</b> text');
+    await expect(bob.waitForEvent(roomId, (e) => e.event_id === html)).resolves.toMatchObject({
+      content: { msgtype: 'm.text', body: 'bold text', format: 'org.matrix.custom.html', formatted_body: '<b>bold</b> text' },
+    });
+    const emote = await alice.sendEmote(roomId, 'waves');
+    await expect(bob.waitForEvent(roomId, (e) => e.event_id === emote)).resolves.toMatchObject({ content: { msgtype: 'm.emote', body: 'waves' } });
+    const notice = await alice.sendNotice(roomId, 'a notice');
+    await expect(bob.waitForEvent(roomId, (e) => e.event_id === notice)).resolves.toMatchObject({ content: { msgtype: 'm.notice' } });
+
+    const reply = await bob.sendReply(roomId, html, 'a reply');
+    await expect(alice.waitForEvent(roomId, (e) => e.event_id === reply)).resolves.toMatchObject({
+      sender: bob.userId,
+      content: { body: 'a reply', 'm.relates_to': { 'm.in_reply_to': { event_id: html } } },
+    });
+    const edit = await alice.sendEdit(roomId, html, 'edited');
+    await expect(bob.waitForEvent(roomId, (e) => e.event_id === edit)).resolves.toMatchObject({
+      content: { body: '* edited', 'm.new_content': { body: 'edited' }, 'm.relates_to': { rel_type: 'm.replace', event_id: html } },
+    });
+    const redaction = await alice.redact(roomId, notice, 'oops');
+    await expect(bob.waitForEvent(roomId, (e) => e.type === 'm.room.redaction' && e.event_id === redaction)).resolves.toMatchObject({ sender: alice.userId });
+  });
+
+  it('uploads and downloads media, and reads and sets profiles', async () => {
+    const alice = await MatrixClient.register();
+    const bytes = Buffer.from('not really a png');
+    const mxc = await alice.uploadMedia(bytes, 'image/png', 'pic.png');
+    expect(mxc).toMatch(/^mxc:\/\/e2e\.test\//);
+    const downloaded = await alice.downloadMedia(mxc);
+    expect(downloaded.bytes.equals(bytes)).toBe(true);
+    expect(downloaded.contentType).toBe('image/png');
+
+    await alice.setDisplayName('Alice E2E');
+    await expect(alice.getProfile(alice.userId)).resolves.toMatchObject({ displayname: 'Alice E2E' });
+  });
 });

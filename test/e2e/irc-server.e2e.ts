@@ -42,6 +42,20 @@ describe('e2e IRC server', () => {
     await expect(alice.waitForPart((p) => p.nick === newNick)).resolves.toMatchObject({ channel, message: 'later' });
   });
 
+  it('reports modes and kicks by the channel operator', async () => {
+    const op = await connectIrc(uniqueNick('op'));
+    const guest = await connectIrc(uniqueNick('guest'));
+    const channel = uniqueChannel();
+    await op.join(channel); // the first to join a new channel is its operator
+    await guest.join(channel);
+
+    op.mode(channel, '+v', [guest.nick]);
+    await expect(guest.waitForMode((m) => m.target === channel)).resolves.toMatchObject({ nick: op.nick, rawModes: '+v', rawParams: [guest.nick] });
+
+    op.sendRaw(`KICK ${channel} ${guest.nick} :out you go`);
+    await expect(guest.waitForKick((k) => k.channel === channel)).resolves.toMatchObject({ kicked: guest.nick, nick: op.nick, message: 'out you go' });
+  });
+
   it('accepts more connections from one IP than the default limit of 5', async () => {
     const clients = await Promise.all(Array.from({ length: 12 }, () => connectIrc(uniqueNick('many'))));
     expect(clients.every((c) => c.isConnected)).toBe(true);
