@@ -49,9 +49,10 @@ export class SqliteTransactionJournal implements TransactionJournal {
   constructor(db: Database, private readonly now: () => number) {
     this.hasTxn = db.prepare('SELECT txn_id FROM transactions WHERE txn_id = ?');
     this.insertTxn = db.prepare('INSERT INTO transactions (txn_id, received_at) VALUES (?, ?)');
-    // OR IGNORE: an event_id already queued, done or dead (resent in a new transaction) is skipped.
-    this.enqueue = db.prepare(`INSERT OR IGNORE INTO event_queue (txn_id, kind, event_id, room_id, payload, created_at, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?)`);
+    // An event_id already queued, done or dead (resent in a new transaction) is skipped. DO NOTHING
+    // covers only the unique index; any other constraint failure still throws.
+    this.enqueue = db.prepare(`INSERT INTO event_queue (txn_id, kind, event_id, room_id, payload, created_at, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`);
     this.pendingRows = db.prepare("SELECT seq, kind, payload, attempts FROM event_queue WHERE state = 'pending' ORDER BY seq");
     this.markDone = db.prepare("UPDATE event_queue SET state = 'done', payload = NULL, updated_at = ? WHERE seq = ?");
     this.addFailure = db.prepare('UPDATE event_queue SET attempts = attempts + 1, last_error = ?, updated_at = ? WHERE seq = ? RETURNING attempts');
