@@ -20,7 +20,7 @@ import { TypedEmitter, type IrcCloseReason, type IrcConnectionEvents, type IrcRe
 import { FloodQueue, SendQueueFullError, type FloodStats } from './flood';
 import { isupportFrom, type Isupport } from './isupport';
 import { PendingReplies } from './pending-replies';
-import { bindEvents, type WhoisInfo } from './translate';
+import { bindEvents, type TranslationContext, type WhoisInfo } from './translate';
 
 /** How a multi-line send went: lines written and the longest flood-control wait among them. */
 export interface SendReport {
@@ -199,7 +199,7 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
           `The connection to ${o.host}:${o.port} closed before registration${cause.message ? `: ${cause.message}` : ''}.`));
         this.onClosed(client, wasRegistered, cause);
       });
-      bindEvents(client, this, (event, value) => this.emit(event, value));
+      bindEvents(client, this.translationContext(), (event, value) => this.emit(event, value));
       client.connect(toClientOptions(this.options, this.currentNick));
     });
   }
@@ -294,28 +294,25 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
     this.clock.clearTimeout(force);
   }
 
-  /** Used by translate.ts: whether a nick is ours, and channel membership bookkeeping. */
-  isSelf(nick: string): boolean {
-    return this.fold(nick) === this.fold(this.currentNick);
-  }
-
-  /** @internal called by translate.ts for our own JOIN/PART/KICK/NICK. */
-  noteSelf(kind: 'join' | 'part' | 'nick', name: string): void {
-    const folded = this.fold(name);
-    if (kind === 'join') {
-      this.channels.add(folded);
-      this.joins.resolve(folded, undefined);
-    } else if (kind === 'part') {
-      this.channels.delete(folded);
-    } else {
-      this.currentNick = name as IrcNick;
-      this.nickChange.resolve(folded, name as IrcNick);
-    }
-  }
-
-  /** @internal called by translate.ts when a WHOIS reply is complete. */
-  noteWhois(nick: string, info: WhoisInfo | undefined): void {
-    this.whoisReplies.resolve(this.fold(nick), info);
+  /** What translate.ts may see and update: kept private so callers cannot fake server events. */
+  private translationContext(): TranslationContext {
+    return {
+      isupport: () => this.isupport,
+      isSelf: (nick) => this.fold(nick) === this.fold(this.currentNick),
+      noteSelf: (kind, name) => {
+        const folded = this.fold(name);
+        if (kind === 'join') {
+          this.channels.add(folded);
+          this.joins.resolve(folded, undefined);
+        } else if (kind === 'part') {
+          this.channels.delete(folded);
+        } else {
+          this.currentNick = name as IrcNick;
+          this.nickChange.resolve(folded, name as IrcNick);
+        }
+      },
+      noteWhois: (nick, info) => this.whoisReplies.resolve(this.fold(nick), info),
+    };
   }
 
   private onNumeric(message: ParsedMessage): void {

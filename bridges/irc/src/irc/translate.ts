@@ -24,9 +24,9 @@ export interface WhoisInfo {
   secure: boolean;
 }
 
-/** What translate.ts needs from the connection (implemented by IrcConnection). */
+/** What translate.ts needs from the connection (provided privately by IrcConnection). */
 export interface TranslationContext {
-  readonly isupport: Isupport;
+  isupport(): Isupport;
   isSelf(nick: string): boolean;
   noteSelf(kind: 'join' | 'part' | 'nick', name: string): void;
   noteWhois(nick: string, info: WhoisInfo | undefined): void;
@@ -109,13 +109,13 @@ export function bindEvents(client: Client, ctx: TranslationContext, emit: Emit):
   }));
 
   client.on('mode', (e) => {
-    const isupport = ctx.isupport;
+    const isupport = ctx.isupport();
     const forUser = !isupport.chanTypes.includes(e.target[0] ?? '');
     emit('mode', { ...tagsOf(e.tags, e.time), target: e.target, setBy: e.nick, changes: parseModeChanges(e.raw_modes ?? '', e.raw_params ?? [], isupport, forUser) });
   });
 
   client.on('userlist', (e) => {
-    const isupport = ctx.isupport;
+    const isupport = ctx.isupport();
     const members = new Map<IrcNick, string>();
     for (const u of e.users) members.set(u.nick as IrcNick, modesToPrefixes(u.modes.join(''), isupport));
     emit('names', { channel: e.channel as IrcChannel, members });
