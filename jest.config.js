@@ -1,6 +1,6 @@
 // Two tiers: `unit` (in-process, nock and fakes allowed) and `e2e` (real Synapse + real IRC server,
-// started once per run by test/e2e/global-setup.ts). `npm test` runs both.
-const tsJest = ['ts-jest', { tsconfig: 'tsconfig.jest.json', isolatedModules: true }];
+// started once per run by test/e2e/harness/global-setup.ts). `npm test` runs both.
+const tsJest = ['ts-jest', { tsconfig: 'tsconfig.jest.json' }];
 const moduleNameMapper = {
   '^@bridgekit/appservice$': '<rootDir>/packages/appservice/src/index.ts',
   '^@bridgekit/irc$': '<rootDir>/bridges/irc/src/index.ts',

@@ -37,6 +37,14 @@ export interface BridgeContext {
    * task ran. Never await this from inside a task of the same room (it would deadlock).
    */
   inRoomOrder<T>(roomKey: string, task: () => Promise<T>): Promise<T>;
+  /** The homeserver's media repository (authenticated media), as the bot. */
+  readonly media: MediaAccess;
+}
+
+/** Reads media from the homeserver, e.g. for a proxy that gives remote users working links. */
+export interface MediaAccess {
+  /** Streams `mxc://server/id`; rejects with a MatrixError (M_NOT_FOUND, M_TOO_LARGE, ...) or NetworkError. */
+  download(mxc: string, opts?: { timeoutMs?: number }): Promise<{ stream: import('node:stream').Readable; contentType: string; contentLength?: number }>;
 }
 
 /** Third-party lookups (`/_matrix/app/v1/thirdparty/*`). Each method may return []. */

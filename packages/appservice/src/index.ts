@@ -1,13 +1,41 @@
 // The public API of @bridgekit/appservice: a deliberate list, no `export *` of internals.
+
+// Identifiers and events
 export type { UserId, RoomId, EventId, RoomAlias } from './ids';
 export { asUserId, asRoomId, asEventId, asRoomAlias, isUserId, isRoomId, localpartOf, serverNameOf } from './ids';
 export type { MatrixEvent, EphemeralEvent, MessageContent } from './events';
-export type { Connector, BridgeContext, ThirdPartyProvider } from './connector';
+
+// What a bridge author implements, and what they are given
+export type { Connector, BridgeContext, ThirdPartyProvider, MediaAccess } from './connector';
 export type { Intent, Profile, CreateRoomOptions } from './intent/types';
 export type {
   BridgeStore, Migration, RemoteRoom, RoomLink, RemoteUser,
   RoomMappingRepository, UserMappingRepository, MessageMappingRepository, KeyValueRepository,
 } from './store/types';
-export type { Registration, NamespaceEntry } from './registration/types';
-export type { BridgeConfig } from './config/types';
 export type { Logger } from './log/types';
+
+// Running a bridge
+export { Bridge } from './bridge';
+export type { BridgeOptions, BridgeAddresses } from './bridge';
+export { runCli } from './cli';
+export type { BridgeApp } from './cli';
+
+// Configuration and registration
+export type { BridgeConfig } from './config/types';
+export { loadConfig, parseConfig, validateSection, checkSection } from './config';
+export type { SectionSchema } from './config';
+export type { Registration, NamespaceEntry } from './registration/types';
+export {
+  generateRegistration, loadRegistration, parseRegistration, registrationToYaml, saveRegistration, NamespaceMatcher,
+} from './registration';
+export type { GenerateRegistrationOptions } from './registration';
+
+// Errors
+export { BridgeError, ConfigError, isBridgeError, errorMessage, ERROR_CODES } from './errors';
+export type { BridgeErrorOptions, ConfigProblem, ErrorCode } from './errors';
+export { MatrixError, NetworkError, isMatrixError } from './csapi';
+
+// Lower-level pieces, for tools and tests of connectors
+export { openStore } from './store';
+export type { OpenedStore } from './store';
+export { createLogger } from './log';

@@ -2,37 +2,23 @@ import { Counter } from 'prom-client';
 import { createMetrics, eventTypeLabel } from './core-metrics';
 
 describe('createMetrics', () => {
-  it('exposes the core metrics and the process metrics on its own registry', async () => {
+  it('exposes the core metrics, the modules\' metrics and the process metrics on one registry', async () => {
     const m = createMetrics();
-    m.transactionsReceived.inc({ outcome: 'accepted' });
-    m.transactionsReceived.inc({ outcome: 'duplicate' }, 2);
     m.eventsReceived.inc({ type: eventTypeLabel('m.room.message') });
-    m.eventsFailed.inc({ type: 'm.room.message' });
-    m.eventsDeadLettered.inc({ type: 'other' });
-    m.handlerDuration.observe({ kind: 'room', outcome: 'ok' }, 0.2);
-    m.queueDepth.set(7);
-    m.roomsActive.set(3);
-    m.csapiRequests.inc({ method: 'PUT', endpoint: '/rooms/{roomId}/send/{type}/{txnId}', status: '429' });
-    m.csapiRetries.inc({ endpoint: '/rooms/{roomId}/send/{type}/{txnId}', reason: 'rate_limited' });
-    m.cacheSize.set({ cache: 'intent_joined' }, 42);
+    m.ingest.queueDepth.set(7);
+    m.csapi.requests.inc({ method: 'PUT', endpoint: '/rooms/{roomId}/send/{type}/{txnId}', status: '429' });
+    m.cacheSize.set({ cache: 'memberships' }, 42);
 
     const text = await m.registry.metrics();
     for (const line of [
-      'bridgekit_transactions_received_total{outcome="accepted"} 1',
-      'bridgekit_transactions_received_total{outcome="duplicate"} 2',
       'bridgekit_events_received_total{type="m.room.message"} 1',
-      'bridgekit_events_failed_total{type="m.room.message"} 1',
-      'bridgekit_events_dead_lettered_total{type="other"} 1',
-      'bridgekit_handler_duration_seconds_bucket{le="0.25",kind="room",outcome="ok"} 1',
-      'bridgekit_handler_duration_seconds_bucket{le="0.1",kind="room",outcome="ok"} 0',
-      'bridgekit_queue_depth 7',
-      'bridgekit_queue_rooms_active 3',
+      'bridgekit_ingest_queue_depth 7',
       'bridgekit_csapi_requests_total{method="PUT",endpoint="/rooms/{roomId}/send/{type}/{txnId}",status="429"} 1',
-      'bridgekit_csapi_retries_total{endpoint="/rooms/{roomId}/send/{type}/{txnId}",reason="rate_limited"} 1',
-      'bridgekit_cache_size{cache="intent_joined"} 42',
+      'bridgekit_cache_size{cache="memberships"} 42',
     ]) {
       expect(text).toContain(line);
     }
+    expect(text).toContain('bridgekit_appservice_api_requests_total');
     expect(text).toContain('process_cpu_user_seconds_total');
     expect(text).toContain('nodejs_heap_size_total_bytes');
   });
@@ -40,10 +26,10 @@ describe('createMetrics', () => {
   it('gives each bridge its own registry, so two instances do not clash', async () => {
     const a = createMetrics();
     const b = createMetrics();
-    a.queueDepth.set(1);
-    b.queueDepth.set(2);
-    expect(await a.registry.getSingleMetricAsString('bridgekit_queue_depth')).toMatch(/bridgekit_queue_depth 1$/);
-    expect(await b.registry.getSingleMetricAsString('bridgekit_queue_depth')).toMatch(/bridgekit_queue_depth 2$/);
+    a.ingest.queueDepth.set(1);
+    b.ingest.queueDepth.set(2);
+    expect(await a.registry.getSingleMetricAsString('bridgekit_ingest_queue_depth')).toMatch(/bridgekit_ingest_queue_depth 1$/);
+    expect(await b.registry.getSingleMetricAsString('bridgekit_ingest_queue_depth')).toMatch(/bridgekit_ingest_queue_depth 2$/);
   });
 
   it('lets a connector register its own metrics on the registry', async () => {

@@ -1,35 +1,25 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { createCsApiMetrics, type CsApiMetrics } from '../csapi/metrics';
+import { createHttpMetrics } from '../http/metrics';
+import type { HttpMetrics } from '../http/appservice-app';
+import type { IngestMetrics } from '../ingest/ingestor';
+import { createIngestMetrics } from '../ingest/metrics';
 
 /**
- * The core's metrics, each a named field so the module that observes a thing increments it
- * directly. Label values must come from small fixed sets (see the comments): a label per room,
- * user or raw event type would grow without bound.
+ * All of the core's metrics on one registry per bridge (served on /metrics). Each module owns
+ * the definition of its own metrics (csapi/, ingest/, http/); this file only gathers them, plus
+ * the few that belong to no single module. Label values come from small fixed sets: a label per
+ * room, user or raw event type would grow without bound.
  */
 export interface CoreMetrics {
-  /** The bridge's own registry (served on /metrics); connectors register their metrics here. */
+  /** The bridge's own registry; connectors register their metrics here. */
   readonly registry: Registry;
-  /** Transactions pushed by the homeserver. outcome: accepted | duplicate | rejected. */
-  readonly transactionsReceived: Counter<'outcome'>;
-  /** Events accepted into the queue. type: `eventTypeLabel(event.type)`. */
+  readonly csapi: CsApiMetrics;
+  readonly ingest: IngestMetrics;
+  readonly http: HttpMetrics;
+  /** Events pushed by the homeserver, by type: `eventTypeLabel(event.type)`. */
   readonly eventsReceived: Counter<'type'>;
-  /** Handler attempts that threw (each retry counts). type: `eventTypeLabel(...)`. */
-  readonly eventsFailed: Counter<'type'>;
-  /** Events given up on after the last attempt. type: `eventTypeLabel(...)`. */
-  readonly eventsDeadLettered: Counter<'type'>;
-  /** Time a handler took. kind: room | ephemeral | query; outcome: ok | error. */
-  readonly handlerDuration: Histogram<'kind' | 'outcome'>;
-  /** Events queued or running, over all rooms. */
-  readonly queueDepth: Gauge;
-  /** Rooms with at least one queued or running event. */
-  readonly roomsActive: Gauge;
-  /**
-   * Client-server API requests by result. endpoint: the path template (`/rooms/{roomId}/send/{type}/{txnId}`),
-   * never the concrete path; status: the HTTP status as text, or `network_error` / `timeout`.
-   */
-  readonly csapiRequests: Counter<'method' | 'endpoint' | 'status'>;
-  /** Client-server API retries. reason: rate_limited | server_error | network_error | timeout. */
-  readonly csapiRetries: Counter<'endpoint' | 'reason'>;
-  /** Entries in each bounded cache. cache: a fixed name such as `intent_joined`, `profile`. */
+  /** Entries held in each bounded cache. cache: a fixed name such as `memberships`. */
   readonly cacheSize: Gauge<'cache'>;
 }
 
@@ -40,57 +30,13 @@ export function createMetrics(): CoreMetrics {
   const registers = [registry];
   return {
     registry,
-    transactionsReceived: new Counter({
-      name: 'bridgekit_transactions_received_total',
-      help: 'Transactions pushed by the homeserver, by outcome (accepted, duplicate, rejected)',
-      labelNames: ['outcome'] as const,
-      registers,
-    }),
+    csapi: createCsApiMetrics(registry),
+    ingest: createIngestMetrics(registry),
+    http: createHttpMetrics(registry),
     eventsReceived: new Counter({
       name: 'bridgekit_events_received_total',
-      help: 'Events accepted from transactions, by event type',
+      help: 'Events pushed by the homeserver, by event type',
       labelNames: ['type'] as const,
-      registers,
-    }),
-    eventsFailed: new Counter({
-      name: 'bridgekit_events_failed_total',
-      help: 'Handler attempts that failed (each retry counts), by event type',
-      labelNames: ['type'] as const,
-      registers,
-    }),
-    eventsDeadLettered: new Counter({
-      name: 'bridgekit_events_dead_lettered_total',
-      help: 'Events given up on after their last attempt, by event type',
-      labelNames: ['type'] as const,
-      registers,
-    }),
-    handlerDuration: new Histogram({
-      name: 'bridgekit_handler_duration_seconds',
-      help: 'Time connector handlers took, by kind (room, ephemeral, query) and outcome (ok, error)',
-      labelNames: ['kind', 'outcome'] as const,
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-      registers,
-    }),
-    queueDepth: new Gauge({
-      name: 'bridgekit_queue_depth',
-      help: 'Events queued or being handled, over all rooms',
-      registers,
-    }),
-    roomsActive: new Gauge({
-      name: 'bridgekit_queue_rooms_active',
-      help: 'Rooms with at least one event queued or being handled',
-      registers,
-    }),
-    csapiRequests: new Counter({
-      name: 'bridgekit_csapi_requests_total',
-      help: 'Client-server API requests, by method, endpoint template and status (incl. 429, network_error, timeout)',
-      labelNames: ['method', 'endpoint', 'status'] as const,
-      registers,
-    }),
-    csapiRetries: new Counter({
-      name: 'bridgekit_csapi_retries_total',
-      help: 'Client-server API requests retried, by endpoint template and reason',
-      labelNames: ['endpoint', 'reason'] as const,
       registers,
     }),
     cacheSize: new Gauge({

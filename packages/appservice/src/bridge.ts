@@ -1,0 +1,263 @@
+import type { Server } from 'node:http';
+import type { BridgeConfig } from './config/types';
+import type { BridgeContext, Connector } from './connector';
+import { CsApiClient } from './csapi/client';
+import { errorMessage, isBridgeError } from './errors/bridge-error';
+import type { EphemeralEvent, MatrixEvent } from './events';
+import { createAppServiceApp, type TransactionSink } from './http/appservice-app';
+import { createOpsApp } from './http/ops-app';
+import { asRoomAlias, asUserId, type RoomAlias, type UserId } from './ids';
+import { Ingestor } from './ingest/ingestor';
+import type { QueuedItem } from './ingest/types';
+import { createIntentFactory, type IntentFactory } from './intent/factory';
+import { createLogger, type ClosableLogger } from './log/logger';
+import { createMetrics, eventTypeLabel, type CoreMetrics } from './metrics/core-metrics';
+import { NamespaceMatcher } from './registration/namespaces';
+import type { Registration } from './registration/types';
+import { openStore, type OpenedStore } from './store/open';
+import { listen, closeServer } from './http/listen';
+
+export interface BridgeOptions {
+  config: BridgeConfig;
+  registration: Registration;
+  connector: Connector;
+  /** Injected in tests; defaults to the global fetch. */
+  fetch?: typeof fetch;
+  /** Where log lines go instead of stderr (tests). */
+  logStream?: NodeJS.WritableStream;
+}
+
+/** Where the started bridge listens (ports are real even when the config said 0). */
+export interface BridgeAddresses {
+  appservice: { host: string; port: number };
+  ops?: { host: string; port: number };
+}
+
+const HOUR_MS = 60 * 60 * 1000;
+/** How long a txnId / finished event ID is remembered: far longer than any homeserver retry. */
+const DEDUPE_RETENTION_MS = 7 * 24 * HOUR_MS;
+/** Remote message ↔ event mappings older than this are of no use for replies or edits. */
+const MESSAGE_MAP_RETENTION_MS = 30 * 24 * HOUR_MS;
+
+/**
+ * Wires the core's parts around one Connector: store → intents → ingest → HTTP. Owns their
+ * lifetimes: `start()` opens everything in dependency order, `stop()` closes it in reverse,
+ * finishing the events already accepted (they stay in the journal if interrupted).
+ */
+export class Bridge {
+  readonly log: ClosableLogger;
+  readonly metrics: CoreMetrics;
+  private store?: OpenedStore;
+  private ingestor?: Ingestor;
+  private intents?: IntentFactory;
+  private servers: Server[] = [];
+  private pruneTimer?: NodeJS.Timeout;
+  private readonly matcher: NamespaceMatcher;
+  private started = false;
+
+  constructor(private readonly opts: BridgeOptions) {
+    const { registration } = opts;
+    this.log = createLogger(opts.config.logging, () => [registration.asToken, registration.hsToken], { stream: opts.logStream });
+    this.metrics = createMetrics();
+    this.matcher = new NamespaceMatcher(registration, opts.config.homeserver.domain);
+  }
+
+  async start(): Promise<BridgeAddresses> {
+    if (this.started) throw new Error('The bridge is already started');
+    this.started = true;
+    const { config, registration, connector } = this.opts;
+    const log = this.log;
+
+    const store = openStore(config.database.path, {
+      extraMigrations: connector.migrations?.length ? [{ scope: connector.name, migrations: connector.migrations }] : [],
+    });
+    this.store = store;
+
+    const client = new CsApiClient({
+      baseUrl: config.homeserver.url,
+      asToken: registration.asToken,
+      timeoutMs: 30_000,
+      maxRetries: 5,
+      log: log.child({ component: 'csapi' }),
+      metrics: this.metrics.csapi,
+      fetch: this.opts.fetch,
+    });
+    const botUserId = asUserId(this.matcher.botUserId);
+    const intents = createIntentFactory({
+      client,
+      domain: config.homeserver.domain,
+      botUserId,
+      isBridgeUser: (userId) => this.matcher.isUserInNamespace(userId),
+      log: log.child({ component: 'intent' }),
+      metrics: { cacheEntries: this.metrics.cacheSize },
+    });
+    this.intents = intents;
+
+    const ingestor = new Ingestor({
+      journal: store.journal,
+      handle: (item) => this.handle(item),
+      // The bridge's own users (ghosts and the bot) are the only senders whose events it made itself.
+      isEcho: (event) => this.matcher.isUserInNamespace(event.sender),
+      roomConcurrency: config.ingest.roomConcurrency,
+      maxAttempts: config.ingest.maxAttempts,
+      retryDelay: (attempt) => Math.min(60_000, 1000 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2),
+      slowHandlerMs: config.ingest.slowHandlerMs,
+      log: log.child({ component: 'ingest' }),
+      metrics: this.metrics.ingest,
+    });
+    this.ingestor = ingestor;
+
+    const ctx = this.context(intents, store, ingestor, client);
+    await connector.start(ctx);
+
+    const app = createAppServiceApp({
+      hsToken: registration.hsToken,
+      ingest: this.sink(ingestor, intents),
+      onUserQuery: connector.onUserQuery
+        ? (userId) => (this.matcher.isUserInNamespace(userId) ? connector.onUserQuery!(userId) : Promise.resolve(false))
+        : undefined,
+      onAliasQuery: connector.onAliasQuery
+        ? (alias) => (this.matcher.isAliasInNamespace(alias) ? connector.onAliasQuery!(alias) : Promise.resolve(false))
+        : undefined,
+      onPing: (txnId) => log.debug('Homeserver pinged the bridge', { txnId }),
+      thirdParty: connector.thirdParty,
+      maxBodyBytes: config.appservice.maxBodyBytes,
+      log: log.child({ component: 'http' }),
+      metrics: this.metrics.http,
+    });
+    const appserviceServer = await listen(app, config.appservice.bindAddress, config.appservice.port);
+    this.servers.push(appserviceServer.server);
+    const addresses: BridgeAddresses = { appservice: appserviceServer.address };
+
+    if (config.metrics.enabled) {
+      const ops = createOpsApp({
+        metricsRegistry: this.metrics.registry,
+        health: () => ({ ok: true, details: { store: this.storeHealth(), queueDepth: ingestor.depth } }),
+        log,
+      });
+      const opsServer = await listen(ops, config.metrics.bindAddress, config.metrics.port);
+      this.servers.push(opsServer.server);
+      addresses.ops = opsServer.address;
+    }
+
+    const resumed = ingestor.resume();
+    if (resumed > 0) log.info('Resuming events accepted before the last stop', { count: resumed });
+
+    this.pruneTimer = setInterval(() => this.prune(), HOUR_MS).unref();
+    this.prune();
+    log.info('Bridge started', { connector: connector.name, appservice: addresses.appservice, ops: addresses.ops });
+
+    // A successful ping makes Synapse retry a bridge it marked DOWN at once, instead of after
+    // its backoff (up to minutes): worth one request at every start. Failure is not fatal.
+    client.ping(registration.id).then(
+      ({ durationMs }) => log.info('Homeserver reached the bridge', { durationMs }),
+      (err) => log.warn('The homeserver could not ping the bridge yet; check homeserver.url, the registration url and tokens', { error: errorMessage(err) }),
+    );
+    return addresses;
+  }
+
+  /** Stops taking pushes, finishes what is in flight, then stops the connector and closes the store. */
+  async stop(): Promise<void> {
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
+    await Promise.all(this.servers.map((s) => closeServer(s)));
+    this.servers = [];
+    await this.ingestor?.stop();
+    try {
+      await this.opts.connector.stop();
+    } finally {
+      this.store?.close();
+      this.store = undefined;
+      this.log.info('Bridge stopped');
+      await this.log.close();
+    }
+  }
+
+  /** Runs `task` after everything queued so far has been handled (for tests and shutdown). */
+  async drain(): Promise<void> {
+    await this.ingestor?.drain();
+  }
+
+  private context(intents: IntentFactory, store: OpenedStore, ingestor: Ingestor, client: CsApiClient): BridgeContext {
+    const { config, registration } = this.opts;
+    const domain = config.homeserver.domain;
+    return {
+      intent: (userId) => intents.intent(userId),
+      bot: intents.bot,
+      store,
+      log: this.log.child({ connector: this.opts.connector.name }),
+      metrics: this.metrics.registry,
+      config,
+      registration,
+      domain,
+      userId: (localpart) => asUserId(`@${localpart}:${domain}`),
+      roomAlias: (localpart) => asRoomAlias(`#${localpart}:${domain}`),
+      isBridgeUser: (userId: UserId) => this.matcher.isUserInNamespace(userId),
+      isBridgeAlias: (alias: RoomAlias) => this.matcher.isAliasInNamespace(alias),
+      inRoomOrder: (roomKey, task) => ingestor.inRoomOrder(roomKey, task),
+      media: { download: (mxc, opts) => client.downloadMediaStream(mxc, opts) },
+    };
+  }
+
+  /** Everything here is synchronous: the HTTP layer answers 200 only after `acceptTransaction` returned. */
+  private sink(ingestor: Ingestor, intents: IntentFactory): TransactionSink {
+    return {
+      acceptTransaction: (txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]) => {
+        const result = ingestor.acceptTransaction(txnId, events, ephemeral);
+        if (result.duplicate) return result;
+        for (const event of events) {
+          this.metrics.eventsReceived.inc({ type: eventTypeLabel(event.type) });
+          // Membership caches must follow every member event, the bridge's own included.
+          if (event.type === 'm.room.member') intents.onMemberEvent(event);
+        }
+        return result;
+      },
+    };
+  }
+
+  private async handle(item: QueuedItem): Promise<void> {
+    const { connector, config } = this.opts;
+    if (item.kind === 'ephemeral') {
+      await connector.onEphemeral?.(item.event);
+      return;
+    }
+    try {
+      await connector.onMatrixEvent(item.event);
+    } catch (err) {
+      const lastAttempt = !isBridgeError(err) || !err.retriable || item.attempts + 1 >= config.ingest.maxAttempts;
+      if (lastAttempt && isBridgeError(err) && err.notifySender) await this.notifySender(item.event, err.message);
+      throw err;
+    }
+  }
+
+  /** Tells the sender, in the room, that their event could not be bridged: never a silent drop. */
+  private async notifySender(event: MatrixEvent, message: string): Promise<void> {
+    try {
+      await this.intents!.bot.sendMessage(event.roomId, {
+        msgtype: 'm.notice',
+        body: `Your message could not be bridged: ${message}`,
+        'm.relates_to': { 'm.in_reply_to': { event_id: event.eventId } },
+      });
+    } catch (err) {
+      this.log.warn('Could not tell the sender that their event failed', { eventId: event.eventId, error: errorMessage(err) });
+    }
+  }
+
+  private storeHealth(): string {
+    try {
+      this.store?.db.prepare('SELECT 1').get();
+      return 'ok';
+    } catch (err) {
+      return errorMessage(err);
+    }
+  }
+
+  private prune(): void {
+    try {
+      const dedupe = this.store?.journal.prune(DEDUPE_RETENTION_MS) ?? 0;
+      const messages = this.store?.messages.prune(MESSAGE_MAP_RETENTION_MS) ?? 0;
+      if (dedupe + messages > 0) this.log.debug('Pruned old records', { dedupe, messages });
+    } catch (err) {
+      this.log.error('Pruning the store failed', { error: errorMessage(err) });
+    }
+  }
+}
