@@ -1,1 +1,52 @@
-export {};
+#!/usr/bin/env node
+// A complete bridge in under 80 lines, written only against @bridgekit/appservice's public API.
+// Its "remote network" is an echo: every message said in a portal room comes back from a ghost.
+// Join `#echo_anything:<your server>` to get a portal. Run: node dist/index.js run --config config.yaml
+import {
+  runCli, localpartOf, type BridgeContext, type Connector, type MatrixEvent, type RoomAlias,
+} from '@bridgekit/appservice';
+
+const GHOST_PREFIX = '_echo_';
+const ALIAS_PREFIX = 'echo_';
+
+export class EchoConnector implements Connector {
+  readonly name = 'echo';
+  private ctx!: BridgeContext;
+
+  async start(ctx: BridgeContext): Promise<void> {
+    this.ctx = ctx;
+  }
+
+  async stop(): Promise<void> {}
+
+  /** The homeserver asks about `#echo_<topic>`: create the portal room with that alias. */
+  async onAliasQuery(alias: RoomAlias): Promise<boolean> {
+    const topic = localpartOf(alias).slice(ALIAS_PREFIX.length);
+    if (!topic) return false;
+    const roomId = await this.ctx.bot.createRoom({ aliasLocalpart: localpartOf(alias), name: `Echo: ${topic}`, preset: 'public_chat' });
+    this.ctx.store.rooms.link(roomId, { network: 'echo', remoteId: topic, data: {} });
+    return true;
+  }
+
+  /** Any user in our namespace exists on the echo network. */
+  async onUserQuery(): Promise<boolean> {
+    return true;
+  }
+
+  async onMatrixEvent(event: MatrixEvent): Promise<void> {
+    if (event.type !== 'm.room.message' || typeof event.content.body !== 'string') return;
+    if (this.ctx.store.rooms.remotesOf(event.roomId).length === 0) return; // not a portal
+    const ghost = this.ctx.intent(this.ctx.userId(`${GHOST_PREFIX}${localpartOf(event.sender)}`));
+    await ghost.ensureProfile({ displayName: `Echo of ${event.sender}` });
+    const sent = await ghost.sendMessage(event.roomId, { msgtype: 'm.notice', body: event.content.body });
+    this.ctx.store.messages.put({ roomId: event.roomId, eventId: sent, network: 'echo', remoteId: event.eventId });
+  }
+}
+
+if (require.main === module) {
+  runCli({
+    name: 'echo',
+    createConnector: () => new EchoConnector(),
+    registrationDefaults: () => ({ senderLocalpart: 'echobot', userPrefix: GHOST_PREFIX, aliasPrefix: ALIAS_PREFIX }),
+  }).then((code) => process.exit(code));
+}
