@@ -57,7 +57,11 @@ export function createAppServiceApp(deps: AppServiceAppDeps): Express {
   endpoint(router, '/transactions/:txnId', 'transactions', {
     put: [auth, json, (req: Request, res: Response) => {
       const txnId = param(req, 'txnId');
-      const { events, ephemeral } = parseTransaction(req.body);
+      const { events, ephemeral, skipped } = parseTransaction(req.body);
+      for (const problem of skipped) {
+        deps.log.warn('Skipped a malformed event in a transaction', { txnId, problem: problem.message });
+        deps.metrics?.requests.inc({ route: 'transactions_skipped_event', status: '400' });
+      }
       let duplicate: boolean;
       try {
         ({ duplicate } = deps.ingest.acceptTransaction(txnId, events, ephemeral));

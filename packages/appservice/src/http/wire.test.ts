@@ -63,9 +63,16 @@ describe('parseTransaction', () => {
     [{}, 'events: missing (expected an array)'],
     [{ events: {} }, 'events: expected an array, got object'],
     [{ events: [], ephemeral: 'x' }, 'ephemeral: expected an array, got string'],
-    [{ events: [], 'de.sorunome.msc2409.ephemeral': [{ type: 'm.typing' }] }, 'de.sorunome.msc2409.ephemeral[0].content: missing'],
-    [{ events: [wireEvent(), 'x'] }, 'events[1]: expected an object, got string'],
   ])('rejects %j', (body, message) => {
     expect(() => parseTransaction(body)).toThrow(message);
+  });
+
+  it.each([
+    [{ events: [], 'de.sorunome.msc2409.ephemeral': [{ type: 'm.typing' }] }, 'de.sorunome.msc2409.ephemeral[0].content: missing', 0],
+    [{ events: [wireEvent(), 'x'] }, 'events[1]: expected an object, got string', 1],
+  ])('skips a malformed event in %j, naming the field, and keeps the others', (body, message, kept) => {
+    const txn = parseTransaction(body);
+    expect(txn.skipped.map((e) => e.message)).toEqual([expect.stringContaining(message)]);
+    expect(txn.events).toHaveLength(kept);
   });
 });

@@ -19,18 +19,39 @@ export class BadJsonError extends Error {
 export interface Transaction {
   events: MatrixEvent[];
   ephemeral: EphemeralEvent[];
+  /**
+   * Events that were not of the spec's shape, with the reason. They are skipped rather than
+   * failing the whole transaction: Synapse resends a refused transaction forever, so one bad
+   * event would otherwise stop all bridging.
+   */
+  skipped: BadJsonError[];
 }
 
 /** Key of `ephemeral` before MSC2409 was merged into the spec (v1.13); Synapse may still send it. */
 const UNSTABLE_EPHEMERAL = 'de.sorunome.msc2409.ephemeral';
 
+/** Throws BadJsonError when the transaction itself is malformed; skips (and reports) malformed events. */
 export function parseTransaction(body: unknown): Transaction {
   const txn = object(body, 'body');
-  const events = array(txn.events, 'events').map((e, i) => toMatrixEvent(e, `events[${i}]`));
+  const skipped: BadJsonError[] = [];
+  const events = eachValid(array(txn.events, 'events'), 'events', toMatrixEvent, skipped);
   const ephemeralKey = txn.ephemeral !== undefined ? 'ephemeral' : UNSTABLE_EPHEMERAL;
   const rawEphemeral = txn[ephemeralKey];
-  const ephemeral = rawEphemeral === undefined ? [] : array(rawEphemeral, ephemeralKey).map((e, i) => toEphemeralEvent(e, `${ephemeralKey}[${i}]`));
-  return { events, ephemeral };
+  const ephemeral = rawEphemeral === undefined ? [] : eachValid(array(rawEphemeral, ephemeralKey), ephemeralKey, toEphemeralEvent, skipped);
+  return { events, ephemeral, skipped };
+}
+
+function eachValid<T>(items: unknown[], at: string, convert: (wire: unknown, at: string) => T, skipped: BadJsonError[]): T[] {
+  const out: T[] = [];
+  items.forEach((item, i) => {
+    try {
+      out.push(convert(item, `${at}[${i}]`));
+    } catch (err) {
+      if (!(err instanceof BadJsonError)) throw err;
+      skipped.push(err);
+    }
+  });
+  return out;
 }
 
 export function toMatrixEvent(wire: unknown, at: string): MatrixEvent {
