@@ -1,0 +1,139 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { asUserId, type Logger } from '@bridgekit/appservice';
+import type { IrcNick, NetworkId } from '../mapping';
+import { checkAccountName, checkIrcPassword, IrcAccounts, nickServIdentifyLine, openIrcAccounts } from './accounts';
+import { AccountError } from './errors';
+import { accountMigrations, ACCOUNT_MIGRATION_COUNT } from './migrations';
+import { openTempStore, type TempStore } from './testing';
+
+const alice = asUserId('@alice:example.org');
+const libera = 'libera' as NetworkId;
+const oftc = 'oftc' as NetworkId;
+const nick = 'alice[m]' as IrcNick;
+
+let temp: TempStore;
+beforeEach(() => {
+  temp = openTempStore();
+});
+afterEach(() => temp.close());
+
+function accounts(): IrcAccounts {
+  return new IrcAccounts(temp.store.db, randomBytes(32), { authMethod: (n) => (n === oftc ? 'nickserv' : 'sasl') });
+}
+
+describe('accountMigrations', () => {
+  it('numbers its steps from the version it is given', () => {
+    expect(accountMigrations(7).map((m) => m.version)).toEqual(Array.from({ length: ACCOUNT_MIGRATION_COUNT }, (_, i) => 7 + i));
+    expect(() => accountMigrations(0)).toThrow('next free migration version');
+  });
+
+  it('creates its tables under the connector scope after the connector own migrations', () => {
+    const applied = temp.store.migrationsApplied.filter((m) => m.scope === 'irc');
+    expect(applied.map((m) => m.version)).toEqual([1, 2, 3]);
+    const tables = temp.store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'irc_%' ORDER BY name").all();
+    expect(tables).toEqual(expect.arrayContaining([{ name: 'irc_stored_passwords' }, { name: 'irc_user_features' }, { name: 'irc_user_settings' }]));
+  });
+});
+
+describe('IrcAccounts.loginFor', () => {
+  it('gives templates the say when nothing is stored', () => {
+    expect(accounts().loginFor(alice, libera, nick)).toEqual({ afterRegistration: [] });
+  });
+
+  it('uses SASL PLAIN with the nick as account by default', () => {
+    const a = accounts();
+    a.passwords.put(alice, libera, 'pass word:with colon');
+    expect(a.loginFor(alice, libera, nick)).toEqual({
+      sasl: { mechanism: 'PLAIN', account: 'alice[m]', password: 'pass word:with colon' },
+      afterRegistration: [],
+    });
+    expect(a.credentialsFor(alice, libera)).toEqual({ method: 'sasl', password: 'pass word:with colon' });
+  });
+
+  it('uses the stored account name when there is one', () => {
+    const a = accounts();
+    a.passwords.put(alice, libera, 'pw', 'AliceAccount');
+    expect(a.loginFor(alice, libera, nick).sasl).toEqual({ mechanism: 'PLAIN', account: 'AliceAccount', password: 'pw' });
+  });
+
+  it('identifies to NickServ before the auto-commands on nickserv networks', () => {
+    const a = accounts();
+    a.settings.setNick(alice, oftc, 'Alice');
+    a.settings.setUsername(alice, oftc, 'alice');
+    a.settings.addAutoCommand(alice, oftc, 'MODE Alice +R');
+    a.passwords.put(alice, oftc, 'ünï cödé');
+    expect(a.loginFor(alice, oftc, 'Alice' as IrcNick)).toEqual({
+      nick: 'Alice',
+      username: 'alice',
+      afterRegistration: ['PRIVMSG NickServ :IDENTIFY ünï cödé', 'MODE Alice +R'],
+    });
+  });
+
+  it('connects without the password and says why when the stored row cannot be trusted', () => {
+    const a = accounts();
+    a.passwords.put(alice, libera, 'pw');
+    temp.store.db.prepare("UPDATE irc_stored_passwords SET account = 'someone-else'").run();
+    const login = a.loginFor(alice, libera, nick);
+    expect(login.sasl).toBeUndefined();
+    expect(login.passwordProblem?.code).toBe('PASSWORD_TAMPERED');
+    expect(() => a.credentialsFor(alice, libera)).toThrow(AccountError);
+  });
+});
+
+describe('password and account checks', () => {
+  it('builds NickServ IDENTIFY lines with and without an account', () => {
+    expect(nickServIdentifyLine('NickServ', { password: 'a b' })).toBe('PRIVMSG NickServ :IDENTIFY a b');
+    expect(nickServIdentifyLine('NS', { account: 'acct', password: 'p:w' })).toBe('PRIVMSG NS :IDENTIFY acct p:w');
+  });
+
+  it.each(['spaces are fine', 'colons:are:fine', 'ünïcödé 🔑'])('accepts %j', (pw) => {
+    expect(() => checkIrcPassword(pw)).not.toThrow();
+  });
+
+  it.each([['', 'empty'], ['a\nb', 'line break'], ['a\rb', 'line break'], ['a\0b', 'NUL'], ['x'.repeat(401), 'longer than']])(
+    'refuses %j',
+    (pw, expected) => {
+      expect(() => checkIrcPassword(pw)).toThrow(expected);
+    },
+  );
+
+  it('checks services account names', () => {
+    expect(() => checkAccountName('Alice_[m]')).not.toThrow();
+    expect(() => checkAccountName('two words')).toThrow('without spaces');
+    expect(() => checkAccountName('')).toThrow(AccountError);
+  });
+});
+
+describe('openIrcAccounts', () => {
+  it('creates the key file on first start, warns without key material, and reads it back after', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bridgekit-open-'));
+    try {
+      const lines: string[] = [];
+      const log = fakeLogger(lines);
+      const keyFile = join(dir, 'key');
+      openIrcAccounts(temp.store.db, { keyFile, log }).passwords.put(alice, libera, 'pw');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain('Created a new password key file');
+      expect(lines[0]).not.toContain(readFileSync(keyFile, 'utf8').trim());
+      openIrcAccounts(temp.store.db, { keyFile, log });
+      expect(lines).toHaveLength(1);
+      expect(openIrcAccounts(temp.store.db, { keyFile }).credentialsFor(alice, libera)?.password).toBe('pw');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+function fakeLogger(lines: string[]): Logger {
+  const log: Logger = {
+    error: (m, meta) => lines.push(`${m} ${JSON.stringify(meta)}`),
+    warn: (m, meta) => lines.push(`${m} ${JSON.stringify(meta)}`),
+    info: (m, meta) => lines.push(`${m} ${JSON.stringify(meta)}`),
+    debug: () => undefined,
+    child: () => log,
+  };
+  return log;
+}

@@ -1,0 +1,150 @@
+/**
+ * `IrcAccounts`: everything the bridge remembers about a Matrix user's IRC identity, and the one
+ * question the connector asks before connecting a puppet: "how does this user log in?"
+ * (`loginFor`), answered from the settings, the stored password and the network's auth method.
+ */
+import type { Database } from 'better-sqlite3';
+import type { Logger, UserId } from '@bridgekit/appservice';
+import type { IrcNick, NetworkId } from '../mapping';
+import { AccountError, isAccountError } from './errors';
+import { DEFAULT_FEATURES, FeatureToggles, type FeatureSpec } from './features';
+import { loadPasswordKey } from './key-file';
+import { PasswordStore } from './password-store';
+import { SecretBox } from './secret-box';
+import { UserSettingsStore } from './settings';
+
+/** How a network expects users to identify: SASL PLAIN at connect, or a message to NickServ after it. */
+export type NetworkAuthMethod = 'sasl' | 'nickserv';
+
+export interface IrcCredentials {
+  method: NetworkAuthMethod;
+  /** Services account; absent means "the nick in use when connecting". */
+  account?: string;
+  password: string;
+}
+
+export interface PuppetLogin {
+  /** The user's chosen nick, when they set one (else the connector's nick template). */
+  nick?: IrcNick;
+  /** The user's chosen username, when they set one (else the connector's template). */
+  username?: string;
+  /** For `IrcConnectOptions.sasl`. */
+  sasl?: { mechanism: 'PLAIN'; account: string; password: string };
+  /** Raw lines to send once registered, in order: NickServ IDENTIFY (if so configured), then auto-commands. */
+  afterRegistration: string[];
+  /**
+   * Set when a password is stored but cannot be used (key file replaced, row tampered with):
+   * connect without it and tell the user `passwordProblem.message`.
+   */
+  passwordProblem?: AccountError;
+}
+
+export interface IrcAccountsOptions {
+  /** Per network; default 'sasl'. */
+  authMethod?: (network: NetworkId) => NetworkAuthMethod;
+  /** Per network; default "NickServ". */
+  nickServ?: (network: NetworkId) => string;
+  features?: readonly FeatureSpec[];
+  clock?: () => number;
+}
+
+/** SASL PLAIN separates fields with NUL and NickServ gets a text line: neither survives these. */
+const MAX_PASSWORD_BYTES = 400;
+
+export class IrcAccounts {
+  readonly settings: UserSettingsStore;
+  readonly passwords: PasswordStore;
+  readonly features: FeatureToggles;
+  private readonly authMethod: (network: NetworkId) => NetworkAuthMethod;
+  private readonly nickServ: (network: NetworkId) => string;
+
+  /** `db` must have the tables of `accountMigrations`; `key` is the 32-byte password key. */
+  constructor(db: Database, key: Uint8Array, options: IrcAccountsOptions = {}) {
+    const clock = options.clock ?? Date.now;
+    this.settings = new UserSettingsStore(db, clock);
+    this.passwords = new PasswordStore(db, new SecretBox(key), clock);
+    this.features = new FeatureToggles(db, options.features ?? DEFAULT_FEATURES, clock);
+    this.authMethod = options.authMethod ?? (() => 'sasl');
+    this.nickServ = options.nickServ ?? (() => 'NickServ');
+  }
+
+  authMethodOf(network: NetworkId): NetworkAuthMethod {
+    return this.authMethod(network);
+  }
+
+  /** The stored credentials, decrypted; throws an AccountError when the stored row cannot be trusted. */
+  credentialsFor(userId: UserId, network: NetworkId): IrcCredentials | undefined {
+    const stored = this.passwords.get(userId, network);
+    if (!stored) return undefined;
+    return {
+      method: this.authMethod(network),
+      ...(stored.account !== undefined ? { account: stored.account } : {}),
+      password: stored.password.toString('utf8'),
+    };
+  }
+
+  /** How to connect `userId` to `network`; `nick` is the nick the connection will register with. */
+  loginFor(userId: UserId, network: NetworkId, nick: IrcNick): PuppetLogin {
+    const settings = this.settings.get(userId, network);
+    const login: PuppetLogin = {
+      ...(settings.nick !== undefined ? { nick: settings.nick } : {}),
+      ...(settings.username !== undefined ? { username: settings.username } : {}),
+      afterRegistration: [],
+    };
+    let credentials: IrcCredentials | undefined;
+    try {
+      credentials = this.credentialsFor(userId, network);
+    } catch (error) {
+      if (!isAccountError(error)) throw error;
+      login.passwordProblem = error;
+    }
+    if (credentials?.method === 'sasl') {
+      login.sasl = { mechanism: 'PLAIN', account: credentials.account ?? nick, password: credentials.password };
+    } else if (credentials?.method === 'nickserv') {
+      login.afterRegistration.push(nickServIdentifyLine(this.nickServ(network), credentials));
+    }
+    login.afterRegistration.push(...settings.autoCommands);
+    return login;
+  }
+}
+
+export function nickServIdentifyLine(nickServ: string, credentials: Pick<IrcCredentials, 'account' | 'password'>): string {
+  const args = credentials.account !== undefined ? `${credentials.account} ${credentials.password}` : credentials.password;
+  return `PRIVMSG ${nickServ} :IDENTIFY ${args}`;
+}
+
+/**
+ * Refuses passwords that cannot reach IRC intact. Spaces, colons and any Unicode are fine; NUL
+ * (the SASL PLAIN separator), CR and LF (line ends) are not.
+ */
+export function checkIrcPassword(password: string): void {
+  if (password.length === 0) throw new AccountError('PASSWORD_INVALID', 'The password is empty.');
+  if (/[\r\n\0]/.test(password)) {
+    throw new AccountError('PASSWORD_INVALID', 'The password contains a line break or NUL, which cannot be sent to IRC. Nothing was stored.');
+  }
+  if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES) {
+    throw new AccountError('PASSWORD_INVALID', `The password is longer than ${MAX_PASSWORD_BYTES} bytes, more than an IRC line can carry. Nothing was stored.`);
+  }
+}
+
+/** Services account names: no spaces or control characters (they would break IDENTIFY and SASL). */
+export function checkAccountName(account: string): void {
+  if (!/^[^\s\x00-\x1f\x7f]{1,64}$/u.test(account)) {
+    throw new AccountError('SETTING_INVALID', `"${account}" cannot be a services account name: use 1-64 characters without spaces.`);
+  }
+}
+
+export interface OpenIrcAccountsOptions extends IrcAccountsOptions {
+  /** `irc.password_key_file`; created (mode 0600) when missing. */
+  keyFile: string;
+  log?: Logger;
+}
+
+/** Loads (or creates) the key file and opens the account stores on the bridge's database. */
+export function openIrcAccounts(db: Database, options: OpenIrcAccountsOptions): IrcAccounts {
+  const { key, created } = loadPasswordKey(options.keyFile);
+  if (created) {
+    options.log?.warn('Created a new password key file; back it up; without it stored IRC passwords cannot be read', { path: options.keyFile });
+  }
+  return new IrcAccounts(db, key, options);
+}

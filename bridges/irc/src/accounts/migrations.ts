@@ -1,0 +1,58 @@
+/**
+ * The account tables, as migrations the IRC connector appends to its own list
+ * (`Connector.migrations`, scope "irc"). The core numbers a scope's migrations 1, 2, 3... without
+ * gaps, so these cannot carry fixed numbers: the connector passes the first free version.
+ * Once released, the combined list is append-only: a later migration of either owner goes at the
+ * end, never between, or existing databases would skip or repeat steps.
+ */
+import type { Migration } from '@bridgekit/appservice';
+
+type Step = Omit<Migration, 'version'>;
+
+const STEPS: readonly Step[] = [
+  {
+    description: 'irc accounts: per-user settings, feature toggles and encrypted passwords',
+    up(db) {
+      db.exec(`
+        CREATE TABLE irc_user_settings (
+          user_id TEXT NOT NULL,
+          network TEXT NOT NULL,
+          nick TEXT,
+          username TEXT,
+          auto_commands TEXT NOT NULL DEFAULT '[]',
+          updated_at INTEGER NOT NULL,
+          PRIMARY KEY (user_id, network)
+        );
+        CREATE TABLE irc_user_features (
+          user_id TEXT NOT NULL,
+          feature TEXT NOT NULL,
+          enabled INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+          updated_at INTEGER NOT NULL,
+          PRIMARY KEY (user_id, feature)
+        );
+        CREATE TABLE irc_stored_passwords (
+          user_id TEXT NOT NULL,
+          network TEXT NOT NULL,
+          account TEXT,
+          key_id TEXT NOT NULL,
+          iv BLOB NOT NULL,
+          ciphertext BLOB NOT NULL,
+          tag BLOB NOT NULL,
+          stored_at INTEGER NOT NULL,
+          PRIMARY KEY (user_id, network)
+        );
+      `);
+    },
+  },
+];
+
+/** The account migrations numbered from `firstVersion` (the connector's next free version). */
+export function accountMigrations(firstVersion: number): Migration[] {
+  if (!Number.isInteger(firstVersion) || firstVersion < 1) {
+    throw new TypeError(`accountMigrations(firstVersion): expected the next free migration version (>= 1), got ${firstVersion}`);
+  }
+  return STEPS.map((step, i) => ({ ...step, version: firstVersion + i }));
+}
+
+/** How many versions `accountMigrations` occupies. */
+export const ACCOUNT_MIGRATION_COUNT = STEPS.length;

@@ -1,0 +1,103 @@
+import { asUserId } from '@bridgekit/appservice';
+import type { NetworkId } from '../mapping';
+import { AccountError } from './errors';
+import { FeatureToggles } from './features';
+import { MAX_AUTO_COMMANDS, UserSettingsStore } from './settings';
+import { openTempStore, type TempStore } from './testing';
+
+const alice = asUserId('@alice:example.org');
+const bob = asUserId('@bob:example.org');
+const libera = 'libera' as NetworkId;
+const oftc = 'oftc' as NetworkId;
+
+let temp: TempStore;
+beforeEach(() => {
+  temp = openTempStore();
+});
+afterEach(() => temp.close());
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (error) {
+    return error instanceof AccountError ? `${error.code}: ${error.message}` : String(error);
+  }
+  return undefined;
+}
+
+describe('UserSettingsStore', () => {
+  it('answers defaults for a user who set nothing', () => {
+    const settings = new UserSettingsStore(temp.store.db);
+    expect(settings.get(alice, libera)).toEqual({ autoCommands: [] });
+    expect(settings.networksOf(alice)).toEqual([]);
+  });
+
+  it('keeps nick, username and auto-commands per user and network, independently', () => {
+    const settings = new UserSettingsStore(temp.store.db);
+    settings.setNick(alice, libera, 'Alice[m]');
+    settings.setUsername(alice, libera, 'alice');
+    settings.setNick(alice, oftc, 'alice_oftc');
+    expect(settings.addAutoCommand(alice, libera, '/mode Alice[m] +x')).toEqual(['mode Alice[m] +x']);
+    expect(settings.addAutoCommand(alice, libera, 'PRIVMSG ChanServ :INVITE #secret')).toHaveLength(2);
+
+    expect(settings.get(alice, libera)).toEqual({
+      nick: 'Alice[m]', username: 'alice', autoCommands: ['mode Alice[m] +x', 'PRIVMSG ChanServ :INVITE #secret'],
+    });
+    expect(settings.get(alice, oftc)).toEqual({ nick: 'alice_oftc', autoCommands: [] });
+    expect(settings.get(bob, libera)).toEqual({ autoCommands: [] });
+    expect(settings.networksOf(alice)).toEqual(['libera', 'oftc']);
+
+    settings.setNick(alice, libera, undefined);
+    expect(settings.get(alice, libera).nick).toBeUndefined();
+    expect(settings.get(alice, libera).username).toBe('alice');
+    settings.setAutoCommands(alice, libera, []);
+    expect(settings.get(alice, libera).autoCommands).toEqual([]);
+  });
+
+  it('refuses bad nicks, usernames and auto-commands with a message', () => {
+    const settings = new UserSettingsStore(temp.store.db);
+    expect(codeOf(() => settings.setNick(alice, libera, 'has space'))).toContain('SETTING_INVALID: Not a valid IRC nick');
+    expect(codeOf(() => settings.setUsername(alice, libera, 'way_too_long_ident'))).toContain('SETTING_INVALID');
+    expect(codeOf(() => settings.setUsername(alice, libera, '-dash'))).toContain('SETTING_INVALID');
+    expect(codeOf(() => settings.setUsername(alice, libera, 'a b'))).toContain('SETTING_INVALID');
+    expect(codeOf(() => settings.addAutoCommand(alice, libera, 'JOIN #a\r\nQUIT'))).toContain('single line');
+    expect(settings.get(alice, libera)).toEqual({ autoCommands: [] });
+  });
+
+  it(`keeps at most ${MAX_AUTO_COMMANDS} auto-commands`, () => {
+    const settings = new UserSettingsStore(temp.store.db);
+    for (let i = 0; i < MAX_AUTO_COMMANDS; i++) settings.addAutoCommand(alice, libera, `WHO #c${i}`);
+    expect(codeOf(() => settings.addAutoCommand(alice, libera, 'WHO #one-too-many'))).toContain(`At most ${MAX_AUTO_COMMANDS}`);
+    expect(settings.get(alice, libera).autoCommands).toHaveLength(MAX_AUTO_COMMANDS);
+  });
+});
+
+describe('FeatureToggles', () => {
+  const specs = [
+    { name: 'autojoin', description: 'rejoin', default: true },
+    { name: 'pm-rooms', description: 'pm', default: false },
+  ];
+
+  it('answers defaults until the user chooses, per user', () => {
+    const features = new FeatureToggles(temp.store.db, specs);
+    expect(features.isEnabled(alice, 'autojoin')).toBe(true);
+    expect(features.isEnabled(alice, 'pm-rooms')).toBe(false);
+    features.set(alice, 'autojoin', false);
+    features.set(alice, 'PM-Rooms', true);
+    expect(features.isEnabled(alice, 'autojoin')).toBe(false);
+    expect(features.isEnabled(alice, 'pm-rooms')).toBe(true);
+    expect(features.isEnabled(bob, 'autojoin')).toBe(true);
+    expect(features.list(alice).map((f) => [f.spec.name, f.enabled, f.explicit])).toEqual([['autojoin', false, true], ['pm-rooms', true, true]]);
+    expect(features.list(bob).map((f) => [f.spec.name, f.enabled, f.explicit])).toEqual([['autojoin', true, false], ['pm-rooms', false, false]]);
+  });
+
+  it('refuses unknown features with the list of names', () => {
+    const features = new FeatureToggles(temp.store.db, specs);
+    expect(codeOf(() => features.set(alice, 'autojion', true))).toContain('Features: autojoin, pm-rooms');
+  });
+
+  it('refuses bad declarations', () => {
+    expect(() => new FeatureToggles(temp.store.db, [{ name: 'Bad Name', description: '', default: true }])).toThrow(TypeError);
+    expect(() => new FeatureToggles(temp.store.db, [specs[0]!, specs[0]!])).toThrow('unique');
+  });
+});
