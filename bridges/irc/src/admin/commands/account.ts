@@ -1,0 +1,65 @@
+// Commands about what the bridge stores for the user: password and feature toggles.
+import { checkAccountName, checkIrcPassword } from '../../accounts';
+import { defineCommand, type AdminCommand } from '../command';
+import { CommandError } from '../errors';
+import { NETWORK_ARG, networkName, type AdminCommandDeps } from './shared';
+
+const ACCOUNT_FLAG = /^--account=(\S+)\s+([\s\S]*)$/;
+
+export function accountCommands(deps: AdminCommandDeps): AdminCommand[] {
+  const { accounts } = deps;
+  return [
+    defineCommand({
+      name: 'storepass',
+      args: [
+        NETWORK_ARG,
+        { name: 'password', kind: 'rest', help: 'everything after the network, exactly as typed: spaces, colons and quotes are part of the password' },
+      ],
+      help:
+        'Stores your IRC password (encrypted) to log you in with SASL or NickServ. Your message is removed from the room afterwards.' +
+        '\n\nThe account is your nick; to log in to another services account, start with --account=NAME, e.g. !storepass --account=alice s3cret',
+      permission: 'user',
+      sensitive: true,
+      handler: async (ctx, { network, password: text }) => {
+        const flag = ACCOUNT_FLAG.exec(text);
+        if (text.startsWith('--account=') && !flag) throw new CommandError('Give the password after --account=NAME, separated by a space.');
+        const account = flag?.[1];
+        const password = flag ? flag[2]! : text;
+        if (account !== undefined) checkAccountName(account);
+        checkIrcPassword(password);
+        accounts.passwords.put(ctx.userId, network, password, account);
+        const method = accounts.authMethodOf(network) === 'sasl' ? 'SASL' : 'NickServ IDENTIFY';
+        return `Stored your password for ${networkName(deps, network)}: it is used with ${method} as ${account !== undefined ? `account ${account}` : 'your nick'} ` +
+          `from your next connection (say !reconnect ${network} to log in now). Your message is being removed from this room.`;
+      },
+    }),
+    defineCommand({
+      name: 'removepass',
+      args: [NETWORK_ARG],
+      help: 'Deletes your stored IRC password.',
+      permission: 'user',
+      handler: async (ctx, { network }) => {
+        const name = networkName(deps, network);
+        return accounts.passwords.remove(ctx.userId, network) ? `Deleted your stored password for ${name}.` : `You had no stored password for ${name}.`;
+      },
+    }),
+    defineCommand({
+      name: 'feature',
+      args: [
+        { name: 'name', kind: 'word', optional: true, help: 'the feature; leave out to list them all' },
+        { name: 'value', kind: 'toggle', optional: true, help: 'on or off; leave out to see the current value' },
+      ],
+      help: 'Turns a feature of the bridge on or off for you, or lists the features.',
+      permission: 'user',
+      handler: async (ctx, { name, value }) => {
+        if (name === undefined) {
+          return ['Features (say !feature <name> on|off):', ...accounts.features.list(ctx.userId).map((f) =>
+            `${f.spec.name}: ${f.enabled ? 'on' : 'off'}${f.explicit ? '' : ' (default)'} — ${f.spec.description}`)].join('\n');
+        }
+        if (value === undefined) return `${name.toLowerCase()} is ${accounts.features.isEnabled(ctx.userId, name) ? 'on' : 'off'} for you.`;
+        const state = accounts.features.set(ctx.userId, name, value);
+        return `${state.spec.name} is now ${state.enabled ? 'on' : 'off'} for you.`;
+      },
+    }),
+  ];
+}
