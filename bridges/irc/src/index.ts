@@ -1,1 +1,20 @@
-export {};
+// The public API of @bridgekit/irc: a deliberate list.
+export { ircBridgeApp } from './app';
+export { IrcConnector } from './connector';
+export type { IrcConnectorOptions } from './connector';
+export { parseIrcConfig, aliasPrefixOf } from './config/parse';
+export type { IrcBridgeConfig, IrcNetworkConfig, MediaConfig, MessagesConfig, ProvisioningConfig, PermissionLevel } from './config/types';
+export type { BridgeRuntime } from './runtime';
+export type { IrcHandler, AnyIrcHandler, MatrixHandler } from './handlers/registry';
+export { ircHandler } from './handlers/registry';
+export { IRC_HANDLERS } from './handlers/irc-to-matrix';
+export { MATRIX_HANDLERS } from './handlers/matrix-to-irc';
+export { UndeliverableError } from './handlers/undeliverable';
+export { IrcNetwork } from './network/network';
+export type { IrcOrigin } from './network/network';
+export { PuppetPool, Puppet } from './network/puppets';
+export type { PuppetLogin, PuppetLoginSource } from './network/puppets';
+export { ManagedConnection } from './network/managed-connection';
+export type { ConnectionState } from './network/managed-connection';
+export { Portals } from './portals/portals';
+export type { ChannelPortal, PrivateChat, PortalOrigin } from './portals/portals';

@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { E2eEnv } from './env';
-import { ALIAS_LOCALPART_PATTERN, GHOST_LOCALPART_PREFIX, IRC_NETWORK_ID, SENDER_LOCALPART } from './namespaces';
+import { GHOST_LOCALPART_PREFIX, IRC_NETWORK_ID, SENDER_LOCALPART } from './namespaces';
 import { writeYaml } from './synapse';
 
 /** A partial config document; objects are merged into the defaults key by key, anything else replaces. */
@@ -48,8 +48,9 @@ export function defaultBridgeConfig(env: E2eEnv): Record<string, unknown> {
     database: { path: 'bridge.db' },
     logging: { level: 'debug', format: 'text' },
     irc: {
+      sender_localpart: SENDER_LOCALPART,
       ghost_prefix: GHOST_LOCALPART_PREFIX,
-      alias_prefix: ALIAS_LOCALPART_PATTERN.replace(/^_\?/, ''),
+      alias_template: '#irc_$NETWORK_$CHANNEL',
       password_key_file: 'password.key',
       permissions: { [env.homeserver.serverName]: 'admin' },
       media: { mode: 'direct' },
@@ -61,6 +62,10 @@ export function defaultBridgeConfig(env: E2eEnv): Record<string, unknown> {
           tls: false,
           bot: { nick: SENDER_LOCALPART, username: SENDER_LOCALPART, realname: 'Bridgekit e2e bridge bot' },
           dynamic_portals: true,
+          // ngIRCd in the e2e tier has flood penalties off; let tests run at loopback speed.
+          flood: { burst: 50, lines_per_second: 50 },
+          connect_rate_per_second: 100,
+          reconnect: { base_delay_seconds: 0.5, max_delay_seconds: 5 },
         },
       },
     },

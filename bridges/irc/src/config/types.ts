@@ -1,65 +1,112 @@
 /**
- * The `irc:` section of the bridge config, camelCased (the YAML file uses snake_case; see
- * config.sample.yaml). Parsed and defaulted by config/parse.ts.
+ * The `irc:` section of the bridge config, camelCased (the YAML file uses snake_case; every key
+ * is documented in config.sample.yaml). Produced by `parseIrcConfig`, which validates, fills
+ * defaults and resolves relative paths; nothing else reads the raw section.
  */
+import type { RoomId } from '@bridgekit/appservice';
+import type { IrcChannel, NetworkId } from '../mapping/ids';
+
 export interface IrcBridgeConfig {
+  /** The bridge bot's localpart, used by `generate-registration` (the registration file wins at run time). */
+  senderLocalpart: string;
   /** Localpart prefix of ghost users, e.g. `_irc_` → `@_irc_libera_alice:hs`. Must match the registration's user namespace. */
   ghostPrefix: string;
-  /** Localpart prefix of portal aliases, e.g. `irc_` → `#irc_libera_#matrix:hs`. Must match the alias namespace. */
-  aliasPrefix: string;
-  /** Key file (32 random bytes, base64) used to encrypt stored IRC passwords. Created on first start if missing. */
+  /** Portal alias template, e.g. `#irc_$NETWORK_$CHANNEL`; its literal start is the alias namespace prefix. */
+  aliasTemplate: string;
+  /** Key file (32 random bytes, base64) used to encrypt stored IRC passwords; absolute path. */
   passwordKeyFile: string;
   /** Who may use the bridge and its admin commands: a user ID, a server name, or `*` → level. */
   permissions: Record<string, PermissionLevel>;
-  /** Media links handed to IRC users: through the bridge's signed proxy (`proxy`) or the homeserver URL (`direct`). */
-  media: { mode: 'proxy' | 'direct'; publicUrl?: string; signingKeyFile?: string };
-  provisioning: { enabled: boolean; bindAddress: string; port: number; secret?: string; maxLinksPerRoom: number };
-  networks: Record<string, IrcNetworkConfig>;
+  media: MediaConfig;
+  provisioning: ProvisioningConfig;
+  networks: ReadonlyMap<NetworkId, IrcNetworkConfig>;
 }
 
 export type PermissionLevel = 'none' | 'user' | 'admin';
 
+/**
+ * How IRC users reach Matrix media (files, images, pastes). `direct` links to the homeserver's
+ * legacy download path (works only where authenticated media is off); `proxy` links to the
+ * bridge's own listener, which checks an HMAC signature and streams the file with the bridge's
+ * credentials.
+ */
+export interface MediaConfig {
+  mode: 'proxy' | 'direct';
+  /** Base URL IRC users can reach: the proxy's public address, or the homeserver's for `direct`. */
+  publicUrl: string;
+  bindAddress: string;
+  port: number;
+  /** Absolute path of the HMAC key; created with 32 random bytes on first start. */
+  signingKeyFile: string;
+  /** How long a signed link stays valid. */
+  linkTtlSeconds: number;
+  /** Largest file the proxy streams. */
+  maxBytes: number;
+}
+
+export interface ProvisioningConfig {
+  enabled: boolean;
+  bindAddress: string;
+  port: number;
+  secret?: string;
+  maxLinksPerRoom: number;
+}
+
 export interface IrcNetworkConfig {
   /** Config key, `[a-z0-9-]+`; appears in ghost IDs and aliases. */
-  id: string;
-  /** Human name, shown in the bridge info event and admin replies. */
+  id: NetworkId;
+  /** Human name, shown in notices and admin replies. */
   name: string;
   host: string;
   port: number;
   tls: boolean;
-  /** Extra CA file to trust for this network's TLS. */
-  caFile?: string;
-  /** Server password (PASS), if the network needs one for everyone. */
+  /** PEM contents of an extra CA to trust for this network's TLS (read from `ca_file`). */
+  ca?: string;
+  /** false accepts any certificate: test networks only. */
+  tlsRejectUnauthorized: boolean;
+  /** Server password (PASS), if the network needs one for everyone. Never logged. */
   password?: string;
   /** The bridge bot's own IRC presence, which listens to every bridged channel. */
   bot: { nick: string; username: string; realname: string; sasl?: { account: string; password: string } };
-  /** Matrix users' connections. Variables: $DISPLAY, $LOCALPART, $USERID. */
+  /** Matrix users' connections. Template variables: $DISPLAY, $LOCALPART, $USERID. */
   puppets: {
     nickTemplate: string;
     usernameTemplate: string;
     realnameTemplate: string;
+    /** Most Matrix users connected to this network at once; the next one gets a notice. */
     maxConnections: number;
     /** Disconnect a puppet after this long without activity (0 = never). Room memberships are kept. */
-    idleTimeoutMinutes: number;
+    idleTimeoutSeconds: number;
   };
-  /** New connections per second to this network (shared by all puppets) so mass reconnects are fast but polite. */
+  /** New connections per second to this network (shared by the bot and all puppets). */
   connectRatePerSecond: number;
-  flood: { burst: number; linesPerSecond: number };
+  /** Token bucket per connection: `burst` lines at once, then `linesPerSecond`. */
+  flood: { burst: number; linesPerSecond: number; maxQueued: number };
+  reconnect: { baseDelaySeconds: number; maxDelaySeconds: number };
+  /** Keepalive: PING after this much silence, give up after `pingTimeoutSeconds` more. */
+  keepalive: { pingIntervalSeconds: number; pingTimeoutSeconds: number };
   /** Encoding tried when a line is not valid UTF-8. */
   fallbackEncoding: string;
+  /** Whether joining `#<alias for a channel>` creates a portal on demand. */
   dynamicPortals: boolean;
   /** Channels bridged to existing rooms, from config. */
-  staticRooms: Array<{ channel: string; roomId: string }>;
+  staticRooms: ReadonlyArray<{ channel: IrcChannel; roomId: RoomId; key?: string }>;
   /** Which IRC members get ghosts in the room at start/join: all, none, or only when they speak. */
   membershipSync: 'all' | 'none' | 'lazy';
-  messages: {
-    /** Messages longer than this many lines become a link to the full text. */
-    pasteThresholdLines: number;
-    /** How a reply is shown on IRC: $NICK, $QUOTE, $REPLY. */
-    replyTemplate: string;
-    /** How an edit is shown on IRC: $NEW. */
-    editTemplate: string;
-    /** Redactions: ignore, or send a short note. */
-    redactions: 'ignore' | 'notice';
-  };
+  /** Whether IRC users may open a private conversation with a Matrix user (and the reverse). */
+  privateMessages: boolean;
+  messages: MessagesConfig;
+}
+
+export interface MessagesConfig {
+  /** Messages that would take more than this many IRC lines become a link to the full text. */
+  pasteThresholdLines: number;
+  /** How a reply is shown on IRC: $NICK (who was replied to), $QUOTE (their words, shortened), $REPLY. */
+  replyTemplate: string;
+  /** Longest $QUOTE, in characters. */
+  replyQuoteLength: number;
+  /** How an edit is shown on IRC: $NEW (the new text). */
+  editTemplate: string;
+  /** Redactions of bridged messages: ignore, or send a short note to IRC. */
+  redactions: 'ignore' | 'notice';
 }

@@ -27,6 +27,8 @@ export const IRC_ERROR_CODES = {
   IRC_LINE_BUDGET: { retriable: false, notifySender: true, summary: 'The IRC framing leaves too little room for text (target or prefix too long).' },
   IRC_GHOST_ID_TOO_LONG: { retriable: false, notifySender: false, summary: 'An IRC nick is too long to become a Matrix user ID.' },
   IRC_ALIAS_TOO_LONG: { retriable: false, notifySender: true, summary: 'A channel name is too long to become a Matrix room alias.' },
+  IRC_CONNECTION_LIMIT: { retriable: true, notifySender: true, summary: "The network's limit of Matrix users connected at once is reached." },
+  IRC_NOT_DELIVERED: { retriable: false, notifySender: true, summary: 'The server refused a message (banned, +m, +n, no such nick) after it was sent.' },
 } as const satisfies Record<string, IrcErrorInfo>;
 
 export type IrcErrorCode = keyof typeof IRC_ERROR_CODES;

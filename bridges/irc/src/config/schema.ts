@@ -1,0 +1,170 @@
+/**
+ * The `irc:` section as it appears in the YAML file (snake_case). Every default here is also
+ * written, commented, in config.sample.yaml's `irc:` section: change both together (a test
+ * checks they agree).
+ */
+import type { SectionSchema } from '@bridgekit/appservice';
+
+const NETWORK_ID = '^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$';
+
+const port = (def: number): SectionSchema => ({ type: 'integer', minimum: 1, maximum: 65535, default: def });
+const bindAddress = (def: string): SectionSchema => ({
+  type: 'string', minLength: 1, default: def, expected: 'an IP address to listen on, e.g. 127.0.0.1 or 0.0.0.0',
+});
+const template = (def: string, variables: string): SectionSchema => ({
+  type: 'string', minLength: 1, default: def, expected: `a template using ${variables}, e.g. ${JSON.stringify(def)}`,
+});
+const secret = (what: string): SectionSchema => ({ type: 'string', minLength: 1, secret: true, expected: `the ${what} (a non-empty string)` });
+const positive = (def: number, max: number): SectionSchema => ({ type: 'number', exclusiveMinimum: 0, maximum: max, default: def });
+const count = (def: number, min: number, max: number): SectionSchema => ({ type: 'integer', minimum: min, maximum: max, default: def });
+
+const NETWORK_SCHEMA: SectionSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['host'],
+  properties: {
+    name: { type: 'string', minLength: 1 },
+    host: { type: 'string', minLength: 1, pattern: '^[^\\s/:]+$|^\\[[0-9a-fA-F:.]+\\]$', expected: 'a host name or IP address without scheme or port, e.g. irc.libera.chat' },
+    port: { type: 'integer', minimum: 1, maximum: 65535 },
+    tls: { type: 'boolean', default: true },
+    ca_file: { type: 'string', minLength: 1, expected: 'the path of a PEM file with the CA certificate to trust' },
+    tls_reject_unauthorized: { type: 'boolean', default: true, hint: 'false accepts any certificate; use it only for test networks' },
+    password: secret('server password (PASS)'),
+    bot: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        nick: { type: 'string', minLength: 1, default: 'MatrixBridge' },
+        username: { type: 'string', minLength: 1, default: 'matrixbridge' },
+        realname: { type: 'string', minLength: 1, default: 'Matrix bridge bot' },
+        sasl: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['account', 'password'],
+          properties: { account: { type: 'string', minLength: 1 }, password: secret('SASL password') },
+        },
+      },
+    },
+    puppets: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        nick_template: template('$DISPLAY[m]', '$DISPLAY, $LOCALPART or $USERID'),
+        username_template: template('$LOCALPART', '$DISPLAY, $LOCALPART or $USERID'),
+        realname_template: template('$DISPLAY ($USERID)', '$DISPLAY, $LOCALPART or $USERID'),
+        max_connections: count(1000, 0, 1_000_000),
+        idle_timeout_seconds: count(0, 0, 31_536_000),
+      },
+    },
+    connect_rate_per_second: positive(10, 10_000),
+    flood: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        burst: count(5, 1, 10_000),
+        lines_per_second: positive(0.5, 10_000),
+        max_queued: count(200, 1, 1_000_000),
+      },
+    },
+    reconnect: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        base_delay_seconds: positive(2, 3600),
+        max_delay_seconds: positive(300, 86_400),
+      },
+    },
+    keepalive: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        ping_interval_seconds: count(30, 5, 3600),
+        ping_timeout_seconds: count(120, 5, 3600),
+      },
+    },
+    fallback_encoding: { type: 'string', minLength: 1, default: 'cp1252' },
+    dynamic_portals: { type: 'boolean', default: true },
+    static_rooms: {
+      type: 'array',
+      default: [],
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['channel', 'room_id'],
+        properties: {
+          channel: { type: 'string', minLength: 2, expected: 'a channel name such as "#matrix"' },
+          room_id: { type: 'string', pattern: '^![^:\\s]+(:[^\\s]+)?$', expected: 'a room ID such as "!abc:example.org"' },
+          key: secret('channel key'),
+        },
+      },
+    },
+    membership_sync: { enum: ['all', 'none', 'lazy'], default: 'lazy' },
+    private_messages: { type: 'boolean', default: true },
+    messages: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        paste_threshold_lines: count(3, 1, 1000),
+        reply_template: template('$NICK: "$QUOTE" <- $REPLY', '$NICK, $QUOTE and $REPLY'),
+        reply_quote_length: count(40, 0, 400),
+        edit_template: template('* $NEW', '$NEW'),
+        redactions: { enum: ['ignore', 'notice'], default: 'ignore' },
+      },
+    },
+  },
+};
+
+export const IRC_SECTION_SCHEMA: SectionSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['networks'],
+  properties: {
+    sender_localpart: { type: 'string', pattern: '^[a-z0-9._=/+-]+$', default: 'ircbot', expected: 'a lower-case localpart such as "ircbot"' },
+    ghost_prefix: { type: 'string', pattern: '^[a-z0-9._=/-]+$', default: '_irc_', expected: 'a lower-case localpart prefix such as "_irc_"' },
+    alias_template: template('#irc_$NETWORK_$CHANNEL', '$NETWORK and $CHANNEL'),
+    password_key_file: { type: 'string', minLength: 1, default: 'irc-passwords.key' },
+    permissions: {
+      type: 'object',
+      additionalProperties: { enum: ['none', 'user', 'admin'] },
+    },
+    media: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        mode: { enum: ['proxy', 'direct'], default: 'direct' },
+        public_url: { type: 'string', pattern: '^https?://[^\\s]+$', expected: 'an http(s) URL like https://bridge.example.org' },
+        bind_address: bindAddress('127.0.0.1'),
+        port: port(8091),
+        signing_key_file: { type: 'string', minLength: 1, default: 'media-signing.key' },
+        link_ttl_seconds: count(604_800, 60, 315_360_000),
+        max_bytes: count(104_857_600, 1024, 10_737_418_240),
+      },
+    },
+    provisioning: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        enabled: { type: 'boolean', default: false },
+        bind_address: bindAddress('127.0.0.1'),
+        port: port(8092),
+        secret: secret('bearer secret of the provisioning API'),
+        max_links_per_room: count(2, 1, 100),
+      },
+    },
+    networks: {
+      type: 'object',
+      minProperties: 1,
+      propertyNames: { pattern: NETWORK_ID },
+      additionalProperties: NETWORK_SCHEMA,
+      expected: 'a mapping of network names (lower-case letters, digits, "-") to network settings, e.g. {libera: {host: irc.libera.chat}}',
+    },
+  },
+};

@@ -1,0 +1,216 @@
+/**
+ * `IrcConnector`: the IRC bridge as the core sees it. It assembles the runtime (networks,
+ * portals, handlers) in `start`, hands Matrix events to the Matrix dispatcher and answers the
+ * homeserver's alias and user queries. The event families themselves live in handlers/.
+ */
+import type {
+  BridgeConfig, BridgeContext, Connector, Intent, Logger, MatrixEvent, Migration, RoomAlias, RoomId, UserId,
+} from '@bridgekit/appservice';
+import { parseIrcConfig } from './config/parse';
+import type { IrcBridgeConfig } from './config/types';
+import { escapeHtml, userPermalink } from './format/irc-to-matrix';
+import { IrcDispatcher, MatrixDispatcher } from './handlers/dispatch';
+import { IRC_HANDLERS } from './handlers/irc-to-matrix';
+import { MATRIX_HANDLERS } from './handlers/matrix-to-irc';
+import { MessageRefs } from './handlers/message-refs';
+import type { AnyIrcHandler, MatrixHandler } from './handlers/registry';
+import { systemClock, type Clock } from './irc/clock';
+import { IrcConnection } from './irc/connection';
+import { PortalAliases } from './mapping/alias';
+import { GhostUserIds } from './mapping/ghost-ids';
+import type { IrcNick, NetworkId } from './mapping/ids';
+import { MediaLinks } from './media/links';
+import { startMediaProxy, type MediaProxy } from './media/proxy';
+import { loadSigningKey } from './media/signing-key';
+import { createIrcMetrics, type IrcMetrics } from './metrics';
+import type { IrcClientFactory } from './network/client';
+import { IrcNetwork } from './network/network';
+import type { PuppetLoginSource } from './network/puppets';
+import { createDynamicPortal } from './portals/dynamic';
+import { Portals } from './portals/portals';
+import { joinBridgedChannels } from './portals/startup';
+import type { BridgeRuntime } from './runtime';
+
+export interface IrcConnectorOptions {
+  /** Makes IRC connections; tests inject an in-process fake. Default: `new IrcConnection(options)`. */
+  createClient?: IrcClientFactory;
+  clock?: Clock;
+  random?: () => number;
+  /** Default: every handler in handlers/irc-to-matrix. */
+  ircHandlers?: readonly AnyIrcHandler[];
+  /** Default: every handler in handlers/matrix-to-irc. */
+  matrixHandlers?: readonly MatrixHandler[];
+  /** How a Matrix user's puppet logs in (stored nick, password); default: templates only. */
+  logins?: (ctx: BridgeContext, config: IrcBridgeConfig) => PuppetLoginSource | undefined;
+  /** Schema changes of modules plugged into the connector (scope "irc"), e.g. stored accounts. */
+  migrations?: Migration[];
+}
+
+export class IrcConnector implements Connector {
+  readonly name = 'irc';
+  readonly config: IrcBridgeConfig;
+  readonly migrations?: Migration[];
+  private runtime?: IrcBridgeRuntime;
+  private proxy?: MediaProxy;
+
+  /** Validates the `irc:` section; throws ConfigError (so `check-config` reports it). */
+  constructor(bridgeConfig: BridgeConfig, private readonly options: IrcConnectorOptions = {}) {
+    this.config = parseIrcConfig(bridgeConfig);
+    if (options.migrations) this.migrations = options.migrations;
+  }
+
+  /** The running runtime (for admin commands and provisioning); throws before `start`. */
+  get bridge(): BridgeRuntime {
+    if (!this.runtime) throw new Error('The IRC connector has not been started.');
+    return this.runtime;
+  }
+
+  async start(ctx: BridgeContext): Promise<void> {
+    const { config, options } = this;
+    const log = ctx.log.child({ component: 'irc' });
+    let key: Buffer | undefined;
+    if (config.media.mode === 'proxy') {
+      const loaded = loadSigningKey(config.media.signingKeyFile);
+      if (loaded.created) log.info('Created the media proxy signing key', { path: config.media.signingKeyFile });
+      key = loaded.key;
+    }
+    const rt = new IrcBridgeRuntime(ctx, config, log, new MediaLinks(config.media, key, (options.clock ?? systemClock).now));
+    this.runtime = rt;
+    const ircDispatcher = new IrcDispatcher(options.ircHandlers ?? IRC_HANDLERS, () => rt);
+    rt.matrix = new MatrixDispatcher(options.matrixHandlers ?? MATRIX_HANDLERS, () => rt);
+    const createClient = options.createClient ?? ((o) => new IrcConnection(o));
+    const logins = options.logins?.(ctx, config);
+    for (const net of config.networks.values()) {
+      rt.addNetwork(new IrcNetwork({
+        config: net,
+        createClient,
+        clock: options.clock ?? systemClock,
+        log,
+        ...(logins ? { logins } : {}),
+        ...(options.random ? { random: options.random } : {}),
+        attach: (client, origin) => ircDispatcher.attach(client, origin),
+        onJoinFailed: (network, channel, error, userId) => rt.reportJoinFailure(network, channel, error, userId),
+        onLoginProblem: (network, userId, error) => rt.reportLoginProblem(network, userId, error),
+        onStateChange: (kind, from, to) => {
+          rt.metrics.connections.dec({ network: net.id, kind, state: from });
+          rt.metrics.connections.inc({ network: net.id, kind, state: to });
+          if (to === 'backoff') rt.metrics.reconnects.inc({ network: net.id, kind });
+        },
+      }));
+    }
+    if (config.media.mode === 'proxy') {
+      this.proxy = await startMediaProxy({ config: config.media, links: rt.media, media: ctx.media, log });
+      log.info('Media proxy listening', { address: `${this.proxy.address.host}:${this.proxy.address.port}`, publicUrl: config.media.publicUrl });
+    }
+    for (const network of rt.networks()) {
+      network.start();
+      joinBridgedChannels(rt, network);
+    }
+  }
+
+  async stop(): Promise<void> {
+    const rt = this.runtime;
+    if (rt) await Promise.all(rt.networks().map((n) => n.stop()));
+    await this.proxy?.close();
+  }
+
+  async onMatrixEvent(event: MatrixEvent): Promise<void> {
+    if (!this.runtime) throw new Error('The IRC connector has not been started.');
+    await this.runtime.matrix.dispatch(event);
+  }
+
+  onAliasQuery(alias: RoomAlias): Promise<boolean> {
+    return createDynamicPortal(this.bridge, alias);
+  }
+
+  /** A ghost the homeserver does not know yet: exists when the ID parses for a configured network. */
+  async onUserQuery(userId: UserId): Promise<boolean> {
+    const rt = this.bridge;
+    const parsed = rt.ghosts.parseUserId(userId);
+    const network = parsed && rt.network(parsed.network);
+    if (!parsed || !network) return false;
+    await rt.ghost(network, parsed.nick);
+    return true;
+  }
+}
+
+/** The runtime handlers see (runtime.ts describes each member). */
+class IrcBridgeRuntime implements BridgeRuntime {
+  readonly metrics: IrcMetrics;
+  readonly ghosts: GhostUserIds;
+  readonly aliases: PortalAliases;
+  readonly portals: Portals;
+  readonly refs: MessageRefs;
+  matrix!: MatrixDispatcher;
+  private readonly byId = new Map<string, IrcNetwork>();
+
+  constructor(readonly ctx: BridgeContext, readonly config: IrcBridgeConfig, readonly log: Logger, readonly media: MediaLinks) {
+    this.metrics = createIrcMetrics(ctx.metrics);
+    this.ghosts = new GhostUserIds({ prefix: config.ghostPrefix, server: ctx.domain });
+    this.aliases = new PortalAliases({ template: config.aliasTemplate, server: ctx.domain, network: [...config.networks.keys()][0] });
+    this.portals = new Portals(ctx.store);
+    this.refs = new MessageRefs(ctx.store);
+  }
+
+  addNetwork(network: IrcNetwork): void {
+    this.byId.set(network.id, network);
+  }
+
+  network(id: NetworkId | string): IrcNetwork | undefined {
+    return this.byId.get(id);
+  }
+
+  networks(): IrcNetwork[] {
+    return [...this.byId.values()];
+  }
+
+  async ghost(network: IrcNetwork, nick: IrcNick): Promise<Intent> {
+    const intent = this.ctx.intent(this.ghosts.userIdFor(network.id, nick));
+    await intent.ensureProfile({ displayName: nick });
+    return intent;
+  }
+
+  async displayNameOf(roomId: RoomId, userId: UserId): Promise<string | undefined> {
+    try {
+      const member = await this.ctx.bot.getState<{ displayname?: unknown }>(roomId, 'm.room.member', userId);
+      return typeof member?.displayname === 'string' && member.displayname.trim() ? member.displayname : undefined;
+    } catch (error) {
+      this.log.debug('No display name for user', { roomId, userId, error: (error as Error).message });
+      return undefined;
+    }
+  }
+
+  roomTask(roomId: RoomId, what: string, task: () => Promise<void>): void {
+    this.ctx.inRoomOrder(roomId, task).catch((error: Error) => {
+      this.metrics.handlerErrors.inc({ handler: what });
+      this.log.error('Room task failed', { task: what, roomId, error: error.message });
+    });
+  }
+
+  async tell(roomId: RoomId, userId: UserId, text: string): Promise<void> {
+    await this.ctx.bot.sendMessage(roomId, {
+      msgtype: 'm.notice',
+      body: `${userId}: ${text}`,
+      format: 'org.matrix.custom.html',
+      formatted_body: `<a href="${escapeHtml(userPermalink(userId))}">${escapeHtml(userId)}</a>: ${escapeHtml(text)}`,
+      'm.mentions': { user_ids: [userId] },
+    });
+  }
+
+  /** A join that failed after a (re)connect: the people in the bridged rooms should know. */
+  reportJoinFailure(network: IrcNetwork, channel: string, error: Error, userId?: UserId): void {
+    for (const roomId of this.portals.roomsForChannel(network, channel)) {
+      if (userId) {
+        this.roomTask(roomId, 'irc.join-failed', () => this.tell(roomId, userId, `Your IRC connection could not rejoin ${channel}: ${error.message}`));
+      } else {
+        this.roomTask(roomId, 'irc.join-failed', async () => {
+          await this.ctx.bot.sendMessage(roomId, { msgtype: 'm.notice', body: `The bridge could not join ${channel} on ${network.config.name}: ${error.message} Messages from IRC will not arrive until it can.` });
+        });
+      }
+    }
+  }
+
+  reportLoginProblem(network: IrcNetwork, userId: UserId, error: Error): void {
+    this.log.warn('Stored IRC login unusable; connecting without it', { network: network.id, userId, error: error.message });
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * Channel messages heard by the bot → the ghost of the sender says them in every room linked
+ * to the channel, in the room's order. The bot never hears its own puppets here: the dispatcher
+ * drops their lines (echo suppression) before this runs.
+ */
+import type { EventId } from '@bridgekit/appservice';
+import { ircHandler } from '../registry';
+import { ircMessageContent, replyTag } from './content';
+import { channelMentions } from './mentions';
+
+export const channelMessages = ircHandler({
+  name: 'irc.channel-message',
+  event: 'message',
+  from: 'bot',
+  handle(e, origin, rt) {
+    const { network } = origin;
+    // Messages only ops see (STATUSMSG) would leak to everyone in the room.
+    if (e.self || e.fromServer || e.statusPrefix || !network.isChannel(e.target)) return;
+    const rooms = rt.portals.roomsForChannel(network, e.target);
+    if (rooms.length === 0) return;
+    // Rendered now, with the channel's members as they are when the line arrives.
+    const replyTo = replyTag(e.all);
+    const inReplyTo: EventId | undefined = replyTo ? rt.refs.eventOfMsgid(network.id, replyTo) : undefined;
+    const content = ircMessageContent(e.kind, e.text, channelMentions(rt, network, e.target), inReplyTo);
+    for (const roomId of rooms) {
+      rt.roomTask(roomId, 'irc.channel-message', async () => {
+        const ghost = await rt.ghost(network, e.nick);
+        const eventId = await ghost.sendMessage(roomId, content);
+        rt.refs.remember({ roomId, eventId, network: network.id, nick: e.nick, text: String(content.body), ...(e.msgid ? { msgid: e.msgid } : {}) });
+        rt.metrics.messages.inc({ direction: 'irc_to_matrix', network: network.id });
+      });
+    }
+  },
+});

@@ -1,0 +1,99 @@
+/**
+ * Matrix messages in a portal or private chat → the sender's own IRC connection says them.
+ * Runs in the room's turn, so messages leave in room order. Anything that stops a message
+ * (no connection, limit, join refused, flood queue full, ...) becomes an UndeliverableError,
+ * which the dispatcher tells the sender about.
+ */
+import type { EventId, MatrixEvent, MessageContent, RoomId, UserId } from '@bridgekit/appservice';
+import { estimatePrefixLength } from '../../format/split';
+import { stripMirc } from '../../format/mirc';
+import type { IrcNetwork } from '../../network/network';
+import type { Puppet } from '../../network/puppets';
+import type { BridgeRuntime } from '../../runtime';
+import type { MatrixHandler } from '../registry';
+import { UndeliverableError } from '../undeliverable';
+import { ircLineCount, pasteNotice, pasteText } from './paste';
+import { renderForIrc, type IrcOutgoing } from './render';
+
+interface Target {
+  network: IrcNetwork;
+  /** A channel, or the nick of a private chat. */
+  name: string;
+  key?: string;
+  isChannel: boolean;
+}
+
+export const matrixMessages: MatrixHandler = {
+  name: 'matrix.message',
+  types: ['m.room.message', 'm.sticker'],
+  async handle(event, rt) {
+    const targets = targetsOf(event, rt);
+    for (const target of targets) await sendTo(target, event, rt);
+  },
+};
+
+function targetsOf(event: MatrixEvent, rt: BridgeRuntime): Target[] {
+  const targets: Target[] = [];
+  for (const portal of rt.portals.channelsOfRoom(event.roomId)) {
+    const network = rt.network(portal.network);
+    if (network) targets.push({ network, name: portal.channel, ...(portal.key !== undefined ? { key: portal.key } : {}), isChannel: true });
+  }
+  const chat = targets.length === 0 ? rt.portals.privateChatOfRoom(event.roomId) : undefined;
+  const network = chat && rt.network(chat.network);
+  if (chat && network) {
+    if (chat.userId !== event.sender) {
+      throw new UndeliverableError(chat.nick, network.config.name, new Error(`this room is ${chat.userId}'s private chat with ${chat.nick}; only they can talk to ${chat.nick} here. Invite the IRC user's Matrix ghost into a room of your own instead`));
+    }
+    targets.push({ network, name: chat.nick, isChannel: false });
+  }
+  return targets;
+}
+
+async function sendTo(target: Target, event: MatrixEvent, rt: BridgeRuntime): Promise<void> {
+  const { network } = target;
+  const content = event.content as MessageContent;
+  const outgoing = renderForIrc(event.type, content, {
+    pillNick: (userId) => pillNick(rt, network, userId),
+    quoteOf: (eventId) => rt.refs.lookup(eventId as EventId, network.id),
+    mediaLink: (mxc, filename) => rt.media.linkFor(mxc, filename),
+    templates: network.config.messages,
+  });
+  if (!outgoing) return;
+  try {
+    const puppet = await connect(target, event.sender, event.roomId, rt);
+    const text = await maybePaste(outgoing, target, puppet, rt);
+    if (outgoing.kind === 'action') await puppet.client.action(target.name, text);
+    else if (outgoing.kind === 'notice') await puppet.client.notice(target.name, text);
+    else await puppet.client.say(target.name, text);
+    puppet.lastActive = Date.now();
+    rt.refs.remember({ roomId: event.roomId, eventId: event.eventId, network: network.id, nick: puppet.nick, text: stripMirc(outgoing.text) });
+    rt.metrics.messages.inc({ direction: 'matrix_to_irc', network: network.id });
+  } catch (error) {
+    rt.metrics.undeliverable.inc({ network: network.id, code: (error as { code?: string }).code ?? 'INTERNAL' });
+    throw new UndeliverableError(target.name, network.config.name, error);
+  }
+}
+
+async function connect(target: Target, userId: UserId, roomId: RoomId, rt: BridgeRuntime): Promise<Puppet> {
+  const pool = target.network.puppets;
+  // The display name feeds the nick template: only needed when the puppet is first made.
+  const names = { userId, ...(pool.get(userId) ? {} : { displayName: await rt.displayNameOf(roomId, userId) }) };
+  return target.isChannel ? pool.joinChannel(names, target.name, target.key) : pool.acquire(names);
+}
+
+async function maybePaste(outgoing: IrcOutgoing, target: Target, puppet: Puppet, rt: BridgeRuntime): Promise<string> {
+  const prefix = estimatePrefixLength({ nickLength: puppet.nick.length });
+  const lines = ircLineCount(outgoing.text, target.name, prefix, outgoing.kind === 'action');
+  if (lines <= target.network.config.messages.pasteThresholdLines) return outgoing.text;
+  const mxc = await rt.ctx.bot.uploadContent(pasteText(outgoing.text), 'text/plain; charset=utf-8', 'message.txt');
+  const link = rt.media.linkFor(mxc, 'message.txt');
+  if (!link) throw new Error(`the homeserver returned an unusable media URI for the long message (${mxc})`);
+  return pasteNotice(outgoing.text, link, lines);
+}
+
+/** Pills: a ghost is its IRC nick, a Matrix user with a puppet is the puppet's nick. */
+function pillNick(rt: BridgeRuntime, network: IrcNetwork, userId: UserId): string | undefined {
+  const ghost = rt.ghosts.parseUserId(userId);
+  if (ghost && ghost.network === network.id) return ghost.nick;
+  return network.puppets.get(userId)?.nick;
+}

@@ -1,0 +1,35 @@
+/**
+ * A Matrix user invites an IRC user's ghost into a room that is not a channel portal: the ghost
+ * joins and the room becomes the private chat between that Matrix user and the IRC user.
+ * (Invites into channel portals belong to the channel-state handlers.)
+ */
+import type { MatrixEvent } from '@bridgekit/appservice';
+import { isUserId } from '@bridgekit/appservice';
+import type { BridgeRuntime } from '../../runtime';
+import type { MatrixHandler } from '../registry';
+
+export const privateChatInvites: MatrixHandler = {
+  name: 'matrix.private-invite',
+  types: ['m.room.member'],
+  async handle(event, rt) {
+    if (event.content.membership !== 'invite' || !isUserId(event.stateKey)) return;
+    const ghost = rt.ghosts.parseUserId(event.stateKey);
+    const network = ghost && rt.network(ghost.network);
+    if (!ghost || !network || rt.portals.channelsOfRoom(event.roomId).length > 0) return;
+    const intent = rt.ctx.intent(event.stateKey);
+    if (!network.config.privateMessages) {
+      await intent.leave(event.roomId, 'Private messages are disabled on this network.');
+      return;
+    }
+    const existing = rt.portals.privateChatOfRoom(event.roomId);
+    if (existing && existing.userId !== event.sender) return declineSecondUser(event, rt);
+    await rt.ghost(network, ghost.nick);
+    await intent.join(event.roomId);
+    rt.portals.linkPrivateChat(event.roomId, network, event.sender, ghost.nick);
+    rt.log.info('Private chat started from Matrix', { network: network.id, userId: event.sender, nick: ghost.nick, roomId: event.roomId });
+  },
+};
+
+async function declineSecondUser(event: MatrixEvent, rt: BridgeRuntime): Promise<void> {
+  await rt.tell(event.roomId, event.sender, 'This room is already a private chat of another Matrix user; start your own chat with the IRC user in a new room.');
+}

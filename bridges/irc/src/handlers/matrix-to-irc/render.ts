@@ -1,0 +1,86 @@
+/**
+ * One Matrix message → the text an IRC user sees. Pure (lookups are passed in), so every shape
+ * is table-tested: text/notice/emote with HTML → mIRC codes, replies as a short quote, edits as
+ * a correction line, media and stickers as links. Line breaks stay '\n' here; the connection
+ * splits them into separate lines and no CR/LF/NUL can reach the wire (IrcConnection).
+ */
+import type { MessageContent } from '@bridgekit/appservice';
+import type { MessagesConfig } from '../../config/types';
+import { matrixToIrc, type PillLookup } from '../../format/matrix-to-irc';
+import { stripMirc } from '../../format/mirc';
+import type { MessageRef } from '../message-refs';
+
+export interface RenderContext {
+  pillNick: PillLookup;
+  /** What is known about a replied-to event. */
+  quoteOf(eventId: string): MessageRef | undefined;
+  /** A link IRC users can open for an mxc:// URI. */
+  mediaLink(mxc: string, filename?: string): string | undefined;
+  templates: Pick<MessagesConfig, 'replyTemplate' | 'replyQuoteLength' | 'editTemplate'>;
+}
+
+export interface IrcOutgoing {
+  kind: 'say' | 'notice' | 'action';
+  /** With mIRC codes and '\n' between lines. */
+  text: string;
+}
+
+const MEDIA = new Set(['m.image', 'm.file', 'm.audio', 'm.video']);
+
+/** `eventType` is 'm.room.message' or 'm.sticker'. Undefined when there is nothing to send. */
+export function renderForIrc(eventType: string, content: MessageContent, ctx: RenderContext): IrcOutgoing | undefined {
+  const relation = content['m.relates_to'];
+  const replacement = content['m.new_content'];
+  if (relation?.rel_type === 'm.replace' && replacement && typeof replacement === 'object') {
+    const edited = renderBody(eventType, replacement, ctx);
+    if (!edited) return undefined;
+    return { kind: kindOf(replacement.msgtype), text: fill(ctx.templates.editTemplate, { NEW: edited }) };
+  }
+  let text = renderBody(eventType, content, ctx);
+  if (text === undefined) return undefined;
+  const repliedTo = relation?.['m.in_reply_to']?.event_id;
+  if (typeof repliedTo === 'string') {
+    const ref = ctx.quoteOf(repliedTo);
+    if (ref) text = fill(ctx.templates.replyTemplate, { NICK: ref.nick, QUOTE: shorten(ref.excerpt, ctx.templates.replyQuoteLength), REPLY: text });
+  }
+  return { kind: eventType === 'm.sticker' ? 'say' : kindOf(content.msgtype), text };
+}
+
+function renderBody(eventType: string, content: MessageContent, ctx: RenderContext): string | undefined {
+  const body = typeof content.body === 'string' ? content.body : '';
+  if (eventType === 'm.sticker') {
+    const link = typeof content.url === 'string' ? ctx.mediaLink(content.url, 'sticker') : undefined;
+    return link ? `sent a sticker: ${body ? `${body} ` : ''}${link}` : `sent a sticker: ${body}`;
+  }
+  const msgtype = content.msgtype;
+  if (MEDIA.has(msgtype)) {
+    const filename = typeof content.filename === 'string' && content.filename ? content.filename : body;
+    const caption = filename !== body && body ? body : undefined;
+    const link = typeof content.url === 'string' ? ctx.mediaLink(content.url, filename) : undefined;
+    if (!link) return `${body} (an encrypted or unreadable file the bridge cannot link to)`;
+    return caption ? `${caption} ${link}` : link;
+  }
+  if (msgtype === 'm.location') {
+    const geo = typeof content.geo_uri === 'string' ? content.geo_uri : '';
+    return [body, geo].filter(Boolean).join(' ') || undefined;
+  }
+  const isReply = typeof content['m.relates_to']?.['m.in_reply_to']?.event_id === 'string';
+  const text = matrixToIrc(content, { pillNick: ctx.pillNick, isReply });
+  return stripMirc(text).trim() ? text : undefined;
+}
+
+function kindOf(msgtype: string | undefined): IrcOutgoing['kind'] {
+  return msgtype === 'm.emote' ? 'action' : msgtype === 'm.notice' ? 'notice' : 'say';
+}
+
+/** Replaces $NAME variables; `$` in the values is literal (no replacement patterns). */
+export function fill(template: string, values: Record<string, string>): string {
+  return template.replace(/\$([A-Z]+)/g, (match, name: string) => values[name] ?? match);
+}
+
+/** At most `max` characters, with an ellipsis when cut; never splits a surrogate pair. */
+export function shorten(text: string, max: number): string {
+  const chars = Array.from(text);
+  if (chars.length <= max) return text;
+  return max <= 1 ? chars.slice(0, max).join('') : `${chars.slice(0, max - 1).join('')}…`;
+}

@@ -1,0 +1,42 @@
+/**
+ * Telling a Matrix user that their message did not reach IRC. Never a silent drop: every path
+ * that gives up on a Matrix message ends here, with a notice in the room that says what happened.
+ */
+import { isIrcError, IrcError, type IrcErrorCode } from '../irc/errors';
+
+/** A Matrix message that could not be delivered; `message` is what the sender reads. */
+export class UndeliverableError extends IrcError {
+  readonly reason: string;
+
+  constructor(target: string, networkName: string, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(codeOf(cause), `Your message was not delivered to ${target} on ${networkName}: ${reason}`, { cause });
+    this.name = 'UndeliverableError';
+    this.reason = reason;
+  }
+}
+
+function codeOf(cause: unknown): IrcErrorCode {
+  return isIrcError(cause) ? cause.code : 'IRC_NOT_DELIVERED';
+}
+
+/** The text of an asynchronous refusal (a numeric after the line was sent), by irc-framework error name. */
+export function describeServerRefusal(error: string, reason: string | undefined): string {
+  const why = reason ? ` (${reason})` : '';
+  switch (error) {
+    case 'cannot_send_to_channel':
+      return `the channel refused it${why}: you may be banned or quieted, the channel may be moderated (+m), or it may not accept messages from outside (+n)`;
+    case 'no_such_nick':
+      return `there is no one called that on IRC right now${why}`;
+    case 'cannot_send_to_user':
+      return `the user does not accept your messages${why}`;
+    case 'banned_from_channel':
+      return `you are banned from the channel${why}`;
+    case 'not_on_channel':
+      return `your IRC connection is not in the channel${why}`;
+    case 'too_many_channels':
+      return `your IRC connection is in too many channels${why}`;
+    default:
+      return `the server refused it: ${error.replace(/_/g, ' ')}${why}`;
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * The IRC bridge's own metrics, registered on the bridge's registry (next to the core's).
+ * Labels are bounded: network IDs come from the config, codes from the error registry.
+ */
+import { Counter, Gauge, type Registry } from 'prom-client';
+
+export interface IrcMetrics {
+  /** Messages bridged, by direction (`irc_to_matrix` | `matrix_to_irc`) and network. */
+  messages: Counter<'direction' | 'network'>;
+  /** Matrix messages that could not be delivered to IRC (the sender got a notice), by error code. */
+  undeliverable: Counter<'network' | 'code'>;
+  /** Handler failures, by handler name. */
+  handlerErrors: Counter<'handler'>;
+  /** IRC connections by network, kind (bot | puppet) and state. */
+  connections: Gauge<'network' | 'kind' | 'state'>;
+  /** Reconnects scheduled after an unplanned close or failed attempt. */
+  reconnects: Counter<'network' | 'kind'>;
+}
+
+export function createIrcMetrics(registry: Registry): IrcMetrics {
+  const registers = [registry];
+  return {
+    messages: new Counter({ name: 'bridgekit_irc_messages_total', help: 'Messages bridged, by direction and network', labelNames: ['direction', 'network'], registers }),
+    undeliverable: new Counter({ name: 'bridgekit_irc_undeliverable_total', help: 'Matrix messages not delivered to IRC (the sender was told)', labelNames: ['network', 'code'], registers }),
+    handlerErrors: new Counter({ name: 'bridgekit_irc_handler_errors_total', help: 'Event handler failures, by handler', labelNames: ['handler'], registers }),
+    connections: new Gauge({ name: 'bridgekit_irc_connections', help: 'IRC connections by network, kind and state', labelNames: ['network', 'kind', 'state'], registers }),
+    reconnects: new Counter({ name: 'bridgekit_irc_reconnects_total', help: 'Reconnects scheduled after a drop or a failed attempt', labelNames: ['network', 'kind'], registers }),
+  };
+}

@@ -1,0 +1,205 @@
+/**
+ * One IRC identity kept online: connects through the network's connect-rate gate, reconnects
+ * with exponential backoff and jitter after any unplanned close, and rejoins the channels it
+ * wants — silently. Nothing here touches Matrix: a network outage must never make a Matrix user
+ * leave a room, so a drop is only logged and retried.
+ */
+import type { Logger } from '@bridgekit/appservice';
+import type { Clock, TimerHandle } from '../irc/clock';
+import { IrcError, isIrcError } from '../irc/errors';
+import { backoffDelay, type BackoffOptions, type ConnectRateLimiter } from '../irc/reconnect';
+import { casefold } from '../mapping/casefold';
+import type { IrcClient } from './client';
+
+export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'backoff' | 'stopped';
+
+export interface ManagedConnectionOptions {
+  /** For logs: "bot" or the Matrix user ID. */
+  label: string;
+  host: string;
+  client: IrcClient;
+  limiter: ConnectRateLimiter;
+  backoff: BackoffOptions;
+  clock: Clock;
+  log: Logger;
+  random?: () => number;
+  /** Runs after each registration, before channels are rejoined (NickServ, auto-commands). */
+  onRegistered?: () => Promise<void>;
+  /** A wanted channel could not be (re)joined after a (re)connect. */
+  onJoinFailed?: (channel: string, error: Error) => void;
+  /** Every state change, for metrics. */
+  onStateChange?: (from: ConnectionState, to: ConnectionState) => void;
+}
+
+interface WantedChannel {
+  channel: string;
+  key?: string;
+}
+
+export class ManagedConnection {
+  readonly client: IrcClient;
+  private current: ConnectionState = 'idle';
+  private attempt = 0;
+  private retryTimer: TimerHandle | undefined;
+  private retryAt = 0;
+  private connecting: Promise<void> | undefined;
+  private readonly wanted = new Map<string, WantedChannel>();
+
+  constructor(private readonly options: ManagedConnectionOptions) {
+    this.client = options.client;
+    this.client.on('close', (event) => {
+      if (this.current === 'stopped' || event.reason === 'quit') {
+        if (this.current !== 'stopped') this.setState('idle');
+        return;
+      }
+      this.options.log.warn('IRC connection lost; reconnecting', { connection: options.label, reason: event.reason, detail: event.message });
+      this.setState('idle');
+      this.scheduleRetry();
+    });
+  }
+
+  get state(): ConnectionState {
+    return this.current;
+  }
+
+  /** Channels this identity should be in (original spelling), whether or not it is right now. */
+  get wantedChannels(): string[] {
+    return [...this.wanted.values()].map((w) => w.channel);
+  }
+
+  /**
+   * Resolves once registered. Starts a connection when idle; while waiting out a backoff it
+   * rejects at once (saying when the next attempt is) rather than hammering the server.
+   */
+  ensureConnected(): Promise<void> {
+    if (this.client.isRegistered) return Promise.resolve();
+    if (this.connecting) return this.connecting;
+    if (this.current === 'stopped') {
+      return Promise.reject(new IrcError('IRC_NOT_CONNECTED', `The bridge is shutting down; the connection to ${this.options.host} is closed.`));
+    }
+    if (this.current === 'backoff') {
+      const seconds = Math.max(1, Math.ceil((this.retryAt - this.options.clock.now()) / 1000));
+      return Promise.reject(new IrcError('IRC_NOT_CONNECTED', `Not connected to ${this.options.host}; the bridge reconnects automatically (next attempt in ${seconds} s). Try again then.`));
+    }
+    return this.startAttempt();
+  }
+
+  /** Connects in the background (the bot at startup): failures are retried, not thrown. */
+  start(): void {
+    this.ensureConnected().catch(() => undefined); // logged and retried by startAttempt
+  }
+
+  /** Remembers the channel (rejoined after every reconnect) and joins it now. */
+  async join(channel: string, key?: string): Promise<void> {
+    this.wanted.set(this.fold(channel), { channel, ...(key !== undefined ? { key } : {}) });
+    await this.ensureConnected();
+    await this.client.join(channel, key);
+  }
+
+  /**
+   * Remembers the channel and joins it in the background: now if connected, else after the
+   * next registration. Failures go to `onJoinFailed`, like every rejoin.
+   */
+  want(channel: string, key?: string): void {
+    this.wanted.set(this.fold(channel), { channel, ...(key !== undefined ? { key } : {}) });
+    if (this.client.isRegistered) this.joinReporting(channel, key);
+    else if (this.current === 'idle') this.start();
+  }
+
+  /** Forgets the channel and parts it if we are in it. */
+  async part(channel: string, reason?: string): Promise<void> {
+    const folded = this.fold(channel);
+    this.wanted.delete(folded);
+    if (this.client.isRegistered && this.client.joinedChannels.has(folded)) await this.client.part(channel, reason);
+  }
+
+  wants(channel: string): boolean {
+    return this.wanted.has(this.fold(channel));
+  }
+
+  /** Disconnects on purpose (idle, !quit): no reconnect; `ensureConnected` starts afresh. */
+  async disconnect(reason: string): Promise<void> {
+    this.cancelRetry();
+    if (this.current === 'backoff') this.setState('idle');
+    await this.client.quit(reason);
+  }
+
+  /** Shutdown: no more attempts, ever. */
+  async stop(reason: string): Promise<void> {
+    this.cancelRetry();
+    this.setState('stopped');
+    await this.client.quit(reason);
+  }
+
+  private startAttempt(): Promise<void> {
+    this.setState('connecting');
+    const attempt = (async () => {
+      try {
+        await this.options.limiter.acquire();
+        if (this.current === 'stopped') throw new IrcError('IRC_NOT_CONNECTED', 'The bridge is shutting down.');
+        await this.client.connect();
+        this.attempt = 0;
+        this.setState('connected');
+        this.options.log.info('Connected to IRC', { connection: this.options.label, nick: this.client.nick });
+      } catch (error) {
+        if (this.current !== 'stopped') this.setState('idle');
+        const retriable = !isIrcError(error) || error.retriable;
+        this.options.log.warn(retriable ? 'IRC connection attempt failed; will retry' : 'IRC connection refused; not retrying', {
+          connection: this.options.label, error: (error as Error).message,
+        });
+        if (retriable) this.scheduleRetry();
+        throw error;
+      } finally {
+        this.connecting = undefined;
+      }
+      await this.afterRegistration();
+    })();
+    this.connecting = attempt;
+    return attempt;
+  }
+
+  private async afterRegistration(): Promise<void> {
+    try {
+      await this.options.onRegistered?.();
+    } catch (error) {
+      this.options.log.warn('After-connect commands failed', { connection: this.options.label, error: (error as Error).message });
+    }
+    // Rejoins run in parallel through flood control; each failure is reported on its own.
+    for (const { channel, key } of this.wanted.values()) this.joinReporting(channel, key);
+  }
+
+  private joinReporting(channel: string, key: string | undefined): void {
+    this.client.join(channel, key).catch((error: Error) => {
+      this.options.log.warn('Could not join channel', { connection: this.options.label, channel, error: error.message });
+      this.options.onJoinFailed?.(channel, error);
+    });
+  }
+
+  private scheduleRetry(): void {
+    if (this.current === 'stopped' || this.retryTimer !== undefined) return;
+    const delay = backoffDelay(this.attempt++, this.options.backoff, this.options.random);
+    this.retryAt = this.options.clock.now() + delay;
+    this.setState('backoff');
+    this.retryTimer = this.options.clock.setTimeout(() => {
+      this.retryTimer = undefined;
+      if (this.current !== 'backoff') return;
+      this.startAttempt().catch(() => undefined); // logged above; the next retry is scheduled
+    }, delay);
+  }
+
+  private cancelRetry(): void {
+    if (this.retryTimer !== undefined) this.options.clock.clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+
+  private setState(next: ConnectionState): void {
+    const previous = this.current;
+    if (previous === next) return;
+    this.current = next;
+    this.options.onStateChange?.(previous, next);
+  }
+
+  private fold(channel: string): string {
+    return casefold(channel, this.client.isupport.casemapping);
+  }
+}

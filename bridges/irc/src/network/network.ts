@@ -1,0 +1,162 @@
+/**
+ * The runtime of one configured IRC network: the bot's connection (which joins every bridged
+ * channel and is the bridge's ears there), the puppet pool, the connect-rate gate they share,
+ * and what the bot knows about the channels. Event handling is not here: `attach` hands every
+ * connection to the dispatcher, which runs the registered handlers.
+ */
+import type { Logger, UserId } from '@bridgekit/appservice';
+import type { IrcNetworkConfig } from '../config/types';
+import type { Clock } from '../irc/clock';
+import { DEFAULT_ISUPPORT, type Isupport } from '../irc/isupport';
+import { ConnectRateLimiter } from '../irc/reconnect';
+import { casefold, channelKey, type Casemapping, type ChannelKey } from '../mapping/casefold';
+import type { IrcNick, NetworkId } from '../mapping/ids';
+import type { IrcClient, IrcClientFactory } from './client';
+import { ManagedConnection, type ConnectionState } from './managed-connection';
+import { OwnNicks } from './own-nicks';
+import { Puppet, PuppetPool, type PuppetLoginSource } from './puppets';
+import { ChannelRoster } from './roster';
+
+/** Which connection an IRC event came from. */
+export type IrcOrigin =
+  | { network: IrcNetwork; from: 'bot' }
+  | { network: IrcNetwork; from: 'puppet'; puppet: Puppet };
+
+export interface IrcNetworkOptions {
+  config: IrcNetworkConfig;
+  createClient: IrcClientFactory;
+  clock: Clock;
+  log: Logger;
+  logins?: PuppetLoginSource;
+  random?: () => number;
+  /** Called once per connection (the bot's, then each puppet's) before it connects. */
+  attach: (client: IrcClient, origin: IrcOrigin) => void;
+  /** A channel could not be (re)joined by the bot or by a puppet (`userId` set). */
+  onJoinFailed?: (network: IrcNetwork, channel: string, error: Error, userId?: UserId) => void;
+  onLoginProblem?: (network: IrcNetwork, userId: UserId, error: Error) => void;
+  onStateChange?: (kind: 'bot' | 'puppet', from: ConnectionState, to: ConnectionState) => void;
+}
+
+export class IrcNetwork {
+  readonly id: NetworkId;
+  readonly config: IrcNetworkConfig;
+  readonly bot: ManagedConnection;
+  readonly puppets: PuppetPool;
+  readonly ownNicks: OwnNicks;
+  readonly roster: ChannelRoster;
+  readonly limiter: ConnectRateLimiter;
+  private readonly botClient: IrcClient;
+
+  constructor(options: IrcNetworkOptions) {
+    const { config, clock, log } = options;
+    this.id = config.id;
+    this.config = config;
+    const casemapping = () => this.casemapping;
+    this.ownNicks = new OwnNicks(casemapping);
+    this.roster = new ChannelRoster(casemapping);
+    this.limiter = new ConnectRateLimiter({ perSecond: config.connectRatePerSecond, clock });
+    const backoff = { baseMs: config.reconnect.baseDelaySeconds * 1000, maxMs: config.reconnect.maxDelaySeconds * 1000 };
+
+    this.botClient = options.createClient({
+      host: config.host,
+      port: config.port,
+      tls: config.tls,
+      ...(config.ca !== undefined ? { ca: config.ca } : {}),
+      rejectUnauthorized: config.tlsRejectUnauthorized,
+      ...(config.password !== undefined ? { password: config.password } : {}),
+      nick: config.bot.nick as IrcNick,
+      username: config.bot.username,
+      realname: config.bot.realname,
+      ...(config.bot.sasl ? { sasl: { mechanism: 'PLAIN' as const, ...config.bot.sasl } } : {}),
+      encoding: config.fallbackEncoding,
+      pingIntervalSeconds: config.keepalive.pingIntervalSeconds,
+      pingTimeoutSeconds: config.keepalive.pingTimeoutSeconds,
+      flood: { capacity: config.flood.burst, refillPerSecond: config.flood.linesPerSecond, maxQueued: config.flood.maxQueued },
+      clock,
+    });
+    const netLog = log.child({ network: config.id });
+    this.bot = new ManagedConnection({
+      label: 'bot',
+      host: config.host,
+      client: this.botClient,
+      limiter: this.limiter,
+      backoff,
+      clock,
+      log: netLog,
+      ...(options.random ? { random: options.random } : {}),
+      onJoinFailed: (channel, error) => options.onJoinFailed?.(this, channel, error),
+      ...(options.onStateChange ? { onStateChange: (from, to) => options.onStateChange?.('bot', from, to) } : {}),
+    });
+    options.attach(this.botClient, { network: this, from: 'bot' });
+    this.trackRoster(this.botClient);
+
+    this.puppets = new PuppetPool({
+      network: config.id,
+      config,
+      createClient: options.createClient,
+      limiter: this.limiter,
+      clock,
+      log: netLog,
+      ownNicks: this.ownNicks,
+      nickLength: () => this.isupport.nickLength,
+      ...(options.logins ? { logins: options.logins } : {}),
+      ...(options.random ? { random: options.random } : {}),
+      onCreated: (puppet) => options.attach(puppet.client, { network: this, from: 'puppet', puppet }),
+      onJoinFailed: (puppet, channel, error) => options.onJoinFailed?.(this, channel, error, puppet.userId),
+      onLoginProblem: (puppet, error) => options.onLoginProblem?.(this, puppet.userId, error),
+      ...(options.onStateChange ? { onStateChange: (from, to) => options.onStateChange?.('puppet', from, to) } : {}),
+    });
+  }
+
+  /** The server's ISUPPORT as the bot last saw it (RFC defaults before the first connect). */
+  get isupport(): Isupport {
+    return this.botClient.isRegistered ? this.botClient.isupport : { ...DEFAULT_ISUPPORT, nickLength: 30 };
+  }
+
+  get casemapping(): Casemapping {
+    return this.botClient.isupport.casemapping;
+  }
+
+  /** The bot's current nick. */
+  get botNick(): IrcNick {
+    return this.botClient.nick;
+  }
+
+  isChannel(target: string): boolean {
+    return target.length > 1 && this.isupport.chanTypes.includes(target[0] ?? '');
+  }
+
+  fold(name: string): string {
+    return casefold(name, this.casemapping);
+  }
+
+  channelKey(channel: string): ChannelKey {
+    return channelKey(this.id, channel, this.casemapping);
+  }
+
+  /** Connects the bot in the background; it rejoins its channels after every reconnect. */
+  start(): void {
+    this.bot.start();
+  }
+
+  async stop(reason = 'Bridge shutting down'): Promise<void> {
+    this.limiter.cancelAll();
+    await Promise.all([this.puppets.stopAll(reason), this.bot.stop(reason).catch(() => undefined)]);
+  }
+
+  /**
+   * Attached after the handlers, so a handler of PART/QUIT/KICK still sees who was where, and
+   * a message after a JOIN finds the new member.
+   */
+  private trackRoster(client: IrcClient): void {
+    client.on('names', (e) => this.roster.reset(e.channel, e.members.keys()));
+    client.on('join', (e) => this.roster.add(e.channel, e.nick));
+    client.on('part', (e) => (e.self ? this.roster.dropChannel(e.channel) : this.roster.remove(e.channel, e.nick)));
+    client.on('kick', (e) => (e.self ? this.roster.dropChannel(e.channel) : this.roster.remove(e.channel, e.kicked)));
+    client.on('quit', (e) => void this.roster.removeEverywhere(e.nick));
+    client.on('nick', (e) => this.roster.rename(e.nick, e.newNick));
+    client.on('close', () => {
+      for (const channel of this.bot.wantedChannels) this.roster.dropChannel(channel);
+    });
+  }
+}

@@ -1,0 +1,230 @@
+/**
+ * The puppet pool of one network: one IRC connection per Matrix user, created when the user
+ * first speaks in (or joins) a bridged room, capped per network, disconnected after a quiet
+ * period if configured. Disconnecting — for idleness, an outage or a limit — never touches the
+ * user's Matrix memberships; the next message reconnects and rejoins.
+ */
+import type { Logger, UserId } from '@bridgekit/appservice';
+import type { IrcNetworkConfig } from '../config/types';
+import type { Clock, TimerHandle } from '../irc/clock';
+import type { IrcConnectOptions } from '../irc/connect-options';
+import { IrcError } from '../irc/errors';
+import type { ConnectRateLimiter } from '../irc/reconnect';
+import type { IrcNick, NetworkId } from '../mapping/ids';
+import { identFromTemplate, nickCandidates, nickFromTemplate, realnameFromTemplate, type MatrixUserNames } from '../mapping/nick-template';
+import type { IrcClient, IrcClientFactory } from './client';
+import { ManagedConnection, type ConnectionState } from './managed-connection';
+import type { OwnNicks } from './own-nicks';
+
+/** How a user logs in, from their stored settings (`IrcAccounts.loginFor` fits this). */
+export interface PuppetLogin {
+  nick?: string;
+  username?: string;
+  sasl?: { mechanism: 'PLAIN'; account: string; password: string };
+  /** Raw lines sent after each registration (NickServ IDENTIFY, auto-commands). Never logged. */
+  afterRegistration: string[];
+  /** A stored password exists but cannot be used: connect without it and tell the user. */
+  passwordProblem?: Error;
+}
+
+export interface PuppetLoginSource {
+  loginFor(userId: UserId, network: NetworkId, templateNick: IrcNick): PuppetLogin;
+}
+
+export class Puppet {
+  lastActive: number;
+
+  constructor(
+    readonly userId: UserId,
+    readonly connection: ManagedConnection,
+    now: number,
+  ) {
+    this.lastActive = now;
+  }
+
+  get client(): IrcClient {
+    return this.connection.client;
+  }
+
+  get nick(): IrcNick {
+    return this.connection.client.nick;
+  }
+
+  get isConnected(): boolean {
+    return this.connection.client.isRegistered;
+  }
+}
+
+export interface PuppetPoolOptions {
+  network: NetworkId;
+  config: IrcNetworkConfig;
+  createClient: IrcClientFactory;
+  limiter: ConnectRateLimiter;
+  clock: Clock;
+  log: Logger;
+  ownNicks: OwnNicks;
+  /** NICKLEN of the network (from the bot's ISUPPORT). */
+  nickLength: () => number;
+  logins?: PuppetLoginSource;
+  /** Called for each new puppet connection so the event dispatcher can listen to it. */
+  onCreated?: (puppet: Puppet) => void;
+  /** A channel the puppet wanted could not be rejoined after a reconnect. */
+  onJoinFailed?: (puppet: Puppet, channel: string, error: Error) => void;
+  /** The user's stored password could not be used. */
+  onLoginProblem?: (puppet: Puppet, error: Error) => void;
+  onStateChange?: (from: ConnectionState, to: ConnectionState) => void;
+  random?: () => number;
+}
+
+const ACTIVE: ReadonlySet<ConnectionState> = new Set(['connecting', 'connected', 'backoff']);
+
+export class PuppetPool {
+  private readonly puppets = new Map<UserId, Puppet>();
+  private idleTimer: TimerHandle | undefined;
+  private stopped = false;
+
+  constructor(private readonly options: PuppetPoolOptions) {
+    const idleMs = options.config.puppets.idleTimeoutSeconds * 1000;
+    if (idleMs > 0) this.scheduleIdleSweep(Math.min(60_000, Math.max(1000, idleMs / 4)));
+  }
+
+  get(userId: UserId): Puppet | undefined {
+    return this.puppets.get(userId);
+  }
+
+  /** The puppet whose connection uses `nick` right now. */
+  byNick(nick: string): Puppet | undefined {
+    const userId = this.options.ownNicks.userOf(nick);
+    return userId ? this.puppets.get(userId) : undefined;
+  }
+
+  all(): IterableIterator<Puppet> {
+    return this.puppets.values();
+  }
+
+  /** Puppets holding (or trying to hold) a connection: what the limit counts. */
+  get activeCount(): number {
+    let n = 0;
+    for (const p of this.puppets.values()) if (ACTIVE.has(p.connection.state)) n++;
+    return n;
+  }
+
+  /** The user's puppet, connected (created on first use). Throws IrcError with a user-facing message. */
+  async acquire(user: MatrixUserNames): Promise<Puppet> {
+    if (this.stopped) throw new IrcError('IRC_NOT_CONNECTED', 'The bridge is shutting down.');
+    let puppet = this.puppets.get(user.userId);
+    if (!puppet || !ACTIVE.has(puppet.connection.state)) this.checkLimit(user.userId);
+    puppet ??= this.create(user);
+    puppet.lastActive = this.options.clock.now();
+    await puppet.connection.ensureConnected();
+    return puppet;
+  }
+
+  /** Connects the user's puppet if needed and joins the channel (remembered across reconnects). */
+  async joinChannel(user: MatrixUserNames, channel: string, key?: string): Promise<Puppet> {
+    const puppet = await this.acquire(user);
+    await puppet.connection.join(channel, key);
+    return puppet;
+  }
+
+  /** Parts the channel and forgets it; no-op without a puppet. */
+  async partChannel(userId: UserId, channel: string, reason?: string): Promise<void> {
+    await this.puppets.get(userId)?.connection.part(channel, reason);
+  }
+
+  /** Ends the user's connection (!quit). The next message connects again. */
+  async disconnect(userId: UserId, reason: string): Promise<void> {
+    await this.puppets.get(userId)?.connection.disconnect(reason);
+  }
+
+  async stopAll(reason: string): Promise<void> {
+    this.stopped = true;
+    if (this.idleTimer !== undefined) this.options.clock.clearTimeout(this.idleTimer);
+    await Promise.all([...this.puppets.values()].map((p) => p.connection.stop(reason).catch(() => undefined)));
+  }
+
+  /** Disconnects puppets quiet for longer than the idle timeout; returns how many. */
+  sweepIdle(): number {
+    const idleMs = this.options.config.puppets.idleTimeoutSeconds * 1000;
+    if (idleMs <= 0) return 0;
+    const cutoff = this.options.clock.now() - idleMs;
+    let n = 0;
+    for (const puppet of this.puppets.values()) {
+      if (puppet.lastActive > cutoff || puppet.connection.state !== 'connected') continue;
+      n++;
+      this.options.log.info('Disconnecting idle IRC connection; Matrix memberships stay', { user: puppet.userId });
+      puppet.connection.disconnect('Idle').catch((error: Error) => this.options.log.warn('Idle disconnect failed', { user: puppet.userId, error: error.message }));
+    }
+    return n;
+  }
+
+  private checkLimit(userId: UserId): void {
+    const max = this.options.config.puppets.maxConnections;
+    if (this.activeCount >= max) {
+      this.options.log.warn('Connection limit reached', { network: this.options.network, max, user: userId });
+      throw new IrcError('IRC_CONNECTION_LIMIT', `The bridge already has ${max} Matrix users connected to ${this.options.config.name}, its limit, so your message was not sent. Try again later, or ask the bridge admin to raise puppets.max_connections.`);
+    }
+  }
+
+  private create(user: MatrixUserNames): Puppet {
+    const { config, network } = this.options;
+    const nickLength = this.options.nickLength();
+    const templateNick = nickFromTemplate(config.puppets.nickTemplate, user, nickLength);
+    const login = this.options.logins?.loginFor(user.userId, network, templateNick) ?? { afterRegistration: [] };
+    const nick = (login.nick ?? templateNick) as IrcNick;
+    const connectOptions: IrcConnectOptions = {
+      host: config.host,
+      port: config.port,
+      tls: config.tls,
+      ...(config.ca !== undefined ? { ca: config.ca } : {}),
+      rejectUnauthorized: config.tlsRejectUnauthorized,
+      ...(config.password !== undefined ? { password: config.password } : {}),
+      nick,
+      username: login.username ?? identFromTemplate(config.puppets.usernameTemplate, user),
+      realname: realnameFromTemplate(config.puppets.realnameTemplate, user),
+      ...(login.sasl ? { sasl: login.sasl } : {}),
+      encoding: config.fallbackEncoding,
+      nickCandidates: (n) => nickCandidates(n, Math.max(nickLength, n.length)),
+      pingIntervalSeconds: config.keepalive.pingIntervalSeconds,
+      pingTimeoutSeconds: config.keepalive.pingTimeoutSeconds,
+      flood: { capacity: config.flood.burst, refillPerSecond: config.flood.linesPerSecond, maxQueued: config.flood.maxQueued },
+      clock: this.options.clock,
+    };
+    const client = this.options.createClient(connectOptions);
+    let puppet: Puppet | undefined;
+    const connection = new ManagedConnection({
+      label: user.userId,
+      host: config.host,
+      client,
+      limiter: this.options.limiter,
+      backoff: { baseMs: config.reconnect.baseDelaySeconds * 1000, maxMs: config.reconnect.maxDelaySeconds * 1000 },
+      clock: this.options.clock,
+      log: this.options.log,
+      ...(this.options.random ? { random: this.options.random } : {}),
+      onRegistered: async () => {
+        for (const line of login.afterRegistration) await client.raw(line);
+      },
+      onJoinFailed: (channel, error) => puppet && this.options.onJoinFailed?.(puppet, channel, error),
+      ...(this.options.onStateChange ? { onStateChange: this.options.onStateChange } : {}),
+    });
+    puppet = new Puppet(user.userId, connection, this.options.clock.now());
+    const { ownNicks } = this.options;
+    ownNicks.add(user.userId, nick);
+    client.on('registered', (e) => ownNicks.settle(user.userId, e.nick));
+    client.on('nick', (e) => {
+      if (e.self) ownNicks.settle(user.userId, e.newNick);
+    });
+    this.puppets.set(user.userId, puppet);
+    this.options.onCreated?.(puppet);
+    if (login.passwordProblem) this.options.onLoginProblem?.(puppet, login.passwordProblem);
+    return puppet;
+  }
+
+  private scheduleIdleSweep(everyMs: number): void {
+    this.idleTimer = this.options.clock.setTimeout(() => {
+      if (this.stopped) return;
+      this.sweepIdle();
+      this.scheduleIdleSweep(everyMs);
+    }, everyMs);
+  }
+}

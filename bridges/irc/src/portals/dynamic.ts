@@ -1,0 +1,41 @@
+/**
+ * Dynamic portals: a Matrix user joins `#irc_libera_#matrix:example.org`, the homeserver asks
+ * the bridge about the alias, and the bridge creates the room with that alias, links it to the
+ * channel and has its bot join the channel. The query blocks the homeserver's pushes, so the
+ * IRC join is not awaited: if it fails the room gets a notice.
+ */
+import { localpartOf, type RoomAlias, type RoomId } from '@bridgekit/appservice';
+import type { BridgeRuntime } from '../runtime';
+
+const inFlight = new Map<string, Promise<boolean>>();
+
+export function createDynamicPortal(rt: BridgeRuntime, alias: RoomAlias): Promise<boolean> {
+  // The homeserver may ask twice while the first room is being made: one room, one answer.
+  const running = inFlight.get(alias);
+  if (running) return running;
+  const creation = create(rt, alias).finally(() => inFlight.delete(alias));
+  inFlight.set(alias, creation);
+  return creation;
+}
+
+async function create(rt: BridgeRuntime, alias: RoomAlias): Promise<boolean> {
+  const parsed = rt.aliases.parseAlias(alias);
+  const network = parsed && rt.network(parsed.network);
+  if (!parsed || !network) return false;
+  if (!network.config.dynamicPortals) {
+    rt.log.info('Alias query for a network without dynamic portals', { alias, network: network.id });
+    return false;
+  }
+  if (!network.isChannel(parsed.channel)) return false;
+  const roomId: RoomId = await rt.ctx.bot.createRoom({
+    aliasLocalpart: localpartOf(alias),
+    name: parsed.channel,
+    preset: 'public_chat',
+    visibility: 'private',
+    initialState: [{ type: 'm.room.history_visibility', content: { history_visibility: 'joined' } }],
+  });
+  rt.portals.linkChannel(roomId, network, parsed.channel, { origin: 'alias' });
+  rt.log.info('Created a portal', { alias, roomId, network: network.id, channel: parsed.channel });
+  network.bot.want(parsed.channel);
+  return true;
+}

@@ -1,0 +1,43 @@
+/**
+ * What every handler is given: the bridge's parts, assembled once in `IrcConnector.start`. A
+ * handler reaches the network runtime, the portals and the Matrix side only through this.
+ */
+import type { BridgeContext, Intent, Logger, RoomId, UserId } from '@bridgekit/appservice';
+import type { IrcBridgeConfig } from './config/types';
+import type { IrcNick, NetworkId } from './mapping/ids';
+import type { PortalAliases } from './mapping/alias';
+import type { GhostUserIds } from './mapping/ghost-ids';
+import type { MediaLinks } from './media/links';
+import type { IrcMetrics } from './metrics';
+import type { IrcNetwork } from './network/network';
+import type { Portals } from './portals/portals';
+import type { MessageRefs } from './handlers/message-refs';
+
+export interface BridgeRuntime {
+  readonly ctx: BridgeContext;
+  readonly config: IrcBridgeConfig;
+  readonly log: Logger;
+  readonly metrics: IrcMetrics;
+  readonly ghosts: GhostUserIds;
+  readonly aliases: PortalAliases;
+  readonly portals: Portals;
+  readonly refs: MessageRefs;
+  readonly media: MediaLinks;
+  network(id: NetworkId | string): IrcNetwork | undefined;
+  networks(): IrcNetwork[];
+  /** The ghost of an IRC nick, registered and with the nick as display name. */
+  ghost(network: IrcNetwork, nick: IrcNick): Promise<Intent>;
+  /** The user's display name in the room (for nick templates), when they have one. */
+  displayNameOf(roomId: RoomId, userId: UserId): Promise<string | undefined>;
+  /**
+   * Runs `task` in the room's turn, after everything queued for the room before it. Failures
+   * are logged and counted, never thrown. Must be called synchronously from IRC listeners (to
+   * keep order) and never from inside a task of the same room (deadlock).
+   */
+  roomTask(roomId: RoomId, what: string, task: () => Promise<void>): void;
+  /**
+   * Tells `userId` something in the room as an m.notice from the bot, mentioning them. Awaited
+   * inside the room's turn (Matrix handlers); from IRC events wrap it in `roomTask`.
+   */
+  tell(roomId: RoomId, userId: UserId, text: string): Promise<void>;
+}
