@@ -3,9 +3,9 @@
  * created through the shared-secret admin API, which needs no open registration and skips
  * rc_registration.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readE2eEnv } from './env';
-import { encode, matrixRequest, matrixRequestBytes, type MatrixRequestOptions } from './matrix-http';
+import { encode, matrixRequest, matrixRequestBytes, registerWithSharedSecret, type MatrixRequestOptions } from './matrix-http';
 import { SyncTracker, type MatrixEvent, type ReceivedInvite, type SyncPosition, type SyncResponse } from './matrix-sync';
 
 export { MatrixApiError } from './matrix-http';
@@ -31,18 +31,11 @@ export function uniqueLocalpart(prefix = 't'): string {
 /** Registers a user with the homeserver's registration_shared_secret (Synapse admin API). */
 export async function registerUser(localpart: string = uniqueLocalpart(), options: RegisterOptions = {}): Promise<MatrixUser> {
   const { url, registrationSharedSecret } = readE2eEnv().homeserver;
-  const path = '/_synapse/admin/v1/register';
-  // Nonces are single use and expire after 60 s: fetch one per registration.
-  const { nonce } = await matrixRequest<{ nonce: string }>(url, 'GET', path);
-  const password = options.password ?? randomBytes(12).toString('hex');
-  const admin = options.admin ?? false;
-  const mac = createHmac('sha1', registrationSharedSecret)
-    .update([nonce, localpart, password, admin ? 'admin' : 'notadmin'].join('\0'))
-    .digest('hex');
-  const reply = await matrixRequest<{ user_id: string; access_token: string }>(url, 'POST', path, {
-    json: { nonce, username: localpart, password, admin, mac },
+  return registerWithSharedSecret(url, registrationSharedSecret, {
+    localpart,
+    password: options.password ?? randomBytes(12).toString('hex'),
+    admin: options.admin ?? false,
   });
-  return { userId: reply.user_id, accessToken: reply.access_token };
 }
 
 /**

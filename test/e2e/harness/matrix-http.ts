@@ -1,4 +1,5 @@
 /** One JSON-over-HTTP call to the homeserver, with the Matrix error shape turned into a typed error. */
+import { createHmac } from 'node:crypto';
 
 export class MatrixApiError extends Error {
   constructor(
@@ -90,4 +91,35 @@ export async function matrixRequestBytes(baseUrl: string, method: string, path: 
 
 export function encode(segment: string): string {
   return encodeURIComponent(segment);
+}
+
+export interface SharedSecretRegistration {
+  localpart: string;
+  password: string;
+  admin: boolean;
+}
+
+/**
+ * Registers a user with the homeserver's registration_shared_secret (Synapse admin API
+ * `/_synapse/admin/v1/register`): needs no open registration and skips rc_registration.
+ */
+export async function registerWithSharedSecret(baseUrl: string, sharedSecret: string, user: SharedSecretRegistration): Promise<{ userId: string; accessToken: string }> {
+  const path = '/_synapse/admin/v1/register';
+  // Nonces are single use and expire after 60 s: fetch one per registration.
+  const { nonce } = await matrixRequest<{ nonce: string }>(baseUrl, 'GET', path);
+  const mac = createHmac('sha1', sharedSecret)
+    .update([nonce, user.localpart, user.password, user.admin ? 'admin' : 'notadmin'].join('\0'))
+    .digest('hex');
+  const reply = await matrixRequest<{ user_id: string; access_token: string }>(baseUrl, 'POST', path, {
+    json: { nonce, username: user.localpart, password: user.password, admin: user.admin, mac },
+  });
+  return { userId: reply.user_id, accessToken: reply.access_token };
+}
+
+/** Password login (`m.login.password`); a new device and access token per call. */
+export async function loginWithPassword(baseUrl: string, localpart: string, password: string): Promise<{ userId: string; accessToken: string }> {
+  const reply = await matrixRequest<{ user_id: string; access_token: string }>(baseUrl, 'POST', '/_matrix/client/v3/login', {
+    json: { type: 'm.login.password', identifier: { type: 'm.id.user', user: localpart }, password },
+  });
+  return { userId: reply.user_id, accessToken: reply.access_token };
 }

@@ -11,20 +11,45 @@ import { WaitTimeoutError, delay } from './wait';
 
 export const IRC_SERVER_NAME = 'irc.e2e.test';
 
+/** How the server introduces itself (its name is the prefix of every server reply, e.g. `001`). */
+export interface IrcServerIdentity {
+  /** Must contain a dot (ngIRCd refuses to start otherwise). */
+  name: string;
+  info: string;
+  motd: string;
+  adminInfo: string;
+  adminEmail: string;
+}
+
+export const E2E_IRC_IDENTITY: IrcServerIdentity = {
+  name: IRC_SERVER_NAME,
+  info: 'Bridgekit e2e IRC server',
+  motd: 'Bridgekit e2e',
+  adminInfo: 'Bridgekit end-to-end tests',
+  adminEmail: 'e2e@e2e.test',
+};
+
+/** A channel that exists from the start (ngIRCd `[Channel]`), e.g. with a topic pointing at its portal. */
+export interface PredefinedChannel {
+  name: string;
+  topic?: string;
+}
+
 /** ngIRCd's configuration. Debian's ngIRCd 26/27 both accept it. */
-export function ngircdConfig(port: number): string {
+export function ngircdConfig(port: number, identity: IrcServerIdentity = E2E_IRC_IDENTITY, channels: readonly PredefinedChannel[] = []): string {
+  const channelSections = channels.flatMap((c) => ['[Channel]', `Name = ${c.name}`, ...(c.topic ? [`Topic = ${c.topic}`] : []), '']);
   return [
     '[Global]',
-    `Name = ${IRC_SERVER_NAME}`,
-    'Info = Bridgekit e2e IRC server',
+    `Name = ${identity.name}`,
+    `Info = ${identity.info}`,
     'Listen = 127.0.0.1',
     `Ports = ${port}`,
     // Without these ngIRCd warns that the RFC requires them.
-    'AdminInfo1 = Bridgekit end-to-end tests',
+    `AdminInfo1 = ${identity.adminInfo}`,
     'AdminInfo2 = loopback only',
-    'AdminEMail = e2e@e2e.test',
+    `AdminEMail = ${identity.adminEmail}`,
     // Inline MOTD: no file to ship, no "MOTD file not found" noise.
-    'MotdPhrase = Bridgekit e2e',
+    `MotdPhrase = ${identity.motd}`,
     // No PidFile: as root ngIRCd drops to nobody and could not write it; we keep the spawn PID.
     '',
     '[Limits]',
@@ -40,6 +65,7 @@ export function ngircdConfig(port: number): string {
     'Ident = no',
     'PAM = no',
     '',
+    ...channelSections,
   ].join('\n');
 }
 
@@ -87,12 +113,26 @@ export interface StartedIrcServer {
   logPath: string;
 }
 
-export async function startNgircd(options: { runDir: string; logDir: string; port: number; timeoutMs?: number }): Promise<StartedIrcServer> {
+export interface StartNgircdOptions {
+  runDir: string;
+  logDir: string;
+  port: number;
+  timeoutMs?: number;
+  identity?: IrcServerIdentity;
+  channels?: readonly PredefinedChannel[];
+  /** See SpawnLoggedOptions.detached. */
+  detached?: boolean;
+  /** Called as soon as the process runs, before it is ready: lets a caller stop it if interrupted. */
+  onSpawn?: (child: ChildProcess) => void;
+}
+
+export async function startNgircd(options: StartNgircdOptions): Promise<StartedIrcServer> {
   const configPath = join(options.runDir, 'ngircd.conf');
   const logPath = join(options.logDir, 'ngircd.log');
-  writeFileSync(configPath, ngircdConfig(options.port));
-  const child = spawnLogged(ngircdBinary(), ['--nodaemon', '--config', configPath], { cwd: options.runDir, logPath });
+  writeFileSync(configPath, ngircdConfig(options.port, options.identity, options.channels));
+  const child = spawnLogged(ngircdBinary(), ['--nodaemon', '--config', configPath], { cwd: options.runDir, logPath, detached: options.detached });
   const pid = await whenSpawned(child, 'ngircd');
+  options.onSpawn?.(child);
   const exited = exitWatcher(child, 'ngircd', logPath);
   const deadline = Date.now() + (options.timeoutMs ?? 10_000);
   // The port opens a few ms after spawn; retry refused connections until the deadline.

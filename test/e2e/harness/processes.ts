@@ -11,6 +11,11 @@ export interface SpawnLoggedOptions {
   cwd: string;
   logPath: string;
   env?: NodeJS.ProcessEnv;
+  /**
+   * In a process group of its own, so a terminal's Ctrl-C (sent to the whole foreground group)
+   * reaches only the parent, which then stops its children in order (the local stack does this).
+   */
+  detached?: boolean;
 }
 
 /** Spawns with stdout and stderr appended to `logPath`, no stdin. */
@@ -21,6 +26,7 @@ export function spawnLogged(command: string, args: readonly string[], options: S
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio: ['ignore', fd, fd],
+      detached: options.detached ?? false,
     });
   } finally {
     // The child has its own copy of the descriptor now.

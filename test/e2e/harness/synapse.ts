@@ -126,7 +126,19 @@ export function writeYaml(path: string, document: Record<string, unknown>): void
  * Starts Synapse with the given config and resolves when /health answers 200. Fails fast with the
  * log tail if the process exits first (a config error, a port clash).
  */
-export async function startSynapse(options: { configPath: string; runDir: string; logDir: string; port: number; timeoutMs?: number }): Promise<StartedSynapse> {
+export interface StartSynapseOptions {
+  configPath: string;
+  runDir: string;
+  logDir: string;
+  port: number;
+  timeoutMs?: number;
+  /** See SpawnLoggedOptions.detached. */
+  detached?: boolean;
+  /** Called as soon as the process runs, before it is ready: lets a caller stop it if interrupted. */
+  onSpawn?: (child: ChildProcess) => void;
+}
+
+export async function startSynapse(options: StartSynapseOptions): Promise<StartedSynapse> {
   if (!existsSync(SYNAPSE_PYTHON)) {
     throw new Error(`no Synapse venv at ${SYNAPSE_PYTHON}: run \`bash test/e2e/setup synapse\` first`);
   }
@@ -138,8 +150,10 @@ export async function startSynapse(options: { configPath: string; runDir: string
     cwd: options.runDir,
     logPath,
     env: { ...process.env, PYTHONUNBUFFERED: '1' },
+    detached: options.detached,
   });
   const pid = await whenSpawned(child, 'synapse');
+  options.onSpawn?.(child);
   const exited = exitWatcher(child, 'synapse', logPath);
   try {
     await pollUntil(() => healthOk(url), {

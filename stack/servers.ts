@@ -1,0 +1,75 @@
+/**
+ * The homeserver and the IRC server of the stack, launched by the e2e harness's own launchers
+ * (same Synapse venv, same loopback-only configs) with the stack's names and a data folder that
+ * outlives the run.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { startNgircd, type StartedIrcServer } from '../test/e2e/harness/ngircd';
+import { homeserverConfig, startSynapse, writeYaml, type StartedSynapse } from '../test/e2e/harness/synapse';
+import { StackError, messageOf } from './errors';
+import { CHANNEL, IRC_SERVER_NAME, SERVER_NAME, type StackSettings } from './settings';
+import type { StackSecrets } from './state';
+
+/** The e2e homeserver config, made a little more like a real server a person can sign up on. */
+export function stackHomeserverConfig(settings: StackSettings, secrets: StackSecrets, registrationPath: string): Record<string, unknown> {
+  const dataDir = join(settings.dataDir, 'synapse');
+  return {
+    ...homeserverConfig({
+      serverName: SERVER_NAME,
+      port: settings.synapsePort.port,
+      dataDir,
+      registrationSharedSecret: secrets.registrationSharedSecret,
+      macaroonSecretKey: secrets.macaroonSecretKey,
+      formSecret: secrets.formSecret,
+      appserviceConfigFiles: [registrationPath],
+    }),
+    // The tests need `_…` localparts for look-alike users; people on the stack do not.
+    allow_underscore_prefixed_localpart: false,
+    // Loopback only, so open sign-up is harmless and lets a second person (or client) join in.
+    enable_registration: true,
+    enable_registration_without_verification: true,
+  };
+}
+
+/** A server that did not come up: the launcher's message already ends with the log tail. */
+function notUp(name: string, err: unknown, logPath: string): StackError {
+  const [first, ...rest] = messageOf(err).split('\n');
+  return new StackError(`${name} did not come up: ${first}`, `Its log is ${logPath}.`, rest.length > 0 ? { path: logPath, text: rest.join('\n') } : undefined);
+}
+
+export async function startHomeserver(settings: StackSettings, secrets: StackSecrets, registrationPath: string, onSpawn: (child: ChildProcess) => void): Promise<StartedSynapse> {
+  const dataDir = join(settings.dataDir, 'synapse');
+  mkdirSync(dataDir, { recursive: true });
+  const configPath = join(dataDir, 'homeserver.yaml');
+  writeYaml(configPath, stackHomeserverConfig(settings, secrets, registrationPath));
+  try {
+    // A first start migrates a fresh SQLite database, which can take a minute on a slow disk.
+    return await startSynapse({ configPath, runDir: dataDir, logDir: settings.logDir, port: settings.synapsePort.port, timeoutMs: 180_000, detached: true, onSpawn });
+  } catch (err) {
+    throw notUp('Synapse', err, join(settings.logDir, 'synapse.log'));
+  }
+}
+
+export async function startIrcServer(settings: StackSettings, onSpawn: (child: ChildProcess) => void): Promise<StartedIrcServer> {
+  try {
+    return await startNgircd({
+      runDir: settings.dataDir,
+      logDir: settings.logDir,
+      port: settings.ircPort.port,
+      identity: {
+        name: IRC_SERVER_NAME,
+        info: 'Bridgekit local stack',
+        motd: `Bridgekit local stack: /join ${CHANNEL} to talk with Matrix users`,
+        adminInfo: 'Bridgekit local stack (npm run stack)',
+        adminEmail: 'nobody@localhost',
+      },
+      channels: [{ name: CHANNEL, topic: `Bridged to Matrix: ${settings.portalAlias}` }],
+      detached: true,
+      onSpawn,
+    });
+  } catch (err) {
+    throw notUp('ngIRCd', err, join(settings.logDir, 'ngircd.log'));
+  }
+}
