@@ -1,6 +1,7 @@
 import { parseArgs, usageOf, type ArgSpec } from './args';
 import { CommandError } from './errors';
-import type { NetworkId } from '../mapping';
+import type { IrcNick, NetworkId } from '../mapping';
+import { defineCommand, type CommandContext } from './command';
 
 const one = { command: 'x', networks: ['libera'] as NetworkId[] };
 const two = { command: 'x', networks: ['libera', 'oftc'] as NetworkId[] };
@@ -111,5 +112,34 @@ describe('usageOf', () => {
     expect(usageOf('storepass', storepass)).toBe('!storepass [network] <password>');
     expect(usageOf('autocmd', autocmd)).toBe('!autocmd [network] <add|list|clear> [line]');
     expect(usageOf('feature', [{ name: 'name', kind: 'word', help: '' }, { name: 'value', kind: 'toggle', optional: true, help: '' }])).toBe('!feature <name> [value on|off]');
+  });
+});
+
+describe('ArgValues (checked by tsc)', () => {
+  it('types handler arguments from the declaration', async () => {
+    const command = defineCommand({
+      name: 'typed',
+      args: [
+        { name: 'nick', kind: 'nick', help: '' },
+        { name: 'key', kind: 'word', optional: true, help: '' },
+        { name: 'mode', kind: 'choice', choices: ['a', 'b'], help: '' },
+        network,
+      ],
+      help: '',
+      permission: 'user',
+      handler: async (_ctx, args) => {
+        const nick: IrcNick = args.nick;
+        const key: string | undefined = args.key;
+        const mode: 'a' | 'b' = args.mode;
+        const net: NetworkId = args.network;
+        // @ts-expect-error an undeclared argument does not exist
+        void args.other;
+        // @ts-expect-error an optional argument may be undefined
+        const definite: string = args.key;
+        return [nick, key, mode, net, definite].join(',');
+      },
+    });
+    const values = parseArgs(command.args, 'bob k b', one);
+    await expect(command.handler({} as CommandContext, values as never)).resolves.toBe('bob,k,b,libera,k');
   });
 });
