@@ -30,6 +30,9 @@ export function stackHomeserverConfig(settings: StackSettings, secrets: StackSec
     // Loopback only, so open sign-up is harmless and lets a second person (or client) join in.
     enable_registration: true,
     enable_registration_without_verification: true,
+    // The IRC bridge's default media mode links IRC users to the homeserver's legacy download
+    // path, which serves only unauthenticated media; a loopback sandbox can leave that on.
+    enable_authenticated_media: false,
   };
 }
 
