@@ -162,7 +162,7 @@ export const IRC_SECTION_SCHEMA: SectionSchema = {
     networks: {
       type: 'object',
       minProperties: 1,
-      propertyNames: { pattern: NETWORK_ID },
+      propertyNames: { type: 'string', pattern: NETWORK_ID, expected: 'a network name of 1-32 lower-case letters, digits or "-" (not at either end), e.g. libera' },
       additionalProperties: NETWORK_SCHEMA,
       expected: 'a mapping of network names (lower-case letters, digits, "-") to network settings, e.g. {libera: {host: irc.libera.chat}}',
     },

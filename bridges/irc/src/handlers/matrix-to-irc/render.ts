@@ -82,5 +82,5 @@ export function fill(template: string, values: Record<string, string>): string {
 export function shorten(text: string, max: number): string {
   const chars = Array.from(text);
   if (chars.length <= max) return text;
-  return max <= 1 ? chars.slice(0, max).join('') : `${chars.slice(0, max - 1).join('')}…`;
+  return max <= 1 ? chars.slice(0, max).join('') : `${chars.slice(0, max - 1).join('').trimEnd()}…`;
 }

@@ -1,0 +1,187 @@
+// Unit tests of the connector on in-process fakes (no IRC server, no homeserver): portals,
+// messages both ways, echo suppression, restarts.
+import { asRoomAlias, asRoomId } from '@bridgekit/appservice';
+import { DOMAIN } from './testing/fake-bridge';
+import { alice, ALIAS, bob, BOT_NICK, CHANNEL, ghostOf, startHarness, type Harness } from './testing/harness';
+
+let h: Harness;
+afterEach(async () => {
+  await h?.stop();
+});
+
+describe('portals', () => {
+  it('answers an alias query by creating the room with that alias, linking it and joining the channel', async () => {
+    h = await startHarness();
+    expect(await h.connector.onAliasQuery(ALIAS)).toBe(true);
+    await h.settle();
+    const created = h.bridge.matrix.created[0]!;
+    expect(created.options).toMatchObject({ aliasLocalpart: 'irc_net_#chan', name: '#chan', preset: 'public_chat' });
+    expect(h.bridge.store.rooms.roomsOf('net', '#chan').map((l) => l.roomId)).toEqual([created.roomId]);
+    expect(h.server.client(BOT_NICK)?.joinedChannels.has('#chan')).toBe(true);
+  });
+
+  it('refuses aliases of unknown networks, non-channels and networks without dynamic portals', async () => {
+    h = await startHarness({ network: { dynamic_portals: false } });
+    expect(await h.connector.onAliasQuery(ALIAS)).toBe(false);
+    expect(await h.connector.onAliasQuery(asRoomAlias(`#irc_other_#chan:${DOMAIN}`))).toBe(false);
+    expect(await h.connector.onAliasQuery(asRoomAlias(`#irc_net_chan:${DOMAIN}`))).toBe(false);
+    expect(h.bridge.matrix.created).toHaveLength(0);
+  });
+
+  it('creates one room when the homeserver asks twice at once', async () => {
+    h = await startHarness();
+    const answers = await Promise.all([h.connector.onAliasQuery(ALIAS), h.connector.onAliasQuery(ALIAS)]);
+    expect(answers).toEqual([true, true]);
+    expect(h.bridge.matrix.created).toHaveLength(1);
+  });
+
+  it('links static rooms from the config and joins their channels', async () => {
+    h = await startHarness({ network: { static_rooms: [{ channel: '#Static', room_id: `!static:${DOMAIN}` }] } });
+    expect(h.bridge.store.rooms.roomsOf('net', '#static').map((l) => l.roomId)).toEqual([`!static:${DOMAIN}`]);
+    expect(h.server.client(BOT_NICK)?.joinedChannels.has('#static')).toBe(true);
+    expect(h.bridge.matrix.joins).toContainEqual({ userId: `@ircbot:${DOMAIN}`, roomId: `!static:${DOMAIN}` });
+  });
+
+  it('keeps every portal across a restart: the bot rejoins and messages flow again', async () => {
+    h = await startHarness();
+    const roomId = await h.portal();
+    const dir = h.bridge.dir;
+    await h.connector.stop();
+    h.bridge.store.close();
+    const server = h.server;
+    h = await startHarness({ dir, server });
+    const bots = server.clients.filter((c) => c.nick === BOT_NICK && c.isRegistered);
+    expect(bots).toHaveLength(1);
+    expect(bots[0]!.joinedChannels.has('#chan')).toBe(true);
+    server.userSays('carol', CHANNEL, 'still here');
+    await h.settle();
+    expect(h.bridge.matrix.messagesIn(roomId).map((e) => e.content.body)).toEqual(['still here']);
+  });
+
+  it('answers user queries for ghosts of configured networks only', async () => {
+    h = await startHarness();
+    expect(await h.connector.onUserQuery(ghostOf('Carol'))).toBe(true);
+    expect(h.bridge.matrix.profiles.get(ghostOf('Carol'))).toEqual({ displayName: 'Carol' });
+    expect(await h.connector.onUserQuery(`@_irc_other_carol:${DOMAIN}` as never)).toBe(false);
+  });
+});
+
+describe('IRC → Matrix', () => {
+  it('sends PRIVMSG, NOTICE and ACTION as m.text, m.notice and m.emote from the ghost, with formatting', async () => {
+    h = await startHarness();
+    const roomId = await h.portal();
+    h.server.userSays('Carol', CHANNEL, '\x02bold\x02 and plain');
+    h.server.userSays('Carol', CHANNEL, 'a notice', 'notice');
+    h.server.userSays('Carol', CHANNEL, 'waves', 'action');
+    await h.settle();
+    const sent = h.bridge.matrix.messagesIn(roomId);
+    expect(sent.map((e) => e.sender)).toEqual([ghostOf('Carol'), ghostOf('Carol'), ghostOf('Carol')]);
+    expect(sent.map((e) => e.content.msgtype)).toEqual(['m.text', 'm.notice', 'm.emote']);
+    expect(sent[0]!.content).toMatchObject({ body: 'bold and plain', format: 'org.matrix.custom.html', formatted_body: '<b>bold</b> and plain' });
+    expect(h.bridge.matrix.profiles.get(ghostOf('Carol'))).toEqual({ displayName: 'Carol' });
+  });
+
+  it('keeps the order of many lines of one channel', async () => {
+    h = await startHarness();
+    const roomId = await h.portal();
+    for (let i = 0; i < 50; i++) h.server.userSays(i % 2 ? 'Carol' : 'dave', CHANNEL, `line ${i}`);
+    await h.settle();
+    expect(h.bridge.matrix.messagesIn(roomId).map((e) => e.content.body)).toEqual(Array.from({ length: 50 }, (_, i) => `line ${i}`));
+  });
+
+  it('turns nicks of channel members into pills: ghosts for IRC users, the real user for puppets', async () => {
+    h = await startHarness();
+    h.bridge.matrix.displayNames.set(bob, 'Bob');
+    const roomId = await h.portal();
+    await h.matrixEvent(roomId, bob, { msgtype: 'm.text', body: 'hello' });
+    h.server.userJoins('dave', CHANNEL);
+    h.server.userSays('Carol', CHANNEL, 'Bob[m]: hi, dave');
+    await h.settle();
+    const last = h.bridge.matrix.messagesIn(roomId).at(-1)!;
+    expect(last.content['m.mentions']).toEqual({ user_ids: [bob, ghostOf('dave')] });
+    expect(last.content.formatted_body).toContain(`href="https://matrix.to/#/${bob}"`);
+  });
+
+  it('ignores channels without a portal and lines only ops see', async () => {
+    h = await startHarness();
+    const roomId = await h.portal();
+    await h.server.client(BOT_NICK)!.join('#elsewhere');
+    h.server.userSays('Carol', '#elsewhere', 'not bridged');
+    h.server.client(BOT_NICK)!.emitEvent('message', {
+      kind: 'privmsg', nick: 'Carol' as never, ident: 'u', host: 'h', all: {}, target: CHANNEL, statusPrefix: '@', text: 'ops only', fromServer: false, self: false,
+    });
+    await h.settle();
+    expect(h.bridge.matrix.messagesIn(roomId)).toHaveLength(0);
+  });
+});
+
+describe('Matrix → IRC', () => {
+  it("connects the sender's own puppet with the nick template, joins the channel and says the message", async () => {
+    h = await startHarness();
+    h.bridge.matrix.displayNames.set(alice, 'Alice Liddell');
+    const roomId = await h.portal();
+    await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'hello IRC' });
+    const puppet = h.server.clients.find((c) => c.options.nick === 'Alice_Liddell[m]')!;
+    expect(puppet.options).toMatchObject({ username: 'alice', realname: `Alice Liddell (${alice})` });
+    expect(puppet.joinedChannels.has('#chan')).toBe(true);
+    expect(h.server.sent).toContainEqual({ from: 'Alice_Liddell[m]', kind: 'say', target: '#chan', text: 'hello IRC' });
+  });
+
+  it('suppresses the echo: the bot hears the puppet but nothing comes back into Matrix', async () => {
+    h = await startHarness();
+    const roomId = await h.portal();
+    await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'one' });
+    await h.matrixEvent(roomId, alice, { msgtype: 'm.emote', body: 'two' });
+    expect(h.server.sent.filter((l) => l.from === 'alice[m]').map((l) => l.kind)).toEqual(['say', 'action']);
+    expect(h.bridge.matrix.messagesIn(roomId)).toHaveLength(0);
+  });
+
+  it('sends emotes, notices and HTML formatting the IRC way', async () => {
+    h = await startHarness();
+    const roomId = await h.portal();
+    await h.matrixEvent(roomId, alice, { msgtype: 'm.emote', body: 'dances' });
+    await h.matrixEvent(roomId, alice, { msgtype: 'm.notice', body: 'fyi' });
+    await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'bold', format: 'org.matrix.custom.html', formatted_body: '<b>bold</b>' });
+    expect(h.server.sent.filter((l) => l.from === 'alice[m]')).toEqual([
+      { from: 'alice[m]', kind: 'action', target: '#chan', text: 'dances' },
+      { from: 'alice[m]', kind: 'notice', target: '#chan', text: 'fyi' },
+      { from: 'alice[m]', kind: 'say', target: '#chan', text: '\x02bold' },
+    ]);
+  });
+
+  it('renders a reply to an IRC message as a short quote and an edit as a correction', async () => {
+    h = await startHarness();
+    const roomId = await h.portal();
+    h.server.userSays('Carol', CHANNEL, 'does anyone know how the bridge works, really?');
+    await h.settle();
+    const original = h.bridge.matrix.messagesIn(roomId)[0]!;
+    const reply = await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'yes', 'm.relates_to': { 'm.in_reply_to': { event_id: original.eventId } } });
+    await h.matrixEvent(roomId, alice, {
+      msgtype: 'm.text', body: '* yes!', 'm.new_content': { msgtype: 'm.text', body: 'yes!' }, 'm.relates_to': { rel_type: 'm.replace', event_id: reply.eventId },
+    });
+    expect(h.server.sent.filter((l) => l.from === 'alice[m]').map((l) => l.text)).toEqual([
+      'Carol: "does anyone know how the bridge works,…" <- yes',
+      '* yes!',
+    ]);
+  });
+
+  it('sends media as links and long messages as a paste link', async () => {
+    h = await startHarness();
+    const roomId = await h.portal();
+    await h.matrixEvent(roomId, alice, { msgtype: 'm.image', body: 'cat.png', url: 'mxc://hs.test/abc123' });
+    await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: ['first line', 'b', 'c', 'd', 'e'].join('\n') });
+    const lines = h.server.sent.filter((l) => l.from === 'alice[m]').map((l) => l.text);
+    expect(lines[0]).toBe('http://127.0.0.1:8008/_matrix/media/v3/download/hs.test/abc123/cat.png');
+    const upload = h.bridge.matrix.uploads[0]!;
+    expect(upload.data.toString('utf8')).toBe('first line\nb\nc\nd\ne\n');
+    expect(lines[1]).toBe(`first line (long message, 5 lines: http://127.0.0.1:8008/_matrix/media/v3/download/${upload.mxc.slice('mxc://'.length)}/message.txt)`);
+    expect(lines).toHaveLength(2);
+  });
+
+  it('ignores rooms that are not bridged', async () => {
+    h = await startHarness();
+    await h.matrixEvent(asRoomId(`!random:${DOMAIN}`), alice, { msgtype: 'm.text', body: 'hello?' });
+    expect(h.server.clients).toHaveLength(1);
+    expect(h.bridge.matrix.sent).toHaveLength(0);
+  });
+});

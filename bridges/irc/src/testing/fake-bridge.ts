@@ -1,0 +1,184 @@
+/**
+ * A fake of the core's side for unit tests of the connector: a `BridgeContext` whose intents
+ * record what they would send to the homeserver, a real SQLite store in a temp dir (so restarts
+ * are real), and the core's per-room ordering (`inRoomOrder`) as a promise chain per room.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { Registry } from 'prom-client';
+import {
+  asEventId, asRoomAlias, asRoomId, asUserId, openStore, parseConfig,
+  type BridgeConfig, type BridgeContext, type CreateRoomOptions, type EventId, type Intent, type Logger,
+  type Migration, type OpenedStore, type Profile, type RoomAlias, type RoomId, type UserId,
+} from '@bridgekit/appservice';
+
+export const DOMAIN = 'hs.test';
+
+export interface SentEvent {
+  sender: UserId;
+  roomId: RoomId;
+  type: string;
+  content: Record<string, unknown>;
+  eventId: EventId;
+}
+
+export interface LogLine {
+  level: string;
+  message: string;
+  meta?: Record<string, unknown>;
+}
+
+export class FakeMatrix {
+  readonly sent: SentEvent[] = [];
+  readonly created: Array<{ creator: UserId; roomId: RoomId; options: CreateRoomOptions }> = [];
+  readonly joins: Array<{ userId: UserId; roomId: RoomId }> = [];
+  readonly leaves: Array<{ userId: UserId; roomId: RoomId }> = [];
+  readonly profiles = new Map<UserId, Profile>();
+  readonly uploads: Array<{ data: Buffer; contentType: string; mxc: string }> = [];
+  /** Display names returned for m.room.member state reads. */
+  readonly displayNames = new Map<UserId, string>();
+  private next = 0;
+
+  intent(userId: UserId): Intent {
+    const m = this;
+    const send = async (roomId: RoomId, type: string, content: Record<string, unknown>) => {
+      const eventId = asEventId(`$ev${++m.next}`);
+      m.sent.push({ sender: userId, roomId, type, content, eventId });
+      return eventId;
+    };
+    return {
+      userId,
+      ensureRegistered: async () => undefined,
+      ensureProfile: async (profile) => void m.profiles.set(userId, profile),
+      ensureJoined: async (roomId) => void m.joins.push({ userId, roomId }),
+      sendMessage: (roomId, content) => send(roomId, 'm.room.message', content),
+      sendEvent: (roomId, type, content) => send(roomId, type, content),
+      sendState: (roomId, type, _key, content) => send(roomId, type, content),
+      getState: async <T>(_roomId: RoomId, type: string, stateKey?: string) => {
+        if (type !== 'm.room.member' || !stateKey) return undefined;
+        const name = m.displayNames.get(stateKey as UserId);
+        return (name ? { membership: 'join', displayname: name } : undefined) as T | undefined;
+      },
+      redact: async () => asEventId(`$redaction${++m.next}`),
+      sendTyping: async () => undefined,
+      createRoom: async (options) => {
+        const roomId = asRoomId(`!room${++m.next}:${DOMAIN}`);
+        m.created.push({ creator: userId, roomId, options });
+        return roomId;
+      },
+      join: async (roomIdOrAlias) => {
+        const roomId = roomIdOrAlias.startsWith('!') ? (roomIdOrAlias as RoomId) : asRoomId(`!joined${++m.next}:${DOMAIN}`);
+        m.joins.push({ userId, roomId });
+        return roomId;
+      },
+      leave: async (roomId) => void m.leaves.push({ userId, roomId }),
+      invite: async () => undefined,
+      kick: async (roomId, target) => void m.leaves.push({ userId: target, roomId }),
+      ban: async () => undefined,
+      unban: async () => undefined,
+      joinedMembers: async () => [],
+      resolveAlias: async () => undefined,
+      setDisplayName: async (displayName) => void m.profiles.set(userId, { displayName }),
+      setAvatarUrl: async () => undefined,
+      uploadContent: async (data, contentType) => {
+        const mxc = `mxc://${DOMAIN}/upload${++m.next}`;
+        m.uploads.push({ data, contentType, mxc });
+        return mxc;
+      },
+    };
+  }
+
+  /** Messages (m.room.message) sent into a room, in order. */
+  messagesIn(roomId: RoomId): SentEvent[] {
+    return this.sent.filter((e) => e.roomId === roomId && e.type === 'm.room.message');
+  }
+
+  /** Any change of a user's Matrix membership the bridge made (leave/kick). */
+  membershipChanges(): Array<{ userId: UserId; roomId: RoomId }> {
+    return [...this.leaves];
+  }
+}
+
+export class FakeLogger implements Logger {
+  constructor(readonly lines: LogLine[] = [], private readonly base: Record<string, unknown> = {}) {}
+  error(message: string, meta?: Record<string, unknown>): void { this.lines.push({ level: 'error', message, meta: { ...this.base, ...meta } }); }
+  warn(message: string, meta?: Record<string, unknown>): void { this.lines.push({ level: 'warn', message, meta: { ...this.base, ...meta } }); }
+  info(message: string, meta?: Record<string, unknown>): void { this.lines.push({ level: 'info', message, meta: { ...this.base, ...meta } }); }
+  debug(message: string, meta?: Record<string, unknown>): void { this.lines.push({ level: 'debug', message, meta: { ...this.base, ...meta } }); }
+  child(meta: Record<string, unknown>): Logger { return new FakeLogger(this.lines, { ...this.base, ...meta }); }
+}
+
+export interface FakeBridge {
+  ctx: BridgeContext;
+  matrix: FakeMatrix;
+  store: OpenedStore;
+  log: FakeLogger;
+  metrics: Registry;
+  dir: string;
+  /** Resolves when every room task queued so far has run. */
+  settle(): Promise<void>;
+  close(): void;
+}
+
+/** A bridge config with an `irc:` section; `irc` replaces the default section. */
+export function bridgeConfig(irc: Record<string, unknown>, baseDir = '/tmp'): BridgeConfig {
+  return parseConfig(JSON.stringify({ homeserver: { url: 'http://127.0.0.1:8008', domain: DOMAIN }, irc }), baseDir);
+}
+
+/**
+ * `dir` reuses a database from an earlier FakeBridge (a restart). `migrations` are the
+ * connector's own (scope "irc").
+ */
+export function createFakeBridge(config: BridgeConfig, options: { dir?: string; migrations?: Migration[] } = {}): FakeBridge {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'bridgekit-irc-test-'));
+  const store = openStore(join(dir, 'bridge.db'), {
+    extraMigrations: options.migrations?.length ? [{ scope: 'irc', migrations: options.migrations }] : [],
+  });
+  const matrix = new FakeMatrix();
+  const log = new FakeLogger();
+  const metrics = new Registry();
+  const queues = new Map<string, Promise<unknown>>();
+  const bot = asUserId(`@ircbot:${DOMAIN}`);
+  const ctx: BridgeContext = {
+    intent: (userId) => matrix.intent(userId),
+    bot: matrix.intent(bot),
+    store,
+    log,
+    metrics,
+    config,
+    registration: {
+      id: 'irc', url: null, asToken: 'as-secret-token', hsToken: 'hs-secret-token', senderLocalpart: 'ircbot',
+      namespaces: { users: [], aliases: [], rooms: [] }, rateLimited: false,
+    },
+    domain: DOMAIN,
+    userId: (localpart) => asUserId(`@${localpart}:${DOMAIN}`),
+    roomAlias: (localpart): RoomAlias => asRoomAlias(`#${localpart}:${DOMAIN}`),
+    isBridgeUser: (userId) => userId === bot || userId.startsWith('@_irc_'),
+    isBridgeAlias: (alias) => alias.startsWith('#irc_'),
+    inRoomOrder: <T>(roomKey: string, task: () => Promise<T>): Promise<T> => {
+      const previous = queues.get(roomKey) ?? Promise.resolve();
+      const run = previous.then(task, task);
+      queues.set(roomKey, run.catch(() => undefined));
+      return run;
+    },
+    media: {
+      download: async (mxc) => ({ stream: Readable.from([Buffer.from(`content of ${mxc}`)]), contentType: 'text/plain' }),
+    },
+  };
+  return {
+    ctx, matrix, store, log, metrics, dir,
+    settle: async () => {
+      // Tasks may queue more tasks (and PM chains await room tasks): wait until nothing changes.
+      for (let i = 0; i < 20; i++) {
+        await Promise.all([...queues.values()]);
+        await new Promise((r) => setImmediate(r));
+      }
+    },
+    close: () => {
+      store.close();
+      if (!options.dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,241 @@
+/**
+ * An in-process IRC network for unit tests of the runtime: every connection the bridge makes is
+ * a `FakeIrcClient` on one `FakeIrcServer`, which relays channel lines between its clients like
+ * a real server (so the bot really hears the puppets, and echo suppression is really tested).
+ * Not a protocol implementation: integration tests use a real ngIRCd (irc/test-ircd.ts).
+ */
+import type { IrcConnectOptions } from '../irc/connect-options';
+import { IrcError, JoinFailedError } from '../irc/errors';
+import { TypedEmitter, type IrcConnectionEvents, type IrcMessageEvent, type IrcRegisteredEvent } from '../irc/events';
+import type { SendReport } from '../irc/connection';
+import type { FloodStats } from '../irc/flood';
+import { DEFAULT_ISUPPORT, type Isupport } from '../irc/isupport';
+import { casefold } from '../mapping/casefold';
+import type { IrcChannel, IrcNick } from '../mapping/ids';
+import type { IrcClient, IrcClientFactory } from '../network/client';
+
+export interface SentLine {
+  from: string;
+  kind: 'say' | 'notice' | 'action' | 'raw';
+  target: string;
+  text: string;
+}
+
+const ISUPPORT: Isupport = { ...DEFAULT_ISUPPORT, nickLength: 30 };
+const fold = (name: string) => casefold(name, 'rfc1459');
+
+export class FakeIrcClient extends TypedEmitter<IrcConnectionEvents> implements IrcClient {
+  nick: IrcNick;
+  isRegistered = false;
+  readonly isupport: Isupport = ISUPPORT;
+  readonly joinedChannels = new Set<string>();
+  connects = 0;
+
+  constructor(readonly options: IrcConnectOptions, private readonly server: FakeIrcServer) {
+    super();
+    this.nick = options.nick;
+  }
+
+  async connect(): Promise<IrcRegisteredEvent> {
+    this.connects++;
+    const failure = this.server.nextConnectFailure();
+    if (failure) throw failure;
+    const candidates = this.options.nickCandidates?.(this.options.nick) ?? [this.options.nick];
+    const nick = [...candidates].find((n) => !this.server.nickInUse(n, this));
+    if (!nick) throw new IrcError('IRC_NICK_UNAVAILABLE', 'every nick is taken');
+    this.nick = nick;
+    this.isRegistered = true;
+    const event = { nick, isupport: this.isupport };
+    this.emit('registered', event);
+    return event;
+  }
+
+  async quit(reason = ''): Promise<void> {
+    if (!this.isRegistered) return;
+    this.server.leaveAll(this, reason);
+    this.isRegistered = false;
+    this.emit('close', { reason: 'quit', wasRegistered: true });
+  }
+
+  say(target: string, text: string): Promise<SendReport> {
+    return this.send('say', target, text);
+  }
+
+  notice(target: string, text: string): Promise<SendReport> {
+    return this.send('notice', target, text);
+  }
+
+  action(target: string, text: string): Promise<SendReport> {
+    return this.send('action', target, text);
+  }
+
+  async join(channel: string): Promise<void> {
+    this.requireConnected();
+    if (this.joinedChannels.has(fold(channel))) return;
+    const refusal = this.server.joinRefusal(channel);
+    if (refusal) throw new JoinFailedError(channel, refusal.numeric, refusal.reason);
+    this.joinedChannels.add(fold(channel));
+    this.server.broadcastJoin(this, channel as IrcChannel);
+  }
+
+  async part(channel: string, reason = ''): Promise<void> {
+    this.requireConnected();
+    this.joinedChannels.delete(fold(channel));
+    this.server.broadcast(channel, null, (c) => c.emitEvent('part', { nick: this.nick, ident: 'u', host: 'h', all: {}, channel: channel as IrcChannel, reason, self: c === this }), this);
+  }
+
+  async changeNick(newNick: string): Promise<IrcNick> {
+    this.requireConnected();
+    const old = this.nick;
+    this.nick = newNick as IrcNick;
+    for (const c of this.server.clients) if (c.isRegistered) c.emitEvent('nick', { nick: old, ident: 'u', host: 'h', all: {}, newNick: newNick as IrcNick, self: c === this });
+    return this.nick;
+  }
+
+  async raw(line: string): Promise<void> {
+    this.requireConnected();
+    this.server.sent.push({ from: this.nick, kind: 'raw', target: '', text: line });
+  }
+
+  async setTopic(): Promise<void> {}
+  async kick(): Promise<void> {}
+  async invite(): Promise<void> {}
+  async mode(): Promise<void> {}
+  async whois(): Promise<undefined> {
+    return undefined;
+  }
+
+  floodStats(): FloodStats {
+    return { sent: 0, queued: 0, delayed: 0, totalWaitMs: 0, rejected: 0 };
+  }
+
+  /** Lets the fake server (and tests) raise any event on this connection. */
+  emitEvent<E extends keyof IrcConnectionEvents>(event: E, value: IrcConnectionEvents[E]): void {
+    this.emit(event, value);
+  }
+
+  /** The connection dropped (network outage, ping timeout): no QUIT from us. */
+  drop(): void {
+    if (!this.isRegistered) return;
+    this.server.leaveAll(this, 'Ping timeout');
+    this.isRegistered = false;
+    this.emit('close', { reason: 'ping-timeout', wasRegistered: true });
+  }
+
+  private async send(kind: 'say' | 'notice' | 'action', target: string, text: string): Promise<SendReport> {
+    this.requireConnected();
+    if (/[\r\n\0]/.test(target)) throw new Error('unsafe target reached the fake server');
+    const lines = text.split('\n');
+    for (const line of lines) {
+      this.server.sent.push({ from: this.nick, kind, target, text: line });
+      this.server.relay(this, kind, target, line);
+    }
+    return { lines: lines.length, waitedMs: 0 };
+  }
+
+  private requireConnected(): void {
+    if (!this.isRegistered) throw new IrcError('IRC_NOT_CONNECTED', 'Not connected to the fake server; the bridge reconnects automatically, try again shortly.');
+  }
+}
+
+export class FakeIrcServer {
+  readonly clients: FakeIrcClient[] = [];
+  readonly sent: SentLine[] = [];
+  private readonly refusedJoins = new Map<string, { numeric: string; reason: string }>();
+  private readonly moderated = new Set<string>();
+  private readonly connectFailures: IrcError[] = [];
+
+  readonly factory: IrcClientFactory = (options) => {
+    const client = new FakeIrcClient(options, this);
+    this.clients.push(client);
+    return client;
+  };
+
+  client(nick: string): FakeIrcClient | undefined {
+    return this.clients.find((c) => c.isRegistered && fold(c.nick) === fold(nick));
+  }
+
+  nickInUse(nick: string, except: FakeIrcClient): boolean {
+    return this.clients.some((c) => c !== except && c.isRegistered && fold(c.nick) === fold(nick));
+  }
+
+  failNextConnects(count: number, error = new IrcError('IRC_CONNECT_FAILED', 'connection refused')): void {
+    for (let i = 0; i < count; i++) this.connectFailures.push(error);
+  }
+
+  nextConnectFailure(): IrcError | undefined {
+    return this.connectFailures.shift();
+  }
+
+  refuseJoin(channel: string, numeric = '474', reason = 'Cannot join channel (+b)'): void {
+    this.refusedJoins.set(fold(channel), { numeric, reason });
+  }
+
+  joinRefusal(channel: string): { numeric: string; reason: string } | undefined {
+    return this.refusedJoins.get(fold(channel));
+  }
+
+  /** +m: lines from the bridge's connections are refused with 404 after they were sent. */
+  moderate(channel: string): void {
+    this.moderated.add(fold(channel));
+  }
+
+  /** A user who is not the bridge talks (channel or private). */
+  userSays(nick: string, target: string, text: string, kind: IrcMessageEvent['kind'] = 'privmsg', tags: Record<string, string> = {}): void {
+    const event = (self: boolean): IrcMessageEvent => ({
+      kind, nick: nick as IrcNick, ident: 'user', host: 'irc.example', all: tags, target, text, fromServer: false, self,
+    });
+    if (target.startsWith('#')) this.broadcast(target, null, (c) => c.emitEvent('message', event(false)));
+    else this.client(target)?.emitEvent('message', event(false));
+  }
+
+  userJoins(nick: string, channel: string): void {
+    this.broadcast(channel, null, (c) => c.emitEvent('join', { nick: nick as IrcNick, ident: 'user', host: 'irc.example', all: {}, channel: channel as IrcChannel, self: false }));
+  }
+
+  /** Every connection dropped at once (netsplit, server restart). */
+  dropAll(): void {
+    for (const c of [...this.clients]) c.drop();
+  }
+
+  relay(from: FakeIrcClient, kind: 'say' | 'notice' | 'action', target: string, text: string): void {
+    const event = (to: FakeIrcClient): IrcMessageEvent => ({
+      kind: kind === 'say' ? 'privmsg' : kind, nick: from.nick, ident: 'u', host: 'h', all: {}, target, text, fromServer: false, self: to === from,
+    });
+    if (target.startsWith('#')) {
+      if (this.moderated.has(fold(target))) {
+        from.emitEvent('serverError', { error: 'cannot_send_to_channel', channel: target, reason: 'Cannot send to channel' });
+        return;
+      }
+      this.broadcast(target, from, (c) => c.emitEvent('message', event(c)));
+    } else {
+      const to = this.client(target);
+      if (to) to.emitEvent('message', event(to));
+      else from.emitEvent('serverError', { error: 'no_such_nick', nick: target, reason: 'No such nick/channel' });
+    }
+  }
+
+  broadcastJoin(joiner: FakeIrcClient, channel: IrcChannel): void {
+    this.broadcast(channel, null, (c) => c.emitEvent('join', { nick: joiner.nick, ident: 'u', host: 'h', all: {}, channel, self: c === joiner }));
+  }
+
+  broadcast(channel: string, except: FakeIrcClient | null, deliver: (c: FakeIrcClient) => void, alsoTo?: FakeIrcClient): void {
+    for (const c of this.clients) {
+      if (c === except || !c.isRegistered) continue;
+      if (c.joinedChannels.has(fold(channel)) || c === alsoTo) deliver(c);
+    }
+  }
+
+  leaveAll(client: FakeIrcClient, reason: string): void {
+    const channels = [...client.joinedChannels];
+    client.joinedChannels.clear();
+    const told = new Set<FakeIrcClient>();
+    for (const channel of channels) {
+      this.broadcast(channel, client, (c) => {
+        if (told.has(c)) return;
+        told.add(c);
+        c.emitEvent('quit', { nick: client.nick, ident: 'u', host: 'h', all: {}, reason });
+      });
+    }
+  }
+}

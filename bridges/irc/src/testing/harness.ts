@@ -1,0 +1,103 @@
+/**
+ * Starts an `IrcConnector` on the fakes (fake-irc.ts, fake-bridge.ts) with a fake clock, and
+ * offers the few verbs tests need: a Matrix user says something, time passes, wait for queues.
+ */
+import { asEventId, asRoomAlias, asRoomId, asUserId, type MatrixEvent, type RoomId, type UserId } from '@bridgekit/appservice';
+import { IrcConnector } from '../connector';
+import { FakeClock } from '../irc/clock';
+import { bridgeConfig, createFakeBridge, DOMAIN, type FakeBridge } from './fake-bridge';
+import { FakeIrcServer } from './fake-irc';
+
+export const NETWORK = 'net';
+export const CHANNEL = '#chan';
+export const ALIAS = asRoomAlias(`#irc_${NETWORK}_${CHANNEL}:${DOMAIN}`);
+export const BOT_NICK = 'BridgeBot';
+
+export interface Harness {
+  connector: IrcConnector;
+  bridge: FakeBridge;
+  server: FakeIrcServer;
+  clock: FakeClock;
+  /** Waits for every queued room task and IRC reaction. */
+  settle(): Promise<void>;
+  /** Lets `ms` of fake time pass (reconnect backoff, idle timers), then settles. */
+  advance(ms: number): Promise<void>;
+  /** A Matrix event in a room, as the core would hand it to the connector. */
+  matrixEvent(roomId: RoomId, sender: UserId, content: Record<string, unknown>, type?: string, extra?: Partial<MatrixEvent>): Promise<MatrixEvent>;
+  /** Creates the dynamic portal for `channel` and returns its room. */
+  portal(channel?: string): Promise<RoomId>;
+  stop(): Promise<void>;
+}
+
+/** The `irc:` section used by the tests; `network` keys are merged into the one network. */
+export function testIrcSection(network: Record<string, unknown> = {}, top: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    ghost_prefix: '_irc_',
+    alias_template: '#irc_$NETWORK_$CHANNEL',
+    ...top,
+    networks: {
+      [NETWORK]: {
+        name: 'Test Net',
+        host: 'irc.test',
+        port: 6667,
+        tls: false,
+        bot: { nick: BOT_NICK },
+        reconnect: { base_delay_seconds: 1, max_delay_seconds: 8 },
+        connect_rate_per_second: 100,
+        ...network,
+      },
+    },
+  };
+}
+
+let eventCounter = 0;
+
+export async function startHarness(options: { network?: Record<string, unknown>; top?: Record<string, unknown>; dir?: string; server?: FakeIrcServer } = {}): Promise<Harness> {
+  const config = bridgeConfig(testIrcSection(options.network, options.top));
+  const server = options.server ?? new FakeIrcServer();
+  const clock = new FakeClock(1_700_000_000_000);
+  const connector = new IrcConnector(config, { createClient: server.factory, clock, random: () => 0 });
+  const bridge = createFakeBridge(config, { ...(options.dir ? { dir: options.dir } : {}) });
+  await connector.start(bridge.ctx);
+  const settle = async () => {
+    for (let i = 0; i < 3; i++) {
+      await bridge.settle();
+      clock.advance(0);
+    }
+  };
+  await settle();
+  const h: Harness = {
+    connector, bridge, server, clock, settle,
+    advance: async (ms) => {
+      clock.advance(ms);
+      await settle();
+    },
+    matrixEvent: async (roomId, sender, content, type = 'm.room.message', extra = {}) => {
+      const event: MatrixEvent = {
+        eventId: asEventId(`$m${++eventCounter}`), roomId, sender, type, content, originServerTs: clock.now(), ...extra,
+      };
+      await bridge.ctx.inRoomOrder(roomId, () => connector.onMatrixEvent(event));
+      await settle();
+      return event;
+    },
+    portal: async (channel = CHANNEL) => {
+      const alias = asRoomAlias(`#irc_${NETWORK}_${channel}:${DOMAIN}`);
+      if (!(await connector.onAliasQuery(alias))) throw new Error(`no portal for ${alias}`);
+      await settle();
+      const created = bridge.matrix.created.find((c) => c.options.aliasLocalpart === `irc_${NETWORK}_${channel}`);
+      return asRoomId(created!.roomId);
+    },
+    stop: async () => {
+      await connector.stop();
+      bridge.close();
+    },
+  };
+  return h;
+}
+
+export const alice = asUserId(`@alice:${DOMAIN}`);
+export const bob = asUserId(`@bob:${DOMAIN}`);
+
+export function ghostOf(nick: string): UserId {
+  return asUserId(`@_irc_${NETWORK}_${nick.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}:${DOMAIN}`);
+}
