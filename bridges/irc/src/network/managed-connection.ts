@@ -44,6 +44,8 @@ export class ManagedConnection {
   private retryAt = 0;
   private connecting: Promise<void> | undefined;
   private readonly wanted = new Map<string, WantedChannel>();
+  /** Channels a `join()` caller is waiting for: their failures are the caller's to report. */
+  private readonly explicitJoins = new Map<string, number>();
 
   constructor(private readonly options: ManagedConnectionOptions) {
     this.client = options.client;
@@ -89,11 +91,26 @@ export class ManagedConnection {
     this.ensureConnected().catch(() => undefined); // logged and retried by startAttempt
   }
 
-  /** Remembers the channel (rejoined after every reconnect) and joins it now. */
+  /**
+   * Remembers the channel (rejoined after every reconnect) and joins it now; the caller gets
+   * the failure (and reports it), not `onJoinFailed`. A refused join is forgotten: the next
+   * attempt comes from the next message, not from every reconnect.
+   */
   async join(channel: string, key?: string): Promise<void> {
-    this.wanted.set(this.fold(channel), { channel, ...(key !== undefined ? { key } : {}) });
-    await this.ensureConnected();
-    await this.client.join(channel, key);
+    const folded = this.fold(channel);
+    this.wanted.set(folded, { channel, ...(key !== undefined ? { key } : {}) });
+    this.explicitJoins.set(folded, (this.explicitJoins.get(folded) ?? 0) + 1);
+    try {
+      await this.ensureConnected();
+      await this.client.join(channel, key);
+    } catch (error) {
+      if (isIrcError(error) && !error.retriable) this.wanted.delete(folded);
+      throw error;
+    } finally {
+      const left = (this.explicitJoins.get(folded) ?? 1) - 1;
+      if (left > 0) this.explicitJoins.set(folded, left);
+      else this.explicitJoins.delete(folded);
+    }
   }
 
   /**
@@ -170,6 +187,7 @@ export class ManagedConnection {
 
   private joinReporting(channel: string, key: string | undefined): void {
     this.client.join(channel, key).catch((error: Error) => {
+      if (this.explicitJoins.has(this.fold(channel))) return;
       this.options.log.warn('Could not join channel', { connection: this.options.label, channel, error: error.message });
       this.options.onJoinFailed?.(channel, error);
     });

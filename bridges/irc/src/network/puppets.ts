@@ -111,19 +111,28 @@ export class PuppetPool {
 
   /** The user's puppet, connected (created on first use). Throws IrcError with a user-facing message. */
   async acquire(user: MatrixUserNames): Promise<Puppet> {
+    const puppet = this.obtain(user);
+    await puppet.connection.ensureConnected();
+    return puppet;
+  }
+
+  /**
+   * Connects the user's puppet if needed and joins the channel. The channel is remembered
+   * first, so a connection that fails now still joins it when the background retry succeeds.
+   */
+  async joinChannel(user: MatrixUserNames, channel: string, key?: string): Promise<Puppet> {
+    const puppet = this.obtain(user);
+    await puppet.connection.join(channel, key);
+    return puppet;
+  }
+
+  /** The user's puppet (made if missing), marked active; counts against the limit when it must connect. */
+  private obtain(user: MatrixUserNames): Puppet {
     if (this.stopped) throw new IrcError('IRC_NOT_CONNECTED', 'The bridge is shutting down.');
     let puppet = this.puppets.get(user.userId);
     if (!puppet || !ACTIVE.has(puppet.connection.state)) this.checkLimit(user.userId);
     puppet ??= this.create(user);
     puppet.lastActive = this.options.clock.now();
-    await puppet.connection.ensureConnected();
-    return puppet;
-  }
-
-  /** Connects the user's puppet if needed and joins the channel (remembered across reconnects). */
-  async joinChannel(user: MatrixUserNames, channel: string, key?: string): Promise<Puppet> {
-    const puppet = await this.acquire(user);
-    await puppet.connection.join(channel, key);
     return puppet;
   }
 

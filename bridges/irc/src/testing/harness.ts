@@ -56,7 +56,7 @@ export async function startHarness(options: { network?: Record<string, unknown>;
   const config = bridgeConfig(testIrcSection(options.network, options.top));
   const server = options.server ?? new FakeIrcServer();
   const clock = new FakeClock(1_700_000_000_000);
-  const connector = new IrcConnector(config, { createClient: server.factory, clock, random: () => 0 });
+  const connector = new IrcConnector(config, { createClient: server.factory, clock, random: () => 1 });
   const bridge = createFakeBridge(config, { ...(options.dir ? { dir: options.dir } : {}) });
   await connector.start(bridge.ctx);
   const settle = async () => {

@@ -65,7 +65,6 @@ async function sendTo(target: Target, event: MatrixEvent, rt: BridgeRuntime): Pr
     if (outgoing.kind === 'action') await puppet.client.action(target.name, text);
     else if (outgoing.kind === 'notice') await puppet.client.notice(target.name, text);
     else await puppet.client.say(target.name, text);
-    puppet.lastActive = Date.now();
     rt.refs.remember({ roomId: event.roomId, eventId: event.eventId, network: network.id, nick: puppet.nick, text: stripMirc(outgoing.text) });
     rt.metrics.messages.inc({ direction: 'matrix_to_irc', network: network.id });
   } catch (error) {

@@ -1,0 +1,173 @@
+// Unit tests of the network runtime on the in-process fakes: undeliverable messages reach the
+// sender as notices, outages reconnect and rejoin without touching Matrix, limits and idling.
+import { IrcError } from '../irc/errors';
+import { alice, bob, BOT_NICK, CHANNEL, startHarness, type Harness } from '../testing/harness';
+
+let h: Harness;
+afterEach(async () => {
+  await h?.stop();
+});
+
+/** Notices the bot sent in the room to `userId`. */
+function noticesTo(roomId: string, userId: string): string[] {
+  return h.bridge.matrix.sent
+    .filter((e) => e.roomId === roomId && e.content.msgtype === 'm.notice' && (e.content['m.mentions'] as { user_ids?: string[] })?.user_ids?.includes(userId))
+    .map((e) => String(e.content.body));
+}
+
+describe('undeliverable messages', () => {
+  it('tells the sender when the channel refuses the join', async () => {
+    h = await startHarness();
+    const roomId = await h.portal();
+    h.server.refuseJoin(CHANNEL, '474', 'Cannot join channel (+b)');
+    await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'let me in' });
+    expect(noticesTo(roomId, alice)).toEqual([`${alice}: Your message was not delivered to #chan on Test Net: Cannot join #chan: Cannot join channel (+b) (474).`]);
+    expect(h.server.sent.filter((l) => l.from === 'alice[m]')).toEqual([]);
+  });
+
+  it('tells the sender when the server refuses the line after it was sent (+m)', async () => {
+    h = await startHarness();
+    const roomId = await h.portal();
+    h.server.moderate(CHANNEL);
+    await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'anyone?' });
+    const [notice] = noticesTo(roomId, alice);
+    expect(notice).toContain('Your message to #chan on Test Net was not delivered: the channel refused it');
+    expect(notice).toContain('moderated (+m)');
+  });
+
+  it('tells the sender when the connection cannot be made, and retries in the background', async () => {
+    h = await startHarness();
+    const roomId = await h.portal();
+    h.server.failNextConnects(1);
+    await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'first' });
+    expect(noticesTo(roomId, alice)).toEqual([`${alice}: Your message was not delivered to #chan on Test Net: connection refused`]);
+    await h.advance(1000);
+    const puppet = h.server.client('alice[m]');
+    expect(puppet?.isRegistered).toBe(true);
+    expect(puppet?.joinedChannels.has('#chan')).toBe(true);
+    await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'second' });
+    expect(h.server.sent.filter((l) => l.from === 'alice[m]').map((l) => l.text)).toEqual(['second']);
+  });
+
+  it('tells the sender when the connection limit is reached', async () => {
+    h = await startHarness({ network: { puppets: { max_connections: 1 } } });
+    const roomId = await h.portal();
+    await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'I fit' });
+    await h.matrixEvent(roomId, bob, { msgtype: 'm.text', body: 'I do not' });
+    expect(noticesTo(roomId, bob)[0]).toContain('already has 1 Matrix users connected to Test Net, its limit');
+    expect(h.server.sent.map((l) => l.text)).toEqual(['I fit']);
+  });
+
+  it('tells the sender when a private chat partner is gone', async () => {
+    h = await startHarness();
+    const roomId = await h.portal();
+    await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'hi' });
+    h.server.userSays('Carol', 'alice[m]', 'psst');
+    await h.settle();
+    const dm = h.bridge.matrix.created.find((c) => c.options.isDirect)!.roomId;
+    await h.matrixEvent(dm, alice, { msgtype: 'm.text', body: 'are you there?' });
+    expect(h.bridge.matrix.sent.filter((e) => e.roomId === dm && e.content.msgtype === 'm.notice').map((e) => e.content.body)).toEqual([
+      `${alice}: Your message to Carol on Test Net was not delivered: there is no one called that on IRC right now (No such nick/channel).`,
+    ]);
+  });
+
+  it('never posts a notice for a flood of lines it delivered', async () => {
+    h = await startHarness();
+    const roomId = await h.portal();
+    for (let i = 0; i < 20; i++) await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: `msg ${i}` });
+    expect(noticesTo(roomId, alice)).toEqual([]);
+    expect(h.server.sent.filter((l) => l.from === 'alice[m]')).toHaveLength(20);
+  });
+});
+
+describe('reconnects', () => {
+  it('reconnects the bot and every puppet after an outage, rejoins silently and never touches Matrix memberships', async () => {
+    h = await startHarness();
+    const roomId = await h.portal();
+    await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'before' });
+    const sentBefore = h.bridge.matrix.sent.length;
+    h.server.dropAll();
+    await h.settle();
+    expect(h.server.client(BOT_NICK)).toBeUndefined();
+    await h.advance(1000);
+    const bot = h.server.client(BOT_NICK)!;
+    const puppet = h.server.client('alice[m]')!;
+    expect([bot.connects, puppet.connects]).toEqual([2, 2]);
+    expect(bot.joinedChannels.has('#chan')).toBe(true);
+    expect(puppet.joinedChannels.has('#chan')).toBe(true);
+    expect(h.bridge.matrix.membershipChanges()).toEqual([]);
+    expect(h.bridge.matrix.sent.length).toBe(sentBefore);
+    h.server.userSays('Carol', CHANNEL, 'welcome back');
+    await h.settle();
+    expect(h.bridge.matrix.messagesIn(roomId).map((e) => e.content.body)).toEqual(['welcome back']);
+  });
+
+  it('backs off exponentially while the server stays down', async () => {
+    h = await startHarness();
+    h.server.dropAll();
+    h.server.failNextConnects(3);
+    await h.settle();
+    const bot = h.server.clients[0]!;
+    await h.advance(1000); // attempt 2 fails (first retry after 1 s)
+    await h.advance(2000); // attempt 3 fails
+    await h.advance(3999); // the next waits 4 s
+    expect([bot.connects, bot.isRegistered]).toEqual([3, false]);
+    await h.advance(1);
+    expect(bot.connects).toBe(4);
+    await h.advance(8000);
+    expect([bot.connects, bot.isRegistered]).toEqual([5, true]);
+  });
+
+  it('does not retry refusals that cannot succeed (bad password) and says so in the log', async () => {
+    h = await startHarness();
+    h.server.dropAll();
+    h.server.failNextConnects(1, new IrcError('IRC_BAD_PASSWORD', 'wrong server password'));
+    await h.advance(1000);
+    await h.advance(60_000);
+    expect(h.server.clients[0]!.connects).toBe(2);
+    expect(h.bridge.log.lines.some((l) => l.message === 'IRC connection refused; not retrying')).toBe(true);
+  });
+
+  it('disconnects idle puppets without leaving Matrix rooms, and reconnects them on the next message', async () => {
+    h = await startHarness({ network: { puppets: { idle_timeout_seconds: 60 } } });
+    const roomId = await h.portal();
+    await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'hi' });
+    await h.advance(61_000);
+    expect(h.server.client('alice[m]')).toBeUndefined();
+    expect(h.bridge.matrix.membershipChanges()).toEqual([]);
+    await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'back' });
+    expect(h.server.client('alice[m]')?.joinedChannels.has('#chan')).toBe(true);
+    expect(h.server.sent.filter((l) => l.from === 'alice[m]').map((l) => l.text)).toEqual(['hi', 'back']);
+  });
+});
+
+describe('private chats', () => {
+  it('opens a DM room from the ghost for an IRC PM and keeps later lines in order in it', async () => {
+    h = await startHarness();
+    const roomId = await h.portal();
+    await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'hi all' });
+    for (let i = 0; i < 5; i++) h.server.userSays('Carol', 'alice[m]', `pm ${i}`);
+    await h.settle();
+    const dms = h.bridge.matrix.created.filter((c) => c.options.isDirect);
+    expect(dms).toHaveLength(1);
+    expect(dms[0]!.options).toMatchObject({ invite: [alice], preset: 'trusted_private_chat' });
+    expect(h.bridge.matrix.messagesIn(dms[0]!.roomId).map((e) => e.content.body)).toEqual(['pm 0', 'pm 1', 'pm 2', 'pm 3', 'pm 4']);
+    await h.matrixEvent(dms[0]!.roomId, alice, { msgtype: 'm.text', body: 'hello Carol' });
+    expect(h.server.sent.at(-1)).toEqual({ from: 'alice[m]', kind: 'say', target: 'Carol', text: 'hello Carol' });
+  });
+
+  it('turns a Matrix invite of a ghost into a private chat', async () => {
+    h = await startHarness();
+    h.server.userJoins('Carol', '#x');
+    const dm = 'dm-room';
+    const roomId = `!${dm}:hs.test` as never;
+    const ghost = '@_irc_net__carol:hs.test';
+    await h.matrixEvent(roomId, bob, { membership: 'invite', is_direct: true }, 'm.room.member', { stateKey: ghost });
+    expect(h.bridge.matrix.joins).toContainEqual({ userId: ghost, roomId });
+    h.server.factory({ host: 'irc.test', port: 6667, nick: 'Carol' as never, username: 'carol', realname: 'Carol' }).connect();
+    await h.matrixEvent(roomId, bob, { msgtype: 'm.text', body: 'hi Carol' });
+    expect(h.server.sent.at(-1)).toEqual({ from: 'bob[m]', kind: 'say', target: 'Carol', text: 'hi Carol' });
+    await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'me too' });
+    expect(noticesTo(roomId, alice)[0]).toContain(`this room is ${bob}'s private chat with Carol`);
+  });
+});
