@@ -1,0 +1,120 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { load } from 'js-yaml';
+import { ConfigError, type ConfigProblem } from '@bridgekit/appservice';
+import { bridgeConfig } from '../testing/fake-bridge';
+import { aliasPrefixOf, parseIrcConfig } from './parse';
+
+function parse(irc: unknown, baseDir = '/etc/bridge') {
+  return parseIrcConfig(bridgeConfig(irc as Record<string, unknown>, baseDir));
+}
+
+function problems(irc: unknown): ConfigProblem[] {
+  try {
+    parse(irc);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+const minimal = { networks: { libera: { host: 'irc.libera.chat' } } };
+
+describe('parseIrcConfig', () => {
+  it('fills every default for a minimal section and camelCases it', () => {
+    const config = parse(minimal);
+    expect(config).toMatchObject({
+      senderLocalpart: 'ircbot', ghostPrefix: '_irc_', aliasTemplate: '#irc_$NETWORK_$CHANNEL',
+      passwordKeyFile: '/etc/bridge/irc-passwords.key', permissions: { 'hs.test': 'user' },
+      media: { mode: 'direct', publicUrl: 'http://127.0.0.1:8008', signingKeyFile: '/etc/bridge/media-signing.key' },
+    });
+    const net = config.networks.get('libera' as never)!;
+    expect(net).toMatchObject({
+      id: 'libera', name: 'libera', host: 'irc.libera.chat', port: 6697, tls: true, tlsRejectUnauthorized: true,
+      bot: { nick: 'MatrixBridge', username: 'matrixbridge' },
+      puppets: { nickTemplate: '$DISPLAY[m]', maxConnections: 1000, idleTimeoutSeconds: 0 },
+      flood: { burst: 5, linesPerSecond: 0.5, maxQueued: 200 },
+      reconnect: { baseDelaySeconds: 2, maxDelaySeconds: 300 },
+      fallbackEncoding: 'cp1252', dynamicPortals: true, staticRooms: [], membershipSync: 'lazy',
+      messages: { pasteThresholdLines: 3, replyTemplate: '$NICK: "$QUOTE" <- $REPLY', editTemplate: '* $NEW', redactions: 'ignore' },
+    });
+    expect(net.password).toBeUndefined();
+  });
+
+  it('uses port 6667 without TLS and keeps several networks apart', () => {
+    const config = parse({ networks: { a: { host: 'a.example', tls: false }, b: { host: 'b.example', port: 7000 } } });
+    expect([...config.networks.values()].map((n) => [n.id, n.port, n.tls])).toEqual([['a', 6667, false], ['b', 7000, true]]);
+  });
+
+  it('reads the CA file and static rooms', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'irc-config-'));
+    try {
+      writeFileSync(join(dir, 'ca.pem'), '-----BEGIN CERTIFICATE-----\n');
+      const config = parse({ networks: { x: { host: 'x.example', ca_file: 'ca.pem', static_rooms: [{ channel: '#Room', room_id: '!r:hs.test', key: 'k' }] } } }, dir);
+      const net = config.networks.get('x' as never)!;
+      expect(net.ca).toBe('-----BEGIN CERTIFICATE-----\n');
+      expect(net.staticRooms).toEqual([{ channel: '#Room', roomId: '!r:hs.test', key: 'k' }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    ['a missing section', undefined, 'irc', /is required: add an `irc:` section/],
+    ['no networks', {}, 'irc.networks', /is required/],
+    ['an upper-case network name', { networks: { Libera: { host: 'h' } } }, 'irc.networks', /network name of 1-32 lower-case/],
+    ['a host with a port', { networks: { l: { host: 'irc.libera.chat:6697' } } }, 'irc.networks.l.host', /without scheme or port/],
+    ['a zero burst', { networks: { l: { host: 'h', flood: { burst: 0 } } } }, 'irc.networks.l.flood.burst', /between 1 and 10000/],
+    ['an unknown key', { networks: { l: { host: 'h', nick: 'x' } } }, 'irc.networks.l.nick', /not a known key/],
+    ['an alias template without $CHANNEL', { ...minimal, alias_template: '#irc_$NETWORK' }, 'irc.alias_template', /\$CHANNEL exactly once/],
+    ['an alias template without a fixed prefix', { ...minimal, alias_template: '#$NETWORK_$CHANNEL' }, 'irc.alias_template', /must start with fixed text/],
+    ['a bot inside the ghost namespace', { ...minimal, sender_localpart: '_irc_bot' }, 'irc.sender_localpart', /must not start with ghost_prefix/],
+    ['an unknown encoding', { networks: { l: { host: 'h', fallback_encoding: 'klingon' } } }, 'irc.networks.l.fallback_encoding', /Unknown IRC fallback encoding/],
+    ['a bad static channel', { networks: { l: { host: 'h', static_rooms: [{ channel: 'nohash', room_id: '!r:hs' }] } } }, 'irc.networks.l.static_rooms[0].channel', /must be a channel name/],
+    ['a missing CA file', { networks: { l: { host: 'h', ca_file: 'nope.pem' } } }, 'irc.networks.l.ca_file', /cannot be read \(ENOENT\)/],
+    ['proxy media without a public URL', { ...minimal, media: { mode: 'proxy' } }, 'irc.media.public_url', /is required when media.mode is "proxy"/],
+    ['provisioning without a secret', { ...minimal, provisioning: { enabled: true } }, 'irc.provisioning.secret', /is required when provisioning is enabled/],
+  ])('refuses %s, naming the key', (_what, irc, path, message) => {
+    const found = problems(irc);
+    expect(found.map((p) => p.path)).toContain(path);
+    expect(found.find((p) => p.path === path)!.message).toMatch(message);
+  });
+
+  it('never echoes a bad secret back', () => {
+    const found = problems({ networks: { l: { host: 'h', password: ['hunter2'] } } });
+    expect(found.map((p) => p.path)).toEqual(['irc.networks.l.password']);
+    expect(JSON.stringify(found)).not.toContain('hunter2');
+  });
+
+  it('requires $NETWORK in the alias template when there are several networks', () => {
+    const found = problems({ alias_template: '#irc_$CHANNEL', networks: { a: { host: 'a' }, b: { host: 'b' } } });
+    expect(found.map((p) => p.path)).toEqual(['irc.alias_template']);
+  });
+});
+
+describe('aliasPrefixOf', () => {
+  it.each([['#irc_$NETWORK_$CHANNEL', 'irc_'], ['irc-$CHANNEL', 'irc-'], ['#$CHANNEL', '']])('%s → %s', (template, prefix) => {
+    expect(aliasPrefixOf(template)).toBe(prefix);
+  });
+});
+
+describe('config.sample.yaml', () => {
+  const sample = readFileSync(join(__dirname, '../../../../config.sample.yaml'), 'utf8');
+  // The irc block: from "#irc:" to the end, with one leading '#' removed from each line.
+  const block = sample.slice(sample.indexOf('\n#irc:') + 1).split('\n').map((line) => line.replace(/^#/, '')).join('\n');
+  const documented = (load(block) as { irc: Record<string, unknown> }).irc;
+
+  it('documents the real defaults: the uncommented block equals the minimal config', () => {
+    expect(parse(documented)).toEqual(parse({ networks: { libera: { host: 'irc.libera.chat' } } }));
+  });
+
+  it('documents every key of the schema (optional examples included)', () => {
+    const keys = (text: string) => [...text.matchAll(/^[\s#-]*([a-z_]+):/gm)].map((m) => m[1]);
+    const schema = readFileSync(join(__dirname, 'schema.ts'), 'utf8');
+    const schemaKeys = [...schema.matchAll(/^\s+([a-z_]+): /gm)].map((m) => m[1]).filter((k) => !['type', 'default', 'expected', 'hint', 'minimum', 'maximum', 'pattern', 'properties', 'items', 'required', 'enum', 'secret'].includes(k!));
+    const documentedKeys = new Set(keys(block));
+    expect(schemaKeys.filter((k) => !documentedKeys.has(k))).toEqual([]);
+  });
+});
