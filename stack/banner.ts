@@ -1,18 +1,11 @@
 /** What the person sees once everything is up: how to reach the bridge from both sides. */
-import { relative } from 'node:path';
-import { seconds } from './progress';
+import { seconds, shown } from './progress';
 import { CHANNEL } from './settings';
 import type { StackSettings } from './settings';
 import type { TestAccount } from './account';
 
 /** The first line of the banner; the e2e test waits for it. */
 export const READY_HEADLINE = 'Bridgekit is running';
-
-/** A path as short as it can be said from the current directory. */
-export function shown(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel !== '' && !rel.startsWith('..') ? rel : path;
-}
 
 export function readyBanner(settings: StackSettings, account: TestAccount, startedInMs: number): string {
   const homeserver = `http://127.0.0.1:${settings.synapsePort.port}`;

@@ -4,14 +4,15 @@
  */
 import { execFile, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { matrixRequest, encode } from '../test/e2e/harness/matrix-http';
 import { exitWatcher, spawnLogged, tailFile, whenSpawned } from '../test/e2e/harness/processes';
 import { writeYaml } from '../test/e2e/harness/synapse';
 import { pollUntil } from '../test/e2e/harness/wait';
 import { StackError, messageOf } from './errors';
-import { NETWORK_ID, SERVER_NAME, type StackSettings } from './settings';
+import { shown } from './progress';
+import { ALIAS_TEMPLATE, NETWORK_ID, SERVER_NAME, type StackSettings } from './settings';
 
 export interface BridgePaths {
   dir: string;
@@ -36,14 +37,20 @@ export function bridgeConfig(settings: StackSettings): Record<string, unknown> {
     database: { path: 'bridge.db' },
     logging: { level: 'info', format: 'text' },
     irc: {
+      // The stack prints the alias this makes (settings.ts PORTAL_ALIAS); spelled out, not defaulted.
+      alias_template: ALIAS_TEMPLATE,
       // Every account on this loopback-only homeserver may use the bridge, admin commands included.
       permissions: { [SERVER_NAME]: 'admin' },
+      // Links to the homeserver's own download path, which the stack's Synapse serves unauthenticated.
+      media: { mode: 'direct' },
       networks: {
         [NETWORK_ID]: {
           name: 'Local IRC',
           host: '127.0.0.1',
           port: settings.ircPort.port,
           tls: false,
+          // Joining #irc_local_#<channel>:localhost opens a portal to that channel.
+          dynamic_portals: true,
         },
       },
     },
@@ -144,8 +151,8 @@ export async function startBridge(settings: StackSettings, paths: BridgePaths, r
     });
   } catch (err) {
     throw new StackError(
-      `The bridge did not come up: ${messageOf(err).split('\n')[0]}`,
-      `Its log below says why; \`node ${relative(settings.repoRoot, settings.bridgeScript)} check-config --config ${relative(settings.repoRoot, paths.config)}\` checks the config alone.`,
+      `The bridge did not come up: ${(messageOf(err).split('\n')[0] ?? '').replace(/[;:]? *last lines of \S+:$/, '')}`,
+      `Its log below says why; \`node ${shown(settings.bridgeScript)} check-config --config ${shown(paths.config)}\` checks the config alone.`,
       { path: paths.log, text: tailFile(paths.log, 30) },
     );
   }

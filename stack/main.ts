@@ -10,12 +10,12 @@ import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { tailFile } from '../test/e2e/harness/processes';
 import { ensureTestAccount, joinPortal, type TestAccount } from './account';
-import { readyBanner, shown } from './banner';
+import { readyBanner } from './banner';
 import { assertBridgeBuilt, ensureRegistration, startBridge, writeBridgeConfig } from './bridge';
 import { StackError, messageOf } from './errors';
 import { isInstalled, runInstaller } from './install';
 import { assertPortsFree } from './port-check';
-import { Progress } from './progress';
+import { Progress, shown } from './progress';
 import { startHomeserver, startIrcServer } from './servers';
 import { TEST_ACCOUNT, readSettings, type StackSettings } from './settings';
 import { clearLeftovers, loadSecrets } from './state';
@@ -104,24 +104,25 @@ export async function main(): Promise<number> {
   let resolveFinished: (code: number) => void = () => undefined;
   const finished = new Promise<number>((resolve) => (resolveFinished = resolve));
   let shuttingDown = false;
-  const shutdown = (code: number): void => {
+  /** Stops what runs; a failure is reported last, so it is what stays on screen. */
+  const shutdown = (code: number, failure?: unknown): void => {
     if (shuttingDown) return;
     shuttingDown = true;
     supervisor.stopAll(progress).then(
       () => {
-        progress.line(`Stopped. Data kept in ${shown(dataDir)}/; \`npm run stack\` starts again where you left off.`);
+        if (failure === undefined) progress.line(`Stopped. Data kept in ${shown(dataDir)}/; \`npm run stack\` starts again where you left off.`);
+        else report(failure);
         resolveFinished(code);
       },
       (err: unknown) => {
-        report(err);
+        report(failure ?? err);
         resolveFinished(1);
       },
     );
   };
   const supervisor = new Supervisor(dataDir, (exit: UnexpectedExit) => {
     const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
-    report(new StackError(`${exit.name} stopped unexpectedly (${how}); stopping the rest.`, undefined, { path: exit.logPath, text: exit.logTail }));
-    shutdown(1);
+    shutdown(1, new StackError(`${exit.name} stopped unexpectedly (${how}), so the stack stopped the rest.`, `Its log is ${shown(exit.logPath)}.`, { path: exit.logPath, text: exit.logTail }));
   });
 
   let firstSignalAt = 0;
@@ -138,6 +139,8 @@ export async function main(): Promise<number> {
     }
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
+  // After SIGHUP (terminal closed) writes fail with EIO/EPIPE; stopping the servers still matters.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
 
   try {
     const account = await startUp(settings, progress, supervisor);
@@ -147,10 +150,7 @@ export async function main(): Promise<number> {
     }
   } catch (err) {
     // After an interruption the abandoned step's error is only noise.
-    if (!shuttingDown) {
-      report(err);
-      shutdown(1);
-    }
+    if (!shuttingDown) shutdown(1, err);
   }
   return finished;
 }

@@ -36,10 +36,14 @@ export function stackHomeserverConfig(settings: StackSettings, secrets: StackSec
   };
 }
 
-/** A server that did not come up: the launcher's message already ends with the log tail. */
-function notUp(name: string, err: unknown, logPath: string): StackError {
-  const [first, ...rest] = messageOf(err).split('\n');
-  return new StackError(`${name} did not come up: ${first}`, `Its log is ${logPath}.`, rest.length > 0 ? { path: logPath, text: rest.join('\n') } : undefined);
+/**
+ * A server that did not come up. The launchers' messages end with "last lines of <log>:" and the
+ * tail; the tail is kept apart so it is printed indented under the error.
+ */
+function notUp(name: string, err: unknown, logPath: string, hint: string): StackError {
+  const [first = '', ...rest] = messageOf(err).split('\n');
+  const summary = first.replace(/[;:]? *last lines of \S+:$/, '');
+  return new StackError(`${name} did not come up: ${summary}`, hint, rest.length > 0 ? { path: logPath, text: rest.join('\n') } : undefined);
 }
 
 export async function startHomeserver(settings: StackSettings, secrets: StackSecrets, registrationPath: string, onSpawn: (child: ChildProcess) => void): Promise<StartedSynapse> {
@@ -51,7 +55,12 @@ export async function startHomeserver(settings: StackSettings, secrets: StackSec
     // A first start migrates a fresh SQLite database, which can take a minute on a slow disk.
     return await startSynapse({ configPath, runDir: dataDir, logDir: settings.logDir, port: settings.synapsePort.port, timeoutMs: 180_000, detached: true, onSpawn });
   } catch (err) {
-    throw notUp('Synapse', err, join(settings.logDir, 'synapse.log'));
+    throw notUp(
+      'Synapse',
+      err,
+      join(settings.logDir, 'synapse.log'),
+      `Its log below says why. If the data folder is damaged, delete ${join(settings.dataDir, 'synapse')} to start with a fresh homeserver (its rooms and accounts are lost).`,
+    );
   }
 }
 
@@ -73,6 +82,6 @@ export async function startIrcServer(settings: StackSettings, onSpawn: (child: C
       onSpawn,
     });
   } catch (err) {
-    throw notUp('ngIRCd', err, join(settings.logDir, 'ngircd.log'));
+    throw notUp('ngIRCd', err, join(settings.logDir, 'ngircd.log'), `Its log below says why; its config is ${join(settings.dataDir, 'ngircd.conf')}.`);
   }
 }

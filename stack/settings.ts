@@ -9,8 +9,9 @@ import { StackError } from './errors';
 export const SERVER_NAME = 'localhost';
 export const NETWORK_ID = 'local';
 export const CHANNEL = '#bridgekit';
-/** The IRC bridge's default portal alias template is `#irc_$NETWORK_$CHANNEL`. */
-export const PORTAL_ALIAS = `#irc_${NETWORK_ID}_${CHANNEL}:${SERVER_NAME}`;
+/** The bridge config's `irc.alias_template` (also the IRC bridge's default). */
+export const ALIAS_TEMPLATE = '#irc_$NETWORK_$CHANNEL';
+export const PORTAL_ALIAS = `${ALIAS_TEMPLATE.replace('$NETWORK', NETWORK_ID).replace('$CHANNEL', CHANNEL)}:${SERVER_NAME}`;
 /** The Matrix account the stack creates for you (password generated once, kept in the data folder). */
 export const TEST_ACCOUNT = 'demo';
 export const IRC_SERVER_NAME = 'irc.localhost';
@@ -42,7 +43,7 @@ function port(env: NodeJS.ProcessEnv, envVar: string, fallback: number, owner: s
   if (raw === undefined || raw === '') return { owner, port: fallback, envVar };
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 1 || value > 65535) {
-    throw new StackError(`${envVar}=${raw} is not a port number.`, `Set ${envVar} to a number from 1024 to 65535, or unset it to use ${fallback}.`);
+    throw new StackError(`${envVar}=${raw} is not a port number.`, `Set ${envVar} to a number from 1 to 65535 (above 1023 unless you are root), or unset it to use ${fallback}.`);
   }
   return { owner, port: value, envVar };
 }

@@ -57,6 +57,11 @@ export class Supervisor {
   ) {}
 
   adopt(name: string, child: ChildProcess, logPath: string): void {
+    if (this.stopping) {
+      // Spawned by a start-up step that an interruption has already abandoned.
+      child.kill('SIGTERM');
+      return;
+    }
     const pid = child.pid as number;
     this.running.push({ name, pid, logPath, child });
     writeRunningRecord(this.dataDir, { launcherPid: process.pid, processes: this.running.map(({ name: n, pid: p, logPath: l }) => ({ name: n, pid: p, logPath: l })) });
@@ -84,6 +89,7 @@ export class Supervisor {
       if (exited(proc.child)) continue;
       await progress.step(`Stopping ${proc.name}`, () => stopChild(proc.child, graceMs), (killed) => (killed ? `killed (it ignored SIGTERM for ${graceMs / 1000} s)` : 'stopped'));
     }
-    removeRunningRecord(this.dataDir);
+    // Nothing started means the record, if any, is another stack's (one refused to start next to it).
+    if (this.running.length > 0) removeRunningRecord(this.dataDir);
   }
 }
