@@ -111,7 +111,7 @@ describe('usageOf', () => {
     expect(usageOf('join', join)).toBe('!join <#channel> [key] [network]');
     expect(usageOf('storepass', storepass)).toBe('!storepass [network] <password>');
     expect(usageOf('autocmd', autocmd)).toBe('!autocmd [network] <add|list|clear> [line]');
-    expect(usageOf('feature', [{ name: 'name', kind: 'word', help: '' }, { name: 'value', kind: 'toggle', optional: true, help: '' }])).toBe('!feature <name> [value on|off]');
+    expect(usageOf('feature', [{ name: 'name', kind: 'word', help: '' }, { name: 'value', kind: 'toggle', optional: true, help: '' }])).toBe('!feature <name> [on|off]');
   });
 });
 

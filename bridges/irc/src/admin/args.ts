@@ -50,7 +50,7 @@ const TOGGLES: Record<string, boolean> = { on: true, off: false, yes: true, no: 
 
 export function usageOf(name: string, args: readonly ArgSpec[]): string {
   const parts = args.map((a) => {
-    const label = a.kind === 'channel' ? `#${a.name}` : a.kind === 'toggle' ? `${a.name} on|off` : a.kind === 'choice' ? a.choices.join('|') : a.name;
+    const label = a.kind === 'channel' ? `#${a.name}` : a.kind === 'toggle' ? 'on|off' : a.kind === 'choice' ? a.choices.join('|') : a.name;
     return a.optional || a.kind === 'network' ? `[${label}]` : `<${label}>`;
   });
   return [`!${name}`, ...parts].join(' ');
