@@ -1,5 +1,8 @@
 // Integration test: the connector against a real IRC server (ngIRCd on loopback), with the
 // Matrix side faked (fake-bridge.ts). A human IRC user is played by a plain IrcConnection.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { asRoomAlias } from '@bridgekit/appservice';
 import { IrcConnector } from './connector';
 import { IrcConnection } from './irc/connection';
@@ -10,6 +13,7 @@ import { bridgeConfig, createFakeBridge, DOMAIN, type FakeBridge } from './testi
 import { alice } from './testing/harness';
 
 let ircd: TestIrcd;
+let dir: string;
 let bridge: FakeBridge;
 let connector: IrcConnector;
 let carol: IrcConnection;
@@ -27,6 +31,7 @@ async function until<T>(what: string, check: () => T | undefined | false): Promi
 
 beforeAll(async () => {
   ircd = await startTestIrcd();
+  dir = mkdtempSync(join(tmpdir(), 'bridgekit-irc-ngircd-'));
   const config = bridgeConfig({
     networks: {
       local: {
@@ -34,9 +39,9 @@ beforeAll(async () => {
         flood: { burst: 50, lines_per_second: 50 }, connect_rate_per_second: 100,
       },
     },
-  });
-  bridge = createFakeBridge(config);
+  }, dir);
   connector = new IrcConnector(config);
+  bridge = createFakeBridge(config, { dir, migrations: connector.migrations });
   await connector.start(bridge.ctx);
   carol = new IrcConnection({ host: ircd.host, port: ircd.port, nick: 'carol' as IrcNick, username: 'carol', realname: 'Carol' });
   carol.on('message', (e) => heard.push(e));
@@ -48,6 +53,7 @@ afterAll(async () => {
   await carol?.quit('bye').catch(() => undefined);
   await connector?.stop();
   bridge?.close();
+  rmSync(dir, { recursive: true, force: true });
   await ircd?.stop();
 });
 

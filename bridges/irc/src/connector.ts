@@ -6,6 +6,9 @@
 import type {
   BridgeConfig, BridgeContext, Connector, Intent, Logger, MatrixEvent, Migration, RoomAlias, RoomId, UserId,
 } from '@bridgekit/appservice';
+import { accountMigrations, openIrcAccounts, type IrcAccounts } from './accounts';
+import { createAdminRooms, type AdminRooms } from './admin';
+import { adminBridgeOps } from './admin-bridge-ops';
 import { parseIrcConfig } from './config/parse';
 import type { IrcBridgeConfig } from './config/types';
 import { escapeHtml, userPermalink } from './format/irc-to-matrix';
@@ -40,23 +43,22 @@ export interface IrcConnectorOptions {
   ircHandlers?: readonly AnyIrcHandler[];
   /** Default: every handler in handlers/matrix-to-irc. */
   matrixHandlers?: readonly MatrixHandler[];
-  /** How a Matrix user's puppet logs in (stored nick, password); default: templates only. */
-  logins?: (ctx: BridgeContext, config: IrcBridgeConfig) => PuppetLoginSource | undefined;
-  /** Schema changes of modules plugged into the connector (scope "irc"), e.g. stored accounts. */
-  migrations?: Migration[];
+  /** How a Matrix user's puppet logs in; default: their stored settings and password (accounts/). */
+  logins?: (accounts: IrcAccounts) => PuppetLoginSource;
 }
 
 export class IrcConnector implements Connector {
   readonly name = 'irc';
   readonly config: IrcBridgeConfig;
-  readonly migrations?: Migration[];
+  /** The connector's tables (scope "irc"): stored accounts. Append-only once released. */
+  readonly migrations: Migration[] = accountMigrations(1);
   private runtime?: IrcBridgeRuntime;
   private proxy?: MediaProxy;
+  private admin?: AdminRooms;
 
   /** Validates the `irc:` section; throws ConfigError (so `check-config` reports it). */
   constructor(bridgeConfig: BridgeConfig, private readonly options: IrcConnectorOptions = {}) {
     this.config = parseIrcConfig(bridgeConfig);
-    if (options.migrations) this.migrations = options.migrations;
   }
 
   /** The running runtime (for admin commands and provisioning); throws before `start`. */
@@ -79,14 +81,15 @@ export class IrcConnector implements Connector {
     const ircDispatcher = new IrcDispatcher(options.ircHandlers ?? IRC_HANDLERS, () => rt);
     rt.matrix = new MatrixDispatcher(options.matrixHandlers ?? MATRIX_HANDLERS, () => rt);
     const createClient = options.createClient ?? ((o) => new IrcConnection(o));
-    const logins = options.logins?.(ctx, config);
+    const accounts = openIrcAccounts(ctx.store.db, { keyFile: config.passwordKeyFile, log });
+    const logins = options.logins?.(accounts) ?? accounts;
     for (const net of config.networks.values()) {
       rt.addNetwork(new IrcNetwork({
         config: net,
         createClient,
         clock: options.clock ?? systemClock,
         log,
-        ...(logins ? { logins } : {}),
+        logins,
         ...(options.random ? { random: options.random } : {}),
         attach: (client, origin) => ircDispatcher.attach(client, origin),
         onJoinFailed: (network, channel, error, userId) => rt.reportJoinFailure(network, channel, error, userId),
@@ -98,6 +101,9 @@ export class IrcConnector implements Connector {
         },
       }));
     }
+    this.admin = createAdminRooms({
+      bot: ctx.bot, kv: ctx.store.kv, log, metrics: ctx.metrics, ops: adminBridgeOps(rt), accounts, permissions: () => config.permissions,
+    });
     if (config.media.mode === 'proxy') {
       this.proxy = await startMediaProxy({ config: config.media, links: rt.media, media: ctx.media, log });
       log.info('Media proxy listening', { address: `${this.proxy.address.host}:${this.proxy.address.port}`, publicUrl: config.media.publicUrl });
@@ -115,7 +121,9 @@ export class IrcConnector implements Connector {
   }
 
   async onMatrixEvent(event: MatrixEvent): Promise<void> {
-    if (!this.runtime) throw new Error('The IRC connector has not been started.');
+    if (!this.runtime || !this.admin) throw new Error('The IRC connector has not been started.');
+    // Admin rooms (DMs with the bot) take commands; nothing else happens there.
+    if (await this.admin.handleEvent(event)) return;
     await this.runtime.matrix.dispatch(event);
   }
 

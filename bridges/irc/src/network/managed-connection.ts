@@ -130,6 +130,11 @@ export class ManagedConnection {
     if (this.client.isRegistered && this.client.joinedChannels.has(folded)) await this.client.part(channel, reason);
   }
 
+  /** The wanted channels with their keys (to carry them over to a new connection). */
+  get wantedEntries(): Array<{ channel: string; key?: string }> {
+    return [...this.wanted.values()].map((w) => ({ ...w }));
+  }
+
   wants(channel: string): boolean {
     return this.wanted.has(this.fold(channel));
   }

@@ -3,11 +3,15 @@
  * from them (their messages are already in Matrix; their QUIT/JOIN after a reconnect are not
  * real membership changes) with a map lookup instead of a database query per line.
  *
- * A puppet keeps its entry while it exists in the pool, connected or not: the bot may hear a
- * puppet's QUIT after the puppet itself noticed the disconnect.
+ * A puppet keeps its entries while it exists in the pool, connected or not: the bot may hear a
+ * puppet's QUIT after the puppet itself noticed the disconnect, and a NICK (from the old nick)
+ * after the puppet saw it. So the last few nicks of each user are kept, not just the current one.
  */
 import type { UserId } from '@bridgekit/appservice';
 import { casefold, type Casemapping } from '../mapping/casefold';
+
+/** Nicks remembered per user: the current one and a few before it. */
+const NICK_HISTORY = 3;
 
 export class OwnNicks {
   private readonly byNick = new Map<string, UserId>();
@@ -24,10 +28,19 @@ export class OwnNicks {
     nicks.add(folded);
   }
 
-  /** The connection now uses `nick` only: forgets its other nicks (after a confirmed change). */
+  /** The connection now uses `nick`: remembered with the user's few previous nicks. */
   settle(userId: UserId, nick: string): void {
-    this.forget(userId);
     this.add(userId, nick);
+    const nicks = this.byUser.get(userId);
+    if (!nicks) return;
+    const folded = casefold(nick, this.casemapping());
+    nicks.delete(folded);
+    nicks.add(folded); // most recent last
+    while (nicks.size > NICK_HISTORY) {
+      const oldest = nicks.values().next().value as string;
+      nicks.delete(oldest);
+      if (this.byNick.get(oldest) === userId) this.byNick.delete(oldest);
+    }
   }
 
   forget(userId: UserId): void {

@@ -141,6 +141,23 @@ export class PuppetPool {
     await this.puppets.get(userId)?.connection.part(channel, reason);
   }
 
+  /**
+   * A fresh connection for the user (!reconnect): reads their settings and password again,
+   * keeps their channels, and resolves once registered.
+   */
+  async reconnect(user: MatrixUserNames): Promise<Puppet> {
+    const old = this.puppets.get(user.userId);
+    const channels = old?.connection.wantedEntries ?? [];
+    if (old) {
+      this.puppets.delete(user.userId);
+      await old.connection.stop('Reconnecting');
+    }
+    const puppet = this.obtain(user);
+    for (const { channel, key } of channels) puppet.connection.want(channel, key);
+    await puppet.connection.ensureConnected();
+    return puppet;
+  }
+
   /** Ends the user's connection (!quit). The next message connects again. */
   async disconnect(userId: UserId, reason: string): Promise<void> {
     await this.puppets.get(userId)?.connection.disconnect(reason);

@@ -9,20 +9,21 @@ import type { BridgeRuntime } from '../runtime';
 
 const inFlight = new Map<string, Promise<boolean>>();
 
-export function createDynamicPortal(rt: BridgeRuntime, alias: RoomAlias): Promise<boolean> {
+/** `evenIfDisabled`: for !join, which may create a portal where aliases may not. */
+export function createDynamicPortal(rt: BridgeRuntime, alias: RoomAlias, options: { evenIfDisabled?: boolean } = {}): Promise<boolean> {
   // The homeserver may ask twice while the first room is being made: one room, one answer.
   const running = inFlight.get(alias);
   if (running) return running;
-  const creation = create(rt, alias).finally(() => inFlight.delete(alias));
+  const creation = create(rt, alias, options.evenIfDisabled ?? false).finally(() => inFlight.delete(alias));
   inFlight.set(alias, creation);
   return creation;
 }
 
-async function create(rt: BridgeRuntime, alias: RoomAlias): Promise<boolean> {
+async function create(rt: BridgeRuntime, alias: RoomAlias, evenIfDisabled: boolean): Promise<boolean> {
   const parsed = rt.aliases.parseAlias(alias);
   const network = parsed && rt.network(parsed.network);
   if (!parsed || !network) return false;
-  if (!network.config.dynamicPortals) {
+  if (!network.config.dynamicPortals && !evenIfDisabled) {
     rt.log.info('Alias query for a network without dynamic portals', { alias, network: network.id });
     return false;
   }

@@ -128,8 +128,8 @@ export function bridgeConfig(irc: Record<string, unknown>, baseDir = '/tmp'): Br
 }
 
 /**
- * `dir` reuses a database from an earlier FakeBridge (a restart). `migrations` are the
- * connector's own (scope "irc").
+ * `dir` holds the database (reuse it for a restart; the caller then removes it). `migrations`
+ * are the connector's own (scope "irc").
  */
 export function createFakeBridge(config: BridgeConfig, options: { dir?: string; migrations?: Migration[] } = {}): FakeBridge {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'bridgekit-irc-test-'));

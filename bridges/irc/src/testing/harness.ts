@@ -2,6 +2,9 @@
  * Starts an `IrcConnector` on the fakes (fake-irc.ts, fake-bridge.ts) with a fake clock, and
  * offers the few verbs tests need: a Matrix user says something, time passes, wait for queues.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { asEventId, asRoomAlias, asRoomId, asUserId, type MatrixEvent, type RoomId, type UserId } from '@bridgekit/appservice';
 import { IrcConnector } from '../connector';
 import { FakeClock } from '../irc/clock';
@@ -52,12 +55,14 @@ export function testIrcSection(network: Record<string, unknown> = {}, top: Recor
 
 let eventCounter = 0;
 
+/** `dir` reuses the database and key files of an earlier harness (a restart). */
 export async function startHarness(options: { network?: Record<string, unknown>; top?: Record<string, unknown>; dir?: string; server?: FakeIrcServer } = {}): Promise<Harness> {
-  const config = bridgeConfig(testIrcSection(options.network, options.top));
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'bridgekit-irc-test-'));
+  const config = bridgeConfig(testIrcSection(options.network, options.top), dir);
   const server = options.server ?? new FakeIrcServer();
   const clock = new FakeClock(1_700_000_000_000);
   const connector = new IrcConnector(config, { createClient: server.factory, clock, random: () => 1 });
-  const bridge = createFakeBridge(config, { ...(options.dir ? { dir: options.dir } : {}) });
+  const bridge = createFakeBridge(config, { dir, migrations: connector.migrations });
   await connector.start(bridge.ctx);
   const settle = async () => {
     for (let i = 0; i < 3; i++) {
@@ -90,6 +95,7 @@ export async function startHarness(options: { network?: Record<string, unknown>;
     stop: async () => {
       await connector.stop();
       bridge.close();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
   return h;
