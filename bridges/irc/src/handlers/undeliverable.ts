@@ -8,9 +8,11 @@ import { isIrcError, IrcError, type IrcErrorCode } from '../irc/errors';
 export class UndeliverableError extends IrcError {
   readonly reason: string;
 
-  constructor(target: string, networkName: string, cause: unknown) {
+  /** `action` is what did not happen: the message (default) or the user's join of the channel. */
+  constructor(target: string, networkName: string, cause: unknown, action: 'message' | 'join' = 'message') {
     const reason = cause instanceof Error ? cause.message : String(cause);
-    super(codeOf(cause), `Your message was not delivered to ${target} on ${networkName}: ${reason}`, { cause });
+    const what = action === 'join' ? `Your IRC connection could not join ${target} on ${networkName}` : `Your message was not delivered to ${target} on ${networkName}`;
+    super(codeOf(cause), `${what}: ${reason}`, { cause });
     this.name = 'UndeliverableError';
     this.reason = reason;
   }

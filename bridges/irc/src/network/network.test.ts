@@ -171,3 +171,23 @@ describe('private chats', () => {
     expect(noticesTo(roomId, alice)[0]).toContain(`this room is ${bob}'s private chat with Carol`);
   });
 });
+
+describe('joining a portal', () => {
+  it("connects the user's puppet and joins the channel when they join the room, with their display name", async () => {
+    h = await startHarness();
+    const roomId = await h.portal();
+    await h.matrixEvent(roomId, alice, { membership: 'join', displayname: 'Alice L' }, 'm.room.member', { stateKey: alice });
+    expect(h.server.client('Alice_L[m]')?.joinedChannels.has('#chan')).toBe(true);
+    // A later profile change is not a second join.
+    await h.matrixEvent(roomId, alice, { membership: 'join', displayname: 'Other' }, 'm.room.member', { stateKey: alice, unsigned: { prev_content: { membership: 'join' } } });
+    expect(h.server.clients).toHaveLength(2);
+  });
+
+  it('tells the user when the channel will not have them', async () => {
+    h = await startHarness();
+    const roomId = await h.portal();
+    h.server.refuseJoin(CHANNEL, '473', 'Cannot join channel (+i)');
+    await h.matrixEvent(roomId, alice, { membership: 'join' }, 'm.room.member', { stateKey: alice });
+    expect(noticesTo(roomId, alice)).toEqual([`${alice}: Your IRC connection could not join #chan on Test Net: Cannot join #chan: Cannot join channel (+i) (473).`]);
+  });
+});

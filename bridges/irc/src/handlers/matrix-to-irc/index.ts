@@ -3,6 +3,7 @@
  * to add one (membership, topic, kick...), write the file and add it to this list.
  */
 import type { MatrixHandler } from '../registry';
+import { joinOnDemand } from './join-on-demand';
 import { matrixMessages } from './messages';
 import { privateChatInvites } from './private-invite';
 import { matrixRedactions } from './redactions';
@@ -11,4 +12,5 @@ export const MATRIX_HANDLERS: readonly MatrixHandler[] = [
   matrixMessages,
   matrixRedactions,
   privateChatInvites,
+  joinOnDemand,
 ];

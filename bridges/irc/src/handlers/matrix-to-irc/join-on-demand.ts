@@ -1,0 +1,29 @@
+/**
+ * A Matrix user joins a channel portal → their own IRC connection joins the channel, so they
+ * appear on IRC from the start rather than at their first message. (Leaving, kicks and the
+ * rest of membership belong to the channel-state handlers.) A refusal is told to the user.
+ */
+import { isUserId } from '@bridgekit/appservice';
+import type { MatrixHandler } from '../registry';
+import { UndeliverableError } from '../undeliverable';
+
+export const joinOnDemand: MatrixHandler = {
+  name: 'matrix.join-on-demand',
+  types: ['m.room.member'],
+  async handle(event, rt) {
+    if (event.content.membership !== 'join' || event.stateKey !== event.sender || !isUserId(event.sender)) return;
+    if (rt.ctx.isBridgeUser(event.sender)) return;
+    const previous = (event.unsigned?.prev_content as { membership?: unknown } | undefined)?.membership;
+    if (previous === 'join') return; // a profile change, not a join
+    const displayName = typeof event.content.displayname === 'string' ? event.content.displayname : undefined;
+    for (const portal of rt.portals.channelsOfRoom(event.roomId)) {
+      const network = rt.network(portal.network);
+      if (!network) continue;
+      try {
+        await network.puppets.joinChannel({ userId: event.sender, ...(displayName ? { displayName } : {}) }, portal.channel, portal.key);
+      } catch (error) {
+        throw new UndeliverableError(portal.channel, network.config.name, error, 'join');
+      }
+    }
+  },
+};
