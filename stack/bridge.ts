@@ -12,7 +12,7 @@ import { writeYaml } from '../test/e2e/harness/synapse';
 import { pollUntil } from '../test/e2e/harness/wait';
 import { StackError, messageOf } from './errors';
 import { shown } from './progress';
-import { ALIAS_TEMPLATE, NETWORK_ID, SERVER_NAME, type StackSettings } from './settings';
+import { ALIAS_TEMPLATE, BOT_NICK, NETWORK_ID, SERVER_NAME, type StackSettings } from './settings';
 
 export interface BridgePaths {
   dir: string;
@@ -49,6 +49,8 @@ export function bridgeConfig(settings: StackSettings): Record<string, unknown> {
           host: '127.0.0.1',
           port: settings.ircPort.port,
           tls: false,
+          // Named here because the stack waits for this nick in the channel before it says "ready".
+          bot: { nick: BOT_NICK },
           // Joining #irc_local_#<channel>:localhost opens a portal to that channel.
           dynamic_portals: true,
         },

@@ -14,10 +14,11 @@ import { readyBanner } from './banner';
 import { assertBridgeBuilt, ensureRegistration, startBridge, writeBridgeConfig } from './bridge';
 import { StackError, messageOf } from './errors';
 import { isInstalled, runInstaller } from './install';
+import { waitForChannelMember } from './irc-probe';
 import { assertPortsFree } from './port-check';
 import { Progress, shown } from './progress';
 import { startHomeserver, startIrcServer } from './servers';
-import { TEST_ACCOUNT, readSettings, type StackSettings } from './settings';
+import { BOT_NICK, CHANNEL, TEST_ACCOUNT, readSettings, type StackSettings } from './settings';
 import { clearLeftovers, loadSecrets } from './state';
 import { Supervisor, type UnexpectedExit } from './supervisor';
 
@@ -85,6 +86,13 @@ async function startUp(settings: StackSettings, progress: Progress, supervisor: 
       return await joinPortal(homeserverUrl, account.accessToken, settings.portalAlias);
     } catch (err) {
       throw new StackError(`The bridge did not open the portal room: ${messageOf(err)}`, 'The bridge log below says why.', { path: paths.log, text: tailFile(paths.log, 30) });
+    }
+  }, 'joined');
+  await progress.step(`Waiting for the bridge bot (${BOT_NICK}) in ${CHANNEL}`, async () => {
+    try {
+      await waitForChannelMember('127.0.0.1', settings.ircPort.port, CHANNEL, BOT_NICK, 30_000);
+    } catch (err) {
+      throw new StackError(`The bridge's bot did not join ${CHANNEL}: ${messageOf(err)}`, 'The bridge log below says why.', { path: paths.log, text: tailFile(paths.log, 30) });
     }
   }, 'joined');
   return account;

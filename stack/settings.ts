@@ -15,6 +15,8 @@ export const PORTAL_ALIAS = `${ALIAS_TEMPLATE.replace('$NETWORK', NETWORK_ID).re
 /** The Matrix account the stack creates for you (password generated once, kept in the data folder). */
 export const TEST_ACCOUNT = 'demo';
 export const IRC_SERVER_NAME = 'irc.localhost';
+/** The bridge bot's IRC nick (`irc.networks.local.bot.nick`). */
+export const BOT_NICK = 'MatrixBridge';
 
 export interface PortSetting {
   /** What listens there, for messages: "Synapse", "the IRC server", "the bridge". */

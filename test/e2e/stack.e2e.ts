@@ -198,6 +198,13 @@ describe('npm run stack', () => {
     const banner = readBanner(output);
     const matrix = new MatrixClient(await loginWithPassword(banner.homeserverUrl, banner.localpart, banner.password), banner.homeserverUrl);
     expect(await matrix.resolveAlias(banner.alias)).toBe(firstRoomId);
+    // The kept portal still carries messages: the bridge rejoined the channel on its own.
+    const irc = await connectIrc(uniqueNick('again'), { host: banner.ircHost, port: banner.ircPort });
+    await irc.join(banner.channel);
+    const text = `still bridged ${Date.now()}`;
+    irc.say(banner.channel, text);
+    await matrix.waitForMessage(firstRoomId, new RegExp(text), 30_000);
+    await irc.quit();
     recorded = JSON.parse(readFileSync(join(dataDir, 'running.json'), 'utf8')) as RunningRecord;
 
     pressCtrlC(stack);
