@@ -58,6 +58,22 @@ describe('portals', () => {
     expect(h.bridge.matrix.messagesIn(roomId).map((e) => e.content.body)).toEqual(['still here']);
   });
 
+  it('runs several networks in one process, each with its own bot, portals and ghosts', async () => {
+    h = await startHarness({ moreNetworks: { other: { host: 'other.test', tls: false, bot: { nick: 'OtherBot' } } } });
+    expect(await h.connector.onAliasQuery(asRoomAlias(`#irc_other_#chan:${DOMAIN}`))).toBe(true);
+    const roomOnNet = await h.portal();
+    await h.settle();
+    const roomOnOther = h.bridge.matrix.created.find((c) => c.options.aliasLocalpart === 'irc_other_#chan')!.roomId;
+    expect(h.server.clients.map((c) => [c.options.host, c.nick])).toEqual([['irc.test', BOT_NICK], ['other.test', 'OtherBot']]);
+    // The fake relays by channel name only, so one line reaches both bots: each bridges it as its own network's user.
+    h.server.userSays('Carol', CHANNEL, 'hi');
+    await h.settle();
+    expect(h.bridge.matrix.messagesIn(roomOnNet).map((e) => e.sender)).toEqual([ghostOf('Carol')]);
+    expect(h.bridge.matrix.messagesIn(roomOnOther).map((e) => e.sender)).toEqual([`@_irc_other__carol:${DOMAIN}`]);
+    await h.matrixEvent(roomOnOther, alice, { msgtype: 'm.text', body: 'only on other' });
+    expect(h.server.clients.filter((c) => c.options.nick === 'alice[m]').map((c) => c.options.host)).toEqual(['other.test']);
+  });
+
   it('answers user queries for ghosts of configured networks only', async () => {
     h = await startHarness();
     expect(await h.connector.onUserQuery(ghostOf('Carol'))).toBe(true);

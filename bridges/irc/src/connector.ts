@@ -196,7 +196,11 @@ class IrcBridgeRuntime implements BridgeRuntime {
   }
 
   async tell(roomId: RoomId, userId: UserId, text: string): Promise<void> {
-    await this.ctx.bot.sendMessage(roomId, {
+    // The bot is not in private chats (they are DMs with a ghost): the ghost says it there.
+    const chat = this.portals.privateChatOfRoom(roomId);
+    const network = chat && this.network(chat.network);
+    const speaker = chat && network ? await this.ghost(network, chat.nick) : this.ctx.bot;
+    await speaker.sendMessage(roomId, {
       msgtype: 'm.notice',
       body: `${userId}: ${text}`,
       format: 'org.matrix.custom.html',

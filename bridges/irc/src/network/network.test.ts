@@ -66,7 +66,9 @@ describe('undeliverable messages', () => {
     await h.settle();
     const dm = h.bridge.matrix.created.find((c) => c.options.isDirect)!.roomId;
     await h.matrixEvent(dm, alice, { msgtype: 'm.text', body: 'are you there?' });
-    expect(h.bridge.matrix.sent.filter((e) => e.roomId === dm && e.content.msgtype === 'm.notice').map((e) => e.content.body)).toEqual([
+    const notices = h.bridge.matrix.sent.filter((e) => e.roomId === dm && e.content.msgtype === 'm.notice');
+    expect(notices.map((e) => e.sender)).toEqual(['@_irc_net__carol:hs.test']);
+    expect(notices.map((e) => e.content.body)).toEqual([
       `${alice}: Your message to Carol on Test Net was not delivered: there is no one called that on IRC right now (No such nick/channel).`,
     ]);
   });

@@ -33,7 +33,7 @@ export interface Harness {
 }
 
 /** The `irc:` section used by the tests; `network` keys are merged into the one network. */
-export function testIrcSection(network: Record<string, unknown> = {}, top: Record<string, unknown> = {}): Record<string, unknown> {
+export function testIrcSection(network: Record<string, unknown> = {}, top: Record<string, unknown> = {}, more: Record<string, Record<string, unknown>> = {}): Record<string, unknown> {
   return {
     ghost_prefix: '_irc_',
     alias_template: '#irc_$NETWORK_$CHANNEL',
@@ -49,6 +49,7 @@ export function testIrcSection(network: Record<string, unknown> = {}, top: Recor
         connect_rate_per_second: 100,
         ...network,
       },
+      ...more,
     },
   };
 }
@@ -56,9 +57,11 @@ export function testIrcSection(network: Record<string, unknown> = {}, top: Recor
 let eventCounter = 0;
 
 /** `dir` reuses the database and key files of an earlier harness (a restart). */
-export async function startHarness(options: { network?: Record<string, unknown>; top?: Record<string, unknown>; dir?: string; server?: FakeIrcServer } = {}): Promise<Harness> {
+export async function startHarness(options: {
+  network?: Record<string, unknown>; top?: Record<string, unknown>; moreNetworks?: Record<string, Record<string, unknown>>; dir?: string; server?: FakeIrcServer;
+} = {}): Promise<Harness> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'bridgekit-irc-test-'));
-  const config = bridgeConfig(testIrcSection(options.network, options.top), dir);
+  const config = bridgeConfig(testIrcSection(options.network, options.top, options.moreNetworks), dir);
   const server = options.server ?? new FakeIrcServer();
   const clock = new FakeClock(1_700_000_000_000);
   const connector = new IrcConnector(config, { createClient: server.factory, clock, random: () => 1 });
