@@ -141,6 +141,27 @@ export class IrcTestClient {
     this.irc.raw(line);
   }
 
+  /** Every PRIVMSG, NOTICE and ACTION received so far, in order: for counting duplicates. */
+  get receivedMessages(): readonly IrcMessage[] {
+    return this.history.message;
+  }
+
+  /**
+   * Resolves once this client has seen `nick` in `channel`: its JOIN, or its name in the NAMES
+   * reply (353) we got on joining, whichever happened.
+   */
+  async waitForMember(channel: string, nick: string, timeoutMs = DEFAULT_WAIT_MS): Promise<void> {
+    const wantedChannel = channel.toLowerCase();
+    const wantedNick = nick.toLowerCase();
+    const seen = (line: string): boolean => {
+      const names = / 353 \S+ [=*@] (\S+) :(.*)$/.exec(line);
+      if (names) return names[1]!.toLowerCase() === wantedChannel && names[2]!.split(' ').some((n) => n.replace(/^[~&@%+]+/, '').toLowerCase() === wantedNick);
+      const join = /^:([^!\s]+)\S* JOIN :?(\S+)/.exec(line);
+      return join !== null && join[1]!.toLowerCase() === wantedNick && join[2]!.toLowerCase() === wantedChannel;
+    };
+    await this.waitFor('raw', seen, timeoutMs);
+  }
+
   waitForMessage(predicate: (m: IrcMessage) => boolean, timeoutMs = DEFAULT_WAIT_MS): Promise<IrcMessage> {
     return this.waitFor('message', predicate, timeoutMs);
   }

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readE2eEnv } from './env';
-import { encode, matrixRequest, matrixRequestBytes, registerWithSharedSecret, type MatrixRequestOptions } from './matrix-http';
+import { encode, MatrixApiError, matrixRequest, matrixRequestBytes, registerWithSharedSecret, type MatrixRequestOptions } from './matrix-http';
 import { SyncTracker, type MatrixEvent, type ReceivedInvite, type SyncPosition, type SyncResponse } from './matrix-sync';
 
 export { MatrixApiError } from './matrix-http';
@@ -46,8 +46,8 @@ export async function registerUser(localpart: string = uniqueLocalpart(), option
  * constant name, not the wire value). A successful ping also
  * makes Synapse retry an appservice it had marked down, so call it whenever a bridge (re)starts.
  */
-export async function appservicePing(asId: string, asToken: string, transactionId?: string): Promise<{ durationMs: number }> {
-  const reply = await matrixRequest<{ duration_ms: number }>(readE2eEnv().homeserver.url, 'POST', `/_matrix/client/v1/appservice/${encode(asId)}/ping`, {
+export async function appservicePing(asId: string, asToken: string, transactionId?: string, homeserverUrl: string = readE2eEnv().homeserver.url): Promise<{ durationMs: number }> {
+  const reply = await matrixRequest<{ duration_ms: number }>(homeserverUrl, 'POST', `/_matrix/client/v1/appservice/${encode(asId)}/ping`, {
     accessToken: asToken,
     json: transactionId === undefined ? {} : { transaction_id: transactionId },
   });
@@ -204,6 +204,45 @@ export class MatrixClient {
   async joinedMembers(roomId: string): Promise<Record<string, JoinedMember>> {
     const reply = await this.request<{ joined: Record<string, { display_name?: string; avatar_url?: string }> }>('GET', `/_matrix/client/v3/rooms/${encode(roomId)}/joined_members`);
     return Object.fromEntries(Object.entries(reply.joined).map(([id, m]) => [id, { displayName: m.display_name, avatarUrl: m.avatar_url }]));
+  }
+
+  /**
+   * The room's timeline as this user may read it, oldest first (GET /messages backwards from the
+   * end, up to `limit` events): for counting what arrived, duplicates included.
+   */
+  async roomTimeline(roomId: string, limit = 200): Promise<MatrixEvent[]> {
+    const reply = await this.request<{ chunk: Array<Omit<MatrixEvent, 'room_id'>> }>('GET', `/_matrix/client/v3/rooms/${encode(roomId)}/messages`, {
+      query: { dir: 'b', limit, filter: JSON.stringify({ lazy_load_members: false }) },
+    });
+    return reply.chunk.map((e) => ({ ...e, room_id: roomId })).reverse();
+  }
+
+  /** The bodies of the m.room.message events `sender` sent, oldest first. */
+  async messageBodiesFrom(roomId: string, sender: string): Promise<string[]> {
+    const timeline = await this.roomTimeline(roomId);
+    return timeline.filter((e) => e.type === 'm.room.message' && e.sender === sender).map((e) => String(e.content.body));
+  }
+
+  /** Resolves with the membership event that gives `userId` the membership `membership` in the room. */
+  waitForMembership(roomId: string, userId: string, membership: string, timeoutMs = DEFAULT_WAIT_MS, after?: SyncPosition): Promise<MatrixEvent> {
+    return this.waitForEvent(roomId, (e) => e.type === 'm.room.member' && e.state_key === userId && e.content.membership === membership, timeoutMs, after);
+  }
+
+  /** A user's current membership in the room ('join', 'leave', ...), or undefined when never a member. */
+  async membershipOf(roomId: string, userId: string): Promise<string | undefined> {
+    try {
+      const member = await this.getState<{ membership?: string }>(roomId, 'm.room.member', userId);
+      return member.membership;
+    } catch (err) {
+      if (err instanceof MatrixApiError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /** The room's power level of a user, as clients compute it (users entry, else users_default). */
+  async powerLevelOf(roomId: string, userId: string): Promise<number> {
+    const levels = await this.getState<{ users?: Record<string, number>; users_default?: number }>(roomId, 'm.room.power_levels');
+    return levels.users?.[userId] ?? levels.users_default ?? 0;
   }
 
   getProfile(userId: string): Promise<Profile> {

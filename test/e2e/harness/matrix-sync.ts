@@ -3,7 +3,8 @@
  * Every event the user has seen since its first sync is kept (bounded), so a wait also finds an
  * event that arrived before the wait started — tests need not race to subscribe first.
  */
-import { WaitTimeoutError } from './wait';
+import { MatrixApiError } from './matrix-http';
+import { WaitTimeoutError, delay } from './wait';
 
 /** A room event in the client-server wire format, with `room_id` filled in from the sync section. */
 export interface MatrixEvent {
@@ -88,12 +89,25 @@ export class SyncTracker {
 
   private async waitFor<T>(what: string, timeoutMs: number, find: () => T | undefined): Promise<T> {
     const deadline = Date.now() + timeoutMs;
+    let lastError: Error | undefined;
     for (;;) {
       const found = find();
       if (found !== undefined) return found;
       const remaining = deadline - Date.now();
-      if (remaining <= 0) throw new WaitTimeoutError(what, timeoutMs, this.describeRecent());
-      await this.syncOnce(Math.min(remaining, MAX_POLL_MS));
+      if (remaining <= 0) {
+        const detail = this.describeRecent() + (lastError ? `\nlast /sync error: ${lastError.message}` : '');
+        throw new WaitTimeoutError(what, timeoutMs, detail);
+      }
+      try {
+        await this.syncOnce(Math.min(remaining, MAX_POLL_MS));
+        lastError = undefined;
+      } catch (err) {
+        // A homeserver restarting mid-scenario refuses connections for a few seconds; keep
+        // waiting until the deadline. Anything the homeserver itself refuses is a real error.
+        if (!isTransient(err)) throw err;
+        lastError = err as Error;
+        await delay(Math.min(250, Math.max(0, deadline - Date.now())));
+      }
     }
   }
 
@@ -135,4 +149,10 @@ export class SyncTracker {
     const recent = this.events.slice(-10).map((e) => `  ${e.room_id} ${e.type} from ${e.sender}: ${JSON.stringify(e.content).slice(0, 200)}`);
     return recent.length > 0 ? `last events seen by ${this.userId}:\n${recent.join('\n')}` : `${this.userId} has seen no events`;
   }
+}
+
+/** Connection refused/reset or a 5xx while the homeserver restarts; 4xx answers are real errors. */
+function isTransient(err: unknown): boolean {
+  if (err instanceof MatrixApiError) return err.status >= 500;
+  return err instanceof Error && (err.name === 'TypeError' || err.name === 'TimeoutError' || err.name === 'AbortError');
 }

@@ -116,3 +116,35 @@ export function readRunRecord(ownerPid: number): RunRecord | undefined {
   const path = recordPath(ownerPid);
   return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as RunRecord) : undefined;
 }
+
+/** The record of the run using `runDir`, whichever process owns it (workers have PIDs of their own). */
+export function findRunRecord(runDir: string): RunRecord | undefined {
+  if (!existsSync(RUN_RECORDS_DIR)) return undefined;
+  for (const file of readdirSync(RUN_RECORDS_DIR).filter((f) => f.endsWith('.json'))) {
+    try {
+      const record = JSON.parse(readFileSync(join(RUN_RECORDS_DIR, file), 'utf8')) as RunRecord;
+      if (record.runDir === runDir) return record;
+    } catch {
+      // another run's record being written; not ours
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Records that the process called `name` now has PID `pid` (a server a scenario restarted), so
+ * teardown and stale-run cleanup stop the new process, not the dead one.
+ */
+export function replaceRecordedPid(runDir: string, name: string, pid: number): void {
+  const record = findRunRecord(runDir);
+  if (!record) throw new Error(`no run record for ${runDir}: was this run started by the e2e global setup?`);
+  record.processes = [...record.processes.filter((p) => p.name !== name), { name, pid }];
+  saveRunRecord(record);
+}
+
+/** The PID recorded for `name` in the run using `runDir`. */
+export function recordedPid(runDir: string, name: string): number {
+  const pid = findRunRecord(runDir)?.processes.find((p) => p.name === name)?.pid;
+  if (pid === undefined) throw new Error(`no ${name} recorded for the run in ${runDir}`);
+  return pid;
+}
