@@ -1,5 +1,6 @@
 /** What the person sees once everything is up: how to reach the bridge from both sides. */
-import { seconds, shown } from './progress';
+import { shown } from './errors';
+import { seconds } from './progress';
 import { CHANNEL } from './settings';
 import type { StackSettings } from './settings';
 import type { TestAccount } from './account';

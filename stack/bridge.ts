@@ -7,11 +7,10 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { matrixRequest, encode } from '../test/e2e/harness/matrix-http';
-import { exitWatcher, spawnLogged, tailFile, whenSpawned } from '../test/e2e/harness/processes';
+import { exitWatcher, spawnLogged, whenSpawned } from '../test/e2e/harness/processes';
 import { writeYaml } from '../test/e2e/harness/synapse';
 import { pollUntil } from '../test/e2e/harness/wait';
-import { StackError, messageOf } from './errors';
-import { shown } from './progress';
+import { StackError, logTail, messageOf, shown } from './errors';
 import { ALIAS_TEMPLATE, BOT_NICK, NETWORK_ID, SERVER_NAME, type StackSettings } from './settings';
 
 export interface BridgePaths {
@@ -155,7 +154,7 @@ export async function startBridge(settings: StackSettings, paths: BridgePaths, r
     throw new StackError(
       `The bridge did not come up: ${(messageOf(err).split('\n')[0] ?? '').replace(/[;:]? *last lines of \S+:$/, '')}`,
       `Its log below says why; \`node ${shown(settings.bridgeScript)} check-config --config ${shown(paths.config)}\` checks the config alone.`,
-      { path: paths.log, text: tailFile(paths.log, 30) },
+      logTail(paths.log),
     );
   }
   return { child, logPath: paths.log };

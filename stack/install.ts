@@ -44,12 +44,15 @@ export function runInstaller(): Promise<void> {
     child.once('error', (err) => reject(new StackError(`Could not run the installer (bash ${SETUP_SCRIPT}): ${err.message}`, 'Install bash, or run the script by hand.')));
     child.once('close', (code) => {
       if (code === 0) return resolve();
-      const errors = output.split('\n').filter((line) => /error/i.test(line));
+      const lines = output.trimEnd().split('\n');
+      const errors = lines.filter((line) => /error/i.test(line)).map((line) => line.replace(/^e2e setup: error: /, ''));
+      // pip and apt-get say more than the installer's own one-line verdict: show their last words.
+      const more = lines.length > errors.length ? { title: 'Last lines of the installer output', text: lines.slice(-30).join('\n') } : undefined;
       reject(
         new StackError(
           `Installing Synapse and ngIRCd failed: ${errors.length > 0 ? errors.join('\n') : `test/e2e/setup exited with code ${code}`}`,
-          'Fix what the installer says above (Synapse needs python3 >= 3.10 with venv and pip, and network access to PyPI; ngIRCd needs apt-get), then run `npm run stack` again.',
-          { path: SETUP_SCRIPT, text: output.trimEnd().split('\n').slice(-30).join('\n') },
+          'Fix what the installer says (Synapse needs python3 >= 3.10 with venv and pip, and network access to PyPI; ngIRCd needs apt-get), then run `npm run stack` again.',
+          more,
         ),
       );
     });

@@ -8,15 +8,14 @@
  */
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { tailFile } from '../test/e2e/harness/processes';
 import { ensureTestAccount, joinPortal, type TestAccount } from './account';
 import { readyBanner } from './banner';
 import { assertBridgeBuilt, ensureRegistration, startBridge, writeBridgeConfig } from './bridge';
-import { StackError, messageOf } from './errors';
+import { StackError, logTail, messageOf, shown } from './errors';
 import { isInstalled, runInstaller } from './install';
 import { waitForChannelMember } from './irc-probe';
 import { assertPortsFree } from './port-check';
-import { Progress, shown } from './progress';
+import { Progress } from './progress';
 import { startHomeserver, startIrcServer } from './servers';
 import { BOT_NICK, CHANNEL, TEST_ACCOUNT, readSettings, type StackSettings } from './settings';
 import { clearLeftovers, loadSecrets } from './state';
@@ -44,7 +43,7 @@ function report(err: unknown): void {
   const lines = [`\nError: ${messageOf(err)}`];
   if (err instanceof StackError) {
     if (err.hint) lines.push(`  What to do: ${err.hint}`);
-    if (err.logTail) lines.push(`  Last lines of ${shown(err.logTail.path)}:`, indent(err.logTail.text, '    | '));
+    if (err.details) lines.push(`  ${err.details.title}:`, indent(err.details.text, '    | '));
   } else if (err instanceof Error && err.stack) {
     lines.push(indent(err.stack.split('\n').slice(1).join('\n'), '  '));
   }
@@ -54,7 +53,7 @@ function report(err: unknown): void {
 async function startUp(settings: StackSettings, progress: Progress, supervisor: Supervisor): Promise<TestAccount> {
   assertBridgeBuilt(settings);
   if (isInstalled()) progress.line('Synapse and ngIRCd are installed.');
-  else await progress.step('Installing Synapse and ngIRCd (first run only; about a minute)', runInstaller, 'installed');
+  else await progress.step('Installing Synapse and ngIRCd (first run only, usually under a minute)', runInstaller, 'installed');
 
   const leftovers = await clearLeftovers(settings.dataDir);
   if (leftovers.length > 0) progress.line(`Stopped what an earlier stack left running: ${leftovers.join(', ')}.`);
@@ -85,14 +84,14 @@ async function startUp(settings: StackSettings, progress: Progress, supervisor: 
     try {
       return await joinPortal(homeserverUrl, account.accessToken, settings.portalAlias);
     } catch (err) {
-      throw new StackError(`The bridge did not open the portal room: ${messageOf(err)}`, 'The bridge log below says why.', { path: paths.log, text: tailFile(paths.log, 30) });
+      throw new StackError(`The bridge did not open the portal room: ${messageOf(err)}`, 'The bridge log below says why.', logTail(paths.log));
     }
   }, 'joined');
   await progress.step(`Waiting for the bridge bot (${BOT_NICK}) in ${CHANNEL}`, async () => {
     try {
       await waitForChannelMember('127.0.0.1', settings.ircPort.port, CHANNEL, BOT_NICK, 30_000);
     } catch (err) {
-      throw new StackError(`The bridge's bot did not join ${CHANNEL}: ${messageOf(err)}`, 'The bridge log below says why.', { path: paths.log, text: tailFile(paths.log, 30) });
+      throw new StackError(`The bridge's bot did not join ${CHANNEL}: ${messageOf(err)}`, 'The bridge log below says why.', logTail(paths.log));
     }
   }, 'joined');
   return account;
@@ -130,7 +129,7 @@ export async function main(): Promise<number> {
   };
   const supervisor = new Supervisor(dataDir, (exit: UnexpectedExit) => {
     const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
-    shutdown(1, new StackError(`${exit.name} stopped unexpectedly (${how}), so the stack stopped the rest.`, `Its log is ${shown(exit.logPath)}.`, { path: exit.logPath, text: exit.logTail }));
+    shutdown(1, new StackError(`${exit.name} stopped unexpectedly (${how}), so the stack stopped the rest.`, `Its log is ${shown(exit.logPath)}.`, logTail(exit.logPath, exit.logTail)));
   });
 
   let firstSignalAt = 0;

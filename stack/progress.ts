@@ -3,15 +3,8 @@
  * before the work begins so a slow step (the first Synapse start migrates a fresh database) shows
  * what it is waiting for.
  */
-import { relative } from 'node:path';
-
 export type Write = (text: string) => void;
 
-/** A path as short as it can be said from the current directory (absolute when outside it). */
-export function shown(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel !== '' && !rel.startsWith('..') ? rel : path;
-}
 
 export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;

@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startNgircd, type StartedIrcServer } from '../test/e2e/harness/ngircd';
 import { homeserverConfig, startSynapse, writeYaml, type StartedSynapse } from '../test/e2e/harness/synapse';
-import { StackError, messageOf } from './errors';
+import { StackError, logTail, messageOf } from './errors';
 import { CHANNEL, IRC_SERVER_NAME, SERVER_NAME, type StackSettings } from './settings';
 import type { StackSecrets } from './state';
 
@@ -43,7 +43,7 @@ export function stackHomeserverConfig(settings: StackSettings, secrets: StackSec
 function notUp(name: string, err: unknown, logPath: string, hint: string): StackError {
   const [first = '', ...rest] = messageOf(err).split('\n');
   const summary = first.replace(/[;:]? *last lines of \S+:$/, '');
-  return new StackError(`${name} did not come up: ${summary}`, hint, rest.length > 0 ? { path: logPath, text: rest.join('\n') } : undefined);
+  return new StackError(`${name} did not come up: ${summary}`, hint, rest.length > 0 ? logTail(logPath, rest.join('\n')) : undefined);
 }
 
 export async function startHomeserver(settings: StackSettings, secrets: StackSecrets, registrationPath: string, onSpawn: (child: ChildProcess) => void): Promise<StartedSynapse> {
