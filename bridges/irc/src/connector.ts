@@ -10,6 +10,9 @@ import { accountMigrations, openIrcAccounts, type IrcAccounts } from './accounts
 import { createAdminRooms, type AdminRooms } from './admin';
 import { adminBridgeOps } from './admin-bridge-ops';
 import { parseIrcConfig } from './config/parse';
+import { botPrivateMessages } from './handlers/irc-to-matrix/bot-private';
+import { createProvisioning, listenProvisioning, type ProvisioningListener } from './provisioning';
+import { provisioningBridgeOps } from './provisioning-bridge-ops';
 import type { IrcBridgeConfig } from './config/types';
 import { escapeHtml, userPermalink } from './format/irc-to-matrix';
 import { IrcDispatcher, MatrixDispatcher } from './handlers/dispatch';
@@ -55,6 +58,7 @@ export class IrcConnector implements Connector {
   private runtime?: IrcBridgeRuntime;
   private proxy?: MediaProxy;
   private admin?: AdminRooms;
+  private provisioning?: ProvisioningListener;
 
   /** Validates the `irc:` section; throws ConfigError (so `check-config` reports it). */
   constructor(bridgeConfig: BridgeConfig, private readonly options: IrcConnectorOptions = {}) {
@@ -78,7 +82,17 @@ export class IrcConnector implements Connector {
     }
     const rt = new IrcBridgeRuntime(ctx, config, log, new MediaLinks(config.media, key, (options.clock ?? systemClock).now));
     this.runtime = rt;
-    const ircDispatcher = new IrcDispatcher(options.ircHandlers ?? IRC_HANDLERS, () => rt);
+    const provisioning = config.provisioning.enabled && config.provisioning.secret !== undefined
+      ? createProvisioning({
+        ops: provisioningBridgeOps(rt), secret: config.provisioning.secret, maxLinksPerRoom: config.provisioning.maxLinksPerRoom,
+        permissions: () => config.permissions, log, metrics: ctx.metrics, ...(options.clock ? { clock: options.clock } : {}),
+      })
+      : undefined;
+    const ircHandlers = [
+      ...(options.ircHandlers ?? IRC_HANDLERS),
+      ...(provisioning ? [botPrivateMessages((network, from, text) => provisioning.approvals.handlePrivateMessage(network, from, text))] : []),
+    ];
+    const ircDispatcher = new IrcDispatcher(ircHandlers, () => rt);
     rt.matrix = new MatrixDispatcher(options.matrixHandlers ?? MATRIX_HANDLERS, () => rt);
     const createClient = options.createClient ?? ((o) => new IrcConnection(o));
     const accounts = openIrcAccounts(ctx.store.db, { keyFile: config.passwordKeyFile, log });
@@ -108,6 +122,10 @@ export class IrcConnector implements Connector {
       this.proxy = await startMediaProxy({ config: config.media, links: rt.media, media: ctx.media, log });
       log.info('Media proxy listening', { address: `${this.proxy.address.host}:${this.proxy.address.port}`, publicUrl: config.media.publicUrl });
     }
+    if (provisioning) {
+      this.provisioning = await listenProvisioning(provisioning.app, config.provisioning);
+      log.info('Provisioning API listening', { address: `${this.provisioning.address}:${this.provisioning.port}` });
+    }
     for (const network of rt.networks()) {
       network.start();
       joinBridgedChannels(rt, network);
@@ -118,6 +136,7 @@ export class IrcConnector implements Connector {
     const rt = this.runtime;
     if (rt) await Promise.all(rt.networks().map((n) => n.stop()));
     await this.proxy?.close();
+    await this.provisioning?.close();
   }
 
   async onMatrixEvent(event: MatrixEvent): Promise<void> {

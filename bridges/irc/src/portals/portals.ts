@@ -35,7 +35,7 @@ export interface NetworkNames {
   fold(name: string): string;
 }
 
-interface ChannelData { kind: 'channel'; channel: string; key?: string; origin: PortalOrigin }
+interface ChannelData { kind: 'channel'; channel: string; key?: string; origin: PortalOrigin; meta?: Record<string, string> }
 interface PrivateData { kind: 'pm'; userId: string; nick: string }
 
 export class Portals {
@@ -60,8 +60,12 @@ export class Portals {
     });
   }
 
-  linkChannel(roomId: RoomId, network: NetworkNames, channel: IrcChannel, options: { origin: PortalOrigin; key?: string }): ChannelPortal {
-    const data: ChannelData = { kind: 'channel', channel, origin: options.origin, ...(options.key !== undefined ? { key: options.key } : {}) };
+  /** `meta`: who made the link and how (kept in the store for audits, e.g. linkedBy/approvedBy). */
+  linkChannel(roomId: RoomId, network: NetworkNames, channel: IrcChannel, options: { origin: PortalOrigin; key?: string; meta?: Record<string, string> }): ChannelPortal {
+    const data: ChannelData = {
+      kind: 'channel', channel, origin: options.origin,
+      ...(options.key !== undefined ? { key: options.key } : {}), ...(options.meta ? { meta: options.meta } : {}),
+    };
     this.store.rooms.link(roomId, { network: network.id, remoteId: network.fold(channel), data: { ...data } });
     return { roomId, network: network.id, channel, origin: options.origin, ...(options.key !== undefined ? { key: options.key } : {}) };
   }

@@ -39,6 +39,8 @@ export class FakeMatrix {
   readonly uploads: Array<{ data: Buffer; contentType: string; mxc: string }> = [];
   /** Display names returned for m.room.member state reads. */
   readonly displayNames = new Map<UserId, string>();
+  /** Other state returned by getState, keyed `<roomId> <type> <stateKey>`. */
+  readonly state = new Map<string, Record<string, unknown>>();
   private next = 0;
 
   intent(userId: UserId): Intent {
@@ -56,7 +58,9 @@ export class FakeMatrix {
       sendMessage: (roomId, content) => send(roomId, 'm.room.message', content),
       sendEvent: (roomId, type, content) => send(roomId, type, content),
       sendState: (roomId, type, _key, content) => send(roomId, type, content),
-      getState: async <T>(_roomId: RoomId, type: string, stateKey?: string) => {
+      getState: async <T>(roomId: RoomId, type: string, stateKey?: string) => {
+        const stored = m.state.get(`${roomId} ${type} ${stateKey ?? ''}`);
+        if (stored) return stored as T;
         if (type !== 'm.room.member' || !stateKey) return undefined;
         const name = m.displayNames.get(stateKey as UserId);
         return (name ? { membership: 'join', displayname: name } : undefined) as T | undefined;
