@@ -10,7 +10,7 @@ import { matrixRequest, encode } from '../test/e2e/harness/matrix-http';
 import { exitWatcher, spawnLogged, whenSpawned } from '../test/e2e/harness/processes';
 import { writeYaml } from '../test/e2e/harness/synapse';
 import { pollUntil } from '../test/e2e/harness/wait';
-import { StackError, logTail, messageOf, shown } from './errors';
+import { StackError, logTail, messageOf, shown, summaryOf } from './errors';
 import { ALIAS_TEMPLATE, BOT_NICK, NETWORK_ID, SERVER_NAME, type StackSettings } from './settings';
 
 export interface BridgePaths {
@@ -93,7 +93,7 @@ export function assertBridgeBuilt(settings: StackSettings): void {
   if (existsSync(settings.bridgeScript)) return;
   throw new StackError(
     `The bridge program ${settings.bridgeScript} does not exist, although \`npm run build\` succeeded.`,
-    'The IRC bridge CLI (bridges/irc/src/main.ts) may not be written yet, or STACK_BRIDGE_SCRIPT points at the wrong file.',
+    'Check STACK_BRIDGE_SCRIPT (unset, it is the IRC bridge built from bridges/irc/src/main.ts).',
   );
 }
 
@@ -152,7 +152,7 @@ export async function startBridge(settings: StackSettings, paths: BridgePaths, r
     });
   } catch (err) {
     throw new StackError(
-      `The bridge did not come up: ${(messageOf(err).split('\n')[0] ?? '').replace(/[;:]? *last lines of \S+:$/, '')}`,
+      `The bridge did not come up: ${summaryOf(err)}`,
       `Its log below says why; \`node ${shown(settings.bridgeScript)} check-config --config ${shown(paths.config)}\` checks the config alone.`,
       logTail(paths.log),
     );

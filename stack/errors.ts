@@ -36,3 +36,11 @@ export class StackError extends Error {
 export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/**
+ * The first line of a harness launcher's error, without its trailing "last lines of <log>:"
+ * (the log tail is shown separately, indented under the error).
+ */
+export function summaryOf(err: unknown): string {
+  return (messageOf(err).split('\n')[0] ?? '').replace(/[;:]? *last lines of \S+:$/, '');
+}

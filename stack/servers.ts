@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startNgircd, type StartedIrcServer } from '../test/e2e/harness/ngircd';
 import { homeserverConfig, startSynapse, writeYaml, type StartedSynapse } from '../test/e2e/harness/synapse';
-import { StackError, logTail, messageOf } from './errors';
+import { StackError, logTail, messageOf, summaryOf } from './errors';
 import { CHANNEL, IRC_SERVER_NAME, SERVER_NAME, type StackSettings } from './settings';
 import type { StackSecrets } from './state';
 
@@ -36,14 +36,10 @@ export function stackHomeserverConfig(settings: StackSettings, secrets: StackSec
   };
 }
 
-/**
- * A server that did not come up. The launchers' messages end with "last lines of <log>:" and the
- * tail; the tail is kept apart so it is printed indented under the error.
- */
+/** A server that did not come up; the launcher's message carries the log tail after its first line. */
 function notUp(name: string, err: unknown, logPath: string, hint: string): StackError {
-  const [first = '', ...rest] = messageOf(err).split('\n');
-  const summary = first.replace(/[;:]? *last lines of \S+:$/, '');
-  return new StackError(`${name} did not come up: ${summary}`, hint, rest.length > 0 ? logTail(logPath, rest.join('\n')) : undefined);
+  const tail = messageOf(err).split('\n').slice(1).join('\n');
+  return new StackError(`${name} did not come up: ${summaryOf(err)}`, hint, tail ? logTail(logPath, tail) : undefined);
 }
 
 export async function startHomeserver(settings: StackSettings, secrets: StackSecrets, registrationPath: string, onSpawn: (child: ChildProcess) => void): Promise<StartedSynapse> {
