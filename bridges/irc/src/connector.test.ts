@@ -201,3 +201,19 @@ describe('Matrix → IRC', () => {
     expect(h.bridge.matrix.sent).toHaveLength(0);
   });
 });
+
+describe('redactions', () => {
+  it('are ignored by default and noted with a NOTICE when configured', async () => {
+    h = await startHarness({ network: { messages: { redactions: 'notice' } } });
+    const roomId = await h.portal();
+    const said = await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'oops, wrong channel' });
+    await h.matrixEvent(roomId, alice, {}, 'm.room.redaction', { redacts: said.eventId });
+    expect(h.server.sent.at(-1)).toEqual({ from: 'alice[m]', kind: 'notice', target: '#chan', text: '(deleted their message: "oops, wrong channel")' });
+    await h.stop();
+    h = await startHarness();
+    const room2 = await h.portal();
+    const said2 = await h.matrixEvent(room2, alice, { msgtype: 'm.text', body: 'x' });
+    await h.matrixEvent(room2, alice, {}, 'm.room.redaction', { redacts: said2.eventId });
+    expect(h.server.sent.filter((l) => l.kind === 'notice')).toEqual([]);
+  });
+});

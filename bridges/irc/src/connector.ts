@@ -109,8 +109,9 @@ export class IrcConnector implements Connector {
         onJoinFailed: (network, channel, error, userId) => rt.reportJoinFailure(network, channel, error, userId),
         onLoginProblem: (network, userId, error) => rt.reportLoginProblem(network, userId, error),
         onStateChange: (kind, from, to) => {
-          rt.metrics.connections.dec({ network: net.id, kind, state: from });
-          rt.metrics.connections.inc({ network: net.id, kind, state: to });
+          // Idle connections are not counted: every puppet starts idle, and most stay so.
+          if (from !== 'idle') rt.metrics.connections.dec({ network: net.id, kind, state: from });
+          if (to !== 'idle') rt.metrics.connections.inc({ network: net.id, kind, state: to });
           if (to === 'backoff') rt.metrics.reconnects.inc({ network: net.id, kind });
         },
       }));

@@ -11,7 +11,7 @@ export interface IrcMetrics {
   undeliverable: Counter<'network' | 'code'>;
   /** Handler failures, by handler name. */
   handlerErrors: Counter<'handler'>;
-  /** IRC connections by network, kind (bot | puppet) and state. */
+  /** IRC connections by network, kind (bot | puppet) and state (connecting | connected | backoff | stopped; idle ones are not counted). */
   connections: Gauge<'network' | 'kind' | 'state'>;
   /** Reconnects scheduled after an unplanned close or failed attempt. */
   reconnects: Counter<'network' | 'kind'>;

@@ -77,6 +77,8 @@ export interface PuppetPoolOptions {
 }
 
 const ACTIVE: ReadonlySet<ConnectionState> = new Set(['connecting', 'connected', 'backoff']);
+/** Records of disconnected users kept at least (see forgetOldRecords). */
+const MIN_RECORDS = 1000;
 
 export class PuppetPool {
   private readonly puppets = new Map<UserId, Puppet>();
@@ -233,6 +235,7 @@ export class PuppetPool {
       onJoinFailed: (channel, error) => puppet && this.options.onJoinFailed?.(puppet, channel, error),
       ...(this.options.onStateChange ? { onStateChange: this.options.onStateChange } : {}),
     });
+    this.forgetOldRecords();
     puppet = new Puppet(user.userId, connection, this.options.clock.now());
     const { ownNicks } = this.options;
     ownNicks.add(user.userId, nick);
@@ -244,6 +247,21 @@ export class PuppetPool {
     this.options.onCreated?.(puppet);
     if (login.passwordProblem) this.options.onLoginProblem?.(puppet, login.passwordProblem);
     return puppet;
+  }
+
+  /**
+   * The pool keeps a record per user who ever spoke (their channels and nicks survive an idle
+   * disconnect). Past the bound, the longest-idle disconnected records go; such a user simply
+   * gets a fresh connection on their next message.
+   */
+  private forgetOldRecords(): void {
+    const bound = Math.max(MIN_RECORDS, this.options.config.puppets.maxConnections * 2);
+    if (this.puppets.size < bound) return;
+    const idle = [...this.puppets.values()].filter((p) => p.connection.state === 'idle').sort((a, b) => a.lastActive - b.lastActive);
+    for (const puppet of idle.slice(0, this.puppets.size - bound + 1)) {
+      this.puppets.delete(puppet.userId);
+      this.options.ownNicks.forget(puppet.userId);
+    }
   }
 
   private scheduleIdleSweep(everyMs: number): void {

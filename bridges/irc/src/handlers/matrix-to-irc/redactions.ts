@@ -18,7 +18,9 @@ export const matrixRedactions: MatrixHandler = {
       const ref = rt.refs.lookup(redacted as typeof event.eventId, network.id);
       const puppet = network.puppets.get(event.sender);
       if (!ref || !puppet?.isConnected) continue;
-      await puppet.client.notice(portal.channel, `(deleted a message from ${ref.nick}: "${shorten(ref.excerpt, network.config.messages.replyQuoteLength)}")`);
+      const quote = shorten(ref.excerpt, network.config.messages.replyQuoteLength);
+      const whose = network.fold(ref.nick) === network.fold(puppet.nick) ? 'their message' : `a message from ${ref.nick}`;
+      await puppet.client.notice(portal.channel, `(deleted ${whose}: "${quote}")`);
     }
   },
 };
