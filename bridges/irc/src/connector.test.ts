@@ -74,6 +74,23 @@ describe('portals', () => {
     expect(h.server.clients.filter((c) => c.options.nick === 'alice[m]').map((c) => c.options.host)).toEqual(['other.test']);
   });
 
+  it("brings back the users who were connected before a restart, with the same nick, but not those who quit", async () => {
+    h = await startHarness();
+    h.bridge.matrix.displayNames.set(alice, 'Alice L');
+    const roomId = await h.portal();
+    await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'hi' });
+    await h.matrixEvent(roomId, bob, { msgtype: 'm.text', body: 'hi' });
+    await h.connector.bridge.network('net')!.puppets.disconnect(bob, 'going away');
+    const dir = h.bridge.dir;
+    await h.connector.stop();
+    h.bridge.store.close();
+    const server = h.server;
+    h = await startHarness({ dir, server });
+    expect(server.client('Alice_L[m]')?.joinedChannels.has('#chan')).toBe(true);
+    expect(server.client('bob[m]')).toBeUndefined();
+    expect(h.bridge.matrix.membershipChanges()).toEqual([]);
+  });
+
   it('answers user queries for ghosts of configured networks only', async () => {
     h = await startHarness();
     expect(await h.connector.onUserQuery(ghostOf('Carol'))).toBe(true);

@@ -104,6 +104,7 @@ export class IrcConnector implements Connector {
         clock: options.clock ?? systemClock,
         log,
         logins,
+        kv: ctx.store.kv,
         ...(options.random ? { random: options.random } : {}),
         attach: (client, origin) => ircDispatcher.attach(client, origin),
         onJoinFailed: (network, channel, error, userId) => rt.reportJoinFailure(network, channel, error, userId),

@@ -29,6 +29,8 @@ export interface ManagedConnectionOptions {
   onJoinFailed?: (channel: string, error: Error) => void;
   /** Every state change, for metrics. */
   onStateChange?: (from: ConnectionState, to: ConnectionState) => void;
+  /** The set of wanted channels changed (to persist it). */
+  onWantedChange?: () => void;
 }
 
 interface WantedChannel {
@@ -98,13 +100,13 @@ export class ManagedConnection {
    */
   async join(channel: string, key?: string): Promise<void> {
     const folded = this.fold(channel);
-    this.wanted.set(folded, { channel, ...(key !== undefined ? { key } : {}) });
+    this.setWanted(folded, { channel, ...(key !== undefined ? { key } : {}) });
     this.explicitJoins.set(folded, (this.explicitJoins.get(folded) ?? 0) + 1);
     try {
       await this.ensureConnected();
       await this.client.join(channel, key);
     } catch (error) {
-      if (isIrcError(error) && !error.retriable) this.wanted.delete(folded);
+      if (isIrcError(error) && !error.retriable && this.wanted.delete(folded)) this.options.onWantedChange?.();
       throw error;
     } finally {
       const left = (this.explicitJoins.get(folded) ?? 1) - 1;
@@ -118,7 +120,7 @@ export class ManagedConnection {
    * next registration. Failures go to `onJoinFailed`, like every rejoin.
    */
   want(channel: string, key?: string): void {
-    this.wanted.set(this.fold(channel), { channel, ...(key !== undefined ? { key } : {}) });
+    this.setWanted(this.fold(channel), { channel, ...(key !== undefined ? { key } : {}) });
     if (this.client.isRegistered) this.joinReporting(channel, key);
     else if (this.current === 'idle') this.start();
   }
@@ -126,7 +128,7 @@ export class ManagedConnection {
   /** Forgets the channel and parts it if we are in it. */
   async part(channel: string, reason?: string): Promise<void> {
     const folded = this.fold(channel);
-    this.wanted.delete(folded);
+    if (this.wanted.delete(folded)) this.options.onWantedChange?.();
     if (this.client.isRegistered && this.client.joinedChannels.has(folded)) await this.client.part(channel, reason);
   }
 
@@ -151,6 +153,12 @@ export class ManagedConnection {
     this.cancelRetry();
     this.setState('stopped');
     await this.client.quit(reason);
+  }
+
+  private setWanted(folded: string, wanted: WantedChannel): void {
+    const before = this.wanted.get(folded);
+    this.wanted.set(folded, wanted);
+    if (before?.channel !== wanted.channel || before?.key !== wanted.key) this.options.onWantedChange?.();
   }
 
   private startAttempt(): Promise<void> {

@@ -4,7 +4,7 @@
  * and what the bot knows about the channels. Event handling is not here: `attach` hands every
  * connection to the dispatcher, which runs the registered handlers.
  */
-import type { Logger, UserId } from '@bridgekit/appservice';
+import type { KeyValueRepository, Logger, UserId } from '@bridgekit/appservice';
 import type { IrcNetworkConfig } from '../config/types';
 import type { Clock } from '../irc/clock';
 import { DEFAULT_ISUPPORT, type Isupport } from '../irc/isupport';
@@ -14,6 +14,7 @@ import type { IrcNick, NetworkId } from '../mapping/ids';
 import type { IrcClient, IrcClientFactory } from './client';
 import { ManagedConnection, type ConnectionState } from './managed-connection';
 import { OwnNicks } from './own-nicks';
+import { PuppetRecords } from './puppet-records';
 import { Puppet, PuppetPool, type PuppetLoginSource } from './puppets';
 import { ChannelRoster } from './roster';
 
@@ -28,6 +29,8 @@ export interface IrcNetworkOptions {
   clock: Clock;
   log: Logger;
   logins?: PuppetLoginSource;
+  /** Where the puppet records live (the store's key-value table); none = no restore after restart. */
+  kv?: KeyValueRepository;
   random?: () => number;
   /** Called once per connection (the bot's, then each puppet's) before it connects. */
   attach: (client: IrcClient, origin: IrcOrigin) => void;
@@ -46,6 +49,7 @@ export class IrcNetwork {
   readonly roster: ChannelRoster;
   readonly limiter: ConnectRateLimiter;
   private readonly botClient: IrcClient;
+  private readonly log: Logger;
 
   constructor(options: IrcNetworkOptions) {
     const { config, clock, log } = options;
@@ -75,6 +79,7 @@ export class IrcNetwork {
       clock,
     });
     const netLog = log.child({ network: config.id });
+    this.log = netLog;
     this.bot = new ManagedConnection({
       label: 'bot',
       host: config.host,
@@ -100,6 +105,7 @@ export class IrcNetwork {
       ownNicks: this.ownNicks,
       nickLength: () => this.isupport.nickLength,
       ...(options.logins ? { logins: options.logins } : {}),
+      ...(options.kv ? { records: new PuppetRecords(options.kv, config.id) } : {}),
       ...(options.random ? { random: options.random } : {}),
       onCreated: (puppet) => options.attach(puppet.client, { network: this, from: 'puppet', puppet }),
       onJoinFailed: (puppet, channel, error) => options.onJoinFailed?.(this, channel, error, puppet.userId),
@@ -134,8 +140,16 @@ export class IrcNetwork {
     return channelKey(this.id, channel, this.casemapping);
   }
 
-  /** Connects the bot in the background; it rejoins its channels after every reconnect. */
+  /**
+   * Connects the bot in the background (it rejoins its channels after every reconnect); once it
+   * is in, the users connected before the last stop come back (with the server's NICKLEN known).
+   */
   start(): void {
+    const off = this.botClient.on('registered', () => {
+      off();
+      const restored = this.puppets.restore();
+      if (restored > 0) this.log.info('Reconnecting the users connected before the restart', { users: restored });
+    });
     this.bot.start();
   }
 

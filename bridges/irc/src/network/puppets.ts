@@ -15,6 +15,7 @@ import { identFromTemplate, nickCandidates, nickFromTemplate, realnameFromTempla
 import type { IrcClient, IrcClientFactory } from './client';
 import { ManagedConnection, type ConnectionState } from './managed-connection';
 import type { OwnNicks } from './own-nicks';
+import type { PuppetRecords } from './puppet-records';
 
 /** How a user logs in, from their stored settings (`IrcAccounts.loginFor` fits this). */
 export interface PuppetLogin {
@@ -38,6 +39,8 @@ export class Puppet {
     readonly userId: UserId,
     readonly connection: ManagedConnection,
     now: number,
+    /** The display name the nick was made from. */
+    readonly displayName?: string,
   ) {
     this.lastActive = now;
   }
@@ -66,6 +69,8 @@ export interface PuppetPoolOptions {
   /** NICKLEN of the network (from the bot's ISUPPORT). */
   nickLength: () => number;
   logins?: PuppetLoginSource;
+  /** Who was connected where, so a restart brings them back (see puppet-records.ts). */
+  records?: PuppetRecords;
   /** Called for each new puppet connection so the event dispatcher can listen to it. */
   onCreated?: (puppet: Puppet) => void;
   /** A channel the puppet wanted could not be rejoined after a reconnect. */
@@ -133,8 +138,10 @@ export class PuppetPool {
     if (this.stopped) throw new IrcError('IRC_NOT_CONNECTED', 'The bridge is shutting down.');
     let puppet = this.puppets.get(user.userId);
     if (!puppet || !ACTIVE.has(puppet.connection.state)) this.checkLimit(user.userId);
+    const wasIdle = puppet?.connection.state === 'idle';
     puppet ??= this.create(user);
     puppet.lastActive = this.options.clock.now();
+    if (wasIdle) this.persist(puppet); // back from an idle disconnect: restore them after a restart again
     return puppet;
   }
 
@@ -162,7 +169,28 @@ export class PuppetPool {
 
   /** Ends the user's connection (!quit). The next message connects again. */
   async disconnect(userId: UserId, reason: string): Promise<void> {
+    this.options.records?.remove(userId);
     await this.puppets.get(userId)?.connection.disconnect(reason);
+  }
+
+  /**
+   * After a restart: reconnects the users who were connected when the bridge stopped, into
+   * their channels, paced by the connect-rate gate. Returns how many.
+   */
+  restore(): number {
+    let n = 0;
+    for (const record of this.options.records?.all() ?? []) {
+      if (this.puppets.has(record.userId)) continue;
+      try {
+        const puppet = this.obtain({ userId: record.userId, ...(record.displayName ? { displayName: record.displayName } : {}) });
+        for (const { channel, key } of record.channels) puppet.connection.want(channel, key);
+        if (record.channels.length === 0) puppet.connection.start();
+        n++;
+      } catch (error) {
+        this.options.log.warn('Could not bring a user back after the restart', { user: record.userId, error: (error as Error).message });
+      }
+    }
+    return n;
   }
 
   async stopAll(reason: string): Promise<void> {
@@ -181,6 +209,7 @@ export class PuppetPool {
       if (puppet.lastActive > cutoff || puppet.connection.state !== 'connected') continue;
       n++;
       this.options.log.info('Disconnecting idle IRC connection; Matrix memberships stay', { user: puppet.userId });
+      this.options.records?.remove(puppet.userId);
       puppet.connection.disconnect('Idle').catch((error: Error) => this.options.log.warn('Idle disconnect failed', { user: puppet.userId, error: error.message }));
     }
     return n;
@@ -233,10 +262,11 @@ export class PuppetPool {
         for (const line of login.afterRegistration) await client.raw(line);
       },
       onJoinFailed: (channel, error) => puppet && this.options.onJoinFailed?.(puppet, channel, error),
+      onWantedChange: () => puppet && this.persist(puppet),
       ...(this.options.onStateChange ? { onStateChange: this.options.onStateChange } : {}),
     });
     this.forgetOldRecords();
-    puppet = new Puppet(user.userId, connection, this.options.clock.now());
+    puppet = new Puppet(user.userId, connection, this.options.clock.now(), user.displayName);
     const { ownNicks } = this.options;
     ownNicks.add(user.userId, nick);
     client.on('registered', (e) => ownNicks.settle(user.userId, e.nick));
@@ -247,6 +277,13 @@ export class PuppetPool {
     this.options.onCreated?.(puppet);
     if (login.passwordProblem) this.options.onLoginProblem?.(puppet, login.passwordProblem);
     return puppet;
+  }
+
+  private persist(puppet: Puppet): void {
+    if (this.stopped) return;
+    this.options.records?.save({
+      userId: puppet.userId, ...(puppet.displayName ? { displayName: puppet.displayName } : {}), channels: puppet.connection.wantedEntries,
+    });
   }
 
   /**
