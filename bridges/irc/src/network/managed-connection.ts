@@ -172,7 +172,8 @@ export class ManagedConnection {
         this.setState('connected');
         this.options.log.info('Connected to IRC', { connection: this.options.label, nick: this.client.nick });
       } catch (error) {
-        if (this.current !== 'stopped') this.setState('idle');
+        if (this.current === 'stopped') throw error; // shutting down: nothing to retry or report
+        this.setState('idle');
         const retriable = !isIrcError(error) || error.retriable;
         this.options.log.warn(retriable ? 'IRC connection attempt failed; will retry' : 'IRC connection refused; not retrying', {
           connection: this.options.label, error: (error as Error).message,
