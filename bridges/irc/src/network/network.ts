@@ -163,12 +163,18 @@ export class IrcNetwork {
    * a message after a JOIN finds the new member.
    */
   private trackRoster(client: IrcClient): void {
-    client.on('names', (e) => this.roster.reset(e.channel, e.members.keys()));
+    client.on('names', (e) => this.roster.reset(e.channel, e.members));
     client.on('join', (e) => this.roster.add(e.channel, e.nick));
     client.on('part', (e) => (e.self ? this.roster.dropChannel(e.channel) : this.roster.remove(e.channel, e.nick)));
     client.on('kick', (e) => (e.self ? this.roster.dropChannel(e.channel) : this.roster.remove(e.channel, e.kicked)));
     client.on('quit', (e) => void this.roster.removeEverywhere(e.nick));
     client.on('nick', (e) => this.roster.rename(e.nick, e.newNick));
+    client.on('mode', (e) => {
+      for (const change of e.changes) {
+        const prefix = this.isupport.prefix.find((p) => p.mode === change.mode);
+        if (prefix && change.param) this.roster.setPrefix(e.target, change.param, prefix.symbol, change.adding);
+      }
+    });
     client.on('close', () => {
       for (const channel of this.bot.wantedChannels) this.roster.dropChannel(channel);
     });

@@ -1,0 +1,34 @@
+// Unit tests of the channel roster: members with their prefix symbols, casefolded.
+import type { IrcNick } from '../mapping/ids';
+import { ChannelRoster } from './roster';
+
+const nick = (n: string) => n as IrcNick;
+
+describe('ChannelRoster', () => {
+  it('keeps prefix symbols from NAMES and MODE, across renames, casefolded', () => {
+    const roster = new ChannelRoster(() => 'rfc1459');
+    roster.reset('#Chan', new Map([[nick('Carol'), '@'], [nick('dave'), ''], [nick('Erin[m]'), '+']]));
+    expect(roster.prefixesOf('#chan', 'carol')).toBe('@');
+    expect(roster.prefixesOf('#chan', 'erin{m}')).toBe('+');
+    roster.setPrefix('#chan', 'DAVE', '+', true);
+    roster.setPrefix('#chan', 'dave', '@', true);
+    roster.setPrefix('#chan', 'dave', '+', false);
+    expect(roster.prefixesOf('#chan', 'dave')).toBe('@');
+    roster.rename('dave', nick('David'));
+    expect(roster.prefixesOf('#chan', 'david')).toBe('@');
+    expect(roster.find('#CHAN', 'DAVID')).toBe('David');
+    expect(roster.prefixesOf('#chan', 'dave')).toBeUndefined();
+    roster.setPrefix('#chan', 'nobody', '@', true);
+    expect(roster.members('#chan')).toEqual(['Carol', 'Erin[m]', 'David']);
+  });
+
+  it('knows which channels a nick is in, and forgets them on QUIT', () => {
+    const roster = new ChannelRoster(() => 'ascii');
+    roster.reset('#a', [nick('carol')]);
+    roster.add('#B', nick('Carol'));
+    expect(roster.channelsOf('CAROL')).toEqual(['#a', '#b']);
+    expect(roster.prefixesOf('#b', 'carol')).toBe('');
+    expect(roster.removeEverywhere('carol')).toEqual(['#a', '#b']);
+    expect(roster.channelsOf('carol')).toEqual([]);
+  });
+});
