@@ -73,6 +73,16 @@ function runStack(env: Record<string, string>): RunningStack {
   };
 }
 
+function isRunning(stack: RunningStack | undefined): stack is RunningStack {
+  return stack !== undefined && stack.child.exitCode === null && stack.child.signalCode === null;
+}
+
+/** The stack the first scenario started; later scenarios build on it. */
+function requireRunning(stack: RunningStack | undefined): RunningStack {
+  if (isRunning(stack)) return stack;
+  throw new Error(`npm run stack is not running (it failed to start above); its output:\n${(stack as RunningStack | undefined)?.output() ?? '(never started)'}`);
+}
+
 /** SIGINT to the stack's process group, as Ctrl-C in its terminal. */
 function pressCtrlC(stack: RunningStack): void {
   process.kill(-(stack.child.pid as number), 'SIGINT');
@@ -135,7 +145,7 @@ describe('npm run stack', () => {
 
   afterAll(async () => {
     // Only after a failed test: never leave servers holding ports behind.
-    if (stack && stack.child.exitCode === null && stack.child.signalCode === null) process.kill(-(stack.child.pid as number), 'SIGKILL');
+    if (isRunning(stack)) process.kill(-(stack.child.pid as number), 'SIGKILL');
     for (const { pid } of recorded?.processes ?? []) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   }, 30_000);
@@ -156,7 +166,7 @@ describe('npm run stack', () => {
   }, START_TIMEOUT_MS + 10_000);
 
   it('carries messages between a plain IRC client and a Matrix client in the portal room', async () => {
-    const banner = readBanner(stack?.output() ?? '');
+    const banner = readBanner(requireRunning(stack).output());
     const matrix = new MatrixClient(await loginWithPassword(banner.homeserverUrl, banner.localpart, banner.password), banner.homeserverUrl);
     firstRoomId = await matrix.joinRoom(banner.alias);
 
@@ -178,7 +188,7 @@ describe('npm run stack', () => {
   }, 90_000);
 
   it('stops all three servers on Ctrl-C and keeps the data folder', async () => {
-    const running = stack as RunningStack;
+    const running = requireRunning(stack);
     const pids = [recorded?.launcherPid, ...(recorded?.processes ?? []).map((p) => p.pid)] as number[];
     pressCtrlC(running);
     await running.exited;
