@@ -23,6 +23,7 @@ import type { AnyIrcHandler, MatrixHandler } from './handlers/registry';
 import { systemClock, type Clock } from './irc/clock';
 import { IrcConnection } from './irc/connection';
 import { PortalAliases } from './mapping/alias';
+import { GhostSync } from './ghosts/ghost-sync';
 import { GhostUserIds } from './mapping/ghost-ids';
 import type { IrcNick, NetworkId } from './mapping/ids';
 import { MediaLinks } from './media/links';
@@ -80,7 +81,8 @@ export class IrcConnector implements Connector {
       if (loaded.created) log.info('Created the media proxy signing key', { path: config.media.signingKeyFile });
       key = loaded.key;
     }
-    const rt = new IrcBridgeRuntime(ctx, config, log, new MediaLinks(config.media, key, (options.clock ?? systemClock).now));
+    const clock = options.clock ?? systemClock;
+    const rt = new IrcBridgeRuntime(ctx, config, log, new MediaLinks(config.media, key, clock.now), clock);
     this.runtime = rt;
     const provisioning = config.provisioning.enabled && config.provisioning.secret !== undefined
       ? createProvisioning({
@@ -136,6 +138,7 @@ export class IrcConnector implements Connector {
 
   async stop(): Promise<void> {
     const rt = this.runtime;
+    rt?.ghostSync.stop();
     if (rt) await Promise.all(rt.networks().map((n) => n.stop()));
     await this.proxy?.close();
     await this.provisioning?.close();
@@ -158,7 +161,8 @@ export class IrcConnector implements Connector {
     const parsed = rt.ghosts.parseUserId(userId);
     const network = parsed && rt.network(parsed.network);
     if (!parsed || !network) return false;
-    await rt.ghost(network, parsed.nick);
+    // After a NICK the ghost speaks for its new nick (ghosts/renames.ts): that is its name.
+    await rt.ctx.intent(userId).ensureProfile({ displayName: rt.ghostSync.renames.nickOf(network, userId) ?? parsed.nick });
     return true;
   }
 }
@@ -170,15 +174,17 @@ class IrcBridgeRuntime implements BridgeRuntime {
   readonly aliases: PortalAliases;
   readonly portals: Portals;
   readonly refs: MessageRefs;
+  readonly ghostSync: GhostSync;
   matrix!: MatrixDispatcher;
   private readonly byId = new Map<string, IrcNetwork>();
 
-  constructor(readonly ctx: BridgeContext, readonly config: IrcBridgeConfig, readonly log: Logger, readonly media: MediaLinks) {
+  constructor(readonly ctx: BridgeContext, readonly config: IrcBridgeConfig, readonly log: Logger, readonly media: MediaLinks, readonly clock: Clock) {
     this.metrics = createIrcMetrics(ctx.metrics);
     this.ghosts = new GhostUserIds({ prefix: config.ghostPrefix, server: ctx.domain });
     this.aliases = new PortalAliases({ template: config.aliasTemplate, server: ctx.domain, network: [...config.networks.keys()][0] });
     this.portals = new Portals(ctx.store);
     this.refs = new MessageRefs(ctx.store);
+    this.ghostSync = new GhostSync(this, clock);
   }
 
   addNetwork(network: IrcNetwork): void {
@@ -194,7 +200,7 @@ class IrcBridgeRuntime implements BridgeRuntime {
   }
 
   async ghost(network: IrcNetwork, nick: IrcNick): Promise<Intent> {
-    const intent = this.ctx.intent(this.ghosts.userIdFor(network.id, nick));
+    const intent = this.ctx.intent(this.ghostSync.renames.userIdFor(network, nick));
     await intent.ensureProfile({ displayName: nick });
     return intent;
   }

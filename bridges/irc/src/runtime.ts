@@ -4,6 +4,8 @@
  */
 import type { BridgeContext, Intent, Logger, RoomId, UserId } from '@bridgekit/appservice';
 import type { IrcBridgeConfig } from './config/types';
+import type { GhostSync } from './ghosts/ghost-sync';
+import type { Clock } from './irc/clock';
 import type { IrcNick, NetworkId } from './mapping/ids';
 import type { PortalAliases } from './mapping/alias';
 import type { GhostUserIds } from './mapping/ghost-ids';
@@ -23,9 +25,16 @@ export interface BridgeRuntime {
   readonly portals: Portals;
   readonly refs: MessageRefs;
   readonly media: MediaLinks;
+  /** Time for debouncing and pacing (a FakeClock in tests). */
+  readonly clock: Clock;
+  /**
+   * Ghost membership, names and power levels kept in step with the channels; its `renames`
+   * says which ghost speaks for a nick (after a NICK, the ghost the person already had).
+   */
+  readonly ghostSync: GhostSync;
   network(id: NetworkId | string): IrcNetwork | undefined;
   networks(): IrcNetwork[];
-  /** The ghost of an IRC nick, registered and with the nick as display name. */
+  /** The ghost that speaks for an IRC nick (`ghostSync.renames`), registered and with the nick as display name. */
   ghost(network: IrcNetwork, nick: IrcNick): Promise<Intent>;
   /** The user's display name in the room (for nick templates), when they have one. */
   displayNameOf(roomId: RoomId, userId: UserId): Promise<string | undefined>;

@@ -26,6 +26,7 @@ interface RawSection {
     signing_key_file: string; link_ttl_seconds: number; max_bytes: number;
   };
   provisioning: { enabled: boolean; bind_address: string; port: number; secret?: string; max_links_per_room: number };
+  membership_pacing: { rate_per_second: number; burst: number; max_queued: number };
   networks: Record<string, RawNetwork>;
 }
 
@@ -47,6 +48,8 @@ interface RawNetwork {
   dynamic_portals: boolean;
   static_rooms: Array<{ channel: string; room_id: string; key?: string }>;
   membership_sync: 'all' | 'none' | 'lazy';
+  netsplit_grace_seconds: number;
+  mode_power_levels: Record<string, number>;
   private_messages: boolean;
   messages: { paste_threshold_lines: number; reply_template: string; reply_quote_length: number; edit_template: string; redactions: 'ignore' | 'notice' };
 }
@@ -101,6 +104,11 @@ export function parseIrcConfig(config: Pick<BridgeConfig, 'sections' | 'baseDir'
       port: raw.provisioning.port,
       ...(raw.provisioning.secret !== undefined ? { secret: raw.provisioning.secret } : {}),
       maxLinksPerRoom: raw.provisioning.max_links_per_room,
+    },
+    membershipPacing: {
+      ratePerSecond: raw.membership_pacing.rate_per_second,
+      burst: raw.membership_pacing.burst,
+      maxQueued: raw.membership_pacing.max_queued,
     },
     networks,
   };
@@ -194,6 +202,8 @@ function toNetwork(id: NetworkId, net: RawNetwork, path: (p: string) => string, 
     dynamicPortals: net.dynamic_portals,
     staticRooms,
     membershipSync: net.membership_sync,
+    netsplitGraceSeconds: net.netsplit_grace_seconds,
+    modePowerLevels: { ...net.mode_power_levels },
     privateMessages: net.private_messages,
     messages: {
       pasteThresholdLines: net.messages.paste_threshold_lines,

@@ -104,6 +104,14 @@ const NETWORK_SCHEMA: SectionSchema = {
       },
     },
     membership_sync: { enum: ['all', 'none', 'lazy'], default: 'lazy' },
+    netsplit_grace_seconds: count(60, 0, 86_400),
+    mode_power_levels: {
+      type: 'object',
+      default: { q: 75, a: 60, o: 50, h: 25, v: 1 },
+      propertyNames: { type: 'string', pattern: '^[a-zA-Z]$', expected: 'a channel prefix mode letter such as o (op) or v (voice)' },
+      additionalProperties: { type: 'integer', minimum: 0, maximum: 99, hint: 'levels stay below the bridge bot\'s 100, or the bridge could never lower them again' },
+      expected: 'a mapping of prefix mode letters to power levels, e.g. {o: 50, v: 1}',
+    },
     private_messages: { type: 'boolean', default: true },
     messages: {
       type: 'object',
@@ -157,6 +165,16 @@ export const IRC_SECTION_SCHEMA: SectionSchema = {
         port: port(8092),
         secret: secret('bearer secret of the provisioning API'),
         max_links_per_room: count(2, 1, 100),
+      },
+    },
+    membership_pacing: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        rate_per_second: positive(10, 10_000),
+        burst: count(20, 1, 100_000),
+        max_queued: count(10_000, 1, 10_000_000),
       },
     },
     networks: {

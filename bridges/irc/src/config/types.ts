@@ -19,6 +19,8 @@ export interface IrcBridgeConfig {
   permissions: Record<string, PermissionLevel>;
   media: MediaConfig;
   provisioning: ProvisioningConfig;
+  /** Ghost joins/leaves sent to the homeserver (NAMES syncs, JOIN/PART/QUIT, netsplits), all networks together. */
+  membershipPacing: { ratePerSecond: number; burst: number; maxQueued: number };
   networks: ReadonlyMap<NetworkId, IrcNetworkConfig>;
 }
 
@@ -93,6 +95,10 @@ export interface IrcNetworkConfig {
   staticRooms: ReadonlyArray<{ channel: IrcChannel; roomId: RoomId; key?: string }>;
   /** Which IRC members get ghosts in the room at start/join: all, none, or only when they speak. */
   membershipSync: 'all' | 'none' | 'lazy';
+  /** Netsplit QUITs are mirrored only if the user has not rejoined within this time. */
+  netsplitGraceSeconds: number;
+  /** Channel prefix mode letter (o, v, h, a, q...) → power level of the IRC user's ghost; the highest wins. */
+  modePowerLevels: Readonly<Record<string, number>>;
   /** Whether IRC users may open a private conversation with a Matrix user (and the reverse). */
   privateMessages: boolean;
   messages: MessagesConfig;

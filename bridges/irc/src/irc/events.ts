@@ -77,9 +77,14 @@ export interface IrcTopicEvent extends IrcTags {
 export interface IrcModeEvent extends IrcTags {
   /** A channel, or a nick for user modes. */
   target: string;
-  /** Who set the modes (a nick or a server name). */
+  /** Who set the modes (a nick or a server name); '' for `current`. */
   setBy: string;
   changes: ModeChange[];
+  /**
+   * The channel's modes as the server reported them when asked (324 RPL_CHANNELMODEIS), not a
+   * change: every mode not listed is off.
+   */
+  current?: boolean;
 }
 
 export interface IrcNamesEvent {

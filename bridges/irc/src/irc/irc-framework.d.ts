@@ -64,6 +64,8 @@ declare module 'irc-framework' {
   export interface TopicEvent { channel: string; topic: string; nick?: string; time?: number; tags: Tags }
   export interface ModeEvent { target: string; nick: string; raw_modes: string; raw_params: string[]; time?: number; tags: Tags }
   export interface InviteEvent { nick: string; ident: string; hostname: string; invited: string; channel: string; time?: number; tags: Tags }
+  /** 324 (modes: raw_modes set), 329 (created_at) and 328 (url) all arrive as 'channel info'. */
+  export interface ChannelInfoEvent { channel: string; raw_modes?: string; raw_params?: string[]; created_at?: number; url?: string; tags: Tags }
   export interface UserlistEvent { channel: string; users: { nick: string; ident: string; hostname: string; modes: string[] }[]; tags: Tags }
   export interface RegisteredEvent { nick: string; tags: Tags }
   export interface NickInUseEvent { nick: string; reason: string }
@@ -109,6 +111,7 @@ declare module 'irc-framework' {
     mode: ModeEvent;
     invite: InviteEvent;
     userlist: UserlistEvent;
+    'channel info': ChannelInfoEvent;
     whois: WhoisEvent;
     'nick in use': NickInUseEvent;
     'nick invalid': NickInUseEvent;

@@ -114,6 +114,11 @@ export function bindEvents(client: Client, ctx: TranslationContext, emit: Emit):
     emit('mode', { ...tagsOf(e.tags, e.time), target: e.target, setBy: e.nick, changes: parseModeChanges(e.raw_modes ?? '', e.raw_params ?? [], isupport, forUser) });
   });
 
+  client.on('channel info', (e) => {
+    if (e.raw_modes === undefined) return; // creation time or URL, not modes
+    emit('mode', { ...tagsOf(e.tags, undefined), target: e.channel, setBy: '', changes: parseModeChanges(e.raw_modes, e.raw_params ?? [], ctx.isupport()), current: true });
+  });
+
   client.on('userlist', (e) => {
     const isupport = ctx.isupport();
     const members = new Map<IrcNick, string>();

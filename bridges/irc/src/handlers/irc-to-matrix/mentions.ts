@@ -14,7 +14,7 @@ export function channelMentions(rt: BridgeRuntime, network: IrcNetwork, channel:
     const matrixUser = network.ownNicks.userOf(nick);
     if (matrixUser) return { userId: matrixUser, displayName: nick };
     try {
-      return { userId: rt.ghosts.userIdFor(network.id, nick), displayName: nick };
+      return { userId: rt.ghostSync.renames.userIdFor(network, nick), displayName: nick };
     } catch (error) {
       if (isIrcError(error)) return undefined; // a nick too long for a user ID stays text
       throw error;

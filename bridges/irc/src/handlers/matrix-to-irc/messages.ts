@@ -92,7 +92,7 @@ async function maybePaste(outgoing: IrcOutgoing, target: Target, puppet: Puppet,
 
 /** Pills: a ghost is its IRC nick, a Matrix user with a puppet is the puppet's nick. */
 function pillNick(rt: BridgeRuntime, network: IrcNetwork, userId: UserId): string | undefined {
-  const ghost = rt.ghosts.parseUserId(userId);
-  if (ghost && ghost.network === network.id) return ghost.nick;
+  const ghostNick = rt.ghostSync.renames.nickOf(network, userId);
+  if (ghostNick) return ghostNick;
   return network.puppets.get(userId)?.nick;
 }

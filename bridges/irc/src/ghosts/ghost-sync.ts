@@ -1,0 +1,318 @@
+/**
+ * Keeps the ghosts of portal rooms in step with the IRC channels: who is joined (JOIN, PART,
+ * QUIT, KICK, NAMES), under which name (NICK), with which power level (prefix modes).
+ *
+ * Every membership change is a *request to reconcile* one ghost in one room: it is coalesced,
+ * paced (`membership_pacing`) and, when its turn comes, run in the room's order, where it looks
+ * at the channel as it is *then* (the bot's roster) and at the room's joined ghosts, and does
+ * the one thing needed — or nothing, which is what makes bursts cheap: a nick that parted and
+ * rejoined before its turn costs no request at all. Netsplit QUITs are held first (netsplit.ts).
+ *
+ * What `membership_sync` means here:
+ *   - all:  every channel member has a ghost in the room (NAMES at join, then JOIN/PART/QUIT/KICK);
+ *   - lazy: ghosts join when they first speak; PART/QUIT/KICK of a ghost that is in the room
+ *           are mirrored, and a NAMES sync removes ghosts of people no longer in the channel;
+ *   - none: no membership is mirrored at all (ghosts still join to speak).
+ * Only IRC changes move ghosts: a disconnect of the bot or of a puppet never does (the roster
+ * forgets a channel on disconnect, and nothing is reconciled until NAMES arrives again).
+ */
+import type { RoomId, UserId } from '@bridgekit/appservice';
+import { Counter, Gauge } from 'prom-client';
+import type { Clock } from '../irc/clock';
+import { isIrcError } from '../irc/errors';
+import type { IrcNick } from '../mapping/ids';
+import type { IrcNetwork } from '../network/network';
+import type { BridgeRuntime } from '../runtime';
+import { isNetsplitQuit, NetsplitHold, type HeldQuit } from './netsplit';
+import { PacedQueue } from './paced-queue';
+import { levelForPrefixes, PendingLevelUpdates, withGhostLevels, type PowerLevelsContent } from './power-levels';
+import { GhostPresence } from './presence';
+import { GhostRenames } from './renames';
+
+/** Why a ghost may have to leave; `sync` just aligns it with the channel. */
+export type MemberChange =
+  | { kind: 'sync'; reason?: string }
+  | { kind: 'part'; reason: string }
+  | { kind: 'quit'; reason: string }
+  | { kind: 'kick'; by: string; reason: string };
+
+interface Reconcile {
+  roomId: RoomId;
+  network: IrcNetwork;
+  nick: IrcNick;
+  /** Resolved when asked: a rename released meanwhile must not change who leaves. */
+  ghost: UserId;
+  change: MemberChange;
+}
+
+/** Rooms whose joined ghosts are remembered at once (each set is the room's ghost membership). */
+const MAX_ROOMS_REMEMBERED = 2000;
+
+export class GhostSync {
+  readonly renames: GhostRenames;
+  readonly presence: GhostPresence;
+  private readonly queue: PacedQueue<Reconcile>;
+  private readonly levels: PendingLevelUpdates;
+  private readonly holds = new Map<string, NetsplitHold>();
+  private readonly metrics: { changes: Counter<'change'>; dropped: Counter; levelWrites: Counter };
+  private warnedFull = false;
+
+  constructor(private readonly rt: BridgeRuntime, private readonly clock: Clock) {
+    const { ctx, config } = rt;
+    this.renames = new GhostRenames(ctx.store, rt.ghosts);
+    this.presence = new GhostPresence({
+      load: (roomId) => ctx.bot.joinedMembers(roomId),
+      isGhost: (userId) => rt.ghosts.parseUserId(userId) !== undefined,
+      maxRooms: MAX_ROOMS_REMEMBERED,
+    });
+    const pacing = config.membershipPacing;
+    this.queue = new PacedQueue<Reconcile>({
+      ratePerSecond: pacing.ratePerSecond,
+      burst: pacing.burst,
+      maxQueued: pacing.maxQueued,
+      clock,
+      release: (r) => rt.roomTask(r.roomId, 'irc.membership', () => this.reconcile(r)),
+    });
+    this.levels = new PendingLevelUpdates((roomId) => rt.roomTask(roomId, 'irc.power-levels', () => this.writeLevels(roomId)));
+    const registers = [ctx.metrics];
+    const queue = this.queue;
+    const holds = this.holds;
+    this.metrics = {
+      changes: new Counter({ name: 'bridgekit_irc_ghost_membership_total', help: 'Ghost joins, leaves and kicks sent to the homeserver', labelNames: ['change'], registers }),
+      dropped: new Counter({ name: 'bridgekit_irc_ghost_membership_dropped_total', help: 'Ghost membership changes dropped because the paced queue was full', registers }),
+      levelWrites: new Counter({ name: 'bridgekit_irc_power_level_writes_total', help: 'Power level events written for ghosts', registers }),
+    };
+    new Gauge({ name: 'bridgekit_irc_ghost_membership_queued', help: 'Ghost membership changes waiting for their turn', registers, collect() { this.set(queue.size); } });
+    new Gauge({ name: 'bridgekit_irc_netsplit_held', help: 'Netsplit QUITs held, waiting to see whether the user rejoins', registers, collect() { this.set([...holds.values()].reduce((n, h) => n + h.size, 0)); } });
+  }
+
+  /** JOIN of an IRC user (not one of ours) in a bridged channel. */
+  joined(network: IrcNetwork, channel: string, nick: IrcNick): void {
+    this.holdOf(network).returned(network.fold(nick));
+    this.renames.claim(network, nick);
+    if (network.config.membershipSync !== 'all') return;
+    for (const roomId of this.rt.portals.roomsForChannel(network, channel)) this.request(roomId, network, nick, { kind: 'sync' });
+  }
+
+  /** PART or KICK of an IRC user (not one of ours) from a bridged channel. */
+  left(network: IrcNetwork, channel: string, nick: IrcNick, change: MemberChange): void {
+    for (const roomId of this.rt.portals.roomsForChannel(network, channel)) this.request(roomId, network, nick, change);
+    const elsewhere = this.channelsOf(network, nick).some((c) => network.fold(c) !== network.fold(channel));
+    if (!elsewhere) this.renames.release(network, nick);
+  }
+
+  /** QUIT of an IRC user: `channels` are the bridged channels they were in (from the roster, before it forgets them). */
+  quit(network: IrcNetwork, nick: IrcNick, reason: string): void {
+    const channels = this.channelsOf(network, nick);
+    if (channels.length === 0) return;
+    if (isNetsplitQuit(reason) && this.holdOf(network).hold(network.fold(nick), { nick, channels, reason })) return;
+    this.leaveAfterQuit(network, nick, channels, reason);
+  }
+
+  /** NICK: the same person, renamed. Their ghost keeps speaking for them under the new name. */
+  renamed(network: IrcNetwork, oldNick: IrcNick, newNick: IrcNick): void {
+    let ghost: UserId;
+    try {
+      ghost = this.renames.rename(network, oldNick, newNick);
+    } catch (error) {
+      if (isIrcError(error)) return; // neither nick fits in a user ID: nothing to rename
+      throw error;
+    }
+    const shown = this.channelsOf(network, oldNick).flatMap((c) => this.rt.portals.roomsForChannel(network, c))
+      .find((roomId) => this.presence.isJoined(roomId, ghost) !== false);
+    // Profiles are global: one update renames the ghost in every room. Only worth it when it is in one.
+    if (shown) this.rt.roomTask(shown, 'irc.nick', async () => void await this.rt.ghost(network, newNick));
+  }
+
+  /** A channel member spoke: their ghost is about to join the room (the message handler joins it). */
+  spoke(network: IrcNetwork, channel: string, nick: IrcNick): void {
+    let ghost: UserId;
+    try {
+      ghost = this.renames.userIdFor(network, nick);
+    } catch {
+      return;
+    }
+    for (const roomId of this.rt.portals.roomsForChannel(network, channel)) {
+      if (this.presence.isJoined(roomId, ghost) !== false) continue;
+      this.presence.joined(roomId, ghost);
+      if (this.levelOf(roomId, network, nick) > 0) this.levels.request(roomId, ghost);
+    }
+  }
+
+  /** A member's prefix modes changed (+o, -v, ...). */
+  statusChanged(network: IrcNetwork, channel: string, nick: IrcNick): void {
+    let ghost: UserId;
+    try {
+      ghost = this.renames.userIdFor(network, nick);
+    } catch {
+      return;
+    }
+    for (const roomId of this.rt.portals.roomsForChannel(network, channel)) {
+      if (this.presence.isJoined(roomId, ghost) !== false) this.levels.request(roomId, ghost);
+    }
+  }
+
+  /**
+   * NAMES is complete (the bot joined or rejoined): ghosts of people no longer in the channel
+   * leave, in `all` mode missing members join, and every ghost's power level is checked.
+   */
+  namesReceived(network: IrcNetwork, channel: string): void {
+    if (network.config.membershipSync === 'none') return;
+    for (const roomId of this.rt.portals.roomsForChannel(network, channel)) {
+      this.rt.roomTask(roomId, 'irc.names-sync', async () => {
+        const ghosts = await this.presence.ghostsIn(roomId);
+        for (const ghost of ghosts) {
+          const nick = this.renames.nickOf(network, ghost);
+          if (nick && !this.inRoomChannels(roomId, network, nick)) {
+            this.request(roomId, network, nick, { kind: 'sync', reason: `Not in ${channel} on IRC any more` }, ghost);
+          }
+        }
+        if (network.config.membershipSync === 'all') {
+          for (const nick of network.roster.members(channel)) {
+            if (this.isOurs(network, nick)) continue;
+            this.request(roomId, network, nick, { kind: 'sync' });
+          }
+        }
+        this.levels.request(roomId, 'all');
+      });
+    }
+  }
+
+  /** Shutdown: held netsplit QUITs are dropped (nothing was mirrored for them). */
+  stop(): void {
+    for (const hold of this.holds.values()) hold.clear();
+  }
+
+  private request(roomId: RoomId, network: IrcNetwork, nick: IrcNick, change: MemberChange, ghost?: UserId): void {
+    if (network.config.membershipSync === 'none') return;
+    let resolved: UserId;
+    try {
+      resolved = ghost ?? this.renames.userIdFor(network, nick);
+    } catch (error) {
+      if (isIrcError(error)) return; // a nick too long for a user ID never had a ghost
+      throw error;
+    }
+    const key = `${roomId} ${network.id} ${network.fold(nick)}`;
+    if (this.queue.push(key, { roomId, network, nick, ghost: resolved, change })) {
+      if (this.queue.size === 0) this.warnedFull = false;
+      return;
+    }
+    this.metrics.dropped.inc();
+    if (!this.warnedFull) {
+      this.warnedFull = true;
+      this.rt.log.warn('Ghost membership queue full; dropping changes until it drains (the next NAMES sync repairs them)', {
+        network: network.id, maxQueued: this.rt.config.membershipPacing.maxQueued,
+      });
+    }
+  }
+
+  /** One ghost, one room, in the room's turn: align with the channel as it is now. */
+  private async reconcile({ roomId, network, nick, ghost, change }: Reconcile): Promise<void> {
+    const ghosts = await this.presence.ghostsIn(roomId);
+    const here = ghosts.has(ghost);
+    if (this.inRoomChannels(roomId, network, nick)) {
+      if (here || network.config.membershipSync !== 'all') return;
+      const intent = await this.rt.ghost(network, nick);
+      await intent.join(roomId);
+      this.presence.joined(roomId, ghost);
+      this.metrics.changes.inc({ change: 'join' });
+      if (this.levelOf(roomId, network, nick) > 0) this.levels.request(roomId, ghost);
+      return;
+    }
+    if (!here) return;
+    if (change.kind === 'kick') {
+      await this.rt.ctx.bot.kick(roomId, ghost, `Kicked by ${change.by} on IRC${change.reason ? `: ${change.reason}` : ''}`);
+      this.metrics.changes.inc({ change: 'kick' });
+    } else {
+      await this.rt.ctx.intent(ghost).leave(roomId, leaveReason(change));
+      this.metrics.changes.inc({ change: 'leave' });
+    }
+    this.presence.left(roomId, ghost);
+    this.levels.request(roomId, ghost);
+  }
+
+  private leaveAfterQuit(network: IrcNetwork, nick: IrcNick, channels: readonly string[], reason: string): void {
+    for (const channel of channels) {
+      for (const roomId of this.rt.portals.roomsForChannel(network, channel)) this.request(roomId, network, nick, { kind: 'quit', reason });
+    }
+    this.renames.release(network, nick);
+  }
+
+  private holdOf(network: IrcNetwork): NetsplitHold {
+    let hold = this.holds.get(network.id);
+    if (!hold) {
+      hold = new NetsplitHold({
+        clock: this.clock,
+        graceMs: network.config.netsplitGraceSeconds * 1000,
+        maxHeld: this.rt.config.membershipPacing.maxQueued,
+        onExpired: (quits) => this.netsplitExpired(network, quits),
+      });
+      this.holds.set(network.id, hold);
+    }
+    return hold;
+  }
+
+  private netsplitExpired(network: IrcNetwork, quits: HeldQuit[]): void {
+    this.rt.log.info('Netsplit grace over; mirroring the QUITs of users who did not come back', { network: network.id, users: quits.length });
+    for (const quit of quits) {
+      const gone = quit.channels.filter((c) => !network.roster.find(c, quit.nick));
+      if (gone.length === quit.channels.length) this.leaveAfterQuit(network, quit.nick, gone, quit.reason);
+      else for (const c of gone) this.left(network, c, quit.nick, { kind: 'quit', reason: quit.reason });
+    }
+  }
+
+  /** Power levels of one room, in its turn: every change requested since the last write, at once. */
+  private async writeLevels(roomId: RoomId): Promise<void> {
+    const pending = this.levels.take(roomId);
+    if (!pending) return;
+    const { bot } = this.rt.ctx;
+    const current = await bot.getState<PowerLevelsContent>(roomId, 'm.room.power_levels');
+    if (!current) return;
+    const ghosts = await this.presence.ghostsIn(roomId);
+    const candidates = new Set(pending.ghosts);
+    if (pending.all) {
+      for (const ghost of ghosts) candidates.add(ghost);
+      for (const userId of Object.keys(current.users ?? {})) if (this.rt.ghosts.parseUserId(userId)) candidates.add(userId as UserId);
+    }
+    const wanted = new Map<UserId, number>();
+    for (const ghost of candidates) {
+      const network = this.rt.network(this.rt.ghosts.parseUserId(ghost)?.network ?? '');
+      const nick = network && this.renames.nickOf(network, ghost);
+      wanted.set(ghost, network && nick && ghosts.has(ghost) ? this.levelOf(roomId, network, nick) : 0);
+    }
+    const next = withGhostLevels(current, bot.userId, wanted);
+    if (!next) return;
+    await bot.sendState(roomId, 'm.room.power_levels', '', next);
+    this.metrics.levelWrites.inc();
+  }
+
+  /** The level a member's prefixes give in this room: the highest over the room's channels. */
+  private levelOf(roomId: RoomId, network: IrcNetwork, nick: string): number {
+    let level = 0;
+    for (const portal of this.rt.portals.channelsOfRoom(roomId)) {
+      if (portal.network !== network.id) continue;
+      const prefixes = network.roster.prefixesOf(portal.channel, nick);
+      if (prefixes) level = Math.max(level, levelForPrefixes(prefixes, network.isupport, network.config.modePowerLevels));
+    }
+    return level;
+  }
+
+  private inRoomChannels(roomId: RoomId, network: IrcNetwork, nick: string): boolean {
+    return this.rt.portals.channelsOfRoom(roomId).some((p) => p.network === network.id && network.roster.find(p.channel, nick) !== undefined);
+  }
+
+  /** The bridged channels the nick is in, as the bot sees them. */
+  private channelsOf(network: IrcNetwork, nick: string): string[] {
+    return network.roster.channelsOf(nick).filter((c) => this.rt.portals.roomsForChannel(network, c).length > 0);
+  }
+
+  private isOurs(network: IrcNetwork, nick: string): boolean {
+    return network.fold(nick) === network.fold(network.botNick) || network.ownNicks.has(nick);
+  }
+}
+
+function leaveReason(change: MemberChange): string | undefined {
+  if (change.kind === 'quit') return change.reason ? `Quit: ${change.reason}` : 'Quit';
+  if (change.kind === 'part') return change.reason || undefined;
+  return change.kind === 'sync' ? change.reason : undefined;
+}
