@@ -25,7 +25,7 @@ module.exports = {
       testMatch: ['<rootDir>/test/e2e/**/*.e2e.ts'],
       globalSetup: '<rootDir>/test/e2e/harness/global-setup.ts',
       globalTeardown: '<rootDir>/test/e2e/harness/global-teardown.ts',
-      testTimeout: 60000,
+      setupFilesAfterEnv: ['<rootDir>/test/e2e/harness/timeout.ts'],
     },
   ],
 };

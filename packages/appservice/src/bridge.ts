@@ -149,7 +149,7 @@ export class Bridge {
 
     // A successful ping makes Synapse retry a bridge it marked DOWN at once, instead of after
     // its backoff (up to minutes): worth one request at every start. Failure is not fatal.
-    client.ping(registration.id).then(
+    client.ping(registration.id, `startup-${Date.now()}`).then(
       ({ durationMs }) => log.info('Homeserver reached the bridge', { durationMs }),
       (err) => log.warn('The homeserver could not ping the bridge yet; check homeserver.url, the registration url and tokens', { error: errorMessage(err) }),
     );

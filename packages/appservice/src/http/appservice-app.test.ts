@@ -194,7 +194,10 @@ describe('routing', () => {
     const { call } = await start({ onPing: (id) => pings.push(id) });
     await expect(call('POST', '/_matrix/app/v1/ping', { transaction_id: 'meow' })).resolves.toEqual({ status: 200, body: {} });
     await expect(call('POST', '/_matrix/app/v1/ping', { transaction_id: 'bad' }, { token: 'wrong' })).resolves.toMatchObject({ status: 403 });
-    expect(pings).toEqual(['meow']);
+    // Synapse relays `null` when the bridge's own ping carried no ID.
+    await expect(call('POST', '/_matrix/app/v1/ping', { transaction_id: null })).resolves.toEqual({ status: 200, body: {} });
+    await expect(call('POST', '/_matrix/app/v1/ping', { transaction_id: 5 })).resolves.toMatchObject({ status: 400, body: { errcode: 'M_BAD_JSON' } });
+    expect(pings).toEqual(['meow', undefined]);
   });
 });
 

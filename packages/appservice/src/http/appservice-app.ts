@@ -94,9 +94,10 @@ export function createAppServiceApp(deps: AppServiceAppDeps): Express {
   endpoint(router, '/ping', 'ping', {
     post: [auth, json, (req: Request, res: Response) => {
       const body = req.body as Record<string, unknown> | undefined;
-      const txnId = body?.transaction_id;
-      if (txnId !== undefined && typeof txnId !== 'string') throw new BadJsonError('transaction_id', 'expected a string');
-      deps.onPing?.(txnId);
+      // Synapse relays the ID the bridge sent, and sends `null` when the bridge sent none.
+      const raw = body?.transaction_id;
+      if (raw !== undefined && raw !== null && typeof raw !== 'string') throw new BadJsonError('transaction_id', 'expected a string or null');
+      deps.onPing?.(raw ?? undefined);
       res.status(200).json({});
     }],
   });
