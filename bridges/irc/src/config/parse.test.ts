@@ -10,7 +10,7 @@ function parse(irc: unknown, baseDir = '/etc/bridge') {
   return parseIrcConfig(bridgeConfig(irc as Record<string, unknown>, baseDir));
 }
 
-function problems(irc: unknown): ConfigProblem[] {
+function problems(irc: unknown): readonly ConfigProblem[] {
   try {
     parse(irc);
   } catch (error) {
