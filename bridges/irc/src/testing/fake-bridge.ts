@@ -22,6 +22,18 @@ export interface SentEvent {
   type: string;
   content: Record<string, unknown>;
   eventId: EventId;
+  /** Set for state events. */
+  stateKey?: string;
+}
+
+/** A membership change the bridge made, as the room would show it. */
+export interface MembershipChange {
+  roomId: RoomId;
+  userId: UserId;
+  membership: 'join' | 'leave' | 'kick' | 'ban' | 'invite';
+  /** Who did it (the user themselves for join/leave). */
+  by: UserId;
+  reason?: string;
 }
 
 export interface LogLine {
@@ -41,23 +53,39 @@ export class FakeMatrix {
   readonly displayNames = new Map<UserId, string>();
   /** Other state returned by getState, keyed `<roomId> <type> <stateKey>`. */
   readonly state = new Map<string, Record<string, unknown>>();
+  /** Every join, leave, kick, ban and invite, with who did it and why. */
+  readonly memberLog: MembershipChange[] = [];
+  /** Joined members per room (joins, room creation, sending), what joinedMembers returns. */
+  readonly members = new Map<RoomId, Set<UserId>>();
   private next = 0;
+
+  private setMember(roomId: RoomId, userId: UserId, joined: boolean): void {
+    let set = this.members.get(roomId);
+    if (!set) this.members.set(roomId, (set = new Set()));
+    if (joined) set.add(userId);
+    else set.delete(userId);
+  }
 
   intent(userId: UserId): Intent {
     const m = this;
-    const send = async (roomId: RoomId, type: string, content: Record<string, unknown>) => {
+    const send = async (roomId: RoomId, type: string, content: Record<string, unknown>, stateKey?: string) => {
       const eventId = asEventId(`$ev${++m.next}`);
-      m.sent.push({ sender: userId, roomId, type, content, eventId });
+      m.sent.push({ sender: userId, roomId, type, content, eventId, ...(stateKey !== undefined ? { stateKey } : {}) });
+      m.setMember(roomId, userId, true); // like the real intent, sending joins first
+      if (stateKey !== undefined) m.state.set(`${roomId} ${type} ${stateKey}`, content);
       return eventId;
     };
     return {
       userId,
       ensureRegistered: async () => undefined,
       ensureProfile: async (profile) => void m.profiles.set(userId, profile),
-      ensureJoined: async (roomId) => void m.joins.push({ userId, roomId }),
+      ensureJoined: async (roomId) => {
+        m.joins.push({ userId, roomId });
+        m.setMember(roomId, userId, true);
+      },
       sendMessage: (roomId, content) => send(roomId, 'm.room.message', content),
       sendEvent: (roomId, type, content) => send(roomId, type, content),
-      sendState: (roomId, type, _key, content) => send(roomId, type, content),
+      sendState: (roomId, type, key, content) => send(roomId, type, content, key),
       getState: async <T>(roomId: RoomId, type: string, stateKey?: string) => {
         const stored = m.state.get(`${roomId} ${type} ${stateKey ?? ''}`);
         if (stored) return stored as T;
@@ -70,19 +98,35 @@ export class FakeMatrix {
       createRoom: async (options) => {
         const roomId = asRoomId(`!room${++m.next}:${DOMAIN}`);
         m.created.push({ creator: userId, roomId, options });
+        m.setMember(roomId, userId, true);
+        for (const s of options.initialState ?? []) m.state.set(`${roomId} ${s.type} ${s.stateKey ?? ''}`, s.content);
         return roomId;
       },
       join: async (roomIdOrAlias) => {
         const roomId = roomIdOrAlias.startsWith('!') ? (roomIdOrAlias as RoomId) : asRoomId(`!joined${++m.next}:${DOMAIN}`);
         m.joins.push({ userId, roomId });
+        m.setMember(roomId, userId, true);
+        m.memberLog.push({ roomId, userId, membership: 'join', by: userId });
         return roomId;
       },
-      leave: async (roomId) => void m.leaves.push({ userId, roomId }),
-      invite: async () => undefined,
-      kick: async (roomId, target) => void m.leaves.push({ userId: target, roomId }),
-      ban: async () => undefined,
+      leave: async (roomId, reason) => {
+        m.leaves.push({ userId, roomId });
+        m.setMember(roomId, userId, false);
+        m.memberLog.push({ roomId, userId, membership: 'leave', by: userId, ...(reason !== undefined ? { reason } : {}) });
+      },
+      invite: async (roomId, target) => void m.memberLog.push({ roomId, userId: target, membership: 'invite', by: userId }),
+      kick: async (roomId, target, reason) => {
+        m.leaves.push({ userId: target, roomId });
+        m.setMember(roomId, target, false);
+        m.memberLog.push({ roomId, userId: target, membership: 'kick', by: userId, ...(reason !== undefined ? { reason } : {}) });
+      },
+      ban: async (roomId, target, reason) => {
+        m.leaves.push({ userId: target, roomId });
+        m.setMember(roomId, target, false);
+        m.memberLog.push({ roomId, userId: target, membership: 'ban', by: userId, ...(reason !== undefined ? { reason } : {}) });
+      },
       unban: async () => undefined,
-      joinedMembers: async () => [],
+      joinedMembers: async (roomId) => [...(m.members.get(roomId) ?? [])],
       resolveAlias: async () => undefined,
       setDisplayName: async (displayName) => void m.profiles.set(userId, { displayName }),
       setAvatarUrl: async () => undefined,
@@ -92,6 +136,11 @@ export class FakeMatrix {
         return mxc;
       },
     };
+  }
+
+  /** The room's current state event of that type and key, as the bridge last set it (or a test seeded it). */
+  stateOf<T = Record<string, unknown>>(roomId: RoomId, type: string, stateKey = ''): T | undefined {
+    return this.state.get(`${roomId} ${type} ${stateKey}`) as T | undefined;
   }
 
   /** Messages (m.room.message) sent into a room, in order. */

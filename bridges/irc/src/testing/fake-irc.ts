@@ -9,14 +9,14 @@ import { IrcError, JoinFailedError } from '../irc/errors';
 import { TypedEmitter, type IrcConnectionEvents, type IrcMessageEvent, type IrcRegisteredEvent } from '../irc/events';
 import type { SendReport } from '../irc/connection';
 import type { FloodStats } from '../irc/flood';
-import { DEFAULT_ISUPPORT, type Isupport } from '../irc/isupport';
+import { DEFAULT_ISUPPORT, parseModeChanges, type Isupport } from '../irc/isupport';
 import { casefold } from '../mapping/casefold';
 import type { IrcChannel, IrcNick } from '../mapping/ids';
 import type { IrcClient, IrcClientFactory } from '../network/client';
 
 export interface SentLine {
   from: string;
-  kind: 'say' | 'notice' | 'action' | 'raw';
+  kind: 'say' | 'notice' | 'action' | 'raw' | 'topic' | 'kick' | 'mode' | 'invite' | 'part';
   target: string;
   text: string;
 }
@@ -76,10 +76,13 @@ export class FakeIrcClient extends TypedEmitter<IrcConnectionEvents> implements 
     if (refusal) throw new JoinFailedError(channel, refusal.numeric, refusal.reason);
     this.joinedChannels.add(fold(channel));
     this.server.broadcastJoin(this, channel as IrcChannel);
+    this.emitEvent('names', { channel: channel as IrcChannel, members: this.server.names(channel) });
   }
 
   async part(channel: string, reason = ''): Promise<void> {
     this.requireConnected();
+    this.server.sent.push({ from: this.nick, kind: 'part', target: channel, text: reason });
+    this.server.prefixes.get(fold(channel))?.delete(fold(this.nick));
     this.joinedChannels.delete(fold(channel));
     this.server.broadcast(channel, null, (c) => c.emitEvent('part', { nick: this.nick, ident: 'u', host: 'h', all: {}, channel: channel as IrcChannel, reason, self: c === this }), this);
   }
@@ -94,13 +97,34 @@ export class FakeIrcClient extends TypedEmitter<IrcConnectionEvents> implements 
 
   async raw(line: string): Promise<void> {
     this.requireConnected();
+    // A mode query (the bot asks after joining) is answered, not recorded: it changes nothing.
+    const query = /^MODE ([#&]\S+)$/.exec(line);
+    if (query) return this.server.reportModes(this, query[1]!);
     this.server.sent.push({ from: this.nick, kind: 'raw', target: '', text: line });
   }
 
-  async setTopic(): Promise<void> {}
-  async kick(): Promise<void> {}
-  async invite(): Promise<void> {}
-  async mode(): Promise<void> {}
+  async setTopic(channel: string, topic: string): Promise<void> {
+    this.requireConnected();
+    this.server.sent.push({ from: this.nick, kind: 'topic', target: channel, text: topic });
+    this.server.setTopic(this.nick, channel, topic);
+  }
+
+  async kick(channel: string, nick: string, reason = ''): Promise<void> {
+    this.requireConnected();
+    this.server.sent.push({ from: this.nick, kind: 'kick', target: channel, text: `${nick} ${reason}`.trim() });
+    this.server.kick(this.nick, channel, nick, reason);
+  }
+
+  async invite(nick: string, channel: string): Promise<void> {
+    this.requireConnected();
+    this.server.sent.push({ from: this.nick, kind: 'invite', target: channel, text: nick });
+  }
+
+  async mode(target: string, modes: string, params: readonly string[] = []): Promise<void> {
+    this.requireConnected();
+    this.server.sent.push({ from: this.nick, kind: 'mode', target, text: [modes, ...params].join(' ') });
+    this.server.setModes(this.nick, target, modes, params);
+  }
   async whois(): Promise<undefined> {
     return undefined;
   }
@@ -143,6 +167,12 @@ export class FakeIrcServer {
   readonly sent: SentLine[] = [];
   private readonly refusedJoins = new Map<string, { numeric: string; reason: string }>();
   private readonly moderated = new Set<string>();
+  /** Members without a connection of their own ("real" IRC users), per folded channel. */
+  private readonly externals = new Map<string, Map<string, IrcNick>>();
+  /** Prefix symbols of members, per folded channel and folded nick. */
+  readonly prefixes = new Map<string, Map<string, string>>();
+  /** The '324' answer for each channel: mode letters set (besides prefixes), e.g. 'nt'. */
+  readonly channelModes = new Map<string, { flags: string; key?: string }>();
   private readonly connectFailures: IrcError[] = [];
 
   readonly factory: IrcClientFactory = (options) => {
@@ -190,7 +220,107 @@ export class FakeIrcServer {
   }
 
   userJoins(nick: string, channel: string): void {
+    this.externalsOf(channel).set(fold(nick), nick as IrcNick);
     this.broadcast(channel, null, (c) => c.emitEvent('join', { nick: nick as IrcNick, ident: 'user', host: 'irc.example', all: {}, channel: channel as IrcChannel, self: false }));
+  }
+
+  userParts(nick: string, channel: string, reason = ''): void {
+    this.broadcast(channel, null, (c) => c.emitEvent('part', { nick: nick as IrcNick, ident: 'user', host: 'irc.example', all: {}, channel: channel as IrcChannel, reason, self: false }));
+    this.externalsOf(channel).delete(fold(nick));
+    this.prefixes.get(fold(channel))?.delete(fold(nick));
+  }
+
+  /** A user without a connection of ours quits: everyone sharing a channel with them hears it once. */
+  userQuits(nick: string, reason = ''): void {
+    const told = new Set<FakeIrcClient>();
+    for (const [channel, members] of this.externals) {
+      if (!members.has(fold(nick))) continue;
+      this.broadcast(channel, null, (c) => {
+        if (told.has(c)) return;
+        told.add(c);
+        c.emitEvent('quit', { nick: nick as IrcNick, ident: 'user', host: 'irc.example', all: {}, reason });
+      });
+      members.delete(fold(nick));
+      this.prefixes.get(channel)?.delete(fold(nick));
+    }
+  }
+
+  userChangesNick(nick: string, newNick: string): void {
+    const told = new Set<FakeIrcClient>();
+    for (const [channel, members] of this.externals) {
+      if (!members.delete(fold(nick))) continue;
+      members.set(fold(newNick), newNick as IrcNick);
+      const prefixes = this.prefixes.get(channel);
+      const had = prefixes?.get(fold(nick));
+      if (prefixes && had !== undefined) {
+        prefixes.delete(fold(nick));
+        prefixes.set(fold(newNick), had);
+      }
+      this.broadcast(channel, null, (c) => {
+        if (told.has(c)) return;
+        told.add(c);
+        c.emitEvent('nick', { nick: nick as IrcNick, ident: 'user', host: 'irc.example', all: {}, newNick: newNick as IrcNick, self: false });
+      });
+    }
+  }
+
+  /** Who is in the channel, with prefix symbols, as a 353 NAMES reply would list them. */
+  names(channel: string): Map<IrcNick, string> {
+    const members = new Map<IrcNick, string>();
+    const prefixes = this.prefixes.get(fold(channel));
+    for (const c of this.clients) if (c.isRegistered && c.joinedChannels.has(fold(channel))) members.set(c.nick, prefixes?.get(fold(c.nick)) ?? '');
+    for (const [folded, nick] of this.externalsOf(channel)) members.set(nick, prefixes?.get(folded) ?? '');
+    return members;
+  }
+
+  /** MODE from `by` (a user or the server): updates prefixes and flags, and tells the channel. */
+  setModes(by: string, channel: string, modes: string, params: readonly string[] = []): void {
+    const changes = parseModeChanges(modes, params, ISUPPORT);
+    const state = this.channelModes.get(fold(channel)) ?? { flags: '' };
+    for (const change of changes) {
+      const prefix = ISUPPORT.prefix.find((p) => p.mode === change.mode);
+      if (prefix && change.param) {
+        let map = this.prefixes.get(fold(channel));
+        if (!map) this.prefixes.set(fold(channel), (map = new Map()));
+        const current = (map.get(fold(change.param)) ?? '').replace(prefix.symbol, '');
+        map.set(fold(change.param), change.adding ? current + prefix.symbol : current);
+      } else if (change.mode === 'k') {
+        if (change.adding && change.param) state.key = change.param;
+        else delete state.key;
+      } else if (!ISUPPORT.chanModes.list.includes(change.mode)) {
+        state.flags = state.flags.replace(change.mode, '') + (change.adding ? change.mode : '');
+      }
+    }
+    this.channelModes.set(fold(channel), state);
+    this.broadcast(channel, null, (c) => c.emitEvent('mode', { all: {}, target: channel, setBy: by, changes }));
+  }
+
+  /** Answers a `MODE #channel` query (324) to one connection. */
+  reportModes(to: FakeIrcClient, channel: string): void {
+    const state = this.channelModes.get(fold(channel)) ?? { flags: '' };
+    const modes = `+${state.flags}${state.key ? 'k' : ''}`;
+    to.emitEvent('mode', { all: {}, target: channel, setBy: '', changes: parseModeChanges(modes, state.key ? [state.key] : [], ISUPPORT), current: true });
+  }
+
+  setTopic(by: string, channel: string, topic: string): void {
+    this.broadcast(channel, null, (c) => c.emitEvent('topic', { all: {}, channel: channel as IrcChannel, topic, setBy: by as IrcNick }));
+  }
+
+  /** KICK by anyone: the channel hears it, and the kicked (connection or user) is out. */
+  kick(by: string, channel: string, nick: string, reason = ''): void {
+    const kicked = this.client(nick);
+    this.broadcast(channel, null, (c) => c.emitEvent('kick', {
+      nick: by as IrcNick, ident: 'u', host: 'h', all: {}, channel: channel as IrcChannel, kicked: nick as IrcNick, reason, self: c === kicked,
+    }));
+    kicked?.joinedChannels.delete(fold(channel));
+    this.externalsOf(channel).delete(fold(nick));
+    this.prefixes.get(fold(channel))?.delete(fold(nick));
+  }
+
+  private externalsOf(channel: string): Map<string, IrcNick> {
+    let members = this.externals.get(fold(channel));
+    if (!members) this.externals.set(fold(channel), (members = new Map()));
+    return members;
   }
 
   /** Every connection dropped at once (netsplit, server restart). */
