@@ -35,6 +35,7 @@ import { IrcNetwork } from './network/network';
 import type { PuppetLoginSource } from './network/puppets';
 import { createDynamicPortal } from './portals/dynamic';
 import { Portals } from './portals/portals';
+import { checkBridgeInfo } from './portals/bridge-info';
 import { joinBridgedChannels } from './portals/startup';
 import type { BridgeRuntime } from './runtime';
 
@@ -133,6 +134,7 @@ export class IrcConnector implements Connector {
     for (const network of rt.networks()) {
       network.start();
       joinBridgedChannels(rt, network);
+      checkBridgeInfo(rt, network);
     }
   }
 

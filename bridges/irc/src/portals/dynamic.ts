@@ -6,6 +6,7 @@
  */
 import { localpartOf, type RoomAlias, type RoomId } from '@bridgekit/appservice';
 import type { BridgeRuntime } from '../runtime';
+import { bridgeInfoState, markBridgeInfo } from './bridge-info';
 
 const inFlight = new Map<string, Promise<boolean>>();
 
@@ -33,9 +34,13 @@ async function create(rt: BridgeRuntime, alias: RoomAlias, evenIfDisabled: boole
     name: parsed.channel,
     preset: 'public_chat',
     visibility: 'private',
-    initialState: [{ type: 'm.room.history_visibility', content: { history_visibility: 'joined' } }],
+    initialState: [
+      { type: 'm.room.history_visibility', content: { history_visibility: 'joined' } },
+      ...bridgeInfoState(rt, network, parsed.channel),
+    ],
   });
   rt.portals.linkChannel(roomId, network, parsed.channel, { origin: 'alias' });
+  markBridgeInfo(rt, roomId, network, parsed.channel);
   rt.log.info('Created a portal', { alias, roomId, network: network.id, channel: parsed.channel });
   network.bot.want(parsed.channel);
   return true;

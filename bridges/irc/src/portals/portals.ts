@@ -74,6 +74,14 @@ export class Portals {
     return this.store.rooms.unlink(roomId, network.id, network.fold(channel));
   }
 
+  /** The channel's key changed (+k/-k on IRC): every room linked to it joins with the new one. */
+  setChannelKey(network: NetworkNames, channel: string, key: string | undefined): void {
+    for (const link of this.store.rooms.roomsOf(network.id, network.fold(channel))) {
+      const { key: _old, ...rest } = link.data as Partial<ChannelData>;
+      this.store.rooms.updateData(link.roomId, link.network, link.remoteId, key === undefined ? rest : { ...rest, key });
+    }
+  }
+
   privateChatOfRoom(roomId: RoomId): PrivateChat | undefined {
     for (const link of this.store.rooms.remotesOf(roomId)) {
       const chat = toPrivate(link);

@@ -3,12 +3,27 @@
  * to add one (membership, topic, mode, nick...), write the file and add it to this list.
  */
 import type { AnyIrcHandler } from '../registry';
+import { channelJoins, channelKicks, channelNames, channelParts, channelQuits, channelSpeakers } from './membership';
 import { channelMessages } from './messages';
+import { channelModes } from './modes';
+import { nickChanges } from './nick';
+import { operatorRefusals } from './op-refusals';
 import { privateMessages } from './private';
 import { serverRefusals } from './refusals';
+import { channelTopics } from './topic';
 
 export const IRC_HANDLERS: readonly AnyIrcHandler[] = [
   channelMessages,
+  channelSpeakers, // after channelMessages: the speaker's ghost joins in the message's task
   privateMessages,
   serverRefusals,
+  channelJoins,
+  channelParts,
+  channelQuits,
+  channelKicks,
+  channelNames,
+  nickChanges,
+  channelTopics,
+  channelModes,
+  operatorRefusals,
 ];

@@ -4,13 +4,23 @@
  */
 import type { MatrixHandler } from '../registry';
 import { joinOnDemand } from './join-on-demand';
+import { ghostKicksAndBans } from './kick-ban';
+import { ghostInvites, matrixDepartures } from './membership';
 import { matrixMessages } from './messages';
 import { privateChatInvites } from './private-invite';
 import { matrixRedactions } from './redactions';
+import { encryptedRooms, roomUpgrades } from './room-hygiene';
+import { matrixTopics } from './topic';
 
 export const MATRIX_HANDLERS: readonly MatrixHandler[] = [
   matrixMessages,
   matrixRedactions,
   privateChatInvites,
   joinOnDemand,
+  matrixDepartures,
+  ghostInvites,
+  ghostKicksAndBans,
+  matrixTopics,
+  encryptedRooms,
+  roomUpgrades,
 ];

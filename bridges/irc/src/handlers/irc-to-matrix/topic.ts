@@ -1,0 +1,41 @@
+/**
+ * IRC topic → the room's topic: set by the ghost of whoever changed it (so the room shows who),
+ * or by the bot when the ghost may not (no power) or nobody did (the topic the server reports
+ * when the bot joins). Nothing is written when the room already has that topic, so a rejoin
+ * costs nothing. No echo loop: a topic a Matrix user set arrives here from their own puppet and
+ * is skipped, and what the ghost or bot writes into Matrix is filtered out by the core.
+ */
+import { isMatrixError, type RoomId } from '@bridgekit/appservice';
+import { stripMirc } from '../../format/mirc';
+import type { IrcNick } from '../../mapping/ids';
+import type { IrcNetwork } from '../../network/network';
+import type { BridgeRuntime } from '../../runtime';
+import { ircHandler } from '../registry';
+
+export const channelTopics = ircHandler({
+  name: 'irc.topic',
+  event: 'topic',
+  handle(e, { network }, rt) {
+    if (e.setBy && network.ownNicks.has(e.setBy)) return;
+    const topic = stripMirc(e.topic);
+    const setBy = e.setBy && network.fold(e.setBy) !== network.fold(network.botNick) ? e.setBy : undefined;
+    for (const roomId of rt.portals.roomsForChannel(network, e.channel)) {
+      rt.roomTask(roomId, 'irc.topic', () => setRoomTopic(rt, network, roomId, topic, setBy));
+    }
+  },
+});
+
+async function setRoomTopic(rt: BridgeRuntime, network: IrcNetwork, roomId: RoomId, topic: string, setBy: IrcNick | undefined): Promise<void> {
+  const current = await rt.ctx.bot.getState<{ topic?: unknown }>(roomId, 'm.room.topic');
+  if ((typeof current?.topic === 'string' ? current.topic : '') === topic) return;
+  if (setBy) {
+    try {
+      await (await rt.ghost(network, setBy)).sendState(roomId, 'm.room.topic', '', { topic });
+      return;
+    } catch (error) {
+      if (!isMatrixError(error, 'M_FORBIDDEN')) throw error;
+      rt.log.debug('Ghost may not set the topic; the bot does', { roomId, nick: setBy });
+    }
+  }
+  await rt.ctx.bot.sendState(roomId, 'm.room.topic', '', { topic });
+}

@@ -1,0 +1,88 @@
+/**
+ * A Matrix user kicks or bans an IRC user's ghost from a channel portal (or lifts a ban) → the
+ * same on IRC, done by the kicker's own IRC user — but only when that user has the channel
+ * status to do it there (operator, or half-op against someone below operator), as the bot sees
+ * the channel. Otherwise the kicker is told that it stayed a Matrix-only kick: the bridge never
+ * lends its own or anyone else's IRC status. The ban mask is `nick!*@*`.
+ */
+import { isUserId, type MatrixEvent, type UserId } from '@bridgekit/appservice';
+import type { IrcNick } from '../../mapping/ids';
+import type { IrcNetwork } from '../../network/network';
+import type { Puppet } from '../../network/puppets';
+import type { ChannelPortal } from '../../portals/portals';
+import type { BridgeRuntime } from '../../runtime';
+import type { MatrixHandler } from '../registry';
+
+type Action = 'kick' | 'ban' | 'unban';
+
+export const ghostKicksAndBans: MatrixHandler = {
+  name: 'matrix.kick-ban',
+  types: ['m.room.member'],
+  async handle(event, rt) {
+    const target = event.stateKey;
+    if (!isUserId(target) || event.sender === target) return;
+    const action = actionOf(event);
+    const ghost = action && rt.ghosts.parseUserId(target);
+    const network = ghost && rt.network(ghost.network);
+    if (!action || !network) return;
+    const portals = rt.portals.channelsOfRoom(event.roomId).filter((p) => p.network === network.id);
+    if (portals.length === 0) return;
+    rt.ghostSync.presence.left(event.roomId, target);
+    const nick = rt.ghostSync.renames.nickOf(network, target) ?? ghost.nick;
+    const reason = typeof event.content.reason === 'string' && event.content.reason.trim() ? event.content.reason.trim() : `by ${event.sender} on Matrix`;
+    for (const portal of portals) await actOnIrc(rt, network, portal, event.sender, nick, action, reason);
+  },
+};
+
+function actionOf(event: MatrixEvent): Action | undefined {
+  const membership = event.content.membership;
+  const previous = (event.unsigned?.prev_content as { membership?: unknown } | undefined)?.membership;
+  if (membership === 'ban') return 'ban';
+  if (membership !== 'leave') return undefined;
+  if (previous === 'ban') return 'unban';
+  return previous === 'invite' ? undefined : 'kick'; // a withdrawn invite is nothing on IRC
+}
+
+async function actOnIrc(rt: BridgeRuntime, network: IrcNetwork, portal: ChannelPortal, kicker: UserId, nick: IrcNick, action: Action, reason: string): Promise<void> {
+  const { channel } = portal;
+  const puppet = network.puppets.get(kicker);
+  const inChannel = network.roster.find(channel, nick) !== undefined;
+  const refusal = whyNot(network, channel, puppet, nick, action);
+  if (refusal) {
+    const done = action === 'unban' ? 'lifted the ban on' : action === 'ban' ? 'banned' : 'kicked';
+    await rt.tell(portal.roomId, kicker, `You ${done} ${nick} here, but not on IRC: ${refusal}. ${action === 'unban' ? '' : `${nick} stays in ${channel} on IRC.`}`.trim());
+    return;
+  }
+  const client = (puppet as Puppet).client;
+  if (action === 'unban') {
+    await client.mode(channel, '-b', [`${nick}!*@*`]);
+    return;
+  }
+  if (action === 'ban') await client.mode(channel, '+b', [`${nick}!*@*`]);
+  if (inChannel) await client.kick(channel, nick, reason);
+  rt.log.info('Matrix kick/ban mirrored on IRC', { network: network.id, channel, nick, action, by: kicker });
+}
+
+/** Why the kicker's IRC user cannot do it; undefined when it can. */
+function whyNot(network: IrcNetwork, channel: string, puppet: Puppet | undefined, nick: string, action: Action): string | undefined {
+  if (!puppet?.isConnected) return 'you have no IRC connection right now (and would need channel operator status)';
+  const own = network.roster.prefixesOf(channel, puppet.nick);
+  if (own === undefined) return `your IRC user ${puppet.nick} is not in ${channel}`;
+  if (action === 'kick' && network.roster.find(channel, nick) === undefined) return `${nick} is not in ${channel}`;
+  if (!mayRemove(network, own, network.roster.prefixesOf(channel, nick) ?? '')) return `your IRC user ${puppet.nick} is not a channel operator in ${channel}`;
+  return undefined;
+}
+
+/** Operator or above may kick anyone; a half-op only those below operator (as IRC servers do). */
+export function mayRemove(network: Pick<IrcNetwork, 'isupport'>, kicker: string, target: string): boolean {
+  const ranks = network.isupport.prefix;
+  const rank = (symbols: string) => {
+    const index = ranks.findIndex((p) => symbols.includes(p.symbol));
+    return index < 0 ? ranks.length : index;
+  };
+  const opRank = ranks.findIndex((p) => p.mode === 'o');
+  const halfOpRank = ranks.findIndex((p) => p.mode === 'h');
+  const mine = rank(kicker);
+  if (opRank >= 0 && mine <= opRank) return true;
+  return halfOpRank >= 0 && mine <= halfOpRank && rank(target) > (opRank < 0 ? halfOpRank : opRank);
+}

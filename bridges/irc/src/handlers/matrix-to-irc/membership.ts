@@ -1,0 +1,74 @@
+/**
+ * Matrix membership of real users in channel portals → their puppets (joining is
+ * join-on-demand.ts):
+ *   - a user leaves, or is kicked or banned → their puppet PARTs the channel (with who and why),
+ *     unless they are still in another room bridged to the same channel;
+ *   - a user invites an IRC user's ghost → their puppet sends INVITE (useful on +i channels).
+ * Kicks and bans of ghosts are kick-ban.ts. A Matrix user's IRC connection being closed (idle,
+ * outage) never comes through here and never changes a membership.
+ */
+import { isUserId, type MatrixEvent, type RoomId, type UserId } from '@bridgekit/appservice';
+import type { IrcNetwork } from '../../network/network';
+import type { ChannelPortal } from '../../portals/portals';
+import type { BridgeRuntime } from '../../runtime';
+import type { MatrixHandler } from '../registry';
+
+export const matrixDepartures: MatrixHandler = {
+  name: 'matrix.leave',
+  types: ['m.room.member'],
+  async handle(event, rt) {
+    const userId = event.stateKey;
+    const membership = event.content.membership;
+    if ((membership !== 'leave' && membership !== 'ban') || !isUserId(userId) || rt.ctx.isBridgeUser(userId)) return;
+    const reason = partReason(event, userId);
+    for (const portal of rt.portals.channelsOfRoom(event.roomId)) {
+      const network = rt.network(portal.network);
+      if (!network?.puppets.get(userId)?.connection.wants(portal.channel)) continue;
+      if (await stillBridgedElsewhere(rt, network, portal, userId)) continue;
+      await network.puppets.partChannel(userId, portal.channel, reason);
+      rt.log.info('Matrix user left a portal; their IRC connection parted', { network: network.id, channel: portal.channel, userId });
+    }
+  },
+};
+
+export const ghostInvites: MatrixHandler = {
+  name: 'matrix.ghost-invite',
+  types: ['m.room.member'],
+  async handle(event, rt) {
+    if (event.content.membership !== 'invite' || !isUserId(event.stateKey)) return;
+    const ghost = rt.ghosts.parseUserId(event.stateKey);
+    const network = ghost && rt.network(ghost.network);
+    if (!network) return;
+    const nick = rt.ghostSync.renames.nickOf(network, event.stateKey) ?? ghost.nick;
+    for (const portal of rt.portals.channelsOfRoom(event.roomId)) {
+      if (portal.network !== network.id) continue;
+      const puppet = network.puppets.get(event.sender);
+      if (!puppet?.isConnected || !puppet.client.joinedChannels.has(network.fold(portal.channel))) {
+        await rt.tell(event.roomId, event.sender, `${nick} was not invited to ${portal.channel} on IRC: your IRC user is not in the channel. Say something here first (that joins it), then invite again.`);
+        continue;
+      }
+      await puppet.client.invite(nick, portal.channel);
+    }
+  },
+};
+
+/** "Kicked by @mod:example.org: spam" for kicks and bans, the user's own reason (if any) for leaves. */
+function partReason(event: MatrixEvent, userId: UserId): string | undefined {
+  const given = typeof event.content.reason === 'string' && event.content.reason.trim() ? event.content.reason.trim() : undefined;
+  if (event.sender === userId) return given;
+  const what = event.content.membership === 'ban' ? 'Banned' : 'Kicked';
+  return `${what} from Matrix by ${event.sender}${given ? `: ${given}` : ''}`;
+}
+
+/** A channel may be bridged to several rooms: leaving one of them is not leaving the channel. */
+async function stillBridgedElsewhere(rt: BridgeRuntime, network: IrcNetwork, portal: ChannelPortal, userId: UserId): Promise<boolean> {
+  const others: RoomId[] = rt.portals.roomsForChannel(network, portal.channel).filter((r) => r !== portal.roomId);
+  for (const roomId of others) {
+    const member = await rt.ctx.bot.getState<{ membership?: unknown }>(roomId, 'm.room.member', userId).catch((error: Error) => {
+      rt.log.debug('Membership in another bridged room unknown; parting anyway', { roomId, userId, error: error.message });
+      return undefined;
+    });
+    if (member?.membership === 'join') return true;
+  }
+  return false;
+}

@@ -1,0 +1,89 @@
+/**
+ * Room changes that decide whether a bridged room can stay bridged.
+ *
+ * Encryption: the bridge has no end-to-end encryption, so in an encrypted room it would still
+ * post IRC lines (unencrypted, flagged by every client) while every Matrix message arrived as
+ * ciphertext it cannot read and silently never reached IRC. Half a bridge is worse than none:
+ * when a portal or private chat turns encryption on (or an encrypted event shows up in one),
+ * the bridge says so in the room and stops bridging it — the links are removed, and the bot
+ * parts channels no other room needs. Encryption cannot be turned off again, so the notice says
+ * how to get a bridged room back. (Rooms the bridge creates leave `m.room.encryption` at the
+ * homeserver's default power level, 100, which only the bot has.)
+ *
+ * Upgrades: when a bridged room is replaced (`m.room.tombstone`), its links move to the new room
+ * and the bot (or, in a private chat, the ghost) joins it; the old room is left behind.
+ */
+import type { MatrixEvent, RoomId } from '@bridgekit/appservice';
+import { isRoomId } from '@bridgekit/appservice';
+import type { BridgeRuntime } from '../runtime';
+import { ensureBridgeInfo, forgetBridgeInfo } from './bridge-info';
+
+/** Stops bridging a room that turned encryption on. Returns whether it was bridged. */
+export async function refuseEncryptedRoom(rt: BridgeRuntime, event: MatrixEvent): Promise<boolean> {
+  const { roomId } = event;
+  const portals = rt.portals.channelsOfRoom(roomId);
+  const chat = rt.portals.privateChatOfRoom(roomId);
+  if (portals.length === 0 && !chat) return false;
+  const what = chat ? `this conversation with ${chat.nick}` : portals.map((p) => `${p.channel} (${rt.network(p.network)?.config.name ?? p.network})`).join(', ');
+  const again = chat
+    ? `To talk to ${chat.nick} through the bridge, start a new chat with encryption turned off, or wait for their next message (it opens one).`
+    : 'Encryption cannot be turned off again: to bridge the channel, use a room without encryption (a room admin can move the room\'s alias away from this room; joining the alias again then creates a new bridged room).';
+  rt.log.warn('A bridged room turned on encryption; it is no longer bridged', { roomId, sender: event.sender, type: event.type });
+  try {
+    await rt.tell(roomId, event.sender, `This room now uses end-to-end encryption, which the bridge cannot read, so it has stopped bridging ${what} here instead of relaying only half of the conversation. ${again}`);
+  } finally {
+    unlinkAll(rt, roomId);
+  }
+  return true;
+}
+
+/** Follows an upgrade: the replacement room takes over every link of the old one. */
+export async function followRoomUpgrade(rt: BridgeRuntime, event: MatrixEvent): Promise<boolean> {
+  const oldRoom = event.roomId;
+  const replacement = event.content.replacement_room;
+  const links = rt.ctx.store.rooms.remotesOf(oldRoom);
+  if (links.length === 0 || event.stateKey !== '' || !isRoomId(replacement)) return false;
+  const chat = rt.portals.privateChatOfRoom(oldRoom);
+  const network = chat && rt.network(chat.network);
+  try {
+    if (chat && network) await (await rt.ghost(network, chat.nick)).join(replacement);
+    else await rt.ctx.bot.join(replacement);
+  } catch (error) {
+    rt.log.warn('Could not join the replacement of an upgraded room', { oldRoom, newRoom: replacement, error: (error as Error).message });
+    await rt.tell(oldRoom, event.sender, `This room was upgraded, but the bridge could not join the new room (${(error as Error).message}); the bridge keeps using this room. Invite ${chat ? 'the IRC user' : rt.ctx.bot.userId} into the new room and upgrade again, or ask the bridge admin.`);
+    return true;
+  }
+  for (const link of links) {
+    rt.ctx.store.rooms.link(replacement, { network: link.network, remoteId: link.remoteId, data: link.data });
+    rt.ctx.store.rooms.unlink(oldRoom, link.network, link.remoteId);
+  }
+  rt.ghostSync.presence.forget(oldRoom);
+  forgetBridgeInfo(rt, oldRoom);
+  rt.log.info('Followed a room upgrade', { oldRoom, newRoom: replacement, links: links.length });
+  const portals = rt.portals.channelsOfRoom(replacement);
+  rt.roomTask(replacement, 'matrix.room-upgrade', async () => {
+    for (const portal of portals) {
+      const net = rt.network(portal.network);
+      if (net) await ensureBridgeInfo(rt, replacement, net, portal.channel);
+    }
+    if (portals.length > 0) {
+      await rt.ctx.bot.sendMessage(replacement, { msgtype: 'm.notice', body: `Bridging of ${portals.map((p) => p.channel).join(', ')} continues in this room.` });
+    }
+  });
+  if (!chat) await rt.ctx.bot.leave(oldRoom, 'This room was upgraded; the bridge moved to the new room.');
+  return true;
+}
+
+function unlinkAll(rt: BridgeRuntime, roomId: RoomId): void {
+  const portals = rt.portals.channelsOfRoom(roomId);
+  for (const link of rt.ctx.store.rooms.remotesOf(roomId)) rt.ctx.store.rooms.unlink(roomId, link.network, link.remoteId);
+  for (const portal of portals) {
+    const network = rt.network(portal.network);
+    if (!network || rt.portals.roomsForChannel(network, portal.channel).length > 0) continue;
+    network.bot.part(portal.channel, 'The bridged room turned on encryption').catch((error: Error) => {
+      rt.log.warn('Could not part a channel no room bridges any more', { network: network.id, channel: portal.channel, error: error.message });
+    });
+  }
+  rt.ghostSync.presence.forget(roomId);
+  forgetBridgeInfo(rt, roomId);
+}
