@@ -169,7 +169,7 @@ export class GhostSync {
         }
         if (network.config.membershipSync === 'all') {
           for (const nick of network.roster.members(channel)) {
-            if (this.isOurs(network, nick)) continue;
+            if (this.isOurs(network, nick) || this.isJoinedGhost(ghosts, network, nick)) continue;
             this.request(roomId, network, nick, { kind: 'sync' });
           }
         }
@@ -304,6 +304,14 @@ export class GhostSync {
   /** The bridged channels the nick is in, as the bot sees them. */
   private channelsOf(network: IrcNetwork, nick: string): string[] {
     return network.roster.channelsOf(nick).filter((c) => this.rt.portals.roomsForChannel(network, c).length > 0);
+  }
+
+  private isJoinedGhost(ghosts: ReadonlySet<UserId>, network: IrcNetwork, nick: IrcNick): boolean {
+    try {
+      return ghosts.has(this.renames.userIdFor(network, nick));
+    } catch {
+      return true; // no ghost possible: nothing to join
+    }
   }
 
   private isOurs(network: IrcNetwork, nick: string): boolean {

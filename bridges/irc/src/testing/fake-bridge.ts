@@ -99,6 +99,11 @@ export class FakeMatrix {
         const roomId = asRoomId(`!room${++m.next}:${DOMAIN}`);
         m.created.push({ creator: userId, roomId, options });
         m.setMember(roomId, userId, true);
+        // What a homeserver puts in a new room: the creator at 100, the preset's join rule.
+        m.state.set(`${roomId} m.room.power_levels `, {
+          users: { [userId]: 100 }, users_default: 0, events_default: 0, state_default: 50, kick: 50, ban: 50, ...(options.powerLevelContentOverride ?? {}),
+        });
+        m.state.set(`${roomId} m.room.join_rules `, { join_rule: options.preset === 'public_chat' ? 'public' : 'invite' });
         for (const s of options.initialState ?? []) m.state.set(`${roomId} ${s.type} ${s.stateKey ?? ''}`, s.content);
         return roomId;
       },

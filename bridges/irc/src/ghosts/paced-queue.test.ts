@@ -1,0 +1,47 @@
+// Unit tests of the paced, coalescing, bounded queue (fake clock).
+import { FakeClock } from '../irc/clock';
+import { PacedQueue } from './paced-queue';
+
+function setup(maxQueued = 100) {
+  const clock = new FakeClock(0);
+  const released: string[] = [];
+  const queue = new PacedQueue<string>({ ratePerSecond: 2, burst: 3, maxQueued, clock, release: (item) => released.push(item) });
+  return { clock, released, queue };
+}
+
+describe('PacedQueue', () => {
+  it('releases a burst at once (synchronously), then at the steady rate', () => {
+    const { clock, released, queue } = setup();
+    for (const k of ['a', 'b', 'c', 'd', 'e']) queue.push(k, k);
+    expect(released).toEqual(['a', 'b', 'c']);
+    expect(queue.size).toBe(2);
+    clock.advance(499);
+    expect(released).toHaveLength(3);
+    clock.advance(1);
+    expect(released).toEqual(['a', 'b', 'c', 'd']);
+    clock.advance(500);
+    expect(released).toEqual(['a', 'b', 'c', 'd', 'e']);
+  });
+
+  it('coalesces a waiting key: the latest item wins and keeps its place', () => {
+    const { clock, released, queue } = setup();
+    for (const k of ['a', 'b', 'c']) queue.push(k, k);
+    queue.push('x', 'x1');
+    queue.push('y', 'y1');
+    queue.push('x', 'x2');
+    expect(queue.size).toBe(2);
+    clock.advance(1000);
+    expect(released).toEqual(['a', 'b', 'c', 'x2', 'y1']);
+  });
+
+  it('refuses new keys when full', () => {
+    const { clock, released, queue } = setup(2);
+    for (const k of ['a', 'b', 'c']) queue.push(k, k);
+    expect(queue.push('d', 'd')).toBe(true);
+    expect(queue.push('e', 'e')).toBe(true);
+    expect(queue.push('f', 'f')).toBe(false);
+    expect(queue.push('d', 'd2')).toBe(true);
+    clock.advance(10_000);
+    expect(released).toEqual(['a', 'b', 'c', 'd2', 'e']);
+  });
+});

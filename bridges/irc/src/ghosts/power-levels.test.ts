@@ -1,0 +1,68 @@
+// Unit tests of prefix modes → power levels and of editing m.room.power_levels for ghosts.
+import type { RoomId, UserId } from '@bridgekit/appservice';
+import { DEFAULT_ISUPPORT } from '../irc/isupport';
+import { levelForPrefixes, PendingLevelUpdates, withGhostLevels } from './power-levels';
+
+const LEVELS = { q: 75, a: 60, o: 50, h: 25, v: 1 };
+const RICH = { prefix: [{ mode: 'q', symbol: '~' }, { mode: 'a', symbol: '&' }, { mode: 'o', symbol: '@' }, { mode: 'h', symbol: '%' }, { mode: 'v', symbol: '+' }] };
+const BOT = '@ircbot:hs.test' as UserId;
+const g = (n: string) => `@_irc_net_${n}:hs.test` as UserId;
+
+describe('levelForPrefixes', () => {
+  it.each([
+    ['', RICH, 0],
+    ['+', RICH, 1],
+    ['%', RICH, 25],
+    ['@+', RICH, 50],
+    ['&@', RICH, 60],
+    ['~', RICH, 75],
+    ['%', DEFAULT_ISUPPORT, 0], // the server has no half-ops: '%' means nothing there
+    ['@', DEFAULT_ISUPPORT, 50],
+  ])('%j → %i', (symbols, isupport, level) => {
+    expect(levelForPrefixes(symbols, isupport, LEVELS)).toBe(level);
+  });
+
+  it('gives nothing for modes the config leaves out', () => {
+    expect(levelForPrefixes('+', RICH, { o: 50 })).toBe(0);
+  });
+});
+
+describe('withGhostLevels', () => {
+  const base = { users: { [BOT]: 100, '@admin:hs.test': 100, [g('old')]: 50 }, users_default: 0, kick: 50 };
+
+  it('sets, changes and removes ghost entries, keeping everything else', () => {
+    const next = withGhostLevels(base, BOT, new Map([[g('carol'), 50], [g('old'), 0], [g('dave'), 1]]));
+    expect(next).toEqual({ users: { [BOT]: 100, '@admin:hs.test': 100, [g('carol')]: 50, [g('dave')]: 1 }, users_default: 0, kick: 50 });
+    expect(base.users[g('old')]).toBe(50); // the input is not modified
+  });
+
+  it('returns undefined when nothing changes', () => {
+    expect(withGhostLevels(base, BOT, new Map([[g('old'), 50], [g('nobody'), 0]]))).toBeUndefined();
+  });
+
+  it('stays below the bot and leaves alone what the bot may not change', () => {
+    const plumbed = { users: { [BOT]: 50, [g('boss')]: 50 }, users_default: 0 };
+    expect(withGhostLevels(plumbed, BOT, new Map([[g('carol'), 75], [g('boss'), 0]]))).toEqual({ users: { [BOT]: 50, [g('boss')]: 50, [g('carol')]: 49 }, users_default: 0 });
+  });
+
+  it('treats users_default as "no entry needed"', () => {
+    const raised = { users: { [BOT]: 100 }, users_default: 1 };
+    expect(withGhostLevels(raised, BOT, new Map([[g('carol'), 1]]))).toBeUndefined();
+  });
+});
+
+describe('PendingLevelUpdates', () => {
+  it('schedules one write per room and collects what arrives before it runs', () => {
+    const scheduled: RoomId[] = [];
+    const pending = new PendingLevelUpdates((roomId) => scheduled.push(roomId));
+    const room = '!r:hs.test' as RoomId;
+    pending.request(room, g('a'));
+    pending.request(room, g('b'));
+    pending.request(room, 'all');
+    expect(scheduled).toEqual([room]);
+    expect(pending.take(room)).toEqual({ all: true, ghosts: new Set([g('a'), g('b')]) });
+    expect(pending.take(room)).toBeUndefined();
+    pending.request(room, g('c'));
+    expect(scheduled).toEqual([room, room]);
+  });
+});
