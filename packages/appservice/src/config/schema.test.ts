@@ -58,7 +58,8 @@ describe('validateSection', () => {
 
   it('never echoes a secret value and appends the hint', () => {
     const [p] = problems({ servers: [{ host: 'a', password: 12345 }] });
-    expect(p).toEqual({ path: 'irc.servers[0].password', message: 'must be a string (got 12345); put it in quotes' });
+    expect(p).toEqual({ path: 'irc.servers[0].password', message: 'must be a string (got a number); put it in quotes' });
+    expect(JSON.stringify(p)).not.toContain('12345');
     const typed = problems({ servers: [{ host: 'a', password: ['hunter2'] }] });
     expect(JSON.stringify(typed)).not.toContain('hunter2');
   });

@@ -115,11 +115,10 @@ function describeType(type: unknown, s: SchemaObject): string {
 }
 
 function describeValue(value: unknown, secret: boolean): string {
+  // A secret's value is never echoed, whatever its type: a numeric password is still a password.
+  if (secret) return value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'a mapping' : `a ${typeof value}`;
   if (value === null || typeof value === 'number' || typeof value === 'boolean') return JSON.stringify(value);
-  if (typeof value === 'string') {
-    if (secret) return 'a string';
-    return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
-  }
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
   return Array.isArray(value) ? 'a list' : 'a mapping';
 }
 
