@@ -1,0 +1,166 @@
+// Unit tests (in-process fakes) of channel state IRC → Matrix: topics (no echo), prefix modes →
+// power levels (coalesced, one way), and +i/+k/+s/+m, including the modes reported on join.
+import { asUserId, type RoomId } from '@bridgekit/appservice';
+import type { PowerLevelsContent } from '../../ghosts/power-levels';
+import { alice, BOT_NICK, CHANNEL, ghostOf, startHarness, type Harness } from '../../testing/harness';
+
+let h: Harness;
+afterEach(async () => {
+  await h?.stop();
+});
+
+const BOT = asUserId('@ircbot:hs.test');
+
+function levels(roomId: RoomId): Record<string, number> {
+  return h.bridge.matrix.stateOf<PowerLevelsContent>(roomId, 'm.room.power_levels')?.users ?? {};
+}
+
+function stateWrites(roomId: RoomId, type: string) {
+  return h.bridge.matrix.sent.filter((e) => e.roomId === roomId && e.type === type);
+}
+
+describe('topics', () => {
+  it('sets the room topic from IRC, as the ghost of who changed it, formatting stripped, once', async () => {
+    h = await startHarness();
+    h.server.userJoins('carol', CHANNEL);
+    const roomId = await h.portal();
+    h.server.setTopic('carol', CHANNEL, '\x02Welcome\x02 to #chan');
+    h.server.setTopic('carol', CHANNEL, '\x02Welcome\x02 to #chan');
+    await h.settle();
+    expect(stateWrites(roomId, 'm.room.topic').map((e) => [e.sender, e.content.topic])).toEqual([[ghostOf('carol'), 'Welcome to #chan']]);
+  });
+
+  it('takes the topic the server reports when the bot joins (the bot sets it)', async () => {
+    h = await startHarness();
+    const roomId = await h.portal();
+    h.server.client(BOT_NICK)!.emitEvent('topic', { all: {}, channel: CHANNEL as never, topic: 'from 332' });
+    await h.settle();
+    expect(stateWrites(roomId, 'm.room.topic').map((e) => [e.sender, e.content.topic])).toEqual([[BOT, 'from 332']]);
+  });
+
+  it('sends a Matrix topic to IRC from the user\'s own connection, and does not echo it back', async () => {
+    h = await startHarness();
+    const roomId = await h.portal();
+    await h.matrixEvent(roomId, alice, { topic: 'set\nfrom Matrix' }, 'm.room.topic', { stateKey: '' });
+    expect(h.server.sent.filter((l) => l.kind === 'topic')).toEqual([{ from: 'alice[m]', kind: 'topic', target: '#chan', text: 'set from Matrix' }]);
+    expect(stateWrites(roomId, 'm.room.topic')).toEqual([]);
+  });
+
+  it('tells the user when IRC refuses the topic (482)', async () => {
+    h = await startHarness();
+    const roomId = await h.portal();
+    await h.matrixEvent(roomId, alice, { topic: 'mine' }, 'm.room.topic', { stateKey: '' });
+    h.server.client('alice[m]')!.emitEvent('serverError', { error: 'chanop_privs_needed', channel: CHANNEL, reason: "You're not channel operator" });
+    await h.settle();
+    expect(h.bridge.matrix.messagesIn(roomId).map((e) => e.content.body)).toEqual([
+      `${alice}: #chan on Test Net refused your change: your IRC user alice[m] needs channel operator status there (You're not channel operator).`,
+    ]);
+  });
+});
+
+describe('prefix modes → power levels', () => {
+  it('gives ghosts the configured level for their highest prefix, and takes it back', async () => {
+    h = await startHarness({ network: { membership_sync: 'all' } });
+    h.server.userJoins('carol', CHANNEL);
+    h.server.userJoins('dave', CHANNEL);
+    const roomId = await h.portal();
+    h.server.setModes('ChanServ', CHANNEL, '+ov', ['carol', 'dave']);
+    await h.settle();
+    expect(levels(roomId)).toEqual({ [BOT]: 100, [ghostOf('carol')]: 50, [ghostOf('dave')]: 1 });
+    h.server.setModes('carol', CHANNEL, '-o+v', ['carol', 'carol']);
+    await h.settle();
+    expect(levels(roomId)).toEqual({ [BOT]: 100, [ghostOf('carol')]: 1, [ghostOf('dave')]: 1 });
+    h.server.userParts('dave', CHANNEL);
+    await h.settle();
+    expect(levels(roomId)).toEqual({ [BOT]: 100, [ghostOf('carol')]: 1 });
+  });
+
+  it('writes one power level event for a whole NAMES list, with the configured levels', async () => {
+    h = await startHarness({ network: { membership_sync: 'all', mode_power_levels: { o: 40, v: 5 } } });
+    for (const nick of ['op1', 'op2', 'voice1', 'plain']) h.server.userJoins(nick, CHANNEL);
+    h.server.setModes('ChanServ', CHANNEL, '+oov', ['op1', 'op2', 'voice1']);
+    const roomId = await h.portal();
+    expect(levels(roomId)).toEqual({ [BOT]: 100, [ghostOf('op1')]: 40, [ghostOf('op2')]: 40, [ghostOf('voice1')]: 5 });
+    expect(stateWrites(roomId, 'm.room.power_levels')).toHaveLength(1);
+  });
+
+  it('never raises a Matrix user for their puppet\'s IRC status, and gives lazy ghosts their level when they speak', async () => {
+    h = await startHarness();
+    h.server.userJoins('carol', CHANNEL);
+    const roomId = await h.portal();
+    await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'hi' });
+    h.server.setModes('ChanServ', CHANNEL, '+oo', ['alice[m]', 'carol']);
+    await h.settle();
+    expect(levels(roomId)).toEqual({ [BOT]: 100 }); // carol has no ghost in the room yet
+    h.server.userSays('carol', CHANNEL, 'hello');
+    await h.settle();
+    expect(levels(roomId)).toEqual({ [BOT]: 100, [ghostOf('carol')]: 50 });
+  });
+});
+
+describe('channel modes', () => {
+  it('+i/-i switch the join rule of a room the bridge created', async () => {
+    h = await startHarness();
+    const roomId = await h.portal();
+    h.server.setModes('ChanServ', CHANNEL, '+i');
+    await h.settle();
+    expect(h.bridge.matrix.stateOf(roomId, 'm.room.join_rules')).toEqual({ join_rule: 'invite' });
+    h.server.setModes('ChanServ', CHANNEL, '-i');
+    await h.settle();
+    expect(h.bridge.matrix.stateOf(roomId, 'm.room.join_rules')).toEqual({ join_rule: 'public' });
+    expect(stateWrites(roomId, 'm.room.join_rules')).toHaveLength(2);
+  });
+
+  it('leaves the join rule of a plumbed (static) room alone', async () => {
+    const roomId = '!static:hs.test' as RoomId;
+    h = await startHarness({ network: { static_rooms: [{ channel: CHANNEL, room_id: roomId }] } });
+    h.server.setModes('ChanServ', CHANNEL, '+i');
+    await h.settle();
+    expect(stateWrites(roomId, 'm.room.join_rules')).toEqual([]);
+  });
+
+  it('stores +k for every later join (bot and users) and forgets it on -k, never logging it', async () => {
+    h = await startHarness();
+    const roomId = await h.portal();
+    h.server.setModes('ChanServ', CHANNEL, '+k', ['sesame']);
+    await h.settle();
+    expect(h.connector.bridge.portals.channelsOfRoom(roomId)[0]!.key).toBe('sesame');
+    const bot = h.server.client(BOT_NICK)!;
+    const joins: Array<string | undefined> = [];
+    const join = bot.join.bind(bot);
+    bot.join = async (channel: string, key?: string) => {
+      joins.push(key);
+      return join(channel);
+    };
+    bot.drop();
+    await h.advance(1000);
+    expect(joins).toEqual(['sesame']);
+    expect(JSON.stringify(h.bridge.log.lines)).not.toContain('sesame');
+    h.server.setModes('ChanServ', CHANNEL, '-k', ['sesame']);
+    await h.settle();
+    expect(h.connector.bridge.portals.channelsOfRoom(roomId)[0]!.key).toBeUndefined();
+  });
+
+  it('+m/-m are told in the room once, however often the server repeats them', async () => {
+    h = await startHarness();
+    const roomId = await h.portal();
+    h.server.setModes('ChanServ', CHANNEL, '+m');
+    h.server.setModes('ChanServ', CHANNEL, '+m');
+    h.server.client(BOT_NICK)!.drop();
+    await h.advance(1000); // rejoin: the server reports +m again (324)
+    h.server.setModes('ChanServ', CHANNEL, '-m');
+    await h.settle();
+    expect(h.bridge.matrix.messagesIn(roomId).map((e) => e.content.body)).toEqual([
+      '#chan is now moderated (+m) on Test Net: only users with voice (+v) or operator status can talk there, so messages from Matrix users without voice will be refused.',
+      '#chan is no longer moderated (-m) on Test Net: everyone can talk there again.',
+    ]);
+  });
+
+  it('applies the modes the channel already has when the bot joins (324)', async () => {
+    h = await startHarness();
+    h.server.setModes('ChanServ', CHANNEL, '+ik', ['sesame']);
+    const roomId = await h.portal();
+    expect(h.bridge.matrix.stateOf(roomId, 'm.room.join_rules')).toEqual({ join_rule: 'invite' });
+    expect(h.connector.bridge.portals.channelsOfRoom(roomId)[0]!.key).toBe('sesame');
+  });
+});

@@ -1,0 +1,123 @@
+// Unit tests (in-process fakes) of room hygiene: MSC2346 bridge info in every portal, encrypted
+// rooms refused loudly, room upgrades followed.
+import { asRoomId, type RoomId } from '@bridgekit/appservice';
+import { alice, BOT_NICK, CHANNEL, startHarness, type Harness } from '../testing/harness';
+import { bridgeInfoContent, bridgeStateKey } from './bridge-info';
+
+let h: Harness;
+afterEach(async () => {
+  await h?.stop();
+});
+
+const KEY = 'org.bridgekit.irc://net/%23chan';
+const STATIC = asRoomId('!static:hs.test');
+const CONTENT = {
+  bridgebot: '@ircbot:hs.test',
+  creator: '@ircbot:hs.test',
+  protocol: { id: 'irc', displayname: 'IRC' },
+  network: { id: 'net', displayname: 'Test Net', external_url: 'irc://irc.test:6667' },
+  channel: { id: '#chan', displayname: '#chan', external_url: 'irc://irc.test:6667/%23chan' },
+};
+
+function bridgeWrites(roomId: RoomId) {
+  return h.bridge.matrix.sent.filter((e) => e.roomId === roomId && (e.type === 'm.bridge' || e.type === 'uk.half-shot.bridge'));
+}
+
+describe('bridge info (MSC2346)', () => {
+  it('names the network and the casefolded channel in its state key', () => {
+    const network = { id: 'libera', fold: (c: string) => c.toLowerCase() } as never;
+    expect(bridgeStateKey(network, '#Matrix-Dev')).toBe('org.bridgekit.irc://libera/%23matrix-dev');
+    expect(bridgeInfoContent('@bot:x', { id: 'libera' as never, name: 'Libera.Chat', host: 'irc.libera.chat', port: 6697, tls: true }, '#matrix'))
+      .toMatchObject({ network: { external_url: 'ircs://irc.libera.chat:6697' }, channel: { external_url: 'ircs://irc.libera.chat:6697/%23matrix' } });
+  });
+
+  it('is in the initial state of every portal the bridge creates, under both event types', async () => {
+    h = await startHarness();
+    await h.portal();
+    const state = h.bridge.matrix.created[0]!.options.initialState ?? [];
+    expect(state.filter((s) => s.stateKey === KEY)).toEqual([
+      { type: 'm.bridge', stateKey: KEY, content: CONTENT },
+      { type: 'uk.half-shot.bridge', stateKey: KEY, content: CONTENT },
+    ]);
+  });
+
+  it('is added to portals that lack it at start-up, and not written again after a restart', async () => {
+    h = await startHarness({ network: { static_rooms: [{ channel: CHANNEL, room_id: STATIC }] } });
+    expect(bridgeWrites(STATIC).map((e) => [e.type, e.stateKey, e.content])).toEqual([
+      ['m.bridge', KEY, CONTENT], ['uk.half-shot.bridge', KEY, CONTENT],
+    ]);
+    const { dir, server } = { dir: h.bridge.dir, server: h.server };
+    await h.connector.stop();
+    h.bridge.store.close();
+    h = await startHarness({ dir, server, network: { static_rooms: [{ channel: CHANNEL, room_id: STATIC }] } });
+    expect(bridgeWrites(STATIC)).toEqual([]);
+  });
+
+  it('is left alone where the room already has it', async () => {
+    h = await startHarness();
+    const roomId = await h.portal();
+    h.bridge.store.kv.keys('irc.bridge-info').forEach((k) => h.bridge.store.kv.delete(k));
+    h.server.client(BOT_NICK)!.drop();
+    await h.advance(1000); // the bot rejoins: the check runs, finds the event, writes nothing
+    expect(bridgeWrites(roomId)).toEqual([]);
+    expect(h.bridge.store.kv.keys('irc.bridge-info')).toHaveLength(1);
+  });
+});
+
+describe('encryption', () => {
+  it('is refused loudly: a notice, the links removed, the bot parts, nothing bridged any more', async () => {
+    h = await startHarness();
+    const roomId = await h.portal();
+    await h.matrixEvent(roomId, alice, { algorithm: 'm.megolm.v1.aes-sha2' }, 'm.room.encryption', { stateKey: '' });
+    expect(h.bridge.matrix.messagesIn(roomId).map((e) => e.content.body)).toEqual([
+      `${alice}: This room now uses end-to-end encryption, which the bridge cannot read, so it has stopped bridging #chan (Test Net) here instead of relaying only half of the conversation. Encryption cannot be turned off again: to bridge the channel, use a room without encryption (a room admin can move the room's alias away from this room; joining the alias again then creates a new bridged room).`,
+    ]);
+    expect(h.connector.bridge.portals.isBridged(roomId)).toBe(false);
+    expect(h.server.sent).toContainEqual({ from: BOT_NICK, kind: 'part', target: '#chan', text: 'The bridged room turned on encryption' });
+    h.server.userSays('carol', CHANNEL, 'anyone?');
+    await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'hello?' });
+    expect(h.bridge.matrix.messagesIn(roomId)).toHaveLength(1);
+    expect(h.server.sent.filter((l) => l.kind === 'say')).toEqual([]);
+  });
+
+  it('is refused in private chats too, by the ghost (the bot is not there), also when only encrypted messages show it', async () => {
+    h = await startHarness();
+    const roomId = await h.portal();
+    await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'hi' });
+    h.server.userSays('Carol', 'alice[m]', 'psst');
+    await h.settle();
+    const dm = h.bridge.matrix.created.find((c) => c.options.isDirect)!.roomId;
+    await h.matrixEvent(dm, alice, { algorithm: 'm.megolm.v1.aes-sha2', ciphertext: 'xyz' }, 'm.room.encrypted');
+    const notice = h.bridge.matrix.messagesIn(dm).at(-1)!;
+    expect(notice.sender).toBe('@_irc_net__carol:hs.test');
+    expect(notice.content.body).toContain('stopped bridging this conversation with Carol here');
+    expect(h.connector.bridge.portals.isBridged(dm)).toBe(false);
+    expect(h.connector.bridge.portals.isBridged(roomId)).toBe(true);
+  });
+});
+
+describe('room upgrades', () => {
+  it('moves the links to the replacement room, which the bot joins; the old room is left', async () => {
+    h = await startHarness();
+    const oldRoom = await h.portal();
+    const newRoom = asRoomId('!upgraded:hs.test');
+    await h.matrixEvent(oldRoom, alice, { body: 'This room has been replaced', replacement_room: newRoom }, 'm.room.tombstone', { stateKey: '' });
+    expect(h.bridge.matrix.joins).toContainEqual({ userId: '@ircbot:hs.test', roomId: newRoom });
+    expect(h.bridge.store.rooms.roomsOf('net', '#chan').map((l) => [l.roomId, l.data.origin])).toEqual([[newRoom, 'alias']]);
+    expect(h.bridge.matrix.leaves).toContainEqual({ userId: '@ircbot:hs.test', roomId: oldRoom });
+    expect(bridgeWrites(newRoom).map((e) => e.type)).toEqual(['m.bridge', 'uk.half-shot.bridge']);
+    expect(h.bridge.matrix.messagesIn(newRoom).map((e) => e.content.body)).toEqual(['Bridging of #chan continues in this room.']);
+    h.server.userSays('carol', CHANNEL, 'still here?');
+    await h.settle();
+    expect(h.bridge.matrix.messagesIn(newRoom).map((e) => e.content.body)).toContain('still here?');
+    expect(h.bridge.matrix.messagesIn(oldRoom)).toEqual([]);
+  });
+
+  it('ignores tombstones of rooms that are not bridged or that name no room', async () => {
+    h = await startHarness();
+    const roomId = await h.portal();
+    await h.matrixEvent(asRoomId('!other:hs.test'), alice, { replacement_room: '!new:hs.test' }, 'm.room.tombstone', { stateKey: '' });
+    await h.matrixEvent(roomId, alice, { replacement_room: 'not a room' }, 'm.room.tombstone', { stateKey: '' });
+    expect(h.bridge.store.rooms.roomsOf('net', '#chan').map((l) => l.roomId)).toEqual([roomId]);
+  });
+});
