@@ -161,7 +161,10 @@ export class PuppetPool {
       this.puppets.delete(user.userId);
       await old.connection.stop('Reconnecting');
     }
-    const puppet = this.obtain(user);
+    // !reconnect knows only the user ID: keep the display name the nick was made from, or the
+    // user would come back under a different (localpart) nick.
+    const displayName = user.displayName ?? old?.displayName;
+    const puppet = this.obtain({ ...user, ...(displayName !== undefined ? { displayName } : {}) });
     for (const { channel, key } of channels) puppet.connection.want(channel, key);
     await puppet.connection.ensureConnected();
     return puppet;
