@@ -194,8 +194,9 @@ export class IrcTestClient {
     return this.waitFor('mode', predicate, timeoutMs);
   }
 
-  waitForRawLine(predicate: (line: string) => boolean, timeoutMs = DEFAULT_WAIT_MS): Promise<string> {
-    return this.waitFor('raw', predicate, timeoutMs);
+  /** `since`: a `rawLines.length` taken earlier; only lines received after it count. */
+  waitForRawLine(predicate: (line: string) => boolean, timeoutMs = DEFAULT_WAIT_MS, since = 0): Promise<string> {
+    return this.waitFor('raw', predicate, timeoutMs, since);
   }
 
   /** Sends QUIT and resolves when the server has closed the connection. */

@@ -1,0 +1,118 @@
+/**
+ * The admin room: a direct chat with the bridge bot that takes "!" commands about the user's own
+ * IRC connection. Each scenario checks both the bot's answer and what IRC users see.
+ */
+import { connectIrc, disconnectAllIrc, uniqueNick, type IrcTestClient } from './harness/irc-client';
+import { joinPortal, matrixUser, startIrcBridge, uniqueChannel, type BridgeUnderTest, type MatrixTestUser } from './harness/irc-bridge';
+import type { MatrixEvent, SyncPosition } from './harness/matrix-client';
+import { senderUserId } from './harness/namespaces';
+
+jest.setTimeout(60_000);
+
+let bridge: BridgeUnderTest | undefined;
+
+beforeAll(async () => {
+  bridge = await startIrcBridge();
+});
+
+afterAll(async () => {
+  await disconnectAllIrc();
+  await bridge?.stop();
+});
+
+interface Scene {
+  channel: string;
+  /** An IRC user in the channel, watching. */
+  irc: IrcTestClient;
+  alice: MatrixTestUser;
+  roomId: string;
+  adminRoom: string;
+}
+
+/** Opens a DM with the bot; resolves once the bot has joined and greeted. */
+async function openAdminRoom(user: MatrixTestUser): Promise<string> {
+  const roomId = await user.client.createRoom({ invite: [senderUserId()], isDirect: true, preset: 'trusted_private_chat' });
+  await user.client.waitForEvent(roomId, (e) => e.type === 'm.room.message' && e.sender === senderUserId() && /admin room/i.test(String(e.content.body)));
+  return roomId;
+}
+
+/** Alice is connected to IRC (she spoke in a portal) and has an admin room. */
+async function scene(): Promise<Scene> {
+  const channel = uniqueChannel('adm');
+  const irc = await connectIrc(uniqueNick('i'));
+  await irc.join(channel);
+  const alice = await matrixUser();
+  const roomId = await joinPortal(alice.client, channel, irc);
+  await alice.client.sendText(roomId, 'hi');
+  await irc.waitForMessage((m) => m.nick === alice.nick && m.message === 'hi');
+  const adminRoom = await openAdminRoom(alice);
+  return { channel, irc, alice, roomId, adminRoom };
+}
+
+/** Sends a command and resolves with the bot's first answer matching `reply` after it. */
+async function command(user: MatrixTestUser, adminRoom: string, text: string, reply: RegExp): Promise<MatrixEvent> {
+  const after: SyncPosition = await user.client.syncPosition();
+  await user.client.sendText(adminRoom, text);
+  return user.client.waitForEvent(adminRoom, (e) => e.type === 'm.room.message' && e.sender === senderUserId() && reply.test(String(e.content.body)), 15_000, after);
+}
+
+describe('admin room', () => {
+  it('opens when the user invites the bot to a DM, and !help lists the commands', async () => {
+    const alice = await matrixUser();
+    const adminRoom = await openAdminRoom(alice);
+    const help = await command(alice, adminRoom, '!help', /!nick/);
+    expect(help.content.msgtype).toBe('m.notice');
+    for (const name of ['!nick', '!whois', '!reconnect', '!storepass', '!join', '!part']) expect(String(help.content.body)).toContain(name);
+  });
+
+  it('!nick changes the user’s nick on IRC, and later messages come from the new nick', async () => {
+    const s = await scene();
+    const wanted = uniqueNick('renamed');
+    const reply = await command(s.alice, s.adminRoom, `!nick ${wanted}`, /now|nick/i);
+    expect(String(reply.content.body)).toContain(`You are now ${wanted}`);
+    await expect(s.irc.waitForNick((n) => n.newNick === wanted)).resolves.toMatchObject({ nick: s.alice.nick });
+    await s.alice.client.sendText(s.roomId, 'under my new name');
+    await expect(s.irc.waitForMessage((m) => m.message === 'under my new name')).resolves.toMatchObject({ nick: wanted });
+  });
+
+  it('!whois shows an IRC user’s mask, real name and channels', async () => {
+    const s = await scene();
+    const reply = await command(s.alice, s.adminRoom, `!whois ${s.irc.nick}`, new RegExp(s.irc.nick));
+    const body = String(reply.content.body);
+    expect(body).toContain(`${s.irc.nick}!`);
+    expect(body).toContain(`(e2e ${s.irc.nick})`); // the realname connectIrc sets
+    expect(body).toContain(s.channel);
+  });
+
+  it('!whois says so when nobody has that nick', async () => {
+    const s = await scene();
+    const ghost = uniqueNick('nobody');
+    const reply = await command(s.alice, s.adminRoom, `!whois ${ghost}`, new RegExp(ghost));
+    expect(String(reply.content.body)).toMatch(/Nobody called .* is online/);
+  });
+
+  it('!reconnect drops and remakes the IRC connection, back in the same channels', async () => {
+    const s = await scene();
+    const before = s.irc.rawLines.length;
+    const reply = await command(s.alice, s.adminRoom, '!reconnect', /^Reconnected/);
+    expect(String(reply.content.body)).toContain(`as ${s.alice.nick}`);
+    await s.irc.waitForQuit((q) => q.nick === s.alice.nick);
+    await s.irc.waitForRawLine((l) => l.startsWith(`:${s.alice.nick}!`) && / JOIN :?#/.test(l) && l.endsWith(s.channel), 15_000, before);
+    await s.alice.client.sendText(s.roomId, 'back again');
+    await expect(s.irc.waitForMessage((m) => m.message === 'back again')).resolves.toMatchObject({ nick: s.alice.nick });
+  });
+
+  it('!storepass stores the password, removes the message holding it from the room, and never logs it', async () => {
+    const s = await scene();
+    const password = `hunter2-${uniqueNick('pw')}`;
+    const after = await s.alice.client.syncPosition();
+    const commandId = await s.alice.client.sendText(s.adminRoom, `!storepass ${password}`);
+    const reply = await s.alice.client.waitForEvent(s.adminRoom, (e) => e.sender === senderUserId() && /^Stored your password/.test(String(e.content.body)), 15_000, after);
+    expect(String(reply.content.body)).not.toContain(password);
+    const redaction = await s.alice.client.waitForEvent(s.adminRoom, (e) => e.type === 'm.room.redaction' && e.redacts === commandId, 15_000, after);
+    expect(redaction.sender).toBe(senderUserId());
+    const original = (await s.alice.client.roomTimeline(s.adminRoom)).find((e) => e.event_id === commandId);
+    expect(original?.content).toEqual({});
+    expect(bridge!.logTail(100_000)).not.toContain(password);
+  });
+});
