@@ -139,6 +139,12 @@ export class GhostSync {
     }
   }
 
+  /** A Matrix user kicked or banned the ghost from the room: it is gone, and so is its power level. */
+  removedFromRoom(roomId: RoomId, ghost: UserId): void {
+    this.presence.left(roomId, ghost);
+    this.levels.request(roomId, ghost);
+  }
+
   /** A member's prefix modes changed (+o, -v, ...). */
   statusChanged(network: IrcNetwork, channel: string, nick: IrcNick): void {
     let ghost: UserId;
@@ -178,9 +184,10 @@ export class GhostSync {
     }
   }
 
-  /** Shutdown: held netsplit QUITs are dropped (nothing was mirrored for them). */
+  /** Shutdown: held netsplit QUITs and waiting changes are dropped (the next NAMES sync redoes them). */
   stop(): void {
     for (const hold of this.holds.values()) hold.clear();
+    this.queue.clear();
   }
 
   private request(roomId: RoomId, network: IrcNetwork, nick: IrcNick, change: MemberChange, ghost?: UserId): void {

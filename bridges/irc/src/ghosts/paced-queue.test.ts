@@ -45,3 +45,16 @@ describe('PacedQueue', () => {
     expect(released).toEqual(['a', 'b', 'c', 'd2', 'e']);
   });
 });
+
+describe('PacedQueue.clear', () => {
+  it('drops everything waiting, and the queue works afterwards', () => {
+    const { clock, released, queue } = setup();
+    for (const k of ['a', 'b', 'c', 'd', 'e']) queue.push(k, k);
+    queue.clear();
+    expect(queue.size).toBe(0);
+    clock.advance(10_000);
+    expect(released).toEqual(['a', 'b', 'c']);
+    queue.push('d', 'd again');
+    expect(released).toEqual(['a', 'b', 'c', 'd again']);
+  });
+});

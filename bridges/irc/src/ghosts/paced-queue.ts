@@ -18,7 +18,8 @@ export interface PacedQueueOptions<T> {
 }
 
 export class PacedQueue<T> {
-  private readonly items = new Map<string, T>();
+  /** Waiting items by key; the wrapper tells a re-queued key from the one a cleared bucket rejects. */
+  private readonly items = new Map<string, { item: T }>();
   private readonly bucket: FloodQueue;
 
   constructor(private readonly options: PacedQueueOptions<T>) {
@@ -37,15 +38,25 @@ export class PacedQueue<T> {
    * a caller that hands items to a room queue keeps their order with what it queues next.
    */
   push(key: string, item: T): boolean {
-    if (this.items.has(key)) {
-      this.items.set(key, item);
+    const waiting = this.items.get(key);
+    if (waiting) {
+      waiting.item = item;
       return true;
     }
     if (this.bucket.length >= this.options.maxQueued) return false;
-    this.items.set(key, item);
-    // The bucket rejects only when full (checked above) or when cleared (never done here).
-    this.bucket.enqueue(key).catch(() => this.items.delete(key));
+    const entry = { item };
+    this.items.set(key, entry);
+    // The bucket rejects only when full (checked above) or cleared (`clear`, which empties `items` itself).
+    this.bucket.enqueue(key).catch(() => {
+      if (this.items.get(key) === entry) this.items.delete(key);
+    });
     return true;
+  }
+
+  /** Shutdown: drops everything waiting. */
+  clear(): void {
+    this.bucket.clear('the bridge is shutting down');
+    this.items.clear();
   }
 
   /** Items waiting for their turn. */
@@ -54,9 +65,9 @@ export class PacedQueue<T> {
   }
 
   private releaseKey(key: string): void {
-    const item = this.items.get(key);
-    if (item === undefined) return;
+    const entry = this.items.get(key);
+    if (!entry) return;
     this.items.delete(key);
-    this.options.release(item);
+    this.options.release(entry.item);
   }
 }

@@ -75,12 +75,13 @@ export async function ensureBridgeInfo(rt: BridgeRuntime, roomId: RoomId, networ
   return wrote;
 }
 
-/** The check for every portal of the network, one room at a time in the background (start-up). */
+/** The check for every portal of the network, one room at a time in the background (start-up); ends when the network stops. */
 export function checkBridgeInfo(rt: BridgeRuntime, network: IrcNetwork): void {
   const portals = rt.portals.channels(network.id);
   void (async () => {
     let written = 0;
     for (const portal of portals) {
+      if (network.bot.state === 'stopped') return; // shutting down: the next start checks again
       try {
         if (await rt.ctx.inRoomOrder(portal.roomId, () => ensureBridgeInfo(rt, portal.roomId, network, portal.channel))) written++;
       } catch (error) {

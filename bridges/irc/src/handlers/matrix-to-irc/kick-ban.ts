@@ -27,7 +27,7 @@ export const ghostKicksAndBans: MatrixHandler = {
     if (!action || !network) return;
     const portals = rt.portals.channelsOfRoom(event.roomId).filter((p) => p.network === network.id);
     if (portals.length === 0) return;
-    rt.ghostSync.presence.left(event.roomId, target);
+    rt.ghostSync.removedFromRoom(event.roomId, target);
     const nick = rt.ghostSync.renames.nickOf(network, target) ?? ghost.nick;
     const reason = typeof event.content.reason === 'string' && event.content.reason.trim() ? event.content.reason.trim() : `by ${event.sender} on Matrix`;
     for (const portal of portals) await actOnIrc(rt, network, portal, event.sender, nick, action, reason);
@@ -50,7 +50,8 @@ async function actOnIrc(rt: BridgeRuntime, network: IrcNetwork, portal: ChannelP
   const refusal = whyNot(network, channel, puppet, nick, action);
   if (refusal) {
     const done = action === 'unban' ? 'lifted the ban on' : action === 'ban' ? 'banned' : 'kicked';
-    await rt.tell(portal.roomId, kicker, `You ${done} ${nick} here, but not on IRC: ${refusal}. ${action === 'unban' ? '' : `${nick} stays in ${channel} on IRC.`}`.trim());
+    const after = action === 'kick' ? ` ${nick} stays in ${channel} on IRC, and their next message there brings them back here.` : action === 'ban' ? ` ${nick} stays in ${channel} on IRC.` : '';
+    await rt.tell(portal.roomId, kicker, `You ${done} ${nick} here, but not on IRC: ${refusal}.${after}`);
     return;
   }
   const client = (puppet as Puppet).client;

@@ -87,12 +87,23 @@ describe('kicking and banning IRC users from Matrix', () => {
     expect(linesOf('alice[m]', 'kick', 'mode').at(-1)).toBe('mode #chan -b carol!*@*');
   });
 
+  it('drops the power level of a ghost kicked from Matrix', async () => {
+    h = await startHarness({ network: { membership_sync: 'all' } });
+    h.server.userJoins('carol', CHANNEL);
+    h.server.setModes('ChanServ', CHANNEL, '+o', ['carol']);
+    const roomId = await h.portal();
+    const users = () => h.bridge.matrix.stateOf<{ users: Record<string, number> }>(roomId, 'm.room.power_levels')!.users;
+    expect(users()[ghostOf('carol')]).toBe(50);
+    await member(roomId, alice, ghostOf('carol'), 'leave');
+    expect(users()[ghostOf('carol')]).toBeUndefined();
+  });
+
   it('tells the kicker instead when their IRC user has no ops', async () => {
     const roomId = await setup(false);
     await member(roomId, alice, ghostOf('carol'), 'leave');
     expect(linesOf('alice[m]', 'kick', 'mode')).toEqual([]);
     expect(noticesTo(roomId, alice)).toEqual([
-      `${alice}: You kicked carol here, but not on IRC: your IRC user alice[m] is not a channel operator in #chan. carol stays in #chan on IRC.`,
+      `${alice}: You kicked carol here, but not on IRC: your IRC user alice[m] is not a channel operator in #chan. carol stays in #chan on IRC, and their next message there brings them back here.`,
     ]);
   });
 
