@@ -20,14 +20,20 @@ function stateWrites(roomId: RoomId, type: string) {
 }
 
 describe('topics', () => {
-  it('sets the room topic from IRC, as the ghost of who changed it, formatting stripped, once', async () => {
-    h = await startHarness();
+  it('sets the room topic from IRC, formatting stripped, once: as the setter\'s ghost when its power level allows, else as the bot', async () => {
+    h = await startHarness({ network: { membership_sync: 'all' } });
     h.server.userJoins('carol', CHANNEL);
+    h.server.userJoins('dave', CHANNEL);
+    h.server.setModes('ChanServ', CHANNEL, '+o', ['carol']);
     const roomId = await h.portal();
+    h.server.setTopic('dave', CHANNEL, 'from dave');
     h.server.setTopic('carol', CHANNEL, '\x02Welcome\x02 to #chan');
     h.server.setTopic('carol', CHANNEL, '\x02Welcome\x02 to #chan');
     await h.settle();
-    expect(stateWrites(roomId, 'm.room.topic').map((e) => [e.sender, e.content.topic])).toEqual([[ghostOf('carol'), 'Welcome to #chan']]);
+    expect(stateWrites(roomId, 'm.room.topic').map((e) => [e.sender, e.content.topic])).toEqual([
+      [BOT, 'from dave'],
+      [ghostOf('carol'), 'Welcome to #chan'],
+    ]);
   });
 
   it('takes the topic the server reports when the bot joins (the bot sets it)', async () => {

@@ -1,12 +1,13 @@
 /**
- * IRC topic → the room's topic: set by the ghost of whoever changed it (so the room shows who),
- * or by the bot when the ghost may not (no power) or nobody did (the topic the server reports
- * when the bot joins). Nothing is written when the room already has that topic, so a rejoin
+ * IRC topic → the room's topic: set by the ghost of whoever changed it (so the room shows who)
+ * when its power level allows, else by the bot, which also sets the topic the server reports
+ * when the bot joins. Nothing is written when the room already has that topic, so a rejoin
  * costs nothing. No echo loop: a topic a Matrix user set arrives here from their own puppet and
  * is skipped, and what the ghost or bot writes into Matrix is filtered out by the core.
  */
 import { isMatrixError, type RoomId } from '@bridgekit/appservice';
 import { stripMirc } from '../../format/mirc';
+import type { PowerLevelsContent } from '../../ghosts/power-levels';
 import type { IrcNick } from '../../mapping/ids';
 import type { IrcNetwork } from '../../network/network';
 import type { BridgeRuntime } from '../../runtime';
@@ -28,7 +29,7 @@ export const channelTopics = ircHandler({
 async function setRoomTopic(rt: BridgeRuntime, network: IrcNetwork, roomId: RoomId, topic: string, setBy: IrcNick | undefined): Promise<void> {
   const current = await rt.ctx.bot.getState<{ topic?: unknown }>(roomId, 'm.room.topic');
   if ((typeof current?.topic === 'string' ? current.topic : '') === topic) return;
-  if (setBy) {
+  if (setBy && await ghostMaySetTopic(rt, network, roomId, setBy)) {
     try {
       await (await rt.ghost(network, setBy)).sendState(roomId, 'm.room.topic', '', { topic });
       return;
@@ -38,4 +39,19 @@ async function setRoomTopic(rt: BridgeRuntime, network: IrcNetwork, roomId: Room
     }
   }
   await rt.ctx.bot.sendState(roomId, 'm.room.topic', '', { topic });
+}
+
+/** Asked first so a ghost without the power is not joined to the room just to be refused. */
+async function ghostMaySetTopic(rt: BridgeRuntime, network: IrcNetwork, roomId: RoomId, nick: IrcNick): Promise<boolean> {
+  const levels = await rt.ctx.bot.getState<PowerLevelsContent & { events?: Record<string, unknown>; state_default?: unknown }>(roomId, 'm.room.power_levels');
+  if (!levels) return false;
+  const number = (value: unknown, fallback: number) => (typeof value === 'number' ? value : fallback);
+  const needed = number(levels.events?.['m.room.topic'], number(levels.state_default, 50));
+  let ghost: string;
+  try {
+    ghost = rt.ghostSync.renames.userIdFor(network, nick);
+  } catch {
+    return false;
+  }
+  return number(levels.users?.[ghost], number(levels.users_default, 0)) >= needed;
 }
