@@ -7,6 +7,7 @@ import type { RoomId, UserId } from '@bridgekit/appservice';
 import { IrcError } from './irc/errors';
 import type { IrcChannel, NetworkId } from './mapping/ids';
 import type { IrcNetwork } from './network/network';
+import { ensureBridgeInfo, removeBridgeInfo } from './portals/bridge-info';
 import type { ProvisioningNetwork, ProvisioningOps } from './provisioning/ops';
 import type { BridgeRuntime } from './runtime';
 
@@ -65,11 +66,13 @@ export function provisioningBridgeOps(rt: BridgeRuntime): ProvisioningOps {
       rt.log.info('Linked a room by provisioning', { roomId, network: network.id, channel, linkedBy: meta.linkedBy, approvedBy: meta.approvedBy });
       network.bot.want(channel);
       await rt.ctx.bot.join(roomId);
+      rt.roomTask(roomId, 'irc.bridge-info', async () => void await ensureBridgeInfo(rt, roomId, network, channel));
     },
     unlinkChannel: async (roomId, networkId, channel) => {
       const network = networkOf(networkId);
       if (!rt.portals.unlinkChannel(roomId, network, channel)) return false;
       rt.log.info('Unlinked a room by provisioning', { roomId, network: network.id, channel });
+      rt.roomTask(roomId, 'irc.bridge-info', () => removeBridgeInfo(rt, roomId, network, channel));
       if (rt.portals.roomsForChannel(network, channel).length === 0) {
         await network.bot.part(channel, 'No longer bridged').catch((error: Error) => {
           rt.log.warn('Could not part the unlinked channel', { network: network.id, channel, error: error.message });

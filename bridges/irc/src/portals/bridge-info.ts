@@ -93,6 +93,16 @@ export function checkBridgeInfo(rt: BridgeRuntime, network: IrcNetwork): void {
   })();
 }
 
+/**
+ * The room no longer bridges the channel: both events are emptied (state cannot be deleted; an
+ * empty content is how MSC2346 clients learn the bridge is gone) and the marker forgotten.
+ */
+export async function removeBridgeInfo(rt: BridgeRuntime, roomId: RoomId, network: Pick<IrcNetwork, 'id' | 'fold'>, channel: string): Promise<void> {
+  const stateKey = bridgeStateKey(network, channel);
+  rt.ctx.store.kv.delete(markerKey(roomId, stateKey));
+  for (const type of BRIDGE_EVENT_TYPES) await rt.ctx.bot.sendState(roomId, type, stateKey, {});
+}
+
 /** The room moved or stopped being bridged: the next check looks at the homeserver again. */
 export function forgetBridgeInfo(rt: BridgeRuntime, roomId: RoomId): void {
   for (const key of rt.ctx.store.kv.keys(`irc.bridge-info ${roomId} `)) rt.ctx.store.kv.delete(key);

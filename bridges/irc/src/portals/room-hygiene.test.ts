@@ -1,6 +1,8 @@
 // Unit tests (in-process fakes) of room hygiene: MSC2346 bridge info in every portal, encrypted
 // rooms refused loudly, room upgrades followed.
 import { asRoomId, type RoomId } from '@bridgekit/appservice';
+import type { IrcChannel, IrcNick, NetworkId } from '../mapping/ids';
+import { provisioningBridgeOps } from '../provisioning-bridge-ops';
 import { alice, BOT_NICK, CHANNEL, startHarness, type Harness } from '../testing/harness';
 import { bridgeInfoContent, bridgeStateKey } from './bridge-info';
 
@@ -53,6 +55,22 @@ describe('bridge info (MSC2346)', () => {
     expect(bridgeWrites(STATIC)).toEqual([]);
   });
 
+  it('is written when provisioning links a room (once), and emptied when it unlinks it', async () => {
+    h = await startHarness();
+    const ops = provisioningBridgeOps(h.connector.bridge);
+    const room = asRoomId('!plumbed:hs.test');
+    await ops.linkChannel(room, 'net' as NetworkId, '#Plumb' as IrcChannel, { linkedBy: alice, approvedBy: 'op' as IrcNick });
+    await h.settle();
+    const key = 'org.bridgekit.irc://net/%23plumb';
+    expect(bridgeWrites(room).map((e) => [e.type, e.stateKey, (e.content.channel as { id: string }).id])).toEqual([
+      ['m.bridge', key, '#Plumb'], ['uk.half-shot.bridge', key, '#Plumb'],
+    ]);
+    await ops.unlinkChannel(room, 'net' as NetworkId, '#plumb' as IrcChannel);
+    await h.settle();
+    expect(h.bridge.matrix.stateOf(room, 'm.bridge', key)).toEqual({});
+    expect(h.bridge.matrix.stateOf(room, 'uk.half-shot.bridge', key)).toEqual({});
+  });
+
   it('is left alone where the room already has it', async () => {
     h = await startHarness();
     const roomId = await h.portal();
@@ -73,6 +91,7 @@ describe('encryption', () => {
       `${alice}: This room now uses end-to-end encryption, which the bridge cannot read, so it has stopped bridging #chan (Test Net) here instead of relaying only half of the conversation. Encryption cannot be turned off again: to bridge the channel, use a room without encryption (a room admin can move the room's alias away from this room; joining the alias again then creates a new bridged room).`,
     ]);
     expect(h.connector.bridge.portals.isBridged(roomId)).toBe(false);
+    expect(h.bridge.matrix.stateOf(roomId, 'm.bridge', KEY)).toEqual({});
     expect(h.server.sent).toContainEqual({ from: BOT_NICK, kind: 'part', target: '#chan', text: 'The bridged room turned on encryption' });
     h.server.userSays('carol', CHANNEL, 'anyone?');
     await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'hello?' });
@@ -105,6 +124,7 @@ describe('room upgrades', () => {
     expect(h.bridge.matrix.joins).toContainEqual({ userId: '@ircbot:hs.test', roomId: newRoom });
     expect(h.bridge.store.rooms.roomsOf('net', '#chan').map((l) => [l.roomId, l.data.origin])).toEqual([[newRoom, 'alias']]);
     expect(h.bridge.matrix.leaves).toContainEqual({ userId: '@ircbot:hs.test', roomId: oldRoom });
+    expect(h.bridge.matrix.stateOf(oldRoom, 'm.bridge', KEY)).toEqual({});
     expect(bridgeWrites(newRoom).map((e) => e.type)).toEqual(['m.bridge', 'uk.half-shot.bridge']);
     expect(h.bridge.matrix.messagesIn(newRoom).map((e) => e.content.body)).toEqual(['Bridging of #chan continues in this room.']);
     h.server.userSays('carol', CHANNEL, 'still here?');

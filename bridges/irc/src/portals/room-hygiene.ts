@@ -16,7 +16,8 @@
 import type { MatrixEvent, RoomId } from '@bridgekit/appservice';
 import { isRoomId } from '@bridgekit/appservice';
 import type { BridgeRuntime } from '../runtime';
-import { ensureBridgeInfo, forgetBridgeInfo } from './bridge-info';
+import { ensureBridgeInfo, forgetBridgeInfo, removeBridgeInfo } from './bridge-info';
+import type { ChannelPortal } from './portals';
 
 /** Stops bridging a room that turned encryption on. Returns whether it was bridged. */
 export async function refuseEncryptedRoom(rt: BridgeRuntime, event: MatrixEvent): Promise<boolean> {
@@ -34,6 +35,7 @@ export async function refuseEncryptedRoom(rt: BridgeRuntime, event: MatrixEvent)
   } finally {
     unlinkAll(rt, roomId);
   }
+  await clearBridgeInfo(rt, roomId, portals);
   return true;
 }
 
@@ -70,8 +72,22 @@ export async function followRoomUpgrade(rt: BridgeRuntime, event: MatrixEvent): 
       await rt.ctx.bot.sendMessage(replacement, { msgtype: 'm.notice', body: `Bridging of ${portals.map((p) => p.channel).join(', ')} continues in this room.` });
     }
   });
-  if (!chat) await rt.ctx.bot.leave(oldRoom, 'This room was upgraded; the bridge moved to the new room.');
+  if (!chat) {
+    await clearBridgeInfo(rt, oldRoom, portals);
+    await rt.ctx.bot.leave(oldRoom, 'This room was upgraded; the bridge moved to the new room.');
+  }
   return true;
+}
+
+/** MSC2346 clients stop showing the room as bridged. Best effort: the room is unlinked either way. */
+async function clearBridgeInfo(rt: BridgeRuntime, roomId: RoomId, portals: readonly ChannelPortal[]): Promise<void> {
+  for (const portal of portals) {
+    const network = rt.network(portal.network);
+    if (!network) continue;
+    await removeBridgeInfo(rt, roomId, network, portal.channel).catch((error: Error) => {
+      rt.log.warn('Could not clear the bridge info of a room no longer bridged', { roomId, channel: portal.channel, error: error.message });
+    });
+  }
 }
 
 function unlinkAll(rt: BridgeRuntime, roomId: RoomId): void {
