@@ -104,6 +104,18 @@ describe('prefix modes → power levels', () => {
   });
 });
 
+describe('Matrix power levels', () => {
+  it('never give anyone IRC status', async () => {
+    h = await startHarness({ network: { membership_sync: 'all' } });
+    h.server.userJoins('carol', CHANNEL);
+    const roomId = await h.portal();
+    await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'hi' });
+    await h.matrixEvent(roomId, alice, { users: { [BOT]: 100, [alice]: 100, [ghostOf('carol')]: 50 } }, 'm.room.power_levels', { stateKey: '' });
+    expect(h.server.sent.filter((l) => l.kind === 'mode')).toEqual([]);
+    expect(h.server.names(CHANNEL)).toEqual(new Map([['carol', ''], [BOT_NICK, ''], ['alice[m]', '']]));
+  });
+});
+
 describe('channel modes', () => {
   it('+i/-i switch the join rule of a room the bridge created', async () => {
     h = await startHarness();
