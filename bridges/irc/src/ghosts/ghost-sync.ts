@@ -101,7 +101,7 @@ export class GhostSync {
     if (!elsewhere) this.renames.release(network, nick);
   }
 
-  /** QUIT of an IRC user: `channels` are the bridged channels they were in (from the roster, before it forgets them). */
+  /** QUIT of an IRC user. Runs before the roster forgets them, so it still knows their channels. */
   quit(network: IrcNetwork, nick: IrcNick, reason: string): void {
     const channels = this.channelsOf(network, nick);
     if (channels.length === 0) return;
