@@ -133,6 +133,8 @@ export class FakeMatrix {
       unban: async () => undefined,
       joinedMembers: async (roomId) => [...(m.members.get(roomId) ?? [])],
       resolveAlias: async () => undefined,
+      deleteAlias: async () => undefined,
+      setDirectoryVisibility: async () => undefined,
       setDisplayName: async (displayName) => void m.profiles.set(userId, { displayName }),
       setAvatarUrl: async () => undefined,
       uploadContent: async (data, contentType) => {

@@ -243,3 +243,18 @@ describe('IntentFactory', () => {
     expect(values.find((v) => v.labels.cache === 'memberships')?.value).toBe(2);
   });
 });
+
+describe('Intent directory and aliases', () => {
+  it('unpublishes a room and deletes an alias as the ghost', async () => {
+    const { factory, requests } = setup();
+    const scope = nock(HS)
+      .post('/_matrix/client/v3/register').reply(200, { user_id: GHOST })
+      .put(`/_matrix/client/v3/directory/list/room/${enc(ROOM)}`, { visibility: 'private' }).query({ user_id: GHOST }).reply(200, {})
+      .delete(`/_matrix/client/v3/directory/room/${enc('#irc_x:hs.test')}`).query({ user_id: GHOST }).reply(200, {});
+    const alice = factory.intent(GHOST);
+    await alice.setDirectoryVisibility(ROOM, 'private');
+    await alice.deleteAlias('#irc_x:hs.test' as never);
+    expect(scope.isDone()).toBe(true);
+    expect(requests).toHaveLength(3);
+  });
+});

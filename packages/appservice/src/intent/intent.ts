@@ -149,6 +149,16 @@ export class BridgeIntent implements Intent {
     return (await this.ctx.client.resolveAlias(alias, this.asUser))?.roomId;
   }
 
+  async deleteAlias(alias: RoomAlias): Promise<void> {
+    await this.ensureRegistered();
+    await this.ctx.client.deleteAlias(alias, this.asUser);
+  }
+
+  async setDirectoryVisibility(roomId: RoomId, visibility: 'public' | 'private'): Promise<void> {
+    await this.ensureRegistered();
+    await this.ctx.client.setDirectoryVisibility(roomId, visibility, this.asUser);
+  }
+
   async setDisplayName(name: string): Promise<void> {
     await this.ensureRegistered();
     await this.ctx.client.setDisplayName(this.userId, name);

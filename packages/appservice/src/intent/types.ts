@@ -45,6 +45,10 @@ export interface Intent {
   unban(roomId: RoomId, userId: UserId): Promise<void>;
   joinedMembers(roomId: RoomId): Promise<UserId[]>;
   resolveAlias(alias: RoomAlias): Promise<RoomId | undefined>;
+  /** Removes an alias (the bridge's own, or any alias if this user is a room admin). */
+  deleteAlias(alias: RoomAlias): Promise<void>;
+  /** Publishes the room in, or removes it from, the homeserver's room directory. */
+  setDirectoryVisibility(roomId: RoomId, visibility: 'public' | 'private'): Promise<void>;
 
   setDisplayName(name: string): Promise<void>;
   setAvatarUrl(mxc: string): Promise<void>;
