@@ -1,0 +1,50 @@
+/** What the harness and the bridge child (child.ts) say to each other over IPC. */
+
+export interface ChildSpec {
+  /** The bridge config (YAML), as `bridgekit-irc run --config` would read it. */
+  configPath: string;
+  /** Install the latency probes (probes.ts); off for CPU measurements. */
+  instrument: boolean;
+  ircPort: number;
+  botNick: string;
+  /** Experiments that change the bridge's surroundings (never its code); see main.ts --experiment. */
+  experiments: string[];
+}
+
+export type ChildCommand = 'stats' | 'gc' | 'puppets' | 'probes' | 'metrics' | 'watch' | 'watched' | 'heap-snapshot' | 'stop';
+
+export interface ChildRequest {
+  id: number;
+  cmd: ChildCommand;
+}
+
+export type ChildReply =
+  | { type: 'ready'; port: number; startMs: number }
+  | { type: 'reply'; id: number; result?: unknown; error?: string };
+
+export interface ChildStats {
+  at: number;
+  cpu: NodeJS.CpuUsage;
+  memory: NodeJS.MemoryUsage;
+}
+
+export interface PuppetCounts {
+  total: number;
+  connected: number;
+  /** Channels the puppets are in, per their own connections (the server confirmed the JOIN). */
+  joinedChannels: number;
+  botConnected: boolean;
+  /** Since 'watch': registrations of puppets and their own channel JOINs confirmed by the server. */
+  registeredSinceWatch: number;
+  joinedSinceWatch: number;
+  /** Summed over puppets: lines that waited for flood control, and how long in total. */
+  floodDelayed: number;
+  floodWaitMs: number;
+  linesSent: number;
+}
+
+/** Monotonic times of puppet registrations and self-JOINs since 'watch'. */
+export interface WatchedTimes {
+  registered: number[];
+  joined: number[];
+}

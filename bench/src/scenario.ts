@@ -1,0 +1,67 @@
+/** What a scenario is: its metrics (with units), its targets, and one run. */
+
+export interface MetricSpec {
+  unit: string;
+  /** Shown in the table. */
+  label: string;
+}
+
+export interface Target {
+  metric: string;
+  op: '<=' | '>=';
+  value: number;
+  /** The target as the issue words it. */
+  text: string;
+}
+
+export interface SuiteOptions {
+  runs: number;
+  /** N of the mass-reconnect scenario. */
+  reconnectPuppets: number;
+  /** N of the memory scenario. */
+  memoryPuppets: number;
+  /** Keep temp dirs (logs) of every world. */
+  keep: boolean;
+  /** Write a CPU profile of the bridge child per run (node --cpu-prof) into this directory. */
+  cpuProfDir?: string;
+  /** Write V8 heap snapshots of the bridge before and after (memory scenario) into this directory. */
+  heapSnapshotDir?: string;
+  /**
+   * Changes to the bridge's surroundings, for what-if measurements (never part of a baseline):
+   * `http-fetch` hands the Bridge a node:http fetch instead of undici's; `no-echo` makes the
+   * fake homeserver skip pushing the bridge's own events back.
+   */
+  experiments: string[];
+}
+
+export const EXPERIMENTS = ['http-fetch', 'no-echo'] as const;
+
+export interface RunContext {
+  run: number;
+  options: SuiteOptions;
+  log(message: string): void;
+}
+
+export interface RunResult {
+  metrics: Record<string, number>;
+  notes?: string[];
+}
+
+export interface Scenario {
+  name: string;
+  title: string;
+  /** One paragraph: what is measured, and how. */
+  measures: string;
+  metrics: Record<string, MetricSpec>;
+  targets: Target[];
+  run(ctx: RunContext): Promise<RunResult>;
+}
+
+export const MIB = 1024 * 1024;
+export const KIB = 1024;
+
+/** Node flags for the bridge child: a CPU profile per run when asked for. */
+export function profileArgs(ctx: RunContext, scenario: string): string[] {
+  if (!ctx.options.cpuProfDir) return [];
+  return ['--cpu-prof', `--cpu-prof-dir=${ctx.options.cpuProfDir}`, `--cpu-prof-name=${scenario}-run${ctx.run}.cpuprofile`];
+}

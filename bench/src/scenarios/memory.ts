@@ -1,0 +1,90 @@
+/**
+ * Memory per idle IRC connection: steady RSS of the bridge with N more puppets connected and
+ * idle, minus before, divided by N. Puppets are spread over 10 channels of N/10, so the number
+ * is about connections, not about one giant channel's member lists.
+ */
+import { copyFileSync } from 'node:fs';
+import path from 'node:path';
+import { KIB, MIB, type RunContext, type RunResult, type Scenario } from '../scenario';
+import type { ChildStats } from '../bridge/protocol';
+import { sleep } from '../time';
+import { World } from '../world';
+import { joinUsers, matrixUsers, waitForPuppets } from './puppets';
+
+const ROOMS = 10;
+const WARMUP_PUPPETS = 20;
+const SETTLE_MS = 3000;
+
+export const memory: Scenario = {
+  name: 'memory',
+  title: 'Memory per idle IRC connection (1,000 puppets)',
+  measures: 'The bridge runs in its own process with --expose-gc. After 20 warm-up puppets (so lazily loaded code and caches '
+    + 'are already paid for), a full GC, and a pause: RSS before. Then N puppets connect and join (N/10 per channel, 10 '
+    + 'channels); once all are seen on IRC and the homeserver has delivered everything: a pause, a full GC, RSS after. '
+    + '(RSS after − RSS before) / N. Heap and external (buffers) deltas per connection show where it goes.',
+  metrics: {
+    rssPerConnection: { unit: 'KiB', label: 'RSS delta per connection' },
+    heapPerConnection: { unit: 'KiB', label: 'JS heap used delta per connection' },
+    heapTotalPerConnection: { unit: 'KiB', label: 'JS heap reserved (heapTotal) delta per connection' },
+    externalPerConnection: { unit: 'KiB', label: 'external (buffers) delta per connection' },
+    rssBefore: { unit: 'MiB', label: 'RSS before' },
+    rssAfter: { unit: 'MiB', label: 'RSS after' },
+    connectSeconds: { unit: 's', label: 'time to connect all' },
+  },
+  targets: [{ metric: 'rssPerConnection', op: '<=', value: 40, text: 'steady RSS delta / N ≤ 40 KiB' }],
+  run: runMemory,
+};
+
+async function settledStats(world: World): Promise<ChildStats> {
+  await world.hs.pusher.waitIdle(60_000);
+  await sleep(SETTLE_MS);
+  await world.bridge.gc();
+  await sleep(500);
+  return world.bridge.gc();
+}
+
+/** With --heap-snapshots: a V8 heap snapshot of the bridge, taken after the RSS reading it belongs to. */
+async function snapshot(ctx: RunContext, world: World, when: string): Promise<void> {
+  if (!ctx.options.heapSnapshotDir) return;
+  const file = await world.bridge.heapSnapshot();
+  const target = path.join(ctx.options.heapSnapshotDir, `memory-run${ctx.run}-${when}.heapsnapshot`);
+  copyFileSync(path.resolve(world.dir, file), target);
+  ctx.log(`heap snapshot: ${target}`);
+}
+
+async function runMemory(ctx: RunContext): Promise<RunResult> {
+  const n = ctx.options.memoryPuppets;
+  const world = await World.create({ ctx, scenario: 'memory', rooms: ROOMS, instrument: false, nodeArgs: ['--expose-gc'] });
+  try {
+    joinUsers(world, matrixUsers(WARMUP_PUPPETS, 0, 'warm'), (i) => i % ROOMS);
+    await waitForPuppets(world, WARMUP_PUPPETS, 60_000);
+    const before = await settledStats(world);
+    await snapshot(ctx, world, 'before');
+
+    const t0 = Date.now();
+    joinUsers(world, matrixUsers(n), (i) => i % ROOMS);
+    await waitForPuppets(world, WARMUP_PUPPETS + n, 300_000);
+    const connectSeconds = (Date.now() - t0) / 1000;
+    const after = await settledStats(world);
+    await snapshot(ctx, world, 'after');
+    const puppets = await world.bridge.puppets();
+    const per = (field: 'rss' | 'heapUsed' | 'heapTotal' | 'external') => (after.memory[field] - before.memory[field]) / n / KIB;
+    return {
+      metrics: {
+        rssPerConnection: per('rss'),
+        heapPerConnection: per('heapUsed'),
+        heapTotalPerConnection: per('heapTotal'),
+        externalPerConnection: per('external'),
+        rssBefore: before.memory.rss / MIB,
+        rssAfter: after.memory.rss / MIB,
+        connectSeconds,
+      },
+      notes: [
+        ...(puppets.connected === WARMUP_PUPPETS + n ? [] : [`only ${puppets.connected} of ${WARMUP_PUPPETS + n} puppets were connected at the end`]),
+        ...(ctx.options.heapSnapshotDir ? ['heap snapshots were taken: the RSS after includes what the first snapshot left behind'] : []),
+      ],
+    };
+  } finally {
+    await world.close();
+  }
+}

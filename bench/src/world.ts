@@ -1,0 +1,124 @@
+/**
+ * One benchmark world: a fresh temp dir, ngIRCd, the fake homeserver, an IRC observer joined to
+ * every bridged channel (it sees what the IRC side sees: JOINs of puppets, lines they say), and
+ * the bridge child. `create` returns once the bridge's bot has joined every channel.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { BOT_NICK, BOT_USER_ID, channelName, DOMAIN, roomIdOf, writeConfig, writeRegistration, type NetworkOverrides } from './bridge/config';
+import { BridgeProcess } from './bridge/process';
+import type { ChildSpec } from './bridge/protocol';
+import { FakeHomeserver } from './fake-hs/server';
+import { freePort, Ircd } from './ircd';
+import { RawIrcClient, type IrcLine } from './irc-client';
+import { profileArgs, type RunContext } from './scenario';
+import { waitFor } from './time';
+
+export interface WorldOptions {
+  /** The run this world is for: keep, CPU profiles and experiments come from its options. */
+  ctx: RunContext;
+  scenario: string;
+  /** Static portals: `#bench` ↔ `!bench0:bench.test` for 1, else `#bench<i>` ↔ `!bench<i>:…`. */
+  rooms: number;
+  instrument: boolean;
+  nodeArgs?: string[];
+  network?: NetworkOverrides;
+  roomConcurrency?: number;
+}
+
+/** Counts what the observer sees, so scenarios can wait on the IRC side. */
+export class ObserverTally {
+  /** JOINs seen, by nicks other than the observer's. */
+  joins = 0;
+  readonly joinedNicks = new Set<string>();
+  readonly lineListeners = new Set<(line: IrcLine) => void>();
+
+  attach(client: RawIrcClient): void {
+    client.onLine((line) => {
+      if (line.command === 'JOIN' && line.from !== client.nick) {
+        this.joins++;
+        this.joinedNicks.add(line.from);
+      }
+      for (const listener of this.lineListeners) listener(line);
+    });
+  }
+
+  reset(): void {
+    this.joins = 0;
+    this.joinedNicks.clear();
+  }
+}
+
+export class World {
+  readonly tally = new ObserverTally();
+  readonly channels: string[];
+  readonly roomIds: string[];
+  bridge!: BridgeProcess;
+
+  private constructor(
+    readonly dir: string,
+    readonly ircd: Ircd,
+    readonly hs: FakeHomeserver,
+    public observer: RawIrcClient,
+    private readonly options: WorldOptions,
+  ) {
+    this.channels = Array.from({ length: options.rooms }, (_, i) => channelName(i, options.rooms));
+    this.roomIds = Array.from({ length: options.rooms }, (_, i) => roomIdOf(i));
+    this.tally.attach(observer);
+  }
+
+  static async create(options: WorldOptions): Promise<World> {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'bridgekit-bench-'));
+    const ircd = await Ircd.start(dir);
+    const asPort = await freePort();
+    const registration = writeRegistration(dir, asPort);
+    const experiments = options.ctx.options.experiments;
+    const hs = new FakeHomeserver({
+      domain: DOMAIN, asToken: registration.asToken, hsToken: registration.hsToken, botUserId: BOT_USER_ID, echo: !experiments.includes('no-echo'),
+    });
+    await hs.listen();
+    const configPath = writeConfig(dir, {
+      hsUrl: hs.url, asPort, ircPort: ircd.port, rooms: options.rooms,
+      ...(options.network ? { network: options.network } : {}),
+      ...(options.roomConcurrency ? { roomConcurrency: options.roomConcurrency } : {}),
+    });
+    const observer = await RawIrcClient.connect(ircd.port, 'observer');
+    const world = new World(dir, ircd, hs, observer, options);
+    try {
+      for (const channel of world.channels) await observer.join(channel);
+      const specPath = path.join(dir, 'child-spec.json');
+      const spec: ChildSpec = { configPath, instrument: options.instrument, ircPort: ircd.port, botNick: BOT_NICK, experiments };
+      writeFileSync(specPath, JSON.stringify(spec));
+      const nodeArgs = [...(options.nodeArgs ?? []), ...profileArgs(options.ctx, options.scenario)];
+      world.bridge = await BridgeProcess.spawn({ specPath, logFile: path.join(dir, 'bridge.log'), nodeArgs, cwd: dir });
+      hs.setBridge(world.bridge.port);
+      await waitFor('the bridge bot to join every channel', () => world.tally.joins >= world.channels.length, 30_000);
+    } catch (error) {
+      await world.close();
+      throw error;
+    }
+    return world;
+  }
+
+  get logFile(): string {
+    return path.join(this.dir, 'bridge.log');
+  }
+
+  /** A new observer after the IRC server restarted, joined to every channel again. */
+  async reconnectObserver(): Promise<void> {
+    this.observer.destroy();
+    this.observer = await RawIrcClient.connect(this.ircd.port, 'observer');
+    this.tally.attach(this.observer);
+    for (const channel of this.channels) await this.observer.join(channel);
+  }
+
+  /** Closes everything this world started, in reverse order; the temp dir goes unless `keep`. */
+  async close(): Promise<void> {
+    await this.bridge?.stop().catch(() => undefined);
+    await this.observer.quit().catch(() => undefined);
+    await this.hs.close().catch(() => undefined);
+    await this.ircd.stop().catch(() => undefined);
+    if (!this.options.ctx.options.keep) rmSync(this.dir, { recursive: true, force: true });
+  }
+}
