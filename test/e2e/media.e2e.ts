@@ -7,8 +7,6 @@ import { freePorts } from './harness/ports';
 import { connectIrc, disconnectAllIrc, uniqueNick, type IrcTestClient } from './harness/irc-client';
 import { joinPortal, matrixUser, startIrcBridge, uniqueChannel, type BridgeUnderTest, type MatrixTestUser } from './harness/irc-bridge';
 
-jest.setTimeout(60_000);
-
 let bridge: BridgeUnderTest | undefined;
 
 beforeAll(async () => {

@@ -5,8 +5,6 @@
 import { connectIrc, disconnectAllIrc, uniqueNick } from './harness/irc-client';
 import { ghostUserId, joinPortal, matrixUser, startIrcBridge, uniqueChannel, type BridgeUnderTest, type MatrixTestUser } from './harness/irc-bridge';
 
-jest.setTimeout(60_000);
-
 let bridge: BridgeUnderTest | undefined;
 
 beforeAll(async () => {

@@ -7,8 +7,6 @@ import { BOT_NICK, joinPortal, matrixUser, portalAlias, startIrcBridge, uniqueCh
 import { MatrixApiError } from './harness/matrix-client';
 import { senderUserId, SERVER_NAME } from './harness/namespaces';
 
-jest.setTimeout(60_000);
-
 let bridge: BridgeUnderTest | undefined;
 
 beforeAll(async () => {

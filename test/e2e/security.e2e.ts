@@ -8,8 +8,6 @@ import { connectIrc, disconnectAllIrc, uniqueNick, type IrcTestClient } from './
 import { ghostUserId, joinPortal, matrixUser, startIrcBridge, uniqueChannel, type BridgeUnderTest, type MatrixTestUser } from './harness/irc-bridge';
 import { MatrixClient } from './harness/matrix-client';
 
-jest.setTimeout(60_000);
-
 let bridge: BridgeUnderTest | undefined;
 
 beforeAll(async () => {

@@ -7,8 +7,6 @@ import { joinPortal, matrixUser, startIrcBridge, uniqueChannel, type BridgeUnder
 import type { MatrixEvent } from './harness/matrix-client';
 import { senderUserId } from './harness/namespaces';
 
-jest.setTimeout(60_000);
-
 let bridge: BridgeUnderTest | undefined;
 
 beforeAll(async () => {

@@ -4,7 +4,7 @@
  * bridge's IrcBridgeConfig (bridges/irc/src/config/types.ts) in snake_case. When either changes,
  * this one function is what to update.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import type { E2eEnv } from './env';
 import { GHOST_LOCALPART_PREFIX, IRC_NETWORK_ID, SENDER_LOCALPART } from './namespaces';
@@ -32,8 +32,6 @@ function merge(base: Record<string, unknown>, overrides: Record<string, unknown>
   }
   return out;
 }
-
-let written = 0;
 
 /** The defaults: this run's homeserver, registration, IRC server; a fresh database per call. */
 export function defaultBridgeConfig(env: E2eEnv): Record<string, unknown> {
@@ -72,10 +70,13 @@ export function defaultBridgeConfig(env: E2eEnv): Record<string, unknown> {
   };
 }
 
-/** Writes `<runDir>/bridges/<n>/config.yaml` from the defaults merged with `overrides`. */
+/** Writes `<runDir>/bridges/<pid>-<random>/config.yaml` from the defaults merged with `overrides`. */
 export function writeBridgeConfig(env: E2eEnv, overrides: BridgeConfigOverrides = {}): WrittenBridgeConfig {
-  const dir = join(env.runDir, 'bridges', `${process.pid}-${++written}`);
-  mkdirSync(dir, { recursive: true });
+  // mkdtemp, not a counter: jest gives every test file a fresh module registry, so a module-level
+  // counter restarts at 1 in each file and two files of one run would share a database.
+  const parent = join(env.runDir, 'bridges');
+  mkdirSync(parent, { recursive: true });
+  const dir = mkdtempSync(join(parent, `${process.pid}-`));
   const document = merge(defaultBridgeConfig(env), overrides);
   const configPath = join(dir, 'config.yaml');
   writeYaml(configPath, document);

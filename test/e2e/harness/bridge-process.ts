@@ -112,9 +112,26 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       abortIf: exited,
       detail: () => tailFile(logPath),
     });
-    await bridge.ping().catch((err: Error) => {
-      throw new Error(`the bridge listens, but Synapse's appservice ping failed: ${err.message}\nlast lines of ${logPath}:\n${tailFile(logPath)}`);
-    });
+    // Synapse keeps HTTP connections to the appservice alive; after a previous bridge on this
+    // port exited, its first request may fail on a dead pooled connection (502
+    // M_CONNECTION_FAILED). Retry until the deadline; a wrong token or URL keeps failing.
+    let lastPingError: Error | undefined;
+    await pollUntil(
+      () => bridge.ping().then(
+        () => true as const,
+        (err: Error) => {
+          lastPingError = err;
+          return undefined;
+        },
+      ),
+      {
+        what: "Synapse's appservice ping to succeed",
+        timeoutMs: 10_000,
+        intervalMs: 200,
+        abortIf: exited,
+        detail: () => `last ping error: ${lastPingError?.message}\nlast lines of ${logPath}:\n${tailFile(logPath)}`,
+      },
+    );
   } catch (err) {
     await bridge.stop(2_000);
     throw err;
