@@ -211,6 +211,16 @@ describe('Matrix → IRC', () => {
     expect(lines).toHaveLength(2);
   });
 
+  it('warns once at start-up when media links default to direct, and not when direct was chosen', async () => {
+    h = await startHarness();
+    const warnings = h.bridge.log.lines.filter((l) => l.level === 'warn' && l.message.includes('authenticated media'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.message).toMatch(/^IRC users will not be able to open Matrix media .* set irc\.media\.public_url to the address IRC users can reach the bridge's media proxy at/);
+    await h.stop();
+    h = await startHarness({ top: { media: { mode: 'direct' } } });
+    expect(h.bridge.log.lines.filter((l) => l.message.includes('authenticated media'))).toEqual([]);
+  });
+
   it('ignores rooms that are not bridged', async () => {
     h = await startHarness();
     await h.matrixEvent(asRoomId(`!random:${DOMAIN}`), alice, { msgtype: 'm.text', body: 'hello?' });

@@ -76,6 +76,7 @@ export class IrcConnector implements Connector {
   async start(ctx: BridgeContext): Promise<void> {
     const { config, options } = this;
     const log = ctx.log.child({ component: 'irc' });
+    if (config.media.mode === 'direct' && !config.media.modeConfigured) warnAboutDirectMedia(log);
     let key: Buffer | undefined;
     if (config.media.mode === 'proxy') {
       const loaded = loadSigningKey(config.media.signingKeyFile);
@@ -167,6 +168,20 @@ export class IrcConnector implements Connector {
     await rt.ctx.intent(userId).ensureProfile({ displayName: rt.ghostSync.renames.nickOf(network, userId) ?? parsed.nick });
     return true;
   }
+}
+
+/**
+ * Direct links point at the homeserver's legacy download path, which homeservers with
+ * authenticated media (Synapse's default) refuse: the admin should know before users complain.
+ */
+function warnAboutDirectMedia(log: Logger): void {
+  log.warn(
+    'IRC users will not be able to open Matrix media (files, images, long messages) on a homeserver with authenticated media, '
+    + 'which Synapse enables by default: irc.media.public_url is not set, so the bridge links to the homeserver\'s legacy download path. '
+    + 'To fix it, set irc.media.public_url to the address IRC users can reach the bridge\'s media proxy at (it listens on '
+    + 'irc.media.bind_address:port, 127.0.0.1:8091 by default; put it behind your reverse proxy): that turns the proxy on. '
+    + 'If authenticated media is off on your homeserver, set irc.media.mode: direct to keep direct links and silence this warning.',
+  );
 }
 
 /** The runtime handlers see (runtime.ts describes each member). */

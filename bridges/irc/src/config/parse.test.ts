@@ -28,7 +28,7 @@ describe('parseIrcConfig', () => {
     expect(config).toMatchObject({
       senderLocalpart: 'ircbot', ghostPrefix: '_irc_', aliasTemplate: '#irc_$NETWORK_$CHANNEL',
       passwordKeyFile: '/etc/bridge/irc-passwords.key', permissions: { 'hs.test': 'user' },
-      media: { mode: 'direct', publicUrl: 'http://127.0.0.1:8008', signingKeyFile: '/etc/bridge/media-signing.key' },
+      media: { mode: 'direct', modeConfigured: false, publicUrl: 'http://127.0.0.1:8008', signingKeyFile: '/etc/bridge/media-signing.key' },
     });
     const net = config.networks.get('libera' as never)!;
     expect(net).toMatchObject({
@@ -37,10 +37,18 @@ describe('parseIrcConfig', () => {
       puppets: { nickTemplate: '$DISPLAY[m]', maxConnections: 1000, idleTimeoutSeconds: 0 },
       flood: { burst: 5, linesPerSecond: 0.5, maxQueued: 200 },
       reconnect: { baseDelaySeconds: 2, maxDelaySeconds: 300 },
-      fallbackEncoding: 'cp1252', dynamicPortals: true, staticRooms: [], membershipSync: 'lazy',
+      fallbackEncoding: 'cp1252', dynamicPortals: true, staticRooms: [], membershipSync: 'lazy', publishPortals: false,
       messages: { pasteThresholdLines: 3, replyTemplate: '$NICK: "$QUOTE" <- $REPLY', editTemplate: '* $NEW', redactions: 'ignore' },
     });
     expect(net.password).toBeUndefined();
+  });
+
+  it.each([
+    ['a public URL alone turns the proxy on', { public_url: 'https://bridge.example/' }, 'proxy', false, 'https://bridge.example'],
+    ['an explicit direct mode keeps direct links to the given URL', { mode: 'direct', public_url: 'https://hs.example' }, 'direct', true, 'https://hs.example'],
+    ['an explicit proxy mode', { mode: 'proxy', public_url: 'https://bridge.example' }, 'proxy', true, 'https://bridge.example'],
+  ])('media: %s', (_what, media, mode, modeConfigured, publicUrl) => {
+    expect(parse({ ...minimal, media }).media).toMatchObject({ mode, modeConfigured, publicUrl });
   });
 
   it('uses port 6667 without TLS and keeps several networks apart', () => {

@@ -22,7 +22,7 @@ interface RawSection {
   password_key_file: string;
   permissions?: Record<string, PermissionLevel>;
   media: {
-    mode: 'proxy' | 'direct'; public_url?: string; bind_address: string; port: number;
+    mode?: 'proxy' | 'direct'; public_url?: string; bind_address: string; port: number;
     signing_key_file: string; link_ttl_seconds: number; max_bytes: number;
   };
   provisioning: { enabled: boolean; bind_address: string; port: number; secret?: string; max_links_per_room: number };
@@ -51,6 +51,7 @@ interface RawNetwork {
   netsplit_grace_seconds: number;
   mode_power_levels: Record<string, number>;
   private_messages: boolean;
+  publish_portals: boolean;
   messages: { paste_threshold_lines: number; reply_template: string; reply_quote_length: number; edit_template: string; redactions: 'ignore' | 'notice' };
 }
 
@@ -75,7 +76,8 @@ export function parseIrcConfig(config: Pick<BridgeConfig, 'sections' | 'baseDir'
   for (const [id, net] of Object.entries(raw.networks)) {
     networks.set(id as NetworkId, toNetwork(id as NetworkId, net, path, problems));
   }
-  if (raw.media.mode === 'proxy' && raw.media.public_url === undefined) {
+  const mediaMode = raw.media.mode ?? (raw.media.public_url !== undefined ? 'proxy' : 'direct');
+  if (mediaMode === 'proxy' && raw.media.public_url === undefined) {
     problems.push({ path: `${KEY}.media.public_url`, message: 'is required when media.mode is "proxy": set it to the address IRC users reach the media proxy at, e.g. https://bridge.example.org/media' });
   }
   if (raw.provisioning.enabled && raw.provisioning.secret === undefined) {
@@ -90,7 +92,8 @@ export function parseIrcConfig(config: Pick<BridgeConfig, 'sections' | 'baseDir'
     passwordKeyFile: path(raw.password_key_file),
     permissions: raw.permissions ?? { [config.homeserver.domain]: 'user' },
     media: {
-      mode: raw.media.mode,
+      mode: mediaMode,
+      modeConfigured: raw.media.mode !== undefined,
       publicUrl: (raw.media.public_url ?? config.homeserver.url).replace(/\/+$/, ''),
       bindAddress: raw.media.bind_address,
       port: raw.media.port,
@@ -205,6 +208,7 @@ function toNetwork(id: NetworkId, net: RawNetwork, path: (p: string) => string, 
     netsplitGraceSeconds: net.netsplit_grace_seconds,
     modePowerLevels: { ...net.mode_power_levels },
     privateMessages: net.private_messages,
+    publishPortals: net.publish_portals,
     messages: {
       pasteThresholdLines: net.messages.paste_threshold_lines,
       replyTemplate: net.messages.reply_template,

@@ -113,6 +113,7 @@ const NETWORK_SCHEMA: SectionSchema = {
       expected: 'a mapping of prefix mode letters to power levels, e.g. {o: 50, v: 1}',
     },
     private_messages: { type: 'boolean', default: true },
+    publish_portals: { type: 'boolean', default: false },
     messages: {
       type: 'object',
       additionalProperties: false,
@@ -146,7 +147,8 @@ export const IRC_SECTION_SCHEMA: SectionSchema = {
       additionalProperties: false,
       default: {},
       properties: {
-        mode: { enum: ['proxy', 'direct'], default: 'direct' },
+        // No default here: it follows public_url (parse.ts), so an admin who gives the proxy an address gets it.
+        mode: { enum: ['proxy', 'direct'] },
         public_url: { type: 'string', pattern: '^https?://[^\\s]+$', expected: 'an http(s) URL like https://bridge.example.org' },
         bind_address: bindAddress('127.0.0.1'),
         port: port(8091),

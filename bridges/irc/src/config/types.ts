@@ -34,6 +34,11 @@ export type PermissionLevel = 'none' | 'user' | 'admin';
  */
 export interface MediaConfig {
   mode: 'proxy' | 'direct';
+  /**
+   * Whether `mode` was written in the config. Left out, it is `proxy` when `public_url` is set and
+   * `direct` otherwise; a defaulted `direct` is warned about at start-up (authenticated media).
+   */
+  modeConfigured: boolean;
   /** Base URL IRC users can reach: the proxy's public address, or the homeserver's for `direct`. */
   publicUrl: string;
   bindAddress: string;
@@ -101,6 +106,11 @@ export interface IrcNetworkConfig {
   modePowerLevels: Readonly<Record<string, number>>;
   /** Whether IRC users may open a private conversation with a Matrix user (and the reverse). */
   privateMessages: boolean;
+  /**
+   * Whether portals the bridge creates are listed in the homeserver's room directory (never
+   * while the channel is secret, +s). Plumbed rooms are never touched.
+   */
+  publishPortals: boolean;
   messages: MessagesConfig;
 }
 
