@@ -26,7 +26,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --cpu-prof <dir>         write a CPU profile of the bridge per run (node --cpu-prof)
   --heap-snapshots <dir>   memory scenario: write heap snapshots before/after (skews its RSS)
   --experiment <a,b>       what-if runs, never a baseline: http-fetch (the bridge gets a node:http
-                           fetch instead of undici's), no-echo (no echo of the bridge's own events)
+                           fetch instead of undici's), no-echo (no echo of the bridge's own events),
+                           puppet-filter (puppets do not see channel traffic)
   --list                   list the scenarios and exit`;
 
 const PAUSE_BETWEEN_RUNS_MS = 1000;

@@ -29,12 +29,13 @@ export interface SuiteOptions {
   /**
    * Changes to the bridge's surroundings, for what-if measurements (never part of a baseline):
    * `http-fetch` hands the Bridge a node:http fetch instead of undici's; `no-echo` makes the
-   * fake homeserver skip pushing the bridge's own events back.
+   * fake homeserver skip pushing the bridge's own events back; `puppet-filter` hides channel
+   * traffic from puppet connections (bridge/puppet-filter.ts).
    */
   experiments: string[];
 }
 
-export const EXPERIMENTS = ['http-fetch', 'no-echo'] as const;
+export const EXPERIMENTS = ['http-fetch', 'no-echo', 'puppet-filter'] as const;
 
 export interface RunContext {
   run: number;

@@ -11,10 +11,12 @@ import { IrcConnector } from '@bridgekit/irc';
 import { nowMs } from '../time';
 import { createHttpFetch } from './http-fetch';
 import { installProbes, type Probes } from './probes';
+import { installPuppetFilter } from './puppet-filter';
 import type { ChildReply, ChildRequest, ChildSpec, ChildStats, PuppetCounts, WatchedTimes } from './protocol';
 
 async function main(): Promise<void> {
   const spec = JSON.parse(readFileSync(process.argv[2] ?? '', 'utf8')) as ChildSpec;
+  if (spec.experiments.includes('puppet-filter')) installPuppetFilter({ ircPort: spec.ircPort, botNick: spec.botNick });
   const baseFetch = spec.experiments.includes('http-fetch') ? createHttpFetch() : undefined;
   const probes: Probes | undefined = spec.instrument ? installProbes({ ircPort: spec.ircPort, botNick: spec.botNick, ...(baseFetch ? { fetch: baseFetch } : {}) }) : undefined;
   const fetchImpl = probes?.fetch ?? baseFetch;
