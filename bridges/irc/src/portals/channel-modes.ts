@@ -2,13 +2,14 @@
  * Channel modes that say something about the room (prefix modes are power levels, elsewhere):
  *   +i invite-only → the room's join rule becomes `invite` (and `public` again on -i);
  *   +k key         → stored with the portal, so the bot and every puppet (re)join with it;
- *   +s secret      → remembered; the bridge never publishes portals in the room directory
- *                    (they are created with visibility "private"), so nothing more to do;
+ *   +s secret      → a portal the bridge created is taken out of the room directory (and -s
+ *                    lists it again only where `publish_portals` is on: portals/directory.ts);
  *   +m moderated   → a notice in the room: only voiced users can talk, Matrix users without
  *                    voice will see their messages refused. The room's own power levels stay
  *                    as they are, because Matrix users' IRC voice is not mirrored to Matrix.
- * Join rules are changed only in rooms the bridge created itself (alias portals): a plumbed room
- * belongs to its Matrix admins, and a -i on IRC must never open their room to everyone.
+ * Join rules and listings are changed only in rooms the bridge created itself (alias portals): a
+ * plumbed room belongs to its Matrix admins, and a -i or -s on IRC must never open their room to
+ * everyone.
  *
  * What the bridge last saw is kept in the store, so the modes reported again after every
  * reconnect (324) change nothing and post nothing unless they really changed.
@@ -17,6 +18,7 @@ import type { KeyValueRepository, RoomId } from '@bridgekit/appservice';
 import type { ModeChange } from '../irc/isupport';
 import type { IrcNetwork } from '../network/network';
 import type { BridgeRuntime } from '../runtime';
+import { updateDirectoryListing, wantedVisibility } from './directory';
 
 export interface ChannelFlags {
   inviteOnly: boolean;
@@ -85,10 +87,15 @@ export function applyChannelModes(rt: BridgeRuntime, network: IrcNetwork, channe
   const key = keyChange(changes, current);
   const rooms = rt.portals.roomsForChannel(network, channel);
   if (key && rooms.some((roomId) => keyOf(rt, roomId, network, channel) !== key.key)) updateKey(rt, network, channel, key.key);
-  if (changed.includes('secret')) rt.log.info('Channel secrecy changed; portals are never published in the directory', { network: network.id, channel, secret: flags.secret });
+  if (changed.includes('secret')) rt.log.info('Channel secrecy changed', { network: network.id, channel, secret: flags.secret });
+  const visibility = wantedVisibility(flags.secret, network.config.publishPortals);
   for (const roomId of rooms) {
-    if (changed.includes('inviteOnly') && originOf(rt, roomId, network, channel) === 'alias') {
+    const ours = originOf(rt, roomId, network, channel) === 'alias';
+    if (changed.includes('inviteOnly') && ours) {
       rt.roomTask(roomId, 'irc.mode-join-rule', () => setJoinRule(rt, roomId, flags.inviteOnly ? 'invite' : 'public'));
+    }
+    if ((changed.includes('secret') || current) && ours) {
+      rt.roomTask(roomId, 'irc.mode-directory', () => updateDirectoryListing(rt, roomId, visibility, flags.secret));
     }
     if (changed.includes('moderated')) {
       const body = flags.moderated

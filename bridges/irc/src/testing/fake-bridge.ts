@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Registry } from 'prom-client';
 import {
-  asEventId, asRoomAlias, asRoomId, asUserId, openStore, parseConfig,
+  asEventId, asRoomAlias, asRoomId, asUserId, MatrixError, openStore, parseConfig,
   type BridgeConfig, type BridgeContext, type CreateRoomOptions, type EventId, type Intent, type Logger,
   type Migration, type OpenedStore, type Profile, type RoomAlias, type RoomId, type UserId,
 } from '@bridgekit/appservice';
@@ -57,7 +57,25 @@ export class FakeMatrix {
   readonly memberLog: MembershipChange[] = [];
   /** Joined members per room (joins, room creation, sending), what joinedMembers returns. */
   readonly members = new Map<RoomId, Set<UserId>>();
+  /** Room directory visibility changes, in order. */
+  readonly directory: Array<{ userId: UserId; roomId: RoomId; visibility: 'public' | 'private' }> = [];
+  /** Aliases removed through an intent, in order. */
+  readonly deletedAliases: Array<{ userId: UserId; alias: RoomAlias }> = [];
+  /** `<roomId> <userId>` of users banned from rooms: their sends and joins there fail with M_FORBIDDEN. */
+  private readonly bans = new Set<string>();
   private next = 0;
+
+  /** A ban made on the homeserver (by a Matrix user), as the room now has it. */
+  ban(roomId: RoomId, userId: UserId): void {
+    this.bans.add(`${roomId} ${userId}`);
+    this.setMember(roomId, userId, false);
+    this.state.set(`${roomId} m.room.member ${userId}`, { membership: 'ban' });
+  }
+
+  /** What a homeserver answers a banned user who tries to act in the room. */
+  private refuseBanned(roomId: RoomId, userId: UserId, endpoint: string): void {
+    if (this.bans.has(`${roomId} ${userId}`)) throw new MatrixError('M_FORBIDDEN', 403, 'You are banned from this room', endpoint);
+  }
 
   private setMember(roomId: RoomId, userId: UserId, joined: boolean): void {
     let set = this.members.get(roomId);
@@ -69,6 +87,7 @@ export class FakeMatrix {
   intent(userId: UserId): Intent {
     const m = this;
     const send = async (roomId: RoomId, type: string, content: Record<string, unknown>, stateKey?: string) => {
+      m.refuseBanned(roomId, userId, 'POST /_matrix/client/v3/join/{roomIdOrAlias}');
       const eventId = asEventId(`$ev${++m.next}`);
       m.sent.push({ sender: userId, roomId, type, content, eventId, ...(stateKey !== undefined ? { stateKey } : {}) });
       m.setMember(roomId, userId, true); // like the real intent, sending joins first
@@ -80,6 +99,7 @@ export class FakeMatrix {
       ensureRegistered: async () => undefined,
       ensureProfile: async (profile) => void m.profiles.set(userId, profile),
       ensureJoined: async (roomId) => {
+        m.refuseBanned(roomId, userId, 'POST /_matrix/client/v3/join/{roomIdOrAlias}');
         m.joins.push({ userId, roomId });
         m.setMember(roomId, userId, true);
       },
@@ -109,6 +129,7 @@ export class FakeMatrix {
       },
       join: async (roomIdOrAlias) => {
         const roomId = roomIdOrAlias.startsWith('!') ? (roomIdOrAlias as RoomId) : asRoomId(`!joined${++m.next}:${DOMAIN}`);
+        m.refuseBanned(roomId, userId, 'POST /_matrix/client/v3/join/{roomIdOrAlias}');
         m.joins.push({ userId, roomId });
         m.setMember(roomId, userId, true);
         m.memberLog.push({ roomId, userId, membership: 'join', by: userId });
@@ -127,14 +148,17 @@ export class FakeMatrix {
       },
       ban: async (roomId, target, reason) => {
         m.leaves.push({ userId: target, roomId });
-        m.setMember(roomId, target, false);
+        m.ban(roomId, target);
         m.memberLog.push({ roomId, userId: target, membership: 'ban', by: userId, ...(reason !== undefined ? { reason } : {}) });
       },
-      unban: async () => undefined,
+      unban: async (roomId, target) => {
+        m.bans.delete(`${roomId} ${target}`);
+        m.state.set(`${roomId} m.room.member ${target}`, { membership: 'leave' });
+      },
       joinedMembers: async (roomId) => [...(m.members.get(roomId) ?? [])],
       resolveAlias: async () => undefined,
-      deleteAlias: async () => undefined,
-      setDirectoryVisibility: async () => undefined,
+      deleteAlias: async (alias) => void m.deletedAliases.push({ userId, alias }),
+      setDirectoryVisibility: async (roomId, visibility) => void m.directory.push({ userId, roomId, visibility }),
       setDisplayName: async (displayName) => void m.profiles.set(userId, { displayName }),
       setAvatarUrl: async () => undefined,
       uploadContent: async (data, contentType) => {

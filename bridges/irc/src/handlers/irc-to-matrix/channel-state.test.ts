@@ -174,6 +174,55 @@ describe('channel modes', () => {
     ]);
   });
 
+  it('keeps portals out of the room directory by default, and takes one out again on +s', async () => {
+    h = await startHarness();
+    const roomId = await h.portal();
+    expect(h.bridge.matrix.created[0]!.options.visibility).toBe('private');
+    h.server.setModes('ChanServ', CHANNEL, '-s');
+    h.server.client(BOT_NICK)!.drop();
+    await h.advance(1000); // rejoin: 324 again
+    expect(h.bridge.matrix.directory).toEqual([]);
+    h.server.setModes('ChanServ', CHANNEL, '+s');
+    await h.settle();
+    expect(h.bridge.matrix.directory).toEqual([{ userId: BOT, roomId, visibility: 'private' }]);
+  });
+
+  it('with publish_portals lists a portal once its channel is known not to be secret, hides it on +s, lists it again on -s', async () => {
+    h = await startHarness({ network: { publish_portals: true } });
+    const roomId = await h.portal();
+    expect(h.bridge.matrix.created[0]!.options.visibility).toBe('private'); // listed only after 324 said "not secret"
+    expect(h.bridge.matrix.directory.map((d) => d.visibility)).toEqual(['public']);
+    h.server.client(BOT_NICK)!.drop();
+    await h.advance(1000);
+    expect(h.bridge.matrix.directory.map((d) => d.visibility)).toEqual(['public']); // a reconnect costs nothing
+    h.server.setModes('ChanServ', CHANNEL, '+s');
+    await h.settle();
+    h.server.setModes('ChanServ', CHANNEL, '-s');
+    await h.settle();
+    expect(h.bridge.matrix.directory).toEqual([
+      { userId: BOT, roomId, visibility: 'public' },
+      { userId: BOT, roomId, visibility: 'private' },
+      { userId: BOT, roomId, visibility: 'public' },
+    ]);
+  });
+
+  it('never lists a secret channel\'s portal, even with publish_portals', async () => {
+    h = await startHarness({ network: { publish_portals: true } });
+    h.server.setModes('ChanServ', CHANNEL, '+s');
+    await h.portal();
+    expect(h.bridge.matrix.directory.map((d) => d.visibility)).toEqual(['private']);
+  });
+
+  it('never lists or hides a plumbed (static) room', async () => {
+    const roomId = '!static:hs.test' as RoomId;
+    h = await startHarness({ network: { publish_portals: true, static_rooms: [{ channel: CHANNEL, room_id: roomId }] } });
+    h.server.setModes('ChanServ', CHANNEL, '+s');
+    await h.settle();
+    h.server.setModes('ChanServ', CHANNEL, '-s');
+    await h.settle();
+    expect(h.bridge.matrix.directory).toEqual([]);
+  });
+
   it('applies the modes the channel already has when the bot joins (324)', async () => {
     h = await startHarness();
     h.server.setModes('ChanServ', CHANNEL, '+ik', ['sesame']);
