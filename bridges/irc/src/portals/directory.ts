@@ -28,9 +28,23 @@ export async function updateDirectoryListing(rt: BridgeRuntime, roomId: RoomId, 
   rt.log.info(visibility === 'public' ? 'Portal listed in the room directory' : 'Portal removed from the room directory', { roomId });
 }
 
-/** The room is no longer a portal of ours (or moved): its listing is forgotten. */
-export function forgetDirectoryListing(rt: BridgeRuntime, roomId: RoomId): void {
-  rt.ctx.store.kv.delete(markerKey(roomId));
+/** The room stopped being a portal: the bridge takes back a listing it made, and forgets it. Best effort. */
+export async function unlistFormerPortal(rt: BridgeRuntime, roomId: RoomId): Promise<void> {
+  const key = markerKey(roomId);
+  const last = rt.ctx.store.kv.get<DirectoryVisibility>(key);
+  rt.ctx.store.kv.delete(key);
+  if (last !== 'public') return;
+  await rt.ctx.bot.setDirectoryVisibility(roomId, 'private').catch((error: Error) => {
+    rt.log.warn('Could not remove a room that is no longer bridged from the room directory', { roomId, error: error.message });
+  });
+}
+
+/** A room upgrade: the homeserver moves the listing to the new room, and so does the marker. */
+export function moveDirectoryListing(rt: BridgeRuntime, from: RoomId, to: RoomId): void {
+  const last = rt.ctx.store.kv.get<DirectoryVisibility>(markerKey(from));
+  if (last === undefined) return;
+  rt.ctx.store.kv.delete(markerKey(from));
+  rt.ctx.store.kv.set(markerKey(to), last);
 }
 
 function markerKey(roomId: RoomId): string {

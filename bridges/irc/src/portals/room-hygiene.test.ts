@@ -3,7 +3,7 @@
 import { asRoomId, type RoomId } from '@bridgekit/appservice';
 import type { IrcChannel, IrcNick, NetworkId } from '../mapping/ids';
 import { provisioningBridgeOps } from '../provisioning-bridge-ops';
-import { alice, BOT_NICK, CHANNEL, startHarness, type Harness } from '../testing/harness';
+import { alice, ALIAS, BOT_NICK, CHANNEL, startHarness, type Harness } from '../testing/harness';
 import { bridgeInfoContent, bridgeStateKey } from './bridge-info';
 
 let h: Harness;
@@ -88,7 +88,7 @@ describe('encryption', () => {
     const roomId = await h.portal();
     await h.matrixEvent(roomId, alice, { algorithm: 'm.megolm.v1.aes-sha2' }, 'm.room.encryption', { stateKey: '' });
     expect(h.bridge.matrix.messagesIn(roomId).map((e) => e.content.body)).toEqual([
-      `${alice}: This room now uses end-to-end encryption, which the bridge cannot read, so it has stopped bridging #chan (Test Net) here instead of relaying only half of the conversation. Encryption cannot be turned off again: to bridge the channel, use a room without encryption (a room admin can move the room's alias away from this room; joining the alias again then creates a new bridged room).`,
+      `${alice}: This room now uses end-to-end encryption, which the bridge cannot read, so it has stopped bridging #chan (Test Net) here instead of relaying only half of the conversation. Encryption cannot be turned off again, so the bridge removed its alias ${ALIAS} from this room: join it again to get a new bridged room without encryption.`,
     ]);
     expect(h.connector.bridge.portals.isBridged(roomId)).toBe(false);
     expect(h.bridge.matrix.stateOf(roomId, 'm.bridge', KEY)).toEqual({});
@@ -97,6 +97,33 @@ describe('encryption', () => {
     await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'hello?' });
     expect(h.bridge.matrix.messagesIn(roomId)).toHaveLength(1);
     expect(h.server.sent.filter((l) => l.kind === 'say')).toEqual([]);
+  });
+
+  it('frees the portal alias, so joining it again makes a new portal for the channel (and unlists the old room)', async () => {
+    h = await startHarness({ network: { publish_portals: true } });
+    const roomId = await h.portal();
+    await h.matrixEvent(roomId, alice, { algorithm: 'm.megolm.v1.aes-sha2' }, 'm.room.encryption', { stateKey: '' });
+    expect(h.bridge.matrix.deletedAliases).toEqual([{ userId: '@ircbot:hs.test', alias: ALIAS }]);
+    expect(h.bridge.matrix.directory.filter((d) => d.roomId === roomId).map((d) => d.visibility)).toEqual(['public', 'private']);
+    expect(await h.connector.onAliasQuery(ALIAS)).toBe(true);
+    await h.settle();
+    const fresh = h.bridge.matrix.aliases.get(ALIAS)!;
+    expect(fresh).not.toBe(roomId);
+    expect(h.connector.bridge.portals.channelsOfRoom(fresh).map((p) => p.channel)).toEqual(['#chan']);
+    h.server.userSays('carol', CHANNEL, 'hello again');
+    await h.settle();
+    expect(h.bridge.matrix.messagesIn(fresh).map((e) => e.content.body)).toContain('hello again');
+  });
+
+  it('leaves aliases alone in plumbed rooms, and where an admin already moved the alias to another room', async () => {
+    h = await startHarness({ network: { static_rooms: [{ channel: '#plumbed', room_id: STATIC }] } });
+    await h.matrixEvent(STATIC, alice, { algorithm: 'm.megolm.v1.aes-sha2' }, 'm.room.encryption', { stateKey: '' });
+    expect(h.bridge.matrix.messagesIn(STATIC).at(-1)!.content.body).toContain('Encryption cannot be turned off again: to bridge the channel, use a room without encryption');
+    const roomId = await h.portal();
+    h.bridge.matrix.aliases.set(ALIAS, asRoomId('!elsewhere:hs.test'));
+    await h.matrixEvent(roomId, alice, { algorithm: 'm.megolm.v1.aes-sha2' }, 'm.room.encryption', { stateKey: '' });
+    expect(h.bridge.matrix.deletedAliases).toEqual([]);
+    expect(h.connector.bridge.portals.isBridged(roomId)).toBe(false);
   });
 
   it('is refused in private chats too, by the ghost (the bot is not there), also when only encrypted messages show it', async () => {

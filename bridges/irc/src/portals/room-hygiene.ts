@@ -7,16 +7,19 @@
  * when a portal or private chat turns encryption on (or an encrypted event shows up in one),
  * the bridge says so in the room and stops bridging it — the links are removed, and the bot
  * parts channels no other room needs. Encryption cannot be turned off again, so the notice says
- * how to get a bridged room back. (Rooms the bridge creates leave `m.room.encryption` at the
- * homeserver's default power level, 100, which only the bot has.)
+ * how to get a bridged room back: in a portal the bridge created, the bridge removes its own
+ * alias (`#irc_<network>_<channel>`) from the room, so joining that alias again makes a new
+ * portal. (Rooms the bridge creates leave `m.room.encryption` at the homeserver's default power
+ * level, 100, which only the bot has.)
  *
  * Upgrades: when a bridged room is replaced (`m.room.tombstone`), its links move to the new room
  * and the bot (or, in a private chat, the ghost) joins it; the old room is left behind.
  */
-import type { MatrixEvent, RoomId } from '@bridgekit/appservice';
+import type { MatrixEvent, RoomAlias, RoomId } from '@bridgekit/appservice';
 import { isRoomId } from '@bridgekit/appservice';
 import type { BridgeRuntime } from '../runtime';
 import { ensureBridgeInfo, forgetBridgeInfo, removeBridgeInfo } from './bridge-info';
+import { moveDirectoryListing, unlistFormerPortal } from './directory';
 import type { ChannelPortal } from './portals';
 
 /** Stops bridging a room that turned encryption on. Returns whether it was bridged. */
@@ -26,17 +29,44 @@ export async function refuseEncryptedRoom(rt: BridgeRuntime, event: MatrixEvent)
   const chat = rt.portals.privateChatOfRoom(roomId);
   if (portals.length === 0 && !chat) return false;
   const what = chat ? `this conversation with ${chat.nick}` : portals.map((p) => `${p.channel} (${rt.network(p.network)?.config.name ?? p.network})`).join(', ');
-  const again = chat
-    ? `To talk to ${chat.nick} through the bridge, start a new chat with encryption turned off, or wait for their next message (it opens one).`
-    : 'Encryption cannot be turned off again: to bridge the channel, use a room without encryption (a room admin can move the room\'s alias away from this room; joining the alias again then creates a new bridged room).';
   rt.log.warn('A bridged room turned on encryption; it is no longer bridged', { roomId, sender: event.sender, type: event.type });
   try {
+    const freed = await freePortalAliases(rt, roomId, portals);
+    const again = chat
+      ? `To talk to ${chat.nick} through the bridge, start a new chat with encryption turned off, or wait for their next message (it opens one).`
+      : freed.length > 0
+        ? `Encryption cannot be turned off again, so the bridge removed its alias ${freed.join(', ')} from this room: join ${freed.length > 1 ? 'one of them' : 'it'} again to get a new bridged room without encryption.`
+        : 'Encryption cannot be turned off again: to bridge the channel, use a room without encryption (a room admin can move the room\'s alias away from this room; joining the alias again then creates a new bridged room).';
     await rt.tell(roomId, event.sender, `This room now uses end-to-end encryption, which the bridge cannot read, so it has stopped bridging ${what} here instead of relaying only half of the conversation. ${again}`);
   } finally {
     unlinkAll(rt, roomId);
   }
   await clearBridgeInfo(rt, roomId, portals);
+  await unlistFormerPortal(rt, roomId);
   return true;
+}
+
+/**
+ * The aliases the bridge made for portals it created in this room, deleted so that joining one
+ * again creates a new portal (the homeserver asks the bridge only about aliases that do not
+ * exist). Returns those deleted; a failure is logged and the old notice text used instead.
+ */
+async function freePortalAliases(rt: BridgeRuntime, roomId: RoomId, portals: readonly ChannelPortal[]): Promise<RoomAlias[]> {
+  const freed: RoomAlias[] = [];
+  for (const portal of portals) {
+    if (portal.origin !== 'alias') continue;
+    try {
+      const alias = rt.aliases.aliasFor(portal.network, portal.channel);
+      // An admin may have moved the alias away already: it then names another room, which keeps it.
+      if (await rt.ctx.bot.resolveAlias(alias) !== roomId) continue;
+      await rt.ctx.bot.deleteAlias(alias);
+      freed.push(alias);
+    } catch (error) {
+      rt.metrics.handlerErrors.inc({ handler: 'matrix.encryption' });
+      rt.log.warn('Could not remove the portal alias from a room that turned on encryption', { roomId, channel: portal.channel, error: (error as Error).message });
+    }
+  }
+  return freed;
 }
 
 /** Follows an upgrade: the replacement room takes over every link of the old one. */
@@ -61,6 +91,7 @@ export async function followRoomUpgrade(rt: BridgeRuntime, event: MatrixEvent): 
   }
   rt.ghostSync.presence.forget(oldRoom);
   forgetBridgeInfo(rt, oldRoom);
+  moveDirectoryListing(rt, oldRoom, replacement);
   rt.log.info('Followed a room upgrade', { oldRoom, newRoom: replacement, links: links.length });
   const portals = rt.portals.channelsOfRoom(replacement);
   rt.roomTask(replacement, 'matrix.room-upgrade', async () => {

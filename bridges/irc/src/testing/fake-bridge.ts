@@ -61,6 +61,8 @@ export class FakeMatrix {
   readonly directory: Array<{ userId: UserId; roomId: RoomId; visibility: 'public' | 'private' }> = [];
   /** Aliases removed through an intent, in order. */
   readonly deletedAliases: Array<{ userId: UserId; alias: RoomAlias }> = [];
+  /** Aliases that exist (made with a room, or seeded by a test) → their room. */
+  readonly aliases = new Map<RoomAlias, RoomId>();
   /** `<roomId> <userId>` of users banned from rooms: their sends and joins there fail with M_FORBIDDEN. */
   private readonly bans = new Set<string>();
   private next = 0;
@@ -118,6 +120,7 @@ export class FakeMatrix {
       createRoom: async (options) => {
         const roomId = asRoomId(`!room${++m.next}:${DOMAIN}`);
         m.created.push({ creator: userId, roomId, options });
+        if (options.aliasLocalpart !== undefined) m.aliases.set(asRoomAlias(`#${options.aliasLocalpart}:${DOMAIN}`), roomId);
         m.setMember(roomId, userId, true);
         // What a homeserver puts in a new room: the creator at 100, the preset's join rule.
         m.state.set(`${roomId} m.room.power_levels `, {
@@ -156,8 +159,11 @@ export class FakeMatrix {
         m.state.set(`${roomId} m.room.member ${target}`, { membership: 'leave' });
       },
       joinedMembers: async (roomId) => [...(m.members.get(roomId) ?? [])],
-      resolveAlias: async () => undefined,
-      deleteAlias: async (alias) => void m.deletedAliases.push({ userId, alias }),
+      resolveAlias: async (alias) => m.aliases.get(alias),
+      deleteAlias: async (alias) => {
+        if (!m.aliases.delete(alias)) throw new MatrixError('M_NOT_FOUND', 404, 'Room alias not found', 'DELETE /_matrix/client/v3/directory/room/{roomAlias}');
+        m.deletedAliases.push({ userId, alias });
+      },
       setDirectoryVisibility: async (roomId, visibility) => void m.directory.push({ userId, roomId, visibility }),
       setDisplayName: async (displayName) => void m.profiles.set(userId, { displayName }),
       setAvatarUrl: async () => undefined,
