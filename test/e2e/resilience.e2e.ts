@@ -1,0 +1,118 @@
+/**
+ * Restarts in the middle of a conversation: the bridge itself (CLI, same database), the IRC
+ * server, and the homeserver. Nothing said on a side that stayed up is lost, nothing arrives
+ * twice, order is kept, and nobody is thrown out of a Matrix room by an outage.
+ *
+ * These scenarios stop the run's shared ngIRCd and Synapse (harness/server-restarts.ts): fine
+ * because the tier runs one file at a time.
+ */
+import { connectIrc, disconnectAllIrc, uniqueNick, type IrcTestClient } from './harness/irc-client';
+import { BOT_NICK, ghostUserId, joinPortal, matrixUser, startIrcBridge, uniqueChannel, type BridgeUnderTest, type MatrixTestUser } from './harness/irc-bridge';
+import { restartHomeserver, restartIrcServer } from './harness/server-restarts';
+
+let bridge: BridgeUnderTest | undefined;
+
+beforeAll(async () => {
+  bridge = await startIrcBridge();
+});
+
+afterAll(async () => {
+  await disconnectAllIrc();
+  await bridge?.stop();
+});
+
+interface Conversation {
+  channel: string;
+  irc: IrcTestClient;
+  alice: MatrixTestUser;
+  roomId: string;
+}
+
+async function conversation(): Promise<Conversation> {
+  const channel = uniqueChannel('res');
+  const irc = await connectIrc(uniqueNick('i'));
+  await irc.join(channel);
+  const alice = await matrixUser();
+  const roomId = await joinPortal(alice.client, channel, irc);
+  await alice.client.sendText(roomId, 'm1');
+  await irc.waitForMessage((m) => m.nick === alice.nick && m.message === 'm1');
+  irc.say(channel, 'i1');
+  await alice.client.waitForMessage(roomId, 'i1');
+  return { channel, irc, alice, roomId };
+}
+
+function fromNick(observer: IrcTestClient, nick: string): string[] {
+  return observer.receivedMessages.filter((m) => m.nick === nick).map((m) => m.message);
+}
+
+describe('bridge restart (CLI)', () => {
+  it('delivers what Matrix said while the bridge was down, once each, in order, and carries on both ways', async () => {
+    const c = await conversation();
+    await bridge!.stop();
+    // Synapse keeps these for the bridge (and marks it down when the push fails).
+    await c.alice.client.sendText(c.roomId, 'm2 while the bridge is down');
+    await c.alice.client.sendText(c.roomId, 'm3 while the bridge is down');
+    await bridge!.start();
+
+    await c.irc.waitForMessage((m) => m.message === 'm3 while the bridge is down', 30_000);
+    c.irc.say(c.channel, 'i2 after the restart');
+    await c.alice.client.waitForMessage(c.roomId, 'i2 after the restart');
+    await c.alice.client.sendText(c.roomId, 'm4');
+    await c.irc.waitForMessage((m) => m.message === 'm4');
+
+    expect(fromNick(c.irc, c.alice.nick)).toEqual(['m1', 'm2 while the bridge is down', 'm3 while the bridge is down', 'm4']);
+    expect(await c.alice.client.messageBodiesFrom(c.roomId, ghostUserId(c.irc.nick))).toEqual(['i1', 'i2 after the restart']);
+  });
+
+  it('keeps the portal: the same room carries the channel after a restart', async () => {
+    const c = await conversation();
+    await bridge!.restart();
+    await c.irc.waitForMember(c.channel, BOT_NICK);
+    c.irc.say(c.channel, 'still the same room?');
+    await expect(c.alice.client.waitForMessage(c.roomId, 'still the same room?', 30_000)).resolves.toMatchObject({ sender: ghostUserId(c.irc.nick) });
+  });
+});
+
+describe('IRC server restart', () => {
+  it('reconnects the Matrix user to IRC on their own, back in the channel, without touching their Matrix membership', async () => {
+    const c = await conversation();
+    await restartIrcServer();
+
+    // The IRC user comes back too (their client does not reconnect by itself).
+    const irc = await connectIrc(uniqueNick('back'));
+    await irc.join(c.channel);
+    await irc.waitForMember(c.channel, BOT_NICK, 30_000);
+    await irc.waitForMember(c.channel, c.alice.nick, 30_000);
+
+    await c.alice.client.sendText(c.roomId, 'after the IRC restart');
+    await expect(irc.waitForMessage((m) => m.message === 'after the IRC restart')).resolves.toMatchObject({ nick: c.alice.nick, target: c.channel });
+    irc.say(c.channel, 'welcome back');
+    await c.alice.client.waitForMessage(c.roomId, 'welcome back');
+
+    expect(await c.alice.client.membershipOf(c.roomId, c.alice.client.userId)).toBe('join');
+    const aliceMemberships = (await c.alice.client.roomTimeline(c.roomId))
+      .filter((e) => e.type === 'm.room.member' && e.state_key === c.alice.client.userId)
+      .map((e) => e.content.membership);
+    expect(aliceMemberships).toEqual(['join']); // never left, never kicked, never re-joined
+  });
+});
+
+describe('homeserver restart', () => {
+  it('delivers IRC lines said while Synapse restarts, in order and once each', async () => {
+    const c = await conversation();
+    const sent: string[] = ['i1'];
+    const say = (text: string): void => {
+      c.irc.say(c.channel, text);
+      sent.push(text);
+    };
+    say('s1 before');
+    await c.alice.client.waitForMessage(c.roomId, 's1 before');
+    await restartHomeserver(async () => {
+      for (let i = 2; i <= 5; i++) say(`s${i} while Synapse is down`);
+    });
+    for (let i = 6; i <= 8; i++) say(`s${i} after`);
+
+    await c.alice.client.waitForMessage(c.roomId, 's8 after', 60_000);
+    expect(await c.alice.client.messageBodiesFrom(c.roomId, ghostUserId(c.irc.nick))).toEqual(sent);
+  });
+});
