@@ -35,6 +35,7 @@ import { IrcNetwork } from './network/network';
 import type { PuppetLoginSource } from './network/puppets';
 import { createDynamicPortal } from './portals/dynamic';
 import { Portals } from './portals/portals';
+import { chatGhost } from './portals/private-chats';
 import { checkBridgeInfo } from './portals/bridge-info';
 import { joinBridgedChannels } from './portals/startup';
 import type { BridgeRuntime } from './runtime';
@@ -243,7 +244,7 @@ class IrcBridgeRuntime implements BridgeRuntime {
     // The bot is not in private chats (they are DMs with a ghost): the ghost says it there.
     const chat = this.portals.privateChatOfRoom(roomId);
     const network = chat && this.network(chat.network);
-    const speaker = chat && network ? await this.ghost(network, chat.nick) : this.ctx.bot;
+    const speaker = chat && network ? await chatGhost(this, network, chat) : this.ctx.bot;
     await speaker.sendMessage(roomId, {
       msgtype: 'm.notice',
       body: `${userId}: ${text}`,

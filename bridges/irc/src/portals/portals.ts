@@ -2,7 +2,8 @@
  * Room ↔ IRC mappings, kept in the core store so restarts keep them. Two kinds share the
  * store's room links, told apart by their remote ID:
  *   - a channel portal: remote ID = the casefolded channel (`#matrix`);
- *   - a private chat: remote ID = `pm <matrix user> <casefolded nick>` (no channel starts with "pm ").
+ *   - a private chat: remote ID = `pm <matrix user> <casefolded nick>` (no channel starts with "pm ");
+ *     when the IRC user changes nick, the chat is moved to the new nick (`renamePrivateChats`).
  * One channel may be linked to several rooms (an alias portal and a plumbed room): messages fan
  * out to all of them.
  */
@@ -25,8 +26,14 @@ export interface PrivateChat {
   network: NetworkId;
   /** The Matrix user whose puppet talks in this conversation. */
   userId: UserId;
-  /** The IRC user on the other side. */
+  /** The IRC user on the other side, under their current nick. */
   nick: IrcNick;
+  /**
+   * The ghost in the room that speaks for them. It stays when they change nick (a ghost ID is
+   * made from a nick, but the room has the one it started with). Absent in chats stored before
+   * it was recorded: those use the nick's ghost.
+   */
+  ghost?: UserId;
 }
 
 /** What the portals need from a network: its identity and its casefolding. */
@@ -36,9 +43,16 @@ export interface NetworkNames {
 }
 
 interface ChannelData { kind: 'channel'; channel: string; key?: string; origin: PortalOrigin; meta?: Record<string, string> }
-interface PrivateData { kind: 'pm'; userId: string; nick: string }
+interface PrivateData { kind: 'pm'; userId: string; nick: string; ghost?: string }
 
 export class Portals {
+  /**
+   * `<network> <casefolded nick>` of every IRC user with a private chat, loaded from the store on
+   * the first NICK, so that the NICKs of everyone else (nearly all) cost no store scan. One short
+   * string per private chat, like the store itself; entries of ended chats only cost a scan.
+   */
+  private partners?: Set<string>;
+
   constructor(private readonly store: BridgeStore) {}
 
   roomsForChannel(network: NetworkNames, channel: string): RoomId[] {
@@ -94,20 +108,69 @@ export class Portals {
     return this.store.rooms.roomsOf(network.id, privateRemoteId(network, userId, nick))[0]?.roomId;
   }
 
-  linkPrivateChat(roomId: RoomId, network: NetworkNames, userId: UserId, nick: IrcNick): PrivateChat {
-    const data: PrivateData = { kind: 'pm', userId, nick };
+  privateChat(network: NetworkNames, userId: UserId, nick: string): PrivateChat | undefined {
+    const link = this.store.rooms.roomsOf(network.id, privateRemoteId(network, userId, nick))[0];
+    return link && toPrivate(link);
+  }
+
+  /** `ghost`: the ghost in the room, speaking for `nick`. */
+  linkPrivateChat(roomId: RoomId, network: NetworkNames, userId: UserId, nick: IrcNick, ghost?: UserId): PrivateChat {
+    const data: PrivateData = { kind: 'pm', userId, nick, ...(ghost ? { ghost } : {}) };
     this.store.rooms.link(roomId, { network: network.id, remoteId: privateRemoteId(network, userId, nick), data: { ...data } });
-    return { roomId, network: network.id, userId, nick };
+    this.partners?.add(partnerKey(network, nick));
+    return { roomId, network: network.id, userId, nick, ...(ghost ? { ghost } : {}) };
+  }
+
+  /** The conversation ended on the Matrix side: the next IRC message opens a new room. */
+  unlinkPrivateChat(chat: PrivateChat, network: NetworkNames): boolean {
+    return this.store.rooms.unlink(chat.roomId, network.id, privateRemoteId(network, chat.userId, chat.nick));
+  }
+
+  /**
+   * The IRC user `oldNick` is now `newNick`: every private chat with them moves to the new nick,
+   * so their next message arrives in the same room. A chat stored under `newNick` for the same
+   * Matrix user was with whoever had that nick before: it is unlinked. `ghostOf` names the ghost
+   * of chats stored without one (before the rename). Returns the chats moved, as they are now.
+   */
+  renamePrivateChats(network: NetworkNames, oldNick: IrcNick, newNick: IrcNick, ghostOf: (chat: PrivateChat) => UserId | undefined): PrivateChat[] {
+    const partners = this.partners ??= this.loadPartners();
+    if (!partners.has(partnerKey(network, oldNick))) return [];
+    const moved: PrivateChat[] = [];
+    for (const link of this.store.rooms.list(network.id)) {
+      const chat = toPrivate(link);
+      if (!chat || network.fold(chat.nick) !== network.fold(oldNick)) continue;
+      const ghost = chat.ghost ?? ghostOf(chat);
+      const remoteId = privateRemoteId(network, chat.userId, newNick);
+      for (const stale of this.store.rooms.roomsOf(network.id, remoteId)) {
+        if (stale.roomId !== chat.roomId) this.store.rooms.unlink(stale.roomId, network.id, remoteId);
+      }
+      this.store.rooms.unlink(chat.roomId, network.id, link.remoteId);
+      moved.push(this.linkPrivateChat(chat.roomId, network, chat.userId, newNick, ghost));
+    }
+    return moved;
   }
 
   /** Is this room bridged at all (a channel portal or a private chat)? */
   isBridged(roomId: RoomId): boolean {
     return this.store.rooms.remotesOf(roomId).length > 0;
   }
+
+  private loadPartners(): Set<string> {
+    const partners = new Set<string>();
+    for (const link of this.store.rooms.list()) {
+      // `pm <matrix user> <casefolded nick>`: neither part has spaces.
+      if (link.remoteId.startsWith('pm ')) partners.add(`${link.network} ${link.remoteId.slice(link.remoteId.lastIndexOf(' ') + 1)}`);
+    }
+    return partners;
+  }
 }
 
 function privateRemoteId(network: NetworkNames, userId: UserId, nick: string): string {
   return `pm ${userId} ${network.fold(nick)}`;
+}
+
+function partnerKey(network: NetworkNames, nick: string): string {
+  return `${network.id} ${network.fold(nick)}`;
 }
 
 function toChannel(link: RoomLink): ChannelPortal | undefined {
@@ -125,5 +188,8 @@ function toChannel(link: RoomLink): ChannelPortal | undefined {
 function toPrivate(link: RoomLink): PrivateChat | undefined {
   const data = link.data as Partial<PrivateData>;
   if (data.kind !== 'pm' || typeof data.userId !== 'string' || typeof data.nick !== 'string') return undefined;
-  return { roomId: link.roomId, network: link.network as NetworkId, userId: data.userId as UserId, nick: data.nick as IrcNick };
+  return {
+    roomId: link.roomId, network: link.network as NetworkId, userId: data.userId as UserId, nick: data.nick as IrcNick,
+    ...(typeof data.ghost === 'string' ? { ghost: data.ghost as UserId } : {}),
+  };
 }

@@ -4,11 +4,18 @@
  *  - a Matrix user invites a ghost → the ghost joins and the room becomes that conversation.
  * Lines of one conversation are delivered strictly in order, including the first ones that
  * arrive while its room is still being created.
+ *
+ * A conversation is found by the IRC user's nick, so it follows them: after a NICK the chat is
+ * moved to the new nick and the ghost already in the room keeps speaking (renamed). When the
+ * Matrix user leaves the room, the conversation is forgotten: the next IRC message opens a new
+ * room rather than talking into one nobody reads.
  */
 import type { Intent, RoomId, UserId } from '@bridgekit/appservice';
+import { isIrcError } from '../irc/errors';
 import type { IrcNick } from '../mapping/ids';
 import type { IrcNetwork } from '../network/network';
 import type { BridgeRuntime } from '../runtime';
+import type { PrivateChat } from './portals';
 
 /** Per-conversation promise chains; an entry lives only while lines are in flight. */
 const chains = new Map<string, Promise<void>>();
@@ -24,8 +31,8 @@ export function deliverPrivate(
   const key = `${network.id} ${userId} ${network.fold(nick)}`;
   const previous = chains.get(key) ?? Promise.resolve();
   const next = previous.then(async () => {
-    const roomId = rt.portals.privateChatRoom(network, userId, nick) ?? await openPrivateChat(rt, network, userId, nick);
-    await rt.ctx.inRoomOrder(roomId, async () => send(roomId, await rt.ghost(network, nick)));
+    const chat = rt.portals.privateChat(network, userId, nick) ?? await openPrivateChat(rt, network, userId, nick);
+    await rt.ctx.inRoomOrder(chat.roomId, async () => send(chat.roomId, await chatGhost(rt, network, chat)));
   }).catch((error: Error) => {
     rt.metrics.handlerErrors.inc({ handler: 'irc.private-message' });
     rt.log.error('Could not deliver a private IRC message', { network: network.id, userId, nick, error: error.message });
@@ -36,11 +43,49 @@ export function deliverPrivate(
   });
 }
 
+/** The ghost that speaks in a private chat, named after the IRC user's current nick. */
+export async function chatGhost(rt: BridgeRuntime, network: IrcNetwork, chat: PrivateChat): Promise<Intent> {
+  if (!chat.ghost) return rt.ghost(network, chat.nick);
+  const intent = rt.ctx.intent(chat.ghost);
+  await intent.ensureProfile({ displayName: chat.nick });
+  return intent;
+}
+
+/**
+ * NICK of an IRC user: their private chats move to the new nick. Heard by the bot and by every
+ * puppet sharing a channel with them; only the first one finds something to move. Call it from
+ * the IRC listener, before the ghost renames (`ghostSync.renamed`) of the same NICK.
+ */
+export function renamePrivateChats(rt: BridgeRuntime, network: IrcNetwork, oldNick: IrcNick, newNick: IrcNick): void {
+  const moved = rt.portals.renamePrivateChats(network, oldNick, newNick, (chat) => {
+    try {
+      return rt.ghostSync.renames.userIdFor(network, chat.nick);
+    } catch (error) {
+      if (isIrcError(error)) return undefined; // no ghost for that nick: the new nick's is used
+      throw error;
+    }
+  });
+  for (const chat of moved) {
+    rt.log.info('Private chat follows a nick change', { network: network.id, userId: chat.userId, from: oldNick, to: newNick, roomId: chat.roomId });
+    rt.roomTask(chat.roomId, 'irc.nick-private', async () => void await chatGhost(rt, network, chat));
+  }
+}
+
+/** The Matrix user left (or was banned from) their private chat: it is forgotten, and its ghost leaves. */
+export async function endPrivateChat(rt: BridgeRuntime, chat: PrivateChat, reason: string): Promise<void> {
+  const network = rt.network(chat.network);
+  if (!network) return;
+  rt.portals.unlinkPrivateChat(chat, network);
+  rt.log.info('Private chat left by its Matrix user; the next IRC message opens a new room', { network: network.id, userId: chat.userId, nick: chat.nick, roomId: chat.roomId });
+  const ghost = chat.ghost ?? rt.ghostSync.renames.userIdFor(network, chat.nick);
+  await rt.ctx.intent(ghost).leave(chat.roomId, reason);
+}
+
 /** The ghost creates a DM room with the Matrix user and the bridge remembers it. */
-async function openPrivateChat(rt: BridgeRuntime, network: IrcNetwork, userId: UserId, nick: IrcNick): Promise<RoomId> {
+async function openPrivateChat(rt: BridgeRuntime, network: IrcNetwork, userId: UserId, nick: IrcNick): Promise<PrivateChat> {
   const ghost = await rt.ghost(network, nick);
   const roomId = await ghost.createRoom({ invite: [userId], isDirect: true, preset: 'trusted_private_chat' });
-  rt.portals.linkPrivateChat(roomId, network, userId, nick);
+  const chat = rt.portals.linkPrivateChat(roomId, network, userId, nick, ghost.userId);
   rt.log.info('Opened a private chat', { network: network.id, userId, nick, roomId });
-  return roomId;
+  return chat;
 }

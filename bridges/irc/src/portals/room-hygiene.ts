@@ -21,6 +21,7 @@ import type { BridgeRuntime } from '../runtime';
 import { ensureBridgeInfo, forgetBridgeInfo, removeBridgeInfo } from './bridge-info';
 import { moveDirectoryListing, unlistFormerPortal } from './directory';
 import type { ChannelPortal } from './portals';
+import { chatGhost } from './private-chats';
 
 /** Stops bridging a room that turned encryption on. Returns whether it was bridged. */
 export async function refuseEncryptedRoom(rt: BridgeRuntime, event: MatrixEvent): Promise<boolean> {
@@ -78,7 +79,7 @@ export async function followRoomUpgrade(rt: BridgeRuntime, event: MatrixEvent): 
   const chat = rt.portals.privateChatOfRoom(oldRoom);
   const network = chat && rt.network(chat.network);
   try {
-    if (chat && network) await (await rt.ghost(network, chat.nick)).join(replacement);
+    if (chat && network) await (await chatGhost(rt, network, chat)).join(replacement);
     else await rt.ctx.bot.join(replacement);
   } catch (error) {
     rt.log.warn('Could not join the replacement of an upgraded room', { oldRoom, newRoom: replacement, error: (error as Error).message });

@@ -8,6 +8,7 @@ import { ghostKicksAndBans } from './kick-ban';
 import { ghostInvites, matrixDepartures } from './membership';
 import { matrixMessages } from './messages';
 import { privateChatInvites } from './private-invite';
+import { privateChatDepartures } from './private-leave';
 import { matrixRedactions } from './redactions';
 import { encryptedRooms, roomUpgrades } from './room-hygiene';
 import { matrixTopics } from './topic';
@@ -16,6 +17,7 @@ export const MATRIX_HANDLERS: readonly MatrixHandler[] = [
   matrixMessages,
   matrixRedactions,
   privateChatInvites,
+  privateChatDepartures,
   joinOnDemand,
   matrixDepartures,
   ghostInvites,

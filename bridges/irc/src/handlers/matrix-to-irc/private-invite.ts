@@ -25,7 +25,7 @@ export const privateChatInvites: MatrixHandler = {
     if (existing && existing.userId !== event.sender) return declineSecondUser(event, rt);
     await rt.ghost(network, ghost.nick);
     await intent.join(event.roomId);
-    rt.portals.linkPrivateChat(event.roomId, network, event.sender, ghost.nick);
+    rt.portals.linkPrivateChat(event.roomId, network, event.sender, ghost.nick, event.stateKey);
     rt.log.info('Private chat started from Matrix', { network: network.id, userId: event.sender, nick: ghost.nick, roomId: event.roomId });
   },
 };

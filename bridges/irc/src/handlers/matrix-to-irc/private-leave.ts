@@ -1,0 +1,19 @@
+/**
+ * The Matrix user of a private chat leaves it (or is banned from it): nobody reads the room any
+ * more, so the chat is forgotten and its ghost leaves too. The IRC user's next message opens a
+ * new DM room, with a new invite (portals/private-chats.ts).
+ */
+import { endPrivateChat } from '../../portals/private-chats';
+import type { MatrixHandler } from '../registry';
+
+export const privateChatDepartures: MatrixHandler = {
+  name: 'matrix.private-leave',
+  types: ['m.room.member'],
+  async handle(event, rt) {
+    const membership = event.content.membership;
+    if (membership !== 'leave' && membership !== 'ban') return;
+    const chat = rt.portals.privateChatOfRoom(event.roomId);
+    if (!chat || event.stateKey !== chat.userId) return;
+    await endPrivateChat(rt, chat, `${chat.userId} left this private chat; a new message from ${chat.nick} opens a new one.`);
+  },
+};

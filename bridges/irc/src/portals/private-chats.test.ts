@@ -1,0 +1,95 @@
+// Unit tests (in-process fakes) of private chats over time: they follow the IRC user's nick
+// changes (same room, same ghost), and end when the Matrix user leaves the room.
+import { asUserId } from '@bridgekit/appservice';
+import { alice, CHANNEL, ghostOf, startHarness, type Harness } from '../testing/harness';
+
+let h: Harness;
+afterEach(async () => {
+  await h?.stop();
+});
+
+function dms() {
+  return h.bridge.matrix.created.filter((c) => c.options.isDirect).map((c) => c.roomId);
+}
+
+/** Alice's puppet is connected and in #chan (where Carol and the bot are); Carol has written to her. */
+async function chatWithCarol() {
+  h = await startHarness();
+  h.server.userJoins('Carol', CHANNEL);
+  const portal = await h.portal();
+  await h.matrixEvent(portal, alice, { msgtype: 'm.text', body: 'hi all' });
+  h.server.userSays('Carol', 'alice[m]', 'psst');
+  await h.settle();
+  expect(dms()).toHaveLength(1);
+  return dms()[0]!;
+}
+
+describe('private chats after a nick change', () => {
+  it('go on in the same room, from the same ghost under the new name, both ways', async () => {
+    const dm = await chatWithCarol();
+    h.server.userChangesNick('Carol', 'Caz'); // heard by the bot and by Alice's puppet
+    await h.settle();
+    h.server.userSays('Caz', 'alice[m]', 'it is me, Carol');
+    await h.settle();
+    expect(dms()).toEqual([dm]);
+    expect(h.bridge.matrix.messagesIn(dm).map((e) => [e.sender, e.content.body])).toEqual([
+      [ghostOf('Carol'), 'psst'],
+      [ghostOf('Carol'), 'it is me, Carol'],
+    ]);
+    expect(h.bridge.matrix.profiles.get(ghostOf('Carol'))).toEqual({ displayName: 'Caz' });
+    await h.matrixEvent(dm, alice, { msgtype: 'm.text', body: 'hello again' });
+    expect(h.server.sent.at(-1)).toEqual({ from: 'alice[m]', kind: 'say', target: 'Caz', text: 'hello again' });
+    expect(h.connector.bridge.portals.privateChatOfRoom(dm)).toMatchObject({ nick: 'Caz', ghost: ghostOf('Carol') });
+  });
+
+  it('follow a nick change only the puppet heard (no bridged channel in common with the bot)', async () => {
+    h = await startHarness();
+    const portal = await h.portal();
+    await h.matrixEvent(portal, alice, { msgtype: 'm.text', body: 'hi all' });
+    await h.server.client('alice[m]')!.join('#side');
+    h.server.userJoins('dave', '#side');
+    h.server.userSays('dave', 'alice[m]', 'hey');
+    await h.settle();
+    const [dm] = dms();
+    h.server.userChangesNick('dave', 'dave_away');
+    h.server.userSays('dave_away', 'alice[m]', 'brb');
+    await h.settle();
+    expect(dms()).toEqual([dm]);
+    expect(h.bridge.matrix.messagesIn(dm!).map((e) => [e.sender, e.content.body])).toEqual([
+      [ghostOf('dave'), 'hey'],
+      [ghostOf('dave'), 'brb'],
+    ]);
+  });
+
+  it('leave the chats with other people alone', async () => {
+    const dm = await chatWithCarol();
+    h.server.userJoins('erin', CHANNEL);
+    h.server.userChangesNick('erin', 'erin2');
+    await h.settle();
+    expect(h.connector.bridge.portals.privateChatOfRoom(dm)).toMatchObject({ nick: 'Carol' });
+  });
+});
+
+describe('a private chat the Matrix user left', () => {
+  it('is forgotten (its ghost leaves too); the next IRC message opens a new room', async () => {
+    const dm = await chatWithCarol();
+    await h.matrixEvent(dm, alice, { membership: 'leave' }, 'm.room.member', { stateKey: alice });
+    expect(h.connector.bridge.portals.isBridged(dm)).toBe(false);
+    expect(h.bridge.matrix.leaves).toContainEqual({ userId: ghostOf('Carol'), roomId: dm });
+    h.server.userSays('Carol', 'alice[m]', 'are you there?');
+    await h.settle();
+    const [, fresh] = dms();
+    expect(fresh).toBeDefined();
+    expect(h.bridge.matrix.created.find((c) => c.roomId === fresh)!.options).toMatchObject({ invite: [alice], isDirect: true });
+    expect(h.bridge.matrix.messagesIn(fresh!).map((e) => e.content.body)).toEqual(['are you there?']);
+    expect(h.bridge.matrix.messagesIn(dm).map((e) => e.content.body)).toEqual(['psst']);
+  });
+
+  it('stays when someone else leaves, and ends when the Matrix user is banned', async () => {
+    const dm = await chatWithCarol();
+    await h.matrixEvent(dm, alice, { membership: 'leave' }, 'm.room.member', { stateKey: '@someone:hs.test' });
+    expect(h.connector.bridge.portals.privateChatOfRoom(dm)).toBeDefined();
+    await h.matrixEvent(dm, asUserId('@admin:hs.test'), { membership: 'ban' }, 'm.room.member', { stateKey: alice });
+    expect(h.connector.bridge.portals.privateChatOfRoom(dm)).toBeUndefined();
+  });
+});
