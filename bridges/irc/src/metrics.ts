@@ -15,6 +15,8 @@ export interface IrcMetrics {
   connections: Gauge<'network' | 'kind' | 'state'>;
   /** Reconnects scheduled after an unplanned close or failed attempt. */
   reconnects: Counter<'network' | 'kind'>;
+  /** IRC lines (and ghost joins) not sent into a room because Matrix users banned the ghost there. */
+  bannedGhostDrops: Counter<'network'>;
 }
 
 export function createIrcMetrics(registry: Registry): IrcMetrics {
@@ -25,5 +27,6 @@ export function createIrcMetrics(registry: Registry): IrcMetrics {
     handlerErrors: new Counter({ name: 'bridgekit_irc_handler_errors_total', help: 'Event handler failures, by handler', labelNames: ['handler'], registers }),
     connections: new Gauge({ name: 'bridgekit_irc_connections', help: 'IRC connections by network, kind and state', labelNames: ['network', 'kind', 'state'], registers }),
     reconnects: new Counter({ name: 'bridgekit_irc_reconnects_total', help: 'Reconnects scheduled after a drop or a failed attempt', labelNames: ['network', 'kind'], registers }),
+    bannedGhostDrops: new Counter({ name: 'bridgekit_irc_banned_ghost_dropped_total', help: 'IRC lines and ghost joins not sent into a room because Matrix users banned the ghost there', labelNames: ['network'], registers }),
   };
 }

@@ -23,6 +23,7 @@ import { isIrcError } from '../irc/errors';
 import type { IrcNick } from '../mapping/ids';
 import type { IrcNetwork } from '../network/network';
 import type { BridgeRuntime } from '../runtime';
+import { GhostBans, unlessBanned } from './bans';
 import { isNetsplitQuit, NetsplitHold, type HeldQuit } from './netsplit';
 import { PacedQueue } from './paced-queue';
 import { levelForPrefixes, PendingLevelUpdates, withGhostLevels, type PowerLevelsContent } from './power-levels';
@@ -47,10 +48,14 @@ interface Reconcile {
 
 /** Rooms whose joined ghosts are remembered at once (each set is the room's ghost membership). */
 const MAX_ROOMS_REMEMBERED = 2000;
+/** Ghost bans remembered at once (bans.ts). */
+const MAX_BANS_REMEMBERED = 10_000;
 
 export class GhostSync {
   readonly renames: GhostRenames;
   readonly presence: GhostPresence;
+  /** Ghosts Matrix users banned from portal rooms: they neither join nor speak there. */
+  readonly bans = new GhostBans(MAX_BANS_REMEMBERED);
   private readonly queue: PacedQueue<Reconcile>;
   private readonly levels: PendingLevelUpdates;
   private readonly holds = new Map<string, NetsplitHold>();
@@ -133,7 +138,7 @@ export class GhostSync {
       return;
     }
     for (const roomId of this.rt.portals.roomsForChannel(network, channel)) {
-      if (this.presence.isJoined(roomId, ghost) !== false) continue;
+      if (this.presence.isJoined(roomId, ghost) !== false || this.bans.has(roomId, ghost)) continue;
       this.presence.joined(roomId, ghost);
       if (this.levelOf(roomId, network, nick) > 0) this.levels.request(roomId, ghost);
     }
@@ -219,8 +224,11 @@ export class GhostSync {
     const here = ghosts.has(ghost);
     if (this.inRoomChannels(roomId, network, nick)) {
       if (here || network.config.membershipSync !== 'all') return;
-      const intent = await this.rt.ghost(network, nick);
-      await intent.join(roomId);
+      const joined = await unlessBanned(this.rt, network, roomId, ghost, async () => {
+        await (await this.rt.ghost(network, nick)).join(roomId);
+        return true;
+      });
+      if (!joined) return;
       this.presence.joined(roomId, ghost);
       this.metrics.changes.inc({ change: 'join' });
       if (this.levelOf(roomId, network, nick) > 0) this.levels.request(roomId, ghost);

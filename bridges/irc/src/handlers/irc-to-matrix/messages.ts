@@ -4,6 +4,7 @@
  * drops their lines (echo suppression) before this runs.
  */
 import type { EventId } from '@bridgekit/appservice';
+import { unlessBanned } from '../../ghosts/bans';
 import { ircHandler } from '../registry';
 import { ircMessageContent, replyTag } from './content';
 import { channelMentions } from './mentions';
@@ -25,7 +26,9 @@ export const channelMessages = ircHandler({
     for (const roomId of rooms) {
       rt.roomTask(roomId, 'irc.channel-message', async () => {
         const ghost = await rt.ghost(network, e.nick);
-        const eventId = await ghost.sendMessage(roomId, content);
+        // A Matrix user may have banned them here without being able to on IRC.
+        const eventId = await unlessBanned(rt, network, roomId, ghost.userId, () => ghost.sendMessage(roomId, content));
+        if (eventId === undefined) return;
         rt.refs.remember({ roomId, eventId, network: network.id, nick: e.nick, text: String(content.body), ...(e.msgid ? { msgid: e.msgid } : {}) });
         rt.metrics.messages.inc({ direction: 'irc_to_matrix', network: network.id });
       });

@@ -3,9 +3,11 @@
  * same on IRC, done by the kicker's own IRC user — but only when that user has the channel
  * status to do it there (operator, or half-op against someone below operator), as the bot sees
  * the channel. Otherwise the kicker is told that it stayed a Matrix-only kick: the bridge never
- * lends its own or anyone else's IRC status. The ban mask is `nick!*@*`.
+ * lends its own or anyone else's IRC status. The ban mask is `nick!*@*`. Either way a banned
+ * ghost's later lines are dropped quietly (ghosts/bans.ts), not reported as errors.
  */
 import { isUserId, type MatrixEvent, type UserId } from '@bridgekit/appservice';
+import { ghostBanned } from '../../ghosts/bans';
 import type { IrcNick } from '../../mapping/ids';
 import type { IrcNetwork } from '../../network/network';
 import type { Puppet } from '../../network/puppets';
@@ -27,7 +29,9 @@ export const ghostKicksAndBans: MatrixHandler = {
     if (!action || !network) return;
     const portals = rt.portals.channelsOfRoom(event.roomId).filter((p) => p.network === network.id);
     if (portals.length === 0) return;
-    rt.ghostSync.removedFromRoom(event.roomId, target);
+    if (action === 'ban') ghostBanned(rt, network, event.roomId, target);
+    else rt.ghostSync.removedFromRoom(event.roomId, target);
+    if (action === 'unban') rt.ghostSync.bans.lift(event.roomId, target);
     const nick = rt.ghostSync.renames.nickOf(network, target) ?? ghost.nick;
     const reason = typeof event.content.reason === 'string' && event.content.reason.trim() ? event.content.reason.trim() : `by ${event.sender} on Matrix`;
     for (const portal of portals) await actOnIrc(rt, network, portal, event.sender, nick, action, reason);
@@ -50,7 +54,7 @@ async function actOnIrc(rt: BridgeRuntime, network: IrcNetwork, portal: ChannelP
   const refusal = whyNot(network, channel, puppet, nick, action);
   if (refusal) {
     const done = action === 'unban' ? 'lifted the ban on' : action === 'ban' ? 'banned' : 'kicked';
-    const after = action === 'kick' ? ` ${nick} stays in ${channel} on IRC, and their next message there brings them back here.` : action === 'ban' ? ` ${nick} stays in ${channel} on IRC.` : '';
+    const after = action === 'kick' ? ` ${nick} stays in ${channel} on IRC, and their next message there brings them back here.` : action === 'ban' ? ` ${nick} stays in ${channel} on IRC; what they say there is no longer shown here.` : '';
     await rt.tell(portal.roomId, kicker, `You ${done} ${nick} here, but not on IRC: ${refusal}.${after}`);
     return;
   }
