@@ -3,7 +3,7 @@
 import { asRoomId, type RoomId } from '@bridgekit/appservice';
 import type { IrcChannel, IrcNick, NetworkId } from '../mapping/ids';
 import { provisioningBridgeOps } from '../provisioning-bridge-ops';
-import { alice, ALIAS, BOT_NICK, CHANNEL, startHarness, type Harness } from '../testing/harness';
+import { alice, ALIAS, BOT_NICK, CHANNEL, ghostOf, startHarness, type Harness } from '../testing/harness';
 import { bridgeInfoContent, bridgeStateKey } from './bridge-info';
 
 let h: Harness;
@@ -158,6 +158,37 @@ describe('room upgrades', () => {
     await h.settle();
     expect(h.bridge.matrix.messagesIn(newRoom).map((e) => e.content.body)).toContain('still here?');
     expect(h.bridge.matrix.messagesIn(oldRoom)).toEqual([]);
+  });
+
+  it('lets the ghosts of the old room follow lazily: a ghost\'s next message joins it to the new room and lands there', async () => {
+    h = await startHarness();
+    h.server.userJoins('carol', CHANNEL);
+    const oldRoom = await h.portal();
+    h.server.userSays('carol', CHANNEL, 'before');
+    await h.settle();
+    const carol = ghostOf('carol');
+    expect(h.bridge.matrix.members.get(oldRoom)?.has(carol)).toBe(true);
+    const newRoom = asRoomId('!upgraded:hs.test');
+    await h.matrixEvent(oldRoom, alice, { body: 'This room has been replaced', replacement_room: newRoom }, 'm.room.tombstone', { stateKey: '' });
+    expect(h.bridge.matrix.members.get(newRoom)?.has(carol) ?? false).toBe(false); // nobody moves ghosts at once
+    h.server.userSays('carol', CHANNEL, 'after');
+    await h.settle();
+    expect(h.bridge.matrix.members.get(newRoom)?.has(carol)).toBe(true);
+    expect(h.bridge.matrix.messagesIn(newRoom).filter((e) => e.sender === carol).map((e) => e.content.body)).toEqual(['after']);
+    expect(h.bridge.matrix.messagesIn(oldRoom).map((e) => e.content.body)).toEqual(['before']);
+  });
+
+  it('keeps the directory listing the homeserver moves to the new room (no request after a reconnect)', async () => {
+    h = await startHarness({ network: { publish_portals: true } });
+    const oldRoom = await h.portal();
+    const newRoom = asRoomId('!upgraded:hs.test');
+    await h.matrixEvent(oldRoom, alice, { replacement_room: newRoom }, 'm.room.tombstone', { stateKey: '' });
+    h.server.client(BOT_NICK)!.drop();
+    await h.advance(1000); // 324 again: the new room is already listed
+    expect(h.bridge.matrix.directory.map((d) => [d.roomId, d.visibility])).toEqual([[oldRoom, 'public']]);
+    h.server.setModes('ChanServ', CHANNEL, '+s');
+    await h.settle();
+    expect(h.bridge.matrix.directory.at(-1)).toEqual({ userId: '@ircbot:hs.test', roomId: newRoom, visibility: 'private' });
   });
 
   it('ignores tombstones of rooms that are not bridged or that name no room', async () => {
