@@ -52,6 +52,7 @@ describe('an IRC user banned on Matrix only', () => {
     expect(await dropped()).toBe(3);
     expect(banLogs()).toHaveLength(1);
     expect(banLogs()[0]!.level).toBe('info');
+    expect((await h.bridge.metrics.getSingleMetric('bridgekit_irc_ghost_bans_remembered')!.get()).values[0]!.value).toBe(1);
     expect(problems()).toEqual([]);
     await h.bridge.matrix.intent(alice).unban(roomId, CAROL);
     await h.matrixEvent(roomId, alice, { membership: 'leave' }, 'm.room.member', { stateKey: CAROL, unsigned: { prev_content: { membership: 'ban' } } });

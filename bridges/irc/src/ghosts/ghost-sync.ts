@@ -88,6 +88,8 @@ export class GhostSync {
       levelWrites: new Counter({ name: 'bridgekit_irc_power_level_writes_total', help: 'Power level events written for ghosts', registers }),
     };
     new Gauge({ name: 'bridgekit_irc_ghost_membership_queued', help: 'Ghost membership changes waiting for their turn', registers, collect() { this.set(queue.size); } });
+    const bans = this.bans;
+    new Gauge({ name: 'bridgekit_irc_ghost_bans_remembered', help: 'Ghost bans from portal rooms remembered (bounded; the oldest are learnt again when needed)', registers, collect() { this.set(bans.size); } });
     new Gauge({ name: 'bridgekit_irc_netsplit_held', help: 'Netsplit QUITs held, waiting to see whether the user rejoins', registers, collect() { this.set([...holds.values()].reduce((n, h) => n + h.size, 0)); } });
   }
 
