@@ -47,11 +47,27 @@ export async function registerUser(localpart: string = uniqueLocalpart(), option
  * makes Synapse retry an appservice it had marked down, so call it whenever a bridge (re)starts.
  */
 export async function appservicePing(asId: string, asToken: string, transactionId?: string, homeserverUrl: string = readE2eEnv().homeserver.url): Promise<{ durationMs: number }> {
-  const reply = await matrixRequest<{ duration_ms: number }>(homeserverUrl, 'POST', `/_matrix/client/v1/appservice/${encode(asId)}/ping`, {
-    accessToken: asToken,
-    json: transactionId === undefined ? {} : { transaction_id: transactionId },
-  });
-  return { durationMs: reply.duration_ms };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const reply = await matrixRequest<{ duration_ms: number }>(homeserverUrl, 'POST', `/_matrix/client/v1/appservice/${encode(asId)}/ping`, {
+        accessToken: asToken,
+        json: transactionId === undefined ? {} : { transaction_id: transactionId },
+      });
+      return { durationMs: reply.duration_ms };
+    } catch (err) {
+      // Synapse pools keep-alive connections to the appservice. After a bridge on this port has
+      // exited, each stale pooled connection fails once with Twisted's "AlreadyCancelled" (502
+      // M_CONNECTION_FAILED) before Synapse opens a fresh one. That is Synapse's pool, not the
+      // appservice under test: try again. A port nobody listens on fails differently.
+      if (attempt >= STALE_POOL_RETRIES || !isStalePooledConnection(err)) throw err;
+    }
+  }
+}
+
+const STALE_POOL_RETRIES = 5;
+
+function isStalePooledConnection(err: unknown): boolean {
+  return err instanceof MatrixApiError && err.errcode === 'M_CONNECTION_FAILED' && /AlreadyCancelled/.test(err.message);
 }
 
 export interface CreateRoomOptions {

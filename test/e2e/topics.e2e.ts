@@ -1,0 +1,63 @@
+/** Topics both ways: IRC topic changes show in the room; a Matrix moderator's topic reaches the channel. */
+import { MatrixClient } from './harness/matrix-client';
+import { connectIrc, disconnectAllIrc, uniqueNick, type IrcTestClient } from './harness/irc-client';
+import { joinPortal, matrixUser, startIrcBridge, uniqueChannel, type BridgeUnderTest, type MatrixTestUser } from './harness/irc-bridge';
+
+let bridge: BridgeUnderTest | undefined;
+
+beforeAll(async () => {
+  bridge = await startIrcBridge();
+});
+
+afterAll(async () => {
+  await disconnectAllIrc();
+  await bridge?.stop();
+});
+
+async function scene(): Promise<{ channel: string; op: IrcTestClient; carol: IrcTestClient; alice: MatrixTestUser; roomId: string }> {
+  const channel = uniqueChannel('top');
+  const op = await connectIrc(uniqueNick('op'));
+  await op.join(channel);
+  const carol = await connectIrc(uniqueNick('carol'));
+  await carol.join(channel);
+  const alice = await matrixUser();
+  const roomId = await joinPortal(alice.client, channel, op);
+  carol.say(channel, 'carol speaks');
+  await alice.client.waitForMessage(roomId, 'carol speaks');
+  await alice.client.sendText(roomId, 'alice speaks');
+  await op.waitForMessage((m) => m.nick === alice.nick && m.message === 'alice speaks');
+  return { channel, op, carol, alice, roomId };
+}
+
+describe('topics', () => {
+  it('IRC → Matrix: a topic set on IRC becomes the room topic', async () => {
+    const s = await scene();
+    s.op.setTopic(s.channel, 'release on friday');
+    await s.alice.client.waitForEvent(s.roomId, (e) => e.type === 'm.room.topic' && e.content.topic === 'release on friday');
+    await expect(s.alice.client.getState(s.roomId, 'm.room.topic')).resolves.toMatchObject({ topic: 'release on friday' });
+  });
+
+  it('IRC → Matrix: a new portal starts with the channel’s current topic', async () => {
+    const channel = uniqueChannel('top');
+    const op = await connectIrc(uniqueNick('op'));
+    await op.join(channel);
+    op.setTopic(channel, 'topic from before the portal');
+    await op.waitForTopic((t) => t.channel === channel && t.topic === 'topic from before the portal');
+    const alice = await matrixUser();
+    const roomId = await joinPortal(alice.client, channel, op);
+    await alice.client.waitForEvent(roomId, (e) => e.type === 'm.room.topic' && e.content.topic === 'topic from before the portal');
+  });
+
+  it('Matrix → IRC: a room moderator’s topic becomes the channel topic, set by their own nick', async () => {
+    const s = await scene();
+    // Portal rooms let only moderators change the topic; a server admin makes Alice one, and the
+    // channel operator gives her +o on IRC (+t channels need it).
+    const admin = await MatrixClient.register(undefined, { admin: true });
+    await admin.request('POST', `/_synapse/admin/v1/rooms/${encodeURIComponent(s.roomId)}/make_room_admin`, { json: { user_id: s.alice.client.userId } });
+    s.op.mode(s.channel, '+o', [s.alice.nick]);
+    await s.op.waitForMode((m) => m.target === s.channel && m.rawModes === '+o');
+
+    await s.alice.client.setTopic(s.roomId, 'set from matrix\nin two lines');
+    await expect(s.op.waitForTopic((t) => t.channel === s.channel && t.nick === s.alice.nick)).resolves.toMatchObject({ topic: 'set from matrix in two lines' });
+  });
+});
