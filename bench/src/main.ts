@@ -27,7 +27,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --heap-snapshots <dir>   memory scenario: write heap snapshots before/after (skews its RSS)
   --experiment <a,b>       what-if runs, never a baseline: http-fetch (the bridge gets a node:http
                            fetch instead of undici's), no-echo (no echo of the bridge's own events),
-                           puppet-filter (puppets do not see channel traffic)
+                           puppet-filter (puppets do not see channel traffic),
+                           small-young-gen (bridge runs with --max-semi-space-size=2)
   --list                   list the scenarios and exit`;
 
 const PAUSE_BETWEEN_RUNS_MS = 1000;

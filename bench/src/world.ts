@@ -90,7 +90,11 @@ export class World {
       const specPath = path.join(dir, 'child-spec.json');
       const spec: ChildSpec = { configPath, instrument: options.instrument, ircPort: ircd.port, botNick: BOT_NICK, experiments };
       writeFileSync(specPath, JSON.stringify(spec));
-      const nodeArgs = [...(options.nodeArgs ?? []), ...profileArgs(options.ctx, options.scenario)];
+      const nodeArgs = [
+        ...(options.nodeArgs ?? []),
+        ...profileArgs(options.ctx, options.scenario),
+        ...(experiments.includes('small-young-gen') ? ['--max-semi-space-size=2'] : []),
+      ];
       world.bridge = await BridgeProcess.spawn({ specPath, logFile: path.join(dir, 'bridge.log'), nodeArgs, cwd: dir });
       hs.setBridge(world.bridge.port);
       await waitFor('the bridge bot to join every channel', () => world.tally.joins >= world.channels.length, 30_000);

@@ -5,6 +5,7 @@
  * states and probe stamps. Started by process.ts; argv[2] is the path of a ChildSpec JSON file.
  */
 import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { writeHeapSnapshot } from 'node:v8';
 import { Bridge, loadConfig, loadRegistration } from '@bridgekit/appservice';
 import { IrcConnector } from '@bridgekit/irc';
@@ -12,7 +13,7 @@ import { nowMs } from '../time';
 import { createHttpFetch } from './http-fetch';
 import { installProbes, type Probes } from './probes';
 import { installPuppetFilter } from './puppet-filter';
-import type { ChildReply, ChildRequest, ChildSpec, ChildStats, PuppetCounts, WatchedTimes } from './protocol';
+import type { ChildReply, ChildRequest, ChildSpec, ChildStats, Pauses, PuppetCounts, WatchedTimes } from './protocol';
 
 async function main(): Promise<void> {
   const spec = JSON.parse(readFileSync(process.argv[2] ?? '', 'utf8')) as ChildSpec;
@@ -27,6 +28,26 @@ async function main(): Promise<void> {
   const startedAt = nowMs();
   const addresses = await bridge.start();
   send({ type: 'ready', port: addresses.appservice.port, startMs: nowMs() - startedAt });
+
+  const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+  loopDelay.enable();
+  let gc = { count: 0, totalMs: 0, maxMs: 0 };
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      gc.count++;
+      gc.totalMs += entry.duration;
+      gc.maxMs = Math.max(gc.maxMs, entry.duration);
+    }
+  }).observe({ entryTypes: ['gc'] });
+  const pauses = (): Pauses => {
+    const out: Pauses = {
+      loopDelayP99Ms: loopDelay.percentile(99) / 1e6, loopDelayMaxMs: loopDelay.max / 1e6,
+      gcCount: gc.count, gcTotalMs: gc.totalMs, gcMaxMs: gc.maxMs,
+    };
+    loopDelay.reset();
+    gc = { count: 0, totalMs: 0, maxMs: 0 };
+    return out;
+  };
 
   const stats = (): ChildStats => ({ at: nowMs(), cpu: process.cpuUsage(), memory: process.memoryUsage() });
 
@@ -91,6 +112,8 @@ async function main(): Promise<void> {
         watched = { registered: [], joined: [] };
         return out;
       }
+      case 'pauses':
+        return pauses();
       case 'heap-snapshot':
         // Written into the child's working directory (the world's temp dir); returns the path.
         return writeHeapSnapshot();

@@ -6,7 +6,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { nowMs, withTimeout } from '../time';
-import type { ChildCommand, ChildReply, ChildStats, PuppetCounts, WatchedTimes } from './protocol';
+import type { ChildCommand, ChildReply, ChildStats, Pauses, PuppetCounts, WatchedTimes } from './protocol';
 import type { ProbeDump } from './probes';
 
 export interface SpawnOptions {
@@ -96,6 +96,11 @@ export class BridgeProcess {
 
   watched(): Promise<WatchedTimes> {
     return this.request('watched');
+  }
+
+  /** Event-loop delay and GC pauses since the last call. */
+  pauses(): Promise<Pauses> {
+    return this.request('pauses');
   }
 
   /** Writes a V8 heap snapshot in the child's working directory; resolves with its path. */

@@ -11,7 +11,7 @@ export interface ChildSpec {
   experiments: string[];
 }
 
-export type ChildCommand = 'stats' | 'gc' | 'puppets' | 'probes' | 'metrics' | 'watch' | 'watched' | 'heap-snapshot' | 'stop';
+export type ChildCommand = 'stats' | 'gc' | 'puppets' | 'probes' | 'metrics' | 'watch' | 'watched' | 'heap-snapshot' | 'pauses' | 'stop';
 
 export interface ChildRequest {
   id: number;
@@ -47,4 +47,15 @@ export interface PuppetCounts {
 export interface WatchedTimes {
   registered: number[];
   joined: number[];
+}
+
+/** Where the bridge's event loop stood still since the last 'pauses' (then reset). */
+export interface Pauses {
+  /** Event-loop delay (perf_hooks.monitorEventLoopDelay, 5 ms resolution). */
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
+  /** Garbage-collection pauses (PerformanceObserver 'gc'). */
+  gcCount: number;
+  gcTotalMs: number;
+  gcMaxMs: number;
 }

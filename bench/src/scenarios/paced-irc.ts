@@ -32,6 +32,9 @@ export const pacedIrc: Scenario = {
     relayP50: { unit: 'ms', label: 'ngIRCd relay p50 (IRC write → observer)' },
     cpuPerMsg: { unit: 'ms', label: 'bridge CPU per message (echo included)' },
     unmatched: { unit: 'count', label: 'messages without both probe stamps' },
+    loopDelayMax: { unit: 'ms', label: 'longest event-loop stall of the bridge' },
+    gcMax: { unit: 'ms', label: 'longest GC pause of the bridge' },
+    gcTotal: { unit: 'ms', label: 'GC pauses, total' },
   },
   targets: [
     { metric: 'bridgeP50', op: '<=', value: 1, text: 'bridge latency p50 ≤ 1 ms' },
@@ -69,6 +72,7 @@ async function runPacedIrc(ctx: RunContext): Promise<RunResult> {
       if (id !== undefined && !observedAt.has(id)) observedAt.set(id, l.at);
     });
 
+    await world.bridge.pauses();
     const before = await world.bridge.stats();
     const t0 = nowMs();
     for (let i = 0; i < MESSAGES; i++) {
@@ -82,6 +86,7 @@ async function runPacedIrc(ctx: RunContext): Promise<RunResult> {
     await waitFor(`${MESSAGES} messages at the homeserver`, () => hsAt.size >= MESSAGES, 60_000);
     await world.hs.pusher.waitIdle(30_000);
     const after = await world.bridge.stats();
+    const pauses = await world.bridge.pauses();
     offHs();
     offObserver();
 
@@ -105,6 +110,9 @@ async function runPacedIrc(ctx: RunContext): Promise<RunResult> {
         relayP50: distribution(relay).p50,
         cpuPerMsg: cpuMs(before, after) / MESSAGES,
         unmatched: MESSAGES - bridge.length,
+        loopDelayMax: pauses.loopDelayMaxMs,
+        gcMax: pauses.gcMaxMs,
+        gcTotal: pauses.gcTotalMs,
       },
     };
   } finally {

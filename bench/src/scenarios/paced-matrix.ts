@@ -39,6 +39,9 @@ export const pacedMatrix: Scenario = {
     connectSeconds: { unit: 's', label: 'connect 200 puppets (probes on)' },
     peakRss: { unit: 'MiB', label: 'peak RSS of the run' },
     unmatched: { unit: 'count', label: 'messages without both probe stamps' },
+    loopDelayMax: { unit: 'ms', label: 'longest event-loop stall of the bridge' },
+    gcMax: { unit: 'ms', label: 'longest GC pause of the bridge' },
+    gcTotal: { unit: 'ms', label: 'GC pauses, total' },
   },
   targets: [
     { metric: 'bridgeP50', op: '<=', value: 1, text: 'bridge latency p50 ≤ 1 ms' },
@@ -69,6 +72,7 @@ async function runPacedMatrix(ctx: RunContext): Promise<RunResult> {
       if (id !== undefined && !observedAt.has(id)) observedAt.set(id, l.at);
     });
     const txnsBefore = world.hs.pusher.transactions.length;
+    await world.bridge.pauses();
     const before = await world.bridge.stats();
     const t0 = nowMs();
     for (let i = 0; i < MESSAGES; i++) {
@@ -82,6 +86,7 @@ async function runPacedMatrix(ctx: RunContext): Promise<RunResult> {
     }
     await waitFor(`${MESSAGES} lines on IRC (seen ${observedAt.size})`, () => observedAt.size >= MESSAGES, 60_000);
     const after = await world.bridge.stats();
+    const pauses = await world.bridge.pauses();
     offObserver();
     const floodAfter = await world.bridge.puppets();
     const peakRss = world.bridge.peakRss();
@@ -114,6 +119,9 @@ async function runPacedMatrix(ctx: RunContext): Promise<RunResult> {
         connectSeconds,
         peakRss: peakRss / MIB,
         unmatched: MESSAGES - bridge.length,
+        loopDelayMax: pauses.loopDelayMaxMs,
+        gcMax: pauses.gcMaxMs,
+        gcTotal: pauses.gcTotalMs,
       },
       notes: world.hs.unexpected.length ? [`unexpected homeserver requests: ${world.hs.unexpected.join(', ')}`] : [],
     };
