@@ -160,6 +160,7 @@ export class FakeMatrix {
       },
       joinedMembers: async (roomId) => [...(m.members.get(roomId) ?? [])],
       resolveAlias: async (alias) => m.aliases.get(alias),
+      getProfile: async (target) => m.profiles.get(target),
       deleteAlias: async (alias) => {
         if (!m.aliases.delete(alias)) throw new MatrixError('M_NOT_FOUND', 404, 'Room alias not found', 'DELETE /_matrix/client/v3/directory/room/{roomAlias}');
         m.deletedAliases.push({ userId, alias });

@@ -149,6 +149,10 @@ export class BridgeIntent implements Intent {
     return (await this.ctx.client.resolveAlias(alias, this.asUser))?.roomId;
   }
 
+  async getProfile(userId: UserId): Promise<Profile | undefined> {
+    return this.ctx.client.getProfile(userId, this.asUser);
+  }
+
   async deleteAlias(alias: RoomAlias): Promise<void> {
     await this.ensureRegistered();
     await this.ctx.client.deleteAlias(alias, this.asUser);

@@ -45,6 +45,8 @@ export interface Intent {
   unban(roomId: RoomId, userId: UserId): Promise<void>;
   joinedMembers(roomId: RoomId): Promise<UserId[]>;
   resolveAlias(alias: RoomAlias): Promise<RoomId | undefined>;
+  /** Anyone's global profile (display name, avatar), or undefined when the homeserver has none. */
+  getProfile(userId: UserId): Promise<Profile | undefined>;
   /** Removes an alias (the bridge's own, or any alias if this user is a room admin). */
   deleteAlias(alias: RoomAlias): Promise<void>;
   /** Publishes the room in, or removes it from, the homeserver's room directory. */
