@@ -113,6 +113,23 @@ describe('Bridge (unit: in-process, real SQLite, fake homeserver)', () => {
     await bridge.stop();
   });
 
+  it('redacts the tokens and every secret a connector registers from its logs', async () => {
+    const rec: Recorded = { events: [] };
+    const config = parseConfig(`homeserver: { url: "http://127.0.0.1:9", domain: hs.test }\ndatabase: { path: bridge.db }\n`, dir);
+    config.appservice.port = 0;
+    const logStream = new PassThrough();
+    const lines: string[] = [];
+    logStream.on('data', (chunk: Buffer) => lines.push(chunk.toString()));
+    const bridge = new Bridge({ config, registration, connector: recordingConnector(rec), fetch: fakeHomeserver, logStream });
+    await bridge.start();
+    rec.ctx!.addSecret('hunter2-irc-password');
+    rec.ctx!.log.info(`IDENTIFY hunter2-irc-password for ${registration.asToken}`, { detail: `hs ${registration.hsToken}` });
+    await bridge.stop();
+    const text = lines.join('');
+    expect(text).toContain('IDENTIFY');
+    for (const secret of ['hunter2-irc-password', registration.asToken, registration.hsToken]) expect(text).not.toContain(secret);
+  });
+
   it('rejects a push with the wrong hs_token and queues nothing', async () => {
     const rec: Recorded = { events: [] };
     const bridge = makeBridge(recordingConnector(rec));

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { BridgeConfig } from './config/types';
 import type { BridgeContext, Connector } from './connector';
 import { CsApiClient } from './csapi/client';
+import { retryDelay } from './csapi/retry';
 import { errorMessage, isBridgeError } from './errors/bridge-error';
 import type { EphemeralEvent, MatrixEvent } from './events';
 import { createAppServiceApp, type TransactionSink } from './http/appservice-app';
@@ -38,6 +39,11 @@ const HOUR_MS = 60 * 60 * 1000;
 const DEDUPE_RETENTION_MS = 7 * 24 * HOUR_MS;
 /** Remote message ↔ event mappings older than this are of no use for replies or edits. */
 const MESSAGE_MAP_RETENTION_MS = 30 * 24 * HOUR_MS;
+/** How long `drain()` may take at shutdown before queued work is left in the journal. */
+const SHUTDOWN_DRAIN_MS = 10_000;
+const MIN_SECRET_LENGTH = 4;
+/** Bounds the redaction list (each log line is checked against all of it). */
+const MAX_SECRETS = 10_000;
 
 /**
  * Wires the core's parts around one Connector: store → intents → ingest → HTTP. Owns their
@@ -53,11 +59,14 @@ export class Bridge {
   private servers: Server[] = [];
   private pruneTimer?: NodeJS.Timeout;
   private readonly matcher: NamespaceMatcher;
+  /** Values the logger redacts wherever they appear: the tokens, plus what connectors register. */
+  private readonly secrets = new Set<string>();
   private started = false;
 
   constructor(private readonly opts: BridgeOptions) {
     const { registration } = opts;
-    this.log = createLogger(opts.config.logging, () => [registration.asToken, registration.hsToken], { stream: opts.logStream });
+    this.secrets.add(registration.asToken).add(registration.hsToken);
+    this.log = createLogger(opts.config.logging, () => [...this.secrets], { stream: opts.logStream });
     this.metrics = createMetrics();
     this.matcher = new NamespaceMatcher(registration, opts.config.homeserver.domain);
   }
@@ -100,7 +109,7 @@ export class Bridge {
       isEcho: (event) => this.matcher.isUserInNamespace(event.sender),
       roomConcurrency: config.ingest.roomConcurrency,
       maxAttempts: config.ingest.maxAttempts,
-      retryDelay: (attempt) => Math.min(60_000, 1000 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2),
+      retryDelay: (attempt) => retryDelay(attempt - 1, { baseMs: 1000, capMs: 60_000, random: Math.random }),
       slowHandlerMs: config.ingest.slowHandlerMs,
       log: log.child({ component: 'ingest' }),
       metrics: this.metrics.ingest,
@@ -109,6 +118,9 @@ export class Bridge {
 
     const ctx = this.context(intents, store, ingestor, client);
     await connector.start(ctx);
+    // Events left in the journal by the last run go first: a push that arrives once the listener
+    // is up must queue behind them, or a room's newer events would run before its older ones.
+    ingestor.resume();
 
     const app = createAppServiceApp({
       hsToken: registration.hsToken,
@@ -140,9 +152,6 @@ export class Bridge {
       addresses.ops = opsServer.address;
     }
 
-    const resumed = ingestor.resume();
-    if (resumed > 0) log.info('Resuming events accepted before the last stop', { count: resumed });
-
     this.pruneTimer = setInterval(() => this.prune(), HOUR_MS).unref();
     this.prune();
     log.info('Bridge started', { connector: connector.name, appservice: addresses.appservice, ops: addresses.ops });
@@ -156,14 +165,17 @@ export class Bridge {
     return addresses;
   }
 
-  /** Stops taking pushes, finishes what is in flight, then stops the connector and closes the store. */
+  /** Stops taking pushes, finishes what is queued (bounded), then stops the connector and closes the store. */
   async stop(): Promise<void> {
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     await Promise.all(this.servers.map((s) => closeServer(s)));
     this.servers = [];
-    await this.ingestor?.stop();
+    // Let queued work (Matrix events, and network messages waiting for their room's turn) finish
+    // while the connector is still up; what does not finish in time stays in the journal.
+    if (this.ingestor) await withTimeout(this.ingestor.drain(), SHUTDOWN_DRAIN_MS);
     try {
       await this.opts.connector.stop();
+      await this.ingestor?.stop();
     } finally {
       this.store?.close();
       this.store = undefined;
@@ -195,6 +207,10 @@ export class Bridge {
       isBridgeAlias: (alias: RoomAlias) => this.matcher.isAliasInNamespace(alias),
       inRoomOrder: (roomKey, task) => ingestor.inRoomOrder(roomKey, task),
       media: { download: (mxc, opts) => client.downloadMediaStream(mxc, opts) },
+      addSecret: (secret) => {
+        // Very short values would redact ordinary words; a secret that short is not one anyway.
+        if (secret.length >= MIN_SECRET_LENGTH && this.secrets.size < MAX_SECRETS) this.secrets.add(secret);
+      },
     };
   }
 
@@ -260,4 +276,10 @@ export class Bridge {
       this.log.error('Pruning the store failed', { error: errorMessage(err) });
     }
   }
+}
+
+function withTimeout(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolveTimeout) => { timer = setTimeout(resolveTimeout, ms); });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

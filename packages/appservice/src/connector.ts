@@ -39,6 +39,11 @@ export interface BridgeContext {
   inRoomOrder<T>(roomKey: string, task: () => Promise<T>): Promise<T>;
   /** The homeserver's media repository (authenticated media), as the bot. */
   readonly media: MediaAccess;
+  /**
+   * Registers a value the logger must never print (a network password, a decrypted stored
+   * password, a provisioning secret). The core's tokens are registered already.
+   */
+  addSecret(secret: string): void;
 }
 
 /** Reads media from the homeserver, e.g. for a proxy that gives remote users working links. */

@@ -51,6 +51,11 @@ export class FakeMatrix {
   readonly uploads: Array<{ data: Buffer; contentType: string; mxc: string }> = [];
   /** Display names returned for m.room.member state reads. */
   readonly displayNames = new Map<UserId, string>();
+  /**
+   * Rooms whose state only their joined members may read (a DM between a Matrix user and a
+   * ghost, which the bot is not in): anyone else's getState there fails with M_FORBIDDEN.
+   */
+  readonly membersOnly = new Set<RoomId>();
   /** Other state returned by getState, keyed `<roomId> <type> <stateKey>`. */
   readonly state = new Map<string, Record<string, unknown>>();
   /** Every join, leave, kick, ban and invite, with who did it and why. */
@@ -109,6 +114,9 @@ export class FakeMatrix {
       sendEvent: (roomId, type, content) => send(roomId, type, content),
       sendState: (roomId, type, key, content) => send(roomId, type, content, key),
       getState: async <T>(roomId: RoomId, type: string, stateKey?: string) => {
+        if (m.membersOnly.has(roomId) && !m.members.get(roomId)?.has(userId)) {
+          throw new MatrixError('M_FORBIDDEN', 403, `User ${userId} not in room ${roomId}`, 'GET /_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey}');
+        }
         const stored = m.state.get(`${roomId} ${type} ${stateKey ?? ''}`);
         if (stored) return stored as T;
         if (type !== 'm.room.member' || !stateKey) return undefined;
@@ -248,6 +256,7 @@ export function createFakeBridge(config: BridgeConfig, options: { dir?: string; 
     roomAlias: (localpart): RoomAlias => asRoomAlias(`#${localpart}:${DOMAIN}`),
     isBridgeUser: (userId) => userId === bot || userId.startsWith('@_irc_'),
     isBridgeAlias: (alias) => alias.startsWith('#irc_'),
+    addSecret: () => undefined,
     inRoomOrder: <T>(roomKey: string, task: () => Promise<T>): Promise<T> => {
       const previous = queues.get(roomKey) ?? Promise.resolve();
       const run = previous.then(task, task);

@@ -18,6 +18,7 @@ export interface TransactionSink {
 export interface HttpMetrics {
   /** route: a fixed route name (`transactions`, `users`, ..., `unknown`), never a raw path. */
   requests: Counter<'route' | 'status'>;
+  skippedEvents?: Counter;
 }
 
 export interface AppServiceAppDeps {
@@ -60,7 +61,7 @@ export function createAppServiceApp(deps: AppServiceAppDeps): Express {
       const { events, ephemeral, skipped } = parseTransaction(req.body);
       for (const problem of skipped) {
         deps.log.warn('Skipped a malformed event in a transaction', { txnId, problem: problem.message });
-        deps.metrics?.requests.inc({ route: 'transactions_skipped_event', status: '400' });
+        deps.metrics?.skippedEvents?.inc();
       }
       let duplicate: boolean;
       try {

@@ -1,13 +1,18 @@
 import { Counter, type Registry } from 'prom-client';
 import type { HttpMetrics } from './appservice-app';
 
-/** Creates and registers the appservice API's request counter in `registry`. */
+/** Creates and registers the appservice API's counters in `registry`. */
 export function createHttpMetrics(registry: Registry): HttpMetrics {
   return {
     requests: new Counter({
       name: 'bridgekit_appservice_api_requests_total',
       help: 'Requests from the homeserver to the appservice API, by route name and status',
       labelNames: ['route', 'status'] as const,
+      registers: [registry],
+    }),
+    skippedEvents: new Counter({
+      name: 'bridgekit_appservice_skipped_events_total',
+      help: 'Events skipped because they were not of the spec\'s shape (the rest of their transaction was accepted)',
       registers: [registry],
     }),
   };

@@ -121,6 +121,10 @@ describe('SqliteTransactionJournal', () => {
     expect(store.journal.deadLetters()).toHaveLength(1);
     expect(store.journal.accept('old', [ev('a')], []).duplicate).toBe(false); // both forgotten
     expect(store.journal.accept('new', [], []).duplicate).toBe(true);
+    // Dead letters go only once they are a month older than the retention asked for.
+    clock.advance(31 * 24 * 3_600_000);
+    expect(store.journal.prune(60_000)).toBeGreaterThanOrEqual(1);
+    expect(store.journal.deadLetters()).toHaveLength(0);
     store.close();
   });
 

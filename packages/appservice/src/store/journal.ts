@@ -24,6 +24,8 @@ interface DeadRow {
 
 /** Errors are kept for inspection, not as a log: a handler's stack trace need not fill the disk. */
 const MAX_ERROR_CHARS = 4000;
+/** Dead letters outlive finished events by this much (30 days), for an operator to inspect. */
+const DEAD_LETTER_EXTRA_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 const clip = (error: string) => (error.length > MAX_ERROR_CHARS ? `${error.slice(0, MAX_ERROR_CHARS - 3)}...` : error);
 
 const toItem = (r: QueueRow): QueuedItem =>
@@ -43,6 +45,7 @@ export class SqliteTransactionJournal implements TransactionJournal {
   private readonly deadRows: Statement<[number], DeadRow>;
   private readonly pruneTxns: Statement<[number]>;
   private readonly pruneDone: Statement<[number]>;
+  private readonly pruneDead: Statement<[number]>;
   private readonly acceptTx: (txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]) => { duplicate: boolean; queued: QueuedItem[] };
   private readonly pruneTx: (cutoff: number) => number;
 
@@ -61,8 +64,11 @@ export class SqliteTransactionJournal implements TransactionJournal {
       FROM event_queue WHERE state = 'dead' ORDER BY seq DESC LIMIT ?`);
     this.pruneTxns = db.prepare('DELETE FROM transactions WHERE received_at < ?');
     this.pruneDone = db.prepare("DELETE FROM event_queue WHERE state = 'done' AND updated_at < ?");
+    // Dead letters are kept far longer than finished events, for an operator to inspect.
+    this.pruneDead = db.prepare("DELETE FROM event_queue WHERE state = 'dead' AND updated_at < ?");
     this.acceptTx = db.transaction((txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]) => this.acceptInTx(txnId, events, ephemeral));
-    this.pruneTx = db.transaction((cutoff: number) => this.pruneTxns.run(cutoff).changes + this.pruneDone.run(cutoff).changes);
+    this.pruneTx = db.transaction((cutoff: number) =>
+      this.pruneTxns.run(cutoff).changes + this.pruneDone.run(cutoff).changes + this.pruneDead.run(cutoff - DEAD_LETTER_EXTRA_RETENTION_MS).changes);
   }
 
   accept(txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]): { duplicate: boolean; queued: QueuedItem[] } {
