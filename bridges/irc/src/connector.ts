@@ -224,9 +224,16 @@ class IrcBridgeRuntime implements BridgeRuntime {
   }
 
   async displayNameOf(roomId: RoomId, userId: UserId): Promise<string | undefined> {
+    let member: { displayname?: unknown } | undefined;
     try {
-      const member = await this.ctx.bot.getState<{ displayname?: unknown }>(roomId, 'm.room.member', userId);
-      return typeof member?.displayname === 'string' && member.displayname.trim() ? member.displayname : undefined;
+      member = await this.ctx.bot.getState<{ displayname?: unknown }>(roomId, 'm.room.member', userId);
+    } catch (error) {
+      // The bot is not in private chats (DMs with a ghost), so it cannot read their state.
+      this.log.debug('Room member state not readable; using the global profile', { roomId, userId, error: (error as Error).message });
+    }
+    if (member) return nameOrUndefined(member.displayname);
+    try {
+      return nameOrUndefined((await this.ctx.bot.getProfile(userId))?.displayName);
     } catch (error) {
       this.log.debug('No display name for user', { roomId, userId, error: (error as Error).message });
       return undefined;
@@ -270,4 +277,8 @@ class IrcBridgeRuntime implements BridgeRuntime {
   reportLoginProblem(network: IrcNetwork, userId: UserId, error: Error): void {
     this.log.warn('Stored IRC login unusable; connecting without it', { network: network.id, userId, error: error.message });
   }
+}
+
+function nameOrUndefined(name: unknown): string | undefined {
+  return typeof name === 'string' && name.trim() ? name : undefined;
 }

@@ -36,7 +36,10 @@ export interface BridgeRuntime {
   networks(): IrcNetwork[];
   /** The ghost that speaks for an IRC nick (`ghostSync.renames`), registered and with the nick as display name. */
   ghost(network: IrcNetwork, nick: IrcNick): Promise<Intent>;
-  /** The user's display name in the room (for nick templates), when they have one. */
+  /**
+   * The user's display name in the room (for nick templates), when they have one; their global
+   * profile's where the bot cannot read the room (private chats, which the bot is not in).
+   */
   displayNameOf(roomId: RoomId, userId: UserId): Promise<string | undefined>;
   /**
    * Runs `task` in the room's turn, after everything queued for the room before it. Failures

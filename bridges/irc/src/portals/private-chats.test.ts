@@ -1,7 +1,7 @@
 // Unit tests (in-process fakes) of private chats over time: they follow the IRC user's nick
 // changes (same room, same ghost), and end when the Matrix user leaves the room.
-import { asUserId } from '@bridgekit/appservice';
-import { alice, CHANNEL, ghostOf, startHarness, type Harness } from '../testing/harness';
+import { asRoomId, asUserId } from '@bridgekit/appservice';
+import { alice, bob, CHANNEL, ghostOf, startHarness, type Harness } from '../testing/harness';
 
 let h: Harness;
 afterEach(async () => {
@@ -91,5 +91,18 @@ describe('a private chat the Matrix user left', () => {
     expect(h.connector.bridge.portals.privateChatOfRoom(dm)).toBeDefined();
     await h.matrixEvent(dm, asUserId('@admin:hs.test'), { membership: 'ban' }, 'm.room.member', { stateKey: alice });
     expect(h.connector.bridge.portals.privateChatOfRoom(dm)).toBeUndefined();
+  });
+});
+
+describe('a private chat started from Matrix', () => {
+  it("connects the Matrix user under their global display name when that is their first IRC message (the bot cannot read the DM's state)", async () => {
+    h = await startHarness();
+    h.server.userJoins('Carol', '#x');
+    const dm = asRoomId('!dm-first:hs.test');
+    h.bridge.matrix.membersOnly.add(dm);
+    h.bridge.matrix.profiles.set(bob, { displayName: 'Bob Builder' });
+    await h.matrixEvent(dm, bob, { membership: 'invite', is_direct: true }, 'm.room.member', { stateKey: ghostOf('Carol') });
+    await h.matrixEvent(dm, bob, { msgtype: 'm.text', body: 'hi Carol' });
+    expect(h.server.sent.at(-1)).toEqual({ from: 'Bob_Builder[m]', kind: 'say', target: 'Carol', text: 'hi Carol' });
   });
 });
