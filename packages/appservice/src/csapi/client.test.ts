@@ -219,6 +219,21 @@ describe('CsApiClient endpoints', () => {
     await expect(client.join('#chan:hs.test' as RoomAlias, { asUser: GHOST, serverNames: ['a.test', 'b.test'] })).resolves.toBe(ROOM);
   });
 
+  it('reads a whole state event (format=event) to learn its sender, and copes with homeservers that answer with the content only', async () => {
+    const { client } = setup();
+    const create = { room_version: '12', additional_creators: ['@b:hs.test'] };
+    nock(HS)
+      .get('/_matrix/client/v3/rooms/!room%3Ahs.test/state/m.room.create/').query({ format: 'event', user_id: GHOST })
+      .reply(200, { type: 'm.room.create', state_key: '', sender: '@a:hs.test', event_id: '$create', content: create, room_id: ROOM })
+      .get('/_matrix/client/v3/rooms/!room%3Ahs.test/state/m.room.create/').query({ format: 'event' })
+      .reply(200, create)
+      .get('/_matrix/client/v3/rooms/!room%3Ahs.test/state/m.room.tombstone/').query({ format: 'event' })
+      .reply(404, { errcode: 'M_NOT_FOUND' });
+    await expect(client.getStateEvent(ROOM, 'm.room.create', '', { asUser: GHOST })).resolves.toEqual({ content: create, sender: '@a:hs.test', eventId: '$create' });
+    await expect(client.getStateEvent(ROOM, 'm.room.create')).resolves.toEqual({ content: create });
+    await expect(client.getStateEvent(ROOM, 'm.room.tombstone')).resolves.toBeUndefined();
+  });
+
   it('returns undefined for missing state, unknown aliases and unknown profiles', async () => {
     const { client } = setup();
     nock(HS)

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { EventId, RoomAlias, RoomId, UserId } from '../ids';
-import type { CreateRoomOptions, Profile } from '../intent/types';
+import type { CreateRoomOptions, Profile, StateEvent } from '../intent/types';
 import { isMatrixError, MatrixError } from './errors';
 import { MatrixTransport, type RequestSpec, type TransportOptions } from './transport';
 
@@ -150,6 +150,26 @@ export class CsApiClient {
       method: 'GET', endpoint: `${ROOM}/state/{eventType}/{stateKey}`, params: { roomId, eventType: type, stateKey },
       asUser: opts.asUser,
     }));
+  }
+
+  /**
+   * A state event with its sender (`?format=event`), or undefined when the room has no such
+   * state. A homeserver that ignores `format` answers with the content alone: then only
+   * `content` is set.
+   */
+  async getStateEvent<T = Record<string, unknown>>(roomId: RoomId, type: string, stateKey = '', opts: As = {}): Promise<StateEvent<T> | undefined> {
+    const res = await this.orUndefined(this.http.json<Record<string, unknown>>({
+      method: 'GET', endpoint: `${ROOM}/state/{eventType}/{stateKey}`, params: { roomId, eventType: type, stateKey },
+      query: { format: 'event' }, asUser: opts.asUser,
+    }));
+    if (res === undefined) return undefined;
+    const isEvent = typeof res.sender === 'string' && res.type === type && typeof res.content === 'object' && res.content !== null;
+    if (!isEvent) return { content: res as T };
+    return {
+      content: res.content as T,
+      sender: res.sender as UserId,
+      ...(typeof res.event_id === 'string' ? { eventId: res.event_id as EventId } : {}),
+    };
   }
 
   async redact(roomId: RoomId, eventId: EventId, opts: As & { reason?: string; txnId?: string } = {}): Promise<EventId> {

@@ -2,4 +2,4 @@ export { createIntentFactory } from './factory';
 export type { IntentFactory, IntentFactoryDeps } from './factory';
 export { defaultCacheLimits } from './state';
 export type { IntentCacheLimits } from './state';
-export type { Intent, Profile, CreateRoomOptions } from './types';
+export type { Intent, Profile, CreateRoomOptions, StateEvent } from './types';

@@ -3,7 +3,7 @@ import { isMatrixError } from '../csapi/errors';
 import { isRoomId, localpartOf, type EventId, type RoomAlias, type RoomId, type UserId } from '../ids';
 import type { Logger } from '../log/types';
 import type { IntentState } from './state';
-import type { CreateRoomOptions, Intent, Profile } from './types';
+import type { CreateRoomOptions, Intent, Profile, StateEvent } from './types';
 
 /** What every intent of one bridge shares. */
 export interface IntentContext {
@@ -83,6 +83,11 @@ export class BridgeIntent implements Intent {
   async getState<T = Record<string, unknown>>(roomId: RoomId, type: string, stateKey = ''): Promise<T | undefined> {
     await this.ensureRegistered();
     return this.ctx.client.getState<T>(roomId, type, stateKey, this.asUser);
+  }
+
+  async getStateEvent<T = Record<string, unknown>>(roomId: RoomId, type: string, stateKey = ''): Promise<StateEvent<T> | undefined> {
+    await this.ensureRegistered();
+    return this.ctx.client.getStateEvent<T>(roomId, type, stateKey, this.asUser);
   }
 
   redact(roomId: RoomId, eventId: EventId, reason?: string): Promise<EventId> {

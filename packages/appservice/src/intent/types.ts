@@ -5,6 +5,14 @@ export interface Profile {
   avatarUrl?: string;
 }
 
+/** A state event as read back: its content, and who sent it when the homeserver says so. */
+export interface StateEvent<T = Record<string, unknown>> {
+  content: T;
+  /** Absent only when the homeserver does not support reading whole events (`?format=event`). */
+  sender?: UserId;
+  eventId?: EventId;
+}
+
 export interface CreateRoomOptions {
   /** Localpart of the alias to create with the room (`#<alias>:<server>`). */
   aliasLocalpart?: string;
@@ -33,6 +41,8 @@ export interface Intent {
   sendEvent(roomId: RoomId, type: string, content: Record<string, unknown>): Promise<EventId>;
   sendState(roomId: RoomId, type: string, stateKey: string, content: Record<string, unknown>): Promise<EventId>;
   getState<T = Record<string, unknown>>(roomId: RoomId, type: string, stateKey?: string): Promise<T | undefined>;
+  /** Like `getState`, with the sender: e.g. who created a room (`m.room.create`), which decides power in room version 12. */
+  getStateEvent<T = Record<string, unknown>>(roomId: RoomId, type: string, stateKey?: string): Promise<StateEvent<T> | undefined>;
   redact(roomId: RoomId, eventId: EventId, reason?: string): Promise<EventId>;
   sendTyping(roomId: RoomId, typing: boolean, timeoutMs?: number): Promise<void>;
 
