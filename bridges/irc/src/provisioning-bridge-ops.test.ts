@@ -1,6 +1,6 @@
 // The provisioning API's view of the bridge (ProvisioningOps) over the runtime, on the fakes,
 // and the API's listener started by the connector.
-import { asRoomId } from '@bridgekit/appservice';
+import { asRoomId, asUserId } from '@bridgekit/appservice';
 import { freePort } from './irc/test-ircd';
 import type { IrcChannel, IrcNick, NetworkId } from './mapping/ids';
 import { provisioningBridgeOps } from './provisioning-bridge-ops';
@@ -40,6 +40,18 @@ describe('provisioningBridgeOps', () => {
     const ops = provisioningBridgeOps(h.connector.bridge);
     expect(await ops.userMayLinkRoom(room, alice)).toBe(true);
     expect(await ops.userMayLinkRoom(room, bob)).toBe(false);
+  });
+
+  it('lets the creators of a room version 12 room link it (they outrank everyone without a power level entry)', async () => {
+    h = await startHarness();
+    const carol = asUserId('@carol:hs.test');
+    h.bridge.matrix.state.set(`${room} m.room.create `, { room_version: '12', additional_creators: [bob] });
+    h.bridge.matrix.stateSenders.set(`${room} m.room.create `, alice);
+    h.bridge.matrix.state.set(`${room} m.room.power_levels `, { users: {}, users_default: 0, state_default: 50 });
+    const ops = provisioningBridgeOps(h.connector.bridge);
+    expect(await ops.userMayLinkRoom(room, alice)).toBe(true);
+    expect(await ops.userMayLinkRoom(room, bob)).toBe(true);
+    expect(await ops.userMayLinkRoom(room, carol)).toBe(false);
   });
 
   it('describes a network', async () => {

@@ -4,6 +4,7 @@
  * down (the bot joins or parts the channel and joins the room).
  */
 import type { RoomId, UserId } from '@bridgekit/appservice';
+import { powerLevelOf, roomCreators, type PowerLevelsContent } from './ghosts/power-levels';
 import { IrcError } from './irc/errors';
 import type { IrcChannel, NetworkId } from './mapping/ids';
 import type { IrcNetwork } from './network/network';
@@ -14,9 +15,7 @@ import type { BridgeRuntime } from './runtime';
 /** Channel prefixes of operators and above (founder ~, admin &, op @). */
 const OPERATOR_PREFIXES = /^[~&@]/;
 
-interface PowerLevels {
-  users?: Record<string, number>;
-  users_default?: number;
+interface PowerLevels extends PowerLevelsContent {
   state_default?: number;
 }
 
@@ -40,7 +39,8 @@ export function provisioningBridgeOps(rt: BridgeRuntime): ProvisioningOps {
       try {
         await rt.ctx.bot.join(roomId); // accepts the invite plumbing needs; a no-op when in
         const levels = await rt.ctx.bot.getState<PowerLevels>(roomId, 'm.room.power_levels');
-        const mine = levels?.users?.[userId] ?? levels?.users_default ?? 0;
+        // In room version 12 the room's creators outrank everyone without a `users` entry.
+        const mine = powerLevelOf(userId, levels, await roomCreators(rt.ctx.bot, roomId));
         return mine >= (levels?.state_default ?? 50);
       } catch (error) {
         rt.log.info('Cannot check who may link the room (is the bot invited?)', { roomId, userId, error: (error as Error).message });

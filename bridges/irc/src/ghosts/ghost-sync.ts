@@ -26,7 +26,7 @@ import type { BridgeRuntime } from '../runtime';
 import { GhostBans, unlessBanned } from './bans';
 import { isNetsplitQuit, NetsplitHold, type HeldQuit } from './netsplit';
 import { PacedQueue } from './paced-queue';
-import { levelForPrefixes, PendingLevelUpdates, withGhostLevels, type PowerLevelsContent } from './power-levels';
+import { levelForPrefixes, PendingLevelUpdates, roomCreators, withGhostLevels, type PowerLevelsContent } from './power-levels';
 import { GhostPresence } from './presence';
 import { GhostRenames } from './renames';
 
@@ -297,7 +297,7 @@ export class GhostSync {
       const nick = network && this.renames.nickOf(network, ghost);
       wanted.set(ghost, network && nick && ghosts.has(ghost) ? this.levelOf(roomId, network, nick) : 0);
     }
-    const next = withGhostLevels(current, bot.userId, wanted);
+    const next = withGhostLevels(current, bot.userId, wanted, await roomCreators(bot, roomId));
     if (!next) return;
     await bot.sendState(roomId, 'm.room.power_levels', '', next);
     this.metrics.levelWrites.inc();

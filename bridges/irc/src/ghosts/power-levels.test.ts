@@ -1,7 +1,7 @@
 // Unit tests of prefix modes → power levels and of editing m.room.power_levels for ghosts.
 import type { RoomId, UserId } from '@bridgekit/appservice';
 import { DEFAULT_ISUPPORT } from '../irc/isupport';
-import { levelForPrefixes, PendingLevelUpdates, withGhostLevels } from './power-levels';
+import { creatorsOutrankEveryone, levelForPrefixes, PendingLevelUpdates, powerLevelOf, privilegedCreators, withGhostLevels } from './power-levels';
 
 const LEVELS = { q: 75, a: 60, o: 50, h: 25, v: 1 };
 const RICH = { prefix: [{ mode: 'q', symbol: '~' }, { mode: 'a', symbol: '&' }, { mode: 'o', symbol: '@' }, { mode: 'h', symbol: '%' }, { mode: 'v', symbol: '+' }] };
@@ -48,6 +48,43 @@ describe('withGhostLevels', () => {
   it('treats users_default as "no entry needed"', () => {
     const raised = { users: { [BOT]: 100 }, users_default: 1 };
     expect(withGhostLevels(raised, BOT, new Map([[g('carol'), 1]]))).toBeUndefined();
+  });
+});
+
+describe('room version 12: creators outrank everyone', () => {
+  const v12 = (sender: UserId | undefined, additional?: unknown) => ({ content: { room_version: '12', ...(additional !== undefined ? { additional_creators: additional } : {}) }, ...(sender ? { sender } : {}) });
+
+  it.each([
+    [undefined, false], ['1', false], ['11', false], ['12', true], ['13', true], ['org.matrix.hydra.11', true], ['org.example.custom', false], [12, false],
+  ])('version %j → %s', (version, outrank) => {
+    expect(creatorsOutrankEveryone(version)).toBe(outrank);
+  });
+
+  it('finds the creators: the sender and the additional creators, only from version 12 on', () => {
+    expect(privilegedCreators(v12(BOT, ['@b:hs.test', 7]))).toEqual(new Set([BOT, '@b:hs.test']));
+    expect(privilegedCreators(v12(undefined, ['@b:hs.test']))).toEqual(new Set(['@b:hs.test']));
+    expect(privilegedCreators({ content: { room_version: '11', additional_creators: ['@b:hs.test'] }, sender: BOT })).toEqual(new Set());
+    expect(privilegedCreators(undefined)).toEqual(new Set());
+  });
+
+  it('gives creators unlimited power, everyone else their entry or users_default', () => {
+    const creators = privilegedCreators(v12(BOT));
+    expect(powerLevelOf(BOT, { users: {}, users_default: 0 }, creators)).toBe(Infinity);
+    expect(powerLevelOf(g('carol'), { users: { [g('carol')]: 50 } }, creators)).toBe(50);
+    expect(powerLevelOf(g('dave'), { users_default: 5 }, creators)).toBe(5);
+    expect(powerLevelOf(BOT, undefined)).toBe(0);
+  });
+
+  it('lets a creator bot set any ghost level, never writing a creator into users', () => {
+    const creators = privilegedCreators(v12(BOT, [g('founder')]));
+    const content = { users: { [g('old')]: 99 }, users_default: 0 };
+    expect(withGhostLevels(content, BOT, new Map([[g('carol'), 50], [g('old'), 0], [g('founder'), 75]]), creators))
+      .toEqual({ users: { [g('carol')]: 50 }, users_default: 0 });
+  });
+
+  it('writes nothing for a bot that is not a creator and has no entry', () => {
+    const creators = privilegedCreators(v12('@admin:hs.test' as UserId));
+    expect(withGhostLevels({ users: {}, users_default: 0 }, BOT, new Map([[g('carol'), 50]]), creators)).toBeUndefined();
   });
 });
 

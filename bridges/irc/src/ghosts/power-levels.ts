@@ -7,8 +7,13 @@
  * The pure part decides levels and edits an `m.room.power_levels` content; the writer coalesces
  * every change of one room that arrives while a write is queued into a single state event, so a
  * netjoin that re-ops 200 people costs one event, not 200.
+ *
+ * Room version 12 (Synapse's default since 1.163) changed who is powerful: the room's creators
+ * (the sender of `m.room.create` and its `additional_creators`) outrank everyone, are never
+ * listed in `users`, and the homeserver refuses a power-levels event that lists them. A bridge
+ * that created its portals is such a creator, so levels are read with the creators in mind.
  */
-import type { RoomId, UserId } from '@bridgekit/appservice';
+import type { Intent, RoomId, UserId } from '@bridgekit/appservice';
 import type { Isupport } from '../irc/isupport';
 
 /** The highest level configured for any of the member's prefix symbols ('@+'); 0 for none. */
@@ -26,18 +31,61 @@ export interface PowerLevelsContent {
   [key: string]: unknown;
 }
 
+/** The parts of `m.room.create` that decide who its creators are. */
+export interface RoomCreateEvent {
+  content: { room_version?: unknown; additional_creators?: unknown };
+  /** The room's first creator; unknown when the homeserver could not say (then only additional creators count). */
+  sender?: UserId;
+}
+
+const NO_CREATORS: ReadonlySet<UserId> = new Set();
+
+/** Whether creators outrank everyone in rooms of this version: 12 and later (and MSC4289's test version). */
+export function creatorsOutrankEveryone(roomVersion: unknown): boolean {
+  if (typeof roomVersion !== 'string') return false; // absent means version 1
+  if (/^\d+$/.test(roomVersion)) return Number(roomVersion) >= 12;
+  return roomVersion === 'org.matrix.hydra.11';
+}
+
+/** The room's creators when they outrank everyone (version 12 and later); empty in older rooms. */
+export function privilegedCreators(create: RoomCreateEvent | undefined): ReadonlySet<UserId> {
+  if (!create || !creatorsOutrankEveryone(create.content.room_version)) return NO_CREATORS;
+  const creators = new Set<UserId>();
+  if (create.sender) creators.add(create.sender);
+  const additional = create.content.additional_creators;
+  if (Array.isArray(additional)) for (const userId of additional) if (typeof userId === 'string') creators.add(userId as UserId);
+  return creators;
+}
+
+/** Reads the room's privileged creators (one request; `m.room.create` never changes). */
+export async function roomCreators(reader: Pick<Intent, 'getStateEvent'>, roomId: RoomId): Promise<ReadonlySet<UserId>> {
+  return privilegedCreators(await reader.getStateEvent<RoomCreateEvent['content']>(roomId, 'm.room.create'));
+}
+
+/** A user's power level: unlimited (Infinity) for privileged creators, else their entry or `users_default`. */
+export function powerLevelOf(userId: UserId, content: PowerLevelsContent | undefined, creators: ReadonlySet<UserId> = NO_CREATORS): number {
+  if (creators.has(userId)) return Infinity;
+  const level = content?.users?.[userId];
+  if (typeof level === 'number') return level;
+  return typeof content?.users_default === 'number' ? content.users_default : 0;
+}
+
 /**
  * `content` with the ghosts' levels changed as asked (a level at or below `users_default` removes
  * the entry); undefined when nothing changes. Levels are capped below the bot's own, and entries
  * the bot may not touch (at or above its level) are left alone: the homeserver would refuse the
- * whole event otherwise, and a ghost at the bot's level could never be lowered again.
+ * whole event otherwise, and a ghost at the bot's level could never be lowered again. `creators`
+ * (see `privilegedCreators`) outrank everyone and are never written into `users`.
  */
-export function withGhostLevels(content: PowerLevelsContent, bot: UserId, wanted: ReadonlyMap<UserId, number>): PowerLevelsContent | undefined {
+export function withGhostLevels(
+  content: PowerLevelsContent, bot: UserId, wanted: ReadonlyMap<UserId, number>, creators: ReadonlySet<UserId> = NO_CREATORS,
+): PowerLevelsContent | undefined {
   const usersDefault = typeof content.users_default === 'number' ? content.users_default : 0;
   const users: Record<string, number> = { ...(content.users ?? {}) };
-  const botLevel = typeof users[bot] === 'number' ? users[bot] : usersDefault;
+  const botLevel = powerLevelOf(bot, content, creators);
   let changed = false;
   for (const [userId, level] of wanted) {
+    if (creators.has(userId)) continue;
     const current = typeof users[userId] === 'number' ? users[userId] : usersDefault;
     if (current >= botLevel) continue;
     const next = Math.min(level, botLevel - 1);

@@ -58,6 +58,13 @@ export class FakeMatrix {
   readonly membersOnly = new Set<RoomId>();
   /** Other state returned by getState, keyed `<roomId> <type> <stateKey>`. */
   readonly state = new Map<string, Record<string, unknown>>();
+  /** Who sent each state event the bridge set or a room was created with (same keys as `state`). */
+  readonly stateSenders = new Map<string, UserId>();
+  /**
+   * The version of rooms `createRoom` makes. From version 12 on, creators have unlimited power
+   * and are not listed in `m.room.power_levels` (like Synapse 1.163, whose default is 12).
+   */
+  roomVersion = '11';
   /** Every join, leave, kick, ban and invite, with who did it and why. */
   readonly memberLog: MembershipChange[] = [];
   /** Joined members per room (joins, room creation, sending), what joinedMembers returns. */
@@ -98,7 +105,10 @@ export class FakeMatrix {
       const eventId = asEventId(`$ev${++m.next}`);
       m.sent.push({ sender: userId, roomId, type, content, eventId, ...(stateKey !== undefined ? { stateKey } : {}) });
       m.setMember(roomId, userId, true); // like the real intent, sending joins first
-      if (stateKey !== undefined) m.state.set(`${roomId} ${type} ${stateKey}`, content);
+      if (stateKey !== undefined) {
+        m.state.set(`${roomId} ${type} ${stateKey}`, content);
+        m.stateSenders.set(`${roomId} ${type} ${stateKey}`, userId);
+      }
       return eventId;
     };
     return {
@@ -123,6 +133,12 @@ export class FakeMatrix {
         const name = m.displayNames.get(stateKey as UserId);
         return (name ? { membership: 'join', displayname: name } : undefined) as T | undefined;
       },
+      getStateEvent: async <T>(roomId: RoomId, type: string, stateKey = '') => {
+        const content = await m.intent(userId).getState<T>(roomId, type, stateKey);
+        if (content === undefined) return undefined;
+        const sender = m.stateSenders.get(`${roomId} ${type} ${stateKey}`);
+        return { content, ...(sender ? { sender } : {}) };
+      },
       redact: async () => asEventId(`$redaction${++m.next}`),
       sendTyping: async () => undefined,
       createRoom: async (options) => {
@@ -130,9 +146,14 @@ export class FakeMatrix {
         m.created.push({ creator: userId, roomId, options });
         if (options.aliasLocalpart !== undefined) m.aliases.set(asRoomAlias(`#${options.aliasLocalpart}:${DOMAIN}`), roomId);
         m.setMember(roomId, userId, true);
-        // What a homeserver puts in a new room: the creator at 100, the preset's join rule.
+        // What a homeserver puts in a new room: the creator at 100 (unlimited and unlisted from
+        // room version 12 on), the preset's join rule.
+        const roomVersion = options.roomVersion ?? m.roomVersion;
+        m.state.set(`${roomId} m.room.create `, { room_version: roomVersion });
+        m.stateSenders.set(`${roomId} m.room.create `, userId);
         m.state.set(`${roomId} m.room.power_levels `, {
-          users: { [userId]: 100 }, users_default: 0, events_default: 0, state_default: 50, kick: 50, ban: 50, ...(options.powerLevelContentOverride ?? {}),
+          users: Number(roomVersion) >= 12 ? {} : { [userId]: 100 },
+          users_default: 0, events_default: 0, state_default: 50, kick: 50, ban: 50, ...(options.powerLevelContentOverride ?? {}),
         });
         m.state.set(`${roomId} m.room.join_rules `, { join_rule: options.preset === 'public_chat' ? 'public' : 'invite' });
         for (const s of options.initialState ?? []) m.state.set(`${roomId} ${s.type} ${s.stateKey ?? ''}`, s.content);

@@ -104,6 +104,33 @@ describe('prefix modes → power levels', () => {
   });
 });
 
+describe('prefix modes → power levels in room version 12 (creators outrank everyone and are not listed)', () => {
+  it('works in a portal the bridge created: the bot is its creator, and is never written into the users', async () => {
+    h = await startHarness({ network: { membership_sync: 'all' } });
+    h.bridge.matrix.roomVersion = '12';
+    h.server.userJoins('carol', CHANNEL);
+    const roomId = await h.portal();
+    h.server.setModes('ChanServ', CHANNEL, '+o', ['carol']);
+    await h.settle();
+    expect(levels(roomId)).toEqual({ [ghostOf('carol')]: 50 });
+    h.server.setModes('ChanServ', CHANNEL, '-o', ['carol']);
+    await h.settle();
+    expect(levels(roomId)).toEqual({});
+  });
+
+  it('writes nothing in a plumbed room someone else created, where the bot has no power', async () => {
+    const roomId = '!plumbed12:hs.test' as RoomId;
+    h = await startHarness({ network: { membership_sync: 'all', static_rooms: [{ channel: CHANNEL, room_id: roomId }] } });
+    h.bridge.matrix.state.set(`${roomId} m.room.create `, { room_version: '12' });
+    h.bridge.matrix.stateSenders.set(`${roomId} m.room.create `, alice);
+    h.bridge.matrix.state.set(`${roomId} m.room.power_levels `, { users: {}, users_default: 0, state_default: 50 });
+    h.server.userJoins('carol', CHANNEL);
+    h.server.setModes('ChanServ', CHANNEL, '+o', ['carol']);
+    await h.settle();
+    expect(stateWrites(roomId, 'm.room.power_levels')).toEqual([]);
+  });
+});
+
 describe('Matrix power levels', () => {
   it('never give anyone IRC status', async () => {
     h = await startHarness({ network: { membership_sync: 'all' } });
