@@ -100,7 +100,7 @@ export class IrcConnector implements Connector {
     const ircDispatcher = new IrcDispatcher(ircHandlers, () => rt);
     rt.matrix = new MatrixDispatcher(options.matrixHandlers ?? MATRIX_HANDLERS, () => rt);
     const createClient = options.createClient ?? ((o) => new IrcConnection(o));
-    const accounts = openIrcAccounts(ctx.store.db, { keyFile: config.passwordKeyFile, log });
+    const accounts = openIrcAccounts(ctx.store.db, { keyFile: config.passwordKeyFile, log, authMethod: (network) => config.networks.get(network)?.auth ?? 'auto' });
     const logins = options.logins?.(accounts) ?? accounts;
     for (const net of config.networks.values()) {
       rt.addNetwork(new IrcNetwork({

@@ -72,6 +72,26 @@ describe('IrcAccounts.loginFor', () => {
     });
   });
 
+  it('auto (the default): optional SASL, and NickServ IDENTIFY for servers without SASL', () => {
+    const a = new IrcAccounts(temp.store.db, randomBytes(32));
+    a.passwords.put(alice, libera, 'pw');
+    a.settings.addAutoCommand(alice, libera, 'MODE alice[m] +R');
+    expect(a.authMethodOf(libera)).toBe('auto');
+    expect(a.loginFor(alice, libera, nick)).toEqual({
+      sasl: { mechanism: 'PLAIN', account: 'alice[m]', password: 'pw', optional: true },
+      withoutSasl: ['PRIVMSG NickServ :IDENTIFY pw'],
+      afterRegistration: ['MODE alice[m] +R'],
+    });
+  });
+
+  it('server-password: the password (account:password with an account) as PASS, nothing else', () => {
+    const a = new IrcAccounts(temp.store.db, randomBytes(32), { authMethod: () => 'server-password' });
+    a.passwords.put(alice, libera, 'pw');
+    a.passwords.put(alice, oftc, 'p w', 'acct');
+    expect(a.loginFor(alice, libera, nick)).toEqual({ serverPassword: 'pw', afterRegistration: [] });
+    expect(a.loginFor(alice, oftc, nick)).toEqual({ serverPassword: 'acct:p w', afterRegistration: [] });
+  });
+
   it('connects without the password and says why when the stored row cannot be trusted', () => {
     const a = accounts();
     a.passwords.put(alice, libera, 'pw');

@@ -13,8 +13,14 @@ import { PasswordStore } from './password-store';
 import { SecretBox } from './secret-box';
 import { UserSettingsStore } from './settings';
 
-/** How a network expects users to identify: SASL PLAIN at connect, or a message to NickServ after it. */
-export type NetworkAuthMethod = 'sasl' | 'nickserv';
+/**
+ * How a network expects users to identify with their stored password (`auth` in the network's
+ * config): `sasl` = SASL PLAIN while connecting (the connection fails on a server without it);
+ * `nickserv` = a PRIVMSG to NickServ once registered; `auto` = SASL when the server offers it,
+ * else NickServ; `server-password` = the server password (PASS), `account:password` when the
+ * user named an account (how bouncers and some services take it).
+ */
+export type NetworkAuthMethod = 'auto' | 'sasl' | 'nickserv' | 'server-password';
 
 export interface IrcCredentials {
   method: NetworkAuthMethod;
@@ -28,8 +34,12 @@ export interface PuppetLogin {
   nick?: IrcNick;
   /** The user's chosen username, when they set one (else the connector's template). */
   username?: string;
-  /** For `IrcConnectOptions.sasl`. */
-  sasl?: { mechanism: 'PLAIN'; account: string; password: string };
+  /** For `IrcConnectOptions.sasl`; `optional` (auth `auto`): a server without SASL is no failure. */
+  sasl?: { mechanism: 'PLAIN'; account: string; password: string; optional?: boolean };
+  /** Raw lines to send once registered when optional SASL did not log the user in (auth `auto`): NickServ IDENTIFY. */
+  withoutSasl?: string[];
+  /** Replaces the network's server password (PASS) for this user (auth `server-password`). */
+  serverPassword?: string;
   /** Raw lines to send once registered, in order: NickServ IDENTIFY (if so configured), then auto-commands. */
   afterRegistration: string[];
   /**
@@ -40,7 +50,7 @@ export interface PuppetLogin {
 }
 
 export interface IrcAccountsOptions {
-  /** Per network; default 'sasl'. */
+  /** Per network; default 'auto'. */
   authMethod?: (network: NetworkId) => NetworkAuthMethod;
   /** Per network; default "NickServ". */
   nickServ?: (network: NetworkId) => string;
@@ -64,7 +74,7 @@ export class IrcAccounts {
     this.settings = new UserSettingsStore(db, clock);
     this.passwords = new PasswordStore(db, new SecretBox(key), clock);
     this.features = new FeatureToggles(db, options.features ?? DEFAULT_FEATURES, clock);
-    this.authMethod = options.authMethod ?? (() => 'sasl');
+    this.authMethod = options.authMethod ?? (() => 'auto');
     this.nickServ = options.nickServ ?? (() => 'NickServ');
   }
 
@@ -98,13 +108,23 @@ export class IrcAccounts {
       if (!isAccountError(error)) throw error;
       login.passwordProblem = error;
     }
-    if (credentials?.method === 'sasl') {
-      login.sasl = { mechanism: 'PLAIN', account: credentials.account ?? nick, password: credentials.password };
-    } else if (credentials?.method === 'nickserv') {
-      login.afterRegistration.push(nickServIdentifyLine(this.nickServ(network), credentials));
-    }
+    if (credentials) Object.assign(login, this.identification(credentials, network, nick));
     login.afterRegistration.push(...settings.autoCommands);
     return login;
+  }
+
+  private identification(credentials: IrcCredentials, network: NetworkId, nick: IrcNick): Partial<PuppetLogin> {
+    const sasl = { mechanism: 'PLAIN' as const, account: credentials.account ?? nick, password: credentials.password };
+    switch (credentials.method) {
+      case 'sasl':
+        return { sasl };
+      case 'auto':
+        return { sasl: { ...sasl, optional: true }, withoutSasl: [nickServIdentifyLine(this.nickServ(network), credentials)] };
+      case 'nickserv':
+        return { afterRegistration: [nickServIdentifyLine(this.nickServ(network), credentials)] };
+      case 'server-password':
+        return { serverPassword: credentials.account !== undefined ? `${credentials.account}:${credentials.password}` : credentials.password };
+    }
   }
 }
 

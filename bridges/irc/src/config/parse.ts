@@ -12,7 +12,7 @@ import { GhostUserIds } from '../mapping/ghost-ids';
 import { isIrcChannel, type IrcChannel, type NetworkId } from '../mapping/ids';
 import { PortalAliases } from '../mapping/alias';
 import { IRC_SECTION_SCHEMA } from './schema';
-import type { IrcBridgeConfig, IrcNetworkConfig, PermissionLevel } from './types';
+import type { IrcBridgeConfig, IrcNetworkConfig, NetworkAuthMethod, PermissionLevel } from './types';
 
 /** The raw section after schema validation: snake_case with defaults filled in. */
 interface RawSection {
@@ -38,6 +38,7 @@ interface RawNetwork {
   ca_file?: string;
   tls_reject_unauthorized: boolean;
   password?: string;
+  auth: NetworkAuthMethod;
   bot: { nick: string; username: string; realname: string; sasl?: { account: string; password: string } };
   puppets: { nick_template: string; username_template: string; realname_template: string; max_connections: number; idle_timeout_seconds: number };
   connect_rate_per_second: number;
@@ -184,6 +185,7 @@ function toNetwork(id: NetworkId, net: RawNetwork, path: (p: string) => string, 
     ...(ca !== undefined ? { ca } : {}),
     tlsRejectUnauthorized: net.tls_reject_unauthorized,
     ...(net.password !== undefined ? { password: net.password } : {}),
+    auth: net.auth,
     bot: {
       nick: net.bot.nick,
       username: net.bot.username,

@@ -30,6 +30,7 @@ const NETWORK_SCHEMA: SectionSchema = {
     ca_file: { type: 'string', minLength: 1, expected: 'the path of a PEM file with the CA certificate to trust' },
     tls_reject_unauthorized: { type: 'boolean', default: true, hint: 'false accepts any certificate; use it only for test networks' },
     password: secret('server password (PASS)'),
+    auth: { enum: ['auto', 'sasl', 'nickserv', 'server-password'], default: 'auto' },
     bot: {
       type: 'object',
       additionalProperties: false,

@@ -4,7 +4,10 @@
  * defaults and resolves relative paths; nothing else reads the raw section.
  */
 import type { RoomId } from '@bridgekit/appservice';
+import type { NetworkAuthMethod } from '../accounts/accounts';
 import type { IrcChannel, NetworkId } from '../mapping/ids';
+
+export type { NetworkAuthMethod };
 
 export interface IrcBridgeConfig {
   /** The bridge bot's localpart, used by `generate-registration` (the registration file wins at run time). */
@@ -73,6 +76,8 @@ export interface IrcNetworkConfig {
   tlsRejectUnauthorized: boolean;
   /** Server password (PASS), if the network needs one for everyone. Never logged. */
   password?: string;
+  /** How a password a user stored with !storepass logs them in (see `NetworkAuthMethod`). */
+  auth: NetworkAuthMethod;
   /** The bridge bot's own IRC presence, which listens to every bridged channel. */
   bot: { nick: string; username: string; realname: string; sasl?: { account: string; password: string } };
   /** Matrix users' connections. Template variables: $DISPLAY, $LOCALPART, $USERID. */

@@ -24,7 +24,12 @@ export interface IrcConnectOptions {
   nick: IrcNick;
   username: string;
   realname: string;
-  sasl?: { mechanism: 'PLAIN'; account: string; password: string } | { mechanism: 'EXTERNAL' };
+  /**
+   * SASL login while registering. A server that refuses it fails the connection (IRC_SASL_FAILED),
+   * and so does one without SASL unless `optional`: then registration goes on without it, and
+   * `IrcConnection.loggedInWithSasl` says it did not happen (so the caller can identify otherwise).
+   */
+  sasl?: { mechanism: 'PLAIN'; account: string; password: string; optional?: boolean } | { mechanism: 'EXTERNAL' };
   /** Decoding for incoming lines that are not valid UTF-8 (default 'cp1252'). Output is UTF-8. */
   encoding?: string;
   /** Nicks to try, in order, when the server says the nick is taken (433) at registration. */

@@ -156,6 +156,32 @@ describe('registration', () => {
     expect(Buffer.from((payload ?? '').slice(13), 'base64').toString('utf8')).toBe('acct\0acct\0pässword');
   });
 
+  it('goes on without optional SASL on a server that does not offer it, and says it did not log in', async () => {
+    const server = await fakeServer(welcoming(undefined, 'multi-prefix'));
+    const c = connection(server.port, { sasl: { mechanism: 'PLAIN', account: 'acct', password: 'pw', optional: true } });
+    await expect(c.connect()).resolves.toMatchObject({ nick: 'me' });
+    expect(c.loggedInWithSasl).toBe(false);
+    expect(server.received.some((l) => l.startsWith('AUTHENTICATE'))).toBe(false);
+  });
+
+  it.each([['multi-prefix'], ['']])('fails required SASL on a server that does not offer it (CAP LS: %j)', async (caps) => {
+    const server = await fakeServer(welcoming(undefined, caps));
+    await expect(connection(server.port, { sasl: { mechanism: 'PLAIN', account: 'acct', password: 'pw' } }).connect()).rejects.toMatchObject({ code: 'IRC_SASL_FAILED' });
+  });
+
+  it('logs in with optional SASL where the server offers it', async () => {
+    const server = await fakeServer(welcoming((line, send) => {
+      if (line === 'AUTHENTICATE PLAIN') send('AUTHENTICATE +');
+      else if (line.startsWith('AUTHENTICATE ')) {
+        send(':srv 900 * me!me@h acct :You are now logged in as acct');
+        send(':srv 903 * :SASL authentication successful');
+      }
+    }, 'sasl=PLAIN'));
+    const c = connection(server.port, { sasl: { mechanism: 'PLAIN', account: 'acct', password: 'pw', optional: true } });
+    await expect(c.connect()).resolves.toMatchObject({ nick: 'me' });
+    expect(c.loggedInWithSasl).toBe(true);
+  });
+
   it('connects over TLS trusting a private CA, and refuses an untrusted certificate', async () => {
     const server = await fakeServer(welcoming(), { tls: true });
     await expect(connection(server.port, { tls: true }).connect()).rejects.toMatchObject({ code: 'IRC_CONNECT_FAILED', message: expect.stringMatching(/certificate/i) });

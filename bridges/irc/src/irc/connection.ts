@@ -43,6 +43,7 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
   private client: Client | undefined;
   private currentNick: IrcNick;
   private registered = false;
+  private saslDone = false;
   private quitting = false;
   private closeCause: { reason: IrcCloseReason; message?: string } | undefined;
   private isupportCache: Isupport | undefined;
@@ -83,6 +84,11 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
     return this.registered;
   }
 
+  /** Whether this connection logged in with SASL (903) while registering. */
+  get loggedInWithSasl(): boolean {
+    return this.saslDone;
+  }
+
   /** The server's ISUPPORT values (RFC defaults until it has sent them). */
   get isupport(): Isupport {
     this.isupportCache ??= isupportFrom(this.client?.network.options ?? {});
@@ -120,6 +126,7 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
     const client = new Client();
     this.client = client;
     this.registered = false;
+    this.saslDone = false;
     this.quitting = false;
     this.closeCause = undefined;
     this.isupportCache = undefined;
@@ -152,6 +159,10 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
           const command = message.command;
           if (command === '001') {
             welcomed = true;
+            // A server without CAP (or with CAP but nothing we asked for) never says "no SASL".
+            if (o.sasl && !(o.sasl.mechanism === 'PLAIN' && o.sasl.optional) && !this.saslDone) {
+              settle(new IrcError('IRC_SASL_FAILED', `${o.host} does not offer SASL, so the SASL login could not happen; remove the SASL settings for this network, or identify another way.`));
+            }
             this.currentNick = (message.params[0] ?? this.currentNick) as IrcNick;
             if (timer !== undefined) this.clock.clearTimeout(timer);
             timer = this.clock.setTimeout(() => settle(), MOTD_GRACE_MS);
@@ -159,6 +170,8 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
             settle();
           } else if (command === '005') {
             this.isupportCache = undefined;
+          } else if (command === '903') {
+            this.saslDone = true;
           } else if (command === 'ERROR') {
             this.closeCause = { reason: 'server-error', message: message.params[message.params.length - 1] };
           } else if (!welcomed && (command === '433' || command === '437' || command === '436')) {
@@ -185,7 +198,11 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
         next();
       }));
 
-      client.on('sasl failed', (e) => settle(new IrcError('IRC_SASL_FAILED', `SASL login to ${o.host} failed (${e.reason}); check the SASL settings, or remove them if the server has no SASL.`)));
+      client.on('sasl failed', (e) => {
+        // Optional SASL on a server without it: register anyway, the caller identifies another way.
+        if (e.reason === 'capability_missing' && o.sasl?.mechanism === 'PLAIN' && o.sasl.optional) return;
+        settle(new IrcError('IRC_SASL_FAILED', `SASL login to ${o.host} failed (${e.reason}); check the SASL settings, or remove them if the server has no SASL.`));
+      });
       client.on('ping timeout', () => {
         this.closeCause = { reason: 'ping-timeout', message: 'No answer to PING' };
       });

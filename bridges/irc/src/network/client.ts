@@ -6,7 +6,7 @@ import type { IrcConnection } from '../irc/connection';
 import type { IrcConnectOptions } from '../irc/connect-options';
 
 export type IrcClient = Pick<IrcConnection,
-  | 'nick' | 'isRegistered' | 'isupport' | 'joinedChannels' | 'connect' | 'quit'
+  | 'nick' | 'isRegistered' | 'loggedInWithSasl' | 'isupport' | 'joinedChannels' | 'connect' | 'quit'
   | 'say' | 'notice' | 'action' | 'join' | 'part' | 'setTopic' | 'kick' | 'invite' | 'mode'
   | 'changeNick' | 'whois' | 'raw' | 'on' | 'once' | 'floodStats'>;
 

@@ -21,7 +21,12 @@ import type { PuppetRecords } from './puppet-records';
 export interface PuppetLogin {
   nick?: string;
   username?: string;
-  sasl?: { mechanism: 'PLAIN'; account: string; password: string };
+  /** `optional`: a server without SASL is no failure; `withoutSasl` is sent instead. */
+  sasl?: { mechanism: 'PLAIN'; account: string; password: string; optional?: boolean };
+  /** Raw lines sent after registration when optional SASL did not log the user in (NickServ IDENTIFY). Never logged. */
+  withoutSasl?: string[];
+  /** The user's own server password (PASS), instead of the network's. Never logged. */
+  serverPassword?: string;
   /** Raw lines sent after each registration (NickServ IDENTIFY, auto-commands). Never logged. */
   afterRegistration: string[];
   /** A stored password exists but cannot be used: connect without it and tell the user. */
@@ -238,7 +243,7 @@ export class PuppetPool {
       tls: config.tls,
       ...(config.ca !== undefined ? { ca: config.ca } : {}),
       rejectUnauthorized: config.tlsRejectUnauthorized,
-      ...(config.password !== undefined ? { password: config.password } : {}),
+      ...(login.serverPassword !== undefined ? { password: login.serverPassword } : config.password !== undefined ? { password: config.password } : {}),
       nick,
       username: login.username ?? identFromTemplate(config.puppets.usernameTemplate, user),
       realname: realnameFromTemplate(config.puppets.realnameTemplate, user),
@@ -262,7 +267,8 @@ export class PuppetPool {
       log: this.options.log,
       ...(this.options.random ? { random: this.options.random } : {}),
       onRegistered: async () => {
-        for (const line of login.afterRegistration) await client.raw(line);
+        const identify = login.withoutSasl && !client.loggedInWithSasl ? login.withoutSasl : [];
+        for (const line of [...identify, ...login.afterRegistration]) await client.raw(line);
       },
       onJoinFailed: (channel, error) => puppet && this.options.onJoinFailed?.(puppet, channel, error),
       onWantedChange: () => puppet && this.persist(puppet),

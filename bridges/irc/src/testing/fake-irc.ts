@@ -27,6 +27,7 @@ const fold = (name: string) => casefold(name, 'rfc1459');
 export class FakeIrcClient extends TypedEmitter<IrcConnectionEvents> implements IrcClient {
   nick: IrcNick;
   isRegistered = false;
+  loggedInWithSasl = false;
   readonly isupport: Isupport = ISUPPORT;
   readonly joinedChannels = new Set<string>();
   connects = 0;
@@ -43,6 +44,7 @@ export class FakeIrcClient extends TypedEmitter<IrcConnectionEvents> implements 
     const candidates = this.options.nickCandidates?.(this.options.nick) ?? [this.options.nick];
     const nick = [...candidates].find((n) => !this.server.nickInUse(n, this));
     if (!nick) throw new IrcError('IRC_NICK_UNAVAILABLE', 'every nick is taken');
+    this.loggedInWithSasl = this.server.saslLogin(this.options);
     this.nick = nick;
     this.isRegistered = true;
     const event = { nick, isupport: this.isupport };
@@ -174,6 +176,10 @@ export class FakeIrcServer {
   /** The '324' answer for each channel: mode letters set (besides prefixes), e.g. 'nt'. */
   readonly channelModes = new Map<string, { flags: string; key?: string }>();
   private readonly connectFailures: IrcError[] = [];
+  /** Whether the server offers SASL (PLAIN); false is like ngIRCd. */
+  offersSasl = true;
+  /** Services accounts → passwords SASL checks; when unset, any SASL login succeeds. */
+  saslAccounts: Map<string, string> | undefined;
 
   readonly factory: IrcClientFactory = (options) => {
     const client = new FakeIrcClient(options, this);
@@ -191,6 +197,18 @@ export class FakeIrcServer {
 
   failNextConnects(count: number, error = new IrcError('IRC_CONNECT_FAILED', 'connection refused')): void {
     for (let i = 0; i < count; i++) this.connectFailures.push(error);
+  }
+
+  /** Whether a connection with these options logs in with SASL; throws as a real connection fails. */
+  saslLogin(options: IrcConnectOptions): boolean {
+    const sasl = options.sasl;
+    if (sasl?.mechanism !== 'PLAIN') return false;
+    if (!this.offersSasl) {
+      if (sasl.optional) return false;
+      throw new IrcError('IRC_SASL_FAILED', 'SASL login to irc.test failed (capability_missing)');
+    }
+    if (this.saslAccounts && this.saslAccounts.get(sasl.account) !== sasl.password) throw new IrcError('IRC_SASL_FAILED', 'SASL login to irc.test failed (fail)');
+    return true;
   }
 
   nextConnectFailure(): IrcError | undefined {

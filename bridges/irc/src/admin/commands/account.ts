@@ -1,10 +1,17 @@
 // Commands about what the bridge stores for the user: password and feature toggles.
-import { checkAccountName, checkIrcPassword } from '../../accounts';
+import { checkAccountName, checkIrcPassword, type NetworkAuthMethod } from '../../accounts';
 import { defineCommand, type AdminCommand } from '../command';
 import { CommandError } from '../errors';
 import { NETWORK_ARG, networkName, type AdminCommandDeps } from './shared';
 
 const ACCOUNT_FLAG = /^--account=(\S+)\s+([\s\S]*)$/;
+
+const AUTH_METHOD_NAMES: Record<NetworkAuthMethod, string> = {
+  auto: 'SASL (or NickServ IDENTIFY where the server has no SASL)',
+  sasl: 'SASL',
+  nickserv: 'NickServ IDENTIFY',
+  'server-password': 'the server password (PASS)',
+};
 
 export function accountCommands(deps: AdminCommandDeps): AdminCommand[] {
   const { accounts } = deps;
@@ -16,7 +23,7 @@ export function accountCommands(deps: AdminCommandDeps): AdminCommand[] {
         { name: 'password', kind: 'rest', help: 'everything after the network, exactly as typed: spaces, colons and quotes are part of the password' },
       ],
       help:
-        'Stores your IRC password (encrypted) to log you in with SASL or NickServ. Your message is removed from the room afterwards.' +
+        'Stores your IRC password (encrypted) to log you in (SASL, NickServ or the server password, as the network is set up). Your message is removed from the room afterwards.' +
         '\n\nThe account is your nick; to log in to another services account, start with --account=NAME, e.g. !storepass --account=alice s3cret',
       permission: 'user',
       sensitive: true,
@@ -28,8 +35,10 @@ export function accountCommands(deps: AdminCommandDeps): AdminCommand[] {
         if (account !== undefined) checkAccountName(account);
         checkIrcPassword(password);
         accounts.passwords.put(ctx.userId, network, password, account);
-        const method = accounts.authMethodOf(network) === 'sasl' ? 'SASL' : 'NickServ IDENTIFY';
-        return `Stored your password for ${networkName(deps, network)}: it is used with ${method} as ${account !== undefined ? `account ${account}` : 'your nick'} ` +
+        const auth = accounts.authMethodOf(network);
+        const method = AUTH_METHOD_NAMES[auth];
+        const who = account !== undefined ? `account ${account}` : 'your nick';
+        return `Stored your password for ${networkName(deps, network)}: it is used with ${method}${auth === 'server-password' && account === undefined ? '' : ` as ${who}`} ` +
           `from your next connection (say !reconnect ${network} to log in now). Your message is being removed from this room.`;
       },
     }),
