@@ -64,3 +64,27 @@ export function machineInfo(): MachineInfo {
 export function loadAverage(): number[] {
   return os.loadavg().map((l) => Math.round(l * 100) / 100);
 }
+
+/** Cumulative CPU ticks of the whole machine (/proc/stat), to tell iowait and steal during a run. */
+export interface CpuTicks {
+  total: number;
+  iowait: number;
+  steal: number;
+}
+
+export function cpuTicks(): CpuTicks {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return { total: fields.reduce((a, b) => a + b, 0), iowait: fields[4] ?? 0, steal: fields[7] ?? 0 };
+  } catch {
+    return { total: 0, iowait: 0, steal: 0 };
+  }
+}
+
+/** Percentages of machine CPU time spent waiting for I/O and stolen by the hypervisor between two readings. */
+export function waitShares(from: CpuTicks, to: CpuTicks): { iowaitPct: number; stealPct: number } {
+  const total = to.total - from.total;
+  if (total <= 0) return { iowaitPct: NaN, stealPct: NaN };
+  const pct = (n: number) => Math.round((1000 * n) / total) / 10;
+  return { iowaitPct: pct(to.iowait - from.iowait), stealPct: pct(to.steal - from.steal) };
+}

@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadAverage, machineInfo, openFilesLimit } from './env';
+import { cpuTicks, loadAverage, machineInfo, openFilesLimit, waitShares } from './env';
 import { judge, summarize, toMarkdown, type RunRecord, type ScenarioResult, type SuiteResult } from './results';
 import { EXPERIMENTS, type Scenario, type SuiteOptions } from './scenario';
 import { SCENARIOS } from './scenarios';
@@ -17,6 +17,7 @@ const USAGE = `Usage: npm run bench -- [options]
   --only <a,b>             run only these scenarios (see --list)
   --runs <n>               runs per scenario (default 3)
   --reconnect-puppets <n>  puppets in the mass-reconnect scenario (default 5000)
+  --reconnect-rate <n>     the bridge's connect_rate_per_second there (default 10000, its maximum)
   --memory-puppets <n>     puppets in the memory scenario (default 1000)
   --out <dir>              where result files go (default bench/results)
   --label <name>           result file name part (default: the host name)
@@ -38,7 +39,7 @@ async function main(): Promise<number> {
     options: {
       only: { type: 'string' }, runs: { type: 'string', default: '3' }, out: { type: 'string' }, label: { type: 'string' },
       update: { type: 'string' }, 'no-write': { type: 'boolean', default: false }, keep: { type: 'boolean', default: false },
-      'cpu-prof': { type: 'string' }, 'heap-snapshots': { type: 'string' }, 'reconnect-puppets': { type: 'string', default: '5000' }, 'memory-puppets': { type: 'string', default: '1000' },
+      'cpu-prof': { type: 'string' }, 'heap-snapshots': { type: 'string' }, 'reconnect-puppets': { type: 'string', default: '5000' }, 'reconnect-rate': { type: 'string', default: '10000' }, 'memory-puppets': { type: 'string', default: '1000' },
       experiment: { type: 'string' }, list: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
     },
   });
@@ -55,6 +56,7 @@ async function main(): Promise<number> {
   const options: SuiteOptions = {
     runs: positive(values.runs, '--runs'),
     reconnectPuppets: positive(values['reconnect-puppets'], '--reconnect-puppets'),
+    reconnectRate: positive(values['reconnect-rate'], '--reconnect-rate'),
     memoryPuppets: positive(values['memory-puppets'], '--memory-puppets'),
     keep: values.keep,
     experiments,
@@ -75,7 +77,7 @@ async function main(): Promise<number> {
   const date = new Date().toISOString();
   let result: SuiteResult = {
     schema: 1, date, label: values.label ?? `${machine.hostname}${experiments.length ? ` (experiment: ${experiments.join(', ')})` : ''}`, machine,
-    options: { runs: options.runs, reconnectPuppets: options.reconnectPuppets, memoryPuppets: options.memoryPuppets, only: wanted ?? 'all', experiments },
+    options: { runs: options.runs, reconnectPuppets: options.reconnectPuppets, reconnectRate: options.reconnectRate, memoryPuppets: options.memoryPuppets, only: wanted ?? 'all', experiments },
     scenarios,
   };
   if (values.update) result = merge(JSON.parse(readFileSync(values.update, 'utf8')) as SuiteResult, scenarios);
@@ -97,11 +99,12 @@ async function runScenario(scenario: Scenario, options: SuiteOptions): Promise<S
   const runs: RunRecord[] = [];
   for (let run = 1; run <= options.runs; run++) {
     const loadBefore = loadAverage();
+    const ticks = cpuTicks();
     const started = nowMs();
     log(`${scenario.name}: run ${run}/${options.runs} (load ${loadBefore.join('/')})`);
     try {
       const { metrics, notes = [] } = await scenario.run({ run, options, log: (m) => log(`${scenario.name}: ${m}`) });
-      runs.push({ metrics, notes, loadBefore, loadAfter: loadAverage(), durationMs: nowMs() - started });
+      runs.push({ metrics, notes, loadBefore, loadAfter: loadAverage(), ...waitShares(ticks, cpuTicks()), durationMs: nowMs() - started });
       log(`${scenario.name}: ${Object.entries(metrics).map(([k, v]) => `${k}=${Math.round(v * 1000) / 1000}`).join(' ')}`);
     } catch (error) {
       const message = (error as Error).stack ?? String(error);

@@ -13,6 +13,9 @@ export interface RunRecord {
   /** os.loadavg() before and after the run. */
   loadBefore: number[];
   loadAfter: number[];
+  /** Share of the machine's CPU time in iowait and steal during the run (/proc/stat). */
+  iowaitPct?: number;
+  stealPct?: number;
   durationMs: number;
   error?: string;
 }
@@ -98,7 +101,8 @@ export function toMarkdown(result: SuiteResult): string {
       const v = s.summary[name] ?? { median: NaN, min: NaN, max: NaN };
       lines.push(`| ${spec.label} | ${fmt(v.median)} | ${fmt(v.min)} | ${fmt(v.max)} | ${spec.unit} |`);
     }
-    lines.push('', `Run on ${s.date}. Load per run (before → after): ${s.runs.map((r) => `${r.loadBefore.join('/')} → ${r.loadAfter.join('/')}`).join('; ')}.`);
+    const waits = (r: RunRecord) => (r.iowaitPct !== undefined ? ` (iowait ${r.iowaitPct}%, steal ${r.stealPct}%)` : '');
+    lines.push('', `Run on ${s.date}. Load per run (before → after): ${s.runs.map((r) => `${r.loadBefore.join('/')} → ${r.loadAfter.join('/')}${waits(r)}`).join('; ')}.`);
     const notes = [...new Set(s.runs.flatMap((r) => [...r.notes, ...(r.error ? [`run failed: ${r.error}`] : [])]))];
     for (const note of notes) lines.push(`- ${note}`);
   }

@@ -18,6 +18,8 @@ export interface SuiteOptions {
   runs: number;
   /** N of the mass-reconnect scenario. */
   reconnectPuppets: number;
+  /** The bridge's connect_rate_per_second in the mass-reconnect scenario (default 10,000: its maximum). */
+  reconnectRate: number;
   /** N of the memory scenario. */
   memoryPuppets: number;
   /** Keep temp dirs (logs) of every world. */

@@ -98,6 +98,13 @@ export class BridgeProcess {
     return this.request('watched');
   }
 
+  /** Sum of a metric's values in the bridge's Prometheus registry over series matching `labels`. */
+  async metric(name: string, labels: Record<string, string> = {}): Promise<number> {
+    const metrics = await this.request<Array<{ name: string; values: Array<{ value: number; labels: Record<string, string | number> }> }>>('metrics');
+    const values = metrics.find((m) => m.name === name)?.values ?? [];
+    return values.filter((v) => Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want)).reduce((n, v) => n + v.value, 0);
+  }
+
   /** Event-loop delay and GC pauses since the last call. */
   pauses(): Promise<Pauses> {
     return this.request('pauses');

@@ -22,7 +22,7 @@ export const reconnect: Scenario = {
   measures: 'N puppets (--reconnect-puppets, default 5,000; 100 per channel) are connected through Matrix joins. ngIRCd is '
     + 'stopped (SIGTERM: every connection closes) and started again on the same port. From the moment the new server accepts '
     + 'connections: back = the puppet\'s connection registered again (001), rejoined = the server confirmed its channel JOIN, '
-    + 'both stamped in the bridge process by listeners on each puppet\'s connection events. The bridge\'s gate is set to 10,000 connects/s (its maximum) and its first retry comes after 0.5–1 s '
+    + 'both stamped in the bridge process by listeners on each puppet\'s connection events. The bridge\'s connect gate is --reconnect-rate (default 10,000/s, its maximum) and its first retry comes after 0.5–1 s '
     + '(reconnect.base_delay_seconds 1 with jitter), so the time after that is the bridge\'s or the server\'s. Floor = N plain '
     + `clients connecting and joining straight to the same ngIRCd, ${FLOOR_CONCURRENCY} at a time (its listen backlog), after the bridge stopped.`,
   metrics: {
@@ -37,6 +37,8 @@ export const reconnect: Scenario = {
     serverFloorRate: { unit: 'conn/s', label: 'floor: plain clients connect + join rate' },
     vsFloor: { unit: '×', label: 'bridge rate / floor rate' },
     connectSeconds: { unit: 's', label: 'initial connect of N (via Matrix joins)' },
+    failedAttempts: { unit: 'count', label: 'reconnect attempts that failed (then backed off)' },
+    gateRate: { unit: 'conn/s', label: 'bridge connect gate (connect_rate_per_second)' },
     cpuPerReconnect: { unit: 'ms', label: 'bridge CPU per reconnect' },
     peakRss: { unit: 'MiB', label: 'bridge peak RSS' },
     homeserverRequests: { unit: 'count', label: 'homeserver requests during the reconnect' },
@@ -64,7 +66,9 @@ function requestsSince(world: World, before: Map<string, number>): { total: numb
 async function runReconnect(ctx: RunContext): Promise<RunResult> {
   const n = ctx.options.reconnectPuppets;
   const rooms = Math.max(1, Math.ceil(n / PER_CHANNEL));
-  const world = await World.create({ ctx, scenario: 'reconnect', rooms, instrument: false });
+  const world = await World.create({
+    ctx, scenario: 'reconnect', rooms, instrument: false, network: { connect_rate_per_second: ctx.options.reconnectRate },
+  });
   try {
     const t0 = nowMs();
     joinUsers(world, matrixUsers(n), (i) => i % rooms);
@@ -76,6 +80,7 @@ async function runReconnect(ctx: RunContext): Promise<RunResult> {
 
     const requestsBefore = requestCounts(world);
     const watchedPuppets = await world.bridge.watch();
+    const retriesBefore = await world.bridge.metric('bridgekit_irc_reconnects_total', { kind: 'puppet' });
     const before = await world.bridge.stats();
     const { stoppedAt, upAt } = await world.ircd.restart();
     ctx.log(`ngIRCd restarted; waiting for ${watchedPuppets} puppets`);
@@ -99,6 +104,8 @@ async function runReconnect(ctx: RunContext): Promise<RunResult> {
     const allBack = registered[n - 1]!;
     const allRejoined = joined[n - 1]!;
     const after = await world.bridge.stats();
+    // Every puppet schedules one reconnect when the server goes away; more are failed attempts.
+    const failedAttempts = (await world.bridge.metric('bridgekit_irc_reconnects_total', { kind: 'puppet' })) - retriesBefore - n;
     const peakRss = world.bridge.peakRss();
     await world.hs.pusher.waitIdle(60_000);
     const requests = requestsSince(world, requestsBefore);
@@ -119,6 +126,8 @@ async function runReconnect(ctx: RunContext): Promise<RunResult> {
         serverFloorRate: floor,
         vsFloor: rate / floor,
         connectSeconds,
+        failedAttempts,
+        gateRate: ctx.options.reconnectRate,
         cpuPerReconnect: cpuMs(before, after) / n,
         peakRss: peakRss / MIB,
         homeserverRequests: requests.total,
