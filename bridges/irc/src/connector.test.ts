@@ -122,6 +122,24 @@ describe('IRC → Matrix', () => {
     expect(h.bridge.matrix.messagesIn(roomId).map((e) => e.content.body)).toEqual(Array.from({ length: 50 }, (_, i) => `line ${i}`));
   });
 
+  it('keeps lines said while the homeserver is down (longer than the core\'s own retries) and delivers them in order, once', async () => {
+    h = await startHarness();
+    const roomId = await h.portal();
+    h.server.userSays('Carol', CHANNEL, 'before');
+    await h.settle();
+    h.bridge.matrix.down = true;
+    h.server.userSays('Carol', CHANNEL, 'during 1');
+    h.server.userSays('Carol', CHANNEL, 'during 2');
+    await h.advance(60_000);
+    h.bridge.matrix.down = false;
+    h.server.userSays('Carol', CHANNEL, 'after');
+    await h.settle();
+    expect(h.bridge.matrix.messagesIn(roomId).map((e) => e.content.body)).toEqual(['before']);
+    await h.advance(30_000);
+    expect(h.bridge.matrix.messagesIn(roomId).map((e) => e.content.body)).toEqual(['before', 'during 1', 'during 2', 'after']);
+    expect(h.bridge.log.lines.filter((l) => l.level === 'error')).toEqual([]);
+  });
+
   it('turns nicks of channel members into pills: ghosts for IRC users, the real user for puppets', async () => {
     h = await startHarness();
     h.bridge.matrix.displayNames.set(bob, 'Bob');

@@ -38,6 +38,7 @@ import { Portals } from './portals/portals';
 import { chatGhost } from './portals/private-chats';
 import { checkBridgeInfo } from './portals/bridge-info';
 import { joinBridgedChannels } from './portals/startup';
+import { RoomTasks } from './room-tasks';
 import type { BridgeRuntime } from './runtime';
 
 export interface IrcConnectorOptions {
@@ -85,7 +86,7 @@ export class IrcConnector implements Connector {
       key = loaded.key;
     }
     const clock = options.clock ?? systemClock;
-    const rt = new IrcBridgeRuntime(ctx, config, log, new MediaLinks(config.media, key, clock.now), clock);
+    const rt = new IrcBridgeRuntime(ctx, config, log, new MediaLinks(config.media, key, clock.now), clock, options.random);
     this.runtime = rt;
     const provisioning = config.provisioning.enabled && config.provisioning.secret !== undefined
       ? createProvisioning({
@@ -142,6 +143,7 @@ export class IrcConnector implements Connector {
 
   async stop(): Promise<void> {
     const rt = this.runtime;
+    rt?.roomTasks.stop();
     rt?.ghostSync.stop();
     if (rt) await Promise.all(rt.networks().map((n) => n.stop()));
     await this.proxy?.close();
@@ -193,11 +195,19 @@ class IrcBridgeRuntime implements BridgeRuntime {
   readonly portals: Portals;
   readonly refs: MessageRefs;
   readonly ghostSync: GhostSync;
+  readonly roomTasks: RoomTasks;
   matrix!: MatrixDispatcher;
   private readonly byId = new Map<string, IrcNetwork>();
 
-  constructor(readonly ctx: BridgeContext, readonly config: IrcBridgeConfig, readonly log: Logger, readonly media: MediaLinks, readonly clock: Clock) {
+  constructor(readonly ctx: BridgeContext, readonly config: IrcBridgeConfig, readonly log: Logger, readonly media: MediaLinks, readonly clock: Clock, random?: () => number) {
     this.metrics = createIrcMetrics(ctx.metrics);
+    this.roomTasks = new RoomTasks({
+      inRoomOrder: (roomKey, task) => ctx.inRoomOrder(roomKey, task),
+      clock, log, metrics: this.metrics,
+      maxRetryMs: config.homeserverOutage.retryMinutes * 60_000,
+      maxHeld: config.homeserverOutage.maxHeldPerRoom,
+      ...(random ? { random } : {}),
+    });
     this.ghosts = new GhostUserIds({ prefix: config.ghostPrefix, server: ctx.domain });
     this.aliases = new PortalAliases({ template: config.aliasTemplate, server: ctx.domain, network: [...config.networks.keys()][0] });
     this.portals = new Portals(ctx.store);
@@ -241,10 +251,7 @@ class IrcBridgeRuntime implements BridgeRuntime {
   }
 
   roomTask(roomId: RoomId, what: string, task: () => Promise<void>): void {
-    this.ctx.inRoomOrder(roomId, task).catch((error: Error) => {
-      this.metrics.handlerErrors.inc({ handler: what });
-      this.log.error('Room task failed', { task: what, roomId, error: error.message });
-    });
+    this.roomTasks.run(roomId, what, task);
   }
 
   async tell(roomId: RoomId, userId: UserId, text: string): Promise<void> {

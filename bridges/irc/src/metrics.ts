@@ -17,6 +17,12 @@ export interface IrcMetrics {
   reconnects: Counter<'network' | 'kind'>;
   /** IRC lines (and ghost joins) not sent into a room because Matrix users banned the ghost there. */
   bannedGhostDrops: Counter<'network'>;
+  /** Retries of room tasks held while the homeserver was unavailable, by task name. */
+  roomTaskRetries: Counter<'handler'>;
+  /** Held room tasks given up on, by reason: backlog (over the per-room bound), timeout, stopped. */
+  roomTasksDropped: Counter<'reason'>;
+  /** Room tasks held (waiting for the homeserver), over all rooms. */
+  roomTasksHeld: Gauge;
 }
 
 export function createIrcMetrics(registry: Registry): IrcMetrics {
@@ -27,6 +33,9 @@ export function createIrcMetrics(registry: Registry): IrcMetrics {
     handlerErrors: new Counter({ name: 'bridgekit_irc_handler_errors_total', help: 'Event handler failures, by handler', labelNames: ['handler'], registers }),
     connections: new Gauge({ name: 'bridgekit_irc_connections', help: 'IRC connections by network, kind and state', labelNames: ['network', 'kind', 'state'], registers }),
     reconnects: new Counter({ name: 'bridgekit_irc_reconnects_total', help: 'Reconnects scheduled after a drop or a failed attempt', labelNames: ['network', 'kind'], registers }),
+    roomTaskRetries: new Counter({ name: 'bridgekit_irc_room_task_retries_total', help: 'Retries of IRC-to-Matrix room tasks held during a homeserver outage, by task', labelNames: ['handler'], registers }),
+    roomTasksDropped: new Counter({ name: 'bridgekit_irc_room_tasks_dropped_total', help: 'Held IRC-to-Matrix room tasks given up on (backlog bound, outage too long, bridge stopped)', labelNames: ['reason'], registers }),
+    roomTasksHeld: new Gauge({ name: 'bridgekit_irc_room_tasks_held', help: 'IRC-to-Matrix room tasks waiting for the homeserver, over all rooms', registers }),
     bannedGhostDrops: new Counter({ name: 'bridgekit_irc_banned_ghost_dropped_total', help: 'IRC lines and ghost joins not sent into a room because Matrix users banned the ghost there', labelNames: ['network'], registers }),
   };
 }

@@ -43,8 +43,11 @@ export interface BridgeRuntime {
   displayNameOf(roomId: RoomId, userId: UserId): Promise<string | undefined>;
   /**
    * Runs `task` in the room's turn, after everything queued for the room before it. Failures
-   * are logged and counted, never thrown. Must be called synchronously from IRC listeners (to
-   * keep order) and never from inside a task of the same room (deadlock).
+   * are logged and counted, never thrown; retriable homeserver failures are retried first, the
+   * room's later tasks held behind (room-tasks.ts), so an outage loses no IRC line. Must be
+   * called synchronously from IRC listeners (to keep order) and never from inside a task of the
+   * same room (deadlock). A task may run more than once: keep it free of one-off side effects
+   * before its Matrix writes.
    */
   roomTask(roomId: RoomId, what: string, task: () => Promise<void>): void;
   /**

@@ -27,6 +27,7 @@ interface RawSection {
   };
   provisioning: { enabled: boolean; bind_address: string; port: number; secret?: string; max_links_per_room: number };
   membership_pacing: { rate_per_second: number; burst: number; max_queued: number };
+  homeserver_outage: { retry_minutes: number; max_held_per_room: number };
   networks: Record<string, RawNetwork>;
 }
 
@@ -113,6 +114,10 @@ export function parseIrcConfig(config: Pick<BridgeConfig, 'sections' | 'baseDir'
       ratePerSecond: raw.membership_pacing.rate_per_second,
       burst: raw.membership_pacing.burst,
       maxQueued: raw.membership_pacing.max_queued,
+    },
+    homeserverOutage: {
+      retryMinutes: raw.homeserver_outage.retry_minutes,
+      maxHeldPerRoom: raw.homeserver_outage.max_held_per_room,
     },
     networks,
   };

@@ -180,6 +180,15 @@ export const IRC_SECTION_SCHEMA: SectionSchema = {
         max_queued: count(10_000, 1, 10_000_000),
       },
     },
+    homeserver_outage: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        retry_minutes: count(15, 0, 10_080),
+        max_held_per_room: count(1000, 1, 1_000_000),
+      },
+    },
     networks: {
       type: 'object',
       minProperties: 1,

@@ -24,6 +24,12 @@ export interface IrcBridgeConfig {
   provisioning: ProvisioningConfig;
   /** Ghost joins/leaves sent to the homeserver (NAMES syncs, JOIN/PART/QUIT, netsplits), all networks together. */
   membershipPacing: { ratePerSecond: number; burst: number; maxQueued: number };
+  /**
+   * IRC lines (and other IRC → Matrix work) the homeserver does not take — unreachable, 5xx,
+   * 429 — are retried for up to `retryMinutes` (0 = not at all), the room's later lines held
+   * behind them in order, at most `maxHeldPerRoom` per room (the oldest are dropped beyond).
+   */
+  homeserverOutage: { retryMinutes: number; maxHeldPerRoom: number };
   networks: ReadonlyMap<NetworkId, IrcNetworkConfig>;
 }
 

@@ -26,7 +26,7 @@ import type { BridgeRuntime } from '../runtime';
 import { GhostBans, unlessBanned } from './bans';
 import { isNetsplitQuit, NetsplitHold, type HeldQuit } from './netsplit';
 import { PacedQueue } from './paced-queue';
-import { levelForPrefixes, PendingLevelUpdates, roomCreators, withGhostLevels, type PowerLevelsContent } from './power-levels';
+import { levelForPrefixes, mergePending, PendingLevelUpdates, roomCreators, withGhostLevels, type PendingLevels, type PowerLevelsContent } from './power-levels';
 import { GhostPresence } from './presence';
 import { GhostRenames } from './renames';
 
@@ -78,7 +78,14 @@ export class GhostSync {
       clock,
       release: (r) => rt.roomTask(r.roomId, 'irc.membership', () => this.reconcile(r)),
     });
-    this.levels = new PendingLevelUpdates((roomId) => rt.roomTask(roomId, 'irc.power-levels', () => this.writeLevels(roomId)));
+    this.levels = new PendingLevelUpdates((roomId) => {
+      // What this task took stays with it, so a retry after a homeserver outage still writes it.
+      let taken: PendingLevels | undefined;
+      rt.roomTask(roomId, 'irc.power-levels', async () => {
+        taken = mergePending(taken, this.levels.take(roomId));
+        if (taken) await this.writeLevels(roomId, taken);
+      });
+    });
     const registers = [ctx.metrics];
     const queue = this.queue;
     const holds = this.holds;
@@ -279,9 +286,7 @@ export class GhostSync {
   }
 
   /** Power levels of one room, in its turn: every change requested since the last write, at once. */
-  private async writeLevels(roomId: RoomId): Promise<void> {
-    const pending = this.levels.take(roomId);
-    if (!pending) return;
+  private async writeLevels(roomId: RoomId, pending: PendingLevels): Promise<void> {
     const { bot } = this.rt.ctx;
     const current = await bot.getState<PowerLevelsContent>(roomId, 'm.room.power_levels');
     if (!current) return;

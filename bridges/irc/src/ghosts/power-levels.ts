@@ -109,6 +109,12 @@ export interface PendingLevels {
   ghosts: Set<UserId>;
 }
 
+/** Both requests as one (either may be absent). */
+export function mergePending(a: PendingLevels | undefined, b: PendingLevels | undefined): PendingLevels | undefined {
+  if (!a || !b) return a ?? b;
+  return { all: a.all || b.all, ghosts: new Set([...a.ghosts, ...b.ghosts]) };
+}
+
 /**
  * Coalesces level updates per room: the first request for a room queues one task (via
  * `schedule`, i.e. the room's turn); requests arriving before it runs join it.

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Registry } from 'prom-client';
 import {
-  asEventId, asRoomAlias, asRoomId, asUserId, MatrixError, openStore, parseConfig,
+  asEventId, asRoomAlias, asRoomId, asUserId, MatrixError, NetworkError, openStore, parseConfig,
   type BridgeConfig, type BridgeContext, type CreateRoomOptions, type EventId, type Intent, type Logger,
   type Migration, type OpenedStore, type Profile, type RoomAlias, type RoomId, type UserId,
 } from '@bridgekit/appservice';
@@ -65,6 +65,8 @@ export class FakeMatrix {
    * and are not listed in `m.room.power_levels` (like Synapse 1.163, whose default is 12).
    */
   roomVersion = '11';
+  /** While true, every event send fails as with an unreachable homeserver (NetworkError, retriable). */
+  down = false;
   /** Every join, leave, kick, ban and invite, with who did it and why. */
   readonly memberLog: MembershipChange[] = [];
   /** Joined members per room (joins, room creation, sending), what joinedMembers returns. */
@@ -101,6 +103,7 @@ export class FakeMatrix {
   intent(userId: UserId): Intent {
     const m = this;
     const send = async (roomId: RoomId, type: string, content: Record<string, unknown>, stateKey?: string) => {
+      if (m.down) throw new NetworkError('unreachable', 'PUT /_matrix/client/v3/rooms/{roomId}/send/{eventType}/{txnId}', 'http://127.0.0.1:8008', new Error('connect ECONNREFUSED'));
       m.refuseBanned(roomId, userId, 'POST /_matrix/client/v3/join/{roomIdOrAlias}');
       const eventId = asEventId(`$ev${++m.next}`);
       m.sent.push({ sender: userId, roomId, type, content, eventId, ...(stateKey !== undefined ? { stateKey } : {}) });
