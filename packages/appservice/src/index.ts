@@ -7,7 +7,7 @@ export type { MatrixEvent, EphemeralEvent, MessageContent } from './events';
 
 // What a bridge author implements, and what they are given
 export type { Connector, BridgeContext, ThirdPartyProvider, MediaAccess } from './connector';
-export type { Intent, Profile, CreateRoomOptions, StateEvent } from './intent/types';
+export type { Intent, Profile, CreateRoomOptions, SendOptions, StateEvent } from './intent/types';
 export type {
   BridgeStore, Migration, RemoteRoom, RoomLink, RemoteUser,
   RoomMappingRepository, UserMappingRepository, MessageMappingRepository, KeyValueRepository,

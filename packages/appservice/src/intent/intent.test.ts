@@ -258,3 +258,17 @@ describe('Intent directory and aliases', () => {
     expect(requests).toHaveLength(3);
   });
 });
+
+describe('Intent send options', () => {
+  it('sends with the caller\'s transaction ID, so a later retry of the same message is deduplicated', async () => {
+    const { factory, requests } = setup();
+    nock(HS)
+      .post('/_matrix/client/v3/register').reply(200, { user_id: GHOST })
+      .post(`/_matrix/client/v3/join/${enc(ROOM)}`).query({ user_id: GHOST }).reply(200, { room_id: ROOM })
+      .put(`/_matrix/client/v3/rooms/${enc(ROOM)}/send/m.room.message/irc-line-42`).query({ user_id: GHOST }).times(2).reply(200, { event_id: '$1' });
+    const alice = factory.intent(GHOST);
+    await alice.sendMessage(ROOM, { msgtype: 'm.text', body: 'once' }, { txnId: 'irc-line-42' });
+    await alice.sendMessage(ROOM, { msgtype: 'm.text', body: 'once' }, { txnId: 'irc-line-42' });
+    expect(requests.filter((r) => r.endsWith('/irc-line-42'))).toHaveLength(2);
+  });
+});

@@ -3,7 +3,7 @@ import { isMatrixError } from '../csapi/errors';
 import { isRoomId, localpartOf, type EventId, type RoomAlias, type RoomId, type UserId } from '../ids';
 import type { Logger } from '../log/types';
 import type { IntentState } from './state';
-import type { CreateRoomOptions, Intent, Profile, StateEvent } from './types';
+import type { CreateRoomOptions, Intent, Profile, SendOptions, StateEvent } from './types';
 
 /** What every intent of one bridge shares. */
 export interface IntentContext {
@@ -65,13 +65,13 @@ export class BridgeIntent implements Intent {
     await this.ctx.state.once(key, () => this.updateProfile(profile));
   }
 
-  sendMessage(roomId: RoomId, content: Record<string, unknown>): Promise<EventId> {
-    return this.sendEvent(roomId, 'm.room.message', content);
+  sendMessage(roomId: RoomId, content: Record<string, unknown>, opts: SendOptions = {}): Promise<EventId> {
+    return this.sendEvent(roomId, 'm.room.message', content, opts);
   }
 
-  sendEvent(roomId: RoomId, type: string, content: Record<string, unknown>): Promise<EventId> {
-    // One txnId for both tries: if the first did reach the room, the homeserver deduplicates the second.
-    const txnId = this.ctx.client.newTxnId();
+  sendEvent(roomId: RoomId, type: string, content: Record<string, unknown>, opts: SendOptions = {}): Promise<EventId> {
+    // One txnId for every try: if an earlier one did reach the room, the homeserver deduplicates the next.
+    const txnId = opts.txnId ?? this.ctx.client.newTxnId();
     return this.inRoom(roomId, () => this.ctx.client.sendEvent(roomId, type, content, { ...this.asUser, txnId }));
   }
 

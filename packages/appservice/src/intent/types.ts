@@ -27,6 +27,15 @@ export interface CreateRoomOptions {
   roomVersion?: string;
 }
 
+export interface SendOptions {
+  /**
+   * The transaction ID to send with. Pass the same one when retrying the same message later
+   * (e.g. after a homeserver outage): the homeserver then stores it once even if an earlier
+   * attempt did arrive. Must be unique per user for different messages. Default: a fresh one.
+   */
+  txnId?: string;
+}
+
 /**
  * "Act as this user." Every method makes sure the preconditions hold (registered, profile set,
  * joined) before it acts, using caches so a steady-state send costs exactly one HTTP request.
@@ -37,8 +46,8 @@ export interface Intent {
   ensureProfile(profile: Profile): Promise<void>;
   ensureJoined(roomId: RoomId): Promise<void>;
 
-  sendMessage(roomId: RoomId, content: Record<string, unknown>): Promise<EventId>;
-  sendEvent(roomId: RoomId, type: string, content: Record<string, unknown>): Promise<EventId>;
+  sendMessage(roomId: RoomId, content: Record<string, unknown>, opts?: SendOptions): Promise<EventId>;
+  sendEvent(roomId: RoomId, type: string, content: Record<string, unknown>, opts?: SendOptions): Promise<EventId>;
   sendState(roomId: RoomId, type: string, stateKey: string, content: Record<string, unknown>): Promise<EventId>;
   getState<T = Record<string, unknown>>(roomId: RoomId, type: string, stateKey?: string): Promise<T | undefined>;
   /** Like `getState`, with the sender: e.g. who created a room (`m.room.create`), which decides power in room version 12. */
