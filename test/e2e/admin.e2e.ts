@@ -2,21 +2,12 @@
  * The admin room: a direct chat with the bridge bot that takes "!" commands about the user's own
  * IRC connection. Each scenario checks both the bot's answer and what IRC users see.
  */
-import { connectIrc, disconnectAllIrc, uniqueNick, type IrcTestClient } from './harness/irc-client';
-import { joinPortal, matrixUser, startIrcBridge, uniqueChannel, type BridgeUnderTest, type MatrixTestUser } from './harness/irc-bridge';
+import { connectIrc, uniqueNick, type IrcTestClient } from './harness/irc-client';
+import { joinPortal, matrixUser, bridgeForThisFile, uniqueChannel, type MatrixTestUser } from './harness/irc-bridge';
 import type { MatrixEvent, SyncPosition } from './harness/matrix-client';
 import { senderUserId } from './harness/namespaces';
 
-let bridge: BridgeUnderTest | undefined;
-
-beforeAll(async () => {
-  bridge = await startIrcBridge();
-});
-
-afterAll(async () => {
-  await disconnectAllIrc();
-  await bridge?.stop();
-});
+const bridge = bridgeForThisFile();
 
 interface Scene {
   channel: string;
@@ -111,6 +102,6 @@ describe('admin room', () => {
     expect(redaction.sender).toBe(senderUserId());
     const original = (await s.alice.client.roomTimeline(s.adminRoom)).find((e) => e.event_id === commandId);
     expect(original?.content).toEqual({});
-    expect(bridge!.logTail(100_000)).not.toContain(password);
+    expect(bridge().logTail(100_000)).not.toContain(password);
   });
 });

@@ -1,11 +1,9 @@
 /** A Matrix user whose first IRC message is a DM (the bot is not in the room) still gets the nick from their display name. */
-import { connectIrc, disconnectAllIrc, uniqueNick } from './harness/irc-client';
-import { ghostUserId, matrixUser, startIrcBridge, type BridgeUnderTest } from './harness/irc-bridge';
+import { connectIrc, uniqueNick } from './harness/irc-client';
+import { ghostUserId, matrixUser, bridgeForThisFile } from './harness/irc-bridge';
 
 jest.setTimeout(60_000);
-let bridge: BridgeUnderTest | undefined;
-beforeAll(async () => { bridge = await startIrcBridge(); });
-afterAll(async () => { await disconnectAllIrc(); await bridge?.stop(); });
+bridgeForThisFile();
 
 it('a Matrix user whose first IRC message is a DM still gets the nick from their display name', async () => {
   const alice = await matrixUser();

@@ -1,12 +1,10 @@
 /** IRC lines said during a homeserver outage longer than the core's own request retries still arrive: IRC has no history, so the bridge holds them. */
-import { connectIrc, disconnectAllIrc, uniqueNick } from './harness/irc-client';
-import { ghostUserId, joinPortal, matrixUser, startIrcBridge, uniqueChannel, type BridgeUnderTest } from './harness/irc-bridge';
+import { connectIrc, uniqueNick } from './harness/irc-client';
+import { ghostUserId, joinPortal, matrixUser, bridgeForThisFile, uniqueChannel } from './harness/irc-bridge';
 import { restartHomeserver } from './harness/server-restarts';
 import { delay } from './harness/wait';
 
-let bridge: BridgeUnderTest | undefined;
-beforeAll(async () => { bridge = await startIrcBridge(); });
-afterAll(async () => { await disconnectAllIrc(); await bridge?.stop(); });
+bridgeForThisFile();
 
 it('IRC lines said during a 20 s homeserver outage all arrive, in order, once', async () => {
   const channel = uniqueChannel('res');

@@ -4,21 +4,14 @@
  * its media proxy here, as config.sample.yaml says to for such a homeserver.
  */
 import { freePorts } from './harness/ports';
-import { connectIrc, disconnectAllIrc, uniqueNick, type IrcTestClient } from './harness/irc-client';
-import { joinPortal, matrixUser, startIrcBridge, uniqueChannel, type BridgeUnderTest, type MatrixTestUser } from './harness/irc-bridge';
+import { connectIrc, uniqueNick, type IrcTestClient } from './harness/irc-client';
+import { joinPortal, matrixUser, bridgeForThisFile, uniqueChannel, type MatrixTestUser } from './harness/irc-bridge';
 
-let bridge: BridgeUnderTest | undefined;
-
-beforeAll(async () => {
+bridgeForThisFile(async () => {
   const [proxyPort] = await freePorts(1);
-  bridge = await startIrcBridge({
+  return {
     irc: { media: { mode: 'proxy', bind_address: '127.0.0.1', port: proxyPort, public_url: `http://127.0.0.1:${proxyPort}` } },
-  });
-});
-
-afterAll(async () => {
-  await disconnectAllIrc();
-  await bridge?.stop();
+  };
 });
 
 async function bridgedChannel(): Promise<{ channel: string; irc: IrcTestClient; alice: MatrixTestUser; roomId: string }> {

@@ -2,19 +2,10 @@
  * Channel membership both ways: IRC PART, QUIT and KICK change the Matrix room's membership; a
  * Matrix user leaving the room parts the channel; an IRC nick change shows in the room.
  */
-import { connectIrc, disconnectAllIrc, uniqueNick, type IrcTestClient } from './harness/irc-client';
-import { ghostUserId, joinPortal, matrixUser, startIrcBridge, uniqueChannel, type BridgeUnderTest, type MatrixTestUser } from './harness/irc-bridge';
+import { connectIrc, uniqueNick, type IrcTestClient } from './harness/irc-client';
+import { ghostUserId, joinPortal, matrixUser, bridgeForThisFile, uniqueChannel, type MatrixTestUser } from './harness/irc-bridge';
 
-let bridge: BridgeUnderTest | undefined;
-
-beforeAll(async () => {
-  bridge = await startIrcBridge();
-});
-
-afterAll(async () => {
-  await disconnectAllIrc();
-  await bridge?.stop();
-});
+bridgeForThisFile();
 
 interface Scene {
   channel: string;

@@ -2,19 +2,10 @@
  * Messages through the real bridge, both ways, as the people on each side see them: an IRC user
  * in a channel and a Matrix user in its portal room.
  */
-import { connectIrc, disconnectAllIrc, uniqueNick, type IrcTestClient } from './harness/irc-client';
-import { BOT_NICK, ghostUserId, joinPortal, matrixUser, startIrcBridge, uniqueChannel, type BridgeUnderTest, type MatrixTestUser } from './harness/irc-bridge';
+import { connectIrc, uniqueNick, type IrcTestClient } from './harness/irc-client';
+import { BOT_NICK, ghostUserId, joinPortal, matrixUser, bridgeForThisFile, uniqueChannel, type MatrixTestUser } from './harness/irc-bridge';
 
-let bridge: BridgeUnderTest | undefined;
-
-beforeAll(async () => {
-  bridge = await startIrcBridge();
-});
-
-afterAll(async () => {
-  await disconnectAllIrc();
-  await bridge?.stop();
-});
+bridgeForThisFile();
 
 interface BridgedChannel {
   channel: string;

@@ -2,19 +2,10 @@
  * Private messages both ways: an IRC user messaging a Matrix user's IRC nick gets them a DM room
  * with the IRC user's ghost; a Matrix user inviting a ghost to a DM talks to that IRC user.
  */
-import { connectIrc, disconnectAllIrc, uniqueNick } from './harness/irc-client';
-import { ghostUserId, joinPortal, matrixUser, startIrcBridge, uniqueChannel, type BridgeUnderTest, type MatrixTestUser } from './harness/irc-bridge';
+import { connectIrc, uniqueNick } from './harness/irc-client';
+import { ghostUserId, joinPortal, matrixUser, bridgeForThisFile, uniqueChannel, type MatrixTestUser } from './harness/irc-bridge';
 
-let bridge: BridgeUnderTest | undefined;
-
-beforeAll(async () => {
-  bridge = await startIrcBridge();
-});
-
-afterAll(async () => {
-  await disconnectAllIrc();
-  await bridge?.stop();
-});
+bridgeForThisFile();
 
 /** A Matrix user whose IRC connection is up (they spoke in a portal), so IRC users can reach their nick. */
 async function connectedMatrixUser(): Promise<MatrixTestUser> {

@@ -2,21 +2,12 @@
  * Dynamic portals: a Matrix user joins `#irc_e2e_#channel:e2e.test` and the bridge makes the room
  * for that channel on the spot; the people on IRC see the bridge (and the user) arrive.
  */
-import { connectIrc, disconnectAllIrc, uniqueNick } from './harness/irc-client';
-import { BOT_NICK, joinPortal, matrixUser, portalAlias, startIrcBridge, uniqueChannel, type BridgeUnderTest } from './harness/irc-bridge';
+import { connectIrc, uniqueNick } from './harness/irc-client';
+import { BOT_NICK, joinPortal, matrixUser, portalAlias, bridgeForThisFile, uniqueChannel } from './harness/irc-bridge';
 import { MatrixApiError } from './harness/matrix-client';
 import { senderUserId, SERVER_NAME } from './harness/namespaces';
 
-let bridge: BridgeUnderTest | undefined;
-
-beforeAll(async () => {
-  bridge = await startIrcBridge();
-});
-
-afterAll(async () => {
-  await disconnectAllIrc();
-  await bridge?.stop();
-});
+bridgeForThisFile();
 
 describe('dynamic portals', () => {
   it('joining a portal alias creates a room for the channel, with the bridge bot in it and in the channel', async () => {

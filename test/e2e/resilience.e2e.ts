@@ -6,20 +6,11 @@
  * These scenarios stop the run's shared ngIRCd and Synapse (harness/server-restarts.ts): fine
  * because the tier runs one file at a time.
  */
-import { connectIrc, disconnectAllIrc, uniqueNick, type IrcTestClient } from './harness/irc-client';
-import { BOT_NICK, ghostUserId, joinPortal, matrixUser, startIrcBridge, uniqueChannel, type BridgeUnderTest, type MatrixTestUser } from './harness/irc-bridge';
+import { connectIrc, uniqueNick, type IrcTestClient } from './harness/irc-client';
+import { BOT_NICK, ghostUserId, joinPortal, matrixUser, bridgeForThisFile, uniqueChannel, type MatrixTestUser } from './harness/irc-bridge';
 import { restartHomeserver, restartIrcServer } from './harness/server-restarts';
 
-let bridge: BridgeUnderTest | undefined;
-
-beforeAll(async () => {
-  bridge = await startIrcBridge();
-});
-
-afterAll(async () => {
-  await disconnectAllIrc();
-  await bridge?.stop();
-});
+const bridge = bridgeForThisFile();
 
 interface Conversation {
   channel: string;
@@ -48,11 +39,11 @@ function fromNick(observer: IrcTestClient, nick: string): string[] {
 describe('bridge restart (CLI)', () => {
   it('delivers what Matrix said while the bridge was down, once each, in order, and carries on both ways', async () => {
     const c = await conversation();
-    await bridge!.stop();
+    await bridge().stop();
     // Synapse keeps these for the bridge (and marks it down when the push fails).
     await c.alice.client.sendText(c.roomId, 'm2 while the bridge is down');
     await c.alice.client.sendText(c.roomId, 'm3 while the bridge is down');
-    await bridge!.start();
+    await bridge().start();
 
     await c.irc.waitForMessage((m) => m.message === 'm3 while the bridge is down', 30_000);
     c.irc.say(c.channel, 'i2 after the restart');
@@ -66,7 +57,7 @@ describe('bridge restart (CLI)', () => {
 
   it('keeps the portal: the same room carries the channel after a restart', async () => {
     const c = await conversation();
-    await bridge!.restart();
+    await bridge().restart();
     await c.irc.waitForMember(c.channel, BOT_NICK);
     c.irc.say(c.channel, 'still the same room?');
     await expect(c.alice.client.waitForMessage(c.roomId, 'still the same room?', 30_000)).resolves.toMatchObject({ sender: ghostUserId(c.irc.nick) });

@@ -4,13 +4,11 @@
  * services, so an IRC test client takes the nick NickServ to see the IDENTIFY arrive.
  */
 import { readFileSync } from 'node:fs';
-import { connectIrc, disconnectAllIrc, uniqueNick } from './harness/irc-client';
-import { joinPortal, matrixUser, startIrcBridge, uniqueChannel, type BridgeUnderTest } from './harness/irc-bridge';
+import { connectIrc, uniqueNick } from './harness/irc-client';
+import { joinPortal, matrixUser, bridgeForThisFile, uniqueChannel } from './harness/irc-bridge';
 import { senderUserId } from './harness/namespaces';
 
-let bridge: BridgeUnderTest | undefined;
-beforeAll(async () => { bridge = await startIrcBridge(); });
-afterAll(async () => { await disconnectAllIrc(); await bridge?.stop(); });
+const bridge = bridgeForThisFile();
 
 it('after !storepass and !reconnect on a server without SASL, the user identifies to NickServ, stays connected and can talk', async () => {
   const password = `s3cret-${uniqueNick('pw')}`;
@@ -34,5 +32,5 @@ it('after !storepass and !reconnect on a server without SASL, the user identifie
   expect(identify).toMatchObject({ nick: alice.nick, target: 'NickServ', message: `IDENTIFY ${password}` });
   await alice.client.sendText(roomId, 'still here after storing a password');
   await irc.waitForMessage((m) => m.message === 'still here after storing a password');
-  expect(readFileSync(bridge!.process.logPath, 'utf8')).not.toContain(password);
+  expect(readFileSync(bridge().process.logPath, 'utf8')).not.toContain(password);
 });

@@ -1,19 +1,10 @@
 /** IRC channel operator status as Matrix power levels, in portals of room version 12 (the bridge bot is their creator). */
-import { connectIrc, disconnectAllIrc, uniqueNick, type IrcTestClient } from './harness/irc-client';
-import { ghostUserId, joinPortal, matrixUser, startIrcBridge, uniqueChannel, type BridgeUnderTest, type MatrixTestUser } from './harness/irc-bridge';
+import { connectIrc, uniqueNick, type IrcTestClient } from './harness/irc-client';
+import { ghostUserId, joinPortal, matrixUser, bridgeForThisFile, uniqueChannel, type MatrixTestUser } from './harness/irc-bridge';
 
 jest.setTimeout(60_000);
 
-let bridge: BridgeUnderTest | undefined;
-
-beforeAll(async () => {
-  bridge = await startIrcBridge();
-});
-
-afterAll(async () => {
-  await disconnectAllIrc();
-  await bridge?.stop();
-});
+bridgeForThisFile();
 
 async function scene(): Promise<{ channel: string; op: IrcTestClient; carol: IrcTestClient; alice: MatrixTestUser; roomId: string }> {
   const channel = uniqueChannel('top');

@@ -1,18 +1,9 @@
 /** Topics both ways: IRC topic changes show in the room; a Matrix moderator's topic reaches the channel. */
 import { MatrixClient } from './harness/matrix-client';
-import { connectIrc, disconnectAllIrc, uniqueNick, type IrcTestClient } from './harness/irc-client';
-import { joinPortal, matrixUser, startIrcBridge, uniqueChannel, type BridgeUnderTest, type MatrixTestUser } from './harness/irc-bridge';
+import { connectIrc, uniqueNick, type IrcTestClient } from './harness/irc-client';
+import { joinPortal, matrixUser, bridgeForThisFile, uniqueChannel, type MatrixTestUser } from './harness/irc-bridge';
 
-let bridge: BridgeUnderTest | undefined;
-
-beforeAll(async () => {
-  bridge = await startIrcBridge();
-});
-
-afterAll(async () => {
-  await disconnectAllIrc();
-  await bridge?.stop();
-});
+bridgeForThisFile();
 
 async function scene(): Promise<{ channel: string; op: IrcTestClient; carol: IrcTestClient; alice: MatrixTestUser; roomId: string }> {
   const channel = uniqueChannel('top');

@@ -2,21 +2,12 @@
  * A Matrix message IRC refuses is never dropped silently: the sender gets a notice in the room,
  * mentioning them, saying it did not arrive and why.
  */
-import { connectIrc, disconnectAllIrc, uniqueNick, type IrcTestClient } from './harness/irc-client';
-import { joinPortal, matrixUser, startIrcBridge, uniqueChannel, type BridgeUnderTest, type MatrixTestUser } from './harness/irc-bridge';
+import { connectIrc, uniqueNick, type IrcTestClient } from './harness/irc-client';
+import { joinPortal, matrixUser, bridgeForThisFile, uniqueChannel, type MatrixTestUser } from './harness/irc-bridge';
 import type { MatrixEvent } from './harness/matrix-client';
 import { senderUserId } from './harness/namespaces';
 
-let bridge: BridgeUnderTest | undefined;
-
-beforeAll(async () => {
-  bridge = await startIrcBridge();
-});
-
-afterAll(async () => {
-  await disconnectAllIrc();
-  await bridge?.stop();
-});
+bridgeForThisFile();
 
 /** A channel whose operator is an IRC user (the first to join an IRC channel gets +o). */
 async function channelWithOperator(): Promise<{ channel: string; op: IrcTestClient; alice: MatrixTestUser; roomId: string }> {

@@ -7,7 +7,7 @@ import { readE2eEnv } from './env';
 import { startBridge, type RunningBridge } from './bridge-process';
 import { writeBridgeConfig, type BridgeConfigOverrides, type WrittenBridgeConfig } from './bridge-config';
 import type { IrcTestClient } from './irc-client';
-import { uniqueNick } from './irc-client';
+import { disconnectAllIrc, uniqueNick } from './irc-client';
 import { MatrixClient } from './matrix-client';
 import { GHOST_LOCALPART_PREFIX, IRC_NETWORK_ID, SENDER_LOCALPART, SERVER_NAME } from './namespaces';
 
@@ -28,6 +28,26 @@ export interface BridgeUnderTest {
 }
 
 /** Writes a config with a fresh database and starts the bridge CLI with it. */
+/**
+ * One bridge for the calling test file: started before its first test (with `overrides`, which
+ * may be computed then, e.g. from free ports) and stopped, with every IRC test client, after its
+ * last. Returns a getter, since the bridge exists only once `beforeAll` has run.
+ */
+export function bridgeForThisFile(overrides: () => BridgeConfigOverrides | Promise<BridgeConfigOverrides> = () => ({})): () => BridgeUnderTest {
+  let bridge: BridgeUnderTest | undefined;
+  beforeAll(async () => {
+    bridge = await startIrcBridge(await overrides());
+  });
+  afterAll(async () => {
+    await disconnectAllIrc();
+    await bridge?.stop();
+  });
+  return () => {
+    if (!bridge) throw new Error('the bridge of this test file did not start (see beforeAll)');
+    return bridge;
+  };
+}
+
 export async function startIrcBridge(overrides: BridgeConfigOverrides = {}): Promise<BridgeUnderTest> {
   const config = writeBridgeConfig(readE2eEnv(), overrides);
   let running: RunningBridge | undefined = await startBridge({ configPath: config.configPath });
