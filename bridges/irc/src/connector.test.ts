@@ -262,3 +262,18 @@ describe('redactions', () => {
     expect(h.server.sent.filter((l) => l.kind === 'notice')).toEqual([]);
   });
 });
+
+describe('secrets', () => {
+  it('registers every secret from the config for log redaction, so a log line quoting one is redacted', async () => {
+    h = await startHarness({
+      network: {
+        password: 'server-pass-1', bot: { nick: BOT_NICK, sasl: { account: 'bot', password: 'bot-sasl-2' } },
+        static_rooms: [{ channel: '#keyed', room_id: `!keyed:${DOMAIN}`, key: 'chan-key-3' }],
+      },
+      top: { provisioning: { secret: 'prov-secret-4' } },
+    });
+    expect([...h.bridge.secrets]).toEqual(expect.arrayContaining(['server-pass-1', 'bot-sasl-2', 'chan-key-3', 'prov-secret-4']));
+    h.bridge.ctx.log.warn('server said: bad password server-pass-1', { key: 'chan-key-3' });
+    expect(h.bridge.log.lines.at(-1)).toMatchObject({ message: 'server said: bad password [redacted]', meta: { key: '[redacted]' } });
+  });
+});

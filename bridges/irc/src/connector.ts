@@ -85,6 +85,7 @@ export class IrcConnector implements Connector {
       if (loaded.created) log.info('Created the media proxy signing key', { path: config.media.signingKeyFile });
       key = loaded.key;
     }
+    registerConfigSecrets(ctx, config, key);
     const clock = options.clock ?? systemClock;
     const rt = new IrcBridgeRuntime(ctx, config, log, new MediaLinks(config.media, key, clock.now), clock, options.random);
     this.runtime = rt;
@@ -101,7 +102,10 @@ export class IrcConnector implements Connector {
     const ircDispatcher = new IrcDispatcher(ircHandlers, () => rt);
     rt.matrix = new MatrixDispatcher(options.matrixHandlers ?? MATRIX_HANDLERS, () => rt);
     const createClient = options.createClient ?? ((o) => new IrcConnection(o));
-    const accounts = openIrcAccounts(ctx.store.db, { keyFile: config.passwordKeyFile, log, authMethod: (network) => config.networks.get(network)?.auth ?? 'auto' });
+    const accounts = openIrcAccounts(ctx.store.db, {
+      keyFile: config.passwordKeyFile, log, authMethod: (network) => config.networks.get(network)?.auth ?? 'auto',
+      onPasswordRead: (password) => ctx.addSecret(password),
+    });
     const logins = options.logins?.(accounts) ?? accounts;
     for (const net of config.networks.values()) {
       rt.addNetwork(new IrcNetwork({
@@ -171,6 +175,24 @@ export class IrcConnector implements Connector {
     await rt.ctx.intent(userId).ensureProfile({ displayName: rt.ghostSync.renames.nickOf(network, userId) ?? parsed.nick });
     return true;
   }
+}
+
+/**
+ * Every secret the config holds goes to the core's log redaction before anything can log it:
+ * an error from a server or library may quote a password or key back to us.
+ */
+function registerConfigSecrets(ctx: BridgeContext, config: IrcBridgeConfig, mediaKey: Buffer | undefined): void {
+  const add = (secret: string | undefined) => {
+    if (secret) ctx.addSecret(secret);
+  };
+  for (const net of config.networks.values()) {
+    add(net.password);
+    add(net.bot.sasl?.password);
+    for (const room of net.staticRooms) add(room.key);
+  }
+  add(config.provisioning.secret);
+  // The key lives in memory as bytes; its file (and anything that reads it out) holds base64.
+  if (mediaKey) add(mediaKey.toString('base64'));
 }
 
 /**

@@ -157,3 +157,16 @@ function fakeLogger(lines: string[]): Logger {
   };
   return log;
 }
+
+describe('password redaction', () => {
+  it('hands each stored password to onPasswordRead when it is decrypted, for credentialsFor and loginFor', () => {
+    const read: string[] = [];
+    const a = new IrcAccounts(temp.store.db, randomBytes(32), { onPasswordRead: (p) => read.push(p) });
+    a.passwords.put(alice, libera, 'first-secret');
+    a.credentialsFor(alice, libera);
+    expect(read).toEqual(['first-secret']);
+    a.passwords.put(alice, oftc, 'second-secret');
+    a.loginFor(alice, oftc, nick);
+    expect(read).toEqual(['first-secret', 'second-secret']);
+  });
+});

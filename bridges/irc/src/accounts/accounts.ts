@@ -56,6 +56,11 @@ export interface IrcAccountsOptions {
   nickServ?: (network: NetworkId) => string;
   features?: readonly FeatureSpec[];
   clock?: () => number;
+  /**
+   * Called with each stored password as it is decrypted, before it is used: the connector
+   * registers it for log redaction (`BridgeContext.addSecret`).
+   */
+  onPasswordRead?: (password: string) => void;
 }
 
 /** SASL PLAIN separates fields with NUL and NickServ gets a text line: neither survives these. */
@@ -67,6 +72,7 @@ export class IrcAccounts {
   readonly features: FeatureToggles;
   private readonly authMethod: (network: NetworkId) => NetworkAuthMethod;
   private readonly nickServ: (network: NetworkId) => string;
+  private readonly onPasswordRead: (password: string) => void;
 
   /** `db` must have the tables of `accountMigrations`; `key` is the 32-byte password key. */
   constructor(db: Database, key: Uint8Array, options: IrcAccountsOptions = {}) {
@@ -76,6 +82,7 @@ export class IrcAccounts {
     this.features = new FeatureToggles(db, options.features ?? DEFAULT_FEATURES, clock);
     this.authMethod = options.authMethod ?? (() => 'auto');
     this.nickServ = options.nickServ ?? (() => 'NickServ');
+    this.onPasswordRead = options.onPasswordRead ?? (() => undefined);
   }
 
   authMethodOf(network: NetworkId): NetworkAuthMethod {
@@ -86,10 +93,12 @@ export class IrcAccounts {
   credentialsFor(userId: UserId, network: NetworkId): IrcCredentials | undefined {
     const stored = this.passwords.get(userId, network);
     if (!stored) return undefined;
+    const password = stored.password.toString('utf8');
+    this.onPasswordRead(password);
     return {
       method: this.authMethod(network),
       ...(stored.account !== undefined ? { account: stored.account } : {}),
-      password: stored.password.toString('utf8'),
+      password,
     };
   }
 

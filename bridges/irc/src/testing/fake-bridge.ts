@@ -224,13 +224,26 @@ export class FakeMatrix {
   }
 }
 
+/** Records log lines; values registered with `addSecret` are replaced by `[redacted]`, like the core's logger. */
 export class FakeLogger implements Logger {
-  constructor(readonly lines: LogLine[] = [], private readonly base: Record<string, unknown> = {}) {}
-  error(message: string, meta?: Record<string, unknown>): void { this.lines.push({ level: 'error', message, meta: { ...this.base, ...meta } }); }
-  warn(message: string, meta?: Record<string, unknown>): void { this.lines.push({ level: 'warn', message, meta: { ...this.base, ...meta } }); }
-  info(message: string, meta?: Record<string, unknown>): void { this.lines.push({ level: 'info', message, meta: { ...this.base, ...meta } }); }
-  debug(message: string, meta?: Record<string, unknown>): void { this.lines.push({ level: 'debug', message, meta: { ...this.base, ...meta } }); }
-  child(meta: Record<string, unknown>): Logger { return new FakeLogger(this.lines, { ...this.base, ...meta }); }
+  constructor(readonly lines: LogLine[] = [], private readonly base: Record<string, unknown> = {}, readonly secrets: Set<string> = new Set()) {}
+  error(message: string, meta?: Record<string, unknown>): void { this.record('error', message, meta); }
+  warn(message: string, meta?: Record<string, unknown>): void { this.record('warn', message, meta); }
+  info(message: string, meta?: Record<string, unknown>): void { this.record('info', message, meta); }
+  debug(message: string, meta?: Record<string, unknown>): void { this.record('debug', message, meta); }
+  child(meta: Record<string, unknown>): Logger { return new FakeLogger(this.lines, { ...this.base, ...meta }, this.secrets); }
+
+  private record(level: string, message: string, meta?: Record<string, unknown>): void {
+    const all: Record<string, unknown> = { ...this.base, ...meta };
+    for (const [k, v] of Object.entries(all)) if (typeof v === 'string') all[k] = this.redact(v);
+    this.lines.push({ level, message: this.redact(message), meta: all });
+  }
+
+  private redact(text: string): string {
+    let out = text;
+    for (const secret of this.secrets) out = out.split(secret).join('[redacted]');
+    return out;
+  }
 }
 
 export interface FakeBridge {
@@ -240,6 +253,8 @@ export interface FakeBridge {
   log: FakeLogger;
   metrics: Registry;
   dir: string;
+  /** Every value the connector registered with `ctx.addSecret`. */
+  secrets: Set<string>;
   /** Resolves when every room task queued so far has run. */
   settle(): Promise<void>;
   close(): void;
@@ -280,7 +295,7 @@ export function createFakeBridge(config: BridgeConfig, options: { dir?: string; 
     roomAlias: (localpart): RoomAlias => asRoomAlias(`#${localpart}:${DOMAIN}`),
     isBridgeUser: (userId) => userId === bot || userId.startsWith('@_irc_'),
     isBridgeAlias: (alias) => alias.startsWith('#irc_'),
-    addSecret: () => undefined,
+    addSecret: (secret) => void log.secrets.add(secret),
     inRoomOrder: <T>(roomKey: string, task: () => Promise<T>): Promise<T> => {
       const previous = queues.get(roomKey) ?? Promise.resolve();
       const run = previous.then(task, task);
@@ -292,7 +307,7 @@ export function createFakeBridge(config: BridgeConfig, options: { dir?: string; 
     },
   };
   return {
-    ctx, matrix, store, log, metrics, dir,
+    ctx, matrix, store, log, metrics, dir, secrets: log.secrets,
     settle: async () => {
       // Tasks may queue more tasks (and PM chains await room tasks): wait until nothing changes.
       for (let i = 0; i < 20; i++) {
