@@ -140,6 +140,20 @@ describe('IRC → Matrix', () => {
     expect(h.bridge.log.lines.filter((l) => l.level === 'error')).toEqual([]);
   });
 
+  it('retries a line whose send reached the homeserver but whose answer was lost with the same transaction ID, so it shows once', async () => {
+    h = await startHarness();
+    const roomId = await h.portal();
+    h.bridge.matrix.loseResponses = true;
+    h.server.userSays('Carol', CHANNEL, 'said once');
+    await h.settle();
+    h.bridge.matrix.loseResponses = false;
+    await h.advance(30_000);
+    const attempts = h.bridge.matrix.txnAttempts.filter((a) => a.roomId === roomId);
+    expect(attempts).toHaveLength(2);
+    expect(attempts[1]!.txnId).toBe(attempts[0]!.txnId);
+    expect(h.bridge.matrix.messagesIn(roomId).map((e) => e.content.body)).toEqual(['said once']);
+  });
+
   it('turns nicks of channel members into pills: ghosts for IRC users, the real user for puppets', async () => {
     h = await startHarness();
     h.bridge.matrix.displayNames.set(bob, 'Bob');

@@ -220,6 +220,9 @@ class IrcBridgeRuntime implements BridgeRuntime {
   readonly roomTasks: RoomTasks;
   matrix!: MatrixDispatcher;
   private readonly byId = new Map<string, IrcNetwork>();
+  /** Start time + counter: unique across restarts (the homeserver remembers transactions for a while). */
+  private readonly txnPrefix: string;
+  private txnCount = 0;
 
   constructor(readonly ctx: BridgeContext, readonly config: IrcBridgeConfig, readonly log: Logger, readonly media: MediaLinks, readonly clock: Clock, random?: () => number) {
     this.metrics = createIrcMetrics(ctx.metrics);
@@ -235,6 +238,11 @@ class IrcBridgeRuntime implements BridgeRuntime {
     this.portals = new Portals(ctx.store);
     this.refs = new MessageRefs(ctx.store);
     this.ghostSync = new GhostSync(this, clock);
+    this.txnPrefix = `irc.${clock.now().toString(36)}`;
+  }
+
+  newTxnId(): string {
+    return `${this.txnPrefix}.${++this.txnCount}`;
   }
 
   addNetwork(network: IrcNetwork): void {

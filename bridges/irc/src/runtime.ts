@@ -51,6 +51,12 @@ export interface BridgeRuntime {
    */
   roomTask(roomId: RoomId, what: string, task: () => Promise<void>): void;
   /**
+   * A transaction ID for one IRC → Matrix message, unique in this process and across restarts.
+   * Take it when the IRC line is received (outside the task) and send with it on every attempt
+   * of the task: a retry after an outage then cannot duplicate a message that did arrive.
+   */
+  newTxnId(): string;
+  /**
    * Tells `userId` something in the room as an m.notice from the bot, mentioning them. Awaited
    * inside the room's turn (Matrix handlers); from IRC events wrap it in `roomTask`.
    */

@@ -24,6 +24,8 @@ export interface SentEvent {
   eventId: EventId;
   /** Set for state events. */
   stateKey?: string;
+  /** The caller's transaction ID, when it chose one. */
+  txnId?: string;
 }
 
 /** A membership change the bridge made, as the room would show it. */
@@ -67,6 +69,13 @@ export class FakeMatrix {
   roomVersion = '11';
   /** While true, every event send fails as with an unreachable homeserver (NetworkError, retriable). */
   down = false;
+  /**
+   * While true, sends are stored but then fail as if the response was lost (NetworkError): the
+   * case a retry with the same transaction ID must not duplicate.
+   */
+  loseResponses = false;
+  /** Every send attempt with a caller-chosen transaction ID, in order (repeats included). */
+  readonly txnAttempts: Array<{ sender: UserId; roomId: RoomId; txnId: string }> = [];
   /** Every join, leave, kick, ban and invite, with who did it and why. */
   readonly memberLog: MembershipChange[] = [];
   /** Joined members per room (joins, room creation, sending), what joinedMembers returns. */
@@ -102,16 +111,25 @@ export class FakeMatrix {
 
   intent(userId: UserId): Intent {
     const m = this;
-    const send = async (roomId: RoomId, type: string, content: Record<string, unknown>, stateKey?: string) => {
-      if (m.down) throw new NetworkError('unreachable', 'PUT /_matrix/client/v3/rooms/{roomId}/send/{eventType}/{txnId}', 'http://127.0.0.1:8008', new Error('connect ECONNREFUSED'));
+    const send = async (roomId: RoomId, type: string, content: Record<string, unknown>, stateKey?: string, txnId?: string) => {
+      const unreachable = () => new NetworkError('unreachable', 'PUT /_matrix/client/v3/rooms/{roomId}/send/{eventType}/{txnId}', 'http://127.0.0.1:8008', new Error('connect ECONNREFUSED'));
+      if (m.down) throw unreachable();
       m.refuseBanned(roomId, userId, 'POST /_matrix/client/v3/join/{roomIdOrAlias}');
+      if (txnId !== undefined) m.txnAttempts.push({ sender: userId, roomId, txnId });
+      // Like a homeserver: the same transaction from the same user is stored once.
+      const earlier = txnId !== undefined ? m.sent.find((e) => e.txnId === txnId && e.sender === userId && e.roomId === roomId) : undefined;
+      if (earlier) {
+        if (m.loseResponses) throw unreachable();
+        return earlier.eventId;
+      }
       const eventId = asEventId(`$ev${++m.next}`);
-      m.sent.push({ sender: userId, roomId, type, content, eventId, ...(stateKey !== undefined ? { stateKey } : {}) });
+      m.sent.push({ sender: userId, roomId, type, content, eventId, ...(stateKey !== undefined ? { stateKey } : {}), ...(txnId !== undefined ? { txnId } : {}) });
       m.setMember(roomId, userId, true); // like the real intent, sending joins first
       if (stateKey !== undefined) {
         m.state.set(`${roomId} ${type} ${stateKey}`, content);
         m.stateSenders.set(`${roomId} ${type} ${stateKey}`, userId);
       }
+      if (m.loseResponses) throw unreachable();
       return eventId;
     };
     return {
@@ -123,8 +141,8 @@ export class FakeMatrix {
         m.joins.push({ userId, roomId });
         m.setMember(roomId, userId, true);
       },
-      sendMessage: (roomId, content) => send(roomId, 'm.room.message', content),
-      sendEvent: (roomId, type, content) => send(roomId, type, content),
+      sendMessage: (roomId, content, opts) => send(roomId, 'm.room.message', content, undefined, opts?.txnId),
+      sendEvent: (roomId, type, content, opts) => send(roomId, type, content, undefined, opts?.txnId),
       sendState: (roomId, type, key, content) => send(roomId, type, content, key),
       getState: async <T>(roomId: RoomId, type: string, stateKey?: string) => {
         if (m.membersOnly.has(roomId) && !m.members.get(roomId)?.has(userId)) {

@@ -24,10 +24,12 @@ export const channelMessages = ircHandler({
     const inReplyTo: EventId | undefined = replyTo ? rt.refs.eventOfMsgid(network.id, replyTo) : undefined;
     const content = ircMessageContent(e.kind, e.text, channelMentions(rt, network, e.target), inReplyTo);
     for (const roomId of rooms) {
+      // Fixed now, so every attempt of the task (room-tasks.ts retries) sends the same transaction.
+      const txnId = rt.newTxnId();
       rt.roomTask(roomId, 'irc.channel-message', async () => {
         const ghost = await rt.ghost(network, e.nick);
         // A Matrix user may have banned them here without being able to on IRC.
-        const eventId = await unlessBanned(rt, network, roomId, ghost.userId, () => ghost.sendMessage(roomId, content));
+        const eventId = await unlessBanned(rt, network, roomId, ghost.userId, () => ghost.sendMessage(roomId, content, { txnId }));
         if (eventId === undefined) return;
         rt.refs.remember({ roomId, eventId, network: network.id, nick: e.nick, text: String(content.body), ...(e.msgid ? { msgid: e.msgid } : {}) });
         rt.metrics.messages.inc({ direction: 'irc_to_matrix', network: network.id });
