@@ -263,6 +263,13 @@ class IrcBridgeRuntime implements BridgeRuntime {
     return intent;
   }
 
+  async ghostIntent(network: IrcNetwork, ghost: UserId): Promise<Intent> {
+    const intent = this.ctx.intent(ghost);
+    const nick = this.ghostSync.renames.nickOf(network, ghost);
+    if (nick !== undefined) await intent.ensureProfile({ displayName: nick });
+    return intent;
+  }
+
   async displayNameOf(roomId: RoomId, userId: UserId): Promise<string | undefined> {
     let member: { displayname?: unknown } | undefined;
     try {

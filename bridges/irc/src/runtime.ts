@@ -37,6 +37,12 @@ export interface BridgeRuntime {
   /** The ghost that speaks for an IRC nick (`ghostSync.renames`), registered and with the nick as display name. */
   ghost(network: IrcNetwork, nick: IrcNick): Promise<Intent>;
   /**
+   * A ghost worked out earlier (when its IRC line arrived: `ghostSync.ghostOf`), registered and
+   * named after the nick it speaks for now, so a rename in between neither moves the line to
+   * another ghost nor brings back an older name.
+   */
+  ghostIntent(network: IrcNetwork, ghost: UserId): Promise<Intent>;
+  /**
    * The user's display name in the room (for nick templates), when they have one; their global
    * profile's where the bot cannot read the room (private chats, which the bot is not in).
    */

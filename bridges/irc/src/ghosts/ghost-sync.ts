@@ -20,6 +20,7 @@ import type { RoomId, UserId } from '@bridgekit/appservice';
 import { Counter, Gauge } from 'prom-client';
 import type { Clock } from '../irc/clock';
 import { isIrcError } from '../irc/errors';
+import { GhostIdTooLongError } from '../mapping/ghost-ids';
 import type { IrcNick } from '../mapping/ids';
 import type { IrcNetwork } from '../network/network';
 import type { BridgeRuntime } from '../runtime';
@@ -123,6 +124,22 @@ export class GhostSync {
     this.leaveAfterQuit(network, nick, channels, reason);
   }
 
+  /**
+   * The ghost that speaks for `nick` now (`renames.userIdFor`); undefined when the nick cannot
+   * have one (its user ID would be too long). Any other failure is logged and counted too.
+   */
+  ghostOf(network: IrcNetwork, nick: IrcNick): UserId | undefined {
+    try {
+      return this.renames.userIdFor(network, nick);
+    } catch (error) {
+      if (!(error instanceof GhostIdTooLongError)) {
+        this.rt.metrics.handlerErrors.inc({ handler: 'irc.ghost-of' });
+        this.rt.log.error('Could not work out the ghost of an IRC nick', { network: network.id, nick, error: (error as Error).message });
+      }
+      return undefined;
+    }
+  }
+
   /** NICK: the same person, renamed. Their ghost keeps speaking for them under the new name. */
   renamed(network: IrcNetwork, oldNick: IrcNick, newNick: IrcNick): void {
     let ghost: UserId;
@@ -135,17 +152,14 @@ export class GhostSync {
     const shown = this.channelsOf(network, oldNick).flatMap((c) => this.rt.portals.roomsForChannel(network, c))
       .find((roomId) => this.presence.isJoined(roomId, ghost) !== false);
     // Profiles are global: one update renames the ghost in every room. Only worth it when it is in one.
-    if (shown) this.rt.roomTask(shown, 'irc.nick', async () => void await this.rt.ghost(network, newNick));
+    // The name is read when the task runs (ghostIntent), so a slow room cannot restore an older one.
+    if (shown) this.rt.roomTask(shown, 'irc.nick', async () => void await this.rt.ghostIntent(network, ghost));
   }
 
   /** A channel member spoke: their ghost is about to join the room (the message handler joins it). */
   spoke(network: IrcNetwork, channel: string, nick: IrcNick): void {
-    let ghost: UserId;
-    try {
-      ghost = this.renames.userIdFor(network, nick);
-    } catch {
-      return;
-    }
+    const ghost = this.ghostOf(network, nick);
+    if (!ghost) return;
     for (const roomId of this.rt.portals.roomsForChannel(network, channel)) {
       if (this.presence.isJoined(roomId, ghost) !== false || this.bans.has(roomId, ghost)) continue;
       this.presence.joined(roomId, ghost);
@@ -161,12 +175,8 @@ export class GhostSync {
 
   /** A member's prefix modes changed (+o, -v, ...). */
   statusChanged(network: IrcNetwork, channel: string, nick: IrcNick): void {
-    let ghost: UserId;
-    try {
-      ghost = this.renames.userIdFor(network, nick);
-    } catch {
-      return;
-    }
+    const ghost = this.ghostOf(network, nick);
+    if (!ghost) return;
     for (const roomId of this.rt.portals.roomsForChannel(network, channel)) {
       if (this.presence.isJoined(roomId, ghost) !== false) this.levels.request(roomId, ghost);
     }
@@ -329,11 +339,8 @@ export class GhostSync {
   }
 
   private isJoinedGhost(ghosts: ReadonlySet<UserId>, network: IrcNetwork, nick: IrcNick): boolean {
-    try {
-      return ghosts.has(this.renames.userIdFor(network, nick));
-    } catch {
-      return true; // no ghost possible: nothing to join
-    }
+    const ghost = this.ghostOf(network, nick);
+    return ghost === undefined || ghosts.has(ghost); // no ghost possible: nothing to join
   }
 
   private isOurs(network: IrcNetwork, nick: string): boolean {

@@ -177,6 +177,22 @@ describe('nick changes', () => {
     expect(h.bridge.store.users.list('net')).toEqual([]); // the rename is forgotten with the person
   });
 
+  it('a line held in the room\'s queue comes from the ghost the person had when they said it, named after their latest nick', async () => {
+    h = await startHarness({ network: { membership_sync: 'all' } });
+    h.server.userJoins('carol', CHANNEL);
+    const roomId = await h.portal();
+    h.bridge.matrix.down = true;
+    h.server.userChangesNick('carol', 'bob');
+    h.server.userSays('bob', CHANNEL, 'said as bob');
+    h.server.userChangesNick('bob', 'dave');
+    await h.settle();
+    h.bridge.matrix.down = false;
+    await h.advance(30_000);
+    expect(h.bridge.matrix.messagesIn(roomId).map((e) => [e.sender, e.content.body])).toEqual([[ghostOf('carol'), 'said as bob']]);
+    expect(h.bridge.matrix.profiles.get(ghostOf('carol'))).toEqual({ displayName: 'dave' });
+    expect(h.bridge.matrix.profiles.has(ghostOf('bob'))).toBe(false);
+  });
+
   it('gives the old nick\'s ghost back when someone else takes that nick', async () => {
     h = await startHarness({ network: { membership_sync: 'all' } });
     h.server.userJoins('carol', CHANNEL);

@@ -23,11 +23,18 @@ export const channelMessages = ircHandler({
     const replyTo = replyTag(e.all);
     const inReplyTo: EventId | undefined = replyTo ? rt.refs.eventOfMsgid(network.id, replyTo) : undefined;
     const content = ircMessageContent(e.kind, e.text, channelMentions(rt, network, e.target), inReplyTo);
+    // Who speaks is decided now: after renames (alice → bob → carol) a line held in the room's
+    // queue must still come from the person's ghost, not from a new ghost of an old nick.
+    const speaker = rt.ghostSync.ghostOf(network, e.nick);
+    if (!speaker) {
+      rt.log.warn('IRC nick too long for a Matrix user ID; its line is not bridged', { network: network.id, nick: e.nick });
+      return;
+    }
     for (const roomId of rooms) {
       // Fixed now, so every attempt of the task (room-tasks.ts retries) sends the same transaction.
       const txnId = rt.newTxnId();
       rt.roomTask(roomId, 'irc.channel-message', async () => {
-        const ghost = await rt.ghost(network, e.nick);
+        const ghost = await rt.ghostIntent(network, speaker);
         // A Matrix user may have banned them here without being able to on IRC.
         const eventId = await unlessBanned(rt, network, roomId, ghost.userId, () => ghost.sendMessage(roomId, content, { txnId }));
         if (eventId === undefined) return;

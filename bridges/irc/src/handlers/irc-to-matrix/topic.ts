@@ -47,11 +47,7 @@ async function ghostMaySetTopic(rt: BridgeRuntime, network: IrcNetwork, roomId: 
   if (!levels) return false;
   const number = (value: unknown, fallback: number) => (typeof value === 'number' ? value : fallback);
   const needed = number(levels.events?.['m.room.topic'], number(levels.state_default, 50));
-  let ghost: string;
-  try {
-    ghost = rt.ghostSync.renames.userIdFor(network, nick);
-  } catch {
-    return false;
-  }
+  const ghost = rt.ghostSync.ghostOf(network, nick);
+  if (!ghost) return false;
   return number(levels.users?.[ghost], number(levels.users_default, 0)) >= needed;
 }
