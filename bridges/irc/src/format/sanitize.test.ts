@@ -37,6 +37,19 @@ describe('safeParam', () => {
     expect(() => safeParam(input)).toThrow(UnsafeIrcParamError);
   });
 
+  it('never puts a secret value (channel key, password) into the error', () => {
+    let caught: unknown;
+    try {
+      safeParam('hunter2 x', { secret: 'the channel key' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(UnsafeIrcParamError);
+    expect((caught as UnsafeIrcParamError).message).toBe("The channel key cannot be sent to IRC: it contains whitespace. Use one without spaces, commas or a leading ':'.");
+    expect((caught as UnsafeIrcParamError).value).toBe('(the channel key)');
+    expect(() => safeParam('a b')).toThrow('"a b" cannot be sent to IRC as a single name');
+  });
+
   it('allows commas when asked (mode lists, targets)', () => {
     expect(safeParam('#a,#b', { allowComma: true })).toBe('#a,#b');
   });

@@ -13,12 +13,26 @@ import { isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';
 import { IrcError } from '../irc/errors';
 
-/** Thrown when a value cannot be one IRC middle parameter even after stripping CR/LF/NUL. */
+/**
+ * Thrown when a value cannot be one IRC middle parameter even after stripping CR/LF/NUL. For a
+ * secret (channel key, password) the message and `value` name only what it is, never the value:
+ * the message reaches logs and the user's room.
+ */
 export class UnsafeIrcParamError extends IrcError {
-  constructor(readonly value: string, reason: string) {
-    super('IRC_UNSAFE_PARAM', `${JSON.stringify(value)} cannot be sent to IRC as a single name: ${reason}. Use a name without spaces, commas or a leading ':'.`);
+  readonly value: string;
+
+  constructor(value: string, reason: string, options: { secret?: string } = {}) {
+    const shown = options.secret ?? JSON.stringify(value);
+    super('IRC_UNSAFE_PARAM', options.secret !== undefined
+      ? `${capitalize(options.secret)} cannot be sent to IRC: ${reason}. Use one without spaces, commas or a leading ':'.`
+      : `${shown} cannot be sent to IRC as a single name: ${reason}. Use a name without spaces, commas or a leading ':'.`);
     this.name = 'UnsafeIrcParamError';
+    this.value = options.secret !== undefined ? `(${options.secret})` : value;
   }
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 const LINE_BREAKS = /[\r\n]+/g;
@@ -43,13 +57,15 @@ export function safeTrailing(text: string): string {
  * It must also be non-empty, contain no whitespace and not start with ':' (which would turn it
  * into the trailing parameter and swallow the rest of the line). A comma is refused unless
  * allowed: JOIN and PART read it as a list separator, so "#a,#b" would join two channels.
+ * `secret` names a value that must not be echoed (e.g. "the channel key"): errors say that instead.
  */
-export function safeParam(value: string, options: { allowComma?: boolean } = {}): string {
-  if (/[\r\n\0]/.test(value)) throw new UnsafeIrcParamError(value, 'it contains a line break or NUL');
-  if (value.length === 0) throw new UnsafeIrcParamError(value, 'it is empty');
-  if (/\s/.test(value)) throw new UnsafeIrcParamError(value, 'it contains whitespace');
-  if (value.startsWith(':')) throw new UnsafeIrcParamError(value, "it starts with ':'");
-  if (!options.allowComma && value.includes(',')) throw new UnsafeIrcParamError(value, 'it contains a comma');
+export function safeParam(value: string, options: { allowComma?: boolean; secret?: string } = {}): string {
+  const refuse = (reason: string) => new UnsafeIrcParamError(value, reason, options.secret !== undefined ? { secret: options.secret } : {});
+  if (/[\r\n\0]/.test(value)) throw refuse('it contains a line break or NUL');
+  if (value.length === 0) throw refuse('it is empty');
+  if (/\s/.test(value)) throw refuse('it contains whitespace');
+  if (value.startsWith(':')) throw refuse("it starts with ':'");
+  if (!options.allowComma && value.includes(',')) throw refuse('it contains a comma');
   return value;
 }
 

@@ -104,6 +104,9 @@ describe('IrcConnection (real ngIRCd)', () => {
     expect((await names.next((n) => n.channel.toLowerCase() === '#relay')).members.get(asIrcNick('alice'))).toBe('@');
     expect(bob.joinedChannels.has('#relay')).toBe(true);
     await alice.join('#relay'); // already in: resolves at once
+    const badKey = await bob.join('#keyed', 'key with spaces').catch((error: Error) => error);
+    expect((badKey as Error).message).toContain('The channel key cannot be sent');
+    expect((badKey as Error).message).not.toContain('key with spaces');
 
     await alice.say('#relay', 'hello \x02world\x02');
     await alice.action('#relay', 'waves');

@@ -56,7 +56,7 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
     super();
     safeParam(options.username);
     if (options.password !== undefined && /[\r\n\0]/.test(options.password)) {
-      throw new UnsafeIrcParamError('(password)', 'it contains a line break or NUL');
+      throw new UnsafeIrcParamError(options.password, 'it contains a line break or NUL', { secret: 'the server password' });
     }
     assertEncoding(options.encoding ?? 'cp1252');
     this.options = { ...options, realname: safeTrailing(options.realname) };
@@ -238,11 +238,13 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
   /** Joins and resolves when the server confirms; rejects with `JoinFailedError` when refused. */
   async join(channel: string, key?: string): Promise<void> {
     const name = this.checkChannel(channel);
+    // Checked before the join is pending, so a bad key fails this call without leaving a waiter.
+    const line = buildLine('JOIN', key ? [name, safeParam(key, { secret: 'the channel key' })] : [name]);
     const folded = this.fold(name);
     if (this.channels.has(folded)) return;
     if (this.joins.has(folded)) return this.joins.wait(folded);
     const joined = this.joins.wait(folded);
-    await this.send(buildLine('JOIN', key ? [name, safeParam(key)] : [name])).catch((error: Error) => this.joins.reject(folded, error));
+    await this.send(line).catch((error: Error) => this.joins.reject(folded, error));
     return joined;
   }
 
@@ -289,7 +291,8 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
 
   /** Sends one raw line through flood control. Refuses line breaks instead of splitting. */
   async raw(line: string): Promise<void> {
-    if (/[\r\n\0]/.test(line)) throw new UnsafeIrcParamError(line, 'a raw line must be a single line');
+    // Raw lines carry IDENTIFY and PASS arguments: the error must not quote them.
+    if (/[\r\n\0]/.test(line)) throw new UnsafeIrcParamError(line, 'a raw line must be a single line', { secret: 'the raw line' });
     await this.send(line);
   }
 
