@@ -216,6 +216,18 @@ describe('!cmd and !autocmd', () => {
     expect(fake.puppets.get(`${alice}/oftc`)?.sent).toEqual(['PRIVMSG ChanServ :INFO #a "x"']);
   });
 
+  it('are redacted like !storepass and never show the password of IDENTIFY, PASS or OPER', async () => {
+    const fake = twoNetworks();
+    expect(await run('!cmd libera PRIVMSG NickServ :IDENTIFY alice s3cret', 'admin', fake)).toMatchObject({
+      kind: 'ok', sensitive: true, reply: 'Sent to Libera.Chat: PRIVMSG NickServ :IDENTIFY ***',
+    });
+    expect(fake.puppets.get(`${alice}/libera`)?.sent).toEqual(['PRIVMSG NickServ :IDENTIFY alice s3cret']);
+    expect(await run('!autocmd add OPER alice operpw', 'admin')).toMatchObject({ sensitive: true, reply: 'Auto-commands on Libera.Chat:\n1. OPER alice ***' });
+    expect((await run('!autocmd add NS identify pw2', 'admin')).reply).toContain('2. NS identify ***');
+    expect((await run('!autocmd list', 'admin')).reply).not.toMatch(/operpw|pw2/);
+    expect(accounts.settings.get(alice, libera).autoCommands).toEqual(['OPER alice operpw', 'NS identify pw2']);
+  });
+
   it('refuses line breaks and session commands', async () => {
     expect(await run('!cmd PRIVMSG x :a\r\nQUIT', 'admin')).toMatchObject({ kind: 'refused', reply: expect.stringContaining('single line') });
     expect(await run('!cmd QUIT :bye', 'admin')).toMatchObject({ kind: 'refused', reply: expect.stringContaining('!quit') });

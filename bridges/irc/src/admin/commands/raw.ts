@@ -14,11 +14,13 @@ export function rawCommands(deps: AdminCommandDeps): AdminCommand[] {
       args: [NETWORK_ARG, { name: 'line', kind: 'rest', help: 'one raw IRC line, e.g. PRIVMSG ChanServ :INFO #matrix' }],
       help: 'Sends one raw IRC line on your connection.\n\nThe network, if given, comes first: !cmd libera WHO #matrix',
       permission,
+      // The line may be `PRIVMSG NickServ :IDENTIFY <password>`: the command message is redacted.
+      sensitive: true,
       handler: async (ctx, { network, line }) => {
         const clean = sanitizeRawLine(line);
         const puppet = await ops.puppetFor(ctx.userId, network);
         await puppet.raw(clean);
-        return `Sent to ${networkName(deps, network)}: ${clean}`;
+        return `Sent to ${networkName(deps, network)}: ${maskRawLine(clean)}`;
       },
     }),
     defineCommand({
@@ -30,6 +32,7 @@ export function rawCommands(deps: AdminCommandDeps): AdminCommand[] {
       ],
       help: 'Manages raw IRC lines sent after each connect (after NickServ identification).',
       permission,
+      sensitive: true,
       handler: async (ctx, { network, action, line }) => {
         const name = networkName(deps, network);
         let lines: readonly string[];
@@ -42,8 +45,19 @@ export function rawCommands(deps: AdminCommandDeps): AdminCommand[] {
           lines = accounts.settings.get(ctx.userId, network).autoCommands;
         }
         if (lines.length === 0) return `No auto-commands on ${name}.`;
-        return [`Auto-commands on ${name}:`, ...lines.map((l, i) => `${i + 1}. ${l}`)].join('\n');
+        return [`Auto-commands on ${name}:`, ...lines.map((l, i) => `${i + 1}. ${maskRawLine(l)}`)].join('\n');
       },
     }),
   ];
+}
+
+/**
+ * A raw line as it may be shown back in the room: the words after `PASS`, `OPER <name>` and
+ * `IDENTIFY` (NickServ, anywhere in the line) are passwords and become `***`.
+ */
+export function maskRawLine(line: string): string {
+  return line
+    .replace(/^(\s*PASS\s+).+$/i, '$1***')
+    .replace(/^(\s*OPER\s+\S+\s+).+$/i, '$1***')
+    .replace(/(\bIDENTIFY\s+).+$/i, '$1***');
 }
