@@ -185,6 +185,19 @@ describe('joining a portal', () => {
     expect(h.server.clients).toHaveLength(2);
   });
 
+  it('does not hold up the room while the puppet connects', async () => {
+    h = await startHarness();
+    const roomId = await h.portal();
+    const release = h.server.holdConnects();
+    await h.matrixEvent(roomId, alice, { membership: 'join' }, 'm.room.member', { stateKey: alice });
+    await h.matrixEvent(roomId, bob, { membership: 'join' }, 'm.room.member', { stateKey: bob }); // the room's next event ran
+    expect(h.server.client('alice[m]')?.joinedChannels.has('#chan') ?? false).toBe(false);
+    release();
+    await h.settle();
+    expect(h.server.client('alice[m]')?.joinedChannels.has('#chan')).toBe(true);
+    expect(h.server.client('bob[m]')?.joinedChannels.has('#chan')).toBe(true);
+  });
+
   it('tells the user when the channel will not have them', async () => {
     h = await startHarness();
     const roomId = await h.portal();

@@ -138,6 +138,16 @@ export class PuppetPool {
     return puppet;
   }
 
+  /**
+   * Like `joinChannel` without waiting for it: the puppet is made (or refused at once: the
+   * connection limit, shutdown) now; connecting and joining go on in the background, and
+   * `joined` settles with them (the caller reports a refusal).
+   */
+  want(user: MatrixUserNames, channel: string, key?: string): { puppet: Puppet; joined: Promise<void> } {
+    const puppet = this.obtain(user);
+    return { puppet, joined: puppet.connection.join(channel, key) };
+  }
+
   /** The user's puppet (made if missing), marked active; counts against the limit when it must connect. */
   private obtain(user: MatrixUserNames): Puppet {
     if (this.stopped) throw new IrcError('IRC_NOT_CONNECTED', 'The bridge is shutting down.');

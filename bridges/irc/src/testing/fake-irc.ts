@@ -39,6 +39,7 @@ export class FakeIrcClient extends TypedEmitter<IrcConnectionEvents> implements 
 
   async connect(): Promise<IrcRegisteredEvent> {
     this.connects++;
+    await this.server.connectGate;
     const failure = this.server.nextConnectFailure();
     if (failure) throw failure;
     const candidates = this.options.nickCandidates?.(this.options.nick) ?? [this.options.nick];
@@ -176,6 +177,8 @@ export class FakeIrcServer {
   /** The '324' answer for each channel: mode letters set (besides prefixes), e.g. 'nt'. */
   readonly channelModes = new Map<string, { flags: string; key?: string }>();
   private readonly connectFailures: IrcError[] = [];
+  /** While set, connections wait for it before registering (a slow server). */
+  connectGate: Promise<void> | undefined;
   /** Whether the server offers SASL (PLAIN); false is like ngIRCd. */
   offersSasl = true;
   /** Services accounts → passwords SASL checks; when unset, any SASL login succeeds. */
@@ -193,6 +196,16 @@ export class FakeIrcServer {
 
   nickInUse(nick: string, except: FakeIrcClient): boolean {
     return this.clients.some((c) => c !== except && c.isRegistered && fold(c.nick) === fold(nick));
+  }
+
+  /** New connections wait until the returned function is called (a slow server). */
+  holdConnects(): () => void {
+    let release!: () => void;
+    this.connectGate = new Promise((resolve) => { release = resolve; });
+    return () => {
+      this.connectGate = undefined;
+      release();
+    };
   }
 
   failNextConnects(count: number, error = new IrcError('IRC_CONNECT_FAILED', 'connection refused')): void {

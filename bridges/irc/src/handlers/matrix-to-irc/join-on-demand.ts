@@ -1,7 +1,9 @@
 /**
  * A Matrix user joins a channel portal → their own IRC connection joins the channel, so they
  * appear on IRC from the start rather than at their first message. (Leaving, kicks and the
- * rest of membership belong to the channel-state handlers.) A refusal is told to the user.
+ * rest of membership belong to the channel-state handlers.) The connect and join run in the
+ * background, not in the room's turn: a slow server must not hold up the room's other events.
+ * A refusal is told to the user.
  */
 import { isUserId } from '@bridgekit/appservice';
 import type { MatrixHandler } from '../registry';
@@ -16,14 +18,21 @@ export const joinOnDemand: MatrixHandler = {
     const previous = (event.unsigned?.prev_content as { membership?: unknown } | undefined)?.membership;
     if (previous === 'join') return; // a profile change, not a join
     const displayName = typeof event.content.displayname === 'string' ? event.content.displayname : undefined;
+    const user = { userId: event.sender, ...(displayName ? { displayName } : {}) };
     for (const portal of rt.portals.channelsOfRoom(event.roomId)) {
       const network = rt.network(portal.network);
       if (!network) continue;
+      let joined: Promise<void>;
       try {
-        await network.puppets.joinChannel({ userId: event.sender, ...(displayName ? { displayName } : {}) }, portal.channel, portal.key);
+        joined = network.puppets.want(user, portal.channel, portal.key).joined;
       } catch (error) {
         throw new UndeliverableError(portal.channel, network.config.name, error, 'join');
       }
+      joined.catch((error: unknown) => {
+        const refusal = new UndeliverableError(portal.channel, network.config.name, error, 'join');
+        rt.log.info('A Matrix user\'s IRC connection could not join the channel', { roomId: event.roomId, userId: user.userId, channel: portal.channel, error: refusal.reason });
+        rt.roomTask(event.roomId, 'matrix.join-on-demand', () => rt.tell(event.roomId, user.userId, refusal.message));
+      });
     }
   },
 };
