@@ -119,6 +119,7 @@ export class IrcConnector implements Connector {
         attach: (client, origin) => ircDispatcher.attach(client, origin),
         onJoinFailed: (network, channel, error, userId) => rt.reportJoinFailure(network, channel, error, userId),
         onLoginProblem: (network, userId, error) => rt.reportLoginProblem(network, userId, error),
+        onStopFailed: (network, kind) => rt.metrics.shutdownFailures.inc({ network: network.id, kind }),
         onStateChange: (kind, from, to) => {
           // Idle connections are not counted: every puppet starts idle, and most stay so.
           if (from !== 'idle') rt.metrics.connections.dec({ network: net.id, kind, state: from });

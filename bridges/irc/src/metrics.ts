@@ -23,6 +23,8 @@ export interface IrcMetrics {
   roomTasksDropped: Counter<'reason'>;
   /** Room tasks held (waiting for the homeserver), over all rooms. */
   roomTasksHeld: Gauge;
+  /** IRC connections that did not close cleanly when the bridge stopped, by network and kind (bot | puppet). */
+  shutdownFailures: Counter<'network' | 'kind'>;
 }
 
 export function createIrcMetrics(registry: Registry): IrcMetrics {
@@ -36,6 +38,7 @@ export function createIrcMetrics(registry: Registry): IrcMetrics {
     roomTaskRetries: new Counter({ name: 'bridgekit_irc_room_task_retries_total', help: 'Retries of IRC-to-Matrix room tasks held during a homeserver outage, by task', labelNames: ['handler'], registers }),
     roomTasksDropped: new Counter({ name: 'bridgekit_irc_room_tasks_dropped_total', help: 'Held IRC-to-Matrix room tasks given up on (backlog bound, outage too long, bridge stopped)', labelNames: ['reason'], registers }),
     roomTasksHeld: new Gauge({ name: 'bridgekit_irc_room_tasks_held', help: 'IRC-to-Matrix room tasks waiting for the homeserver, over all rooms', registers }),
+    shutdownFailures: new Counter({ name: 'bridgekit_irc_shutdown_failures_total', help: 'IRC connections that did not close cleanly at shutdown, by network and kind', labelNames: ['network', 'kind'], registers }),
     bannedGhostDrops: new Counter({ name: 'bridgekit_irc_banned_ghost_dropped_total', help: 'IRC lines and ghost joins not sent into a room because Matrix users banned the ghost there', labelNames: ['network'], registers }),
   };
 }

@@ -206,3 +206,19 @@ describe('joining a portal', () => {
     expect(noticesTo(roomId, alice)).toEqual([`${alice}: Your IRC connection could not join #chan on Test Net: Cannot join #chan: Cannot join channel (+i) (473).`]);
   });
 });
+
+describe('shutdown', () => {
+  it('logs and counts a connection that does not close cleanly, and still closes the others', async () => {
+    h = await startHarness();
+    const roomId = await h.portal();
+    await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'hi' });
+    const bot = h.server.client(BOT_NICK)!;
+    const puppet = h.server.client('alice[m]')!;
+    bot.quit = async () => { throw new Error('socket already gone'); };
+    await h.connector.stop();
+    expect(puppet.isRegistered).toBe(false);
+    expect(h.bridge.log.lines).toContainEqual(expect.objectContaining({ level: 'warn', message: 'The bridge bot\'s IRC connection did not close cleanly', meta: expect.objectContaining({ error: 'socket already gone' }) }));
+    const failures = await h.bridge.metrics.getSingleMetric('bridgekit_irc_shutdown_failures_total')!.get();
+    expect(failures.values).toEqual([expect.objectContaining({ value: 1, labels: { network: 'net', kind: 'bot' } })]);
+  });
+});

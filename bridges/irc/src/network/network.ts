@@ -38,6 +38,8 @@ export interface IrcNetworkOptions {
   onJoinFailed?: (network: IrcNetwork, channel: string, error: Error, userId?: UserId) => void;
   onLoginProblem?: (network: IrcNetwork, userId: UserId, error: Error) => void;
   onStateChange?: (kind: 'bot' | 'puppet', from: ConnectionState, to: ConnectionState) => void;
+  /** A connection did not close cleanly at shutdown (already logged); for the metric. */
+  onStopFailed?: (network: IrcNetwork, kind: 'bot' | 'puppet', error: Error) => void;
 }
 
 export class IrcNetwork {
@@ -50,6 +52,7 @@ export class IrcNetwork {
   readonly limiter: ConnectRateLimiter;
   private readonly botClient: IrcClient;
   private readonly log: Logger;
+  private readonly onStopFailed: (error: Error) => void;
 
   constructor(options: IrcNetworkOptions) {
     const { config, clock, log } = options;
@@ -111,7 +114,9 @@ export class IrcNetwork {
       onJoinFailed: (puppet, channel, error) => options.onJoinFailed?.(this, channel, error, puppet.userId),
       onLoginProblem: (puppet, error) => options.onLoginProblem?.(this, puppet.userId, error),
       ...(options.onStateChange ? { onStateChange: (from, to) => options.onStateChange?.('puppet', from, to) } : {}),
+      onStopFailed: (error) => options.onStopFailed?.(this, 'puppet', error),
     });
+    this.onStopFailed = (error) => options.onStopFailed?.(this, 'bot', error);
   }
 
   /** The server's ISUPPORT as the bot last saw it (RFC defaults before the first connect). */
@@ -155,7 +160,12 @@ export class IrcNetwork {
 
   async stop(reason = 'Bridge shutting down'): Promise<void> {
     this.limiter.cancelAll();
-    await Promise.all([this.puppets.stopAll(reason), this.bot.stop(reason).catch(() => undefined)]);
+    // A connection that fails to QUIT is gone anyway; the others must still close.
+    const bot = this.bot.stop(reason).catch((error: Error) => {
+      this.log.warn('The bridge bot\'s IRC connection did not close cleanly', { error: error.message });
+      this.onStopFailed(error);
+    });
+    await Promise.all([this.puppets.stopAll(reason), bot]);
   }
 
   /**

@@ -83,6 +83,8 @@ export interface PuppetPoolOptions {
   /** The user's stored password could not be used. */
   onLoginProblem?: (puppet: Puppet, error: Error) => void;
   onStateChange?: (from: ConnectionState, to: ConnectionState) => void;
+  /** A puppet's connection did not close cleanly at shutdown (already logged). */
+  onStopFailed?: (error: Error) => void;
   random?: () => number;
 }
 
@@ -214,7 +216,11 @@ export class PuppetPool {
   async stopAll(reason: string): Promise<void> {
     this.stopped = true;
     if (this.idleTimer !== undefined) this.options.clock.clearTimeout(this.idleTimer);
-    await Promise.all([...this.puppets.values()].map((p) => p.connection.stop(reason).catch(() => undefined)));
+    // One connection failing to QUIT must not keep the others open.
+    await Promise.all([...this.puppets.values()].map((p) => p.connection.stop(reason).catch((error: Error) => {
+      this.options.log.warn('A Matrix user\'s IRC connection did not close cleanly', { userId: p.userId, error: error.message });
+      this.options.onStopFailed?.(error);
+    })));
   }
 
   /** Disconnects puppets quiet for longer than the idle timeout; returns how many. */
