@@ -128,9 +128,11 @@ export class IrcConnector implements Connector {
         },
       }));
     }
-    this.admin = createAdminRooms({
+    const admin = createAdminRooms({
       bot: ctx.bot, kv: ctx.store.kv, log, metrics: ctx.metrics, ops: adminBridgeOps(rt), accounts, permissions: () => config.permissions,
     });
+    this.admin = admin;
+    rt.adminRoomsOf = (userId) => admin.roomsOf(userId);
     if (config.media.mode === 'proxy') {
       this.proxy = await startMediaProxy({ config: config.media, links: rt.media, media: ctx.media, log });
       log.info('Media proxy listening', { address: `${this.proxy.address.host}:${this.proxy.address.port}`, publicUrl: config.media.publicUrl });
@@ -319,8 +321,20 @@ class IrcBridgeRuntime implements BridgeRuntime {
     }
   }
 
+  /** The user's admin rooms (DMs with the bot), once the admin module is up. */
+  adminRoomsOf: (userId: UserId) => RoomId[] = () => [];
+
+  /**
+   * The user's stored password could not be used (they are connected without it): they should
+   * know, or they wonder why NickServ does not recognise them. Told in their admin room if they
+   * have one; without one there is no private place to say it, so it is only logged.
+   */
   reportLoginProblem(network: IrcNetwork, userId: UserId, error: Error): void {
     this.log.warn('Stored IRC login unusable; connecting without it', { network: network.id, userId, error: error.message });
+    const [room] = this.adminRoomsOf(userId);
+    if (!room) return;
+    const text = `Your stored IRC password for ${network.config.name} could not be used, so you are connected without it. ${error.message}`;
+    this.roomTask(room, 'irc.login-problem', () => this.tell(room, userId, text));
   }
 }
 

@@ -1,6 +1,8 @@
 // Unit tests of the network runtime on the in-process fakes: undeliverable messages reach the
 // sender as notices, outages reconnect and rejoin without touching Matrix, limits and idling.
+import { asRoomId } from '@bridgekit/appservice';
 import { IrcError } from '../irc/errors';
+import { DOMAIN } from '../testing/fake-bridge';
 import { alice, bob, BOT_NICK, CHANNEL, startHarness, type Harness } from '../testing/harness';
 
 let h: Harness;
@@ -220,5 +222,19 @@ describe('shutdown', () => {
     expect(h.bridge.log.lines).toContainEqual(expect.objectContaining({ level: 'warn', message: 'The bridge bot\'s IRC connection did not close cleanly', meta: expect.objectContaining({ error: 'socket already gone' }) }));
     const failures = await h.bridge.metrics.getSingleMetric('bridgekit_irc_shutdown_failures_total')!.get();
     expect(failures.values).toEqual([expect.objectContaining({ value: 1, labels: { network: 'net', kind: 'bot' } })]);
+  });
+});
+
+describe('a stored password that cannot be used', () => {
+  it('is told to the user in their admin room', async () => {
+    h = await startHarness();
+    const roomId = await h.portal();
+    const adminRoom = asRoomId(`!admin:${DOMAIN}`);
+    await h.matrixEvent(adminRoom, alice, { membership: 'invite', is_direct: true }, 'm.room.member', { stateKey: `@ircbot:${DOMAIN}` });
+    await h.matrixEvent(adminRoom, alice, { msgtype: 'm.text', body: '!storepass hunter2' });
+    h.bridge.store.db.prepare("UPDATE irc_stored_passwords SET account = 'someone-else'").run();
+    await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'hi' });
+    expect(h.server.client('alice[m]')?.isRegistered).toBe(true);
+    expect(noticesTo(adminRoom, alice)).toEqual([expect.stringContaining('Your stored IRC password for Test Net could not be used, so you are connected without it.')]);
   });
 });
