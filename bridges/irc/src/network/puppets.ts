@@ -5,6 +5,7 @@
  * user's Matrix memberships; the next message reconnects and rejoins.
  */
 import type { Logger, UserId } from '@bridgekit/appservice';
+import type { PuppetLogin } from '../accounts/accounts';
 import type { IrcNetworkConfig } from '../config/types';
 import type { Clock, TimerHandle } from '../irc/clock';
 import type { IrcConnectOptions } from '../irc/connect-options';
@@ -17,22 +18,7 @@ import { ManagedConnection, type ConnectionState } from './managed-connection';
 import type { OwnNicks } from './own-nicks';
 import type { PuppetRecords } from './puppet-records';
 
-/** How a user logs in, from their stored settings (`IrcAccounts.loginFor` fits this). */
-export interface PuppetLogin {
-  nick?: string;
-  username?: string;
-  /** `optional`: a server without SASL is no failure; `withoutSasl` is sent instead. */
-  sasl?: { mechanism: 'PLAIN'; account: string; password: string; optional?: boolean };
-  /** Raw lines sent after registration when optional SASL did not log the user in (NickServ IDENTIFY). Never logged. */
-  withoutSasl?: string[];
-  /** The user's own server password (PASS), instead of the network's. Never logged. */
-  serverPassword?: string;
-  /** Raw lines sent after each registration (NickServ IDENTIFY, auto-commands). Never logged. */
-  afterRegistration: string[];
-  /** A stored password exists but cannot be used: connect without it and tell the user. */
-  passwordProblem?: Error;
-}
-
+/** How a user logs in (`IrcAccounts` is one: their stored settings and password). */
 export interface PuppetLoginSource {
   loginFor(userId: UserId, network: NetworkId, templateNick: IrcNick): PuppetLogin;
 }
@@ -252,7 +238,7 @@ export class PuppetPool {
     const nickLength = this.options.nickLength();
     const templateNick = nickFromTemplate(config.puppets.nickTemplate, user, nickLength);
     const login = this.options.logins?.loginFor(user.userId, network, templateNick) ?? { afterRegistration: [] };
-    const nick = (login.nick ?? templateNick) as IrcNick;
+    const nick = login.nick ?? templateNick;
     const connectOptions: IrcConnectOptions = {
       host: config.host,
       port: config.port,
