@@ -249,6 +249,18 @@ describe('after registration', () => {
     expect(server.received).toEqual(expect.arrayContaining(['PRIVMSG #c :VERSION', 'PRIVMSG #c :\x01ACTION dances\x01']));
   });
 
+  it('asks for a channel\'s modes with a checked channel name', async () => {
+    const server = await fakeServer(welcoming());
+    const c = connection(server.port);
+    await c.connect();
+    await c.requestModes('#c');
+    await expect(c.requestModes('#c\r\nQUIT')).rejects.toThrow('cannot be sent to IRC');
+    await expect(c.requestModes('nick')).rejects.toThrow('not a channel name');
+    await c.whois('nobody'); // a round trip: the line above has arrived
+    expect(server.received).toContain('MODE #c');
+    expect(server.received).not.toContain('QUIT');
+  });
+
   it('emits close with ping-timeout when the server goes silent, and rejects pending work', async () => {
     const server = await fakeServer(welcoming());
     const c = connection(server.port, { pingIntervalSeconds: 1, pingTimeoutSeconds: 1 });

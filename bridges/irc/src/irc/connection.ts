@@ -266,6 +266,11 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
     await this.send(buildLine('INVITE', [safeParam(nick), this.checkChannel(channel)]));
   }
 
+  /** Asks for a channel's modes; the server's 324 comes back as a `mode` event with `current` set. */
+  async requestModes(channel: string): Promise<void> {
+    await this.send(buildLine('MODE', [this.checkChannel(channel)]));
+  }
+
   /** `mode('#chan', '+o', ['alice'])`, or user modes with our own nick as target. */
   async mode(target: string, modes: string, params: readonly string[] = []): Promise<void> {
     await this.send(buildLine('MODE', [safeParam(target), safeParam(modes), ...params.map((p) => safeParam(p))]));

@@ -100,9 +100,6 @@ export class FakeIrcClient extends TypedEmitter<IrcConnectionEvents> implements 
 
   async raw(line: string): Promise<void> {
     this.requireConnected();
-    // A mode query (the bot asks after joining) is answered, not recorded: it changes nothing.
-    const query = /^MODE ([#&]\S+)$/.exec(line);
-    if (query) return this.server.reportModes(this, query[1]!);
     this.server.sent.push({ from: this.nick, kind: 'raw', target: '', text: line });
   }
 
@@ -121,6 +118,12 @@ export class FakeIrcClient extends TypedEmitter<IrcConnectionEvents> implements 
   async invite(nick: string, channel: string): Promise<void> {
     this.requireConnected();
     this.server.sent.push({ from: this.nick, kind: 'invite', target: channel, text: nick });
+  }
+
+  /** A mode query (the bot asks after joining) is answered, not recorded: it changes nothing. */
+  async requestModes(channel: string): Promise<void> {
+    this.requireConnected();
+    this.server.reportModes(this, channel);
   }
 
   async mode(target: string, modes: string, params: readonly string[] = []): Promise<void> {

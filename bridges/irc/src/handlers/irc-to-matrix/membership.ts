@@ -23,7 +23,7 @@ export const channelJoins = ircHandler({
     if (rt.portals.roomsForChannel(network, e.channel).length === 0) return;
     if (e.self) {
       // 324 comes back as a 'current' mode event (handlers/irc-to-matrix/modes.ts).
-      network.bot.client.raw(`MODE ${e.channel}`).catch((error: Error) => rt.log.warn('Could not ask for channel modes', { network: network.id, channel: e.channel, error: error.message }));
+      network.bot.client.requestModes(e.channel).catch((error: Error) => rt.log.warn('Could not ask for channel modes', { network: network.id, channel: e.channel, error: error.message }));
       return;
     }
     rt.ghostSync.joined(network, e.channel, e.nick);
