@@ -8,11 +8,10 @@ import { localpartOf, type RoomAlias, type RoomId } from '@bridgekit/appservice'
 import type { BridgeRuntime } from '../runtime';
 import { bridgeInfoState, markBridgeInfo } from './bridge-info';
 
-const inFlight = new Map<string, Promise<boolean>>();
-
 /** `evenIfDisabled`: for !join, which may create a portal where aliases may not. */
 export function createDynamicPortal(rt: BridgeRuntime, alias: RoomAlias, options: { evenIfDisabled?: boolean } = {}): Promise<boolean> {
   // The homeserver may ask twice while the first room is being made: one room, one answer.
+  const inFlight = rt.portals.creating;
   const running = inFlight.get(alias);
   if (running) return running;
   const creation = create(rt, alias, options.evenIfDisabled ?? false).finally(() => inFlight.delete(alias));

@@ -52,8 +52,20 @@ export class Portals {
    * string per private chat, like the store itself; entries of ended chats only cost a scan.
    */
   private partners?: Set<string>;
+  /**
+   * Per private conversation (`<network> <user> <casefolded nick>`), the promise of its last
+   * line in delivery (portals/private-chats.ts); an entry lives only while lines are in flight.
+   */
+  readonly privateDeliveries = new Map<string, Promise<void>>();
+  /** Portals being created, by alias (portals/dynamic.ts): the homeserver may ask twice meanwhile. */
+  readonly creating = new Map<string, Promise<boolean>>();
 
   constructor(private readonly store: BridgeStore) {}
+
+  /** How many IRC users with a private chat are remembered for NICK handling (not loaded yet: 0). */
+  get privatePartnerCount(): number {
+    return this.partners?.size ?? 0;
+  }
 
   roomsForChannel(network: NetworkNames, channel: string): RoomId[] {
     return this.store.rooms.roomsOf(network.id, network.fold(channel)).map((l) => l.roomId);
@@ -123,7 +135,9 @@ export class Portals {
 
   /** The conversation ended on the Matrix side: the next IRC message opens a new room. */
   unlinkPrivateChat(chat: PrivateChat, network: NetworkNames): boolean {
-    return this.store.rooms.unlink(chat.roomId, network.id, privateRemoteId(network, chat.userId, chat.nick));
+    const unlinked = this.store.rooms.unlink(chat.roomId, network.id, privateRemoteId(network, chat.userId, chat.nick));
+    if (unlinked) this.forgetPartnerWithoutChats(network, chat.nick);
+    return unlinked;
   }
 
   /**
@@ -147,12 +161,21 @@ export class Portals {
       this.store.rooms.unlink(chat.roomId, network.id, link.remoteId);
       moved.push(this.linkPrivateChat(chat.roomId, network, chat.userId, newNick, ghost));
     }
+    if (moved.length > 0) this.forgetPartnerWithoutChats(network, oldNick);
     return moved;
   }
 
   /** Is this room bridged at all (a channel portal or a private chat)? */
   isBridged(roomId: RoomId): boolean {
     return this.store.rooms.remotesOf(roomId).length > 0;
+  }
+
+  /** `nick` may have no private chat left (another Matrix user may still have one with them). */
+  private forgetPartnerWithoutChats(network: NetworkNames, nick: string): void {
+    if (!this.partners) return;
+    const suffix = ` ${network.fold(nick)}`;
+    const chatting = this.store.rooms.list(network.id).some((link) => link.remoteId.startsWith('pm ') && link.remoteId.endsWith(suffix));
+    if (!chatting) this.partners.delete(partnerKey(network, nick));
   }
 
   private loadPartners(): Set<string> {

@@ -70,6 +70,25 @@ describe('private chats after a nick change', () => {
   });
 });
 
+describe('what is remembered about private chats', () => {
+  it('follows renames and ends with the chat, and nothing stays in flight', async () => {
+    const dm = await chatWithCarol();
+    const portals = h.connector.bridge.portals;
+    h.server.userJoins('erin', CHANNEL);
+    h.server.userChangesNick('erin', 'erin2'); // the first NICK loads who has private chats
+    await h.settle();
+    expect(portals.privatePartnerCount).toBe(1);
+    h.server.userChangesNick('Carol', 'Caz');
+    h.server.userChangesNick('Caz', 'Cazz');
+    await h.settle();
+    expect(portals.privatePartnerCount).toBe(1); // the old nicks are forgotten
+    await h.matrixEvent(dm, alice, { membership: 'leave' }, 'm.room.member', { stateKey: alice });
+    expect(portals.privatePartnerCount).toBe(0);
+    expect(portals.privateDeliveries.size).toBe(0);
+    expect(portals.creating.size).toBe(0);
+  });
+});
+
 describe('a private chat the Matrix user left', () => {
   it('is forgotten (its ghost leaves too); the next IRC message opens a new room', async () => {
     const dm = await chatWithCarol();

@@ -17,9 +17,6 @@ import type { IrcNetwork } from '../network/network';
 import type { BridgeRuntime } from '../runtime';
 import type { PrivateChat } from './portals';
 
-/** Per-conversation promise chains; an entry lives only while lines are in flight. */
-const chains = new Map<string, Promise<void>>();
-
 /**
  * Delivers one IRC line of a conversation: `send` runs in the room's turn, after every earlier
  * line of the same conversation. Must be called synchronously from the IRC listener.
@@ -28,6 +25,7 @@ export function deliverPrivate(
   rt: BridgeRuntime, network: IrcNetwork, userId: UserId, nick: IrcNick,
   send: (roomId: RoomId, ghost: Intent) => Promise<void>,
 ): void {
+  const chains = rt.portals.privateDeliveries;
   const key = `${network.id} ${userId} ${network.fold(nick)}`;
   const previous = chains.get(key) ?? Promise.resolve();
   const next = previous.then(async () => {
