@@ -12,6 +12,7 @@ import { ConnectRateLimiter } from '../irc/reconnect';
 import { casefold, channelKey, type Casemapping, type ChannelKey } from '../mapping/casefold';
 import type { IrcNick, NetworkId } from '../mapping/ids';
 import type { IrcClient, IrcClientFactory } from './client';
+import { baseConnectOptions } from './connect-options';
 import { ManagedConnection, type ConnectionState } from './managed-connection';
 import { OwnNicks } from './own-nicks';
 import { PuppetRecords } from './puppet-records';
@@ -65,21 +66,11 @@ export class IrcNetwork {
     const backoff = { baseMs: config.reconnect.baseDelaySeconds * 1000, maxMs: config.reconnect.maxDelaySeconds * 1000 };
 
     this.botClient = options.createClient({
-      host: config.host,
-      port: config.port,
-      tls: config.tls,
-      ...(config.ca !== undefined ? { ca: config.ca } : {}),
-      rejectUnauthorized: config.tlsRejectUnauthorized,
-      ...(config.password !== undefined ? { password: config.password } : {}),
+      ...baseConnectOptions(config, clock),
       nick: config.bot.nick as IrcNick,
       username: config.bot.username,
       realname: config.bot.realname,
       ...(config.bot.sasl ? { sasl: { mechanism: 'PLAIN' as const, ...config.bot.sasl } } : {}),
-      encoding: config.fallbackEncoding,
-      pingIntervalSeconds: config.keepalive.pingIntervalSeconds,
-      pingTimeoutSeconds: config.keepalive.pingTimeoutSeconds,
-      flood: { capacity: config.flood.burst, refillPerSecond: config.flood.linesPerSecond, maxQueued: config.flood.maxQueued },
-      clock,
     });
     const netLog = log.child({ network: config.id });
     this.log = netLog;

@@ -14,6 +14,7 @@ import type { ConnectRateLimiter } from '../irc/reconnect';
 import type { IrcNick, NetworkId } from '../mapping/ids';
 import { identFromTemplate, nickCandidates, nickFromTemplate, realnameFromTemplate, type MatrixUserNames } from '../mapping/nick-template';
 import type { IrcClient, IrcClientFactory } from './client';
+import { baseConnectOptions } from './connect-options';
 import { ManagedConnection, type ConnectionState } from './managed-connection';
 import type { OwnNicks } from './own-nicks';
 import type { PuppetRecords } from './puppet-records';
@@ -240,22 +241,13 @@ export class PuppetPool {
     const login = this.options.logins?.loginFor(user.userId, network, templateNick) ?? { afterRegistration: [] };
     const nick = login.nick ?? templateNick;
     const connectOptions: IrcConnectOptions = {
-      host: config.host,
-      port: config.port,
-      tls: config.tls,
-      ...(config.ca !== undefined ? { ca: config.ca } : {}),
-      rejectUnauthorized: config.tlsRejectUnauthorized,
-      ...(login.serverPassword !== undefined ? { password: login.serverPassword } : config.password !== undefined ? { password: config.password } : {}),
+      ...baseConnectOptions(config, this.options.clock),
+      ...(login.serverPassword !== undefined ? { password: login.serverPassword } : {}),
       nick,
       username: login.username ?? identFromTemplate(config.puppets.usernameTemplate, user),
       realname: realnameFromTemplate(config.puppets.realnameTemplate, user),
       ...(login.sasl ? { sasl: login.sasl } : {}),
-      encoding: config.fallbackEncoding,
       nickCandidates: (n) => nickCandidates(n, Math.max(nickLength, n.length)),
-      pingIntervalSeconds: config.keepalive.pingIntervalSeconds,
-      pingTimeoutSeconds: config.keepalive.pingTimeoutSeconds,
-      flood: { capacity: config.flood.burst, refillPerSecond: config.flood.linesPerSecond, maxQueued: config.flood.maxQueued },
-      clock: this.options.clock,
     };
     const client = this.options.createClient(connectOptions);
     let puppet: Puppet | undefined;

@@ -1,0 +1,26 @@
+/**
+ * What every connection to a network shares, the bot's and each puppet's: the server, TLS,
+ * keepalive, flood control and the network's server password. The caller adds the identity
+ * (nick, username, realname, SASL) and, for a puppet, the user's own server password.
+ */
+import type { IrcNetworkConfig } from '../config/types';
+import type { Clock } from '../irc/clock';
+import type { IrcConnectOptions } from '../irc/connect-options';
+
+export type BaseConnectOptions = Omit<IrcConnectOptions, 'nick' | 'username' | 'realname'>;
+
+export function baseConnectOptions(config: IrcNetworkConfig, clock: Clock): BaseConnectOptions {
+  return {
+    host: config.host,
+    port: config.port,
+    tls: config.tls,
+    ...(config.ca !== undefined ? { ca: config.ca } : {}),
+    rejectUnauthorized: config.tlsRejectUnauthorized,
+    ...(config.password !== undefined ? { password: config.password } : {}),
+    encoding: config.fallbackEncoding,
+    pingIntervalSeconds: config.keepalive.pingIntervalSeconds,
+    pingTimeoutSeconds: config.keepalive.pingTimeoutSeconds,
+    flood: { capacity: config.flood.burst, refillPerSecond: config.flood.linesPerSecond, maxQueued: config.flood.maxQueued },
+    clock,
+  };
+}
