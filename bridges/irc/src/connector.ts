@@ -4,7 +4,7 @@
  * homeserver's alias and user queries. The event families themselves live in handlers/.
  */
 import type {
-  BridgeConfig, BridgeContext, Connector, Intent, Logger, MatrixEvent, Migration, RoomAlias, RoomId, UserId,
+  BridgeConfig, BridgeContext, Connector, Logger, MatrixEvent, Migration, RoomAlias, UserId,
 } from '@bridgekit/appservice';
 import { accountMigrations, openIrcAccounts, type IrcAccounts } from './accounts';
 import { createAdminRooms, type AdminRooms } from './admin';
@@ -14,32 +14,22 @@ import { botPrivateMessages } from './handlers/irc-to-matrix/bot-private';
 import { createProvisioning, listenProvisioning, type ProvisioningListener } from './provisioning';
 import { provisioningBridgeOps } from './provisioning-bridge-ops';
 import type { IrcBridgeConfig } from './config/types';
-import { escapeHtml, userPermalink } from './format/irc-to-matrix';
 import { IrcDispatcher, MatrixDispatcher } from './handlers/dispatch';
 import { IRC_HANDLERS } from './handlers/irc-to-matrix';
 import { MATRIX_HANDLERS } from './handlers/matrix-to-irc';
-import { MessageRefs } from './handlers/message-refs';
 import type { AnyIrcHandler, MatrixHandler } from './handlers/registry';
 import { systemClock, type Clock } from './irc/clock';
 import { IrcConnection } from './irc/connection';
-import { PortalAliases } from './mapping/alias';
-import { GhostSync } from './ghosts/ghost-sync';
-import { GhostUserIds } from './mapping/ghost-ids';
-import type { IrcNick, NetworkId } from './mapping/ids';
 import { MediaLinks } from './media/links';
 import { startMediaProxy, type MediaProxy } from './media/proxy';
 import { loadSigningKey } from './media/signing-key';
-import { createIrcMetrics, type IrcMetrics } from './metrics';
 import type { IrcClientFactory } from './network/client';
 import { IrcNetwork } from './network/network';
 import type { PuppetLoginSource } from './network/puppets';
 import { createDynamicPortal } from './portals/dynamic';
-import { Portals } from './portals/portals';
-import { chatGhost } from './portals/private-chats';
 import { checkBridgeInfo } from './portals/bridge-info';
 import { joinBridgedChannels } from './portals/startup';
-import { RoomTasks } from './room-tasks';
-import type { BridgeRuntime } from './runtime';
+import { IrcBridgeRuntime, type BridgeRuntime } from './runtime';
 
 export interface IrcConnectorOptions {
   /** Makes IRC connections; tests inject an in-process fake. Default: `new IrcConnection(options)`. */
@@ -210,134 +200,4 @@ function warnAboutDirectMedia(log: Logger): void {
     + 'irc.media.bind_address:port, 127.0.0.1:8091 by default; put it behind your reverse proxy): that turns the proxy on. '
     + 'If authenticated media is off on your homeserver, set irc.media.mode: direct to keep direct links and silence this warning.',
   );
-}
-
-/** The runtime handlers see (runtime.ts describes each member). */
-class IrcBridgeRuntime implements BridgeRuntime {
-  readonly metrics: IrcMetrics;
-  readonly ghosts: GhostUserIds;
-  readonly aliases: PortalAliases;
-  readonly portals: Portals;
-  readonly refs: MessageRefs;
-  readonly ghostSync: GhostSync;
-  readonly roomTasks: RoomTasks;
-  matrix!: MatrixDispatcher;
-  private readonly byId = new Map<string, IrcNetwork>();
-  /** Start time + counter: unique across restarts (the homeserver remembers transactions for a while). */
-  private readonly txnPrefix: string;
-  private txnCount = 0;
-
-  constructor(readonly ctx: BridgeContext, readonly config: IrcBridgeConfig, readonly log: Logger, readonly media: MediaLinks, readonly clock: Clock, random?: () => number) {
-    this.metrics = createIrcMetrics(ctx.metrics);
-    this.roomTasks = new RoomTasks({
-      inRoomOrder: (roomKey, task) => ctx.inRoomOrder(roomKey, task),
-      clock, log, metrics: this.metrics,
-      maxRetryMs: config.homeserverOutage.retryMinutes * 60_000,
-      maxHeld: config.homeserverOutage.maxHeldPerRoom,
-      ...(random ? { random } : {}),
-    });
-    this.ghosts = new GhostUserIds({ prefix: config.ghostPrefix, server: ctx.domain });
-    this.aliases = new PortalAliases({ template: config.aliasTemplate, server: ctx.domain, network: [...config.networks.keys()][0] });
-    this.portals = new Portals(ctx.store);
-    this.refs = new MessageRefs(ctx.store);
-    this.ghostSync = new GhostSync(this, clock);
-    this.txnPrefix = `irc.${clock.now().toString(36)}`;
-  }
-
-  newTxnId(): string {
-    return `${this.txnPrefix}.${++this.txnCount}`;
-  }
-
-  addNetwork(network: IrcNetwork): void {
-    this.byId.set(network.id, network);
-  }
-
-  network(id: NetworkId | string): IrcNetwork | undefined {
-    return this.byId.get(id);
-  }
-
-  networks(): IrcNetwork[] {
-    return [...this.byId.values()];
-  }
-
-  async ghost(network: IrcNetwork, nick: IrcNick): Promise<Intent> {
-    const intent = this.ctx.intent(this.ghostSync.renames.userIdFor(network, nick));
-    await intent.ensureProfile({ displayName: nick });
-    return intent;
-  }
-
-  async ghostIntent(network: IrcNetwork, ghost: UserId): Promise<Intent> {
-    const intent = this.ctx.intent(ghost);
-    const nick = this.ghostSync.renames.nickOf(network, ghost);
-    if (nick !== undefined) await intent.ensureProfile({ displayName: nick });
-    return intent;
-  }
-
-  async displayNameOf(roomId: RoomId, userId: UserId): Promise<string | undefined> {
-    let member: { displayname?: unknown } | undefined;
-    try {
-      member = await this.ctx.bot.getState<{ displayname?: unknown }>(roomId, 'm.room.member', userId);
-    } catch (error) {
-      // The bot is not in private chats (DMs with a ghost), so it cannot read their state.
-      this.log.debug('Room member state not readable; using the global profile', { roomId, userId, error: (error as Error).message });
-    }
-    if (member) return nameOrUndefined(member.displayname);
-    try {
-      return nameOrUndefined((await this.ctx.bot.getProfile(userId))?.displayName);
-    } catch (error) {
-      this.log.debug('No display name for user', { roomId, userId, error: (error as Error).message });
-      return undefined;
-    }
-  }
-
-  roomTask(roomId: RoomId, what: string, task: () => Promise<void>): void {
-    this.roomTasks.run(roomId, what, task);
-  }
-
-  async tell(roomId: RoomId, userId: UserId, text: string): Promise<void> {
-    // The bot is not in private chats (they are DMs with a ghost): the ghost says it there.
-    const chat = this.portals.privateChatOfRoom(roomId);
-    const network = chat && this.network(chat.network);
-    const speaker = chat && network ? await chatGhost(this, network, chat) : this.ctx.bot;
-    await speaker.sendMessage(roomId, {
-      msgtype: 'm.notice',
-      body: `${userId}: ${text}`,
-      format: 'org.matrix.custom.html',
-      formatted_body: `<a href="${escapeHtml(userPermalink(userId))}">${escapeHtml(userId)}</a>: ${escapeHtml(text)}`,
-      'm.mentions': { user_ids: [userId] },
-    });
-  }
-
-  /** A join that failed after a (re)connect: the people in the bridged rooms should know. */
-  reportJoinFailure(network: IrcNetwork, channel: string, error: Error, userId?: UserId): void {
-    for (const roomId of this.portals.roomsForChannel(network, channel)) {
-      if (userId) {
-        this.roomTask(roomId, 'irc.join-failed', () => this.tell(roomId, userId, `Your IRC connection could not rejoin ${channel}: ${error.message}`));
-      } else {
-        this.roomTask(roomId, 'irc.join-failed', async () => {
-          await this.ctx.bot.sendMessage(roomId, { msgtype: 'm.notice', body: `The bridge could not join ${channel} on ${network.config.name}: ${error.message} Messages from IRC will not arrive until it can.` });
-        });
-      }
-    }
-  }
-
-  /** The user's admin rooms (DMs with the bot), once the admin module is up. */
-  adminRoomsOf: (userId: UserId) => RoomId[] = () => [];
-
-  /**
-   * The user's stored password could not be used (they are connected without it): they should
-   * know, or they wonder why NickServ does not recognise them. Told in their admin room if they
-   * have one; without one there is no private place to say it, so it is only logged.
-   */
-  reportLoginProblem(network: IrcNetwork, userId: UserId, error: Error): void {
-    this.log.warn('Stored IRC login unusable; connecting without it', { network: network.id, userId, error: error.message });
-    const [room] = this.adminRoomsOf(userId);
-    if (!room) return;
-    const text = `Your stored IRC password for ${network.config.name} could not be used, so you are connected without it. ${error.message}`;
-    this.roomTask(room, 'irc.login-problem', () => this.tell(room, userId, text));
-  }
-}
-
-function nameOrUndefined(name: unknown): string | undefined {
-  return typeof name === 'string' && name.trim() ? name : undefined;
 }
