@@ -8,11 +8,11 @@ import type {
 } from '@bridgekit/appservice';
 import { accountMigrations, openIrcAccounts, type IrcAccounts } from './accounts';
 import { createAdminRooms, type AdminRooms } from './admin';
-import { adminBridgeOps } from './admin-bridge-ops';
+import { adminBridgeOps } from './admin/bridge-ops';
 import { parseIrcConfig } from './config/parse';
 import { botPrivateMessages } from './handlers/irc-to-matrix/bot-private';
 import { createProvisioning, listenProvisioning, type ProvisioningListener } from './provisioning';
-import { provisioningBridgeOps } from './provisioning-bridge-ops';
+import { provisioningBridgeOps } from './provisioning/bridge-ops';
 import type { IrcBridgeConfig } from './config/types';
 import { IrcDispatcher, MatrixDispatcher } from './handlers/dispatch';
 import { IRC_HANDLERS } from './handlers/irc-to-matrix';

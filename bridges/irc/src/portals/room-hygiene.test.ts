@@ -2,7 +2,7 @@
 // rooms refused loudly, room upgrades followed.
 import { asRoomId, type RoomId } from '@bridgekit/appservice';
 import type { IrcChannel, IrcNick, NetworkId } from '../mapping/ids';
-import { provisioningBridgeOps } from '../provisioning-bridge-ops';
+import { provisioningBridgeOps } from '../provisioning/bridge-ops';
 import { alice, ALIAS, BOT_NICK, CHANNEL, ghostOf, startHarness, type Harness } from '../testing/harness';
 import { bridgeInfoContent, bridgeStateKey } from './bridge-info';
 

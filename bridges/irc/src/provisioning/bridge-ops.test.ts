@@ -1,11 +1,11 @@
 // The provisioning API's view of the bridge (ProvisioningOps) over the runtime, on the fakes,
 // and the API's listener started by the connector.
 import { asRoomId, asUserId } from '@bridgekit/appservice';
-import { freePort } from './irc/test-ircd';
-import type { IrcChannel, IrcNick, NetworkId } from './mapping/ids';
-import { provisioningBridgeOps } from './provisioning-bridge-ops';
-import { DOMAIN } from './testing/fake-bridge';
-import { alice, bob, BOT_NICK, startHarness, type Harness } from './testing/harness';
+import { freePort } from '../irc/test-ircd';
+import type { IrcChannel, IrcNick, NetworkId } from '../mapping/ids';
+import { provisioningBridgeOps } from './bridge-ops';
+import { DOMAIN } from '../testing/fake-bridge';
+import { alice, bob, BOT_NICK, startHarness, type Harness } from '../testing/harness';
 
 let h: Harness;
 afterEach(async () => {

@@ -4,13 +4,13 @@
  * down (the bot joins or parts the channel and joins the room).
  */
 import type { RoomId, UserId } from '@bridgekit/appservice';
-import { powerLevelOf, roomCreators, type PowerLevelsContent } from './ghosts/power-levels';
-import { IrcError } from './irc/errors';
-import type { IrcChannel, NetworkId } from './mapping/ids';
-import type { IrcNetwork } from './network/network';
-import { ensureBridgeInfo, removeBridgeInfo } from './portals/bridge-info';
-import type { ProvisioningNetwork, ProvisioningOps } from './provisioning/ops';
-import type { BridgeRuntime } from './runtime';
+import { powerLevelOf, roomCreators, type PowerLevelsContent } from '../ghosts/power-levels';
+import { IrcError } from '../irc/errors';
+import type { IrcChannel, NetworkId } from '../mapping/ids';
+import type { IrcNetwork } from '../network/network';
+import { ensureBridgeInfo, removeBridgeInfo } from '../portals/bridge-info';
+import type { ProvisioningNetwork, ProvisioningOps } from './ops';
+import type { BridgeRuntime } from '../runtime';
 
 /** Channel prefixes of operators and above (founder ~, admin &, op @). */
 const OPERATOR_PREFIXES = /^[~&@]/;

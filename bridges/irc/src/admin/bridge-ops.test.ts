@@ -1,8 +1,8 @@
 // The admin commands' view of the bridge (AdminBridgeOps) over the runtime, on the fakes.
-import { UserSettingsStore } from './accounts';
-import { adminBridgeOps } from './admin-bridge-ops';
-import type { NetworkId } from './mapping/ids';
-import { alice, bob, startHarness, type Harness } from './testing/harness';
+import { UserSettingsStore } from '../accounts';
+import { adminBridgeOps } from './bridge-ops';
+import type { NetworkId } from '../mapping/ids';
+import { alice, bob, startHarness, type Harness } from '../testing/harness';
 
 let h: Harness;
 afterEach(async () => {

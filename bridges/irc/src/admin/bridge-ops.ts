@@ -6,12 +6,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RoomId, UserId } from '@bridgekit/appservice';
-import type { AdminBridgeOps, AdminPuppet, BridgedRoom, NetworkSummary } from './admin/ops';
-import { IrcError } from './irc/errors';
-import type { IrcChannel, NetworkId } from './mapping/ids';
-import type { IrcNetwork } from './network/network';
-import { createDynamicPortal } from './portals/dynamic';
-import type { BridgeRuntime } from './runtime';
+import type { AdminBridgeOps, AdminPuppet, BridgedRoom, NetworkSummary } from './ops';
+import { IrcError } from '../irc/errors';
+import type { IrcChannel, NetworkId } from '../mapping/ids';
+import type { IrcNetwork } from '../network/network';
+import { createDynamicPortal } from '../portals/dynamic';
+import type { BridgeRuntime } from '../runtime';
 
 export function adminBridgeOps(rt: BridgeRuntime): AdminBridgeOps {
   const networkOf = (id: NetworkId): IrcNetwork => {
@@ -82,7 +82,7 @@ function dirnameOf(request: string): string {
 
 function packageVersion(dir: string): string {
   try {
-    const path = dir === '..' ? join(__dirname, '..', 'package.json') : join(dir, 'package.json');
+    const path = dir === '..' ? join(__dirname, '..', '..', 'package.json') : join(dir, 'package.json');
     return String((JSON.parse(readFileSync(path, 'utf8')) as { version?: unknown }).version ?? 'unknown');
   } catch {
     return 'unknown';
