@@ -210,10 +210,14 @@ describe('Ingestor acceptance', () => {
     expect(await metricValue(registry, 'bridgekit_ingest_transactions_total', { result: 'duplicate' })).toBe(1);
   });
 
-  it('completes echoes of its own users without calling the handler, and counts them', async () => {
+  it('drops echoes of its own users without persisting them or calling the handler, and counts them', async () => {
     const { ingestor, handled, journal, registry } = setup();
+    const accepted: string[] = [];
+    const accept = journal.accept.bind(journal);
+    journal.accept = (txnId, events, ephemeral) => { accepted.push(...events.map((e) => String(e.content.body))); return accept(txnId, events, ephemeral); };
     const echo = ev('a', 'echo', '@_bridge_alice:hs.test');
     expect(ingestor.acceptTransaction('t1', [ev('a', 'a1'), echo, ev('a', 'a2')], [])).toEqual({ duplicate: false, queued: 2, echoes: 1 });
+    expect(accepted).toEqual(['a1', 'a2']);
     await ingestor.drain();
     expect(handled).toEqual(['a1', 'a2']);
     expect(journal.pending()).toEqual([]);
