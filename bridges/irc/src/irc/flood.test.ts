@@ -103,6 +103,25 @@ describe('FloodQueue', () => {
     expect(written).toEqual(['good']);
   });
 
+  it('does not count a slow socket write as a flood wait', async () => {
+    const fake = new FakeClock(1000);
+    let writeCost = 0;
+    // now() runs ahead by the time spent inside write(), as a slow synchronous write would.
+    const clock = { now: () => fake.now() + writeCost, setTimeout: fake.setTimeout.bind(fake), clearTimeout: fake.clearTimeout.bind(fake) };
+    const queue = new FloodQueue({
+      capacity: 1, refillPerSecond: 1, maxQueued: 5, clock,
+      write: () => { writeCost += 40; },
+    });
+    const first = queue.enqueue('a');
+    const second = queue.enqueue('b');
+    fake.advance(1000);
+    expect(await first).toEqual({ waitedMs: 0 });
+    // 'b' waited for the bucket (960 ms, since the clock had moved 40 ms in a's write),
+    // but not for its own 40 ms write.
+    expect(await second).toEqual({ waitedMs: 960 });
+    expect(queue.stats()).toMatchObject({ sent: 2, delayed: 1, totalWaitMs: 960 });
+  });
+
   it.each([
     [{ capacity: 0 }],
     [{ refillPerSecond: 0 }],

@@ -83,7 +83,7 @@ export class FloodQueue {
   /** Resolves once the line has been written; rejects if the queue is full or cleared first. */
   enqueue(line: string): Promise<SendReceipt> {
     if (this.waiting.length === 0 && this.takeToken()) {
-      return this.send(line, this.clock.now()).then(() => ({ waitedMs: 0 }));
+      return this.send(line, this.clock.now());
     }
     if (this.waiting.length >= this.maxQueued) {
       this.counters.rejected++;
@@ -133,19 +133,21 @@ export class FloodQueue {
     return true;
   }
 
-  private send(line: string, enqueuedAt: number): Promise<void> {
+  private send(line: string, enqueuedAt: number): Promise<SendReceipt> {
+    // The wait is measured before the write: a slow socket write is not a flood-control wait
+    // and must not show up in `totalWaitMs` (nor in the receipt).
+    const waitedMs = this.clock.now() - enqueuedAt;
     try {
       this.write(line);
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
     this.counters.sent++;
-    const waited = this.clock.now() - enqueuedAt;
-    if (waited > 0) {
+    if (waitedMs > 0) {
       this.counters.delayed++;
-      this.counters.totalWaitMs += waited;
+      this.counters.totalWaitMs += waitedMs;
     }
-    return Promise.resolve();
+    return Promise.resolve({ waitedMs });
   }
 
   private schedule(): void {
@@ -161,8 +163,7 @@ export class FloodQueue {
   private drain(): void {
     while (this.waiting.length > 0 && this.takeToken()) {
       const next = this.waiting.shift() as Waiting;
-      const waitedMs = this.clock.now() - next.enqueuedAt;
-      this.send(next.line, next.enqueuedAt).then(() => next.resolve({ waitedMs }), next.reject);
+      this.send(next.line, next.enqueuedAt).then(next.resolve, next.reject);
     }
     this.schedule();
   }
