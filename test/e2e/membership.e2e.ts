@@ -2,35 +2,12 @@
  * Channel membership both ways: IRC PART, QUIT and KICK change the Matrix room's membership; a
  * Matrix user leaving the room parts the channel; an IRC nick change shows in the room.
  */
-import { connectIrc, uniqueNick, type IrcTestClient } from './harness/irc-client';
-import { ghostUserId, joinPortal, matrixUser, bridgeForThisFile, uniqueChannel, type MatrixTestUser } from './harness/irc-bridge';
+import { uniqueNick } from './harness/irc-client';
+import { ghostUserId, bridgeForThisFile, channelScene } from './harness/irc-bridge';
 
 bridgeForThisFile();
 
-interface Scene {
-  channel: string;
-  /** Joined the channel first: its operator. */
-  op: IrcTestClient;
-  /** An IRC user who has spoken, so their ghost is in the room. */
-  carol: IrcTestClient;
-  alice: MatrixTestUser;
-  roomId: string;
-}
-
-async function scene(): Promise<Scene> {
-  const channel = uniqueChannel('mem');
-  const op = await connectIrc(uniqueNick('op'));
-  await op.join(channel);
-  const carol = await connectIrc(uniqueNick('carol'));
-  await carol.join(channel);
-  const alice = await matrixUser();
-  const roomId = await joinPortal(alice.client, channel, op);
-  carol.say(channel, 'carol was here');
-  await alice.client.waitForMessage(roomId, 'carol was here');
-  await alice.client.sendText(roomId, 'alice was here');
-  await op.waitForMessage((m) => m.nick === alice.nick && m.message === 'alice was here');
-  return { channel, op, carol, alice, roomId };
-}
+const scene = () => channelScene('mem');
 
 describe('IRC → Matrix membership', () => {
   it('an IRC user parting the channel leaves the room', async () => {

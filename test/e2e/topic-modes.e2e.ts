@@ -1,25 +1,9 @@
 /** IRC channel operator status as Matrix power levels, in portals of room version 12 (the bridge bot is their creator). */
-import { connectIrc, uniqueNick, type IrcTestClient } from './harness/irc-client';
-import { ghostUserId, joinPortal, matrixUser, bridgeForThisFile, uniqueChannel, type MatrixTestUser } from './harness/irc-bridge';
-
-jest.setTimeout(60_000);
+import { ghostUserId, bridgeForThisFile, channelScene } from './harness/irc-bridge';
 
 bridgeForThisFile();
 
-async function scene(): Promise<{ channel: string; op: IrcTestClient; carol: IrcTestClient; alice: MatrixTestUser; roomId: string }> {
-  const channel = uniqueChannel('top');
-  const op = await connectIrc(uniqueNick('op'));
-  await op.join(channel);
-  const carol = await connectIrc(uniqueNick('carol'));
-  await carol.join(channel);
-  const alice = await matrixUser();
-  const roomId = await joinPortal(alice.client, channel, op);
-  carol.say(channel, 'carol speaks');
-  await alice.client.waitForMessage(roomId, 'carol speaks');
-  await alice.client.sendText(roomId, 'alice speaks');
-  await op.waitForMessage((m) => m.nick === alice.nick && m.message === 'alice speaks');
-  return { channel, op, carol, alice, roomId };
-}
+const scene = () => channelScene('top');
 
 describe('operator status → power levels', () => {
   it('+o on IRC makes the IRC user a moderator in the room, -o takes it back', async () => {

@@ -1,24 +1,11 @@
 /** Topics both ways: IRC topic changes show in the room; a Matrix moderator's topic reaches the channel. */
 import { MatrixClient } from './harness/matrix-client';
-import { connectIrc, uniqueNick, type IrcTestClient } from './harness/irc-client';
-import { joinPortal, matrixUser, bridgeForThisFile, uniqueChannel, type MatrixTestUser } from './harness/irc-bridge';
+import { connectIrc, uniqueNick } from './harness/irc-client';
+import { joinPortal, matrixUser, bridgeForThisFile, channelScene, uniqueChannel } from './harness/irc-bridge';
 
 bridgeForThisFile();
 
-async function scene(): Promise<{ channel: string; op: IrcTestClient; carol: IrcTestClient; alice: MatrixTestUser; roomId: string }> {
-  const channel = uniqueChannel('top');
-  const op = await connectIrc(uniqueNick('op'));
-  await op.join(channel);
-  const carol = await connectIrc(uniqueNick('carol'));
-  await carol.join(channel);
-  const alice = await matrixUser();
-  const roomId = await joinPortal(alice.client, channel, op);
-  carol.say(channel, 'carol speaks');
-  await alice.client.waitForMessage(roomId, 'carol speaks');
-  await alice.client.sendText(roomId, 'alice speaks');
-  await op.waitForMessage((m) => m.nick === alice.nick && m.message === 'alice speaks');
-  return { channel, op, carol, alice, roomId };
-}
+const scene = () => channelScene('top');
 
 describe('topics', () => {
   it('IRC → Matrix: a topic set on IRC becomes the room topic', async () => {

@@ -7,7 +7,7 @@ import { readE2eEnv } from './env';
 import { startBridge, type RunningBridge } from './bridge-process';
 import { writeBridgeConfig, type BridgeConfigOverrides, type WrittenBridgeConfig } from './bridge-config';
 import type { IrcTestClient } from './irc-client';
-import { disconnectAllIrc, uniqueNick } from './irc-client';
+import { connectIrc, disconnectAllIrc, uniqueNick } from './irc-client';
 import { MatrixClient } from './matrix-client';
 import { GHOST_LOCALPART_PREFIX, IRC_NETWORK_ID, SENDER_LOCALPART, SERVER_NAME } from './namespaces';
 
@@ -123,4 +123,31 @@ export async function joinPortal(user: MatrixClient, channel: string, observer: 
   const roomId = await user.joinRoom(portalAlias(channel));
   await observer.waitForMember(channel, BOT_NICK);
   return roomId;
+}
+
+/** A channel with two IRC users and a Matrix user in its portal, each having spoken once. */
+export interface ChannelScene {
+  channel: string;
+  /** Joined the channel first: its operator. */
+  op: IrcTestClient;
+  /** An IRC user who has spoken, so their ghost is in the room. */
+  carol: IrcTestClient;
+  alice: MatrixTestUser;
+  roomId: string;
+}
+
+/** Sets up a `ChannelScene` in a fresh channel (`prefix` names it) and waits until both directions work. */
+export async function channelScene(prefix: string): Promise<ChannelScene> {
+  const channel = uniqueChannel(prefix);
+  const op = await connectIrc(uniqueNick('op'));
+  await op.join(channel);
+  const carol = await connectIrc(uniqueNick('carol'));
+  await carol.join(channel);
+  const alice = await matrixUser();
+  const roomId = await joinPortal(alice.client, channel, op);
+  carol.say(channel, 'carol speaks');
+  await alice.client.waitForMessage(roomId, 'carol speaks');
+  await alice.client.sendText(roomId, 'alice speaks');
+  await op.waitForMessage((m) => m.nick === alice.nick && m.message === 'alice speaks');
+  return { channel, op, carol, alice, roomId };
 }
