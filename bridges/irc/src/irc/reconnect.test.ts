@@ -1,6 +1,6 @@
 import { FakeClock } from './clock';
 import { SendQueueClearedError } from './flood';
-import { backoffDelay, ConnectRateLimiter } from './reconnect';
+import { backoffDelay, connectBurst, ConnectRateLimiter, MAX_CONNECT_BURST } from './reconnect';
 
 describe('backoffDelay', () => {
   it.each<[number, number, number]>([
@@ -52,6 +52,24 @@ describe('ConnectRateLimiter', () => {
     const waits = await Promise.all(all);
     expect(started).toBe(1000);
     expect(Math.max(...waits)).toBe(19_000);
+  });
+
+  it('opens at most MAX_CONNECT_BURST connections at once, however high the rate', async () => {
+    expect(connectBurst(10_000)).toBe(MAX_CONNECT_BURST);
+    expect(connectBurst(3)).toBe(3);
+    expect(connectBurst(0.5)).toBe(1);
+    const clock = new FakeClock();
+    const limiter = new ConnectRateLimiter({ perSecond: 100, burst: connectBurst(100), clock });
+    let started = 0;
+    const all = Array.from({ length: 100 }, () => limiter.acquire().then(() => started++));
+    await new Promise((r) => setImmediate(r));
+    expect(started).toBe(MAX_CONNECT_BURST);
+    clock.advance(10); // one more slot every 10 ms, not a second's worth in one go
+    await new Promise((r) => setImmediate(r));
+    expect(started).toBe(MAX_CONNECT_BURST + 1);
+    clock.advance(890);
+    await Promise.all(all);
+    expect(started).toBe(100);
   });
 
   it('cancels waiting connections on shutdown', async () => {

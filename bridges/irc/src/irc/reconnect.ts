@@ -40,6 +40,19 @@ export interface ConnectRateOptions {
 }
 
 /**
+ * Most connections a network's gate lets through back to back. Not a whole second's allowance:
+ * a server's listen backlog is small (ngIRCd's is 10), so 100 connects opened in the same
+ * instant overflow it, the kernel resets them (ECONNRESET) and every one of them backs off,
+ * which makes a mass reconnect slower than pacing them from the start.
+ */
+export const MAX_CONNECT_BURST = 10;
+
+/** The burst for a gate of `perSecond` connections per second: at most `MAX_CONNECT_BURST`. */
+export function connectBurst(perSecond: number): number {
+  return Math.max(1, Math.min(MAX_CONNECT_BURST, Math.floor(perSecond)));
+}
+
+/**
  * A shared gate for new connections to one network: call `acquire()` before each connect.
  * At 50 per second, 1,000 users are back within 20 seconds.
  */

@@ -8,7 +8,7 @@ import type { KeyValueRepository, Logger, UserId } from '@bridgekit/appservice';
 import type { IrcNetworkConfig } from '../config/types';
 import type { Clock } from '../irc/clock';
 import { DEFAULT_ISUPPORT, type Isupport } from '../irc/isupport';
-import { ConnectRateLimiter } from '../irc/reconnect';
+import { connectBurst, ConnectRateLimiter } from '../irc/reconnect';
 import { casefold, channelKey, type Casemapping, type ChannelKey } from '../mapping/casefold';
 import type { IrcNick, NetworkId } from '../mapping/ids';
 import type { IrcClient, IrcClientFactory } from './client';
@@ -62,7 +62,7 @@ export class IrcNetwork {
     const casemapping = () => this.casemapping;
     this.ownNicks = new OwnNicks(casemapping);
     this.roster = new ChannelRoster(casemapping);
-    this.limiter = new ConnectRateLimiter({ perSecond: config.connectRatePerSecond, clock });
+    this.limiter = new ConnectRateLimiter({ perSecond: config.connectRatePerSecond, burst: connectBurst(config.connectRatePerSecond), clock });
     const backoff = { baseMs: config.reconnect.baseDelaySeconds * 1000, maxMs: config.reconnect.maxDelaySeconds * 1000 };
 
     this.botClient = options.createClient({
