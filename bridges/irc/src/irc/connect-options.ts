@@ -47,6 +47,11 @@ export interface IrcConnectOptions {
    * outside flood control, so a stream of VERSION requests could get the connection killed.
    */
   version?: string;
+  /**
+   * Drop other users' channel messages, joins, parts and quits before irc-framework parses them
+   * (see line-filter.ts). For puppets, whose channels the bot bridges; never for the bot.
+   */
+  onlyOwnTraffic?: boolean;
   clock?: Clock;
 }
 
@@ -62,6 +67,7 @@ export function toClientOptions(o: IrcConnectOptions, nick: IrcNick): ClientOpti
     localAddress: o.localAddress,
     fallbackEncoding: o.encoding ?? 'cp1252',
     idleTimeoutMs: ((o.pingIntervalSeconds ?? 30) + (o.pingTimeoutSeconds ?? 120)) * 1000,
+    onlyOwnTraffic: o.onlyOwnTraffic ?? false,
   };
   return {
     host: o.host,

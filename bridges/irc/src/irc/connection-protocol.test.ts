@@ -239,6 +239,33 @@ describe('after registration', () => {
     ]);
   });
 
+  it('with onlyOwnTraffic, drops others\' channel traffic before parsing and keeps its own lines and PMs', async () => {
+    const server = await fakeServer(welcoming((line, send) => {
+      if (line !== 'JOIN #c') return;
+      send(':me!me@h JOIN #c');
+      send(':srv 366 me #c :End of /NAMES list');
+      send('@time=2024-01-02T03:04:05.678Z :bob!b@h JOIN #c');
+      send(':bob!b@h PRIVMSG #c :channel chatter');
+      send(':bob!b@h PRIVMSG me :a private word');
+      send(':bob!b@h PART #c :later');
+      send(':op!o@h KICK #c me :out');
+      send(':bob!b@h PRIVMSG me :last');
+    }));
+    const c = connection(server.port, { onlyOwnTraffic: true });
+    const seen: string[] = [];
+    c.on('join', (e) => seen.push(`join ${e.nick}`));
+    c.on('part', (e) => seen.push(`part ${e.nick}`));
+    c.on('kick', (e) => seen.push(`kick ${e.kicked}`));
+    const last = new Promise<void>((resolve) => c.on('message', (m) => {
+      seen.push(`message ${m.target} ${m.text}`);
+      if (m.text === 'last') resolve();
+    }));
+    await c.connect();
+    await c.join('#c');
+    await last;
+    expect(seen).toEqual(['join me', 'message me a private word', 'kick me', 'message me last']);
+  });
+
   it('strips \\x01 so a Matrix user cannot forge CTCP, and frames /me as one ACTION', async () => {
     const server = await fakeServer(welcoming());
     const c = connection(server.port);

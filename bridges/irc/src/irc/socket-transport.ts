@@ -5,13 +5,16 @@
  *    configured fallback otherwise (irc-framework's transport has a single fixed encoding);
  *    outgoing lines are always UTF-8;
  *  - TLS: a private CA (`ca`), a client certificate for SASL EXTERNAL / CertFP, SNI;
- *  - a bound on line length, so a hostile server cannot grow the read buffer without limit.
+ *  - a bound on line length, so a hostile server cannot grow the read buffer without limit;
+ *  - for puppets, a pre-filter that drops channel traffic before irc-framework parses it
+ *    (line-filter.ts says why and what).
  */
 import net from 'node:net';
 import tls from 'node:tls';
 import { EventEmitter } from 'node:events';
 import type { ClientOptions, Transport } from 'irc-framework';
 import { decodeIrcLine } from '../format/sanitize';
+import { PuppetLineFilter } from './line-filter';
 
 /** What connection.ts passes to the transport, under `ClientOptions.bridgekit`. */
 export interface SocketOptions {
@@ -30,6 +33,8 @@ export interface SocketOptions {
   fallbackEncoding: string;
   /** Idle socket timeout; irc-framework's PING keeps a healthy connection busier than this. */
   idleTimeoutMs: number;
+  /** Drop other users' channel traffic before parsing (puppet connections; see line-filter.ts). */
+  onlyOwnTraffic?: boolean;
 }
 
 /** Longest line accepted before the connection is dropped (IRCv3 tags allow 8 KiB + 512). */
@@ -41,10 +46,12 @@ export class SocketTransport extends EventEmitter implements Transport {
   private buffer: Buffer = Buffer.alloc(0);
   private connected = false;
   private lastError: Error | undefined;
+  private readonly filter: PuppetLineFilter | undefined;
 
   constructor(clientOptions: ClientOptions) {
     super();
     this.options = clientOptions.bridgekit as SocketOptions;
+    this.filter = this.options.onlyOwnTraffic ? new PuppetLineFilter() : undefined;
   }
 
   isConnected(): boolean {
@@ -60,6 +67,7 @@ export class SocketTransport extends EventEmitter implements Transport {
     this.disposeSocket();
     this.buffer = Buffer.alloc(0);
     this.lastError = undefined;
+    this.filter?.reset();
     const o = this.options;
     const tcp = net.connect({ host: o.host, port: o.port, localAddress: o.localAddress });
     const socket = o.tls
@@ -123,7 +131,10 @@ export class SocketTransport extends EventEmitter implements Transport {
     let start = 0;
     for (let end = this.buffer.indexOf(0x0a, start); end !== -1; end = this.buffer.indexOf(0x0a, start)) {
       const stop = end > start && this.buffer[end - 1] === 0x0d ? end - 1 : end;
-      if (stop > start) this.emit('line', decodeIrcLine(this.buffer.subarray(start, stop), this.options.fallbackEncoding));
+      if (stop > start) {
+        const line = decodeIrcLine(this.buffer.subarray(start, stop), this.options.fallbackEncoding);
+        if (!this.filter || this.filter.accept(line)) this.emit('line', line);
+      }
       start = end + 1;
     }
     this.buffer = this.buffer.subarray(start);

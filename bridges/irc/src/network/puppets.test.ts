@@ -31,6 +31,12 @@ describe('PuppetPool', () => {
     expect(puppets.activeCount).toBe(2);
   });
 
+  it('connects puppets with the own-traffic line filter (the bot bridges the channels)', async () => {
+    const { puppets, server } = pool(2);
+    await puppets.acquire({ userId: asUserId('@a:hs') });
+    expect(server.clients.map((c) => c.options.onlyOwnTraffic)).toEqual([true]);
+  });
+
   it('keeps a bounded number of records of disconnected users, forgetting the longest idle first', async () => {
     const { puppets, ownNicks, clock } = pool(10);
     for (let i = 0; i < 1000; i++) {

@@ -248,6 +248,8 @@ export class PuppetPool {
       realname: realnameFromTemplate(config.puppets.realnameTemplate, user),
       ...(login.sasl ? { sasl: login.sasl } : {}),
       nickCandidates: (n) => nickCandidates(n, Math.max(nickLength, n.length)),
+      // The bot bridges the channels; a puppet only needs what concerns it and its PMs.
+      onlyOwnTraffic: true,
     };
     const client = this.options.createClient(connectOptions);
     let puppet: Puppet | undefined;

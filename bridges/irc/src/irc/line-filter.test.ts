@@ -1,0 +1,119 @@
+import { lineHead, PuppetLineFilter } from './line-filter';
+
+/** A filter that has seen its welcome as `nick`. */
+function registered(nick = 'alice[m]'): PuppetLineFilter {
+  const filter = new PuppetLineFilter();
+  expect(filter.accept(`:irc.example 001 ${nick} :Welcome to the network`)).toBe(true);
+  return filter;
+}
+
+describe('lineHead', () => {
+  it.each([
+    [':nick!u@h PRIVMSG #chan :hi there', { nick: 'nick', command: 'PRIVMSG', target: '#chan' }],
+    ['@time=2026-11-27T10:00:00.000Z;msgid=x :nick!u@h privmsg #chan :hi', { nick: 'nick', command: 'PRIVMSG', target: '#chan' }],
+    ['PING :irc.example', { nick: undefined, command: 'PING', target: 'irc.example' }],
+    [':irc.example 001 me :Welcome', { nick: 'irc.example', command: '001', target: 'me' }],
+    [':nick@host JOIN :#chan', { nick: 'nick', command: 'JOIN', target: '#chan' }],
+    [':nick   QUIT', { nick: 'nick', command: 'QUIT', target: '' }],
+  ])('%s', (line, head) => {
+    expect(lineHead(line)).toEqual(head);
+  });
+
+  it.each(['@tags-only', ':prefix-only', '', '   ', '@a=b :p'])('finds nothing in the malformed %j', (line) => {
+    expect(lineHead(line)).toBeUndefined();
+  });
+});
+
+describe('PuppetLineFilter', () => {
+  it('keeps everything while registering (its nick is not known yet)', () => {
+    const filter = new PuppetLineFilter();
+    expect(filter.accept(':bob!b@h JOIN #chan')).toBe(true);
+    expect(filter.accept(':bob!b@h QUIT :bye')).toBe(true);
+    expect(filter.accept('NOTICE * :*** Looking up your hostname')).toBe(true);
+  });
+
+  it('drops channel messages, notices and tag-only messages, with or without tags', () => {
+    const filter = registered();
+    expect(filter.accept(':bob!b@h PRIVMSG #chan :hello')).toBe(false);
+    expect(filter.accept('@time=2026-11-27T10:00:00.000Z :bob!b@h PRIVMSG #chan :hello')).toBe(false);
+    expect(filter.accept(':bob!b@h NOTICE &local :hello')).toBe(false);
+    expect(filter.accept('@+typing=active :bob!b@h TAGMSG #chan')).toBe(false);
+    expect(filter.accept(':bob!b@h PRIVMSG @#chan :ops only')).toBe(false);
+    expect(filter.accept(':bob!b@h PRIVMSG #chan :\x01ACTION waves\x01')).toBe(false);
+    expect(filter.accept(':irc.example NOTICE #chan :server notice')).toBe(false);
+  });
+
+  it('keeps its own channel messages echoed back (echo-message)', () => {
+    const filter = registered();
+    expect(filter.accept('@msgid=abc :alice[m]!a@h PRIVMSG #chan :mine')).toBe(true);
+    expect(filter.accept(':Alice{m}!a@h PRIVMSG #chan :mine')).toBe(true);
+  });
+
+  it('keeps private messages and server notices addressed to the puppet', () => {
+    const filter = registered();
+    expect(filter.accept(':bob!b@h PRIVMSG alice[m] :psst')).toBe(true);
+    expect(filter.accept('@time=2026-11-27T10:00:00.000Z :bob!b@h NOTICE alice[m] :psst')).toBe(true);
+    expect(filter.accept(':NickServ!s@services NOTICE alice[m] :You are now identified')).toBe(true);
+    expect(filter.accept(':irc.example NOTICE * :*** Notice')).toBe(true);
+  });
+
+  it('drops other users\' JOIN, PART and QUIT but keeps its own, whatever the case', () => {
+    const filter = registered();
+    expect(filter.accept(':bob!b@h JOIN #chan')).toBe(false);
+    expect(filter.accept('@account=bob :bob!b@h JOIN #chan bob :Bob')).toBe(false);
+    expect(filter.accept(':bob!b@h PART #chan :later')).toBe(false);
+    expect(filter.accept(':bob!b@h QUIT :Ping timeout')).toBe(false);
+    expect(filter.accept(':alice[m]!a@h JOIN #chan')).toBe(true);
+    expect(filter.accept(':ALICE{M}!a@h PART #chan')).toBe(true);
+    expect(filter.accept('@time=x :alice[m]!a@h QUIT :bye')).toBe(true);
+  });
+
+  it('keeps what may concern the puppet: KICK, MODE, NICK, TOPIC, INVITE, numerics, PING, ERROR, CAP', () => {
+    const filter = registered();
+    for (const line of [
+      ':op!o@h KICK #chan alice[m] :out',
+      ':op!o@h KICK #chan bob :out',
+      ':op!o@h MODE #chan +o alice[m]',
+      ':bob!b@h NICK :robert',
+      ':op!o@h TOPIC #chan :new topic',
+      ':op!o@h INVITE alice[m] #secret',
+      ':irc.example 404 alice[m] #chan :Cannot send to channel',
+      ':irc.example 353 alice[m] = #chan :alice[m] bob @op',
+      'PING :irc.example',
+      'ERROR :Closing link',
+      ':irc.example CAP alice[m] ACK :sasl',
+      'AUTHENTICATE +',
+    ]) expect([line, filter.accept(line)]).toEqual([line, true]);
+  });
+
+  it('follows its own nick changes, and only its own', () => {
+    const filter = registered();
+    expect(filter.accept(':bob!b@h NICK alice2')).toBe(true);
+    expect(filter.accept(':alice2!b@h JOIN #chan')).toBe(false);
+    expect(filter.accept(':alice[m]!a@h NICK :alice2[m]')).toBe(true);
+    expect(filter.accept(':alice2[m]!a@h JOIN #chan')).toBe(true);
+    expect(filter.accept(':alice[m]!a@h JOIN #chan')).toBe(false);
+  });
+
+  it('forgets its nick on reset (a new connection registers again)', () => {
+    const filter = registered();
+    filter.reset();
+    expect(filter.accept(':bob!b@h JOIN #chan')).toBe(true);
+  });
+
+  it('keeps hostile or malformed lines rather than guessing', () => {
+    const filter = registered();
+    for (const line of [
+      '@tags-without-anything-else',
+      ':prefix-without-command',
+      'JOIN #chan',
+      ': JOIN #chan',
+      ':bob!b@h PRIVMSG',
+      ':bob!b@h PRIVMSG :',
+      '\x00\x01 PRIVMSG alice[m] :x',
+      ':irc.example 001',
+    ]) expect([line, filter.accept(line)]).toEqual([line, true]);
+    // A welcome without a nick does not make the filter forget its own.
+    expect(filter.accept(':bob!b@h JOIN #chan')).toBe(false);
+  });
+});
