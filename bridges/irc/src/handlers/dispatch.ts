@@ -26,13 +26,18 @@ export class IrcDispatcher {
     }
   }
 
-  /** Subscribes the handlers to one connection's events. */
+  /**
+   * Subscribes one connection to the event kinds that have a handler for its origin, and only
+   * those: most handlers want the bot's events, and a listener per kind on each of hundreds of
+   * puppet connections is memory and emit work for nothing.
+   */
   attach(client: IrcClient, origin: IrcOrigin): void {
-    for (const [event, handlers] of this.byEvent) {
+    for (const [event, all] of this.byEvent) {
+      const handlers = all.filter((h) => (h.from ?? 'bot') === 'any' || (h.from ?? 'bot') === origin.from);
+      if (handlers.length === 0) continue;
       client.on(event, (value) => {
         const own = origin.from === 'bot' && isFromOwnPuppet(value, origin);
         for (const handler of handlers) {
-          if ((handler.from ?? 'bot') !== 'any' && (handler.from ?? 'bot') !== origin.from) continue;
           if (own && !handler.includeOwnPuppets) continue;
           this.run(handler, value, origin);
         }
