@@ -1,30 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EphemeralEvent, MatrixEvent } from '../events';
 import { asEventId, asRoomId, asUserId } from '../ids';
 import { BridgeError } from '../errors/bridge-error';
 import { openStore } from './open';
+import { manualClock, useTempDir } from './testing/fixtures';
 
 const room = asRoomId('!room:example.org');
 function ev(id: string, roomId = room): MatrixEvent {
   return { eventId: asEventId(`$${id}`), roomId, sender: asUserId('@alice:example.org'), type: 'm.room.message', content: { msgtype: 'm.text', body: id }, originServerTs: 1 };
 }
 const typing: EphemeralEvent = { type: 'm.typing', roomId: room, content: { user_ids: ['@alice:example.org'] } };
-
-/** A fresh temp directory per test, removed afterwards; real SQLite files live there. */
-function useTempDir(): () => string {
-  let dir = '';
-  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'bridgekit-store-')); });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
-  return () => dir;
-}
-
-/** A clock the test moves by hand. */
-function manualClock(start = 1_700_000_000_000): { now: () => number; advance(ms: number): void } {
-  let t = start;
-  return { now: () => t, advance: (ms) => { t += ms; } };
-}
 
 describe('SqliteTransactionJournal', () => {
   const dir = useTempDir();

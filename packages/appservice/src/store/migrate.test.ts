@@ -1,11 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { BridgeError } from '../errors/bridge-error';
 import { runMigrations } from './migrate';
 import { openStore } from './open';
 import type { Migration } from './types';
+import { useTempDir } from './testing/fixtures';
 
 const V1: Migration = {
   version: 1,
@@ -17,14 +16,6 @@ const V2: Migration = {
   description: 'irc servers get a port, default 6697',
   up: (db) => db.exec('ALTER TABLE irc_servers ADD COLUMN port INTEGER NOT NULL DEFAULT 6697'),
 };
-
-/** A fresh temp directory per test, removed afterwards; real SQLite files live there. */
-function useTempDir(): () => string {
-  let dir = '';
-  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'bridgekit-store-')); });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
-  return () => dir;
-}
 
 describe('migrations', () => {
   const dir = useTempDir();

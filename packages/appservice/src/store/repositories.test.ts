@@ -1,28 +1,14 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { asEventId, asRoomId, asUserId } from '../ids';
 import { BridgeError } from '../errors/bridge-error';
 import { openStore } from './open';
+import { manualClock, useTempDir } from './testing/fixtures';
 
 const ROOM = asRoomId('!room:example.org');
 const ROOM2 = asRoomId('!other:example.org');
 const ALICE = asUserId('@alice:example.org');
 const BOB = asUserId('@bob:example.org');
-
-/** A fresh temp directory per test, removed afterwards; real SQLite files live there. */
-function useTempDir(): () => string {
-  let dir = '';
-  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'bridgekit-store-')); });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
-  return () => dir;
-}
-
-/** A clock the test moves by hand. */
-function manualClock(start = 1_700_000_000_000): { now: () => number; advance(ms: number): void } {
-  let t = start;
-  return { now: () => t, advance: (ms) => { t += ms; } };
-}
 
 describe('store repositories', () => {
   const dir = useTempDir();
