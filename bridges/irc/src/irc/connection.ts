@@ -20,6 +20,7 @@ import { TypedEmitter, type IrcCloseReason, type IrcConnectionEvents, type IrcRe
 import { FloodQueue, SendQueueFullError, type FloodStats } from './flood';
 import { isupportFrom, type Isupport } from './isupport';
 import { PendingReplies } from './pending-replies';
+import { lastParam, registrationRefusal } from './registration-refusals';
 import { bindEvents, type TranslationContext, type WhoisInfo } from './translate';
 
 /** How a multi-line send went: lines written and the longest flood-control wait among them. */
@@ -157,6 +158,7 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
       client.use((_c, rawMiddleware) => rawMiddleware.use((_cmd, message, _line, _c2, next) => {
         try {
           const command = message.command;
+          const refusal = welcomed ? undefined : registrationRefusal(message, o.host, this.currentNick);
           if (command === '001') {
             welcomed = true;
             // A server without CAP (or with CAP but nothing we asked for) never says "no SASL".
@@ -181,14 +183,8 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
               this.currentNick = next.value;
               client.raw(buildLine('NICK', [next.value]));
             }
-          } else if (!welcomed && (command === '432' || command === '431')) {
-            settle(new IrcError('IRC_NICK_INVALID', `${o.host} refused the nick ${JSON.stringify(this.currentNick)}: ${lastParam(message)}. Choose a shorter nick with only letters, digits and []\\\`_^{|}-.`));
-          } else if (!welcomed && command === '464') {
-            settle(new IrcError('IRC_BAD_PASSWORD', `${o.host} refused the server password; check the password configured for this network.`));
-          } else if (!welcomed && command === '465') {
-            settle(new IrcError('IRC_BANNED', `${o.host} refused the connection: ${lastParam(message)}.`));
-          } else if (!welcomed && (command === '904' || command === '905' || command === '906' || command === '908')) {
-            settle(new IrcError('IRC_SASL_FAILED', `SASL login to ${o.host} failed: ${lastParam(message)}. Check the SASL account and password.`));
+          } else if (refusal) {
+            settle(refusal);
           } else if (welcomed) {
             this.onNumeric(message);
           }
@@ -404,8 +400,5 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
   }
 }
 
-function lastParam(message: ParsedMessage): string {
-  return message.params[message.params.length - 1] ?? '';
-}
 
 export type { IrcConnectOptions, WhoisInfo };
