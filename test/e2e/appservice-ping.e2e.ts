@@ -2,12 +2,18 @@
  * Synapse → appservice wiring without the bridge: a stand-in HTTP server on the bridge's port
  * answers Synapse's ping. Proves the registration's url and hs_token are what the bridge will be
  * given, and how each failure surfaces.
+ *
+ * The homeserver is shared by the whole run and its appservice queue is not empty: a successful
+ * ping makes Synapse retry at once the transactions an earlier file's bridge left undelivered, and
+ * they arrive at this listener too. So the stand-in accepts transactions like an appservice would,
+ * and every assertion picks this test's own ping out by its transaction ID.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { readE2eEnv } from './harness/env';
-import { appservicePing, MatrixApiError, registerUser } from './harness/matrix-client';
-import { APPSERVICE_ID } from './harness/namespaces';
+import { appservicePing, MatrixApiError, MatrixClient, registerUser, uniqueLocalpart } from './harness/matrix-client';
+import { APPSERVICE_ID, senderUserId } from './harness/namespaces';
+import { pollUntil } from './harness/wait';
 
 interface Received {
   method: string;
@@ -42,6 +48,9 @@ async function startStandIn(options: { failWith?: number } = {}): Promise<{ serv
         response.end(JSON.stringify({ errcode: 'M_FORBIDDEN', error: 'bad hs_token' }));
       } else if (request.method === 'POST' && request.url === '/_matrix/app/v1/ping') {
         response.end('{}');
+      } else if (request.method === 'PUT' && request.url?.startsWith('/_matrix/app/v1/transactions/')) {
+        // Whatever the queue holds (other files' rooms included) is taken, as a bridge would.
+        response.end('{}');
       } else {
         response.statusCode = 404;
         response.end(JSON.stringify({ errcode: 'M_UNRECOGNIZED', error: 'not here' }));
@@ -53,6 +62,19 @@ async function startStandIn(options: { failWith?: number } = {}): Promise<{ serv
     server.listen(env.appservice.port, '127.0.0.1', resolve);
   });
   return { server, received };
+}
+
+/** The pings among everything the stand-in received that carry `transactionId`. */
+function pingsWith(received: readonly Received[], transactionId: string): Received[] {
+  return received.filter((r) => r.url === '/_matrix/app/v1/ping' && (r.body as { transaction_id?: unknown } | undefined)?.transaction_id === transactionId);
+}
+
+/** The events of `roomId` among the transactions the stand-in received. */
+function transactionEventsIn(received: readonly Received[], roomId: string): Array<{ type: string; state_key?: string }> {
+  return received
+    .filter((r) => r.method === 'PUT' && r.url.startsWith('/_matrix/app/v1/transactions/'))
+    .flatMap((r) => ((r.body as { events?: Array<{ room_id: string; type: string; state_key?: string }> } | undefined)?.events ?? []))
+    .filter((event) => event.room_id === roomId);
 }
 
 function close(server: Server): Promise<void> {
@@ -73,9 +95,37 @@ describe('appservice ping (Synapse → the bridge port)', () => {
     const env = readE2eEnv();
     const { server, received } = await startStandIn();
     try {
-      const reply = await appservicePing(env.appservice.id, env.appservice.asToken, 'e2e-ping-1');
+      const transactionId = `e2e-ping-${uniqueLocalpart()}`;
+      const reply = await appservicePing(env.appservice.id, env.appservice.asToken, transactionId);
       expect(reply.durationMs).toBeGreaterThanOrEqual(0);
-      expect(received).toEqual([{ method: 'POST', url: '/_matrix/app/v1/ping', authorized: true, body: { transaction_id: 'e2e-ping-1' } }]);
+      expect(pingsWith(received, transactionId)).toEqual([{ method: 'POST', url: '/_matrix/app/v1/ping', authorized: true, body: { transaction_id: transactionId } }]);
+    } finally {
+      await close(server);
+    }
+  });
+
+  it('counts only its own ping while Synapse pushes queued transactions at the same listener', async () => {
+    const env = readE2eEnv();
+    // Traffic for the appservice while nothing listens on its port: Synapse queues it (as it does
+    // for an earlier file's rooms when that file's bridge stops) and pushes it after the next ping.
+    const user = await MatrixClient.register();
+    const roomId = await user.createRoom();
+    await user.invite(roomId, senderUserId());
+    const { server, received } = await startStandIn();
+    try {
+      const transactionId = `e2e-ping-${uniqueLocalpart()}`;
+      await appservicePing(env.appservice.id, env.appservice.asToken, transactionId);
+      const invites = await pollUntil(
+        async () => {
+          const events = transactionEventsIn(received, roomId).filter((e) => e.type === 'm.room.member' && e.state_key === senderUserId());
+          return events.length > 0 ? events : undefined;
+        },
+        { what: `the queued invite of ${roomId} to reach the stand-in`, timeoutMs: 30_000, intervalMs: 100, detail: () => JSON.stringify(received.map((r) => `${r.method} ${r.url}`)) },
+      );
+      expect(invites[0]).toMatchObject({ type: 'm.room.member', state_key: senderUserId() });
+      // The listener saw more than the ping; the ping is still exactly one, as Synapse sent it.
+      expect(received.length).toBeGreaterThan(1);
+      expect(pingsWith(received, transactionId)).toEqual([{ method: 'POST', url: '/_matrix/app/v1/ping', authorized: true, body: { transaction_id: transactionId } }]);
     } finally {
       await close(server);
     }
