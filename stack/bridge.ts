@@ -10,6 +10,7 @@ import { matrixRequest, encode } from '../test/e2e/harness/matrix-http';
 import { exitWatcher, spawnLogged, whenSpawned } from '../test/e2e/harness/processes';
 import { writeYaml } from '../test/e2e/harness/synapse';
 import { pollUntil } from '../test/e2e/harness/wait';
+import { openCappedLog } from './capped-log';
 import { StackError, logTail, messageOf, shown, summaryOf } from './errors';
 import { ALIAS_TEMPLATE, BOT_NICK, NETWORK_ID, SERVER_NAME, type StackSettings } from './settings';
 
@@ -135,7 +136,7 @@ export interface StartedBridge {
  * retry at once an appservice it had marked down during an earlier run.
  */
 export async function startBridge(settings: StackSettings, paths: BridgePaths, registration: Registration, onSpawn: (child: ChildProcess) => void): Promise<StartedBridge> {
-  const child = spawnLogged(process.execPath, [settings.bridgeScript, 'run', '--config', paths.config], { cwd: paths.dir, logPath: paths.log, detached: true });
+  const child = spawnLogged(process.execPath, [settings.bridgeScript, 'run', '--config', paths.config], { cwd: paths.dir, logPath: paths.log, detached: true, openLog: openCappedLog });
   await whenSpawned(child, 'the bridge');
   onSpawn(child);
   const exited = exitWatcher(child, 'the bridge', paths.log);

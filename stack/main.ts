@@ -6,10 +6,11 @@
  *   STACK_SYNAPSE_PORT   8008      STACK_IRC_PORT  6667      STACK_BRIDGE_PORT  8090
  *   STACK_BRIDGE_SCRIPT, STACK_PORTAL_ALIAS   run another Bridgekit bridge in the same stack
  */
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureTestAccount, joinPortal, type TestAccount } from './account';
 import { readyBanner } from './banner';
+import { STACK_LOG_LIMITS, rotateLog } from './capped-log';
 import { assertBridgeBuilt, ensureRegistration, startBridge, writeBridgeConfig } from './bridge';
 import { StackError, logTail, messageOf, shown } from './errors';
 import { isInstalled, runInstaller } from './install';
@@ -23,13 +24,10 @@ import { Supervisor, type UnexpectedExit } from './supervisor';
 
 const LOGS = ['ngircd.log', 'synapse.log', 'bridge.log'];
 
-/** Keeps the previous run's logs next to the new ones instead of appending forever. */
+/** Each start writes fresh files; earlier runs' logs stay as `<name>.1`, `<name>.2`, … (capped-log.ts). */
 function rotateLogs(logDir: string): void {
   mkdirSync(logDir, { recursive: true });
-  for (const name of LOGS) {
-    const path = join(logDir, name);
-    if (existsSync(path)) renameSync(path, join(logDir, name.replace(/\.log$/, '.previous.log')));
-  }
+  for (const name of LOGS) rotateLog(join(logDir, name), STACK_LOG_LIMITS.keep);
 }
 
 function indent(text: string, prefix: string): string {

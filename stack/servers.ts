@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startNgircd, type StartedIrcServer } from '../test/e2e/harness/ngircd';
 import { homeserverConfig, startSynapse, writeYaml, type StartedSynapse } from '../test/e2e/harness/synapse';
+import { openCappedLog } from './capped-log';
 import { StackError, logTail, messageOf, summaryOf } from './errors';
 import { CHANNEL, IRC_SERVER_NAME, SERVER_NAME, type StackSettings } from './settings';
 import type { StackSecrets } from './state';
@@ -49,7 +50,7 @@ export async function startHomeserver(settings: StackSettings, secrets: StackSec
   writeYaml(configPath, stackHomeserverConfig(settings, secrets, registrationPath));
   try {
     // A first start migrates a fresh SQLite database, which can take a minute on a slow disk.
-    return await startSynapse({ configPath, runDir: dataDir, logDir: settings.logDir, port: settings.synapsePort.port, timeoutMs: 180_000, detached: true, onSpawn });
+    return await startSynapse({ configPath, runDir: dataDir, logDir: settings.logDir, port: settings.synapsePort.port, timeoutMs: 180_000, detached: true, openLog: openCappedLog, onSpawn });
   } catch (err) {
     throw notUp(
       'Synapse',
@@ -75,6 +76,7 @@ export async function startIrcServer(settings: StackSettings, onSpawn: (child: C
       },
       channels: [{ name: CHANNEL, topic: `Bridged to Matrix: ${settings.portalAlias}` }],
       detached: true,
+      openLog: openCappedLog,
       onSpawn,
     });
   } catch (err) {

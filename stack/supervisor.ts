@@ -10,6 +10,8 @@ import type { Progress } from './progress';
 
 interface Supervised extends RunningProcess {
   child: ChildProcess;
+  /** Resolves once the process has exited and its piped output is all in its log. */
+  closed: Promise<void>;
 }
 
 export interface UnexpectedExit {
@@ -24,14 +26,12 @@ function exited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
 }
 
-function whenExited(child: ChildProcess): Promise<void> {
-  return exited(child) ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
 /** SIGTERM, then SIGKILL after `graceMs`. Resolves true when the process had to be killed. */
-async function stopChild(child: ChildProcess, graceMs: number): Promise<boolean> {
-  if (exited(child)) return false;
-  const done = whenExited(child);
+async function stopChild({ child, closed: done }: Supervised, graceMs: number): Promise<boolean> {
+  if (exited(child)) {
+    await done;
+    return false;
+  }
   child.kill('SIGTERM');
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), graceMs)));
@@ -63,9 +63,12 @@ export class Supervisor {
       return;
     }
     const pid = child.pid as number;
-    this.running.push({ name, pid, logPath, child });
+    // 'close' rather than 'exit': the output is piped through the stack (capped-log.ts), and the
+    // last lines, which say why a server stopped, reach its log only after it exited.
+    const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+    this.running.push({ name, pid, logPath, child, closed });
     writeRunningRecord(this.dataDir, { launcherPid: process.pid, processes: this.running.map(({ name: n, pid: p, logPath: l }) => ({ name: n, pid: p, logPath: l })) });
-    child.once('exit', (code, signal) => {
+    child.once('close', (code, signal) => {
       if (this.stopping || !this.watching) return;
       this.onUnexpectedExit({ name, code, signal, logPath, logTail: tailFile(logPath, 30) });
     });
@@ -87,7 +90,7 @@ export class Supervisor {
     this.stopping = true;
     for (const proc of [...this.running].reverse()) {
       if (exited(proc.child)) continue;
-      await progress.step(`Stopping ${proc.name}`, () => stopChild(proc.child, graceMs), (killed) => (killed ? `killed (it ignored SIGTERM for ${graceMs / 1000} s)` : 'stopped'));
+      await progress.step(`Stopping ${proc.name}`, () => stopChild(proc, graceMs), (killed) => (killed ? `killed (it ignored SIGTERM for ${graceMs / 1000} s)` : 'stopped'));
     }
     // Nothing started means the record, if any, is another stack's (one refused to start next to it).
     if (this.running.length > 0) removeRunningRecord(this.dataDir);

@@ -6,7 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { exitWatcher, spawnLogged, tailFile, whenSpawned } from './processes';
+import { exitWatcher, spawnLogged, tailFile, whenSpawned, type LogSink } from './processes';
 import { WaitTimeoutError, delay } from './wait';
 
 export const IRC_SERVER_NAME = 'irc.e2e.test';
@@ -122,6 +122,8 @@ export interface StartNgircdOptions {
   channels?: readonly PredefinedChannel[];
   /** See SpawnLoggedOptions.detached. */
   detached?: boolean;
+  /** See SpawnLoggedOptions.openLog. */
+  openLog?: (logPath: string) => LogSink;
   /** Called as soon as the process runs, before it is ready: lets a caller stop it if interrupted. */
   onSpawn?: (child: ChildProcess) => void;
 }
@@ -130,7 +132,7 @@ export async function startNgircd(options: StartNgircdOptions): Promise<StartedI
   const configPath = join(options.runDir, 'ngircd.conf');
   const logPath = join(options.logDir, 'ngircd.log');
   writeFileSync(configPath, ngircdConfig(options.port, options.identity, options.channels));
-  const child = spawnLogged(ngircdBinary(), ['--nodaemon', '--config', configPath], { cwd: options.runDir, logPath, detached: options.detached });
+  const child = spawnLogged(ngircdBinary(), ['--nodaemon', '--config', configPath], { cwd: options.runDir, logPath, detached: options.detached, openLog: options.openLog });
   const pid = await whenSpawned(child, 'ngircd');
   options.onSpawn?.(child);
   const exited = exitWatcher(child, 'ngircd', logPath);

@@ -7,9 +7,20 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { delay } from './wait';
 
+/** Takes a child's output when the child must not append to its log file itself. */
+export interface LogSink {
+  write(chunk: Buffer): void;
+  close(): void;
+}
+
 export interface SpawnLoggedOptions {
   cwd: string;
   logPath: string;
+  /**
+   * Pipes stdout and stderr into `openLog(logPath)` instead of handing the child the file (the
+   * local stack caps its logs this way). Closed once the child's output has ended.
+   */
+  openLog?: (logPath: string) => LogSink;
   env?: NodeJS.ProcessEnv;
   /**
    * In a process group of its own, so a terminal's Ctrl-C (sent to the whole foreground group)
@@ -18,8 +29,9 @@ export interface SpawnLoggedOptions {
   detached?: boolean;
 }
 
-/** Spawns with stdout and stderr appended to `logPath`, no stdin. */
+/** Spawns with stdout and stderr appended to `logPath` (or to `openLog`'s sink), no stdin. */
 export function spawnLogged(command: string, args: readonly string[], options: SpawnLoggedOptions): ChildProcess {
+  if (options.openLog) return spawnPiped(command, args, options, options.openLog(options.logPath));
   const fd = openSync(options.logPath, 'a');
   try {
     return spawn(command, args, {
@@ -32,6 +44,23 @@ export function spawnLogged(command: string, args: readonly string[], options: S
     // The child has its own copy of the descriptor now.
     closeSync(fd);
   }
+}
+
+function spawnPiped(command: string, args: readonly string[], options: SpawnLoggedOptions, sink: LogSink): ChildProcess {
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
+  });
+  child.stdout?.on('data', (chunk: Buffer) => sink.write(chunk));
+  child.stderr?.on('data', (chunk: Buffer) => sink.write(chunk));
+  // 'close' comes after both pipes are drained; 'error' alone when the program could not start.
+  child.once('close', () => sink.close());
+  child.once('error', () => {
+    if (child.pid === undefined) sink.close();
+  });
+  return child;
 }
 
 /** Resolves once a freshly spawned child is running, rejects if it could not be started at all. */
@@ -97,7 +126,9 @@ export function tailFile(path: string, count = 50): string {
 /** Tracks whether a child has exited, for readiness waits that must fail fast. */
 export function exitWatcher(child: ChildProcess, name: string, logPath: string): () => Error | undefined {
   let exited: Error | undefined;
-  child.once('exit', (code, signal) => {
+  // 'close', not 'exit': with piped output (SpawnLoggedOptions.openLog) the last lines, which say
+  // why it stopped, are in the log only once its output has ended.
+  child.once('close', (code, signal) => {
     exited = new Error(
       `${name} exited during startup (${signal ? `signal ${signal}` : `exit code ${code}`}); last lines of ${logPath}:\n` +
         tailFile(logPath),

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { dump } from 'js-yaml';
 import { registrationNamespaces } from './namespaces';
 import { SYNAPSE_PYTHON } from './paths';
-import { exitWatcher, spawnLogged, tailFile, whenSpawned } from './processes';
+import { exitWatcher, spawnLogged, tailFile, whenSpawned, type LogSink } from './processes';
 import { pollUntil } from './wait';
 
 export interface AppserviceRegistrationInput {
@@ -134,6 +134,8 @@ export interface StartSynapseOptions {
   timeoutMs?: number;
   /** See SpawnLoggedOptions.detached. */
   detached?: boolean;
+  /** See SpawnLoggedOptions.openLog. */
+  openLog?: (logPath: string) => LogSink;
   /** Called as soon as the process runs, before it is ready: lets a caller stop it if interrupted. */
   onSpawn?: (child: ChildProcess) => void;
 }
@@ -151,6 +153,7 @@ export async function startSynapse(options: StartSynapseOptions): Promise<Starte
     logPath,
     env: { ...process.env, PYTHONUNBUFFERED: '1' },
     detached: options.detached,
+    openLog: options.openLog,
   });
   const pid = await whenSpawned(child, 'synapse');
   options.onSpawn?.(child);
