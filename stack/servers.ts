@@ -74,7 +74,10 @@ export async function startIrcServer(settings: StackSettings, onSpawn: (child: C
         adminInfo: 'Bridgekit local stack (npm run stack)',
         adminEmail: 'nobody@localhost',
       },
-      channels: [{ name: CHANNEL, topic: `Bridged to Matrix: ${settings.portalAlias}` }],
+      // Predefined (so it exists, without operators, before anyone joins) but with no topic: ngIRCd
+      // would set a configured topic again at every start, and the bridge would then copy it over
+      // the topic people set in the Matrix room.
+      channels: [{ name: CHANNEL }],
       detached: true,
       openLog: openCappedLog,
       onSpawn,
