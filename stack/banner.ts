@@ -8,7 +8,7 @@ import type { TestAccount } from './account';
 /** The first line of the banner; the e2e test waits for it. */
 export const READY_HEADLINE = 'Bridgekit is running';
 
-export function readyBanner(settings: StackSettings, account: TestAccount, startedInMs: number): string {
+export function readyBanner(settings: StackSettings, account: TestAccount, botUserId: string, startedInMs: number): string {
   const homeserver = `http://127.0.0.1:${settings.synapsePort.port}`;
   return [
     '',
@@ -17,6 +17,7 @@ export function readyBanner(settings: StackSettings, account: TestAccount, start
     `  Matrix client   homeserver  ${homeserver}`,
     `                  sign in as  ${account.localpart}   password  ${account.password}   (${account.userId})`,
     `                  room        ${settings.portalAlias}   (${account.localpart} has joined it; other accounts: join this alias)`,
+    `                  bridge bot  ${botUserId}   (DM ${botUserId} for the admin room; say !help there)`,
     `  IRC client      server      127.0.0.1   port ${settings.ircPort.port}   (plain text, no password)`,
     `                  channel     ${CHANNEL}`,
     '',

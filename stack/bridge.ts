@@ -53,6 +53,9 @@ export function bridgeConfig(settings: StackSettings): Record<string, unknown> {
           bot: { nick: BOT_NICK },
           // Joining #irc_local_#<channel>:localhost opens a portal to that channel.
           dynamic_portals: true,
+          // Everyone in the channel shows in the room from the start, not only once they speak
+          // (the default, lazy, is for large networks): a first look should show who is there.
+          membership_sync: 'all',
         },
       },
     },
@@ -71,13 +74,15 @@ export interface Registration {
   url: string;
   asToken: string;
   hsToken: string;
+  /** The bridge bot's localpart: people DM `@<it>:<domain>` for their admin room. */
+  senderLocalpart: string;
 }
 
 function readRegistration(path: string): Registration | undefined {
   if (!existsSync(path)) return undefined;
   const doc = load(readFileSync(path, 'utf8')) as Record<string, unknown> | null;
-  if (!doc || typeof doc.id !== 'string' || typeof doc.as_token !== 'string' || typeof doc.hs_token !== 'string') return undefined;
-  return { id: doc.id, url: String(doc.url), asToken: doc.as_token, hsToken: doc.hs_token };
+  if (!doc || typeof doc.id !== 'string' || typeof doc.as_token !== 'string' || typeof doc.hs_token !== 'string' || typeof doc.sender_localpart !== 'string') return undefined;
+  return { id: doc.id, url: String(doc.url), asToken: doc.as_token, hsToken: doc.hs_token, senderLocalpart: doc.sender_localpart };
 }
 
 function runBridgeCli(settings: StackSettings, args: string[]): Promise<string> {

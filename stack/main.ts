@@ -5,6 +5,7 @@
  *   STACK_DIR            data folder (.stack): databases, configs, secrets, logs
  *   STACK_SYNAPSE_PORT   8008      STACK_IRC_PORT  6667      STACK_BRIDGE_PORT  8090
  *   STACK_BRIDGE_SCRIPT, STACK_PORTAL_ALIAS   run another Bridgekit bridge in the same stack
+ * (the README lists them all, with E2E_PYTHON for the first start's Synapse install).
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,7 +19,7 @@ import { waitForChannelMember } from './irc-probe';
 import { assertPortsFree } from './port-check';
 import { Progress } from './progress';
 import { startHomeserver, startIrcServer } from './servers';
-import { BOT_NICK, CHANNEL, TEST_ACCOUNT, readSettings, type StackSettings } from './settings';
+import { BOT_NICK, CHANNEL, SERVER_NAME, TEST_ACCOUNT, readSettings, type StackSettings } from './settings';
 import { clearLeftovers, loadSecrets } from './state';
 import { Supervisor, type UnexpectedExit } from './supervisor';
 
@@ -48,7 +49,13 @@ function report(err: unknown): void {
   process.stderr.write(`${lines.join('\n')}\n`);
 }
 
-async function startUp(settings: StackSettings, progress: Progress, supervisor: Supervisor): Promise<TestAccount> {
+interface Started {
+  account: TestAccount;
+  /** The bridge bot's Matrix ID, from the registration. */
+  botUserId: string;
+}
+
+async function startUp(settings: StackSettings, progress: Progress, supervisor: Supervisor): Promise<Started> {
   assertBridgeBuilt(settings);
   if (isInstalled()) progress.line('Synapse and ngIRCd are installed.');
   else await progress.step('Installing Synapse and ngIRCd (first run only, usually under a minute)', runInstaller, 'installed');
@@ -92,7 +99,7 @@ async function startUp(settings: StackSettings, progress: Progress, supervisor: 
       throw new StackError(`The bridge's bot did not join ${CHANNEL}: ${messageOf(err)}`, 'The bridge log below says why.', logTail(paths.log));
     }
   }, 'joined');
-  return account;
+  return { account, botUserId: `@${registration.senderLocalpart}:${SERVER_NAME}` };
 }
 
 export async function main(): Promise<number> {
@@ -148,10 +155,10 @@ export async function main(): Promise<number> {
   for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
 
   try {
-    const account = await startUp(settings, progress, supervisor);
+    const started = await startUp(settings, progress, supervisor);
     if (!shuttingDown) {
       supervisor.watch();
-      process.stdout.write(readyBanner(settings, account, process.uptime() * 1000));
+      process.stdout.write(readyBanner(settings, started.account, started.botUserId, process.uptime() * 1000));
     }
   } catch (err) {
     // After an interruption the abandoned step's error is only noise.
