@@ -7,7 +7,7 @@
  * ngIRCd and bridge, which is what is under test.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,7 @@ import { REPO_ROOT } from './harness/paths';
 import { freePorts } from './harness/ports';
 import { isAlive } from './harness/processes';
 import { delay } from './harness/wait';
+import { STACK_LOG_LIMITS } from '../../stack/capped-log';
 
 /** The stack's first banner line (stack/banner.ts READY_HEADLINE). */
 const READY = 'Bridgekit is running';
@@ -97,6 +98,8 @@ interface Banner {
   ircHost: string;
   ircPort: number;
   channel: string;
+  /** The bridge bot's Matrix ID, the one to DM for the admin room. */
+  botUserId: string;
 }
 
 function readBanner(output: string): Banner {
@@ -115,6 +118,7 @@ function readBanner(output: string): Banner {
     ircHost: irc[1] as string,
     ircPort: Number(irc[2]),
     channel: field(/channel\s+(#\S+)/)[1] as string,
+    botUserId: field(/DM (@\S+:\S+) for the admin room/)[1] as string,
   };
 }
 
@@ -146,11 +150,18 @@ describe('npm run stack', () => {
   afterAll(async () => {
     // Only after a failed test: never leave servers holding ports behind.
     if (isRunning(stack)) process.kill(-(stack.child.pid as number), 'SIGKILL');
-    for (const { pid } of recorded?.processes ?? []) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    // The servers run in process groups of their own: stop those of the run that is on record
+    // now (a test that failed mid-restart never read the second run's record).
+    const onRecord = existsSync(join(dataDir, 'running.json')) ? (JSON.parse(readFileSync(join(dataDir, 'running.json'), 'utf8')) as RunningRecord) : undefined;
+    for (const { pid } of [...(recorded?.processes ?? []), ...(onRecord?.processes ?? [])]) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   }, 30_000);
 
   let firstRoomId: string;
+  /** Set on IRC before the restart; the room must still have it after. */
+  const TOPIC = `what we talk about here ${Date.now()}`;
+  /** The bridge's log as the first run left it. */
+  let firstRunBridgeLog: string;
 
   it('starts Synapse, ngIRCd and the bridge and says how to reach them', async () => {
     stack = runStack(env);
@@ -161,6 +172,10 @@ describe('npm run stack', () => {
     expect(banner.homeserverUrl).toBe(`http://127.0.0.1:${env.STACK_SYNAPSE_PORT}`);
     expect(banner.ircPort).toBe(Number(env.STACK_IRC_PORT));
     expect(banner.alias).toBe('#irc_local_#bridgekit:localhost');
+    // The registration's sender_localpart on the stack's server name.
+    const registration = readFileSync(join(dataDir, 'bridge', 'registration.yaml'), 'utf8');
+    expect(banner.botUserId).toBe(`@${/^sender_localpart: (\S+)$/m.exec(registration)?.[1]}:localhost`);
+    expect(output).toMatch(new RegExp(`bridge bot\\s+${banner.botUserId}\\s`));
     recorded = JSON.parse(readFileSync(join(dataDir, 'running.json'), 'utf8')) as RunningRecord;
     expect(recorded.processes.map((p) => p.name).sort()).toEqual(['Synapse', 'ngIRCd', 'the bridge']);
   }, START_TIMEOUT_MS + 10_000);
@@ -187,6 +202,34 @@ describe('npm run stack', () => {
     expect(line.nick).not.toBe(irc.nick);
   }, 90_000);
 
+  it('shows an IRC user in the room as soon as they join, before they say anything', async () => {
+    const banner = readBanner(requireRunning(stack).output());
+    const matrix = new MatrixClient(await loginWithPassword(banner.homeserverUrl, banner.localpart, banner.password), banner.homeserverUrl);
+    const quiet = await connectIrc(uniqueNick('quiet'), { host: banner.ircHost, port: banner.ircPort });
+    await quiet.join(banner.channel);
+    // membership_sync: all: the ghost joins on the IRC JOIN; nothing is said in the channel.
+    const joined = await matrix.waitForEvent(firstRoomId, (e) => e.type === 'm.room.member' && e.content.membership === 'join' && e.content.displayname === quiet.nick, 30_000);
+    expect(Object.keys(await matrix.joinedMembers(firstRoomId))).toContain(joined.state_key);
+    expect(quiet.receivedMessages).toEqual([]);
+  }, 60_000);
+
+  it('answers a DM to the bot the banner names with an admin room', async () => {
+    const banner = readBanner(requireRunning(stack).output());
+    const matrix = new MatrixClient(await loginWithPassword(banner.homeserverUrl, banner.localpart, banner.password), banner.homeserverUrl);
+    const dm = await matrix.createRoom({ invite: [banner.botUserId], isDirect: true, preset: 'trusted_private_chat' });
+    const greeting = await matrix.waitForEvent(dm, (e) => e.type === 'm.room.message' && e.sender === banner.botUserId, 30_000);
+    expect(String(greeting.content.body)).toMatch(/admin room/i);
+  }, 60_000);
+
+  it('copies a topic set on IRC into the room (kept across the restart below)', async () => {
+    const banner = readBanner(requireRunning(stack).output());
+    const matrix = new MatrixClient(await loginWithPassword(banner.homeserverUrl, banner.localpart, banner.password), banner.homeserverUrl);
+    const irc = await connectIrc(uniqueNick('topic'), { host: banner.ircHost, port: banner.ircPort });
+    await irc.join(banner.channel);
+    irc.setTopic(banner.channel, TOPIC);
+    await matrix.waitForEvent(firstRoomId, (e) => e.type === 'm.room.topic' && e.content.topic === TOPIC, 30_000);
+  }, 60_000);
+
   it('stops all three servers on Ctrl-C and keeps the data folder', async () => {
     const running = requireRunning(stack);
     const pids = [recorded?.launcherPid, ...(recorded?.processes ?? []).map((p) => p.pid)] as number[];
@@ -198,6 +241,7 @@ describe('npm run stack', () => {
     expect(pids.filter(isAlive)).toEqual([]);
     expect(existsSync(join(dataDir, 'running.json'))).toBe(false);
     expect(existsSync(join(dataDir, 'synapse', 'homeserver.db'))).toBe(true);
+    firstRunBridgeLog = readFileSync(join(dataDir, 'logs', 'bridge.log'), 'utf8');
   }, 60_000);
 
   it('starts again on the kept data, with the same account and portal room', async () => {
@@ -214,8 +258,17 @@ describe('npm run stack', () => {
     const text = `still bridged ${Date.now()}`;
     irc.say(banner.channel, text);
     await matrix.waitForMessage(firstRoomId, new RegExp(text), 30_000);
+    // The bridge handles a room's IRC events in order: what it made of joining the channel again
+    // (the topic the IRC server reports, if any) came before this message, so the topic is final.
+    await expect(matrix.getState(firstRoomId, 'm.room.topic')).resolves.toMatchObject({ topic: TOPIC });
     await irc.quit();
     recorded = JSON.parse(readFileSync(join(dataDir, 'running.json'), 'utf8')) as RunningRecord;
+
+    // Each start writes fresh, size-capped logs; the first run's are kept whole as <name>.1.
+    const logs = readdirSync(join(dataDir, 'logs')).sort();
+    expect(logs).toEqual(expect.arrayContaining(['bridge.log', 'bridge.log.1', 'ngircd.log', 'ngircd.log.1', 'synapse.log', 'synapse.log.1']));
+    for (const name of logs) expect(statSync(join(dataDir, 'logs', name)).size).toBeLessThanOrEqual(STACK_LOG_LIMITS.maxBytes);
+    expect(readFileSync(join(dataDir, 'logs', 'bridge.log.1'), 'utf8')).toBe(firstRunBridgeLog);
 
     pressCtrlC(stack);
     await stack.exited;
@@ -227,7 +280,11 @@ describe('npm run stack', () => {
   it('refuses to start when a port is taken, naming the port and the variable that moves it', async () => {
     const blocker: Server = createServer();
     const port = Number(env.STACK_IRC_PORT);
-    await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => {
+      // Rejects when the port is still held, e.g. by a stack an earlier failed test left running.
+      blocker.once('error', reject);
+      blocker.listen(port, '127.0.0.1', resolve);
+    });
     try {
       const blocked = runStack(env);
       const { code } = await blocked.exited;
