@@ -210,6 +210,16 @@ describe('Ingestor acceptance', () => {
     expect(await metricValue(registry, 'bridgekit_ingest_transactions_total', { result: 'duplicate' })).toBe(1);
   });
 
+  it('handles a new transaction under a reused ID (a homeserver counting from 1 again after a restart), saying so once', async () => {
+    const { ingestor, handled, lines } = setup();
+    expect(ingestor.acceptTransaction('1', [ev('a', 'before the restart')], [])).toEqual({ duplicate: false, queued: 1, echoes: 0 });
+    expect(ingestor.acceptTransaction('1', [ev('a', 'after the restart')], [])).toEqual({ duplicate: false, queued: 1, echoes: 0 });
+    expect(ingestor.acceptTransaction('1', [ev('a', 'after another restart')], [])).toEqual({ duplicate: false, queued: 1, echoes: 0 });
+    await ingestor.drain();
+    expect(handled).toEqual(['before the restart', 'after the restart', 'after another restart']);
+    expect(lines.filter((l) => l.includes('reused a transaction ID')).map((l) => l.split(' ')[0])).toEqual(['info', 'debug']);
+  });
+
   it('drops echoes of its own users without persisting them or calling the handler, and counts them', async () => {
     const { ingestor, handled, journal, registry } = setup();
     const accepted: string[] = [];

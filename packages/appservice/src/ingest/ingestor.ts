@@ -69,6 +69,7 @@ export class Ingestor {
   private readonly inQueue = new Set<number>();
   private readonly timers: Timers;
   private readonly now: () => number;
+  private reusedIdNoted = false;
 
   constructor(private readonly deps: IngestorDeps) {
     if (!(deps.maxAttempts >= 1)) throw new RangeError(`maxAttempts must be at least 1, got ${deps.maxAttempts}`);
@@ -99,9 +100,10 @@ export class Ingestor {
     // either: in a busy bridge they are half of all events, and two writes each for nothing.
     const handled = events.filter((event) => !this.isEcho(event));
     const echoes = events.length - handled.length;
-    const { duplicate, queued } = this.deps.journal.accept(txnId, handled, ephemeral);
+    const { duplicate, reusedId, queued } = this.deps.journal.accept(txnId, handled, ephemeral);
     this.deps.metrics?.transactions?.inc({ result: duplicate ? 'duplicate' : 'accepted' });
     if (duplicate) return { duplicate: true, queued: 0, echoes: 0 };
+    if (reusedId) this.noteReusedId(txnId);
     if (echoes > 0) this.deps.metrics?.events.inc({ kind: 'room', outcome: 'echo' }, echoes);
     if (this.queues.isStopped) return { duplicate: false, queued: 0, echoes };
     return { duplicate: false, queued: this.dispatch(queued), echoes };
@@ -165,6 +167,14 @@ export class Ingestor {
       queued++;
     }
     return queued;
+  }
+
+  /** Once at info (after a homeserver restart every ID may repeat for a while), then at debug. */
+  private noteReusedId(txnId: string): void {
+    const message = 'The homeserver reused a transaction ID for other events (Synapse on SQLite counts from 1 again after a restart); handled as a new transaction';
+    if (this.reusedIdNoted) this.deps.log.debug(message, { txnId });
+    else this.deps.log.info(`${message}. Further reused IDs are logged at debug level`, { txnId });
+    this.reusedIdNoted = true;
   }
 
   private isEcho(event: MatrixEvent): boolean {

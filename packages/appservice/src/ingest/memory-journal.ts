@@ -1,5 +1,6 @@
 import type { EphemeralEvent, MatrixEvent } from '../events';
-import type { DeadLetter, QueuedItem, TransactionJournal } from './types';
+import { transactionFingerprint } from './fingerprint';
+import type { DeadLetter, JournalAcceptResult, QueuedItem, TransactionJournal } from './types';
 
 interface Entry {
   item: QueuedItem;
@@ -14,7 +15,7 @@ interface Entry {
  * the ingest pipeline and of connectors. Not durable: never use it in a running bridge.
  */
 export class MemoryJournal implements TransactionJournal {
-  private readonly txns = new Map<string, number>();
+  private readonly txns = new Map<string, { at: number; fingerprint: string }>();
   private readonly entries = new Map<number, Entry>();
   private readonly eventIds = new Set<string>();
   private nextSeq = 1;
@@ -23,10 +24,12 @@ export class MemoryJournal implements TransactionJournal {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  accept(txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]): { duplicate: boolean; queued: QueuedItem[] } {
+  accept(txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]): JournalAcceptResult {
     if (this.failAccept) throw this.failAccept;
-    if (this.txns.has(txnId)) return { duplicate: true, queued: [] };
-    this.txns.set(txnId, this.now());
+    const fingerprint = transactionFingerprint(events, ephemeral);
+    const seen = this.txns.get(txnId);
+    if (seen?.fingerprint === fingerprint) return { duplicate: true, queued: [] };
+    this.txns.set(txnId, { at: this.now(), fingerprint });
     const queued: QueuedItem[] = [];
     for (const event of events) {
       if (this.eventIds.has(event.eventId)) continue;
@@ -36,7 +39,7 @@ export class MemoryJournal implements TransactionJournal {
     for (const event of ephemeral) {
       queued.push(this.add(txnId, { seq: this.nextSeq++, kind: 'ephemeral', event, attempts: 0 }));
     }
-    return { duplicate: false, queued };
+    return { duplicate: false, ...(seen ? { reusedId: true } : {}), queued };
   }
 
   pending(): QueuedItem[] {
@@ -77,7 +80,7 @@ export class MemoryJournal implements TransactionJournal {
   prune(olderThanMs: number): number {
     const cutoff = this.now() - olderThanMs;
     let removed = 0;
-    for (const [txnId, at] of this.txns) {
+    for (const [txnId, { at }] of this.txns) {
       if (at < cutoff) {
         this.txns.delete(txnId);
         removed++;

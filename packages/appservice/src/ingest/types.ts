@@ -16,6 +16,13 @@ export interface DeadLetter {
   failedAt: number;
 }
 
+export interface JournalAcceptResult {
+  duplicate: boolean;
+  /** Not a duplicate, although an earlier, different transaction had this txnId. */
+  reusedId?: boolean;
+  queued: QueuedItem[];
+}
+
 /**
  * The durable side of transaction ingestion (implemented on SQLite in store/). `accept` is one
  * SQLite transaction: the homeserver gets its 200 only after it returned, so a crash before that
@@ -24,10 +31,13 @@ export interface DeadLetter {
 export interface TransactionJournal {
   /**
    * Records `txnId` and queues its events in order. Returns `duplicate: true` (and queues
-   * nothing) when the txnId was seen before; events whose event_id is already queued or done
-   * are skipped (the homeserver may resend an event in a new transaction).
+   * nothing) when the same transaction was accepted before: same txnId and same events
+   * (`transactionFingerprint`). The same txnId with other events is a new transaction
+   * (`reusedId: true`): homeservers may number transactions from 1 again after a restart.
+   * Events whose event_id is already queued or done are skipped (the homeserver may resend an
+   * event in a new transaction).
    */
-  accept(txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]): { duplicate: boolean; queued: QueuedItem[] };
+  accept(txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]): JournalAcceptResult;
   /** Everything accepted but not completed nor dead-lettered, in acceptance order. */
   pending(): QueuedItem[];
   /** The handler succeeded (or the event was deliberately ignored). */

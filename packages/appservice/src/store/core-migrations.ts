@@ -70,4 +70,12 @@ export const CORE_MIGRATIONS: Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    description: 'transactions remember what they held, so a reused transaction ID is not taken for a retry',
+    up(db) {
+      // NULL for transactions accepted before this version: the journal treats those as unknown.
+      db.exec('ALTER TABLE transactions ADD COLUMN fingerprint TEXT');
+    },
+  },
 ];

@@ -26,14 +26,41 @@ describe('SqliteTransactionJournal', () => {
     store.close();
   });
 
-  it('ignores a duplicate transaction ID, also after a reopen', () => {
+  it('ignores a transaction it accepted before (same ID, same events), also after a reopen', () => {
     let store = openStore(dbPath());
-    store.journal.accept('t1', [ev('a')], []);
-    expect(store.journal.accept('t1', [ev('zz')], [typing])).toEqual({ duplicate: true, queued: [] });
+    store.journal.accept('t1', [ev('a')], [typing]);
+    expect(store.journal.accept('t1', [ev('a')], [typing])).toEqual({ duplicate: true, queued: [] });
     store.close();
     store = openStore(dbPath());
-    expect(store.journal.accept('t1', [ev('zz')], [])).toEqual({ duplicate: true, queued: [] });
-    expect(store.journal.pending().map((q) => q.kind === 'room' && q.event.eventId)).toEqual(['$a']);
+    expect(store.journal.accept('t1', [ev('a')], [typing])).toEqual({ duplicate: true, queued: [] });
+    expect(store.journal.pending().map((q) => q.kind)).toEqual(['room', 'ephemeral']);
+    store.close();
+  });
+
+  it('takes other events under a known ID as a new transaction (Synapse on SQLite counts from 1 again after a restart)', () => {
+    let store = openStore(dbPath());
+    store.journal.accept('1', [ev('a')], []);
+    store.close();
+    store = openStore(dbPath());
+    const reused = store.journal.accept('1', [ev('b')], [typing]);
+    expect(reused).toMatchObject({ duplicate: false, reusedId: true });
+    expect(reused.queued.map((q) => q.kind)).toEqual(['room', 'ephemeral']);
+    // The record now stands for the newer transaction: its retry is the duplicate.
+    expect(store.journal.accept('1', [ev('b')], [typing])).toEqual({ duplicate: true, queued: [] });
+    // A retry of the older one (its events already queued) queues nothing again.
+    expect(store.journal.accept('1', [ev('a')], [])).toMatchObject({ duplicate: false, queued: [] });
+    expect(store.journal.pending().map((q) => (q.kind === 'room' ? q.event.eventId : q.kind))).toEqual(['$a', '$b', 'ephemeral']);
+    store.close();
+  });
+
+  it('treats a transaction recorded before fingerprints existed as unknown: its room events still dedupe by ID', () => {
+    let store = openStore(dbPath());
+    store.journal.accept('t1', [ev('a')], []);
+    store.db.prepare('UPDATE transactions SET fingerprint = NULL').run();
+    store.close();
+    store = openStore(dbPath());
+    expect(store.journal.accept('t1', [ev('a')], [])).toMatchObject({ duplicate: false, queued: [] });
+    expect(store.journal.accept('t1', [ev('c')], []).queued.map((q) => q.kind === 'room' && q.event.eventId)).toEqual(['$c']);
     store.close();
   });
 
@@ -105,7 +132,7 @@ describe('SqliteTransactionJournal', () => {
     expect(store.journal.pending().map((q) => q.kind === 'room' && q.event.eventId)).toEqual(['$c', '$d']);
     expect(store.journal.deadLetters()).toHaveLength(1);
     expect(store.journal.accept('old', [ev('a')], []).duplicate).toBe(false); // both forgotten
-    expect(store.journal.accept('new', [], []).duplicate).toBe(true);
+    expect(store.journal.accept('new', [ev('d')], []).duplicate).toBe(true);
     // Dead letters go only once they are a month older than the retention asked for.
     clock.advance(31 * 24 * 3_600_000);
     expect(store.journal.prune(60_000)).toBeGreaterThanOrEqual(1);

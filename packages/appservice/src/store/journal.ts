@@ -1,7 +1,8 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { EphemeralEvent, MatrixEvent } from '../events';
 import { BridgeError } from '../errors/bridge-error';
-import type { DeadLetter, QueuedItem, TransactionJournal } from '../ingest/types';
+import { transactionFingerprint } from '../ingest/fingerprint';
+import type { DeadLetter, JournalAcceptResult, QueuedItem, TransactionJournal } from '../ingest/types';
 import { fromJson, toJson } from './json';
 
 interface QueueRow {
@@ -35,8 +36,8 @@ const toItem = (r: QueueRow): QueuedItem =>
 
 /** The TransactionJournal on SQLite: `transactions` for txnId dedupe, `event_queue` for the events. */
 export class SqliteTransactionJournal implements TransactionJournal {
-  private readonly hasTxn: Statement<[string], { txn_id: string }>;
-  private readonly insertTxn: Statement<[string, number]>;
+  private readonly seenTxn: Statement<[string], { fingerprint: string | null }>;
+  private readonly recordTxn: Statement<[string, number, string]>;
   private readonly enqueue: Statement<[string, string, string | null, string | null, string, number, number]>;
   private readonly pendingRows: Statement<[], QueueRow>;
   private readonly markDone: Statement<[number, number]>;
@@ -46,12 +47,14 @@ export class SqliteTransactionJournal implements TransactionJournal {
   private readonly pruneTxns: Statement<[number]>;
   private readonly pruneDone: Statement<[number]>;
   private readonly pruneDead: Statement<[number]>;
-  private readonly acceptTx: (txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]) => { duplicate: boolean; queued: QueuedItem[] };
+  private readonly acceptTx: (txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]) => JournalAcceptResult;
   private readonly pruneTx: (cutoff: number) => number;
 
   constructor(db: Database, private readonly now: () => number) {
-    this.hasTxn = db.prepare('SELECT txn_id FROM transactions WHERE txn_id = ?');
-    this.insertTxn = db.prepare('INSERT INTO transactions (txn_id, received_at) VALUES (?, ?)');
+    this.seenTxn = db.prepare('SELECT fingerprint FROM transactions WHERE txn_id = ?');
+    // A reused txnId (another transaction than the one recorded) replaces the record.
+    this.recordTxn = db.prepare(`INSERT INTO transactions (txn_id, received_at, fingerprint) VALUES (?, ?, ?)
+      ON CONFLICT (txn_id) DO UPDATE SET received_at = excluded.received_at, fingerprint = excluded.fingerprint`);
     // An event_id already queued, done or dead (resent in a new transaction) is skipped. DO NOTHING
     // covers only the unique index; any other constraint failure still throws.
     this.enqueue = db.prepare(`INSERT INTO event_queue (txn_id, kind, event_id, room_id, payload, created_at, updated_at)
@@ -71,14 +74,17 @@ export class SqliteTransactionJournal implements TransactionJournal {
       this.pruneTxns.run(cutoff).changes + this.pruneDone.run(cutoff).changes + this.pruneDead.run(cutoff - DEAD_LETTER_EXTRA_RETENTION_MS).changes);
   }
 
-  accept(txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]): { duplicate: boolean; queued: QueuedItem[] } {
+  accept(txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]): JournalAcceptResult {
     return this.acceptTx(txnId, events, ephemeral);
   }
 
-  private acceptInTx(txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]): { duplicate: boolean; queued: QueuedItem[] } {
-    if (this.hasTxn.get(txnId)) return { duplicate: true, queued: [] };
+  private acceptInTx(txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]): JournalAcceptResult {
+    const fingerprint = transactionFingerprint(events, ephemeral);
+    // A record without a fingerprint predates them: taken as new, its room events still dedupe by ID.
+    const seen = this.seenTxn.get(txnId);
+    if (seen && seen.fingerprint === fingerprint) return { duplicate: true, queued: [] };
     const at = this.now();
-    this.insertTxn.run(txnId, at);
+    this.recordTxn.run(txnId, at, fingerprint);
     const queued: QueuedItem[] = [];
     for (const event of events) {
       const info = this.enqueue.run(txnId, 'room', event.eventId, event.roomId, toJson(event, 'event'), at, at);
@@ -88,7 +94,7 @@ export class SqliteTransactionJournal implements TransactionJournal {
       const info = this.enqueue.run(txnId, 'ephemeral', null, event.roomId ?? null, toJson(event, 'ephemeral event'), at, at);
       queued.push({ seq: Number(info.lastInsertRowid), kind: 'ephemeral', event, attempts: 0 });
     }
-    return { duplicate: false, queued };
+    return { duplicate: false, ...(seen ? { reusedId: true } : {}), queued };
   }
 
   pending(): QueuedItem[] {

@@ -34,6 +34,7 @@ describe('migrations', () => {
     const recorded = store.db.prepare('SELECT scope, version, description FROM schema_migrations ORDER BY scope, version').all();
     expect(recorded).toEqual([
       { scope: 'core', version: 1, description: expect.stringContaining('transaction journal') },
+      { scope: 'core', version: 2, description: expect.stringContaining('reused transaction ID') },
       { scope: 'irc', version: 1, description: 'irc servers table' },
       { scope: 'irc', version: 2, description: 'irc servers get a port, default 6697' },
     ]);
