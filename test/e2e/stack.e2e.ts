@@ -17,7 +17,7 @@ import { loginWithPassword } from './harness/matrix-http';
 import { REPO_ROOT } from './harness/paths';
 import { freePorts } from './harness/ports';
 import { isAlive } from './harness/processes';
-import { delay } from './harness/wait';
+import { delay, pollUntil } from './harness/wait';
 import { STACK_LOG_LIMITS } from '../../stack/capped-log';
 
 /** The stack's first banner line (stack/banner.ts READY_HEADLINE). */
@@ -131,6 +131,32 @@ function scratchBase(): string {
   return existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
 }
 
+const GHOST_PREFIX = '@_irc_local_';
+
+/**
+ * Lets the first run end with nothing left for Synapse to push: the IRC users of earlier tests
+ * have left the room, and a last message from Matrix reached IRC, so every transaction was
+ * delivered. Synapse on SQLite then numbers its transactions from 1 again after its restart,
+ * reusing IDs the bridge has seen: the restart test below proves the bridge still takes them.
+ */
+async function settleBeforeStopping(running: RunningStack): Promise<void> {
+  const banner = readBanner(running.output());
+  const matrix = new MatrixClient(await loginWithPassword(banner.homeserverUrl, banner.localpart, banner.password), banner.homeserverUrl);
+  const roomId = await matrix.resolveAlias(banner.alias);
+  await pollUntil(async () => (Object.keys(await matrix.joinedMembers(roomId)).some((id) => id.startsWith(GHOST_PREFIX)) ? undefined : true), {
+    what: 'the ghosts of the earlier IRC users to leave the room',
+    timeoutMs: 30_000,
+    intervalMs: 200,
+  });
+  // Stays connected through Ctrl-C: the bridge stops first and never sees it leave.
+  const stayer = await connectIrc(uniqueNick('stay'), { host: banner.ircHost, port: banner.ircPort });
+  await stayer.join(banner.channel);
+  await matrix.waitForEvent(roomId, (e) => e.type === 'm.room.member' && e.content.membership === 'join' && e.content.displayname === stayer.nick, 30_000);
+  const last = `last word before Ctrl-C ${Date.now()}`;
+  await matrix.sendText(roomId, last);
+  await stayer.waitForMessage((m) => m.message.includes(last), 30_000);
+}
+
 describe('npm run stack', () => {
   let dataDir: string;
   let env: Record<string, string>;
@@ -233,6 +259,7 @@ describe('npm run stack', () => {
   it('stops all three servers on Ctrl-C and keeps the data folder', async () => {
     const running = requireRunning(stack);
     const pids = [recorded?.launcherPid, ...(recorded?.processes ?? []).map((p) => p.pid)] as number[];
+    await settleBeforeStopping(running);
     pressCtrlC(running);
     await running.exited;
     await running.waitFor('Stopped. Data kept in', 5_000);
@@ -261,6 +288,11 @@ describe('npm run stack', () => {
     // The bridge handles a room's IRC events in order: what it made of joining the channel again
     // (the topic the IRC server reports, if any) came before this message, so the topic is final.
     await expect(matrix.getState(firstRoomId, 'm.room.topic')).resolves.toMatchObject({ topic: TOPIC });
+    // And the other way: Synapse (SQLite) numbers its transactions from 1 again after its restart,
+    // IDs the bridge already saw in the first run, yet these are new events.
+    const fromMatrix = `Matrix still bridged ${Date.now()}`;
+    await matrix.sendText(firstRoomId, fromMatrix);
+    await irc.waitForMessage((m) => m.target.toLowerCase() === banner.channel && m.message.includes(fromMatrix), 30_000);
     await irc.quit();
     recorded = JSON.parse(readFileSync(join(dataDir, 'running.json'), 'utf8')) as RunningRecord;
 
