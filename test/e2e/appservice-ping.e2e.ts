@@ -64,9 +64,15 @@ async function startStandIn(options: { failWith?: number } = {}): Promise<{ serv
   return { server, received };
 }
 
-/** The pings among everything the stand-in received that carry `transactionId`. */
-function pingsWith(received: readonly Received[], transactionId: string): Received[] {
-  return received.filter((r) => r.url === '/_matrix/app/v1/ping' && (r.body as { transaction_id?: unknown } | undefined)?.transaction_id === transactionId);
+/**
+ * Asserts the stand-in got this test's ping, as Synapse must send it, whatever else arrived.
+ * At least once, not exactly: when Synapse answers 502 AlreadyCancelled (a pooled connection of
+ * its own gone stale) the harness pings again with the same ID, and that ping may have arrived.
+ */
+function expectPingReceived(received: readonly Received[], transactionId: string): void {
+  const withId = received.filter((r) => (r.body as { transaction_id?: unknown } | undefined)?.transaction_id === transactionId);
+  expect(withId.length).toBeGreaterThan(0);
+  for (const request of withId) expect(request).toEqual({ method: 'POST', url: '/_matrix/app/v1/ping', authorized: true, body: { transaction_id: transactionId } });
 }
 
 /** The events of `roomId` among the transactions the stand-in received. */
@@ -98,13 +104,13 @@ describe('appservice ping (Synapse → the bridge port)', () => {
       const transactionId = `e2e-ping-${uniqueLocalpart()}`;
       const reply = await appservicePing(env.appservice.id, env.appservice.asToken, transactionId);
       expect(reply.durationMs).toBeGreaterThanOrEqual(0);
-      expect(pingsWith(received, transactionId)).toEqual([{ method: 'POST', url: '/_matrix/app/v1/ping', authorized: true, body: { transaction_id: transactionId } }]);
+      expectPingReceived(received, transactionId);
     } finally {
       await close(server);
     }
   });
 
-  it('counts only its own ping while Synapse pushes queued transactions at the same listener', async () => {
+  it('tells its own ping apart while Synapse pushes queued transactions at the same listener', async () => {
     const env = readE2eEnv();
     // Traffic for the appservice while nothing listens on its port: Synapse queues it (as it does
     // for an earlier file's rooms when that file's bridge stops) and pushes it after the next ping.
@@ -123,9 +129,9 @@ describe('appservice ping (Synapse → the bridge port)', () => {
         { what: `the queued invite of ${roomId} to reach the stand-in`, timeoutMs: 30_000, intervalMs: 100, detail: () => JSON.stringify(received.map((r) => `${r.method} ${r.url}`)) },
       );
       expect(invites[0]).toMatchObject({ type: 'm.room.member', state_key: senderUserId() });
-      // The listener saw more than the ping; the ping is still exactly one, as Synapse sent it.
-      expect(received.length).toBeGreaterThan(1);
-      expect(pingsWith(received, transactionId)).toEqual([{ method: 'POST', url: '/_matrix/app/v1/ping', authorized: true, body: { transaction_id: transactionId } }]);
+      // The listener saw more than pings; the ping is still told apart by its ID.
+      expect(received.some((r) => r.method === 'PUT')).toBe(true);
+      expectPingReceived(received, transactionId);
     } finally {
       await close(server);
     }

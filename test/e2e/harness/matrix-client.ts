@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { readE2eEnv } from './env';
 import { encode, MatrixApiError, matrixRequest, matrixRequestBytes, registerWithSharedSecret, type MatrixRequestOptions } from './matrix-http';
+import { delay } from './wait';
 import { SyncTracker, type MatrixEvent, type ReceivedInvite, type SyncPosition, type SyncResponse } from './matrix-sync';
 
 export { MatrixApiError } from './matrix-http';
@@ -47,7 +48,8 @@ export async function registerUser(localpart: string = uniqueLocalpart(), option
  * makes Synapse retry an appservice it had marked down, so call it whenever a bridge (re)starts.
  */
 export async function appservicePing(asId: string, asToken: string, transactionId?: string, homeserverUrl: string = readE2eEnv().homeserver.url): Promise<{ durationMs: number }> {
-  for (let attempt = 1; ; attempt++) {
+  const deadline = Date.now() + STALE_POOL_RETRY_MS;
+  for (;;) {
     try {
       const reply = await matrixRequest<{ duration_ms: number }>(homeserverUrl, 'POST', `/_matrix/client/v1/appservice/${encode(asId)}/ping`, {
         accessToken: asToken,
@@ -58,13 +60,16 @@ export async function appservicePing(asId: string, asToken: string, transactionI
       // Synapse pools keep-alive connections to the appservice. After a bridge on this port has
       // exited, each stale pooled connection fails once with Twisted's "AlreadyCancelled" (502
       // M_CONNECTION_FAILED) before Synapse opens a fresh one. That is Synapse's pool, not the
-      // appservice under test: try again. A port nobody listens on fails differently.
-      if (attempt >= STALE_POOL_RETRIES || !isStalePooledConnection(err)) throw err;
+      // appservice under test: try again. A port nobody listens on fails differently. How many
+      // are stale depends on the traffic before (queued transactions pushed after an earlier
+      // ping open more), so the retries are bounded by time, not by a count.
+      if (Date.now() >= deadline || !isStalePooledConnection(err)) throw err;
+      await delay(50);
     }
   }
 }
 
-const STALE_POOL_RETRIES = 5;
+const STALE_POOL_RETRY_MS = 5_000;
 
 function isStalePooledConnection(err: unknown): boolean {
   return err instanceof MatrixApiError && err.errcode === 'M_CONNECTION_FAILED' && /AlreadyCancelled/.test(err.message);
