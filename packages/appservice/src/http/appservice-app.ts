@@ -5,7 +5,8 @@ import type { EphemeralEvent, MatrixEvent } from '../events';
 import { asRoomAlias, asUserId, type RoomAlias, type UserId } from '../ids';
 import type { Logger } from '../log/types';
 import { hsTokenAuth } from './auth';
-import { HttpError, parseParam, sendError } from './respond';
+import { errorHandler } from './error-handler';
+import { parseParam, sendError } from './respond';
 import { endpoint, param } from './routing';
 import { thirdPartyRoutes } from './thirdparty';
 import { BadJsonError, parseTransaction } from './wire';
@@ -111,30 +112,6 @@ export function createAppServiceApp(deps: AppServiceAppDeps): Express {
   });
   app.use(errorHandler(deps.log));
   return app;
-}
-
-function errorHandler(log: Logger) {
-  // Express recognises an error handler by its four parameters.
-  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
-    if (res.headersSent) return;
-    const type = (err as { type?: unknown } | null)?.type;
-    if (err instanceof BadJsonError) {
-      log.warn('Rejected a malformed request from the homeserver', { path: req.path, error: err.message });
-      sendError(res, 400, 'M_BAD_JSON', err.message);
-    } else if (err instanceof HttpError) {
-      sendError(res, err.status, err.errcode, err.message);
-    } else if (type === 'entity.parse.failed' || type === 'encoding.unsupported' || type === 'charset.unsupported') {
-      sendError(res, 400, 'M_NOT_JSON', 'The request body is not valid JSON');
-    } else if (type === 'entity.too.large') {
-      log.warn('Rejected a request body over the size limit', { path: req.path });
-      sendError(res, 413, 'M_TOO_LARGE', 'The request body is larger than appservice.maxBodyBytes allows');
-    } else if (type === 'request.aborted') {
-      sendError(res, 400, 'M_UNKNOWN', 'The request was aborted');
-    } else {
-      log.error('Request handler failed', { method: req.method, path: req.path, error: messageOf(err) });
-      sendError(res, 500, 'M_UNKNOWN', 'The bridge failed to handle the request; see its log');
-    }
-  };
 }
 
 function countRequests(metrics: HttpMetrics | undefined) {
