@@ -136,6 +136,7 @@ export class Bridge {
       maxBodyBytes: config.appservice.maxBodyBytes,
       log: log.child({ component: 'http' }),
       metrics: this.metrics.http,
+      registrationFile: config.appservice.registration,
     });
     const appserviceServer = await listen(app, config.appservice.bindAddress, config.appservice.port);
     this.servers.push(appserviceServer.server);

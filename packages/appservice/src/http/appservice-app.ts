@@ -5,6 +5,7 @@ import type { EphemeralEvent, MatrixEvent } from '../events';
 import { asRoomAlias, asUserId, type RoomAlias, type UserId } from '../ids';
 import type { Logger } from '../log/types';
 import { hsTokenAuth } from './auth';
+import { AuthRefusalReporter } from './auth-refusals';
 import { errorHandler } from './error-handler';
 import { parseParam, sendError } from './respond';
 import { endpoint, param } from './routing';
@@ -20,6 +21,8 @@ export interface HttpMetrics {
   /** route: a fixed route name (`transactions`, `users`, ..., `unknown`), never a raw path. */
   requests: Counter<'route' | 'status'>;
   skippedEvents?: Counter;
+  /** Requests refused for a missing or wrong hs_token. reason: `missing_token` | `wrong_token`. */
+  authRefusals?: Counter<'reason'>;
 }
 
 export interface AppServiceAppDeps {
@@ -35,6 +38,10 @@ export interface AppServiceAppDeps {
   maxBodyBytes: number;
   log: Logger;
   metrics?: HttpMetrics;
+  /** The bridge's registration file, named when the admin is told how to fix a wrong hs_token. */
+  registrationFile?: string;
+  /** Milliseconds since the epoch; injected in tests. */
+  now?: () => number;
 }
 
 /**
@@ -52,7 +59,8 @@ export function createAppServiceApp(deps: AppServiceAppDeps): Express {
   app.use(countRequests(deps.metrics));
 
   // Auth runs before the body is read: an unauthenticated sender cannot make the bridge parse megabytes.
-  const auth = hsTokenAuth(deps.hsToken);
+  const refusals = new AuthRefusalReporter({ log: deps.log, metric: deps.metrics?.authRefusals, now: deps.now, registrationFile: deps.registrationFile });
+  const auth = hsTokenAuth(deps.hsToken, (refusal) => refusals.refused(refusal));
   const json = express.json({ limit: deps.maxBodyBytes, type: () => true, strict: true });
   const router = express.Router();
 

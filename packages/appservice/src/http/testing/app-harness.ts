@@ -9,7 +9,7 @@ import type { Logger } from '../../log/types';
 import { createAppServiceApp, type AppServiceAppDeps } from '../appservice-app';
 import { createHttpMetrics } from '../metrics';
 
-export const HS_TOKEN = 'hs-secret-token-0123456789';
+export const HS_TOKEN = 'Qm3vX9tLp2ZcR8wKs5Jd';
 export const TXN = '/_matrix/app/v1/transactions';
 
 export const wireEvent = (n: number, extra: Record<string, unknown> = {}) => ({
