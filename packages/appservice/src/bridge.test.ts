@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import { Bridge } from './bridge';
 import { parseConfig } from './config/load';
 import type { BridgeContext, Connector } from './connector';
+import { MatrixError } from './csapi/errors';
 import { BridgeError } from './errors/bridge-error';
 import type { MatrixEvent } from './events';
 import { generateRegistration } from './registration/generate';
@@ -25,8 +26,11 @@ function recordingConnector(rec: Recorded, behaviour: (e: MatrixEvent) => Promis
 }
 
 const homeserverRequests: string[] = [];
+/** Bodies of the messages the bridge sent, by the request's URL. */
+const sentMessages = new Map<string, Record<string, unknown>>();
 const fakeHomeserver: typeof fetch = async (input, init) => {
   homeserverRequests.push(`${init?.method ?? 'GET'} ${String(input)}`);
+  if (String(input).includes('/send/') && typeof init?.body === 'string') sentMessages.set(String(input), JSON.parse(init.body) as Record<string, unknown>);
   return new Response(JSON.stringify(String(input).includes('/ping') ? { duration_ms: 1 } : { event_id: '$sent' }), { status: 200, headers: { 'content-type': 'application/json' } });
 };
 
@@ -34,16 +38,16 @@ describe('Bridge (unit: in-process, real SQLite, fake homeserver)', () => {
   let dir: string;
   const registration = generateRegistration({ id: 'test', url: 'http://127.0.0.1:0', senderLocalpart: 'bot', userPrefix: '_t_', aliasPrefix: 't_', domain: 'hs.test' });
 
-  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'bridge-test-')); homeserverRequests.length = 0; });
+  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'bridge-test-')); homeserverRequests.length = 0; sentMessages.clear(); });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  function makeBridge(connector: Connector) {
+  function makeBridge(connector: Connector, logStream: NodeJS.WritableStream = new PassThrough()) {
     const config = parseConfig(
       `homeserver: { url: "http://127.0.0.1:9", domain: hs.test }\nappservice: { registration: reg.yaml }\ndatabase: { path: bridge.db }\ningest: { max_attempts: 2 }\n`,
       dir,
     );
     config.appservice.port = 0; // any free port
-    return new Bridge({ config, registration, connector, fetch: fakeHomeserver, logStream: new PassThrough() });
+    return new Bridge({ config, registration, connector, fetch: fakeHomeserver, logStream });
   }
 
   const event = (n: number, room = '!r:hs.test', sender = '@alice:hs.test') => ({
@@ -103,14 +107,46 @@ describe('Bridge (unit: in-process, real SQLite, fake homeserver)', () => {
   it('tells the sender in the room when a handler fails for good with a notifySender error', async () => {
     const rec: Recorded = { events: [] };
     const bridge = makeBridge(recordingConnector(rec, async () => {
-      throw new BridgeError('REMOTE_REJECTED', 'the IRC server refused it (+m)', { notifySender: true, retriable: false });
+      throw new BridgeError('REMOTE_REJECTED', 'irc.example: 404 ERR_CANNOTSENDTOCHAN #chan (+m)', {
+        notifySender: true, retriable: false, userMessage: '#chan is moderated, so your message was not sent.',
+      });
     }));
     const { appservice } = await bridge.start();
     await push(appservice.port, 't1', [event(1)]);
     await bridge.drain();
+    await bridge.stop();
     const notice = homeserverRequests.find((r) => r.includes('/send/m.room.message/'));
     expect(notice).toContain('PUT http://127.0.0.1:9/_matrix/client/v3/rooms/!r%3Ahs.test/send/m.room.message/');
+    expect([...sentMessages.values()]).toEqual([
+      { msgtype: 'm.notice', body: '#chan is moderated, so your message was not sent.', 'm.relates_to': { 'm.in_reply_to': { event_id: '$e1' } } },
+    ]);
+  });
+
+  it("puts a failed send's endpoint, status and errcode in the log, and only a short sentence in the room", async () => {
+    const rec: Recorded = { events: [] };
+    const logStream = new PassThrough();
+    const lines: string[] = [];
+    logStream.on('data', (chunk: Buffer) => lines.push(chunk.toString()));
+    const endpoint = 'PUT /_matrix/client/v3/rooms/{roomId}/send/{eventType}/{txnId}';
+    const bridge = makeBridge(recordingConnector(rec, async () => {
+      throw new MatrixError('M_FORBIDDEN', 403, 'User @_t_ghost:hs.test not in room !r:hs.test', endpoint);
+    }), logStream);
+    const { appservice } = await bridge.start();
+    await push(appservice.port, 't1', [event(1)]);
+    await bridge.drain();
     await bridge.stop();
+
+    const bodies = [...sentMessages.values()].map((m) => String(m.body));
+    expect(bodies).toEqual(["The message could not be delivered; an admin can find the details in the bridge's log."]);
+    for (const body of bodies) {
+      expect(body).not.toMatch(/\/_matrix|\{roomId\}|PUT/); // no path
+      expect(body).not.toMatch(/\b[1-5]\d\d\b/); // no status code
+      expect(body).not.toMatch(/\bM_[A-Z_]+/); // no Matrix errcode
+      expect(body).not.toContain('not in room'); // not the homeserver's own text
+    }
+    const told = lines.filter((l) => l.includes('Telling the sender that their event was not bridged'));
+    expect(told).toHaveLength(1);
+    for (const detail of [endpoint, '403', 'M_FORBIDDEN', 'User @_t_ghost:hs.test not in room !r:hs.test', '$e1', 'CSAPI_REJECTED']) expect(told[0]).toContain(detail);
   });
 
   it('redacts the tokens and every secret a connector registers from its logs', async () => {

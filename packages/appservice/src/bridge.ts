@@ -3,7 +3,7 @@ import type { BridgeConfig } from './config/types';
 import type { BridgeContext, Connector } from './connector';
 import { CsApiClient } from './csapi/client';
 import { retryDelay } from './csapi/retry';
-import { errorMessage, isBridgeError } from './errors/bridge-error';
+import { errorMessage, isBridgeError, type BridgeError } from './errors/bridge-error';
 import type { EphemeralEvent, MatrixEvent } from './events';
 import { createAppServiceApp, type TransactionSink } from './http/appservice-app';
 import { createOpsApp } from './http/ops-app';
@@ -136,6 +136,7 @@ export class Bridge {
       maxBodyBytes: config.appservice.maxBodyBytes,
       log: log.child({ component: 'http' }),
       metrics: this.metrics.http,
+      registrationFile: config.appservice.registration,
     });
     const appserviceServer = await listen(app, config.appservice.bindAddress, config.appservice.port);
     this.servers.push(appserviceServer.server);
@@ -240,21 +241,28 @@ export class Bridge {
       await connector.onMatrixEvent(item.event);
     } catch (err) {
       const lastAttempt = !isBridgeError(err) || !err.retriable || item.attempts + 1 >= config.ingest.maxAttempts;
-      if (lastAttempt && isBridgeError(err) && err.notifySender) await this.notifySender(item.event, err.message);
+      if (lastAttempt && isBridgeError(err) && err.notifySender) await this.notifySender(item.event, err);
       throw err;
     }
   }
 
-  /** Tells the sender, in the room, that their event could not be bridged: never a silent drop. */
-  private async notifySender(event: MatrixEvent, message: string): Promise<void> {
+  /**
+   * Tells the sender, in the room, that their event could not be bridged: never a silent drop.
+   * Everyone in the room reads the notice, so it carries only the error's user sentence; what
+   * the admin needs (endpoint, status, errcode, the homeserver's text) goes to the log.
+   */
+  private async notifySender(event: MatrixEvent, err: BridgeError): Promise<void> {
+    this.log.warn('Telling the sender that their event was not bridged', {
+      eventId: event.eventId, roomId: event.roomId, code: err.code, error: err.message, ...err.details,
+    });
     try {
       await this.intents!.bot.sendMessage(event.roomId, {
         msgtype: 'm.notice',
-        body: `Your message could not be bridged: ${message}`,
+        body: err.userMessage,
         'm.relates_to': { 'm.in_reply_to': { event_id: event.eventId } },
       });
-    } catch (err) {
-      this.log.warn('Could not tell the sender that their event failed', { eventId: event.eventId, error: errorMessage(err) });
+    } catch (noticeErr) {
+      this.log.warn('Could not tell the sender that their event failed', { eventId: event.eventId, error: errorMessage(noticeErr) });
     }
   }
 

@@ -31,7 +31,7 @@ export {
 export type { GenerateRegistrationOptions } from './registration';
 
 // Errors
-export { BridgeError, ConfigError, isBridgeError, errorMessage, ERROR_CODES } from './errors';
+export { BridgeError, ConfigError, isBridgeError, errorMessage, userMessageOf, ERROR_CODES } from './errors';
 export type { BridgeErrorOptions, ConfigProblem, ErrorCode } from './errors';
 export { MatrixError, NetworkError, isMatrixError } from './csapi';
 

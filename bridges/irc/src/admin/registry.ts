@@ -7,7 +7,7 @@
 import { Counter, type Registry } from 'prom-client';
 import type { Logger, RoomId, UserId } from '@bridgekit/appservice';
 import { isAccountError } from '../accounts';
-import { isIrcError } from '../irc';
+import { isIrcError, userReasonOf } from '../irc';
 import type { NetworkId } from '../mapping';
 import { parseArgs, usageOf } from './args';
 import { defineCommand, type AdminCommand } from './command';
@@ -94,7 +94,7 @@ export class CommandRegistry {
       this.options.log?.[isIrcError(error) ? 'warn' : 'error']('Admin command failed', {
         command: command.name, user: invocation.userId, error: message, ...(isIrcError(error) ? { code: error.code } : {}),
       });
-      return this.finish('failed', command, `!${command.name} failed: ${message}`, sensitive);
+      return this.finish('failed', command, `!${command.name} failed: ${userReasonOf(error)}`, sensitive);
     }
   }
 

@@ -4,7 +4,7 @@
  * an in-memory nick set, no store lookup). Matrix side: every handler for the event type, in
  * order, with one error policy — log, count, tell the sender.
  */
-import type { MatrixEvent } from '@bridgekit/appservice';
+import { errorMessage, type MatrixEvent } from '@bridgekit/appservice';
 import { isIrcError } from '../irc/errors';
 import type { IrcEventName } from '../irc/events';
 import type { IrcClient } from '../network/client';
@@ -97,8 +97,10 @@ export class MatrixDispatcher {
     const rt = this.runtime();
     const expected = isIrcError(error);
     rt.metrics.handlerErrors.inc({ handler: handler.name });
+    // The log gets the cause in full; the room below gets only the sentence written for users.
     (expected ? rt.log.warn : rt.log.error).call(rt.log, 'Matrix event not bridged', {
-      handler: handler.name, roomId: event.roomId, eventId: event.eventId, error: (error as Error)?.message ?? String(error),
+      handler: handler.name, roomId: event.roomId, eventId: event.eventId, error: errorMessage(error),
+      ...(error instanceof UndeliverableError ? { cause: error.detail } : {}),
     });
     const notify = expected ? error.notifySender : MESSAGE_TYPES.has(event.type);
     if (!notify || rt.ctx.isBridgeUser(event.sender)) return;

@@ -1,20 +1,32 @@
 /**
  * Telling a Matrix user that their message did not reach IRC. Never a silent drop: every path
- * that gives up on a Matrix message ends here, with a notice in the room that says what happened.
+ * that gives up on a Matrix message ends here, with a notice in the room that says what happened
+ * (and, for causes on the Matrix side, no more than that: the details go to the log).
  */
-import { isIrcError, IrcError, type IrcErrorCode } from '../irc/errors';
+import { errorMessage } from '@bridgekit/appservice';
+import { isIrcError, IrcError, userReasonOf, type IrcErrorCode } from '../irc/errors';
 
-/** A Matrix message that could not be delivered; `message` is what the sender reads. */
+/**
+ * A Matrix message that could not be delivered. Two audiences: `message` is what the sender
+ * (and everyone in the room) reads; `detail` is the cause in full, for the log only.
+ */
 export class UndeliverableError extends IrcError {
+  /** Why, in words for the sender (see `userReasonOf`). */
   readonly reason: string;
+  /** The cause's own text, which may hold homeserver endpoints, statuses and error codes. */
+  readonly detail: string;
 
-  /** `action` is what did not happen: the message (default) or the user's join of the channel. */
+  /**
+   * `action` is what did not happen: the message (default) or the user's join of the channel.
+   * `cause` is an IrcError, a sentence for the user (a string), or any other error (logged only).
+   */
   constructor(target: string, networkName: string, cause: unknown, action: 'message' | 'join' = 'message') {
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const reason = userReasonOf(cause);
     const what = action === 'join' ? `Your IRC connection could not join ${target} on ${networkName}` : `Your message was not delivered to ${target} on ${networkName}`;
     super(codeOf(cause), `${what}: ${reason}`, { cause });
     this.name = 'UndeliverableError';
     this.reason = reason;
+    this.detail = errorMessage(cause);
   }
 }
 

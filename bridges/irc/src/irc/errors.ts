@@ -59,3 +59,17 @@ export class JoinFailedError extends IrcError {
     this.name = 'JoinFailedError';
   }
 }
+
+/** The reason a user reads when the cause is the bridge's or the homeserver's, not IRC's. */
+export const SEE_THE_LOG_REASON = "the bridge ran into a problem; an admin can find the details in the bridge's log";
+
+/**
+ * Why something failed, in words for the Matrix user. IRC errors are written for them, and so is
+ * a plain string; anything else (the homeserver refusing an upload, a bug) may carry endpoints,
+ * statuses and Matrix error codes, which belong in the log only.
+ */
+export function userReasonOf(cause: unknown): string {
+  if (isIrcError(cause)) return cause.message;
+  if (typeof cause === 'string') return cause;
+  return SEE_THE_LOG_REASON;
+}

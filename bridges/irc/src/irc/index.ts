@@ -8,7 +8,7 @@ export type {
   IrcInviteEvent, IrcRegisteredEvent, IrcServerErrorEvent, IrcCloseEvent, IrcCloseReason,
 } from './events';
 export type { IrcErrorCode, IrcErrorInfo } from './errors';
-export { IrcError, isIrcError, JoinFailedError, IRC_ERROR_CODES } from './errors';
+export { IrcError, isIrcError, JoinFailedError, IRC_ERROR_CODES, userReasonOf, SEE_THE_LOG_REASON } from './errors';
 export type { FloodOptions, FloodStats, SendReceipt } from './flood';
 export { FloodQueue, SendQueueFullError, SendQueueClearedError } from './flood';
 export type { BackoffOptions, ConnectRateOptions } from './reconnect';

@@ -83,7 +83,8 @@ export async function followRoomUpgrade(rt: BridgeRuntime, event: MatrixEvent): 
     else await rt.ctx.bot.join(replacement);
   } catch (error) {
     rt.log.warn('Could not join the replacement of an upgraded room', { oldRoom, newRoom: replacement, error: (error as Error).message });
-    await rt.tell(oldRoom, event.sender, `This room was upgraded, but the bridge could not join the new room (${(error as Error).message}); the bridge keeps using this room. Invite ${chat ? 'the IRC user' : rt.ctx.bot.userId} into the new room and upgrade again, or ask the bridge admin.`);
+    // The homeserver's refusal (endpoint, status, errcode) is for the admin's log, not the room.
+    await rt.tell(oldRoom, event.sender, `This room was upgraded, but the bridge could not join the new room, so it keeps using this room. Invite ${chat ? 'the IRC user' : rt.ctx.bot.userId} into the new room and upgrade again, or ask the bridge admin.`);
     return true;
   }
   for (const link of links) {

@@ -74,6 +74,8 @@ export class FakeMatrix {
    * case a retry with the same transaction ID must not duplicate.
    */
   loseResponses = false;
+  /** When set, every upload fails with it (e.g. the homeserver refusing a paste as too large). */
+  uploadFailure: Error | undefined;
   /** Every send attempt with a caller-chosen transaction ID, in order (repeats included). */
   readonly txnAttempts: Array<{ sender: UserId; roomId: RoomId; txnId: string }> = [];
   /** Every join, leave, kick, ban and invite, with who did it and why. */
@@ -219,6 +221,7 @@ export class FakeMatrix {
       setDisplayName: async (displayName) => void m.profiles.set(userId, { displayName }),
       setAvatarUrl: async () => undefined,
       uploadContent: async (data, contentType) => {
+        if (m.uploadFailure) throw m.uploadFailure;
         const mxc = `mxc://${DOMAIN}/upload${++m.next}`;
         m.uploads.push({ data, contentType, mxc });
         return mxc;

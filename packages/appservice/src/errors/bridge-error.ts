@@ -1,4 +1,4 @@
-import { ERROR_CODES, type ErrorCode } from './codes';
+import { CHECK_THE_LOG, ERROR_CODES, type ErrorCode } from './codes';
 
 export interface BridgeErrorOptions {
   cause?: unknown;
@@ -6,19 +6,26 @@ export interface BridgeErrorOptions {
   httpStatus?: number;
   retriable?: boolean;
   notifySender?: boolean;
+  /**
+   * The sentence the room reads instead of the code's default, e.g. "#chan is moderated, so
+   * your message was not sent." Written for the user: no paths, statuses or error codes.
+   */
+  userMessage?: string;
   /** Context for logs (never secrets): room, user, endpoint, ... */
   details?: Record<string, unknown>;
 }
 
 /**
- * The one error base of the core. The message is written for the person who has to act on it
- * (admin or Matrix user) and says what to do; the code is stable and listed in codes.ts.
+ * The one error base of the core, with two audiences. `message` (and `details`) are for the
+ * admin reading the log: everything needed to find the cause. `userMessage` is the short
+ * sentence a Matrix user reads in the room. The code is stable and listed in codes.ts.
  */
 export class BridgeError extends Error {
   readonly code: ErrorCode;
   readonly httpStatus: number;
   readonly retriable: boolean;
   readonly notifySender: boolean;
+  readonly userMessage: string;
   readonly details: Record<string, unknown>;
 
   constructor(code: ErrorCode, message: string, options: BridgeErrorOptions = {}) {
@@ -29,6 +36,7 @@ export class BridgeError extends Error {
     this.httpStatus = options.httpStatus ?? info.httpStatus;
     this.retriable = options.retriable ?? info.retriable;
     this.notifySender = options.notifySender ?? info.notifySender;
+    this.userMessage = options.userMessage ?? info.userMessage;
     this.details = options.details ?? {};
   }
 }
@@ -59,6 +67,14 @@ export class ConfigError extends BridgeError {
 
 export function isBridgeError(value: unknown): value is BridgeError {
   return value instanceof BridgeError;
+}
+
+/**
+ * What the room may read about any thrown value: a BridgeError's `userMessage`, and for anything
+ * else (a library's error, a bug) a sentence that sends the user to an admin, never its text.
+ */
+export function userMessageOf(value: unknown): string {
+  return isBridgeError(value) ? value.userMessage : CHECK_THE_LOG;
 }
 
 /** A readable one-liner for any thrown value (errors from libraries are not always `Error`s). */

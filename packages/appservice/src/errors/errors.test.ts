@@ -1,5 +1,6 @@
-import { BridgeError, ConfigError, errorMessage, isBridgeError } from './bridge-error';
-import { ERROR_CODES, errorCodeTable } from './codes';
+import { MatrixError, NetworkError } from '../csapi/errors';
+import { BridgeError, ConfigError, errorMessage, isBridgeError, userMessageOf } from './bridge-error';
+import { CHECK_THE_LOG, ERROR_CODES, errorCodeTable } from './codes';
 
 describe('BridgeError', () => {
   it('takes status, retriable and notifySender from the code registry', () => {
@@ -21,6 +22,38 @@ describe('BridgeError', () => {
     expect(e.retriable).toBe(false);
     expect(e.cause).toBe(cause);
     expect(e.details).toEqual({ endpoint: '/send' });
+  });
+});
+
+describe('two audiences: the room and the log', () => {
+  const endpoint = 'PUT /_matrix/client/v3/rooms/{roomId}/send/{eventType}/{txnId}';
+
+  it("gives the room the code's sentence unless the thrower wrote one", () => {
+    expect(new BridgeError('EVENT_UNSUPPORTED', 'no onReaction capability').userMessage).toBe('This kind of message cannot be bridged.');
+    expect(new BridgeError('REMOTE_REJECTED', 'ERR_CANNOTSENDTOCHAN', { userMessage: '#chan is moderated.' }).userMessage).toBe('#chan is moderated.');
+  });
+
+  it('maps MatrixError and NetworkError to the generic sentence, keeping the details in the message', () => {
+    const forbidden = new MatrixError('M_FORBIDDEN', 403, 'not in room', endpoint);
+    const down = new NetworkError('unreachable', endpoint, 'http://hs.internal:8008', new Error('ECONNREFUSED'));
+    for (const err of [forbidden, down, new MatrixError('M_UNKNOWN', 502, 'bad gateway', endpoint)]) {
+      expect(userMessageOf(err)).toBe(CHECK_THE_LOG);
+      expect(err.message).toContain(endpoint);
+    }
+    expect(forbidden.message).toContain('403 M_FORBIDDEN: not in room');
+    expect(userMessageOf(new MatrixError('M_LIMIT_EXCEEDED', 429, 'slow down', endpoint))).toMatch(/try again in a minute/);
+  });
+
+  it('never lets the text of an unknown error reach the room', () => {
+    expect(userMessageOf(new Error('ECONNRESET at /var/lib/bridge'))).toBe(CHECK_THE_LOG);
+    expect(userMessageOf('a string')).toBe(CHECK_THE_LOG);
+  });
+
+  it('has a short sentence for every code, with no path, status code or Matrix errcode in it', () => {
+    for (const [code, info] of Object.entries(ERROR_CODES)) {
+      expect([code, info.userMessage.length > 10 && info.userMessage.length < 120]).toEqual([code, true]);
+      expect([code, /\/_matrix|\b[1-5]\d\d\b|\bM_[A-Z_]+|[A-Z]+_[A-Z_]+/.test(info.userMessage)]).toEqual([code, false]);
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-export { BridgeError, ConfigError, isBridgeError, errorMessage } from './bridge-error';
+export { BridgeError, ConfigError, isBridgeError, errorMessage, userMessageOf } from './bridge-error';
 export type { BridgeErrorOptions, ConfigProblem } from './bridge-error';
-export { ERROR_CODES, errorCodeTable } from './codes';
+export { CHECK_THE_LOG, ERROR_CODES, errorCodeTable } from './codes';
 export type { ErrorCode, ErrorCodeInfo } from './codes';

@@ -5,7 +5,9 @@ import type { EphemeralEvent, MatrixEvent } from '../events';
 import { asRoomAlias, asUserId, type RoomAlias, type UserId } from '../ids';
 import type { Logger } from '../log/types';
 import { hsTokenAuth } from './auth';
-import { HttpError, parseParam, sendError } from './respond';
+import { AuthRefusalReporter } from './auth-refusals';
+import { errorHandler } from './error-handler';
+import { parseParam, sendError } from './respond';
 import { endpoint, param } from './routing';
 import { thirdPartyRoutes } from './thirdparty';
 import { BadJsonError, parseTransaction } from './wire';
@@ -19,6 +21,8 @@ export interface HttpMetrics {
   /** route: a fixed route name (`transactions`, `users`, ..., `unknown`), never a raw path. */
   requests: Counter<'route' | 'status'>;
   skippedEvents?: Counter;
+  /** Requests refused for a missing or wrong hs_token. reason: `missing_token` | `wrong_token`. */
+  authRefusals?: Counter<'reason'>;
 }
 
 export interface AppServiceAppDeps {
@@ -34,6 +38,10 @@ export interface AppServiceAppDeps {
   maxBodyBytes: number;
   log: Logger;
   metrics?: HttpMetrics;
+  /** The bridge's registration file, named when the admin is told how to fix a wrong hs_token. */
+  registrationFile?: string;
+  /** Milliseconds since the epoch; injected in tests. */
+  now?: () => number;
 }
 
 /**
@@ -51,7 +59,8 @@ export function createAppServiceApp(deps: AppServiceAppDeps): Express {
   app.use(countRequests(deps.metrics));
 
   // Auth runs before the body is read: an unauthenticated sender cannot make the bridge parse megabytes.
-  const auth = hsTokenAuth(deps.hsToken);
+  const refusals = new AuthRefusalReporter({ log: deps.log, metric: deps.metrics?.authRefusals, now: deps.now, registrationFile: deps.registrationFile });
+  const auth = hsTokenAuth(deps.hsToken, (refusal) => refusals.refused(refusal));
   const json = express.json({ limit: deps.maxBodyBytes, type: () => true, strict: true });
   const router = express.Router();
 
@@ -111,30 +120,6 @@ export function createAppServiceApp(deps: AppServiceAppDeps): Express {
   });
   app.use(errorHandler(deps.log));
   return app;
-}
-
-function errorHandler(log: Logger) {
-  // Express recognises an error handler by its four parameters.
-  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
-    if (res.headersSent) return;
-    const type = (err as { type?: unknown } | null)?.type;
-    if (err instanceof BadJsonError) {
-      log.warn('Rejected a malformed request from the homeserver', { path: req.path, error: err.message });
-      sendError(res, 400, 'M_BAD_JSON', err.message);
-    } else if (err instanceof HttpError) {
-      sendError(res, err.status, err.errcode, err.message);
-    } else if (type === 'entity.parse.failed' || type === 'encoding.unsupported' || type === 'charset.unsupported') {
-      sendError(res, 400, 'M_NOT_JSON', 'The request body is not valid JSON');
-    } else if (type === 'entity.too.large') {
-      log.warn('Rejected a request body over the size limit', { path: req.path });
-      sendError(res, 413, 'M_TOO_LARGE', 'The request body is larger than appservice.maxBodyBytes allows');
-    } else if (type === 'request.aborted') {
-      sendError(res, 400, 'M_UNKNOWN', 'The request was aborted');
-    } else {
-      log.error('Request handler failed', { method: req.method, path: req.path, error: messageOf(err) });
-      sendError(res, 500, 'M_UNKNOWN', 'The bridge failed to handle the request; see its log');
-    }
-  };
 }
 
 function countRequests(metrics: HttpMetrics | undefined) {

@@ -15,5 +15,11 @@ export function createHttpMetrics(registry: Registry): HttpMetrics {
       help: 'Events skipped because they were not of the spec\'s shape (the rest of their transaction was accepted)',
       registers: [registry],
     }),
+    authRefusals: new Counter({
+      name: 'bridgekit_appservice_auth_refusals_total',
+      help: 'Requests to the appservice API refused for a missing or wrong hs_token, by reason',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
   };
 }

@@ -4,6 +4,7 @@
  */
 import type { EphemeralEvent, MatrixEvent } from '../events';
 import { asEventId, asRoomId, asUserId, type RoomId } from '../ids';
+import { MAX_EVENT_NESTING, nestsDeeperThan } from './nesting';
 
 /** A body that is JSON but not the shape the spec describes. Answered with 400 `M_BAD_JSON`. */
 export class BadJsonError extends Error {
@@ -55,7 +56,7 @@ function eachValid<T>(items: unknown[], at: string, convert: (wire: unknown, at:
 }
 
 export function toMatrixEvent(wire: unknown, at: string): MatrixEvent {
-  const e = object(wire, at);
+  const e = storable(object(wire, at), at);
   const content = object(e.content, `${at}.content`);
   const event: MatrixEvent = {
     eventId: id(asEventId, e.event_id, `${at}.event_id`),
@@ -74,9 +75,17 @@ export function toMatrixEvent(wire: unknown, at: string): MatrixEvent {
 }
 
 export function toEphemeralEvent(wire: unknown, at: string): EphemeralEvent {
-  const e = object(wire, at);
+  const e = storable(object(wire, at), at);
   const event: EphemeralEvent = { type: string(e.type, `${at}.type`), content: object(e.content, `${at}.content`) };
   if (e.room_id !== undefined) event.roomId = id<RoomId>(asRoomId, e.room_id, `${at}.room_id`);
+  return event;
+}
+
+/** An event is persisted before it is handled: one the store cannot write is malformed here. */
+function storable(event: Record<string, unknown>, at: string): Record<string, unknown> {
+  if (nestsDeeperThan(event, MAX_EVENT_NESTING)) {
+    throw new BadJsonError(at, `nests objects or arrays deeper than ${MAX_EVENT_NESTING} levels, more than the bridge can store`);
+  }
   return event;
 }
 

@@ -30,7 +30,7 @@ export const joinOnDemand: MatrixHandler = {
       }
       joined.catch((error: unknown) => {
         const refusal = new UndeliverableError(portal.channel, network.config.name, error, 'join');
-        rt.log.info('A Matrix user\'s IRC connection could not join the channel', { roomId: event.roomId, userId: user.userId, channel: portal.channel, error: refusal.reason });
+        rt.log.info('A Matrix user\'s IRC connection could not join the channel', { roomId: event.roomId, userId: user.userId, channel: portal.channel, error: refusal.detail });
         rt.roomTask(event.roomId, 'matrix.join-on-demand', () => rt.tell(event.roomId, user.userId, refusal.message));
       });
     }

@@ -42,7 +42,7 @@ function targetsOf(event: MatrixEvent, rt: BridgeRuntime): Target[] {
   const network = chat && rt.network(chat.network);
   if (chat && network) {
     if (chat.userId !== event.sender) {
-      throw new UndeliverableError(chat.nick, network.config.name, new Error(`this room is ${chat.userId}'s private chat with ${chat.nick}; only they can talk to ${chat.nick} here. Invite the IRC user's Matrix ghost into a room of your own instead`));
+      throw new UndeliverableError(chat.nick, network.config.name, `this room is ${chat.userId}'s private chat with ${chat.nick}; only they can talk to ${chat.nick} here. Invite the IRC user's Matrix ghost into a room of your own instead`);
     }
     targets.push({ network, name: chat.nick, isChannel: false });
   }

@@ -6,6 +6,7 @@
  * of the bot and ghosts, and the bot skips the TOPIC it hears from a puppet.
  */
 import type { MatrixHandler } from '../registry';
+import { userReasonOf } from '../../irc/errors';
 
 export const matrixTopics: MatrixHandler = {
   name: 'matrix.topic',
@@ -23,7 +24,7 @@ export const matrixTopics: MatrixHandler = {
         await puppet.client.setTopic(portal.channel, topic);
       } catch (error) {
         rt.log.info('Topic not set on IRC', { network: network.id, channel: portal.channel, userId: event.sender, error: (error as Error).message });
-        await rt.tell(event.roomId, event.sender, `The topic was not changed in ${portal.channel} on ${network.config.name}: ${(error as Error).message}`);
+        await rt.tell(event.roomId, event.sender, `The topic was not changed in ${portal.channel} on ${network.config.name}: ${userReasonOf(error)}`);
       }
     }
   },
