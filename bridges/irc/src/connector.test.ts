@@ -247,7 +247,11 @@ describe('Matrix → IRC', () => {
     h = await startHarness();
     const warnings = h.bridge.log.lines.filter((l) => l.level === 'warn' && l.message.includes('authenticated media'));
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]!.message).toMatch(/^IRC users will not be able to open Matrix media .* set irc\.media\.public_url to the address IRC users can reach the bridge's media proxy at/);
+    // One sentence that names the keys to set and where they are documented (it used to be 560 characters).
+    const warning = warnings[0]!.message;
+    expect(warning).toMatch(/^IRC users cannot open Matrix media .*: set irc\.media\.public_url .*irc\.media\.mode: direct .*config\.sample\.yaml\)\.$/);
+    expect(warning.length).toBeLessThanOrEqual(240);
+    expect(warning.split(/[.!?] /)).toHaveLength(1);
     await h.stop();
     h = await startHarness({ top: { media: { mode: 'direct' } } });
     expect(h.bridge.log.lines.filter((l) => l.message.includes('authenticated media'))).toEqual([]);

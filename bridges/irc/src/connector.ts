@@ -193,11 +193,9 @@ function registerConfigSecrets(ctx: BridgeContext, config: IrcBridgeConfig, medi
  * authenticated media (Synapse's default) refuse: the admin should know before users complain.
  */
 function warnAboutDirectMedia(log: Logger): void {
-  log.warn(
-    'IRC users will not be able to open Matrix media (files, images, long messages) on a homeserver with authenticated media, '
-    + 'which Synapse enables by default: irc.media.public_url is not set, so the bridge links to the homeserver\'s legacy download path. '
-    + 'To fix it, set irc.media.public_url to the address IRC users can reach the bridge\'s media proxy at (it listens on '
-    + 'irc.media.bind_address:port, 127.0.0.1:8091 by default; put it behind your reverse proxy): that turns the proxy on. '
-    + 'If authenticated media is off on your homeserver, set irc.media.mode: direct to keep direct links and silence this warning.',
-  );
+  // One sentence at every start: the details live in config.sample.yaml under irc.media.
+  log.warn(DIRECT_MEDIA_WARNING);
 }
+
+export const DIRECT_MEDIA_WARNING = 'IRC users cannot open Matrix media on homeservers with authenticated media (Synapse\'s default): '
+  + 'set irc.media.public_url to turn on the media proxy, or irc.media.mode: direct if it is off (see irc.media in config.sample.yaml).';

@@ -179,4 +179,52 @@ describe('Bridge (unit: in-process, real SQLite, fake homeserver)', () => {
     expect(rec.events).toHaveLength(0);
     await bridge.stop();
   });
+
+  it('logs its version at start, and pings the homeserver until it answers, then says so with the duration', async () => {
+    const config = parseConfig(`homeserver: { url: "http://127.0.0.1:9", domain: hs.test }\ndatabase: { path: bridge.db }\nlogging: { format: json }\n`, dir);
+    config.appservice.port = 0;
+    const logStream = new PassThrough();
+    const lines: Array<Record<string, unknown>> = [];
+    logStream.on('data', (chunk: Buffer) => chunk.toString().split('\n').filter(Boolean).forEach((l) => lines.push(JSON.parse(l) as Record<string, unknown>)));
+    let pings = 0;
+    // The homeserver is "starting": three pings fail (502, as Synapse answers for a bridge it cannot reach yet), the fourth works.
+    const slowHomeserver: typeof fetch = async (input, init) => {
+      if (!String(input).includes('/ping')) return fakeHomeserver(input, init);
+      pings++;
+      return pings <= 3
+        ? new Response(JSON.stringify({ errcode: 'M_AS_PING_CONNECTION_FAILED', error: 'not yet' }), { status: 502 })
+        : new Response(JSON.stringify({ duration_ms: 3 }), { status: 200 });
+    };
+    const reached = new Promise<Record<string, unknown>>((resolve) => logStream.on('data', () => {
+      const line = lines.find((l) => l.message === 'Homeserver reached the bridge');
+      if (line) resolve(line);
+    }));
+    const bridge = new Bridge({
+      config, registration, connector: recordingConnector({ events: [] }), fetch: slowHomeserver, logStream, version: '9.8.7', ping: { baseMs: 1, capMs: 2 },
+    });
+    await bridge.start();
+    try {
+      expect(lines[0]).toMatchObject({ level: 'info', message: 'Starting the bridge', connector: 'test', version: '9.8.7', coreVersion: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+      await expect(reached).resolves.toMatchObject({ level: 'info', durationMs: 3, attempts: 4 });
+      expect(pings).toBe(4);
+      // The cause is told once, not once per attempt.
+      expect(lines.filter((l) => l.level === 'warn' && String(l.message).includes('cannot reach the bridge'))).toHaveLength(1);
+    } finally {
+      await bridge.stop();
+    }
+  });
+
+  it('refuses a second bridge on the same database before its connector starts, naming the first', async () => {
+    const first = makeBridge(recordingConnector({ events: [] }));
+    await first.start();
+    try {
+      let started = false;
+      const second = makeBridge({ ...recordingConnector({ events: [] }), start: async () => { started = true; } });
+      await expect(second.start()).rejects.toMatchObject({ code: 'STORE_LOCKED', message: expect.stringContaining(`pid ${process.pid} on host `) });
+      expect(started).toBe(false);
+      await second.stop();
+    } finally {
+      await first.stop();
+    }
+  });
 });

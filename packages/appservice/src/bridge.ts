@@ -17,6 +17,8 @@ import { NamespaceMatcher } from './registration/namespaces';
 import type { Registration } from './registration/types';
 import { openStore, type OpenedStore } from './store/open';
 import { listen, closeServer } from './http/listen';
+import { startPingLoop, type PingLoop } from './startup/homeserver-ping';
+import { CORE_VERSION } from './version';
 
 export interface BridgeOptions {
   config: BridgeConfig;
@@ -26,6 +28,10 @@ export interface BridgeOptions {
   fetch?: typeof fetch;
   /** Where log lines go instead of stderr (tests). */
   logStream?: NodeJS.WritableStream;
+  /** The bridge program's version, logged at start next to the core's (e.g. its package.json version). */
+  version?: string;
+  /** The start-up ping's backoff and clock (tests); default: 1 s doubling up to 60 s, real timers. */
+  ping?: { baseMs?: number; capMs?: number; sleep?: (ms: number, signal: AbortSignal) => Promise<void> };
 }
 
 /** Where the started bridge listens (ports are real even when the config said 0). */
@@ -58,6 +64,7 @@ export class Bridge {
   private intents?: IntentFactory;
   private servers: Server[] = [];
   private pruneTimer?: NodeJS.Timeout;
+  private pingLoop?: PingLoop;
   private readonly matcher: NamespaceMatcher;
   /** Values the logger redacts wherever they appear: the tokens, plus what connectors register. */
   private readonly secrets = new Set<string>();
@@ -76,9 +83,12 @@ export class Bridge {
     this.started = true;
     const { config, registration, connector } = this.opts;
     const log = this.log;
+    log.info('Starting the bridge', { connector: connector.name, version: this.opts.version ?? 'unknown', coreVersion: CORE_VERSION, pid: process.pid });
 
+    // First, before anything connects: a second bridge on this store must stop here.
     const store = openStore(config.database.path, {
       extraMigrations: connector.migrations?.length ? [{ scope: connector.name, migrations: connector.migrations }] : [],
+      lock: { log: log.child({ component: 'store' }) },
     });
     this.store = store;
 
@@ -157,17 +167,20 @@ export class Bridge {
     this.prune();
     log.info('Bridge started', { connector: connector.name, appservice: addresses.appservice, ops: addresses.ops });
 
-    // A successful ping makes Synapse retry a bridge it marked DOWN at once, instead of after
-    // its backoff (up to minutes): worth one request at every start. Failure is not fatal.
-    client.ping(registration.id, `startup-${Date.now()}`).then(
-      ({ durationMs }) => log.info('Homeserver reached the bridge', { durationMs }),
-      (err) => log.warn('The homeserver could not ping the bridge yet; check homeserver.url, the registration url and tokens', { error: errorMessage(err) }),
-    );
+    // Not awaited: the bridge works (and answers pushes) while the homeserver is still away.
+    this.pingLoop = startPingLoop({
+      ping: () => client.ping(registration.id, `startup-${Date.now()}`),
+      log: log.child({ component: 'ping' }),
+      appserviceId: registration.id,
+      registrationUrl: registration.url,
+      ...this.opts.ping,
+    });
     return addresses;
   }
 
   /** Stops taking pushes, finishes what is queued (bounded), then stops the connector and closes the store. */
   async stop(): Promise<void> {
+    this.pingLoop?.stop();
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     await Promise.all(this.servers.map((s) => closeServer(s)));
     this.servers = [];

@@ -18,7 +18,8 @@ export type { Logger } from './log/types';
 export { Bridge } from './bridge';
 export type { BridgeOptions, BridgeAddresses } from './bridge';
 export { runCli } from './cli';
-export type { BridgeApp } from './cli';
+export { packageVersion, CORE_VERSION } from './version';
+export type { BridgeApp, CliOptions } from './cli';
 
 // Configuration and registration
 export type { BridgeConfig } from './config/types';

@@ -4,7 +4,7 @@
  * what to write instead, all of them at once.
  */
 import { readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import type { BridgeConfig, ConfigProblem, RoomId } from '@bridgekit/appservice';
 import { checkSection, ConfigError } from '@bridgekit/appservice';
 import { assertEncoding } from '../format/sanitize';
@@ -19,11 +19,11 @@ interface RawSection {
   sender_localpart: string;
   ghost_prefix: string;
   alias_template: string;
-  password_key_file: string;
+  password_key_file?: string;
   permissions?: Record<string, PermissionLevel>;
   media: {
     mode?: 'proxy' | 'direct'; public_url?: string; bind_address: string; port: number;
-    signing_key_file: string; link_ttl_seconds: number; max_bytes: number;
+    signing_key_file?: string; link_ttl_seconds: number; max_bytes: number;
   };
   provisioning: { enabled: boolean; bind_address: string; port: number; secret?: string; max_links_per_room: number };
   membership_pacing: { rate_per_second: number; burst: number; max_queued: number };
@@ -58,18 +58,22 @@ interface RawNetwork {
 }
 
 const KEY = 'irc';
+/** Default names of the key files the bridge creates, in the database's directory. */
+const PASSWORD_KEY_FILE = 'irc-passwords.key';
+const SIGNING_KEY_FILE = 'media-signing.key';
 
 /**
  * Validates `config.sections.irc` and returns it camelCased. Relative paths resolve against the
- * config file's directory. Throws `ConfigError` listing every problem.
+ * config file's directory; key files the bridge creates default to the database's directory, so
+ * they stay with the data. Throws `ConfigError` naming the config file and listing every problem.
  */
-export function parseIrcConfig(config: Pick<BridgeConfig, 'sections' | 'baseDir' | 'homeserver'>): IrcBridgeConfig {
+export function parseIrcConfig(config: Pick<BridgeConfig, 'sections' | 'baseDir' | 'homeserver' | 'database' | 'source'>): IrcBridgeConfig {
   const section = config.sections[KEY];
   if (section === undefined) {
-    throw new ConfigError('config', [{ path: KEY, message: 'is required: add an `irc:` section with at least one network, e.g. irc: {networks: {libera: {host: irc.libera.chat}}} (see config.sample.yaml)' }]);
+    throw new ConfigError(config.source, [{ path: KEY, message: 'is required: add an `irc:` section with at least one network, e.g. irc: {networks: {libera: {host: irc.libera.chat}}} (see config.sample.yaml)' }]);
   }
   const { value, problems } = checkSection(IRC_SECTION_SCHEMA, section, KEY);
-  if (problems.length > 0) throw new ConfigError('config', problems);
+  if (problems.length > 0) throw new ConfigError(config.source, problems);
   const raw = value as RawSection;
   const path = (p: string) => (isAbsolute(p) ? p : resolve(config.baseDir, p));
 
@@ -85,13 +89,14 @@ export function parseIrcConfig(config: Pick<BridgeConfig, 'sections' | 'baseDir'
   if (raw.provisioning.enabled && raw.provisioning.secret === undefined) {
     problems.push({ path: `${KEY}.provisioning.secret`, message: 'is required when provisioning is enabled: set it to a long random string' });
   }
-  if (problems.length > 0) throw new ConfigError('config', problems);
+  if (problems.length > 0) throw new ConfigError(config.source, problems);
+  const created = (configured: string | undefined, name: string) => (configured !== undefined ? path(configured) : join(config.database.dir, name));
 
   return {
     senderLocalpart: raw.sender_localpart,
     ghostPrefix: raw.ghost_prefix,
     aliasTemplate: raw.alias_template,
-    passwordKeyFile: path(raw.password_key_file),
+    passwordKeyFile: created(raw.password_key_file, PASSWORD_KEY_FILE),
     permissions: raw.permissions ?? { [config.homeserver.domain]: 'user' },
     media: {
       mode: mediaMode,
@@ -99,7 +104,7 @@ export function parseIrcConfig(config: Pick<BridgeConfig, 'sections' | 'baseDir'
       publicUrl: (raw.media.public_url ?? config.homeserver.url).replace(/\/+$/, ''),
       bindAddress: raw.media.bind_address,
       port: raw.media.port,
-      signingKeyFile: path(raw.media.signing_key_file),
+      signingKeyFile: created(raw.media.signing_key_file, SIGNING_KEY_FILE),
       linkTtlSeconds: raw.media.link_ttl_seconds,
       maxBytes: raw.media.max_bytes,
     },

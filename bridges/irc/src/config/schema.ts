@@ -138,7 +138,8 @@ export const IRC_SECTION_SCHEMA: SectionSchema = {
     sender_localpart: { type: 'string', pattern: '^[a-z0-9._=/+-]+$', default: 'ircbot', expected: 'a lower-case localpart such as "ircbot"' },
     ghost_prefix: { type: 'string', pattern: '^[a-z0-9._=/-]+$', default: '_irc_', expected: 'a lower-case localpart prefix such as "_irc_"' },
     alias_template: template('#irc_$NETWORK_$CHANNEL', '$NETWORK and $CHANNEL'),
-    password_key_file: { type: 'string', minLength: 1, default: 'irc-passwords.key' },
+    // No default here: it is the database's directory (parse.ts), not the config's.
+    password_key_file: { type: 'string', minLength: 1 },
     permissions: {
       type: 'object',
       additionalProperties: { enum: ['none', 'user', 'admin'] },
@@ -153,7 +154,7 @@ export const IRC_SECTION_SCHEMA: SectionSchema = {
         public_url: { type: 'string', pattern: '^https?://[^\\s]+$', expected: 'an http(s) URL like https://bridge.example.org' },
         bind_address: bindAddress('127.0.0.1'),
         port: port(8091),
-        signing_key_file: { type: 'string', minLength: 1, default: 'media-signing.key' },
+        signing_key_file: { type: 'string', minLength: 1 },
         link_ttl_seconds: count(604_800, 60, 315_360_000),
         max_bytes: count(104_857_600, 1024, 10_737_418_240),
       },

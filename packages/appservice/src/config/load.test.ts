@@ -26,12 +26,14 @@ describe('parseConfig', () => {
     expect(cfg).toEqual({
       homeserver: { url: 'http://127.0.0.1:8008', domain: 'example.org' },
       appservice: { registration: '/etc/bridge/registration.yaml', bindAddress: '127.0.0.1', port: 8090, maxBodyBytes: 10 * 1024 * 1024 },
-      metrics: { enabled: false, bindAddress: '127.0.0.1', port: 9090 },
-      database: { path: '/etc/bridge/bridgekit.db' },
+      // Not 9090, which is Prometheus's own port.
+      metrics: { enabled: false, bindAddress: '127.0.0.1', port: 8093 },
+      database: { path: '/etc/bridge/bridgekit.db', dir: '/etc/bridge' },
       logging: { level: 'info', format: 'text' },
       ingest: { roomConcurrency: 8, maxAttempts: 5, slowHandlerMs: 10000 },
       sections: {},
       baseDir: '/etc/bridge',
+      source: 'config',
     });
   });
 
@@ -157,4 +159,39 @@ describe('parseByteSize', () => {
     [2048, 2048], ['10mb', 10485760], ['10 MB', 10485760], ['512KiB', 524288], ['1.5kb', 1536], ['100', 100],
   ])('%p → %p', (input, expected) => expect(parseByteSize(input)).toBe(expected));
   it.each([['lots'], [1.5], [-1]])('%p is not a size', (input) => expect(parseByteSize(input)).toBeUndefined());
+});
+
+describe('top-level sections', () => {
+  it("refuses a misspelled section and suggests the closest right one ('loging' → 'logging')", () => {
+    const err = (() => {
+      try {
+        parseConfig(`${MINIMAL}loging:\n  level: debug\n`, '/x', '/x/config.yaml', { sections: ['irc'] });
+      } catch (e) {
+        return e as ConfigError;
+      }
+      throw new Error('expected a ConfigError');
+    })();
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).toBe("/x/config.yaml has 1 problem:\n  - unknown section 'loging' — did you mean 'logging'?");
+  });
+
+  it("counts the connector's declared sections as known, and suggests them too", () => {
+    const cfg = parseConfig(`${MINIMAL}irc:\n  networks: {}\n`, '/x', 'c.yaml', { sections: ['irc'] });
+    expect(cfg.sections).toEqual({ irc: { networks: {} } });
+    const problems = problemsOf(() => parseConfig(`${MINIMAL}ircc: {}\nhomserver_extra: 1\nzzz: 1\n`, '/x', 'c.yaml', { sections: ['irc'] }));
+    expect(problems.map((p) => p.message)).toEqual([
+      "unknown section 'ircc' — did you mean 'irc'?",
+      "unknown section 'homserver_extra' — remove it or fix its spelling (known sections: homeserver, appservice, metrics, database, logging, ingest, irc)",
+      "unknown section 'zzz' — remove it or fix its spelling (known sections: homeserver, appservice, metrics, database, logging, ingest, irc)",
+    ]);
+  });
+
+  it('lets unknown sections through unchecked when the caller declares none (tools without a connector)', () => {
+    expect(parseConfig(`${MINIMAL}loging: {}\n`, '/x').sections).toEqual({ loging: {} });
+  });
+
+  it('puts the database directory beside the database, for the files a bridge creates', () => {
+    expect(parseConfig(`${MINIMAL}database: { path: data/irc.db }\n`, '/srv').database).toEqual({ path: '/srv/data/irc.db', dir: '/srv/data' });
+    expect(parseConfig(`${MINIMAL}database: { path: ":memory:" }\n`, '/srv').database).toEqual({ path: ':memory:', dir: '/srv' });
+  });
 });

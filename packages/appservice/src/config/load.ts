@@ -3,27 +3,42 @@ import bytes from 'bytes';
 import { ConfigError, type ConfigProblem } from '../errors/bridge-error';
 import { CORE_CONFIG_SCHEMA, CORE_SECTIONS, type RawCoreConfig } from './core-schema';
 import { checkSection } from './schema';
+import { unknownSectionProblems } from './sections';
 import type { BridgeConfig } from './types';
 import { parseYamlText, readTextFile } from './yaml-file';
 
+export interface ParseConfigOptions {
+  /**
+   * The top-level sections the connector reads (e.g. `['irc']`). When given, any other key that
+   * is not a core section is refused, with the closest known name suggested. When omitted,
+   * unknown sections pass through to `sections` unchecked (for tools that load a config without
+   * knowing its connector).
+   */
+  sections?: readonly string[];
+}
+
 /** Reads, validates and normalises the bridge's YAML config. Throws one ConfigError listing every problem. */
-export function loadConfig(path: string): BridgeConfig {
+export function loadConfig(path: string, options: ParseConfigOptions = {}): BridgeConfig {
   const absolute = resolve(path);
   const text = readTextFile(absolute, 'copy config.sample.yaml there and edit it, or pass the right path with --config');
-  return parseConfig(text, dirname(absolute), absolute);
+  return parseConfig(text, dirname(absolute), absolute, options);
 }
 
 /**
  * Parses config YAML. Relative paths in it (registration, database, log file) resolve against
  * `baseDir`, the config file's directory, so the bridge does not depend on its working directory.
  */
-export function parseConfig(yamlText: string, baseDir: string, source = 'config'): BridgeConfig {
+export function parseConfig(yamlText: string, baseDir: string, source = 'config', options: ParseConfigOptions = {}): BridgeConfig {
   const doc = parseYamlText(yamlText, source);
   if (doc === null || doc === undefined) {
     throw new ConfigError(source, [{ path: '', message: 'is empty; copy config.sample.yaml and fill in at least homeserver.url and homeserver.domain' }]);
   }
   if (typeof doc !== 'object' || Array.isArray(doc)) {
     throw new ConfigError(source, [{ path: '', message: 'must be a mapping of sections (homeserver:, appservice:, ...); see config.sample.yaml' }]);
+  }
+  if (options.sections !== undefined) {
+    const unknown = unknownSectionProblems(Object.keys(doc), [...CORE_SECTIONS, ...options.sections]);
+    if (unknown.length > 0) throw new ConfigError(source, unknown);
   }
   const core: Record<string, unknown> = {};
   const sections: Record<string, unknown> = {};
@@ -47,6 +62,7 @@ export function parseConfig(yamlText: string, baseDir: string, source = 'config'
   if (extra.length > 0) throw new ConfigError(source, extra);
 
   const at = (p: string) => (p === ':memory:' || isAbsolute(p) ? p : resolve(baseDir, p));
+  const databasePath = at(raw.database.path);
   return {
     homeserver: { url: raw.homeserver.url.replace(/\/+$/, ''), domain: raw.homeserver.domain },
     appservice: {
@@ -57,7 +73,7 @@ export function parseConfig(yamlText: string, baseDir: string, source = 'config'
       ...(raw.appservice.public_url !== undefined ? { publicUrl: raw.appservice.public_url.replace(/\/+$/, '') } : {}),
     },
     metrics: { enabled: raw.metrics.enabled, bindAddress: raw.metrics.bind_address, port: raw.metrics.port },
-    database: { path: at(raw.database.path) },
+    database: { path: databasePath, dir: databasePath === ':memory:' ? baseDir : dirname(databasePath) },
     logging: {
       level: raw.logging.level,
       format: raw.logging.format,
@@ -70,6 +86,7 @@ export function parseConfig(yamlText: string, baseDir: string, source = 'config'
     },
     sections,
     baseDir,
+    source,
   };
 }
 

@@ -5,7 +5,7 @@ import { ConfigError, type ConfigProblem } from '../errors/bridge-error';
  * A JSON schema for one section of the YAML file. Besides the standard keywords, three
  * annotations shape the error messages:
  * - `expected`: how to describe a valid value ("a URL like http://127.0.0.1:8008"),
- * - `hint`: what to do about a bad one ("run `bridgekit generate-registration`"),
+ * - `hint`: what to do about a bad one ("set it to your homeserver's server_name"),
  * - `secret: true`: never echo the bad value back (tokens, passwords).
  * `default` values are filled into the returned copy.
  */

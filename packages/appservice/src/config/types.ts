@@ -29,6 +29,12 @@ export interface BridgeConfig {
   database: {
     /** SQLite file path (relative to the config file). */
     path: string;
+    /**
+     * The database's directory (the config's for ":memory:"): where files the bridge creates
+     * itself, such as key files, go by default, so they stay with the data and not in whatever
+     * directory the config happens to live in.
+     */
+    dir: string;
   };
   logging: {
     level: 'error' | 'warn' | 'info' | 'debug';
@@ -48,4 +54,6 @@ export interface BridgeConfig {
   sections: Record<string, unknown>;
   /** Directory of the config file: relative paths resolve against it. */
   baseDir: string;
+  /** The config file's path (or "config" when parsed from text), for errors connectors raise about their sections. */
+  source: string;
 }

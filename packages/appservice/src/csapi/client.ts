@@ -75,6 +75,8 @@ export class CsApiClient {
     const res = await this.http.json<{ duration_ms: number }>({
       method: 'POST', endpoint: '/_matrix/client/v1/appservice/{appserviceId}/ping', params: { appserviceId },
       json: transactionId ? { transaction_id: transactionId } : {},
+      // The start-up ping loop backs off between pings itself (startup/homeserver-ping.ts).
+      retry: 'rateLimitedOnly',
     });
     return { durationMs: res.duration_ms };
   }

@@ -46,6 +46,10 @@ export const ERROR_CODES = {
     summary: 'A store update referred to a row that does not exist.',
     userMessage: CHECK_THE_LOG,
   },
+  STORE_LOCKED: {
+    httpStatus: 500, retriable: false, notifySender: false,
+    summary: 'Another bridge process holds the database; one process per store.',
+  },
   STORE_UNAVAILABLE: {
     httpStatus: 503, retriable: true, notifySender: false,
     summary: 'The database could not persist a write (disk full, locked too long).',

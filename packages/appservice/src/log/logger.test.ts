@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -29,6 +29,15 @@ function logEverywhere(log: ReturnType<typeof createLogger>) {
   log.error('handler threw', { err: new Error(`login failed for ${PASSWORD}`) });
   log.child({ room: '!r:x', asToken: AS_TOKEN }).info(`child says ${HS_TOKEN}`);
   log.debug('auth header', { authorization: 'Basic dXNlcjpwYXNz' });
+}
+
+/** The file stream opens and writes asynchronously: wait (bounded) until the line is on disk. */
+async function fileContains(path: string, text: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (existsSync(path) && readFileSync(path, 'utf8').includes(text)) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`${path} never contained ${JSON.stringify(text)}`);
 }
 
 describe('createLogger', () => {
@@ -94,5 +103,38 @@ describe('createLogger', () => {
     log.info('x', meta);
     await log.close();
     expect(meta.nested).toEqual({ password: PASSWORD, note: PASSWORD });
+  });
+
+  it('reopens its file by path: after the file is moved away, new lines go to a new file (log rotation)', async () => {
+    const out = capture();
+    const file = join(dir, 'bridge.log');
+    const log = createLogger({ level: 'info', format: 'text', file }, () => [AS_TOKEN], { stream: out.stream });
+    log.info('before rotation');
+    await fileContains(file, 'before rotation');
+    renameSync(file, `${file}.1`);
+    log.info('while moved: still the old file');
+    expect(log.reopenFile()).toBe(true);
+    log.info(`after rotation ${AS_TOKEN}`);
+    await log.close();
+    const rotated = readFileSync(`${file}.1`, 'utf8');
+    const fresh = readFileSync(file, 'utf8');
+    expect(rotated).toMatch(/before rotation[\s\S]*while moved: still the old file/);
+    expect(rotated).not.toContain('after rotation');
+    expect(fresh).toMatch(/^\S+ INFO  after rotation <redacted>\n$/);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(out.text()).toMatch(/before rotation[\s\S]*after rotation/);
+  });
+
+  it('has no file to reopen without logging.file, and reopens nothing once closed', async () => {
+    const out = capture();
+    const plain = createLogger({ level: 'info', format: 'text' }, () => [], { stream: out.stream });
+    expect(plain.reopenFile()).toBe(false);
+    await plain.close();
+    const file = join(dir, 'closed.log');
+    const withFile = createLogger({ level: 'info', format: 'text', file }, () => [], { stream: out.stream });
+    await withFile.close();
+    rmSync(file);
+    expect(withFile.reopenFile()).toBe(false);
+    expect(existsSync(file)).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import winston from 'winston';
 import type { BridgeConfig } from '../config/types';
 import { REDACTED, isSecretKey, prepareSecrets, redactText, redactValue } from './redact';
@@ -7,6 +7,11 @@ import type { Logger } from './types';
 export interface ClosableLogger extends Logger {
   /** Flushes and closes the log file (stderr stays open). */
   close(): Promise<void>;
+  /**
+   * Opens the log file again by its path and moves logging to it (the old one is flushed and
+   * closed), so a log rotated away by moving the file gets a fresh file. False without a file.
+   */
+  reopenFile(): boolean;
 }
 
 export interface LoggerOptions {
@@ -42,17 +47,25 @@ export function createLogger(cfg: BridgeConfig['logging'], secrets: () => string
           return `${String(info.timestamp)} ${info.level.toUpperCase().padEnd(5)} ${String(info.message)}${tail}`;
         });
 
-  let file: WriteStream | undefined;
-  const transports: winston.transport[] = [new winston.transports.Stream({ stream: opts.stream ?? process.stderr })];
-  if (cfg.file) {
-    // Logs are redacted but still describe users' activity: owner-readable only.
-    file = createWriteStream(cfg.file, { flags: 'a', mode: 0o600 });
-    transports.push(new winston.transports.Stream({ stream: file }));
-  }
+  // Logs are redacted but still describe users' activity: owner-readable only.
+  const errorOutput = opts.stream ?? process.stderr;
+  const openFile = (path: string) => {
+    const stream = createWriteStream(path, { flags: 'a', mode: 0o600 });
+    // A log file that cannot be written (its directory removed, disk full) must not kill the
+    // bridge with an unhandled 'error' event: say so once on stderr, which keeps logging.
+    let reported = false;
+    stream.on('error', (err) => {
+      if (!reported) errorOutput.write(`Cannot write the log file ${path}: ${err.message}; logging continues on stderr only\n`);
+      reported = true;
+    });
+    return { stream, transport: new winston.transports.Stream({ stream }) };
+  };
+  const stderr = new winston.transports.Stream({ stream: errorOutput });
+  let file = cfg.file ? openFile(cfg.file) : undefined;
   const logger = winston.createLogger({
     level: cfg.level,
     format: winston.format.combine(redact(), winston.format.timestamp(), render),
-    transports,
+    transports: file ? [stderr, file.transport] : [stderr],
   });
 
   const wrap = (w: winston.Logger): Logger => ({
@@ -66,13 +79,24 @@ export function createLogger(cfg: BridgeConfig['logging'], secrets: () => string
   let closing: Promise<void> | undefined;
   return {
     ...wrap(logger),
+    reopenFile() {
+      if (!cfg.file || !file || closing) return false;
+      const old = file;
+      file = openFile(cfg.file);
+      // Add before remove: no line is written to neither file.
+      logger.add(file.transport);
+      logger.remove(old.transport);
+      old.stream.end();
+      return true;
+    },
     close() {
       closing ??= (async () => {
+        const transports = file ? [stderr, file.transport] : [stderr];
         const finished = transports.map((t) => new Promise<void>((resolve) => t.once('finish', () => resolve())));
         logger.end();
         await Promise.all(finished);
         if (file) {
-          const f = file;
+          const f = file.stream;
           await new Promise<void>((resolve, reject) => {
             f.once('error', reject);
             f.end(() => resolve());

@@ -6,38 +6,53 @@ import { parseYamlText, readTextFile } from '../config/yaml-file';
 import type { Registration } from './types';
 import { toWire, validateRegistration } from './validate';
 
-const HEADER = `# Application-service registration, made by \`bridgekit generate-registration\`.
+/** How a message names the command that writes a registration, when the caller does not say. */
+export const GENERATE_COMMAND_FALLBACK = "the bridge's `generate-registration` command";
+
+export interface RegistrationFileOptions {
+  /**
+   * The exact command that (re)writes this registration, e.g.
+   * `bridgekit-irc generate-registration --config config.yaml`; used in hints and the file's header.
+   */
+  generateCommand?: string;
+}
+
+const header = (madeBy: string) => `# Application-service registration, made by ${madeBy}.
 # Give this file to the homeserver (Synapse: app_service_config_files in homeserver.yaml)
 # and point the bridge's config at it (appservice.registration). It holds the tokens that
 # authenticate the bridge and the homeserver to each other: keep it private.
 `;
 
-export function loadRegistration(path: string): Registration {
+export function loadRegistration(path: string, options: RegistrationFileOptions = {}): Registration {
   const absolute = resolve(path);
-  const text = readTextFile(absolute, 'create it with `bridgekit generate-registration`, or fix appservice.registration in the config');
-  return parseRegistration(text, absolute);
+  const text = readTextFile(absolute, `create it with ${quoted(options)}, or fix appservice.registration in the config`);
+  return parseRegistration(text, absolute, options);
 }
 
-export function parseRegistration(yamlText: string, source: string): Registration {
+export function parseRegistration(yamlText: string, source: string, options: RegistrationFileOptions = {}): Registration {
   const doc = parseYamlText(yamlText, source);
   if (doc === null || doc === undefined) {
-    throw new ConfigError(source, [{ path: '', message: 'is empty; create it with `bridgekit generate-registration`' }]);
+    throw new ConfigError(source, [{ path: '', message: `is empty; create it with ${quoted(options)}` }]);
   }
-  return validateRegistration(doc, source);
+  return validateRegistration(doc, source, options);
 }
 
-export function registrationToYaml(reg: Registration): string {
-  return HEADER + yaml.dump(toWire(reg), { schema: yaml.JSON_SCHEMA, lineWidth: -1, noRefs: true });
+export function registrationToYaml(reg: Registration, options: RegistrationFileOptions = {}): string {
+  return header(quoted(options)) + yaml.dump(toWire(reg), { schema: yaml.JSON_SCHEMA, lineWidth: -1, noRefs: true });
+}
+
+function quoted(options: RegistrationFileOptions): string {
+  return options.generateCommand ? `\`${options.generateCommand}\`` : GENERATE_COMMAND_FALLBACK;
 }
 
 /**
  * Writes the registration readable by its owner only (it holds both tokens). The file is
  * replaced atomically so a crash never leaves half a registration behind.
  */
-export function saveRegistration(path: string, reg: Registration): void {
+export function saveRegistration(path: string, reg: Registration, options: RegistrationFileOptions = {}): void {
   const target = resolve(path);
   const temp = `${target}.${process.pid}.tmp`;
-  writeFileSync(temp, registrationToYaml(reg), { mode: 0o600 });
+  writeFileSync(temp, registrationToYaml(reg, options), { mode: 0o600 });
   chmodSync(temp, 0o600); // the mode above is masked by umask; this is not
   renameSync(temp, target);
 }

@@ -92,6 +92,22 @@ describe('YAML round trip', () => {
     expect(problemsOf(() => loadRegistration(join(dir, 'missing.yaml')))[0].message).toMatch(/generate-registration/);
   });
 
+  it('names the exact command the caller gives in every hint and in the file header', () => {
+    const generateCommand = 'bridgekit-irc generate-registration --config config.yaml';
+    const missing = problemsOf(() => loadRegistration(join(dir, 'missing.yaml'), { generateCommand }))[0].message;
+    expect(missing).toContain(`create it with \`${generateCommand}\``);
+    expect(problemsOf(() => parseRegistration('', 'r.yaml', { generateCommand }))[0].message).toContain(`\`${generateCommand}\``);
+    const tokens = problemsOf(() => validateRegistration({ id: 'irc', url: null, as_token: '<placeholder>', hs_token: 'x y', sender_localpart: 'ircbot', namespaces: {} }, 'r.yaml', { generateCommand }));
+    expect(tokens.map((p) => p.message)).toEqual([
+      expect.stringContaining(`run \`${generateCommand}\` to make a registration with fresh random tokens`),
+      expect.stringContaining(`run \`${generateCommand}\` to make a registration with fresh random tokens`),
+    ]);
+    const path = join(dir, 'made.yaml');
+    saveRegistration(path, generateRegistration(OPTS), { generateCommand });
+    expect(readFileSync(path, 'utf8').split('\n')[0]).toBe(`# Application-service registration, made by \`${generateCommand}\`.`);
+    expect(readFileSync(path, 'utf8')).not.toMatch(/bridgekit generate-registration/);
+  });
+
   it('parses the repository sample only after its placeholders are replaced', () => {
     const sample = readFileSync(join(__dirname, '../../../../registration.sample.yaml'), 'utf8');
     const paths = problemsOf(() => parseRegistration(sample, 'registration.sample.yaml')).map((p) => p.path);
@@ -131,7 +147,8 @@ describe('validateRegistration', () => {
     expect(Object.keys(byPath).sort()).toEqual([
       'as_token', 'bogus', 'hs_token', 'id', 'namespaces.rooms', 'namespaces.users[0].exclusive', 'rate_limited', 'sender_localpart', 'url',
     ]);
-    expect(byPath.as_token).toMatch(/^must be a token .*\(got a string\); run `bridgekit generate-registration`/);
+    // Without the bridge's command, the hint names no command that does not exist (there is no `bridgekit generate-registration`).
+    expect(byPath.as_token).toMatch(/^must be a token .*\(got a string\); run the bridge's `generate-registration` command/);
     expect(byPath.url).toMatch(/e\.g\. http:\/\/127\.0\.0\.1:8090, or null/);
     expect(byPath.sender_localpart).toMatch(/lowercase letters/);
     expect(byPath['namespaces.users[0].exclusive']).toMatch(/^is required: set it to true or false/);

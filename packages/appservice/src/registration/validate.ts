@@ -8,7 +8,7 @@ const TOKEN: SectionSchema = {
   pattern: '^[A-Za-z0-9._~+/=-]+$',
   secret: true,
   expected: 'a token of letters, digits and -._~+/= (no spaces or placeholders)',
-  hint: 'run `bridgekit generate-registration` to make a registration with fresh random tokens',
+  // The hint names the bridge's own command, which only the caller knows: see tokenHint below.
 };
 
 const NAMESPACE_LIST: SectionSchema = {
@@ -79,9 +79,9 @@ export interface RegistrationWire {
  * Checks a parsed registration file (snake_case keys) and converts it to a `Registration`.
  * Every problem is collected and thrown as one ConfigError whose lines name the key and the fix.
  */
-export function validateRegistration(value: unknown, source = 'registration'): Registration {
+export function validateRegistration(value: unknown, source = 'registration', options: { generateCommand?: string } = {}): Registration {
   const { value: checked, problems } = checkSection(REGISTRATION_SCHEMA, value, '');
-  if (problems.length > 0) throw new ConfigError(source, problems);
+  if (problems.length > 0) throw new ConfigError(source, problems.map((p) => (p.path === 'as_token' || p.path === 'hs_token' ? tokenHint(p, options.generateCommand) : p)));
   const wire = checked as RegistrationWire;
   const extra: ConfigProblem[] = [];
   if (wire.url !== null) {
@@ -108,6 +108,11 @@ export function validateRegistration(value: unknown, source = 'registration'): R
   }
   if (extra.length > 0) throw new ConfigError(source, extra);
   return fromWire(wire);
+}
+
+function tokenHint(problem: ConfigProblem, command: string | undefined): ConfigProblem {
+  const run = command ? `run \`${command}\`` : "run the bridge's `generate-registration` command";
+  return { ...problem, message: `${problem.message}; ${run} to make a registration with fresh random tokens` };
 }
 
 function fromWire(wire: RegistrationWire): Registration {

@@ -6,3 +6,5 @@ export type {
   BridgeStore, Migration, RemoteRoom, RoomLink, RemoteUser,
   RoomMappingRepository, UserMappingRepository, MessageMappingRepository, KeyValueRepository,
 } from './types';
+export { acquireStoreLock, describeOwner } from './process-lock';
+export type { LockOwner, StoreLock, AcquireStoreLockOptions } from './process-lock';

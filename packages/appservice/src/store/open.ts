@@ -8,6 +8,7 @@ import { SqliteTransactionJournal } from './journal';
 import { SqliteKeyValue } from './kv';
 import { SqliteMessageMappings } from './messages';
 import { runMigrations, type AppliedMigration, type MigrationScope } from './migrate';
+import { acquireStoreLock, type AcquireStoreLockOptions, type StoreLock } from './process-lock';
 import { SqliteRoomMappings } from './rooms';
 import type { BridgeStore } from './types';
 import { SqliteUserMappings } from './users';
@@ -19,6 +20,12 @@ export interface OpenStoreOptions {
   clock?: () => number;
   /** How long a write waits for a lock held by another connection before failing. */
   busyTimeoutMs?: number;
+  /**
+   * One process per store (default): a second open of the same file, from this process or
+   * another, fails with `STORE_LOCKED` naming the holder. `false` only for tools that read a
+   * store a bridge is running on. `log` hears about a stale record being taken over.
+   */
+  lock?: false | AcquireStoreLockOptions;
 }
 
 export interface OpenedStore extends BridgeStore {
@@ -37,7 +44,17 @@ export function openStore(path: string, opts: OpenStoreOptions = {}): OpenedStor
   const scopes = opts.extraMigrations ?? [];
   if (scopes.some((s) => s.scope === 'core')) throw new TypeError('The migration scope "core" belongs to the core; give the connector its own scope');
 
-  const db = openDatabase(path, opts.busyTimeoutMs ?? 5000);
+  // Before the database is even opened: a second bridge must not migrate or touch it.
+  const locked = path !== ':memory:' && opts.lock !== false;
+  if (locked) mkdirForDatabase(path);
+  const lock: StoreLock | undefined = locked ? acquireStoreLock(path, opts.lock || {}) : undefined;
+  let db: Database.Database;
+  try {
+    db = openDatabase(path, opts.busyTimeoutMs ?? 5000);
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
   try {
     const migrationsApplied = runMigrations(db, [{ scope: 'core', migrations: CORE_MIGRATIONS }, ...scopes], now);
     return {
@@ -48,11 +65,30 @@ export function openStore(path: string, opts: OpenStoreOptions = {}): OpenedStor
       kv: new SqliteKeyValue(db, now),
       journal: new SqliteTransactionJournal(db, now),
       migrationsApplied,
-      close: () => db.close(),
+      close: () => {
+        try {
+          db.close();
+        } finally {
+          lock?.release();
+        }
+      },
     };
   } catch (err) {
     db.close();
+    lock?.release();
     throw err;
+  }
+}
+
+function mkdirForDatabase(path: string): void {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+  } catch (err) {
+    throw new BridgeError(
+      'STORE_OPEN_FAILED',
+      `Cannot create the directory of the database ${path}: ${errorMessage(err)}. Check database.path in the config and that its parent directory is writable.`,
+      { cause: err, details: { path } },
+    );
   }
 }
 

@@ -1,0 +1,32 @@
+import type { BridgeConfig } from '../config/types';
+import type { Connector } from '../connector';
+
+/** What a bridge program tells the shared CLI about itself. */
+export interface BridgeApp {
+  /** Used as the registration `id` and in logs, e.g. "irc". */
+  name: string;
+  /** The command the bridge's package installs (its package.json `bin`), e.g. "bridgekit-irc"; hints name it. */
+  command?: string;
+  /** The bridge's version: printed by `--version`, logged at every start. */
+  version?: string;
+  /**
+   * The top-level config sections the connector reads, e.g. `['irc']`. Any other key that is
+   * not a core section is refused, with the closest known name suggested (a misspelled
+   * `loging:` would otherwise be ignored without a word).
+   */
+  configSections?: readonly string[];
+  /** Builds the connector; validates the connector's config section (throw a ConfigError). */
+  createConnector(config: BridgeConfig): Connector;
+  /**
+   * Namespaces and bot name for `generate-registration`, derived from the connector's config;
+   * `check-config` and `run` compare them with the registration. `configKeys` names the config
+   * keys they come from, so a mismatch says which key to change.
+   */
+  registrationDefaults(config: BridgeConfig): {
+    senderLocalpart: string;
+    userPrefix: string;
+    aliasPrefix: string;
+    protocols?: string[];
+    configKeys?: { senderLocalpart?: string; userPrefix?: string; aliasPrefix?: string };
+  };
+}
