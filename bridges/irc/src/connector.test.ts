@@ -167,6 +167,20 @@ describe('IRC → Matrix', () => {
     expect(last.content.formatted_body).toContain(`href="https://matrix.to/#/${bob}"`);
   });
 
+  it('pills neither a short nick used as a word nor the speaker, but a short nick addressed at the start', async () => {
+    h = await startHarness();
+    const roomId = await h.portal();
+    h.server.userJoins('the', CHANNEL);
+    h.server.userJoins('Carol', CHANNEL);
+    h.server.userSays('Carol', CHANNEL, 'the quick brown fox jumps over the lazy dog, says Carol');
+    h.server.userSays('Carol', CHANNEL, 'the: Carol here');
+    await h.settle();
+    const [plain, addressed] = h.bridge.matrix.messagesIn(roomId).slice(-2);
+    expect(plain!.content['m.mentions']).toEqual({});
+    expect(plain!.content.formatted_body).toBeUndefined();
+    expect(addressed!.content['m.mentions']).toEqual({ user_ids: [ghostOf('the')] });
+  });
+
   it('ignores channels without a portal and lines only ops see', async () => {
     h = await startHarness();
     const roomId = await h.portal();

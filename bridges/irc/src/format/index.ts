@@ -1,5 +1,7 @@
 // Text between the two networks: formatting, splitting, sanitizing. A deliberate list.
-export type { MatrixText, MentionLookup, MentionTarget } from './irc-to-matrix';
+export type { MatrixText } from './irc-to-matrix';
+export type { MentionLookup, MentionRules, MentionTarget } from './mentions';
+export { findMentions, MIN_MENTION_LENGTH } from './mentions';
 export { ircToMatrix, escapeHtml, userPermalink } from './irc-to-matrix';
 export type { MatrixMessageText, PillLookup, MatrixToIrcOptions } from './matrix-to-irc';
 export { matrixToIrc, htmlToIrc, stripReplyFallback, userIdFromPermalink } from './matrix-to-irc';
