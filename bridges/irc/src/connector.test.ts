@@ -228,6 +228,17 @@ describe('Matrix → IRC', () => {
     ]);
   });
 
+  it('sends inline code and strikethrough as `x` and ~~x~~, and as control codes only where the config says so', async () => {
+    const message = { msgtype: 'm.text', body: 'x', format: 'org.matrix.custom.html', formatted_body: 'run <code>make</code>, not <del>cmake</del>' };
+    h = await startHarness();
+    await h.matrixEvent(await h.portal(), alice, message);
+    expect(h.server.sent.filter((l) => l.from === 'alice[m]').map((l) => l.text)).toEqual(['run `make`, not ~~cmake~~']);
+    await h.stop();
+    h = await startHarness({ network: { messages: { formatting: { monospace_codes: true, strikethrough_codes: true } } } });
+    await h.matrixEvent(await h.portal(), alice, message);
+    expect(h.server.sent.filter((l) => l.from === 'alice[m]').map((l) => l.text)).toEqual(['run \x11make\x11, not \x1ecmake']);
+  });
+
   it('renders a reply to an IRC message as a short quote and an edit as a correction', async () => {
     h = await startHarness();
     const roomId = await h.portal();

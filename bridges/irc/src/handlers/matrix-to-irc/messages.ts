@@ -57,6 +57,7 @@ async function sendTo(target: Target, event: MatrixEvent, rt: BridgeRuntime): Pr
     quoteOf: (eventId) => rt.refs.lookup(eventId as EventId, network.id),
     mediaLink: (mxc, filename) => rt.media.linkFor(mxc, filename),
     templates: network.config.messages,
+    codes: network.config.messages.formatting,
   });
   if (!outgoing) return;
   try {

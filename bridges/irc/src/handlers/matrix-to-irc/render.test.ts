@@ -28,6 +28,13 @@ describe('renderForIrc', () => {
     expect(render(content)).toEqual(expected);
   });
 
+  it('writes inline code and strikethrough as markers unless the network sends their codes', () => {
+    const content = { body: 'x', format: 'org.matrix.custom.html', formatted_body: '<code>ls</code> <del>rm</del>' } as Partial<MessageContent>;
+    expect(render(content)).toEqual({ kind: 'say', text: '`ls` ~~rm~~' });
+    expect(renderForIrc('m.room.message', { msgtype: 'm.text', ...content } as MessageContent, { ...ctx, codes: { monospace: true, strikethrough: true } }))
+      .toEqual({ kind: 'say', text: '\x11ls\x11 \x1erm' });
+  });
+
   it('renders a sticker as a link', () => {
     expect(renderForIrc('m.sticker', { body: 'thumbs up', url: 'mxc://hs.test/s', info: {} } as unknown as MessageContent, ctx))
       .toEqual({ kind: 'say', text: 'sent a sticker: thumbs up https://media.test/hs.test/s/sticker' });

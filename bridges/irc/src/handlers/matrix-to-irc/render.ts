@@ -6,7 +6,7 @@
  */
 import type { MessageContent } from '@bridgekit/appservice';
 import type { MessagesConfig } from '../../config/types';
-import { matrixToIrc, type PillLookup } from '../../format/matrix-to-irc';
+import { matrixToIrc, type FormattingCodes, type PillLookup } from '../../format/matrix-to-irc';
 import { stripMirc } from '../../format/mirc';
 import type { MessageRef } from '../message-refs';
 
@@ -17,6 +17,8 @@ export interface RenderContext {
   /** A link IRC users can open for an mxc:// URI. */
   mediaLink(mxc: string, filename?: string): string | undefined;
   templates: Pick<MessagesConfig, 'replyTemplate' | 'replyQuoteLength' | 'editTemplate'>;
+  /** Which styles go as control codes (the network's `messages.formatting`); default neither. */
+  codes?: FormattingCodes;
 }
 
 export interface IrcOutgoing {
@@ -65,7 +67,7 @@ function renderBody(eventType: string, content: MessageContent, ctx: RenderConte
     return [body, geo].filter(Boolean).join(' ') || undefined;
   }
   const isReply = typeof content['m.relates_to']?.['m.in_reply_to']?.event_id === 'string';
-  const text = matrixToIrc(content, { pillNick: ctx.pillNick, isReply });
+  const text = matrixToIrc(content, { pillNick: ctx.pillNick, isReply, ...(ctx.codes ? { codes: ctx.codes } : {}) });
   return stripMirc(text).trim() ? text : undefined;
 }
 
