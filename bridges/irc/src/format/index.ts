@@ -9,3 +9,4 @@ export type { LineFraming, PrefixEstimate } from './split';
 export { splitMessage, textBudget, estimatePrefixLength, ctcpAction, LineBudgetError, IRC_LINE_BYTES } from './split';
 export { safeParam, safeTrailing, stripLineBreaks, buildLine, decodeIrcLine, assertEncoding, UnsafeIrcParamError } from './sanitize';
 export { stripMirc } from './mirc';
+export { isBlank } from './blank';
