@@ -167,6 +167,20 @@ describe('IRC → Matrix', () => {
     expect(last.content.formatted_body).toContain(`href="https://matrix.to/#/${bob}"`);
   });
 
+  it('pills neither a short nick used as a word nor the speaker, but a short nick addressed at the start', async () => {
+    h = await startHarness();
+    const roomId = await h.portal();
+    h.server.userJoins('the', CHANNEL);
+    h.server.userJoins('Carol', CHANNEL);
+    h.server.userSays('Carol', CHANNEL, 'the quick brown fox jumps over the lazy dog, says Carol');
+    h.server.userSays('Carol', CHANNEL, 'the: Carol here');
+    await h.settle();
+    const [plain, addressed] = h.bridge.matrix.messagesIn(roomId).slice(-2);
+    expect(plain!.content['m.mentions']).toEqual({});
+    expect(plain!.content.formatted_body).toBeUndefined();
+    expect(addressed!.content['m.mentions']).toEqual({ user_ids: [ghostOf('the')] });
+  });
+
   it('ignores channels without a portal and lines only ops see', async () => {
     h = await startHarness();
     const roomId = await h.portal();
@@ -212,6 +226,17 @@ describe('Matrix → IRC', () => {
       { from: 'alice[m]', kind: 'notice', target: '#chan', text: 'fyi' },
       { from: 'alice[m]', kind: 'say', target: '#chan', text: '\x02bold' },
     ]);
+  });
+
+  it('sends inline code and strikethrough as `x` and ~~x~~, and as control codes only where the config says so', async () => {
+    const message = { msgtype: 'm.text', body: 'x', format: 'org.matrix.custom.html', formatted_body: 'run <code>make</code>, not <del>cmake</del>' };
+    h = await startHarness();
+    await h.matrixEvent(await h.portal(), alice, message);
+    expect(h.server.sent.filter((l) => l.from === 'alice[m]').map((l) => l.text)).toEqual(['run `make`, not ~~cmake~~']);
+    await h.stop();
+    h = await startHarness({ network: { messages: { formatting: { monospace_codes: true, strikethrough_codes: true } } } });
+    await h.matrixEvent(await h.portal(), alice, message);
+    expect(h.server.sent.filter((l) => l.from === 'alice[m]').map((l) => l.text)).toEqual(['run \x11make\x11, not \x1ecmake']);
   });
 
   it('renders a reply to an IRC message as a short quote and an edit as a correction', async () => {

@@ -38,9 +38,16 @@ describe('parseIrcConfig', () => {
       flood: { burst: 5, linesPerSecond: 0.5, maxQueued: 200 },
       reconnect: { baseDelaySeconds: 2, maxDelaySeconds: 300 },
       fallbackEncoding: 'cp1252', dynamicPortals: true, staticRooms: [], membershipSync: 'lazy', publishPortals: false,
-      messages: { pasteThresholdLines: 3, replyTemplate: '$NICK: "$QUOTE" <- $REPLY', editTemplate: '* $NEW', redactions: 'ignore' },
+      messages: { pasteThresholdLines: 3, replyTemplate: '$NICK: "$QUOTE" <- $REPLY', editTemplate: '* $NEW', redactions: 'ignore', formatting: { monospace: false, strikethrough: false } },
     });
     expect(net.password).toBeUndefined();
+  });
+
+  it('turns the inline code and strikethrough control codes on only when asked', () => {
+    const net = (messages: Record<string, unknown>) => parse({ networks: { libera: { host: 'irc.libera.chat', messages } } }).networks.get('libera' as never)!;
+    expect(net({ formatting: { monospace_codes: true } }).messages.formatting).toEqual({ monospace: true, strikethrough: false });
+    expect(net({ formatting: { strikethrough_codes: true } }).messages.formatting).toEqual({ monospace: false, strikethrough: true });
+    expect(() => net({ formatting: { monospace_codes: 'yes' } })).toThrow(/monospace_codes/);
   });
 
   it.each([

@@ -54,7 +54,8 @@ interface RawNetwork {
   mode_power_levels: Record<string, number>;
   private_messages: boolean;
   publish_portals: boolean;
-  messages: { paste_threshold_lines: number; reply_template: string; reply_quote_length: number; edit_template: string; redactions: 'ignore' | 'notice' };
+  messages: { paste_threshold_lines: number; reply_template: string; reply_quote_length: number; edit_template: string; redactions: 'ignore' | 'notice';
+    formatting: { monospace_codes: boolean; strikethrough_codes: boolean }; };
 }
 
 const KEY = 'irc';
@@ -227,6 +228,7 @@ function toNetwork(id: NetworkId, net: RawNetwork, path: (p: string) => string, 
       replyQuoteLength: net.messages.reply_quote_length,
       editTemplate: net.messages.edit_template,
       redactions: net.messages.redactions,
+      formatting: { monospace: net.messages.formatting.monospace_codes, strikethrough: net.messages.formatting.strikethrough_codes },
     },
   };
 }

@@ -125,6 +125,15 @@ const NETWORK_SCHEMA: SectionSchema = {
         reply_quote_length: count(40, 0, 400),
         edit_template: template('* $NEW', '$NEW'),
         redactions: { enum: ['ignore', 'notice'], default: 'ignore' },
+        formatting: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            monospace_codes: { type: 'boolean', default: false, hint: 'true sends inline code as \\x11 (many clients show it as junk); false as `backticks`' },
+            strikethrough_codes: { type: 'boolean', default: false, hint: 'true sends strikethrough as \\x1e (many clients show it as junk); false as ~~tildes~~' },
+          },
+        },
       },
     },
   },

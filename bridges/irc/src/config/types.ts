@@ -5,6 +5,7 @@
  */
 import type { RoomId } from '@bridgekit/appservice';
 import type { NetworkAuthMethod } from '../accounts/accounts';
+import type { FormattingCodes } from '../format/matrix-to-irc';
 import type { IrcChannel, NetworkId } from '../mapping/ids';
 
 export type { NetworkAuthMethod };
@@ -136,4 +137,9 @@ export interface MessagesConfig {
   editTemplate: string;
   /** Redactions of bridged messages: ignore, or send a short note to IRC. */
   redactions: 'ignore' | 'notice';
+  /**
+   * Which styles go to IRC as control codes (YAML `formatting.monospace_codes` /
+   * `strikethrough_codes`); by default neither: inline code as `backticks`, strikethrough as ~~this~~.
+   */
+  formatting: FormattingCodes;
 }

@@ -1,9 +1,10 @@
 import { asUserId } from '@bridgekit/appservice';
-import { escapeHtml, ircToMatrix, userPermalink, type MentionLookup } from './irc-to-matrix';
+import { escapeHtml, ircToMatrix, userPermalink } from './irc-to-matrix';
+import type { MentionRules } from './mentions';
 
 const alice = { userId: asUserId('@_irc_libera_alice:hs'), displayName: 'Alice (IRC)' };
 const bob = { userId: asUserId('@bob:hs'), displayName: 'Bob <b>' };
-const lookup: MentionLookup = (word) => ({ alice, bob } as Record<string, typeof alice>)[word];
+const lookup: MentionRules = { lookup: (word) => ({ alice, bob } as Record<string, typeof alice>)[word] };
 
 describe('ircToMatrix', () => {
   it.each<[string, string, string | undefined]>([
@@ -48,7 +49,9 @@ describe('ircToMatrix', () => {
 
   it.each<[string, string | undefined, string[]]>([
     ['alice: hi', '<a href="https://matrix.to/#/@_irc_libera_alice:hs">Alice (IRC)</a>: hi', ['@_irc_libera_alice:hs']],
-    ['hi alice, bob', 'hi <a href="https://matrix.to/#/@_irc_libera_alice:hs">Alice (IRC)</a>, <a href="https://matrix.to/#/@bob:hs">Bob &lt;b&gt;</a>', ['@_irc_libera_alice:hs', '@bob:hs']],
+    ['bob: hi alice', '<a href="https://matrix.to/#/@bob:hs">Bob &lt;b&gt;</a>: hi <a href="https://matrix.to/#/@_irc_libera_alice:hs">Alice (IRC)</a>', ['@bob:hs', '@_irc_libera_alice:hs']],
+    ['hi alice, bob', 'hi <a href="https://matrix.to/#/@_irc_libera_alice:hs">Alice (IRC)</a>, bob', ['@_irc_libera_alice:hs']],
+    ['see https://example.org/alice alice', 'see <a href="https://example.org/alice">https://example.org/alice</a> <a href="https://matrix.to/#/@_irc_libera_alice:hs">Alice (IRC)</a>', ['@_irc_libera_alice:hs']],
     ['thanks alice', 'thanks <a href="https://matrix.to/#/@_irc_libera_alice:hs">Alice (IRC)</a>', ['@_irc_libera_alice:hs']],
     ["alice's cat", undefined, []],
     ['malice: no', undefined, []],
@@ -58,6 +61,20 @@ describe('ircToMatrix', () => {
     expect(out.body).toBe(input);
     expect(out.formatted_body).toBe(html);
     expect(out.mentions).toEqual(mentions);
+  });
+
+  it('lists in m.mentions exactly the users that got a pill', () => {
+    // A nick cut by a formatting code cannot become one link: it stays text and is not listed.
+    const cut = ircToMatrix('ali\x02ce\x02 look', lookup);
+    expect(cut.formatted_body).toBe('ali<b>ce</b> look');
+    expect(cut.mentions).toEqual([]);
+    expect(ircToMatrix('alice: alice', lookup).mentions).toEqual(['@_irc_libera_alice:hs']);
+  });
+
+  it('never pills the speaker', () => {
+    const out = ircToMatrix('alice: thanks alice, bob: you too', { ...lookup, sender: alice.userId });
+    expect(out.mentions).toEqual([]);
+    expect(out.formatted_body).toBeUndefined();
   });
 
   it('mentions inside formatting', () => {

@@ -2,20 +2,12 @@
  * One IRC message text → Matrix message fields: a plain `body` without formatting codes and,
  * only when there is something to show (formatting, a link or a mention), an HTML
  * `formatted_body` that uses only tags the Matrix spec allows (b, i, u, del, code, a, font with
- * data-mx-color / data-mx-bg-color).
+ * data-mx-color / data-mx-bg-color). Which words become pills is mentions.ts's decision.
  */
 import type { UserId } from '@bridgekit/appservice';
 import { mircColourHex } from './colours';
+import { findMentions, type MentionRules, type MentionSpan, type MentionTarget } from './mentions';
 import { applyCode, isStyled, PLAIN, sameStyle, tokenizeMirc, type MircColour, type MircStyle } from './mirc';
-
-/** Who a word in the message refers to, when it is the nick of a user in the room. */
-export interface MentionTarget {
-  userId: UserId;
-  displayName: string;
-}
-
-/** Looks a word up as a nick; return undefined for words that are not nicks in the room. */
-export type MentionLookup = (word: string) => MentionTarget | undefined;
 
 /**
  * The Matrix side of one IRC message. `body`/`formatted_body` are named as in the event content
@@ -36,16 +28,23 @@ interface Run {
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/g;
 const URL = /\bhttps?:\/\/[^\s<>"\x00-\x1f]+/gi;
 
-export function ircToMatrix(text: string, lookup?: MentionLookup): MatrixText {
+/**
+ * `mentions` is `m.mentions.user_ids`: exactly the users that got a pill (a nick that spans two
+ * formatting runs, or sits inside a URL, stays text and is not listed).
+ */
+export function ircToMatrix(text: string, rules?: MentionRules): MatrixText {
   const runs = toRuns(text);
   const body = runs.map((r) => r.text).join('');
+  const spans = rules ? findMentions(body, rules) : [];
   const mentions = new Set<UserId>();
   let needsHtml = false;
   let html = '';
+  let at = 0;
   for (const run of runs) {
-    const rendered = renderInline(run.text, lookup, mentions);
+    const rendered = renderInline(run.text, at, spans, mentions);
     needsHtml ||= rendered.special || isStyled(run.style);
     html += wrap(rendered.html, run.style);
+    at += run.text.length;
   }
   const result: MatrixText = { body, mentions: [...mentions] };
   if (needsHtml) result.formatted_body = html;
@@ -81,19 +80,20 @@ export function userPermalink(userId: UserId): string {
   return `https://matrix.to/#/${encodeURIComponent(userId).replace(/%40/g, '@').replace(/%3A/gi, ':')}`;
 }
 
-function renderInline(text: string, lookup: MentionLookup | undefined, mentions: Set<UserId>): { html: string; special: boolean } {
+/** One run's HTML; `at` is where the run starts in the message's plain text. */
+function renderInline(text: string, at: number, spans: readonly MentionSpan[], mentions: Set<UserId>): { html: string; special: boolean } {
   let html = '';
   let special = false;
   let last = 0;
   for (const match of text.matchAll(URL)) {
     const url = trimUrl(match[0]);
-    const at = match.index ?? 0;
-    const words = renderWords(text.slice(last, at), lookup, mentions);
+    const start = match.index ?? 0;
+    const words = renderPills(text.slice(last, start), at + last, spans, mentions);
     html += words.html + `<a href="${escapeHtml(url)}">${escapeHtml(url)}</a>`;
     special = true;
-    last = at + url.length;
+    last = start + url.length;
   }
-  const rest = renderWords(text.slice(last), lookup, mentions);
+  const rest = renderPills(text.slice(last), at + last, spans, mentions);
   return { html: html + rest.html, special: special || rest.special };
 }
 
@@ -113,27 +113,25 @@ function count(text: string, ch: string): number {
   return text.split(ch).length - 1;
 }
 
-/**
- * Mentions: a whitespace-separated word, optionally followed by ':' or ',' ("alice: hi",
- * "hi alice, bob"), that the lookup knows. Anything else stays text.
- */
-function renderWords(text: string, lookup: MentionLookup | undefined, mentions: Set<UserId>): { html: string; special: boolean } {
-  if (!lookup || !text) return { html: escapeHtml(text), special: false };
+/** Text starting at `at` in the plain text, with the mentions that lie wholly inside it as pills. */
+function renderPills(text: string, at: number, spans: readonly MentionSpan[], mentions: Set<UserId>): { html: string; special: boolean } {
+  let html = '';
   let special = false;
-  const html = text.split(/(\s+)/).map((part) => {
-    if (!part || /^\s/.test(part)) return escapeHtml(part);
-    let target = lookup(part);
-    let tail = '';
-    if (!target && /[:,]$/.test(part)) {
-      target = lookup(part.slice(0, -1));
-      tail = part.slice(-1);
-    }
-    if (!target) return escapeHtml(part);
+  let last = 0;
+  for (const span of spans) {
+    const start = span.start - at;
+    const end = span.end - at;
+    if (start < last || end > text.length) continue; // elsewhere, or cut by a run or URL boundary
+    html += escapeHtml(text.slice(last, start)) + pill(span.target);
+    mentions.add(span.target.userId);
     special = true;
-    mentions.add(target.userId);
-    return `<a href="${escapeHtml(userPermalink(target.userId))}">${escapeHtml(target.displayName)}</a>${escapeHtml(tail)}`;
-  }).join('');
-  return { html, special };
+    last = end;
+  }
+  return { html: html + escapeHtml(text.slice(last)), special };
+}
+
+function pill(target: MentionTarget): string {
+  return `<a href="${escapeHtml(userPermalink(target.userId))}">${escapeHtml(target.displayName)}</a>`;
 }
 
 function colourCss(colour: MircColour | undefined): string | undefined {

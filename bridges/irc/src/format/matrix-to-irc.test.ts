@@ -1,5 +1,5 @@
 import { asUserId, type UserId } from '@bridgekit/appservice';
-import { htmlToIrc, matrixToIrc, stripReplyFallback, userIdFromPermalink } from './matrix-to-irc';
+import { htmlToIrc, matrixToIrc, PORTABLE_FORMATTING, stripReplyFallback, userIdFromPermalink, type FormattingCodes } from './matrix-to-irc';
 import { stripMirc } from './mirc';
 
 const nicks: Record<string, string> = { '@_irc_libera_alice:hs': 'alice', '@bob:hs': 'bob[m]' };
@@ -13,8 +13,6 @@ describe('matrixToIrc: inline formatting', () => {
     ['<strong>s</strong><em>e</em>', '\x02s\x02\x1de'],
     ['<i>i</i>', '\x1di'],
     ['<u>u</u>', '\x1fu'],
-    ['<del>d</del> <s>s</s> <strike>k</strike>', '\x1ed\x1e \x1es\x1e \x1ek'],
-    ['<code>x = 1</code>', '\x11x = 1'],
     ['<b>a <i>b</i> c</b>', '\x02a \x1db\x1d c'],
     ['<b></b>empty', 'empty'],
     ['<font data-mx-color="#ff0000">red</font> x', '\x0304red\x03 x'],
@@ -33,6 +31,42 @@ describe('matrixToIrc: inline formatting', () => {
   });
 });
 
+describe('matrixToIrc: inline code and strikethrough', () => {
+  const withCodes = (formatted_body: string, codes: FormattingCodes) => matrixToIrc({ body: 'fallback', format: 'org.matrix.custom.html', formatted_body }, { pillNick, codes });
+
+  // By default: markers every client shows (irssi 1.4 shows \x11 and \x1e as "Q" and "^").
+  it.each([
+    ['<code>x = 1</code>', '`x = 1`'],
+    ['run <code>make</code> now', 'run `make` now'],
+    ['<kbd>Ctrl</kbd>+<samp>C</samp>', '`Ctrl`+`C`'],
+    ['<del>d</del> <s>s</s> <strike>k</strike>', '~~d~~ ~~s~~ ~~k~~'],
+    ['<del>old <code>x</code></del> new', '~~old `x`~~ new'],
+    ['<code>a <del>b</del> c</code>', '`a ~~b~~ c`'],
+    ['<b><code>x</code></b> y', '\x02`x`\x02 y'],
+    ['<code>x</code><br><code>y', '`x`\n`y`'],
+    ['<del>multi<br>line</del>', '~~multi~~\n~~line~~'],
+    ['<code></code>empty', 'empty'],
+    ['<code>x </code>', '`x`'],
+    ['<font data-mx-color="#ff0000"><code>1</code></font>2', '\x0304`1`\x03\x02\x022'],
+    ['<pre><code>block\n  line</code></pre>', 'block\n  line'],
+    ['<p><code>a</code></p><p><del>b</del></p>', '`a`\n~~b~~'],
+  ])('%j → %j', (input, expected) => {
+    expect(html(input)).toBe(expected);
+    expect(withCodes(input, PORTABLE_FORMATTING)).toBe(expected);
+  });
+
+  // Where the admin turned the codes on.
+  it.each<[string, FormattingCodes, string]>([
+    ['<code>x = 1</code>', { monospace: true, strikethrough: false }, '\x11x = 1'],
+    ['<del>d</del> <s>s</s>', { monospace: false, strikethrough: true }, '\x1ed\x1e \x1es'],
+    ['<del>d</del> <code>c</code>', { monospace: true, strikethrough: false }, '~~d~~ \x11c'],
+    ['<del>d</del> <code>c</code>', { monospace: false, strikethrough: true }, '\x1ed\x1e `c`'],
+    ['<pre><code>if x:\n    y()\n</code></pre>', { monospace: true, strikethrough: true }, '\x11if x:\n\x11    y()'],
+  ])('%j with %j → %j', (input, codes, expected) => {
+    expect(withCodes(input, codes)).toBe(expected);
+  });
+});
+
 describe('matrixToIrc: blocks', () => {
   it.each([
     ['line1<br>line2', 'line1\nline2'],
@@ -47,7 +81,7 @@ describe('matrixToIrc: blocks', () => {
     ['<h1>Title</h1>text', '\x02Title\ntext'],
     ['<b>a<br>b</b>c', '\x02a\n\x02b\x02c'],
     ['<blockquote><b>x<br>y</b></blockquote>', '> \x02x\n> \x02y'],
-    ['<pre><code>if x:\n    y()\n</code></pre>', '\x11if x:\n\x11    y()'],
+    ['<pre><code>if x:\n    y()\n</code></pre>', 'if x:\n    y()'],
     ['a<hr>b', 'a\n---\nb'],
     ['<table><tr><th>h1</th><th>h2</th></tr><tr><td>a</td><td>b</td></tr></table>', '\x02h1\x02 | \x02h2\x02\na | b'.replace(/\x02/g, '')],
   ])('%j → %j', (input, expected) => {

@@ -7,6 +7,11 @@
  * Formatting codes are emitted lazily, right before the next visible text: an empty <b></b>
  * costs nothing, and the code that ends a colour knows whether the text after it starts with a
  * digit (which it would otherwise swallow).
+ *
+ * Inline code and strikethrough become `code` and ~~text~~ by default: their control codes
+ * (\x11, \x1e) are recent additions many clients show as junk (irssi 1.4: "QcodeQ", "^strike^"),
+ * while the markers read well everywhere. An admin whose users' clients know the codes turns
+ * them on (`FormattingCodes`). A code block (<pre>) is its own lines, so it gets no markers.
  */
 import type { UserId } from '@bridgekit/appservice';
 import { isUserId } from '@bridgekit/appservice';
@@ -25,8 +30,21 @@ export interface MatrixMessageText {
 /** The IRC nick to show for a Matrix user mentioned with a pill; undefined keeps the pill text. */
 export type PillLookup = (userId: UserId) => string | undefined;
 
+/** Which styles are sent as IRC control codes; the others are written as text markers. */
+export interface FormattingCodes {
+  /** \x11 instead of backticks around inline code. */
+  monospace: boolean;
+  /** \x1e instead of ~~ around struck-through text. */
+  strikethrough: boolean;
+}
+
+/** What every IRC client shows: markers for both. */
+export const PORTABLE_FORMATTING: FormattingCodes = Object.freeze({ monospace: false, strikethrough: false });
+
 export interface MatrixToIrcOptions {
   pillNick?: PillLookup;
+  /** Default `PORTABLE_FORMATTING`. */
+  codes?: FormattingCodes;
   /** The event is a reply: strip the `> ` fallback lines from a plain body. */
   isReply?: boolean;
 }
@@ -39,7 +57,7 @@ const SKIPPED = new Set(['mx-reply', 'script', 'style', 'head', 'title']);
 
 export function matrixToIrc(content: MatrixMessageText, options: MatrixToIrcOptions = {}): string {
   if (content.format === 'org.matrix.custom.html' && typeof content.formatted_body === 'string') {
-    return htmlToIrc(content.formatted_body, options.pillNick);
+    return htmlToIrc(content.formatted_body, options.pillNick, options.codes);
   }
   const body = typeof content.body === 'string' ? content.body : '';
   return options.isReply ? stripReplyFallback(body) : body;
@@ -55,9 +73,9 @@ export function stripReplyFallback(body: string): string {
   return lines.slice(i).join('\n');
 }
 
-export function htmlToIrc(html: string, pillNick?: PillLookup): string {
+export function htmlToIrc(html: string, pillNick?: PillLookup, codes: FormattingCodes = PORTABLE_FORMATTING): string {
   const doc = parseDocument(html, { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true });
-  const out = new IrcTextBuilder();
+  const out = new IrcTextBuilder(codes);
   renderNodes(doc.children, PLAIN, out, pillNick, 0);
   return out.finish();
 }
@@ -207,18 +225,26 @@ function flatText(root: Element): string {
   return text;
 }
 
+type Marker = 'monospace' | 'strikethrough';
+const MARKERS: Record<Marker, string> = { monospace: '`', strikethrough: '~~' };
+
 /**
- * Accumulates lines. Tracks the formatting state IRC clients will be in, the line prefixes of
- * enclosing blockquotes and list items, and HTML whitespace collapsing (except inside <pre>).
+ * Accumulates lines. Tracks the formatting state IRC clients will be in, the text markers open on
+ * the line, the line prefixes of enclosing blockquotes and list items, and HTML whitespace
+ * collapsing (except inside <pre>).
  */
 class IrcTextBuilder {
   private readonly lines: string[] = [];
   private line = '';
   private lineHasText = false;
   private irc: MircStyle = PLAIN;
+  /** Markers written and not yet closed, outermost first: closed in reverse order. */
+  private openMarkers: Marker[] = [];
   private preDepth = 0;
   private readonly prefixes: string[] = [];
   private pendingMarker = '';
+
+  constructor(private readonly codes: FormattingCodes) {}
 
   text(raw: string, style: MircStyle): void {
     let text = raw;
@@ -238,10 +264,13 @@ class IrcTextBuilder {
 
   /** Each line becomes its own IRC message, and IRC clients reset formatting per message. */
   newline(): void {
-    this.lines.push(this.line.replace(/ +$/, ''));
+    // Codes end with the line by themselves; markers are text and must be closed.
+    const closing = this.openMarkers.reverse().map((m) => MARKERS[m]).join('');
+    this.lines.push(this.line.replace(/ +$/, '') + closing);
     this.line = '';
     this.lineHasText = false;
     this.irc = PLAIN;
+    this.openMarkers = [];
   }
 
   /** Ends the current line unless it is still empty (blocks do not create blank lines). */
@@ -291,8 +320,35 @@ class IrcTextBuilder {
     }
   }
 
-  /** The codes that move IRC from its current style to `target`, safe before `next`. */
+  /**
+   * The markers to close, the codes, and the markers to open that move the line from its
+   * current style to `target`, safe before `next`.
+   */
   private transition(target: MircStyle, next: string): string {
+    const wanted = this.markersFor(target);
+    let close = '';
+    while (this.openMarkers.some((m) => !wanted.includes(m))) close += MARKERS[this.openMarkers.pop() as Marker];
+    let open = '';
+    for (const marker of wanted) {
+      if (this.openMarkers.includes(marker)) continue;
+      this.openMarkers.push(marker);
+      open += MARKERS[marker];
+    }
+    // Styles without their code are never sent as codes, marked or not (inside <pre>: not).
+    const coded = { ...target, monospace: target.monospace && this.codes.monospace, strikethrough: target.strikethrough && this.codes.strikethrough };
+    return close + this.codesTo(coded, open + next) + open;
+  }
+
+  /** The markers `target` needs, outermost first (a code block needs none). */
+  private markersFor(target: MircStyle): Marker[] {
+    const markers: Marker[] = [];
+    if (target.strikethrough && !this.codes.strikethrough) markers.push('strikethrough');
+    if (target.monospace && !this.codes.monospace && this.preDepth === 0) markers.push('monospace');
+    return markers;
+  }
+
+  /** The codes that move IRC from its current style to `target`, safe before `next`. */
+  private codesTo(target: MircStyle, next: string): string {
     const from = this.irc;
     this.irc = target;
     if (sameStyle(from, target)) return '';

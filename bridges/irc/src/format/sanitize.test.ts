@@ -76,6 +76,21 @@ describe('decodeIrcLine', () => {
   it('decodes valid UTF-8 as UTF-8', () => {
     expect(decodeIrcLine(Buffer.from('héllo 😀', 'utf8'), 'latin1')).toBe('héllo 😀');
   });
+  it.each<[string, Buffer, string, string]>([
+    ['one bad byte leaves the valid UTF-8 around it alone', Buffer.concat([Buffer.from('mixed ☕ then ', 'utf8'), Buffer.from([0xe9])]), 'cp1252', 'mixed ☕ then é'],
+    ['a lone continuation byte', Buffer.from([0x61, 0x80, 0x62]), 'cp1252', 'a€b'],
+    ['a continuation byte after a valid character', Buffer.concat([Buffer.from('☕', 'utf8'), Buffer.from([0x99])]), 'cp1252', '☕™'],
+    ['a sequence cut short at the end of the line', Buffer.concat([Buffer.from('x ', 'utf8'), Buffer.from([0xe2, 0x98])]), 'cp1252', 'x â˜'],
+    ['a four-byte sequence cut short at the end', Buffer.concat([Buffer.from('x ', 'utf8'), Buffer.from([0xf0, 0x9f, 0x98])]), 'cp1252', 'x ðŸ˜'],
+    ['a sequence cut short by ASCII', Buffer.from([0xe2, 0x98, 0x41]), 'cp1252', 'â˜A'],
+    ['an overlong "/" (C0 AF)', Buffer.from([0xc0, 0xaf]), 'cp1252', 'À¯'],
+    ['an overlong three-byte form', Buffer.from([0xe0, 0x80, 0xaf]), 'cp1252', 'à€¯'],
+    ['an encoded surrogate (ED A0 80)', Buffer.from([0xed, 0xa0, 0x80]), 'cp1252', 'í\u00a0€'],
+    ['Latin-1 words between UTF-8 ones', Buffer.concat([Buffer.from('😀 ', 'utf8'), Buffer.from([0x63, 0x61, 0x66, 0xe9]), Buffer.from(' ü', 'utf8')]), 'latin1', '😀 café ü'],
+    ['a KOI8-R word next to an emoji', Buffer.concat([iconv.encode('привет', 'koi8-r'), Buffer.from(' 😀', 'utf8')]), 'koi8-r', 'привет 😀'],
+  ])('%s', (_what, input, fallback, expected) => {
+    expect(decodeIrcLine(input, fallback)).toBe(expected);
+  });
   it('falls back to the configured encoding for invalid UTF-8', () => {
     expect(decodeIrcLine(Buffer.from([0x68, 0xe9, 0x6c]), 'latin1')).toBe('hél');
     expect(decodeIrcLine(iconv.encode('привет', 'koi8-r'), 'koi8-r')).toBe('привет');

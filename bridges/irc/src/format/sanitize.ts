@@ -6,12 +6,13 @@
  * handler cannot forget.
  *
  * Incoming bytes are decoded here too: IRC has no declared encoding, most traffic is UTF-8 but
- * old clients still send Latin-1 or CP1252, so a line that is not valid UTF-8 is decoded with a
- * configured fallback instead of turning into replacement characters.
+ * old clients still send Latin-1 or CP1252, so the bytes of a line that are not valid UTF-8 are
+ * decoded with a configured fallback instead of turning into replacement characters.
  */
 import { isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';
 import { IrcError } from '../irc/errors';
+import { utf8Runs } from './utf8';
 
 /**
  * Thrown when a value cannot be one IRC middle parameter even after stripping CR/LF/NUL. For a
@@ -82,14 +83,20 @@ export function buildLine(command: string, params: readonly string[], trailing?:
 }
 
 /**
- * Decodes one line (or one field of a line) received from IRC: UTF-8 when the bytes are valid
- * UTF-8, otherwise `fallbackEncoding` (any iconv-lite encoding, e.g. 'latin1', 'cp1252',
- * 'koi8-r'). Unknown fallback encodings throw, so a config typo is found at startup.
+ * Decodes one line (or one field of a line) received from IRC. Valid UTF-8 stays UTF-8; only the
+ * bytes that are not (see utf8.ts) are decoded with `fallbackEncoding` (any iconv-lite encoding,
+ * e.g. 'latin1', 'cp1252', 'koi8-r'), each invalid run as a whole so a multi-byte fallback still
+ * sees its byte pairs. So `mixed ☕ then <E9 in cp1252>` keeps its emoji and gets its "é".
+ * Unknown fallback encodings throw, so a config typo is found at startup.
  */
 export function decodeIrcLine(bytes: Uint8Array, fallbackEncoding: string): string {
-  if (isUtf8(bytes)) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (isUtf8(buffer)) return buffer.toString('utf8');
   assertEncoding(fallbackEncoding);
-  return iconv.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), fallbackEncoding);
+  return utf8Runs(buffer).map((run) => {
+    const piece = buffer.subarray(run.start, run.end);
+    return run.valid ? piece.toString('utf8') : iconv.decode(piece, fallbackEncoding);
+  }).join('');
 }
 
 /** Throws an error naming the setting when iconv-lite does not know `encoding`. */

@@ -50,6 +50,9 @@ describe('splitMessage', () => {
     ['\x02\x02\nx', ['x']],
     ['', []],
     ['nul\0byte', ['nulbyte']],
+    ['a\n\u00a0\n\u200b\u200d\nb', ['a', 'b']],
+    ['\u2060\ufeff', []],
+    ['zero\u200bwidth inside', ['zero\u200bwidth inside']],
   ])('%j → %j', (text, chunks) => {
     expect(splitMessage(text, framing)).toEqual(chunks);
   });

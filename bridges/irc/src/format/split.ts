@@ -4,12 +4,14 @@
  * and cuts anything past 512 bytes, so each chunk's text must fit what is left after that
  * framing. Chunks are cut at spaces when possible, never inside a UTF-8 sequence, a grapheme
  * cluster (an emoji with modifiers, a letter with its accents) or a formatting code, and each
- * chunk re-opens the formatting that was active where the previous one ended.
+ * chunk re-opens the formatting that was active where the previous one ended. A chunk that would
+ * show nothing (blank.ts: spaces, NBSP, zero-width characters) is not sent.
  *
  * Each '\n' line of the input is independent (IRC clients reset formatting per message), as
  * produced by matrix-to-irc.ts.
  */
 import { IrcError } from '../irc/errors';
+import { isBlank } from './blank';
 import { applyCode, codesFor, PLAIN, tokenizeMirc, type MircStyle } from './mirc';
 
 /** RFC 1459's maximum line length, CRLF included; some servers announce more as ISUPPORT LINELEN. */
@@ -159,7 +161,7 @@ function splitLine(line: string, budget: number): string[] {
       current = styleAtSpace;
     }
     const body = units.slice(start, end);
-    if (body.some((u) => !u.code && u.text.trim() !== '')) chunks.push(reopen + body.map((u) => u.text).join(''));
+    if (body.some((u) => !u.code && !isBlank(u.text))) chunks.push(reopen + body.map((u) => u.text).join(''));
     start = next;
     style = current;
   }

@@ -1,16 +1,18 @@
 /**
  * One IRC message → the content of one Matrix event. Pure, so the translation is table-tested
  * without a network: PRIVMSG → m.text, NOTICE → m.notice, CTCP ACTION → m.emote; mIRC codes
- * become HTML, nicks of room members become pills (`m.mentions` lists them).
+ * become HTML, nicks of channel members become pills by format/mentions.ts's rules (`m.mentions`
+ * lists exactly the pilled users).
  */
 import type { EventId } from '@bridgekit/appservice';
-import { ircToMatrix, type MentionLookup } from '../../format/irc-to-matrix';
+import { ircToMatrix } from '../../format/irc-to-matrix';
+import type { MentionRules } from '../../format/mentions';
 import type { IrcMessageEvent } from '../../irc/events';
 
 const MSGTYPE: Record<IrcMessageEvent['kind'], string> = { privmsg: 'm.text', notice: 'm.notice', action: 'm.emote' };
 
-export function ircMessageContent(kind: IrcMessageEvent['kind'], text: string, lookup?: MentionLookup, inReplyTo?: EventId): Record<string, unknown> {
-  const rendered = ircToMatrix(text, lookup);
+export function ircMessageContent(kind: IrcMessageEvent['kind'], text: string, mentions?: MentionRules, inReplyTo?: EventId): Record<string, unknown> {
+  const rendered = ircToMatrix(text, mentions);
   const content: Record<string, unknown> = { msgtype: MSGTYPE[kind], body: rendered.body };
   if (rendered.formatted_body !== undefined) {
     content.format = 'org.matrix.custom.html';

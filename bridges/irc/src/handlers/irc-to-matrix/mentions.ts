@@ -1,14 +1,16 @@
 /**
- * Which words of an IRC message are people: nicks the bot sees in the channel. A nick of one of
- * our puppets is the Matrix user behind it; any other nick is that IRC user's ghost.
+ * Who the nicks of an IRC channel are, for format/mentions.ts (which decides which words count):
+ * only members the bot sees in the channel. A nick of one of our puppets is the Matrix user
+ * behind it; any other nick is that IRC user's ghost. `sender` is the speaker's ghost, never pilled.
  */
-import type { MentionLookup } from '../../format/irc-to-matrix';
+import type { UserId } from '@bridgekit/appservice';
+import type { MentionRules } from '../../format/mentions';
 import { isIrcError } from '../../irc/errors';
 import type { IrcNetwork } from '../../network/network';
 import type { BridgeRuntime } from '../../runtime';
 
-export function channelMentions(rt: BridgeRuntime, network: IrcNetwork, channel: string): MentionLookup {
-  return (word) => {
+export function channelMentions(rt: BridgeRuntime, network: IrcNetwork, channel: string, sender: UserId): MentionRules {
+  const lookup: MentionRules['lookup'] = (word) => {
     const nick = network.roster.find(channel, word);
     if (!nick || network.fold(nick) === network.fold(network.botNick)) return undefined;
     const matrixUser = network.ownNicks.userOf(nick);
@@ -20,4 +22,5 @@ export function channelMentions(rt: BridgeRuntime, network: IrcNetwork, channel:
       throw error;
     }
   };
+  return { lookup, sender };
 }

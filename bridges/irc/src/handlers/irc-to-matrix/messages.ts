@@ -22,7 +22,6 @@ export const channelMessages = ircHandler({
     // Rendered now, with the channel's members as they are when the line arrives.
     const replyTo = replyTag(e.all);
     const inReplyTo: EventId | undefined = replyTo ? rt.refs.eventOfMsgid(network.id, replyTo) : undefined;
-    const content = ircMessageContent(e.kind, e.text, channelMentions(rt, network, e.target), inReplyTo);
     // Who speaks is decided now: after renames (alice → bob → carol) a line held in the room's
     // queue must still come from the person's ghost, not from a new ghost of an old nick.
     const speaker = rt.ghostSync.ghostOf(network, e.nick);
@@ -30,6 +29,7 @@ export const channelMessages = ircHandler({
       rt.log.warn('IRC nick too long for a Matrix user ID; its line is not bridged', { network: network.id, nick: e.nick });
       return;
     }
+    const content = ircMessageContent(e.kind, e.text, channelMentions(rt, network, e.target, speaker), inReplyTo);
     for (const roomId of rooms) {
       // Fixed now, so every attempt of the task (room-tasks.ts retries) sends the same transaction.
       const txnId = rt.newTxnId();

@@ -2,7 +2,8 @@
  * Matrix messages in a portal or private chat → the sender's own IRC connection says them.
  * Runs in the room's turn, so messages leave in room order. Anything that stops a message
  * (no connection, limit, join refused, flood queue full, ...) becomes an UndeliverableError,
- * which the dispatcher tells the sender about.
+ * which the dispatcher tells the sender about. A message that would show as nothing on IRC
+ * (only spaces, NBSP, zero-width characters) is not sent, and the sender is told so.
  */
 import type { EventId, MatrixEvent, MessageContent, RoomId, UserId } from '@bridgekit/appservice';
 import { estimatePrefixLength } from '../../format/split';
@@ -28,9 +29,13 @@ export const matrixMessages: MatrixHandler = {
   types: ['m.room.message', 'm.sticker'],
   async handle(event, rt) {
     const targets = targetsOf(event, rt);
-    for (const target of targets) await sendTo(target, event, rt);
+    let empty = false;
+    for (const target of targets) empty = (await sendTo(target, event, rt)) === 'empty' || empty;
+    if (empty && !rt.ctx.isBridgeUser(event.sender)) await rt.tell(event.roomId, event.sender, EMPTY_MESSAGE);
   },
 };
+
+export const EMPTY_MESSAGE = 'Nothing was sent to IRC: the message was empty.';
 
 function targetsOf(event: MatrixEvent, rt: BridgeRuntime): Target[] {
   const targets: Target[] = [];
@@ -49,7 +54,8 @@ function targetsOf(event: MatrixEvent, rt: BridgeRuntime): Target[] {
   return targets;
 }
 
-async function sendTo(target: Target, event: MatrixEvent, rt: BridgeRuntime): Promise<void> {
+/** 'empty' when there was nothing to send; an UndeliverableError when it could not be sent. */
+async function sendTo(target: Target, event: MatrixEvent, rt: BridgeRuntime): Promise<'sent' | 'empty'> {
   const { network } = target;
   const content = event.content as MessageContent;
   const outgoing = renderForIrc(event.type, content, {
@@ -57,16 +63,19 @@ async function sendTo(target: Target, event: MatrixEvent, rt: BridgeRuntime): Pr
     quoteOf: (eventId) => rt.refs.lookup(eventId as EventId, network.id),
     mediaLink: (mxc, filename) => rt.media.linkFor(mxc, filename),
     templates: network.config.messages,
+    codes: network.config.messages.formatting,
   });
-  if (!outgoing) return;
+  if (!outgoing) return 'empty';
   try {
     const puppet = await connect(target, event.sender, event.roomId, rt);
     const text = await maybePaste(outgoing, target, puppet, rt);
     if (outgoing.kind === 'action') await puppet.client.action(target.name, text);
     else if (outgoing.kind === 'notice') await puppet.client.notice(target.name, text);
     else await puppet.client.say(target.name, text);
-    rt.refs.remember({ roomId: event.roomId, eventId: event.eventId, network: network.id, nick: puppet.nick, text: stripMirc(outgoing.text) });
+    // What they said, not its IRC rendering: a reply to this reply quotes their words, not "nick: "quote" <- ...".
+    rt.refs.remember({ roomId: event.roomId, eventId: event.eventId, network: network.id, nick: puppet.nick, text: stripMirc(outgoing.said) });
     rt.metrics.messages.inc({ direction: 'matrix_to_irc', network: network.id });
+    return 'sent';
   } catch (error) {
     rt.metrics.undeliverable.inc({ network: network.id, code: (error as { code?: string }).code ?? 'INTERNAL' });
     throw new UndeliverableError(target.name, network.config.name, error);

@@ -8,7 +8,12 @@ const ctx: RenderContext = {
   templates: { replyTemplate: '$NICK: "$QUOTE" <- $REPLY', replyQuoteLength: 20, editTemplate: '* $NEW' },
 };
 
-const render = (content: Partial<MessageContent>, type = 'm.room.message') => renderForIrc(type, { msgtype: 'm.text', body: '', ...content } as MessageContent, ctx);
+const full = (content: Partial<MessageContent>, type = 'm.room.message', context = ctx) => renderForIrc(type, { msgtype: 'm.text', body: '', ...content } as MessageContent, context);
+/** What IRC sees (`said` is checked on its own below). */
+const render = (content: Partial<MessageContent>, type = 'm.room.message', context = ctx) => {
+  const out = full(content, type, context);
+  return out && { kind: out.kind, text: out.text };
+};
 
 describe('renderForIrc', () => {
   it.each<[string, Partial<MessageContent>, { kind: string; text: string } | undefined]>([
@@ -19,6 +24,12 @@ describe('renderForIrc', () => {
     ['a pill of a ghost', { body: 'carol: hi', format: 'org.matrix.custom.html', formatted_body: '<a href="https://matrix.to/#/@_irc_net_carol:hs.test">Carol</a>: hi' }, { kind: 'say', text: 'carol: hi' }],
     ['multi-line text', { body: 'a\nb' }, { kind: 'say', text: 'a\nb' }],
     ['an empty message', { body: '   ' }, undefined],
+    ['only line breaks', { body: '\n\n' }, undefined],
+    ['only a no-break space', { body: '\u00a0' }, undefined],
+    ['only zero-width characters', { body: '\u200b\u200d\ufeff' }, undefined],
+    ['HTML that shows nothing', { body: 'x', format: 'org.matrix.custom.html', formatted_body: '<p>&nbsp;</p><b>\u200b</b><br>' }, undefined],
+    ['an empty emote', { msgtype: 'm.emote', body: ' \u2060 ' }, undefined],
+    ['a location without a body or geo URI', { msgtype: 'm.location', body: ' ' }, undefined],
     ['an image with its file name', { msgtype: 'm.image', body: 'cat.png', url: 'mxc://hs.test/abc' }, { kind: 'say', text: 'https://media.test/hs.test/abc/cat.png' }],
     ['a file with a caption', { msgtype: 'm.file', body: 'the report', filename: 'r.pdf', url: 'mxc://hs.test/f' }, { kind: 'say', text: 'the report https://media.test/hs.test/f/r.pdf' }],
     ['an encrypted file', { msgtype: 'm.file', body: 'secret.txt' }, { kind: 'say', text: 'secret.txt (an encrypted or unreadable file the bridge cannot link to)' }],
@@ -28,8 +39,14 @@ describe('renderForIrc', () => {
     expect(render(content)).toEqual(expected);
   });
 
+  it('writes inline code and strikethrough as markers unless the network sends their codes', () => {
+    const content = { body: 'x', format: 'org.matrix.custom.html', formatted_body: '<code>ls</code> <del>rm</del>' } as Partial<MessageContent>;
+    expect(render(content)).toEqual({ kind: 'say', text: '`ls` ~~rm~~' });
+    expect(render(content, 'm.room.message', { ...ctx, codes: { monospace: true, strikethrough: true } })).toEqual({ kind: 'say', text: '\x11ls\x11 \x1erm' });
+  });
+
   it('renders a sticker as a link', () => {
-    expect(renderForIrc('m.sticker', { body: 'thumbs up', url: 'mxc://hs.test/s', info: {} } as unknown as MessageContent, ctx))
+    expect(render({ body: 'thumbs up', url: 'mxc://hs.test/s', info: {} } as Partial<MessageContent>, 'm.sticker'))
       .toEqual({ kind: 'say', text: 'sent a sticker: thumbs up https://media.test/hs.test/s/sticker' });
   });
 
@@ -40,6 +57,18 @@ describe('renderForIrc', () => {
       body: 'x', format: 'org.matrix.custom.html', formatted_body: '<mx-reply><blockquote>old</blockquote></mx-reply>indeed',
       'm.relates_to': { 'm.in_reply_to': { event_id: '$known' } },
     })).toEqual({ kind: 'say', text: 'carol: "the quick brown fox…" <- indeed' });
+  });
+
+  it('says what the sender said apart from the reply quote, so a reply to this reply quotes their words', () => {
+    const reply = full({ body: '> <@carol:hs> the quick brown fox\n\nindeed', 'm.relates_to': { 'm.in_reply_to': { event_id: '$known' } } });
+    expect(reply).toEqual({ kind: 'say', text: 'carol: "the quick brown fox…" <- indeed', said: 'indeed' });
+    const html = full({
+      body: 'x', format: 'org.matrix.custom.html', formatted_body: '<mx-reply><blockquote>old</blockquote></mx-reply><b>indeed</b>',
+      'm.relates_to': { 'm.in_reply_to': { event_id: '$known' } },
+    });
+    expect(html?.said).toBe('\x02indeed');
+    expect(full({ body: 'plain' })?.said).toBe('plain');
+    expect(full({ body: '* fixed', 'm.new_content': { msgtype: 'm.text', body: 'fixed' }, 'm.relates_to': { rel_type: 'm.replace', event_id: '$e' } })?.said).toBe('fixed');
   });
 
   it('sends a reply to an unknown message without a quote', () => {

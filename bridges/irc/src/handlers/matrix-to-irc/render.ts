@@ -6,8 +6,8 @@
  */
 import type { MessageContent } from '@bridgekit/appservice';
 import type { MessagesConfig } from '../../config/types';
-import { matrixToIrc, type PillLookup } from '../../format/matrix-to-irc';
-import { stripMirc } from '../../format/mirc';
+import { matrixToIrc, type FormattingCodes, type PillLookup } from '../../format/matrix-to-irc';
+import { isBlank } from '../../format/blank';
 import type { MessageRef } from '../message-refs';
 
 export interface RenderContext {
@@ -17,33 +17,44 @@ export interface RenderContext {
   /** A link IRC users can open for an mxc:// URI. */
   mediaLink(mxc: string, filename?: string): string | undefined;
   templates: Pick<MessagesConfig, 'replyTemplate' | 'replyQuoteLength' | 'editTemplate'>;
+  /** Which styles go as control codes (the network's `messages.formatting`); default neither. */
+  codes?: FormattingCodes;
 }
 
 export interface IrcOutgoing {
   kind: 'say' | 'notice' | 'action';
   /** With mIRC codes and '\n' between lines. */
   text: string;
+  /**
+   * What the sender said, without the reply quote or edit template around it (and without the
+   * reply fallback, which is never rendered): what a later reply to this message quotes.
+   */
+  said: string;
 }
 
 const MEDIA = new Set(['m.image', 'm.file', 'm.audio', 'm.video']);
 
-/** `eventType` is 'm.room.message' or 'm.sticker'. Undefined when there is nothing to send. */
+/**
+ * `eventType` is 'm.room.message' or 'm.sticker'. Undefined when there is nothing to send: the
+ * text would show as nothing on IRC (format/blank.ts).
+ */
 export function renderForIrc(eventType: string, content: MessageContent, ctx: RenderContext): IrcOutgoing | undefined {
   const relation = content['m.relates_to'];
   const replacement = content['m.new_content'];
   if (relation?.rel_type === 'm.replace' && replacement && typeof replacement === 'object') {
     const edited = renderBody(eventType, replacement, ctx);
     if (!edited) return undefined;
-    return { kind: kindOf(replacement.msgtype), text: fill(ctx.templates.editTemplate, { NEW: edited }) };
+    return { kind: kindOf(replacement.msgtype), text: fill(ctx.templates.editTemplate, { NEW: edited }), said: edited };
   }
-  let text = renderBody(eventType, content, ctx);
-  if (text === undefined) return undefined;
+  const said = renderBody(eventType, content, ctx);
+  if (said === undefined) return undefined;
+  let text = said;
   const repliedTo = relation?.['m.in_reply_to']?.event_id;
   if (typeof repliedTo === 'string') {
     const ref = ctx.quoteOf(repliedTo);
-    if (ref) text = fill(ctx.templates.replyTemplate, { NICK: ref.nick, QUOTE: shorten(ref.excerpt, ctx.templates.replyQuoteLength), REPLY: text });
+    if (ref) text = fill(ctx.templates.replyTemplate, { NICK: ref.nick, QUOTE: shorten(ref.excerpt, ctx.templates.replyQuoteLength), REPLY: said });
   }
-  return { kind: eventType === 'm.sticker' ? 'say' : kindOf(content.msgtype), text };
+  return { kind: eventType === 'm.sticker' ? 'say' : kindOf(content.msgtype), text, said };
 }
 
 function renderBody(eventType: string, content: MessageContent, ctx: RenderContext): string | undefined {
@@ -62,11 +73,12 @@ function renderBody(eventType: string, content: MessageContent, ctx: RenderConte
   }
   if (msgtype === 'm.location') {
     const geo = typeof content.geo_uri === 'string' ? content.geo_uri : '';
-    return [body, geo].filter(Boolean).join(' ') || undefined;
+    const text = [body, geo].filter((part) => !isBlank(part)).join(' ');
+    return text || undefined;
   }
   const isReply = typeof content['m.relates_to']?.['m.in_reply_to']?.event_id === 'string';
-  const text = matrixToIrc(content, { pillNick: ctx.pillNick, isReply });
-  return stripMirc(text).trim() ? text : undefined;
+  const text = matrixToIrc(content, { pillNick: ctx.pillNick, isReply, ...(ctx.codes ? { codes: ctx.codes } : {}) });
+  return isBlank(text) ? undefined : text;
 }
 
 function kindOf(msgtype: string | undefined): IrcOutgoing['kind'] {
