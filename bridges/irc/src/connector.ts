@@ -14,6 +14,7 @@ import { botPrivateMessages } from './handlers/irc-to-matrix/bot-private';
 import { createProvisioning, listenProvisioning, type ProvisioningListener } from './provisioning';
 import { provisioningBridgeOps } from './provisioning/bridge-ops';
 import type { IrcBridgeConfig } from './config/types';
+import type { IrcChannel } from './mapping/ids';
 import { IrcDispatcher, MatrixDispatcher } from './handlers/dispatch';
 import { IRC_HANDLERS } from './handlers/irc-to-matrix';
 import { MATRIX_HANDLERS } from './handlers/matrix-to-irc';
@@ -79,6 +80,7 @@ export class IrcConnector implements Connector {
     const clock = options.clock ?? systemClock;
     const rt = new IrcBridgeRuntime(ctx, config, log, new MediaLinks(config.media, key, clock.now), clock, options.random);
     this.runtime = rt;
+    checkAliasNamespace(rt);
     const provisioning = config.provisioning.enabled && config.provisioning.secret !== undefined
       ? createProvisioning({
         ops: provisioningBridgeOps(rt), secret: config.provisioning.secret, maxLinksPerRoom: config.provisioning.maxLinksPerRoom,
@@ -186,6 +188,23 @@ function registerConfigSecrets(ctx: BridgeContext, config: IrcBridgeConfig, medi
   add(config.provisioning.secret);
   // The key lives in memory as bytes; its file (and anything that reads it out) holds base64.
   if (mediaKey) add(mediaKey.toString('base64'));
+}
+
+/**
+ * The alias template must stay inside the registration's alias namespace, or the homeserver never
+ * asks the bridge about its portals. An install whose registration predates the `#_irc_` default
+ * and whose config does not spell out its template meets exactly this after an upgrade.
+ */
+function checkAliasNamespace(rt: IrcBridgeRuntime): void {
+  const [networkId] = rt.config.networks.keys();
+  if (!networkId) return;
+  const sample = rt.aliases.aliasFor(networkId, '#channel' as IrcChannel);
+  if (rt.ctx.isBridgeAlias(sample)) return;
+  rt.log.error(
+    `Portal aliases such as ${sample} (irc.alias_template ${JSON.stringify(rt.config.aliasTemplate)}) are outside the registration's alias namespace, `
+    + 'so joining them will never reach the bridge. If your registration was made for the old default, set irc.alias_template: '
+    + '\'#irc_$NETWORK_$CHANNEL\' in the config; otherwise regenerate the registration (generate-registration --force) and give it to the homeserver again.',
+  );
 }
 
 /**

@@ -26,7 +26,7 @@ describe('parseIrcConfig', () => {
   it('fills every default for a minimal section and camelCases it', () => {
     const config = parse(minimal);
     expect(config).toMatchObject({
-      senderLocalpart: 'ircbot', ghostPrefix: '_irc_', aliasTemplate: '#irc_$NETWORK_$CHANNEL',
+      senderLocalpart: 'ircbot', ghostPrefix: '_irc_', aliasTemplate: '#_irc_$NETWORK_$CHANNEL',
       passwordKeyFile: '/etc/bridge/irc-passwords.key', permissions: { 'hs.test': 'user' },
       media: { mode: 'direct', modeConfigured: false, publicUrl: 'http://127.0.0.1:8008', signingKeyFile: '/etc/bridge/media-signing.key' },
     });
@@ -103,7 +103,7 @@ describe('parseIrcConfig', () => {
 });
 
 describe('aliasPrefixOf', () => {
-  it.each([['#irc_$NETWORK_$CHANNEL', 'irc_'], ['irc-$CHANNEL', 'irc-'], ['#$CHANNEL', '']])('%s → %s', (template, prefix) => {
+  it.each([['#_irc_$NETWORK_$CHANNEL', '_irc_'], ['#irc_$NETWORK_$CHANNEL', 'irc_'], ['irc-$CHANNEL', 'irc-'], ['#$CHANNEL', '']])('%s → %s', (template, prefix) => {
     expect(aliasPrefixOf(template)).toBe(prefix);
   });
 });

@@ -134,7 +134,7 @@ function checkNames(raw: RawSection, domain: string, problems: ConfigProblem[]):
   try {
     new PortalAliases({ template: raw.alias_template, server: domain, network: firstNetwork });
     if (aliasPrefixOf(raw.alias_template) === '') {
-      problems.push({ path: `${KEY}.alias_template`, message: 'must start with fixed text before $NETWORK/$CHANNEL (e.g. "#irc_$NETWORK_$CHANNEL"), or the bridge would claim every alias on the homeserver' });
+      problems.push({ path: `${KEY}.alias_template`, message: 'must start with fixed text before $NETWORK/$CHANNEL (e.g. "#_irc_$NETWORK_$CHANNEL"), or the bridge would claim every alias on the homeserver' });
     }
   } catch (error) {
     problems.push({ path: `${KEY}.alias_template`, message: (error as Error).message });
@@ -147,7 +147,7 @@ function checkNames(raw: RawSection, domain: string, problems: ConfigProblem[]):
   }
 }
 
-/** The literal start of an alias template: `#irc_$NETWORK_$CHANNEL` → `irc_`. */
+/** The literal start of an alias template: `#_irc_$NETWORK_$CHANNEL` → `_irc_`. */
 export function aliasPrefixOf(template: string): string {
   const body = template.replace(/^#/, '');
   const at = body.search(/\$(NETWORK|CHANNEL)/);

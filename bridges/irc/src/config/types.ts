@@ -14,7 +14,7 @@ export interface IrcBridgeConfig {
   senderLocalpart: string;
   /** Localpart prefix of ghost users, e.g. `_irc_` → `@_irc_libera_alice:hs`. Must match the registration's user namespace. */
   ghostPrefix: string;
-  /** Portal alias template, e.g. `#irc_$NETWORK_$CHANNEL`; its literal start is the alias namespace prefix. */
+  /** Portal alias template, e.g. `#_irc_$NETWORK_$CHANNEL`; its literal start is the alias namespace prefix. */
   aliasTemplate: string;
   /** Key file (32 random bytes, base64) used to encrypt stored IRC passwords; absolute path. */
   passwordKeyFile: string;

@@ -1,5 +1,5 @@
 /**
- * Dynamic portals: a Matrix user joins `#irc_libera_#matrix:example.org`, the homeserver asks
+ * Dynamic portals: a Matrix user joins `#_irc_libera_#matrix:example.org`, the homeserver asks
  * the bridge about the alias, and the bridge creates the room with that alias, links it to the
  * channel and has its bot join the channel. The query blocks the homeserver's pushes, so the
  * IRC join is not awaited: if it fails the room gets a notice.
