@@ -31,6 +31,7 @@ import { createDynamicPortal } from './portals/dynamic';
 import { checkBridgeInfo } from './portals/bridge-info';
 import { joinBridgedChannels } from './portals/startup';
 import { IrcBridgeRuntime, type BridgeRuntime } from './runtime';
+import { IrcThirdParty } from './third-party';
 
 export interface IrcConnectorOptions {
   /** Makes IRC connections; tests inject an in-process fake. Default: `new IrcConnection(options)`. */
@@ -54,10 +55,13 @@ export class IrcConnector implements Connector {
   private proxy?: MediaProxy;
   private admin?: AdminRooms;
   private provisioning?: ProvisioningListener;
+  /** The `irc` third-party protocol: one instance per network, channel and nick lookups (third-party.ts). */
+  readonly thirdParty: IrcThirdParty;
 
   /** Validates the `irc:` section; throws ConfigError (so `check-config` reports it). */
   constructor(bridgeConfig: BridgeConfig, private readonly options: IrcConnectorOptions = {}) {
     this.config = parseIrcConfig(bridgeConfig);
+    this.thirdParty = new IrcThirdParty(this.config, () => this.bridge);
   }
 
   /** The running runtime (for admin commands and provisioning); throws before `start`. */

@@ -51,6 +51,12 @@ describe('parseIrcConfig', () => {
     expect(parse({ ...minimal, media }).media).toMatchObject({ mode, modeConfigured, publicUrl });
   });
 
+  it('takes an mxc:// protocol icon and refuses anything else', () => {
+    expect(parse({ ...minimal, protocol_icon: 'mxc://example.org/AbC_d-1' }).protocolIcon).toBe('mxc://example.org/AbC_d-1');
+    expect(parse(minimal).protocolIcon).toBeUndefined();
+    expect(problems({ ...minimal, protocol_icon: 'https://example.org/irc.png' }).map((p) => p.path)).toEqual(['irc.protocol_icon']);
+  });
+
   it('uses port 6667 without TLS and keeps several networks apart', () => {
     const config = parse({ networks: { a: { host: 'a.example', tls: false }, b: { host: 'b.example', port: 7000 } } });
     expect([...config.networks.values()].map((n) => [n.id, n.port, n.tls])).toEqual([['a', 6667, false], ['b', 7000, true]]);

@@ -19,6 +19,7 @@ interface RawSection {
   sender_localpart: string;
   ghost_prefix: string;
   alias_template: string;
+  protocol_icon?: string;
   password_key_file: string;
   permissions?: Record<string, PermissionLevel>;
   media: {
@@ -91,6 +92,7 @@ export function parseIrcConfig(config: Pick<BridgeConfig, 'sections' | 'baseDir'
     senderLocalpart: raw.sender_localpart,
     ghostPrefix: raw.ghost_prefix,
     aliasTemplate: raw.alias_template,
+    ...(raw.protocol_icon !== undefined ? { protocolIcon: raw.protocol_icon } : {}),
     passwordKeyFile: path(raw.password_key_file),
     permissions: raw.permissions ?? { [config.homeserver.domain]: 'user' },
     media: {

@@ -139,6 +139,7 @@ export const IRC_SECTION_SCHEMA: SectionSchema = {
     sender_localpart: { type: 'string', pattern: '^[a-z0-9._=/+-]+$', default: 'ircbot', expected: 'a lower-case localpart such as "ircbot"' },
     ghost_prefix: { type: 'string', pattern: '^[a-z0-9._=/-]+$', default: '_irc_', expected: 'a lower-case localpart prefix such as "_irc_"' },
     alias_template: template(DEFAULT_ALIAS_TEMPLATE, '$NETWORK and $CHANNEL'),
+    protocol_icon: { type: 'string', pattern: '^mxc://[A-Za-z0-9.:-]+/[A-Za-z0-9_-]+$', expected: 'an mxc:// content URI such as mxc://example.org/AbCdEf (upload the image to your homeserver first)' },
     password_key_file: { type: 'string', minLength: 1, default: 'irc-passwords.key' },
     permissions: {
       type: 'object',

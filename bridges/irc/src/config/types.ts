@@ -16,6 +16,8 @@ export interface IrcBridgeConfig {
   ghostPrefix: string;
   /** Portal alias template, e.g. `#_irc_$NETWORK_$CHANNEL`; its literal start is the alias namespace prefix. */
   aliasTemplate: string;
+  /** `mxc://` icon of the `irc` third-party protocol (clients show it beside the networks); none when unset. */
+  protocolIcon?: string;
   /** Key file (32 random bytes, base64) used to encrypt stored IRC passwords; absolute path. */
   passwordKeyFile: string;
   /** Who may use the bridge and its admin commands: a user ID, a server name, or `*` → level. */
