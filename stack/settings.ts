@@ -9,7 +9,11 @@ import { StackError } from './errors';
 export const SERVER_NAME = 'localhost';
 export const NETWORK_ID = 'local';
 export const CHANNEL = '#bridgekit';
-/** The bridge config's `irc.alias_template` (also the IRC bridge's default). */
+/**
+ * The bridge config's `irc.alias_template`. The bridge's default is now `#_irc_$NETWORK_$CHANNEL`;
+ * the stack keeps the older form because a stack made before keeps its registration (and its
+ * alias namespace) in the data folder.
+ */
 export const ALIAS_TEMPLATE = '#irc_$NETWORK_$CHANNEL';
 export const PORTAL_ALIAS = `${ALIAS_TEMPLATE.replace('$NETWORK', NETWORK_ID).replace('$CHANNEL', CHANNEL)}:${SERVER_NAME}`;
 /** The Matrix account the stack creates for you (password generated once, kept in the data folder). */

@@ -13,10 +13,10 @@ import { writeBridgeConfig } from './harness/bridge-config';
 import { BRIDGE_COMMAND, startBridge } from './harness/bridge-process';
 import { readE2eEnv } from './harness/env';
 import { connectIrc, disconnectAllIrc, uniqueNick } from './harness/irc-client';
-import { BOT_NICK, portalAlias, startIrcBridge, uniqueChannel } from './harness/irc-bridge';
+import { BOT_NICK, startIrcBridge, uniqueChannel } from './harness/irc-bridge';
 import { appservicePing, MatrixClient } from './harness/matrix-client';
 import { matrixRequest, registerWithSharedSecret } from './harness/matrix-http';
-import { SENDER_LOCALPART, SERVER_NAME } from './harness/namespaces';
+import { IRC_NETWORK_ID, SENDER_LOCALPART, SERVER_NAME } from './harness/namespaces';
 import { REPO_ROOT } from './harness/paths';
 import { freePorts } from './harness/ports';
 import { stopPid } from './harness/processes';
@@ -49,6 +49,8 @@ describe('setting the bridge up with its CLI', () => {
     const { configPath, dir } = writeBridgeConfig(env, {
       homeserver: { url: homeserverUrl, domain: SERVER_NAME },
       appservice: { registration: 'registration.yaml', bind_address: '127.0.0.1', port: bridgePort },
+      // The bridge's default template (the harness spells out the older #irc_… elsewhere).
+      irc: { alias_template: '#_irc_$NETWORK_$CHANNEL' },
     });
     const registrationPath = join(dir, 'registration.yaml');
 
@@ -59,6 +61,8 @@ describe('setting the bridge up with its CLI', () => {
     const registration = load(readFileSync(registrationPath, 'utf8')) as GeneratedRegistration;
     expect(registration).toMatchObject({ url: `http://127.0.0.1:${bridgePort}`, sender_localpart: SENDER_LOCALPART });
     expect(registration.as_token).not.toBe(registration.hs_token);
+    // The spec's form: exclusive namespaces start with '_' after the sigil.
+    expect(registration.namespaces.aliases.map((a) => a.regex)).toEqual([`#_irc_.*:${SERVER_NAME.replace(/\./g, '\\.')}`]);
     // Running it again must not silently replace the tokens the homeserver knows.
     expect(cli(['generate-registration', '--config', configPath]).status).toBe(1);
 
@@ -92,7 +96,7 @@ describe('setting the bridge up with its CLI', () => {
         const irc = await connectIrc(uniqueNick('i'));
         await irc.join(channel);
         const user = new MatrixClient(await registerWithSharedSecret(homeserverUrl, sharedSecret, { localpart: `cli${uniqueNick()}`, password: 'pw-cli-scenario', admin: false }), homeserverUrl);
-        const roomId = await user.joinRoom(portalAlias(channel));
+        const roomId = await user.joinRoom(`#_irc_${IRC_NETWORK_ID}_${channel}:${SERVER_NAME}`);
         await irc.waitForMember(channel, BOT_NICK);
         irc.say(channel, 'through the generated registration');
         await expect(user.waitForMessage(roomId, 'through the generated registration')).resolves.toMatchObject({ content: { msgtype: 'm.text' } });

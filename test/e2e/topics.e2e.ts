@@ -1,7 +1,12 @@
-/** Topics both ways: IRC topic changes show in the room; a Matrix moderator's topic reaches the channel. */
+/** Topics both ways: IRC topic changes show in the room from the setter's ghost; a Matrix topic reaches the channel from the user's nick. */
 import { MatrixClient } from './harness/matrix-client';
 import { connectIrc, uniqueNick } from './harness/irc-client';
-import { joinPortal, matrixUser, bridgeForThisFile, channelScene, uniqueChannel } from './harness/irc-bridge';
+import { ghostUserId, joinPortal, matrixUser, bridgeForThisFile, channelScene, uniqueChannel } from './harness/irc-bridge';
+
+/** The portal follows the channel's -t (ngIRCd's default for a new channel): anyone may change the topic. */
+async function topicOpenToEveryone(s: Awaited<ReturnType<typeof channelScene>>): Promise<void> {
+  await s.alice.client.waitForEvent(s.roomId, (e) => e.type === 'm.room.power_levels' && (e.content.events as Record<string, number> | undefined)?.['m.room.topic'] === 0);
+}
 
 bridgeForThisFile();
 
@@ -24,6 +29,21 @@ describe('topics', () => {
     const alice = await matrixUser();
     const roomId = await joinPortal(alice.client, channel, op);
     await alice.client.waitForEvent(roomId, (e) => e.type === 'm.room.topic' && e.content.topic === 'topic from before the portal');
+  });
+
+  it('IRC → Matrix: on a -t channel a user without operator status sets the topic, and the room shows their ghost as its sender', async () => {
+    const s = await scene();
+    await topicOpenToEveryone(s);
+    s.carol.setTopic(s.channel, 'carol was here');
+    const event = await s.alice.client.waitForEvent(s.roomId, (e) => e.type === 'm.room.topic' && e.content.topic === 'carol was here');
+    expect(event.sender).toBe(ghostUserId(s.carol.nick));
+  });
+
+  it('Matrix → IRC: on a -t channel any Matrix user in the portal sets the topic, and IRC sees it from their nick', async () => {
+    const s = await scene();
+    await topicOpenToEveryone(s);
+    await s.alice.client.setTopic(s.roomId, 'set by a plain Matrix user');
+    await expect(s.op.waitForTopic((t) => t.channel === s.channel && t.nick === s.alice.nick)).resolves.toMatchObject({ topic: 'set by a plain Matrix user' });
   });
 
   it('Matrix → IRC: a room moderator’s topic becomes the channel topic, set by their own nick', async () => {

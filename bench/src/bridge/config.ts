@@ -52,7 +52,7 @@ export function benchNetwork(ircPort: number, rooms: number, overrides: NetworkO
 /** A fresh registration (new tokens) pointing at the bridge's appservice port. */
 export function writeRegistration(dir: string, asPort: number): Registration {
   const registration = generateRegistration({
-    id: 'irc', url: `http://127.0.0.1:${asPort}`, senderLocalpart: 'ircbot', userPrefix: '_irc_', aliasPrefix: 'irc_', domain: DOMAIN,
+    id: 'irc', url: `http://127.0.0.1:${asPort}`, senderLocalpart: 'ircbot', userPrefix: '_irc_', aliasPrefix: '_irc_', domain: DOMAIN,
   });
   saveRegistration(path.join(dir, 'registration.yaml'), registration);
   return registration;

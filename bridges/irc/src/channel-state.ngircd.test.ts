@@ -73,7 +73,7 @@ beforeAll(async () => {
   bridge = createFakeBridge(config, { dir, migrations: connector.migrations });
   bridge.matrix.displayNames.set(alice, 'Alice');
   await connector.start(bridge.ctx);
-  expect(await connector.onAliasQuery(asRoomAlias(`#irc_local_#state:${DOMAIN}`))).toBe(true);
+  expect(await connector.onAliasQuery(asRoomAlias(`#_irc_local_#state:${DOMAIN}`))).toBe(true);
   roomId = bridge.matrix.created[0]!.roomId;
 });
 

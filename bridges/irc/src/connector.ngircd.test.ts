@@ -60,7 +60,7 @@ afterAll(async () => {
 describe('IrcConnector against ngIRCd', () => {
   it('bridges a channel both ways, with formatting, pills, no echo and no CR/LF injection', async () => {
     const joined = carol.once('join', (e) => e.nick === 'BridgeBot');
-    expect(await connector.onAliasQuery(asRoomAlias(`#irc_local_#chan:${DOMAIN}`))).toBe(true);
+    expect(await connector.onAliasQuery(asRoomAlias(`#_irc_local_#chan:${DOMAIN}`))).toBe(true);
     await joined;
     const roomId = bridge.matrix.created[0]!.roomId;
 

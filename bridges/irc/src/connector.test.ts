@@ -28,6 +28,15 @@ describe('portals', () => {
     expect(h.bridge.matrix.created).toHaveLength(0);
   });
 
+  it('says at start-up when the alias template is outside the registration (e.g. an old registration after the default changed)', async () => {
+    h = await startHarness();
+    expect(h.bridge.log.lines.filter((l) => l.level === 'error')).toEqual([]);
+    await h.stop();
+    h = await startHarness({ top: { alias_template: '#chat_$NETWORK_$CHANNEL' } });
+    const errors = h.bridge.log.lines.filter((l) => l.level === 'error').map((l) => l.message);
+    expect(errors).toEqual([expect.stringContaining("set irc.alias_template: '#irc_$NETWORK_$CHANNEL'")]);
+  });
+
   it('creates one room when the homeserver asks twice at once', async () => {
     h = await startHarness();
     const answers = await Promise.all([h.connector.onAliasQuery(ALIAS), h.connector.onAliasQuery(ALIAS)]);

@@ -14,6 +14,7 @@ import { botPrivateMessages } from './handlers/irc-to-matrix/bot-private';
 import { createProvisioning, listenProvisioning, type ProvisioningListener } from './provisioning';
 import { provisioningBridgeOps } from './provisioning/bridge-ops';
 import type { IrcBridgeConfig } from './config/types';
+import type { IrcChannel } from './mapping/ids';
 import { IrcDispatcher, MatrixDispatcher } from './handlers/dispatch';
 import { IRC_HANDLERS } from './handlers/irc-to-matrix';
 import { MATRIX_HANDLERS } from './handlers/matrix-to-irc';
@@ -30,6 +31,7 @@ import { createDynamicPortal } from './portals/dynamic';
 import { checkBridgeInfo } from './portals/bridge-info';
 import { joinBridgedChannels } from './portals/startup';
 import { IrcBridgeRuntime, type BridgeRuntime } from './runtime';
+import { IrcThirdParty } from './third-party';
 
 export interface IrcConnectorOptions {
   /** Makes IRC connections; tests inject an in-process fake. Default: `new IrcConnection(options)`. */
@@ -53,10 +55,13 @@ export class IrcConnector implements Connector {
   private proxy?: MediaProxy;
   private admin?: AdminRooms;
   private provisioning?: ProvisioningListener;
+  /** The `irc` third-party protocol: one instance per network, channel and nick lookups (third-party.ts). */
+  readonly thirdParty: IrcThirdParty;
 
   /** Validates the `irc:` section; throws ConfigError (so `check-config` reports it). */
   constructor(bridgeConfig: BridgeConfig, private readonly options: IrcConnectorOptions = {}) {
     this.config = parseIrcConfig(bridgeConfig);
+    this.thirdParty = new IrcThirdParty(this.config, () => this.bridge);
   }
 
   /** The running runtime (for admin commands and provisioning); throws before `start`. */
@@ -79,6 +84,7 @@ export class IrcConnector implements Connector {
     const clock = options.clock ?? systemClock;
     const rt = new IrcBridgeRuntime(ctx, config, log, new MediaLinks(config.media, key, clock.now), clock, options.random);
     this.runtime = rt;
+    checkAliasNamespace(rt);
     const provisioning = config.provisioning.enabled && config.provisioning.secret !== undefined
       ? createProvisioning({
         ops: provisioningBridgeOps(rt), secret: config.provisioning.secret, maxLinksPerRoom: config.provisioning.maxLinksPerRoom,
@@ -186,6 +192,23 @@ function registerConfigSecrets(ctx: BridgeContext, config: IrcBridgeConfig, medi
   add(config.provisioning.secret);
   // The key lives in memory as bytes; its file (and anything that reads it out) holds base64.
   if (mediaKey) add(mediaKey.toString('base64'));
+}
+
+/**
+ * The alias template must stay inside the registration's alias namespace, or the homeserver never
+ * asks the bridge about its portals. An install whose registration predates the `#_irc_` default
+ * and whose config does not spell out its template meets exactly this after an upgrade.
+ */
+function checkAliasNamespace(rt: IrcBridgeRuntime): void {
+  const [networkId] = rt.config.networks.keys();
+  if (!networkId) return;
+  const sample = rt.aliases.aliasFor(networkId, '#channel' as IrcChannel);
+  if (rt.ctx.isBridgeAlias(sample)) return;
+  rt.log.error(
+    `Portal aliases such as ${sample} (irc.alias_template ${JSON.stringify(rt.config.aliasTemplate)}) are outside the registration's alias namespace, `
+    + 'so joining them will never reach the bridge. If your registration was made for the old default, set irc.alias_template: '
+    + '\'#irc_$NETWORK_$CHANNEL\' in the config; otherwise regenerate the registration (generate-registration --force) and give it to the homeserver again.',
+  );
 }
 
 /**

@@ -25,6 +25,8 @@ export interface IrcMetrics {
   roomTasksHeld: Gauge;
   /** IRC connections that did not close cleanly when the bridge stopped, by network and kind (bot | puppet). */
   shutdownFailures: Counter<'network' | 'kind'>;
+  /** Channels given no portal, by network and when: `isupport` (the name breaks the server's rules) or `join` (the server refused the bot's JOIN). */
+  channelsRefused: Counter<'network' | 'stage'>;
 }
 
 export function createIrcMetrics(registry: Registry): IrcMetrics {
@@ -39,6 +41,7 @@ export function createIrcMetrics(registry: Registry): IrcMetrics {
     roomTasksDropped: new Counter({ name: 'bridgekit_irc_room_tasks_dropped_total', help: 'Held IRC-to-Matrix room tasks given up on (backlog bound, outage too long, bridge stopped)', labelNames: ['reason'], registers }),
     roomTasksHeld: new Gauge({ name: 'bridgekit_irc_room_tasks_held', help: 'IRC-to-Matrix room tasks waiting for the homeserver, over all rooms', registers }),
     shutdownFailures: new Counter({ name: 'bridgekit_irc_shutdown_failures_total', help: 'IRC connections that did not close cleanly at shutdown, by network and kind', labelNames: ['network', 'kind'], registers }),
+    channelsRefused: new Counter({ name: 'bridgekit_irc_channels_refused_total', help: 'Channel names the IRC server does not accept: refused before a portal was made, or on the bot\'s JOIN', labelNames: ['network', 'stage'], registers }),
     bannedGhostDrops: new Counter({ name: 'bridgekit_irc_banned_ghost_dropped_total', help: 'IRC lines and ghost joins not sent into a room because Matrix users banned the ghost there', labelNames: ['network'], registers }),
   };
 }

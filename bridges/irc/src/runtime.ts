@@ -17,6 +17,7 @@ import { createIrcMetrics, type IrcMetrics } from './metrics';
 import type { IrcNetwork } from './network/network';
 import { Portals } from './portals/portals';
 import { chatGhost } from './portals/private-chats';
+import { isChannelNameRefusal, refuseChannel } from './portals/refused-channels';
 import { RoomTasks } from './room-tasks';
 
 export interface BridgeRuntime {
@@ -169,8 +170,15 @@ export class IrcBridgeRuntime implements BridgeRuntime {
     });
   }
 
-  /** A join that failed after a (re)connect: the people in the bridged rooms should know. */
+  /**
+   * A join that failed after a (re)connect: the people in the bridged rooms should know. The
+   * bot refused for the channel's very name stops trying (portals/refused-channels.ts).
+   */
   reportJoinFailure(network: IrcNetwork, channel: string, error: Error, userId?: UserId): void {
+    if (!userId && isChannelNameRefusal(error)) {
+      refuseChannel(this, network, channel, error);
+      return;
+    }
     for (const roomId of this.portals.roomsForChannel(network, channel)) {
       if (userId) {
         this.roomTask(roomId, 'irc.join-failed', () => this.tell(roomId, userId, `Your IRC connection could not rejoin ${channel}: ${error.message}`));

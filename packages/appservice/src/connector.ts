@@ -52,13 +52,68 @@ export interface MediaAccess {
   download(mxc: string, opts?: { timeoutMs?: number }): Promise<{ stream: import('node:stream').Readable; contentType: string; contentLength?: number }>;
 }
 
-/** Third-party lookups (`/_matrix/app/v1/thirdparty/*`). Each method may return []. */
+/** How a client should validate one search field, and an example value to show. */
+export interface ThirdPartyFieldType {
+  /** A (coarse) regular expression for the field's value. */
+  regexp: string;
+  placeholder: string;
+}
+
+/** One independent configuration of a protocol, e.g. one IRC network. The homeserver adds `instance_id`. */
+export interface ThirdPartyInstance {
+  /** Unique across all instances. */
+  networkId: string;
+  /** Human-readable, e.g. the network's name. */
+  desc: string;
+  /** Preset search fields for this instance, e.g. `{ network: 'libera' }`. */
+  fields: Record<string, string>;
+  /** An `mxc://` URI overriding the protocol's icon. */
+  icon?: string;
+}
+
+/** What `GET /thirdparty/protocol/{protocol}` answers. */
+export interface ThirdPartyProtocol {
+  /** Fields that identify a remote user, broadest first (e.g. network, then nickname). */
+  userFields: string[];
+  /** Fields that identify a remote location, broadest first (e.g. network, then channel). */
+  locationFields: string[];
+  /** One entry per name in `userFields` and `locationFields`. */
+  fieldTypes: Record<string, ThirdPartyFieldType>;
+  instances: ThirdPartyInstance[];
+  /**
+   * An `mxc://` URI. The spec requires one; omit it rather than invent one (clients then show
+   * none). Sent only when set.
+   */
+  icon?: string;
+}
+
+/** A remote location (e.g. an IRC channel) and the Matrix room alias that reaches it. */
+export interface ThirdPartyLocation {
+  alias: RoomAlias;
+  protocol: string;
+  fields: Record<string, string>;
+}
+
+/** A remote user and the Matrix user who stands for them. */
+export interface ThirdPartyUser {
+  userId: UserId;
+  protocol: string;
+  fields: Record<string, string>;
+}
+
+/**
+ * Third-party lookups (`/_matrix/app/v1/thirdparty/*`). The core answers 404 for an unknown
+ * protocol, a lookup the provider lacks and an empty result; each method may return [].
+ * `locations`/`users` are only called for a protocol in `protocols`. They run outside any room's
+ * turn and block the homeserver's request: keep them quick.
+ */
 export interface ThirdPartyProvider {
-  protocols: Record<string, Record<string, unknown>>;
-  locations?(protocol: string, fields: Record<string, string>): Promise<Array<Record<string, unknown>>>;
-  users?(protocol: string, fields: Record<string, string>): Promise<Array<Record<string, unknown>>>;
-  locationsByAlias?(alias: RoomAlias): Promise<Array<Record<string, unknown>>>;
-  usersByUserId?(userId: UserId): Promise<Array<Record<string, unknown>>>;
+  readonly protocols: Readonly<Record<string, ThirdPartyProtocol>>;
+  /** `fields`: the query's search fields, e.g. `{ network: 'libera', channel: '#matrix' }`. */
+  locations?(protocol: string, fields: Record<string, string>): Promise<ThirdPartyLocation[]>;
+  users?(protocol: string, fields: Record<string, string>): Promise<ThirdPartyUser[]>;
+  locationsByAlias?(alias: RoomAlias): Promise<ThirdPartyLocation[]>;
+  usersByUserId?(userId: UserId): Promise<ThirdPartyUser[]>;
 }
 
 /**

@@ -6,7 +6,10 @@ export { asUserId, asRoomId, asEventId, asRoomAlias, isUserId, isRoomId, localpa
 export type { MatrixEvent, EphemeralEvent, MessageContent } from './events';
 
 // What a bridge author implements, and what they are given
-export type { Connector, BridgeContext, ThirdPartyProvider, MediaAccess } from './connector';
+export type { Connector, BridgeContext, MediaAccess } from './connector';
+export type {
+  ThirdPartyProvider, ThirdPartyProtocol, ThirdPartyInstance, ThirdPartyFieldType, ThirdPartyLocation, ThirdPartyUser,
+} from './connector';
 export type { Intent, Profile, CreateRoomOptions, SendOptions, StateEvent } from './intent/types';
 export type {
   BridgeStore, Migration, RemoteRoom, RoomLink, RemoteUser,

@@ -33,6 +33,8 @@ export function appserviceRegistration(input: AppserviceRegistrationInput): Reco
     rate_limited: false,
     // The stable key (Synapse ≥ 1.156); typing and read receipts reach the bridge.
     receive_ephemeral: true,
+    // As generate-registration writes it: Synapse asks only the appservices that list a protocol.
+    protocols: ['irc'],
   };
 }
 

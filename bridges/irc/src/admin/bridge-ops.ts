@@ -11,6 +11,7 @@ import { IrcError } from '../irc/errors';
 import type { IrcChannel, NetworkId } from '../mapping/ids';
 import type { IrcNetwork } from '../network/network';
 import { createDynamicPortal } from '../portals/dynamic';
+import { portalRefusal } from '../portals/refused-channels';
 import type { BridgeRuntime } from '../runtime';
 
 export function adminBridgeOps(rt: BridgeRuntime): AdminBridgeOps {
@@ -67,6 +68,8 @@ export function adminBridgeOps(rt: BridgeRuntime): AdminBridgeOps {
 async function portalFor(rt: BridgeRuntime, network: IrcNetwork, channel: string): Promise<RoomId> {
   const existing = rt.portals.roomsForChannel(network, channel)[0];
   if (existing) return existing;
+  const refusal = portalRefusal(rt, network, channel);
+  if (refusal) throw new IrcError('IRC_JOIN_FAILED', refusal);
   const alias = rt.aliases.aliasFor(network.id, channel as IrcChannel);
   if (!(await createDynamicPortal(rt, alias, { evenIfDisabled: true }))) {
     throw new IrcError('IRC_JOIN_FAILED', `Could not create a room for ${channel}.`);

@@ -26,7 +26,7 @@ describe('parseIrcConfig', () => {
   it('fills every default for a minimal section and camelCases it', () => {
     const config = parse(minimal);
     expect(config).toMatchObject({
-      senderLocalpart: 'ircbot', ghostPrefix: '_irc_', aliasTemplate: '#irc_$NETWORK_$CHANNEL',
+      senderLocalpart: 'ircbot', ghostPrefix: '_irc_', aliasTemplate: '#_irc_$NETWORK_$CHANNEL',
       passwordKeyFile: '/etc/bridge/irc-passwords.key', permissions: { 'hs.test': 'user' },
       media: { mode: 'direct', modeConfigured: false, publicUrl: 'http://127.0.0.1:8008', signingKeyFile: '/etc/bridge/media-signing.key' },
     });
@@ -56,6 +56,12 @@ describe('parseIrcConfig', () => {
     ['an explicit proxy mode', { mode: 'proxy', public_url: 'https://bridge.example' }, 'proxy', true, 'https://bridge.example'],
   ])('media: %s', (_what, media, mode, modeConfigured, publicUrl) => {
     expect(parse({ ...minimal, media }).media).toMatchObject({ mode, modeConfigured, publicUrl });
+  });
+
+  it('takes an mxc:// protocol icon and refuses anything else', () => {
+    expect(parse({ ...minimal, protocol_icon: 'mxc://example.org/AbC_d-1' }).protocolIcon).toBe('mxc://example.org/AbC_d-1');
+    expect(parse(minimal).protocolIcon).toBeUndefined();
+    expect(problems({ ...minimal, protocol_icon: 'https://example.org/irc.png' }).map((p) => p.path)).toEqual(['irc.protocol_icon']);
   });
 
   it('uses port 6667 without TLS and keeps several networks apart', () => {
@@ -110,7 +116,7 @@ describe('parseIrcConfig', () => {
 });
 
 describe('aliasPrefixOf', () => {
-  it.each([['#irc_$NETWORK_$CHANNEL', 'irc_'], ['irc-$CHANNEL', 'irc-'], ['#$CHANNEL', '']])('%s → %s', (template, prefix) => {
+  it.each([['#_irc_$NETWORK_$CHANNEL', '_irc_'], ['#irc_$NETWORK_$CHANNEL', 'irc_'], ['irc-$CHANNEL', 'irc-'], ['#$CHANNEL', '']])('%s → %s', (template, prefix) => {
     expect(aliasPrefixOf(template)).toBe(prefix);
   });
 });

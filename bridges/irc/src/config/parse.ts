@@ -19,6 +19,7 @@ interface RawSection {
   sender_localpart: string;
   ghost_prefix: string;
   alias_template: string;
+  protocol_icon?: string;
   password_key_file?: string;
   permissions?: Record<string, PermissionLevel>;
   media: {
@@ -97,6 +98,7 @@ export function parseIrcConfig(config: Pick<BridgeConfig, 'sections' | 'baseDir'
     senderLocalpart: raw.sender_localpart,
     ghostPrefix: raw.ghost_prefix,
     aliasTemplate: raw.alias_template,
+    ...(raw.protocol_icon !== undefined ? { protocolIcon: raw.protocol_icon } : {}),
     passwordKeyFile: created(raw.password_key_file, PASSWORD_KEY_FILE),
     permissions: raw.permissions ?? { [config.homeserver.domain]: 'user' },
     media: {
@@ -140,7 +142,7 @@ function checkNames(raw: RawSection, domain: string, problems: ConfigProblem[]):
   try {
     new PortalAliases({ template: raw.alias_template, server: domain, network: firstNetwork });
     if (aliasPrefixOf(raw.alias_template) === '') {
-      problems.push({ path: `${KEY}.alias_template`, message: 'must start with fixed text before $NETWORK/$CHANNEL (e.g. "#irc_$NETWORK_$CHANNEL"), or the bridge would claim every alias on the homeserver' });
+      problems.push({ path: `${KEY}.alias_template`, message: 'must start with fixed text before $NETWORK/$CHANNEL (e.g. "#_irc_$NETWORK_$CHANNEL"), or the bridge would claim every alias on the homeserver' });
     }
   } catch (error) {
     problems.push({ path: `${KEY}.alias_template`, message: (error as Error).message });
@@ -153,7 +155,7 @@ function checkNames(raw: RawSection, domain: string, problems: ConfigProblem[]):
   }
 }
 
-/** The literal start of an alias template: `#irc_$NETWORK_$CHANNEL` → `irc_`. */
+/** The literal start of an alias template: `#_irc_$NETWORK_$CHANNEL` → `_irc_`. */
 export function aliasPrefixOf(template: string): string {
   const body = template.replace(/^#/, '');
   const at = body.search(/\$(NETWORK|CHANNEL)/);

@@ -4,6 +4,7 @@
  * checks they agree).
  */
 import type { SectionSchema } from '@bridgekit/appservice';
+import { DEFAULT_ALIAS_TEMPLATE } from '../mapping/alias';
 
 const NETWORK_ID = '^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$';
 
@@ -146,7 +147,8 @@ export const IRC_SECTION_SCHEMA: SectionSchema = {
   properties: {
     sender_localpart: { type: 'string', pattern: '^[a-z0-9._=/+-]+$', default: 'ircbot', expected: 'a lower-case localpart such as "ircbot"' },
     ghost_prefix: { type: 'string', pattern: '^[a-z0-9._=/-]+$', default: '_irc_', expected: 'a lower-case localpart prefix such as "_irc_"' },
-    alias_template: template('#irc_$NETWORK_$CHANNEL', '$NETWORK and $CHANNEL'),
+    alias_template: template(DEFAULT_ALIAS_TEMPLATE, '$NETWORK and $CHANNEL'),
+    protocol_icon: { type: 'string', pattern: '^mxc://[A-Za-z0-9.:-]+/[A-Za-z0-9_-]+$', expected: 'an mxc:// content URI such as mxc://example.org/AbCdEf (upload the image to your homeserver first)' },
     // No default here: it is the database's directory (parse.ts), not the config's.
     password_key_file: { type: 'string', minLength: 1 },
     permissions: {

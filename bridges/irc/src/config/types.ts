@@ -15,8 +15,10 @@ export interface IrcBridgeConfig {
   senderLocalpart: string;
   /** Localpart prefix of ghost users, e.g. `_irc_` → `@_irc_libera_alice:hs`. Must match the registration's user namespace. */
   ghostPrefix: string;
-  /** Portal alias template, e.g. `#irc_$NETWORK_$CHANNEL`; its literal start is the alias namespace prefix. */
+  /** Portal alias template, e.g. `#_irc_$NETWORK_$CHANNEL`; its literal start is the alias namespace prefix. */
   aliasTemplate: string;
+  /** `mxc://` icon of the `irc` third-party protocol (clients show it beside the networks); none when unset. */
+  protocolIcon?: string;
   /** Key file (32 random bytes, base64) used to encrypt stored IRC passwords; absolute path. */
   passwordKeyFile: string;
   /** Who may use the bridge and its admin commands: a user ID, a server name, or `*` → level. */

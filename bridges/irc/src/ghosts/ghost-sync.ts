@@ -27,7 +27,7 @@ import type { BridgeRuntime } from '../runtime';
 import { GhostBans, unlessBanned } from './bans';
 import { isNetsplitQuit, NetsplitHold, type HeldQuit } from './netsplit';
 import { PacedQueue } from './paced-queue';
-import { levelForPrefixes, mergePending, PendingLevelUpdates, roomCreators, withGhostLevels, type PendingLevels, type PowerLevelsContent } from './power-levels';
+import { levelForPrefixes, mergePending, PendingLevelUpdates, roomCreators, withGhostLevels, withTopicLevel, type PendingLevels, type PowerLevelsContent } from './power-levels';
 import { GhostPresence } from './presence';
 import { GhostRenames } from './renames';
 
@@ -93,7 +93,7 @@ export class GhostSync {
     this.metrics = {
       changes: new Counter({ name: 'bridgekit_irc_ghost_membership_total', help: 'Ghost joins, leaves and kicks sent to the homeserver', labelNames: ['change'], registers }),
       dropped: new Counter({ name: 'bridgekit_irc_ghost_membership_dropped_total', help: 'Ghost membership changes dropped because the paced queue was full', registers }),
-      levelWrites: new Counter({ name: 'bridgekit_irc_power_level_writes_total', help: 'Power level events written for ghosts', registers }),
+      levelWrites: new Counter({ name: 'bridgekit_irc_power_level_writes_total', help: 'Power level events written for ghosts (and the topic level that follows +t)', registers }),
     };
     new Gauge({ name: 'bridgekit_irc_ghost_membership_queued', help: 'Ghost membership changes waiting for their turn', registers, collect() { this.set(queue.size); } });
     const bans = this.bans;
@@ -300,6 +300,11 @@ export class GhostSync {
     const { bot } = this.rt.ctx;
     const current = await bot.getState<PowerLevelsContent>(roomId, 'm.room.power_levels');
     if (!current) return;
+    const withTopic = pending.topicLevel === undefined ? undefined : withTopicLevel(current, pending.topicLevel);
+    if (!pending.all && pending.ghosts.size === 0) {
+      if (withTopic) await this.sendLevels(roomId, withTopic);
+      return;
+    }
     const ghosts = await this.presence.ghostsIn(roomId);
     const candidates = new Set(pending.ghosts);
     if (pending.all) {
@@ -312,9 +317,17 @@ export class GhostSync {
       const nick = network && this.renames.nickOf(network, ghost);
       wanted.set(ghost, network && nick && ghosts.has(ghost) ? this.levelOf(roomId, network, nick) : 0);
     }
-    const next = withGhostLevels(current, bot.userId, wanted, await roomCreators(bot, roomId));
-    if (!next) return;
-    await bot.sendState(roomId, 'm.room.power_levels', '', next);
+    const next = withGhostLevels(withTopic ?? current, bot.userId, wanted, await roomCreators(bot, roomId)) ?? withTopic;
+    if (next) await this.sendLevels(roomId, next);
+  }
+
+  /** `m.room.topic` needs `level` in the room from now on, written with the room's next level change. */
+  setTopicLevel(roomId: RoomId, level: number): void {
+    this.levels.requestTopicLevel(roomId, level);
+  }
+
+  private async sendLevels(roomId: RoomId, content: PowerLevelsContent): Promise<void> {
+    await this.rt.ctx.bot.sendState(roomId, 'm.room.power_levels', '', content);
     this.metrics.levelWrites.inc();
   }
 

@@ -1,7 +1,7 @@
 // Unit tests of prefix modes → power levels and of editing m.room.power_levels for ghosts.
 import type { RoomId, UserId } from '@bridgekit/appservice';
 import { DEFAULT_ISUPPORT } from '../irc/isupport';
-import { creatorsOutrankEveryone, levelForPrefixes, PendingLevelUpdates, powerLevelOf, privilegedCreators, withGhostLevels } from './power-levels';
+import { creatorsOutrankEveryone, levelForPrefixes, mergePending, PendingLevelUpdates, powerLevelOf, privilegedCreators, withGhostLevels, withTopicLevel } from './power-levels';
 
 const LEVELS = { q: 75, a: 60, o: 50, h: 25, v: 1 };
 const RICH = { prefix: [{ mode: 'q', symbol: '~' }, { mode: 'a', symbol: '&' }, { mode: 'o', symbol: '@' }, { mode: 'h', symbol: '%' }, { mode: 'v', symbol: '+' }] };
@@ -101,5 +101,30 @@ describe('PendingLevelUpdates', () => {
     expect(pending.take(room)).toBeUndefined();
     pending.request(room, g('c'));
     expect(scheduled).toEqual([room, room]);
+  });
+
+  it('carries the topic level with the room\'s next write; the later request wins', () => {
+    const scheduled: RoomId[] = [];
+    const pending = new PendingLevelUpdates((roomId) => scheduled.push(roomId));
+    const room = '!r:hs.test' as RoomId;
+    pending.requestTopicLevel(room, 50);
+    pending.request(room, g('a'));
+    pending.requestTopicLevel(room, 0);
+    expect(scheduled).toEqual([room]);
+    expect(pending.take(room)).toEqual({ all: false, ghosts: new Set([g('a')]), topicLevel: 0 });
+    expect(mergePending({ all: false, ghosts: new Set(), topicLevel: 50 }, { all: false, ghosts: new Set() })).toEqual({ all: false, ghosts: new Set(), topicLevel: 50 });
+    expect(mergePending({ all: false, ghosts: new Set(), topicLevel: 50 }, { all: false, ghosts: new Set(), topicLevel: 0 })?.topicLevel).toBe(0);
+  });
+});
+
+describe('withTopicLevel', () => {
+  it.each([
+    ['an explicit level', { events: { 'm.room.topic': 50, 'm.room.name': 50 } }, 0, { events: { 'm.room.topic': 0, 'm.room.name': 50 } }],
+    ['state_default when there is no entry', { state_default: 50 }, 50, undefined],
+    ['state_default 50 when nothing is set', {}, 50, undefined],
+    ['nothing to change', { events: { 'm.room.topic': 0 } }, 0, undefined],
+    ['a new entry over state_default', { state_default: 50, users: { '@bot:hs': 100 } }, 0, { state_default: 50, users: { '@bot:hs': 100 }, events: { 'm.room.topic': 0 } }],
+  ])('%s', (_what, content, level, expected) => {
+    expect(withTopicLevel(content, level)).toEqual(expected);
   });
 });

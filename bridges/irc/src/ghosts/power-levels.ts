@@ -102,17 +102,31 @@ export function withGhostLevels(
   return changed ? { ...content, users } : undefined;
 }
 
+/**
+ * `content` with `m.room.topic` needing `level` (the channel's +t/-t, portals/channel-modes.ts);
+ * undefined when the topic needs that level already (its own entry, else `state_default`).
+ */
+export function withTopicLevel(content: PowerLevelsContent, level: number): PowerLevelsContent | undefined {
+  const events = typeof content.events === 'object' && content.events !== null ? content.events as Record<string, unknown> : {};
+  const own = events['m.room.topic'];
+  const effective = typeof own === 'number' ? own : typeof content.state_default === 'number' ? content.state_default : 50;
+  return effective === level ? undefined : { ...content, events: { ...events, 'm.room.topic': level } };
+}
+
 /** Which ghosts of a room need their level looked at, collected until the room's write runs. */
 export interface PendingLevels {
   /** Every ghost of the room (after NAMES), not only the listed ones. */
   all: boolean;
   ghosts: Set<UserId>;
+  /** The level `m.room.topic` should need, when the channel's +t changed (the latest request wins). */
+  topicLevel?: number;
 }
 
-/** Both requests as one (either may be absent). */
+/** Both requests as one (either may be absent); `b` is the later. */
 export function mergePending(a: PendingLevels | undefined, b: PendingLevels | undefined): PendingLevels | undefined {
   if (!a || !b) return a ?? b;
-  return { all: a.all || b.all, ghosts: new Set([...a.ghosts, ...b.ghosts]) };
+  const topicLevel = b.topicLevel ?? a.topicLevel;
+  return { all: a.all || b.all, ghosts: new Set([...a.ghosts, ...b.ghosts]), ...(topicLevel !== undefined ? { topicLevel } : {}) };
 }
 
 /**
@@ -125,14 +139,14 @@ export class PendingLevelUpdates {
   constructor(private readonly schedule: (roomId: RoomId) => void) {}
 
   request(roomId: RoomId, ghost: UserId | 'all'): void {
-    let entry = this.pending.get(roomId);
-    if (!entry) {
-      entry = { all: false, ghosts: new Set() };
-      this.pending.set(roomId, entry);
-      this.schedule(roomId);
-    }
+    const entry = this.entry(roomId);
     if (ghost === 'all') entry.all = true;
     else entry.ghosts.add(ghost);
+  }
+
+  /** The topic's level rides along with the room's next write, so a rejoin (NAMES + 324) costs one event. */
+  requestTopicLevel(roomId: RoomId, level: number): void {
+    this.entry(roomId).topicLevel = level;
   }
 
   /** What the room's task should do now; later requests start a new task. */
@@ -144,5 +158,15 @@ export class PendingLevelUpdates {
 
   get size(): number {
     return this.pending.size;
+  }
+
+  private entry(roomId: RoomId): PendingLevels {
+    let entry = this.pending.get(roomId);
+    if (!entry) {
+      entry = { all: false, ghosts: new Set() };
+      this.pending.set(roomId, entry);
+      this.schedule(roomId);
+    }
+    return entry;
   }
 }

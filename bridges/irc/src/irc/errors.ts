@@ -54,7 +54,7 @@ export function isIrcError(value: unknown): value is IrcError {
 
 /** A JOIN the server refused; `numeric` says why (471 full, 473 invite-only, 474 banned, 475 key, ...). */
 export class JoinFailedError extends IrcError {
-  constructor(readonly channel: string, readonly numeric: string, reason: string) {
+  constructor(readonly channel: string, readonly numeric: string, readonly reason: string) {
     super('IRC_JOIN_FAILED', `Cannot join ${channel}: ${reason} (${numeric}).`);
     this.name = 'JoinFailedError';
   }

@@ -1,4 +1,4 @@
-import { DEFAULT_ISUPPORT, isupportFrom, modesToPrefixes, parseModeChanges, prefixesToModes, type Isupport } from './isupport';
+import { channelNameProblem, DEFAULT_ISUPPORT, isupportFrom, modesToPrefixes, parseModeChanges, prefixesToModes, type Isupport } from './isupport';
 
 const libera: Isupport = isupportFrom({
   NICKLEN: '16', CASEMAPPING: 'rfc1459', CHANTYPES: ['#'], TOPICLEN: '390', NETWORK: 'Libera.Chat',
@@ -16,11 +16,37 @@ describe('isupportFrom', () => {
   });
 
   it('falls back to the RFC defaults for missing or garbage values', () => {
-    expect(isupportFrom({})).toEqual({ ...DEFAULT_ISUPPORT, topicLength: undefined, network: undefined });
+    expect(isupportFrom({})).toEqual({ ...DEFAULT_ISUPPORT, channelLength: undefined, topicLength: undefined, network: undefined });
     expect(isupportFrom({ NICKLEN: 'abc', LINELEN: '-1', PREFIX: 'nonsense', CHANTYPES: '' })).toMatchObject({
       nickLength: 9, lineLength: 512, prefix: DEFAULT_ISUPPORT.prefix, chanTypes: '#&',
     });
     expect(isupportFrom({ LINELEN: '2048', CASEMAPPING: 'ascii', CHANTYPES: '#&!' })).toMatchObject({ lineLength: 2048, casemapping: 'ascii', chanTypes: '#&!' });
+  });
+});
+
+describe('channelNameProblem', () => {
+  const ngircd = isupportFrom({ CHANTYPES: '#&+', CHANNELLEN: '50' });
+
+  it('reads CHANNELLEN', () => {
+    expect(ngircd.channelLength).toBe(50);
+  });
+
+  it.each([
+    ['#ok', undefined],
+    [`#${'a'.repeat(49)}`, undefined],
+    ['+modeless', undefined],
+    [`#${'a'.repeat(50)}`, /too long for this network: channel names may be at most 50 bytes long \(this one is 51\)/],
+    [`#${'é'.repeat(25)}`, /this one is 51/], // bytes, as the server counts
+    ['!safe', /not a channel name on this network: channel names start with "#" or "&" or "\+"/],
+    ['#', /not a channel name/],
+  ])('%s → %s', (channel, problem) => {
+    const found = channelNameProblem(channel, ngircd);
+    if (problem === undefined) expect(found).toBeUndefined();
+    else expect(found).toMatch(problem);
+  });
+
+  it('knows no length limit where the server announced none', () => {
+    expect(channelNameProblem(`#${'a'.repeat(300)}`, DEFAULT_ISUPPORT)).toBeUndefined();
   });
 });
 

@@ -31,6 +31,8 @@ export interface Isupport {
   prefix: readonly PrefixMode[];
   chanModes: ChanModes;
   chanTypes: string;
+  /** CHANNELLEN: the longest channel name (bytes, prefix included) the server accepts; unknown = no known limit. */
+  channelLength?: number;
   topicLength?: number;
   /** Full line length including CRLF (LINELEN, 512 unless announced). */
   lineLength: number;
@@ -71,10 +73,27 @@ export function isupportFrom(options: Readonly<Record<string, unknown>>): Isuppo
       ? { list: chanModes[0] ?? '', alwaysParam: chanModes[1] ?? '', paramWhenSet: chanModes[2] ?? '', noParam: chanModes[3] ?? '' }
       : DEFAULT_ISUPPORT.chanModes,
     chanTypes: chanTypes || DEFAULT_ISUPPORT.chanTypes,
+    channelLength: positiveInt(options.CHANNELLEN),
     topicLength: positiveInt(options.TOPICLEN),
     lineLength: positiveInt(options.LINELEN) ?? DEFAULT_ISUPPORT.lineLength,
     network: typeof options.NETWORK === 'string' ? options.NETWORK : undefined,
   };
+}
+
+/**
+ * Why the server will refuse `channel` as a name, by what it announced (CHANTYPES, CHANNELLEN),
+ * as a sentence for the user; undefined when the name looks acceptable. Spaces, commas and
+ * control characters never reach here: the alias grammar (mapping/) refuses them already.
+ */
+export function channelNameProblem(channel: string, isupport: Pick<Isupport, 'chanTypes' | 'channelLength'>): string | undefined {
+  if (channel.length < 2 || !isupport.chanTypes.includes(channel[0] ?? '')) {
+    return `${channel} is not a channel name on this network: channel names start with ${[...isupport.chanTypes].map((t) => `"${t}"`).join(' or ')}.`;
+  }
+  const bytes = Buffer.byteLength(channel, 'utf8');
+  if (isupport.channelLength !== undefined && bytes > isupport.channelLength) {
+    return `${channel} is too long for this network: channel names may be at most ${isupport.channelLength} bytes long (this one is ${bytes}).`;
+  }
+  return undefined;
 }
 
 export interface ModeChange {

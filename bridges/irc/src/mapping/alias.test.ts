@@ -4,42 +4,43 @@ import { asIrcChannel, asNetworkId } from './ids';
 const libera = asNetworkId('libera');
 const aliases = new PortalAliases({ server: 'example.org' });
 
-describe('PortalAliases (default template #irc_$NETWORK_$CHANNEL)', () => {
+describe('PortalAliases (default template #_irc_$NETWORK_$CHANNEL)', () => {
   it.each([
-    ['#matrix', '#irc_libera_#matrix:example.org'],
-    ['#Matrix', '#irc_libera_#Matrix:example.org'],
-    ['##double', '#irc_libera_##double:example.org'],
-    ['#a=b', '#irc_libera_#a=3db:example.org'],
-    ['#tab\there', '#irc_libera_#tab=09here:example.org'],
-    ['#nbsp\u00a0x', '#irc_libera_#nbsp=c2=a0x:example.org'],
-    ['#ünï', '#irc_libera_#ünï:example.org'],
-    ['&local', '#irc_libera_&local:example.org'],
+    ['#matrix', '#_irc_libera_#matrix:example.org'],
+    ['#Matrix', '#_irc_libera_#Matrix:example.org'],
+    ['##double', '#_irc_libera_##double:example.org'],
+    ['#a=b', '#_irc_libera_#a=3db:example.org'],
+    ['#tab\there', '#_irc_libera_#tab=09here:example.org'],
+    ['#nbsp\u00a0x', '#_irc_libera_#nbsp=c2=a0x:example.org'],
+    ['#ünï', '#_irc_libera_#ünï:example.org'],
+    ['&local', '#_irc_libera_&local:example.org'],
   ])('%j ↔ %j', (channel, alias) => {
     expect(aliases.aliasFor(libera, asIrcChannel(channel))).toBe(alias);
     expect(aliases.parseAlias(alias)).toEqual({ network: 'libera', channel });
   });
 
   it.each([
-    ['#irc_libera_#matrix:other.org', 'other homeserver'],
-    ['#irc_libera_matrix:example.org', 'channel without a prefix'],
-    ['#irc__#matrix:example.org', 'empty network'],
-    ['#irc_Libera_#matrix:example.org', 'upper-case network'],
-    ['#irc_libera_#:example.org', 'channel is only the prefix'],
-    ['#irc_libera_#a=3Ab:example.org', 'upper-case hex'],
-    ['#irc_libera_#a=62:example.org', 'escape of a legal character'],
-    ['#irc_libera_#a=:example.org', 'bare ='],
-    ['#irc_libera_#a=20b:example.org', 'decodes to a space'],
-    ['#irc_libera_#a=2cb:example.org', 'decodes to a comma'],
-    ['#irc_libera_#a=0d=0aQUIT:example.org', 'decodes to CR/LF'],
-    ['#irc_libera_#a=ff:example.org', 'invalid UTF-8'],
+    ['#_irc_libera_#matrix:other.org', 'other homeserver'],
+    ['#_irc_libera_matrix:example.org', 'channel without a prefix'],
+    ['#_irc__#matrix:example.org', 'empty network'],
+    ['#_irc_Libera_#matrix:example.org', 'upper-case network'],
+    ['#_irc_libera_#:example.org', 'channel is only the prefix'],
+    ['#_irc_libera_#a=3Ab:example.org', 'upper-case hex'],
+    ['#_irc_libera_#a=62:example.org', 'escape of a legal character'],
+    ['#_irc_libera_#a=:example.org', 'bare ='],
+    ['#_irc_libera_#a=20b:example.org', 'decodes to a space'],
+    ['#_irc_libera_#a=2cb:example.org', 'decodes to a comma'],
+    ['#_irc_libera_#a=0d=0aQUIT:example.org', 'decodes to CR/LF'],
+    ['#_irc_libera_#a=ff:example.org', 'invalid UTF-8'],
     ['#other_libera_#a:example.org', 'not our prefix'],
+    ['#irc_libera_#a:example.org', 'the old default form: only where alias_template says so'],
     ['irc_libera_#a:example.org', 'no sigil'],
   ])('rejects %j (%s)', (alias) => {
     expect(aliases.parseAlias(alias)).toBeUndefined();
   });
 
   it('parses localparts as the homeserver hands them over', () => {
-    expect(aliases.parseLocalpart('irc_oftc_#debian')).toEqual({ network: 'oftc', channel: '#debian' });
+    expect(aliases.parseLocalpart('_irc_oftc_#debian')).toEqual({ network: 'oftc', channel: '#debian' });
   });
 
   it('refuses an alias over 255 bytes', () => {
@@ -47,7 +48,7 @@ describe('PortalAliases (default template #irc_$NETWORK_$CHANNEL)', () => {
   });
 
   it('gives a registration namespace that covers its aliases', () => {
-    expect(aliases.namespaceRegex()).toBe('#irc_.*_.*:example\\.org');
+    expect(aliases.namespaceRegex()).toBe('#_irc_.*_.*:example\\.org');
     const re = new RegExp(`^${aliases.namespaceRegex()}$`);
     expect(re.test(aliases.aliasFor(libera, asIrcChannel('#x')))).toBe(true);
     expect(re.test('#random:example.org')).toBe(false);

@@ -1,10 +1,10 @@
 /**
- * The portal alias grammar: `#irc_libera_#matrix:example.org` is the room for #matrix on the
+ * The portal alias grammar: `#_irc_libera_#matrix:example.org` is the room for #matrix on the
  * network configured as `libera`. A Matrix user joins that alias, the homeserver asks the bridge
  * (onAliasQuery), and `parse` tells the bridge which channel to create a room for.
  *
- * The template (default `#irc_$NETWORK_$CHANNEL`) may omit `$NETWORK` for a single-network
- * bridge. The channel keeps its `#` and its case; characters an alias cannot hold (':',
+ * The template (default `#_irc_$NETWORK_$CHANNEL`: the spec asks exclusive alias namespaces to
+ * start with an underscore after the sigil) may omit `$NETWORK` for a single-network bridge. The channel keeps its `#` and its case; characters an alias cannot hold (':',
  * whitespace, control characters — Synapse refuses whitespace even where the spec allows it) are
  * written as `=xx` per UTF-8 byte, and '=' itself as `=3d`, so the mapping is reversible.
  */
@@ -15,7 +15,7 @@ import { IrcError } from '../irc/errors';
 import { escapeRegex } from './ghost-ids';
 import { isIrcChannel, isNetworkId, type IrcChannel, type NetworkId } from './ids';
 
-export const DEFAULT_ALIAS_TEMPLATE = '#irc_$NETWORK_$CHANNEL';
+export const DEFAULT_ALIAS_TEMPLATE = '#_irc_$NETWORK_$CHANNEL';
 const MAX_ALIAS_BYTES = 255;
 
 /** Thrown when an alias would exceed the spec's 255 bytes. */
@@ -54,7 +54,7 @@ export function unescapeAliasPart(escaped: string): string | undefined {
 }
 
 export interface PortalAliasOptions {
-  /** E.g. `#irc_$NETWORK_$CHANNEL`; the leading '#' is optional. */
+  /** E.g. `#_irc_$NETWORK_$CHANNEL`; the leading '#' is optional. */
   template?: string;
   /** The homeserver's server name. */
   server: string;

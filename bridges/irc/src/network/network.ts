@@ -7,7 +7,7 @@
 import type { KeyValueRepository, Logger, UserId } from '@bridgekit/appservice';
 import type { IrcNetworkConfig } from '../config/types';
 import type { Clock } from '../irc/clock';
-import { DEFAULT_ISUPPORT, type Isupport } from '../irc/isupport';
+import { channelNameProblem, DEFAULT_ISUPPORT, type Isupport } from '../irc/isupport';
 import { connectBurst, ConnectRateLimiter } from '../irc/reconnect';
 import { casefold, channelKey, type Casemapping, type ChannelKey } from '../mapping/casefold';
 import type { IrcNick, NetworkId } from '../mapping/ids';
@@ -126,6 +126,11 @@ export class IrcNetwork {
 
   isChannel(target: string): boolean {
     return target.length > 1 && this.isupport.chanTypes.includes(target[0] ?? '');
+  }
+
+  /** Why the server will refuse this channel name, by its ISUPPORT (a sentence); undefined if it looks fine. */
+  channelNameProblem(channel: string): string | undefined {
+    return channelNameProblem(channel, this.isupport);
   }
 
   fold(name: string): string {

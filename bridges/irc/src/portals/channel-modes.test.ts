@@ -2,18 +2,20 @@
 import { parseModeChanges, DEFAULT_ISUPPORT } from '../irc/isupport';
 import { keyChange, nextFlags, type ChannelFlags } from './channel-modes';
 
-const NONE: ChannelFlags = { inviteOnly: false, secret: false, moderated: false };
+const NONE: ChannelFlags = { inviteOnly: false, secret: false, moderated: false, topicLocked: false };
 const modes = (m: string, ...params: string[]) => parseModeChanges(m, params, DEFAULT_ISUPPORT);
 
 describe('nextFlags', () => {
   it.each([
     ['+i', false, NONE, { ...NONE, inviteOnly: true }, ['inviteOnly']],
-    ['+ism', false, NONE, { inviteOnly: true, secret: true, moderated: true }, ['inviteOnly', 'secret', 'moderated']],
+    ['+ism', false, NONE, { ...NONE, inviteOnly: true, secret: true, moderated: true }, ['inviteOnly', 'secret', 'moderated']],
     ['-m+o', false, { ...NONE, moderated: true }, NONE, ['moderated']],
-    ['+nt', false, { ...NONE, secret: true }, { ...NONE, secret: true }, []],
+    ['+nt', false, { ...NONE, secret: true }, { ...NONE, secret: true, topicLocked: true }, ['topicLocked']],
+    ['-t', false, { ...NONE, topicLocked: true }, NONE, ['topicLocked']],
     // 324 is complete: what it does not list is off
-    ['+nt', true, { inviteOnly: true, secret: true, moderated: false }, NONE, ['inviteOnly', 'secret']],
-    ['+ntm', true, { ...NONE, moderated: true }, { ...NONE, moderated: true }, []],
+    ['+nt', true, { ...NONE, inviteOnly: true, secret: true }, { ...NONE, topicLocked: true }, ['inviteOnly', 'secret', 'topicLocked']],
+    ['+ntm', true, { ...NONE, moderated: true, topicLocked: true }, { ...NONE, moderated: true, topicLocked: true }, []],
+    ['+', true, { ...NONE, topicLocked: true }, NONE, ['topicLocked']],
   ] as const)('%s (current %s)', (m, current, previous, flags, changed) => {
     const params = m.includes('o') ? ['carol'] : [];
     expect(nextFlags(previous, modes(m, ...params), current)).toEqual({ flags, changed });

@@ -7,9 +7,13 @@
  *   +m moderated   → a notice in the room: only voiced users can talk, Matrix users without
  *                    voice will see their messages refused. The room's own power levels stay
  *                    as they are, because Matrix users' IRC voice is not mirrored to Matrix.
- * Join rules and listings are changed only in rooms the bridge created itself (alias portals): a
- * plumbed room belongs to its Matrix admins, and a -i or -s on IRC must never open their room to
- * everyone.
+ *   +t topic lock  → the power level to change `m.room.topic` is the op level (`mode_power_levels`
+ *                    o, 50 by default); -t → 0, so anyone can change the topic in both places, as
+ *                    anyone can on IRC. A Matrix user's change then reaches IRC from their own
+ *                    nick, an IRC user's from their ghost (the topic handlers in handlers/).
+ * Join rules, listings and the topic level are changed only in rooms the bridge created itself
+ * (alias portals): a plumbed room belongs to its Matrix admins, and a -i or -s on IRC must never
+ * open their room to everyone.
  *
  * What the bridge last saw is kept in the store, so the modes reported again after every
  * reconnect (324) change nothing and post nothing unless they really changed.
@@ -24,10 +28,14 @@ export interface ChannelFlags {
   inviteOnly: boolean;
   secret: boolean;
   moderated: boolean;
+  topicLocked: boolean;
 }
 
-const FLAG_MODES: Record<keyof ChannelFlags, string> = { inviteOnly: 'i', secret: 's', moderated: 'm' };
-const NO_FLAGS: ChannelFlags = { inviteOnly: false, secret: false, moderated: false };
+const FLAG_MODES: Record<keyof ChannelFlags, string> = { inviteOnly: 'i', secret: 's', moderated: 'm', topicLocked: 't' };
+const NO_FLAGS: ChannelFlags = { inviteOnly: false, secret: false, moderated: false, topicLocked: false };
+
+/** Power level of `m.room.topic` when IRC operators (+o) hold it. */
+const DEFAULT_OP_LEVEL = 50;
 
 /** A key change: `undefined` = not mentioned; `{ key: undefined }` = removed. */
 export type KeyChange = { key: string | undefined } | undefined;
@@ -96,6 +104,11 @@ export function applyChannelModes(rt: BridgeRuntime, network: IrcNetwork, channe
     }
     if ((changed.includes('secret') || current) && ours) {
       rt.roomTask(roomId, 'irc.mode-directory', () => updateDirectoryListing(rt, roomId, visibility, flags.secret));
+    }
+    // Also on every 324: a new portal starts at the homeserver's default (50) whatever the channel says.
+    if ((changed.includes('topicLocked') || current) && ours) {
+      const level = flags.topicLocked ? (network.config.modePowerLevels.o ?? DEFAULT_OP_LEVEL) : 0;
+      rt.ghostSync.setTopicLevel(roomId, level);
     }
     if (changed.includes('moderated')) {
       const body = flags.moderated

@@ -1,12 +1,15 @@
 /**
- * Dynamic portals: a Matrix user joins `#irc_libera_#matrix:example.org`, the homeserver asks
+ * Dynamic portals: a Matrix user joins `#_irc_libera_#matrix:example.org`, the homeserver asks
  * the bridge about the alias, and the bridge creates the room with that alias, links it to the
  * channel and has its bot join the channel. The query blocks the homeserver's pushes, so the
- * IRC join is not awaited: if it fails the room gets a notice.
+ * IRC join is not awaited: if it fails the room gets a notice. A channel name the server rules
+ * out (its ISUPPORT, or an earlier refusal: portals/refused-channels.ts) gets no room at all:
+ * the answer is 404.
  */
 import { localpartOf, type RoomAlias, type RoomId } from '@bridgekit/appservice';
 import type { BridgeRuntime } from '../runtime';
 import { bridgeInfoState, markBridgeInfo } from './bridge-info';
+import { portalRefusal } from './refused-channels';
 
 /** `evenIfDisabled`: for !join, which may create a portal where aliases may not. */
 export function createDynamicPortal(rt: BridgeRuntime, alias: RoomAlias, options: { evenIfDisabled?: boolean } = {}): Promise<boolean> {
@@ -27,7 +30,12 @@ async function create(rt: BridgeRuntime, alias: RoomAlias, evenIfDisabled: boole
     rt.log.info('Alias query for a network without dynamic portals', { alias, network: network.id });
     return false;
   }
-  if (!network.isChannel(parsed.channel)) return false;
+  const refusal = portalRefusal(rt, network, parsed.channel);
+  if (refusal) {
+    rt.metrics.channelsRefused.inc({ network: network.id, stage: 'isupport' });
+    rt.log.info('No portal for a channel name the IRC server does not accept', { alias, network: network.id, channel: parsed.channel, why: refusal });
+    return false;
+  }
   const roomId: RoomId = await rt.ctx.bot.createRoom({
     aliasLocalpart: localpartOf(alias),
     name: parsed.channel,

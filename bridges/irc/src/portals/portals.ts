@@ -6,6 +6,10 @@
  *     when the IRC user changes nick, the chat is moved to the new nick (`renamePrivateChats`).
  * One channel may be linked to several rooms (an alias portal and a plumbed room): messages fan
  * out to all of them.
+ *
+ * A channel portal the IRC server refused to join by its name (portals/refused-channels.ts) stays
+ * linked, marked `refused`, so the room can still tell people why, but it is left out of every
+ * lookup that bridges (`roomsForChannel`, `channelsOfRoom`, `channels`): nothing joins it again.
  */
 import type { BridgeStore, RoomId, RoomLink, UserId } from '@bridgekit/appservice';
 import type { IrcChannel, IrcNick, NetworkId } from '../mapping/ids';
@@ -19,6 +23,16 @@ export interface ChannelPortal {
   channel: IrcChannel;
   key?: string;
   origin: PortalOrigin;
+  /** The server refused the channel's name (set only on refused portals). */
+  refused?: ChannelRefusal;
+}
+
+/** How the IRC server refused a channel name when the bot tried to join it. */
+export interface ChannelRefusal {
+  /** The JOIN error numeric, e.g. "479" (ERR_BADCHANNAME) or "403" (ERR_NOSUCHCHANNEL). */
+  numeric: string;
+  /** The server's own words. */
+  reason: string;
 }
 
 export interface PrivateChat {
@@ -42,7 +56,7 @@ export interface NetworkNames {
   fold(name: string): string;
 }
 
-interface ChannelData { kind: 'channel'; channel: string; key?: string; origin: PortalOrigin; meta?: Record<string, string> }
+interface ChannelData { kind: 'channel'; channel: string; key?: string; origin: PortalOrigin; meta?: Record<string, string>; refused?: ChannelRefusal }
 interface PrivateData { kind: 'pm'; userId: string; nick: string; ghost?: string }
 
 export class Portals {
@@ -68,13 +82,13 @@ export class Portals {
   }
 
   roomsForChannel(network: NetworkNames, channel: string): RoomId[] {
-    return this.store.rooms.roomsOf(network.id, network.fold(channel)).map((l) => l.roomId);
+    return this.store.rooms.roomsOf(network.id, network.fold(channel)).filter((l) => !isRefused(l)).map((l) => l.roomId);
   }
 
   channelsOfRoom(roomId: RoomId): ChannelPortal[] {
     return this.store.rooms.remotesOf(roomId).flatMap((link) => {
       const portal = toChannel(link);
-      return portal ? [portal] : [];
+      return portal && !portal.refused ? [portal] : [];
     });
   }
 
@@ -82,8 +96,36 @@ export class Portals {
   channels(network: NetworkId): ChannelPortal[] {
     return this.store.rooms.list(network).flatMap((link) => {
       const portal = toChannel(link);
-      return portal ? [portal] : [];
+      return portal && !portal.refused ? [portal] : [];
     });
+  }
+
+  /** The room's portals whose channel the server refused (to tell people who join why nothing is bridged). */
+  refusedChannelsOfRoom(roomId: RoomId): ChannelPortal[] {
+    return this.store.rooms.remotesOf(roomId).flatMap((link) => {
+      const portal = toChannel(link);
+      return portal?.refused ? [portal] : [];
+    });
+  }
+
+  /** How the server refused this channel's name, if it ever did (any spelling: the name is casefolded). */
+  refusalOf(network: NetworkNames, channel: string): ChannelRefusal | undefined {
+    for (const link of this.store.rooms.roomsOf(network.id, network.fold(channel))) {
+      const refused = toChannel(link)?.refused;
+      if (refused) return refused;
+    }
+    return undefined;
+  }
+
+  /** Marks every portal of the channel refused; returns their rooms (those not marked before). */
+  markRefused(network: NetworkNames, channel: string, refusal: ChannelRefusal): RoomId[] {
+    const marked: RoomId[] = [];
+    for (const link of this.store.rooms.roomsOf(network.id, network.fold(channel))) {
+      if (!toChannel(link) || isRefused(link)) continue;
+      this.store.rooms.updateData(link.roomId, link.network, link.remoteId, { ...link.data, refused: { ...refusal } });
+      marked.push(link.roomId);
+    }
+    return marked;
   }
 
   /** `meta`: who made the link and how (kept in the store for audits, e.g. linkedBy/approvedBy). */
@@ -205,7 +247,17 @@ function toChannel(link: RoomLink): ChannelPortal | undefined {
     channel: data.channel as IrcChannel,
     origin: data.origin ?? 'alias',
     ...(typeof data.key === 'string' ? { key: data.key } : {}),
+    ...(isRefusal(data.refused) ? { refused: { numeric: data.refused.numeric, reason: data.refused.reason } } : {}),
   };
+}
+
+function isRefusal(value: unknown): value is ChannelRefusal {
+  const refusal = value as Partial<ChannelRefusal> | undefined;
+  return typeof refusal?.numeric === 'string' && typeof refusal.reason === 'string';
+}
+
+function isRefused(link: RoomLink): boolean {
+  return isRefusal((link.data as Partial<ChannelData>).refused);
 }
 
 function toPrivate(link: RoomLink): PrivateChat | undefined {

@@ -8,7 +8,7 @@
  * the bridge says so in the room and stops bridging it — the links are removed, and the bot
  * parts channels no other room needs. Encryption cannot be turned off again, so the notice says
  * how to get a bridged room back: in a portal the bridge created, the bridge removes its own
- * alias (`#irc_<network>_<channel>`) from the room, so joining that alias again makes a new
+ * alias (`#_irc_<network>_<channel>` by default) from the room, so joining that alias again makes a new
  * portal. (Rooms the bridge creates leave `m.room.encryption` at the homeserver's default power
  * level, 100, which only the bot has.)
  *

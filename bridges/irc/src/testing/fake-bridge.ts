@@ -315,7 +315,8 @@ export function createFakeBridge(config: BridgeConfig, options: { dir?: string; 
     userId: (localpart) => asUserId(`@${localpart}:${DOMAIN}`),
     roomAlias: (localpart): RoomAlias => asRoomAlias(`#${localpart}:${DOMAIN}`),
     isBridgeUser: (userId) => userId === bot || userId.startsWith('@_irc_'),
-    isBridgeAlias: (alias) => alias.startsWith('#irc_'),
+    // Both the default template (#_irc_…) and the one the harness spells out (#irc_…), like the e2e registration.
+    isBridgeAlias: (alias) => /^#_?irc_/.test(alias),
     addSecret: (secret) => void log.secrets.add(secret),
     inRoomOrder: <T>(roomKey: string, task: () => Promise<T>): Promise<T> => {
       const previous = queues.get(roomKey) ?? Promise.resolve();

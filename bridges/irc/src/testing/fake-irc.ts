@@ -28,7 +28,7 @@ export class FakeIrcClient extends TypedEmitter<IrcConnectionEvents> implements 
   nick: IrcNick;
   isRegistered = false;
   loggedInWithSasl = false;
-  readonly isupport: Isupport = ISUPPORT;
+  get isupport(): Isupport { return this.server.isupport; }
   readonly joinedChannels = new Set<string>();
   connects = 0;
 
@@ -171,6 +171,8 @@ export class FakeIrcClient extends TypedEmitter<IrcConnectionEvents> implements 
 export class FakeIrcServer {
   readonly clients: FakeIrcClient[] = [];
   readonly sent: SentLine[] = [];
+  /** What every connection is told in 005; a test may announce more (e.g. CHANNELLEN). */
+  isupport: Isupport = ISUPPORT;
   private readonly refusedJoins = new Map<string, { numeric: string; reason: string }>();
   private readonly moderated = new Set<string>();
   /** Members without a connection of their own ("real" IRC users), per folded channel. */

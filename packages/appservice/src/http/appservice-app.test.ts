@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import type { ThirdPartyProvider } from '../connector';
+import { asRoomAlias } from '../ids';
 import type { Logger } from '../log/types';
 import { Ingestor } from '../ingest/ingestor';
 import { MemoryJournal } from '../ingest/memory-journal';
@@ -203,15 +204,33 @@ describe('routing', () => {
 
 describe('third-party lookups', () => {
   const provider: ThirdPartyProvider = {
-    protocols: { irc: { user_fields: ['network', 'nickname'], location_fields: ['network', 'channel'], icon: 'mxc://x/y', field_types: {}, instances: [] } },
-    locations: async (protocol, fields) => [{ alias: '#_irc_chan:hs.test', protocol, fields }],
+    protocols: {
+      irc: {
+        userFields: ['network', 'nickname'], locationFields: ['network', 'channel'], icon: 'mxc://x/y',
+        fieldTypes: { network: { regexp: '[a-z]+', placeholder: 'libera' } },
+        instances: [{ networkId: 'libera', desc: 'Libera.Chat', fields: { network: 'libera' } }],
+      },
+      plain: { userFields: [], locationFields: [], fieldTypes: {}, instances: [] },
+    },
+    locations: async (protocol, fields) => [{ alias: asRoomAlias('#_irc_chan:hs.test'), protocol, fields }],
     users: async () => [],
     locationsByAlias: async (alias) => [{ alias, protocol: 'irc', fields: {} }],
+    usersByUserId: async (userId) => (userId === '@_irc_a:hs.test' ? [{ userId, protocol: 'irc', fields: { nickname: 'a' } }] : []),
   };
 
-  it('serves protocol metadata, on the v1 and the unstable prefix', async () => {
+  it('serves protocol metadata in the spec\'s shape, on the v1 and the unstable prefix; no icon is sent when there is none', async () => {
     const { call } = await start({ thirdParty: provider });
-    await expect(call('GET', '/_matrix/app/v1/thirdparty/protocol/irc')).resolves.toMatchObject({ status: 200, body: { icon: 'mxc://x/y' } });
+    await expect(call('GET', '/_matrix/app/v1/thirdparty/protocol/irc')).resolves.toEqual({
+      status: 200,
+      body: {
+        user_fields: ['network', 'nickname'], location_fields: ['network', 'channel'], icon: 'mxc://x/y',
+        field_types: { network: { regexp: '[a-z]+', placeholder: 'libera' } },
+        instances: [{ network_id: 'libera', desc: 'Libera.Chat', fields: { network: 'libera' } }],
+      },
+    });
+    await expect(call('GET', '/_matrix/app/v1/thirdparty/protocol/plain')).resolves.toEqual({
+      status: 200, body: { user_fields: [], location_fields: [], field_types: {}, instances: [] },
+    });
     await expect(call('GET', '/_matrix/app/unstable/thirdparty/protocol/irc')).resolves.toMatchObject({ status: 200 });
     await expect(call('GET', '/_matrix/app/v1/thirdparty/protocol/xmpp')).resolves.toMatchObject({ status: 404, body: { errcode: 'M_NOT_FOUND' } });
   });
@@ -226,6 +245,9 @@ describe('third-party lookups', () => {
     const withProvider = await start({ thirdParty: provider });
     await expect(withProvider.call('GET', '/_matrix/app/v1/thirdparty/user/irc?nickname=x')).resolves.toMatchObject({ status: 404 });
     await expect(withProvider.call('GET', `/_matrix/app/v1/thirdparty/user?userid=${encodeURIComponent('@a:hs.test')}`)).resolves.toMatchObject({ status: 404 });
+    await expect(withProvider.call('GET', `/_matrix/app/v1/thirdparty/user?userid=${encodeURIComponent('@_irc_a:hs.test')}`)).resolves.toEqual({
+      status: 200, body: [{ userid: '@_irc_a:hs.test', protocol: 'irc', fields: { nickname: 'a' } }],
+    });
     await expect(withProvider.call('GET', `/_matrix/app/v1/thirdparty/location?alias=${encodeURIComponent('#a:hs.test')}`)).resolves.toMatchObject({
       status: 200, body: [{ alias: '#a:hs.test', protocol: 'irc', fields: {} }],
     });

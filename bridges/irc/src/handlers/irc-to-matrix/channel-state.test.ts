@@ -1,6 +1,6 @@
 // Unit tests (in-process fakes) of channel state IRC → Matrix: topics (no echo), prefix modes →
 // power levels (coalesced, one way), and +i/+k/+s/+m, including the modes reported on join.
-import { asUserId, type RoomId } from '@bridgekit/appservice';
+import { asRoomId, asUserId, type RoomId } from '@bridgekit/appservice';
 import type { PowerLevelsContent } from '../../ghosts/power-levels';
 import { alice, BOT_NICK, CHANNEL, ghostOf, startHarness, type Harness } from '../../testing/harness';
 
@@ -15,25 +15,76 @@ function levels(roomId: RoomId): Record<string, number> {
   return h.bridge.matrix.stateOf<PowerLevelsContent>(roomId, 'm.room.power_levels')?.users ?? {};
 }
 
+/** The power level `m.room.topic` needs in the room now. */
+function topicLevel(roomId: RoomId): number | undefined {
+  const content = h.bridge.matrix.stateOf<{ events?: Record<string, number>; state_default?: number }>(roomId, 'm.room.power_levels');
+  return content?.events?.['m.room.topic'] ?? content?.state_default ?? 50;
+}
+
 function stateWrites(roomId: RoomId, type: string) {
   return h.bridge.matrix.sent.filter((e) => e.roomId === roomId && e.type === type);
 }
 
 describe('topics', () => {
-  it('sets the room topic from IRC, formatting stripped, once: as the setter\'s ghost when its power level allows, else as the bot', async () => {
+  it('sets the room topic from IRC, formatting stripped, once, as the setter\'s ghost: on a -t channel anyone may', async () => {
     h = await startHarness({ network: { membership_sync: 'all' } });
     h.server.userJoins('carol', CHANNEL);
     h.server.userJoins('dave', CHANNEL);
-    h.server.setModes('ChanServ', CHANNEL, '+o', ['carol']);
     const roomId = await h.portal();
+    expect(topicLevel(roomId)).toBe(0);
     h.server.setTopic('dave', CHANNEL, 'from dave');
     h.server.setTopic('carol', CHANNEL, '\x02Welcome\x02 to #chan');
     h.server.setTopic('carol', CHANNEL, '\x02Welcome\x02 to #chan');
     await h.settle();
     expect(stateWrites(roomId, 'm.room.topic').map((e) => [e.sender, e.content.topic])).toEqual([
-      [BOT, 'from dave'],
+      [ghostOf('dave'), 'from dave'],
       [ghostOf('carol'), 'Welcome to #chan'],
     ]);
+  });
+
+  it('follows +t: the topic needs the op level, an operator\'s ghost sets it, the bot stands in for a ghost without the level; -t opens it again', async () => {
+    h = await startHarness({ network: { membership_sync: 'all' } });
+    h.server.userJoins('carol', CHANNEL);
+    h.server.userJoins('dave', CHANNEL);
+    h.server.setModes('ChanServ', CHANNEL, '+to', ['carol']);
+    const roomId = await h.portal();
+    expect(topicLevel(roomId)).toBe(50);
+    h.server.setTopic('carol', CHANNEL, 'by an op');
+    // Servers let some non-operators (services, half-ops) set a +t topic; the ghost has no level for it.
+    h.server.setTopic('dave', CHANNEL, 'by a half-op');
+    await h.settle();
+    expect(stateWrites(roomId, 'm.room.topic').map((e) => [e.sender, e.content.topic])).toEqual([
+      [ghostOf('carol'), 'by an op'],
+      [BOT, 'by a half-op'],
+    ]);
+    h.server.setModes('carol', CHANNEL, '-t');
+    await h.settle();
+    expect(topicLevel(roomId)).toBe(0);
+    h.server.setModes('carol', CHANNEL, '+t');
+    await h.settle();
+    expect(topicLevel(roomId)).toBe(50);
+  });
+
+  it('on a +t channel an operator who never spoke (lazy membership) sets the topic as their ghost, given their level first', async () => {
+    h = await startHarness();
+    h.server.userJoins('carol', CHANNEL);
+    h.server.setModes('ChanServ', CHANNEL, '+to', ['carol']);
+    const roomId = await h.portal();
+    h.server.setTopic('carol', CHANNEL, 'ops only');
+    await h.settle();
+    expect(stateWrites(roomId, 'm.room.topic').map((e) => [e.sender, e.content.topic])).toEqual([[ghostOf('carol'), 'ops only']]);
+    expect(levels(roomId)[ghostOf('carol')]).toBe(50);
+  });
+
+  it('takes the op level from mode_power_levels, and leaves the topic level of a plumbed room alone', async () => {
+    h = await startHarness({ network: { mode_power_levels: { o: 40 }, static_rooms: [{ channel: '#plumbed', room_id: '!plumbed:hs.test' }] } });
+    const roomId = await h.portal();
+    h.server.setModes('ChanServ', CHANNEL, '+t');
+    h.server.setModes('ChanServ', '#plumbed', '+t');
+    h.server.setModes('ChanServ', '#plumbed', '-t');
+    await h.settle();
+    expect(topicLevel(roomId)).toBe(40);
+    expect(stateWrites(asRoomId('!plumbed:hs.test'), 'm.room.power_levels')).toEqual([]);
   });
 
   it('takes the topic the server reports when the bot joins (the bot sets it)', async () => {
@@ -81,13 +132,16 @@ describe('prefix modes → power levels', () => {
     expect(levels(roomId)).toEqual({ [BOT]: 100, [ghostOf('carol')]: 1 });
   });
 
-  it('writes one power level event for a whole NAMES list, with the configured levels', async () => {
+  it('writes one power level event for a whole NAMES list, with the configured levels ', async () => {
     h = await startHarness({ network: { membership_sync: 'all', mode_power_levels: { o: 40, v: 5 } } });
     for (const nick of ['op1', 'op2', 'voice1', 'plain']) h.server.userJoins(nick, CHANNEL);
     h.server.setModes('ChanServ', CHANNEL, '+oov', ['op1', 'op2', 'voice1']);
     const roomId = await h.portal();
     expect(levels(roomId)).toEqual({ [BOT]: 100, [ghostOf('op1')]: 40, [ghostOf('op2')]: 40, [ghostOf('voice1')]: 5 });
-    expect(stateWrites(roomId, 'm.room.power_levels')).toHaveLength(1);
+    // The topic level (from the 324 at join) is written before the ghosts have joined; their levels come in one event after.
+    expect(topicLevel(roomId)).toBe(0);
+    const ghostWrites = stateWrites(roomId, 'm.room.power_levels').filter((e) => Object.keys((e.content as PowerLevelsContent).users ?? {}).some((u) => u !== BOT));
+    expect(ghostWrites).toHaveLength(1);
   });
 
   it('never raises a Matrix user for their puppet\'s IRC status, and gives lazy ghosts their level when they speak', async () => {

@@ -1,6 +1,7 @@
 /**
  * IRC topic → the room's topic: set by the ghost of whoever changed it (so the room shows who)
- * when its power level allows, else by the bot, which also sets the topic the server reports
+ * when its power level allows (anyone's on a -t channel, operators' on +t: portals/channel-modes.ts
+ * makes the room's topic level follow the mode), else by the bot, which also sets the topic the server reports
  * when the bot joins. Nothing is written when the room already has that topic, so a rejoin
  * costs nothing. No echo loop: a topic a Matrix user set arrives here from their own puppet and
  * is skipped, and what the ghost or bot writes into Matrix is filtered out by the core.
@@ -20,6 +21,9 @@ export const channelTopics = ircHandler({
     if (e.setBy && network.ownNicks.has(e.setBy)) return;
     const topic = stripMirc(e.topic);
     const setBy = e.setBy && network.fold(e.setBy) !== network.fold(network.botNick) ? e.setBy : undefined;
+    // Like a speaker, the setter's ghost is about to join; asked first, so its power level (an
+    // operator's, on a +t channel) is written in the room's turn before the topic is.
+    if (setBy) rt.ghostSync.spoke(network, e.channel, setBy);
     for (const roomId of rt.portals.roomsForChannel(network, e.channel)) {
       rt.roomTask(roomId, 'irc.topic', () => setRoomTopic(rt, network, roomId, topic, setBy));
     }

@@ -3,9 +3,11 @@
  * appear on IRC from the start rather than at their first message. (Leaving, kicks and the
  * rest of membership belong to the channel-state handlers.) The connect and join run in the
  * background, not in the room's turn: a slow server must not hold up the room's other events.
- * A refusal is told to the user.
+ * A refusal is told to the user, and so is a channel the IRC server refused by its name (the
+ * room stays, nothing is bridged there: portals/refused-channels.ts).
  */
 import { isUserId } from '@bridgekit/appservice';
+import { tellRefusedPortals } from '../../portals/refused-channels';
 import type { MatrixHandler } from '../registry';
 import { UndeliverableError } from '../undeliverable';
 
@@ -19,6 +21,7 @@ export const joinOnDemand: MatrixHandler = {
     if (previous === 'join') return; // a profile change, not a join
     const displayName = typeof event.content.displayname === 'string' ? event.content.displayname : undefined;
     const user = { userId: event.sender, ...(displayName ? { displayName } : {}) };
+    await tellRefusedPortals(rt, event.roomId, event.sender);
     for (const portal of rt.portals.channelsOfRoom(event.roomId)) {
       const network = rt.network(portal.network);
       if (!network) continue;
