@@ -106,4 +106,40 @@ describe('homeserver restart', () => {
     await c.alice.client.waitForMessage(c.roomId, 's8 after', 60_000);
     expect(await c.alice.client.messageBodiesFrom(c.roomId, ghostUserId(c.irc.nick))).toEqual(sent);
   });
+
+  it('keeps bridging Matrix -> IRC after Synapse restarts and numbers its transactions from 1 again, alone and together with the bridge', async () => {
+    const c = await conversation();
+    const said: string[] = ['m1'];
+    const heard: string[] = ['i1'];
+    const matrixSays = async (text: string): Promise<void> => {
+      await c.alice.client.sendText(c.roomId, text);
+      said.push(text);
+      await c.irc.waitForMessage((m) => m.nick === c.alice.nick && m.message === text, 60_000);
+    };
+    const ircSays = async (text: string): Promise<void> => {
+      c.irc.say(c.channel, text);
+      heard.push(text);
+      await c.alice.client.waitForMessage(c.roomId, text, 60_000);
+    };
+    // Synapse on SQLite deletes the transactions it completed and, once restarted, counts from 1
+    // again: after the first restart the bridge sees IDs 1, 2, ...; after the second it sees them
+    // again with other events. Before the fix those were taken for retries and dropped.
+    await restartHomeserver();
+    for (let i = 1; i <= 4; i++) await matrixSays(`a${i} after the first restart`);
+    await ircSays('ia after the first restart');
+    await restartHomeserver();
+    for (let i = 1; i <= 4; i++) await matrixSays(`b${i} after the second restart`);
+    await ircSays('ib after the second restart');
+    expect(bridge().logTail(2000)).toContain('reused a transaction ID');
+
+    // What `npm run stack` does on Ctrl-C and start: both go down, both come back.
+    await bridge().stop();
+    await restartHomeserver();
+    await bridge().start();
+    for (let i = 1; i <= 3; i++) await matrixSays(`c${i} after both restarted`);
+    await ircSays('ic after both restarted');
+
+    expect(fromNick(c.irc, c.alice.nick)).toEqual(said);
+    expect(await c.alice.client.messageBodiesFrom(c.roomId, ghostUserId(c.irc.nick))).toEqual(heard);
+  });
 });

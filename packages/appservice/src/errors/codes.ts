@@ -49,6 +49,7 @@ export const ERROR_CODES = {
   STORE_LOCKED: {
     httpStatus: 500, retriable: false, notifySender: false,
     summary: 'Another bridge process holds the database; one process per store.',
+    userMessage: CHECK_THE_LOG,
   },
   STORE_UNAVAILABLE: {
     httpStatus: 503, retriable: true, notifySender: false,

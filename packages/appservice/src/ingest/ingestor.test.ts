@@ -217,7 +217,7 @@ describe('Ingestor acceptance', () => {
     expect(ingestor.acceptTransaction('1', [ev('a', 'after another restart')], [])).toEqual({ duplicate: false, queued: 1, echoes: 0 });
     await ingestor.drain();
     expect(handled).toEqual(['before the restart', 'after the restart', 'after another restart']);
-    expect(lines.filter((l) => l.includes('reused a transaction ID')).map((l) => l.split(' ')[0])).toEqual(['info', 'debug']);
+    expect(lines.filter((l) => l.includes('reused a transaction ID')).map((l) => l.split(' ')[0])).toEqual(['warn', 'debug']);
   });
 
   it('drops echoes of its own users without persisting them or calling the handler, and counts them', async () => {

@@ -169,11 +169,11 @@ export class Ingestor {
     return queued;
   }
 
-  /** Once at info (after a homeserver restart every ID may repeat for a while), then at debug. */
+  /** Once at warn (after a homeserver restart every ID may repeat for a while), then at debug. */
   private noteReusedId(txnId: string): void {
     const message = 'The homeserver reused a transaction ID for other events (Synapse on SQLite counts from 1 again after a restart); handled as a new transaction';
     if (this.reusedIdNoted) this.deps.log.debug(message, { txnId });
-    else this.deps.log.info(`${message}. Further reused IDs are logged at debug level`, { txnId });
+    else this.deps.log.warn(`${message}. Further reused IDs are logged at debug level`, { txnId });
     this.reusedIdNoted = true;
   }
 

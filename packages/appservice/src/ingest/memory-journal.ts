@@ -39,7 +39,10 @@ export class MemoryJournal implements TransactionJournal {
     for (const event of ephemeral) {
       queued.push(this.add(txnId, { seq: this.nextSeq++, kind: 'ephemeral', event, attempts: 0 }));
     }
-    return { duplicate: false, ...(seen ? { reusedId: true } : {}), queued };
+    if (!seen) return { duplicate: false, queued };
+    // Seen with other content: new events mean the ID was reused (a homeserver restart); none
+    // means a retry that differs only in what is not stored (Synapse resends no ephemeral events).
+    return queued.length > 0 ? { duplicate: false, reusedId: true, queued } : { duplicate: true, queued };
   }
 
   pending(): QueuedItem[] {
