@@ -65,7 +65,8 @@ export class GhostSync {
 
   constructor(private readonly rt: BridgeRuntime, private readonly clock: Clock) {
     const { ctx, config } = rt;
-    this.renames = new GhostRenames(ctx.store, rt.ghosts);
+    // A private chat holds its ghost for its person even when they share no channel with us.
+    this.renames = new GhostRenames(ctx.store, rt.ghosts, (network, nick) => rt.portals.hasPrivateChatWith(network, nick));
     this.presence = new GhostPresence({
       load: (roomId) => ctx.bot.joinedMembers(roomId),
       isGhost: (userId) => rt.ghosts.parseUserId(userId) !== undefined,
@@ -104,7 +105,6 @@ export class GhostSync {
   /** JOIN of an IRC user (not one of ours) in a bridged channel. */
   joined(network: IrcNetwork, channel: string, nick: IrcNick): void {
     this.holdOf(network).returned(network.fold(nick));
-    this.renames.claim(network, nick);
     if (network.config.membershipSync !== 'all') return;
     for (const roomId of this.rt.portals.roomsForChannel(network, channel)) this.request(roomId, network, nick, { kind: 'sync' });
   }
@@ -140,13 +140,16 @@ export class GhostSync {
     }
   }
 
-  /** NICK: the same person, renamed. Their ghost keeps speaking for them under the new name. */
-  renamed(network: IrcNetwork, oldNick: IrcNick, newNick: IrcNick): void {
+  /**
+   * NICK: the same person, renamed. Their ghost keeps speaking for them under the new name;
+   * returns it (undefined when neither nick fits in a user ID: nothing to rename).
+   */
+  renamed(network: IrcNetwork, oldNick: IrcNick, newNick: IrcNick): UserId | undefined {
     let ghost: UserId;
     try {
       ghost = this.renames.rename(network, oldNick, newNick);
     } catch (error) {
-      if (isIrcError(error)) return; // neither nick fits in a user ID: nothing to rename
+      if (isIrcError(error)) return undefined;
       throw error;
     }
     const shown = this.channelsOf(network, oldNick).flatMap((c) => this.rt.portals.roomsForChannel(network, c))
@@ -154,6 +157,12 @@ export class GhostSync {
     // Profiles are global: one update renames the ghost in every room. Only worth it when it is in one.
     // The name is read when the task runs (ghostIntent), so a slow room cannot restore an older one.
     if (shown) this.rt.roomTask(shown, 'irc.nick', async () => void await this.rt.ghostIntent(network, ghost));
+    return ghost;
+  }
+
+  /** A private chat with `nick` ended: their ghost is free unless a channel or another chat still has them. */
+  privateChatEnded(network: IrcNetwork, nick: IrcNick): void {
+    if (this.channelsOf(network, nick).length === 0) this.renames.release(network, nick);
   }
 
   /** A channel member spoke: their ghost is about to join the room (the message handler joins it). */

@@ -27,26 +27,84 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('GhostRenames', () => {
+describe('GhostRenames: one person, one ghost', () => {
   it('keeps the ghost a person had across nick changes, and back', () => {
     expect(renames.userIdFor(net, nick('carol'))).toBe(ghost('carol'));
+    expect(store.users.list('net')).toEqual([]); // a nick's own ghost needs no record
     expect(renames.rename(net, nick('carol'), nick('Carol_away'))).toBe(ghost('carol'));
     expect(renames.userIdFor(net, nick('carol_AWAY'))).toBe(ghost('carol'));
     expect(renames.nickOf(net, asUserId(ghost('carol')))).toBe('Carol_away');
     expect(renames.rename(net, nick('Carol_away'), nick('caz'))).toBe(ghost('carol'));
     expect(renames.userIdFor(net, nick('Carol_away'))).toBe(ghost('_carol__away'));
     expect(renames.rename(net, nick('caz'), nick('carol'))).toBe(ghost('carol'));
-    expect(store.users.list('net')).toEqual([]);
     expect(renames.nickOf(net, asUserId(ghost('carol')))).toBe('carol');
+    renames.release(net, nick('carol'));
+    expect(store.users.list('net')).toEqual([]);
   });
 
-  it('hands the nick\'s own ghost back when someone else arrives with that nick', () => {
-    renames.rename(net, nick('carol'), nick('caz'));
-    expect(renames.claim(net, nick('caz'))).toBeUndefined(); // the renamed person themselves
-    expect(renames.claim(net, nick('carol'))).toBe(ghost('carol'));
-    expect(renames.userIdFor(net, nick('carol'))).toBe(ghost('carol'));
-    expect(renames.userIdFor(net, nick('caz'))).toBe(ghost('caz'));
-    expect(renames.claim(net, nick('dave'))).toBeUndefined();
+  it('gives whoever takes a freed nick another ghost, never the one its renamed holder still has', () => {
+    renames.rename(net, nick('alice'), nick('alice2'));
+    const newAlice = renames.userIdFor(net, nick('alice'));
+    expect(newAlice).toBe(ghost('alice_2'));
+    expect(renames.userIdFor(net, nick('alice2'))).toBe(ghost('alice'));
+    // Asked again and again (every message), each keeps theirs: nothing flips.
+    expect(renames.userIdFor(net, nick('ALICE'))).toBe(newAlice);
+    expect(renames.nickOf(net, asUserId(ghost('alice')))).toBe('alice2');
+    expect(renames.nickOf(net, newAlice)).toBe('alice');
+    // A third person, while both are around, gets a third ghost.
+    renames.rename(net, nick('alice'), nick('alice_again'));
+    expect(renames.userIdFor(net, nick('alice'))).toBe(ghost('alice_3'));
+    expect(renames.userIdFor(net, nick('alice_again'))).toBe(newAlice);
+  });
+
+  it('lets the new holder keep their ghost after the first one is gone, and frees it when they go', () => {
+    renames.rename(net, nick('alice'), nick('alice2'));
+    const newAlice = renames.userIdFor(net, nick('alice'));
+    renames.release(net, nick('alice2')); // the first alice quits
+    expect(renames.userIdFor(net, nick('alice'))).toBe(newAlice);
+    expect(renames.nickOf(net, asUserId(ghost('alice')))).toBeUndefined(); // speaks for nobody: alice is someone else
+    renames.release(net, nick('alice'));
+    expect(renames.nickOf(net, newAlice)).toBeUndefined();
+    expect(renames.userIdFor(net, nick('alice'))).toBe(ghost('alice'));
+    expect(store.users.list('net')).toEqual([]);
+  });
+
+  it('changes nothing when the same NICK is heard again by another connection', () => {
+    renames.rename(net, nick('alice'), nick('alice2'));
+    expect(renames.rename(net, nick('alice'), nick('alice2'))).toBe(ghost('alice'));
+    expect(renames.userIdFor(net, nick('alice2'))).toBe(ghost('alice'));
+    renames.rename(net, nick('alice2'), nick('alice')); // back to the own ghost
+    expect(renames.rename(net, nick('alice2'), nick('alice'))).toBe(ghost('alice'));
+    expect(renames.userIdFor(net, nick('alice'))).toBe(ghost('alice'));
+    expect(store.users.list('net').map((u) => u.userId)).toEqual([ghost('alice')]);
+  });
+
+  it('drops a stale binding of the nick someone renames to: the nick is theirs now', () => {
+    renames.rename(net, nick('bob'), nick('robert')); // bob left unseen (e.g. while the bridge was down)
+    renames.rename(net, nick('carol'), nick('robert'));
+    expect(renames.userIdFor(net, nick('robert'))).toBe(ghost('carol'));
+    expect(renames.nickOf(net, asUserId(ghost('bob')))).toBe('bob');
+  });
+
+  it('keeps a binding a private chat holds until the chat is gone too', () => {
+    const chats = new Set(['alice2']);
+    const kept = new GhostRenames(store, new GhostUserIds({ prefix: '_irc_', server: 'hs.test' }), (_n, who) => chats.has(who));
+    kept.rename(net, nick('alice'), nick('alice2'));
+    kept.release(net, nick('alice2')); // parted the last channel, still in the DM
+    expect(kept.userIdFor(net, nick('alice'))).toBe(ghost('alice_2'));
+    chats.clear();
+    kept.release(net, nick('alice2'));
+    expect(kept.nickOf(net, asUserId(ghost('alice')))).toBeUndefined();
+  });
+
+  it('keeps people apart across a restart (the bindings are in the store)', () => {
+    renames.rename(net, nick('alice'), nick('alice2'));
+    renames.userIdFor(net, nick('alice'));
+    store.close();
+    store = openStore(join(dir, 'bridge.db'));
+    const after = new GhostRenames(store, new GhostUserIds({ prefix: '_irc_', server: 'hs.test' }));
+    expect(after.userIdFor(net, nick('alice2'))).toBe(ghost('alice'));
+    expect(after.userIdFor(net, nick('alice'))).toBe(ghost('alice_2'));
   });
 
   it('forgets a rename when the person is gone, and keeps networks apart', () => {

@@ -1,19 +1,37 @@
 /**
- * Which ghost speaks for an IRC nick. A ghost's user ID is derived from a nick, but an IRC nick
- * change is a rename of one person, not a new person: the Matrix room must not see a leave and
- * a join (issue #5). So after `NICK old → new` the ghost the person already had keeps speaking
- * for them, with the new nick as its display name, and the store remembers "new → that ghost".
+ * Which ghost (Matrix user) speaks for the IRC person behind a nick: one person, one ghost.
  *
- * The mapping lives only while the person is around. It is dropped when they quit or leave the
- * bridged channels (`release`), and when someone else shows up with the nick the ghost was named
- * after (`claim`): that person gets the nick's own ghost, and the renamed person falls back to
- * the ghost of their current nick. Without that rule two people would share one Matrix user.
+ * The rule:
+ *  1. A person keeps the ghost they first got for as long as the bridge can follow them. A NICK
+ *     is the same person renamed, not a new one (issue #5: a rename, never a leave and a join):
+ *     after `alice → alice2` the ghost `…_alice` speaks for alice2, display name "alice2", in
+ *     the channels' rooms and in private chats alike.
+ *  2. A ghost speaks for one person at a time. While `…_alice` is bound to alice2, whoever takes
+ *     the freed nick `alice` is someone else (IRC gives a nick to one connection, and alice2 is
+ *     still the original): they get the nick's first further ghost nobody holds (`…_alice_2`,
+ *     then `_3`, ...; mapping/ghost-ids.ts), and keep it, even once `…_alice` is free again.
+ *  3. A nick nobody renamed to, whose own ghost nobody holds, speaks through it without a record.
+ *  4. A binding ends when its person is gone: QUIT, or in no bridged channel any more (`release`),
+ *     unless a private chat with them exists (`isKept`): the chat's room has that ghost as its
+ *     member and follows the person, so the ghost stays theirs until the chat ends too.
  *
- * Stored as core user mappings (`ghost <casefolded nick>` as the remote ID, so it cannot collide
- * with a Matrix user's stored nick), one per renamed ghost: bounded by the renamed people present.
+ * The identity signal is what our connections hear: NICK, JOIN, PART, QUIT. Not user@host: it
+ * is no identity on IRC (one webchat gateway or bouncer host is many people; a cloak changes it
+ * mid-session), and nick uniqueness already says when two lines are two people. What the bridge
+ * cannot see it cannot follow: someone taking a nick after its holder quit is taken for that
+ * nick's person, as IRC itself does without accounts.
+ *
+ * One NICK may be heard by several of our connections (puppets sharing a channel with the
+ * person): a binding remembers the nick it was renamed from, so the same rename heard again
+ * changes nothing (`rename`).
+ *
+ * Bindings are core user mappings, ghost → `ghost <casefolded nick>` (a remote ID no Matrix
+ * user's stored nick can have), so a bridge restart keeps people apart instead of merging them
+ * again. One record per renamed person (or holder of a further ghost): bounded by those around
+ * (one who left while the bridge was down keeps theirs until their nick is seen leaving again).
  */
 import type { BridgeStore, UserId } from '@bridgekit/appservice';
-import type { GhostUserIds } from '../mapping/ghost-ids';
+import { GhostIdTooLongError, type GhostUserIds } from '../mapping/ghost-ids';
 import type { IrcNick, NetworkId } from '../mapping/ids';
 
 /** What the renames need from a network: its ID and its casefolding. */
@@ -22,72 +40,102 @@ export interface NickNetwork {
   fold(name: string): string;
 }
 
-interface RenameData {
+/** Whether the person now called `nick` must keep their ghost although they left every channel. */
+export type KeepBinding = (network: NickNetwork, nick: string) => boolean;
+
+interface BindingData {
+  /** The nick the person has now, as spelled on IRC (the ghost's display name). */
   nick: string;
+  /** The casefolded nick they were renamed from, to recognise the same NICK heard again. */
+  from?: string;
 }
 
 export class GhostRenames {
-  constructor(private readonly store: BridgeStore, private readonly ids: GhostUserIds) {}
+  constructor(
+    private readonly store: BridgeStore,
+    private readonly ids: GhostUserIds,
+    private readonly isKept: KeepBinding = () => false,
+  ) {}
 
   /**
-   * The ghost that speaks for `nick`: the one it was renamed from, else the nick's own.
-   * @throws GhostIdTooLongError when the nick's own ghost ID would be too long.
+   * The ghost that speaks for the person called `nick`: theirs if they have one, else the
+   * nick's own, else (someone else holds that) a further ghost of the nick, which becomes theirs.
+   * @throws GhostIdTooLongError when the nick's ghost ID would be too long.
    */
   userIdFor(network: NickNetwork, nick: IrcNick): UserId {
-    return this.mapped(network, nick) ?? this.ids.userIdFor(network.id, nick);
+    const bound = this.boundTo(network, nick);
+    if (bound) return bound;
+    const own = this.ids.userIdFor(network.id, nick);
+    if (!this.store.users.get(own, network.id)) return own;
+    // Each taken copy has a record, so this ends within (records + 1) steps.
+    for (let copy = 2; ; copy++) {
+      const ghost = this.ids.userIdFor(network.id, nick, copy);
+      if (this.store.users.get(ghost, network.id)) continue;
+      this.record(network, ghost, nick);
+      return ghost;
+    }
   }
 
-  /** The nick a ghost of `network` speaks for now; undefined when it is not one of its ghosts. */
+  /**
+   * The nick of the person a ghost of `network` speaks for now; undefined when it is not one of
+   * its ghosts, or speaks for nobody (a further ghost whose person left, or a nick's own ghost
+   * while that nick belongs to someone holding another ghost).
+   */
   nickOf(network: NickNetwork, userId: UserId): IrcNick | undefined {
     const parsed = this.ids.parseUserId(userId);
     if (!parsed || parsed.network !== network.id) return undefined;
-    const data = this.store.users.get(userId, network.id)?.data as Partial<RenameData> | undefined;
-    return typeof data?.nick === 'string' ? (data.nick as IrcNick) : parsed.nick;
+    const data = this.dataOf(network, userId);
+    if (data) return data.nick as IrcNick;
+    if (parsed.copy !== undefined) return undefined;
+    const holder = this.boundTo(network, parsed.nick);
+    return holder && holder !== userId ? undefined : parsed.nick;
   }
 
   /**
-   * `oldNick` is now called `newNick`: returns the ghost that keeps speaking for them. Throws
-   * GhostIdTooLongError only when neither nick has a usable ghost.
+   * `oldNick` is now called `newNick`: returns the ghost that keeps speaking for them. A
+   * binding someone else had for `newNick` is stale (they cannot still have the nick) and goes.
+   * @throws GhostIdTooLongError only when neither nick can have a ghost.
    */
   rename(network: NickNetwork, oldNick: IrcNick, newNick: IrcNick): UserId {
-    const ghost = this.userIdFor(network, oldNick);
-    let own: UserId | undefined;
+    const done = this.boundTo(network, newNick);
+    if (done && !this.boundTo(network, oldNick) && this.dataOf(network, done)?.from === network.fold(oldNick)) return done;
+    let ghost: UserId;
     try {
-      own = this.ids.userIdFor(network.id, newNick);
-    } catch {
-      own = undefined; // the new nick has no ghost of its own: the mapping is the only way
+      ghost = this.userIdFor(network, oldNick);
+    } catch (error) {
+      if (!(error instanceof GhostIdTooLongError)) throw error;
+      // They never had a ghost: under the new nick they are someone the bridge meets now.
+      this.forget(network, newNick);
+      return this.userIdFor(network, newNick);
     }
-    if (own === ghost) {
-      this.store.users.remove(ghost, network.id); // back to the nick the ghost is named after
-    } else {
-      const data: RenameData = { nick: newNick };
-      this.store.users.set(ghost, { network: network.id, remoteId: remoteIdOf(network, newNick), data: { ...data } });
-    }
+    // Setting the record takes `newNick` away from a stale binding (core user mappings are unique).
+    this.record(network, ghost, newNick, network.fold(oldNick));
     return ghost;
   }
 
-  /**
-   * Someone arrived with `nick` (JOIN, NAMES): if the nick's own ghost still speaks for a person
-   * who renamed away from it, that person lets go of it. Returns the ghost released, if any.
-   */
-  claim(network: NickNetwork, nick: IrcNick): UserId | undefined {
-    if (this.mapped(network, nick)) return undefined; // they are the renamed person themselves
-    let own: UserId;
-    try {
-      own = this.ids.userIdFor(network.id, nick);
-    } catch {
-      return undefined;
-    }
-    return this.store.users.remove(own, network.id) ? own : undefined;
+  /** The person called `nick` is gone (QUIT, left every bridged channel): their ghost is free. */
+  release(network: NickNetwork, nick: IrcNick): void {
+    if (this.isKept(network, nick)) return;
+    this.forget(network, nick);
   }
 
-  /** The person using `nick` is gone (QUIT, left every bridged channel): forget their rename. */
-  release(network: NickNetwork, nick: IrcNick): void {
-    const ghost = this.mapped(network, nick);
+  private forget(network: NickNetwork, nick: string): void {
+    const ghost = this.boundTo(network, nick);
     if (ghost) this.store.users.remove(ghost, network.id);
   }
 
-  private mapped(network: NickNetwork, nick: string): UserId | undefined {
+  private record(network: NickNetwork, ghost: UserId, nick: string, from?: string): void {
+    const data: BindingData = { nick, ...(from !== undefined ? { from } : {}) };
+    this.store.users.set(ghost, { network: network.id, remoteId: remoteIdOf(network, nick), data: { ...data } });
+  }
+
+  private dataOf(network: NickNetwork, ghost: UserId): BindingData | undefined {
+    const data = this.store.users.get(ghost, network.id)?.data as Partial<BindingData> | undefined;
+    return typeof data?.nick === 'string' ? { nick: data.nick, ...(typeof data.from === 'string' ? { from: data.from } : {}) } : undefined;
+  }
+
+  /** The ghost recorded for the person called `nick`, if any. */
+  private boundTo(network: NickNetwork, nick: string): UserId | undefined {
     const userId = this.store.users.byRemote(network.id, remoteIdOf(network, nick));
     return userId && this.ids.parseUserId(userId)?.network === network.id ? userId : undefined;
   }

@@ -59,6 +59,30 @@ describe('GhostUserIds', () => {
     expect(ids.parseLocalpart('_irc_libera__alice=5bm=5d')).toEqual({ network: 'libera', nick: 'Alice[m]' });
   });
 
+  it('builds and parses the further ghosts of a nick, which no nick has as its own', () => {
+    const second = ids.userIdFor(libera, asIrcNick('alice'), 2);
+    expect(second).toBe('@_irc_libera_alice_2:example.org');
+    expect(ids.parseUserId(second)).toEqual({ network: 'libera', nick: 'alice', copy: 2 });
+    expect(ids.userIdFor(libera, asIrcNick('alice'), 1)).toBe(ids.userIdFor(libera, asIrcNick('alice')));
+    // The nick "alice_2" has its own, different ID; so do nicks ending in "_".
+    expect(ids.userIdFor(libera, asIrcNick('alice_2'))).toBe('@_irc_libera_alice__2:example.org');
+    expect(ids.parseUserId('@_irc_libera_alice__2:example.org')).toEqual({ network: 'libera', nick: 'alice_2' });
+    const underscored = ids.userIdFor(libera, asIrcNick('Al_'), 12);
+    expect(underscored).toBe('@_irc_libera__al___12:example.org');
+    expect(ids.parseUserId(underscored)).toEqual({ network: 'libera', nick: 'Al_', copy: 12 });
+    expect(() => ids.userIdFor(libera, asIrcNick('alice'), 0)).toThrow(RangeError);
+  });
+
+  it.each([
+    ['@_irc_libera_alice_1:example.org', 'copy 1 is the own ghost, never written'],
+    ['@_irc_libera_alice_02:example.org', 'leading zero'],
+    ['@_irc_libera_alice_:example.org', 'no copy number'],
+    ['@_irc_libera__2:example.org', 'no nick before the copy'],
+    ['@_irc_libera_=61_2:example.org', 'non-canonical nick before the copy'],
+  ])('parseUserId rejects the further ghost %j (%s)', (userId) => {
+    expect(ids.parseUserId(userId)).toBeUndefined();
+  });
+
   it.each([
     ['@alice:example.org', 'no prefix'],
     ['@_irc_libera_alice:other.org', 'other homeserver'],

@@ -11,6 +11,11 @@
  *     (`[` → `=5b`, `é` → `=c3=a9`).
  * `/` and `+` are legal in localparts but escaped anyway: older homeservers and clients choke on
  * them. Parsing accepts only the canonical form, so every ghost has exactly one user ID.
+ *
+ * A nick has further ghosts for when its own is still taken by someone else (ghosts/renames.ts:
+ * alice renamed to alice2 keeps `…_alice`, so a new alice gets `…_alice_2`). Copy n ≥ 2 appends
+ * `_<n>`: an escaped nick never has `_` before a digit, so these IDs cannot be any nick's own,
+ * and each parses back to exactly one (nick, copy).
  */
 import { isUtf8 } from 'node:buffer';
 import type { UserId } from '@bridgekit/appservice';
@@ -29,6 +34,16 @@ export class GhostIdTooLongError extends IrcError {
 const LITERAL = /^[a-z0-9.-]$/;
 const LOCALPART = /^[a-z0-9._=\-/+]+$/;
 const MAX_USER_ID_LENGTH = 255;
+/** `<escaped nick>_<copy>`, copy ≥ 2 without leading zeros. */
+const COPY_SUFFIX = /^(.+)_([2-9]|[1-9][0-9]+)$/;
+
+/** What a ghost user ID says: whose nick it was made from, and which copy (1 = the nick's own). */
+export interface ParsedGhostId {
+  network: NetworkId;
+  nick: IrcNick;
+  /** Present (≥ 2) only for the further ghosts of a nick whose own ghost was taken. */
+  copy?: number;
+}
 
 /** Escapes a nick into the localpart alphabet (the part after `<prefix><network>_`). */
 export function escapeNick(nick: string): string {
@@ -95,31 +110,38 @@ export class GhostUserIds {
     this.server = options.server;
   }
 
-  localpartFor(network: NetworkId, nick: IrcNick): string {
-    return `${this.prefix}${network}_${escapeNick(nick)}`;
+  /** `copy` 1 is the nick's own ghost; 2, 3, ... are the ghosts of later people with that nick. */
+  localpartFor(network: NetworkId, nick: IrcNick, copy = 1): string {
+    if (!Number.isSafeInteger(copy) || copy < 1) throw new RangeError(`Invalid ghost copy ${copy}: expected an integer ≥ 1.`);
+    return `${this.prefix}${network}_${escapeNick(nick)}${copy > 1 ? `_${copy}` : ''}`;
   }
 
   /** @throws GhostIdTooLongError when the escaped nick does not fit in 255 characters. */
-  userIdFor(network: NetworkId, nick: IrcNick): UserId {
-    const userId = `@${this.localpartFor(network, nick)}:${this.server}`;
+  userIdFor(network: NetworkId, nick: IrcNick, copy = 1): UserId {
+    const userId = `@${this.localpartFor(network, nick, copy)}:${this.server}`;
     if (userId.length > MAX_USER_ID_LENGTH) throw new GhostIdTooLongError(nick);
     return asUserId(userId);
   }
 
   /** Parses a localpart; undefined when it is not one of this bridge's ghosts. */
-  parseLocalpart(localpart: string): { network: NetworkId; nick: IrcNick } | undefined {
+  parseLocalpart(localpart: string): ParsedGhostId | undefined {
     if (!localpart.startsWith(this.prefix)) return undefined;
     const rest = localpart.slice(this.prefix.length);
     const sep = rest.indexOf('_');
     if (sep <= 0) return undefined;
     const network = rest.slice(0, sep);
-    const nick = unescapeNick(rest.slice(sep + 1));
-    if (!isNetworkId(network) || nick === undefined || !isIrcNick(nick)) return undefined;
-    return { network, nick };
+    if (!isNetworkId(network)) return undefined;
+    const escaped = rest.slice(sep + 1);
+    const own = unescapeNick(escaped);
+    if (own !== undefined) return isIrcNick(own) ? { network, nick: own } : undefined;
+    const suffixed = COPY_SUFFIX.exec(escaped);
+    const nick = suffixed && unescapeNick(suffixed[1] as string);
+    if (!suffixed || nick === undefined || nick === null || !isIrcNick(nick)) return undefined;
+    return { network, nick, copy: Number(suffixed[2]) };
   }
 
   /** Parses a full user ID; undefined unless it is a ghost of this bridge on this homeserver. */
-  parseUserId(userId: UserId | string): { network: NetworkId; nick: IrcNick } | undefined {
+  parseUserId(userId: UserId | string): ParsedGhostId | undefined {
     if (!userId.startsWith('@')) return undefined;
     const colon = userId.indexOf(':');
     if (colon < 0 || userId.slice(colon + 1) !== this.server) return undefined;

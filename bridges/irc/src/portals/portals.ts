@@ -207,6 +207,12 @@ export class Portals {
     return moved;
   }
 
+  /** Does some Matrix user have a private chat with the IRC user now called `nick`? */
+  hasPrivateChatWith(network: NetworkNames, nick: string): boolean {
+    const partners = this.partners ??= this.loadPartners();
+    return partners.has(partnerKey(network, nick));
+  }
+
   /** Is this room bridged at all (a channel portal or a private chat)? */
   isBridged(roomId: RoomId): boolean {
     return this.store.rooms.remotesOf(roomId).length > 0;

@@ -70,6 +70,58 @@ describe('private chats after a nick change', () => {
   });
 });
 
+describe('private chats when someone else takes the freed nick', () => {
+  const copy = (nick: string) => asUserId(ghostOf(nick).replace(':', '_2:'));
+
+  it('follow their person: the new holder of the nick opens another chat with another ghost, and no name flips', async () => {
+    const dm = await chatWithCarol();
+    h.server.userChangesNick('Carol', 'Caz');
+    h.server.userJoins('Carol', CHANNEL); // someone else, while Caz is online
+    h.server.userSays('Carol', CHANNEL, 'hello, I am new');
+    h.server.userSays('Caz', 'alice[m]', 'still me');
+    h.server.userSays('Carol', 'alice[m]', 'hi from the new Carol');
+    h.server.userSays('Caz', CHANNEL, 'me again');
+    await h.settle();
+    const [, second] = dms();
+    expect(dms()).toHaveLength(2);
+    expect(h.bridge.matrix.messagesIn(dm).map((e) => [e.sender, e.content.body])).toEqual([[ghostOf('Carol'), 'psst'], [ghostOf('Carol'), 'still me']]);
+    expect(h.bridge.matrix.messagesIn(second!).map((e) => [e.sender, e.content.body])).toEqual([[copy('Carol'), 'hi from the new Carol']]);
+    expect(h.bridge.matrix.created.find((c) => c.roomId === second)!.creator).toBe(copy('Carol'));
+    expect(h.bridge.matrix.profiles.get(ghostOf('Carol'))).toEqual({ displayName: 'Caz' });
+    expect(h.bridge.matrix.profiles.get(copy('Carol'))).toEqual({ displayName: 'Carol' });
+    expect(h.bridge.matrix.profileLog.filter((p) => p.userId === ghostOf('Carol')).map((p) => p.displayName)).toEqual(['Carol', 'Caz']);
+  });
+
+  it('follow their person through a rename only a puppet heard', async () => {
+    h = await startHarness();
+    const portal = await h.portal();
+    await h.matrixEvent(portal, alice, { msgtype: 'm.text', body: 'hi all' });
+    await h.server.client('alice[m]')!.join('#side');
+    h.server.userJoins('dave', '#side');
+    h.server.userSays('dave', 'alice[m]', 'hey');
+    await h.settle();
+    h.server.userChangesNick('dave', 'dave_away');
+    h.server.userJoins('dave', '#side'); // someone else
+    h.server.userSays('dave', 'alice[m]', 'I am another dave');
+    await h.settle();
+    const [first, second] = dms();
+    expect(h.bridge.matrix.messagesIn(first!).map((e) => e.sender)).toEqual([ghostOf('dave')]);
+    expect(h.bridge.matrix.messagesIn(second!).map((e) => e.sender)).toEqual([copy('dave')]);
+  });
+
+  it('started from Matrix with a renamed person\'s ghost, are with that person under their nick now', async () => {
+    h = await startHarness();
+    h.server.userJoins('Carol', CHANNEL);
+    await h.portal();
+    h.server.userChangesNick('Carol', 'Caz');
+    await h.settle();
+    const dm = asRoomId('!dm-renamed:hs.test');
+    h.bridge.matrix.membersOnly.add(dm);
+    await h.matrixEvent(dm, bob, { membership: 'invite', is_direct: true }, 'm.room.member', { stateKey: ghostOf('Carol') });
+    expect(h.connector.bridge.portals.privateChatOfRoom(dm)).toMatchObject({ nick: 'Caz', ghost: ghostOf('Carol') });
+  });
+});
+
 describe('what is remembered about private chats', () => {
   it('follows renames and ends with the chat, and nothing stays in flight', async () => {
     const dm = await chatWithCarol();

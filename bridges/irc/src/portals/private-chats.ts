@@ -5,13 +5,13 @@
  * Lines of one conversation are delivered strictly in order, including the first ones that
  * arrive while its room is still being created.
  *
- * A conversation is found by the IRC user's nick, so it follows them: after a NICK the chat is
- * moved to the new nick and the ghost already in the room keeps speaking (renamed). When the
- * Matrix user leaves the room, the conversation is forgotten: the next IRC message opens a new
- * room rather than talking into one nobody reads.
+ * A conversation is with a person, found by their current nick: after a NICK the chat moves to
+ * the new nick and the person's ghost, already in the room, keeps speaking (renamed). That ghost
+ * is theirs alone (ghosts/renames.ts): whoever takes the freed nick has another ghost, so their
+ * messages open another room. When the Matrix user leaves the room, the conversation is
+ * forgotten: the next IRC message opens a new room rather than talking into one nobody reads.
  */
 import type { Intent, RoomId, UserId } from '@bridgekit/appservice';
-import { isIrcError } from '../irc/errors';
 import type { IrcNick } from '../mapping/ids';
 import type { IrcNetwork } from '../network/network';
 import type { BridgeRuntime } from '../runtime';
@@ -41,28 +41,23 @@ export function deliverPrivate(
   });
 }
 
-/** The ghost that speaks in a private chat, named after the IRC user's current nick. */
+/**
+ * The ghost that speaks in a private chat, named like it is everywhere: after the nick of the
+ * person it speaks for (the same name in the DM as in the channels' rooms, so none flips).
+ */
 export async function chatGhost(rt: BridgeRuntime, network: IrcNetwork, chat: PrivateChat): Promise<Intent> {
   if (!chat.ghost) return rt.ghost(network, chat.nick);
-  const intent = rt.ctx.intent(chat.ghost);
-  await intent.ensureProfile({ displayName: chat.nick });
-  return intent;
+  return rt.ghostIntent(network, chat.ghost);
 }
 
 /**
- * NICK of an IRC user: their private chats move to the new nick. Heard by the bot and by every
- * puppet sharing a channel with them; only the first one finds something to move. Call it from
- * the IRC listener, before the ghost renames (`ghostSync.renamed`) of the same NICK.
+ * NICK of an IRC user, after the ghost rename (`ghostSync.renamed`, which gave `ghost`): their
+ * private chats move to the new nick. Only the first connection hearing the NICK finds
+ * something to move. Call it from the IRC listener.
  */
-export function renamePrivateChats(rt: BridgeRuntime, network: IrcNetwork, oldNick: IrcNick, newNick: IrcNick): void {
-  const moved = rt.portals.renamePrivateChats(network, oldNick, newNick, (chat) => {
-    try {
-      return rt.ghostSync.renames.userIdFor(network, chat.nick);
-    } catch (error) {
-      if (isIrcError(error)) return undefined; // no ghost for that nick: the new nick's is used
-      throw error;
-    }
-  });
+export function renamePrivateChats(rt: BridgeRuntime, network: IrcNetwork, oldNick: IrcNick, newNick: IrcNick, ghost: UserId | undefined): void {
+  // Chats stored before their ghost was recorded get the person's: they spoke through it.
+  const moved = rt.portals.renamePrivateChats(network, oldNick, newNick, () => ghost);
   for (const chat of moved) {
     rt.log.info('Private chat follows a nick change', { network: network.id, userId: chat.userId, from: oldNick, to: newNick, roomId: chat.roomId });
     rt.roomTask(chat.roomId, 'irc.nick-private', async () => void await chatGhost(rt, network, chat));
@@ -74,6 +69,7 @@ export async function endPrivateChat(rt: BridgeRuntime, chat: PrivateChat, reaso
   const network = rt.network(chat.network);
   if (!network) return;
   rt.portals.unlinkPrivateChat(chat, network);
+  rt.ghostSync.privateChatEnded(network, chat.nick);
   rt.log.info('Private chat left by its Matrix user; the next IRC message opens a new room', { network: network.id, userId: chat.userId, nick: chat.nick, roomId: chat.roomId });
   const ghost = chat.ghost ?? rt.ghostSync.renames.userIdFor(network, chat.nick);
   await rt.ctx.intent(ghost).leave(chat.roomId, reason);

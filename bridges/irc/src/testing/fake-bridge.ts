@@ -50,6 +50,8 @@ export class FakeMatrix {
   readonly joins: Array<{ userId: UserId; roomId: RoomId }> = [];
   readonly leaves: Array<{ userId: UserId; roomId: RoomId }> = [];
   readonly profiles = new Map<UserId, Profile>();
+  /** Every display name change `ensureProfile` made, in order (to see names flip back and forth). */
+  readonly profileLog: Array<{ userId: UserId; displayName: string | undefined }> = [];
   readonly uploads: Array<{ data: Buffer; contentType: string; mxc: string }> = [];
   /** Display names returned for m.room.member state reads. */
   readonly displayNames = new Map<UserId, string>();
@@ -137,7 +139,10 @@ export class FakeMatrix {
     return {
       userId,
       ensureRegistered: async () => undefined,
-      ensureProfile: async (profile) => void m.profiles.set(userId, profile),
+      ensureProfile: async (profile) => {
+        if (m.profiles.get(userId)?.displayName !== profile.displayName) m.profileLog.push({ userId, displayName: profile.displayName });
+        m.profiles.set(userId, profile);
+      },
       ensureJoined: async (roomId) => {
         m.refuseBanned(roomId, userId, 'POST /_matrix/client/v3/join/{roomIdOrAlias}');
         m.joins.push({ userId, roomId });

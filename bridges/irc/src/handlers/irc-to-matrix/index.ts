@@ -6,7 +6,7 @@ import type { AnyIrcHandler } from '../registry';
 import { channelJoins, channelKicks, channelNames, channelParts, channelQuits, channelSpeakers } from './membership';
 import { channelMessages } from './messages';
 import { channelModes } from './modes';
-import { nickChanges, privateChatRenames } from './nick';
+import { nickChanges } from './nick';
 import { operatorRefusals } from './op-refusals';
 import { privateMessages } from './private';
 import { serverRefusals } from './refusals';
@@ -22,7 +22,6 @@ export const IRC_HANDLERS: readonly AnyIrcHandler[] = [
   channelQuits,
   channelKicks,
   channelNames,
-  privateChatRenames, // before nickChanges: a chat stored without its ghost finds it under the old nick
   nickChanges,
   channelTopics,
   channelModes,

@@ -193,17 +193,27 @@ describe('nick changes', () => {
     expect(h.bridge.matrix.profiles.has(ghostOf('bob'))).toBe(false);
   });
 
-  it('gives the old nick\'s ghost back when someone else takes that nick', async () => {
+  it('gives whoever takes the freed nick a ghost of their own: two people stay two Matrix users', async () => {
     h = await startHarness({ network: { membership_sync: 'all' } });
     h.server.userJoins('carol', CHANNEL);
     const roomId = await h.portal();
     h.server.userChangesNick('carol', 'caz');
-    h.server.userJoins('carol', CHANNEL); // a different person
+    h.server.userJoins('carol', CHANNEL); // a different person: caz is still online
     await h.settle();
     h.server.userSays('carol', CHANNEL, 'I am the new carol');
     h.server.userSays('caz', CHANNEL, 'and I was carol');
+    h.server.userSays('carol', CHANNEL, 'still the new one');
     await h.settle();
-    expect(h.bridge.matrix.messagesIn(roomId).map((e) => e.sender)).toEqual([ghostOf('carol'), ghostOf('caz')]);
+    const newCarol = asUserId(ghostOf('carol').replace(':', '_2:'));
+    expect(h.bridge.matrix.messagesIn(roomId).map((e) => e.sender)).toEqual([newCarol, ghostOf('carol'), newCarol]);
+    expect(h.bridge.matrix.profiles.get(ghostOf('carol'))).toEqual({ displayName: 'caz' });
+    expect(h.bridge.matrix.profiles.get(newCarol)).toEqual({ displayName: 'carol' });
+    expect(ghostChanges(roomId)).toEqual(['join carol', 'join carol_2']);
+    h.server.userQuits('caz', 'bye'); // the first carol goes; the new one keeps their ghost
+    h.server.userSays('carol', CHANNEL, 'after caz left');
+    await h.settle();
+    expect(h.bridge.matrix.messagesIn(roomId).at(-1)?.sender).toBe(newCarol);
+    expect(ghostChanges(roomId)).toEqual(['join carol', 'join carol_2', 'leave carol Quit: bye']);
   });
 });
 

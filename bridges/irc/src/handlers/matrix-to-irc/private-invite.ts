@@ -23,10 +23,16 @@ export const privateChatInvites: MatrixHandler = {
     }
     const existing = rt.portals.privateChatOfRoom(event.roomId);
     if (existing && existing.userId !== event.sender) return declineSecondUser(event, rt);
-    await rt.ghost(network, ghost.nick);
+    // The chat is with the person the ghost speaks for now (after renames, not the nick in its ID).
+    const nick = rt.ghostSync.renames.nickOf(network, event.stateKey);
+    if (nick === undefined) {
+      await intent.leave(event.roomId, `${ghost.nick} on IRC is someone else now, with another Matrix user; start the chat with the one the IRC user speaks as.`);
+      return;
+    }
+    await rt.ghostIntent(network, event.stateKey);
     await intent.join(event.roomId);
-    rt.portals.linkPrivateChat(event.roomId, network, event.sender, ghost.nick, event.stateKey);
-    rt.log.info('Private chat started from Matrix', { network: network.id, userId: event.sender, nick: ghost.nick, roomId: event.roomId });
+    rt.portals.linkPrivateChat(event.roomId, network, event.sender, nick, event.stateKey);
+    rt.log.info('Private chat started from Matrix', { network: network.id, userId: event.sender, nick, roomId: event.roomId });
   },
 };
 
