@@ -88,13 +88,20 @@ export function acquireStoreLock(databasePath: string, options: AcquireStoreLock
   };
 }
 
+/**
+ * When this process started, computed once: `Date.now() - uptime()` drifts by a millisecond
+ * between calls, and the start time is part of a lock owner's identity (a reused PID).
+ */
+let processStartedAt: string | undefined;
+
 /** The running process as a lock record. */
 export function currentProcess(): LockOwner {
+  processStartedAt ??= new Date(Date.now() - Math.round(process.uptime() * 1000)).toISOString();
   const command = process.argv.join(' ');
   return {
     pid: process.pid,
     host: hostname(),
-    startedAt: new Date(Date.now() - Math.round(process.uptime() * 1000)).toISOString(),
+    startedAt: processStartedAt,
     command: command.length > MAX_COMMAND_LENGTH ? `${command.slice(0, MAX_COMMAND_LENGTH - 3)}...` : command,
   };
 }
