@@ -16,6 +16,8 @@ export type {
   RoomMappingRepository, UserMappingRepository, MessageMappingRepository, KeyValueRepository,
 } from './store/types';
 export type { Logger } from './log/types';
+export type { BridgeOutbox, OutboxDelivery, OutboxHandler, OutboxKind, OutboxKindOptions, RoomTaskOptions } from './ingest';
+export { outsideRoomTurn } from './ingest';
 
 // Running a bridge
 export { Bridge } from './bridge';
@@ -41,5 +43,7 @@ export { MatrixError, NetworkError, isMatrixError } from './csapi';
 
 // Lower-level pieces, for tools and tests of connectors
 export { openStore } from './store';
+export { Ingestor, IngestorStoppedError, MemoryJournal, isRetriable } from './ingest';
+export type { IngestorDeps, Timers, TransactionJournal } from './ingest';
 export type { OpenedStore } from './store';
 export { createLogger } from './log';

@@ -35,6 +35,7 @@ describe('migrations', () => {
     expect(recorded).toEqual([
       { scope: 'core', version: 1, description: expect.stringContaining('transaction journal') },
       { scope: 'core', version: 2, description: expect.stringContaining('reused transaction ID') },
+      { scope: 'core', version: 3, description: expect.stringContaining('outbox') },
       { scope: 'irc', version: 1, description: 'irc servers table' },
       { scope: 'irc', version: 2, description: 'irc servers get a port, default 6697' },
     ]);

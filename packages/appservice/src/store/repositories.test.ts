@@ -19,7 +19,7 @@ describe('store repositories', () => {
     expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(store.db.pragma('busy_timeout', { simple: true })).toBe(1234);
-    expect(store.migrationsApplied.map((m) => `${m.scope}#${m.version}`)).toEqual(['core#1', 'core#2']);
+    expect(store.migrationsApplied.map((m) => `${m.scope}#${m.version}`)).toEqual(['core#1', 'core#2', 'core#3']);
     store.close();
     const again = openStore(dbPath());
     expect(again.migrationsApplied).toEqual([]);
