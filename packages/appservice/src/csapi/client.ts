@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { EventId, RoomAlias, RoomId, UserId } from '../ids';
 import type { CreateRoomOptions, Profile, StateEvent } from '../intent/types';
 import { isMatrixError, MatrixError } from './errors';
 import { MatrixTransport, type RequestSpec, type TransportOptions } from './transport';
+import { createTxnIds } from './txn-ids';
 
 export type CsApiClientOptions = TransportOptions;
 
@@ -40,8 +40,7 @@ const ROOM = `${C}/rooms/{roomId}`;
 export class CsApiClient {
   private readonly http: MatrixTransport;
   /** A random per-process prefix plus a counter: unique per process, so unique per user too. */
-  private readonly txnPrefix = `bk${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
-  private txnCounter = 0;
+  private readonly txnIds = createTxnIds();
 
   constructor(options: CsApiClientOptions) {
     this.http = new MatrixTransport(options);
@@ -53,7 +52,7 @@ export class CsApiClient {
 
   /** A transaction ID for an idempotent PUT (send, redact). */
   newTxnId(): string {
-    return `${this.txnPrefix}.${++this.txnCounter}`;
+    return this.txnIds();
   }
 
   async versions(): Promise<Versions> {

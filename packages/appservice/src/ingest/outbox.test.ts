@@ -54,7 +54,7 @@ describe('outbox', () => {
     await written;
     await ingestor.drain();
     expect(handled).toEqual(['m1', 'irc:i1', 'm2']);
-    expect(deliveries).toEqual([{ payload: { text: 'i1' }, txnId: expect.stringMatching(/^bko\./), attempt: 1, roomKey: ROOM, pendingAtRun: 1 }]);
+    expect(deliveries).toEqual([{ payload: { text: 'i1' }, txnId: expect.stringMatching(/^bk/), attempt: 1, roomKey: ROOM, pendingAtRun: 1 }]);
     expect(journal.pending()).toEqual([]);
   });
 

@@ -10,7 +10,7 @@
  * the call: the call order is the delivery order even though the write happens a moment later
  * (and even for a store whose writes are asynchronous). Its job waits for the write first.
  */
-import { randomBytes } from 'node:crypto';
+import { createTxnIds } from '../csapi/txn-ids';
 import type { Logger } from '../log/types';
 import { DEFAULT_MAX_HOLD_MS, holdDecision } from './hold';
 import type { StepResult } from './room-queues';
@@ -102,9 +102,8 @@ interface Unwritten {
 export class Outbox implements BridgeOutbox {
   private readonly kinds = new Map<string, Definition>();
   private unwritten: Unwritten[] = [];
-  /** Unique per process start, so keys never repeat across restarts nor a recreated store. */
-  private readonly keyPrefix = `bko.${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-  private keys = 0;
+  /** The same scheme as the client's own transaction IDs: never repeated across restarts. */
+  private readonly newKey = createTxnIds();
 
   constructor(private readonly deps: OutboxDeps) {}
 
@@ -120,7 +119,7 @@ export class Outbox implements BridgeOutbox {
     const json = JSON.stringify(payload);
     if (json === undefined) throw new TypeError(`An outbox payload must be JSON (got ${typeof payload} for "${kind}")`);
     const record: OutboxRecord = {
-      seq: 0, kind: 'outbox', roomKey, outboxKind: kind, txnId: `${this.keyPrefix}.${++this.keys}`,
+      seq: 0, kind: 'outbox', roomKey, outboxKind: kind, txnId: this.newKey(),
       // What the handler gets is what survives the journal, the same before and after a restart.
       payload: JSON.parse(json) as unknown, attempts: 0,
     };
