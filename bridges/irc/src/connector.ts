@@ -17,6 +17,7 @@ import type { IrcBridgeConfig } from './config/types';
 import type { IrcChannel } from './mapping/ids';
 import { IrcDispatcher, MatrixDispatcher } from './handlers/dispatch';
 import { IRC_HANDLERS } from './handlers/irc-to-matrix';
+import { defineIrcOutbox } from './handlers/irc-to-matrix/outbox';
 import { MATRIX_HANDLERS } from './handlers/matrix-to-irc';
 import type { AnyIrcHandler, MatrixHandler } from './handlers/registry';
 import { systemClock, type Clock } from './irc/clock';
@@ -82,7 +83,8 @@ export class IrcConnector implements Connector {
     }
     registerConfigSecrets(ctx, config, key);
     const clock = options.clock ?? systemClock;
-    const rt = new IrcBridgeRuntime(ctx, config, log, new MediaLinks(config.media, key, clock.now), clock, options.random);
+    const rt = new IrcBridgeRuntime(ctx, config, log, new MediaLinks(config.media, key, clock.now), clock);
+    rt.outbox = defineIrcOutbox(rt);
     this.runtime = rt;
     checkAliasNamespace(rt);
     const provisioning = config.provisioning.enabled && config.provisioning.secret !== undefined
@@ -146,7 +148,6 @@ export class IrcConnector implements Connector {
 
   async stop(): Promise<void> {
     const rt = this.runtime;
-    rt?.roomTasks.stop();
     rt?.ghostSync.stop();
     if (rt) await Promise.all(rt.networks().map((n) => n.stop()));
     await this.proxy?.close();

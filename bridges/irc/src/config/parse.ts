@@ -125,7 +125,6 @@ export function parseIrcConfig(config: Pick<BridgeConfig, 'sections' | 'baseDir'
     },
     homeserverOutage: {
       retryMinutes: raw.homeserver_outage.retry_minutes,
-      maxHeldPerRoom: raw.homeserver_outage.max_held_per_room,
     },
     networks,
   };

@@ -198,6 +198,7 @@ export const IRC_SECTION_SCHEMA: SectionSchema = {
       default: {},
       properties: {
         retry_minutes: count(15, 0, 10_080),
+        // No longer used (held lines wait in the journal, not in memory); accepted so configs written for earlier releases still load.
         max_held_per_room: count(1000, 1, 1_000_000),
       },
     },

@@ -30,9 +30,9 @@ export interface IrcBridgeConfig {
   /**
    * IRC lines (and other IRC → Matrix work) the homeserver does not take — unreachable, 5xx,
    * 429 — are retried for up to `retryMinutes` (0 = not at all), the room's later lines held
-   * behind them in order, at most `maxHeldPerRoom` per room (the oldest are dropped beyond).
+   * behind them in order (journaled, so nothing held is lost at a stop or crash).
    */
-  homeserverOutage: { retryMinutes: number; maxHeldPerRoom: number };
+  homeserverOutage: { retryMinutes: number };
   networks: ReadonlyMap<NetworkId, IrcNetworkConfig>;
 }
 

@@ -66,11 +66,6 @@ export class Portals {
    * string per private chat, like the store itself; entries of ended chats only cost a scan.
    */
   private partners?: Set<string>;
-  /**
-   * Per private conversation (`<network> <user> <casefolded nick>`), the promise of its last
-   * line in delivery (portals/private-chats.ts); an entry lives only while lines are in flight.
-   */
-  readonly privateDeliveries = new Map<string, Promise<void>>();
   /** Portals being created, by alias (portals/dynamic.ts): the homeserver may ask twice meanwhile. */
   readonly creating = new Map<string, Promise<boolean>>();
 

@@ -3,8 +3,10 @@
  * to the channel, in the room's order. The bot never hears its own puppets here: the dispatcher
  * drops their lines (echo suppression) before this runs.
  */
-import type { EventId } from '@bridgekit/appservice';
+import type { EventId, OutboxDelivery, RoomId, UserId } from '@bridgekit/appservice';
 import { unlessBanned } from '../../ghosts/bans';
+import type { IrcNick } from '../../mapping/ids';
+import type { BridgeRuntime } from '../../runtime';
 import { ircHandler } from '../registry';
 import { ircMessageContent, replyTag } from './content';
 import { channelMentions } from './mentions';
@@ -31,16 +33,33 @@ export const channelMessages = ircHandler({
     }
     const content = ircMessageContent(e.kind, e.text, channelMentions(rt, network, e.target, speaker), inReplyTo);
     for (const roomId of rooms) {
-      // Fixed now, so every attempt of the task (room-tasks.ts retries) sends the same transaction.
-      const txnId = rt.newTxnId();
-      rt.roomTask(roomId, 'irc.channel-message', async () => {
-        const ghost = await rt.ghostIntent(network, speaker);
-        // A Matrix user may have banned them here without being able to on IRC.
-        const eventId = await unlessBanned(rt, network, roomId, ghost.userId, () => ghost.sendMessage(roomId, content, { txnId }));
-        if (eventId === undefined) return;
-        rt.refs.remember({ roomId, eventId, network: network.id, nick: e.nick, text: String(content.body), ...(e.msgid ? { msgid: e.msgid } : {}) });
-        rt.metrics.messages.inc({ direction: 'irc_to_matrix', network: network.id });
-      });
+      void rt.outbox.channelLine.enqueue(roomId, { network: network.id, roomId, speaker, nick: e.nick, content, ...(e.msgid ? { msgid: e.msgid } : {}) });
     }
   },
 });
+
+/** One channel line for one room, as decided when it arrived (outbox payload). */
+export interface ChannelLine {
+  network: string;
+  roomId: RoomId;
+  /** The ghost of the person who said it, then (ghosts/renames.ts). */
+  speaker: UserId;
+  nick: IrcNick;
+  content: Record<string, unknown>;
+  msgid?: string;
+}
+
+/** Delivers a channel line in its room's turn (the outbox's handler; may run again after a crash). */
+export async function deliverChannelLine(rt: BridgeRuntime, { payload: line, txnId }: OutboxDelivery<ChannelLine>): Promise<void> {
+  const network = rt.network(line.network);
+  if (!network) {
+    rt.log.warn('A channel line of a network no longer configured is dropped', { network: line.network, roomId: line.roomId });
+    return;
+  }
+  const ghost = await rt.ghostIntent(network, line.speaker);
+  // A Matrix user may have banned them here without being able to on IRC.
+  const eventId = await unlessBanned(rt, network, line.roomId, ghost.userId, () => ghost.sendMessage(line.roomId, line.content, { txnId }));
+  if (eventId === undefined) return;
+  rt.refs.remember({ roomId: line.roomId, eventId, network: network.id, nick: line.nick, text: String(line.content.body), ...(line.msgid ? { msgid: line.msgid } : {}) });
+  rt.metrics.messages.inc({ direction: 'irc_to_matrix', network: network.id });
+}
