@@ -39,7 +39,8 @@ export type { GenerateRegistrationOptions } from './registration';
 // Errors
 export { BridgeError, ConfigError, isBridgeError, errorMessage, userMessageOf, ERROR_CODES } from './errors';
 export type { BridgeErrorOptions, ConfigProblem, ErrorCode } from './errors';
-export { MatrixError, NetworkError, isMatrixError } from './csapi';
+export { MatrixError, NetworkError, isMatrixError, retryDelay } from './csapi';
+export type { RetryDelayOptions } from './csapi';
 
 // Lower-level pieces, for tools and tests of connectors
 export { openStore } from './store';
