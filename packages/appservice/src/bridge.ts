@@ -3,7 +3,7 @@ import type { BridgeConfig } from './config/types';
 import type { BridgeContext, Connector } from './connector';
 import { CsApiClient } from './csapi/client';
 import { retryDelay } from './csapi/retry';
-import { errorMessage, isBridgeError, type BridgeError } from './errors/bridge-error';
+import { errorMessage, isBridgeError, isRetriable, type BridgeError } from './errors/bridge-error';
 import type { EphemeralEvent, MatrixEvent } from './events';
 import { createAppServiceApp, type TransactionSink } from './http/appservice-app';
 import { createOpsApp } from './http/ops-app';
@@ -253,7 +253,7 @@ export class Bridge {
     try {
       await connector.onMatrixEvent(item.event);
     } catch (err) {
-      const lastAttempt = !isBridgeError(err) || !err.retriable || item.attempts + 1 >= config.ingest.maxAttempts;
+      const lastAttempt = !isRetriable(err) || item.attempts + 1 >= config.ingest.maxAttempts;
       if (lastAttempt && isBridgeError(err) && err.notifySender) await this.notifySender(item.event, err);
       throw err;
     }
@@ -264,7 +264,7 @@ export class Bridge {
    * Everyone in the room reads the notice, so it carries only the error's user sentence; what
    * the admin needs (endpoint, status, errcode, the homeserver's text) goes to the log.
    */
-  private async notifySender(event: MatrixEvent, err: BridgeError): Promise<void> {
+  private async notifySender(event: MatrixEvent, err: BridgeError<string>): Promise<void> {
     this.log.warn('Telling the sender that their event was not bridged', {
       eventId: event.eventId, roomId: event.roomId, code: err.code, error: err.message, ...err.details,
     });

@@ -35,8 +35,11 @@ export {
 export type { GenerateRegistrationOptions } from './registration';
 
 // Errors
-export { BridgeError, ConfigError, isBridgeError, errorMessage, userMessageOf, ERROR_CODES } from './errors';
-export type { BridgeErrorOptions, ConfigProblem, ErrorCode } from './errors';
+export {
+  BridgeError, ConfigError, isBridgeError, isRetriable, errorMessage, userMessageOf, ERROR_CODES, CHECK_THE_LOG,
+  defineErrorCodes, errorCodeInfo, errorCodeTable, registeredErrorCodes,
+} from './errors';
+export type { BridgeErrorOptions, ConfigProblem, ErrorCode, ErrorCodeInfo } from './errors';
 export { MatrixError, NetworkError, isMatrixError } from './csapi';
 
 // Lower-level pieces, for tools and tests of connectors
