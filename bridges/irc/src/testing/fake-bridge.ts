@@ -312,6 +312,7 @@ export function createFakeBridge(config: BridgeConfig, options: { dir?: string; 
     log,
     metrics,
     config,
+    section: undefined,
     registration: {
       id: 'irc', url: null, asToken: 'as-secret-token', hsToken: 'hs-secret-token', senderLocalpart: 'ircbot',
       namespaces: { users: [], aliases: [], rooms: [] }, rateLimited: false,

@@ -7,7 +7,9 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Bridge } from '../bridge';
 import { loadConfig } from '../config/load';
+import type { ConfigSection } from '../config/section';
 import type { BridgeConfig } from '../config/types';
+import type { Connector } from '../connector';
 import { ConfigError, errorMessage } from '../errors/bridge-error';
 import { compareRegistrationWithConfig } from '../registration/config-match';
 import { loadRegistration, saveRegistration } from '../registration/file';
@@ -53,7 +55,9 @@ export function generate(ctx: CommandContext, url: string | undefined, force: bo
 /** Validates the config, then the registration if there is one yet: the order of the two steps is the user's. */
 export function check(ctx: CommandContext): number {
   const config = load(ctx);
-  ctx.app.createConnector(config);
+  const connector = ctx.app.createConnector(config);
+  // The same reads the bridge does at start, so check-config passes exactly when run would.
+  for (const section of declaredSections(ctx.app, connector)) section.read(config);
   const target = registrationPath(ctx, config);
   if (!existsSync(target)) {
     ctx.out(`${config.source} is valid. The registration ${target} does not exist yet: create it with `
@@ -107,7 +111,16 @@ export async function run(ctx: CommandContext): Promise<number> {
 }
 
 function load(ctx: CommandContext): BridgeConfig {
-  return loadConfig(ctx.configArg, { sections: ctx.app.configSections ?? [] });
+  // The connector exists only once the config is loaded, so the app lists its section up front.
+  const names = (ctx.app.configSections ?? []).map((section) => (typeof section === 'string' ? section : section.key));
+  return loadConfig(ctx.configArg, { sections: names });
+}
+
+/** The app's declared sections and the connector's own, each once. */
+function declaredSections(app: BridgeApp, connector: Connector): ConfigSection[] {
+  const sections = (app.configSections ?? []).filter((s): s is ConfigSection => typeof s !== 'string');
+  if (connector.configSection && !sections.includes(connector.configSection)) sections.push(connector.configSection);
+  return sections;
 }
 
 /** `-r` wins over the config's appservice.registration; a relative `-r` is relative to where the user is. */
