@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BridgeError, errorCodeInfo, errorCodeTable, isRetriable, MatrixError, userMessageOf } from '@bridgekit/appservice';
+import { ACCOUNT_ERROR_CODES, AccountError } from '../accounts/errors';
 import { IRC_ERROR_CODES, IrcError, JoinFailedError, SEE_THE_LOG_REASON, userReasonOf } from './errors';
 
 describe('IRC error codes in the core registry', () => {
@@ -24,11 +25,21 @@ describe('IRC error codes in the core registry', () => {
   });
 
   it('has one short sentence per code that says what to do, with no numeric, status or code in it', () => {
-    for (const [code, info] of Object.entries(IRC_ERROR_CODES)) {
+    for (const [code, info] of Object.entries({ ...IRC_ERROR_CODES, ...ACCOUNT_ERROR_CODES })) {
       expect([code, info.userMessage.length > 10 && info.userMessage.length < 120, /[.;]/.test(info.userMessage)]).toEqual([code, true, true]);
       expect([code, /\b\d{3}\b|\bM_[A-Z_]+|[A-Z]+_[A-Z_]+/.test(info.userMessage)]).toEqual([code, false]);
       if (info.retriable) expect([code, info.httpStatus === 429 || info.httpStatus >= 500]).toEqual([code, true]);
     }
+  });
+});
+
+describe('account errors in the core registry', () => {
+  it("give the room the user's own sentence, but never a key file's path", () => {
+    const bad = new AccountError('PASSWORD_INVALID', 'The password is empty.');
+    expect([bad.userMessage, bad.retriable, bad instanceof BridgeError]).toEqual(['The password is empty.', false, true]);
+    const keyFile = new AccountError('KEY_FILE_INSECURE', 'chmod 600 /var/lib/bridge/irc-passwords.key');
+    expect(keyFile.userMessage).not.toContain('/var/lib');
+    expect(keyFile.message).toContain('/var/lib');
   });
 });
 
@@ -49,6 +60,6 @@ ${errorCodeTable()}
   it('lists every registered code, as the registry has it', () => {
     if (process.env.UPDATE_ERROR_DOCS === '1') writeFileSync(path, expected);
     expect(readFileSync(path, 'utf8')).toBe(expected);
-    for (const code of Object.keys(IRC_ERROR_CODES)) expect(expected).toContain(`| \`${code}\` |`);
+    for (const code of Object.keys({ ...IRC_ERROR_CODES, ...ACCOUNT_ERROR_CODES })) expect(expected).toContain(`| \`${code}\` |`);
   });
 });
