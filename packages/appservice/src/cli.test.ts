@@ -111,6 +111,12 @@ describe('the bridge CLI', () => {
     lines = [];
     await expect(runCli(noAliases, ['check-config', '-c', config], out)).resolves.toBe(0);
     expect(text()).toMatch(/are valid and agree/);
+    expect(text()).not.toMatch(/Note:/);
+    // A connector that does answer alias queries but has no prefix is pointed at the gap.
+    const answersAliases: BridgeApp = { ...noAliases, createConnector: () => ({ ...connector, onAliasQuery: async () => false }) };
+    lines = [];
+    await expect(runCli(answersAliases, ['check-config', '-c', config], out)).resolves.toBe(0);
+    expect(text()).toMatch(/Note: the connector answers alias queries, but test declares no alias prefix/);
   });
 
   it('check-config and run compare the registration with the config and say which to change', async () => {

@@ -17,7 +17,7 @@ export interface BridgeApp {
    * ignored without a word).
    */
   configSections?: ReadonlyArray<string | ConfigSection>;
-  /** Builds the connector; validates the connector's config section (throw a ConfigError). */
+  /** Builds the connector. Its declared section is validated by the core; other checks may throw a ConfigError. */
   createConnector(config: BridgeConfig): Connector;
   /**
    * Namespaces and bot name for `generate-registration`, derived from the connector's config;

@@ -64,7 +64,7 @@ export function check(ctx: CommandContext): number {
       + `${commandLine(ctx, 'generate-registration')}, load it in the homeserver, then run check-config again to compare the two.`);
     return 0;
   }
-  const registration = loadMatchingRegistration(ctx, config, target);
+  const registration = loadMatchingRegistration(ctx, config, target, connector);
   ctx.out(`${config.source} and ${target} are valid and agree (bridge "${registration.id}" for ${config.homeserver.domain}).`);
   return 0;
 }
@@ -73,7 +73,7 @@ export function check(ctx: CommandContext): number {
 export async function run(ctx: CommandContext): Promise<number> {
   const config = load(ctx);
   const connector = ctx.app.createConnector(config);
-  const registration = loadMatchingRegistration(ctx, config, registrationPath(ctx, config));
+  const registration = loadMatchingRegistration(ctx, config, registrationPath(ctx, config), connector);
   const bridge = new Bridge({ config, registration, connector, version: ctx.app.version });
   // Before start: a SIGHUP's default action is to end the process, and logrotate sends one whenever it likes.
   const onHangup = () => {
@@ -129,7 +129,7 @@ function registrationPath(ctx: CommandContext, config: BridgeConfig): string {
 }
 
 /** The registration, checked against the config: a domain or prefix the homeserver would refuse fails here, not at the first ghost. */
-function loadMatchingRegistration(ctx: CommandContext, config: BridgeConfig, path: string): Registration {
+function loadMatchingRegistration(ctx: CommandContext, config: BridgeConfig, path: string, connector: Connector): Registration {
   const regenerate = commandLine(ctx, 'generate-registration');
   const registration = loadRegistration(path, { generateCommand: regenerate });
   const { senderLocalpart, userPrefix, aliasPrefix, configKeys } = ctx.app.registrationDefaults(config);
@@ -138,6 +138,9 @@ function loadMatchingRegistration(ctx: CommandContext, config: BridgeConfig, pat
     { domain: config.homeserver.domain, senderLocalpart, userPrefix, aliasPrefix, keys: configKeys },
     regenerate,
   );
+  if (connector.onAliasQuery && aliasPrefix === undefined) {
+    notes.push(`the connector answers alias queries, but ${ctx.app.name} declares no alias prefix, so its registration claims no aliases and the homeserver never asks; give registrationDefaults an aliasPrefix.`);
+  }
   for (const note of notes) ctx.out(`Note: ${note}`);
   if (problems.length > 0) throw new ConfigError(`${path} (compared with ${config.source})`, problems);
   return registration;
