@@ -7,7 +7,8 @@ import { closestName } from './sections';
  * annotations shape the error messages:
  * - `expected`: how to describe a valid value ("a URL like http://127.0.0.1:8008"),
  * - `hint`: what to do about a bad one ("set it to your homeserver's server_name"),
- * - `secret: true`: never echo the bad value back (tokens, passwords).
+ * - `secret: true`: never echo the bad value back (tokens, passwords); in a section declared with
+ *   `defineConfigSection`, the value is also redacted from every log line.
  * `default` values are filled into the returned copy.
  */
 export type SectionSchema = SchemaObject;

@@ -107,8 +107,12 @@ describe('defineErrorCodes: connectors extend the registry', () => {
     expect([e.code, e.httpStatus, e.retriable, e.notifySender]).toEqual(['TESTNET_UNREACHABLE', 502, true, true]);
     expect(e.userMessage).toBe('The test network is down; try again in a minute.');
     expect(userMessageOf(e)).toBe(e.userMessage);
-    // @ts-expect-error: a core code is not a TestCode
+    // BridgeError itself takes them when told the union; the core's codes stay its default.
+    expect(new BridgeError<TestCode>('TESTNET_REFUSED', 'x').retriable).toBe(false);
+    // @ts-expect-error: not a TestCode
     expect(() => new TestNetError('NOT_A_CODE', 'x')).toThrow(/Unknown error code "NOT_A_CODE"/);
+    // @ts-expect-error: a connector's code is not one of the core's without the type argument
+    expect(new BridgeError('TESTNET_REFUSED', 'x').code).toBe('TESTNET_REFUSED');
   });
 
   it('lists connector codes after the core ones in the one lookup and the docs table', () => {
