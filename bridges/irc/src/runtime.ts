@@ -12,6 +12,7 @@ import type { Clock } from './irc/clock';
 import { PortalAliases } from './mapping/alias';
 import { GhostUserIds } from './mapping/ghost-ids';
 import type { IrcNick, NetworkId } from './mapping/ids';
+import { isIrcError } from './irc/errors';
 import type { MediaLinks } from './media/links';
 import { createIrcMetrics, type IrcMetrics } from './metrics';
 import type { IrcNetwork } from './network/network';
@@ -138,7 +139,18 @@ export class IrcBridgeRuntime implements BridgeRuntime {
   }
 
   roomTask(roomId: RoomId, what: string, task: () => Promise<void>): void {
-    this.ctx.inRoomOrder(roomId, task, { retry: this.maxHoldMs > 0, maxHoldMs: this.maxHoldMs, name: what }).catch((error: Error) => {
+    // Only the homeserver's failures hold the room: an IRC-side error (a BridgeError too, maybe
+    // retriable) is the task's own outcome, reported below, never a reason to stall the room.
+    const homeserverFailuresHeld = async () => {
+      try {
+        await task();
+      } catch (error) {
+        if (!isIrcError(error)) throw error;
+        this.metrics.handlerErrors.inc({ handler: what });
+        this.log.error('Room task failed', { task: what, roomId, error: error.message });
+      }
+    };
+    this.ctx.inRoomOrder(roomId, homeserverFailuresHeld, { retry: this.maxHoldMs > 0, maxHoldMs: this.maxHoldMs, name: what }).catch((error: Error) => {
       // State sync is redone after a restart: a task the shutdown cancelled is no failure.
       if (error instanceof IngestorStoppedError) return this.log.debug('Room task not run: the bridge is stopping', { task: what, roomId });
       this.metrics.handlerErrors.inc({ handler: what });

@@ -1,11 +1,12 @@
 /**
- * The one policy for work that fails while the homeserver is away: a retriable error (a
- * BridgeError that says so: MatrixError 5xx/429, NetworkError, a connector's own) is tried again
- * with the core's backoff (`retryDelay`, honouring the homeserver's Retry-After) while the room
- * waits behind it, for at most `maxHoldMs` since it first failed; anything else gives up at once.
+ * The one policy for work that fails while the homeserver is away: an error that declares itself
+ * retriable (`isRetriable`: MatrixError 5xx/429, NetworkError, a connector's BridgeError that says
+ * so) is tried again with the core's backoff (`retryDelay`, honouring the homeserver's
+ * Retry-After) while the room waits behind it, for at most `maxHoldMs` since it first failed;
+ * anything else gives up at once.
  */
 import { retryDelay } from '../csapi/retry';
-import { isBridgeError } from '../errors/bridge-error';
+import { isRetriable } from '../errors/bridge-error';
 
 /** How long delivery to Matrix is held through an outage by default (like the IRC bridge's 15 minutes before). */
 export const DEFAULT_MAX_HOLD_MS = 15 * 60_000;
@@ -13,8 +14,14 @@ export const DEFAULT_MAX_HOLD_MS = 15 * 60_000;
 const HOLD_RETRY_CAP_MS = 30_000;
 const HOLD_RETRY_BASE_MS = 1_000;
 
-export function isRetriable(err: unknown): boolean {
-  return isBridgeError(err) && err.retriable;
+/**
+ * Holding a room is for outages, so only an error that says it is retriable holds it. An error
+ * that says nothing (a bug, a library's own) is retriable for `isRetriable`, which suits the
+ * inbox's few attempts; here it would stall the room for the whole bound, so it fails at once.
+ */
+export function holdsRoom(err: unknown): boolean {
+  const declared = typeof err === 'object' && err !== null && typeof (err as { retriable?: unknown }).retriable === 'boolean';
+  return declared && isRetriable(err);
 }
 
 /** What is known about a failing item between its attempts (kept in memory; a restart starts afresh). */
@@ -30,7 +37,7 @@ export type HoldDecision =
   | { giveUp: 'permanent' | 'outage-too-long' };
 
 export function holdDecision(err: unknown, state: HoldState, opts: { now: number; maxHoldMs: number; random: () => number }): HoldDecision {
-  if (!isRetriable(err)) return { giveUp: 'permanent' };
+  if (!holdsRoom(err)) return { giveUp: 'permanent' };
   const since = state.heldSince ?? opts.now;
   if (opts.now - since >= opts.maxHoldMs) return { giveUp: 'outage-too-long' };
   const hint = (err as { retryAfterMs?: unknown }).retryAfterMs;

@@ -2,7 +2,6 @@ export { Ingestor, IngestorStoppedError } from './ingestor';
 export type { AcceptResult, IngestorDeps, IngestMetrics, RoomTaskOptions } from './ingestor';
 export type { BridgeOutbox, OutboxDelivery, OutboxHandler, OutboxKind, OutboxKindOptions } from './outbox';
 export { outsideRoomTurn } from './room-turn';
-export { isRetriable } from './hold';
 export { createIngestMetrics } from './metrics';
 export { MemoryJournal } from './memory-journal';
 export type { Timers } from './room-queues';
