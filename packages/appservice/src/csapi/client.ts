@@ -154,6 +154,22 @@ export class CsApiClient {
   }
 
   /**
+   * The event `opts.asUser` sent into the room with `txnId`, among their latest `lookBack`
+   * events there, if any. Homeservers echo a sender's own transaction ID in `unsigned`; Synapse
+   * does so for appservice users after a restart too, although it then no longer deduplicates a
+   * resend of the ID (it keeps appservice transaction IDs in memory only).
+   */
+  async findSentEvent(roomId: RoomId, txnId: string, opts: As & { lookBack?: number } = {}): Promise<EventId | undefined> {
+    const filter = opts.asUser ? { senders: [opts.asUser] } : {};
+    const res = await this.http.json<{ chunk?: Array<{ event_id?: string; sender?: string; unsigned?: { transaction_id?: unknown } }> }>({
+      method: 'GET', endpoint: `${ROOM}/messages`, params: { roomId },
+      query: { dir: 'b', limit: opts.lookBack ?? 50, filter: JSON.stringify(filter) }, asUser: opts.asUser,
+    });
+    const match = (res.chunk ?? []).find((e) => e.unsigned?.transaction_id === txnId && (!opts.asUser || e.sender === opts.asUser));
+    return typeof match?.event_id === 'string' ? (match.event_id as EventId) : undefined;
+  }
+
+  /**
    * A state event with its sender (`?format=event`), or undefined when the room has no such
    * state. A homeserver that ignores `format` answers with the content alone: then only
    * `content` is set.

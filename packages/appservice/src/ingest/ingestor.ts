@@ -231,7 +231,7 @@ export class Ingestor {
     for (const item of items) {
       if (this.inQueue.has(item.seq)) continue;
       if (item.kind === 'outbox') {
-        const delivery: Delivery = { record: item, written: Promise.resolve(true) };
+        const delivery: Delivery = { record: item, written: Promise.resolve(true), resumed: true };
         this.queues.push(item.roomKey, { run: () => this.outbox.run(delivery) });
         queued++;
         continue;

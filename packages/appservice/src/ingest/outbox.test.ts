@@ -54,7 +54,7 @@ describe('outbox', () => {
     await written;
     await ingestor.drain();
     expect(handled).toEqual(['m1', 'irc:i1', 'm2']);
-    expect(deliveries).toEqual([{ payload: { text: 'i1' }, txnId: expect.stringMatching(/^bk/), attempt: 1, roomKey: ROOM, pendingAtRun: 1 }]);
+    expect(deliveries).toEqual([{ payload: { text: 'i1' }, txnId: expect.stringMatching(/^bk/), attempt: 1, resend: false, roomKey: ROOM, pendingAtRun: 1 }]);
     expect(journal.pending()).toEqual([]);
   });
 
@@ -82,8 +82,12 @@ describe('outbox', () => {
     const { ingestor, timers, handled, outcome } = setup();
     let down = true;
     const txnIds: string[] = [];
-    ingestor.outbox.define<string>('line', async ({ payload, txnId }) => {
-      if (payload === 'a1') txnIds.push(txnId);
+    const resends: boolean[] = [];
+    ingestor.outbox.define<string>('line', async ({ payload, txnId, resend }) => {
+      if (payload === 'a1') {
+        txnIds.push(txnId);
+        resends.push(resend);
+      }
       if (down && payload.startsWith('a')) throw unavailable();
       handled.push(payload);
     });
@@ -103,7 +107,7 @@ describe('outbox', () => {
     await ingestor.drain();
     expect(handled).toEqual(['b1', 'a1', 'a2', 'm-after']);
     expect(new Set(txnIds).size).toBe(1);
-    expect(txnIds).toHaveLength(3);
+    expect(resends).toEqual([false, true, true]);
     expect(await outcome('retried')).toBe(2);
     expect(await outcome('handled')).toBe(3);
   });
@@ -233,9 +237,14 @@ describe('outbox', () => {
     await flush();
     const second = setup({}, journal);
     let secondKey = '';
-    second.ingestor.outbox.define('line', async ({ txnId }) => { secondKey = txnId; });
+    let resend = false;
+    second.ingestor.outbox.define('line', async (d) => {
+      secondKey = d.txnId;
+      resend = d.resend;
+    });
     second.ingestor.resume();
     await second.ingestor.drain();
     expect(secondKey).toBe(firstKey);
+    expect(resend).toBe(true);
   });
 });

@@ -27,6 +27,12 @@ export interface OutboxDelivery<P> {
   txnId: string;
   /** 1 for the first attempt; attempts of an earlier run (before a restart) count too. */
   attempt: number;
+  /**
+   * An earlier attempt may have reached Matrix: one failed, or the item was resumed after a
+   * restart. Then send with `{ txnId, checkSentBefore: true }`: a homeserver that restarted
+   * meanwhile may have forgotten the transaction ID and would store the event twice.
+   */
+  resend: boolean;
   roomKey: string;
 }
 
@@ -73,6 +79,8 @@ export interface Delivery {
   record: OutboxRecord;
   /** Resolves true once journaled, false when the write failed (the item is then dropped). */
   written: Promise<boolean>;
+  /** Read back from the journal at start (a crash may have cut an attempt short). */
+  resumed?: boolean;
   writeError?: unknown;
   heldSince?: number;
 }
@@ -175,7 +183,10 @@ export class Outbox implements BridgeOutbox {
       return 'done';
     }
     try {
-      await definition.handler({ payload: record.payload, txnId: record.txnId, attempt: record.attempts + 1, roomKey: record.roomKey });
+      await definition.handler({
+        payload: record.payload, txnId: record.txnId, attempt: record.attempts + 1,
+        resend: record.attempts > 0 || delivery.resumed === true, roomKey: record.roomKey,
+      });
     } catch (err) {
       return this.failed(delivery, definition, err);
     }

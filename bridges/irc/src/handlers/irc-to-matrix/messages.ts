@@ -5,10 +5,10 @@
  */
 import type { EventId, OutboxDelivery, RoomId, UserId } from '@bridgekit/appservice';
 import { unlessBanned } from '../../ghosts/bans';
-import type { IrcNick } from '../../mapping/ids';
 import type { BridgeRuntime } from '../../runtime';
 import { ircHandler } from '../registry';
 import { ircMessageContent, replyTag } from './content';
+import { lineDelivered, networkOfLine, type IrcLine } from './line-delivery';
 import { channelMentions } from './mentions';
 
 export const channelMessages = ircHandler({
@@ -39,27 +39,18 @@ export const channelMessages = ircHandler({
 });
 
 /** One channel line for one room, as decided when it arrived (outbox payload). */
-export interface ChannelLine {
-  network: string;
+export interface ChannelLine extends IrcLine {
   roomId: RoomId;
   /** The ghost of the person who said it, then (ghosts/renames.ts). */
   speaker: UserId;
-  nick: IrcNick;
-  content: Record<string, unknown>;
-  msgid?: string;
 }
 
 /** Delivers a channel line in its room's turn (the outbox's handler; may run again after a crash). */
-export async function deliverChannelLine(rt: BridgeRuntime, { payload: line, txnId }: OutboxDelivery<ChannelLine>): Promise<void> {
-  const network = rt.network(line.network);
-  if (!network) {
-    rt.log.warn('A channel line of a network no longer configured is dropped', { network: line.network, roomId: line.roomId });
-    return;
-  }
+export async function deliverChannelLine(rt: BridgeRuntime, { payload: line, txnId, resend }: OutboxDelivery<ChannelLine>): Promise<void> {
+  const network = networkOfLine(rt, line, { roomId: line.roomId });
+  if (!network) return;
   const ghost = await rt.ghostIntent(network, line.speaker);
   // A Matrix user may have banned them here without being able to on IRC.
-  const eventId = await unlessBanned(rt, network, line.roomId, ghost.userId, () => ghost.sendMessage(line.roomId, line.content, { txnId }));
-  if (eventId === undefined) return;
-  rt.refs.remember({ roomId: line.roomId, eventId, network: network.id, nick: line.nick, text: String(line.content.body), ...(line.msgid ? { msgid: line.msgid } : {}) });
-  rt.metrics.messages.inc({ direction: 'irc_to_matrix', network: network.id });
+  const eventId = await unlessBanned(rt, network, line.roomId, ghost.userId, () => ghost.sendMessage(line.roomId, line.content, { txnId, checkSentBefore: resend }));
+  if (eventId !== undefined) lineDelivered(rt, network, line.roomId, eventId, line);
 }

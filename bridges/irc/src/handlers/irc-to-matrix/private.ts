@@ -5,10 +5,10 @@
  */
 import type { OutboxDelivery, UserId } from '@bridgekit/appservice';
 import { chatGhost, openPrivateChat } from '../../portals/private-chats';
-import type { IrcNick } from '../../mapping/ids';
 import type { BridgeRuntime } from '../../runtime';
 import { ircHandler } from '../registry';
 import { ircMessageContent } from './content';
+import { lineDelivered, networkOfLine, type IrcLine } from './line-delivery';
 import { privateQueueKey } from './outbox';
 
 export const privateMessages = ircHandler({
@@ -27,14 +27,9 @@ export const privateMessages = ircHandler({
 });
 
 /** One private line to a Matrix user (outbox payload). */
-export interface PrivateLine {
-  network: string;
+export interface PrivateLine extends IrcLine {
   /** The Matrix user whose puppet it was sent to. */
   userId: UserId;
-  /** Who sent it. */
-  nick: IrcNick;
-  content: Record<string, unknown>;
-  msgid?: string;
 }
 
 /**
@@ -42,15 +37,11 @@ export interface PrivateLine {
  * chat with the sender (opened by the first line; a crash between creating the room and
  * recording it can leave an empty room behind, never a lost or repeated line).
  */
-export async function deliverPrivateLine(rt: BridgeRuntime, { payload: line, txnId }: OutboxDelivery<PrivateLine>): Promise<void> {
-  const network = rt.network(line.network);
-  if (!network) {
-    rt.log.warn('A private line of a network no longer configured is dropped', { network: line.network, userId: line.userId });
-    return;
-  }
+export async function deliverPrivateLine(rt: BridgeRuntime, { payload: line, txnId, resend }: OutboxDelivery<PrivateLine>): Promise<void> {
+  const network = networkOfLine(rt, line, { userId: line.userId });
+  if (!network) return;
   const chat = rt.portals.privateChat(network, line.userId, line.nick) ?? await openPrivateChat(rt, network, line.userId, line.nick);
   const ghost = await chatGhost(rt, network, chat);
-  const eventId = await ghost.sendMessage(chat.roomId, line.content, { txnId });
-  rt.refs.remember({ roomId: chat.roomId, eventId, network: network.id, nick: line.nick, text: String(line.content.body), ...(line.msgid ? { msgid: line.msgid } : {}) });
-  rt.metrics.messages.inc({ direction: 'irc_to_matrix', network: network.id });
+  const eventId = await ghost.sendMessage(chat.roomId, line.content, { txnId, checkSentBefore: resend });
+  lineDelivered(rt, network, chat.roomId, eventId, line);
 }
