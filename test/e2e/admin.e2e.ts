@@ -3,11 +3,13 @@
  * IRC connection. Each scenario checks both the bot's answer and what IRC users see.
  */
 import { connectIrc, uniqueNick, type IrcTestClient } from './harness/irc-client';
-import { joinPortal, matrixUser, bridgeForThisFile, uniqueChannel, type MatrixTestUser } from './harness/irc-bridge';
+import { joinPortal, matrixUser, bridgeForThisFile, portalAlias, uniqueChannel, type MatrixTestUser } from './harness/irc-bridge';
 import type { MatrixEvent, SyncPosition } from './harness/matrix-client';
 import { senderUserId } from './harness/namespaces';
 
 const bridge = bridgeForThisFile();
+/** The network's name in the e2e config (harness/bridge-config.ts). */
+const NETWORK_NAME = 'E2E IRC';
 
 interface Scene {
   channel: string;
@@ -73,11 +75,19 @@ describe('admin room', () => {
     expect(body).toContain(s.channel);
   });
 
-  it('!whois says so when nobody has that nick', async () => {
+  it('!whois says which nick does not exist, and ngIRCd’s 401 is not logged as a refused message', async () => {
     const s = await scene();
     const ghost = uniqueNick('nobody');
     const reply = await command(s.alice, s.adminRoom, `!whois ${ghost}`, new RegExp(ghost));
-    expect(String(reply.content.body)).toMatch(/Nobody called .* is online/);
+    expect(String(reply.content.body)).toBe(`No such nick on ${NETWORK_NAME}: ${ghost}; check the spelling, or try again once they are online.`);
+    const refusals = bridge().logTail(100_000).split('\n').filter((line) => line.includes('IRC refused a message') && line.includes(ghost));
+    expect(refusals).toEqual([]);
+  });
+
+  it('!listrooms names each channel with its network and the alias people join its room by', async () => {
+    const s = await scene();
+    const reply = await command(s.alice, s.adminRoom, '!listrooms', /^Your IRC channels/);
+    expect(String(reply.content.body).split('\n')).toContain(`${s.channel} on ${NETWORK_NAME} → ${portalAlias(s.channel)}`);
   });
 
   it('!reconnect drops and remakes the IRC connection, back in the same channels', async () => {

@@ -36,11 +36,23 @@ describe('adminBridgeOps', () => {
     await h.settle();
     expect(h.bridge.matrix.created.map((c) => c.options.aliasLocalpart)).toEqual(['irc_net_#new']);
     expect(h.server.client('bob[m]')?.joinedChannels.has('#new')).toBe(true);
-    expect(await ops.listRooms(bob)).toEqual([{ network: 'net', channel: '#new', roomId }]);
+    expect(await ops.listRooms(bob)).toEqual([{ network: 'net', channel: '#new', roomId, alias: '#irc_net_#new:hs.test' }]);
     expect(await ops.partChannel(bob, net, '#new' as never)).toBe(true);
     expect(h.server.client('bob[m]')?.joinedChannels.has('#new')).toBe(false);
     expect(await ops.partChannel(bob, net, '#new' as never)).toBe(false);
     expect(await ops.listRooms(bob)).toEqual([]);
+  });
+
+  it('!listrooms names a linked room by its canonical alias, and by nothing when it has none', async () => {
+    h = await startHarness({ network: { static_rooms: [{ channel: '#plumbed', room_id: '!plumbed:hs.test' }, { channel: '#bare', room_id: '!bare:hs.test' }] } });
+    h.bridge.matrix.state.set('!plumbed:hs.test m.room.canonical_alias ', { alias: '#ours:hs.test' });
+    const ops = adminBridgeOps(h.connector.bridge);
+    await ops.joinChannel(bob, net, '#plumbed' as never);
+    await ops.joinChannel(bob, net, '#bare' as never);
+    expect(await ops.listRooms(bob)).toEqual([
+      { network: 'net', channel: '#plumbed', roomId: '!plumbed:hs.test', alias: '#ours:hs.test' },
+      { network: 'net', channel: '#bare', roomId: '!bare:hs.test' },
+    ]);
   });
 
   it('!quit disconnects only a connected user', async () => {

@@ -11,6 +11,8 @@ import { IrcError } from '../irc/errors';
 import type { IrcChannel, NetworkId } from '../mapping/ids';
 import type { IrcNetwork } from '../network/network';
 import { createDynamicPortal } from '../portals/dynamic';
+import { aliasOfPortal } from '../portals/portal-alias';
+import type { ChannelPortal } from '../portals/portals';
 import { portalRefusal } from '../portals/refused-channels';
 import type { BridgeRuntime } from '../runtime';
 
@@ -56,12 +58,25 @@ export function adminBridgeOps(rt: BridgeRuntime): AdminBridgeOps {
       }
       return true;
     },
-    listRooms: async (userId: UserId): Promise<BridgedRoom[]> => rt.networks().flatMap((network) => {
-      const puppet = network.puppets.get(userId);
-      return (puppet?.connection.wantedChannels ?? []).flatMap((channel) =>
-        rt.portals.roomsForChannel(network, channel).map((roomId) => ({ network: network.id, channel: channel as IrcChannel, roomId })));
-    }),
+    listRooms: async (userId: UserId): Promise<BridgedRoom[]> => {
+      const rooms: BridgedRoom[] = [];
+      for (const network of rt.networks()) {
+        for (const channel of network.puppets.get(userId)?.connection.wantedChannels ?? []) {
+          for (const portal of channelPortals(rt, network, channel)) {
+            const alias = await aliasOfPortal(rt, network, portal);
+            rooms.push({ network: network.id, channel: channel as IrcChannel, roomId: portal.roomId, ...(alias ? { alias } : {}) });
+          }
+        }
+      }
+      return rooms;
+    },
   };
+}
+
+/** The channel's portals, one per room it is bridged to. */
+function channelPortals(rt: BridgeRuntime, network: IrcNetwork, channel: string): ChannelPortal[] {
+  return rt.portals.roomsForChannel(network, channel).flatMap((roomId) =>
+    rt.portals.channelsOfRoom(roomId).filter((p) => p.network === network.id && network.fold(p.channel) === network.fold(channel)));
 }
 
 /** The channel's portal room, created like a dynamic portal when there is none yet. */

@@ -2,7 +2,7 @@
  * What the admin commands need from the running bridge, as narrow interfaces the IRC connector
  * implements (it owns the connections and portals; the commands own the conversation).
  */
-import type { EventId, Intent, RoomId, UserId } from '@bridgekit/appservice';
+import type { EventId, Intent, RoomAlias, RoomId, UserId } from '@bridgekit/appservice';
 import type { WhoisInfo } from '../irc';
 import type { IrcChannel, IrcNick, NetworkId } from '../mapping';
 
@@ -25,6 +25,8 @@ export interface BridgedRoom {
   network: NetworkId;
   channel: IrcChannel;
   roomId: RoomId;
+  /** What people type to join the room; absent when it has none the bot can see. */
+  alias?: RoomAlias;
 }
 
 export interface AdminBridgeOps {
@@ -44,7 +46,7 @@ export interface AdminBridgeOps {
   joinChannel(userId: UserId, network: NetworkId, channel: IrcChannel, key?: string): Promise<{ roomId: RoomId }>;
   /** Parts on IRC as the user and leaves the portal on Matrix; false if they were not in it. */
   partChannel(userId: UserId, network: NetworkId, channel: IrcChannel): Promise<boolean>;
-  /** The channels the user's puppets are in, with their portal rooms. */
+  /** The channels the user's puppets are in, with their portal rooms and those rooms' aliases. */
   listRooms(userId: UserId): Promise<BridgedRoom[]>;
 }
 

@@ -1,5 +1,5 @@
 // Test fakes (not exported): the connector side of the admin commands, recording every call.
-import type { EventId, RoomId, UserId } from '@bridgekit/appservice';
+import type { EventId, RoomAlias, RoomId, UserId } from '@bridgekit/appservice';
 import type { WhoisInfo } from '../irc';
 import type { IrcChannel, IrcNick, NetworkId } from '../mapping';
 import type { AdminBridgeOps, AdminMatrixOps, AdminPuppet, BridgedRoom, NetworkSummary } from './ops';
@@ -77,7 +77,7 @@ export class FakeAdminOps implements AdminBridgeOps {
   async joinChannel(userId: UserId, network: NetworkId, channel: IrcChannel, key?: string): Promise<{ roomId: RoomId }> {
     this.calls.push(`join ${userId} ${network} ${channel}${key !== undefined ? ` ${key}` : ''}`);
     const roomId = `!${channel.slice(1)}:example.org` as RoomId;
-    this.rooms.push({ network, channel, roomId });
+    this.rooms.push({ network, channel, roomId, alias: `#irc_${network}_${channel}:example.org` as RoomAlias });
     return { roomId };
   }
 

@@ -38,7 +38,8 @@ export function channelCommands(deps: AdminCommandDeps): AdminCommand[] {
       handler: async (ctx) => {
         const rooms = await ops.listRooms(ctx.userId);
         if (rooms.length === 0) return 'You are not in any bridged IRC channel. Join one with !join #channel.';
-        return ['Your IRC channels:', ...rooms.map((r) => `${networkName(deps, r.network)} ${r.channel} → ${r.roomId}`)].join('\n');
+        // The alias is what people type to join; a room without one is named by its ID.
+        return ['Your IRC channels:', ...rooms.map((r) => `${r.channel} on ${networkName(deps, r.network)} → ${r.alias ?? `${r.roomId} (no alias)`}`)].join('\n');
       },
     }),
     defineCommand({
@@ -49,7 +50,7 @@ export function channelCommands(deps: AdminCommandDeps): AdminCommand[] {
       handler: async (ctx, { nick, network }) => {
         const puppet = await ops.puppetFor(ctx.userId, network);
         const info = await puppet.whois(nick);
-        return info ? formatWhois(info) : `Nobody called ${nick} is online on ${networkName(deps, network)}.`;
+        return info ? formatWhois(info) : `No such nick on ${networkName(deps, network)}: ${nick}; check the spelling, or try again once they are online.`;
       },
     }),
     defineCommand({

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { asRoomId, asUserId } from '@bridgekit/appservice';
+import { asRoomId, asUserId, type RoomId } from '@bridgekit/appservice';
 import { IrcAccounts } from '../../accounts';
 import { openTempStore, type TempStore } from '../../accounts/testing';
 import { IrcError, type WhoisInfo } from '../../irc';
-import type { IrcNick, NetworkId } from '../../mapping';
+import type { IrcChannel, IrcNick, NetworkId } from '../../mapping';
 import type { PermissionLevel } from '../permissions';
 import { CommandRegistry, type CommandOutcome } from '../registry';
 import { FakeAdminOps } from '../testing';
@@ -125,11 +125,13 @@ describe('!join, !part, !listrooms', () => {
     expect((await run('!part #matrix')).reply).toBe('You are not in #matrix on Libera.Chat.');
   });
 
-  it('lists rooms', async () => {
+  it('lists each channel with its network and the alias of its room, or the room ID when it has no alias', async () => {
     expect((await run('!listrooms')).reply).toContain('You are not in any bridged IRC channel');
     await run('!join #a');
-    await run('!join #b');
-    expect((await run('!listrooms')).reply).toBe('Your IRC channels:\nLibera.Chat #a → !a:example.org\nLibera.Chat #b → !b:example.org');
+    ops.rooms.push({ network: libera, channel: '#linked' as IrcChannel, roomId: '!linked:example.org' as RoomId });
+    expect((await run('!listrooms')).reply).toBe(
+      'Your IRC channels:\n#a on Libera.Chat → #irc_libera_#a:example.org\n#linked on Libera.Chat → !linked:example.org (no alias)',
+    );
   });
 
   it('refuses channel names without a prefix', async () => {
@@ -151,7 +153,7 @@ describe('!whois', () => {
   });
 
   it('says when nobody has the nick', async () => {
-    expect((await run('!whois ghost')).reply).toBe('Nobody called ghost is online on Libera.Chat.');
+    expect((await run('!whois ghost')).reply).toBe('No such nick on Libera.Chat: ghost; check the spelling, or try again once they are online.');
   });
 
   it('formats sparse answers', () => {
