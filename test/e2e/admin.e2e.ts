@@ -90,6 +90,34 @@ describe('admin room', () => {
     expect(String(reply.content.body).split('\n')).toContain(`${s.channel} on ${NETWORK_NAME} → ${portalAlias(s.channel)}`);
   });
 
+  it('!listrooms after !quit keeps the channels and says how to be back in them', async () => {
+    const s = await scene();
+    await command(s.alice, s.adminRoom, '!quit', /^Disconnected/);
+    const reply = await command(s.alice, s.adminRoom, '!listrooms', /^Your IRC channels/);
+    expect(String(reply.content.body).split('\n')).toEqual([
+      'Your IRC channels:',
+      `${s.channel} on ${NETWORK_NAME} → ${portalAlias(s.channel)}`,
+      `You are not connected to ${NETWORK_NAME} right now: say !reconnect e2e to be back in its channels.`,
+    ]);
+  });
+
+  it('!join of a channel name the server would refuse says why, and joins nothing', async () => {
+    const s = await scene();
+    const long = `#${'x'.repeat(60)}`; // ngIRCd's CHANNELLEN is 50
+    const reply = await command(s.alice, s.adminRoom, `!join ${long}`, /too long/);
+    expect(String(reply.content.body)).toBe(`${long} is too long for this network: channel names may be at most 50 bytes long (this one is 61).`);
+    const rooms = await command(s.alice, s.adminRoom, '!listrooms', /^Your IRC channels/);
+    expect(String(rooms.content.body)).not.toContain(long);
+  });
+
+  it('!nick of a nick someone has says so and what to do; a word too many shows the usage', async () => {
+    const s = await scene();
+    const taken = await command(s.alice, s.adminRoom, `!nick ${s.irc.nick}`, new RegExp(s.irc.nick));
+    expect(String(taken.content.body)).toBe(`${s.irc.nick} is not available on ${NETWORK_NAME} (someone may be using it); choose another nick.`);
+    const extra = await command(s.alice, s.adminRoom, '!username my name', /^Usage/);
+    expect(String(extra.content.body)).toBe('Usage: !username <username> [network] ("name" is not a network; networks: e2e). Say !help username for details.');
+  });
+
   it('!reconnect drops and remakes the IRC connection, back in the same channels', async () => {
     const s = await scene();
     const before = s.irc.rawLines.length;

@@ -1,6 +1,7 @@
 // The admin commands' view of the bridge (AdminBridgeOps) over the runtime, on the fakes.
 import { UserSettingsStore } from '../accounts';
 import { adminBridgeOps } from './bridge-ops';
+import { CommandError } from './errors';
 import type { NetworkId } from '../mapping/ids';
 import { alice, bob, startHarness, type Harness } from '../testing/harness';
 
@@ -53,6 +54,19 @@ describe('adminBridgeOps', () => {
       { network: 'net', channel: '#plumbed', roomId: '!plumbed:hs.test', alias: '#ours:hs.test' },
       { network: 'net', channel: '#bare', roomId: '!bare:hs.test' },
     ]);
+  });
+
+  it('!join refuses a channel name the server would refuse, before any JOIN or room', async () => {
+    h = await startHarness();
+    h.server.isupport = { ...h.server.isupport, channelLength: 20 };
+    const ops = adminBridgeOps(h.connector.bridge);
+    const long = `#${'x'.repeat(30)}`;
+    await expect(ops.joinChannel(bob, net, long as never)).rejects.toThrow(CommandError);
+    await expect(ops.joinChannel(bob, net, long as never)).rejects.toThrow(`${long} is too long for this network: channel names may be at most 20 bytes long (this one is 31).`);
+    expect(h.server.sent.filter((s) => s.target === long)).toEqual([]);
+    expect(h.server.client('bob[m]')?.joinedChannels.has(long) ?? false).toBe(false);
+    expect(h.bridge.matrix.created).toEqual([]);
+    expect(await ops.listRooms(bob)).toEqual([]);
   });
 
   it('!quit disconnects only a connected user', async () => {

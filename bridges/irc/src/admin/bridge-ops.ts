@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RoomId, UserId } from '@bridgekit/appservice';
+import { CommandError } from './errors';
 import type { AdminBridgeOps, AdminPuppet, BridgedRoom, NetworkSummary } from './ops';
 import { IrcError } from '../irc/errors';
 import type { IrcChannel, NetworkId } from '../mapping/ids';
@@ -39,6 +40,10 @@ export function adminBridgeOps(rt: BridgeRuntime): AdminBridgeOps {
     },
     joinChannel: async (userId, networkId, channel, key) => {
       const network = networkOf(networkId);
+      // A name the server would refuse is told as such, before a JOIN whose numeric (ngIRCd
+      // answers a too-long name with 403 "No such channel") would only puzzle the user.
+      const refusal = rt.portals.roomsForChannel(network, channel).length === 0 ? portalRefusal(rt, network, channel) : undefined;
+      if (refusal) throw new CommandError(refusal); // the user's choice of name: told, not logged as a failure
       await network.puppets.joinChannel({ userId }, channel, key);
       const roomId = await portalFor(rt, network, channel);
       await rt.ctx.bot.invite(roomId, userId).catch((error: Error) => {

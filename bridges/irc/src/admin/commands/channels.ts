@@ -39,7 +39,11 @@ export function channelCommands(deps: AdminCommandDeps): AdminCommand[] {
         const rooms = await ops.listRooms(ctx.userId);
         if (rooms.length === 0) return 'You are not in any bridged IRC channel. Join one with !join #channel.';
         // The alias is what people type to join; a room without one is named by its ID.
-        return ['Your IRC channels:', ...rooms.map((r) => `${r.channel} on ${networkName(deps, r.network)} → ${r.alias ?? `${r.roomId} (no alias)`}`)].join('\n');
+        const lines = rooms.map((r) => `${r.channel} on ${networkName(deps, r.network)} → ${r.alias ?? `${r.roomId} (no alias)`}`);
+        // After !quit (or an idle disconnect) the channels are kept but nothing is bridged until the user is back.
+        const offline = [...new Set(rooms.map((r) => r.network))].filter((n) => !ops.connectedPuppet(ctx.userId, n));
+        const hints = offline.map((n) => `You are not connected to ${networkName(deps, n)} right now: say !reconnect ${n} to be back in its channels.`);
+        return ['Your IRC channels:', ...lines, ...hints].join('\n');
       },
     }),
     defineCommand({

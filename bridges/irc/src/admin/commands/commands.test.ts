@@ -55,8 +55,16 @@ describe('!nick', () => {
   it('keeps the old preference when the server refuses', async () => {
     ops.connect(alice, libera).refuseNick = new IrcError('IRC_NICK_UNAVAILABLE', 'The nick Taken is in use.');
     const outcome = await run('!nick Taken');
-    expect(outcome).toMatchObject({ kind: 'failed', reply: '!nick failed: The nick Taken is in use.' });
+    expect(outcome).toMatchObject({ kind: 'refused', reply: 'Taken is not available on Libera.Chat (someone may be using it); choose another nick.' });
     expect(accounts.settings.get(alice, libera).nick).toBeUndefined();
+  });
+
+  it('says when the server finds the nick invalid, and reports other errors as failures', async () => {
+    const puppet = ops.connect(alice, libera);
+    puppet.refuseNick = new IrcError('IRC_NICK_INVALID', 'Cannot change nick to x-: Erroneous nickname.');
+    expect(await run('!nick x-')).toMatchObject({ kind: 'refused', reply: 'Libera.Chat does not accept x- as a nick; choose another.' });
+    puppet.refuseNick = new IrcError('IRC_REPLY_TIMEOUT', 'The IRC server did not answer NICK for x within 30 seconds; try again later.');
+    expect(await run('!nick x')).toMatchObject({ kind: 'failed', reply: expect.stringContaining('did not answer NICK') });
   });
 
   it('refuses invalid nicks', async () => {
@@ -128,9 +136,21 @@ describe('!join, !part, !listrooms', () => {
   it('lists each channel with its network and the alias of its room, or the room ID when it has no alias', async () => {
     expect((await run('!listrooms')).reply).toContain('You are not in any bridged IRC channel');
     await run('!join #a');
+    ops.connect(alice, libera);
     ops.rooms.push({ network: libera, channel: '#linked' as IrcChannel, roomId: '!linked:example.org' as RoomId });
     expect((await run('!listrooms')).reply).toBe(
       'Your IRC channels:\n#a on Libera.Chat → #irc_libera_#a:example.org\n#linked on Libera.Chat → !linked:example.org (no alias)',
+    );
+  });
+
+  it('lists the channels kept while the user is disconnected, and says how to be back in them', async () => {
+    const fake = twoNetworks();
+    await run('!join #a libera', 'user', fake);
+    await run('!join #b oftc', 'user', fake);
+    fake.connect(alice, oftc);
+    expect((await run('!listrooms', 'user', fake)).reply).toBe(
+      'Your IRC channels:\n#a on Libera.Chat → #irc_libera_#a:example.org\n#b on OFTC → #irc_oftc_#b:example.org\n' +
+      'You are not connected to Libera.Chat right now: say !reconnect libera to be back in its channels.',
     );
   });
 
