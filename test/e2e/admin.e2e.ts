@@ -84,10 +84,17 @@ describe('admin room', () => {
     expect(refusals).toEqual([]);
   });
 
-  it('!listrooms names each channel with its network and the alias people join its room by', async () => {
+  it('!join and !listrooms name each channel with its network and the alias people join its room by', async () => {
     const s = await scene();
+    const other = uniqueChannel('adm');
+    const joined = await command(s.alice, s.adminRoom, `!join ${other}`, /^Joined/);
+    expect(String(joined.content.body)).toBe(`Joined ${other} on ${NETWORK_NAME}. Its room is ${portalAlias(other)} (you are invited if you are not in it yet).`);
     const reply = await command(s.alice, s.adminRoom, '!listrooms', /^Your IRC channels/);
-    expect(String(reply.content.body).split('\n')).toContain(`${s.channel} on ${NETWORK_NAME} → ${portalAlias(s.channel)}`);
+    expect(String(reply.content.body).split('\n').sort()).toEqual([
+      `${other} on ${NETWORK_NAME} → ${portalAlias(other)}`,
+      `${s.channel} on ${NETWORK_NAME} → ${portalAlias(s.channel)}`,
+      'Your IRC channels:',
+    ].sort());
   });
 
   it('!listrooms after !quit keeps the channels and says how to be back in them', async () => {

@@ -33,7 +33,8 @@ describe('adminBridgeOps', () => {
   it('!join creates the portal and joins as the user; !listrooms and !part follow it', async () => {
     h = await startHarness();
     const ops = adminBridgeOps(h.connector.bridge);
-    const { roomId } = await ops.joinChannel(bob, net, '#new' as never);
+    const { roomId, alias } = await ops.joinChannel(bob, net, '#new' as never);
+    expect(alias).toBe('#irc_net_#new:hs.test');
     await h.settle();
     expect(h.bridge.matrix.created.map((c) => c.options.aliasLocalpart)).toEqual(['irc_net_#new']);
     expect(h.server.client('bob[m]')?.joinedChannels.has('#new')).toBe(true);

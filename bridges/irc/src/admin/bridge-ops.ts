@@ -49,7 +49,9 @@ export function adminBridgeOps(rt: BridgeRuntime): AdminBridgeOps {
       await rt.ctx.bot.invite(roomId, userId).catch((error: Error) => {
         rt.log.debug('Invite to portal not needed or refused', { roomId, userId, error: error.message });
       });
-      return { roomId };
+      const portal = channelPortals(rt, network, channel).find((p) => p.roomId === roomId);
+      const alias = portal && await aliasOfPortal(rt, network, portal);
+      return { roomId, ...(alias ? { alias } : {}) };
     },
     partChannel: async (userId, networkId, channel) => {
       const network = networkOf(networkId);

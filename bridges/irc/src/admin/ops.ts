@@ -43,7 +43,7 @@ export interface AdminBridgeOps {
   /** QUITs the user's connection and keeps it closed until they reconnect; false if none was open. */
   disconnect(userId: UserId, network: NetworkId, reason: string): Promise<boolean>;
   /** Joins on IRC as the user, makes sure the portal room exists and the user is in (or invited to) it. */
-  joinChannel(userId: UserId, network: NetworkId, channel: IrcChannel, key?: string): Promise<{ roomId: RoomId }>;
+  joinChannel(userId: UserId, network: NetworkId, channel: IrcChannel, key?: string): Promise<{ roomId: RoomId; alias?: RoomAlias }>;
   /** Parts on IRC as the user and leaves the portal on Matrix; false if they were not in it. */
   partChannel(userId: UserId, network: NetworkId, channel: IrcChannel): Promise<boolean>;
   /** The channels the user's puppets are in, with their portal rooms and those rooms' aliases. */

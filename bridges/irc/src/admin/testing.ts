@@ -74,11 +74,12 @@ export class FakeAdminOps implements AdminBridgeOps {
     return this.puppets.delete(`${userId}/${network}`);
   }
 
-  async joinChannel(userId: UserId, network: NetworkId, channel: IrcChannel, key?: string): Promise<{ roomId: RoomId }> {
+  async joinChannel(userId: UserId, network: NetworkId, channel: IrcChannel, key?: string): Promise<{ roomId: RoomId; alias?: RoomAlias }> {
     this.calls.push(`join ${userId} ${network} ${channel}${key !== undefined ? ` ${key}` : ''}`);
     const roomId = `!${channel.slice(1)}:example.org` as RoomId;
-    this.rooms.push({ network, channel, roomId, alias: `#irc_${network}_${channel}:example.org` as RoomAlias });
-    return { roomId };
+    const alias = `#irc_${network}_${channel}:example.org` as RoomAlias;
+    this.rooms.push({ network, channel, roomId, alias });
+    return { roomId, alias };
   }
 
   async partChannel(userId: UserId, network: NetworkId, channel: IrcChannel): Promise<boolean> {

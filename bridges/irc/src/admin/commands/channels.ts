@@ -16,8 +16,8 @@ export function channelCommands(deps: AdminCommandDeps): AdminCommand[] {
       help: 'Joins an IRC channel and brings you into its Matrix room.',
       permission: 'user',
       handler: async (ctx, { channel, key, network }) => {
-        const { roomId } = await ops.joinChannel(ctx.userId, network, channel, key);
-        return `Joined ${channel} on ${networkName(deps, network)}. Its room is ${roomId} (you are invited if you are not in it yet).`;
+        const { roomId, alias } = await ops.joinChannel(ctx.userId, network, channel, key);
+        return `Joined ${channel} on ${networkName(deps, network)}. Its room is ${alias ?? roomId} (you are invited if you are not in it yet).`;
       },
     }),
     defineCommand({

@@ -122,7 +122,7 @@ describe('!reconnect and !quit', () => {
 describe('!join, !part, !listrooms', () => {
   it('joins with and without a key on the named network', async () => {
     const fake = twoNetworks();
-    expect((await run('!join #matrix oftc', 'user', fake)).reply).toBe('Joined #matrix on OFTC. Its room is !matrix:example.org (you are invited if you are not in it yet).');
+    expect((await run('!join #matrix oftc', 'user', fake)).reply).toBe('Joined #matrix on OFTC. Its room is #irc_oftc_#matrix:example.org (you are invited if you are not in it yet).');
     await run('!join #secret s3cret libera', 'user', fake);
     expect(fake.calls).toEqual([`join ${alice} oftc #matrix`, `join ${alice} libera #secret s3cret`]);
   });
