@@ -75,6 +75,16 @@ describe('admin room', () => {
     expect(body).toContain(s.channel);
   });
 
+  it('!whois answers before the user is on IRC, and does not put them there', async () => {
+    const irc = await connectIrc(uniqueNick('i'));
+    const bob = await matrixUser();
+    const adminRoom = await openAdminRoom(bob);
+    const reply = await command(bob, adminRoom, `!whois ${irc.nick}`, new RegExp(irc.nick));
+    expect(String(reply.content.body)).toContain(`${irc.nick}!`);
+    const quit = await command(bob, adminRoom, '!quit', /connected/);
+    expect(String(quit.content.body)).toBe(`You were not connected to ${NETWORK_NAME}.`);
+  });
+
   it('!whois says which nick does not exist, and ngIRCd’s 401 is not logged as a refused message', async () => {
     const s = await scene();
     const ghost = uniqueNick('nobody');

@@ -70,6 +70,15 @@ describe('adminBridgeOps', () => {
     expect(await ops.listRooms(bob)).toEqual([]);
   });
 
+  it('!whois of a user who is not connected asks through the bot and leaves them off IRC', async () => {
+    h = await startHarness();
+    const ops = adminBridgeOps(h.connector.bridge);
+    await expect(ops.whois(alice, net, 'nobody' as never)).resolves.toBeUndefined();
+    await h.settle();
+    expect(h.server.client('alice[m]')).toBeUndefined();
+    expect(ops.connectedPuppet(alice, net)).toBeUndefined();
+  });
+
   it('!quit disconnects only a connected user', async () => {
     h = await startHarness();
     const ops = adminBridgeOps(h.connector.bridge);

@@ -31,6 +31,11 @@ export function adminBridgeOps(rt: BridgeRuntime): AdminBridgeOps {
       return puppet?.isConnected ? puppet.client : undefined;
     },
     puppetFor: async (userId, network) => (await networkOf(network).puppets.acquire({ userId })).client,
+    whois: async (userId, networkId, nick) => {
+      const network = networkOf(networkId);
+      const puppet = network.puppets.get(userId);
+      return (puppet?.isConnected ? puppet.client : network.bot.client).whois(nick);
+    },
     reconnect: async (userId, network) => (await networkOf(network).puppets.reconnect({ userId })).client,
     disconnect: async (userId, network, reason) => {
       const puppet = networkOf(network).puppets.get(userId);

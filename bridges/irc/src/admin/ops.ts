@@ -16,7 +16,6 @@ export interface NetworkSummary {
 export interface AdminPuppet {
   readonly nick: IrcNick;
   changeNick(newNick: string): Promise<IrcNick>;
-  whois(nick: string): Promise<WhoisInfo | undefined>;
   mode(target: string, modes: string, params?: readonly string[]): Promise<void>;
   raw(line: string): Promise<void>;
 }
@@ -38,6 +37,11 @@ export interface AdminBridgeOps {
   connectedPuppet(userId: UserId, network: NetworkId): AdminPuppet | undefined;
   /** The user's registered connection, connecting it first if needed (with their settings and password). */
   puppetFor(userId: UserId, network: NetworkId): Promise<AdminPuppet>;
+  /**
+   * WHOIS on the user's connection when it is up, else on the bot's: looking someone up never
+   * puts the user on IRC. Undefined when nobody has the nick.
+   */
+  whois(userId: UserId, network: NetworkId, nick: IrcNick): Promise<WhoisInfo | undefined>;
   /** Closes the user's connection (if any) and connects again; resolves once registered. */
   reconnect(userId: UserId, network: NetworkId): Promise<AdminPuppet>;
   /** QUITs the user's connection and keeps it closed until they reconnect; false if none was open. */

@@ -63,6 +63,15 @@ export class FakeAdminOps implements AdminBridgeOps {
     return this.puppets.get(`${userId}/${network}`) ?? this.connect(userId, network);
   }
 
+  /** What the bot's WHOIS answers, by lower-case nick. */
+  readonly botWhoisAnswers = new Map<string, WhoisInfo>();
+
+  async whois(userId: UserId, network: NetworkId, nick: IrcNick): Promise<WhoisInfo | undefined> {
+    const puppet = this.puppets.get(`${userId}/${network}`);
+    this.calls.push(`whois ${userId} ${network} ${nick} via ${puppet ? 'puppet' : 'bot'}`);
+    return puppet ? puppet.whois(nick) : this.botWhoisAnswers.get(nick.toLowerCase());
+  }
+
   async reconnect(userId: UserId, network: NetworkId): Promise<AdminPuppet> {
     this.calls.push(`reconnect ${userId} ${network}`);
     if (this.failReconnect) throw this.failReconnect;

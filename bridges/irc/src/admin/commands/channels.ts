@@ -52,8 +52,7 @@ export function channelCommands(deps: AdminCommandDeps): AdminCommand[] {
       help: 'Shows who an IRC user is: host, real name, channels, services account, idle time.',
       permission: 'user',
       handler: async (ctx, { nick, network }) => {
-        const puppet = await ops.puppetFor(ctx.userId, network);
-        const info = await puppet.whois(nick);
+        const info = await ops.whois(ctx.userId, network, nick);
         return info ? formatWhois(info) : `No such nick on ${networkName(deps, network)}: ${nick}; check the spelling, or try again once they are online.`;
       },
     }),

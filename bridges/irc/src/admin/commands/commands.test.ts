@@ -172,6 +172,13 @@ describe('!whois', () => {
     );
   });
 
+  it('asks through the bot when the user is not connected, without connecting them', async () => {
+    ops.botWhoisAnswers.set('bob', info);
+    expect((await run('!whois Bob')).reply).toContain('Bob!~bob@example.net (Bob B)');
+    expect(ops.calls).toEqual([`whois ${alice} libera Bob via bot`]);
+    expect(ops.connectedPuppet(alice, libera)).toBeUndefined();
+  });
+
   it('says when nobody has the nick', async () => {
     expect((await run('!whois ghost')).reply).toBe('No such nick on Libera.Chat: ghost; check the spelling, or try again once they are online.');
   });
