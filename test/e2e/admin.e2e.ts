@@ -3,7 +3,7 @@
  * IRC connection. Each scenario checks both the bot's answer and what IRC users see.
  */
 import { connectIrc, uniqueNick, type IrcTestClient } from './harness/irc-client';
-import { joinPortal, matrixUser, bridgeForThisFile, portalAlias, uniqueChannel, type MatrixTestUser } from './harness/irc-bridge';
+import { BOT_NICK, ghostUserId, joinPortal, matrixUser, bridgeForThisFile, portalAlias, uniqueChannel, type MatrixTestUser } from './harness/irc-bridge';
 import type { MatrixEvent, SyncPosition } from './harness/matrix-client';
 import { senderUserId } from './harness/namespaces';
 
@@ -133,6 +133,25 @@ describe('admin room', () => {
     expect(String(taken.content.body)).toBe(`${s.irc.nick} is not available on ${NETWORK_NAME} (someone may be using it); choose another nick.`);
     const extra = await command(s.alice, s.adminRoom, '!username my name', /^Usage/);
     expect(String(extra.content.body)).toBe('Usage: !username <username> [network] ("name" is not a network; networks: e2e). Say !help username for details.');
+  });
+
+  it('!join with a key bridges the keyed channel both ways', async () => {
+    const channel = uniqueChannel('key');
+    const op = await connectIrc(uniqueNick('op'));
+    await op.join(channel);
+    op.mode(channel, '+k', ['sekrit']);
+    await op.waitForMode((m) => m.target.toLowerCase() === channel && m.rawModes.includes('k'));
+    const alice = await matrixUser();
+    const adminRoom = await openAdminRoom(alice);
+    const joined = await command(alice, adminRoom, `!join ${channel} sekrit`, /^Joined/);
+    expect(String(joined.content.body)).toContain(portalAlias(channel));
+    const invite = await alice.client.waitForInvite((i) => i.roomId !== adminRoom);
+    const roomId = await alice.client.joinRoom(invite.roomId);
+    await op.waitForMember(channel, BOT_NICK);
+    op.say(channel, 'said behind the key');
+    await expect(alice.client.waitForMessage(roomId, 'said behind the key')).resolves.toMatchObject({ sender: ghostUserId(op.nick) });
+    await alice.client.sendText(roomId, 'answered from Matrix');
+    await expect(op.waitForMessage((m) => m.message === 'answered from Matrix')).resolves.toMatchObject({ nick: alice.nick, target: channel });
   });
 
   it('!reconnect drops and remakes the IRC connection, back in the same channels', async () => {

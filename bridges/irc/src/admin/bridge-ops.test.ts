@@ -3,7 +3,7 @@ import { UserSettingsStore } from '../accounts';
 import { adminBridgeOps } from './bridge-ops';
 import { CommandError } from './errors';
 import type { NetworkId } from '../mapping/ids';
-import { alice, bob, startHarness, type Harness } from '../testing/harness';
+import { alice, bob, BOT_NICK, startHarness, type Harness } from '../testing/harness';
 
 let h: Harness;
 afterEach(async () => {
@@ -68,6 +68,40 @@ describe('adminBridgeOps', () => {
     expect(h.server.client('bob[m]')?.joinedChannels.has(long) ?? false).toBe(false);
     expect(h.bridge.matrix.created).toEqual([]);
     expect(await ops.listRooms(bob)).toEqual([]);
+  });
+
+  it('!join with a key hands the key to the bot and stores it with the new portal', async () => {
+    h = await startHarness();
+    h.server.channelModes.set('#locked', { flags: 'nt', key: 'sekrit' });
+    const ops = adminBridgeOps(h.connector.bridge);
+    const { roomId } = await ops.joinChannel(bob, net, '#locked' as never, 'sekrit');
+    await h.settle();
+    const network = h.connector.bridge.network('net')!;
+    expect(h.server.client(BOT_NICK)?.joinedChannels.has('#locked')).toBe(true);
+    expect(network.bot.wantedEntries).toContainEqual({ channel: '#locked', key: 'sekrit' });
+    expect(h.connector.bridge.portals.channelsOfRoom(roomId)).toEqual([expect.objectContaining({ channel: '#locked', key: 'sekrit' })]);
+  });
+
+  it('!join with a key gives it to the bot for an existing portal the bot could not enter', async () => {
+    h = await startHarness();
+    const roomId = await h.portal('#locked');
+    const network = h.connector.bridge.network('net')!;
+    await h.server.client(BOT_NICK)!.part('#locked');
+    h.server.channelModes.set('#locked', { flags: 'nt', key: 'sekrit' });
+    const ops = adminBridgeOps(h.connector.bridge);
+    await ops.joinChannel(bob, net, '#locked' as never, 'sekrit');
+    await h.settle();
+    expect(h.server.client(BOT_NICK)?.joinedChannels.has('#locked')).toBe(true);
+    expect(h.connector.bridge.portals.channelsOfRoom(roomId)).toEqual([expect.objectContaining({ key: 'sekrit' })]);
+  });
+
+  it('a command that first connects a user takes their nick from their display name', async () => {
+    h = await startHarness();
+    h.bridge.matrix.profiles.set(bob, { displayName: 'Bobby' });
+    const ops = adminBridgeOps(h.connector.bridge);
+    await ops.joinChannel(bob, net, '#new' as never);
+    await h.settle();
+    expect(h.server.client('Bobby[m]')?.joinedChannels.has('#new')).toBe(true);
   });
 
   it('!whois of a user who is not connected asks through the bot and leaves them off IRC', async () => {
