@@ -154,6 +154,25 @@ describe('admin room', () => {
     await expect(op.waitForMessage((m) => m.message === 'answered from Matrix')).resolves.toMatchObject({ nick: alice.nick, target: channel });
   });
 
+  it('!join of a keyed, invite-only or banning channel says what to do, and is no failure of the bridge', async () => {
+    const op = await connectIrc(uniqueNick('op'));
+    const [keyed, inviteOnly, banning] = [uniqueChannel('k'), uniqueChannel('i'), uniqueChannel('b')];
+    for (const channel of [keyed, inviteOnly, banning]) await op.join(channel);
+    op.mode(keyed, '+k', ['sekrit']);
+    op.mode(inviteOnly, '+i');
+    op.mode(banning, '+b', ['*!*@*']);
+    await op.waitForMode((m) => m.target.toLowerCase() === banning && m.rawModes.includes('b'));
+    const alice = await matrixUser();
+    const adminRoom = await openAdminRoom(alice);
+    const key = await command(alice, adminRoom, `!join ${keyed} wrong`, new RegExp(keyed));
+    expect(String(key.content.body)).toBe(`${keyed} needs a key (+k): join with !join ${keyed} <key>, and check the key if you gave one.`);
+    const invite = await command(alice, adminRoom, `!join ${inviteOnly}`, new RegExp(inviteOnly));
+    expect(String(invite.content.body)).toBe(`${inviteOnly} is invite-only (+i): ask one of its operators to invite you, then join again.`);
+    const ban = await command(alice, adminRoom, `!join ${banning}`, new RegExp(banning));
+    expect(String(ban.content.body)).toBe(`You are banned from ${banning} (+b); ask one of its operators if you think this is a mistake.`);
+    expect(bridge().logTail(100_000).split('\n').filter((l) => l.includes('Admin command failed') && l.includes(alice.client.userId))).toEqual([]);
+  });
+
   it('!reconnect drops and remakes the IRC connection, back in the same channels', async () => {
     const s = await scene();
     const before = s.irc.rawLines.length;

@@ -37,6 +37,7 @@ export class FakeAdminOps implements AdminBridgeOps {
   readonly puppets = new Map<string, FakePuppet>();
   readonly rooms: BridgedRoom[] = [];
   failReconnect: Error | undefined;
+  failJoin: Error | undefined;
 
   constructor(private readonly networkList: NetworkSummary[] = [{ id: 'libera' as NetworkId, name: 'Libera.Chat' }]) {}
 
@@ -85,6 +86,7 @@ export class FakeAdminOps implements AdminBridgeOps {
 
   async joinChannel(userId: UserId, network: NetworkId, channel: IrcChannel, key?: string): Promise<{ roomId: RoomId; alias?: RoomAlias }> {
     this.calls.push(`join ${userId} ${network} ${channel}${key !== undefined ? ` ${key}` : ''}`);
+    if (this.failJoin) throw this.failJoin;
     const roomId = `!${channel.slice(1)}:example.org` as RoomId;
     const alias = `#irc_${network}_${channel}:example.org` as RoomAlias;
     this.rooms.push({ network, channel, roomId, alias });

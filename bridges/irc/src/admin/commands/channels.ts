@@ -1,6 +1,8 @@
 // Commands about channels and what the bridge knows: join, part, list, whois, version.
-import type { WhoisInfo } from '../../irc';
+import { JoinFailedError, type WhoisInfo } from '../../irc';
+import { joinRefusalAdvice } from '../../irc/join-refusals';
 import { defineCommand, type AdminCommand } from '../command';
+import { CommandError } from '../errors';
 import { NETWORK_ARG, networkName, type AdminCommandDeps } from './shared';
 
 export function channelCommands(deps: AdminCommandDeps): AdminCommand[] {
@@ -16,7 +18,11 @@ export function channelCommands(deps: AdminCommandDeps): AdminCommand[] {
       help: 'Joins an IRC channel and brings you into its Matrix room.',
       permission: 'user',
       handler: async (ctx, { channel, key, network }) => {
-        const { roomId, alias } = await ops.joinChannel(ctx.userId, network, channel, key);
+        const { roomId, alias } = await ops.joinChannel(ctx.userId, network, channel, key).catch((error: unknown) => {
+          // A refusal the user can act on is theirs to act on, not a failure of the bridge.
+          const advice = error instanceof JoinFailedError ? joinRefusalAdvice(error.channel, error.numeric) : undefined;
+          throw advice ? new CommandError(advice) : error;
+        });
         return `Joined ${channel} on ${networkName(deps, network)}. Its room is ${alias ?? roomId} (you are invited if you are not in it yet).`;
       },
     }),

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { asRoomId, asUserId, type RoomId } from '@bridgekit/appservice';
 import { IrcAccounts } from '../../accounts';
 import { openTempStore, type TempStore } from '../../accounts/testing';
-import { IrcError, type WhoisInfo } from '../../irc';
+import { IrcError, JoinFailedError, type WhoisInfo } from '../../irc';
 import type { IrcChannel, IrcNick, NetworkId } from '../../mapping';
 import type { PermissionLevel } from '../permissions';
 import { CommandRegistry, type CommandOutcome } from '../registry';
@@ -152,6 +152,20 @@ describe('!join, !part, !listrooms', () => {
       'Your IRC channels:\n#a on Libera.Chat → #irc_libera_#a:example.org\n#b on OFTC → #irc_oftc_#b:example.org\n' +
       'You are not connected to Libera.Chat right now: say !reconnect libera to be back in its channels.',
     );
+  });
+
+  it.each([
+    ['475', 'Cannot join channel (+k)', '#k needs a key (+k): join with !join #k <key>, and check the key if you gave one.'],
+    ['473', 'Cannot join channel (+i)', '#k is invite-only (+i): ask one of its operators to invite you, then join again.'],
+    ['474', 'Cannot join channel (+b)', 'You are banned from #k (+b); ask one of its operators if you think this is a mistake.'],
+  ])('says what to do when the server refuses the JOIN with %s', async (numeric, reason, reply) => {
+    ops.failJoin = new JoinFailedError('#k', numeric, reason);
+    expect(await run('!join #k')).toMatchObject({ kind: 'refused', reply });
+  });
+
+  it('reports a refusal without advice as the server put it', async () => {
+    ops.failJoin = new JoinFailedError('#k', '437', 'Channel temporarily unavailable');
+    expect(await run('!join #k')).toMatchObject({ kind: 'failed', reply: '!join failed: Cannot join #k: Channel temporarily unavailable (437).' });
   });
 
   it('refuses channel names without a prefix', async () => {
