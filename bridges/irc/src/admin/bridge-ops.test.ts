@@ -72,6 +72,7 @@ describe('adminBridgeOps', () => {
 
   it('!join with a key hands the key to the bot and stores it with the new portal', async () => {
     h = await startHarness();
+    h.server.checkKeys = true;
     h.server.channelModes.set('#locked', { flags: 'nt', key: 'sekrit' });
     const ops = adminBridgeOps(h.connector.bridge);
     const { roomId } = await ops.joinChannel(bob, net, '#locked' as never, 'sekrit');
@@ -87,6 +88,7 @@ describe('adminBridgeOps', () => {
     const roomId = await h.portal('#locked');
     const network = h.connector.bridge.network('net')!;
     await h.server.client(BOT_NICK)!.part('#locked');
+    h.server.checkKeys = true;
     h.server.channelModes.set('#locked', { flags: 'nt', key: 'sekrit' });
     const ops = adminBridgeOps(h.connector.bridge);
     await ops.joinChannel(bob, net, '#locked' as never, 'sekrit');

@@ -184,6 +184,8 @@ export class FakeIrcServer {
   private readonly connectFailures: IrcError[] = [];
   /** While set, connections wait for it before registering (a slow server). */
   connectGate: Promise<void> | undefined;
+  /** Refuse JOINs of +k channels without the key (off: most scenarios set +k with the bot already in). */
+  checkKeys = false;
   /** Whether the server offers SASL (PLAIN); false is like ngIRCd. */
   offersSasl = true;
   /** Services accounts → passwords SASL checks; when unset, any SASL login succeeds. */
@@ -237,9 +239,9 @@ export class FakeIrcServer {
     this.refusedJoins.set(fold(channel), { numeric, reason });
   }
 
-  /** A set refusal, else 475 for a wrong key of a +k channel (`channelModes`). */
+  /** A set refusal, else (with `checkKeys`) 475 for a wrong key of a +k channel (`channelModes`). */
   joinRefusal(channel: string, key?: string): { numeric: string; reason: string } | undefined {
-    const wanted = this.channelModes.get(fold(channel))?.key;
+    const wanted = this.checkKeys ? this.channelModes.get(fold(channel))?.key : undefined;
     return this.refusedJoins.get(fold(channel)) ?? (wanted !== undefined && key !== wanted ? { numeric: '475', reason: 'Bad channel key' } : undefined);
   }
 
