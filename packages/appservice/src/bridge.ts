@@ -4,14 +4,18 @@ import type { BridgeContext, Connector } from './connector';
 import { CsApiClient } from './csapi/client';
 import { retryDelay } from './csapi/retry';
 import { errorMessage, isBridgeError, type BridgeError } from './errors/bridge-error';
-import type { EphemeralEvent, MatrixEvent } from './events';
+import { routeEvent, capabilitiesOf } from './dispatch/route';
+import { tellSender } from './dispatch/tell-sender';
+import { UnsupportedNotices } from './dispatch/unsupported';
+import { parseEvent, type EphemeralEvent, type MatrixEvent } from './events';
 import { createAppServiceApp, type TransactionSink } from './http/appservice-app';
 import { createOpsApp } from './http/ops-app';
-import { asRoomAlias, asUserId, type RoomAlias, type UserId } from './ids';
+import { asRoomAlias, asUserId, type EventId, type RoomAlias, type UserId } from './ids';
 import { Ingestor } from './ingest/ingestor';
 import type { QueuedItem } from './ingest/types';
 import { createIntentFactory, type IntentFactory } from './intent/factory';
 import { createLogger, type ClosableLogger } from './log/logger';
+import { MemberCache } from './members/member-cache';
 import { createMetrics, eventTypeLabel, type CoreMetrics } from './metrics/core-metrics';
 import { NamespaceMatcher } from './registration/namespaces';
 import type { Registration } from './registration/types';
@@ -50,6 +54,11 @@ const SHUTDOWN_DRAIN_MS = 10_000;
 const MIN_SECRET_LENGTH = 4;
 /** Bounds the redaction list (each log line is checked against all of it). */
 const MAX_SECRETS = 10_000;
+/** Room members whose display names are kept (a few hundred bytes each). */
+const MEMBER_CACHE_ENTRIES = 50_000;
+/** One "not bridged" notice per room and kind covers this long. */
+const UNSUPPORTED_NOTICE_WINDOW_MS = HOUR_MS;
+const UNSUPPORTED_NOTICE_ROOMS = 10_000;
 
 /**
  * Wires the core's parts around one Connector: store → intents → ingest → HTTP. Owns their
@@ -62,6 +71,9 @@ export class Bridge {
   private store?: OpenedStore;
   private ingestor?: Ingestor;
   private intents?: IntentFactory;
+  private members?: MemberCache;
+  private unsupported?: UnsupportedNotices;
+  private bridgedEvent?: (eventId: EventId) => boolean;
   private servers: Server[] = [];
   private pruneTimer?: NodeJS.Timeout;
   private pingLoop?: PingLoop;
@@ -83,7 +95,7 @@ export class Bridge {
     this.started = true;
     const { config, registration, connector } = this.opts;
     const log = this.log;
-    log.info('Starting the bridge', { connector: connector.name, version: this.opts.version ?? 'unknown', coreVersion: CORE_VERSION, pid: process.pid });
+    log.info('Starting the bridge', { connector: connector.name, capabilities: capabilitiesOf(connector), version: this.opts.version ?? 'unknown', coreVersion: CORE_VERSION, pid: process.pid });
 
     // First, before anything connects: a second bridge on this store must stop here.
     const store = openStore(config.database.path, {
@@ -111,6 +123,22 @@ export class Bridge {
       metrics: { cacheEntries: this.metrics.cacheSize },
     });
     this.intents = intents;
+    this.members = new MemberCache({
+      fetchMember: (roomId, userId) => intents.bot.getState(roomId, 'm.room.member', userId),
+      max: MEMBER_CACHE_ENTRIES,
+      metrics: { lookups: this.metrics.memberLookups, size: this.metrics.cacheSize },
+    });
+    this.unsupported = new UnsupportedNotices({
+      tell: (event, text) => this.tell(event, text),
+      now: Date.now,
+      windowMs: UNSUPPORTED_NOTICE_WINDOW_MS,
+      maxRooms: UNSUPPORTED_NOTICE_ROOMS,
+      counter: this.metrics.unsupportedEvents,
+      onTellFailed: (event, error) => log.warn('Could not tell the sender that their event is not bridged', { eventId: event.eventId, error: errorMessage(error) }),
+    });
+    // Any mapping of the event to a remote message means the other side saw it.
+    const bridged = store.db.prepare<[string], { one: number }>('SELECT 1 AS one FROM message_links WHERE event_id = ? LIMIT 1');
+    this.bridgedEvent = (eventId) => bridged.get(eventId) !== undefined;
 
     const ingestor = new Ingestor({
       journal: store.journal,
@@ -221,6 +249,7 @@ export class Bridge {
       isBridgeAlias: (alias: RoomAlias) => this.matcher.isAliasInNamespace(alias),
       inRoomOrder: (roomKey, task) => ingestor.inRoomOrder(roomKey, task),
       media: { download: (mxc, opts) => client.downloadMediaStream(mxc, opts) },
+      members: this.members!,
       addSecret: (secret) => {
         // Very short values would redact ordinary words; a secret that short is not one anyway.
         if (secret.length >= MIN_SECRET_LENGTH && this.secrets.size < MAX_SECRETS) this.secrets.add(secret);
@@ -237,21 +266,35 @@ export class Bridge {
         for (const event of events) {
           this.metrics.eventsReceived.inc({ type: eventTypeLabel(event.type) });
           // Membership caches must follow every member event, the bridge's own included.
-          if (event.type === 'm.room.member') intents.onMemberEvent(event);
+          if (event.type === 'm.room.member') {
+            intents.onMemberEvent(event);
+            this.members?.observe(event);
+          }
         }
         return result;
       },
     };
   }
 
+  /**
+   * Runs one queued item in its room's turn: the typed event goes to the connector's capability
+   * (dispatch/route.ts). One error path for every handler: rethrown for the ingestor's retry and
+   * dead-letter, and on the last attempt the sender is told a BridgeError's `userMessage`.
+   */
   private async handle(item: QueuedItem): Promise<void> {
     const { connector, config } = this.opts;
     if (item.kind === 'ephemeral') {
       await connector.onEphemeral?.(item.event);
       return;
     }
+    const route = routeEvent(connector, parseEvent(item.event), (eventId) => this.bridgedEvent?.(eventId) ?? false);
+    if (route.to === 'ignore') return;
+    if (route.to === 'unsupported') {
+      await this.unsupported!.answer(item.event, route.kind);
+      return;
+    }
     try {
-      await connector.onMatrixEvent(item.event);
+      await route.run();
     } catch (err) {
       const lastAttempt = !isBridgeError(err) || !err.retriable || item.attempts + 1 >= config.ingest.maxAttempts;
       if (lastAttempt && isBridgeError(err) && err.notifySender) await this.notifySender(item.event, err);
@@ -269,14 +312,16 @@ export class Bridge {
       eventId: event.eventId, roomId: event.roomId, code: err.code, error: err.message, ...err.details,
     });
     try {
-      await this.intents!.bot.sendMessage(event.roomId, {
-        msgtype: 'm.notice',
-        body: err.userMessage,
-        'm.relates_to': { 'm.in_reply_to': { event_id: event.eventId } },
-      });
+      await this.tell(event, err.userMessage);
     } catch (noticeErr) {
       this.log.warn('Could not tell the sender that their event failed', { eventId: event.eventId, error: errorMessage(noticeErr) });
     }
+  }
+
+  /** Says `text` to the event's sender, as the connector's speaker for the room or the bot. */
+  private async tell(event: MatrixEvent, text: string): Promise<void> {
+    const speaker = (await this.opts.connector.noticeSpeaker?.(event.roomId)) ?? this.intents!.bot;
+    await tellSender(speaker, event, text);
   }
 
   private storeHealth(): string {
