@@ -118,7 +118,14 @@ describe('Bridge (unit: in-process, real SQLite, fake homeserver)', () => {
     const notice = homeserverRequests.find((r) => r.includes('/send/m.room.message/'));
     expect(notice).toContain('PUT http://127.0.0.1:9/_matrix/client/v3/rooms/!r%3Ahs.test/send/m.room.message/');
     expect([...sentMessages.values()]).toEqual([
-      { msgtype: 'm.notice', body: '#chan is moderated, so your message was not sent.', 'm.relates_to': { 'm.in_reply_to': { event_id: '$e1' } } },
+      {
+        msgtype: 'm.notice',
+        body: '@alice:hs.test: #chan is moderated, so your message was not sent.',
+        format: 'org.matrix.custom.html',
+        formatted_body: '<a href="https://matrix.to/#/%40alice%3Ahs.test">@alice:hs.test</a>: #chan is moderated, so your message was not sent.',
+        'm.mentions': { user_ids: ['@alice:hs.test'] },
+        'm.relates_to': { 'm.in_reply_to': { event_id: '$e1' } },
+      },
     ]);
   });
 
@@ -137,12 +144,13 @@ describe('Bridge (unit: in-process, real SQLite, fake homeserver)', () => {
     await bridge.stop();
 
     const bodies = [...sentMessages.values()].map((m) => String(m.body));
-    expect(bodies).toEqual(["The message could not be delivered; an admin can find the details in the bridge's log."]);
+    expect(bodies).toEqual(["@alice:hs.test: The message could not be delivered; an admin can find the details in the bridge's log."]);
     for (const body of bodies) {
       expect(body).not.toMatch(/\/_matrix|\{roomId\}|PUT/); // no path
       expect(body).not.toMatch(/\b[1-5]\d\d\b/); // no status code
       expect(body).not.toMatch(/\bM_[A-Z_]+/); // no Matrix errcode
       expect(body).not.toContain('not in room'); // not the homeserver's own text
+      expect(body.replace('@alice:hs.test: ', '')).not.toContain(':hs.test'); // no other user or room named
     }
     const told = lines.filter((l) => l.includes('Telling the sender that their event was not bridged'));
     expect(told).toHaveLength(1);

@@ -3,14 +3,13 @@ import type { BridgeConfig } from './config/types';
 import type { BridgeContext, Connector } from './connector';
 import { CsApiClient } from './csapi/client';
 import { retryDelay } from './csapi/retry';
-import { errorMessage, isBridgeError, type BridgeError } from './errors/bridge-error';
-import { routeEvent, capabilitiesOf } from './dispatch/route';
-import { tellSender } from './dispatch/tell-sender';
-import { UnsupportedNotices } from './dispatch/unsupported';
-import { parseEvent, type EphemeralEvent, type MatrixEvent } from './events';
+import { errorMessage } from './errors/bridge-error';
+import { createMatrixEventDispatcher, type MatrixEventDispatcher } from './dispatch/deliver';
+import { capabilitiesOf } from './dispatch/route';
+import type { EphemeralEvent, MatrixEvent } from './events';
 import { createAppServiceApp, type TransactionSink } from './http/appservice-app';
 import { createOpsApp } from './http/ops-app';
-import { asRoomAlias, asUserId, type EventId, type RoomAlias, type UserId } from './ids';
+import { asRoomAlias, asUserId, type RoomAlias, type UserId } from './ids';
 import { Ingestor } from './ingest/ingestor';
 import type { QueuedItem } from './ingest/types';
 import { createIntentFactory, type IntentFactory } from './intent/factory';
@@ -56,9 +55,6 @@ const MIN_SECRET_LENGTH = 4;
 const MAX_SECRETS = 10_000;
 /** Room members whose display names are kept (a few hundred bytes each). */
 const MEMBER_CACHE_ENTRIES = 50_000;
-/** One "not bridged" notice per room and kind covers this long. */
-const UNSUPPORTED_NOTICE_WINDOW_MS = HOUR_MS;
-const UNSUPPORTED_NOTICE_ROOMS = 10_000;
 
 /**
  * Wires the core's parts around one Connector: store → intents → ingest → HTTP. Owns their
@@ -70,10 +66,8 @@ export class Bridge {
   readonly metrics: CoreMetrics;
   private store?: OpenedStore;
   private ingestor?: Ingestor;
-  private intents?: IntentFactory;
   private members?: MemberCache;
-  private unsupported?: UnsupportedNotices;
-  private bridgedEvent?: (eventId: EventId) => boolean;
+  private dispatcher?: MatrixEventDispatcher;
   private servers: Server[] = [];
   private pruneTimer?: NodeJS.Timeout;
   private pingLoop?: PingLoop;
@@ -122,23 +116,20 @@ export class Bridge {
       log: log.child({ component: 'intent' }),
       metrics: { cacheEntries: this.metrics.cacheSize },
     });
-    this.intents = intents;
     this.members = new MemberCache({
       fetchMember: (roomId, userId) => intents.bot.getState(roomId, 'm.room.member', userId),
       max: MEMBER_CACHE_ENTRIES,
       metrics: { lookups: this.metrics.memberLookups, size: this.metrics.cacheSize },
     });
-    this.unsupported = new UnsupportedNotices({
-      tell: (event, text) => this.tell(event, text),
-      now: Date.now,
-      windowMs: UNSUPPORTED_NOTICE_WINDOW_MS,
-      maxRooms: UNSUPPORTED_NOTICE_ROOMS,
-      counter: this.metrics.unsupportedEvents,
-      onTellFailed: (event, error) => log.warn('Could not tell the sender that their event is not bridged', { eventId: event.eventId, error: errorMessage(error) }),
-    });
     // Any mapping of the event to a remote message means the other side saw it.
     const bridged = store.db.prepare<[string], { one: number }>('SELECT 1 AS one FROM message_links WHERE event_id = ? LIMIT 1');
-    this.bridgedEvent = (eventId) => bridged.get(eventId) !== undefined;
+    this.dispatcher = createMatrixEventDispatcher({
+      connector,
+      bot: intents.bot,
+      wasBridged: (eventId) => bridged.get(eventId) !== undefined,
+      log: log.child({ component: 'dispatch' }),
+      unsupportedCounter: this.metrics.unsupportedEvents,
+    });
 
     const ingestor = new Ingestor({
       journal: store.journal,
@@ -277,9 +268,9 @@ export class Bridge {
   }
 
   /**
-   * Runs one queued item in its room's turn: the typed event goes to the connector's capability
-   * (dispatch/route.ts). One error path for every handler: rethrown for the ingestor's retry and
-   * dead-letter, and on the last attempt the sender is told a BridgeError's `userMessage`.
+   * Runs one queued item in its room's turn. Matrix events go through the dispatcher (typed
+   * event → capability, dispatch/): one error path for every handler, rethrown here for the
+   * ingestor's retry and dead-letter.
    */
   private async handle(item: QueuedItem): Promise<void> {
     const { connector, config } = this.opts;
@@ -287,41 +278,7 @@ export class Bridge {
       await connector.onEphemeral?.(item.event);
       return;
     }
-    const route = routeEvent(connector, parseEvent(item.event), (eventId) => this.bridgedEvent?.(eventId) ?? false);
-    if (route.to === 'ignore') return;
-    if (route.to === 'unsupported') {
-      await this.unsupported!.answer(item.event, route.kind);
-      return;
-    }
-    try {
-      await route.run();
-    } catch (err) {
-      const lastAttempt = !isBridgeError(err) || !err.retriable || item.attempts + 1 >= config.ingest.maxAttempts;
-      if (lastAttempt && isBridgeError(err) && err.notifySender) await this.notifySender(item.event, err);
-      throw err;
-    }
-  }
-
-  /**
-   * Tells the sender, in the room, that their event could not be bridged: never a silent drop.
-   * Everyone in the room reads the notice, so it carries only the error's user sentence; what
-   * the admin needs (endpoint, status, errcode, the homeserver's text) goes to the log.
-   */
-  private async notifySender(event: MatrixEvent, err: BridgeError): Promise<void> {
-    this.log.warn('Telling the sender that their event was not bridged', {
-      eventId: event.eventId, roomId: event.roomId, code: err.code, error: err.message, ...err.details,
-    });
-    try {
-      await this.tell(event, err.userMessage);
-    } catch (noticeErr) {
-      this.log.warn('Could not tell the sender that their event failed', { eventId: event.eventId, error: errorMessage(noticeErr) });
-    }
-  }
-
-  /** Says `text` to the event's sender, as the connector's speaker for the room or the bot. */
-  private async tell(event: MatrixEvent, text: string): Promise<void> {
-    const speaker = (await this.opts.connector.noticeSpeaker?.(event.roomId)) ?? this.intents!.bot;
-    await tellSender(speaker, event, text);
+    await this.dispatcher!.dispatch(item.event, config.ingest.maxAttempts - (item.attempts + 1));
   }
 
   private storeHealth(): string {

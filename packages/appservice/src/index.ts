@@ -52,3 +52,5 @@ export { MatrixError, NetworkError, isMatrixError } from './csapi';
 export { openStore } from './store';
 export type { OpenedStore } from './store';
 export { createLogger } from './log';
+export { createMatrixEventDispatcher } from './dispatch/deliver';
+export type { MatrixEventDispatcher, MatrixEventDispatcherDeps } from './dispatch/deliver';
