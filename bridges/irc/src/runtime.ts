@@ -72,6 +72,8 @@ export interface BridgeRuntime {
    * inside the room's turn (Matrix handlers); from IRC events wrap it in `roomTask`.
    */
   tell(roomId: RoomId, userId: UserId, text: string): Promise<void>;
+  /** Who speaks notices in the room: the bot, or in a private chat (which the bot is not in) its ghost. */
+  speakerIn(roomId: RoomId): Promise<Intent>;
 }
 
 /** The runtime handlers see, assembled by `IrcConnector.start` (the interface above describes each member). */
@@ -136,14 +138,14 @@ export class IrcBridgeRuntime implements BridgeRuntime {
   }
 
   async displayNameOf(roomId: RoomId, userId: UserId): Promise<string | undefined> {
-    let member: { displayname?: unknown } | undefined;
     try {
-      member = await this.ctx.bot.getState<{ displayname?: unknown }>(roomId, 'm.room.member', userId);
+      // From the core's member cache: the member events pushed to the bridge, or one state request.
+      const name = await this.ctx.members.displayName(roomId, userId);
+      if (name !== undefined) return nameOrUndefined(name);
     } catch (error) {
       // The bot is not in private chats (DMs with a ghost), so it cannot read their state.
       this.log.debug('Room member state not readable; using the global profile', { roomId, userId, error: (error as Error).message });
     }
-    if (member) return nameOrUndefined(member.displayname);
     try {
       return nameOrUndefined((await this.ctx.bot.getProfile(userId))?.displayName);
     } catch (error) {
@@ -156,11 +158,15 @@ export class IrcBridgeRuntime implements BridgeRuntime {
     this.roomTasks.run(roomId, what, task);
   }
 
-  async tell(roomId: RoomId, userId: UserId, text: string): Promise<void> {
+  async speakerIn(roomId: RoomId): Promise<Intent> {
     // The bot is not in private chats (they are DMs with a ghost): the ghost says it there.
     const chat = this.portals.privateChatOfRoom(roomId);
     const network = chat && this.network(chat.network);
-    const speaker = chat && network ? await chatGhost(this, network, chat) : this.ctx.bot;
+    return chat && network ? chatGhost(this, network, chat) : this.ctx.bot;
+  }
+
+  async tell(roomId: RoomId, userId: UserId, text: string): Promise<void> {
+    const speaker = await this.speakerIn(roomId);
     await speaker.sendMessage(roomId, {
       msgtype: 'm.notice',
       body: `${userId}: ${text}`,
