@@ -235,4 +235,28 @@ describe('Bridge (unit: in-process, real SQLite, fake homeserver)', () => {
       await first.stop();
     }
   });
+
+  it('routes typed events to capabilities, answers a reaction once, and feeds the member cache from pushes', async () => {
+    const seen: string[] = [];
+    let ctx: BridgeContext | undefined;
+    const connector: Connector = {
+      name: 'typed',
+      async start(c) { ctx = c; },
+      async stop() {},
+      async onMessage(e) { seen.push(`${e.msgtype}: ${e.body} (from ${await ctx!.members.displayName(e.roomId, e.sender)})`); },
+    };
+    const bridge = makeBridge(connector);
+    const { appservice } = await bridge.start();
+    const member = { event_id: '$j', room_id: '!r:hs.test', sender: '@alice:hs.test', type: 'm.room.member', state_key: '@alice:hs.test', origin_server_ts: 1, content: { membership: 'join', displayname: 'Alice' } };
+    const reaction = (k: number) => ({ event_id: `$r${k}`, room_id: '!r:hs.test', sender: '@alice:hs.test', type: 'm.reaction', origin_server_ts: 2, content: { 'm.relates_to': { rel_type: 'm.annotation', event_id: '$e1', key: String(k) } } });
+    await push(appservice.port, 't1', [member, event(1), reaction(1), reaction(2), event(2)]);
+    await bridge.drain();
+    await bridge.stop();
+    expect(seen).toEqual(['m.text: m1 (from Alice)', 'm.text: m2 (from Alice)']);
+    expect(homeserverRequests.filter((r) => r.includes('/state/'))).toEqual([]); // the push answered it
+    expect([...sentMessages.values()].map((m) => m.body)).toEqual(['@alice:hs.test: Reactions are not bridged, so the other side did not see yours.']);
+    const metrics = await bridge.metrics.registry.getSingleMetricAsString('bridgekit_events_unsupported_total');
+    expect(metrics).toContain('bridgekit_events_unsupported_total{kind="reaction",outcome="told"} 1');
+    expect(metrics).toContain('bridgekit_events_unsupported_total{kind="reaction",outcome="quiet"} 1');
+  });
 });
