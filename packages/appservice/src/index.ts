@@ -44,7 +44,7 @@ export {
 export type { GenerateRegistrationOptions } from './registration';
 
 // Errors
-export { BridgeError, ConfigError, isBridgeError, errorMessage, userMessageOf, ERROR_CODES } from './errors';
+export { BridgeError, ConfigError, isBridgeError, errorMessage, userMessageOf, ERROR_CODES, CHECK_THE_LOG } from './errors';
 export type { BridgeErrorOptions, ConfigProblem, ErrorCode } from './errors';
 export { MatrixError, NetworkError, isMatrixError } from './csapi';
 
