@@ -57,6 +57,8 @@ export class IrcConnector implements Connector {
   /** The connector's tables (scope "irc"): stored accounts. Append-only once released. */
   readonly migrations: Migration[] = accountMigrations(1);
   private runtime?: IrcBridgeRuntime;
+  /** The handlers of typed Matrix events (handlers/matrix-to-irc). */
+  private matrix?: MatrixDispatcher;
   private proxy?: MediaProxy;
   private admin?: AdminRooms;
   private provisioning?: ProvisioningListener;
@@ -101,7 +103,7 @@ export class IrcConnector implements Connector {
       ...(provisioning ? [botPrivateMessages((network, from, text) => provisioning.approvals.handlePrivateMessage(network, from, text))] : []),
     ];
     const ircDispatcher = new IrcDispatcher(ircHandlers, () => rt);
-    rt.matrix = new MatrixDispatcher(options.matrixHandlers ?? MATRIX_HANDLERS, () => rt);
+    this.matrix = new MatrixDispatcher(options.matrixHandlers ?? MATRIX_HANDLERS, () => rt);
     const createClient = options.createClient ?? ((o) => new IrcConnection(o));
     const accounts = openIrcAccounts(ctx.store.db, {
       keyFile: config.passwordKeyFile, log, authMethod: (network) => config.networks.get(network)?.auth ?? 'auto',
@@ -180,10 +182,10 @@ export class IrcConnector implements Connector {
   }
 
   private async handleTyped(event: BridgeEvent): Promise<void> {
-    if (!this.runtime || !this.admin) throw new Error('The IRC connector has not been started.');
+    if (!this.matrix || !this.admin) throw new Error('The IRC connector has not been started.');
     // Admin rooms (DMs with the bot) take commands; nothing else happens there.
     if (await this.admin.handleEvent(event.raw)) return;
-    await this.runtime.matrix.dispatch(event);
+    await this.matrix.dispatch(event);
   }
 
   onAliasQuery(alias: RoomAlias): Promise<boolean> {

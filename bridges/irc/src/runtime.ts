@@ -2,11 +2,9 @@
  * What every handler is given: the bridge's parts, assembled once in `IrcConnector.start`. A
  * handler reaches the network runtime, the portals and the Matrix side only through this.
  */
-import type { BridgeContext, Intent, Logger, RoomId, UserId } from '@bridgekit/appservice';
+import { tellUser, type BridgeContext, type Intent, type Logger, type RoomId, type UserId } from '@bridgekit/appservice';
 import type { IrcBridgeConfig } from './config/types';
-import { escapeHtml, userPermalink } from './format/irc-to-matrix';
 import { GhostSync } from './ghosts/ghost-sync';
-import type { MatrixDispatcher } from './handlers/dispatch';
 import { MessageRefs } from './handlers/message-refs';
 import type { Clock } from './irc/clock';
 import { PortalAliases } from './mapping/alias';
@@ -85,7 +83,6 @@ export class IrcBridgeRuntime implements BridgeRuntime {
   readonly refs: MessageRefs;
   readonly ghostSync: GhostSync;
   readonly roomTasks: RoomTasks;
-  matrix!: MatrixDispatcher;
   private readonly byId = new Map<string, IrcNetwork>();
   /** Start time + counter: unique across restarts (the homeserver remembers transactions for a while). */
   private readonly txnPrefix: string;
@@ -166,14 +163,7 @@ export class IrcBridgeRuntime implements BridgeRuntime {
   }
 
   async tell(roomId: RoomId, userId: UserId, text: string): Promise<void> {
-    const speaker = await this.speakerIn(roomId);
-    await speaker.sendMessage(roomId, {
-      msgtype: 'm.notice',
-      body: `${userId}: ${text}`,
-      format: 'org.matrix.custom.html',
-      formatted_body: `<a href="${escapeHtml(userPermalink(userId))}">${escapeHtml(userId)}</a>: ${escapeHtml(text)}`,
-      'm.mentions': { user_ids: [userId] },
-    });
+    await tellUser(await this.speakerIn(roomId), { roomId, userId }, text);
   }
 
   /**

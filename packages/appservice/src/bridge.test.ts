@@ -122,7 +122,7 @@ describe('Bridge (unit: in-process, real SQLite, fake homeserver)', () => {
         msgtype: 'm.notice',
         body: '@alice:hs.test: #chan is moderated, so your message was not sent.',
         format: 'org.matrix.custom.html',
-        formatted_body: '<a href="https://matrix.to/#/%40alice%3Ahs.test">@alice:hs.test</a>: #chan is moderated, so your message was not sent.',
+        formatted_body: '<a href="https://matrix.to/#/@alice:hs.test">@alice:hs.test</a>: #chan is moderated, so your message was not sent.',
         'm.mentions': { user_ids: ['@alice:hs.test'] },
         'm.relates_to': { 'm.in_reply_to': { event_id: '$e1' } },
       },

@@ -54,3 +54,5 @@ export type { OpenedStore } from './store';
 export { createLogger } from './log';
 export { createMatrixEventDispatcher } from './dispatch/deliver';
 export type { MatrixEventDispatcher, MatrixEventDispatcherDeps } from './dispatch/deliver';
+export { tellUser } from './dispatch/tell-sender';
+export type { NoticeTarget } from './dispatch/tell-sender';
