@@ -75,10 +75,17 @@ export class Bridge {
   /** Values the logger redacts wherever they appear: the tokens, plus what connectors register. */
   private readonly secrets = new Set<string>();
   private started = false;
+  /** The connector's config section as `ctx.section` hands it over (undefined without one). */
+  private readonly section: unknown;
 
   constructor(private readonly opts: BridgeOptions) {
     const { registration } = opts;
     this.secrets.add(registration.asToken).add(registration.hsToken);
+    // Read before the logger exists: a bad section stops the bridge here, and the section's
+    // secrets are redacted from the very first line logged.
+    const declared = opts.connector.configSection?.load(opts.config);
+    for (const secret of declared?.secrets ?? []) this.addSecret(secret);
+    this.section = declared?.value;
     this.log = createLogger(opts.config.logging, () => [...this.secrets], { stream: opts.logStream });
     this.metrics = createMetrics();
     this.matcher = new NamespaceMatcher(registration, opts.config.homeserver.domain);
@@ -232,6 +239,7 @@ export class Bridge {
       log: this.log.child({ connector: this.opts.connector.name }),
       metrics: this.metrics.registry,
       config,
+      section: this.section,
       registration,
       domain,
       userId: (localpart) => asUserId(`@${localpart}:${domain}`),
@@ -241,11 +249,13 @@ export class Bridge {
       inRoomOrder: (roomKey, task) => ingestor.inRoomOrder(roomKey, task),
       media: { download: (mxc, opts) => client.downloadMediaStream(mxc, opts) },
       members: this.members!,
-      addSecret: (secret) => {
-        // Very short values would redact ordinary words; a secret that short is not one anyway.
-        if (secret.length >= MIN_SECRET_LENGTH && this.secrets.size < MAX_SECRETS) this.secrets.add(secret);
-      },
+      addSecret: (secret) => this.addSecret(secret),
     };
+  }
+
+  private addSecret(secret: string): void {
+    // Very short values would redact ordinary words; a secret that short is not one anyway.
+    if (secret.length >= MIN_SECRET_LENGTH && this.secrets.size < MAX_SECRETS) this.secrets.add(secret);
   }
 
   /** Everything here is synchronous: the HTTP layer answers 200 only after `acceptTransaction` returned. */

@@ -80,7 +80,8 @@ describe('MatrixDispatcher.dispatch', () => {
     const thrown = await dispatcher.dispatch(message).catch((e: unknown) => e);
     expect(ran).toEqual(['a', 'b', 'c']);
     expect(isBridgeError(thrown)).toBe(true);
-    expect(thrown).toMatchObject({ code: 'REMOTE_REJECTED', retriable: false, notifySender: true, userMessage: refusal.message, details: { handler: 'a', ircCode: 'IRC_NOT_DELIVERED' } });
+    expect(thrown).toBe(refusal); // already final: handed on as it is
+    expect(thrown).toMatchObject({ code: 'IRC_NOT_DELIVERED', retriable: false, notifySender: true, userMessage: refusal.message });
   });
 
   it('a bug in a message handler tells the sender to ask an admin; one in a membership handler tells nobody', async () => {
@@ -89,6 +90,12 @@ describe('MatrixDispatcher.dispatch', () => {
     expect(onMessage).toMatchObject({ code: 'HANDLER_FAILED', retriable: false, notifySender: true, userMessage: CHECK_THE_LOG });
     expect(String((onMessage as Error).message)).toContain('undefined is not a function'); // the log's side
     expect(onJoin).toMatchObject({ code: 'HANDLER_FAILED', retriable: false, notifySender: false });
+  });
+
+  it('makes a retriable IRC error final, keeping its code and sentence', async () => {
+    const full = new IrcError('IRC_SEND_QUEUE_FULL', 'Too much is waiting to go to IRC.');
+    const thrown = await dispatcherWith(throwing('m', 'message', full)).dispatcher.dispatch(message).catch((e: unknown) => e);
+    expect(thrown).toMatchObject({ code: 'IRC_SEND_QUEUE_FULL', retriable: false, notifySender: true, userMessage: full.message, details: { handler: 'm' }, cause: full });
   });
 
   it('makes a retriable core error final, so a message is never sent twice', async () => {

@@ -6,7 +6,7 @@
  */
 import type { Counter } from 'prom-client';
 import type { Connector } from '../connector';
-import { errorMessage, isBridgeError, type BridgeError } from '../errors/bridge-error';
+import { errorMessage, isBridgeError, isRetriable, type BridgeError } from '../errors/bridge-error';
 import { parseEvent, type MatrixEvent } from '../events';
 import type { EventId } from '../ids';
 import type { Intent } from '../intent/types';
@@ -62,7 +62,7 @@ export function createMatrixEventDispatcher(deps: MatrixEventDispatcherDeps): Ma
    * Everyone in the room reads the notice, so it carries only the error's user sentence; what
    * the admin needs (endpoint, status, errcode, the remote's text) goes to the log.
    */
-  const notifySender = async (event: MatrixEvent, err: BridgeError) => {
+  const notifySender = async (event: MatrixEvent, err: BridgeError<string>) => {
     log.warn('Telling the sender that their event was not bridged', {
       eventId: event.eventId, roomId: event.roomId, code: err.code, error: err.message, ...err.details,
     });
@@ -84,7 +84,7 @@ export function createMatrixEventDispatcher(deps: MatrixEventDispatcherDeps): Ma
       try {
         await route.run();
       } catch (err) {
-        const lastAttempt = !isBridgeError(err) || !err.retriable || attemptsLeft <= 0;
+        const lastAttempt = !isRetriable(err) || attemptsLeft <= 0;
         if (lastAttempt && isBridgeError(err) && err.notifySender) await notifySender(event, err);
         throw err;
       }
