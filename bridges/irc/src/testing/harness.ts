@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import {
   asEventId, asRoomAlias, asRoomId, asUserId, createMatrixEventDispatcher, type MatrixEvent, type RoomId, type UserId,
 } from '@bridgekit/appservice';
-import { Counter } from 'prom-client';
 import { IrcConnector } from '../connector';
 import { FakeClock } from '../irc/clock';
 import { bridgeConfig, createFakeBridge, DOMAIN, type FakeBridge } from './fake-bridge';
@@ -87,7 +86,6 @@ export async function startHarness(options: {
     bot: bridge.ctx.bot,
     wasBridged: (eventId) => bridge.store.db.prepare('SELECT 1 FROM message_links WHERE event_id = ?').get(eventId) !== undefined,
     log: bridge.log,
-    unsupportedCounter: new Counter({ name: 'test_unsupported_total', help: 'unused', labelNames: ['kind', 'outcome'] as const, registers: [] }),
     now: () => clock.now(),
   });
   const failures: unknown[] = [];

@@ -22,8 +22,8 @@ export interface MatrixEventDispatcherDeps {
   /** Did the bridge carry this event to the network (any message mapping)? */
   wasBridged(eventId: EventId): boolean;
   log: Logger;
-  /** `bridgekit_events_unsupported_total`. */
-  unsupportedCounter: Counter<'kind' | 'outcome'>;
+  /** `bridgekit_events_unsupported_total`; tests may leave it out. */
+  unsupportedCounter?: Counter<'kind' | 'outcome'>;
   /** Default: Date.now. */
   now?: () => number;
   /** How long one "not bridged" notice covers a room and kind; default one hour. */
@@ -54,7 +54,7 @@ export function createMatrixEventDispatcher(deps: MatrixEventDispatcherDeps): Ma
     now: deps.now ?? Date.now,
     windowMs: deps.unsupportedWindowMs ?? HOUR_MS,
     maxRooms: UNSUPPORTED_NOTICE_PAIRS,
-    counter: deps.unsupportedCounter,
+    ...(deps.unsupportedCounter ? { counter: deps.unsupportedCounter } : {}),
     onTellFailed: (event, error) => log.warn('Could not tell the sender that their event is not bridged', { eventId: event.eventId, error: errorMessage(error) }),
   });
 

@@ -28,7 +28,7 @@ export interface UnsupportedNoticesDeps {
   /** How many (room, kind) pairs are remembered: bounds memory; the oldest is forgotten first. */
   maxRooms: number;
   /** kind, outcome: told | quiet | failed. */
-  counter: Counter<'kind' | 'outcome'>;
+  counter?: Counter<'kind' | 'outcome'>;
   onTellFailed(event: MatrixEvent, error: unknown): void;
 }
 
@@ -45,7 +45,7 @@ export class UnsupportedNotices {
     const now = this.deps.now();
     const last = this.lastTold.get(key);
     if (last !== undefined && now - last < this.deps.windowMs) {
-      this.deps.counter.inc({ kind, outcome: 'quiet' });
+      this.deps.counter?.inc({ kind, outcome: 'quiet' });
       return;
     }
     // Set before sending: a second event of the room waits for this one anyway (room queue), and a
@@ -53,9 +53,9 @@ export class UnsupportedNotices {
     this.lastTold.set(key, now);
     try {
       await this.deps.tell(event, UNSUPPORTED_SENTENCES[kind]);
-      this.deps.counter.inc({ kind, outcome: 'told' });
+      this.deps.counter?.inc({ kind, outcome: 'told' });
     } catch (error) {
-      this.deps.counter.inc({ kind, outcome: 'failed' });
+      this.deps.counter?.inc({ kind, outcome: 'failed' });
       this.deps.onTellFailed(event, error);
     }
   }
