@@ -2,7 +2,8 @@
 // into Matrix through the outbox: private messages get the outage protection channel lines have,
 // and a line read before a crash is delivered after the restart with the transaction ID it got
 // when it was read (so a homeserver that had taken it does not show it twice).
-import { MatrixError } from '@bridgekit/appservice';
+import { MatrixError, NetworkError } from '@bridgekit/appservice';
+import { IrcError } from '../../irc/errors';
 import { alice, CHANNEL, ghostOf, startHarness, type Harness } from '../../testing/harness';
 
 let h: Harness;
@@ -77,4 +78,34 @@ it('dead-letters a line the homeserver refuses for good, and counts it, without 
   await h.settle();
   expect(h.bridge.matrix.messagesIn(roomId).map((e) => e.content.body)).toEqual(['fine']);
   expect(h.bridge.store.journal.deadLetters()).toEqual([expect.objectContaining({ kind: 'outbox', roomId, error: expect.stringContaining('M_TOO_LARGE') })]);
+});
+
+describe('room tasks (state sync, the core\'s inRoomOrder with retry)', () => {
+  it('hold the room through a homeserver outage and run once it is back, later tasks after them', async () => {
+    h = await startHarness();
+    const roomId = await h.portal();
+    const ran: string[] = [];
+    let down = true;
+    h.connector.bridge.roomTask(roomId, 'test.first', async () => {
+      if (down) throw new NetworkError('unreachable', 'PUT /state', 'http://hs.test');
+      ran.push('first');
+    });
+    h.connector.bridge.roomTask(roomId, 'test.second', async () => { ran.push('second'); });
+    await h.advance(5_000);
+    expect(ran).toEqual([]);
+    down = false;
+    await h.advance(30_000);
+    expect(ran).toEqual(['first', 'second']);
+  });
+
+  it('never hold the room for an IRC-side error: the task fails at once, logged, and the room moves on', async () => {
+    h = await startHarness();
+    const roomId = await h.portal();
+    const ran: string[] = [];
+    h.connector.bridge.roomTask(roomId, 'test.irc-side', async () => { throw new IrcError('IRC_NOT_CONNECTED', 'not connected to IRC'); });
+    h.connector.bridge.roomTask(roomId, 'test.next', async () => { ran.push('next'); });
+    await h.settle();
+    expect(ran).toEqual(['next']);
+    expect(h.bridge.log.lines.filter((l) => l.message === 'Room task failed').map((l) => l.meta?.task)).toEqual(['test.irc-side']);
+  });
 });
