@@ -17,15 +17,21 @@ function report(what: string, numbers: Record<string, number>): void {
   process.stdout.write(`${what}: ${Object.entries(numbers).map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
 }
 
+/** An IRC user in a fresh channel and a Matrix user in its portal. */
+async function portalWithIrcUser(prefix: string) {
+  const channel = uniqueChannel(prefix);
+  const irc = await connectIrc(uniqueNick(prefix.slice(0, 1)));
+  await irc.join(channel);
+  const alice = await matrixUser();
+  const roomId = await joinPortal(alice.client, channel, irc);
+  return { channel, irc, alice, roomId };
+}
+
 /** The positions of `arrived` in `sent`; -1 for a body that was never sent. */
 const positions = (sent: string[], arrived: string[]) => arrived.map((body) => sent.indexOf(body));
 
 it('kill -9 in the middle of an IRC -> Matrix burst: every line the bridge had read arrives once, in order, after the restart', async () => {
-  const channel = uniqueChannel('k9');
-  const irc = await connectIrc(uniqueNick('k'));
-  await irc.join(channel);
-  const alice = await matrixUser();
-  const roomId = await joinPortal(alice.client, channel, irc);
+  const { channel, irc, alice, roomId } = await portalWithIrcUser('k9');
   irc.say(channel, 'warm-up');
   await alice.client.waitForMessage(roomId, 'warm-up');
 
@@ -54,11 +60,7 @@ it('kill -9 in the middle of an IRC -> Matrix burst: every line the bridge had r
 });
 
 it('SIGTERM under traffic both ways: nothing read from IRC and nothing Matrix sent is dropped, after the restart', async () => {
-  const channel = uniqueChannel('term');
-  const irc = await connectIrc(uniqueNick('t'));
-  await irc.join(channel);
-  const alice = await matrixUser();
-  const roomId = await joinPortal(alice.client, channel, irc);
+  const { channel, irc, alice, roomId } = await portalWithIrcUser('term');
   await alice.client.sendText(roomId, 'hello');
   await irc.waitForMessage((m) => m.nick === alice.nick && m.message === 'hello');
 
