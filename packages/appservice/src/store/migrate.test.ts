@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { BridgeError } from '../errors/bridge-error';
+import { CORE_MIGRATIONS } from './core-migrations';
 import { runMigrations } from './migrate';
 import { openStore } from './open';
 import type { Migration } from './types';
@@ -35,6 +36,7 @@ describe('migrations', () => {
     expect(recorded).toEqual([
       { scope: 'core', version: 1, description: expect.stringContaining('transaction journal') },
       { scope: 'core', version: 2, description: expect.stringContaining('reused transaction ID') },
+      ...CORE_MIGRATIONS.slice(2).map((m) => ({ scope: 'core', version: m.version, description: m.description })),
       { scope: 'irc', version: 1, description: 'irc servers table' },
       { scope: 'irc', version: 2, description: 'irc servers get a port, default 6697' },
     ]);

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { asEventId, asRoomId, asUserId } from '../ids';
 import { BridgeError } from '../errors/bridge-error';
+import { CORE_MIGRATIONS } from './core-migrations';
 import { openStore } from './open';
 import { manualClock, useTempDir } from './testing/fixtures';
 
@@ -19,7 +20,7 @@ describe('store repositories', () => {
     expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(store.db.pragma('busy_timeout', { simple: true })).toBe(1234);
-    expect(store.migrationsApplied.map((m) => `${m.scope}#${m.version}`)).toEqual(['core#1', 'core#2']);
+    expect(store.migrationsApplied.map((m) => `${m.scope}#${m.version}`)).toEqual(CORE_MIGRATIONS.map((m) => `core#${m.version}`));
     store.close();
     const again = openStore(dbPath());
     expect(again.migrationsApplied).toEqual([]);
