@@ -84,6 +84,11 @@ export class IrcConnector implements Connector {
     const clock = options.clock ?? systemClock;
     const rt = new IrcBridgeRuntime(ctx, config, log, new MediaLinks(config.media, key, clock.now), clock, options.random);
     this.runtime = rt;
+    // IRC listeners read portals and ghost bindings synchronously, in line order: load them first.
+    const portals = await rt.portals.load();
+    const bindings = await rt.ghostSync.renames.load([...config.networks.keys()]);
+    const channelModes = await rt.channelFlags.load();
+    log.info('Loaded portals, ghost bindings and channel modes', { portals, bindings, channelModes });
     checkAliasNamespace(rt);
     const provisioning = config.provisioning.enabled && config.provisioning.secret !== undefined
       ? createProvisioning({
@@ -139,7 +144,7 @@ export class IrcConnector implements Connector {
     }
     for (const network of rt.networks()) {
       network.start();
-      joinBridgedChannels(rt, network);
+      await joinBridgedChannels(rt, network);
       checkBridgeInfo(rt, network);
     }
   }
@@ -149,6 +154,10 @@ export class IrcConnector implements Connector {
     rt?.roomTasks.stop();
     rt?.ghostSync.stop();
     if (rt) await Promise.all(rt.networks().map((n) => n.stop()));
+    // Writes made behind in-memory changes (NICK moves, ghost bindings) reach the store before it closes.
+    await rt?.portals.flushed();
+    await rt?.ghostSync.renames.flushed();
+    await rt?.channelFlags.flushed();
     await this.proxy?.close();
     await this.provisioning?.close();
   }

@@ -21,9 +21,9 @@ export type {
 export type { Logger } from './log/types';
 
 // Ghosts and portals (track store)
-export type { GhostUserIdOptions } from './connector';
-export { createGhosts, profileHash, escapeLocalpart, unescapeLocalpart, buildUserId, isValidLocalpart, InvalidUserIdError, MAX_USER_ID_BYTES, ghostPrefixFrom, prefixOfNamespace } from './ghosts';
-export type { Ghosts, GhostIdentity, GhostsOptions } from './ghosts';
+export type { GhostUserIdOptions as ConnectorGhostUserIdOptions } from './connector';
+export { createGhosts, createGhostUserIds, profileHash, escapeLocalpart, unescapeLocalpart, buildUserId, isValidLocalpart, InvalidUserIdError, MAX_USER_ID_BYTES, ghostPrefixFrom, prefixOfNamespace } from './ghosts';
+export type { Ghosts, GhostIdentity, GhostsOptions, GhostUserIdGrammar, GhostUserIdOptions } from './ghosts';
 export { createPortals, bridgeInfoState, BRIDGE_INFO_TYPES } from './portals';
 export type { Portals, CreatePortalOptions, BridgeInfo, BridgeInfoSection } from './portals';
 

@@ -50,8 +50,8 @@ export function bridgeInfoState(rt: BridgeRuntime, network: IrcNetwork, channel:
 }
 
 /** Records that the room got its bridge info in its initial state (no check needed later). */
-export function markBridgeInfo(rt: BridgeRuntime, roomId: RoomId, network: IrcNetwork, channel: string): void {
-  rt.ctx.store.kv.set(markerKey(roomId, bridgeStateKey(network, channel)), CONTENT_VERSION);
+export async function markBridgeInfo(rt: BridgeRuntime, roomId: RoomId, network: IrcNetwork, channel: string): Promise<void> {
+  await rt.ctx.store.kv.set(markerKey(roomId, bridgeStateKey(network, channel)), CONTENT_VERSION);
 }
 
 /**
@@ -63,7 +63,7 @@ export async function ensureBridgeInfo(rt: BridgeRuntime, roomId: RoomId, networ
   const events = bridgeInfoState(rt, network, channel);
   const stateKey = events[0]!.stateKey;
   const marker = markerKey(roomId, stateKey);
-  if (rt.ctx.store.kv.get<number>(marker) === CONTENT_VERSION) return false;
+  if (await rt.ctx.store.kv.get<number>(marker) === CONTENT_VERSION) return false;
   const present = await rt.ctx.bot.getState(roomId, 'm.bridge', stateKey);
   const wanted = events[0]!.content;
   let wrote = false;
@@ -71,7 +71,7 @@ export async function ensureBridgeInfo(rt: BridgeRuntime, roomId: RoomId, networ
     for (const event of events) await rt.ctx.bot.sendState(roomId, event.type, event.stateKey, event.content);
     wrote = true;
   }
-  rt.ctx.store.kv.set(marker, CONTENT_VERSION);
+  await rt.ctx.store.kv.set(marker, CONTENT_VERSION);
   return wrote;
 }
 
@@ -99,13 +99,13 @@ export function checkBridgeInfo(rt: BridgeRuntime, network: IrcNetwork): void {
  */
 export async function removeBridgeInfo(rt: BridgeRuntime, roomId: RoomId, network: Pick<IrcNetwork, 'id' | 'fold'>, channel: string): Promise<void> {
   const stateKey = bridgeStateKey(network, channel);
-  rt.ctx.store.kv.delete(markerKey(roomId, stateKey));
+  await rt.ctx.store.kv.delete(markerKey(roomId, stateKey));
   for (const type of BRIDGE_EVENT_TYPES) await rt.ctx.bot.sendState(roomId, type, stateKey, {});
 }
 
 /** The room moved or stopped being bridged: the next check looks at the homeserver again. */
-export function forgetBridgeInfo(rt: BridgeRuntime, roomId: RoomId): void {
-  for (const key of rt.ctx.store.kv.keys(`irc.bridge-info ${roomId} `)) rt.ctx.store.kv.delete(key);
+export async function forgetBridgeInfo(rt: BridgeRuntime, roomId: RoomId): Promise<void> {
+  for (const key of await rt.ctx.store.kv.keys(`irc.bridge-info ${roomId} `)) await rt.ctx.store.kv.delete(key);
 }
 
 function markerKey(roomId: RoomId, stateKey: string): string {

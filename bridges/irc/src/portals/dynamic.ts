@@ -46,8 +46,8 @@ async function create(rt: BridgeRuntime, alias: RoomAlias, evenIfDisabled: boole
       ...bridgeInfoState(rt, network, parsed.channel),
     ],
   });
-  rt.portals.linkChannel(roomId, network, parsed.channel, { origin: 'alias' });
-  markBridgeInfo(rt, roomId, network, parsed.channel);
+  await rt.portals.linkChannel(roomId, network, parsed.channel, { origin: 'alias' });
+  await markBridgeInfo(rt, roomId, network, parsed.channel);
   rt.log.info('Created a portal', { alias, roomId, network: network.id, channel: parsed.channel });
   network.bot.want(parsed.channel);
   return true;

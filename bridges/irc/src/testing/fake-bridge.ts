@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Registry } from 'prom-client';
 import {
+  createGhosts, createPortals,
   asEventId, asRoomAlias, asRoomId, asUserId, MatrixError, NetworkError, openStore, parseConfig,
   type BridgeConfig, type BridgeContext, type CreateRoomOptions, type EventId, type Intent, type Logger,
   type Migration, type OpenedStore, type Profile, type RoomAlias, type RoomId, type UserId,
@@ -332,6 +333,9 @@ export function createFakeBridge(config: BridgeConfig, options: { dir?: string; 
     media: {
       download: async (mxc) => ({ stream: Readable.from([Buffer.from(`content of ${mxc}`)]), contentType: 'text/plain' }),
     },
+    // The e2e registration's namespace is `@_irc_.*`: the prefix the core would read from it.
+    ghosts: createGhosts({ prefix: '_irc_', domain: DOMAIN, links: store.ghosts, intent: (userId) => matrix.intent(userId) }),
+    portals: createPortals(store.portals, matrix.intent(bot)),
   };
   return {
     ctx, matrix, store, log, metrics, dir, secrets: log.secrets,

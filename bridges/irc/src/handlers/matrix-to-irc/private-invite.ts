@@ -31,7 +31,7 @@ export const privateChatInvites: MatrixHandler = {
     }
     await rt.ghostIntent(network, event.stateKey);
     await intent.join(event.roomId);
-    rt.portals.linkPrivateChat(event.roomId, network, event.sender, nick, event.stateKey);
+    await rt.portals.linkPrivateChat(event.roomId, network, event.sender, nick, event.stateKey);
     rt.log.info('Private chat started from Matrix', { network: network.id, userId: event.sender, nick, roomId: event.roomId });
   },
 };
