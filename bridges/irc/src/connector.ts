@@ -6,7 +6,8 @@
 import type {
   BridgeConfig, BridgeContext, Connector, Logger, MatrixEvent, Migration, RoomAlias, UserId,
 } from '@bridgekit/appservice';
-import { accountMigrations, openIrcAccounts, type IrcAccounts } from './accounts';
+import { openIrcAccounts, type IrcAccounts } from './accounts';
+import { ircMigrations } from './store/migrations';
 import { createAdminRooms, type AdminRooms } from './admin';
 import { adminBridgeOps } from './admin/bridge-ops';
 import { parseIrcConfig } from './config/parse';
@@ -50,7 +51,7 @@ export class IrcConnector implements Connector {
   readonly name = 'irc';
   readonly config: IrcBridgeConfig;
   /** The connector's tables (scope "irc"): stored accounts. Append-only once released. */
-  readonly migrations: Migration[] = accountMigrations(1);
+  readonly migrations: Migration[] = ircMigrations();
   private runtime?: IrcBridgeRuntime;
   private proxy?: MediaProxy;
   private admin?: AdminRooms;
