@@ -49,7 +49,7 @@ describe('admin room detection', () => {
     expect(matrix.log).toEqual([`join ${dm}`, `notice ${dm}`]);
     expect(matrix.notices[0]?.text).toContain('Say !help');
     expect(await admin.ownerOf(dm)).toBe(alice);
-    expect(admin.roomsOf(alice)).toEqual([dm]);
+    expect(await admin.roomsOf(alice)).toEqual([dm]);
   });
 
   it('leaves non-direct invites to the connector', async () => {

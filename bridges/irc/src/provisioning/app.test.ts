@@ -248,14 +248,14 @@ describe('POST /unlink', () => {
     ops.linkInStore(asRoomId(ROOM), 'libera', '#matrix', 'static');
     expect(await call('POST', '/unlink', unlinkBody)).toMatchObject({ status: 403, body: { errcode: 'BK_NOT_PROVISIONED' } });
     expect(await call('POST', '/unlink', { ...unlinkBody, channel: '#other' })).toMatchObject({ status: 404, body: { errcode: 'M_NOT_FOUND' } });
-    expect(temp.store.rooms.remotesOf(asRoomId(ROOM))).toHaveLength(1);
+    expect(temp.store.sync.portals.byRoom(asRoomId(ROOM))).toHaveLength(1);
   });
 
   it('checks the user like /link does', async () => {
     ops.linkInStore(asRoomId(ROOM), 'libera', '#matrix', 'provisioning');
     expect(await call('POST', '/unlink', { ...unlinkBody, user_id: '@carol:example.org' })).toMatchObject({ status: 403, body: { errcode: 'M_FORBIDDEN' } });
     expect(await call('POST', '/unlink', { ...unlinkBody, user_id: '@banned:example.org' })).toMatchObject({ status: 403 });
-    expect(temp.store.rooms.remotesOf(asRoomId(ROOM))).toHaveLength(1);
+    expect(temp.store.sync.portals.byRoom(asRoomId(ROOM))).toHaveLength(1);
   });
 });
 
