@@ -9,7 +9,7 @@
  * marker per room and key remembers what was written, so the check costs no request afterwards.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { RoomId } from '@bridgekit/appservice';
+import type { BridgeInfo, RoomId } from '@bridgekit/appservice';
 import type { IrcNetworkConfig } from '../config/types';
 import type { IrcNetwork } from '../network/network';
 import type { BridgeRuntime } from '../runtime';
@@ -30,16 +30,24 @@ export function bridgeStateKey(network: Pick<IrcNetwork, 'id' | 'fold'>, channel
   return `org.bridgekit.irc://${network.id}/${encodeURIComponent(network.fold(channel))}`;
 }
 
-/** The MSC2346 content for one channel of one network. */
-export function bridgeInfoContent(bot: string, config: Pick<IrcNetworkConfig, 'id' | 'name' | 'host' | 'port' | 'tls'>, channel: string): Record<string, unknown> {
+/** The MSC2346 sections (protocol, network, channel) of one channel of one network. */
+function sections(config: Pick<IrcNetworkConfig, 'id' | 'name' | 'host' | 'port' | 'tls'>, channel: string): Pick<BridgeInfo, 'protocol' | 'network' | 'channel'> {
   const server = `${config.tls ? 'ircs' : 'irc'}://${config.host}:${config.port}`;
   return {
-    bridgebot: bot,
-    creator: bot,
     protocol: { id: 'irc', displayname: 'IRC' },
     network: { id: config.id, displayname: config.name, external_url: server },
     channel: { id: channel, displayname: channel, external_url: `${server}/${encodeURIComponent(channel)}` },
   };
+}
+
+/** The bridge info of a channel portal, for the core's `ctx.portals.create`. */
+export function channelBridgeInfo(network: Pick<IrcNetwork, 'id' | 'fold'>, config: Pick<IrcNetworkConfig, 'id' | 'name' | 'host' | 'port' | 'tls'>, channel: string): BridgeInfo {
+  return { ...sections(config, channel), stateKey: bridgeStateKey(network, channel) };
+}
+
+/** The MSC2346 content for one channel of one network. */
+export function bridgeInfoContent(bot: string, config: Pick<IrcNetworkConfig, 'id' | 'name' | 'host' | 'port' | 'tls'>, channel: string): Record<string, unknown> {
+  return { bridgebot: bot, creator: bot, ...sections(config, channel) };
 }
 
 /** Both bridge info events for a channel, e.g. for a new room's initial state. */

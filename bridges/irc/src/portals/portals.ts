@@ -151,6 +151,14 @@ export class Portals {
     return marked.map((link) => link.roomId);
   }
 
+  /** A channel portal the core created and linked (`ctx.portals.create`): indexed as stored. */
+  adopt(portal: Portal<object>): ChannelPortal | undefined {
+    const entry = portal as Entry;
+    this.unindex(entry.roomId, entry);
+    this.index(entry);
+    return toChannel(entry);
+  }
+
   /** `meta`: who made the link and how (kept in the store for audits, e.g. linkedBy/approvedBy). */
   async linkChannel(roomId: RoomId, network: NetworkNames, channel: IrcChannel, options: { origin: PortalOrigin; key?: string; meta?: Record<string, string> }): Promise<ChannelPortal> {
     const metadata: ChannelMeta = {
