@@ -11,6 +11,8 @@ const ALIAS_PREFIX = 'echo_';
 
 export class EchoConnector implements Connector {
   readonly name = 'echo';
+  /** One network: ghosts are `@_echo_<escaped sender>`. */
+  readonly ghostUserIds = { includeNetwork: false };
   private ctx!: BridgeContext;
 
   async start(ctx: BridgeContext): Promise<void> {
@@ -37,8 +39,8 @@ export class EchoConnector implements Connector {
   async onMatrixEvent(event: MatrixEvent): Promise<void> {
     if (event.type !== 'm.room.message' || typeof event.content.body !== 'string') return;
     if ((await this.ctx.portals.byRoom(event.roomId)).length === 0) return; // not a portal
-    const ghost = this.ctx.intent(this.ctx.userId(`${GHOST_PREFIX}${localpartOf(event.sender)}`));
-    await ghost.ensureProfile({ displayName: `Echo of ${event.sender}` });
+    // The sender's echo: a ghost escaped and named by the core (its profile set only when it changes).
+    const ghost = await this.ctx.ghosts.intentFor({ network: 'echo', remoteId: event.sender, profile: { displayName: `Echo of ${event.sender}` } });
     const sent = await ghost.sendMessage(event.roomId, { msgtype: 'm.notice', body: event.content.body });
     await this.ctx.store.messages.put({ roomId: event.roomId, eventId: sent, network: 'echo', remoteId: event.eventId });
   }

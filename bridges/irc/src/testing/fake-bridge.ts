@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Registry } from 'prom-client';
 import {
-  createGhosts, createPortals,
+  buildUserId, createGhosts, createPortals,
   asEventId, asRoomAlias, asRoomId, asUserId, MatrixError, NetworkError, openStore, parseConfig,
   type BridgeConfig, type BridgeContext, type CreateRoomOptions, type EventId, type Intent, type Logger,
   type Migration, type OpenedStore, type Profile, type RoomAlias, type RoomId, type UserId,
@@ -324,7 +324,7 @@ export function createFakeBridge(config: BridgeConfig, options: { dir?: string; 
       namespaces: { users: [], aliases: [], rooms: [] }, rateLimited: false,
     },
     domain: DOMAIN,
-    userId: (localpart) => asUserId(`@${localpart}:${DOMAIN}`),
+    userId: (localpart) => asUserId(buildUserId(localpart, DOMAIN)),
     roomAlias: (localpart): RoomAlias => asRoomAlias(`#${localpart}:${DOMAIN}`),
     isBridgeUser: (userId) => userId === bot || userId.startsWith('@_irc_'),
     // Both the default template (#_irc_…) and the one the harness spells out (#irc_…), like the e2e registration.
