@@ -24,7 +24,7 @@ export function networkOfLine(rt: BridgeRuntime, line: IrcLine, where: Record<st
 }
 
 /** The line is in Matrix: remembered for replies and edits, and counted. */
-export function lineDelivered(rt: BridgeRuntime, network: IrcNetwork, roomId: RoomId, eventId: EventId, line: IrcLine): void {
-  rt.refs.remember({ roomId, eventId, network: network.id, nick: line.nick, text: String(line.content.body), ...(line.msgid ? { msgid: line.msgid } : {}) });
+export async function lineDelivered(rt: BridgeRuntime, network: IrcNetwork, roomId: RoomId, eventId: EventId, line: IrcLine): Promise<void> {
+  await rt.refs.remember({ roomId, eventId, network: network.id, nick: line.nick, text: String(line.content.body), ...(line.msgid ? { msgid: line.msgid } : {}) });
   rt.metrics.messages.inc({ direction: 'irc_to_matrix', network: network.id });
 }

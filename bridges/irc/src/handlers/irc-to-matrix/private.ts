@@ -43,5 +43,5 @@ export async function deliverPrivateLine(rt: BridgeRuntime, { payload: line, txn
   const chat = rt.portals.privateChat(network, line.userId, line.nick) ?? await openPrivateChat(rt, network, line.userId, line.nick);
   const ghost = await chatGhost(rt, network, chat);
   const eventId = await ghost.sendMessage(chat.roomId, line.content, { txnId, checkSentBefore: resend });
-  lineDelivered(rt, network, chat.roomId, eventId, line);
+  await lineDelivered(rt, network, chat.roomId, eventId, line);
 }
