@@ -7,6 +7,7 @@ import { errorMessage, isBridgeError, type BridgeError } from './errors/bridge-e
 import type { EphemeralEvent, MatrixEvent } from './events';
 import { createAppServiceApp, type TransactionSink } from './http/appservice-app';
 import { createOpsApp } from './http/ops-app';
+import { ConnectorRoutes, type RouteAddresses } from './http/routes';
 import { asRoomAlias, asUserId, type RoomAlias, type UserId } from './ids';
 import { Ingestor } from './ingest/ingestor';
 import type { QueuedItem } from './ingest/types';
@@ -38,6 +39,8 @@ export interface BridgeOptions {
 export interface BridgeAddresses {
   appservice: { host: string; port: number };
   ops?: { host: string; port: number };
+  /** The connector's own listeners (`ctx.routes.listener`), by name. */
+  routes?: RouteAddresses;
 }
 
 const HOUR_MS = 60 * 60 * 1000;
@@ -47,6 +50,8 @@ const DEDUPE_RETENTION_MS = 7 * 24 * HOUR_MS;
 const MESSAGE_MAP_RETENTION_MS = 30 * 24 * HOUR_MS;
 /** How long `drain()` may take at shutdown before queued work is left in the journal. */
 const SHUTDOWN_DRAIN_MS = 10_000;
+/** How long connector route requests (a download, a webhook) may run on once shutdown began. */
+const ROUTE_GRACE_MS = 5_000;
 const MIN_SECRET_LENGTH = 4;
 /** Bounds the redaction list (each log line is checked against all of it). */
 const MAX_SECRETS = 10_000;
@@ -63,6 +68,7 @@ export class Bridge {
   private ingestor?: Ingestor;
   private intents?: IntentFactory;
   private servers: Server[] = [];
+  private routes?: ConnectorRoutes;
   private pruneTimer?: NodeJS.Timeout;
   private pingLoop?: PingLoop;
   private readonly matcher: NamespaceMatcher;
@@ -126,8 +132,12 @@ export class Bridge {
     });
     this.ingestor = ingestor;
 
-    const ctx = this.context(intents, store, ingestor, client);
+    const routes = new ConnectorRoutes({ log: log.child({ component: 'routes' }), metrics: this.metrics.routes });
+    this.routes = routes;
+    const ctx = this.context(intents, store, ingestor, client, routes);
     await connector.start(ctx);
+    // A route added after this would never be served: refuse it loudly instead.
+    routes.seal();
     // Events left in the journal by the last run go first: a push that arrives once the listener
     // is up must queue behind them, or a room's newer events would run before its older ones.
     ingestor.resume();
@@ -147,10 +157,15 @@ export class Bridge {
       log: log.child({ component: 'http' }),
       metrics: this.metrics.http,
       registrationFile: config.appservice.registration,
+      connectorRoutes: routes.appserviceRouter(),
     });
     const appserviceServer = await listen(app, config.appservice.bindAddress, config.appservice.port);
     this.servers.push(appserviceServer.server);
     const addresses: BridgeAddresses = { appservice: appserviceServer.address };
+    const ownListeners = await routes.listen();
+    if (Object.keys(ownListeners).length > 0) addresses.routes = ownListeners;
+    const routeList = routes.describe();
+    if (routeList.length > 0) log.info('Connector routes', { routes: routeList, listeners: addresses.routes });
 
     if (config.metrics.enabled) {
       const ops = createOpsApp({
@@ -178,12 +193,20 @@ export class Bridge {
     return addresses;
   }
 
-  /** Stops taking pushes, finishes what is queued (bounded), then stops the connector and closes the store. */
+  /**
+   * Stops taking pushes and route requests (running ones finish, bounded), finishes what is
+   * queued (bounded), then stops the connector and closes the store.
+   */
   async stop(): Promise<void> {
     this.pingLoop?.stop();
     if (this.pruneTimer) clearInterval(this.pruneTimer);
-    await Promise.all(this.servers.map((s) => closeServer(s)));
-    this.servers = [];
+    // Before the drain: a webhook that arrived now would queue work the drain might not wait for.
+    this.routes?.stopAdmitting();
+    const servers = this.servers.splice(0);
+    const closing = Promise.all(servers.map((s) => closeServer(s)));
+    await this.routes?.close(ROUTE_GRACE_MS);
+    for (const server of servers) server.closeAllConnections();
+    await closing;
     // Let queued work (Matrix events, and network messages waiting for their room's turn) finish
     // while the connector is still up; what does not finish in time stays in the journal.
     if (this.ingestor) await withTimeout(this.ingestor.drain(), SHUTDOWN_DRAIN_MS);
@@ -203,7 +226,7 @@ export class Bridge {
     await this.ingestor?.drain();
   }
 
-  private context(intents: IntentFactory, store: OpenedStore, ingestor: Ingestor, client: CsApiClient): BridgeContext {
+  private context(intents: IntentFactory, store: OpenedStore, ingestor: Ingestor, client: CsApiClient, routes: ConnectorRoutes): BridgeContext {
     const { config, registration } = this.opts;
     const domain = config.homeserver.domain;
     return {
@@ -221,6 +244,7 @@ export class Bridge {
       isBridgeAlias: (alias: RoomAlias) => this.matcher.isAliasInNamespace(alias),
       inRoomOrder: (roomKey, task) => ingestor.inRoomOrder(roomKey, task),
       media: { download: (mxc, opts) => client.downloadMediaStream(mxc, opts) },
+      routes,
       addSecret: (secret) => {
         // Very short values would redact ordinary words; a secret that short is not one anyway.
         if (secret.length >= MIN_SECRET_LENGTH && this.secrets.size < MAX_SECRETS) this.secrets.add(secret);

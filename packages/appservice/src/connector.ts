@@ -3,6 +3,7 @@ import type { BridgeConfig } from './config/types';
 import type { EphemeralEvent, MatrixEvent } from './events';
 import type { RoomAlias, RoomId, UserId } from './ids';
 import type { Intent } from './intent/types';
+import type { RouteRegistry } from './http/routes/types';
 import type { Logger } from './log/types';
 import type { Registration } from './registration/types';
 import type { BridgeStore, Migration } from './store/types';
@@ -44,6 +45,11 @@ export interface BridgeContext {
    * password, a provisioning secret). The core's tokens are registered already.
    */
   addSecret(secret: string): void;
+  /**
+   * HTTP routes on the bridge's own listener, below `/_bridgekit` (a webhook, a media proxy, a
+   * provisioning API); add them in `start()`. See `RouteRegistry`.
+   */
+  readonly routes: RouteRegistry;
 }
 
 /** Reads media from the homeserver, e.g. for a proxy that gives remote users working links. */

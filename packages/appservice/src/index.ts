@@ -17,6 +17,14 @@ export type {
 } from './store/types';
 export type { Logger } from './log/types';
 
+// HTTP routes on the bridge's listener (ctx.routes)
+export { ROUTE_PREFIX, ConnectorRoutes } from './http/routes';
+export type {
+  RouteAuth, RouteBodies, RouteBodyKind, RouteListenerBind, RouteMethod, RouteRegistry, RouteReply, RouteRequest, RouteSpec, ReplyHeaders,
+  RouteAddresses, ConnectorRoutesDeps,
+} from './http/routes';
+export { HttpError } from './http/respond';
+
 // Running a bridge
 export { Bridge } from './bridge';
 export type { BridgeOptions, BridgeAddresses } from './bridge';
