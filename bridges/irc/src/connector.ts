@@ -11,7 +11,7 @@ import { createAdminRooms, type AdminRooms } from './admin';
 import { adminBridgeOps } from './admin/bridge-ops';
 import { parseIrcConfig } from './config/parse';
 import { botPrivateMessages } from './handlers/irc-to-matrix/bot-private';
-import { createProvisioning, listenProvisioning, type ProvisioningListener } from './provisioning';
+import { createProvisioning } from './provisioning';
 import { provisioningBridgeOps } from './provisioning/bridge-ops';
 import type { IrcBridgeConfig } from './config/types';
 import type { IrcChannel } from './mapping/ids';
@@ -22,7 +22,7 @@ import type { AnyIrcHandler, MatrixHandler } from './handlers/registry';
 import { systemClock, type Clock } from './irc/clock';
 import { IrcConnection } from './irc/connection';
 import { MediaLinks } from './media/links';
-import { startMediaProxy, type MediaProxy } from './media/proxy';
+import { addMediaProxyRoute } from './media/proxy';
 import { loadSigningKey } from './media/signing-key';
 import type { IrcClientFactory } from './network/client';
 import { IrcNetwork } from './network/network';
@@ -52,9 +52,7 @@ export class IrcConnector implements Connector {
   /** The connector's tables (scope "irc"): stored accounts. Append-only once released. */
   readonly migrations: Migration[] = accountMigrations(1);
   private runtime?: IrcBridgeRuntime;
-  private proxy?: MediaProxy;
   private admin?: AdminRooms;
-  private provisioning?: ProvisioningListener;
   /** The `irc` third-party protocol: one instance per network, channel and nick lookups (third-party.ts). */
   readonly thirdParty: IrcThirdParty;
 
@@ -82,13 +80,15 @@ export class IrcConnector implements Connector {
     }
     registerConfigSecrets(ctx, config, key);
     const clock = options.clock ?? systemClock;
-    const rt = new IrcBridgeRuntime(ctx, config, log, new MediaLinks(config.media, key, clock.now), clock, options.random);
+    const rt = new IrcBridgeRuntime(ctx, config, log, new MediaLinks(config.media, key, () => clock.now()), clock, options.random);
     this.runtime = rt;
     checkAliasNamespace(rt);
+    const listeners = new OwnListeners(ctx);
     const provisioning = config.provisioning.enabled && config.provisioning.secret !== undefined
       ? createProvisioning({
         ops: provisioningBridgeOps(rt), secret: config.provisioning.secret, maxLinksPerRoom: config.provisioning.maxLinksPerRoom,
-        permissions: () => config.permissions, log, metrics: ctx.metrics, ...(options.clock ? { clock: options.clock } : {}),
+        permissions: () => config.permissions, log, routes: ctx.routes,
+        listener: listeners.for('provisioning', config.provisioning), ...(options.clock ? { clock: options.clock } : {}),
       })
       : undefined;
     const ircHandlers = [
@@ -130,12 +130,9 @@ export class IrcConnector implements Connector {
     this.admin = admin;
     rt.adminRoomsOf = (userId) => admin.roomsOf(userId);
     if (config.media.mode === 'proxy') {
-      this.proxy = await startMediaProxy({ config: config.media, links: rt.media, media: ctx.media, log });
-      log.info('Media proxy listening', { address: `${this.proxy.address.host}:${this.proxy.address.port}`, publicUrl: config.media.publicUrl });
-    }
-    if (provisioning) {
-      this.provisioning = await listenProvisioning(provisioning.app, config.provisioning);
-      log.info('Provisioning API listening', { address: `${this.provisioning.address}:${this.provisioning.port}` });
+      const listener = listeners.for('media', config.media);
+      addMediaProxyRoute(ctx.routes, { config: config.media, links: rt.media, media: ctx.media, log, ...(listener ? { listener } : {}) });
+      log.info('Media proxy links point at the public URL', { publicUrl: config.media.publicUrl, listener: listener ?? 'appservice' });
     }
     for (const network of rt.networks()) {
       network.start();
@@ -148,9 +145,8 @@ export class IrcConnector implements Connector {
     const rt = this.runtime;
     rt?.roomTasks.stop();
     rt?.ghostSync.stop();
+    // The core closed the media proxy's and provisioning's routes before it drained.
     if (rt) await Promise.all(rt.networks().map((n) => n.stop()));
-    await this.proxy?.close();
-    await this.provisioning?.close();
   }
 
   async onMatrixEvent(event: MatrixEvent): Promise<void> {
@@ -173,6 +169,27 @@ export class IrcConnector implements Connector {
     // After a NICK the ghost speaks for its new nick (ghosts/renames.ts): that is its name.
     await rt.ctx.intent(userId).ensureProfile({ displayName: rt.ghostSync.renames.nickOf(network, userId) ?? parsed.nick });
     return true;
+  }
+}
+
+/**
+ * The listeners the admin gave a port of their own (`irc.media.port`, `irc.provisioning.port`):
+ * one per address, so both may share a port; without a port a route uses the appservice listener.
+ */
+class OwnListeners {
+  private readonly byAddress = new Map<string, string>();
+
+  constructor(private readonly ctx: BridgeContext) {}
+
+  /** The listener's name, or undefined for the appservice listener. */
+  for(name: string, section: { bindAddress: string; port?: number }): string | undefined {
+    if (section.port === undefined) return undefined;
+    const address = `${section.bindAddress}:${section.port}`;
+    const known = this.byAddress.get(address);
+    if (known) return known;
+    this.ctx.routes.listener(name, { bindAddress: section.bindAddress, port: section.port });
+    this.byAddress.set(address, name);
+    return name;
   }
 }
 

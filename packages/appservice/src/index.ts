@@ -19,9 +19,10 @@ export type { Logger } from './log/types';
 
 // HTTP routes on the bridge's listener (ctx.routes)
 export { ROUTE_PREFIX, ConnectorRoutes } from './http/routes';
+export { createRouteMetrics } from './http/metrics';
 export type {
   RouteAuth, RouteBodies, RouteBodyKind, RouteListenerBind, RouteMethod, RouteRegistry, RouteReply, RouteRequest, RouteSpec, ReplyHeaders,
-  RouteAddresses, ConnectorRoutesDeps,
+  RouteAddresses, ConnectorRoutesDeps, RouteMetrics,
 } from './http/routes';
 export { HttpError } from './http/respond';
 

@@ -23,10 +23,10 @@ interface RawSection {
   password_key_file?: string;
   permissions?: Record<string, PermissionLevel>;
   media: {
-    mode?: 'proxy' | 'direct'; public_url?: string; bind_address: string; port: number;
+    mode?: 'proxy' | 'direct'; public_url?: string; bind_address: string; port?: number;
     signing_key_file?: string; link_ttl_seconds: number; max_bytes: number;
   };
-  provisioning: { enabled: boolean; bind_address: string; port: number; secret?: string; max_links_per_room: number };
+  provisioning: { enabled: boolean; bind_address: string; port?: number; secret?: string; max_links_per_room: number };
   membership_pacing: { rate_per_second: number; burst: number; max_queued: number };
   homeserver_outage: { retry_minutes: number; max_held_per_room: number };
   networks: Record<string, RawNetwork>;
@@ -86,7 +86,7 @@ export function parseIrcConfig(config: Pick<BridgeConfig, 'sections' | 'baseDir'
   }
   const mediaMode = raw.media.mode ?? (raw.media.public_url !== undefined ? 'proxy' : 'direct');
   if (mediaMode === 'proxy' && raw.media.public_url === undefined) {
-    problems.push({ path: `${KEY}.media.public_url`, message: 'is required when media.mode is "proxy": set it to the address IRC users reach the media proxy at, e.g. https://bridge.example.org/media' });
+    problems.push({ path: `${KEY}.media.public_url`, message: 'is required when media.mode is "proxy": set it to the address IRC users reach the media proxy at, e.g. https://bridge.example.org' });
   }
   if (raw.provisioning.enabled && raw.provisioning.secret === undefined) {
     problems.push({ path: `${KEY}.provisioning.secret`, message: 'is required when provisioning is enabled: set it to a long random string' });
@@ -106,7 +106,7 @@ export function parseIrcConfig(config: Pick<BridgeConfig, 'sections' | 'baseDir'
       modeConfigured: raw.media.mode !== undefined,
       publicUrl: (raw.media.public_url ?? config.homeserver.url).replace(/\/+$/, ''),
       bindAddress: raw.media.bind_address,
-      port: raw.media.port,
+      ...(raw.media.port !== undefined ? { port: raw.media.port } : {}),
       signingKeyFile: created(raw.media.signing_key_file, SIGNING_KEY_FILE),
       linkTtlSeconds: raw.media.link_ttl_seconds,
       maxBytes: raw.media.max_bytes,
@@ -114,7 +114,7 @@ export function parseIrcConfig(config: Pick<BridgeConfig, 'sections' | 'baseDir'
     provisioning: {
       enabled: raw.provisioning.enabled,
       bindAddress: raw.provisioning.bind_address,
-      port: raw.provisioning.port,
+      ...(raw.provisioning.port !== undefined ? { port: raw.provisioning.port } : {}),
       ...(raw.provisioning.secret !== undefined ? { secret: raw.provisioning.secret } : {}),
       maxLinksPerRoom: raw.provisioning.max_links_per_room,
     },

@@ -8,7 +8,8 @@ import { DEFAULT_ALIAS_TEMPLATE } from '../mapping/alias';
 
 const NETWORK_ID = '^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$';
 
-const port = (def: number): SectionSchema => ({ type: 'integer', minimum: 1, maximum: 65535, default: def });
+/** No default: a listener of its own is opened only where the admin asks for one. */
+const ownPort: SectionSchema = { type: 'integer', minimum: 1, maximum: 65535, expected: 'a port for a listener of its own (leave it out to use the appservice listener)' };
 const bindAddress = (def: string): SectionSchema => ({
   type: 'string', minLength: 1, default: def, expected: 'an IP address to listen on, e.g. 127.0.0.1 or 0.0.0.0',
 });
@@ -164,7 +165,7 @@ export const IRC_SECTION_SCHEMA: SectionSchema = {
         mode: { enum: ['proxy', 'direct'] },
         public_url: { type: 'string', pattern: '^https?://[^\\s]+$', expected: 'an http(s) URL like https://bridge.example.org' },
         bind_address: bindAddress('127.0.0.1'),
-        port: port(8091),
+        port: ownPort,
         signing_key_file: { type: 'string', minLength: 1 },
         link_ttl_seconds: count(604_800, 60, 315_360_000),
         max_bytes: count(104_857_600, 1024, 10_737_418_240),
@@ -177,7 +178,7 @@ export const IRC_SECTION_SCHEMA: SectionSchema = {
       properties: {
         enabled: { type: 'boolean', default: false },
         bind_address: bindAddress('127.0.0.1'),
-        port: port(8092),
+        port: ownPort,
         secret: secret('bearer secret of the provisioning API'),
         max_links_per_room: count(2, 1, 100),
       },

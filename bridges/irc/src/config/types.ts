@@ -51,10 +51,15 @@ export interface MediaConfig {
    * `direct` otherwise; a defaulted `direct` is warned about at start-up (authenticated media).
    */
   modeConfigured: boolean;
-  /** Base URL IRC users can reach: the proxy's public address, or the homeserver's for `direct`. */
+  /**
+   * Base URL IRC users can reach: where the bridge's `/_bridgekit/media/` paths are served
+   * (the appservice listener, or the proxy's own port), or the homeserver's for `direct`.
+   */
   publicUrl: string;
+  /** Used with `port` only. */
   bindAddress: string;
-  port: number;
+  /** A listener of the proxy's own; absent: the proxy is a route on the appservice listener. */
+  port?: number;
   /** Absolute path of the HMAC key; created with 32 random bytes on first start. */
   signingKeyFile: string;
   /** How long a signed link stays valid. */
@@ -65,8 +70,10 @@ export interface MediaConfig {
 
 export interface ProvisioningConfig {
   enabled: boolean;
+  /** Used with `port` only. */
   bindAddress: string;
-  port: number;
+  /** A listener of the API's own; absent: its routes are on the appservice listener. */
+  port?: number;
   secret?: string;
   maxLinksPerRoom: number;
 }

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Registry } from 'prom-client';
 import {
-  asEventId, asRoomAlias, asRoomId, asUserId, MatrixError, NetworkError, openStore, parseConfig,
-  type BridgeConfig, type BridgeContext, type CreateRoomOptions, type EventId, type Intent, type Logger,
+  asEventId, asRoomAlias, asRoomId, asUserId, ConnectorRoutes, createRouteMetrics, MatrixError, NetworkError, openStore, parseConfig,
+  type BridgeConfig, type RouteAddresses, type BridgeContext, type CreateRoomOptions, type EventId, type Intent, type Logger,
   type Migration, type OpenedStore, type Profile, type RoomAlias, type RoomId, type UserId,
 } from '@bridgekit/appservice';
 
@@ -281,6 +281,13 @@ export interface FakeBridge {
   dir: string;
   /** Every value the connector registered with `ctx.addSecret`. */
   secrets: Set<string>;
+  /** The core's own route registry behind `ctx.routes`. */
+  routes: ConnectorRoutes;
+  /**
+   * Opens the routes as the core would after `start()`: the connector's own listeners, and the
+   * appservice listener's routes on a loopback port of their own (`appservice` in the result).
+   */
+  serveRoutes(): Promise<RouteAddresses>;
   /** Resolves when every room task queued so far has run. */
   settle(): Promise<void>;
   close(): void;
@@ -305,6 +312,7 @@ export function createFakeBridge(config: BridgeConfig, options: { dir?: string; 
   const metrics = new Registry();
   const queues = new Map<string, Promise<unknown>>();
   const bot = asUserId(`@ircbot:${DOMAIN}`);
+  const routes = new ConnectorRoutes({ log, metrics: createRouteMetrics(metrics) });
   const ctx: BridgeContext = {
     intent: (userId) => matrix.intent(userId),
     bot: matrix.intent(bot),
@@ -332,9 +340,11 @@ export function createFakeBridge(config: BridgeConfig, options: { dir?: string; 
     media: {
       download: async (mxc) => ({ stream: Readable.from([Buffer.from(`content of ${mxc}`)]), contentType: 'text/plain' }),
     },
+    routes,
   };
   return {
-    ctx, matrix, store, log, metrics, dir, secrets: log.secrets,
+    ctx, matrix, store, log, metrics, dir, secrets: log.secrets, routes,
+    serveRoutes: () => routes.listen({ appservice: { bindAddress: '127.0.0.1', port: 0 } }),
     settle: async () => {
       // Tasks may queue more tasks (and PM chains await room tasks): wait until nothing changes.
       for (let i = 0; i < 20; i++) {

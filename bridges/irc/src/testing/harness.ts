@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { asEventId, asRoomAlias, asRoomId, asUserId, type MatrixEvent, type RoomId, type UserId } from '@bridgekit/appservice';
+import { asEventId, asRoomAlias, asRoomId, asUserId, type MatrixEvent, type RouteAddresses, type RoomId, type UserId } from '@bridgekit/appservice';
 import { IrcConnector } from '../connector';
 import { FakeClock } from '../irc/clock';
 import { bridgeConfig, createFakeBridge, DOMAIN, type FakeBridge } from './fake-bridge';
@@ -21,6 +21,8 @@ export interface Harness {
   bridge: FakeBridge;
   server: FakeIrcServer;
   clock: FakeClock;
+  /** Where the connector's routes are served: `appservice` (a loopback stand-in) and its own listeners. */
+  routes: RouteAddresses;
   /** Waits for every queued room task and IRC reaction. */
   settle(): Promise<void>;
   /** Lets `ms` of fake time pass (reconnect backoff, idle timers), then settles. */
@@ -67,6 +69,7 @@ export async function startHarness(options: {
   const connector = new IrcConnector(config, { createClient: server.factory, clock, random: () => 1 });
   const bridge = createFakeBridge(config, { dir, migrations: connector.migrations });
   await connector.start(bridge.ctx);
+  const routes = await bridge.serveRoutes();
   const settle = async () => {
     for (let i = 0; i < 3; i++) {
       await bridge.settle();
@@ -75,7 +78,7 @@ export async function startHarness(options: {
   };
   await settle();
   const h: Harness = {
-    connector, bridge, server, clock, settle,
+    connector, bridge, server, clock, routes, settle,
     advance: async (ms) => {
       clock.advance(ms);
       await settle();
@@ -96,6 +99,8 @@ export async function startHarness(options: {
       return asRoomId(created!.roomId);
     },
     stop: async () => {
+      // The core's order: routes closed before the connector stops.
+      await bridge.routes.close(100);
       await connector.stop();
       bridge.close();
       rmSync(dir, { recursive: true, force: true });

@@ -62,10 +62,14 @@ export function hsTokenAuth(hsToken: string, onRefused: (refusal: AuthRefusal) =
   });
 }
 
+/**
+ * The token of an `Authorization: Bearer` header. Another scheme carries no bearer token, so it
+ * counts as missing (401, RFC 6750 §3.1); `Bearer` with nothing after it is a wrong token.
+ */
 function bearerOf(header: string | undefined): string | undefined {
-  if (!header) return undefined;
-  const match = /^Bearer\s+(.+)$/i.exec(header.trim());
-  return match ? match[1] : '';
+  const value = header?.trim();
+  if (!value || !/^Bearer(\s|$)/i.test(value)) return undefined;
+  return value.slice('Bearer'.length).trim();
 }
 
 function digest(token: string): Buffer {
