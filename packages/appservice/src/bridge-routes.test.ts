@@ -82,9 +82,12 @@ describe('Bridge with connector routes', () => {
     const stopping = bridge.stop();
     await new Promise((r) => setTimeout(r, 50));
     expect(order).toEqual([]);
+    const releasedAt = Date.now();
     release();
     expect((await slow).status).toBe(200);
     await stopping;
     expect(order).toEqual(['route answered', 'connector stopped']);
+    // The request's keep-alive socket closes once it is answered, not a keep-alive timeout (5 s) later.
+    expect(Date.now() - releasedAt).toBeLessThan(1000);
   });
 });

@@ -201,11 +201,10 @@ export class Bridge {
     this.pingLoop?.stop();
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     // Before the drain: a webhook that arrived now would queue work the drain might not wait for.
+    // Requests in flight (a download, a transaction being stored) may finish, within one bound.
     this.routes?.stopAdmitting();
-    const servers = this.servers.splice(0);
-    const closing = Promise.all(servers.map((s) => closeServer(s)));
+    const closing = Promise.all(this.servers.splice(0).map((s) => closeServer(s, ROUTE_GRACE_MS)));
     await this.routes?.close(ROUTE_GRACE_MS);
-    for (const server of servers) server.closeAllConnections();
     await closing;
     // Let queued work (Matrix events, and network messages waiting for their room's turn) finish
     // while the connector is still up; what does not finish in time stays in the journal.

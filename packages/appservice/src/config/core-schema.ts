@@ -52,7 +52,7 @@ export const CORE_CONFIG_SCHEMA: SectionSchema = {
         bind_address: bindAddress('127.0.0.1'),
         // Not 9090: that is Prometheus's own port, usually on the same host as what it scrapes.
         // The exporter range 9100-9999 is fully allocated, so the default sits next to the
-        // bridge's other listeners (appservice 8090, IRC media proxy 8091, provisioning 8092).
+        // bridge's other listeners (appservice 8090; the IRC media proxy 8091 and provisioning 8092 when given ports of their own).
         port: port(8093),
       },
     },

@@ -121,17 +121,14 @@ export class ConnectorRoutes implements RouteRegistry {
    */
   async close(graceMs: number): Promise<void> {
     this.stopAdmitting();
-    const closing = this.servers.splice(0).map((server) => {
-      const closed = closeServer(server);
-      return { server, closed };
-    });
+    // The listeners cut their connections at the same bound.
+    const closing = Promise.all(this.servers.splice(0).map((server) => closeServer(server, graceMs)));
     const finished = await settlesWithin(this.gate.idle(), graceMs);
     if (!finished) {
       this.deps.log.warn('Cut off connector route requests still running at shutdown', { requests: this.gate.inFlight, graceMs });
       this.gate.abortAll('The bridge is shutting down');
     }
-    for (const { server } of closing) server.closeAllConnections();
-    await Promise.all(closing.map((c) => c.closed));
+    await closing;
   }
 
   private router(routes: readonly StoredRoute[]): Router {

@@ -136,6 +136,9 @@ describe('connector routes', () => {
 
   it('answers 401 without a token and 403 with a wrong one, constant or read per request', async () => {
     expect(await send(port, 'GET', '/_bridgekit/api/thing')).toMatchObject({ status: 401, json: { errcode: 'M_MISSING_TOKEN' } });
+    // Another scheme carries no bearer token (RFC 6750): missing, not wrong.
+    expect((await send(port, 'GET', '/_bridgekit/api/thing', { headers: { Authorization: `Basic ${SECRET}` } })).status).toBe(401);
+    expect((await send(port, 'GET', '/_bridgekit/api/thing', { headers: { Authorization: 'Bearer' } })).status).toBe(403);
     const wrong = await send(port, 'GET', '/_bridgekit/api/thing', { headers: { Authorization: 'Bearer nope' } });
     expect(wrong).toMatchObject({ status: 403, json: { errcode: 'M_UNKNOWN_TOKEN', error: 'Wrong secret: use test.secret from the bridge config.' } });
     expect((await send(port, 'GET', '/_bridgekit/api/thing', { headers: auth })).json).toEqual({ ok: true });
