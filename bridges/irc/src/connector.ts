@@ -4,12 +4,12 @@
  * homeserver's alias and user queries. The event families themselves live in handlers/.
  */
 import type {
-  BridgeConfig, BridgeContext, Connector, Logger, MatrixEvent, Migration, RoomAlias, UserId,
+  BridgeConfig, BridgeContext, Connector, Logger, MatrixEvent, Migration, RoomAlias, RouteRegistry, UserId,
 } from '@bridgekit/appservice';
 import { accountMigrations, openIrcAccounts, type IrcAccounts } from './accounts';
 import { createAdminRooms, type AdminRooms } from './admin';
 import { adminBridgeOps } from './admin/bridge-ops';
-import { parseIrcConfig } from './config/parse';
+import { IRC_CONFIG_SECTION, parseIrcConfig } from './config/parse';
 import { botPrivateMessages } from './handlers/irc-to-matrix/bot-private';
 import { createProvisioning } from './provisioning';
 import { provisioningBridgeOps } from './provisioning/bridge-ops';
@@ -46,7 +46,9 @@ export interface IrcConnectorOptions {
   logins?: (accounts: IrcAccounts) => PuppetLoginSource;
 }
 
-export class IrcConnector implements Connector {
+export class IrcConnector implements Connector<IrcBridgeConfig> {
+  /** Declared once: the core validates it, registers its secrets for redaction and hands it over as `ctx.section`. */
+  readonly configSection = IRC_CONFIG_SECTION;
   readonly name = 'irc';
   readonly config: IrcBridgeConfig;
   /** The connector's tables (scope "irc"): stored accounts. Append-only once released. */
@@ -68,7 +70,7 @@ export class IrcConnector implements Connector {
     return this.runtime;
   }
 
-  async start(ctx: BridgeContext): Promise<void> {
+  async start(ctx: BridgeContext<IrcBridgeConfig>): Promise<void> {
     const { config, options } = this;
     const log = ctx.log.child({ component: 'irc' });
     if (config.media.mode === 'direct' && !config.media.modeConfigured) warnAboutDirectMedia(log);
@@ -78,12 +80,12 @@ export class IrcConnector implements Connector {
       if (loaded.created) log.info('Created the media proxy signing key', { path: config.media.signingKeyFile });
       key = loaded.key;
     }
-    registerConfigSecrets(ctx, config, key);
+    registerKeySecrets(ctx, key);
     const clock = options.clock ?? systemClock;
     const rt = new IrcBridgeRuntime(ctx, config, log, new MediaLinks(config.media, key, () => clock.now()), clock, options.random);
     this.runtime = rt;
     checkAliasNamespace(rt);
-    const listeners = new OwnListeners(ctx);
+    const listeners = new OwnListeners(ctx.routes);
     const provisioning = config.provisioning.enabled && config.provisioning.secret !== undefined
       ? createProvisioning({
         ops: provisioningBridgeOps(rt), secret: config.provisioning.secret, maxLinksPerRoom: config.provisioning.maxLinksPerRoom,
@@ -179,36 +181,28 @@ export class IrcConnector implements Connector {
 class OwnListeners {
   private readonly byAddress = new Map<string, string>();
 
-  constructor(private readonly ctx: BridgeContext) {}
+  constructor(private readonly routes: RouteRegistry) {}
 
   /** The listener's name, or undefined for the appservice listener. */
-  for(name: string, section: { bindAddress: string; port?: number }): string | undefined {
+  for(name: string, section: { bindAddress: string; port?: number | undefined }): string | undefined {
     if (section.port === undefined) return undefined;
     const address = `${section.bindAddress}:${section.port}`;
     const known = this.byAddress.get(address);
     if (known) return known;
-    this.ctx.routes.listener(name, { bindAddress: section.bindAddress, port: section.port });
+    this.routes.listener(name, { bindAddress: section.bindAddress, port: section.port });
     this.byAddress.set(address, name);
     return name;
   }
 }
 
 /**
- * Every secret the config holds goes to the core's log redaction before anything can log it:
- * an error from a server or library may quote a password or key back to us.
+ * The media signing key goes to the core's log redaction before anything can log it. The
+ * config's own secrets (passwords, channel keys, the provisioning secret: `secret: true` in the
+ * schema) were registered by the core when it read the section.
  */
-function registerConfigSecrets(ctx: BridgeContext, config: IrcBridgeConfig, mediaKey: Buffer | undefined): void {
-  const add = (secret: string | undefined) => {
-    if (secret) ctx.addSecret(secret);
-  };
-  for (const net of config.networks.values()) {
-    add(net.password);
-    add(net.bot.sasl?.password);
-    for (const room of net.staticRooms) add(room.key);
-  }
-  add(config.provisioning.secret);
+function registerKeySecrets(ctx: BridgeContext<IrcBridgeConfig>, mediaKey: Buffer | undefined): void {
   // The key lives in memory as bytes; its file (and anything that reads it out) holds base64.
-  if (mediaKey) add(mediaKey.toString('base64'));
+  if (mediaKey) ctx.addSecret(mediaKey.toString('base64'));
 }
 
 /**
