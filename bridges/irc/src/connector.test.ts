@@ -1,6 +1,7 @@
 // Unit tests of the connector on in-process fakes (no IRC server, no homeserver): portals,
 // messages both ways, echo suppression, restarts.
 import { asRoomAlias, asRoomId } from '@bridgekit/appservice';
+import { freePort } from './irc/test-ircd';
 import { DOMAIN } from './testing/fake-bridge';
 import { alice, ALIAS, bob, BOT_NICK, CHANNEL, ghostOf, startHarness, type Harness } from './testing/harness';
 
@@ -275,6 +276,35 @@ describe('Matrix → IRC', () => {
     expect(upload.data.toString('utf8')).toBe('first line\nb\nc\nd\ne\n');
     expect(lines[1]).toBe(`first line (long message, 5 lines: http://127.0.0.1:8008/_matrix/media/v3/download/${upload.mxc.slice('mxc://'.length)}/message.txt)`);
     expect(lines).toHaveLength(2);
+  });
+
+  it('serves proxy links on the appservice listener under the public URL', async () => {
+    h = await startHarness({ top: { media: { public_url: 'https://bridge.example/' } } });
+    const roomId = await h.portal();
+    await h.matrixEvent(roomId, alice, { msgtype: 'm.image', body: 'cat.png', url: 'mxc://hs.test/abc123' });
+    const link = h.server.sent.find((l) => l.from === 'alice[m]')!.text;
+    expect(link).toMatch(/^https:\/\/bridge\.example\/_bridgekit\/media\/v1\/hs\.test\/abc123\/\d+\/[\w-]+\/cat\.png$/);
+    expect(Object.keys(h.routes)).toEqual(['appservice']);
+    const served = await fetch(link.replace('https://bridge.example', `http://127.0.0.1:${h.routes.appservice!.port}`));
+    expect(served.status).toBe(200);
+    expect(await served.text()).toBe('content of mxc://hs.test/abc123');
+  });
+
+  it('serves the media proxy on a port of its own where the admin set one, shared with provisioning on the same port', async () => {
+    const port = await freePort();
+    h = await startHarness({
+      top: {
+        media: { public_url: `http://127.0.0.1:${port}`, port },
+        provisioning: { enabled: true, secret: 'provisioning-secret', port },
+      },
+    });
+    expect(Object.keys(h.routes).sort()).toEqual(['appservice', 'provisioning']);
+    const roomId = await h.portal();
+    await h.matrixEvent(roomId, alice, { msgtype: 'm.file', body: 'report.txt', url: 'mxc://hs.test/doc1' });
+    const link = /https?:\/\/\S+/.exec(h.server.sent.find((l) => l.from === 'alice[m]')!.text)![0];
+    expect(await (await fetch(link)).text()).toBe('content of mxc://hs.test/doc1');
+    const network = await fetch(`http://127.0.0.1:${port}/_bridgekit/provision/v1/network/net`, { headers: { Authorization: 'Bearer provisioning-secret' } });
+    expect(network.status).toBe(200);
   });
 
   it('warns once at start-up when media links default to direct, and not when direct was chosen', async () => {

@@ -9,7 +9,7 @@ import {
   parseEvent,
   type BridgeConfig, type BridgeContext, type BridgeEvent, type Connector, type EditEvent, type EncryptionEvent, type Intent,
   type Logger, type MatrixEvent, type MembershipEvent, type MessageEvent, type Migration, type RedactionEvent, type RoomAlias,
-  type RoomId, type RoomStateEvent, type TombstoneEvent, type UserId,
+  type RoomId, type RoomStateEvent, type RouteRegistry, type TombstoneEvent, type UserId,
 } from '@bridgekit/appservice';
 import { openIrcAccounts, type IrcAccounts } from './accounts';
 import { ircMigrations } from './store/migrations';
@@ -17,7 +17,7 @@ import { createAdminRooms, type AdminRooms } from './admin';
 import { adminBridgeOps } from './admin/bridge-ops';
 import { IRC_CONFIG_SECTION, parseIrcConfig } from './config/parse';
 import { botPrivateMessages } from './handlers/irc-to-matrix/bot-private';
-import { createProvisioning, listenProvisioning, type ProvisioningListener } from './provisioning';
+import { createProvisioning } from './provisioning';
 import { provisioningBridgeOps } from './provisioning/bridge-ops';
 import type { IrcBridgeConfig } from './config/types';
 import type { IrcChannel } from './mapping/ids';
@@ -29,7 +29,7 @@ import type { AnyIrcHandler, AnyMatrixHandler } from './handlers/registry';
 import { systemClock, type Clock } from './irc/clock';
 import { IrcConnection } from './irc/connection';
 import { MediaLinks } from './media/links';
-import { startMediaProxy, type MediaProxy } from './media/proxy';
+import { addMediaProxyRoute } from './media/proxy';
 import { loadSigningKey } from './media/signing-key';
 import type { IrcClientFactory } from './network/client';
 import { IrcNetwork } from './network/network';
@@ -63,9 +63,7 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
   private runtime?: IrcBridgeRuntime;
   /** The handlers of typed Matrix events (handlers/matrix-to-irc). */
   private matrix?: MatrixDispatcher;
-  private proxy?: MediaProxy;
   private admin?: AdminRooms;
-  private provisioning?: ProvisioningListener;
   /** The `irc` third-party protocol: one instance per network, channel and nick lookups (third-party.ts). */
   readonly thirdParty: IrcThirdParty;
 
@@ -93,7 +91,7 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
     }
     registerKeySecrets(ctx, key);
     const clock = options.clock ?? systemClock;
-    const rt = new IrcBridgeRuntime(ctx, config, log, new MediaLinks(config.media, key, clock.now), clock);
+    const rt = new IrcBridgeRuntime(ctx, config, log, new MediaLinks(config.media, key, () => clock.now()), clock);
     rt.outbox = defineIrcOutbox(rt);
     this.runtime = rt;
     // IRC listeners read portals and ghost bindings synchronously, in line order: load them first.
@@ -102,10 +100,12 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
     const channelModes = await rt.channelFlags.load();
     log.info('Loaded portals, ghost bindings and channel modes', { portals, bindings, channelModes });
     checkAliasNamespace(rt);
+    const listeners = new OwnListeners(ctx.routes);
     const provisioning = config.provisioning.enabled && config.provisioning.secret !== undefined
       ? createProvisioning({
         ops: provisioningBridgeOps(rt), secret: config.provisioning.secret, maxLinksPerRoom: config.provisioning.maxLinksPerRoom,
-        permissions: () => config.permissions, log, metrics: ctx.metrics, ...(options.clock ? { clock: options.clock } : {}),
+        permissions: () => config.permissions, log, routes: ctx.routes,
+        listener: listeners.for('provisioning', config.provisioning), ...(options.clock ? { clock: options.clock } : {}),
       })
       : undefined;
     const ircHandlers = [
@@ -147,12 +147,9 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
     this.admin = admin;
     rt.adminRoomsOf = (userId) => admin.roomsOf(userId);
     if (config.media.mode === 'proxy') {
-      this.proxy = await startMediaProxy({ config: config.media, links: rt.media, media: ctx.media, log });
-      log.info('Media proxy listening', { address: `${this.proxy.address.host}:${this.proxy.address.port}`, publicUrl: config.media.publicUrl });
-    }
-    if (provisioning) {
-      this.provisioning = await listenProvisioning(provisioning.app, config.provisioning);
-      log.info('Provisioning API listening', { address: `${this.provisioning.address}:${this.provisioning.port}` });
+      const listener = listeners.for('media', config.media);
+      addMediaProxyRoute(ctx.routes, { config: config.media, links: rt.media, media: ctx.media, log, ...(listener ? { listener } : {}) });
+      log.info('Media proxy links point at the public URL', { publicUrl: config.media.publicUrl, listener: listener ?? 'appservice' });
     }
     for (const network of rt.networks()) {
       network.start();
@@ -164,13 +161,12 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
   async stop(): Promise<void> {
     const rt = this.runtime;
     rt?.ghostSync.stop();
+    // The core closed the media proxy's and provisioning's routes before it drained.
     if (rt) await Promise.all(rt.networks().map((n) => n.stop()));
     // Writes made behind in-memory changes (NICK moves, ghost bindings) reach the store before it closes.
     await rt?.portals.flushed();
     await rt?.ghostSync.renames.flushed();
     await rt?.channelFlags.flushed();
-    await this.proxy?.close();
-    await this.provisioning?.close();
   }
 
   // Capabilities: every kind goes the same way (admin rooms first, then the handlers of the
@@ -214,6 +210,27 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
     // After a NICK the ghost speaks for its new nick (ghosts/renames.ts): that is its name.
     await rt.ctx.intent(userId).ensureProfile({ displayName: rt.ghostSync.renames.nickOf(network, userId) ?? parsed.nick });
     return true;
+  }
+}
+
+/**
+ * The listeners the admin gave a port of their own (`irc.media.port`, `irc.provisioning.port`):
+ * one per address, so both may share a port; without a port a route uses the appservice listener.
+ */
+class OwnListeners {
+  private readonly byAddress = new Map<string, string>();
+
+  constructor(private readonly routes: RouteRegistry) {}
+
+  /** The listener's name, or undefined for the appservice listener. */
+  for(name: string, section: { bindAddress: string; port?: number | undefined }): string | undefined {
+    if (section.port === undefined) return undefined;
+    const address = `${section.bindAddress}:${section.port}`;
+    const known = this.byAddress.get(address);
+    if (known) return known;
+    this.routes.listener(name, { bindAddress: section.bindAddress, port: section.port });
+    this.byAddress.set(address, name);
+    return name;
   }
 }
 

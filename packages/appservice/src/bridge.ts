@@ -9,6 +9,7 @@ import { capabilitiesOf } from './dispatch/route';
 import type { EphemeralEvent, MatrixEvent } from './events';
 import { createAppServiceApp, type TransactionSink } from './http/appservice-app';
 import { createOpsApp } from './http/ops-app';
+import { ConnectorRoutes, type RouteAddresses } from './http/routes';
 import { asRoomAlias, asUserId, type RoomAlias, type UserId } from './ids';
 import { Ingestor } from './ingest/ingestor';
 import type { QueuedItem } from './ingest/types';
@@ -45,6 +46,8 @@ export interface BridgeOptions {
 export interface BridgeAddresses {
   appservice: { host: string; port: number };
   ops?: { host: string; port: number };
+  /** The connector's own listeners (`ctx.routes.listener`), by name. */
+  routes?: RouteAddresses;
 }
 
 const HOUR_MS = 60 * 60 * 1000;
@@ -59,6 +62,8 @@ const MESSAGE_MAP_RETENTION_MS = 30 * 24 * HOUR_MS;
 const SHUTDOWN_DRAIN_MS = 3_000;
 /** How long handlers already running may take to finish once nothing new starts. */
 const SHUTDOWN_IN_FLIGHT_MS = 5_000;
+/** How long connector route requests (a download, a webhook) may run on once shutdown began. */
+const ROUTE_GRACE_MS = 5_000;
 const MIN_SECRET_LENGTH = 4;
 /** Bounds the redaction list (each log line is checked against all of it). */
 const MAX_SECRETS = 10_000;
@@ -78,6 +83,7 @@ export class Bridge {
   private members?: MemberCache;
   private dispatcher?: MatrixEventDispatcher;
   private servers: Server[] = [];
+  private routes?: ConnectorRoutes;
   private pruneTimer?: NodeJS.Timeout;
   private pingLoop?: PingLoop;
   private readonly matcher: NamespaceMatcher;
@@ -169,8 +175,12 @@ export class Bridge {
       prefix: ghostPrefix, domain: config.homeserver.domain, includeNetwork: connector.ghostUserIds?.includeNetwork,
       links: store.ghosts, intent: (userId) => intents.intent(userId),
     });
-    const ctx = this.context(intents, store, ingestor, client, ghosts);
+    const routes = new ConnectorRoutes({ log: log.child({ component: 'routes' }), metrics: this.metrics.routes });
+    this.routes = routes;
+    const ctx = this.context(intents, store, ingestor, client, ghosts, routes);
     await connector.start(ctx);
+    // A route added after this would never be served: refuse it loudly instead.
+    routes.seal();
     // Events left in the journal by the last run go first: a push that arrives once the listener
     // is up must queue behind them, or a room's newer events would run before its older ones.
     ingestor.resume();
@@ -190,10 +200,15 @@ export class Bridge {
       log: log.child({ component: 'http' }),
       metrics: this.metrics.http,
       registrationFile: config.appservice.registration,
+      connectorRoutes: routes.appserviceRouter(),
     });
     const appserviceServer = await listen(app, config.appservice.bindAddress, config.appservice.port);
     this.servers.push(appserviceServer.server);
     const addresses: BridgeAddresses = { appservice: appserviceServer.address };
+    const ownListeners = await routes.listen();
+    if (Object.keys(ownListeners).length > 0) addresses.routes = ownListeners;
+    const routeList = routes.describe();
+    if (routeList.length > 0) log.info('Connector routes', { routes: routeList, listeners: addresses.routes });
 
     if (config.metrics.enabled) {
       const ops = createOpsApp({
@@ -222,17 +237,22 @@ export class Bridge {
   }
 
   /**
-   * Stops in the order that loses nothing: the listener first (the homeserver keeps what it could
-   * not push), then a short drain of queued work while the connector is up, then no new work
-   * starts and the running handlers get a bound to finish; only then the connector stops. Work
-   * not done stays in the journal for the next start, and what the network says while the
-   * connector stops is journaled too (the outbox takes it until the store closes).
+   * Stops in the order that loses nothing: the listeners first (the homeserver keeps what it could
+   * not push; route requests in flight finish within a bound, new ones get 503), then a short
+   * drain of queued work while the connector is up, then no new work starts and the running
+   * handlers get a bound to finish; only then the connector stops. Work not done stays in the
+   * journal for the next start, and what the network says while the connector stops is journaled
+   * too (the outbox takes it until the store closes).
    */
   async stop(): Promise<void> {
     this.pingLoop?.stop();
     if (this.pruneTimer) clearInterval(this.pruneTimer);
-    await Promise.all(this.servers.map((s) => closeServer(s)));
-    this.servers = [];
+    // Before the drain: a webhook that arrived now would queue work the drain might not wait for.
+    // Requests in flight (a download, a transaction being stored) may finish, within one bound.
+    this.routes?.stopAdmitting();
+    const closing = Promise.all(this.servers.splice(0).map((s) => closeServer(s, ROUTE_GRACE_MS)));
+    await this.routes?.close(ROUTE_GRACE_MS);
+    await closing;
     if (this.ingestor) {
       await withTimeout(this.ingestor.drain(), SHUTDOWN_DRAIN_MS);
       await withTimeout(this.ingestor.stop(), SHUTDOWN_IN_FLIGHT_MS);
@@ -253,7 +273,7 @@ export class Bridge {
     await this.ingestor?.drain();
   }
 
-  private context(intents: IntentFactory, store: OpenedStore, ingestor: Ingestor, client: CsApiClient, ghosts: Ghosts): BridgeContext {
+  private context(intents: IntentFactory, store: OpenedStore, ingestor: Ingestor, client: CsApiClient, ghosts: Ghosts, routes: ConnectorRoutes): BridgeContext {
     const { config, registration } = this.opts;
     const domain = config.homeserver.domain;
     return {
@@ -274,6 +294,7 @@ export class Bridge {
       inRoomOrder: (roomKey, task, options) => ingestor.inRoomOrder(roomKey, task, options),
       outbox: ingestor.outbox,
       media: { download: (mxc, opts) => client.downloadMediaStream(mxc, opts) },
+      routes,
       members: this.members!,
       addSecret: (secret) => this.addSecret(secret),
       ghosts,

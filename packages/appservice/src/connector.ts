@@ -9,6 +9,7 @@ import type { RoomAlias, RoomId, UserId } from './ids';
 import type { RoomTaskOptions } from './ingest/ingestor';
 import type { BridgeOutbox } from './ingest/outbox';
 import type { Intent } from './intent/types';
+import type { RouteRegistry } from './http/routes/types';
 import type { Logger } from './log/types';
 import type { Registration } from './registration/types';
 import type { BridgeStore, Migration } from './store/types';
@@ -70,6 +71,11 @@ export interface BridgeContext<TSection = unknown> {
    * password, a provisioning secret). The core's tokens are registered already.
    */
   addSecret(secret: string): void;
+  /**
+   * HTTP routes on the bridge's own listener, below `/_bridgekit` (a webhook, a media proxy, a
+   * provisioning API); add them in `start()`. See `RouteRegistry`.
+   */
+  readonly routes: RouteRegistry;
   /** Room members' display names, from the member events the homeserver pushes (members/). */
   readonly members: RoomMembers;
 

@@ -31,6 +31,15 @@ export type { Logger } from './log/types';
 export type { BridgeOutbox, OutboxDelivery, OutboxHandler, OutboxKind, OutboxKindOptions, RoomTaskOptions } from './ingest';
 export { outsideRoomTurn } from './ingest';
 
+// HTTP routes on the bridge's listener (ctx.routes)
+export { ROUTE_PREFIX, ConnectorRoutes } from './http/routes';
+export { createRouteMetrics } from './http/metrics';
+export type {
+  RouteAuth, RouteBodies, RouteBodyKind, RouteListenerBind, RouteMethod, RouteRegistry, RouteReply, RouteRequest, RouteSpec, ReplyHeaders,
+  RouteAddresses, ConnectorRoutesDeps, RouteMetrics,
+} from './http/routes';
+export { HttpError } from './http/respond';
+
 // Ghosts and portals (track store)
 export type { GhostUserIdOptions as ConnectorGhostUserIdOptions } from './connector';
 export { createGhosts, createGhostUserIds, profileHash, escapeLocalpart, unescapeLocalpart, buildUserId, isValidLocalpart, InvalidUserIdError, MAX_USER_ID_BYTES, ghostPrefixFrom, prefixOfNamespace } from './ghosts';

@@ -43,7 +43,7 @@ function toIrcConfig(irc: IrcSection, ctx: RefineContext): IrcBridgeConfig {
   for (const [id, net] of Object.entries(irc.networks)) networks.set(id as NetworkId, toNetwork(id as NetworkId, net, ctx));
   const mediaMode = irc.media.mode ?? (irc.media.publicUrl !== undefined ? 'proxy' : 'direct');
   if (mediaMode === 'proxy' && irc.media.publicUrl === undefined) {
-    ctx.problem('media.public_url', 'is required when media.mode is "proxy": set it to the address IRC users reach the media proxy at, e.g. https://bridge.example.org/media');
+    ctx.problem('media.public_url', 'is required when media.mode is "proxy": set it to the address IRC users reach the media proxy at, e.g. https://bridge.example.org');
   }
   if (irc.provisioning.enabled && irc.provisioning.secret === undefined) {
     ctx.problem('provisioning.secret', 'is required when provisioning is enabled: set it to a long random string');

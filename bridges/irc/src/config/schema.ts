@@ -12,7 +12,8 @@ const CLOSED = { additionalProperties: false } as const;
 /** A group of settings that may be left out entirely: every key inside has a default. */
 const GROUP = { additionalProperties: false, default: {} } as const;
 
-const port = (def: number) => Type.Integer({ minimum: 1, maximum: 65535, default: def });
+/** No default: a listener of its own is opened only where the admin asks for one. */
+const ownPort = () => Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, expected: 'a port for a listener of its own (leave it out to use the appservice listener)' }));
 const bindAddress = (def: string) => Type.String({ minLength: 1, default: def, expected: 'an IP address to listen on, e.g. 127.0.0.1 or 0.0.0.0' });
 const template = (def: string, variables: string) => Type.String({ minLength: 1, default: def, expected: `a template using ${variables}, e.g. ${JSON.stringify(def)}` });
 const positive = (def: number, max: number) => Type.Number({ exclusiveMinimum: 0, maximum: max, default: def });
@@ -132,8 +133,10 @@ export const IRC_SECTION_SCHEMA = Type.Object({
     // No default here: it follows public_url (parse.ts), so an admin who gives the proxy an address gets it.
     mode: Type.Optional(oneOf(['proxy', 'direct'])),
     public_url: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$', expected: 'an http(s) URL like https://bridge.example.org' })),
+    /** Used with `port` only. */
     bind_address: bindAddress('127.0.0.1'),
-    port: port(8091),
+    /** A listener of the proxy's own; absent: the proxy is a route on the appservice listener. */
+    port: ownPort(),
     signing_key_file: Type.Optional(text()),
     /** How long a signed link stays valid. */
     link_ttl_seconds: count(604_800, 60, 315_360_000),
@@ -142,8 +145,10 @@ export const IRC_SECTION_SCHEMA = Type.Object({
   }, GROUP),
   provisioning: Type.Object({
     enabled: flag(false),
+    /** Used with `port` only. */
     bind_address: bindAddress('127.0.0.1'),
-    port: port(8092),
+    /** A listener of the API's own; absent: its routes are on the appservice listener. */
+    port: ownPort(),
     secret: Type.Optional(secretString('bearer secret of the provisioning API')),
     max_links_per_room: count(2, 1, 100),
   }, GROUP),

@@ -40,7 +40,10 @@ export type MediaConfig = Omit<IrcSection['media'], 'mode' | 'publicUrl' | 'sign
    * `direct` otherwise; a defaulted `direct` is warned about at start-up (authenticated media).
    */
   modeConfigured: boolean;
-  /** Base URL IRC users can reach: the proxy's public address, or the homeserver's for `direct`. */
+  /**
+   * Base URL IRC users can reach: where the bridge's `/_bridgekit/media/` paths are served
+   * (the appservice listener, or the proxy's own port), or the homeserver's for `direct`.
+   */
   publicUrl: string;
   /** Absolute path of the HMAC key; created with 32 random bytes on first start. */
   signingKeyFile: string;

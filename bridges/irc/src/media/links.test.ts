@@ -12,7 +12,7 @@ describe('MediaLinks', () => {
     let now = 1_000_000_000_000;
     const links = new MediaLinks({ mode: 'proxy', publicUrl: 'https://bridge.example', linkTtlSeconds: 60 }, key, () => now);
     const link = links.linkFor('mxc://hs.example/abc', 'a/b.png')!;
-    const match = /^https:\/\/bridge\.example\/media\/v1\/hs\.example\/abc\/(\d+)\/([\w-]+)\/a_b\.png$/.exec(link)!;
+    const match = /^https:\/\/bridge\.example\/_bridgekit\/media\/v1\/hs\.example\/abc\/(\d+)\/([\w-]+)\/a_b\.png$/.exec(link)!;
     expect(match).not.toBeNull();
     const [, expires, sig] = match;
     expect(links.verify({ server: 'hs.example', mediaId: 'abc' }, Number(expires), sig!)).toBe('ok');

@@ -2,15 +2,19 @@
  * Links IRC users can open for Matrix media (files, images, long-message pastes).
  *
  * `direct`: the homeserver's legacy download path — fine where authenticated media is off.
- * `proxy`: the bridge's own endpoint, `<public_url>/media/v1/<server>/<id>/<expires>/<sig>/<name>`,
+ * `proxy`: the bridge's own route, `<public_url>/_bridgekit/media/v1/<server>/<id>/<expires>/<sig>/<name>`,
  * where sig = HMAC-SHA256(key, server/id/expires) truncated to 128 bits. Only links the bridge
  * made are served, and only until they expire; the path has no query so IRC clients linkify it whole.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { ROUTE_PREFIX } from '@bridgekit/appservice';
 import type { MediaConfig } from '../config/types';
 
 const MXC = /^mxc:\/\/([A-Za-z0-9.:[\]-]+)\/([A-Za-z0-9_-]+)$/;
-export const PROXY_PREFIX = '/media/v1/';
+/** The proxy route's path below the core's route prefix. */
+export const PROXY_PATH = '/media/v1/';
+/** Where links point below `public_url`: the same on the appservice listener and on a port of the proxy's own. */
+export const PROXY_PREFIX = `${ROUTE_PREFIX}${PROXY_PATH}`;
 
 export interface MediaRef {
   server: string;

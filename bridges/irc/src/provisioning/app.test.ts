@@ -1,11 +1,10 @@
-// In-process tests over loopback: the real express app on a real listener, a fake connector.
+// In-process tests over loopback: the routes on the core's real route layer and listener, a fake connector.
 import { Registry } from 'prom-client';
-import { asRoomId, type Logger } from '@bridgekit/appservice';
+import { asRoomId, ConnectorRoutes, createRouteMetrics, type Logger } from '@bridgekit/appservice';
 import { openTempStore, type TempStore } from '../accounts/testing';
 import { FakeClock } from '../irc';
 import type { IrcNick, NetworkId } from '../mapping';
 import { PROVISIONING_PREFIX } from './app';
-import { listenProvisioning, type ProvisioningListener } from './server';
 import { createProvisioning, type Provisioning } from './setup';
 import { FakeProvisioningOps } from './testing';
 
@@ -21,7 +20,8 @@ let clock: FakeClock;
 let metrics: Registry;
 let logLines: string[];
 let provisioning: Provisioning;
-let listener: ProvisioningListener;
+let routes: ConnectorRoutes;
+let port: number;
 
 beforeEach(async () => {
   temp = openTempStore();
@@ -31,15 +31,16 @@ beforeEach(async () => {
   clock = new FakeClock();
   metrics = new Registry();
   logLines = [];
+  routes = new ConnectorRoutes({ log: recordingLogger(logLines), metrics: createRouteMetrics(metrics) });
   provisioning = createProvisioning({
     ops, secret: SECRET, maxLinksPerRoom: 2, permissions: () => ({ 'example.org': 'user', '@banned:example.org': 'none' }),
-    clock, approvalTimeoutMs: 60_000, metrics, log: recordingLogger(logLines),
+    clock, approvalTimeoutMs: 60_000, routes, log: recordingLogger(logLines),
   });
-  listener = await listenProvisioning(provisioning.app, { bindAddress: '127.0.0.1', port: 0 });
+  port = (await routes.listen({ appservice: { bindAddress: '127.0.0.1', port: 0 } })).appservice!.port;
 });
 
 afterEach(async () => {
-  await listener.close();
+  await routes.close(100);
   temp.close();
 });
 
@@ -49,7 +50,7 @@ interface Reply {
 }
 
 async function call(method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = { authorization: `Bearer ${SECRET}` }): Promise<Reply> {
-  const response = await fetch(`http://127.0.0.1:${listener.port}${path.startsWith('/_') ? path : PROVISIONING_PREFIX + path}`, {
+  const response = await fetch(`http://127.0.0.1:${port}${path.startsWith('/_') ? path : PROVISIONING_PREFIX + path}`, {
     method,
     headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
     ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
@@ -87,14 +88,26 @@ describe('authentication', () => {
     expect(reply).toEqual({ status, body: { errcode, error: expect.any(String) } });
   });
 
-  it('checks the secret before anything else under the prefix', async () => {
-    expect((await call('POST', '/nothing-here', {}, {})).status).toBe(401);
-    expect(await call('GET', '/nothing-here')).toEqual({ status: 404, body: { errcode: 'M_UNRECOGNIZED', error: 'Unknown provisioning endpoint.' } });
+  it('says where the secret is set when it is wrong', async () => {
+    const reply = await call('GET', '/network/libera', undefined, { authorization: 'Bearer nope' });
+    expect(reply.body.error).toBe('Wrong secret: use irc.provisioning.secret from the bridge config.');
+    expect(logLines.join('\n')).not.toContain(SECRET);
+  });
+
+  it('checks the secret before reading a body', async () => {
+    expect((await call('POST', '/link', '{"room_id":', {})).status).toBe(401);
+    expect(ops.pms).toEqual([]);
+  });
+
+  it('answers 404 for unknown endpoints and 405 for a known one with another method', async () => {
+    expect(await call('GET', '/nothing-here')).toMatchObject({ status: 404, body: { errcode: 'M_UNRECOGNIZED' } });
     expect((await call('GET', '/_other/path', undefined, {})).status).toBe(404);
+    expect(await call('GET', '/link')).toMatchObject({ status: 405, body: { errcode: 'M_UNRECOGNIZED' } });
   });
 
   it('refuses to start without a secret', () => {
-    expect(() => createProvisioning({ ops, secret: '', maxLinksPerRoom: 1, permissions: () => ({}) })).toThrow('needs a secret');
+    expect(() => createProvisioning({ ops, secret: '', maxLinksPerRoom: 1, permissions: () => ({}), routes: new ConnectorRoutes({ log: recordingLogger([]) }) }))
+      .toThrow('needs a secret');
   });
 });
 
@@ -137,12 +150,12 @@ describe('request validation', () => {
     expect(reply.body.error).toBe('Bad request: room_id must be a Matrix room ID such as !abc:example.org; user_id must be a Matrix user ID such as @alice:example.org.');
   });
 
-  it('answers 400 without a JSON content type and 413 for huge bodies', async () => {
-    const response = await fetch(`http://127.0.0.1:${listener.port}${PROVISIONING_PREFIX}/link`, {
+  it('answers 415 without a JSON content type and 413 for huge bodies', async () => {
+    const response = await fetch(`http://127.0.0.1:${port}${PROVISIONING_PREFIX}/link`, {
       method: 'POST', headers: { authorization: `Bearer ${SECRET}`, 'content-type': 'text/plain' }, body: JSON.stringify(linkBody),
     });
-    expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({ errcode: 'M_NOT_JSON' });
+    expect(response.status).toBe(415);
+    expect(await response.json()).toEqual({ errcode: 'M_UNKNOWN', error: 'Unsupported Content-Type: send application/json' });
     expect(await call('POST', '/link', { ...linkBody, padding: 'x'.repeat(20_000) })).toMatchObject({ status: 413, body: { errcode: 'M_TOO_LARGE' } });
   });
 
@@ -260,13 +273,13 @@ describe('POST /unlink', () => {
 });
 
 describe('metrics', () => {
-  it('counts requests by route and status', async () => {
+  it('counts requests by route pattern and status (the core\'s route counter)', async () => {
     await call('GET', '/network/libera');
     await call('GET', '/network/libera', undefined, {});
     await call('POST', '/link', {});
     const text = await metrics.metrics();
-    expect(text).toContain('bridgekit_irc_provisioning_requests_total{route="network",status="200"} 1');
-    expect(text).toContain('bridgekit_irc_provisioning_requests_total{route="network",status="401"} 1');
-    expect(text).toContain('bridgekit_irc_provisioning_requests_total{route="link",status="400"} 1');
+    expect(text).toContain('bridgekit_connector_route_requests_total{method="GET",route="/provision/v1/network/:network",status="200"} 1');
+    expect(text).toContain('bridgekit_connector_route_requests_total{method="GET",route="/provision/v1/network/:network",status="401"} 1');
+    expect(text).toContain('bridgekit_connector_route_requests_total{method="POST",route="/provision/v1/link",status="400"} 1');
   });
 });

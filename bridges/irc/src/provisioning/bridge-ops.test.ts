@@ -60,12 +60,28 @@ describe('provisioningBridgeOps', () => {
     expect(provisioningBridgeOps(h.connector.bridge).network('nope' as NetworkId)).toBeUndefined();
   });
 
-  it('starts the API on its own port when enabled, behind the bearer secret', async () => {
-    const port = await freePort();
-    h = await startHarness({ top: { provisioning: { enabled: true, secret: 'provisioning-secret', port } } });
-    const url = `http://127.0.0.1:${port}/_bridgekit/provision/v1/network/net`;
+  it('serves the API on the appservice listener when enabled, behind the bearer secret', async () => {
+    h = await startHarness({ top: { provisioning: { enabled: true, secret: 'provisioning-secret' } } });
+    expect(Object.keys(h.routes)).toEqual(['appservice']);
+    const url = `http://127.0.0.1:${h.routes.appservice!.port}/_bridgekit/provision/v1/network/net`;
     expect((await fetch(url)).status).toBe(401);
     const ok = await fetch(url, { headers: { Authorization: 'Bearer provisioning-secret' } });
     expect(ok.status).toBe(200);
+  });
+
+  it('serves the API on a port of its own where the admin set one, at the same path', async () => {
+    const port = await freePort();
+    h = await startHarness({ top: { provisioning: { enabled: true, secret: 'provisioning-secret', port } } });
+    expect(h.routes.provisioning).toEqual({ host: '127.0.0.1', port });
+    const path = '/_bridgekit/provision/v1/network/net';
+    const ok = await fetch(`http://127.0.0.1:${port}${path}`, { headers: { Authorization: 'Bearer provisioning-secret' } });
+    expect(ok.status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${h.routes.appservice!.port}${path}`)).status).toBe(404);
+  });
+
+  it('adds no route and opens no port while disabled', async () => {
+    h = await startHarness({ top: { provisioning: { port: await freePort() } } });
+    expect(Object.keys(h.routes)).toEqual(['appservice']);
+    expect((await fetch(`http://127.0.0.1:${h.routes.appservice!.port}/_bridgekit/provision/v1/network/net`)).status).toBe(404);
   });
 });

@@ -3,7 +3,7 @@
  * errcode and a message for the integration manager's user. Matrix errcodes where one fits;
  * `BK_` codes for what is particular to bridging.
  */
-import type { Response } from 'express';
+import { HttpError } from '@bridgekit/appservice';
 
 export const PROVISIONING_ERRCODES = {
   M_MISSING_TOKEN: 401,
@@ -38,16 +38,13 @@ export const PROVISIONING_ERRCODES = {
 
 export type ProvisioningErrcode = keyof typeof PROVISIONING_ERRCODES;
 
-export class ProvisioningError extends Error {
-  readonly status: number;
+/** An HttpError: the core's route layer answers its status with `{errcode, error: message}`. */
+export class ProvisioningError extends HttpError {
+  override readonly name: string = 'ProvisioningError';
+  declare readonly errcode: ProvisioningErrcode;
 
-  constructor(readonly errcode: ProvisioningErrcode, message: string, options: { cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'ProvisioningError';
-    this.status = PROVISIONING_ERRCODES[errcode];
+  constructor(errcode: ProvisioningErrcode, message: string, options: { cause?: unknown } = {}) {
+    super(PROVISIONING_ERRCODES[errcode], errcode, message);
+    if (options.cause !== undefined) this.cause = options.cause;
   }
-}
-
-export function sendError(res: Response, error: ProvisioningError): void {
-  res.status(error.status).json({ errcode: error.errcode, error: error.message });
 }

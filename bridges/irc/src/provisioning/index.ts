@@ -1,10 +1,8 @@
 // The link/unlink HTTP API with chanop approval. A deliberate list.
 export type { ProvisioningSetup, Provisioning } from './setup';
 export { createProvisioning } from './setup';
-export type { ProvisioningAppOptions } from './app';
-export { createProvisioningApp, PROVISIONING_PREFIX } from './app';
-export type { ProvisioningListener } from './server';
-export { listenProvisioning } from './server';
+export type { ProvisioningRoutesOptions } from './app';
+export { addProvisioningRoutes, PROVISIONING_PREFIX } from './app';
 export type { ProvisioningOps, ProvisioningNetwork, LinkedChannel } from './ops';
 export type { ProvisioningPolicy } from './service';
 export { ProvisioningService } from './service';
@@ -14,4 +12,3 @@ export type { LinkRequest, UnlinkRequest } from './validate';
 export { parseLinkRequest, parseUnlinkRequest, parseRoomIdParam } from './validate';
 export type { ProvisioningErrcode } from './errors';
 export { ProvisioningError, PROVISIONING_ERRCODES } from './errors';
-export { bearerAuth } from './auth';

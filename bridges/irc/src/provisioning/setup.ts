@@ -3,18 +3,15 @@
  *
  *   const provisioning = createProvisioning({ ops, secret: cfg.provisioning.secret,
  *     maxLinksPerRoom: cfg.provisioning.maxLinksPerRoom, permissions: () => cfg.permissions,
- *     log: ctx.log, metrics: ctx.metrics });
- *   const listener = await listenProvisioning(provisioning.app, cfg.provisioning);
+ *     log: ctx.log, routes: ctx.routes });
  *   // in the bot's private-message handler, first:
  *   //   if (await provisioning.approvals.handlePrivateMessage(network, from, text)) return;
  */
-import type { Registry } from 'prom-client';
-import type { Express } from 'express';
-import type { Logger } from '@bridgekit/appservice';
+import type { Logger, RouteRegistry } from '@bridgekit/appservice';
 import type { PermissionRules } from '../admin/permissions';
 import { casefold } from '../mapping';
 import { systemClock, type Clock } from '../irc';
-import { createProvisioningApp } from './app';
+import { addProvisioningRoutes } from './app';
 import { ApprovalBroker } from './approval';
 import type { ProvisioningOps } from './ops';
 import { ProvisioningService } from './service';
@@ -30,11 +27,13 @@ export interface ProvisioningSetup {
   maxPendingApprovals?: number;
   clock?: Clock;
   log?: Logger;
-  metrics?: Registry;
+  /** Where the API's routes go (`ctx.routes`); the core counts their requests. */
+  routes: RouteRegistry;
+  /** A listener declared with `routes.listener` (`irc.provisioning.port`); default: the appservice listener. */
+  listener?: string | undefined;
 }
 
 export interface Provisioning {
-  app: Express;
   /** Give it the bot's private messages (`handlePrivateMessage`). */
   approvals: ApprovalBroker;
   service: ProvisioningService;
@@ -52,6 +51,6 @@ export function createProvisioning(setup: ProvisioningSetup): Provisioning {
     ...(log ? { log } : {}),
   });
   const service = new ProvisioningService(ops, approvals, { maxLinksPerRoom: setup.maxLinksPerRoom, permissions: setup.permissions }, log);
-  const app = createProvisioningApp({ secret: setup.secret, service, ...(log ? { log } : {}), ...(setup.metrics ? { metrics: setup.metrics } : {}) });
-  return { app, approvals, service };
+  addProvisioningRoutes(setup.routes, { secret: setup.secret, service, ...(setup.listener ? { listener: setup.listener } : {}) });
+  return { approvals, service };
 }

@@ -11,9 +11,9 @@ import { Readable } from 'node:stream';
 import { Registry } from 'prom-client';
 import {
   buildUserId, createGhosts, createPortals,
-  asEventId, asRoomAlias, asRoomId, asUserId, Ingestor, MatrixError, NetworkError, openStore, parseConfig,
+  asEventId, asRoomAlias, asRoomId, asUserId, ConnectorRoutes, createRouteMetrics, Ingestor, MatrixError, NetworkError, openStore, parseConfig,
   type BridgeConfig, type BridgeContext, type CreateRoomOptions, type EventId, type Intent, type Logger,
-  type Migration, type OpenedStore, type Profile, type RoomAlias, type RoomId, type Timers, type UserId,
+  type Migration, type OpenedStore, type Profile, type RoomAlias, type RoomId, type RouteAddresses, type Timers, type UserId,
 } from '@bridgekit/appservice';
 import { IRC_CONFIG_SECTION } from '../config/parse';
 import type { IrcBridgeConfig } from '../config/types';
@@ -289,6 +289,13 @@ export interface FakeBridge {
   ingestor: Ingestor;
   /** Starts the connector as the core does: `start`, then the journal's items are resumed. */
   start(connector: { start(ctx: BridgeContext): Promise<void> }): Promise<void>;
+  /** The core's own route registry behind `ctx.routes`. */
+  routes: ConnectorRoutes;
+  /**
+   * Opens the routes as the core would after `start()`: the connector's own listeners, and the
+   * appservice listener's routes on a loopback port of their own (`appservice` in the result).
+   */
+  serveRoutes(): Promise<RouteAddresses>;
   /** Resolves when no room task runs or waits for its turn (those waiting out a retry delay wait for the clock). */
   settle(): Promise<void>;
   close(): void;
@@ -321,6 +328,7 @@ export function createFakeBridge(config: BridgeConfig, options: { dir?: string; 
     log,
   });
   const bot = asUserId(`@ircbot:${DOMAIN}`);
+  const routes = new ConnectorRoutes({ log, metrics: createRouteMetrics(metrics) });
   // As the core does when it builds a bridge: the section's secrets are redacted from the start.
   if (config.sections.irc !== undefined) for (const secret of IRC_CONFIG_SECTION.load(config).secrets) log.secrets.add(secret);
   const ctx: BridgeContext<IrcBridgeConfig> = {
@@ -355,12 +363,14 @@ export function createFakeBridge(config: BridgeConfig, options: { dir?: string; 
     media: {
       download: async (mxc) => ({ stream: Readable.from([Buffer.from(`content of ${mxc}`)]), contentType: 'text/plain' }),
     },
+    routes,
     // The e2e registration's namespace is `@_irc_.*`: the prefix the core would read from it.
     ghosts: createGhosts({ prefix: '_irc_', domain: DOMAIN, links: store.ghosts, intent: (userId) => matrix.intent(userId) }),
     portals: createPortals(store.portals, matrix.intent(bot)),
   };
   return {
-    ctx, matrix, store, log, metrics, dir, secrets: log.secrets,
+    ctx, matrix, store, log, metrics, dir, secrets: log.secrets, routes,
+    serveRoutes: () => routes.listen({ appservice: { bindAddress: '127.0.0.1', port: 0 } }),
     ingestor,
     start: async (connector) => {
       await connector.start(ctx);

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  asEventId, asRoomAlias, asRoomId, asUserId, createMatrixEventDispatcher, type MatrixEvent, type RoomId, type UserId,
+  asEventId, asRoomAlias, asRoomId, asUserId, createMatrixEventDispatcher, type MatrixEvent, type RouteAddresses, type RoomId, type UserId,
 } from '@bridgekit/appservice';
 import { IrcConnector } from '../connector';
 import { FakeClock } from '../irc/clock';
@@ -23,6 +23,8 @@ export interface Harness {
   bridge: FakeBridge;
   server: FakeIrcServer;
   clock: FakeClock;
+  /** Where the connector's routes are served: `appservice` (a loopback stand-in) and its own listeners. */
+  routes: RouteAddresses;
   /** Waits for every queued room task and IRC reaction. */
   settle(): Promise<void>;
   /** Lets `ms` of fake time pass (reconnect backoff, idle timers), then settles. */
@@ -74,6 +76,7 @@ export async function startHarness(options: {
   const connector = new IrcConnector(config, { createClient: server.factory, clock, random: () => 1 });
   const bridge = createFakeBridge(config, { dir, migrations: connector.migrations, clock });
   await bridge.start(connector);
+  const routes = await bridge.serveRoutes();
   const settle = async () => {
     for (let i = 0; i < 3; i++) {
       await bridge.settle();
@@ -90,7 +93,7 @@ export async function startHarness(options: {
   });
   const failures: unknown[] = [];
   const h: Harness = {
-    connector, bridge, server, clock, settle, failures,
+    connector, bridge, server, clock, routes, settle, failures,
     advance: async (ms) => {
       clock.advance(ms);
       await settle();
@@ -112,6 +115,8 @@ export async function startHarness(options: {
       return asRoomId(created!.roomId);
     },
     stop: async () => {
+      // The core's order: routes closed before the connector stops.
+      await bridge.routes.close(100);
       await connector.stop();
       bridge.close();
       rmSync(dir, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import express, { type Express, type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Counter } from 'prom-client';
 import type { ThirdPartyProvider } from '../connector';
 import type { EphemeralEvent, MatrixEvent } from '../events';
@@ -9,6 +9,7 @@ import { AuthRefusalReporter } from './auth-refusals';
 import { errorHandler } from './error-handler';
 import { parseParam, sendError } from './respond';
 import { endpoint, param } from './routing';
+import { ROUTE_PREFIX } from './routes/types';
 import { thirdPartyRoutes } from './thirdparty';
 import { BadJsonError, parseTransaction } from './wire';
 
@@ -42,6 +43,8 @@ export interface AppServiceAppDeps {
   registrationFile?: string;
   /** Milliseconds since the epoch; injected in tests. */
   now?: () => number;
+  /** The connector's routes (`ConnectorRoutes.appserviceRouter()`), served below `ROUTE_PREFIX`. */
+  connectorRoutes?: Router;
 }
 
 /**
@@ -113,6 +116,9 @@ export function createAppServiceApp(deps: AppServiceAppDeps): Express {
   });
 
   thirdPartyRoutes(router, auth, deps.thirdParty);
+
+  // Connector routes have their own auth, body rules and answers; nothing of the AS API runs for them.
+  if (deps.connectorRoutes) app.use(ROUTE_PREFIX, deps.connectorRoutes);
 
   for (const prefix of ['/_matrix/app/v1', '/_matrix/app/unstable', '/']) app.use(prefix, router);
   app.use((req: Request, res: Response) => {

@@ -3,40 +3,73 @@ import type { NextFunction, Request, Response } from 'express';
 import type { AuthRefusal } from './auth-refusals';
 import { sendError } from './respond';
 
+/** One bearer-token check: where the token may come from and what a refused caller reads. */
+export interface BearerAuthOptions {
+  /** The expected token, read per request so a rotated secret takes effect at once. */
+  token: () => string;
+  /** Also accept `?access_token=` (the AS API's deprecated form); both must match when both are sent. */
+  acceptQueryToken: boolean;
+  missing: { errcode: string; message: string };
+  wrong: { errcode: string; message: string };
+  /** Hears of every refusal (never the token). */
+  onRefused?: (refusal: AuthRefusal) => void;
+}
+
 /**
- * Checks the homeserver's `hs_token`: `Authorization: Bearer` (spec v1.4+) or the deprecated
- * `?access_token=`. Missing → 401 `M_UNAUTHORIZED`; wrong → 403 `M_FORBIDDEN` (the spec names
- * M_FORBIDDEN for a mismatch and leaves the 401 errcode open). Tokens are compared as SHA-256
- * digests with `timingSafeEqual`, so neither length nor content leaks through timing.
- * `onRefused` hears of every refusal (never the token), so the admin can be told.
+ * Checks `Authorization: Bearer <token>` (and optionally `?access_token=`). Missing → 401;
+ * wrong → 403. Tokens are compared as SHA-256 digests with `timingSafeEqual`, so neither length
+ * nor content leaks through timing. An empty expected token matches nothing: an unset secret
+ * must not open the door to a caller who sends an empty one.
  */
-export function hsTokenAuth(hsToken: string, onRefused: (refusal: AuthRefusal) => void = () => {}) {
-  const expected = digest(hsToken);
+export function bearerAuth(opts: BearerAuthOptions) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const header = bearerOf(req.headers.authorization);
-    const query = typeof req.query.access_token === 'string' ? req.query.access_token : undefined;
+    const query = opts.acceptQueryToken && typeof req.query.access_token === 'string' ? req.query.access_token : undefined;
     const seen = { from: req.socket.remoteAddress, route: String(res.locals.route ?? 'unknown') };
     if (header === undefined && query === undefined) {
-      onRefused({ reason: 'missing_token', via: 'none', ...seen });
-      sendError(res, 401, 'M_UNAUTHORIZED', 'Missing hs_token: send it as "Authorization: Bearer <hs_token>"');
+      opts.onRefused?.({ reason: 'missing_token', via: 'none', ...seen });
+      sendError(res, 401, opts.missing.errcode, opts.missing.message);
       return;
     }
-    // When both are given they must both match (spec: "should ensure both match").
-    const headerOk = header === undefined || timingSafeEqual(digest(header), expected);
-    const queryOk = query === undefined || timingSafeEqual(digest(query), expected);
+    const token = opts.token();
+    const expected = digest(token);
+    const matches = (given: string | undefined) => given === undefined || (token !== '' && timingSafeEqual(digest(given), expected));
+    const headerOk = matches(header);
+    const queryOk = matches(query);
     if (!headerOk || !queryOk) {
-      onRefused({ reason: 'wrong_token', via: headerOk ? 'query' : 'header', ...seen });
-      sendError(res, 403, 'M_FORBIDDEN', 'Bad hs_token: the homeserver and the bridge have different registration files');
+      opts.onRefused?.({ reason: 'wrong_token', via: headerOk ? 'query' : 'header', ...seen });
+      sendError(res, 403, opts.wrong.errcode, opts.wrong.message);
       return;
     }
     next();
   };
 }
 
+/**
+ * Checks the homeserver's `hs_token`: `Authorization: Bearer` (spec v1.4+) or the deprecated
+ * `?access_token=`. Missing → 401 `M_UNAUTHORIZED`; wrong → 403 `M_FORBIDDEN` (the spec names
+ * M_FORBIDDEN for a mismatch and leaves the 401 errcode open). When both are given they must
+ * both match (spec: "should ensure both match"). `onRefused` hears of every refusal, so the
+ * admin can be told.
+ */
+export function hsTokenAuth(hsToken: string, onRefused: (refusal: AuthRefusal) => void = () => {}) {
+  return bearerAuth({
+    token: () => hsToken,
+    acceptQueryToken: true,
+    missing: { errcode: 'M_UNAUTHORIZED', message: 'Missing hs_token: send it as "Authorization: Bearer <hs_token>"' },
+    wrong: { errcode: 'M_FORBIDDEN', message: 'Bad hs_token: the homeserver and the bridge have different registration files' },
+    onRefused,
+  });
+}
+
+/**
+ * The token of an `Authorization: Bearer` header. Another scheme carries no bearer token, so it
+ * counts as missing (401, RFC 6750 §3.1); `Bearer` with nothing after it is a wrong token.
+ */
 function bearerOf(header: string | undefined): string | undefined {
-  if (!header) return undefined;
-  const match = /^Bearer\s+(.+)$/i.exec(header.trim());
-  return match ? match[1] : '';
+  const value = header?.trim();
+  if (!value || !/^Bearer(\s|$)/i.test(value)) return undefined;
+  return value.slice('Bearer'.length).trim();
 }
 
 function digest(token: string): Buffer {

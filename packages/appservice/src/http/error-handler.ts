@@ -4,7 +4,7 @@ import { HttpError, sendError } from './respond';
 import { BadJsonError } from './wire';
 
 /** What the bridge answers for a request that failed before or inside its route handler. */
-interface Refusal {
+export interface Refusal {
   status: number;
   errcode: string;
   message: string;
@@ -30,8 +30,19 @@ export function errorHandler(log: Logger) {
   };
 }
 
+/** The sentences that name the listener's own limits; the AS API's by default. */
+export interface RefusalTexts {
+  tooLarge: string;
+  charset: string;
+}
+
+const AS_API_TEXTS: RefusalTexts = {
+  tooLarge: 'The request body is larger than appservice.maxBodyBytes allows',
+  charset: 'The charset is not supported: send the body as UTF-8 JSON',
+};
+
 /** The 4xx for an error caused by the request itself, or undefined when the bridge is at fault. */
-function refusalFor(err: unknown, req: Request): Refusal | undefined {
+export function refusalFor(err: unknown, req: Request, texts: RefusalTexts = AS_API_TEXTS): Refusal | undefined {
   if (err instanceof BadJsonError) return { status: 400, errcode: 'M_BAD_JSON', message: err.message };
   if (err instanceof HttpError) return { status: err.status, errcode: err.errcode, message: err.message };
   const { type, status } = (err ?? {}) as { type?: unknown; status?: unknown };
@@ -42,9 +53,11 @@ function refusalFor(err: unknown, req: Request): Refusal | undefined {
     case 'encoding.unsupported':
       return { status: 415, errcode: 'M_UNKNOWN', message: 'The Content-Encoding is not supported: send the body uncompressed, or as gzip, deflate or br' };
     case 'charset.unsupported':
-      return { status: 415, errcode: 'M_UNKNOWN', message: 'The charset is not supported: send the body as UTF-8 JSON' };
+      return { status: 415, errcode: 'M_UNKNOWN', message: texts.charset };
     case 'entity.too.large':
-      return { status: 413, errcode: 'M_TOO_LARGE', message: 'The request body is larger than appservice.maxBodyBytes allows' };
+      return { status: 413, errcode: 'M_TOO_LARGE', message: texts.tooLarge };
+    case 'parameters.too.many':
+      return { status: 413, errcode: 'M_TOO_LARGE', message: 'The form has too many fields' };
     case 'request.aborted':
       return { status: 400, errcode: 'M_UNKNOWN', message: 'The request was aborted' };
   }

@@ -19,10 +19,24 @@ export function listen(app: Express, host: string, port: number): Promise<{ serv
   });
 }
 
-/** Stops accepting connections and closes idle keep-alive sockets, so shutdown is not held up. */
-export function closeServer(server: Server): Promise<void> {
+/** How often a closing server looks for keep-alive sockets that just finished their request. */
+const IDLE_SWEEP_MS = 25;
+
+/**
+ * Stops accepting connections and lets requests in flight finish, for up to `graceMs`; then cuts
+ * what is left. A keep-alive socket that was busy when the close began would otherwise stay
+ * open for the keep-alive timeout after its response (Node closes only the sockets idle at the
+ * moment of the call), so idle sockets are swept until the server is closed.
+ */
+export function closeServer(server: Server, graceMs = 5_000): Promise<void> {
   return new Promise((resolvePromise) => {
-    server.close(() => resolvePromise());
+    const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
+    const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close(() => {
+      clearInterval(sweep);
+      clearTimeout(cut);
+      resolvePromise();
+    });
     server.closeIdleConnections();
   });
 }

@@ -7,7 +7,7 @@ export function sendError(res: Response, status: number, errcode: string, error:
 
 /** Thrown by a route handler to answer with this status and errcode (the app's error handler sends it). */
 export class HttpError extends Error {
-  override readonly name = 'HttpError';
+  override readonly name: string = 'HttpError';
   constructor(
     readonly status: number,
     readonly errcode: string,

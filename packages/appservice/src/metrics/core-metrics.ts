@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { createCsApiMetrics, type CsApiMetrics } from '../csapi/metrics';
-import { createHttpMetrics } from '../http/metrics';
+import { createHttpMetrics, createRouteMetrics } from '../http/metrics';
+import type { RouteMetrics } from '../http/routes/router';
 import type { HttpMetrics } from '../http/appservice-app';
 import type { IngestMetrics } from '../ingest/ingestor';
 import { createIngestMetrics } from '../ingest/metrics';
@@ -17,6 +18,8 @@ export interface CoreMetrics {
   readonly csapi: CsApiMetrics;
   readonly ingest: IngestMetrics;
   readonly http: HttpMetrics;
+  /** The connector's own HTTP routes (`ctx.routes`). */
+  readonly routes: RouteMetrics;
   /** Events pushed by the homeserver, by type: `eventTypeLabel(event.type)`. */
   readonly eventsReceived: Counter<'type'>;
   /** Entries held in each bounded cache. cache: a fixed name such as `memberships`. */
@@ -37,6 +40,7 @@ export function createMetrics(): CoreMetrics {
     csapi: createCsApiMetrics(registry),
     ingest: createIngestMetrics(registry),
     http: createHttpMetrics(registry),
+    routes: createRouteMetrics(registry),
     eventsReceived: new Counter({
       name: 'bridgekit_events_received_total',
       help: 'Events pushed by the homeserver, by event type',
