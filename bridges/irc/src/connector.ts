@@ -23,7 +23,6 @@ import type { IrcBridgeConfig } from './config/types';
 import type { IrcChannel } from './mapping/ids';
 import { IrcDispatcher, MatrixDispatcher } from './handlers/dispatch';
 import { IRC_HANDLERS } from './handlers/irc-to-matrix';
-import { defineIrcOutbox } from './handlers/irc-to-matrix/outbox';
 import { MATRIX_HANDLERS } from './handlers/matrix-to-irc';
 import type { AnyIrcHandler, AnyMatrixHandler } from './handlers/registry';
 import { systemClock, type Clock } from './irc/clock';
@@ -37,7 +36,9 @@ import type { PuppetLoginSource } from './network/puppets';
 import { createDynamicPortal } from './portals/dynamic';
 import { checkBridgeInfo } from './portals/bridge-info';
 import { joinBridgedChannels } from './portals/startup';
-import { IrcBridgeRuntime, type BridgeRuntime } from './runtime';
+import { IrcNetworks } from './network/directory';
+import { reportJoinFailure, reportLoginProblem } from './portals/connection-problems';
+import { assembleRuntime, type BridgeRuntime } from './runtime';
 import { IrcThirdParty } from './third-party';
 
 export interface IrcConnectorOptions {
@@ -60,7 +61,7 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
   readonly config: IrcBridgeConfig;
   /** The connector's tables (scope "irc"): stored accounts. Append-only once released. */
   readonly migrations: Migration[] = ircMigrations();
-  private runtime?: IrcBridgeRuntime;
+  private runtime?: BridgeRuntime;
   /** The handlers of typed Matrix events (handlers/matrix-to-irc). */
   private matrix?: MatrixDispatcher;
   private proxy?: MediaProxy;
@@ -93,8 +94,8 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
     }
     registerKeySecrets(ctx, key);
     const clock = options.clock ?? systemClock;
-    const rt = new IrcBridgeRuntime(ctx, config, log, new MediaLinks(config.media, key, clock.now), clock);
-    rt.outbox = defineIrcOutbox(rt);
+    const networks = new IrcNetworks();
+    const rt = assembleRuntime(ctx, config, log, new MediaLinks(config.media, key, clock.now), clock, networks);
     this.runtime = rt;
     // IRC listeners read portals and ghost bindings synchronously, in line order: load them first.
     const portals = await rt.portals.load();
@@ -112,16 +113,22 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
       ...(options.ircHandlers ?? IRC_HANDLERS),
       ...(provisioning ? [botPrivateMessages((network, from, text) => provisioning.approvals.handlePrivateMessage(network, from, text))] : []),
     ];
-    const ircDispatcher = new IrcDispatcher(ircHandlers, () => rt);
-    this.matrix = new MatrixDispatcher(options.matrixHandlers ?? MATRIX_HANDLERS, () => rt);
+    const ircDispatcher = new IrcDispatcher(ircHandlers, rt);
+    this.matrix = new MatrixDispatcher(options.matrixHandlers ?? MATRIX_HANDLERS, rt);
     const createClient = options.createClient ?? ((o) => new IrcConnection(o));
     const accounts = openIrcAccounts(ctx.store.db, {
       keyFile: config.passwordKeyFile, log, authMethod: (network) => config.networks.get(network)?.auth ?? 'auto',
       onPasswordRead: (password) => ctx.addSecret(password),
     });
     const logins = options.logins?.(accounts) ?? accounts;
+    // The admin rooms come before the networks: a network reports login problems into them.
+    const admin = createAdminRooms({
+      bot: ctx.bot, kv: ctx.store.kv, log, metrics: ctx.metrics, ops: adminBridgeOps(rt), accounts, permissions: () => config.permissions,
+    });
+    this.admin = admin;
+    const adminRoomsOf = (userId: UserId) => admin.roomsOf(userId);
     for (const net of config.networks.values()) {
-      rt.addNetwork(new IrcNetwork({
+      networks.add(new IrcNetwork({
         config: net,
         createClient,
         clock: options.clock ?? systemClock,
@@ -130,8 +137,8 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
         kv: ctx.store.kv,
         ...(options.random ? { random: options.random } : {}),
         attach: (client, origin) => ircDispatcher.attach(client, origin),
-        onJoinFailed: (network, channel, error, userId) => rt.reportJoinFailure(network, channel, error, userId),
-        onLoginProblem: (network, userId, error) => rt.reportLoginProblem(network, userId, error),
+        onJoinFailed: (network, channel, error, userId) => reportJoinFailure(rt, network, channel, error, userId),
+        onLoginProblem: (network, userId, error) => reportLoginProblem(rt, adminRoomsOf, network, userId, error),
         onStopFailed: (network, kind) => rt.metrics.shutdownFailures.inc({ network: network.id, kind }),
         onStateChange: (kind, from, to) => {
           // Idle connections are not counted: every puppet starts idle, and most stay so.
@@ -141,11 +148,6 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
         },
       }));
     }
-    const admin = createAdminRooms({
-      bot: ctx.bot, kv: ctx.store.kv, log, metrics: ctx.metrics, ops: adminBridgeOps(rt), accounts, permissions: () => config.permissions,
-    });
-    this.admin = admin;
-    rt.adminRoomsOf = (userId) => admin.roomsOf(userId);
     if (config.media.mode === 'proxy') {
       this.proxy = await startMediaProxy({ config: config.media, links: rt.media, media: ctx.media, log });
       log.info('Media proxy listening', { address: `${this.proxy.address.host}:${this.proxy.address.port}`, publicUrl: config.media.publicUrl });
@@ -232,7 +234,7 @@ function registerKeySecrets(ctx: BridgeContext<IrcBridgeConfig>, mediaKey: Buffe
  * asks the bridge about its portals. An install whose registration predates the `#_irc_` default
  * and whose config does not spell out its template meets exactly this after an upgrade.
  */
-function checkAliasNamespace(rt: IrcBridgeRuntime): void {
+function checkAliasNamespace(rt: BridgeRuntime): void {
   const [networkId] = rt.config.networks.keys();
   if (!networkId) return;
   const sample = rt.aliases.aliasFor(networkId, '#channel' as IrcChannel);

@@ -5,10 +5,11 @@
  */
 import type { EventId, OutboxDelivery, RoomId, UserId } from '@bridgekit/appservice';
 import { unlessBanned } from '../../ghosts/bans';
-import type { BridgeRuntime } from '../../runtime';
+import type { GhostResolver } from '../../parts';
+import type { BanDeps } from '../../ghosts/bans';
 import { ircHandler } from '../registry';
 import { ircMessageContent, replyTag } from './content';
-import { lineDelivered, networkOfLine, type IrcLine } from './line-delivery';
+import { lineDelivered, networkOfLine, type IrcLine, type LineDeliveryDeps } from './line-delivery';
 import { channelMentions } from './mentions';
 
 export const channelMessages = ircHandler({
@@ -49,7 +50,7 @@ export interface ChannelLine extends IrcLine {
 }
 
 /** Delivers a channel line in its room's turn (the outbox's handler; may run again after a crash). */
-export async function deliverChannelLine(rt: BridgeRuntime, { payload: line, txnId, resend }: OutboxDelivery<ChannelLine>): Promise<void> {
+export async function deliverChannelLine(rt: LineDeliveryDeps & GhostResolver & BanDeps, { payload: line, txnId, resend }: OutboxDelivery<ChannelLine>): Promise<void> {
   const network = networkOfLine(rt, line, { roomId: line.roomId });
   if (!network) return;
   const ghost = await rt.ghostIntent(network, line.speaker);

@@ -8,7 +8,19 @@
  * rendered content), so a delivery after a restart says exactly what it would have said then.
  */
 import type { OutboxKind, UserId } from '@bridgekit/appservice';
-import type { BridgeRuntime } from '../../runtime';
+import type { BanDeps } from '../../ghosts/bans';
+import type { GhostSync } from '../../ghosts/ghost-sync';
+import type { GhostResolver, MatrixSide } from '../../parts';
+import type { Portals } from '../../portals/portals';
+import type { LineDeliveryDeps } from './line-delivery';
+
+/** What the deliveries use (each asks for its part of it). */
+export type OutboxDeliveryDeps = LineDeliveryDeps & GhostResolver & BanDeps & MatrixSide & {
+  readonly portals: Portals;
+  readonly ghostSync: GhostSync;
+  /** How long deliveries are held through a homeserver outage. */
+  readonly maxHoldMs: number;
+};
 import { deliverChannelLine, type ChannelLine } from './messages';
 import { deliverPrivateLine, type PrivateLine } from './private';
 import { deliverTopic, type TopicChange } from './topic';
@@ -23,7 +35,7 @@ export interface IrcOutbox {
 }
 
 /** Called once in `start()`, before the core resumes what the journal holds. */
-export function defineIrcOutbox(rt: BridgeRuntime): IrcOutbox {
+export function defineIrcOutbox(rt: OutboxDeliveryDeps): IrcOutbox {
   const options = { maxHoldMs: rt.maxHoldMs };
   return {
     channelLine: rt.ctx.outbox.define<ChannelLine>('irc.channel-line', (d) => deliverChannelLine(rt, d), options),

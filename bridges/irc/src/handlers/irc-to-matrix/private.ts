@@ -5,10 +5,11 @@
  */
 import type { OutboxDelivery, UserId } from '@bridgekit/appservice';
 import { chatGhost, openPrivateChat } from '../../portals/private-chats';
-import type { BridgeRuntime } from '../../runtime';
+import type { GhostResolver } from '../../parts';
+import type { Portals } from '../../portals/portals';
 import { ircHandler } from '../registry';
 import { ircMessageContent } from './content';
-import { lineDelivered, networkOfLine, type IrcLine } from './line-delivery';
+import { lineDelivered, networkOfLine, type IrcLine, type LineDeliveryDeps } from './line-delivery';
 import { privateQueueKey } from './outbox';
 
 export const privateMessages = ircHandler({
@@ -37,7 +38,7 @@ export interface PrivateLine extends IrcLine {
  * chat with the sender (opened by the first line; a crash between creating the room and
  * recording it can leave an empty room behind, never a lost or repeated line).
  */
-export async function deliverPrivateLine(rt: BridgeRuntime, { payload: line, txnId, resend }: OutboxDelivery<PrivateLine>): Promise<void> {
+export async function deliverPrivateLine(rt: LineDeliveryDeps & GhostResolver & { readonly portals: Portals }, { payload: line, txnId, resend }: OutboxDelivery<PrivateLine>): Promise<void> {
   const network = networkOfLine(rt, line, { userId: line.userId });
   if (!network) return;
   const chat = rt.portals.privateChat(network, line.userId, line.nick) ?? await openPrivateChat(rt, network, line.userId, line.nick);
