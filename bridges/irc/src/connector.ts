@@ -23,6 +23,7 @@ import type { IrcBridgeConfig } from './config/types';
 import type { IrcChannel } from './mapping/ids';
 import { IrcDispatcher, MatrixDispatcher } from './handlers/dispatch';
 import { IRC_HANDLERS } from './handlers/irc-to-matrix';
+import { defineIrcOutbox } from './handlers/irc-to-matrix/outbox';
 import { MATRIX_HANDLERS } from './handlers/matrix-to-irc';
 import type { AnyIrcHandler, AnyMatrixHandler } from './handlers/registry';
 import { systemClock, type Clock } from './irc/clock';
@@ -95,7 +96,7 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
     registerKeySecrets(ctx, key);
     const clock = options.clock ?? systemClock;
     const networks = new IrcNetworks();
-    const rt = assembleRuntime(ctx, config, log, new MediaLinks(config.media, key, clock.now), clock, networks);
+    const rt = assembleRuntime(ctx, config, log, new MediaLinks(config.media, key, clock.now), clock, networks, defineIrcOutbox);
     this.runtime = rt;
     // IRC listeners read portals and ghost bindings synchronously, in line order: load them first.
     const portals = await rt.portals.load();

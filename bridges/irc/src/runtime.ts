@@ -7,7 +7,7 @@ import type { BridgeContext, Logger, RoomId, UserId } from '@bridgekit/appservic
 import type { IrcBridgeConfig } from './config/types';
 import { GhostSync } from './ghosts/ghost-sync';
 import { MessageRefs } from './handlers/message-refs';
-import { defineIrcOutbox, type IrcOutbox } from './handlers/irc-to-matrix/outbox';
+import type { IrcOutbox } from './handlers/irc-to-matrix/outbox-kinds';
 import type { Clock } from './irc/clock';
 import { PortalAliases } from './mapping/alias';
 import { GhostUserIds } from './mapping/ghost-ids';
@@ -51,11 +51,13 @@ export interface BridgeRuntime extends Diagnostics, MatrixSide, NetworkDirectory
 export type RuntimeBeforeOutbox = Omit<BridgeRuntime, 'outbox'>;
 
 /**
- * Builds every part once, each from the parts before it. `networks` is the directory the
+ * Builds every part once, each from the parts before it; the outbox last (`defineIrcOutbox`,
+ * passed in so this file imports no handler). `networks` is the directory the
  * composition root fills before any network starts (the networks deliver to handlers that read it).
  */
 export function assembleRuntime(
   ctx: BridgeContext, config: IrcBridgeConfig, log: Logger, media: MediaLinks, clock: Clock, networks: IrcNetworks,
+  defineOutbox: (parts: RuntimeBeforeOutbox) => IrcOutbox,
 ): BridgeRuntime {
   const metrics = createIrcMetrics(ctx.metrics);
   const maxHoldMs = config.homeserverOutage.retryMinutes * 60_000;
@@ -78,7 +80,7 @@ export function assembleRuntime(
     speakerIn: speaker.speakerIn,
     displayNameOf: (roomId, userId) => displayNameOf(ctx, log, roomId, userId),
   };
-  return { ...parts, outbox: defineIrcOutbox(parts) };
+  return { ...parts, outbox: defineOutbox(parts) };
 }
 
 async function displayNameOf(ctx: BridgeContext, log: Logger, roomId: RoomId, userId: UserId): Promise<string | undefined> {

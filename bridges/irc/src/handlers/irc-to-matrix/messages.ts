@@ -3,13 +3,14 @@
  * to the channel, in the room's order. The bot never hears its own puppets here: the dispatcher
  * drops their lines (echo suppression) before this runs.
  */
-import type { EventId, OutboxDelivery, RoomId, UserId } from '@bridgekit/appservice';
+import type { EventId, OutboxDelivery } from '@bridgekit/appservice';
 import { unlessBanned } from '../../ghosts/bans';
 import type { GhostResolver } from '../../parts';
 import type { BanDeps } from '../../ghosts/bans';
 import { ircHandler } from '../registry';
 import { ircMessageContent, replyTag } from './content';
-import { lineDelivered, networkOfLine, type IrcLine, type LineDeliveryDeps } from './line-delivery';
+import type { ChannelLine } from './outbox-kinds';
+import { lineDelivered, networkOfLine, type LineDeliveryDeps } from './line-delivery';
 import { channelMentions } from './mentions';
 
 export const channelMessages = ircHandler({
@@ -39,15 +40,6 @@ export const channelMessages = ircHandler({
     }
   },
 });
-
-/** One channel line for one room, as decided when it arrived (outbox payload). */
-export interface ChannelLine extends IrcLine {
-  roomId: RoomId;
-  /** The ghost of the person who said it, then (ghosts/renames.ts). */
-  speaker: UserId;
-  /** The IRCv3 msgid of the line it replies to: looked up in the room's turn, when that line is stored. */
-  replyTo?: string;
-}
 
 /** Delivers a channel line in its room's turn (the outbox's handler; may run again after a crash). */
 export async function deliverChannelLine(rt: LineDeliveryDeps & GhostResolver & BanDeps, { payload: line, txnId, resend }: OutboxDelivery<ChannelLine>): Promise<void> {

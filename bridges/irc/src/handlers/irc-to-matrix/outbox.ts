@@ -7,7 +7,6 @@
  * Each payload is plain JSON holding everything decided when the line arrived (who speaks, the
  * rendered content), so a delivery after a restart says exactly what it would have said then.
  */
-import type { OutboxKind, UserId } from '@bridgekit/appservice';
 import type { BanDeps } from '../../ghosts/bans';
 import type { GhostSync } from '../../ghosts/ghost-sync';
 import type { GhostResolver, MatrixSide } from '../../parts';
@@ -21,18 +20,11 @@ export type OutboxDeliveryDeps = LineDeliveryDeps & GhostResolver & BanDeps & Ma
   /** How long deliveries are held through a homeserver outage. */
   readonly maxHoldMs: number;
 };
-import { deliverChannelLine, type ChannelLine } from './messages';
-import { deliverPrivateLine, type PrivateLine } from './private';
-import { deliverTopic, type TopicChange } from './topic';
+import type { ChannelLine, IrcOutbox, PrivateLine, TopicChange } from './outbox-kinds';
+import { deliverChannelLine } from './messages';
+import { deliverPrivateLine } from './private';
+import { deliverTopic } from './topic';
 
-export interface IrcOutbox {
-  /** A channel message, notice or action, into one room linked to the channel. */
-  channelLine: OutboxKind<ChannelLine>;
-  /** A private message to a Matrix user's puppet, into their DM with the sender's ghost. */
-  privateLine: OutboxKind<PrivateLine>;
-  /** A channel's topic, into one room linked to the channel. */
-  topic: OutboxKind<TopicChange>;
-}
 
 /** Called once in `start()`, before the core resumes what the journal holds. */
 export function defineIrcOutbox(rt: OutboxDeliveryDeps): IrcOutbox {
@@ -42,12 +34,4 @@ export function defineIrcOutbox(rt: OutboxDeliveryDeps): IrcOutbox {
     privateLine: rt.ctx.outbox.define<PrivateLine>('irc.private-line', (d) => deliverPrivateLine(rt, d), options),
     topic: rt.ctx.outbox.define<TopicChange>('irc.topic', (d) => deliverTopic(rt, d), options),
   };
-}
-
-/**
- * The queue of one Matrix user's private conversations on one network: their order holds
- * whatever the DM's room is (it may not exist yet when the first line arrives).
- */
-export function privateQueueKey(network: string, userId: UserId): string {
-  return `irc-private ${network} ${userId}`;
 }

@@ -3,14 +3,15 @@
  * the first message). Puppets hear their channels too; only lines addressed to the puppet itself
  * are handled here (the bot bridges the channels).
  */
-import type { OutboxDelivery, UserId } from '@bridgekit/appservice';
+import type { OutboxDelivery } from '@bridgekit/appservice';
 import { chatGhost, openPrivateChat } from '../../portals/private-chats';
 import type { GhostResolver } from '../../parts';
 import type { Portals } from '../../portals/portals';
 import { ircHandler } from '../registry';
 import { ircMessageContent } from './content';
-import { lineDelivered, networkOfLine, type IrcLine, type LineDeliveryDeps } from './line-delivery';
-import { privateQueueKey } from './outbox';
+import type { PrivateLine } from './outbox-kinds';
+import { lineDelivered, networkOfLine, type LineDeliveryDeps } from './line-delivery';
+import { privateQueueKey } from './outbox-kinds';
 
 export const privateMessages = ircHandler({
   name: 'irc.private-message',
@@ -26,12 +27,6 @@ export const privateMessages = ircHandler({
     void rt.outbox.privateLine.enqueue(privateQueueKey(network.id, puppet.userId), line);
   },
 });
-
-/** One private line to a Matrix user (outbox payload). */
-export interface PrivateLine extends IrcLine {
-  /** The Matrix user whose puppet it was sent to. */
-  userId: UserId;
-}
 
 /**
  * Delivers a private line in the turn of the user's conversations on the network, into their

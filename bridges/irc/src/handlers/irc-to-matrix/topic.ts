@@ -12,6 +12,7 @@ import type { PowerLevelsContent } from '../../ghosts/power-levels';
 import type { IrcNick } from '../../mapping/ids';
 import type { IrcNetwork } from '../../network/network';
 import type { GhostSync } from '../../ghosts/ghost-sync';
+import type { TopicChange } from './outbox-kinds';
 import type { Diagnostics, GhostResolver, MatrixSide, NetworkDirectory } from '../../parts';
 
 /** What setting a topic uses: the networks, the ghosts and who may set state. */
@@ -33,15 +34,6 @@ export const channelTopics = ircHandler({
     }
   },
 });
-
-/** A channel's topic for one room (outbox payload). */
-export interface TopicChange {
-  network: string;
-  roomId: RoomId;
-  topic: string;
-  /** Who set it, when a person did (not the server, not the bot). */
-  setBy?: IrcNick;
-}
 
 /** Sets the topic in its room's turn (the outbox's handler). State events need no transaction ID: setting it twice is harmless. */
 export async function deliverTopic(rt: TopicDeps, { payload }: OutboxDelivery<TopicChange>): Promise<void> {
