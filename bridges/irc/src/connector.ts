@@ -87,6 +87,7 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
     const { config, options } = this;
     const log = ctx.log.child({ component: 'irc' });
     if (config.media.mode === 'direct' && !config.media.modeConfigured) warnAboutDirectMedia(log);
+    if (config.homeserverOutage.maxHeldPerRoom !== undefined) log.warn(MAX_HELD_DEPRECATED);
     let key: Buffer | undefined;
     if (config.media.mode === 'proxy') {
       const loaded = loadSigningKey(config.media.signingKeyFile);
@@ -255,6 +256,9 @@ function warnAboutDirectMedia(log: Logger): void {
   // One sentence at every start: the details live in config.sample.yaml under irc.media.
   log.warn(DIRECT_MEDIA_WARNING);
 }
+
+/** A key of earlier releases, accepted so their configs still load; nothing reads it. */
+export const MAX_HELD_DEPRECATED = 'irc.homeserver_outage.max_held_per_room is no longer used (held lines wait in the journal): remove it from the config.';
 
 export const DIRECT_MEDIA_WARNING = 'IRC users cannot open Matrix media on homeservers with authenticated media (Synapse\'s default): '
   + 'set irc.media.public_url to turn on the media proxy, or irc.media.mode: direct if it is off (see irc.media in config.sample.yaml).';
