@@ -43,6 +43,15 @@ export interface Speaker {
   speakerIn(roomId: RoomId): Promise<Intent>;
 }
 
+/** Matrix users' names, for nick templates. */
+export interface MemberNames {
+  /**
+   * The user's display name in the room, when they have one; their global profile's where the
+   * bot cannot read the room (private chats, which the bot is not in).
+   */
+  displayNameOf(roomId: RoomId, userId: UserId): Promise<string | undefined>;
+}
+
 /** Where problems are logged and counted. */
 export interface Diagnostics {
   readonly log: Logger;

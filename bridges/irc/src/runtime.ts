@@ -14,13 +14,13 @@ import { GhostUserIds } from './mapping/ghost-ids';
 import type { MediaLinks } from './media/links';
 import { createIrcMetrics } from './metrics';
 import type { IrcNetworks } from './network/directory';
-import type { Diagnostics, GhostResolver, MatrixSide, NetworkDirectory, RoomTasks, Speaker } from './parts';
+import type { Diagnostics, GhostResolver, MatrixSide, MemberNames, NetworkDirectory, RoomTasks, Speaker } from './parts';
 import { ChannelFlagStore } from './portals/channel-modes';
 import { Portals } from './portals/portals';
 import { portalSpeaker } from './portals/speaker';
 import { roomTaskRunner } from './room-task';
 
-export interface BridgeRuntime extends Diagnostics, MatrixSide, NetworkDirectory, GhostResolver, RoomTasks, Speaker {
+export interface BridgeRuntime extends Diagnostics, MatrixSide, NetworkDirectory, GhostResolver, RoomTasks, Speaker, MemberNames {
   readonly config: IrcBridgeConfig;
   readonly ghosts: GhostUserIds;
   readonly aliases: PortalAliases;
@@ -36,11 +36,6 @@ export interface BridgeRuntime extends Diagnostics, MatrixSide, NetworkDirectory
    * says which ghost speaks for a nick (after a NICK, the ghost the person already had).
    */
   readonly ghostSync: GhostSync;
-  /**
-   * The user's display name in the room (for nick templates), when they have one; their global
-   * profile's where the bot cannot read the room (private chats, which the bot is not in).
-   */
-  displayNameOf(roomId: RoomId, userId: UserId): Promise<string | undefined>;
   /** What IRC said, journaled and delivered to Matrix in the room's order (handlers/irc-to-matrix/outbox.ts). */
   readonly outbox: IrcOutbox;
   /** How long IRC → Matrix work is held through a homeserver outage (`homeserver_outage.retry_minutes`; 0 = not held). */
