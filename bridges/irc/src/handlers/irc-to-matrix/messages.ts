@@ -4,20 +4,28 @@
  * drops their lines (echo suppression) before this runs.
  */
 import type { EventId, OutboxDelivery } from '@bridgekit/appservice';
-import { unlessBanned } from '../../ghosts/bans';
-import type { GhostResolver } from '../../parts';
-import type { BanDeps } from '../../ghosts/bans';
+import { unlessBanned, type BanDeps } from '../../ghosts/bans';
+import type { Diagnostics, GhostResolver } from '../../parts';
 import { ircHandler } from '../registry';
 import { ircMessageContent, replyTag } from './content';
-import type { ChannelLine } from './outbox-kinds';
+import type { ChannelLine, IrcOutbox } from './outbox-kinds';
 import { lineDelivered, networkOfLine, type LineDeliveryDeps } from './line-delivery';
 import { channelMentions } from './mentions';
+import type { GhostSync } from '../../ghosts/ghost-sync';
+import type { Portals } from '../../portals/portals';
+
+/** What reading a channel line uses: its rooms, who speaks for the nick, and the outbox. */
+type ChannelLineDeps = Pick<Diagnostics, 'log'> & {
+  readonly outbox: Pick<IrcOutbox, 'channelLine'>;
+  readonly portals: Portals;
+  readonly ghostSync: Pick<GhostSync, 'ghostOf' | 'renames'>;
+};
 
 export const channelMessages = ircHandler({
   name: 'irc.channel-message',
   event: 'message',
   from: 'bot',
-  handle(e, origin, rt) {
+  handle(e, origin, rt: ChannelLineDeps) {
     const { network } = origin;
     // Messages only ops see (STATUSMSG) would leak to everyone in the room.
     if (e.self || e.fromServer || e.statusPrefix || !network.isChannel(e.target)) return;

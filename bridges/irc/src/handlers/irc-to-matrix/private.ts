@@ -9,15 +9,14 @@ import type { GhostResolver } from '../../parts';
 import type { Portals } from '../../portals/portals';
 import { ircHandler } from '../registry';
 import { ircMessageContent } from './content';
-import type { PrivateLine } from './outbox-kinds';
 import { lineDelivered, networkOfLine, type LineDeliveryDeps } from './line-delivery';
-import { privateQueueKey } from './outbox-kinds';
+import { privateQueueKey, type IrcOutbox, type PrivateLine } from './outbox-kinds';
 
 export const privateMessages = ircHandler({
   name: 'irc.private-message',
   event: 'message',
   from: 'puppet',
-  handle(e, origin, rt) {
+  handle(e, origin, rt: { readonly outbox: Pick<IrcOutbox, 'privateLine'>; readonly portals: Portals }) {
     if (origin.from !== 'puppet') return;
     const { network, puppet } = origin;
     if (e.self || e.fromServer || network.isChannel(e.target) || !network.config.privateMessages) return;
