@@ -321,6 +321,16 @@ describe('Matrix → IRC', () => {
     expect(h.bridge.log.lines.filter((l) => l.message.includes('authenticated media'))).toEqual([]);
   });
 
+  it('still starts with the deprecated homeserver_outage.max_held_per_room, and says to remove it', async () => {
+    h = await startHarness({ top: { homeserver_outage: { retry_minutes: 15, max_held_per_room: 500 } } });
+    const deprecated = (lines: typeof h.bridge.log.lines) => lines.filter((l) => l.level === 'warn' && l.message.includes('max_held_per_room'));
+    expect(deprecated(h.bridge.log.lines).map((l) => l.message)).toEqual(['irc.homeserver_outage.max_held_per_room is no longer used (held lines wait in the journal): remove it from the config.']);
+    expect(await h.connector.onAliasQuery(ALIAS)).toBe(true);
+    await h.stop();
+    h = await startHarness();
+    expect(deprecated(h.bridge.log.lines)).toEqual([]);
+  });
+
   it('ignores rooms that are not bridged', async () => {
     h = await startHarness();
     await h.matrixEvent(asRoomId(`!random:${DOMAIN}`), alice, { msgtype: 'm.text', body: 'hello?' });

@@ -37,7 +37,9 @@ import type { PuppetLoginSource } from './network/puppets';
 import { createDynamicPortal } from './portals/dynamic';
 import { checkBridgeInfo } from './portals/bridge-info';
 import { joinBridgedChannels } from './portals/startup';
-import { IrcBridgeRuntime, type BridgeRuntime } from './runtime';
+import { IrcNetworks } from './network/directory';
+import { reportJoinFailure, reportLoginProblem } from './portals/connection-problems';
+import { assembleRuntime, type BridgeRuntime } from './runtime';
 import { IrcThirdParty } from './third-party';
 
 export interface IrcConnectorOptions {
@@ -60,7 +62,7 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
   readonly config: IrcBridgeConfig;
   /** The connector's tables (scope "irc"): stored accounts. Append-only once released. */
   readonly migrations: Migration[] = ircMigrations();
-  private runtime?: IrcBridgeRuntime;
+  private runtime?: BridgeRuntime;
   /** The handlers of typed Matrix events (handlers/matrix-to-irc). */
   private matrix?: MatrixDispatcher;
   private admin?: AdminRooms;
@@ -83,6 +85,7 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
     const { config, options } = this;
     const log = ctx.log.child({ component: 'irc' });
     if (config.media.mode === 'direct' && !config.media.modeConfigured) warnAboutDirectMedia(log);
+    if (config.homeserverOutage.maxHeldPerRoom !== undefined) log.warn(MAX_HELD_DEPRECATED);
     let key: Buffer | undefined;
     if (config.media.mode === 'proxy') {
       const loaded = loadSigningKey(config.media.signingKeyFile);
@@ -91,8 +94,8 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
     }
     registerKeySecrets(ctx, key);
     const clock = options.clock ?? systemClock;
-    const rt = new IrcBridgeRuntime(ctx, config, log, new MediaLinks(config.media, key, () => clock.now()), clock);
-    rt.outbox = defineIrcOutbox(rt);
+    const networks = new IrcNetworks();
+    const rt = assembleRuntime(ctx, config, log, new MediaLinks(config.media, key, () => clock.now()), clock, networks, defineIrcOutbox);
     this.runtime = rt;
     // IRC listeners read portals and ghost bindings synchronously, in line order: load them first.
     const portals = await rt.portals.load();
@@ -112,16 +115,22 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
       ...(options.ircHandlers ?? IRC_HANDLERS),
       ...(provisioning ? [botPrivateMessages((network, from, text) => provisioning.approvals.handlePrivateMessage(network, from, text))] : []),
     ];
-    const ircDispatcher = new IrcDispatcher(ircHandlers, () => rt);
-    this.matrix = new MatrixDispatcher(options.matrixHandlers ?? MATRIX_HANDLERS, () => rt);
+    const ircDispatcher = new IrcDispatcher(ircHandlers, rt);
+    this.matrix = new MatrixDispatcher(options.matrixHandlers ?? MATRIX_HANDLERS, rt);
     const createClient = options.createClient ?? ((o) => new IrcConnection(o));
     const accounts = openIrcAccounts(ctx.store.db, {
       keyFile: config.passwordKeyFile, log, authMethod: (network) => config.networks.get(network)?.auth ?? 'auto',
       onPasswordRead: (password) => ctx.addSecret(password),
     });
     const logins = options.logins?.(accounts) ?? accounts;
+    // The admin rooms come before the networks: a network reports login problems into them.
+    const admin = createAdminRooms({
+      bot: ctx.bot, kv: ctx.store.kv, log, metrics: ctx.metrics, ops: adminBridgeOps(rt), accounts, permissions: () => config.permissions,
+    });
+    this.admin = admin;
+    const adminRoomsOf = (userId: UserId) => admin.roomsOf(userId);
     for (const net of config.networks.values()) {
-      rt.addNetwork(new IrcNetwork({
+      networks.add(new IrcNetwork({
         config: net,
         createClient,
         clock: options.clock ?? systemClock,
@@ -130,8 +139,8 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
         kv: ctx.store.kv,
         ...(options.random ? { random: options.random } : {}),
         attach: (client, origin) => ircDispatcher.attach(client, origin),
-        onJoinFailed: (network, channel, error, userId) => rt.reportJoinFailure(network, channel, error, userId),
-        onLoginProblem: (network, userId, error) => rt.reportLoginProblem(network, userId, error),
+        onJoinFailed: (network, channel, error, userId) => reportJoinFailure(rt, network, channel, error, userId),
+        onLoginProblem: (network, userId, error) => reportLoginProblem(rt, adminRoomsOf, network, userId, error),
         onStopFailed: (network, kind) => rt.metrics.shutdownFailures.inc({ network: network.id, kind }),
         onStateChange: (kind, from, to) => {
           // Idle connections are not counted: every puppet starts idle, and most stay so.
@@ -141,11 +150,6 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
         },
       }));
     }
-    const admin = createAdminRooms({
-      bot: ctx.bot, kv: ctx.store.kv, log, metrics: ctx.metrics, ops: adminBridgeOps(rt), accounts, permissions: () => config.permissions,
-    });
-    this.admin = admin;
-    rt.adminRoomsOf = (userId) => admin.roomsOf(userId);
     if (config.media.mode === 'proxy') {
       const listener = listeners.for('media', config.media);
       addMediaProxyRoute(ctx.routes, { config: config.media, links: rt.media, media: ctx.media, log, ...(listener ? { listener } : {}) });
@@ -249,7 +253,7 @@ function registerKeySecrets(ctx: BridgeContext<IrcBridgeConfig>, mediaKey: Buffe
  * asks the bridge about its portals. An install whose registration predates the `#_irc_` default
  * and whose config does not spell out its template meets exactly this after an upgrade.
  */
-function checkAliasNamespace(rt: IrcBridgeRuntime): void {
+function checkAliasNamespace(rt: BridgeRuntime): void {
   const [networkId] = rt.config.networks.keys();
   if (!networkId) return;
   const sample = rt.aliases.aliasFor(networkId, '#channel' as IrcChannel);
@@ -269,6 +273,9 @@ function warnAboutDirectMedia(log: Logger): void {
   // One sentence at every start: the details live in config.sample.yaml under irc.media.
   log.warn(DIRECT_MEDIA_WARNING);
 }
+
+/** A key of earlier releases, accepted so their configs still load; nothing reads it. */
+export const MAX_HELD_DEPRECATED = 'irc.homeserver_outage.max_held_per_room is no longer used (held lines wait in the journal): remove it from the config.';
 
 export const DIRECT_MEDIA_WARNING = 'IRC users cannot open Matrix media on homeservers with authenticated media (Synapse\'s default): '
   + 'set irc.media.public_url to turn on the media proxy, or irc.media.mode: direct if it is off (see irc.media in config.sample.yaml).';

@@ -18,7 +18,19 @@ import { isIrcChannel, isIrcNick } from './mapping/ids';
 import type { IrcNetwork } from './network/network';
 import { aliasOfPortal, bridgeAlias, canonicalAlias } from './portals/portal-alias';
 import { portalRefusal } from './portals/refused-channels';
-import type { BridgeRuntime } from './runtime';
+import type { GhostSync } from './ghosts/ghost-sync';
+import type { PortalAliases } from './mapping/alias';
+import type { GhostUserIds } from './mapping/ghost-ids';
+import type { MatrixSide, NetworkDirectory } from './parts';
+import type { Portals } from './portals/portals';
+
+/** What the lookups read: the networks, the portals, the ghosts' and aliases' grammar, the rooms' aliases. */
+export interface ThirdPartyDeps extends NetworkDirectory, MatrixSide {
+  readonly portals: Portals;
+  readonly aliases: PortalAliases;
+  readonly ghosts: GhostUserIds;
+  readonly ghostSync: Pick<GhostSync, 'ghostOf' | 'renames'>;
+}
 
 export const PROTOCOL = 'irc';
 
@@ -42,7 +54,7 @@ export class IrcThirdParty implements ThirdPartyProvider {
   readonly protocols: Readonly<Record<string, ThirdPartyProtocol>>;
 
   /** `runtime` is asked at lookup time: lookups arrive only once the connector has started. */
-  constructor(config: IrcBridgeConfig, private readonly runtime: () => BridgeRuntime) {
+  constructor(config: IrcBridgeConfig, private readonly runtime: () => ThirdPartyDeps) {
     this.protocols = { [PROTOCOL]: ircProtocol(config) };
   }
 
@@ -102,7 +114,7 @@ export class IrcThirdParty implements ThirdPartyProvider {
 }
 
 /** The network asked for; the only one when the client did not say and there is only one. */
-function networkOf(rt: BridgeRuntime, id: string | undefined): IrcNetwork | undefined {
+function networkOf(rt: NetworkDirectory, id: string | undefined): IrcNetwork | undefined {
   if (id !== undefined) return rt.network(id);
   const networks = rt.networks();
   return networks.length === 1 ? networks[0] : undefined;

@@ -161,12 +161,12 @@ export const IRC_SECTION_SCHEMA = Type.Object({
   /**
    * IRC → Matrix work the homeserver does not take (unreachable, 5xx, 429) is retried for up to
    * `retry_minutes` (0 = not at all), the room's later lines held behind it in order (journaled,
-   * so nothing held is lost at a stop or crash). `max_held_per_room` is no longer used (held lines
-   * wait in the journal, not in memory); it is accepted so configs of earlier releases still load.
+   * so nothing held is lost at a stop or crash). `max_held_per_room` is deprecated and unused (held
+   * lines wait in the journal, not in memory): still accepted so earlier configs load, warned about at start.
    */
   homeserver_outage: Type.Object({
     retry_minutes: count(15, 0, 10_080),
-    max_held_per_room: count(1000, 1, 1_000_000),
+    max_held_per_room: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
   }, GROUP),
   networks: mapOf(NETWORK_SCHEMA, {
     minProperties: 1,

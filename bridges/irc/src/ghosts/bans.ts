@@ -13,7 +13,19 @@
  */
 import { isMatrixError, type RoomId, type UserId } from '@bridgekit/appservice';
 import type { IrcNetwork } from '../network/network';
-import type { BridgeRuntime } from '../runtime';
+import type { IrcNick } from '../mapping/ids';
+import type { Diagnostics, MatrixSide } from '../parts';
+
+/** What ban handling needs of ghost sync (ghost-sync.ts): the remembered bans and who a ghost speaks for. */
+export interface BanTracker {
+  readonly bans: GhostBans;
+  readonly renames: { nickOf(network: IrcNetwork, ghost: UserId): IrcNick | undefined };
+  removedFromRoom(roomId: RoomId, ghost: UserId): void;
+}
+
+export interface BanDeps extends Diagnostics, MatrixSide {
+  readonly ghostSync: BanTracker;
+}
 
 export class GhostBans {
   private readonly bans = new Set<string>();
@@ -46,7 +58,7 @@ export class GhostBans {
  * Runs `action` (a send or join of the ghost in the room) unless the ghost is banned there.
  * Returns undefined when the line was dropped because of a ban; other errors are thrown.
  */
-export async function unlessBanned<T>(rt: BridgeRuntime, network: IrcNetwork, roomId: RoomId, ghost: UserId, action: () => Promise<T>): Promise<T | undefined> {
+export async function unlessBanned<T>(rt: BanDeps, network: IrcNetwork, roomId: RoomId, ghost: UserId, action: () => Promise<T>): Promise<T | undefined> {
   if (rt.ghostSync.bans.has(roomId, ghost)) {
     rt.metrics.bannedGhostDrops.inc({ network: network.id });
     return undefined;
@@ -62,7 +74,7 @@ export async function unlessBanned<T>(rt: BridgeRuntime, network: IrcNetwork, ro
 }
 
 /** The ghost is banned from the room (seen in its member event, or learnt from a refusal). */
-export function ghostBanned(rt: BridgeRuntime, network: IrcNetwork, roomId: RoomId, ghost: UserId): void {
+export function ghostBanned(rt: BanDeps, network: IrcNetwork, roomId: RoomId, ghost: UserId): void {
   rt.ghostSync.removedFromRoom(roomId, ghost);
   if (!rt.ghostSync.bans.add(roomId, ghost)) return;
   const nick = rt.ghostSync.renames.nickOf(network, ghost);
@@ -70,7 +82,7 @@ export function ghostBanned(rt: BridgeRuntime, network: IrcNetwork, roomId: Room
 }
 
 /** Asked only after a refusal, so it costs nothing while the ghost may send. */
-async function isBanned(rt: BridgeRuntime, roomId: RoomId, ghost: UserId): Promise<boolean> {
+async function isBanned(rt: Diagnostics & MatrixSide, roomId: RoomId, ghost: UserId): Promise<boolean> {
   try {
     const member = await rt.ctx.bot.getState<{ membership?: unknown }>(roomId, 'm.room.member', ghost);
     return member?.membership === 'ban';

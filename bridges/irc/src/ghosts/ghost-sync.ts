@@ -16,14 +16,17 @@
  * Only IRC changes move ghosts: a disconnect of the bot or of a puppet never does (the roster
  * forgets a channel on disconnect, and nothing is reconciled until NAMES arrives again).
  */
-import type { RoomId, UserId } from '@bridgekit/appservice';
+import type { BridgeContext, Intent, RoomId, UserId } from '@bridgekit/appservice';
 import { Counter, Gauge } from 'prom-client';
 import type { Clock } from '../irc/clock';
 import { isIrcError } from '../irc/errors';
 import { GhostIdTooLongError } from '../mapping/ghost-ids';
 import type { IrcNick } from '../mapping/ids';
 import type { IrcNetwork } from '../network/network';
-import type { BridgeRuntime } from '../runtime';
+import type { IrcBridgeConfig } from '../config/types';
+import type { GhostUserIds } from '../mapping/ghost-ids';
+import type { Diagnostics, GhostResolver, NetworkDirectory, RoomTasks } from '../parts';
+import type { Portals } from '../portals/portals';
 import { GhostBans, unlessBanned } from './bans';
 import { isNetsplitQuit, NetsplitHold, type HeldQuit } from './netsplit';
 import { PacedQueue } from './paced-queue';
@@ -52,7 +55,15 @@ const MAX_ROOMS_REMEMBERED = 2000;
 /** Ghost bans remembered at once (bans.ts). */
 const MAX_BANS_REMEMBERED = 10_000;
 
-export class GhostSync {
+/** What ghost sync uses: the Matrix side, the ghosts' IDs, the portals, the networks and the room turns. */
+export interface GhostSyncDeps extends Diagnostics, RoomTasks, NetworkDirectory {
+  readonly ctx: BridgeContext;
+  readonly config: Pick<IrcBridgeConfig, 'membershipPacing'>;
+  readonly ghosts: GhostUserIds;
+  readonly portals: Portals;
+}
+
+export class GhostSync implements GhostResolver {
   readonly renames: GhostRenames;
   readonly presence: GhostPresence;
   /** Ghosts Matrix users banned from portal rooms: they neither join nor speak there. */
@@ -63,7 +74,7 @@ export class GhostSync {
   private readonly metrics: { changes: Counter<'change'>; dropped: Counter; levelWrites: Counter };
   private warnedFull = false;
 
-  constructor(private readonly rt: BridgeRuntime, private readonly clock: Clock) {
+  constructor(private readonly rt: GhostSyncDeps, private readonly clock: Clock) {
     const { ctx, config } = rt;
     // A private chat holds its ghost for its person even when they share no channel with us.
     this.renames = new GhostRenames(ctx.store.ghosts, rt.ghosts, (network, nick) => rt.portals.hasPrivateChatWith(network, nick), rt.log);
@@ -103,6 +114,19 @@ export class GhostSync {
   }
 
   /** JOIN of an IRC user (not one of ours) in a bridged channel. */
+  async ghost(network: IrcNetwork, nick: IrcNick): Promise<Intent> {
+    const intent = this.rt.ctx.intent(this.renames.userIdFor(network, nick));
+    await intent.ensureProfile({ displayName: nick });
+    return intent;
+  }
+
+  async ghostIntent(network: IrcNetwork, ghost: UserId): Promise<Intent> {
+    const intent = this.rt.ctx.intent(ghost);
+    const nick = this.renames.nickOf(network, ghost);
+    if (nick !== undefined) await intent.ensureProfile({ displayName: nick });
+    return intent;
+  }
+
   joined(network: IrcNetwork, channel: string, nick: IrcNick): void {
     this.holdOf(network).returned(network.fold(nick));
     if (network.config.membershipSync !== 'all') return;
@@ -156,7 +180,7 @@ export class GhostSync {
       .find((roomId) => this.presence.isJoined(roomId, ghost) !== false);
     // Profiles are global: one update renames the ghost in every room. Only worth it when it is in one.
     // The name is read when the task runs (ghostIntent), so a slow room cannot restore an older one.
-    if (shown) this.rt.roomTask(shown, 'irc.nick', async () => void await this.rt.ghostIntent(network, ghost));
+    if (shown) this.rt.roomTask(shown, 'irc.nick', async () => void await this.ghostIntent(network, ghost));
     return ghost;
   }
 
@@ -252,8 +276,8 @@ export class GhostSync {
     const here = ghosts.has(ghost);
     if (this.inRoomChannels(roomId, network, nick)) {
       if (here || network.config.membershipSync !== 'all') return;
-      const joined = await unlessBanned(this.rt, network, roomId, ghost, async () => {
-        await (await this.rt.ghost(network, nick)).join(roomId);
+      const joined = await unlessBanned({ ctx: this.rt.ctx, log: this.rt.log, metrics: this.rt.metrics, ghostSync: this }, network, roomId, ghost, async () => {
+        await (await this.ghost(network, nick)).join(roomId);
         return true;
       });
       if (!joined) return;

@@ -28,7 +28,7 @@ function setup() {
     handler('channel', 'message'),
     handler('topic', 'topic'),
     handler('rename', 'nick', 'any'),
-  ], () => ({}) as BridgeRuntime);
+  ], {} as BridgeRuntime);
   return { dispatcher, ran };
 }
 
@@ -57,7 +57,7 @@ describe('IrcDispatcher.attach', () => {
 
 describe('MatrixDispatcher.dispatch', () => {
   const metrics = { handlerErrors: { inc: () => undefined } };
-  const rt = () => ({ metrics }) as unknown as BridgeRuntime;
+  const rt = { metrics } as unknown as BridgeRuntime;
   const message = parseEvent({ eventId: asEventId('$m'), roomId: asRoomId('!r:hs'), sender: asUserId('@a:hs'), type: 'm.room.message', content: { msgtype: 'm.text', body: 'hi' }, originServerTs: 0 });
   const join = parseEvent({ eventId: asEventId('$j'), roomId: asRoomId('!r:hs'), sender: asUserId('@a:hs'), type: 'm.room.member', stateKey: '@a:hs', content: { membership: 'join' }, originServerTs: 0 });
 

@@ -15,7 +15,7 @@ import type { AnyIrcHandler, AnyMatrixHandler } from './registry';
 export class IrcDispatcher {
   private readonly byEvent = new Map<IrcEventName, AnyIrcHandler[]>();
 
-  constructor(handlers: readonly AnyIrcHandler[], private readonly runtime: () => BridgeRuntime) {
+  constructor(handlers: readonly AnyIrcHandler[], private readonly rt: BridgeRuntime) {
     for (const handler of handlers) {
       const list = this.byEvent.get(handler.event) ?? [];
       list.push(handler);
@@ -41,14 +41,14 @@ export class IrcDispatcher {
       });
     }
     client.on('error', (error) => {
-      const rt = this.runtime();
+      const { rt } = this;
       rt.log.error('IRC event listener failed', { network: origin.network.id, error: error.message });
       rt.metrics.handlerErrors.inc({ handler: 'irc.listener' });
     });
   }
 
   private run(handler: AnyIrcHandler, value: unknown, origin: IrcOrigin): void {
-    const rt = this.runtime();
+    const { rt } = this;
     try {
       (handler.handle as (v: unknown, o: IrcOrigin, r: BridgeRuntime) => void)(value, origin, rt);
     } catch (error) {
@@ -66,7 +66,7 @@ function isFromOwnPuppet(value: unknown, origin: IrcOrigin): boolean {
 export class MatrixDispatcher {
   private readonly byKind = new Map<BridgeEventKind, AnyMatrixHandler[]>();
 
-  constructor(handlers: readonly AnyMatrixHandler[], private readonly runtime: () => BridgeRuntime) {
+  constructor(handlers: readonly AnyMatrixHandler[], private readonly rt: BridgeRuntime) {
     for (const handler of handlers) {
       for (const kind of handler.kinds) {
         const list = this.byKind.get(kind) ?? [];
@@ -89,9 +89,9 @@ export class MatrixDispatcher {
     let failure: { handler: string; error: unknown } | undefined;
     for (const handler of this.byKind.get(event.kind) ?? []) {
       try {
-        await handler.handle(event, this.runtime());
+        await handler.handle(event, this.rt);
       } catch (error) {
-        this.runtime().metrics.handlerErrors.inc({ handler: handler.name });
+        this.rt.metrics.handlerErrors.inc({ handler: handler.name });
         failure ??= { handler: handler.name, error };
       }
     }

@@ -12,7 +12,11 @@ import { isDeepStrictEqual } from 'node:util';
 import type { BridgeInfo, RoomId } from '@bridgekit/appservice';
 import type { IrcNetworkConfig } from '../config/types';
 import type { IrcNetwork } from '../network/network';
-import type { BridgeRuntime } from '../runtime';
+import type { Diagnostics, MatrixSide } from '../parts';
+import type { Portals } from './portals';
+
+/** Bridge info is written by the bot; checking it walks the portals and counts what it repaired. */
+type BridgeInfoDeps = MatrixSide & Diagnostics & { readonly portals: Portals };
 
 export const BRIDGE_EVENT_TYPES = ['m.bridge', 'uk.half-shot.bridge'] as const;
 
@@ -51,14 +55,14 @@ export function bridgeInfoContent(bot: string, config: Pick<IrcNetworkConfig, 'i
 }
 
 /** Both bridge info events for a channel, e.g. for a new room's initial state. */
-export function bridgeInfoState(rt: BridgeRuntime, network: IrcNetwork, channel: string): BridgeStateEvent[] {
+export function bridgeInfoState(rt: BridgeInfoDeps, network: IrcNetwork, channel: string): BridgeStateEvent[] {
   const stateKey = bridgeStateKey(network, channel);
   const content = bridgeInfoContent(rt.ctx.bot.userId, network.config, channel);
   return BRIDGE_EVENT_TYPES.map((type) => ({ type, stateKey, content }));
 }
 
 /** Records that the room got its bridge info in its initial state (no check needed later). */
-export async function markBridgeInfo(rt: BridgeRuntime, roomId: RoomId, network: IrcNetwork, channel: string): Promise<void> {
+export async function markBridgeInfo(rt: BridgeInfoDeps, roomId: RoomId, network: IrcNetwork, channel: string): Promise<void> {
   await rt.ctx.store.kv.set(markerKey(roomId, bridgeStateKey(network, channel)), CONTENT_VERSION);
 }
 
@@ -67,7 +71,7 @@ export async function markBridgeInfo(rt: BridgeRuntime, roomId: RoomId, network:
  * was written; otherwise reads `m.bridge` and writes both events if it is missing or stale.
  * Returns whether it wrote. Run it in the room's turn.
  */
-export async function ensureBridgeInfo(rt: BridgeRuntime, roomId: RoomId, network: IrcNetwork, channel: string): Promise<boolean> {
+export async function ensureBridgeInfo(rt: BridgeInfoDeps, roomId: RoomId, network: IrcNetwork, channel: string): Promise<boolean> {
   const events = bridgeInfoState(rt, network, channel);
   const stateKey = events[0]!.stateKey;
   const marker = markerKey(roomId, stateKey);
@@ -84,7 +88,7 @@ export async function ensureBridgeInfo(rt: BridgeRuntime, roomId: RoomId, networ
 }
 
 /** The check for every portal of the network, one room at a time in the background (start-up); ends when the network stops. */
-export function checkBridgeInfo(rt: BridgeRuntime, network: IrcNetwork): void {
+export function checkBridgeInfo(rt: BridgeInfoDeps, network: IrcNetwork): void {
   const portals = rt.portals.channels(network.id);
   void (async () => {
     let written = 0;
@@ -105,14 +109,14 @@ export function checkBridgeInfo(rt: BridgeRuntime, network: IrcNetwork): void {
  * The room no longer bridges the channel: both events are emptied (state cannot be deleted; an
  * empty content is how MSC2346 clients learn the bridge is gone) and the marker forgotten.
  */
-export async function removeBridgeInfo(rt: BridgeRuntime, roomId: RoomId, network: Pick<IrcNetwork, 'id' | 'fold'>, channel: string): Promise<void> {
+export async function removeBridgeInfo(rt: BridgeInfoDeps, roomId: RoomId, network: Pick<IrcNetwork, 'id' | 'fold'>, channel: string): Promise<void> {
   const stateKey = bridgeStateKey(network, channel);
   await rt.ctx.store.kv.delete(markerKey(roomId, stateKey));
   for (const type of BRIDGE_EVENT_TYPES) await rt.ctx.bot.sendState(roomId, type, stateKey, {});
 }
 
 /** The room moved or stopped being bridged: the next check looks at the homeserver again. */
-export async function forgetBridgeInfo(rt: BridgeRuntime, roomId: RoomId): Promise<void> {
+export async function forgetBridgeInfo(rt: BridgeInfoDeps, roomId: RoomId): Promise<void> {
   for (const key of await rt.ctx.store.kv.keys(`irc.bridge-info ${roomId} `)) await rt.ctx.store.kv.delete(key);
 }
 

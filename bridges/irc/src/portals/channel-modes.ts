@@ -21,7 +21,16 @@
 import type { KeyValueRepository, Logger, RoomId } from '@bridgekit/appservice';
 import type { ModeChange } from '../irc/isupport';
 import type { IrcNetwork } from '../network/network';
-import type { BridgeRuntime } from '../runtime';
+import type { GhostSync } from '../ghosts/ghost-sync';
+import type { Diagnostics, MatrixSide, RoomTasks } from '../parts';
+import type { Portals } from './portals';
+
+/** What mirroring a channel's modes uses: the stored flags, the portals, room turns and the topic level. */
+export interface ChannelModeDeps extends Diagnostics, MatrixSide, RoomTasks {
+  readonly channelFlags: ChannelFlagStore;
+  readonly portals: Portals;
+  readonly ghostSync: Pick<GhostSync, 'setTopicLevel'>;
+}
 import { OrderedWrites } from '../store/ordered-writes';
 import { updateDirectoryListing, wantedVisibility } from './directory';
 
@@ -115,7 +124,7 @@ export class ChannelFlagStore {
 }
 
 /** Applies a MODE (or a 324 reply) of a bridged channel to its rooms. Call from the IRC listener. */
-export function applyChannelModes(rt: BridgeRuntime, network: IrcNetwork, channel: string, changes: readonly ModeChange[], current: boolean): void {
+export function applyChannelModes(rt: ChannelModeDeps, network: IrcNetwork, channel: string, changes: readonly ModeChange[], current: boolean): void {
   const store = rt.channelFlags;
   const { flags, changed } = nextFlags(store.get(network, channel), changes, current);
   if (changed.length > 0) store.set(network, channel, flags);
@@ -147,7 +156,7 @@ export function applyChannelModes(rt: BridgeRuntime, network: IrcNetwork, channe
 }
 
 /** The bot and every connected puppet rejoin with the new key from now on (the key is never logged). */
-function updateKey(rt: BridgeRuntime, network: IrcNetwork, channel: string, key: string | undefined): void {
+function updateKey(rt: ChannelModeDeps, network: IrcNetwork, channel: string, key: string | undefined): void {
   rt.portals.setChannelKey(network, channel, key);
   if (network.bot.wants(channel)) network.bot.want(channel, key);
   for (const puppet of network.puppets.all()) {
@@ -157,20 +166,20 @@ function updateKey(rt: BridgeRuntime, network: IrcNetwork, channel: string, key:
   rt.log.info(key === undefined ? 'Channel key removed' : 'Channel key stored', { network: network.id, channel });
 }
 
-async function setJoinRule(rt: BridgeRuntime, roomId: RoomId, rule: 'invite' | 'public'): Promise<void> {
+async function setJoinRule(rt: ChannelModeDeps, roomId: RoomId, rule: 'invite' | 'public'): Promise<void> {
   const current = await rt.ctx.bot.getState<{ join_rule?: unknown }>(roomId, 'm.room.join_rules');
   if (current?.join_rule === rule) return;
   await rt.ctx.bot.sendState(roomId, 'm.room.join_rules', '', { join_rule: rule });
 }
 
-function portalOf(rt: BridgeRuntime, roomId: RoomId, network: IrcNetwork, channel: string) {
+function portalOf(rt: ChannelModeDeps, roomId: RoomId, network: IrcNetwork, channel: string) {
   return rt.portals.channelsOfRoom(roomId).find((p) => p.network === network.id && network.fold(p.channel) === network.fold(channel));
 }
 
-function originOf(rt: BridgeRuntime, roomId: RoomId, network: IrcNetwork, channel: string): string | undefined {
+function originOf(rt: ChannelModeDeps, roomId: RoomId, network: IrcNetwork, channel: string): string | undefined {
   return portalOf(rt, roomId, network, channel)?.origin;
 }
 
-function keyOf(rt: BridgeRuntime, roomId: RoomId, network: IrcNetwork, channel: string): string | undefined {
+function keyOf(rt: ChannelModeDeps, roomId: RoomId, network: IrcNetwork, channel: string): string | undefined {
   return portalOf(rt, roomId, network, channel)?.key;
 }

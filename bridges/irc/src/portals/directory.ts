@@ -10,7 +10,10 @@
  * are hidden again each time, because an admin may have listed the room by hand meanwhile.
  */
 import type { RoomId } from '@bridgekit/appservice';
-import type { BridgeRuntime } from '../runtime';
+import type { Diagnostics, MatrixSide } from '../parts';
+
+/** The listing is the bot's to set; the marker of what it set is kept in the store. */
+type DirectoryDeps = MatrixSide & Pick<Diagnostics, 'log'>;
 
 export type DirectoryVisibility = 'public' | 'private';
 
@@ -19,7 +22,7 @@ export function wantedVisibility(secret: boolean, publishPortals: boolean): Dire
 }
 
 /** Sets the room's listing unless the bridge already did (`force`: set it anyway). Run it in the room's turn. */
-export async function updateDirectoryListing(rt: BridgeRuntime, roomId: RoomId, visibility: DirectoryVisibility, force: boolean): Promise<void> {
+export async function updateDirectoryListing(rt: DirectoryDeps, roomId: RoomId, visibility: DirectoryVisibility, force: boolean): Promise<void> {
   const key = markerKey(roomId);
   const last = await rt.ctx.store.kv.get<DirectoryVisibility>(key) ?? 'private'; // how portals are created
   if (!force && last === visibility) return;
@@ -29,7 +32,7 @@ export async function updateDirectoryListing(rt: BridgeRuntime, roomId: RoomId, 
 }
 
 /** The room stopped being a portal: the bridge takes back a listing it made, and forgets it. Best effort. */
-export async function unlistFormerPortal(rt: BridgeRuntime, roomId: RoomId): Promise<void> {
+export async function unlistFormerPortal(rt: DirectoryDeps, roomId: RoomId): Promise<void> {
   const key = markerKey(roomId);
   const last = await rt.ctx.store.kv.get<DirectoryVisibility>(key);
   await rt.ctx.store.kv.delete(key);
@@ -40,7 +43,7 @@ export async function unlistFormerPortal(rt: BridgeRuntime, roomId: RoomId): Pro
 }
 
 /** A room upgrade: the homeserver moves the listing to the new room, and so does the marker. */
-export async function moveDirectoryListing(rt: BridgeRuntime, from: RoomId, to: RoomId): Promise<void> {
+export async function moveDirectoryListing(rt: MatrixSide, from: RoomId, to: RoomId): Promise<void> {
   const last = await rt.ctx.store.kv.get<DirectoryVisibility>(markerKey(from));
   if (last === undefined) return;
   await rt.ctx.store.kv.delete(markerKey(from));

@@ -7,7 +7,12 @@
  * the answer is 404.
  */
 import { localpartOf, type RoomAlias, type RoomId } from '@bridgekit/appservice';
-import type { BridgeRuntime } from '../runtime';
+import type { PortalAliases } from '../mapping/alias';
+import type { Diagnostics, MatrixSide, NetworkDirectory } from '../parts';
+import type { Portals } from './portals';
+
+/** What creating a portal for an alias uses: the alias grammar, the networks and the portal links. */
+type DynamicPortalDeps = MatrixSide & Diagnostics & NetworkDirectory & { readonly aliases: PortalAliases; readonly portals: Portals };
 import { channelBridgeInfo, markBridgeInfo } from './bridge-info';
 import { CHANNEL, type ChannelMeta } from './portals';
 import { portalRefusal } from './refused-channels';
@@ -19,7 +24,7 @@ export interface DynamicPortalOptions {
   key?: string;
 }
 
-export function createDynamicPortal(rt: BridgeRuntime, alias: RoomAlias, options: DynamicPortalOptions = {}): Promise<boolean> {
+export function createDynamicPortal(rt: DynamicPortalDeps, alias: RoomAlias, options: DynamicPortalOptions = {}): Promise<boolean> {
   // The homeserver may ask twice while the first room is being made: one room, one answer.
   const inFlight = rt.portals.creating;
   const running = inFlight.get(alias);
@@ -29,7 +34,7 @@ export function createDynamicPortal(rt: BridgeRuntime, alias: RoomAlias, options
   return creation;
 }
 
-async function create(rt: BridgeRuntime, alias: RoomAlias, { evenIfDisabled = false, key }: DynamicPortalOptions): Promise<boolean> {
+async function create(rt: DynamicPortalDeps, alias: RoomAlias, { evenIfDisabled = false, key }: DynamicPortalOptions): Promise<boolean> {
   const parsed = rt.aliases.parseAlias(alias);
   const network = parsed && rt.network(parsed.network);
   if (!parsed || !network) return false;

@@ -4,19 +4,19 @@
  * the third-party lookups and !listrooms so both name a room the same way.
  */
 import { isMatrixError, type RoomAlias, type RoomId } from '@bridgekit/appservice';
-import { AliasTooLongError } from '../mapping/alias';
+import { AliasTooLongError, type PortalAliases } from '../mapping/alias';
 import type { IrcChannel } from '../mapping/ids';
 import type { IrcNetwork } from '../network/network';
-import type { BridgeRuntime } from '../runtime';
+import type { MatrixSide } from '../parts';
 import type { ChannelPortal } from './portals';
 
 /** The alias of one portal, or undefined when it has none the bot can see. */
-export async function aliasOfPortal(rt: BridgeRuntime, network: IrcNetwork, portal: ChannelPortal): Promise<RoomAlias | undefined> {
+export async function aliasOfPortal(rt: MatrixSide & { readonly aliases: PortalAliases }, network: IrcNetwork, portal: ChannelPortal): Promise<RoomAlias | undefined> {
   return portal.origin === 'alias' ? bridgeAlias(rt, network, portal.channel) : canonicalAlias(rt, portal.roomId);
 }
 
 /** The alias the bridge's template gives a channel; undefined when it would be too long to exist. */
-export function bridgeAlias(rt: BridgeRuntime, network: IrcNetwork, channel: string): RoomAlias | undefined {
+export function bridgeAlias(rt: { readonly aliases: PortalAliases }, network: IrcNetwork, channel: string): RoomAlias | undefined {
   try {
     return rt.aliases.aliasFor(network.id, channel as IrcChannel);
   } catch (error) {
@@ -26,7 +26,7 @@ export function bridgeAlias(rt: BridgeRuntime, network: IrcNetwork, channel: str
 }
 
 /** The room's canonical alias, when it has one the bot can read. */
-export async function canonicalAlias(rt: BridgeRuntime, roomId: RoomId): Promise<RoomAlias | undefined> {
+export async function canonicalAlias(rt: MatrixSide, roomId: RoomId): Promise<RoomAlias | undefined> {
   try {
     const content = await rt.ctx.bot.getState<{ alias?: unknown }>(roomId, 'm.room.canonical_alias');
     return typeof content?.alias === 'string' && content.alias.startsWith('#') ? content.alias as RoomAlias : undefined;

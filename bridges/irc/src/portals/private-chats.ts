@@ -12,17 +12,30 @@
  * messages open another room. When the Matrix user leaves the room, the conversation is
  * forgotten: the next IRC message opens a new room rather than talking into one nobody reads.
  */
-import type { Intent, UserId } from '@bridgekit/appservice';
+import type { Intent, Logger, UserId } from '@bridgekit/appservice';
 import type { IrcNick } from '../mapping/ids';
 import type { IrcNetwork } from '../network/network';
-import type { BridgeRuntime } from '../runtime';
-import type { PrivateChat } from './portals';
+import type { GhostResolver, MatrixSide, NetworkDirectory, RoomTasks } from '../parts';
+import type { PrivateChat, Portals } from './portals';
+
+interface ChatDeps {
+  readonly portals: Portals;
+  readonly log: Logger;
+}
+
+/** What ending a chat tells ghost sync: the ghost no longer needs to be kept for the person. */
+interface ChatGhosts {
+  readonly ghostSync: {
+    privateChatEnded(network: IrcNetwork, nick: IrcNick): void;
+    readonly renames: { userIdFor(network: IrcNetwork, nick: IrcNick): UserId };
+  };
+}
 
 /**
  * The ghost that speaks in a private chat, named like it is everywhere: after the nick of the
  * person it speaks for (the same name in the DM as in the channels' rooms, so none flips).
  */
-export async function chatGhost(rt: BridgeRuntime, network: IrcNetwork, chat: PrivateChat): Promise<Intent> {
+export async function chatGhost(rt: GhostResolver, network: IrcNetwork, chat: PrivateChat): Promise<Intent> {
   if (!chat.ghost) return rt.ghost(network, chat.nick);
   return rt.ghostIntent(network, chat.ghost);
 }
@@ -32,7 +45,7 @@ export async function chatGhost(rt: BridgeRuntime, network: IrcNetwork, chat: Pr
  * private chats move to the new nick. Only the first connection hearing the NICK finds
  * something to move. Call it from the IRC listener.
  */
-export function renamePrivateChats(rt: BridgeRuntime, network: IrcNetwork, oldNick: IrcNick, newNick: IrcNick, ghost: UserId | undefined): void {
+export function renamePrivateChats(rt: ChatDeps & GhostResolver & RoomTasks, network: IrcNetwork, oldNick: IrcNick, newNick: IrcNick, ghost: UserId | undefined): void {
   // Chats stored before their ghost was recorded get the person's: they spoke through it.
   const moved = rt.portals.renamePrivateChats(network, oldNick, newNick, () => ghost);
   for (const chat of moved) {
@@ -42,7 +55,7 @@ export function renamePrivateChats(rt: BridgeRuntime, network: IrcNetwork, oldNi
 }
 
 /** The Matrix user left (or was banned from) their private chat: it is forgotten, and its ghost leaves. */
-export async function endPrivateChat(rt: BridgeRuntime, chat: PrivateChat, reason: string): Promise<void> {
+export async function endPrivateChat(rt: ChatDeps & ChatGhosts & NetworkDirectory & MatrixSide, chat: PrivateChat, reason: string): Promise<void> {
   const network = rt.network(chat.network);
   if (!network) return;
   await rt.portals.unlinkPrivateChat(chat, network);
@@ -53,7 +66,7 @@ export async function endPrivateChat(rt: BridgeRuntime, chat: PrivateChat, reaso
 }
 
 /** The ghost creates a DM room with the Matrix user and the bridge remembers it. */
-export async function openPrivateChat(rt: BridgeRuntime, network: IrcNetwork, userId: UserId, nick: IrcNick): Promise<PrivateChat> {
+export async function openPrivateChat(rt: ChatDeps & GhostResolver, network: IrcNetwork, userId: UserId, nick: IrcNick): Promise<PrivateChat> {
   const ghost = await rt.ghost(network, nick);
   const roomId = await ghost.createRoom({ invite: [userId], isDirect: true, preset: 'trusted_private_chat' });
   const chat = await rt.portals.linkPrivateChat(roomId, network, userId, nick, ghost.userId);

@@ -13,8 +13,12 @@
 import type { RoomId, UserId } from '@bridgekit/appservice';
 import { JoinFailedError } from '../irc/errors';
 import type { IrcNetwork } from '../network/network';
-import type { BridgeRuntime } from '../runtime';
-import type { ChannelRefusal } from './portals';
+import type { Diagnostics, MatrixSide, NetworkDirectory, RoomTasks, Speaker } from '../parts';
+import type { ChannelRefusal, Portals } from './portals';
+
+interface RefusalDeps {
+  readonly portals: Portals;
+}
 
 /** JOIN numerics by which the server rejects the channel's name rather than the joiner. */
 const NAME_REFUSALS: ReadonlySet<string> = new Set(['403', '476', '479']);
@@ -27,7 +31,7 @@ export function isChannelNameRefusal(error: Error): error is JoinFailedError {
  * Why no portal should be made for `channel`, as a sentence for the user (the name breaks the
  * server's announced rules, or the server refused it before); undefined when one may be made.
  */
-export function portalRefusal(rt: BridgeRuntime, network: IrcNetwork, channel: string): string | undefined {
+export function portalRefusal(rt: RefusalDeps, network: IrcNetwork, channel: string): string | undefined {
   const problem = network.channelNameProblem(channel);
   if (problem) return problem;
   const refused = rt.portals.refusalOf(network, channel);
@@ -35,7 +39,7 @@ export function portalRefusal(rt: BridgeRuntime, network: IrcNetwork, channel: s
 }
 
 /** The bot's JOIN was refused for the channel's name: stop bridging it, once. Call from the IRC listener. */
-export function refuseChannel(rt: BridgeRuntime, network: IrcNetwork, channel: string, error: JoinFailedError): void {
+export function refuseChannel(rt: RefusalDeps & Diagnostics & MatrixSide & RoomTasks, network: IrcNetwork, channel: string, error: JoinFailedError): void {
   const refusal: ChannelRefusal = { numeric: error.numeric, reason: error.reason };
   const rooms = rt.portals.markRefused(network, channel, refusal);
   // Not joined (the JOIN failed): this only forgets the channel, so no reconnect retries it.
@@ -54,7 +58,7 @@ export function refuseChannel(rt: BridgeRuntime, network: IrcNetwork, channel: s
 }
 
 /** Someone joined a room whose channel was refused: they should know nothing is bridged there. */
-export async function tellRefusedPortals(rt: BridgeRuntime, roomId: RoomId, userId: UserId): Promise<void> {
+export async function tellRefusedPortals(rt: RefusalDeps & NetworkDirectory & Speaker, roomId: RoomId, userId: UserId): Promise<void> {
   for (const portal of rt.portals.refusedChannelsOfRoom(roomId)) {
     const network = rt.network(portal.network);
     if (network && portal.refused) await rt.tell(roomId, userId, refusalSentence(network, portal.channel, portal.refused));

@@ -17,14 +17,24 @@
  */
 import type { MatrixEvent, RoomAlias, RoomId } from '@bridgekit/appservice';
 import { isRoomId } from '@bridgekit/appservice';
-import type { BridgeRuntime } from '../runtime';
+import type { GhostPresence } from '../ghosts/presence';
+import type { PortalAliases } from '../mapping/alias';
+import type { Diagnostics, GhostResolver, MatrixSide, NetworkDirectory, RoomTasks, Speaker } from '../parts';
+import type { Portals } from './portals';
+
+/** What leaving or moving a room uses: the portal links, the networks, the bot and the ghosts' presence. */
+interface HygieneDeps extends Diagnostics, MatrixSide, NetworkDirectory, RoomTasks, GhostResolver, Pick<Speaker, 'tell'> {
+  readonly portals: Portals;
+  readonly aliases: PortalAliases;
+  readonly ghostSync: { readonly presence: Pick<GhostPresence, 'forget'> };
+}
 import { ensureBridgeInfo, forgetBridgeInfo, removeBridgeInfo } from './bridge-info';
 import { moveDirectoryListing, unlistFormerPortal } from './directory';
 import type { ChannelPortal } from './portals';
 import { chatGhost } from './private-chats';
 
 /** Stops bridging a room that turned encryption on. Returns whether it was bridged. */
-export async function refuseEncryptedRoom(rt: BridgeRuntime, event: MatrixEvent): Promise<boolean> {
+export async function refuseEncryptedRoom(rt: HygieneDeps, event: MatrixEvent): Promise<boolean> {
   const { roomId } = event;
   const portals = rt.portals.channelsOfRoom(roomId);
   const chat = rt.portals.privateChatOfRoom(roomId);
@@ -52,7 +62,7 @@ export async function refuseEncryptedRoom(rt: BridgeRuntime, event: MatrixEvent)
  * again creates a new portal (the homeserver asks the bridge only about aliases that do not
  * exist). Returns those deleted; a failure is logged and the old notice text used instead.
  */
-async function freePortalAliases(rt: BridgeRuntime, roomId: RoomId, portals: readonly ChannelPortal[]): Promise<RoomAlias[]> {
+async function freePortalAliases(rt: HygieneDeps, roomId: RoomId, portals: readonly ChannelPortal[]): Promise<RoomAlias[]> {
   const freed: RoomAlias[] = [];
   for (const portal of portals) {
     if (portal.origin !== 'alias') continue;
@@ -71,7 +81,7 @@ async function freePortalAliases(rt: BridgeRuntime, roomId: RoomId, portals: rea
 }
 
 /** Follows an upgrade: the replacement room takes over every link of the old one. */
-export async function followRoomUpgrade(rt: BridgeRuntime, event: MatrixEvent): Promise<boolean> {
+export async function followRoomUpgrade(rt: HygieneDeps, event: MatrixEvent): Promise<boolean> {
   const oldRoom = event.roomId;
   const replacement = event.content.replacement_room;
   if (!rt.portals.isBridged(oldRoom) || event.stateKey !== '' || !isRoomId(replacement)) return false;
@@ -109,7 +119,7 @@ export async function followRoomUpgrade(rt: BridgeRuntime, event: MatrixEvent): 
 }
 
 /** MSC2346 clients stop showing the room as bridged. Best effort: the room is unlinked either way. */
-async function clearBridgeInfo(rt: BridgeRuntime, roomId: RoomId, portals: readonly ChannelPortal[]): Promise<void> {
+async function clearBridgeInfo(rt: HygieneDeps, roomId: RoomId, portals: readonly ChannelPortal[]): Promise<void> {
   for (const portal of portals) {
     const network = rt.network(portal.network);
     if (!network) continue;
@@ -119,7 +129,7 @@ async function clearBridgeInfo(rt: BridgeRuntime, roomId: RoomId, portals: reado
   }
 }
 
-async function unlinkAll(rt: BridgeRuntime, roomId: RoomId): Promise<void> {
+async function unlinkAll(rt: HygieneDeps, roomId: RoomId): Promise<void> {
   const portals = rt.portals.channelsOfRoom(roomId);
   await rt.portals.unlinkRoom(roomId);
   for (const portal of portals) {

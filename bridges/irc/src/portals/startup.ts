@@ -3,9 +3,10 @@
  * portal), and the static rooms from the config are linked if they are not yet.
  */
 import type { IrcNetwork } from '../network/network';
-import type { BridgeRuntime } from '../runtime';
+import type { Diagnostics, MatrixSide } from '../parts';
+import type { Portals } from './portals';
 
-export async function joinBridgedChannels(rt: BridgeRuntime, network: IrcNetwork): Promise<void> {
+export async function joinBridgedChannels(rt: MatrixSide & Pick<Diagnostics, 'log'> & { readonly portals: Portals }, network: IrcNetwork): Promise<void> {
   for (const room of network.config.staticRooms) {
     const linked = rt.portals.channelsOfRoom(room.roomId).some((p) => p.network === network.id && network.fold(p.channel) === network.fold(room.channel));
     if (!linked) {

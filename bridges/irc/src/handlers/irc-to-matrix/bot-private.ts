@@ -5,6 +5,7 @@
 import type { NetworkId } from '../../mapping/ids';
 import type { IrcNick } from '../../mapping/ids';
 import { ircHandler } from '../registry';
+import type { Diagnostics } from '../../parts';
 
 /** `answer` returns true when the message was an answer it was waiting for. */
 export function botPrivateMessages(answer: (network: NetworkId, from: IrcNick, text: string) => Promise<boolean>) {
@@ -12,7 +13,7 @@ export function botPrivateMessages(answer: (network: NetworkId, from: IrcNick, t
     name: 'irc.bot-private-message',
     event: 'message',
     from: 'bot',
-    handle(e, origin, rt) {
+    handle(e, origin, rt: Diagnostics) {
       const { network } = origin;
       if (e.self || e.fromServer || network.isChannel(e.target)) return;
       answer(network.id, e.nick, e.text).then((handled) => {

@@ -5,7 +5,11 @@
 import type { EventId, RoomId } from '@bridgekit/appservice';
 import type { IrcNick } from '../../mapping/ids';
 import type { IrcNetwork } from '../../network/network';
-import type { BridgeRuntime } from '../../runtime';
+import type { MessageRefs } from '../message-refs';
+import type { Diagnostics, NetworkDirectory } from '../../parts';
+
+/** What delivering a line uses: the networks, the message references, the log and metrics. */
+export type LineDeliveryDeps = NetworkDirectory & Diagnostics & { readonly refs: MessageRefs };
 
 /** An IRC line as rendered when it arrived (the common part of the outbox payloads). */
 export interface IrcLine {
@@ -17,14 +21,14 @@ export interface IrcLine {
 }
 
 /** The line's network; undefined (logged) when it is no longer configured, after a restart. */
-export function networkOfLine(rt: BridgeRuntime, line: IrcLine, where: Record<string, unknown>): IrcNetwork | undefined {
+export function networkOfLine(rt: NetworkDirectory & Diagnostics, line: IrcLine, where: Record<string, unknown>): IrcNetwork | undefined {
   const network = rt.network(line.network);
   if (!network) rt.log.warn('An IRC line of a network no longer configured is dropped', { network: line.network, ...where });
   return network;
 }
 
 /** The line is in Matrix: remembered for replies and edits, and counted. */
-export async function lineDelivered(rt: BridgeRuntime, network: IrcNetwork, roomId: RoomId, eventId: EventId, line: IrcLine): Promise<void> {
+export async function lineDelivered(rt: LineDeliveryDeps, network: IrcNetwork, roomId: RoomId, eventId: EventId, line: IrcLine): Promise<void> {
   await rt.refs.remember({ roomId, eventId, network: network.id, nick: line.nick, text: String(line.content.body), ...(line.msgid ? { msgid: line.msgid } : {}) });
   rt.metrics.messages.inc({ direction: 'irc_to_matrix', network: network.id });
 }

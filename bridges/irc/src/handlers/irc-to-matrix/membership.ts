@@ -13,7 +13,10 @@
 import type { RoomId, UserId } from '@bridgekit/appservice';
 import type { IrcNetwork } from '../../network/network';
 import { ensureBridgeInfo } from '../../portals/bridge-info';
-import type { BridgeRuntime } from '../../runtime';
+import type { Diagnostics, MatrixSide, RoomTasks, Speaker } from '../../parts';
+
+/** A kick from IRC is told in the room's turn, by the bot or to the user kicked. */
+type KickDeps = Pick<Diagnostics, 'log'> & MatrixSide & RoomTasks;
 import { ircHandler } from '../registry';
 
 export const channelJoins = ircHandler({
@@ -83,7 +86,7 @@ export const channelSpeakers = ircHandler({
   },
 });
 
-function botKicked(rt: BridgeRuntime, network: IrcNetwork, rooms: readonly RoomId[], why: string): void {
+function botKicked(rt: KickDeps, network: IrcNetwork, rooms: readonly RoomId[], why: string): void {
   rt.log.warn('The bridge bot was kicked from a bridged channel', { network: network.id, why });
   for (const roomId of rooms) {
     rt.roomTask(roomId, 'irc.bot-kicked', async () => {
@@ -92,7 +95,7 @@ function botKicked(rt: BridgeRuntime, network: IrcNetwork, rooms: readonly RoomI
   }
 }
 
-function puppetKicked(rt: BridgeRuntime, network: IrcNetwork, channel: string, userId: UserId, rooms: readonly RoomId[], why: string): void {
+function puppetKicked(rt: KickDeps & Pick<Speaker, 'tell'>, network: IrcNetwork, channel: string, userId: UserId, rooms: readonly RoomId[], why: string): void {
   network.puppets.partChannel(userId, channel).catch((error: Error) => rt.log.debug('Kicked puppet could not forget the channel', { network: network.id, userId, error: error.message }));
   for (const roomId of rooms) {
     rt.roomTask(roomId, 'irc.puppet-kicked', async () => {

@@ -7,9 +7,9 @@ import type { UserId } from '@bridgekit/appservice';
 import type { MentionRules } from '../../format/mentions';
 import { isIrcError } from '../../irc/errors';
 import type { IrcNetwork } from '../../network/network';
-import type { BridgeRuntime } from '../../runtime';
+import type { GhostRenames } from '../../ghosts/renames';
 
-export function channelMentions(rt: BridgeRuntime, network: IrcNetwork, channel: string, sender: UserId): MentionRules {
+export function channelMentions(rt: { readonly ghostSync: { readonly renames: Pick<GhostRenames, 'userIdFor'> } }, network: IrcNetwork, channel: string, sender: UserId): MentionRules {
   const lookup: MentionRules['lookup'] = (word) => {
     const nick = network.roster.find(channel, word);
     if (!nick || network.fold(nick) === network.fold(network.botNick)) return undefined;

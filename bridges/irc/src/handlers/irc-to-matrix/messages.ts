@@ -3,19 +3,29 @@
  * to the channel, in the room's order. The bot never hears its own puppets here: the dispatcher
  * drops their lines (echo suppression) before this runs.
  */
-import type { EventId, OutboxDelivery, RoomId, UserId } from '@bridgekit/appservice';
-import { unlessBanned } from '../../ghosts/bans';
-import type { BridgeRuntime } from '../../runtime';
+import type { EventId, OutboxDelivery } from '@bridgekit/appservice';
+import { unlessBanned, type BanDeps } from '../../ghosts/bans';
+import type { Diagnostics, GhostResolver } from '../../parts';
 import { ircHandler } from '../registry';
 import { ircMessageContent, replyTag } from './content';
-import { lineDelivered, networkOfLine, type IrcLine } from './line-delivery';
+import type { ChannelLine, IrcOutbox } from './outbox-kinds';
+import { lineDelivered, networkOfLine, type LineDeliveryDeps } from './line-delivery';
 import { channelMentions } from './mentions';
+import type { GhostSync } from '../../ghosts/ghost-sync';
+import type { Portals } from '../../portals/portals';
+
+/** What reading a channel line uses: its rooms, who speaks for the nick, and the outbox. */
+type ChannelLineDeps = Pick<Diagnostics, 'log'> & {
+  readonly outbox: Pick<IrcOutbox, 'channelLine'>;
+  readonly portals: Portals;
+  readonly ghostSync: Pick<GhostSync, 'ghostOf' | 'renames'>;
+};
 
 export const channelMessages = ircHandler({
   name: 'irc.channel-message',
   event: 'message',
   from: 'bot',
-  handle(e, origin, rt) {
+  handle(e, origin, rt: ChannelLineDeps) {
     const { network } = origin;
     // Messages only ops see (STATUSMSG) would leak to everyone in the room.
     if (e.self || e.fromServer || e.statusPrefix || !network.isChannel(e.target)) return;
@@ -39,17 +49,8 @@ export const channelMessages = ircHandler({
   },
 });
 
-/** One channel line for one room, as decided when it arrived (outbox payload). */
-export interface ChannelLine extends IrcLine {
-  roomId: RoomId;
-  /** The ghost of the person who said it, then (ghosts/renames.ts). */
-  speaker: UserId;
-  /** The IRCv3 msgid of the line it replies to: looked up in the room's turn, when that line is stored. */
-  replyTo?: string;
-}
-
 /** Delivers a channel line in its room's turn (the outbox's handler; may run again after a crash). */
-export async function deliverChannelLine(rt: BridgeRuntime, { payload: line, txnId, resend }: OutboxDelivery<ChannelLine>): Promise<void> {
+export async function deliverChannelLine(rt: LineDeliveryDeps & GhostResolver & BanDeps, { payload: line, txnId, resend }: OutboxDelivery<ChannelLine>): Promise<void> {
   const network = networkOfLine(rt, line, { roomId: line.roomId });
   if (!network) return;
   const ghost = await rt.ghostIntent(network, line.speaker);

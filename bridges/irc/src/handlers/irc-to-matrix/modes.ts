@@ -5,13 +5,14 @@
  * nothing in Matrix: IRC status is mirrored one way, for IRC users.
  */
 import type { IrcNick } from '../../mapping/ids';
-import { applyChannelModes } from '../../portals/channel-modes';
+import { applyChannelModes, type ChannelModeDeps } from '../../portals/channel-modes';
 import { ircHandler } from '../registry';
+import type { GhostSync } from '../../ghosts/ghost-sync';
 
 export const channelModes = ircHandler({
   name: 'irc.mode',
   event: 'mode',
-  handle(e, { network }, rt) {
+  handle(e, { network }, rt: ChannelModeDeps & { readonly ghostSync: Pick<GhostSync, 'statusChanged'> }) {
     if (!network.isChannel(e.target) || rt.portals.roomsForChannel(network, e.target).length === 0) return;
     const prefixModes = network.isupport.prefix.map((p) => p.mode).join('');
     for (const change of e.changes) {

@@ -12,12 +12,13 @@
 import type { IrcNetwork } from '../../network/network';
 import { renamePrivateChats } from '../../portals/private-chats';
 import { ircHandler } from '../registry';
+import type { GhostSync } from '../../ghosts/ghost-sync';
 
 export const nickChanges = ircHandler({
   name: 'irc.nick',
   event: 'nick',
   from: 'any',
-  handle(e, origin, rt) {
+  handle(e, origin, rt: Parameters<typeof renamePrivateChats>[0] & { readonly ghostSync: Pick<GhostSync, 'renamed'> }) {
     const { network } = origin;
     if (e.self || network.ownNicks.has(e.nick) || network.ownNicks.has(e.newNick)) return;
     if (origin.from === 'puppet' && botSees(network, e.nick, e.newNick)) return;

@@ -7,35 +7,31 @@
  * Each payload is plain JSON holding everything decided when the line arrived (who speaks, the
  * rendered content), so a delivery after a restart says exactly what it would have said then.
  */
-import type { OutboxKind, UserId } from '@bridgekit/appservice';
-import type { BridgeRuntime } from '../../runtime';
-import { deliverChannelLine, type ChannelLine } from './messages';
-import { deliverPrivateLine, type PrivateLine } from './private';
-import { deliverTopic, type TopicChange } from './topic';
+import type { BanDeps } from '../../ghosts/bans';
+import type { GhostSync } from '../../ghosts/ghost-sync';
+import type { GhostResolver, MatrixSide } from '../../parts';
+import type { Portals } from '../../portals/portals';
+import type { LineDeliveryDeps } from './line-delivery';
 
-export interface IrcOutbox {
-  /** A channel message, notice or action, into one room linked to the channel. */
-  channelLine: OutboxKind<ChannelLine>;
-  /** A private message to a Matrix user's puppet, into their DM with the sender's ghost. */
-  privateLine: OutboxKind<PrivateLine>;
-  /** A channel's topic, into one room linked to the channel. */
-  topic: OutboxKind<TopicChange>;
-}
+/** What the deliveries use (each asks for its part of it). */
+export type OutboxDeliveryDeps = LineDeliveryDeps & GhostResolver & BanDeps & MatrixSide & {
+  readonly portals: Portals;
+  readonly ghostSync: GhostSync;
+  /** How long deliveries are held through a homeserver outage. */
+  readonly maxHoldMs: number;
+};
+import type { ChannelLine, IrcOutbox, PrivateLine, TopicChange } from './outbox-kinds';
+import { deliverChannelLine } from './messages';
+import { deliverPrivateLine } from './private';
+import { deliverTopic } from './topic';
+
 
 /** Called once in `start()`, before the core resumes what the journal holds. */
-export function defineIrcOutbox(rt: BridgeRuntime): IrcOutbox {
+export function defineIrcOutbox(rt: OutboxDeliveryDeps): IrcOutbox {
   const options = { maxHoldMs: rt.maxHoldMs };
   return {
     channelLine: rt.ctx.outbox.define<ChannelLine>('irc.channel-line', (d) => deliverChannelLine(rt, d), options),
     privateLine: rt.ctx.outbox.define<PrivateLine>('irc.private-line', (d) => deliverPrivateLine(rt, d), options),
     topic: rt.ctx.outbox.define<TopicChange>('irc.topic', (d) => deliverTopic(rt, d), options),
   };
-}
-
-/**
- * The queue of one Matrix user's private conversations on one network: their order holds
- * whatever the DM's room is (it may not exist yet when the first line arrives).
- */
-export function privateQueueKey(network: string, userId: UserId): string {
-  return `irc-private ${network} ${userId}`;
 }

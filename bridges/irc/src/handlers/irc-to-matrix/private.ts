@@ -3,19 +3,20 @@
  * the first message). Puppets hear their channels too; only lines addressed to the puppet itself
  * are handled here (the bot bridges the channels).
  */
-import type { OutboxDelivery, UserId } from '@bridgekit/appservice';
+import type { OutboxDelivery } from '@bridgekit/appservice';
 import { chatGhost, openPrivateChat } from '../../portals/private-chats';
-import type { BridgeRuntime } from '../../runtime';
+import type { GhostResolver } from '../../parts';
+import type { Portals } from '../../portals/portals';
 import { ircHandler } from '../registry';
 import { ircMessageContent } from './content';
-import { lineDelivered, networkOfLine, type IrcLine } from './line-delivery';
-import { privateQueueKey } from './outbox';
+import { lineDelivered, networkOfLine, type LineDeliveryDeps } from './line-delivery';
+import { privateQueueKey, type IrcOutbox, type PrivateLine } from './outbox-kinds';
 
 export const privateMessages = ircHandler({
   name: 'irc.private-message',
   event: 'message',
   from: 'puppet',
-  handle(e, origin, rt) {
+  handle(e, origin, rt: { readonly outbox: Pick<IrcOutbox, 'privateLine'>; readonly portals: Portals }) {
     if (origin.from !== 'puppet') return;
     const { network, puppet } = origin;
     if (e.self || e.fromServer || network.isChannel(e.target) || !network.config.privateMessages) return;
@@ -26,18 +27,12 @@ export const privateMessages = ircHandler({
   },
 });
 
-/** One private line to a Matrix user (outbox payload). */
-export interface PrivateLine extends IrcLine {
-  /** The Matrix user whose puppet it was sent to. */
-  userId: UserId;
-}
-
 /**
  * Delivers a private line in the turn of the user's conversations on the network, into their
  * chat with the sender (opened by the first line; a crash between creating the room and
  * recording it can leave an empty room behind, never a lost or repeated line).
  */
-export async function deliverPrivateLine(rt: BridgeRuntime, { payload: line, txnId, resend }: OutboxDelivery<PrivateLine>): Promise<void> {
+export async function deliverPrivateLine(rt: LineDeliveryDeps & GhostResolver & { readonly portals: Portals }, { payload: line, txnId, resend }: OutboxDelivery<PrivateLine>): Promise<void> {
   const network = networkOfLine(rt, line, { userId: line.userId });
   if (!network) return;
   const chat = rt.portals.privateChat(network, line.userId, line.nick) ?? await openPrivateChat(rt, network, line.userId, line.nick);

@@ -6,6 +6,8 @@
 import type { RoomId } from '@bridgekit/appservice';
 import { describeServerRefusal } from '../undeliverable';
 import { ircHandler } from '../registry';
+import type { Diagnostics, RoomTasks, Speaker } from '../../parts';
+import type { Portals } from '../../portals/portals';
 
 /** Refusals that mean "your message did not arrive"; others (e.g. 482 chanop needed) belong to their commands. */
 const MESSAGE_REFUSALS = new Set(['cannot_send_to_channel', 'no_such_nick', 'cannot_send_to_user', 'not_on_channel', 'banned_from_channel']);
@@ -14,7 +16,7 @@ export const serverRefusals = ircHandler({
   name: 'irc.refusal',
   event: 'serverError',
   from: 'puppet',
-  handle(e, origin, rt) {
+  handle(e, origin, rt: Diagnostics & RoomTasks & Pick<Speaker, 'tell'> & { readonly portals: Portals }) {
     if (origin.from !== 'puppet' || !MESSAGE_REFUSALS.has(e.error)) return;
     const { network, puppet } = origin;
     let rooms: RoomId[] = [];

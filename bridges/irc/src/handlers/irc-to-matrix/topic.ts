@@ -11,7 +11,12 @@ import { stripMirc } from '../../format/mirc';
 import type { PowerLevelsContent } from '../../ghosts/power-levels';
 import type { IrcNick } from '../../mapping/ids';
 import type { IrcNetwork } from '../../network/network';
-import type { BridgeRuntime } from '../../runtime';
+import type { GhostSync } from '../../ghosts/ghost-sync';
+import type { TopicChange } from './outbox-kinds';
+import type { Diagnostics, GhostResolver, MatrixSide, NetworkDirectory } from '../../parts';
+
+/** What setting a topic uses: the networks, the ghosts and who may set state. */
+type TopicDeps = NetworkDirectory & GhostResolver & Diagnostics & MatrixSide & { readonly ghostSync: Pick<GhostSync, 'ghostOf'> };
 import { ircHandler } from '../registry';
 
 export const channelTopics = ircHandler({
@@ -30,23 +35,14 @@ export const channelTopics = ircHandler({
   },
 });
 
-/** A channel's topic for one room (outbox payload). */
-export interface TopicChange {
-  network: string;
-  roomId: RoomId;
-  topic: string;
-  /** Who set it, when a person did (not the server, not the bot). */
-  setBy?: IrcNick;
-}
-
 /** Sets the topic in its room's turn (the outbox's handler). State events need no transaction ID: setting it twice is harmless. */
-export async function deliverTopic(rt: BridgeRuntime, { payload }: OutboxDelivery<TopicChange>): Promise<void> {
+export async function deliverTopic(rt: TopicDeps, { payload }: OutboxDelivery<TopicChange>): Promise<void> {
   const network = rt.network(payload.network);
   if (!network) return;
   await setRoomTopic(rt, network, payload.roomId, payload.topic, payload.setBy);
 }
 
-async function setRoomTopic(rt: BridgeRuntime, network: IrcNetwork, roomId: RoomId, topic: string, setBy: IrcNick | undefined): Promise<void> {
+async function setRoomTopic(rt: TopicDeps, network: IrcNetwork, roomId: RoomId, topic: string, setBy: IrcNick | undefined): Promise<void> {
   const current = await rt.ctx.bot.getState<{ topic?: unknown }>(roomId, 'm.room.topic');
   if ((typeof current?.topic === 'string' ? current.topic : '') === topic) return;
   if (setBy && await ghostMaySetTopic(rt, network, roomId, setBy)) {
@@ -62,7 +58,7 @@ async function setRoomTopic(rt: BridgeRuntime, network: IrcNetwork, roomId: Room
 }
 
 /** Asked first so a ghost without the power is not joined to the room just to be refused. */
-async function ghostMaySetTopic(rt: BridgeRuntime, network: IrcNetwork, roomId: RoomId, nick: IrcNick): Promise<boolean> {
+async function ghostMaySetTopic(rt: TopicDeps, network: IrcNetwork, roomId: RoomId, nick: IrcNick): Promise<boolean> {
   const levels = await rt.ctx.bot.getState<PowerLevelsContent & { events?: Record<string, unknown>; state_default?: unknown }>(roomId, 'm.room.power_levels');
   if (!levels) return false;
   const number = (value: unknown, fallback: number) => (typeof value === 'number' ? value : fallback);

@@ -9,11 +9,12 @@
 import { tellRefusedPortals } from '../../portals/refused-channels';
 import { matrixHandler } from '../registry';
 import { UndeliverableError } from '../undeliverable';
+import type { Diagnostics, MatrixSide, RoomTasks } from '../../parts';
 
 export const joinOnDemand = matrixHandler({
   name: 'matrix.join-on-demand',
   kinds: ['membership'],
-  async handle(event, rt) {
+  async handle(event, rt: Parameters<typeof tellRefusedPortals>[0] & MatrixSide & Pick<Diagnostics, 'log'> & RoomTasks) {
     // Not a profile change (action 'profile'), and only the user's own join.
     if (event.action !== 'join' || event.userId !== event.sender || rt.ctx.isBridgeUser(event.sender)) return;
     const user = { userId: event.sender, ...(event.displayName ? { displayName: event.displayName } : {}) };

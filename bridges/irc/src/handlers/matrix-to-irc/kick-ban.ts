@@ -12,7 +12,7 @@ import type { IrcNick } from '../../mapping/ids';
 import type { IrcNetwork } from '../../network/network';
 import type { Puppet } from '../../network/puppets';
 import type { ChannelPortal } from '../../portals/portals';
-import type { BridgeRuntime } from '../../runtime';
+import type { Diagnostics, Speaker } from '../../parts';
 import { matrixHandler } from '../registry';
 
 type Action = 'kick' | 'ban' | 'unban';
@@ -43,7 +43,7 @@ function actionOf(event: MembershipEvent): Action | undefined {
   return event.action === 'ban' || event.action === 'unban' || event.action === 'kick' ? event.action : undefined;
 }
 
-async function actOnIrc(rt: BridgeRuntime, network: IrcNetwork, portal: ChannelPortal, kicker: UserId, nick: IrcNick, action: Action, reason: string): Promise<void> {
+async function actOnIrc(rt: Pick<Speaker, 'tell'> & Pick<Diagnostics, 'log'>, network: IrcNetwork, portal: ChannelPortal, kicker: UserId, nick: IrcNick, action: Action, reason: string): Promise<void> {
   const { channel } = portal;
   const puppet = network.puppets.get(kicker);
   const inChannel = network.roster.find(channel, nick) !== undefined;

@@ -10,7 +10,8 @@
 import type { MembershipEvent, RoomId, UserId } from '@bridgekit/appservice';
 import type { IrcNetwork } from '../../network/network';
 import type { ChannelPortal } from '../../portals/portals';
-import type { BridgeRuntime } from '../../runtime';
+import type { Diagnostics, MatrixSide } from '../../parts';
+import type { Portals } from '../../portals/portals';
 import { matrixHandler } from '../registry';
 
 export const matrixDepartures = matrixHandler({
@@ -60,7 +61,7 @@ function partReason(event: MembershipEvent, userId: UserId): string | undefined 
 }
 
 /** A channel may be bridged to several rooms: leaving one of them is not leaving the channel. */
-async function stillBridgedElsewhere(rt: BridgeRuntime, network: IrcNetwork, portal: ChannelPortal, userId: UserId): Promise<boolean> {
+async function stillBridgedElsewhere(rt: MatrixSide & Pick<Diagnostics, 'log'> & { readonly portals: Portals }, network: IrcNetwork, portal: ChannelPortal, userId: UserId): Promise<boolean> {
   const others: RoomId[] = rt.portals.roomsForChannel(network, portal.channel).filter((r) => r !== portal.roomId);
   for (const roomId of others) {
     const member = await rt.ctx.bot.getState<{ membership?: unknown }>(roomId, 'm.room.member', userId).catch((error: Error) => {

@@ -10,7 +10,20 @@ import { estimatePrefixLength } from '../../format/split';
 import { stripMirc } from '../../format/mirc';
 import type { IrcNetwork } from '../../network/network';
 import type { Puppet } from '../../network/puppets';
-import type { BridgeRuntime } from '../../runtime';
+import type { GhostRenames } from '../../ghosts/renames';
+import type { MediaLinks } from '../../media/links';
+import type { Diagnostics, MatrixSide, MemberNames, NetworkDirectory } from '../../parts';
+import type { Portals } from '../../portals/portals';
+import type { MessageRefs } from '../message-refs';
+
+/** Who the nicks of pills are: a ghost's from its renames. */
+type PillDeps = { readonly ghostSync: { readonly renames: Pick<GhostRenames, 'nickOf'> } };
+
+/** What sending one Matrix message to one IRC target uses. */
+type SendDeps = PillDeps & MatrixSide & Pick<Diagnostics, 'metrics'> & MemberNames & {
+  readonly refs: MessageRefs;
+  readonly media: MediaLinks;
+};
 import { matrixHandler } from '../registry';
 import { UndeliverableError } from '../undeliverable';
 import { ircLineCount, pasteNotice, pasteText } from './paste';
@@ -45,7 +58,7 @@ export const matrixMessages = matrixHandler({
 
 export const EMPTY_MESSAGE = 'Nothing was sent to IRC: the message was empty.';
 
-function targetsOf(event: MatrixEvent, rt: BridgeRuntime): Target[] {
+function targetsOf(event: MatrixEvent, rt: NetworkDirectory & { readonly portals: Portals }): Target[] {
   const targets: Target[] = [];
   for (const portal of rt.portals.channelsOfRoom(event.roomId)) {
     const network = rt.network(portal.network);
@@ -63,7 +76,7 @@ function targetsOf(event: MatrixEvent, rt: BridgeRuntime): Target[] {
 }
 
 /** 'empty' when there was nothing to send; an UndeliverableError when it could not be sent. */
-async function sendTo(target: Target, event: MatrixEvent, rt: BridgeRuntime): Promise<'sent' | 'empty'> {
+async function sendTo(target: Target, event: MatrixEvent, rt: SendDeps): Promise<'sent' | 'empty'> {
   const { network } = target;
   const content = event.content as MessageContent;
   // Read before rendering (which is synchronous): the message this one replies to, if bridged.
@@ -93,14 +106,14 @@ async function sendTo(target: Target, event: MatrixEvent, rt: BridgeRuntime): Pr
   }
 }
 
-async function connect(target: Target, userId: UserId, roomId: RoomId, rt: BridgeRuntime): Promise<Puppet> {
+async function connect(target: Target, userId: UserId, roomId: RoomId, rt: MemberNames): Promise<Puppet> {
   const pool = target.network.puppets;
   // The display name feeds the nick template: only needed when the puppet is first made.
   const names = { userId, ...(pool.get(userId) ? {} : { displayName: await rt.displayNameOf(roomId, userId) }) };
   return target.isChannel ? pool.joinChannel(names, target.name, target.key) : pool.acquire(names);
 }
 
-async function maybePaste(outgoing: IrcOutgoing, target: Target, puppet: Puppet, rt: BridgeRuntime): Promise<string> {
+async function maybePaste(outgoing: IrcOutgoing, target: Target, puppet: Puppet, rt: MatrixSide & { readonly media: MediaLinks }): Promise<string> {
   const prefix = estimatePrefixLength({ nickLength: puppet.nick.length });
   const lines = ircLineCount(outgoing.text, target.name, prefix, outgoing.kind === 'action');
   if (lines <= target.network.config.messages.pasteThresholdLines) return outgoing.text;
@@ -111,7 +124,7 @@ async function maybePaste(outgoing: IrcOutgoing, target: Target, puppet: Puppet,
 }
 
 /** Pills: a ghost is its IRC nick, a Matrix user with a puppet is the puppet's nick. */
-function pillNick(rt: BridgeRuntime, network: IrcNetwork, userId: UserId): string | undefined {
+function pillNick(rt: PillDeps, network: IrcNetwork, userId: UserId): string | undefined {
   const ghostNick = rt.ghostSync.renames.nickOf(network, userId);
   if (ghostNick) return ghostNick;
   return network.puppets.get(userId)?.nick;

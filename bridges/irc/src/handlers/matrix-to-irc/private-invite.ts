@@ -4,7 +4,7 @@
  * (Invites into channel portals belong to the channel-state handlers.)
  */
 import type { MembershipEvent } from '@bridgekit/appservice';
-import type { BridgeRuntime } from '../../runtime';
+import type { Speaker } from '../../parts';
 import { matrixHandler } from '../registry';
 
 export const privateChatInvites = matrixHandler({
@@ -35,6 +35,6 @@ export const privateChatInvites = matrixHandler({
   },
 });
 
-async function declineSecondUser(event: MembershipEvent, rt: BridgeRuntime): Promise<void> {
+async function declineSecondUser(event: MembershipEvent, rt: Pick<Speaker, 'tell'>): Promise<void> {
   await rt.tell(event.roomId, event.sender, 'This room is already a private chat of another Matrix user; start your own chat with the IRC user in a new room.');
 }

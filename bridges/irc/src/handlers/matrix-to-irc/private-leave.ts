@@ -9,7 +9,7 @@ import { matrixHandler } from '../registry';
 export const privateChatDepartures = matrixHandler({
   name: 'matrix.private-leave',
   kinds: ['membership'],
-  async handle(event, rt) {
+  async handle(event, rt: Parameters<typeof endPrivateChat>[0]) {
     if (event.membership !== 'leave' && event.membership !== 'ban') return;
     const chat = rt.portals.privateChatOfRoom(event.roomId);
     if (!chat || event.userId !== chat.userId) return;

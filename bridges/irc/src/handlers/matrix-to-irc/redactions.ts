@@ -5,11 +5,14 @@
  */
 import { matrixHandler } from '../registry';
 import { shorten } from './render';
+import type { NetworkDirectory } from '../../parts';
+import type { Portals } from '../../portals/portals';
+import type { MessageRefs } from '../message-refs';
 
 export const matrixRedactions = matrixHandler({
   name: 'matrix.redaction',
   kinds: ['redaction'],
-  async handle(event, rt) {
+  async handle(event, rt: NetworkDirectory & { readonly portals: Portals; readonly refs: MessageRefs }) {
     const redacted = event.redacts;
     for (const portal of rt.portals.channelsOfRoom(event.roomId)) {
       const network = rt.network(portal.network);

@@ -10,7 +10,7 @@ export const encryptedRooms = matrixHandler({
   name: 'matrix.encryption',
   // Encrypted events too (source 'event'): encryption may have been turned on while the bridge was not listening.
   kinds: ['encryption'],
-  async handle(event, rt) {
+  async handle(event, rt: Parameters<typeof refuseEncryptedRoom>[0] & Parameters<typeof followRoomUpgrade>[0]) {
     await refuseEncryptedRoom(rt, event.raw);
   },
 });
@@ -18,7 +18,7 @@ export const encryptedRooms = matrixHandler({
 export const roomUpgrades = matrixHandler({
   name: 'matrix.tombstone',
   kinds: ['tombstone'],
-  async handle(event, rt) {
+  async handle(event, rt: Parameters<typeof refuseEncryptedRoom>[0] & Parameters<typeof followRoomUpgrade>[0]) {
     await followRoomUpgrade(rt, event.raw);
   },
 });

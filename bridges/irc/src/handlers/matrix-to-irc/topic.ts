@@ -7,11 +7,13 @@
  */
 import { matrixHandler } from '../registry';
 import { userReasonOf } from '../../irc/errors';
+import type { Diagnostics, MatrixSide, MemberNames, NetworkDirectory, Speaker } from '../../parts';
+import type { Portals } from '../../portals/portals';
 
 export const matrixTopics = matrixHandler({
   name: 'matrix.topic',
   kinds: ['roomState'],
-  async handle(event, rt) {
+  async handle(event, rt: MatrixSide & Pick<Diagnostics, 'log'> & NetworkDirectory & MemberNames & Pick<Speaker, 'tell'> & { readonly portals: Portals }) {
     if (event.field !== 'topic' || rt.ctx.isBridgeUser(event.sender)) return;
     const topic = event.topic.replace(/[\r\n]+/g, ' ').trim();
     for (const portal of rt.portals.channelsOfRoom(event.roomId)) {
