@@ -4,7 +4,7 @@
  * homeserver's alias and user queries. The event families themselves live in handlers/.
  */
 import type {
-  BridgeConfig, BridgeContext, Connector, Logger, MatrixEvent, Migration, RoomAlias, UserId,
+  BridgeConfig, BridgeContext, Connector, ConnectorReadiness, Logger, MatrixEvent, Migration, RoomAlias, UserId,
 } from '@bridgekit/appservice';
 import { accountMigrations, openIrcAccounts, type IrcAccounts } from './accounts';
 import { createAdminRooms, type AdminRooms } from './admin';
@@ -153,6 +153,14 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
     if (rt) await Promise.all(rt.networks().map((n) => n.stop()));
     await this.proxy?.close();
     await this.provisioning?.close();
+  }
+
+  /** Ready when every network's bot is connected: the bot is the bridge's ears in every channel. */
+  readiness(): ConnectorReadiness {
+    const networks: Record<string, string> = {};
+    for (const network of this.runtime?.networks() ?? []) networks[network.id] = network.bot.state;
+    const ready = this.runtime !== undefined && Object.values(networks).every((state) => state === 'connected');
+    return { ready, details: this.runtime ? { networks } : { state: 'not started' } };
   }
 
   async onMatrixEvent(event: MatrixEvent): Promise<void> {

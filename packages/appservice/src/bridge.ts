@@ -7,6 +7,8 @@ import { errorMessage, isBridgeError, isRetriable, type BridgeError } from './er
 import type { EphemeralEvent, MatrixEvent } from './events';
 import { createAppServiceApp, type TransactionSink } from './http/appservice-app';
 import { createOpsApp } from './http/ops-app';
+import { HomeserverStatus } from './health/homeserver-status';
+import { readinessReport, type ReadinessReport } from './health/readiness';
 import { asRoomAlias, asUserId, type RoomAlias, type UserId } from './ids';
 import { Ingestor } from './ingest/ingestor';
 import type { QueuedItem } from './ingest/types';
@@ -65,6 +67,10 @@ export class Bridge {
   private servers: Server[] = [];
   private pruneTimer?: NodeJS.Timeout;
   private pingLoop?: PingLoop;
+  /** Ping answered? Last request answered? For /ready and the reachability gauge. */
+  private readonly homeserver: HomeserverStatus;
+  private pingClient?: CsApiClient;
+  private stopping = false;
   private readonly matcher: NamespaceMatcher;
   /** Values the logger redacts wherever they appear: the tokens, plus what connectors register. */
   private readonly secrets = new Set<string>();
@@ -81,7 +87,8 @@ export class Bridge {
     for (const secret of declared?.secrets ?? []) this.addSecret(secret);
     this.section = declared?.value;
     this.log = createLogger(opts.config.logging, () => [...this.secrets], { stream: opts.logStream });
-    this.metrics = createMetrics();
+    this.metrics = createMetrics({ version: opts.version ?? 'unknown', coreVersion: CORE_VERSION });
+    this.homeserver = new HomeserverStatus(this.metrics.homeserverReachable);
     this.matcher = new NamespaceMatcher(registration, opts.config.homeserver.domain);
   }
 
@@ -107,7 +114,9 @@ export class Bridge {
       log: log.child({ component: 'csapi' }),
       metrics: this.metrics.csapi,
       fetch: this.opts.fetch,
+      onAttempt: (answered) => this.onHomeserverAttempt(answered),
     });
+    this.pingClient = client;
     const botUserId = asUserId(this.matcher.botUserId);
     const intents = createIntentFactory({
       client,
@@ -162,7 +171,10 @@ export class Bridge {
     if (config.metrics.enabled) {
       const ops = createOpsApp({
         metricsRegistry: this.metrics.registry,
-        health: () => ({ ok: true, details: { store: this.storeHealth(), queueDepth: ingestor.depth } }),
+        // Liveness only: the process answers. What it depends on is /ready's business, or an
+        // orchestrator would restart a healthy bridge every time the homeserver restarts.
+        health: () => ({ ok: true, details: { queueDepth: ingestor.depth } }),
+        ready: () => this.readiness(),
         log,
       });
       const opsServer = await listen(ops, config.metrics.bindAddress, config.metrics.port);
@@ -175,18 +187,52 @@ export class Bridge {
     log.info('Bridge started', { connector: connector.name, appservice: addresses.appservice, ops: addresses.ops });
 
     // Not awaited: the bridge works (and answers pushes) while the homeserver is still away.
-    this.pingLoop = startPingLoop({
-      ping: () => client.ping(registration.id, `startup-${Date.now()}`),
-      log: log.child({ component: 'ping' }),
+    this.startPinging();
+    return addresses;
+  }
+
+  /** What /ready answers: store, homeserver and connector, each named when not ready. */
+  readiness(): ReadinessReport {
+    const { connector } = this.opts;
+    return readinessReport({
+      store: this.store ? this.storeHealth() : 'closed',
+      homeserver: this.homeserver.snapshot(),
+      ...(connector.readiness ? { connector: { name: connector.name, readiness: connector.readiness() } } : {}),
+    });
+  }
+
+  /**
+   * The appservice ping, kept up until the homeserver answers: at start, and again whenever it
+   * stopped answering, so the reachability gauge and /ready come back on their own even when
+   * nothing else would send a request.
+   */
+  private startPinging(): void {
+    const client = this.pingClient;
+    if (!client || this.stopping || this.pingLoop) return;
+    const { registration } = this.opts;
+    const loop = startPingLoop({
+      ping: () => client.ping(registration.id, `ping-${Date.now()}`),
+      log: this.log.child({ component: 'ping' }),
       appserviceId: registration.id,
       registrationUrl: registration.url,
       ...this.opts.ping,
     });
-    return addresses;
+    this.pingLoop = loop;
+    void loop.done.then((outcome) => {
+      this.homeserver.pingSettled(outcome);
+      if (this.pingLoop === loop) this.pingLoop = undefined;
+    });
+  }
+
+  private onHomeserverAttempt(answered: boolean): void {
+    const wasReachable = this.homeserver.snapshot().reachable;
+    this.homeserver.observe(answered);
+    if (!answered && wasReachable !== false) this.startPinging();
   }
 
   /** Stops taking pushes, finishes what is queued (bounded), then stops the connector and closes the store. */
   async stop(): Promise<void> {
+    this.stopping = true;
     this.pingLoop?.stop();
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     await Promise.all(this.servers.map((s) => closeServer(s)));
@@ -244,6 +290,7 @@ export class Bridge {
       acceptTransaction: (txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]) => {
         const result = ingestor.acceptTransaction(txnId, events, ephemeral);
         if (result.duplicate) return result;
+        this.metrics.lastTransaction.set(Date.now() / 1000);
         for (const event of events) {
           this.metrics.eventsReceived.inc({ type: eventTypeLabel(event.type) });
           // Membership caches must follow every member event, the bridge's own included.

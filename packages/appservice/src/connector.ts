@@ -2,6 +2,7 @@ import type { Registry } from 'prom-client';
 import type { ConfigSection } from './config/section';
 import type { BridgeConfig } from './config/types';
 import type { EphemeralEvent, MatrixEvent } from './events';
+import type { ConnectorReadiness } from './health/readiness';
 import type { RoomAlias, RoomId, UserId } from './ids';
 import type { Intent } from './intent/types';
 import type { Logger } from './log/types';
@@ -156,6 +157,14 @@ export interface Connector<TSection = unknown> {
   onAliasQuery?(alias: RoomAlias): Promise<boolean>;
   onEphemeral?(event: EphemeralEvent): Promise<void>;
   readonly thirdParty?: ThirdPartyProvider;
+  // --- operations (track ops) ---
+  /**
+   * Whether the connector can do its work now (e.g. every network's bot connected): `/ready` is
+   * 503 while not, with `details` in its JSON. Called on every probe: keep it cheap and synchronous.
+   */
+  readiness?(): ConnectorReadiness;
 }
+
+export type { ConnectorReadiness };
 
 export type { RoomId };

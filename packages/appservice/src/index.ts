@@ -7,6 +7,7 @@ export type { MatrixEvent, EphemeralEvent, MessageContent } from './events';
 
 // What a bridge author implements, and what they are given
 export type { Connector, BridgeContext, MediaAccess } from './connector';
+export type { ConnectorReadiness, ReadinessReport } from './health/readiness';
 export type {
   ThirdPartyProvider, ThirdPartyProtocol, ThirdPartyInstance, ThirdPartyFieldType, ThirdPartyLocation, ThirdPartyUser,
 } from './connector';
