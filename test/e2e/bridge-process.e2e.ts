@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
+import { connect as tcpConnect, createServer as createTcpServer, type Server as TcpServer } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { dump, load } from 'js-yaml';
@@ -165,6 +166,59 @@ describe('start-up checks against the homeserver', () => {
     expect(existsSync(join(dir, 'bridge.db'))).toBe(false);
   });
 });
+
+describe('/health and /ready', () => {
+  it('is live at once; /ready is 503 naming the IRC network while its bot cannot connect, then 200 once it is in, with the build-info metric', async () => {
+    const env = readE2eEnv();
+    const [metricsPort, ircPort] = await freePorts(2);
+    // The network's port has no IRC server yet: a forwarder to ngIRCd opens there later.
+    const bridge = await startIrcBridge({
+      metrics: { enabled: true, bind_address: '127.0.0.1', port: metricsPort },
+      irc: { networks: { e2e: { port: ircPort } } },
+    });
+    let forwarder: TcpServer | undefined;
+    const ops = (path: string) => fetch(`http://127.0.0.1:${metricsPort}${path}`);
+    try {
+      expect((await ops('/health')).status).toBe(200);
+      const notReady = await ops('/ready');
+      expect(notReady.status).toBe(503);
+      const body = await notReady.json() as { ok: boolean; notReady: string[]; details: { irc: { networks: Record<string, string> } } };
+      expect(body.ok).toBe(false);
+      expect(body.notReady).toContain('irc');
+      expect(body.details.irc.networks.e2e).not.toBe('connected');
+
+      forwarder = await forwardTcp(env.irc.host, env.irc.port, ircPort!);
+      const ready = await pollUntil(async () => {
+        const res = await ops('/ready');
+        return res.status === 200 ? res.json() : undefined;
+      }, { what: '/ready to answer 200', timeoutMs: 30_000, intervalMs: 200, detail: () => bridge.logTail(40) });
+      expect(ready).toEqual({ ok: true, notReady: [], details: { store: 'ok', homeserver: 'ok', irc: { networks: { e2e: 'connected' } } } });
+      const metrics = await (await ops('/metrics')).text();
+      expect(metrics).toMatch(/bridgekit_build_info\{version="\d+\.\d+\.\d+[^"]*",core_version="\d+\.\d+\.\d+[^"]*"\} 1/);
+      expect(metrics).toContain('bridgekit_homeserver_reachable 1');
+    } finally {
+      await bridge.stop();
+      await new Promise((resolve) => (forwarder ? forwarder.close(resolve) : resolve(undefined)));
+    }
+  });
+});
+
+/** A TCP forwarder on `port` to `host:targetPort` (the IRC server, reachable from the moment it listens). */
+function forwardTcp(host: string, targetPort: number, port: number): Promise<TcpServer> {
+  const server = createTcpServer((socket) => {
+    const upstream = tcpConnect(targetPort, host);
+    socket.pipe(upstream).pipe(socket);
+    const close = () => { socket.destroy(); upstream.destroy(); };
+    socket.on('error', close);
+    upstream.on('error', close);
+    socket.on('close', close);
+    upstream.on('close', close);
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
+}
 
 /** A plain HTTP forwarder on `port` to `target`: the homeserver, reachable from the moment it listens. */
 function forwardTo(target: string, port: number): Promise<Server> {
