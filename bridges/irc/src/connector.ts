@@ -150,7 +150,7 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
     const rt = this.runtime;
     rt?.roomTasks.stop();
     rt?.ghostSync.stop();
-    if (rt) await Promise.all(rt.networks().map((n) => n.stop()));
+    if (rt) await Promise.all(rt.networks().map((n) => n.stop(n.config.quitMessage)));
     await this.proxy?.close();
     await this.provisioning?.close();
   }

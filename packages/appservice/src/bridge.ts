@@ -47,8 +47,6 @@ const HOUR_MS = 60 * 60 * 1000;
 const DEDUPE_RETENTION_MS = 7 * 24 * HOUR_MS;
 /** Remote message ↔ event mappings older than this are of no use for replies or edits. */
 const MESSAGE_MAP_RETENTION_MS = 30 * 24 * HOUR_MS;
-/** How long `drain()` may take at shutdown before queued work is left in the journal. */
-const SHUTDOWN_DRAIN_MS = 10_000;
 const MIN_SECRET_LENGTH = 4;
 /** Bounds the redaction list (each log line is checked against all of it). */
 const MAX_SECRETS = 10_000;
@@ -239,7 +237,8 @@ export class Bridge {
     this.servers = [];
     // Let queued work (Matrix events, and network messages waiting for their room's turn) finish
     // while the connector is still up; what does not finish in time stays in the journal.
-    if (this.ingestor) await withTimeout(this.ingestor.drain(), SHUTDOWN_DRAIN_MS);
+    // shutdown.drain_seconds bounds it: a service manager's stop timeout must not be overrun.
+    if (this.ingestor) await withTimeout(this.ingestor.drain(), this.opts.config.shutdown.drainMs);
     try {
       await this.opts.connector.stop();
       await this.ingestor?.stop();

@@ -70,6 +70,8 @@ const NETWORK_SCHEMA = Type.Object({
     ping_interval_seconds: count(30, 5, 3600),
     ping_timeout_seconds: count(120, 5, 3600),
   }, GROUP),
+  /** The QUIT reason every connection of this network sends when the bridge stops. */
+  quit_message: Type.String({ minLength: 1, maxLength: 300, default: 'Bridge shutting down', expected: 'a short sentence such as "Bridge restarting, back soon"' }),
   /** Encoding tried when a line is not valid UTF-8. */
   fallback_encoding: Type.String({ minLength: 1, default: 'cp1252' }),
   /** Whether joining `#<alias for a channel>` creates a portal on demand. */
