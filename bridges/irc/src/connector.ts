@@ -4,7 +4,7 @@
  * homeserver's alias and user queries. The event families themselves live in handlers/.
  */
 import type {
-  BridgeConfig, BridgeContext, Connector, ConnectorReadiness, Logger, MatrixEvent, Migration, RoomAlias, UserId,
+  BridgeConfig, BridgeContext, Connector, ConnectorReadiness, Logger, ReloadOutcome, MatrixEvent, Migration, RoomAlias, UserId,
 } from '@bridgekit/appservice';
 import { accountMigrations, openIrcAccounts, type IrcAccounts } from './accounts';
 import { createAdminRooms, type AdminRooms } from './admin';
@@ -13,7 +13,8 @@ import { IRC_CONFIG_SECTION, parseIrcConfig } from './config/parse';
 import { botPrivateMessages } from './handlers/irc-to-matrix/bot-private';
 import { createProvisioning, listenProvisioning, type ProvisioningListener } from './provisioning';
 import { provisioningBridgeOps } from './provisioning/bridge-ops';
-import type { IrcBridgeConfig } from './config/types';
+import type { IrcBridgeConfig, IrcNetworkConfig } from './config/types';
+import { applyReload } from './reload';
 import type { IrcChannel } from './mapping/ids';
 import { IrcDispatcher, MatrixDispatcher } from './handlers/dispatch';
 import { IRC_HANDLERS } from './handlers/irc-to-matrix';
@@ -50,13 +51,16 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
   /** Declared once: the core validates it, registers its secrets for redaction and hands it over as `ctx.section`. */
   readonly configSection = IRC_CONFIG_SECTION;
   readonly name = 'irc';
-  readonly config: IrcBridgeConfig;
+  /** Replaced as a whole by a reload. */
+  config: IrcBridgeConfig;
   /** The connector's tables (scope "irc"): stored accounts. Append-only once released. */
   readonly migrations: Migration[] = accountMigrations(1);
   private runtime?: IrcBridgeRuntime;
   private proxy?: MediaProxy;
   private admin?: AdminRooms;
   private provisioning?: ProvisioningListener;
+  /** Builds a network's runtime as `start` does, for networks a reload adds. */
+  private makeNetwork?: (net: IrcNetworkConfig) => IrcNetwork;
   /** The `irc` third-party protocol: one instance per network, channel and nick lookups (third-party.ts). */
   readonly thirdParty: IrcThirdParty;
 
@@ -90,7 +94,7 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
     const provisioning = config.provisioning.enabled && config.provisioning.secret !== undefined
       ? createProvisioning({
         ops: provisioningBridgeOps(rt), secret: config.provisioning.secret, maxLinksPerRoom: config.provisioning.maxLinksPerRoom,
-        permissions: () => config.permissions, log, metrics: ctx.metrics, ...(options.clock ? { clock: options.clock } : {}),
+        permissions: () => rt.config.permissions, log, metrics: ctx.metrics, ...(options.clock ? { clock: options.clock } : {}),
       })
       : undefined;
     const ircHandlers = [
@@ -101,33 +105,32 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
     rt.matrix = new MatrixDispatcher(options.matrixHandlers ?? MATRIX_HANDLERS, () => rt);
     const createClient = options.createClient ?? ((o) => new IrcConnection(o));
     const accounts = openIrcAccounts(ctx.store.db, {
-      keyFile: config.passwordKeyFile, log, authMethod: (network) => config.networks.get(network)?.auth ?? 'auto',
+      keyFile: config.passwordKeyFile, log, authMethod: (network) => rt.config.networks.get(network)?.auth ?? 'auto',
       onPasswordRead: (password) => ctx.addSecret(password),
     });
     const logins = options.logins?.(accounts) ?? accounts;
-    for (const net of config.networks.values()) {
-      rt.addNetwork(new IrcNetwork({
-        config: net,
-        createClient,
-        clock: options.clock ?? systemClock,
-        log,
-        logins,
-        kv: ctx.store.kv,
-        ...(options.random ? { random: options.random } : {}),
-        attach: (client, origin) => ircDispatcher.attach(client, origin),
-        onJoinFailed: (network, channel, error, userId) => rt.reportJoinFailure(network, channel, error, userId),
-        onLoginProblem: (network, userId, error) => rt.reportLoginProblem(network, userId, error),
-        onStopFailed: (network, kind) => rt.metrics.shutdownFailures.inc({ network: network.id, kind }),
-        onStateChange: (kind, from, to) => {
-          // Idle connections are not counted: every puppet starts idle, and most stay so.
-          if (from !== 'idle') rt.metrics.connections.dec({ network: net.id, kind, state: from });
-          if (to !== 'idle') rt.metrics.connections.inc({ network: net.id, kind, state: to });
-          if (to === 'backoff') rt.metrics.reconnects.inc({ network: net.id, kind });
-        },
-      }));
-    }
+    this.makeNetwork = (net) => new IrcNetwork({
+      config: net,
+      createClient,
+      clock: options.clock ?? systemClock,
+      log,
+      logins,
+      kv: ctx.store.kv,
+      ...(options.random ? { random: options.random } : {}),
+      attach: (client, origin) => ircDispatcher.attach(client, origin),
+      onJoinFailed: (network, channel, error, userId) => rt.reportJoinFailure(network, channel, error, userId),
+      onLoginProblem: (network, userId, error) => rt.reportLoginProblem(network, userId, error),
+      onStopFailed: (network, kind) => rt.metrics.shutdownFailures.inc({ network: network.id, kind }),
+      onStateChange: (kind, from, to) => {
+        // Idle connections are not counted: every puppet starts idle, and most stay so.
+        if (from !== 'idle') rt.metrics.connections.dec({ network: net.id, kind, state: from });
+        if (to !== 'idle') rt.metrics.connections.inc({ network: net.id, kind, state: to });
+        if (to === 'backoff') rt.metrics.reconnects.inc({ network: net.id, kind });
+      },
+    });
+    for (const net of config.networks.values()) rt.addNetwork(this.makeNetwork(net));
     const admin = createAdminRooms({
-      bot: ctx.bot, kv: ctx.store.kv, log, metrics: ctx.metrics, ops: adminBridgeOps(rt), accounts, permissions: () => config.permissions,
+      bot: ctx.bot, kv: ctx.store.kv, log, metrics: ctx.metrics, ops: adminBridgeOps(rt), accounts, permissions: () => rt.config.permissions,
     });
     this.admin = admin;
     rt.adminRoomsOf = (userId) => admin.roomsOf(userId);
@@ -153,6 +156,17 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
     if (rt) await Promise.all(rt.networks().map((n) => n.stop(n.config.quitMessage)));
     await this.proxy?.close();
     await this.provisioning?.close();
+  }
+
+  /**
+   * A reloaded `irc:` section (reload.ts): permissions, limits, keepalive, new networks and
+   * static rooms take effect without dropping a connection; the rest is named as needing a restart.
+   */
+  async reload(next: IrcBridgeConfig): Promise<ReloadOutcome> {
+    if (!this.runtime || !this.makeNetwork) throw new Error('The IRC connector has not been started.');
+    const outcome = applyReload(this.runtime, next, this.makeNetwork);
+    this.config = this.runtime.config;
+    return outcome;
   }
 
   /** Ready when every network's bot is connected: the bot is the bridge's ears in every channel. */

@@ -89,7 +89,8 @@ export class IrcBridgeRuntime implements BridgeRuntime {
   private readonly txnPrefix: string;
   private txnCount = 0;
 
-  constructor(readonly ctx: BridgeContext, readonly config: IrcBridgeConfig, readonly log: Logger, readonly media: MediaLinks, readonly clock: Clock, random?: () => number) {
+  /** `config` is replaced as a whole by a reload (reload.ts); read it at use. */
+  constructor(readonly ctx: BridgeContext, public config: IrcBridgeConfig, readonly log: Logger, readonly media: MediaLinks, readonly clock: Clock, random?: () => number) {
     this.metrics = createIrcMetrics(ctx.metrics);
     this.roomTasks = new RoomTasks({
       inRoomOrder: (roomKey, task) => ctx.inRoomOrder(roomKey, task),

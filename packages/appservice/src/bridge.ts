@@ -1,6 +1,8 @@
 import type { Server } from 'node:http';
 import type { BridgeConfig } from './config/types';
-import type { BridgeContext, Connector } from './connector';
+import type { BridgeContext, Connector, ReloadReport } from './connector';
+import { loadConfig } from './config/load';
+import { coreChanges } from './reload/core-changes';
 import { CsApiClient } from './csapi/client';
 import { retryDelay } from './csapi/retry';
 import { errorMessage, isBridgeError, isRetriable, type BridgeError } from './errors/bridge-error';
@@ -32,6 +34,11 @@ export interface BridgeOptions {
   logStream?: NodeJS.WritableStream;
   /** The bridge program's version, logged at start next to the core's (e.g. its package.json version). */
   version?: string;
+  /**
+   * Reads the config again for a reload (the CLI passes its own, which knows the app's sections);
+   * default: the file the config came from, with the connector's section as the only extra one.
+   */
+  loadConfig?: () => BridgeConfig;
   /** The start-up ping's backoff and clock (tests); default: 1 s doubling up to 60 s, real timers. */
   ping?: { baseMs?: number; capMs?: number; sleep?: (ms: number, signal: AbortSignal) => Promise<void> };
 }
@@ -75,6 +82,8 @@ export class Bridge {
   private started = false;
   /** The connector's config section as `ctx.section` hands it over (undefined without one). */
   private readonly section: unknown;
+  /** Reloads run one after another: a second SIGHUP waits for the first. */
+  private reloading: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly opts: BridgeOptions) {
     const { registration } = opts;
@@ -189,6 +198,61 @@ export class Bridge {
     return addresses;
   }
 
+  /**
+   * Reads the config file again and applies what can change live: the log level, the drain
+   * bound, and the connector's section (`Connector.reload`). An invalid file is refused with its
+   * problems logged, and the running config stays; changed settings that only a restart applies
+   * are named in the log. Never throws.
+   */
+  reload(): Promise<ReloadReport> {
+    const run = this.reloading.then(() => this.reloadNow());
+    this.reloading = run.catch(() => undefined);
+    return run;
+  }
+
+  private async reloadNow(): Promise<ReloadReport> {
+    const { connector } = this.opts;
+    const current = this.opts.config;
+    const log = this.log.child({ component: 'reload' });
+    let next: BridgeConfig;
+    let section: { value: unknown; secrets: readonly string[] } | undefined;
+    try {
+      next = this.opts.loadConfig
+        ? this.opts.loadConfig()
+        : loadConfig(current.source, connector.configSection ? { sections: [connector.configSection.key] } : {});
+      section = connector.configSection?.load(next);
+    } catch (err) {
+      const problems = isBridgeError(err) && err.code === 'CONFIG_INVALID'
+        ? err.message.split('\n').map((l) => l.trim()).filter(Boolean)
+        : [errorMessage(err)];
+      log.error('Config reload refused; the running config stays in effect', { file: current.source, problems });
+      return { ok: false, problems, applied: [], needsRestart: [] };
+    }
+    for (const secret of section?.secrets ?? []) this.addSecret(secret);
+    const core = coreChanges(current, next);
+    // The config object is shared with the connector (ctx.config): only the live keys move.
+    current.logging.level = next.logging.level;
+    current.shutdown = next.shutdown;
+    this.log.setLevel(next.logging.level);
+    const applied = [...core.applied];
+    const needsRestart = [...core.needsRestart];
+    if (section && connector.reload) {
+      try {
+        const outcome = await connector.reload(section.value, next);
+        applied.push(...outcome.applied);
+        needsRestart.push(...outcome.needsRestart);
+      } catch (err) {
+        log.error('The connector could not apply the reloaded config; what it had applied stays', { error: errorMessage(err) });
+        return { ok: false, problems: [errorMessage(err)], applied, needsRestart };
+      }
+    } else if (section && JSON.stringify(section.value) !== JSON.stringify(this.section)) {
+      needsRestart.push(connector.configSection!.key);
+    }
+    log.info(applied.length > 0 ? 'Config reloaded' : 'Config reloaded; nothing that can change live has changed', { file: current.source, applied });
+    if (needsRestart.length > 0) log.warn(`These changed settings need a restart to take effect: ${needsRestart.join(', ')}`, { needsRestart });
+    return { ok: true, problems: [], applied, needsRestart };
+  }
+
   /** What /ready answers: store, homeserver and connector, each named when not ready. */
   readiness(): ReadinessReport {
     const { connector } = this.opts;
@@ -275,6 +339,7 @@ export class Bridge {
       inRoomOrder: (roomKey, task) => ingestor.inRoomOrder(roomKey, task),
       media: { download: (mxc, opts) => client.downloadMediaStream(mxc, opts) },
       addSecret: (secret) => this.addSecret(secret),
+      reloadConfig: () => this.reload(),
     };
   }
 

@@ -51,6 +51,11 @@ export interface BridgeContext<TSection = unknown> {
    * password, a provisioning secret). The core's tokens are registered already.
    */
   addSecret(secret: string): void;
+  /**
+   * Reads the config file again and applies what can change live (log level, the connector's
+   * `reload`); an invalid file is refused and the running config kept. One reload at a time.
+   */
+  reloadConfig(): Promise<ReloadReport>;
 }
 
 /** Reads media from the homeserver, e.g. for a proxy that gives remote users working links. */
@@ -163,6 +168,28 @@ export interface Connector<TSection = unknown> {
    * 503 while not, with `details` in its JSON. Called on every probe: keep it cheap and synchronous.
    */
   readiness?(): ConnectorReadiness;
+  /**
+   * The config was reloaded (SIGHUP, or `ctx.reloadConfig()`) and the new section is valid:
+   * apply what can change live, without dropping connections. Returns the changed keys (YAML
+   * paths) it applied and those that only a restart applies; the core logs both.
+   */
+  reload?(section: TSection, config: BridgeConfig): Promise<ReloadOutcome>;
+}
+
+/** What a connector did with a reloaded section. */
+export interface ReloadOutcome {
+  /** YAML key paths now in effect, e.g. `irc.networks.libera.flood`. */
+  applied: string[];
+  /** YAML key paths that changed but take effect only after a restart, e.g. `irc.networks.libera.host`. */
+  needsRestart: string[];
+}
+
+/** The result of a whole config reload, as `!reload` shows it. */
+export interface ReloadReport extends ReloadOutcome {
+  /** false: the new config was refused (problems listed) and the running one kept. */
+  ok: boolean;
+  /** Why the new config was refused, one line per problem. */
+  problems: string[];
 }
 
 export type { ConnectorReadiness };

@@ -8,6 +8,7 @@ export type { MatrixEvent, EphemeralEvent, MessageContent } from './events';
 // What a bridge author implements, and what they are given
 export type { Connector, BridgeContext, MediaAccess } from './connector';
 export type { ConnectorReadiness, ReadinessReport } from './health/readiness';
+export type { ReloadOutcome, ReloadReport } from './connector';
 export type {
   ThirdPartyProvider, ThirdPartyProtocol, ThirdPartyInstance, ThirdPartyFieldType, ThirdPartyLocation, ThirdPartyUser,
 } from './connector';

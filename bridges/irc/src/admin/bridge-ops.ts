@@ -22,6 +22,7 @@ export function adminBridgeOps(rt: BridgeRuntime): AdminBridgeOps {
   };
   return {
     networks: (): NetworkSummary[] => rt.networks().map((n) => ({ id: n.id, name: n.config.name })),
+    reloadConfig: () => rt.ctx.reloadConfig(),
     bridgeVersion: () => `bridgekit-irc ${packageVersion('..')} (irc-framework ${packageVersion(dirnameOf('irc-framework/package.json'))})`,
     connectedPuppet: (userId, network): AdminPuppet | undefined => {
       const puppet = networkOf(network).puppets.get(userId);

@@ -7,6 +7,7 @@
 import type { Logger, UserId } from '@bridgekit/appservice';
 import type { PuppetLogin } from '../accounts/accounts';
 import type { IrcNetworkConfig } from '../config/types';
+import type { LiveConnectionSettings } from '../irc/connection';
 import type { Clock, TimerHandle } from '../irc/clock';
 import type { IrcConnectOptions } from '../irc/connect-options';
 import { IrcError } from '../irc/errors';
@@ -87,6 +88,12 @@ export class PuppetPool {
   constructor(private readonly options: PuppetPoolOptions) {
     const idleMs = options.config.puppets.idleTimeoutSeconds * 1000;
     if (idleMs > 0) this.scheduleIdleSweep(Math.min(60_000, Math.max(1000, idleMs / 4)));
+  }
+
+  /** A reloaded network config: later connections use it, live ones get its flood and keepalive. */
+  setConfig(config: IrcNetworkConfig, live: LiveConnectionSettings): void {
+    this.options.config = config;
+    for (const puppet of this.puppets.values()) puppet.client.applySettings(live);
   }
 
   get(userId: UserId): Puppet | undefined {
