@@ -21,6 +21,10 @@ export interface CoreMetrics {
   readonly eventsReceived: Counter<'type'>;
   /** Entries held in each bounded cache. cache: a fixed name such as `memberships`. */
   readonly cacheSize: Gauge<'cache'>;
+  /** Display-name lookups in the member cache. result: hit | miss (a state request). */
+  readonly memberLookups: Counter<'result'>;
+  /** Events of a kind the connector has no capability for. outcome: told | quiet | failed. */
+  readonly unsupportedEvents: Counter<'kind' | 'outcome'>;
   /** 1 while the homeserver answers the bridge's requests, 0 after one went unanswered (health/homeserver-status.ts). */
   readonly homeserverReachable: Gauge;
   /** When the homeserver last pushed a (new) transaction, in seconds since the epoch. */
@@ -74,6 +78,18 @@ export function createMetrics(build?: BuildInfo): CoreMetrics {
     lastTransaction: new Gauge({
       name: 'bridgekit_last_transaction_timestamp_seconds',
       help: 'When the homeserver last pushed a new transaction to the bridge (Unix time in seconds; 0 = none since start)',
+      registers,
+    }),
+    memberLookups: new Counter({
+      name: 'bridgekit_member_lookups_total',
+      help: 'Display-name lookups in the member cache, by result (hit, miss = one state request)',
+      labelNames: ['result'] as const,
+      registers,
+    }),
+    unsupportedEvents: new Counter({
+      name: 'bridgekit_events_unsupported_total',
+      help: 'Events of a kind the connector does not bridge, by kind and outcome (told = the sender was told, quiet = told recently, failed)',
+      labelNames: ['kind', 'outcome'] as const,
       registers,
     }),
   };
