@@ -1,8 +1,9 @@
 // The IRC connector as an admin operates it: readiness for /ready, the QUIT message at shutdown,
 // and a config reload that changes what it can without dropping a connection.
 import { IRC_CONFIG_SECTION } from './config/parse';
-import { bridgeConfig } from './testing/fake-bridge';
-import { alice, BOT_NICK, startHarness, testIrcSection, type Harness } from './testing/harness';
+import { bridgeConfig, DOMAIN } from './testing/fake-bridge';
+import { asRoomAlias, type RoomId, type UserId } from '@bridgekit/appservice';
+import { alice, bob, BOT_NICK, startHarness, testIrcSection, type Harness } from './testing/harness';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -70,3 +71,48 @@ describe('config reload', () => {
     expect(h.connector.readiness().details).toEqual({ networks: { net: 'connected', added: 'connected' } });
   });
 });
+
+describe('stale messages', () => {
+  it('does not send a Matrix message older than max_age_seconds to IRC, and tells the sender in one sentence', async () => {
+    h = await startHarness({ network: { messages: { max_age_seconds: 600 } } });
+    const roomId = await h.portal();
+    await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'fresh' });
+    await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'from before the outage' }, 'm.room.message', { originServerTs: h.clock.now() - 2 * 3600_000 });
+    await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'just under the limit' }, 'm.room.message', { originServerTs: h.clock.now() - 590_000 });
+    expect(h.server.sent.filter((l) => l.from === 'alice[m]').map((l) => l.text)).toEqual(['fresh', 'just under the limit']);
+    expect(noticesTo(roomId, alice)).toEqual([
+      `${alice}: Your message was not sent to IRC because it reached the bridge 2 hours late (after an outage); send it again if it still matters.`,
+    ]);
+  });
+});
+
+describe('access lists', () => {
+  it('creates no portal for an excluded channel, and refuses an excluded user with a sentence in the room', async () => {
+    h = await startHarness({ network: { access: { exclude_channels: ['#secret*'], exclude_users: ['@bob:*'] } } });
+    expect(await h.connector.onAliasQuery(asRoomAlias(`#irc_net_#secret-ops:${DOMAIN}`))).toBe(false);
+    expect(h.bridge.matrix.created).toEqual([]);
+    const roomId = await h.portal();
+    await h.matrixEvent(roomId, bob, { msgtype: 'm.text', body: 'let me in' }).catch(() => undefined);
+    expect(h.server.client('bob[m]')).toBeUndefined();
+    expect(noticesTo(roomId, bob)).toEqual([
+      `${bob}: Your message was not delivered to #chan on Test Net: The bridge's admin does not allow your account to use Test Net.`,
+    ]);
+  });
+});
+
+describe('portal room controls', () => {
+  it('creates portals with the configured room version, join rule and federation', async () => {
+    h = await startHarness({ network: { portal_rooms: { room_version: '11', join_rule: 'knock', federate: false } } });
+    await h.portal();
+    const { options } = h.bridge.matrix.created[0]!;
+    expect(options.roomVersion).toBe('11');
+    expect(options.creationContent).toEqual({ 'm.federate': false });
+    expect(options.initialState).toContainEqual({ type: 'm.room.join_rules', content: { join_rule: 'knock' } });
+  });
+});
+
+function noticesTo(roomId: RoomId, userId: UserId): string[] {
+  return h!.bridge.matrix.messagesIn(roomId)
+    .filter((e) => e.content.msgtype === 'm.notice' && (e.content['m.mentions'] as { user_ids?: string[] } | undefined)?.user_ids?.includes(userId))
+    .map((e) => String(e.content.body));
+}

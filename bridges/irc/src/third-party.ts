@@ -10,6 +10,7 @@
  * admins are answered with their canonical alias, if they have one. Nothing here creates
  * anything: joining the alias does (portals/dynamic.ts).
  */
+import { channelRefusal } from './policy/access';
 import {
   type RoomAlias, type ThirdPartyLocation, type ThirdPartyProtocol, type ThirdPartyProvider, type ThirdPartyUser, type UserId,
 } from '@bridgekit/appservice';
@@ -59,7 +60,8 @@ export class IrcThirdParty implements ThirdPartyProvider {
       if (alias) aliases.add(alias);
     }
     // Only for a channel bridged nowhere yet: a second room beside one its admins chose would split the conversation.
-    if (rooms.length === 0 && network.config.dynamicPortals && !portalRefusal(rt, network, channel)) {
+    if (rooms.length === 0 && network.config.dynamicPortals && !portalRefusal(rt, network, channel)
+      && !channelRefusal(network.config.access, network.config.name, channel, (s) => network.fold(s))) {
       const alias = bridgeAlias(rt, network, channel);
       if (alias) aliases.add(alias);
     }

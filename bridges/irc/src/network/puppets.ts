@@ -4,6 +4,7 @@
  * period if configured. Disconnecting — for idleness, an outage or a limit — never touches the
  * user's Matrix memberships; the next message reconnects and rejoins.
  */
+import { userRefusal } from '../policy/access';
 import type { Logger, UserId } from '@bridgekit/appservice';
 import type { PuppetLogin } from '../accounts/accounts';
 import type { IrcNetworkConfig } from '../config/types';
@@ -147,6 +148,8 @@ export class PuppetPool {
   /** The user's puppet (made if missing), marked active; counts against the limit when it must connect. */
   private obtain(user: MatrixUserNames): Puppet {
     if (this.stopped) throw new IrcError('IRC_NOT_CONNECTED', 'The bridge is shutting down.');
+    const denied = userRefusal(this.options.config.access, this.options.config.name, user.userId);
+    if (denied) throw new IrcError('IRC_USER_NOT_ALLOWED', denied);
     let puppet = this.puppets.get(user.userId);
     if (!puppet || !ACTIVE.has(puppet.connection.state)) this.checkLimit(user.userId);
     const wasIdle = puppet?.connection.state === 'idle';

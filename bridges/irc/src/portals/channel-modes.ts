@@ -100,7 +100,7 @@ export function applyChannelModes(rt: BridgeRuntime, network: IrcNetwork, channe
   for (const roomId of rooms) {
     const ours = originOf(rt, roomId, network, channel) === 'alias';
     if (changed.includes('inviteOnly') && ours) {
-      rt.roomTask(roomId, 'irc.mode-join-rule', () => setJoinRule(rt, roomId, flags.inviteOnly ? 'invite' : 'public'));
+      rt.roomTask(roomId, 'irc.mode-join-rule', () => setJoinRule(rt, roomId, flags.inviteOnly ? 'invite' : network.config.portalRooms.joinRule));
     }
     if ((changed.includes('secret') || current) && ours) {
       rt.roomTask(roomId, 'irc.mode-directory', () => updateDirectoryListing(rt, roomId, visibility, flags.secret));
@@ -130,7 +130,7 @@ function updateKey(rt: BridgeRuntime, network: IrcNetwork, channel: string, key:
   rt.log.info(key === undefined ? 'Channel key removed' : 'Channel key stored', { network: network.id, channel });
 }
 
-async function setJoinRule(rt: BridgeRuntime, roomId: RoomId, rule: 'invite' | 'public'): Promise<void> {
+async function setJoinRule(rt: BridgeRuntime, roomId: RoomId, rule: 'invite' | 'public' | 'knock'): Promise<void> {
   const current = await rt.ctx.bot.getState<{ join_rule?: unknown }>(roomId, 'm.room.join_rules');
   if (current?.join_rule === rule) return;
   await rt.ctx.bot.sendState(roomId, 'm.room.join_rules', '', { join_rule: rule });

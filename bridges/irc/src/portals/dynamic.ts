@@ -6,6 +6,7 @@
  * out (its ISUPPORT, or an earlier refusal: portals/refused-channels.ts) gets no room at all:
  * the answer is 404.
  */
+import { channelRefusal } from '../policy/access';
 import { localpartOf, type RoomAlias, type RoomId } from '@bridgekit/appservice';
 import type { BridgeRuntime } from '../runtime';
 import { bridgeInfoState, markBridgeInfo } from './bridge-info';
@@ -36,19 +37,31 @@ async function create(rt: BridgeRuntime, alias: RoomAlias, { evenIfDisabled = fa
     rt.log.info('Alias query for a network without dynamic portals', { alias, network: network.id });
     return false;
   }
+  const denied = channelRefusal(network.config.access, network.config.name, parsed.channel, (s) => network.fold(s));
+  if (denied) {
+    // An alias query can only be answered "no such room": the log says why.
+    rt.log.info('No portal for a channel the access lists exclude', { alias, network: network.id, channel: parsed.channel });
+    return false;
+  }
   const refusal = portalRefusal(rt, network, parsed.channel);
   if (refusal) {
     rt.metrics.channelsRefused.inc({ network: network.id, stage: 'isupport' });
     rt.log.info('No portal for a channel name the IRC server does not accept', { alias, network: network.id, channel: parsed.channel, why: refusal });
     return false;
   }
+  const room = network.config.portalRooms;
   const roomId: RoomId = await rt.ctx.bot.createRoom({
     aliasLocalpart: localpartOf(alias),
     name: parsed.channel,
     preset: 'public_chat',
     visibility: 'private',
+    ...(room.roomVersion !== undefined ? { roomVersion: room.roomVersion } : {}),
+    // m.federate can only be set at creation: a portal made local stays local.
+    ...(room.federate ? {} : { creationContent: { 'm.federate': false } }),
     initialState: [
       { type: 'm.room.history_visibility', content: { history_visibility: 'joined' } },
+      // Overrides the preset's public join rule when the admin chose another.
+      ...(room.joinRule !== 'public' ? [{ type: 'm.room.join_rules', content: { join_rule: room.joinRule } }] : []),
       ...bridgeInfoState(rt, network, parsed.channel),
     ],
   });
