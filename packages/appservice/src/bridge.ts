@@ -5,7 +5,7 @@ import { loadConfig } from './config/load';
 import { coreChanges } from './reload/core-changes';
 import { CsApiClient } from './csapi/client';
 import { retryDelay } from './csapi/retry';
-import { errorMessage, isBridgeError } from './errors/bridge-error';
+import { ConfigError, errorMessage } from './errors/bridge-error';
 import { createMatrixEventDispatcher, type MatrixEventDispatcher } from './dispatch/deliver';
 import { capabilitiesOf } from './dispatch/route';
 import type { EphemeralEvent, MatrixEvent } from './events';
@@ -241,9 +241,7 @@ export class Bridge {
         : loadConfig(current.source, connector.configSection ? { sections: [connector.configSection.key] } : {});
       section = connector.configSection?.load(next);
     } catch (err) {
-      const problems = isBridgeError(err) && err.code === 'CONFIG_INVALID'
-        ? err.message.split('\n').map((l) => l.trim()).filter(Boolean)
-        : [errorMessage(err)];
+      const problems = err instanceof ConfigError ? err.problems.map((p) => (p.path ? `${p.path}: ${p.message}` : p.message)) : [errorMessage(err)];
       log.error('Config reload refused; the running config stays in effect', { file: current.source, problems });
       return { ok: false, problems, applied: [], needsRestart: [] };
     }
