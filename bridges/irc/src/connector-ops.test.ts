@@ -69,6 +69,7 @@ describe('config reload', () => {
     expect(h.server.client('AddedBot')?.isRegistered).toBe(true);
     expect(h.connector.config.permissions).toEqual({ '@boss:example.org': 'admin' });
     expect(h.connector.readiness().details).toEqual({ networks: { net: 'connected', added: 'connected' } });
+    expect(h.connector.thirdParty.protocols.irc!.instances.map((i) => i.networkId)).toEqual(['net', 'added']);
   });
 });
 

@@ -74,7 +74,7 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
   /** Validates the `irc:` section; throws ConfigError (so `check-config` reports it). */
   constructor(bridgeConfig: BridgeConfig, private readonly options: IrcConnectorOptions = {}) {
     this.config = parseIrcConfig(bridgeConfig);
-    this.thirdParty = new IrcThirdParty(this.config, () => this.bridge);
+    this.thirdParty = new IrcThirdParty(() => this.config, () => this.bridge);
   }
 
   /** The running runtime (for admin commands and provisioning); throws before `start`. */

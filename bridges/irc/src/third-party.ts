@@ -40,11 +40,22 @@ export function ircProtocol(config: IrcBridgeConfig): ThirdPartyProtocol {
 }
 
 export class IrcThirdParty implements ThirdPartyProvider {
-  readonly protocols: Readonly<Record<string, ThirdPartyProtocol>>;
+  private cachedFor: IrcBridgeConfig | undefined;
+  private cached: Readonly<Record<string, ThirdPartyProtocol>> = {};
 
-  /** `runtime` is asked at lookup time: lookups arrive only once the connector has started. */
-  constructor(config: IrcBridgeConfig, private readonly runtime: () => BridgeRuntime) {
-    this.protocols = { [PROTOCOL]: ircProtocol(config) };
+  /**
+   * `runtime` is asked at lookup time: lookups arrive only once the connector has started.
+   * `config()` is the current config: a reload may add networks, which become instances.
+   */
+  constructor(private readonly config: () => IrcBridgeConfig, private readonly runtime: () => BridgeRuntime) {}
+
+  get protocols(): Readonly<Record<string, ThirdPartyProtocol>> {
+    const config = this.config();
+    if (config !== this.cachedFor) {
+      this.cached = { [PROTOCOL]: ircProtocol(config) };
+      this.cachedFor = config;
+    }
+    return this.cached;
   }
 
   async locations(_protocol: string, fields: Record<string, string>): Promise<ThirdPartyLocation[]> {
