@@ -11,7 +11,8 @@ import {
   type Logger, type MatrixEvent, type MembershipEvent, type MessageEvent, type Migration, type RedactionEvent, type RoomAlias,
   type RoomId, type RoomStateEvent, type TombstoneEvent, type UserId,
 } from '@bridgekit/appservice';
-import { accountMigrations, openIrcAccounts, type IrcAccounts } from './accounts';
+import { openIrcAccounts, type IrcAccounts } from './accounts';
+import { ircMigrations } from './store/migrations';
 import { createAdminRooms, type AdminRooms } from './admin';
 import { adminBridgeOps } from './admin/bridge-ops';
 import { IRC_CONFIG_SECTION, parseIrcConfig } from './config/parse';
@@ -23,6 +24,7 @@ import { applyReload } from './reload';
 import type { IrcChannel } from './mapping/ids';
 import { IrcDispatcher, MatrixDispatcher } from './handlers/dispatch';
 import { IRC_HANDLERS } from './handlers/irc-to-matrix';
+import { defineIrcOutbox } from './handlers/irc-to-matrix/outbox';
 import { MATRIX_HANDLERS } from './handlers/matrix-to-irc';
 import type { AnyIrcHandler, AnyMatrixHandler } from './handlers/registry';
 import { systemClock, type Clock } from './irc/clock';
@@ -59,7 +61,7 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
   /** Replaced as a whole by a reload. */
   config: IrcBridgeConfig;
   /** The connector's tables (scope "irc"): stored accounts. Append-only once released. */
-  readonly migrations: Migration[] = accountMigrations(1);
+  readonly migrations: Migration[] = ircMigrations();
   private runtime?: IrcBridgeRuntime;
   /** The handlers of typed Matrix events (handlers/matrix-to-irc). */
   private matrix?: MatrixDispatcher;
@@ -95,8 +97,14 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
     }
     registerKeySecrets(ctx, key);
     const clock = options.clock ?? systemClock;
-    const rt = new IrcBridgeRuntime(ctx, config, log, new MediaLinks(config.media, key, clock.now), clock, options.random);
+    const rt = new IrcBridgeRuntime(ctx, config, log, new MediaLinks(config.media, key, clock.now), clock);
+    rt.outbox = defineIrcOutbox(rt);
     this.runtime = rt;
+    // IRC listeners read portals and ghost bindings synchronously, in line order: load them first.
+    const portals = await rt.portals.load();
+    const bindings = await rt.ghostSync.renames.load([...config.networks.keys()]);
+    const channelModes = await rt.channelFlags.load();
+    log.info('Loaded portals, ghost bindings and channel modes', { portals, bindings, channelModes });
     checkAliasNamespace(rt);
     const provisioning = config.provisioning.enabled && config.provisioning.secret !== undefined
       ? createProvisioning({
@@ -151,16 +159,19 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
     }
     for (const network of rt.networks()) {
       network.start();
-      joinBridgedChannels(rt, network);
+      await joinBridgedChannels(rt, network);
       checkBridgeInfo(rt, network);
     }
   }
 
   async stop(): Promise<void> {
     const rt = this.runtime;
-    rt?.roomTasks.stop();
     rt?.ghostSync.stop();
     if (rt) await Promise.all(rt.networks().map((n) => n.stop(n.config.quitMessage)));
+    // Writes made behind in-memory changes (NICK moves, ghost bindings) reach the store before it closes.
+    await rt?.portals.flushed();
+    await rt?.ghostSync.renames.flushed();
+    await rt?.channelFlags.flushed();
     await this.proxy?.close();
     await this.provisioning?.close();
   }
@@ -171,7 +182,7 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
    */
   async reload(next: IrcBridgeConfig): Promise<ReloadOutcome> {
     if (!this.runtime || !this.makeNetwork) throw new Error('The IRC connector has not been started.');
-    const outcome = applyReload(this.runtime, next, this.makeNetwork);
+    const outcome = await applyReload(this.runtime, next, this.makeNetwork);
     this.config = this.runtime.config;
     return outcome;
   }

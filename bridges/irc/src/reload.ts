@@ -19,7 +19,7 @@ const RESTART_KEYS = [
   'senderLocalpart', 'ghostPrefix', 'aliasTemplate', 'protocolIcon', 'passwordKeyFile', 'media', 'provisioning', 'membershipPacing', 'homeserverOutage',
 ] as const satisfies ReadonlyArray<keyof IrcBridgeConfig>;
 
-export function applyReload(rt: IrcBridgeRuntime, next: IrcBridgeConfig, makeNetwork: (net: IrcNetworkConfig) => IrcNetwork): ReloadOutcome {
+export async function applyReload(rt: IrcBridgeRuntime, next: IrcBridgeConfig, makeNetwork: (net: IrcNetworkConfig) => IrcNetwork): Promise<ReloadOutcome> {
   const before = rt.config;
   const applied: string[] = [];
   const needsRestart = RESTART_KEYS.filter((key) => !same(before[key], next[key])).map((key) => `irc.${snake(key)}`);
@@ -42,7 +42,7 @@ export function applyReload(rt: IrcBridgeRuntime, next: IrcBridgeConfig, makeNet
       if (!restart.includes(key) && !same(previous[key], net[key])) applied.push(`irc.networks.${id}.${snake(key)}`);
     }
     const newRooms = net.staticRooms.filter((room) => !previous.staticRooms.some((old) => old.roomId === room.roomId && network.fold(old.channel) === network.fold(room.channel)));
-    if (newRooms.length > 0) addStaticRooms(rt, network, newRooms);
+    if (newRooms.length > 0) await addStaticRooms(rt, network, newRooms);
     const removed = previous.staticRooms.filter((old) => !net.staticRooms.some((room) => room.roomId === old.roomId && network.fold(old.channel) === network.fold(room.channel)));
     // A link lives in the store, not only in the config: taking the room out of the file does not unlink it.
     if (removed.length > 0) needsRestart.push(`irc.networks.${id}.static_rooms (a removed room stays linked: the link lives in the store)`);
@@ -58,7 +58,7 @@ export function applyReload(rt: IrcBridgeRuntime, next: IrcBridgeConfig, makeNet
   rt.config = { ...next, networks };
   for (const network of added) {
     network.start();
-    joinBridgedChannels(rt, network);
+    await joinBridgedChannels(rt, network);
     checkBridgeInfo(rt, network);
   }
   return { applied, needsRestart };

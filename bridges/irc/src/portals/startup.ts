@@ -1,31 +1,32 @@
 /**
  * At start-up the bot rejoins every channel the store links to a room (so a restart keeps every
- * portal), and the static rooms from the config are linked if they are not yet.
+ * portal), and the static rooms from the config are linked if they are not yet. A config reload
+ * links and joins the static rooms it adds (`addStaticRooms`).
  */
 import type { IrcNetwork } from '../network/network';
 import type { BridgeRuntime } from '../runtime';
 
 type StaticRoom = IrcNetwork['config']['staticRooms'][number];
 
-export function joinBridgedChannels(rt: BridgeRuntime, network: IrcNetwork): void {
-  for (const room of network.config.staticRooms) linkStaticRoom(rt, network, room);
+export async function joinBridgedChannels(rt: BridgeRuntime, network: IrcNetwork): Promise<void> {
+  for (const room of network.config.staticRooms) await linkStaticRoom(rt, network, room);
   const channels = rt.portals.channels(network.id);
   for (const portal of channels) network.bot.want(portal.channel, portal.key);
   rt.log.info('Joining bridged channels', { network: network.id, channels: channels.length });
 }
 
 /** Static rooms added to the config of a running network (a reload): linked, and their channels joined. */
-export function addStaticRooms(rt: BridgeRuntime, network: IrcNetwork, rooms: readonly StaticRoom[]): void {
+export async function addStaticRooms(rt: BridgeRuntime, network: IrcNetwork, rooms: readonly StaticRoom[]): Promise<void> {
   for (const room of rooms) {
-    linkStaticRoom(rt, network, room);
+    await linkStaticRoom(rt, network, room);
     network.bot.want(room.channel, room.key);
   }
 }
 
-function linkStaticRoom(rt: BridgeRuntime, network: IrcNetwork, room: StaticRoom): void {
+async function linkStaticRoom(rt: BridgeRuntime, network: IrcNetwork, room: StaticRoom): Promise<void> {
   const linked = rt.portals.channelsOfRoom(room.roomId).some((p) => p.network === network.id && network.fold(p.channel) === network.fold(room.channel));
   if (!linked) {
-    rt.portals.linkChannel(room.roomId, network, room.channel, { origin: 'static', ...(room.key !== undefined ? { key: room.key } : {}) });
+    await rt.portals.linkChannel(room.roomId, network, room.channel, { origin: 'static', ...(room.key !== undefined ? { key: room.key } : {}) });
     rt.log.info('Linked a static room', { network: network.id, channel: room.channel, roomId: room.roomId });
   }
   // The bot must be in the room to send notices and let ghosts in; an admin may have to invite it first.

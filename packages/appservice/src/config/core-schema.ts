@@ -54,7 +54,7 @@ export const CORE_CONFIG_SCHEMA = Type.Object({
   }, GROUP),
   shutdown: Type.Object({
     drain_seconds: Type.Number({
-      minimum: 0, maximum: 3600, default: 10,
+      minimum: 0, maximum: 3600, default: 3,
       hint: 'what is not finished by then stays in the journal and runs at the next start; keep it below your service manager\'s stop timeout',
     }),
   }, GROUP),

@@ -31,7 +31,7 @@ describe('parseConfig', () => {
       database: { path: '/etc/bridge/bridgekit.db', dir: '/etc/bridge' },
       logging: { level: 'info', format: 'text' },
       ingest: { roomConcurrency: 8, maxAttempts: 5, slowHandlerMs: 10000 },
-      shutdown: { drainMs: 10000 },
+      shutdown: { drainMs: 3000 },
       sections: {},
       baseDir: '/etc/bridge',
       source: 'config',
