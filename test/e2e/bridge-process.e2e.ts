@@ -7,15 +7,16 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
+import { connect as tcpConnect, createServer as createTcpServer, type Server as TcpServer } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { dump, load } from 'js-yaml';
 import { writeBridgeConfig } from './harness/bridge-config';
 import { BRIDGE_COMMAND, startBridge } from './harness/bridge-process';
 import { readE2eEnv } from './harness/env';
-import { disconnectAllIrc } from './harness/irc-client';
-import { channelScene, ghostUserId, startIrcBridge } from './harness/irc-bridge';
-import { SERVER_NAME } from './harness/namespaces';
+import { connectIrc, disconnectAllIrc, uniqueNick } from './harness/irc-client';
+import { BOT_NICK, channelScene, ghostUserId, startIrcBridge, uniqueChannel } from './harness/irc-bridge';
+import { IRC_NETWORK_ID, SERVER_NAME } from './harness/namespaces';
 import { REPO_ROOT } from './harness/paths';
 import { freePorts } from './harness/ports';
 import { isAlive } from './harness/processes';
@@ -92,9 +93,9 @@ describe('SIGHUP', () => {
       await waitForText(file, 'Bridge started', 'the log file to receive the start-up lines');
       renameSync(file, `${file}.1`);
       process.kill(bridge.process.pid, 'SIGHUP');
-      await waitForText(file, 'SIGHUP: log file reopened; full config reload is not supported yet', 'a new log file with the SIGHUP line');
+      await waitForText(file, 'SIGHUP: log file reopened; reloading the config', 'a new log file with the SIGHUP line');
       expect(isAlive(bridge.process.pid)).toBe(true);
-      expect(bridge.logTail(50)).toContain('SIGHUP: log file reopened; full config reload is not supported yet');
+      expect(bridge.logTail(50)).toContain('SIGHUP: log file reopened; reloading the config');
 
       // The bridge carries on, and logs into the new file only.
       const ping = await bridge.process.ping();
@@ -110,6 +111,53 @@ describe('SIGHUP', () => {
         what: 'the second SIGHUP line', timeoutMs: 15_000,
       });
       expect(isAlive(bridge.process.pid)).toBe(true);
+    } finally {
+      await bridge.stop();
+    }
+  });
+});
+
+describe('SIGHUP config reload', () => {
+  it('applies a new log level and a new static room, with every IRC connection kept: no QUIT, no reconnect, messages flow both ways', async () => {
+    const bridge = await startIrcBridge({ logging: { level: 'info' } });
+    try {
+      const scene = await channelScene('reload');
+      const staticChannel = uniqueChannel('static');
+      const watcher = await connectIrc(uniqueNick('watch'));
+      await watcher.join(staticChannel);
+      const quits: string[] = [];
+      void scene.op.waitForQuit((q) => { quits.push(q.nick); return false; }, 20_000).catch(() => undefined);
+      const connectedBefore = bridge.logTail(100_000).split('Connected to IRC').length;
+      expect(bridge.logTail(100_000)).not.toContain('DEBUG');
+
+      const document = structuredClone(bridge.config.document) as { logging: Record<string, unknown>; irc: { networks: Record<string, Record<string, unknown>> } };
+      document.logging.level = 'debug';
+      document.irc.networks[IRC_NETWORK_ID]!.static_rooms = [{ channel: staticChannel, room_id: `!not-yet-invited:${SERVER_NAME}` }];
+      document.irc.networks[IRC_NETWORK_ID]!.flood = { burst: 40, lines_per_second: 20 };
+      writeFileSync(bridge.config.configPath, dump(document));
+      process.kill(bridge.process.pid, 'SIGHUP');
+
+      await waitForLog(bridge.process, 'Config reloaded');
+      expect(bridge.logTail(50)).toMatch(/Config reloaded .*logging\.level.*irc\.networks\.e2e\.flood/);
+      await watcher.waitForMember(staticChannel, BOT_NICK);
+      await scene.alice.client.sendText(scene.roomId, 'said after the reload');
+      await scene.op.waitForMessage((m) => m.nick === scene.alice.nick && m.message === 'said after the reload');
+      scene.carol.say(scene.channel, 'heard after the reload');
+      await scene.alice.client.waitForMessage(scene.roomId, 'heard after the reload');
+      await pollUntil(async () => (bridge.logTail(2000).includes('DEBUG') ? true : undefined), { what: 'debug lines after the reload', timeoutMs: 10_000 });
+
+      expect(quits).toEqual([]);
+      expect(bridge.logTail(100_000).split('Connected to IRC').length).toBe(connectedBefore);
+      expect(bridge.logTail(100_000)).not.toContain('IRC connection lost');
+
+      // An invalid file is refused, naming the key; the bridge carries on with the config it has.
+      document.irc.networks[IRC_NETWORK_ID]!.flood = { burst: 'lots' };
+      writeFileSync(bridge.config.configPath, dump(document));
+      process.kill(bridge.process.pid, 'SIGHUP');
+      await waitForLog(bridge.process, 'Config reload refused');
+      expect(bridge.logTail(20)).toContain('irc.networks.e2e.flood.burst');
+      expect(isAlive(bridge.process.pid)).toBe(true);
+      expect(quits).toEqual([]);
     } finally {
       await bridge.stop();
     }
@@ -165,6 +213,59 @@ describe('start-up checks against the homeserver', () => {
     expect(existsSync(join(dir, 'bridge.db'))).toBe(false);
   });
 });
+
+describe('/health and /ready', () => {
+  it('is live at once; /ready is 503 naming the IRC network while its bot cannot connect, then 200 once it is in, with the build-info metric', async () => {
+    const env = readE2eEnv();
+    const [metricsPort, ircPort] = await freePorts(2);
+    // The network's port has no IRC server yet: a forwarder to ngIRCd opens there later.
+    const bridge = await startIrcBridge({
+      metrics: { enabled: true, bind_address: '127.0.0.1', port: metricsPort },
+      irc: { networks: { e2e: { port: ircPort } } },
+    });
+    let forwarder: TcpServer | undefined;
+    const ops = (path: string) => fetch(`http://127.0.0.1:${metricsPort}${path}`);
+    try {
+      expect((await ops('/health')).status).toBe(200);
+      const notReady = await ops('/ready');
+      expect(notReady.status).toBe(503);
+      const body = await notReady.json() as { ok: boolean; notReady: string[]; details: { irc: { networks: Record<string, string> } } };
+      expect(body.ok).toBe(false);
+      expect(body.notReady).toContain('irc');
+      expect(body.details.irc.networks.e2e).not.toBe('connected');
+
+      forwarder = await forwardTcp(env.irc.host, env.irc.port, ircPort!);
+      const ready = await pollUntil(async () => {
+        const res = await ops('/ready');
+        return res.status === 200 ? res.json() : undefined;
+      }, { what: '/ready to answer 200', timeoutMs: 30_000, intervalMs: 200, detail: () => bridge.logTail(40) });
+      expect(ready).toEqual({ ok: true, notReady: [], details: { store: 'ok', homeserver: 'ok', irc: { networks: { e2e: 'connected' } } } });
+      const metrics = await (await ops('/metrics')).text();
+      expect(metrics).toMatch(/bridgekit_build_info\{version="\d+\.\d+\.\d+[^"]*",core_version="\d+\.\d+\.\d+[^"]*"\} 1/);
+      expect(metrics).toContain('bridgekit_homeserver_reachable 1');
+    } finally {
+      await bridge.stop();
+      await new Promise((resolve) => (forwarder ? forwarder.close(resolve) : resolve(undefined)));
+    }
+  });
+});
+
+/** A TCP forwarder on `port` to `host:targetPort` (the IRC server, reachable from the moment it listens). */
+function forwardTcp(host: string, targetPort: number, port: number): Promise<TcpServer> {
+  const server = createTcpServer((socket) => {
+    const upstream = tcpConnect(targetPort, host);
+    socket.pipe(upstream).pipe(socket);
+    const close = () => { socket.destroy(); upstream.destroy(); };
+    socket.on('error', close);
+    upstream.on('error', close);
+    socket.on('close', close);
+    upstream.on('close', close);
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
+}
 
 /** A plain HTTP forwarder on `port` to `target`: the homeserver, reachable from the moment it listens. */
 function forwardTo(target: string, port: number): Promise<Server> {

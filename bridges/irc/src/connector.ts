@@ -7,7 +7,7 @@
  */
 import {
   parseEvent,
-  type BridgeConfig, type BridgeContext, type BridgeEvent, type Connector, type EditEvent, type EncryptionEvent, type Intent,
+  type BridgeConfig, type BridgeContext, type BridgeEvent, type Connector, type ConnectorReadiness, type ReloadOutcome, type EditEvent, type EncryptionEvent, type Intent,
   type Logger, type MatrixEvent, type MembershipEvent, type MessageEvent, type Migration, type RedactionEvent, type RoomAlias,
   type RoomId, type RoomStateEvent, type RouteRegistry, type TombstoneEvent, type UserId,
 } from '@bridgekit/appservice';
@@ -19,7 +19,8 @@ import { IRC_CONFIG_SECTION, parseIrcConfig } from './config/parse';
 import { botPrivateMessages } from './handlers/irc-to-matrix/bot-private';
 import { createProvisioning } from './provisioning';
 import { provisioningBridgeOps } from './provisioning/bridge-ops';
-import type { IrcBridgeConfig } from './config/types';
+import type { IrcBridgeConfig, IrcNetworkConfig } from './config/types';
+import { applyReload } from './reload';
 import type { IrcChannel } from './mapping/ids';
 import { IrcDispatcher, MatrixDispatcher } from './handlers/dispatch';
 import { IRC_HANDLERS } from './handlers/irc-to-matrix';
@@ -59,20 +60,23 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
   /** Declared once: the core validates it, registers its secrets for redaction and hands it over as `ctx.section`. */
   readonly configSection = IRC_CONFIG_SECTION;
   readonly name = 'irc';
-  readonly config: IrcBridgeConfig;
+  /** Replaced as a whole by a reload. */
+  config: IrcBridgeConfig;
   /** The connector's tables (scope "irc"): stored accounts. Append-only once released. */
   readonly migrations: Migration[] = ircMigrations();
   private runtime?: BridgeRuntime;
   /** The handlers of typed Matrix events (handlers/matrix-to-irc). */
   private matrix?: MatrixDispatcher;
   private admin?: AdminRooms;
+  /** Builds a network as `start` does and adds it to the directory, for networks a reload adds. */
+  private addNetwork?: (net: IrcNetworkConfig) => IrcNetwork;
   /** The `irc` third-party protocol: one instance per network, channel and nick lookups (third-party.ts). */
   readonly thirdParty: IrcThirdParty;
 
   /** Validates the `irc:` section; throws ConfigError (so `check-config` reports it). */
   constructor(bridgeConfig: BridgeConfig, private readonly options: IrcConnectorOptions = {}) {
     this.config = parseIrcConfig(bridgeConfig);
-    this.thirdParty = new IrcThirdParty(this.config, () => this.bridge);
+    this.thirdParty = new IrcThirdParty(() => this.config, () => this.bridge);
   }
 
   /** The running runtime (for admin commands and provisioning); throws before `start`. */
@@ -107,7 +111,7 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
     const provisioning = config.provisioning.enabled && config.provisioning.secret !== undefined
       ? createProvisioning({
         ops: provisioningBridgeOps(rt), secret: config.provisioning.secret, maxLinksPerRoom: config.provisioning.maxLinksPerRoom,
-        permissions: () => config.permissions, log, routes: ctx.routes,
+        permissions: () => rt.config.permissions, log, routes: ctx.routes,
         listener: listeners.for('provisioning', config.provisioning), ...(options.clock ? { clock: options.clock } : {}),
       })
       : undefined;
@@ -119,37 +123,36 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
     this.matrix = new MatrixDispatcher(options.matrixHandlers ?? MATRIX_HANDLERS, rt);
     const createClient = options.createClient ?? ((o) => new IrcConnection(o));
     const accounts = openIrcAccounts(ctx.store.db, {
-      keyFile: config.passwordKeyFile, log, authMethod: (network) => config.networks.get(network)?.auth ?? 'auto',
+      keyFile: config.passwordKeyFile, log, authMethod: (network) => rt.config.networks.get(network)?.auth ?? 'auto',
       onPasswordRead: (password) => ctx.addSecret(password),
     });
     const logins = options.logins?.(accounts) ?? accounts;
     // The admin rooms come before the networks: a network reports login problems into them.
     const admin = createAdminRooms({
-      bot: ctx.bot, kv: ctx.store.kv, log, metrics: ctx.metrics, ops: adminBridgeOps(rt), accounts, permissions: () => config.permissions,
+      bot: ctx.bot, kv: ctx.store.kv, log, metrics: ctx.metrics, ops: adminBridgeOps(rt), accounts, permissions: () => rt.config.permissions,
     });
     this.admin = admin;
     const adminRoomsOf = (userId: UserId) => admin.roomsOf(userId);
-    for (const net of config.networks.values()) {
-      networks.add(new IrcNetwork({
-        config: net,
-        createClient,
-        clock: options.clock ?? systemClock,
-        log,
-        logins,
-        kv: ctx.store.kv,
-        ...(options.random ? { random: options.random } : {}),
-        attach: (client, origin) => ircDispatcher.attach(client, origin),
-        onJoinFailed: (network, channel, error, userId) => reportJoinFailure(rt, network, channel, error, userId),
-        onLoginProblem: (network, userId, error) => reportLoginProblem(rt, adminRoomsOf, network, userId, error),
-        onStopFailed: (network, kind) => rt.metrics.shutdownFailures.inc({ network: network.id, kind }),
-        onStateChange: (kind, from, to) => {
-          // Idle connections are not counted: every puppet starts idle, and most stay so.
-          if (from !== 'idle') rt.metrics.connections.dec({ network: net.id, kind, state: from });
-          if (to !== 'idle') rt.metrics.connections.inc({ network: net.id, kind, state: to });
-          if (to === 'backoff') rt.metrics.reconnects.inc({ network: net.id, kind });
-        },
-      }));
-    }
+    this.addNetwork = (net) => networks.add(new IrcNetwork({
+      config: net,
+      createClient,
+      clock: options.clock ?? systemClock,
+      log,
+      logins,
+      kv: ctx.store.kv,
+      ...(options.random ? { random: options.random } : {}),
+      attach: (client, origin) => ircDispatcher.attach(client, origin),
+      onJoinFailed: (network, channel, error, userId) => reportJoinFailure(rt, network, channel, error, userId),
+      onLoginProblem: (network, userId, error) => reportLoginProblem(rt, adminRoomsOf, network, userId, error),
+      onStopFailed: (network, kind) => rt.metrics.shutdownFailures.inc({ network: network.id, kind }),
+      onStateChange: (kind, from, to) => {
+        // Idle connections are not counted: every puppet starts idle, and most stay so.
+        if (from !== 'idle') rt.metrics.connections.dec({ network: net.id, kind, state: from });
+        if (to !== 'idle') rt.metrics.connections.inc({ network: net.id, kind, state: to });
+        if (to === 'backoff') rt.metrics.reconnects.inc({ network: net.id, kind });
+      },
+    }));
+    for (const net of config.networks.values()) this.addNetwork(net);
     if (config.media.mode === 'proxy') {
       const listener = listeners.for('media', config.media);
       addMediaProxyRoute(ctx.routes, { config: config.media, links: rt.media, media: ctx.media, log, ...(listener ? { listener } : {}) });
@@ -166,11 +169,30 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
     const rt = this.runtime;
     rt?.ghostSync.stop();
     // The core closed the media proxy's and provisioning's routes before it drained.
-    if (rt) await Promise.all(rt.networks().map((n) => n.stop()));
+    if (rt) await Promise.all(rt.networks().map((n) => n.stop(n.config.quitMessage)));
     // Writes made behind in-memory changes (NICK moves, ghost bindings) reach the store before it closes.
     await rt?.portals.flushed();
     await rt?.ghostSync.renames.flushed();
     await rt?.channelFlags.flushed();
+  }
+
+  /**
+   * A reloaded `irc:` section (reload.ts): permissions, limits, keepalive, new networks and
+   * static rooms take effect without dropping a connection; the rest is named as needing a restart.
+   */
+  async reload(next: IrcBridgeConfig): Promise<ReloadOutcome> {
+    if (!this.runtime || !this.addNetwork) throw new Error('The IRC connector has not been started.');
+    const outcome = await applyReload(this.runtime, next, this.addNetwork);
+    this.config = this.runtime.config;
+    return outcome;
+  }
+
+  /** Ready when every network's bot is connected: the bot is the bridge's ears in every channel. */
+  readiness(): ConnectorReadiness {
+    const networks: Record<string, string> = {};
+    for (const network of this.runtime?.networks() ?? []) networks[network.id] = network.bot.state;
+    const ready = this.runtime !== undefined && Object.values(networks).every((state) => state === 'connected');
+    return { ready, details: this.runtime ? { networks } : { state: 'not started' } };
   }
 
   // Capabilities: every kind goes the same way (admin rooms first, then the handlers of the

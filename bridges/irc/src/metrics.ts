@@ -21,6 +21,8 @@ export interface IrcMetrics {
   shutdownFailures: Counter<'network' | 'kind'>;
   /** Channels given no portal, by network and when: `isupport` (the name breaks the server's rules) or `join` (the server refused the bot's JOIN). */
   channelsRefused: Counter<'network' | 'stage'>;
+  /** Matrix messages not sent to IRC because they were older than `messages.max_age_seconds` (the sender was told). */
+  staleMessages: Counter<'network'>;
 }
 
 export function createIrcMetrics(registry: Registry): IrcMetrics {
@@ -33,6 +35,7 @@ export function createIrcMetrics(registry: Registry): IrcMetrics {
     reconnects: new Counter({ name: 'bridgekit_irc_reconnects_total', help: 'Reconnects scheduled after a drop or a failed attempt', labelNames: ['network', 'kind'], registers }),
     shutdownFailures: new Counter({ name: 'bridgekit_irc_shutdown_failures_total', help: 'IRC connections that did not close cleanly at shutdown, by network and kind', labelNames: ['network', 'kind'], registers }),
     channelsRefused: new Counter({ name: 'bridgekit_irc_channels_refused_total', help: 'Channel names the IRC server does not accept: refused before a portal was made, or on the bot\'s JOIN', labelNames: ['network', 'stage'], registers }),
+    staleMessages: new Counter({ name: 'bridgekit_irc_stale_messages_total', help: 'Matrix messages not sent to IRC because they arrived older than messages.max_age_seconds (the sender was told)', labelNames: ['network'], registers }),
     bannedGhostDrops: new Counter({ name: 'bridgekit_irc_banned_ghost_dropped_total', help: 'IRC lines and ghost joins not sent into a room because Matrix users banned the ghost there', labelNames: ['network'], registers }),
   };
 }

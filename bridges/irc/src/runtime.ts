@@ -21,7 +21,8 @@ import { portalSpeaker } from './portals/speaker';
 import { roomTaskRunner } from './room-task';
 
 export interface BridgeRuntime extends Diagnostics, MatrixSide, NetworkDirectory, GhostResolver, RoomTasks, Speaker, MemberNames {
-  readonly config: IrcBridgeConfig;
+  /** Replaced as a whole by a config reload (reload.ts): read it at use, never keep it. */
+  config: IrcBridgeConfig;
   readonly ghosts: GhostUserIds;
   readonly aliases: PortalAliases;
   readonly portals: Portals;
@@ -75,7 +76,8 @@ export function assembleRuntime(
     speakerIn: speaker.speakerIn,
     displayNameOf: (roomId, userId) => displayNameOf(ctx, log, roomId, userId),
   };
-  return { ...parts, outbox: defineOutbox(parts) };
+  // One object, so a reload's new `config` is what the outbox's deliveries read too.
+  return Object.assign(parts, { outbox: defineOutbox(parts) });
 }
 
 async function displayNameOf(ctx: BridgeContext, log: Logger, roomId: RoomId, userId: UserId): Promise<string | undefined> {

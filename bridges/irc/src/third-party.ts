@@ -10,6 +10,7 @@
  * admins are answered with their canonical alias, if they have one. Nothing here creates
  * anything: joining the alias does (portals/dynamic.ts).
  */
+import { channelRefusal } from './policy/access';
 import {
   type RoomAlias, type ThirdPartyLocation, type ThirdPartyProtocol, type ThirdPartyProvider, type ThirdPartyUser, type UserId,
 } from '@bridgekit/appservice';
@@ -51,11 +52,22 @@ export function ircProtocol(config: IrcBridgeConfig): ThirdPartyProtocol {
 }
 
 export class IrcThirdParty implements ThirdPartyProvider {
-  readonly protocols: Readonly<Record<string, ThirdPartyProtocol>>;
+  private cachedFor: IrcBridgeConfig | undefined;
+  private cached: Readonly<Record<string, ThirdPartyProtocol>> = {};
 
-  /** `runtime` is asked at lookup time: lookups arrive only once the connector has started. */
-  constructor(config: IrcBridgeConfig, private readonly runtime: () => ThirdPartyDeps) {
-    this.protocols = { [PROTOCOL]: ircProtocol(config) };
+  /**
+   * `runtime` is asked at lookup time: lookups arrive only once the connector has started.
+   * `config()` is the current config: a reload may add networks, which become instances.
+   */
+  constructor(private readonly config: () => IrcBridgeConfig, private readonly runtime: () => ThirdPartyDeps) {}
+
+  get protocols(): Readonly<Record<string, ThirdPartyProtocol>> {
+    const config = this.config();
+    if (config !== this.cachedFor) {
+      this.cached = { [PROTOCOL]: ircProtocol(config) };
+      this.cachedFor = config;
+    }
+    return this.cached;
   }
 
   async locations(_protocol: string, fields: Record<string, string>): Promise<ThirdPartyLocation[]> {
@@ -71,7 +83,8 @@ export class IrcThirdParty implements ThirdPartyProvider {
       if (alias) aliases.add(alias);
     }
     // Only for a channel bridged nowhere yet: a second room beside one its admins chose would split the conversation.
-    if (rooms.length === 0 && network.config.dynamicPortals && !portalRefusal(rt, network, channel)) {
+    if (rooms.length === 0 && network.config.dynamicPortals && !portalRefusal(rt, network, channel)
+      && !channelRefusal(network.config.access, network.config.name, channel, (s) => network.fold(s))) {
       const alias = bridgeAlias(rt, network, channel);
       if (alias) aliases.add(alias);
     }

@@ -1,15 +1,19 @@
 import type { Server } from 'node:http';
 import type { BridgeConfig } from './config/types';
-import type { BridgeContext, Connector } from './connector';
+import type { BridgeContext, Connector, ReloadReport } from './connector';
+import { loadConfig } from './config/load';
+import { coreChanges } from './reload/core-changes';
 import { CsApiClient } from './csapi/client';
 import { retryDelay } from './csapi/retry';
-import { errorMessage } from './errors/bridge-error';
+import { ConfigError, errorMessage } from './errors/bridge-error';
 import { createMatrixEventDispatcher, type MatrixEventDispatcher } from './dispatch/deliver';
 import { capabilitiesOf } from './dispatch/route';
 import type { EphemeralEvent, MatrixEvent } from './events';
 import { createAppServiceApp, type TransactionSink } from './http/appservice-app';
 import { createOpsApp } from './http/ops-app';
 import { ConnectorRoutes, type RouteAddresses } from './http/routes';
+import { HomeserverStatus } from './health/homeserver-status';
+import { readinessReport, type ReadinessReport } from './health/readiness';
 import { asRoomAlias, asUserId, type RoomAlias, type UserId } from './ids';
 import { Ingestor } from './ingest/ingestor';
 import type { QueuedItem } from './ingest/types';
@@ -38,6 +42,11 @@ export interface BridgeOptions {
   logStream?: NodeJS.WritableStream;
   /** The bridge program's version, logged at start next to the core's (e.g. its package.json version). */
   version?: string;
+  /**
+   * Reads the config again for a reload (the CLI passes its own, which knows the app's sections);
+   * default: the file the config came from, with the connector's section as the only extra one.
+   */
+  loadConfig?: () => BridgeConfig;
   /** The start-up ping's backoff and clock (tests); default: 1 s doubling up to 60 s, real timers. */
   ping?: { baseMs?: number; capMs?: number; sleep?: (ms: number, signal: AbortSignal) => Promise<void> };
 }
@@ -55,11 +64,6 @@ const HOUR_MS = 60 * 60 * 1000;
 const DEDUPE_RETENTION_MS = 7 * 24 * HOUR_MS;
 /** Remote message ↔ event mappings older than this are of no use for replies or edits. */
 const MESSAGE_MAP_RETENTION_MS = 30 * 24 * HOUR_MS;
-/**
- * How long queued work may take at shutdown before it is left in the journal for the next start.
- * Short: under traffic the queues never empty, and a service manager kills a slow stop.
- */
-const SHUTDOWN_DRAIN_MS = 3_000;
 /** How long handlers already running may take to finish once nothing new starts. */
 const SHUTDOWN_IN_FLIGHT_MS = 5_000;
 /** How long connector route requests (a download, a webhook) may run on once shutdown began. */
@@ -86,12 +90,18 @@ export class Bridge {
   private routes?: ConnectorRoutes;
   private pruneTimer?: NodeJS.Timeout;
   private pingLoop?: PingLoop;
+  /** Ping answered? Last request answered? For /ready and the reachability gauge. */
+  private readonly homeserver: HomeserverStatus;
+  private pingClient?: CsApiClient;
+  private stopping = false;
   private readonly matcher: NamespaceMatcher;
   /** Values the logger redacts wherever they appear: the tokens, plus what connectors register. */
   private readonly secrets = new Set<string>();
   private started = false;
   /** The connector's config section as `ctx.section` hands it over (undefined without one). */
   private readonly section: unknown;
+  /** Reloads run one after another: a second SIGHUP waits for the first. */
+  private reloading: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly opts: BridgeOptions) {
     const { registration } = opts;
@@ -102,7 +112,8 @@ export class Bridge {
     for (const secret of declared?.secrets ?? []) this.addSecret(secret);
     this.section = declared?.value;
     this.log = createLogger(opts.config.logging, () => [...this.secrets], { stream: opts.logStream });
-    this.metrics = createMetrics();
+    this.metrics = createMetrics({ version: opts.version ?? 'unknown', coreVersion: CORE_VERSION });
+    this.homeserver = new HomeserverStatus(this.metrics.homeserverReachable);
     this.matcher = new NamespaceMatcher(registration, opts.config.homeserver.domain);
   }
 
@@ -132,7 +143,9 @@ export class Bridge {
       log: log.child({ component: 'csapi' }),
       metrics: this.metrics.csapi,
       fetch: this.opts.fetch,
+      onAttempt: (answered) => this.onHomeserverAttempt(answered),
     });
+    this.pingClient = client;
     const botUserId = asUserId(this.matcher.botUserId);
     const intents = createIntentFactory({
       client,
@@ -213,7 +226,10 @@ export class Bridge {
     if (config.metrics.enabled) {
       const ops = createOpsApp({
         metricsRegistry: this.metrics.registry,
-        health: () => ({ ok: true, details: { store: this.storeHealth(), queueDepth: ingestor.depth } }),
+        // Liveness only: the process answers. What it depends on is /ready's business, or an
+        // orchestrator would restart a healthy bridge every time the homeserver restarts.
+        health: () => ({ ok: true, details: { queueDepth: ingestor.depth } }),
+        ready: () => this.readiness(),
         log,
       });
       const opsServer = await listen(ops, config.metrics.bindAddress, config.metrics.port);
@@ -226,14 +242,100 @@ export class Bridge {
     log.info('Bridge started', { connector: connector.name, appservice: addresses.appservice, ops: addresses.ops });
 
     // Not awaited: the bridge works (and answers pushes) while the homeserver is still away.
-    this.pingLoop = startPingLoop({
-      ping: () => client.ping(registration.id, `startup-${Date.now()}`),
-      log: log.child({ component: 'ping' }),
+    this.startPinging();
+    return addresses;
+  }
+
+  /**
+   * Reads the config file again and applies what can change live: the log level, the drain
+   * bound, and the connector's section (`Connector.reload`). An invalid file is refused with its
+   * problems logged, and the running config stays; changed settings that only a restart applies
+   * are named in the log. Never throws.
+   */
+  reload(): Promise<ReloadReport> {
+    const run = this.reloading.then(() => this.reloadNow());
+    this.reloading = run.catch(() => undefined);
+    return run;
+  }
+
+  private async reloadNow(): Promise<ReloadReport> {
+    const { connector } = this.opts;
+    const current = this.opts.config;
+    const log = this.log.child({ component: 'reload' });
+    let next: BridgeConfig;
+    let section: { value: unknown; secrets: readonly string[] } | undefined;
+    try {
+      next = this.opts.loadConfig
+        ? this.opts.loadConfig()
+        : loadConfig(current.source, connector.configSection ? { sections: [connector.configSection.key] } : {});
+      section = connector.configSection?.load(next);
+    } catch (err) {
+      const problems = err instanceof ConfigError ? err.problems.map((p) => (p.path ? `${p.path}: ${p.message}` : p.message)) : [errorMessage(err)];
+      log.error('Config reload refused; the running config stays in effect', { file: current.source, problems });
+      return { ok: false, problems, applied: [], needsRestart: [] };
+    }
+    for (const secret of section?.secrets ?? []) this.addSecret(secret);
+    const core = coreChanges(current, next);
+    // The config object is shared with the connector (ctx.config): only the live keys move.
+    current.logging.level = next.logging.level;
+    current.shutdown = next.shutdown;
+    this.log.setLevel(next.logging.level);
+    const applied = [...core.applied];
+    const needsRestart = [...core.needsRestart];
+    if (section && connector.reload) {
+      try {
+        const outcome = await connector.reload(section.value, next);
+        applied.push(...outcome.applied);
+        needsRestart.push(...outcome.needsRestart);
+      } catch (err) {
+        log.error('The connector could not apply the reloaded config; what it had applied stays', { error: errorMessage(err) });
+        return { ok: false, problems: [errorMessage(err)], applied, needsRestart };
+      }
+    } else if (section && JSON.stringify(section.value) !== JSON.stringify(this.section)) {
+      needsRestart.push(connector.configSection!.key);
+    }
+    log.info(applied.length > 0 ? 'Config reloaded' : 'Config reloaded; nothing that can change live has changed', { file: current.source, applied });
+    if (needsRestart.length > 0) log.warn(`These changed settings need a restart to take effect: ${needsRestart.join(', ')}`, { needsRestart });
+    return { ok: true, problems: [], applied, needsRestart };
+  }
+
+  /** What /ready answers: store, homeserver and connector, each named when not ready. */
+  readiness(): ReadinessReport {
+    const { connector } = this.opts;
+    return readinessReport({
+      store: this.store ? this.storeHealth() : 'closed',
+      homeserver: this.homeserver.snapshot(),
+      ...(connector.readiness ? { connector: { name: connector.name, readiness: connector.readiness() } } : {}),
+    });
+  }
+
+  /**
+   * The appservice ping, kept up until the homeserver answers: at start, and again whenever it
+   * stopped answering, so the reachability gauge and /ready come back on their own even when
+   * nothing else would send a request.
+   */
+  private startPinging(): void {
+    const client = this.pingClient;
+    if (!client || this.stopping || this.pingLoop) return;
+    const { registration } = this.opts;
+    const loop = startPingLoop({
+      ping: () => client.ping(registration.id, `ping-${Date.now()}`),
+      log: this.log.child({ component: 'ping' }),
       appserviceId: registration.id,
       registrationUrl: registration.url,
       ...this.opts.ping,
     });
-    return addresses;
+    this.pingLoop = loop;
+    void loop.done.then((outcome) => {
+      this.homeserver.pingSettled(outcome);
+      if (this.pingLoop === loop) this.pingLoop = undefined;
+    });
+  }
+
+  private onHomeserverAttempt(answered: boolean): void {
+    const wasReachable = this.homeserver.snapshot().reachable;
+    this.homeserver.observe(answered);
+    if (!answered && wasReachable !== false) this.startPinging();
   }
 
   /**
@@ -245,6 +347,7 @@ export class Bridge {
    * too (the outbox takes it until the store closes).
    */
   async stop(): Promise<void> {
+    this.stopping = true;
     this.pingLoop?.stop();
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     // Before the drain: a webhook that arrived now would queue work the drain might not wait for.
@@ -254,7 +357,8 @@ export class Bridge {
     await this.routes?.close(ROUTE_GRACE_MS);
     await closing;
     if (this.ingestor) {
-      await withTimeout(this.ingestor.drain(), SHUTDOWN_DRAIN_MS);
+      // shutdown.drain_seconds: under traffic the queues never empty, and a service manager kills a slow stop.
+      await withTimeout(this.ingestor.drain(), this.opts.config.shutdown.drainMs);
       await withTimeout(this.ingestor.stop(), SHUTDOWN_IN_FLIGHT_MS);
     }
     try {
@@ -297,6 +401,7 @@ export class Bridge {
       routes,
       members: this.members!,
       addSecret: (secret) => this.addSecret(secret),
+      reloadConfig: () => this.reload(),
       ghosts,
       portals: createPortals(store.portals, intents.bot),
     };
@@ -313,6 +418,7 @@ export class Bridge {
       acceptTransaction: (txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]) => {
         const result = ingestor.acceptTransaction(txnId, events, ephemeral);
         if (result.duplicate) return result;
+        this.metrics.lastTransaction.set(Date.now() / 1000);
         for (const event of events) {
           this.metrics.eventsReceived.inc({ type: eventTypeLabel(event.type) });
           // Membership caches must follow every member event, the bridge's own included.

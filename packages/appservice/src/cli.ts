@@ -31,7 +31,8 @@ Options:
   --version                  Print the version
   -h, --help                 Show this help
 
-Signals while running: SIGINT/SIGTERM stop the bridge; SIGHUP reopens the log file.`;
+Signals while running: SIGINT/SIGTERM stop the bridge; SIGHUP reopens the log file and reloads
+the config (what cannot change live is named in the log as needing a restart).`;
 
 /** Runs one CLI command; resolves with the process exit code (the bridge's `run` resolves on SIGINT/SIGTERM). */
 export async function runCli(

@@ -5,6 +5,7 @@ import type {
   EditEvent, EncryptionEvent, EphemeralEvent, MatrixEvent, MembershipEvent, MessageEvent, ReactionEvent, RedactionEvent,
   RoomStateEvent, TombstoneEvent,
 } from './events';
+import type { ConnectorReadiness } from './health/readiness';
 import type { RoomAlias, RoomId, UserId } from './ids';
 import type { RoomTaskOptions } from './ingest/ingestor';
 import type { BridgeOutbox } from './ingest/outbox';
@@ -76,6 +77,11 @@ export interface BridgeContext<TSection = unknown> {
    * provisioning API); add them in `start()`. See `RouteRegistry`.
    */
   readonly routes: RouteRegistry;
+  /**
+   * Reads the config file again and applies what can change live (log level, the connector's
+   * `reload`); an invalid file is refused and the running config kept. One reload at a time.
+   */
+  reloadConfig(): Promise<ReloadReport>;
   /** Room members' display names, from the member events the homeserver pushes (members/). */
   readonly members: RoomMembers;
 
@@ -257,6 +263,36 @@ export interface Connector<TSection = unknown> {
   readonly thirdParty?: ThirdPartyProvider;
   /** How `ctx.ghosts` names ghosts; default: the prefix from the registration, network included. */
   readonly ghostUserIds?: GhostUserIdOptions;
+  // --- operations (track ops) ---
+  /**
+   * Whether the connector can do its work now (e.g. every network's bot connected): `/ready` is
+   * 503 while not, with `details` in its JSON. Called on every probe: keep it cheap and synchronous.
+   */
+  readiness?(): ConnectorReadiness;
+  /**
+   * The config was reloaded (SIGHUP, or `ctx.reloadConfig()`) and the new section is valid:
+   * apply what can change live, without dropping connections. Returns the changed keys (YAML
+   * paths) it applied and those that only a restart applies; the core logs both.
+   */
+  reload?(section: TSection, config: BridgeConfig): Promise<ReloadOutcome>;
 }
+
+/** What a connector did with a reloaded section. */
+export interface ReloadOutcome {
+  /** YAML key paths now in effect, e.g. `irc.networks.libera.flood`. */
+  applied: string[];
+  /** YAML key paths that changed but take effect only after a restart, e.g. `irc.networks.libera.host`. */
+  needsRestart: string[];
+}
+
+/** The result of a whole config reload, as `!reload` shows it. */
+export interface ReloadReport extends ReloadOutcome {
+  /** false: the new config was refused (problems listed) and the running one kept. */
+  ok: boolean;
+  /** Why the new config was refused, one line per problem. */
+  problems: string[];
+}
+
+export type { ConnectorReadiness };
 
 export type { RoomId };

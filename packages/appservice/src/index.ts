@@ -16,6 +16,8 @@ export {
 
 // What a bridge author implements, and what they are given
 export type { Connector, BridgeContext, MediaAccess, RoomMembers } from './connector';
+export type { ConnectorReadiness, ReadinessReport } from './health/readiness';
+export type { ReloadOutcome, ReloadReport } from './connector';
 export type {
   ThirdPartyProvider, ThirdPartyProtocol, ThirdPartyInstance, ThirdPartyFieldType, ThirdPartyLocation, ThirdPartyUser,
 } from './connector';

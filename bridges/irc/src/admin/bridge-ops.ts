@@ -3,6 +3,7 @@
  * the user's puppet on a network, their channels and portals. The commands own the
  * conversation; this owns the connections.
  */
+import { channelRefusal } from '../policy/access';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RoomId, UserId } from '@bridgekit/appservice';
@@ -26,6 +27,7 @@ export function adminBridgeOps(rt: BridgeRuntime): AdminBridgeOps {
   };
   return {
     networks: (): NetworkSummary[] => rt.networks().map((n) => ({ id: n.id, name: n.config.name })),
+    reloadConfig: () => rt.ctx.reloadConfig(),
     bridgeVersion: () => `bridgekit-irc ${packageVersion('..')} (irc-framework ${packageVersion(dirnameOf('irc-framework/package.json'))})`,
     connectedPuppet: (userId, network): AdminPuppet | undefined => {
       const puppet = networkOf(network).puppets.get(userId);
@@ -52,6 +54,8 @@ export function adminBridgeOps(rt: BridgeRuntime): AdminBridgeOps {
     },
     joinChannel: async (userId, networkId, channel, key) => {
       const network = networkOf(networkId);
+      const denied = channelRefusal(network.config.access, network.config.name, channel, (s) => network.fold(s));
+      if (denied) throw new CommandError(denied);
       // A name the server would refuse is told as such, before a JOIN whose numeric (ngIRCd
       // answers a too-long name with 403 "No such channel") would only puzzle the user.
       const refusal = rt.portals.roomsForChannel(network, channel).length === 0 ? portalRefusal(rt, network, channel) : undefined;

@@ -2,6 +2,7 @@
  * What the admin commands need from the running bridge, as narrow interfaces the IRC connector
  * implements (it owns the connections and portals; the commands own the conversation).
  */
+import type { ReloadReport } from '@bridgekit/appservice';
 import type { EventId, Intent, RoomAlias, RoomId, UserId } from '@bridgekit/appservice';
 import type { WhoisInfo } from '../irc';
 import type { IrcChannel, IrcNick, NetworkId } from '../mapping';
@@ -52,6 +53,8 @@ export interface AdminBridgeOps {
   partChannel(userId: UserId, network: NetworkId, channel: IrcChannel): Promise<boolean>;
   /** The channels the user's puppets are in, with their portal rooms and those rooms' aliases. */
   listRooms(userId: UserId): Promise<BridgedRoom[]>;
+  /** Reads the config file again and applies what can change live (as SIGHUP does). */
+  reloadConfig(): Promise<ReloadReport>;
 }
 
 /** What the admin room does on Matrix, as the bridge bot. */

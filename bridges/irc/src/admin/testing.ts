@@ -1,4 +1,5 @@
 // Test fakes (not exported): the connector side of the admin commands, recording every call.
+import type { ReloadReport } from '@bridgekit/appservice';
 import type { EventId, RoomAlias, RoomId, UserId } from '@bridgekit/appservice';
 import type { WhoisInfo } from '../irc';
 import type { IrcChannel, IrcNick, NetworkId } from '../mapping';
@@ -43,6 +44,13 @@ export class FakeAdminOps implements AdminBridgeOps {
 
   networks(): readonly NetworkSummary[] {
     return this.networkList;
+  }
+
+  /** What the next `reloadConfig` answers. */
+  reloadReport: ReloadReport = { ok: true, problems: [], applied: [], needsRestart: [] };
+
+  async reloadConfig(): Promise<ReloadReport> {
+    return this.reloadReport;
   }
 
   bridgeVersion(): string {

@@ -23,6 +23,23 @@ function problems(irc: unknown): readonly ConfigProblem[] {
 
 const minimal = { networks: { libera: { host: 'irc.libera.chat' } } };
 
+describe('access lists in the config', () => {
+  it('names a regular expression that does not compile, and a static room the lists exclude', () => {
+    expect(problems({
+      networks: {
+        libera: {
+          host: 'irc.libera.chat',
+          access: { exclude_channels: ['#ops-*'], exclude_users: ['/(oops/'] },
+          static_rooms: [{ channel: '#OPS-team', room_id: '!r:hs.test' }],
+        },
+      },
+    })).toEqual([
+      { path: 'irc.networks.libera.access.exclude_users[0]', message: expect.stringMatching(/^is not a valid regular expression \(/) },
+      { path: 'irc.networks.libera.static_rooms[0].channel', message: 'is excluded by irc.networks.libera.access: remove it from the access lists or from static_rooms' },
+    ]);
+  });
+});
+
 describe('parseIrcConfig', () => {
   it('fills every default for a minimal section and camelCases it', () => {
     const config = parse(minimal);

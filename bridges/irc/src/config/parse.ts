@@ -11,6 +11,9 @@ import { assertEncoding } from '../format/sanitize';
 import { GhostUserIds } from '../mapping/ghost-ids';
 import { isIrcChannel, type IrcChannel, type NetworkId } from '../mapping/ids';
 import { PortalAliases } from '../mapping/alias';
+import { casefold } from '../mapping/casefold';
+import { channelRefusal } from '../policy/access';
+import { compilePattern } from '../policy/patterns';
 import { IRC_SECTION_SCHEMA } from './schema';
 import type { IrcBridgeConfig, IrcNetworkConfig, IrcSection } from './types';
 
@@ -114,11 +117,24 @@ function toNetwork(id: NetworkId, net: IrcSection['networks'][string], ctx: Refi
   if (net.reconnect.maxDelaySeconds < net.reconnect.baseDelaySeconds) {
     ctx.problem(`${at}.reconnect.max_delay_seconds`, `must be at least base_delay_seconds (${net.reconnect.baseDelaySeconds})`);
   }
+  for (const [list, patterns] of Object.entries(net.access)) {
+    patterns.forEach((pattern, i) => {
+      try {
+        compilePattern(pattern);
+      } catch (error) {
+        ctx.problem(`${at}.access.${snakeCase(list)}[${i}]`, (error as Error).message);
+      }
+    });
+  }
   const staticRooms: Array<{ channel: IrcChannel; roomId: RoomId; key?: string }> = [];
   net.staticRooms.forEach((room, i) => {
     if (!isIrcChannel(room.channel)) {
       ctx.problem(`${at}.static_rooms[${i}].channel`, `must be a channel name starting with # or & without spaces, commas or colons (got ${JSON.stringify(room.channel)})`);
       return;
+    }
+    // The server's casemapping is not known yet: RFC 1459 folding, the usual one.
+    if (channelRefusal(net.access, net.name ?? id, room.channel, (s) => casefold(s, 'rfc1459'))) {
+      ctx.problem(`${at}.static_rooms[${i}].channel`, `is excluded by irc.${at}.access: remove it from the access lists or from static_rooms`);
     }
     staticRooms.push({ channel: room.channel, roomId: room.roomId as RoomId, ...(room.key !== undefined ? { key: room.key } : {}) });
   });
@@ -134,4 +150,8 @@ function toNetwork(id: NetworkId, net: IrcSection['networks'][string], ctx: Refi
     modePowerLevels: { ...net.modePowerLevels },
     messages: { ...messages, formatting: { monospace: monospaceCodes, strikethrough: strikethroughCodes } },
   };
+}
+
+function snakeCase(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }

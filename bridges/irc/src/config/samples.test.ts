@@ -49,3 +49,13 @@ describe('config.sample.yaml and registration.sample.yaml', () => {
     expect(matcher.isExclusiveUser(ghost)).toBe(true);
   });
 });
+
+describe('docs/compose/bridge/config.yaml', () => {
+  it('is a valid config whose network is the stack\'s ngIRCd and whose /ready the image asks', () => {
+    const compose = parseConfig(readFileSync(join(ROOT, 'docs/compose/bridge/config.yaml'), 'utf8'), '/etc/bridgekit', 'docs/compose/bridge/config.yaml', { sections: ['irc'] });
+    const irc = parseIrcConfig(compose);
+    expect(irc.networks.get(asNetworkId('demo'))).toMatchObject({ host: 'ngircd', port: 6667, tls: false });
+    expect(compose.metrics).toEqual({ enabled: true, bindAddress: '0.0.0.0', port: 8093 });
+    expect(compose.database.path).toBe('/data/bridge.db');
+  });
+});

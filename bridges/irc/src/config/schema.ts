@@ -21,6 +21,7 @@ const count = (def: number, min: number, max: number) => Type.Integer({ minimum:
 const flag = (def: boolean, hint?: string) => Type.Boolean({ default: def, ...(hint ? { hint } : {}) });
 const text = () => Type.String({ minLength: 1 });
 const PUPPET_VARIABLES = '$DISPLAY, $LOCALPART or $USERID';
+const patterns = (expected: string) => Type.Array(Type.String({ minLength: 1, expected }), { default: [] });
 
 const NETWORK_SCHEMA = Type.Object({
   /** Human name, shown in notices and admin replies (default: the network's key). */
@@ -71,6 +72,8 @@ const NETWORK_SCHEMA = Type.Object({
     ping_interval_seconds: count(30, 5, 3600),
     ping_timeout_seconds: count(120, 5, 3600),
   }, GROUP),
+  /** The QUIT reason every connection of this network sends when the bridge stops. */
+  quit_message: Type.String({ minLength: 1, maxLength: 300, default: 'Bridge shutting down', expected: 'a short sentence such as "Bridge restarting, back soon"' }),
   /** Encoding tried when a line is not valid UTF-8. */
   fallback_encoding: Type.String({ minLength: 1, default: 'cp1252' }),
   /** Whether joining `#<alias for a channel>` creates a portal on demand. */
@@ -94,11 +97,28 @@ const NETWORK_SCHEMA = Type.Object({
       expected: 'a mapping of prefix mode letters to power levels, e.g. {o: 50, v: 1}',
     },
   ),
+  /** Which channels may be bridged and which Matrix users may use this network (policy/access.ts). */
+  access: Type.Object({
+    exclude_channels: patterns('channel globs such as "#ops-*" (case-insensitive) or /regular expressions/'),
+    allow_channels: patterns('channel globs or /regular expressions/; empty allows every channel not excluded'),
+    exclude_users: patterns('Matrix user ID globs such as "@*:spam.example" or /regular expressions/'),
+    allow_users: patterns('Matrix user ID globs or /regular expressions/; empty allows every user not excluded'),
+  }, GROUP),
+  /** How the portals the bridge creates itself (dynamic portals, !join) are set up. */
+  portal_rooms: Type.Object({
+    /** Default: the homeserver's default room version. */
+    room_version: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9.-]{1,32}$', expected: 'a room version such as "10" or "11"' })),
+    join_rule: oneOf(['public', 'knock', 'invite'], { default: 'public' }),
+    /** false: users on other homeservers can never join (m.federate in the create event; cannot change later). */
+    federate: flag(true),
+  }, GROUP),
   /** Whether IRC users may open a private conversation with a Matrix user (and the reverse). */
   private_messages: flag(true),
   /** Whether portals the bridge creates are listed in the room directory (never while the channel is +s). */
   publish_portals: flag(false),
   messages: Type.Object({
+    /** Matrix messages older than this (seconds; e.g. delivered late after an outage) are not sent to IRC, and the sender is told. 0 = no limit. */
+    max_age_seconds: count(0, 0, 31_536_000),
     /** Messages that would take more than this many IRC lines become a link to the full text. */
     paste_threshold_lines: count(3, 1, 1000),
     /** How a reply is shown on IRC: $NICK (who was replied to), $QUOTE (their words, shortened), $REPLY. */

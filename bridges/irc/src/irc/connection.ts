@@ -21,8 +21,16 @@ import { TypedEmitter, type IrcCloseReason, type IrcConnectionEvents, type IrcRe
 import { FloodQueue, SendQueueFullError, type FloodStats } from './flood';
 import { isupportFrom, type Isupport } from './isupport';
 import { PendingReplies } from './pending-replies';
+import { SocketTransport } from './socket-transport';
 import { lastParam, registrationRefusal } from './registration-refusals';
 import { bindEvents, type TranslationContext, type WhoisInfo } from './translate';
+
+/** What of a connection a config reload changes without reconnecting. */
+export interface LiveConnectionSettings {
+  flood: { capacity: number; refillPerSecond: number; maxQueued: number };
+  pingIntervalSeconds: number;
+  pingTimeoutSeconds: number;
+}
 
 /** How a multi-line send went: lines written and the longest flood-control wait among them. */
 export interface SendReport {
@@ -114,6 +122,22 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
 
   floodStats(): FloodStats {
     return this.flood.stats();
+  }
+
+  /**
+   * Flood control and keepalive changed (a config reload): applied to this connection as it is,
+   * socket and all, and to every later connect. irc-framework reads its ping options at each
+   * reschedule, so the new interval applies from the next PING on.
+   */
+  applySettings(settings: LiveConnectionSettings): void {
+    const flood = { ...settings.flood };
+    this.flood.reconfigure(flood);
+    Object.assign(this.options, { flood, pingIntervalSeconds: settings.pingIntervalSeconds, pingTimeoutSeconds: settings.pingTimeoutSeconds });
+    const client = this.client;
+    if (!client) return;
+    Object.assign(client.options, { ping_interval: settings.pingIntervalSeconds, ping_timeout: settings.pingTimeoutSeconds });
+    const transport = client.connection.transport;
+    if (transport instanceof SocketTransport) transport.setIdleTimeout((settings.pingIntervalSeconds + settings.pingTimeoutSeconds) * 1000);
   }
 
   /**

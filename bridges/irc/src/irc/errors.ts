@@ -95,6 +95,11 @@ export const IRC_ERROR_CODES = defineErrorCodes({
     summary: 'A channel name is too long to become a Matrix room alias.',
     userMessage: 'That channel name is too long for a Matrix room alias; pick a shorter channel.',
   },
+  IRC_USER_NOT_ALLOWED: {
+    httpStatus: 403, retriable: false, notifySender: true,
+    summary: "The network's access lists (irc.networks.*.access) do not let this Matrix user use it.",
+    userMessage: "The bridge's admin does not allow your account to use this IRC network.",
+  },
   IRC_CONNECTION_LIMIT: {
     httpStatus: 503, retriable: true, notifySender: true,
     summary: "The network's limit of Matrix users connected at once is reached.",

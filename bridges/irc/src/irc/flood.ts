@@ -20,6 +20,15 @@ export interface FloodOptions {
   clock?: Clock;
 }
 
+/** The three numbers of a bucket, as a reload changes them. */
+export type FloodLimits = Pick<FloodOptions, 'capacity' | 'refillPerSecond' | 'maxQueued'>;
+
+function checkLimits(limits: FloodLimits): void {
+  if (!(limits.capacity >= 1) || !(limits.refillPerSecond > 0) || !(limits.maxQueued >= 0)) {
+    throw new RangeError('Flood control needs capacity >= 1, refillPerSecond > 0 and maxQueued >= 0.');
+  }
+}
+
 /** When a line was written and how long it waited for the bucket (0 when sent at once). */
 export interface SendReceipt {
   waitedMs: number;
@@ -56,9 +65,9 @@ interface Waiting {
 }
 
 export class FloodQueue {
-  private readonly capacity: number;
-  private readonly msPerToken: number;
-  private readonly maxQueued: number;
+  private capacity: number;
+  private msPerToken: number;
+  private maxQueued: number;
   private readonly write: (line: string) => void;
   private readonly clock: Clock;
   private tokens: number;
@@ -68,9 +77,7 @@ export class FloodQueue {
   private readonly counters = { sent: 0, delayed: 0, totalWaitMs: 0, rejected: 0 };
 
   constructor(options: FloodOptions) {
-    if (!(options.capacity >= 1) || !(options.refillPerSecond > 0) || !(options.maxQueued >= 0)) {
-      throw new RangeError('Flood control needs capacity >= 1, refillPerSecond > 0 and maxQueued >= 0.');
-    }
+    checkLimits(options);
     this.capacity = options.capacity;
     this.msPerToken = 1000 / options.refillPerSecond;
     this.maxQueued = options.maxQueued;
@@ -93,6 +100,25 @@ export class FloodQueue {
       this.waiting.push({ line, enqueuedAt: this.clock.now(), resolve, reject });
       this.schedule();
     });
+  }
+
+  /**
+   * New limits on a live queue (a config reload): the tokens already earned are kept, up to the
+   * new burst, and lines already waiting keep their place. A smaller `maxQueued` refuses only
+   * new lines.
+   */
+  reconfigure(limits: FloodLimits): void {
+    checkLimits(limits);
+    this.refill();
+    this.capacity = limits.capacity;
+    this.msPerToken = 1000 / limits.refillPerSecond;
+    this.maxQueued = limits.maxQueued;
+    this.tokens = Math.min(this.tokens, this.capacity);
+    if (this.timer !== undefined) {
+      this.clock.clearTimeout(this.timer);
+      this.timer = undefined;
+      this.schedule();
+    }
   }
 
   /** Drops every waiting line (on disconnect), rejecting their promises with `reason`. */

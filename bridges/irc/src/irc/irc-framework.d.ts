@@ -126,6 +126,8 @@ declare module 'irc-framework' {
   export class Client {
     constructor(options?: ClientOptions);
     readonly connected: boolean;
+    /** The options as given to `connect`; the keepalive timers read ping_* at every reschedule. */
+    readonly options: { ping_interval?: number; ping_timeout?: number };
     readonly user: { nick: string; username: string; host?: string };
     readonly network: {
       name: string;

@@ -57,8 +57,10 @@ export function connectBurst(perSecond: number): number {
  */
 export class ConnectRateLimiter {
   private readonly bucket: FloodQueue;
+  private readonly maxWaiting: number;
 
   constructor(options: ConnectRateOptions) {
+    this.maxWaiting = options.maxWaiting ?? 100_000;
     this.bucket = new FloodQueue({
       capacity: options.burst ?? options.perSecond,
       refillPerSecond: options.perSecond,
@@ -71,6 +73,11 @@ export class ConnectRateLimiter {
   /** Resolves when this connection may start; `waitedMs` is the time spent waiting. */
   acquire(): Promise<SendReceipt> {
     return this.bucket.enqueue('');
+  }
+
+  /** A new rate (config reload); waiting connections keep their place. */
+  setRate(perSecond: number, burst = perSecond): void {
+    this.bucket.reconfigure({ capacity: burst, refillPerSecond: perSecond, maxQueued: this.maxWaiting });
   }
 
   /** Connections currently waiting for a slot. */

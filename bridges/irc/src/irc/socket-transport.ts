@@ -43,6 +43,12 @@ const MAX_LINE_BYTES = 16 * 1024;
 export class SocketTransport extends EventEmitter implements Transport {
   private readonly options: SocketOptions;
   private socket: net.Socket | undefined;
+
+  /** A new idle timeout for the open socket (a keepalive change on reload). */
+  setIdleTimeout(ms: number): void {
+    this.options.idleTimeoutMs = ms;
+    this.socket?.setTimeout(ms);
+  }
   private buffer: Buffer = Buffer.alloc(0);
   private connected = false;
   private lastError: Error | undefined;
@@ -93,7 +99,7 @@ export class SocketTransport extends EventEmitter implements Transport {
       this.lastError = error;
     });
     socket.on('timeout', () => {
-      this.lastError = new Error(`No data from the IRC server for ${Math.round(o.idleTimeoutMs / 1000)} seconds`);
+      this.lastError = new Error(`No data from the IRC server for ${Math.round(this.options.idleTimeoutMs / 1000)} seconds`);
       socket.destroy();
     });
     socket.on('close', () => {

@@ -6,8 +6,18 @@
 import type { IrcNetworkConfig } from '../config/types';
 import type { Clock } from '../irc/clock';
 import type { IrcConnectOptions } from '../irc/connect-options';
+import type { LiveConnectionSettings } from '../irc/connection';
 
 export type BaseConnectOptions = Omit<IrcConnectOptions, 'nick' | 'username' | 'realname'>;
+
+/** What a reload changes on live connections (flood control, keepalive). */
+export function liveConnectionSettings(config: IrcNetworkConfig): LiveConnectionSettings {
+  return {
+    flood: { capacity: config.flood.burst, refillPerSecond: config.flood.linesPerSecond, maxQueued: config.flood.maxQueued },
+    pingIntervalSeconds: config.keepalive.pingIntervalSeconds,
+    pingTimeoutSeconds: config.keepalive.pingTimeoutSeconds,
+  };
+}
 
 export function baseConnectOptions(config: IrcNetworkConfig, clock: Clock): BaseConnectOptions {
   return {

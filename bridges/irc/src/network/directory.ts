@@ -1,4 +1,7 @@
-/** The configured networks by id, filled by the composition root before any of them starts. */
+/**
+ * The configured networks by id, filled by the composition root before any of them starts (and by
+ * a config reload that adds a network).
+ */
 import type { NetworkId } from '../mapping/ids';
 import type { NetworkDirectory } from '../parts';
 import type { IrcNetwork } from './network';
@@ -6,8 +9,9 @@ import type { IrcNetwork } from './network';
 export class IrcNetworks implements NetworkDirectory {
   private readonly byId = new Map<string, IrcNetwork>();
 
-  add(network: IrcNetwork): void {
+  add(network: IrcNetwork): IrcNetwork {
     this.byId.set(network.id, network);
+    return network;
   }
 
   network(id: NetworkId | string): IrcNetwork | undefined {

@@ -12,7 +12,7 @@ import { connectBurst, ConnectRateLimiter } from '../irc/reconnect';
 import { casefold, channelKey, type Casemapping, type ChannelKey } from '../mapping/casefold';
 import type { IrcNick, NetworkId } from '../mapping/ids';
 import type { IrcClient, IrcClientFactory } from './client';
-import { baseConnectOptions } from './connect-options';
+import { baseConnectOptions, liveConnectionSettings } from './connect-options';
 import { ManagedConnection, type ConnectionState } from './managed-connection';
 import { OwnNicks } from './own-nicks';
 import { PuppetRecords } from './puppet-records';
@@ -23,6 +23,9 @@ import { ChannelRoster } from './roster';
 export type IrcOrigin =
   | { network: IrcNetwork; from: 'bot' }
   | { network: IrcNetwork; from: 'puppet'; puppet: Puppet };
+
+/** What the connections were opened with: a change reaches them only through a restart. */
+const RESTART_KEYS = ['host', 'port', 'tls', 'ca', 'tlsRejectUnauthorized', 'password', 'auth', 'bot', 'reconnect', 'fallbackEncoding'] as const satisfies ReadonlyArray<keyof IrcNetworkConfig>;
 
 export interface IrcNetworkOptions {
   config: IrcNetworkConfig;
@@ -45,7 +48,8 @@ export interface IrcNetworkOptions {
 
 export class IrcNetwork {
   readonly id: NetworkId;
-  readonly config: IrcNetworkConfig;
+  /** Replaced by `reconfigure` on a config reload; read it at use, never keep a copy. */
+  config: IrcNetworkConfig;
   readonly bot: ManagedConnection;
   readonly puppets: PuppetPool;
   readonly ownNicks: OwnNicks;
@@ -153,6 +157,25 @@ export class IrcNetwork {
       }, (error: Error) => this.log.error('Could not read who was connected before the restart', { error: error.message }));
     });
     this.bot.start();
+  }
+
+  /**
+   * A reloaded config for this network, applied without dropping a connection: flood control
+   * and keepalive on every live connection, the connect rate, and everything read at use
+   * (templates, limits, messages, portals). Returns the changed keys that only a restart
+   * applies (the server, TLS, the bot's identity, the backoff the connections were built with).
+   */
+  reconfigure(next: IrcNetworkConfig): string[] {
+    const before = this.config;
+    const needsRestart = RESTART_KEYS.filter((key) => JSON.stringify(before[key]) !== JSON.stringify(next[key]));
+    this.config = next;
+    if (next.connectRatePerSecond !== before.connectRatePerSecond) {
+      this.limiter.setRate(next.connectRatePerSecond, connectBurst(next.connectRatePerSecond));
+    }
+    const live = liveConnectionSettings(next);
+    this.botClient.applySettings(live);
+    this.puppets.setConfig(next, live);
+    return needsRestart.map((key) => String(key));
   }
 
   async stop(reason = 'Bridge shutting down'): Promise<void> {

@@ -4,9 +4,11 @@
  * period if configured. Disconnecting — for idleness, an outage or a limit — never touches the
  * user's Matrix memberships; the next message reconnects and rejoins.
  */
+import { userRefusal } from '../policy/access';
 import type { Logger, UserId } from '@bridgekit/appservice';
 import type { PuppetLogin } from '../accounts/accounts';
 import type { IrcNetworkConfig } from '../config/types';
+import type { LiveConnectionSettings } from '../irc/connection';
 import type { Clock, TimerHandle } from '../irc/clock';
 import type { IrcConnectOptions } from '../irc/connect-options';
 import { IrcError } from '../irc/errors';
@@ -89,6 +91,12 @@ export class PuppetPool {
     if (idleMs > 0) this.scheduleIdleSweep(Math.min(60_000, Math.max(1000, idleMs / 4)));
   }
 
+  /** A reloaded network config: later connections use it, live ones get its flood and keepalive. */
+  setConfig(config: IrcNetworkConfig, live: LiveConnectionSettings): void {
+    this.options.config = config;
+    for (const puppet of this.puppets.values()) puppet.client.applySettings(live);
+  }
+
   get(userId: UserId): Puppet | undefined {
     return this.puppets.get(userId);
   }
@@ -140,6 +148,8 @@ export class PuppetPool {
   /** The user's puppet (made if missing), marked active; counts against the limit when it must connect. */
   private obtain(user: MatrixUserNames): Puppet {
     if (this.stopped) throw new IrcError('IRC_NOT_CONNECTED', 'The bridge is shutting down.');
+    const denied = userRefusal(this.options.config.access, this.options.config.name, user.userId);
+    if (denied) throw new IrcError('IRC_USER_NOT_ALLOWED', denied);
     let puppet = this.puppets.get(user.userId);
     if (!puppet || !ACTIVE.has(puppet.connection.state)) this.checkLimit(user.userId);
     const wasIdle = puppet?.connection.state === 'idle';

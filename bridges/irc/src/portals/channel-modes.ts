@@ -136,7 +136,7 @@ export function applyChannelModes(rt: ChannelModeDeps, network: IrcNetwork, chan
   for (const roomId of rooms) {
     const ours = originOf(rt, roomId, network, channel) === 'alias';
     if (changed.includes('inviteOnly') && ours) {
-      rt.roomTask(roomId, 'irc.mode-join-rule', () => setJoinRule(rt, roomId, flags.inviteOnly ? 'invite' : 'public'));
+      rt.roomTask(roomId, 'irc.mode-join-rule', () => setJoinRule(rt, roomId, flags.inviteOnly ? 'invite' : network.config.portalRooms.joinRule));
     }
     if ((changed.includes('secret') || current) && ours) {
       rt.roomTask(roomId, 'irc.mode-directory', () => updateDirectoryListing(rt, roomId, visibility, flags.secret));
@@ -166,7 +166,7 @@ function updateKey(rt: ChannelModeDeps, network: IrcNetwork, channel: string, ke
   rt.log.info(key === undefined ? 'Channel key removed' : 'Channel key stored', { network: network.id, channel });
 }
 
-async function setJoinRule(rt: ChannelModeDeps, roomId: RoomId, rule: 'invite' | 'public'): Promise<void> {
+async function setJoinRule(rt: ChannelModeDeps, roomId: RoomId, rule: 'invite' | 'public' | 'knock'): Promise<void> {
   const current = await rt.ctx.bot.getState<{ join_rule?: unknown }>(roomId, 'm.room.join_rules');
   if (current?.join_rule === rule) return;
   await rt.ctx.bot.sendState(roomId, 'm.room.join_rules', '', { join_rule: rule });

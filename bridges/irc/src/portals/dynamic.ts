@@ -6,6 +6,7 @@
  * out (its ISUPPORT, or an earlier refusal: portals/refused-channels.ts) gets no room at all:
  * the answer is 404.
  */
+import { channelRefusal } from '../policy/access';
 import { localpartOf, type RoomAlias, type RoomId } from '@bridgekit/appservice';
 import type { PortalAliases } from '../mapping/alias';
 import type { Diagnostics, MatrixSide, NetworkDirectory } from '../parts';
@@ -42,6 +43,12 @@ async function create(rt: DynamicPortalDeps, alias: RoomAlias, { evenIfDisabled 
     rt.log.info('Alias query for a network without dynamic portals', { alias, network: network.id });
     return false;
   }
+  const denied = channelRefusal(network.config.access, network.config.name, parsed.channel, (s) => network.fold(s));
+  if (denied) {
+    // An alias query can only be answered "no such room": the log says why.
+    rt.log.info('No portal for a channel the access lists exclude', { alias, network: network.id, channel: parsed.channel });
+    return false;
+  }
   const refusal = portalRefusal(rt, network, parsed.channel);
   if (refusal) {
     rt.metrics.channelsRefused.inc({ network: network.id, stage: 'isupport' });
@@ -49,13 +56,21 @@ async function create(rt: DynamicPortalDeps, alias: RoomAlias, { evenIfDisabled 
     return false;
   }
   // The core creates the room (bridge info, alias) and links it; the portals index it.
+  const room = network.config.portalRooms;
   const portal = await rt.ctx.portals.create<ChannelMeta>({
     network: network.id, remoteId: network.fold(parsed.channel), kind: CHANNEL, metadata: { channel: parsed.channel, origin: 'alias', ...(key !== undefined ? { key } : {}) },
     alias: localpartOf(alias),
     name: parsed.channel,
     preset: 'public_chat',
     visibility: 'private',
-    initialState: [{ type: 'm.room.history_visibility', content: { history_visibility: 'joined' } }],
+    ...(room.roomVersion !== undefined ? { roomVersion: room.roomVersion } : {}),
+    // m.federate can only be set at creation: a portal made local stays local.
+    ...(room.federate ? {} : { creationContent: { 'm.federate': false } }),
+    initialState: [
+      { type: 'm.room.history_visibility', content: { history_visibility: 'joined' } },
+      // Overrides the preset's public join rule when the admin chose another.
+      ...(room.joinRule !== 'public' ? [{ type: 'm.room.join_rules', content: { join_rule: room.joinRule } }] : []),
+    ],
     bridgeInfo: channelBridgeInfo(network, network.config, parsed.channel),
   });
   const roomId: RoomId = portal.roomId;

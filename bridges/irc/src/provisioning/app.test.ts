@@ -189,6 +189,12 @@ describe('POST /link', () => {
     expect(temp.store.sync.portals.byRoom(asRoomId(ROOM))).toEqual([]);
   });
 
+  it("refuses a channel the network's access lists exclude, saying so, before asking anyone", async () => {
+    expect(await call('POST', '/link', { ...linkBody, channel: '#Forbidden' })).toMatchObject({
+      status: 403, body: { errcode: 'M_FORBIDDEN', error: "The bridge's admin does not allow #forbidden on Libera.Chat to be bridged." },
+    });
+  });
+
   it('only asks actual channel operators', async () => {
     expect(await call('POST', '/link', { ...linkBody, op_nick: 'random' })).toMatchObject({ status: 403, body: { errcode: 'BK_NOT_CHANNEL_OPERATOR' } });
     expect(ops.pms).toEqual([]);

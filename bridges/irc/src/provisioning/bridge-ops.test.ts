@@ -56,7 +56,9 @@ describe('provisioningBridgeOps', () => {
 
   it('describes a network', async () => {
     h = await startHarness();
-    expect(provisioningBridgeOps(h.connector.bridge).network(net)).toEqual({ id: 'net', name: 'Test Net', connected: true, chanTypes: '#&', casemapping: 'rfc1459' });
+    expect(provisioningBridgeOps(h.connector.bridge).network(net)).toEqual({
+      id: 'net', name: 'Test Net', connected: true, chanTypes: '#&', casemapping: 'rfc1459', channelRefusal: expect.any(Function),
+    });
     expect(provisioningBridgeOps(h.connector.bridge).network('nope' as NetworkId)).toBeUndefined();
   });
 

@@ -3,6 +3,7 @@
  * runtime: read links, check power levels and channel operators, and set links up or tear them
  * down (the bot joins or parts the channel and joins the room).
  */
+import { channelRefusal } from '../policy/access';
 import type { RoomId, UserId } from '@bridgekit/appservice';
 import { powerLevelOf, roomCreators, type PowerLevelsContent } from '../ghosts/power-levels';
 import { IrcError } from '../irc/errors';
@@ -32,6 +33,7 @@ export function provisioningBridgeOps(rt: BridgeRuntime): ProvisioningOps {
       return {
         id: network.id, name: network.config.name, connected: network.bot.state === 'connected',
         chanTypes: network.isupport.chanTypes, casemapping: network.casemapping,
+        channelRefusal: (channel) => channelRefusal(network.config.access, network.config.name, channel, (s) => network.fold(s)),
       };
     },
     channelsOfRoom: (roomId) => rt.portals.channelsOfRoom(roomId),

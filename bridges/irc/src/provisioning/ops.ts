@@ -14,6 +14,8 @@ export interface ProvisioningNetwork {
   /** ISUPPORT CHANTYPES, e.g. "#&". */
   chanTypes: string;
   casemapping: Casemapping;
+  /** Why the admin's access lists forbid bridging `channel` (a sentence), or undefined (irc.networks.*.access). */
+  channelRefusal(channel: string): string | undefined;
 }
 
 /** One channel linked to a room, as the portals know it. `ChannelPortal` fits. */

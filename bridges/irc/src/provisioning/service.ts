@@ -41,6 +41,8 @@ export class ProvisioningService {
     const network = this.network(request.network);
     const channel = this.channel(network, request.channel);
     this.checkUser(request);
+    const refusal = network.channelRefusal(channel);
+    if (refusal) throw new ProvisioningError('M_FORBIDDEN', refusal);
     this.checkRoomCanTake(request.roomId, network, channel, this.approvals.pendingForRoom(request.roomId));
     if (!network.connected) {
       throw new ProvisioningError('BK_NETWORK_UNAVAILABLE', `The bridge is not connected to ${network.name} right now; try again later.`);

@@ -12,7 +12,7 @@ export interface SentPm {
 
 export class FakeProvisioningOps implements ProvisioningOps {
   readonly networks = new Map<string, ProvisioningNetwork>([
-    ['libera', { id: 'libera' as NetworkId, name: 'Libera.Chat', connected: true, chanTypes: '#&', casemapping: 'rfc1459' }],
+    ['libera', { id: 'libera' as NetworkId, name: 'Libera.Chat', connected: true, chanTypes: '#&', casemapping: 'rfc1459', channelRefusal: (channel: string) => (channel.toLowerCase() === '#forbidden' ? 'The bridge\'s admin does not allow #forbidden on Libera.Chat to be bridged.' : undefined) }],
   ]);
   /** `${network}/${folded channel}` → folded op nicks. */
   readonly operators = new Map<string, Set<string>>();

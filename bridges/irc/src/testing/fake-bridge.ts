@@ -334,6 +334,7 @@ export function createFakeBridge(config: BridgeConfig, options: { dir?: string; 
   const ctx: BridgeContext<IrcBridgeConfig> = {
     intent: (userId) => matrix.intent(userId),
     bot: matrix.intent(bot),
+    reloadConfig: async () => ({ ok: true, problems: [], applied: [], needsRestart: [] }),
     store,
     log,
     metrics,

@@ -4,6 +4,7 @@
  * a real server (so the bot really hears the puppets, and echo suppression is really tested).
  * Not a protocol implementation: integration tests use a real ngIRCd (irc/test-ircd.ts).
  */
+import type { LiveConnectionSettings } from '../irc/connection';
 import type { IrcConnectOptions } from '../irc/connect-options';
 import { IrcError, JoinFailedError } from '../irc/errors';
 import { TypedEmitter, type IrcConnectionEvents, type IrcMessageEvent, type IrcRegisteredEvent } from '../irc/events';
@@ -133,6 +134,13 @@ export class FakeIrcClient extends TypedEmitter<IrcConnectionEvents> implements 
   }
   async whois(): Promise<undefined> {
     return undefined;
+  }
+
+  /** The settings of the last `applySettings` (a config reload), for tests to check. */
+  appliedSettings: LiveConnectionSettings | undefined;
+
+  applySettings(settings: LiveConnectionSettings): void {
+    this.appliedSettings = settings;
   }
 
   floodStats(): FloodStats {

@@ -74,17 +74,20 @@ export async function run(ctx: CommandContext): Promise<number> {
   const config = load(ctx);
   const connector = ctx.app.createConnector(config);
   const registration = loadMatchingRegistration(ctx, config, registrationPath(ctx, config), connector);
-  const bridge = new Bridge({ config, registration, connector, version: ctx.app.version });
+  const bridge = new Bridge({ config, registration, connector, version: ctx.app.version, loadConfig: () => load(ctx) });
   // Before start: a SIGHUP's default action is to end the process, and logrotate sends one whenever it likes.
+  // It reopens the log file first (so the reload's lines land in the new one), then reloads the config.
+  let started = false;
   const onHangup = () => {
     const reopened = bridge.log.reopenFile();
-    bridge.log.info(reopened
-      ? 'SIGHUP: log file reopened; full config reload is not supported yet'
-      : 'SIGHUP: no log file to reopen (logging.file is not set); full config reload is not supported yet');
+    bridge.log.info(reopened ? 'SIGHUP: log file reopened; reloading the config' : 'SIGHUP: reloading the config');
+    if (started) void bridge.reload();
+    else bridge.log.warn('SIGHUP before the bridge finished starting: the config is not reloaded; send it again once started');
   };
   process.on('SIGHUP', onHangup);
   try {
     await bridge.start();
+    started = true;
   } catch (err) {
     bridge.log.error('The bridge could not start', { error: errorMessage(err) });
     await bridge.stop().catch(() => undefined);

@@ -52,6 +52,12 @@ export const CORE_CONFIG_SCHEMA = Type.Object({
     max_attempts: Type.Integer({ minimum: 1, maximum: 100, default: 5 }),
     slow_handler_ms: Type.Integer({ minimum: 1, default: 10000 }),
   }, GROUP),
+  shutdown: Type.Object({
+    drain_seconds: Type.Number({
+      minimum: 0, maximum: 3600, default: 3,
+      hint: 'what is not finished by then stays in the journal and runs at the next start; keep it below your service manager\'s stop timeout',
+    }),
+  }, GROUP),
 });
 
 /** The shape of the YAML after validation (before the one conversion to camelCase). */

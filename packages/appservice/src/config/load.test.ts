@@ -31,6 +31,7 @@ describe('parseConfig', () => {
       database: { path: '/etc/bridge/bridgekit.db', dir: '/etc/bridge' },
       logging: { level: 'info', format: 'text' },
       ingest: { roomConcurrency: 8, maxAttempts: 5, slowHandlerMs: 10000 },
+      shutdown: { drainMs: 3000 },
       sections: {},
       baseDir: '/etc/bridge',
       source: 'config',
@@ -181,8 +182,8 @@ describe('top-level sections', () => {
     const problems = problemsOf(() => parseConfig(`${MINIMAL}ircc: {}\nhomserver_extra: 1\nzzz: 1\n`, '/x', 'c.yaml', { sections: ['irc'] }));
     expect(problems.map((p) => p.message)).toEqual([
       "unknown section 'ircc' — did you mean 'irc'?",
-      "unknown section 'homserver_extra' — remove it or fix its spelling (known sections: homeserver, appservice, metrics, database, logging, ingest, irc)",
-      "unknown section 'zzz' — remove it or fix its spelling (known sections: homeserver, appservice, metrics, database, logging, ingest, irc)",
+      "unknown section 'homserver_extra' — remove it or fix its spelling (known sections: homeserver, appservice, metrics, database, logging, ingest, shutdown, irc)",
+      "unknown section 'zzz' — remove it or fix its spelling (known sections: homeserver, appservice, metrics, database, logging, ingest, shutdown, irc)",
     ]);
   });
 

@@ -85,6 +85,7 @@ export function parseConfig(yamlText: string, baseDir: string, source = 'config'
       maxAttempts: raw.ingest.max_attempts,
       slowHandlerMs: raw.ingest.slow_handler_ms,
     },
+    shutdown: { drainMs: Math.round(raw.shutdown.drain_seconds * 1000) },
     sections,
     baseDir,
     source,

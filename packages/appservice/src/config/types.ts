@@ -50,6 +50,10 @@ export interface BridgeConfig {
     /** A handler running longer than this is logged as slow (it is not cancelled). */
     slowHandlerMs: number;
   };
+  shutdown: {
+    /** How long a stop waits for queued work to finish (ms); the rest stays in the journal. */
+    drainMs: number;
+  };
   /** Unknown top-level sections, for connectors (e.g. `irc`). */
   sections: Record<string, unknown>;
   /** Directory of the config file: relative paths resolve against it. */

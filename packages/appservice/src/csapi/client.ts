@@ -244,6 +244,7 @@ export class CsApiClient {
         initial_state: options.initialState?.map((s) => ({ type: s.type, state_key: s.stateKey ?? '', content: s.content })),
         power_level_content_override: options.powerLevelContentOverride,
         room_version: options.roomVersion,
+        creation_content: options.creationContent,
       },
     });
     return res.room_id;

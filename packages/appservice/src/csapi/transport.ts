@@ -49,6 +49,11 @@ export interface TransportOptions {
    * caller, whose own queue backs off, instead of holding a request open for minutes.
    */
   maxRetryAfterMs?: number;
+  /**
+   * Every attempt: did the homeserver itself answer? False for no answer (network, timeout) and
+   * for a gateway's 502-504 without a Matrix errcode (a reverse proxy whose homeserver is down).
+   */
+  onAttempt?: (answered: boolean) => void;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -101,17 +106,20 @@ export class MatrixTransport {
             throw controller.signal.aborted || isTransportFailure(err) ? err : new ConsumeError(err);
           });
           this.count(labels, String(res.status), started);
+          this.options.onAttempt?.(true);
           return value;
         }
         retryAfterHeader = res.headers.get('retry-after');
         failure = await this.errorOf(spec, res);
         this.count(labels, String(res.status), started);
+        this.options.onAttempt?.(!isGatewayFailure(res.status) || failure.errcode !== 'M_UNKNOWN');
       } catch (err) {
         // Failures of `consume` that are not transport failures (a caller's size limit, bad JSON) are final.
         if (err instanceof ConsumeError) throw err.error;
         const timedOut = controller.signal.aborted;
         failure = new NetworkError(timedOut ? 'timeout' : 'unreachable', describe(spec), this.baseUrl, err);
         this.count(labels, timedOut ? 'timeout' : 'network', started);
+        this.options.onAttempt?.(false);
       } finally {
         clearTimeout(timer);
       }
@@ -208,4 +216,9 @@ function isTransportFailure(err: unknown): boolean {
 
 function describe(spec: RequestSpec): string {
   return `${spec.method} ${spec.endpoint}`;
+}
+
+/** 502, 503, 504: what a reverse proxy answers when the homeserver behind it does not. */
+function isGatewayFailure(status: number): boolean {
+  return status >= 502 && status <= 504;
 }

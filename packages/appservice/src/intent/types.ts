@@ -25,6 +25,8 @@ export interface CreateRoomOptions {
   initialState?: Array<{ type: string; stateKey?: string; content: Record<string, unknown> }>;
   powerLevelContentOverride?: Record<string, unknown>;
   roomVersion?: string;
+  /** Extra keys of the m.room.create event, e.g. `{ 'm.federate': false }`. */
+  creationContent?: Record<string, unknown>;
 }
 
 export interface SendOptions {

@@ -12,6 +12,8 @@ export interface ClosableLogger extends Logger {
    * closed), so a log rotated away by moving the file gets a fresh file. False without a file.
    */
   reopenFile(): boolean;
+  /** Changes the level from the next line on (a config reload). */
+  setLevel(level: BridgeConfig['logging']['level']): void;
 }
 
 export interface LoggerOptions {
@@ -79,6 +81,9 @@ export function createLogger(cfg: BridgeConfig['logging'], secrets: () => string
   let closing: Promise<void> | undefined;
   return {
     ...wrap(logger),
+    setLevel(level) {
+      logger.level = level;
+    },
     reopenFile() {
       if (!cfg.file || !file || closing) return false;
       const old = file;

@@ -28,13 +28,34 @@ export interface CoreMetrics {
   readonly memberLookups: Counter<'result'>;
   /** Events of a kind the connector has no capability for. outcome: told | quiet | failed. */
   readonly unsupportedEvents: Counter<'kind' | 'outcome'>;
+  /** 1 while the homeserver answers the bridge's requests, 0 after one went unanswered (health/homeserver-status.ts). */
+  readonly homeserverReachable: Gauge;
+  /** When the homeserver last pushed a (new) transaction, in seconds since the epoch. */
+  readonly lastTransaction: Gauge;
+}
+
+/** What the build-info metric says about the running program. */
+export interface BuildInfo {
+  /** The bridge program's version (its package.json). */
+  version: string;
+  coreVersion: string;
 }
 
 /** Creates a fresh registry with Node's process metrics and the core's metrics on it. */
-export function createMetrics(): CoreMetrics {
+export function createMetrics(build?: BuildInfo): CoreMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  if (build) {
+    // The usual Prometheus idiom: a constant 1 whose labels carry the versions, so a dashboard
+    // can show which build runs and an alert can join on it after an upgrade.
+    new Gauge({
+      name: 'bridgekit_build_info',
+      help: 'Always 1; the labels name the running bridge version and core library version',
+      labelNames: ['version', 'core_version'] as const,
+      registers,
+    }).set({ version: build.version, core_version: build.coreVersion }, 1);
+  }
   return {
     registry,
     csapi: createCsApiMetrics(registry),
@@ -51,6 +72,16 @@ export function createMetrics(): CoreMetrics {
       name: 'bridgekit_cache_size',
       help: 'Entries held in each bounded in-memory cache',
       labelNames: ['cache'] as const,
+      registers,
+    }),
+    homeserverReachable: new Gauge({
+      name: 'bridgekit_homeserver_reachable',
+      help: '1 while the homeserver answers the bridge\'s requests, 0 after a request got no answer (network error, timeout, 502-504)',
+      registers,
+    }),
+    lastTransaction: new Gauge({
+      name: 'bridgekit_last_transaction_timestamp_seconds',
+      help: 'When the homeserver last pushed a new transaction to the bridge (Unix time in seconds; 0 = none since start)',
       registers,
     }),
     memberLookups: new Counter({

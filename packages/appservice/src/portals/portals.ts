@@ -48,6 +48,10 @@ export interface CreatePortalOptions<M extends object> extends PortalKey {
   initialState?: CreateRoomOptions['initialState'];
   /** Who creates the room; default the bridge bot. */
   creator?: Intent;
+  /** Default: the homeserver's default room version. */
+  roomVersion?: string;
+  /** Extra keys of the m.room.create event, e.g. `{ 'm.federate': false }` (fixed for the room's life). */
+  creationContent?: Record<string, unknown>;
 }
 
 export interface Portals extends PortalRepository {
@@ -89,6 +93,8 @@ export function createPortals(repo: PortalRepository, bot: Intent): Portals {
         ...(options.invite?.length ? { invite: options.invite } : {}),
         ...(options.isDirect ? { isDirect: true } : {}),
         ...(options.powerLevels ? { powerLevelContentOverride: options.powerLevels } : {}),
+        ...(options.roomVersion !== undefined ? { roomVersion: options.roomVersion } : {}),
+        ...(options.creationContent ? { creationContent: options.creationContent } : {}),
         visibility: options.visibility ?? 'private',
         preset: options.preset ?? (options.isDirect ? 'trusted_private_chat' : options.alias !== undefined ? 'public_chat' : 'private_chat'),
         initialState: [

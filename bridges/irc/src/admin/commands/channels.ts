@@ -1,4 +1,5 @@
 // Commands about channels and what the bridge knows: join, part, list, whois, version.
+import type { ReloadReport } from '@bridgekit/appservice';
 import { JoinFailedError, type WhoisInfo } from '../../irc';
 import { joinRefusalAdvice } from '../../irc/join-refusals';
 import { defineCommand, type AdminCommand } from '../command';
@@ -69,7 +70,21 @@ export function channelCommands(deps: AdminCommandDeps): AdminCommand[] {
       permission: 'user',
       handler: async () => ops.bridgeVersion(),
     }),
+    defineCommand({
+      name: 'reload',
+      args: [],
+      help: 'Reads the config file again and applies what can change without a restart (as SIGHUP does).',
+      permission: 'admin',
+      handler: async () => formatReload(await ops.reloadConfig()),
+    }),
   ];
+}
+
+/** One short answer; the full lists are in the log too. */
+export function formatReload(report: ReloadReport): string {
+  if (!report.ok) return `The config was not reloaded; the running one stays. Fix: ${report.problems.join('; ')}`;
+  const applied = report.applied.length > 0 ? `Reloaded: ${report.applied.join(', ')}.` : 'Reloaded; nothing that can change live had changed.';
+  return report.needsRestart.length > 0 ? `${applied} Needs a restart: ${report.needsRestart.join(', ')}.` : applied;
 }
 
 export function formatWhois(info: WhoisInfo): string {

@@ -287,6 +287,21 @@ describe('!cmd and !autocmd', () => {
   });
 });
 
+describe('!reload', () => {
+  it('is for admins only, and answers what was applied and what needs a restart in one reply', async () => {
+    expect(await run('!reload')).toMatchObject({ kind: 'denied' });
+    ops.reloadReport = { ok: true, problems: [], applied: ['logging.level', 'irc.networks.libera.flood'], needsRestart: ['appservice.port'] };
+    expect((await run('!reload', 'admin')).reply).toBe('Reloaded: logging.level, irc.networks.libera.flood. Needs a restart: appservice.port.');
+    ops.reloadReport = { ok: true, problems: [], applied: [], needsRestart: [] };
+    expect((await run('!reload', 'admin')).reply).toBe('Reloaded; nothing that can change live had changed.');
+  });
+
+  it('says the running config stays when the file is refused, naming the problem', async () => {
+    ops.reloadReport = { ok: false, problems: ['irc.networks.libera.flood.burst: must be an integer'], applied: [], needsRestart: [] };
+    expect((await run('!reload', 'admin')).reply).toBe('The config was not reloaded; the running one stays. Fix: irc.networks.libera.flood.burst: must be an integer');
+  });
+});
+
 describe('!bridgeversion and !help', () => {
   it('answers the version', async () => {
     expect((await run('!bridgeversion')).reply).toBe('bridgekit-irc 0.1.0-test');

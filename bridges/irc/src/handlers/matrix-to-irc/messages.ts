@@ -8,6 +8,7 @@
 import type { EventId, MatrixEvent, MessageContent, RoomId, UserId } from '@bridgekit/appservice';
 import { estimatePrefixLength } from '../../format/split';
 import { stripMirc } from '../../format/mirc';
+import type { Clock } from '../../irc/clock';
 import type { IrcNetwork } from '../../network/network';
 import type { Puppet } from '../../network/puppets';
 import type { GhostRenames } from '../../ghosts/renames';
@@ -51,12 +52,42 @@ export const matrixMessages = matrixHandler({
     if (!MESSAGE_TYPES.has(event.type)) return;
     const targets = targetsOf(event, rt);
     let empty = false;
-    for (const target of targets) empty = (await sendTo(target, event, rt)) === 'empty' || empty;
-    if (empty && !rt.ctx.isBridgeUser(event.sender)) await rt.tell(event.roomId, event.sender, EMPTY_MESSAGE);
+    let stale: number | undefined;
+    for (const target of targets) {
+      const ageSeconds = staleAge(event, target.network, rt);
+      if (ageSeconds !== undefined) {
+        stale = ageSeconds;
+        rt.metrics.staleMessages.inc({ network: target.network.id });
+        rt.log.info('Not sending a stale Matrix message to IRC', { eventId: event.eventId, roomId: event.roomId, network: target.network.id, ageSeconds });
+        continue;
+      }
+      empty = (await sendTo(target, event, rt)) === 'empty' || empty;
+    }
+    if (rt.ctx.isBridgeUser(event.sender)) return;
+    if (stale !== undefined) await rt.tell(event.roomId, event.sender, staleMessageNotice(stale));
+    else if (empty) await rt.tell(event.roomId, event.sender, EMPTY_MESSAGE);
   },
 });
 
 export const EMPTY_MESSAGE = 'Nothing was sent to IRC: the message was empty.';
+
+/** One sentence: what did not happen, why, and what to do. */
+export function staleMessageNotice(ageSeconds: number): string {
+  const age = ageSeconds >= 5400 ? `${Math.round(ageSeconds / 3600)} hours` : `${Math.max(1, Math.round(ageSeconds / 60))} minutes`;
+  return `Your message was not sent to IRC because it reached the bridge ${age} late (after an outage); send it again if it still matters.`;
+}
+
+/**
+ * The message's age in seconds when it is older than the network allows (`messages.max_age_seconds`),
+ * else undefined. Measured from the homeserver's timestamp: a homeserver clock far off the
+ * bridge's makes messages look older or younger than they are.
+ */
+function staleAge(event: MatrixEvent, network: IrcNetwork, rt: { readonly clock: Clock }): number | undefined {
+  const maxAge = network.config.messages.maxAgeSeconds;
+  if (maxAge <= 0 || typeof event.originServerTs !== 'number') return undefined;
+  const ageSeconds = (rt.clock.now() - event.originServerTs) / 1000;
+  return ageSeconds > maxAge ? Math.round(ageSeconds) : undefined;
+}
 
 function targetsOf(event: MatrixEvent, rt: NetworkDirectory & { readonly portals: Portals }): Target[] {
   const targets: Target[] = [];
