@@ -161,7 +161,9 @@ export class IrcTestClient {
   async waitForMember(channel: string, nick: string, timeoutMs = DEFAULT_WAIT_MS): Promise<void> {
     const wantedChannel = channel.toLowerCase();
     const wantedNick = nick.toLowerCase();
-    const seen = (line: string): boolean => {
+    const seen = (tagged: string): boolean => {
+      // IRCv3 servers put message tags (`@time=…;account=… `) before the prefix.
+      const line = tagged.replace(/^@\S+ /, '');
       const names = / 353 \S+ [=*@] (\S+) :(.*)$/.exec(line);
       if (names) return names[1]!.toLowerCase() === wantedChannel && names[2]!.split(' ').some((n) => n.replace(/^[~&@%+]+/, '').toLowerCase() === wantedNick);
       const join = /^:([^!\s]+)\S* JOIN :?(\S+)/.exec(line);

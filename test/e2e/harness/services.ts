@@ -17,7 +17,7 @@ export interface ServicesAccount {
 export async function registerAccount(nick = uniqueNick('acct'), password = `pw-${uniqueNick('p')}`): Promise<ServicesAccount> {
   const client = await connectIrc(nick, { server: 'ircv3' });
   try {
-    await nickServ(client, `REGISTER ${password} ${nick}@e2e.test`, /registered/i);
+    await nickServ(client, `REGISTER ${password} ${nick.toLowerCase().replace(/[^a-z0-9]/g, "") || "user"}@e2e.test`, /registered/i);
   } finally {
     await client.quit('registered');
   }
