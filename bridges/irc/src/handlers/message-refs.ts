@@ -4,7 +4,9 @@
  * point at; most servers have no msgid):
  *   - `ref <json>`: who said it on IRC (the nick) and its first words — the first mapping of an
  *     event, which `remoteIdOf` returns;
- *   - `msgid <id>`: the IRCv3 msgid when the server sent one, for the reverse lookup.
+ *   - `msgid <id>`, under the pseudo-network `<network> msgid`: the IRCv3 msgid when the server
+ *     gave one (an IRC line's own, or the echo of a line we sent), looked up both ways: msgid →
+ *     event for IRC replies, event → msgid for Matrix replies sent as `+draft/reply`.
  * The core prunes old mappings; a reply to a pruned message is shown without a quote.
  */
 import type { BridgeStore, EventId, RoomId } from '@bridgekit/appservice';
@@ -27,7 +29,18 @@ export class MessageRefs {
     const ref: MessageRef = { nick: entry.nick, excerpt: Array.from(entry.text.replace(/\s+/g, ' ').trim()).slice(0, MAX_EXCERPT).join('') };
     // The event ID keeps the remote ID unique (the store's key is network + remote ID).
     this.store.messages.put({ roomId: entry.roomId, eventId: entry.eventId, network: entry.network, remoteId: `ref ${JSON.stringify([entry.eventId, ref.nick, ref.excerpt])}` });
-    if (entry.msgid) this.store.messages.put({ roomId: entry.roomId, eventId: entry.eventId, network: entry.network, remoteId: `msgid ${entry.msgid}` });
+    if (entry.msgid) this.rememberMsgid(entry.roomId, entry.eventId, entry.network, entry.msgid);
+  }
+
+  /** Links an already remembered event to the msgid the server gave it (learnt from its echo). */
+  rememberMsgid(roomId: RoomId, eventId: EventId, network: NetworkId, msgid: string): void {
+    this.store.messages.put({ roomId, eventId, network: msgidNamespace(network), remoteId: `msgid ${msgid}` });
+  }
+
+  /** The IRCv3 msgid of a bridged message, when the server gave it one. */
+  msgidOf(eventId: EventId, network: NetworkId): string | undefined {
+    const remoteId = this.store.messages.remoteIdOf(eventId, msgidNamespace(network));
+    return remoteId?.startsWith('msgid ') ? remoteId.slice('msgid '.length) : undefined;
   }
 
   lookup(eventId: EventId, network: NetworkId): MessageRef | undefined {
@@ -42,6 +55,12 @@ export class MessageRefs {
   }
 
   eventOfMsgid(network: NetworkId, msgid: string): EventId | undefined {
-    return this.store.messages.eventIdOf(network, `msgid ${msgid}`);
+    // Rows written before msgids had their own namespace sit under the network itself.
+    return this.store.messages.eventIdOf(msgidNamespace(network), `msgid ${msgid}`) ?? this.store.messages.eventIdOf(network, `msgid ${msgid}`);
   }
+}
+
+/** A separate key space, so an event's first mapping under the network stays its `ref`. */
+function msgidNamespace(network: NetworkId): string {
+  return `${network} msgid`;
 }

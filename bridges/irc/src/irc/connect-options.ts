@@ -43,6 +43,11 @@ export interface IrcConnectOptions {
   /** Ask for IRCv3 echo-message: the server then sends our own messages back (`self: true`). */
   echoMessage?: boolean;
   /**
+   * With echo-message, how long a sent line waits for its echo before it counts as not having
+   * come back (default 5 s); a refusal from the server (404, 401, ...) ends the wait at once.
+   */
+  echoTimeoutMs?: number;
+  /**
    * Answer CTCP VERSION with this text. Off by default: irc-framework writes the reply itself,
    * outside flood control, so a stream of VERSION requests could get the connection killed.
    */

@@ -239,6 +239,34 @@ describe('after registration', () => {
     ]);
   });
 
+  it('with echo-message, a send resolves with the msgid the server echoed, or undefined for a refused line', async () => {
+    const sent: string[] = [];
+    const server = await fakeServer(welcoming((line, send) => {
+      if (!/PRIVMSG/.test(line)) return;
+      sent.push(line);
+      if (/PRIVMSG #moderated /.test(line)) send(':srv 404 me #moderated :Cannot send to channel');
+      else send(`@msgid=m${sent.length} :me!me@h ${line.replace(/^@\S+ /, '')}`);
+    }, 'message-tags echo-message'));
+    const c = connection(server.port, { echoMessage: true });
+    await c.connect();
+    await expect(c.say('#c', 'hello', { replyTo: 'orig;1' })).resolves.toMatchObject({ lines: 1, echoes: ['m1'] });
+    expect(sent[0]).toBe('@+draft/reply=orig\\:1 PRIVMSG #c :hello');
+    await expect(c.say('#moderated', 'hi')).resolves.toMatchObject({ echoes: [undefined] });
+  });
+
+  it('without message-tags, a reply goes out untagged; without echo-message, a send reports no echoes', async () => {
+    const sent: string[] = [];
+    const server = await fakeServer(welcoming((line) => {
+      if (/PRIVMSG/.test(line)) sent.push(line);
+    }));
+    const c = connection(server.port, { echoMessage: true });
+    await c.connect();
+    const report = await c.say('#c', 'hello', { replyTo: 'orig' });
+    expect(report.echoes).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(sent).toEqual(['PRIVMSG #c :hello']);
+  });
+
   it('with onlyOwnTraffic, drops others\' channel traffic before parsing and keeps its own lines and PMs', async () => {
     const server = await fakeServer(welcoming((line, send) => {
       if (line !== 'JOIN #c') return;

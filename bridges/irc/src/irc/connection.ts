@@ -15,18 +15,31 @@ import { isIrcChannel, type IrcChannel, type IrcNick } from '../mapping/ids';
 import { nickCandidates } from '../mapping/nick-template';
 import { systemClock, type Clock, type TimerHandle } from './clock';
 import { toClientOptions, type IrcConnectOptions } from './connect-options';
+import { EchoWaiters } from './echoes';
 import { IrcError, JoinFailedError } from './errors';
 import { TypedEmitter, type IrcCloseReason, type IrcConnectionEvents, type IrcRegisteredEvent } from './events';
 import { FloodQueue, SendQueueFullError, type FloodStats } from './flood';
 import { isupportFrom, type Isupport } from './isupport';
 import { PendingReplies } from './pending-replies';
 import { lastParam, registrationRefusal } from './registration-refusals';
+import { tagPrefix } from './tags';
 import { bindEvents, type TranslationContext, type WhoisInfo } from './translate';
 
 /** How a multi-line send went: lines written and the longest flood-control wait among them. */
 export interface SendReport {
   lines: number;
   waitedMs: number;
+  /**
+   * Only when the server echoes our messages (echo-message): per line, in order, the msgid the
+   * server gave it ('' if it gave none), or undefined when the line never came back (refused).
+   */
+  echoes?: Array<string | undefined>;
+}
+
+/** What a PRIVMSG/NOTICE may carry besides its text, used where the server supports it. */
+export interface SendOptions {
+  /** The msgid this message answers (IRCv3 `+draft/reply`), sent when message-tags is enabled. */
+  replyTo?: string;
 }
 
 const JOIN_ERRORS = new Set(['403', '405', '437', '471', '473', '474', '475', '476', '477', '479', '489']);
@@ -52,6 +65,7 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
   private readonly joins: PendingReplies<void>;
   private readonly nickChange: PendingReplies<IrcNick>;
   private readonly whoisReplies: PendingReplies<WhoisInfo | undefined>;
+  private readonly echoes: EchoWaiters;
 
   constructor(options: IrcConnectOptions) {
     super();
@@ -74,6 +88,15 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
     this.joins = new PendingReplies('JOIN', this.clock, replyMs);
     this.nickChange = new PendingReplies('NICK', this.clock, replyMs);
     this.whoisReplies = new PendingReplies('WHOIS', this.clock, replyMs);
+    // Echoes come back within a round trip; a line that does not was refused or filtered.
+    this.echoes = new EchoWaiters(this.clock, options.echoTimeoutMs ?? 5_000);
+    this.on('message', (e) => {
+      if (e.self && !e.fromServer) this.echoes.echoed({ target: this.fold(e.target), kind: e.kind, text: e.text }, e.msgid);
+    });
+    this.on('serverError', (e) => {
+      const target = e.channel ?? e.nick;
+      if (target) this.echoes.refused(this.fold(target));
+    });
   }
 
   /** Our nick right now (it can differ from the configured one after a 433 or a NICK). */
@@ -99,6 +122,11 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
   /** True when the server echoes our own messages back (they arrive with `self: true`). */
   get echoMessage(): boolean {
     return this.client?.network.cap.isEnabled('echo-message') ?? false;
+  }
+
+  /** True when the server accepts message tags from us (IRCv3 message-tags). */
+  get messageTags(): boolean {
+    return this.client?.network.cap.isEnabled('message-tags') ?? false;
   }
 
   /** The IRCv3 capabilities the server enabled for us. */
@@ -218,17 +246,17 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
   }
 
   /** Sends a PRIVMSG, split into as many lines as needed. */
-  say(target: string, text: string): Promise<SendReport> {
-    return this.sendText('PRIVMSG', target, text, false);
+  say(target: string, text: string, options: SendOptions = {}): Promise<SendReport> {
+    return this.sendText('PRIVMSG', target, text, false, options);
   }
 
-  notice(target: string, text: string): Promise<SendReport> {
-    return this.sendText('NOTICE', target, text, false);
+  notice(target: string, text: string, options: SendOptions = {}): Promise<SendReport> {
+    return this.sendText('NOTICE', target, text, false, options);
   }
 
   /** A `/me` (CTCP ACTION). */
-  action(target: string, text: string): Promise<SendReport> {
-    return this.sendText('PRIVMSG', target, text, true);
+  action(target: string, text: string, options: SendOptions = {}): Promise<SendReport> {
+    return this.sendText('PRIVMSG', target, text, true, options);
   }
 
   /** Joins and resolves when the server confirms; rejects with `JoinFailedError` when refused. */
@@ -357,19 +385,28 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
     this.joins.rejectAll(closed);
     this.nickChange.rejectAll(closed);
     this.whoisReplies.rejectAll(closed);
+    this.echoes.clear();
     client.removeAllListeners();
     if (wasRegistered) this.emit('close', { ...cause, wasRegistered });
   }
 
-  private async sendText(command: 'PRIVMSG' | 'NOTICE', target: string, text: string, action: boolean): Promise<SendReport> {
+  private async sendText(command: 'PRIVMSG' | 'NOTICE', target: string, text: string, action: boolean, options: SendOptions): Promise<SendReport> {
     const to = safeParam(target);
     // \x01 would let a Matrix user forge CTCP requests (or break the ACTION framing).
     const chunks = splitMessage(text.replace(/\x01/g, ''), {
       command, target: to, action, lineBytes: this.isupport.lineLength, prefixLength: this.prefixLength(),
     });
     if (!this.flood.hasRoomFor(chunks.length)) throw new SendQueueFullError(this.flood.stats().queued);
-    const receipts = await Promise.all(chunks.map((chunk) => this.send(buildLine(command, [to], action ? ctcpAction(chunk) : chunk))));
-    return { lines: chunks.length, waitedMs: Math.max(0, ...receipts.map((r) => r.waitedMs)) };
+    // Tags have their own length budget (4096 bytes), so they do not change the split.
+    const tags = options.replyTo !== undefined && this.messageTags ? tagPrefix({ '+draft/reply': options.replyTo }) : '';
+    const kind = action ? 'action' : command === 'NOTICE' ? 'notice' : 'privmsg';
+    const folded = this.fold(to);
+    // Registered before the lines go out, so an echo can never arrive unexpected.
+    const echoes = this.echoMessage ? chunks.map((chunk) => this.echoes.expect({ target: folded, kind, text: chunk })) : undefined;
+    const receipts = await Promise.all(chunks.map((chunk) => this.send(tags + buildLine(command, [to], action ? ctcpAction(chunk) : chunk))));
+    const report: SendReport = { lines: chunks.length, waitedMs: Math.max(0, ...receipts.map((r) => r.waitedMs)) };
+    if (echoes) report.echoes = await Promise.all(echoes);
+    return report;
   }
 
   private send(line: string) {

@@ -250,6 +250,8 @@ export class PuppetPool {
       nickCandidates: (n) => nickCandidates(n, Math.max(nickLength, n.length)),
       // The bot bridges the channels; a puppet only needs what concerns it and its PMs.
       onlyOwnTraffic: true,
+      // Where the server offers it: a sent line is known to have arrived, with its msgid.
+      echoMessage: true,
     };
     const client = this.options.createClient(connectOptions);
     let puppet: Puppet | undefined;

@@ -72,7 +72,7 @@ export class BridgeIntent implements Intent {
   sendEvent(roomId: RoomId, type: string, content: Record<string, unknown>, opts: SendOptions = {}): Promise<EventId> {
     // One txnId for every try: if an earlier one did reach the room, the homeserver deduplicates the next.
     const txnId = opts.txnId ?? this.ctx.client.newTxnId();
-    return this.inRoom(roomId, () => this.ctx.client.sendEvent(roomId, type, content, { ...this.asUser, txnId }));
+    return this.inRoom(roomId, () => this.ctx.client.sendEvent(roomId, type, content, { ...this.asUser, txnId, ...(opts.ts !== undefined ? { ts: opts.ts } : {}) }));
   }
 
   sendState(roomId: RoomId, type: string, stateKey: string, content: Record<string, unknown>): Promise<EventId> {

@@ -34,6 +34,12 @@ export interface SendOptions {
    * attempt did arrive. Must be unique per user for different messages. Default: a fresh one.
    */
   txnId?: string;
+  /**
+   * When the message was really sent, in epoch ms (e.g. an IRC server-time tag), for the event's
+   * `origin_server_ts`. Sent as the appservice-only `ts` parameter; a homeserver that does not
+   * honour it stamps the event with its own time, as without it.
+   */
+  ts?: number;
 }
 
 /**

@@ -30,13 +30,15 @@ export const channelMessages = ircHandler({
       return;
     }
     const content = ircMessageContent(e.kind, e.text, channelMentions(rt, network, e.target, speaker), inReplyTo);
+    // IRCv3 server-time: the Matrix event carries when it was said on IRC, not when it got here.
+    const ts = e.serverTime !== undefined ? { ts: e.serverTime } : {};
     for (const roomId of rooms) {
       // Fixed now, so every attempt of the task (room-tasks.ts retries) sends the same transaction.
       const txnId = rt.newTxnId();
       rt.roomTask(roomId, 'irc.channel-message', async () => {
         const ghost = await rt.ghostIntent(network, speaker);
         // A Matrix user may have banned them here without being able to on IRC.
-        const eventId = await unlessBanned(rt, network, roomId, ghost.userId, () => ghost.sendMessage(roomId, content, { txnId }));
+        const eventId = await unlessBanned(rt, network, roomId, ghost.userId, () => ghost.sendMessage(roomId, content, { txnId, ...ts }));
         if (eventId === undefined) return;
         rt.refs.remember({ roomId, eventId, network: network.id, nick: e.nick, text: String(content.body), ...(e.msgid ? { msgid: e.msgid } : {}) });
         rt.metrics.messages.inc({ direction: 'irc_to_matrix', network: network.id });
