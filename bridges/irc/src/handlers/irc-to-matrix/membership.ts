@@ -15,6 +15,7 @@ import type { IrcNetwork } from '../../network/network';
 import { ensureBridgeInfo } from '../../portals/bridge-info';
 import type { BridgeRuntime } from '../../runtime';
 import { ircHandler } from '../registry';
+import { noteJoin } from './history';
 
 export const channelJoins = ircHandler({
   name: 'irc.join',
@@ -22,6 +23,7 @@ export const channelJoins = ircHandler({
   handle(e, { network }, rt) {
     if (rt.portals.roomsForChannel(network, e.channel).length === 0) return;
     if (e.self) {
+      noteJoin(rt.ctx.store.kv, network.id, network.fold(e.channel), e.serverTime);
       // 324 comes back as a 'current' mode event (handlers/irc-to-matrix/modes.ts).
       network.bot.client.requestModes(e.channel).catch((error: Error) => rt.log.warn('Could not ask for channel modes', { network: network.id, channel: e.channel, error: error.message }));
       return;

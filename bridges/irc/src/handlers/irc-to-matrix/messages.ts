@@ -7,6 +7,7 @@ import type { EventId } from '@bridgekit/appservice';
 import { unlessBanned } from '../../ghosts/bans';
 import { ircHandler } from '../registry';
 import { ircMessageContent, replyTag } from './content';
+import { isMissedLine, noteLiveLine } from './history';
 import { channelMentions } from './mentions';
 
 export const channelMessages = ircHandler({
@@ -19,6 +20,9 @@ export const channelMessages = ircHandler({
     if (e.self || e.fromServer || e.statusPrefix || !network.isChannel(e.target)) return;
     const rooms = rt.portals.roomsForChannel(network, e.target);
     if (rooms.length === 0) return;
+    const channel = network.fold(e.target);
+    if (!e.replayed) noteLiveLine(rt.ctx.store.kv, network.id, channel, e.serverTime);
+    else if (!isMissedLine(rt.ctx.store.kv, network.id, channel, e, (msgid) => rt.refs.eventOfMsgid(network.id, msgid) !== undefined)) return;
     // Rendered now, with the channel's members as they are when the line arrives.
     const replyTo = replyTag(e.all);
     const inReplyTo: EventId | undefined = replyTo ? rt.refs.eventOfMsgid(network.id, replyTo) : undefined;

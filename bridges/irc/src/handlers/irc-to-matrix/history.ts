@@ -1,0 +1,43 @@
+/**
+ * Channel history played back by the server (IRCv3 `chathistory` batch; InspIRCd's chanhistory
+ * replays a channel's last lines to whoever joins it). When the bot rejoins after a disconnect
+ * or a bridge restart, that replay holds lines it already bridged and lines said while it was
+ * away. A replayed line is bridged only when:
+ *   - it has a msgid the bridge has not mapped yet (mapped = already bridged: never twice), and
+ *   - its server-time is not earlier than the last live line the bot heard in that channel, or
+ *     its first join there (so a first join does not backfill talk from before the bridge was
+ *     there). Compared at one-second resolution: InspIRCd 3 keeps history times to the second.
+ * A server that replays without msgid or server-time gets nothing bridged from its replay.
+ */
+import type { KeyValueRepository } from '@bridgekit/appservice';
+import type { IrcMessageEvent } from '../../irc/events';
+import type { NetworkId } from '../../mapping/ids';
+
+function markKey(network: NetworkId, channel: string): string {
+  return `irc.heard-until ${network} ${channel}`;
+}
+
+/** Records that the bot heard a live line of `channel` stamped `serverTime`. */
+export function noteLiveLine(kv: KeyValueRepository, network: NetworkId, foldedChannel: string, serverTime: number | undefined): void {
+  if (serverTime === undefined) return;
+  const key = markKey(network, foldedChannel);
+  const previous = kv.get<number>(key);
+  if (previous === undefined || serverTime > previous) kv.set(key, serverTime);
+}
+
+/**
+ * The bot joined `channel`: the start of what it has heard there, unless it was there before
+ * (a rejoin must not move the mark past the lines the server is about to replay).
+ */
+export function noteJoin(kv: KeyValueRepository, network: NetworkId, foldedChannel: string, serverTime: number | undefined): void {
+  if (serverTime === undefined) return;
+  const key = markKey(network, foldedChannel);
+  if (kv.get<number>(key) === undefined) kv.set(key, serverTime);
+}
+
+/** Whether a replayed line is one the bridge missed (see the file comment). */
+export function isMissedLine(kv: KeyValueRepository, network: NetworkId, foldedChannel: string, e: Pick<IrcMessageEvent, 'msgid' | 'serverTime'>, alreadyBridged: (msgid: string) => boolean): boolean {
+  if (e.msgid === undefined || e.serverTime === undefined || alreadyBridged(e.msgid)) return false;
+  const heardUntil = kv.get<number>(markKey(network, foldedChannel));
+  return heardUntil !== undefined && e.serverTime >= heardUntil - (heardUntil % 1000);
+}
