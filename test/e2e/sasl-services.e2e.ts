@@ -5,10 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { readE2eEnv } from './harness/env';
-import { bridgeForThisFile, BOT_NICK, joinPortal, matrixUser, uniqueChannel, type MatrixTestUser } from './harness/irc-bridge';
-import { connectIrc, uniqueNick, type IrcTestClient } from './harness/irc-client';
+import { bridgeForThisFile, BOT_NICK, joinPortal, matrixUser, uniqueChannel } from './harness/irc-bridge';
+import { connectIrc, uniqueNick } from './harness/irc-client';
 import { IRC_NETWORK_ID, senderUserId } from './harness/namespaces';
-import { registerAccount, type ServicesAccount } from './harness/services';
+import { accountOf, adminRoom, fromBot, registerAccount, type ServicesAccount } from './harness/services';
 import { delay } from './harness/wait';
 
 let botAccount: ServicesAccount;
@@ -18,23 +18,6 @@ const bridge = bridgeForThisFile(async () => {
   return { irc: { networks: { [IRC_NETWORK_ID]: { host, port, bot: { sasl: { account: botAccount.account, password: botAccount.password } } } } } };
 });
 
-/** The services account `nick` is logged in to, from WHOIS (330), or undefined. */
-async function accountOf(observer: IrcTestClient, nick: string): Promise<string | undefined> {
-  const since = observer.rawLines.length;
-  observer.sendRaw(`WHOIS ${nick}`);
-  const escaped = nick.replace(/[[\]\\^{}|]/g, '\\$&');
-  await observer.waitForRawLine((l) => new RegExp(` 318 \\S+ ${escaped} `, 'i').test(l), 10_000, since);
-  const line = observer.rawLines.slice(since).find((l) => new RegExp(` 330 \\S+ ${escaped} `, 'i').test(l));
-  return line?.replace(/^@\S+ /, '').split(' ')[4];
-}
-
-async function adminRoom(user: MatrixTestUser): Promise<string> {
-  const room = await user.client.createRoom({ invite: [senderUserId()], isDirect: true, preset: 'trusted_private_chat' });
-  await user.client.waitForEvent(room, (e) => e.sender === senderUserId() && /admin room/i.test(String(e.content.body)));
-  return room;
-}
-
-const fromBot = (pattern: RegExp) => (e: { sender: string; content: Record<string, unknown> }) => e.sender === senderUserId() && pattern.test(String(e.content.body));
 
 it('the bot logs in to its services account with SASL PLAIN', async () => {
   const observer = await connectIrc(uniqueNick('obs'), { server: 'ircv3' });

@@ -100,6 +100,7 @@ export class IrcConnector implements Connector {
     const createClient = options.createClient ?? ((o) => new IrcConnection(o));
     const accounts = openIrcAccounts(ctx.store.db, {
       keyFile: config.passwordKeyFile, log, authMethod: (network) => config.networks.get(network)?.auth ?? 'auto',
+      usesTls: (network) => config.networks.get(network)?.tls ?? false,
       onPasswordRead: (password) => ctx.addSecret(password),
     });
     const logins = options.logins?.(accounts) ?? accounts;

@@ -41,6 +41,9 @@ export interface E2eEnv {
   ircv3: {
     host: string;
     port: number;
+    /** TLS clients (CertFP); the server's certificate is self-signed, in `tlsCertFile`. */
+    tlsPort: number;
+    tlsCertFile: string;
     serverName: string;
     /** The services server's name (NickServ's host). */
     servicesName: string;

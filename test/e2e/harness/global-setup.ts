@@ -45,7 +45,7 @@ export default async function globalSetup(): Promise<void> {
   saveRunRecord(record);
 
   try {
-    const [ircPort, homeserverPort, bridgePort, ircv3Port, ircv3LinkPort] = await freePorts(5);
+    const [ircPort, homeserverPort, bridgePort, ircv3Port, ircv3TlsPort, ircv3LinkPort] = await freePorts(6);
 
     let started = Date.now();
     const irc = await startNgircd({ runDir, logDir, port: ircPort });
@@ -57,7 +57,7 @@ export default async function globalSetup(): Promise<void> {
     const servicesStarted = Date.now();
     let servicesMs = 0;
     const services: Promise<StartedServicesNetwork> = startServicesNetwork({
-      runDir, logDir, clientPort: ircv3Port, linkPort: ircv3LinkPort,
+      runDir, logDir, clientPort: ircv3Port, tlsPort: ircv3TlsPort, linkPort: ircv3LinkPort,
       onSpawn: (name, pid) => {
         record.processes.push({ name, pid });
         saveRunRecord(record);
@@ -107,7 +107,10 @@ export default async function globalSetup(): Promise<void> {
       homeserver: { url: synapse.url, serverName: SERVER_NAME, registrationSharedSecret },
       appservice,
       irc: { host: '127.0.0.1', port: ircPort, serverName: IRC_SERVER_NAME },
-      ircv3: { host: '127.0.0.1', port: ircv3.ircd.port, serverName: ircv3.serverName, servicesName: ircv3.servicesName },
+      ircv3: {
+        host: '127.0.0.1', port: ircv3.ircd.port, tlsPort: ircv3.ircd.tlsPort, tlsCertFile: ircv3.ircd.tlsCertFile,
+        serverName: ircv3.serverName, servicesName: ircv3.servicesName,
+      },
     };
     process.env[ENV_FILE_VAR] = writeE2eEnv(env);
     report(`ngIRCd ready in ${ircMs} ms, InspIRCd + Atheme offering SASL in ${servicesMs} ms, Synapse ready in ${synapseMs} ms (run dir ${runDir})`);

@@ -16,6 +16,10 @@ export interface ServicesNetworkPlan {
   servicesName: string;
   /** Plain-text client port. */
   clientPort: number;
+  /** TLS client port (for CertFP); its certificate and key are PEM files. */
+  tlsPort: number;
+  tlsCertFile: string;
+  tlsKeyFile: string;
   /** Server-link port Atheme connects to (loopback only). */
   linkPort: number;
   /** Password InspIRCd sends to Atheme, and the one Atheme sends to InspIRCd. */
@@ -42,6 +46,8 @@ const INSPIRCD_MODULES = [
   'spanningtree', 'services_account', 'sasl', 'deaf', 'svshold', 'chghost', 'cban',
   'cap', 'ircv3', 'ircv3_capnotify', 'ircv3_ctctags', 'ircv3_msgid', 'ircv3_servertime', 'ircv3_echomessage',
   'ircv3_batch', 'ircv3_accounttag', 'ircv3_chghost', 'ircv3_labeledresponse', 'chanhistory', 'namesx', 'uhnames',
+  // TLS with client certificates: sslinfo gives each user's CertFP to services (SASL EXTERNAL).
+  'ssl_gnutls', 'sslinfo',
 ] as const;
 
 export function inspircdConfig(plan: ServicesNetworkPlan): string {
@@ -49,6 +55,7 @@ export function inspircdConfig(plan: ServicesNetworkPlan): string {
     tag('server', { name: plan.ircdName, description: 'Bridgekit e2e IRCv3 server', network: 'BridgekitE2E', id: '0BK' }),
     tag('admin', { name: 'Bridgekit e2e', nick: 'e2e', email: 'e2e@e2e.test' }),
     tag('bind', { address: '127.0.0.1', port: plan.clientPort, type: 'clients' }),
+    tag('bind', { address: '127.0.0.1', port: plan.tlsPort, type: 'clients', sslprofile: 'clients' }),
     tag('bind', { address: '127.0.0.1', port: plan.linkPort, type: 'servers' }),
     // One IP opens every connection of a run: no clone limits, no fake lag (which delays lines),
     // no flood cut-offs, and no DNS or ident lookups slowing registration down.
@@ -65,6 +72,8 @@ export function inspircdConfig(plan: ServicesNetworkPlan): string {
     ...INSPIRCD_MODULES.map((name) => tag('module', { name })),
     tag('link', { name: plan.servicesName, ipaddr: '127.0.0.1', port: plan.linkPort, allowmask: '127.0.0.1/32', sendpass: plan.ircdToServices, recvpass: plan.servicesToIrcd }),
     tag('uline', { server: plan.servicesName, silent: 'yes' }),
+    // requestclientcert: ask every TLS client for its certificate; hash: how CertFP is computed.
+    tag('sslprofile', { name: 'clients', provider: 'gnutls', certfile: plan.tlsCertFile, keyfile: plan.tlsKeyFile, dhfile: '', hash: 'sha256', requestclientcert: 'yes' }),
     tag('sasl', { target: plan.servicesName, requiressl: 'no' }),
     // Replay on join only where a scenario sets channel mode +H.
     tag('chanhistory', { maxlines: 50, notice: 'no', prefixmsg: 'no', bots: 'yes' }),

@@ -9,6 +9,7 @@ import { execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { createClientCertificate } from '../../../bridges/irc/src/accounts/client-cert';
 import { exitWatcher, spawnLogged, tailFile, whenSpawned } from './processes';
 import { athemeConfig, inspircdConfig, type ServicesNetworkPlan } from './services-config';
 import { delay, WaitTimeoutError } from './wait';
@@ -67,7 +68,7 @@ export function saslMechanismsOffered(host: string, port: number, timeoutMs: num
 }
 
 export interface StartedServicesNetwork {
-  ircd: { pid: number; child: ChildProcess; port: number };
+  ircd: { pid: number; child: ChildProcess; port: number; tlsPort: number; tlsCertFile: string };
   services: { pid: number; child: ChildProcess };
   serverName: string;
   servicesName: string;
@@ -77,6 +78,7 @@ export interface StartServicesNetworkOptions {
   runDir: string;
   logDir: string;
   clientPort: number;
+  tlsPort: number;
   linkPort: number;
   timeoutMs?: number;
   /** Called with each process as soon as it runs, so the caller can stop it if startup fails. */
@@ -95,12 +97,22 @@ export async function startServicesNetwork(options: StartServicesNetworkOptions)
   const inspircd = programPath('inspircd', 'inspircd');
   const atheme = programPath('atheme-services', 'atheme-services');
   checkInspircdVersion(inspircd);
+  // A self-signed server certificate: clients of the test network skip verification (or trust
+  // this file); what matters here is the TLS channel client certificates travel over.
+  const tlsCertFile = join(options.runDir, 'ircd-cert.pem');
+  const tlsKeyFile = join(options.runDir, 'ircd-key.pem');
+  const serverCert = createClientCertificate({ commonName: IRCV3_SERVER_NAME });
+  writeFileSync(tlsCertFile, serverCert.certPem);
+  writeFileSync(tlsKeyFile, serverCert.keyPem, { mode: 0o600 });
   const plan: ServicesNetworkPlan = {
     runDir: options.runDir,
     logDir: options.logDir,
     ircdName: IRCV3_SERVER_NAME,
     servicesName: SERVICES_SERVER_NAME,
     clientPort: options.clientPort,
+    tlsPort: options.tlsPort,
+    tlsCertFile,
+    tlsKeyFile,
     linkPort: options.linkPort,
     ircdToServices: randomBytes(12).toString('hex'),
     servicesToIrcd: randomBytes(12).toString('hex'),
@@ -114,9 +126,10 @@ export async function startServicesNetwork(options: StartServicesNetworkOptions)
 
   const ircdLog = join(options.logDir, 'inspircd.out.log');
   const athemeLog = join(options.logDir, 'atheme.out.log');
-  // --runasroot: CI and these machines run as root. No TLS module is loaded, so InspIRCd exits
-  // cleanly (status 10 on SIGTERM, its normal code) and writes no core file.
-  const ircdChild = spawnLogged(inspircd, ['--nofork', '--runasroot', `--config=${ircdConfigPath}`], { cwd: options.runDir, logPath: ircdLog });
+  // --runasroot: CI and these machines run as root. With ssl_gnutls loaded InspIRCd 3 crashes
+  // on exit and dumps core even under `ulimit -c 0` (it raises the soft limit itself): a hard
+  // core limit of 0, set by prlimit (which then execs it, so the PID is InspIRCd's), stops that.
+  const ircdChild = spawnLogged(programPath('prlimit', 'util-linux'), ['--core=0:0', inspircd, '--nofork', '--runasroot', `--config=${ircdConfigPath}`], { cwd: options.runDir, logPath: ircdLog });
   const ircdPid = await whenSpawned(ircdChild, 'inspircd');
   options.onSpawn?.('inspircd', ircdPid);
   const ircdExited = exitWatcher(ircdChild, 'inspircd', ircdLog);
@@ -148,7 +161,7 @@ export async function startServicesNetwork(options: StartServicesNetworkOptions)
     await delay(20);
   }
   return {
-    ircd: { pid: ircdPid, child: ircdChild, port: options.clientPort },
+    ircd: { pid: ircdPid, child: ircdChild, port: options.clientPort, tlsPort: options.tlsPort, tlsCertFile },
     services: { pid: athemePid, child: athemeChild },
     serverName: IRCV3_SERVER_NAME,
     servicesName: SERVICES_SERVER_NAME,

@@ -44,6 +44,25 @@ const STEPS: readonly Step[] = [
       `);
     },
   },
+  {
+    description: 'irc accounts: per-user client certificates for CertFP (private keys sealed like passwords)',
+    up(db) {
+      db.exec(`
+        CREATE TABLE irc_client_certs (
+          user_id TEXT NOT NULL,
+          network TEXT NOT NULL,
+          cert_pem TEXT NOT NULL,
+          fingerprint TEXT NOT NULL,
+          key_id TEXT NOT NULL,
+          iv BLOB NOT NULL,
+          ciphertext BLOB NOT NULL,
+          tag BLOB NOT NULL,
+          created_at INTEGER NOT NULL,
+          PRIMARY KEY (user_id, network)
+        );
+      `);
+    },
+  },
 ];
 
 /** The account migrations numbered from `firstVersion` (the connector's next free version). */

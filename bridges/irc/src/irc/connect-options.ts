@@ -28,8 +28,10 @@ export interface IrcConnectOptions {
    * SASL login while registering. A server that refuses it fails the connection (IRC_SASL_FAILED),
    * and so does one without SASL unless `optional`: then registration goes on without it, and
    * `IrcConnection.loggedInWithSasl` says it did not happen (so the caller can identify otherwise).
+   * An optional EXTERNAL is also no failure when refused: a user's certificate that is not (yet)
+   * on their services account must not keep them off IRC.
    */
-  sasl?: { mechanism: 'PLAIN'; account: string; password: string; optional?: boolean } | { mechanism: 'EXTERNAL' };
+  sasl?: { mechanism: 'PLAIN'; account: string; password: string; optional?: boolean } | { mechanism: 'EXTERNAL'; optional?: boolean };
   /** Decoding for incoming lines that are not valid UTF-8 (default 'cp1252'). Output is UTF-8. */
   encoding?: string;
   /** Nicks to try, in order, when the server says the nick is taken (433) at registration. */

@@ -156,6 +156,21 @@ describe('registration', () => {
     expect(Buffer.from((payload ?? '').slice(13), 'base64').toString('utf8')).toBe('acct\0acct\0pässword');
   });
 
+  it.each([[true], [false]])('SASL EXTERNAL refused (optional: %s): an optional one registers without login, a required one fails', async (optional) => {
+    const server = await fakeServer(welcoming((line, send) => {
+      if (line === 'AUTHENTICATE EXTERNAL') send('AUTHENTICATE +');
+      else if (line === 'AUTHENTICATE +') send(':srv 904 * :SASL authentication failed');
+    }, 'sasl=EXTERNAL'));
+    const c = connection(server.port, { sasl: { mechanism: 'EXTERNAL', optional } });
+    if (optional) {
+      await expect(c.connect()).resolves.toMatchObject({ nick: 'me' });
+      expect(c.loggedInWithSasl).toBe(false);
+    } else {
+      await expect(c.connect()).rejects.toMatchObject({ code: 'IRC_SASL_FAILED' });
+    }
+    expect(server.received).toContain('AUTHENTICATE +');
+  });
+
   it('goes on without optional SASL on a server that does not offer it, and says it did not log in', async () => {
     const server = await fakeServer(welcoming(undefined, 'multi-prefix'));
     const c = connection(server.port, { sasl: { mechanism: 'PLAIN', account: 'acct', password: 'pw', optional: true } });

@@ -190,7 +190,7 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
           if (command === '001') {
             welcomed = true;
             // A server without CAP (or with CAP but nothing we asked for) never says "no SASL".
-            if (o.sasl && !(o.sasl.mechanism === 'PLAIN' && o.sasl.optional) && !this.saslDone) {
+            if (o.sasl && !o.sasl.optional && !this.saslDone) {
               settle(new IrcError('IRC_SASL_FAILED', `${o.host} does not offer SASL, so the SASL login could not happen; remove the SASL settings for this network, or identify another way.`));
             }
             this.currentNick = (message.params[0] ?? this.currentNick) as IrcNick;
@@ -211,7 +211,7 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
               this.currentNick = next.value;
               client.raw(buildLine('NICK', [next.value]));
             }
-          } else if (refusal) {
+          } else if (refusal && !(refusal.code === 'IRC_SASL_FAILED' && this.saslMayFail())) {
             settle(refusal);
           } else if (welcomed) {
             this.onNumeric(message);
@@ -224,7 +224,7 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
 
       client.on('sasl failed', (e) => {
         // Optional SASL on a server without it: register anyway, the caller identifies another way.
-        if (e.reason === 'capability_missing' && o.sasl?.mechanism === 'PLAIN' && o.sasl.optional) return;
+        if ((e.reason === 'capability_missing' && o.sasl?.optional) || this.saslMayFail()) return;
         settle(new IrcError('IRC_SASL_FAILED', `SASL login to ${o.host} failed (${e.reason}); check the SASL settings, or remove them if the server has no SASL.`));
       });
       client.on('ping timeout', () => {
@@ -341,6 +341,11 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
     client.quit(safeTrailing(reason));
     await closed;
     this.clock.clearTimeout(force);
+  }
+
+  /** An optional EXTERNAL login that is refused lets registration go on without it. */
+  private saslMayFail(): boolean {
+    return this.options.sasl?.mechanism === 'EXTERNAL' && this.options.sasl.optional === true;
   }
 
   /** What translate.ts may see and update: kept private so callers cannot fake server events. */

@@ -247,6 +247,7 @@ export class PuppetPool {
       username: login.username ?? identFromTemplate(config.puppets.usernameTemplate, user),
       realname: realnameFromTemplate(config.puppets.realnameTemplate, user),
       ...(login.sasl ? { sasl: login.sasl } : {}),
+      ...(login.clientCert ? { clientCert: login.clientCert } : {}),
       nickCandidates: (n) => nickCandidates(n, Math.max(nickLength, n.length)),
       // The bot bridges the channels; a puppet only needs what concerns it and its PMs.
       onlyOwnTraffic: true,
