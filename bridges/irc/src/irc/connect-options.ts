@@ -88,6 +88,9 @@ export function toClientOptions(o: IrcConnectOptions, nick: IrcNick): ClientOpti
     ping_interval: o.pingIntervalSeconds ?? 30,
     ping_timeout: o.pingTimeoutSeconds ?? 120,
     enable_echomessage: o.echoMessage ?? false,
+    // IRCv3 chghost: a host change arrives as CHGHOST instead of a fake QUIT + JOIN, which
+    // would make the user's ghost leave and rejoin every room of the channel.
+    enable_chghost: true,
     // `{}` stops irc-framework from trying the server password as a SASL password.
     account: o.sasl?.mechanism === 'PLAIN' ? { account: o.sasl.account, password: o.sasl.password } : {},
     sasl_mechanism: o.sasl?.mechanism,

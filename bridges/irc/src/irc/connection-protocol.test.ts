@@ -171,6 +171,26 @@ describe('registration', () => {
     expect(server.received).toContain('AUTHENTICATE +');
   });
 
+  it('asks for chghost where offered, and a CHGHOST is no QUIT and JOIN', async () => {
+    const server = await fakeServer(welcoming((line, send) => {
+      if (line !== 'JOIN #c') return;
+      send(':me!me@h JOIN #c');
+      send(':carol!c@old.host JOIN #c');
+      send(':carol!c@old.host CHGHOST c new.host');
+      send(':carol!c@new.host PRIVMSG #c :moved');
+    }, 'chghost'));
+    const c = connection(server.port);
+    const seen: string[] = [];
+    c.on('join', (e) => seen.push(`join ${e.nick}`));
+    c.on('quit', (e) => seen.push(`quit ${e.nick}`));
+    const moved = c.once('message', (m) => m.text === 'moved');
+    await c.connect();
+    expect(server.received).toContain('CAP REQ :chghost');
+    await c.join('#c');
+    await moved;
+    expect(seen).toEqual(['join me', 'join carol']);
+  });
+
   it('goes on without optional SASL on a server that does not offer it, and says it did not log in', async () => {
     const server = await fakeServer(welcoming(undefined, 'multi-prefix'));
     const c = connection(server.port, { sasl: { mechanism: 'PLAIN', account: 'acct', password: 'pw', optional: true } });
