@@ -409,9 +409,16 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
     const folded = this.fold(to);
     // Registered before the lines go out, so an echo can never arrive unexpected.
     const echoes = this.echoMessage ? chunks.map((chunk) => this.echoes.expect({ target: folded, kind, text: chunk })) : undefined;
-    const receipts = await Promise.all(chunks.map((chunk) => this.send(tags + buildLine(command, [to], action ? ctcpAction(chunk) : chunk))));
+    let receipts;
+    try {
+      receipts = await Promise.all(chunks.map((chunk) => this.send(tags + buildLine(command, [to], action ? ctcpAction(chunk) : chunk))));
+    } catch (error) {
+      // Lines that were not written must not take the echoes of later ones.
+      echoes?.forEach((e) => e.cancel());
+      throw error;
+    }
     const report: SendReport = { lines: chunks.length, waitedMs: Math.max(0, ...receipts.map((r) => r.waitedMs)) };
-    if (echoes) report.echoes = await Promise.all(echoes);
+    if (echoes) report.echoes = await Promise.all(echoes.map((e) => e.promise));
     return report;
   }
 

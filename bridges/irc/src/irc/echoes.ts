@@ -2,6 +2,9 @@
  * With IRCv3 echo-message the server sends each of our PRIVMSG/NOTICE lines back to us once it
  * has accepted them, with the msgid it gave them. `EchoWaiters` matches those echoes to the lines
  * we sent, so a send can resolve with "reached the server, as msgid X" instead of assuming.
+ * Echoes come back in the order the lines were sent, but not always verbatim (a channel that
+ * strips colours echoes the stripped text), so an echo settles the waiter with the same text,
+ * else the oldest one for the same target and kind.
  * A line the server refuses never comes back: its waiter settles with `undefined` when the
  * server reports the refusal for that target, when the connection closes, or after `timeoutMs`.
  */
@@ -28,9 +31,13 @@ export class EchoWaiters {
     return this.waiting.length;
   }
 
-  /** Resolves with the echo's msgid ('' when the echo had none), or undefined when none came. */
-  expect(line: EchoExpectation): Promise<string | undefined> {
-    return new Promise((resolve) => {
+  /**
+   * `promise` resolves with the echo's msgid ('' when the echo had none), or undefined when none
+   * came; `cancel` settles it with undefined at once (the line was never written).
+   */
+  expect(line: EchoExpectation): { promise: Promise<string | undefined>; cancel(): void } {
+    let cancel = (): void => undefined;
+    const promise = new Promise<string | undefined>((resolve) => {
       const waiter: Waiter = {
         ...line,
         resolve: (msgid) => {
@@ -41,13 +48,16 @@ export class EchoWaiters {
         },
         timer: this.clock.setTimeout(() => waiter.resolve(undefined), this.timeoutMs),
       };
+      cancel = () => waiter.resolve(undefined);
       this.waiting.push(waiter);
     });
+    return { promise, cancel };
   }
 
   /** An echo arrived: settles the oldest waiter for the same line. */
   echoed(echo: EchoExpectation, msgid: string | undefined): void {
-    const waiter = this.waiting.find((w) => w.target === echo.target && w.kind === echo.kind && w.text === echo.text);
+    const sameLine = (w: Waiter) => w.target === echo.target && w.kind === echo.kind;
+    const waiter = this.waiting.find((w) => sameLine(w) && w.text === echo.text) ?? this.waiting.find(sameLine);
     waiter?.resolve(msgid ?? '');
   }
 
