@@ -60,3 +60,17 @@ it('a wrong stored password is told to the user once, and the bridge does not ke
   const fromBotSince = timeline.slice(timeline.findIndex((e) => e.event_id === answer.event_id)).filter((e) => e.sender === senderUserId());
   expect(fromBotSince.map((e) => e.content.body)).toEqual([answer.content.body]);
 });
+
+it('!whois shows the services account an IRC user is logged in to, and that they are away', async () => {
+  const account = await registerAccount();
+  const carol = await connectIrc(account.account, { server: 'ircv3', sasl: account });
+  carol.sendRaw('AWAY :out for lunch');
+  await carol.waitForRawLine((l) => / 306 /.test(l));
+  const dave = await matrixUser('d');
+  const admin = await adminRoom(dave);
+  const after = await dave.client.syncPosition();
+  await dave.client.sendText(admin, `!whois ${carol.nick}`);
+  const answer = await dave.client.waitForEvent(admin, fromBot(/Logged in as|No such nick/), 30_000, after);
+  expect(String(answer.content.body)).toContain(`Logged in as: ${account.account}`);
+  expect(String(answer.content.body)).toContain('Away: out for lunch');
+});
