@@ -7,7 +7,7 @@
  */
 import { readE2eEnv } from './harness/env';
 import { BOT_NICK, bridgeForThisFile, ghostUserId, joinPortal, matrixUser, uniqueChannel } from './harness/irc-bridge';
-import { connectIrc, uniqueNick, type IrcTestClient } from './harness/irc-client';
+import { connectIrc, uniqueNick } from './harness/irc-client';
 import { IRC_NETWORK_ID } from './harness/namespaces';
 
 const bridge = bridgeForThisFile(() => {
@@ -15,10 +15,6 @@ const bridge = bridgeForThisFile(() => {
   return { irc: { networks: { [IRC_NETWORK_ID]: { host, port } } } };
 });
 
-async function sayAndEcho(client: IrcTestClient, target: string, text: string) {
-  client.say(target, text);
-  return client.waitForMessage((m) => m.nick === client.nick && m.message === text);
-}
 
 it('lines said while the bridge was down reach Matrix once, in order, with their IRC time; bridged or older lines are not replayed', async () => {
   const channel = uniqueChannel('hist');
@@ -28,20 +24,20 @@ it('lines said while the bridge was down reach Matrix once, in order, with their
   carol.mode(channel, '+H', ['20:1d']);
   await carol.waitForMode((m) => m.target === channel && m.rawModes.includes('H'));
   // Replayed to the bot when it first joins, but from before the bridge was there: not bridged.
-  await sayAndEcho(carol, channel, 'before the bridge');
+  await carol.sayEchoed(channel, 'before the bridge');
   const alice = await matrixUser();
   const roomId = await joinPortal(alice.client, channel, carol);
-  await sayAndEcho(carol, channel, 'said while bridged');
+  await carol.sayEchoed(channel, 'said while bridged');
   await alice.client.waitForMessage(roomId, 'said while bridged');
 
   await bridge().stop();
   await carol.waitForQuit((q) => q.nick === BOT_NICK);
-  const missed = [await sayAndEcho(carol, channel, 'missed one'), await sayAndEcho(carol, channel, 'missed two')];
+  const missed = [await carol.sayEchoed(channel, 'missed one'), await carol.sayEchoed(channel, 'missed two')];
 
   await bridge().start();
   await carol.waitForJoin((j) => j.nick === BOT_NICK && j.channel === channel, 30_000);
   // The replay comes with the join; a live line after it shows it has been handled.
-  await sayAndEcho(carol, channel, 'live again');
+  await carol.sayEchoed(channel, 'live again');
   await alice.client.waitForMessage(roomId, 'live again', 30_000);
 
   const fromCarol = (await alice.client.roomTimeline(roomId)).filter((e) => e.sender === ghostUserId(carol.nick) && e.type === 'm.room.message');

@@ -34,14 +34,10 @@ async function scene(prefix: string): Promise<Scene> {
 }
 
 /** Says `text` and resolves with the line as the server echoed it (msgid, time). */
-async function sayAndEcho(client: IrcTestClient, target: string, text: string) {
-  client.say(target, text);
-  return client.waitForMessage((m) => m.nick === client.nick && m.message === text);
-}
 
 it('server-time: the Matrix event of an IRC line carries the time the server stamped on it', async () => {
   const { channel, carol, alice, roomId } = await scene('time');
-  const echo = await sayAndEcho(carol, channel, 'what time is it');
+  const echo = await carol.sayEchoed(channel, 'what time is it');
   const event = await alice.client.waitForMessage(roomId, 'what time is it');
   expect(echo.tags.time).toBeDefined();
   expect(event.origin_server_ts).toBe(Date.parse(echo.tags.time!));
@@ -51,7 +47,7 @@ it('+draft/reply from IRC to an IRC line becomes a Matrix reply to its event', a
   const { channel, carol, alice, roomId } = await scene('irc-reply');
   const dave = await connectIrc(uniqueNick('dave'), { server: 'ircv3' });
   await dave.join(channel);
-  const original = await sayAndEcho(carol, channel, 'a question from IRC');
+  const original = await carol.sayEchoed(channel, 'a question from IRC');
   const originalEvent = await alice.client.waitForMessage(roomId, 'a question from IRC');
   dave.sendRaw(`@+draft/reply=${original.tags.msgid} PRIVMSG ${channel} :an answer from IRC`);
   const answer = await alice.client.waitForMessage(roomId, /an answer from IRC/);
@@ -71,7 +67,7 @@ it('echo-message + msgid: an IRC reply to a Matrix user\'s line becomes a Matrix
 
 it('message-tags: a Matrix reply to an IRC line reaches IRC tagged +draft/reply with that line\'s msgid', async () => {
   const { channel, carol, alice, roomId } = await scene('mx-reply');
-  const original = await sayAndEcho(carol, channel, 'reply to me');
+  const original = await carol.sayEchoed(channel, 'reply to me');
   const originalEvent = await alice.client.waitForMessage(roomId, 'reply to me');
   await alice.client.sendEvent(roomId, 'm.room.message', {
     msgtype: 'm.text', body: `> <${ghostUserId(carol.nick)}> reply to me\n\nhere is my reply`,

@@ -123,6 +123,17 @@ export class IrcTestClient {
     this.irc.say(target, text);
   }
 
+  /**
+   * Says `text` and resolves with the line as the server echoed it back, with its tags (msgid,
+   * time): needs a client connected with `echoMessage`.
+   */
+  async sayEchoed(target: string, text: string, timeoutMs = DEFAULT_WAIT_MS): Promise<IrcMessage> {
+    const me = this.nick;
+    const already = this.history.message.length;
+    this.irc.say(target, text);
+    return this.waitFor('message', (m) => m.nick === me && m.message === text, timeoutMs, already);
+  }
+
   notice(target: string, text: string): void {
     this.irc.notice(target, text);
   }
