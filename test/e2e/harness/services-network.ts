@@ -1,5 +1,6 @@
 /**
- * The tier's IRCv3 network: InspIRCd with Atheme services linked to it, on free loopback ports.
+ * The tier's IRCv3 network: InspIRCd with Atheme services linked to it, on free loopback ports
+ * (a plain-text and a TLS client port; TLS clients' certificates reach services for CertFP).
  * Ready when a client's `CAP LS` offers `sasl` with PLAIN: InspIRCd lists the mechanisms only
  * once services have linked, so this proves the link, not just an open port. ngIRCd stays the
  * default server of the tier (it registers clients at once; InspIRCd only once a second).

@@ -1,6 +1,8 @@
 /**
- * Talking to the run's Atheme services the way a user would: a test IRC client registers a
- * NickServ account (which is what a bridge user would have done before storing its password).
+ * Services and identity, the way users meet them: a test IRC client registers a NickServ account
+ * on the run's Atheme (what a bridge user does before storing its password or adding a
+ * certificate), WHOIS tells which account a nick is logged in to, and a Matrix user opens their
+ * admin room with the bridge bot to run !storepass, !certfp or !reconnect.
  */
 import type { MatrixTestUser } from './irc-bridge';
 import { connectIrc, uniqueNick, type IrcTestClient } from './irc-client';
