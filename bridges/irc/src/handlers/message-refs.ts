@@ -25,26 +25,21 @@ const MAX_EXCERPT = 400;
 export class MessageRefs {
   constructor(private readonly store: BridgeStore) {}
 
-  remember(entry: { roomId: RoomId; eventId: EventId; network: NetworkId; nick: string; text: string; msgid?: string }): void {
+  async remember(entry: { roomId: RoomId; eventId: EventId; network: NetworkId; nick: string; text: string; msgid?: string }): Promise<void> {
     const ref: MessageRef = { nick: entry.nick, excerpt: Array.from(entry.text.replace(/\s+/g, ' ').trim()).slice(0, MAX_EXCERPT).join('') };
     // The event ID keeps the remote ID unique (the store's key is network + remote ID).
-    this.store.messages.put({ roomId: entry.roomId, eventId: entry.eventId, network: entry.network, remoteId: `ref ${JSON.stringify([entry.eventId, ref.nick, ref.excerpt])}` });
-    if (entry.msgid) this.rememberMsgid(entry.roomId, entry.eventId, entry.network, entry.msgid);
-  }
-
-  /** Links an already remembered event to the msgid the server gave it (learnt from its echo). */
-  rememberMsgid(roomId: RoomId, eventId: EventId, network: NetworkId, msgid: string): void {
-    this.store.messages.put({ roomId, eventId, network: msgidNamespace(network), remoteId: `msgid ${msgid}` });
+    await this.store.messages.put({ roomId: entry.roomId, eventId: entry.eventId, network: entry.network, remoteId: `ref ${JSON.stringify([entry.eventId, ref.nick, ref.excerpt])}` });
+    if (entry.msgid) await this.store.messages.put({ roomId: entry.roomId, eventId: entry.eventId, network: msgidNamespace(entry.network), remoteId: `msgid ${entry.msgid}` });
   }
 
   /** The IRCv3 msgid of a bridged message, when the server gave it one. */
-  msgidOf(eventId: EventId, network: NetworkId): string | undefined {
-    const remoteId = this.store.messages.remoteIdOf(eventId, msgidNamespace(network));
+  async msgidOf(eventId: EventId, network: NetworkId): Promise<string | undefined> {
+    const remoteId = await this.store.messages.remoteIdOf(eventId, msgidNamespace(network));
     return remoteId?.startsWith('msgid ') ? remoteId.slice('msgid '.length) : undefined;
   }
 
-  lookup(eventId: EventId, network: NetworkId): MessageRef | undefined {
-    const remoteId = this.store.messages.remoteIdOf(eventId, network);
+  async lookup(eventId: EventId, network: NetworkId): Promise<MessageRef | undefined> {
+    const remoteId = await this.store.messages.remoteIdOf(eventId, network);
     if (!remoteId?.startsWith('ref ')) return undefined;
     try {
       const [, nick, excerpt] = JSON.parse(remoteId.slice(4)) as [string, string, string];
@@ -54,9 +49,9 @@ export class MessageRefs {
     }
   }
 
-  eventOfMsgid(network: NetworkId, msgid: string): EventId | undefined {
+  async eventOfMsgid(network: NetworkId, msgid: string): Promise<EventId | undefined> {
     // Rows written before msgids had their own namespace sit under the network itself.
-    return this.store.messages.eventIdOf(msgidNamespace(network), `msgid ${msgid}`) ?? this.store.messages.eventIdOf(network, `msgid ${msgid}`);
+    return (await this.store.messages.eventIdOf(msgidNamespace(network), `msgid ${msgid}`)) ?? this.store.messages.eventIdOf(network, `msgid ${msgid}`);
   }
 }
 

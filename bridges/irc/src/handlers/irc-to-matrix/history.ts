@@ -18,26 +18,29 @@ function markKey(network: NetworkId, channel: string): string {
 }
 
 /** Records that the bot heard a live line of `channel` stamped `serverTime`. */
-export function noteLiveLine(kv: KeyValueRepository, network: NetworkId, foldedChannel: string, serverTime: number | undefined): void {
+export async function noteLiveLine(kv: KeyValueRepository, network: NetworkId, foldedChannel: string, serverTime: number | undefined): Promise<void> {
   if (serverTime === undefined) return;
   const key = markKey(network, foldedChannel);
-  const previous = kv.get<number>(key);
-  if (previous === undefined || serverTime > previous) kv.set(key, serverTime);
+  const previous = await kv.get<number>(key);
+  if (previous === undefined || serverTime > previous) await kv.set(key, serverTime);
 }
 
 /**
  * The bot joined `channel`: the start of what it has heard there, unless it was there before
  * (a rejoin must not move the mark past the lines the server is about to replay).
  */
-export function noteJoin(kv: KeyValueRepository, network: NetworkId, foldedChannel: string, serverTime: number | undefined): void {
+export async function noteJoin(kv: KeyValueRepository, network: NetworkId, foldedChannel: string, serverTime: number | undefined): Promise<void> {
   if (serverTime === undefined) return;
   const key = markKey(network, foldedChannel);
-  if (kv.get<number>(key) === undefined) kv.set(key, serverTime);
+  if ((await kv.get<number>(key)) === undefined) await kv.set(key, serverTime);
 }
 
 /** Whether a replayed line is one the bridge missed (see the file comment). */
-export function isMissedLine(kv: KeyValueRepository, network: NetworkId, foldedChannel: string, e: Pick<IrcMessageEvent, 'msgid' | 'serverTime'>, alreadyBridged: (msgid: string) => boolean): boolean {
-  if (e.msgid === undefined || e.serverTime === undefined || alreadyBridged(e.msgid)) return false;
-  const heardUntil = kv.get<number>(markKey(network, foldedChannel));
+export async function isMissedLine(
+  kv: KeyValueRepository, network: NetworkId, foldedChannel: string, e: Pick<IrcMessageEvent, 'msgid' | 'serverTime'>,
+  alreadyBridged: (msgid: string) => Promise<boolean>,
+): Promise<boolean> {
+  if (e.msgid === undefined || e.serverTime === undefined || (await alreadyBridged(e.msgid))) return false;
+  const heardUntil = await kv.get<number>(markKey(network, foldedChannel));
   return heardUntil !== undefined && e.serverTime >= heardUntil - (heardUntil % 1000);
 }

@@ -20,12 +20,8 @@ export const channelMessages = ircHandler({
     if (e.self || e.fromServer || e.statusPrefix || !network.isChannel(e.target)) return;
     const rooms = rt.portals.roomsForChannel(network, e.target);
     if (rooms.length === 0) return;
-    const channel = network.fold(e.target);
-    if (!e.replayed) noteLiveLine(rt.ctx.store.kv, network.id, channel, e.serverTime);
-    else if (!isMissedLine(rt.ctx.store.kv, network.id, channel, e, (msgid) => rt.refs.eventOfMsgid(network.id, msgid) !== undefined)) return;
     // Rendered now, with the channel's members as they are when the line arrives.
     const replyTo = replyTag(e.all);
-    const inReplyTo: EventId | undefined = replyTo ? rt.refs.eventOfMsgid(network.id, replyTo) : undefined;
     // Who speaks is decided now: after renames (alice → bob → carol) a line held in the room's
     // queue must still come from the person's ghost, not from a new ghost of an old nick.
     const speaker = rt.ghostSync.ghostOf(network, e.nick);
@@ -33,18 +29,34 @@ export const channelMessages = ircHandler({
       rt.log.warn('IRC nick too long for a Matrix user ID; its line is not bridged', { network: network.id, nick: e.nick });
       return;
     }
-    const content = ircMessageContent(e.kind, e.text, channelMentions(rt, network, e.target, speaker), inReplyTo);
+    const channel = network.fold(e.target);
+    const { kv } = rt.ctx.store;
+    // Decided once, now, for every room: a room's task that bridges the line maps its msgid,
+    // which must not make the next room's task take the line as already bridged. When the store
+    // fails, a live line is still bridged and a replayed one is not (never twice).
+    const bridgeIt = (e.replayed
+      ? isMissedLine(kv, network.id, channel, e, async (msgid) => (await rt.refs.eventOfMsgid(network.id, msgid)) !== undefined)
+      : noteLiveLine(kv, network.id, channel, e.serverTime).then(() => true)
+    ).catch((error: Error) => {
+      rt.log.warn('Could not check or note channel history; a replay of this line may be skipped', { network: network.id, error: error.message });
+      return !e.replayed;
+    });
+    const content = ircMessageContent(e.kind, e.text, channelMentions(rt, network, e.target, speaker));
     // IRCv3 server-time: the Matrix event carries when it was said on IRC, not when it got here.
     const ts = e.serverTime !== undefined ? { ts: e.serverTime } : {};
     for (const roomId of rooms) {
       // Fixed now, so every attempt of the task (room-tasks.ts retries) sends the same transaction.
       const txnId = rt.newTxnId();
       rt.roomTask(roomId, 'irc.channel-message', async () => {
+        if (!(await bridgeIt)) return;
         const ghost = await rt.ghostIntent(network, speaker);
+        // Looked up in the room's turn: the line replied to, if bridged, is stored by now.
+        const inReplyTo: EventId | undefined = replyTo ? await rt.refs.eventOfMsgid(network.id, replyTo) : undefined;
+        const sent = inReplyTo ? { ...content, 'm.relates_to': { 'm.in_reply_to': { event_id: inReplyTo } } } : content;
         // A Matrix user may have banned them here without being able to on IRC.
-        const eventId = await unlessBanned(rt, network, roomId, ghost.userId, () => ghost.sendMessage(roomId, content, { txnId, ...ts }));
+        const eventId = await unlessBanned(rt, network, roomId, ghost.userId, () => ghost.sendMessage(roomId, sent, { txnId, ...ts }));
         if (eventId === undefined) return;
-        rt.refs.remember({ roomId, eventId, network: network.id, nick: e.nick, text: String(content.body), ...(e.msgid ? { msgid: e.msgid } : {}) });
+        await rt.refs.remember({ roomId, eventId, network: network.id, nick: e.nick, text: String(content.body), ...(e.msgid ? { msgid: e.msgid } : {}) });
         rt.metrics.messages.inc({ direction: 'irc_to_matrix', network: network.id });
       });
     }

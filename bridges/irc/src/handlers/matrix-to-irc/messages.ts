@@ -66,9 +66,12 @@ function targetsOf(event: MatrixEvent, rt: BridgeRuntime): Target[] {
 async function sendTo(target: Target, event: MatrixEvent, rt: BridgeRuntime): Promise<'sent' | 'empty'> {
   const { network } = target;
   const content = event.content as MessageContent;
+  // Read before rendering (which is synchronous): the message this one replies to, if bridged.
+  const repliedTo = content['m.relates_to']?.['m.in_reply_to']?.event_id;
+  const quote = typeof repliedTo === 'string' ? await rt.refs.lookup(repliedTo as EventId, network.id) : undefined;
   const outgoing = renderForIrc(event.type, content, {
     pillNick: (userId) => pillNick(rt, network, userId),
-    quoteOf: (eventId) => rt.refs.lookup(eventId as EventId, network.id),
+    quoteOf: (eventId) => (eventId === repliedTo ? quote : undefined),
     mediaLink: (mxc, filename) => rt.media.linkFor(mxc, filename),
     templates: network.config.messages,
     codes: network.config.messages.formatting,
@@ -78,8 +81,7 @@ async function sendTo(target: Target, event: MatrixEvent, rt: BridgeRuntime): Pr
     const puppet = await connect(target, event.sender, event.roomId, rt);
     const text = await maybePaste(outgoing, target, puppet, rt);
     // IRCv3 clients show it as a reply to that line; others read the quote in the text.
-    const repliedTo = content['m.relates_to']?.['m.in_reply_to']?.event_id;
-    const replyTo = typeof repliedTo === 'string' ? rt.refs.msgidOf(repliedTo as EventId, network.id) : undefined;
+    const replyTo = typeof repliedTo === 'string' ? await rt.refs.msgidOf(repliedTo as EventId, network.id) : undefined;
     const options = replyTo !== undefined ? { replyTo } : {};
     const report = outgoing.kind === 'action' ? await puppet.client.action(target.name, text, options)
       : outgoing.kind === 'notice' ? await puppet.client.notice(target.name, text, options)
@@ -87,7 +89,7 @@ async function sendTo(target: Target, event: MatrixEvent, rt: BridgeRuntime): Pr
     // What they said, not its IRC rendering: a reply to this reply quotes their words, not "nick: "quote" <- ...".
     // With echo-message the first line's msgid is known: IRC replies to it become Matrix replies.
     const msgid = report.echoes?.[0] || undefined;
-    rt.refs.remember({ roomId: event.roomId, eventId: event.eventId, network: network.id, nick: puppet.nick, text: stripMirc(outgoing.said), ...(msgid ? { msgid } : {}) });
+    await rt.refs.remember({ roomId: event.roomId, eventId: event.eventId, network: network.id, nick: puppet.nick, text: stripMirc(outgoing.said), ...(msgid ? { msgid } : {}) });
     rt.metrics.messages.inc({ direction: 'matrix_to_irc', network: network.id });
     return 'sent';
   } catch (error) {
