@@ -34,8 +34,9 @@ it('lines said while the bridge was down reach Matrix once, in order, with their
   await carol.waitForQuit((q) => q.nick === BOT_NICK);
   const missed = [await carol.sayEchoed(channel, 'missed one'), await carol.sayEchoed(channel, 'missed two')];
 
+  const beforeRestart = carol.rawLines.length;
   await bridge().start();
-  await carol.waitForJoin((j) => j.nick === BOT_NICK && j.channel === channel, 30_000);
+  await carol.waitForRawLine((l) => new RegExp(`^(@\\S+ )?:${BOT_NICK}!\\S+ JOIN ${channel}( |$)`).test(l), 30_000, beforeRestart);
   // The replay comes with the join; a live line after it shows it has been handled.
   await carol.sayEchoed(channel, 'live again');
   await alice.client.waitForMessage(roomId, 'live again', 30_000);

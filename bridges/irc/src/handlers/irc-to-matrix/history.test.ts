@@ -19,6 +19,17 @@ describe('channel history replay', () => {
     expect(await isMissedLine(memoryKv(), NET, '#c', { msgid: 'a', serverTime: 5_000 }, never)).toBe(false);
   });
 
+  it('bridges nothing from the replay of a first join, not even later in the same second as a live line', async () => {
+    const kv = memoryKv();
+    await noteJoin(kv, NET, '#c', 5_600);
+    expect(await isMissedLine(kv, NET, '#c', { msgid: 'a', serverTime: 5_000 }, never)).toBe(false);
+    await noteLiveLine(kv, NET, '#c', 5_800);
+    expect(await isMissedLine(kv, NET, '#c', { msgid: 'a', serverTime: 5_000 }, never)).toBe(false);
+    expect(await isMissedLine(kv, NET, '#c', { msgid: 'missed-same-second', serverTime: 5_000 }, never)).toBe(true);
+    // Said after that join, while the bot was away before hearing anything: missed.
+    expect(await isMissedLine(kv, NET, '#c', { msgid: 'b', serverTime: 9_000 }, never)).toBe(true);
+  });
+
   it('bridges replayed lines from the second of the last live line on, unless already bridged', async () => {
     const kv = memoryKv();
     await noteJoin(kv, NET, '#c', 1_000);
