@@ -69,8 +69,36 @@ export function noteJoin(kv: KeyValueRepository, network: NetworkId, foldedChann
   });
 }
 
+/** The verdict on the last replayed line of each channel still being decided, per store. */
+const pendingReplays = new WeakMap<KeyValueRepository, Map<string, Promise<unknown>>>();
+
+/**
+ * Undefined when no replayed line of `channel` is still being decided; otherwise a promise that
+ * settles after the last one is, so a live line can be queued behind the replay it follows.
+ */
+export function afterPendingReplay(kv: KeyValueRepository, network: NetworkId, foldedChannel: string): Promise<void> | undefined {
+  const pending = pendingReplays.get(kv)?.get(markKey(network, foldedChannel));
+  return pending?.then(() => undefined, () => undefined);
+}
+
 /** Whether a replayed line is one the bridge missed (see the file comment). */
 export function isMissedLine(
+  kv: KeyValueRepository, network: NetworkId, foldedChannel: string, e: Pick<IrcMessageEvent, 'msgid' | 'serverTime'>,
+  alreadyBridged: (msgid: string) => Promise<boolean>,
+): Promise<boolean> {
+  const key = markKey(network, foldedChannel);
+  let perStore = pendingReplays.get(kv);
+  if (!perStore) pendingReplays.set(kv, (perStore = new Map()));
+  const verdict = decideReplayed(kv, network, foldedChannel, e, alreadyBridged);
+  perStore.set(key, verdict);
+  const forget = () => {
+    if (perStore.get(key) === verdict) perStore.delete(key);
+  };
+  verdict.then(forget, forget);
+  return verdict;
+}
+
+function decideReplayed(
   kv: KeyValueRepository, network: NetworkId, foldedChannel: string, e: Pick<IrcMessageEvent, 'msgid' | 'serverTime'>,
   alreadyBridged: (msgid: string) => Promise<boolean>,
 ): Promise<boolean> {

@@ -3,11 +3,13 @@
  * to the channel, in the room's order. The bot never hears its own puppets here: the dispatcher
  * drops their lines (echo suppression) before this runs.
  */
-import type { EventId } from '@bridgekit/appservice';
+import type { EventId, OutboxDelivery, RoomId, UserId } from '@bridgekit/appservice';
 import { unlessBanned } from '../../ghosts/bans';
+import type { BridgeRuntime } from '../../runtime';
 import { ircHandler } from '../registry';
 import { ircMessageContent, replyTag } from './content';
-import { isMissedLine, noteLiveLine } from './history';
+import { afterPendingReplay, isMissedLine, noteLiveLine } from './history';
+import { lineDelivered, networkOfLine, timestampOf, type IrcLine } from './line-delivery';
 import { channelMentions } from './mentions';
 
 export const channelMessages = ircHandler({
@@ -29,36 +31,51 @@ export const channelMessages = ircHandler({
       rt.log.warn('IRC nick too long for a Matrix user ID; its line is not bridged', { network: network.id, nick: e.nick });
       return;
     }
+    const content = ircMessageContent(e.kind, e.text, channelMentions(rt, network, e.target, speaker));
+    const enqueue = () => {
+      for (const roomId of rooms) {
+        void rt.outbox.channelLine.enqueue(roomId, {
+          network: network.id, roomId, speaker, nick: e.nick, content, ...(e.msgid ? { msgid: e.msgid } : {}), ...(replyTo ? { replyTo } : {}),
+          // IRCv3 server-time: the Matrix event carries when it was said on IRC, not when it got here.
+          ...(e.serverTime !== undefined ? { serverTime: e.serverTime } : {}),
+        });
+      }
+    };
     const channel = network.fold(e.target);
     const { kv } = rt.ctx.store;
-    // Decided once, now, for every room: a room's task that bridges the line maps its msgid,
-    // which must not make the next room's task take the line as already bridged. When the store
-    // fails, a live line is still bridged and a replayed one is not (never twice).
-    const bridgeIt = (e.replayed
-      ? isMissedLine(kv, network.id, channel, e, async (msgid) => (await rt.refs.eventOfMsgid(network.id, msgid)) !== undefined)
-      : noteLiveLine(kv, network.id, channel, e.serverTime).then(() => true)
-    ).catch((error: Error) => {
-      rt.log.warn('Could not check or note channel history; a replay of this line may be skipped', { network: network.id, error: error.message });
-      return !e.replayed;
-    });
-    const content = ircMessageContent(e.kind, e.text, channelMentions(rt, network, e.target, speaker));
-    // IRCv3 server-time: the Matrix event carries when it was said on IRC, not when it got here.
-    const ts = e.serverTime !== undefined ? { ts: e.serverTime } : {};
-    for (const roomId of rooms) {
-      // Fixed now, so every attempt of the task (room-tasks.ts retries) sends the same transaction.
-      const txnId = rt.newTxnId();
-      rt.roomTask(roomId, 'irc.channel-message', async () => {
-        if (!(await bridgeIt)) return;
-        const ghost = await rt.ghostIntent(network, speaker);
-        // Looked up in the room's turn: the line replied to, if bridged, is stored by now.
-        const inReplyTo: EventId | undefined = replyTo ? await rt.refs.eventOfMsgid(network.id, replyTo) : undefined;
-        const sent = inReplyTo ? { ...content, 'm.relates_to': { 'm.in_reply_to': { event_id: inReplyTo } } } : content;
-        // A Matrix user may have banned them here without being able to on IRC.
-        const eventId = await unlessBanned(rt, network, roomId, ghost.userId, () => ghost.sendMessage(roomId, sent, { txnId, ...ts }));
-        if (eventId === undefined) return;
-        await rt.refs.remember({ roomId, eventId, network: network.id, nick: e.nick, text: String(content.body), ...(e.msgid ? { msgid: e.msgid } : {}) });
-        rt.metrics.messages.inc({ direction: 'irc_to_matrix', network: network.id });
-      });
+    const warn = (error: Error) => rt.log.warn('Could not check or note channel history; a replayed line may be skipped', { network: network.id, error: error.message });
+    if (e.replayed) {
+      // The server's copy of an earlier line: held until decided (bridged lines are never
+      // bridged twice). If the bridge stops first, the next rejoin replays it again.
+      isMissedLine(kv, network.id, channel, e, async (msgid) => (await rt.refs.eventOfMsgid(network.id, msgid)) !== undefined)
+        .then((missed) => missed && enqueue(), warn);
+      return;
     }
+    noteLiveLine(kv, network.id, channel, e.serverTime).catch(warn);
+    // Queued at once (the outbox stores it first), unless a replay before it is still being decided.
+    const replay = afterPendingReplay(kv, network.id, channel);
+    if (replay) void replay.then(enqueue);
+    else enqueue();
   },
 });
+
+/** One channel line for one room, as decided when it arrived (outbox payload). */
+export interface ChannelLine extends IrcLine {
+  roomId: RoomId;
+  /** The ghost of the person who said it, then (ghosts/renames.ts). */
+  speaker: UserId;
+  /** The IRCv3 msgid of the line it replies to: looked up in the room's turn, when that line is stored. */
+  replyTo?: string;
+}
+
+/** Delivers a channel line in its room's turn (the outbox's handler; may run again after a crash). */
+export async function deliverChannelLine(rt: BridgeRuntime, { payload: line, txnId, resend }: OutboxDelivery<ChannelLine>): Promise<void> {
+  const network = networkOfLine(rt, line, { roomId: line.roomId });
+  if (!network) return;
+  const ghost = await rt.ghostIntent(network, line.speaker);
+  const inReplyTo: EventId | undefined = line.replyTo ? await rt.refs.eventOfMsgid(network.id, line.replyTo) : undefined;
+  const content = inReplyTo ? { ...line.content, 'm.relates_to': { 'm.in_reply_to': { event_id: inReplyTo } } } : line.content;
+  // A Matrix user may have banned them here without being able to on IRC.
+  const eventId = await unlessBanned(rt, network, line.roomId, ghost.userId, () => ghost.sendMessage(line.roomId, content, { txnId, checkSentBefore: resend, ...timestampOf(line) }));
+  if (eventId !== undefined) await lineDelivered(rt, network, line.roomId, eventId, line);
+}
