@@ -124,6 +124,7 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
     const createClient = options.createClient ?? ((o) => new IrcConnection(o));
     const accounts = openIrcAccounts(ctx.store.db, {
       keyFile: config.passwordKeyFile, log, authMethod: (network) => rt.config.networks.get(network)?.auth ?? 'auto',
+      usesTls: (network) => rt.config.networks.get(network)?.tls ?? false,
       onPasswordRead: (password) => ctx.addSecret(password),
     });
     const logins = options.logins?.(accounts) ?? accounts;

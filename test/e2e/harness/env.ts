@@ -34,6 +34,20 @@ export interface E2eEnv {
     /** The IRC server's own name (as in its 001 prefix). */
     serverName: string;
   };
+  /**
+   * InspIRCd with Atheme services linked (NickServ, ChanServ, SASL PLAIN/EXTERNAL) and the IRCv3
+   * capabilities; for scenarios that need them. `irc` (ngIRCd) stays the default server.
+   */
+  ircv3: {
+    host: string;
+    port: number;
+    /** TLS clients (CertFP); the server's certificate is self-signed, in `tlsCertFile`. */
+    tlsPort: number;
+    tlsCertFile: string;
+    serverName: string;
+    /** The services server's name (NickServ's host). */
+    servicesName: string;
+  };
 }
 
 export function writeE2eEnv(env: E2eEnv): string {

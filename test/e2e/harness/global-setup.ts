@@ -1,5 +1,6 @@
 /**
- * Jest global setup of the e2e project: one ngIRCd and one Synapse for the whole run, on free
+ * Jest global setup of the e2e project: one ngIRCd (the default IRC server), one InspIRCd linked
+ * to Atheme services (for IRCv3 and SASL scenarios) and one Synapse for the whole run, on free
  * loopback ports, with the bridge's appservice registration loaded. Test files get everything
  * through readE2eEnv(). Runs once, in the main jest process, before any worker starts.
  */
@@ -11,6 +12,7 @@ import { ENV_FILE_VAR, writeE2eEnv, type E2eEnv } from './env';
 import { APPSERVICE_ID, SENDER_LOCALPART, SERVER_NAME } from './namespaces';
 import { IRC_SERVER_NAME, startNgircd } from './ngircd';
 import { freePorts } from './ports';
+import { startServicesNetwork, type StartedServicesNetwork } from './services-network';
 import { cleanUpStaleRuns, endRun, saveRunRecord, type RunRecord } from './run-record';
 import { appserviceRegistration, homeserverConfig, startSynapse, writeYaml } from './synapse';
 
@@ -43,13 +45,29 @@ export default async function globalSetup(): Promise<void> {
   saveRunRecord(record);
 
   try {
-    const [ircPort, homeserverPort, bridgePort] = await freePorts(3);
+    const [ircPort, homeserverPort, bridgePort, ircv3Port, ircv3TlsPort, ircv3LinkPort] = await freePorts(6);
 
     let started = Date.now();
     const irc = await startNgircd({ runDir, logDir, port: ircPort });
     record.processes.push({ name: 'ngircd', pid: irc.pid });
     saveRunRecord(record);
     const ircMs = Date.now() - started;
+
+    // Started now and awaited after Synapse, which takes seconds: the pair adds almost no time.
+    const servicesStarted = Date.now();
+    let servicesMs = 0;
+    const services: Promise<StartedServicesNetwork> = startServicesNetwork({
+      runDir, logDir, clientPort: ircv3Port, tlsPort: ircv3TlsPort, linkPort: ircv3LinkPort,
+      onSpawn: (name, pid) => {
+        record.processes.push({ name, pid });
+        saveRunRecord(record);
+      },
+    }).then((started) => {
+      servicesMs = Date.now() - servicesStarted;
+      return started;
+    });
+    // Awaited below; until then a failure must not be reported as unhandled.
+    services.catch(() => undefined);
 
     const appservice = {
       id: APPSERVICE_ID,
@@ -81,6 +99,7 @@ export default async function globalSetup(): Promise<void> {
     record.processes.push({ name: 'synapse', pid: synapse.pid });
     saveRunRecord(record);
     const synapseMs = Date.now() - started;
+    const ircv3 = await services;
 
     const env: E2eEnv = {
       runDir,
@@ -88,9 +107,13 @@ export default async function globalSetup(): Promise<void> {
       homeserver: { url: synapse.url, serverName: SERVER_NAME, registrationSharedSecret },
       appservice,
       irc: { host: '127.0.0.1', port: ircPort, serverName: IRC_SERVER_NAME },
+      ircv3: {
+        host: '127.0.0.1', port: ircv3.ircd.port, tlsPort: ircv3.ircd.tlsPort, tlsCertFile: ircv3.ircd.tlsCertFile,
+        serverName: ircv3.serverName, servicesName: ircv3.servicesName,
+      },
     };
     process.env[ENV_FILE_VAR] = writeE2eEnv(env);
-    report(`ngIRCd ready in ${ircMs} ms, Synapse ready in ${synapseMs} ms (run dir ${runDir})`);
+    report(`ngIRCd ready in ${ircMs} ms, InspIRCd + Atheme offering SASL in ${servicesMs} ms, Synapse ready in ${synapseMs} ms (run dir ${runDir})`);
   } catch (err) {
     // Jest skips global teardown when setup throws: clean up here, keeping the logs.
     await endRun(record, logDir);

@@ -22,6 +22,7 @@ interface FrameworkClient extends EventEmitter {
   quit(message?: string): void;
   readonly connected: boolean;
   user: { nick: string };
+  network: { cap: { enabled: string[] } };
 }
 const { Client } = require('irc-framework') as { Client: new () => FrameworkClient };
 
@@ -33,6 +34,8 @@ export interface IrcMessage {
   message: string;
   ident?: string;
   hostname?: string;
+  /** IRCv3 message tags (msgid, time, account, +draft/reply, ...) when the server sent any. */
+  tags: Readonly<Record<string, string>>;
 }
 export interface IrcJoin { nick: string; channel: string; ident?: string; hostname?: string; gecos?: string }
 export interface IrcPart { nick: string; channel: string; message: string }
@@ -69,7 +72,7 @@ export class IrcTestClient {
 
   constructor(private readonly irc: FrameworkClient) {
     irc.on('raw', (e: { line: string; from_server: boolean }) => e.from_server && this.record('raw', e.line.replace(/\r?\n$/, '')));
-    irc.on('message', (e: IrcMessage) => this.record('message', { type: e.type, nick: e.nick, target: e.target, message: e.message, ident: e.ident, hostname: e.hostname }));
+    irc.on('message', (e: IrcMessage) => this.record('message', { type: e.type, nick: e.nick, target: e.target, message: e.message, ident: e.ident, hostname: e.hostname, tags: { ...(e.tags ?? {}) } }));
     irc.on('join', (e: IrcJoin) => this.record('join', { nick: e.nick, channel: e.channel, ident: e.ident, hostname: e.hostname, gecos: e.gecos }));
     irc.on('part', (e: IrcPart) => this.record('part', { nick: e.nick, channel: e.channel, message: e.message }));
     irc.on('quit', (e: IrcQuit) => this.record('quit', { nick: e.nick, message: e.message }));
@@ -89,6 +92,11 @@ export class IrcTestClient {
   /** The nick the server currently knows us by. */
   get nick(): string {
     return this.irc.user.nick;
+  }
+
+  /** The IRCv3 capabilities the server enabled for this client. */
+  get capabilities(): readonly string[] {
+    return [...this.irc.network.cap.enabled];
   }
 
   get isConnected(): boolean {
@@ -113,6 +121,17 @@ export class IrcTestClient {
   /** PRIVMSG; irc-framework splits text longer than one IRC line. */
   say(target: string, text: string): void {
     this.irc.say(target, text);
+  }
+
+  /**
+   * Says `text` and resolves with the line as the server echoed it back, with its tags (msgid,
+   * time): needs a client connected with `echoMessage`.
+   */
+  async sayEchoed(target: string, text: string, timeoutMs = DEFAULT_WAIT_MS): Promise<IrcMessage> {
+    const me = this.nick;
+    const already = this.history.message.length;
+    this.irc.say(target, text);
+    return this.waitFor('message', (m) => m.nick === me && m.message === text, timeoutMs, already);
   }
 
   notice(target: string, text: string): void {
@@ -153,7 +172,9 @@ export class IrcTestClient {
   async waitForMember(channel: string, nick: string, timeoutMs = DEFAULT_WAIT_MS): Promise<void> {
     const wantedChannel = channel.toLowerCase();
     const wantedNick = nick.toLowerCase();
-    const seen = (line: string): boolean => {
+    const seen = (tagged: string): boolean => {
+      // IRCv3 servers put message tags (`@time=…;account=… `) before the prefix.
+      const line = tagged.replace(/^@\S+ /, '');
       const names = / 353 \S+ [=*@] (\S+) :(.*)$/.exec(line);
       if (names) return names[1]!.toLowerCase() === wantedChannel && names[2]!.split(' ').some((n) => n.replace(/^[~&@%+]+/, '').toLowerCase() === wantedNick);
       const join = /^:([^!\s]+)\S* JOIN :?(\S+)/.exec(line);
@@ -249,6 +270,15 @@ export class IrcTestClient {
 }
 
 export interface ConnectIrcOptions {
+  /**
+   * Which server of the run: 'ngircd' (the default, no IRCv3) or 'ircv3' (InspIRCd with Atheme
+   * services; registration there takes up to a second).
+   */
+  server?: 'ngircd' | 'ircv3';
+  /** Log in with SASL PLAIN while registering; a refused login fails the connect. */
+  sasl?: { account: string; password: string };
+  /** Ask for IRCv3 echo-message (our own messages come back with their msgid). */
+  echoMessage?: boolean;
   username?: string;
   realname?: string;
   host?: string;
@@ -258,7 +288,7 @@ export interface ConnectIrcOptions {
 
 /** Connects a new IRC user to the run's IRC server and resolves once it is registered (001). */
 export function connectIrc(nick: string, options: ConnectIrcOptions = {}): Promise<IrcTestClient> {
-  const env = readE2eEnv().irc;
+  const env = options.server === 'ircv3' ? readE2eEnv().ircv3 : readE2eEnv().irc;
   const irc = new Client();
   const client = new IrcTestClient(irc);
   const timeoutMs = options.timeoutMs ?? DEFAULT_WAIT_MS;
@@ -276,6 +306,11 @@ export function connectIrc(nick: string, options: ConnectIrcOptions = {}): Promi
       clearTimeout(timer);
       reject(new Error(`IRC connection for ${nick} closed before registration:\n${client.rawLines.join('\n')}`));
     });
+    irc.once('sasl failed', (e: { reason: string }) => {
+      clearTimeout(timer);
+      irc.quit('SASL failed');
+      reject(new Error(`SASL login of ${nick} failed (${e.reason}):\n${client.rawLines.join('\n')}`));
+    });
     irc.connect({
       host: options.host ?? env.host,
       port: options.port ?? env.port,
@@ -283,6 +318,8 @@ export function connectIrc(nick: string, options: ConnectIrcOptions = {}): Promi
       username: options.username ?? (nick.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 10) || 'e2e'),
       gecos: options.realname ?? `e2e ${nick}`,
       auto_reconnect: false,
+      ...(options.sasl ? { account: options.sasl, sasl_mechanism: 'PLAIN' } : { account: {} }),
+      enable_echomessage: options.echoMessage ?? false,
       // No keepalive timers: connections live for one scenario.
       ping_interval: 0,
       ping_timeout: 0,

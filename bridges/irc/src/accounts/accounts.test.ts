@@ -32,9 +32,54 @@ describe('accountMigrations', () => {
 
   it('creates its tables under the connector scope after the connector own migrations', () => {
     const applied = temp.store.migrationsApplied.filter((m) => m.scope === 'irc');
-    expect(applied.map((m) => m.version)).toEqual([1, 2, 3]);
+    expect(applied.map((m) => m.version)).toEqual([1, 2, 3, 4]);
     const tables = temp.store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'irc_%' ORDER BY name").all();
-    expect(tables).toEqual(expect.arrayContaining([{ name: 'irc_stored_passwords' }, { name: 'irc_user_features' }, { name: 'irc_user_settings' }]));
+    expect(tables).toEqual(expect.arrayContaining([{ name: 'irc_stored_passwords' }, { name: 'irc_user_features' }, { name: 'irc_user_settings' }, { name: 'irc_client_certs' }]));
+  });
+});
+
+describe('IrcAccounts.loginFor with a client certificate (CertFP)', () => {
+  const key = randomBytes(32);
+  const tlsAccounts = (auth: 'auto' | 'sasl' | 'nickserv' = 'auto') =>
+    new IrcAccounts(temp.store.db, key, { authMethod: () => auth, usesTls: (n) => n === libera });
+
+  it('presents the certificate and logs in with optional SASL EXTERNAL when no password is stored', () => {
+    const a = tlsAccounts();
+    const cert = a.certs.getOrCreate(alice, libera);
+    expect(a.loginFor(alice, libera, nick)).toEqual({
+      clientCert: { cert: cert.certPem, key: cert.keyPem }, sasl: { mechanism: 'EXTERNAL', optional: true }, afterRegistration: [],
+    });
+    expect(tlsAccounts('sasl').loginFor(alice, libera, nick).sasl).toEqual({ mechanism: 'EXTERNAL', optional: false });
+    expect(tlsAccounts('nickserv').loginFor(alice, libera, nick).sasl).toBeUndefined();
+  });
+
+  it('lets a stored password decide the login, still presenting the certificate', () => {
+    const a = tlsAccounts();
+    a.certs.getOrCreate(alice, libera);
+    a.passwords.put(alice, libera, 'pw');
+    const login = a.loginFor(alice, libera, nick);
+    expect(login.sasl).toMatchObject({ mechanism: 'PLAIN', optional: true });
+    expect(login.clientCert).toBeDefined();
+  });
+
+  it('never presents a certificate on a network without TLS', () => {
+    const a = tlsAccounts();
+    a.certs.getOrCreate(alice, oftc);
+    expect(a.loginFor(alice, oftc, nick)).toEqual({ afterRegistration: [] });
+  });
+
+  it('keeps the certificate until renewed, seals its key, and binds the row to its owner', () => {
+    const a = tlsAccounts();
+    const first = a.certs.getOrCreate(alice, libera);
+    expect(a.certs.getOrCreate(alice, libera).fingerprint).toBe(first.fingerprint);
+    expect(a.certs.fingerprintOf(alice, libera)).toBe(first.fingerprint);
+    const row = temp.store.db.prepare('SELECT * FROM irc_client_certs').get() as Record<string, unknown>;
+    expect(JSON.stringify(row)).not.toContain('PRIVATE KEY');
+    temp.store.db.prepare('UPDATE irc_client_certs SET user_id = ?').run('@mallory:example.org');
+    expect(() => a.certs.get(asUserId('@mallory:example.org'), libera)).toThrow(AccountError);
+    const loginProblem = a.loginFor(asUserId('@mallory:example.org'), libera, nick).passwordProblem;
+    expect(loginProblem).toBeInstanceOf(AccountError);
+    expect(a.certs.getOrCreate(alice, libera, { renew: true }).fingerprint).not.toBe(first.fingerprint);
   });
 });
 

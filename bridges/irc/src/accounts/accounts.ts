@@ -6,6 +6,7 @@
 import type { Database } from 'better-sqlite3';
 import type { Logger, UserId } from '@bridgekit/appservice';
 import type { IrcNick, NetworkId } from '../mapping';
+import { ClientCertStore } from './cert-store';
 import { AccountError, isAccountError } from './errors';
 import { DEFAULT_FEATURES, FeatureToggles, type FeatureSpec } from './features';
 import { loadPasswordKey } from './key-file';
@@ -34,8 +35,13 @@ export interface PuppetLogin {
   nick?: IrcNick;
   /** The user's chosen username, when they set one (else the connector's template). */
   username?: string;
-  /** For `IrcConnectOptions.sasl`; `optional` (auth `auto`): a server without SASL is no failure. */
-  sasl?: { mechanism: 'PLAIN'; account: string; password: string; optional?: boolean };
+  /**
+   * For `IrcConnectOptions.sasl`; `optional` (auth `auto`): a server without SASL is no failure.
+   * EXTERNAL when the user has a client certificate on a TLS network and no stored password.
+   */
+  sasl?: { mechanism: 'PLAIN'; account: string; password: string; optional?: boolean } | { mechanism: 'EXTERNAL'; optional?: boolean };
+  /** The user's CertFP certificate (TLS networks only), presented whenever they connect. */
+  clientCert?: { cert: string; key: string };
   /** Raw lines to send once registered when optional SASL did not log the user in (auth `auto`): NickServ IDENTIFY. */
   withoutSasl?: string[];
   /** Replaces the network's server password (PASS) for this user (auth `server-password`). */
@@ -56,6 +62,8 @@ export interface IrcAccountsOptions {
   nickServ?: (network: NetworkId) => string;
   features?: readonly FeatureSpec[];
   clock?: () => number;
+  /** Per network; default false. Client certificates are only presented over TLS. */
+  usesTls?: (network: NetworkId) => boolean;
   /**
    * Called with each stored password as it is decrypted, before it is used: the connector
    * registers it for log redaction (`BridgeContext.addSecret`).
@@ -70,6 +78,8 @@ export class IrcAccounts {
   readonly settings: UserSettingsStore;
   readonly passwords: PasswordStore;
   readonly features: FeatureToggles;
+  readonly certs: ClientCertStore;
+  private readonly usesTls: (network: NetworkId) => boolean;
   private readonly authMethod: (network: NetworkId) => NetworkAuthMethod;
   private readonly nickServ: (network: NetworkId) => string;
   private readonly onPasswordRead: (password: string) => void;
@@ -80,9 +90,16 @@ export class IrcAccounts {
     this.settings = new UserSettingsStore(db, clock);
     this.passwords = new PasswordStore(db, new SecretBox(key), clock);
     this.features = new FeatureToggles(db, options.features ?? DEFAULT_FEATURES, clock);
+    this.certs = new ClientCertStore(db, new SecretBox(key), clock);
+    this.usesTls = options.usesTls ?? (() => false);
     this.authMethod = options.authMethod ?? (() => 'auto');
     this.nickServ = options.nickServ ?? (() => 'NickServ');
     this.onPasswordRead = options.onPasswordRead ?? (() => undefined);
+  }
+
+  /** Whether connections to `network` can present a client certificate (it is reached over TLS). */
+  presentsCertificates(network: NetworkId): boolean {
+    return this.usesTls(network);
   }
 
   authMethodOf(network: NetworkId): NetworkAuthMethod {
@@ -118,8 +135,30 @@ export class IrcAccounts {
       login.passwordProblem = error;
     }
     if (credentials) Object.assign(login, this.identification(credentials, network, nick));
+    this.addClientCert(login, userId, network, credentials === undefined);
     login.afterRegistration.push(...settings.autoCommands);
     return login;
+  }
+
+  /**
+   * CertFP: a user with a certificate presents it on TLS networks, and logs in with SASL
+   * EXTERNAL when no password decides otherwise. Optional under `auto`, so a certificate not yet
+   * added to the services account leaves them connected, just not logged in.
+   */
+  private addClientCert(login: PuppetLogin, userId: UserId, network: NetworkId, noPassword: boolean): void {
+    if (!this.usesTls(network)) return;
+    let cert: ReturnType<ClientCertStore['get']>;
+    try {
+      cert = this.certs.get(userId, network);
+    } catch (error) {
+      if (!isAccountError(error)) throw error;
+      login.passwordProblem ??= error;
+      return;
+    }
+    if (!cert) return;
+    login.clientCert = { cert: cert.certPem, key: cert.keyPem };
+    const method = this.authMethod(network);
+    if (noPassword && (method === 'auto' || method === 'sasl')) login.sasl = { mechanism: 'EXTERNAL', optional: method === 'auto' };
   }
 
   private identification(credentials: IrcCredentials, network: NetworkId, nick: IrcNick): Partial<PuppetLogin> {

@@ -1,7 +1,7 @@
 // Per-user IRC accounts: settings, feature toggles, encrypted passwords. A deliberate list.
 export type { IrcCredentials, PuppetLogin, NetworkAuthMethod, IrcAccountsOptions, OpenIrcAccountsOptions } from './accounts';
 export { IrcAccounts, openIrcAccounts, nickServIdentifyLine, checkIrcPassword, checkAccountName } from './accounts';
-export { accountMigrations, ACCOUNT_MIGRATION_COUNT } from './migrations';
+export { accountMigrations, ACCOUNT_MIGRATION_COUNT, clientCertMigrations } from './migrations';
 export type { UserSettings } from './settings';
 export { UserSettingsStore, MAX_AUTO_COMMANDS, checkUsername } from './settings';
 export type { FeatureSpec, FeatureState } from './features';

@@ -56,3 +56,32 @@ export function accountMigrations(firstVersion: number): Migration[] {
 
 /** How many versions `accountMigrations` occupies. */
 export const ACCOUNT_MIGRATION_COUNT = STEPS.length;
+
+const CLIENT_CERT_STEP: Step = {
+  description: 'irc accounts: per-user client certificates for CertFP (private keys sealed like passwords)',
+  up(db) {
+    db.exec(`
+      CREATE TABLE irc_client_certs (
+        user_id TEXT NOT NULL,
+        network TEXT NOT NULL,
+        cert_pem TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        key_id TEXT NOT NULL,
+        iv BLOB NOT NULL,
+        ciphertext BLOB NOT NULL,
+        tag BLOB NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (user_id, network)
+      );
+    `);
+  },
+};
+
+/**
+ * The client-certificate table (CertFP), added after the other IRC tables existed: its own
+ * migration, appended at the end of the connector's list so existing databases run it next.
+ */
+export function clientCertMigrations(firstVersion: number): Migration[] {
+  return [{ ...CLIENT_CERT_STEP, version: firstVersion }];
+}
+

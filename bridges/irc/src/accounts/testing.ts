@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, type Migration, type OpenedStore } from '@bridgekit/appservice';
-import { accountMigrations } from './migrations';
+import { accountMigrations, ACCOUNT_MIGRATION_COUNT, clientCertMigrations } from './migrations';
 
 const CONNECTOR_OWN: Migration[] = [
   { version: 1, description: 'stand-in connector table', up: (db) => db.exec('CREATE TABLE irc_standin_a (x INTEGER)') },
@@ -12,7 +12,7 @@ const CONNECTOR_OWN: Migration[] = [
 ];
 
 export function ircMigrationsForTest(): Migration[] {
-  return [...CONNECTOR_OWN, ...accountMigrations(CONNECTOR_OWN.length + 1)];
+  return [...CONNECTOR_OWN, ...accountMigrations(CONNECTOR_OWN.length + 1), ...clientCertMigrations(CONNECTOR_OWN.length + 1 + ACCOUNT_MIGRATION_COUNT)];
 }
 
 export interface TempStore {

@@ -4,7 +4,9 @@
  * point at; most servers have no msgid):
  *   - `ref <json>`: who said it on IRC (the nick) and its first words — the first mapping of an
  *     event, which `remoteIdOf` returns;
- *   - `msgid <id>`: the IRCv3 msgid when the server sent one, for the reverse lookup.
+ *   - `msgid <id>`, under the pseudo-network `<network> msgid`: the IRCv3 msgid when the server
+ *     gave one (an IRC line's own, or the echo of a line we sent), looked up both ways: msgid →
+ *     event for IRC replies, event → msgid for Matrix replies sent as `+draft/reply`.
  * The core prunes old mappings; a reply to a pruned message is shown without a quote.
  */
 import type { BridgeStore, EventId, RoomId } from '@bridgekit/appservice';
@@ -27,7 +29,13 @@ export class MessageRefs {
     const ref: MessageRef = { nick: entry.nick, excerpt: Array.from(entry.text.replace(/\s+/g, ' ').trim()).slice(0, MAX_EXCERPT).join('') };
     // The event ID keeps the remote ID unique (the store's key is network + remote ID).
     await this.store.messages.put({ roomId: entry.roomId, eventId: entry.eventId, network: entry.network, remoteId: `ref ${JSON.stringify([entry.eventId, ref.nick, ref.excerpt])}` });
-    if (entry.msgid) await this.store.messages.put({ roomId: entry.roomId, eventId: entry.eventId, network: entry.network, remoteId: `msgid ${entry.msgid}` });
+    if (entry.msgid) await this.store.messages.put({ roomId: entry.roomId, eventId: entry.eventId, network: msgidNamespace(entry.network), remoteId: `msgid ${entry.msgid}` });
+  }
+
+  /** The IRCv3 msgid of a bridged message, when the server gave it one. */
+  async msgidOf(eventId: EventId, network: NetworkId): Promise<string | undefined> {
+    const remoteId = await this.store.messages.remoteIdOf(eventId, msgidNamespace(network));
+    return remoteId?.startsWith('msgid ') ? remoteId.slice('msgid '.length) : undefined;
   }
 
   async lookup(eventId: EventId, network: NetworkId): Promise<MessageRef | undefined> {
@@ -41,7 +49,13 @@ export class MessageRefs {
     }
   }
 
-  eventOfMsgid(network: NetworkId, msgid: string): Promise<EventId | undefined> {
-    return this.store.messages.eventIdOf(network, `msgid ${msgid}`);
+  async eventOfMsgid(network: NetworkId, msgid: string): Promise<EventId | undefined> {
+    // Rows written before msgids had their own namespace sit under the network itself.
+    return (await this.store.messages.eventIdOf(msgidNamespace(network), `msgid ${msgid}`)) ?? this.store.messages.eventIdOf(network, `msgid ${msgid}`);
   }
+}
+
+/** A separate key space, so an event's first mapping under the network stays its `ref`. */
+function msgidNamespace(network: NetworkId): string {
+  return `${network} msgid`;
 }

@@ -28,8 +28,10 @@ export interface IrcConnectOptions {
    * SASL login while registering. A server that refuses it fails the connection (IRC_SASL_FAILED),
    * and so does one without SASL unless `optional`: then registration goes on without it, and
    * `IrcConnection.loggedInWithSasl` says it did not happen (so the caller can identify otherwise).
+   * An optional EXTERNAL is also no failure when refused: a user's certificate that is not (yet)
+   * on their services account must not keep them off IRC.
    */
-  sasl?: { mechanism: 'PLAIN'; account: string; password: string; optional?: boolean } | { mechanism: 'EXTERNAL' };
+  sasl?: { mechanism: 'PLAIN'; account: string; password: string; optional?: boolean } | { mechanism: 'EXTERNAL'; optional?: boolean };
   /** Decoding for incoming lines that are not valid UTF-8 (default 'cp1252'). Output is UTF-8. */
   encoding?: string;
   /** Nicks to try, in order, when the server says the nick is taken (433) at registration. */
@@ -42,6 +44,11 @@ export interface IrcConnectOptions {
   flood?: { capacity?: number; refillPerSecond?: number; maxQueued?: number };
   /** Ask for IRCv3 echo-message: the server then sends our own messages back (`self: true`). */
   echoMessage?: boolean;
+  /**
+   * With echo-message, how long a sent line waits for its echo before it counts as not having
+   * come back (default 5 s); a refusal from the server (404, 401, ...) ends the wait at once.
+   */
+  echoTimeoutMs?: number;
   /**
    * Answer CTCP VERSION with this text. Off by default: irc-framework writes the reply itself,
    * outside flood control, so a stream of VERSION requests could get the connection killed.
@@ -81,6 +88,9 @@ export function toClientOptions(o: IrcConnectOptions, nick: IrcNick): ClientOpti
     ping_interval: o.pingIntervalSeconds ?? 30,
     ping_timeout: o.pingTimeoutSeconds ?? 120,
     enable_echomessage: o.echoMessage ?? false,
+    // IRCv3 chghost: a host change arrives as CHGHOST instead of a fake QUIT + JOIN, which
+    // would make the user's ghost leave and rejoin every room of the channel.
+    enable_chghost: true,
     // `{}` stops irc-framework from trying the server password as a SASL password.
     account: o.sasl?.mechanism === 'PLAIN' ? { account: o.sasl.account, password: o.sasl.password } : {},
     sasl_mechanism: o.sasl?.mechanism,

@@ -156,6 +156,41 @@ describe('registration', () => {
     expect(Buffer.from((payload ?? '').slice(13), 'base64').toString('utf8')).toBe('acct\0acct\0pässword');
   });
 
+  it.each([[true], [false]])('SASL EXTERNAL refused (optional: %s): an optional one registers without login, a required one fails', async (optional) => {
+    const server = await fakeServer(welcoming((line, send) => {
+      if (line === 'AUTHENTICATE EXTERNAL') send('AUTHENTICATE +');
+      else if (line === 'AUTHENTICATE +') send(':srv 904 * :SASL authentication failed');
+    }, 'sasl=EXTERNAL'));
+    const c = connection(server.port, { sasl: { mechanism: 'EXTERNAL', optional } });
+    if (optional) {
+      await expect(c.connect()).resolves.toMatchObject({ nick: 'me' });
+      expect(c.loggedInWithSasl).toBe(false);
+    } else {
+      await expect(c.connect()).rejects.toMatchObject({ code: 'IRC_SASL_FAILED' });
+    }
+    expect(server.received).toContain('AUTHENTICATE +');
+  });
+
+  it('asks for chghost where offered, and a CHGHOST is no QUIT and JOIN', async () => {
+    const server = await fakeServer(welcoming((line, send) => {
+      if (line !== 'JOIN #c') return;
+      send(':me!me@h JOIN #c');
+      send(':carol!c@old.host JOIN #c');
+      send(':carol!c@old.host CHGHOST c new.host');
+      send(':carol!c@new.host PRIVMSG #c :moved');
+    }, 'chghost'));
+    const c = connection(server.port);
+    const seen: string[] = [];
+    c.on('join', (e) => seen.push(`join ${e.nick}`));
+    c.on('quit', (e) => seen.push(`quit ${e.nick}`));
+    const moved = c.once('message', (m) => m.text === 'moved');
+    await c.connect();
+    expect(server.received).toContain('CAP REQ :chghost');
+    await c.join('#c');
+    await moved;
+    expect(seen).toEqual(['join me', 'join carol']);
+  });
+
   it('goes on without optional SASL on a server that does not offer it, and says it did not log in', async () => {
     const server = await fakeServer(welcoming(undefined, 'multi-prefix'));
     const c = connection(server.port, { sasl: { mechanism: 'PLAIN', account: 'acct', password: 'pw', optional: true } });
@@ -237,6 +272,34 @@ describe('after registration', () => {
       { text: 'hello', self: true, serverTime: Date.parse('2024-01-02T03:04:05.678Z'), msgid: 'abc123' },
       { text: 'reply', self: false, serverTime: Date.parse('2024-01-02T03:04:06.000Z'), msgid: 'def' },
     ]);
+  });
+
+  it('with echo-message, a send resolves with the msgid the server echoed, or undefined for a refused line', async () => {
+    const sent: string[] = [];
+    const server = await fakeServer(welcoming((line, send) => {
+      if (!/PRIVMSG/.test(line)) return;
+      sent.push(line);
+      if (/PRIVMSG #moderated /.test(line)) send(':srv 404 me #moderated :Cannot send to channel');
+      else send(`@msgid=m${sent.length} :me!me@h ${line.replace(/^@\S+ /, '')}`);
+    }, 'message-tags echo-message'));
+    const c = connection(server.port, { echoMessage: true });
+    await c.connect();
+    await expect(c.say('#c', 'hello', { replyTo: 'orig;1' })).resolves.toMatchObject({ lines: 1, echoes: ['m1'] });
+    expect(sent[0]).toBe('@+draft/reply=orig\\:1 PRIVMSG #c :hello');
+    await expect(c.say('#moderated', 'hi')).resolves.toMatchObject({ echoes: [undefined] });
+  });
+
+  it('without message-tags, a reply goes out untagged; without echo-message, a send reports no echoes', async () => {
+    const sent: string[] = [];
+    const server = await fakeServer(welcoming((line) => {
+      if (/PRIVMSG/.test(line)) sent.push(line);
+    }));
+    const c = connection(server.port, { echoMessage: true });
+    await c.connect();
+    const report = await c.say('#c', 'hello', { replyTo: 'orig' });
+    expect(report.echoes).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(sent).toEqual(['PRIVMSG #c :hello']);
   });
 
   it('with onlyOwnTraffic, drops others\' channel traffic before parsing and keeps its own lines and PMs', async () => {

@@ -16,6 +16,7 @@ import { isIrcChannel, type IrcChannel, type IrcNick } from '../mapping/ids';
 import { nickCandidates } from '../mapping/nick-template';
 import { systemClock, type Clock, type TimerHandle } from './clock';
 import { toClientOptions, type IrcConnectOptions } from './connect-options';
+import { EchoWaiters } from './echoes';
 import { IrcError, JoinFailedError } from './errors';
 import { TypedEmitter, type IrcCloseReason, type IrcConnectionEvents, type IrcRegisteredEvent } from './events';
 import { FloodQueue, SendQueueFullError, type FloodStats } from './flood';
@@ -23,6 +24,7 @@ import { isupportFrom, type Isupport } from './isupport';
 import { PendingReplies } from './pending-replies';
 import { SocketTransport } from './socket-transport';
 import { lastParam, registrationRefusal } from './registration-refusals';
+import { tagPrefix } from './tags';
 import { bindEvents, type TranslationContext, type WhoisInfo } from './translate';
 
 /** What of a connection a config reload changes without reconnecting. */
@@ -36,6 +38,17 @@ export interface LiveConnectionSettings {
 export interface SendReport {
   lines: number;
   waitedMs: number;
+  /**
+   * Only when the server echoes our messages (echo-message): per line, in order, the msgid the
+   * server gave it ('' if it gave none), or undefined when the line never came back (refused).
+   */
+  echoes?: Array<string | undefined>;
+}
+
+/** What a PRIVMSG/NOTICE may carry besides its text, used where the server supports it. */
+export interface SendOptions {
+  /** The msgid this message answers (IRCv3 `+draft/reply`), sent when message-tags is enabled. */
+  replyTo?: string;
 }
 
 const JOIN_ERRORS = new Set(['403', '405', '437', '471', '473', '474', '475', '476', '477', '479', '489']);
@@ -61,6 +74,7 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
   private readonly joins: PendingReplies<void>;
   private readonly nickChange: PendingReplies<IrcNick>;
   private readonly whoisReplies: PendingReplies<WhoisInfo | undefined>;
+  private readonly echoes: EchoWaiters;
 
   constructor(options: IrcConnectOptions) {
     super();
@@ -83,6 +97,15 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
     this.joins = new PendingReplies('JOIN', this.clock, replyMs);
     this.nickChange = new PendingReplies('NICK', this.clock, replyMs);
     this.whoisReplies = new PendingReplies('WHOIS', this.clock, replyMs);
+    // Echoes come back within a round trip; a line that does not was refused or filtered.
+    this.echoes = new EchoWaiters(this.clock, options.echoTimeoutMs ?? 5_000);
+    this.on('message', (e) => {
+      if (e.self && !e.fromServer) this.echoes.echoed({ target: this.fold(e.target), kind: e.kind, text: e.text }, e.msgid);
+    });
+    this.on('serverError', (e) => {
+      const target = e.channel ?? e.nick;
+      if (target) this.echoes.refused(this.fold(target));
+    });
   }
 
   /** Our nick right now (it can differ from the configured one after a 433 or a NICK). */
@@ -108,6 +131,11 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
   /** True when the server echoes our own messages back (they arrive with `self: true`). */
   get echoMessage(): boolean {
     return this.client?.network.cap.isEnabled('echo-message') ?? false;
+  }
+
+  /** True when the server accepts message tags from us (IRCv3 message-tags). */
+  get messageTags(): boolean {
+    return this.client?.network.cap.isEnabled('message-tags') ?? false;
   }
 
   /** The IRCv3 capabilities the server enabled for us. */
@@ -187,7 +215,7 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
           if (command === '001') {
             welcomed = true;
             // A server without CAP (or with CAP but nothing we asked for) never says "no SASL".
-            if (o.sasl && !(o.sasl.mechanism === 'PLAIN' && o.sasl.optional) && !this.saslDone) {
+            if (o.sasl && !o.sasl.optional && !this.saslDone) {
               settle(new IrcError('IRC_SASL_FAILED', `${o.host} does not offer SASL, so the SASL login could not happen; remove the SASL settings for this network, or identify another way.`));
             }
             this.currentNick = (message.params[0] ?? this.currentNick) as IrcNick;
@@ -208,7 +236,7 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
               this.currentNick = next.value;
               client.raw(buildLine('NICK', [next.value]));
             }
-          } else if (refusal) {
+          } else if (refusal && !(refusal.code === 'IRC_SASL_FAILED' && this.saslMayFail())) {
             settle(refusal);
           } else if (welcomed) {
             this.onNumeric(message);
@@ -221,7 +249,7 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
 
       client.on('sasl failed', (e) => {
         // Optional SASL on a server without it: register anyway, the caller identifies another way.
-        if (e.reason === 'capability_missing' && o.sasl?.mechanism === 'PLAIN' && o.sasl.optional) return;
+        if ((e.reason === 'capability_missing' && o.sasl?.optional) || this.saslMayFail()) return;
         settle(new IrcError('IRC_SASL_FAILED', `SASL login to ${o.host} failed (${e.reason}); check the SASL settings, or remove them if the server has no SASL.`));
       });
       client.on('ping timeout', () => {
@@ -245,17 +273,17 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
   }
 
   /** Sends a PRIVMSG, split into as many lines as needed. */
-  say(target: string, text: string): Promise<SendReport> {
-    return this.sendText('PRIVMSG', target, text, false);
+  say(target: string, text: string, options: SendOptions = {}): Promise<SendReport> {
+    return this.sendText('PRIVMSG', target, text, false, options);
   }
 
-  notice(target: string, text: string): Promise<SendReport> {
-    return this.sendText('NOTICE', target, text, false);
+  notice(target: string, text: string, options: SendOptions = {}): Promise<SendReport> {
+    return this.sendText('NOTICE', target, text, false, options);
   }
 
   /** A `/me` (CTCP ACTION). */
-  action(target: string, text: string): Promise<SendReport> {
-    return this.sendText('PRIVMSG', target, text, true);
+  action(target: string, text: string, options: SendOptions = {}): Promise<SendReport> {
+    return this.sendText('PRIVMSG', target, text, true, options);
   }
 
   /** Joins and resolves when the server confirms; rejects with `JoinFailedError` when refused. */
@@ -342,6 +370,11 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
     this.clock.clearTimeout(force);
   }
 
+  /** An optional EXTERNAL login that is refused lets registration go on without it. */
+  private saslMayFail(): boolean {
+    return this.options.sasl?.mechanism === 'EXTERNAL' && this.options.sasl.optional === true;
+  }
+
   /** What translate.ts may see and update: kept private so callers cannot fake server events. */
   private translationContext(): TranslationContext {
     return {
@@ -385,19 +418,35 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
     this.joins.rejectAll(closed);
     this.nickChange.rejectAll(closed);
     this.whoisReplies.rejectAll(closed);
+    this.echoes.clear();
     client.removeAllListeners();
     if (wasRegistered) this.emit('close', { ...cause, wasRegistered });
   }
 
-  private async sendText(command: 'PRIVMSG' | 'NOTICE', target: string, text: string, action: boolean): Promise<SendReport> {
+  private async sendText(command: 'PRIVMSG' | 'NOTICE', target: string, text: string, action: boolean, options: SendOptions): Promise<SendReport> {
     const to = safeParam(target);
     // \x01 would let a Matrix user forge CTCP requests (or break the ACTION framing).
     const chunks = splitMessage(text.replace(/\x01/g, ''), {
       command, target: to, action, lineBytes: this.isupport.lineLength, prefixLength: this.prefixLength(),
     });
     if (!this.flood.hasRoomFor(chunks.length)) throw new SendQueueFullError(this.flood.stats().queued);
-    const receipts = await Promise.all(chunks.map((chunk) => this.send(buildLine(command, [to], action ? ctcpAction(chunk) : chunk))));
-    return { lines: chunks.length, waitedMs: Math.max(0, ...receipts.map((r) => r.waitedMs)) };
+    // Tags have their own length budget (4096 bytes), so they do not change the split.
+    const tags = options.replyTo !== undefined && this.messageTags ? tagPrefix({ '+draft/reply': options.replyTo }) : '';
+    const kind = action ? 'action' : command === 'NOTICE' ? 'notice' : 'privmsg';
+    const folded = this.fold(to);
+    // Registered before the lines go out, so an echo can never arrive unexpected.
+    const echoes = this.echoMessage ? chunks.map((chunk) => this.echoes.expect({ target: folded, kind, text: chunk })) : undefined;
+    let receipts;
+    try {
+      receipts = await Promise.all(chunks.map((chunk) => this.send(tags + buildLine(command, [to], action ? ctcpAction(chunk) : chunk))));
+    } catch (error) {
+      // Lines that were not written must not take the echoes of later ones.
+      echoes?.forEach((e) => e.cancel());
+      throw error;
+    }
+    const report: SendReport = { lines: chunks.length, waitedMs: Math.max(0, ...receipts.map((r) => r.waitedMs)) };
+    if (echoes) report.echoes = await Promise.all(echoes.map((e) => e.promise));
+    return report;
   }
 
   private send(line: string) {

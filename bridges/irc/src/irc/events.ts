@@ -34,6 +34,11 @@ export interface IrcMessageEvent extends IrcSource, IrcTags {
   fromServer: boolean;
   /** Our own message echoed back (echo-message): the bridge already knows about it. */
   self: boolean;
+  /**
+   * Said earlier and played back by the server (a `chathistory` batch, e.g. InspIRCd's
+   * chanhistory replay on join): possibly already bridged, so never to be taken as live.
+   */
+  replayed?: boolean;
 }
 
 export interface IrcJoinEvent extends IrcSource, IrcTags {

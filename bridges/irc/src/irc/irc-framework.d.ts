@@ -54,6 +54,8 @@ declare module 'irc-framework' {
     tags: Tags;
     time?: number;
     account?: string;
+    /** Set when the line arrived inside an IRCv3 BATCH (delivered when the batch ends). */
+    batch?: { id: string; type: string; params: string[] };
   }
 
   export interface JoinEvent { nick: string; ident: string; hostname: string; channel: string; gecos: string; account?: string | false; time?: number; tags: Tags }

@@ -73,6 +73,7 @@ export function bindEvents(client: Client, ctx: TranslationContext, emit: Emit):
       text: e.message,
       fromServer: e.from_server,
       self: !e.from_server && ctx.isSelf(e.nick),
+      ...(e.batch?.type === 'chathistory' ? { replayed: true } : {}),
     }));
   }
 

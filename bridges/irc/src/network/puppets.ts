@@ -257,9 +257,12 @@ export class PuppetPool {
       username: login.username ?? identFromTemplate(config.puppets.usernameTemplate, user),
       realname: realnameFromTemplate(config.puppets.realnameTemplate, user),
       ...(login.sasl ? { sasl: login.sasl } : {}),
+      ...(login.clientCert ? { clientCert: login.clientCert } : {}),
       nickCandidates: (n) => nickCandidates(n, Math.max(nickLength, n.length)),
       // The bot bridges the channels; a puppet only needs what concerns it and its PMs.
       onlyOwnTraffic: true,
+      // Where the server offers it: a sent line is known to have arrived, with its msgid.
+      echoMessage: true,
     };
     const client = this.options.createClient(connectOptions);
     let puppet: Puppet | undefined;

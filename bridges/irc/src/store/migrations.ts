@@ -3,9 +3,10 @@
  * migration goes at the end, never between, or existing databases would skip or repeat steps.
  */
 import type { Migration } from '@bridgekit/appservice';
-import { accountMigrations, ACCOUNT_MIGRATION_COUNT } from '../accounts';
+import { accountMigrations, ACCOUNT_MIGRATION_COUNT, clientCertMigrations } from '../accounts';
 import { linkMigrations } from './links-migration';
 
 export function ircMigrations(): Migration[] {
-  return [...accountMigrations(1), ...linkMigrations(1 + ACCOUNT_MIGRATION_COUNT)];
+  const links = linkMigrations(1 + ACCOUNT_MIGRATION_COUNT);
+  return [...accountMigrations(1), ...links, ...clientCertMigrations(1 + ACCOUNT_MIGRATION_COUNT + links.length)];
 }

@@ -52,6 +52,16 @@ describe('CsApiClient requests', () => {
     expect(scope.isDone()).toBe(true);
   });
 
+  it('sends an original timestamp as the appservice ts parameter, and drops one that is not a time', async () => {
+    const { client } = setup();
+    const scope = nock(HS)
+      .put(/\/send\/m.room.message\/[^/?]+/).query({ user_id: GHOST, ts: '1700000000123' }).reply(200, { event_id: '$ts' })
+      .put(/\/send\/m.room.message\/[^/?]+/).query({ user_id: GHOST }).reply(200, { event_id: '$now' });
+    await expect(client.sendMessage(ROOM, { msgtype: 'm.text', body: 'then' }, { asUser: GHOST, ts: 1_700_000_000_123 })).resolves.toBe('$ts');
+    await expect(client.sendMessage(ROOM, { msgtype: 'm.text', body: 'now' }, { asUser: GHOST, ts: Number.NaN })).resolves.toBe('$now');
+    expect(scope.isDone()).toBe(true);
+  });
+
   it('omits user_id when acting as the bot', async () => {
     const { client } = setup();
     const scope = nock(HS).get('/_matrix/client/v3/account/whoami').query((q) => Object.keys(q).length === 0)

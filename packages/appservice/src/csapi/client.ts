@@ -124,11 +124,13 @@ export class CsApiClient {
     await this.http.json(this.roomPost(roomId, 'unban', { user_id: userId }, opts));
   }
 
-  async sendEvent(roomId: RoomId, type: string, content: Record<string, unknown>, opts: As & { txnId?: string } = {}): Promise<EventId> {
+  /** `ts`: the event's timestamp (epoch ms), which only an appservice may set (`?ts=`). */
+  async sendEvent(roomId: RoomId, type: string, content: Record<string, unknown>, opts: As & { txnId?: string; ts?: number } = {}): Promise<EventId> {
     const txnId = opts.txnId ?? this.newTxnId();
+    const ts = opts.ts !== undefined && Number.isSafeInteger(opts.ts) && opts.ts > 0 ? { ts: opts.ts } : undefined;
     const res = await this.http.json<{ event_id: EventId }>({
       method: 'PUT', endpoint: `${ROOM}/send/{eventType}/{txnId}`, params: { roomId, eventType: type, txnId },
-      json: content, asUser: opts.asUser,
+      json: content, asUser: opts.asUser, ...(ts ? { query: ts } : {}),
     });
     return res.event_id;
   }

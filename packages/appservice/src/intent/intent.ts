@@ -77,7 +77,7 @@ export class BridgeIntent implements Intent {
         const sent = await this.ctx.client.findSentEvent(roomId, txnId, this.asUser);
         if (sent !== undefined) return sent;
       }
-      return this.ctx.client.sendEvent(roomId, type, content, { ...this.asUser, txnId });
+      return this.ctx.client.sendEvent(roomId, type, content, { ...this.asUser, txnId, ...(opts.ts !== undefined ? { ts: opts.ts } : {}) });
     });
   }
 

@@ -37,6 +37,12 @@ export interface SendOptions {
    */
   txnId?: string;
   /**
+   * When the message was really sent, in epoch ms (e.g. an IRC server-time tag), for the event's
+   * `origin_server_ts`. Sent as the appservice-only `ts` parameter; a homeserver that does not
+   * honour it stamps the event with its own time, as without it.
+   */
+  ts?: number;
+  /**
    * With `txnId`: first look whether an earlier attempt already put the event in the room (the
    * user's latest events there), and if so return it without sending. For a resend after a
    * failure that may have reached the homeserver, or after a crash: a homeserver that restarted

@@ -43,6 +43,27 @@ export function accountCommands(deps: AdminCommandDeps): AdminCommand[] {
       },
     }),
     defineCommand({
+      name: 'certfp',
+      args: [
+        { name: 'action', kind: 'choice', choices: ['new'] as const, optional: true, help: 'new: replace your certificate (the old fingerprint stops working)' },
+        NETWORK_ARG,
+      ],
+      help:
+        'Shows the fingerprint of your IRC client certificate (CertFP), made for you the first time. Add it to your services account ' +
+        '(e.g. /msg NickServ CERT ADD <fingerprint>) and the bridge logs you in with it (SASL EXTERNAL) from your next connection, without a stored password.',
+      permission: 'user',
+      handler: async (ctx, { action, network }) => {
+        const name = networkName(deps, network);
+        if (!accounts.presentsCertificates(network)) {
+          return `${name} is not reached over TLS, so the bridge cannot present a client certificate there; use !storepass instead.`;
+        }
+        const cert = accounts.certs.getOrCreate(ctx.userId, network, { renew: action === 'new' });
+        const password = accounts.passwords.has(ctx.userId, network) ? ' Your stored password is used instead while you have one (!removepass to stop that).' : '';
+        return `Your certificate fingerprint for ${name} is ${cert.fingerprint}. Add it to your services account (e.g. /msg NickServ CERT ADD ${cert.fingerprint}), ` +
+          `then say !reconnect ${network} to log in with it.${password}`;
+      },
+    }),
+    defineCommand({
       name: 'removepass',
       args: [NETWORK_ARG],
       help: 'Deletes your stored IRC password.',

@@ -18,6 +18,13 @@ export interface IrcLine {
   nick: IrcNick;
   content: Record<string, unknown>;
   msgid?: string;
+  /** IRCv3 server-time (epoch ms): when it was said, for the Matrix event's timestamp. */
+  serverTime?: number;
+}
+
+/** The send option that gives the Matrix event the line's IRC time, where the server sent one. */
+export function timestampOf(line: IrcLine): { ts?: number } {
+  return line.serverTime !== undefined ? { ts: line.serverTime } : {};
 }
 
 /** The line's network; undefined (logged) when it is no longer configured, after a restart. */

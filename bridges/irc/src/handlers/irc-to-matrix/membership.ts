@@ -18,6 +18,7 @@ import type { Diagnostics, MatrixSide, RoomTasks, Speaker } from '../../parts';
 /** A kick from IRC is told in the room's turn, by the bot or to the user kicked. */
 type KickDeps = Pick<Diagnostics, 'log'> & MatrixSide & RoomTasks;
 import { ircHandler } from '../registry';
+import { noteJoin } from './history';
 
 export const channelJoins = ircHandler({
   name: 'irc.join',
@@ -25,6 +26,8 @@ export const channelJoins = ircHandler({
   handle(e, { network }, rt) {
     if (rt.portals.roomsForChannel(network, e.channel).length === 0) return;
     if (e.self) {
+      noteJoin(rt.ctx.store.kv, network.id, network.fold(e.channel), e.serverTime)
+        .catch((error: Error) => rt.log.warn('Could not note when the bot joined a channel (history replay may be skipped)', { network: network.id, channel: e.channel, error: error.message }));
       // 324 comes back as a 'current' mode event (handlers/irc-to-matrix/modes.ts).
       network.bot.client.requestModes(e.channel).catch((error: Error) => rt.log.warn('Could not ask for channel modes', { network: network.id, channel: e.channel, error: error.message }));
       return;

@@ -5,18 +5,24 @@
  */
 import type { EventId, OutboxDelivery } from '@bridgekit/appservice';
 import { unlessBanned, type BanDeps } from '../../ghosts/bans';
-import type { Diagnostics, GhostResolver } from '../../parts';
+import type { Diagnostics, GhostResolver, MatrixSide } from '../../parts';
+import type { MessageRefs } from '../message-refs';
 import { ircHandler } from '../registry';
 import { ircMessageContent, replyTag } from './content';
 import type { ChannelLine, IrcOutbox } from './outbox-kinds';
-import { lineDelivered, networkOfLine, type LineDeliveryDeps } from './line-delivery';
+import { afterPendingReplay, isMissedLine, noteLiveLine } from './history';
+import { lineDelivered, networkOfLine, timestampOf, type LineDeliveryDeps } from './line-delivery';
 import { channelMentions } from './mentions';
 import type { GhostSync } from '../../ghosts/ghost-sync';
 import type { Portals } from '../../portals/portals';
 
-/** What reading a channel line uses: its rooms, who speaks for the nick, and the outbox. */
-type ChannelLineDeps = Pick<Diagnostics, 'log'> & {
+/**
+ * What reading a channel line uses: its rooms, who speaks for the nick, the outbox, and (for
+ * server history replayed on join) the store and the msgids already bridged.
+ */
+type ChannelLineDeps = Pick<Diagnostics, 'log'> & MatrixSide & {
   readonly outbox: Pick<IrcOutbox, 'channelLine'>;
+  readonly refs: Pick<MessageRefs, 'eventOfMsgid'>;
   readonly portals: Portals;
   readonly ghostSync: Pick<GhostSync, 'ghostOf' | 'renames'>;
 };
@@ -41,11 +47,30 @@ export const channelMessages = ircHandler({
       return;
     }
     const content = ircMessageContent(e.kind, e.text, channelMentions(rt, network, e.target, speaker));
-    for (const roomId of rooms) {
-      void rt.outbox.channelLine.enqueue(roomId, {
-        network: network.id, roomId, speaker, nick: e.nick, content, ...(e.msgid ? { msgid: e.msgid } : {}), ...(replyTo ? { replyTo } : {}),
-      });
+    const enqueue = () => {
+      for (const roomId of rooms) {
+        void rt.outbox.channelLine.enqueue(roomId, {
+          network: network.id, roomId, speaker, nick: e.nick, content, ...(e.msgid ? { msgid: e.msgid } : {}), ...(replyTo ? { replyTo } : {}),
+          // IRCv3 server-time: the Matrix event carries when it was said on IRC, not when it got here.
+          ...(e.serverTime !== undefined ? { serverTime: e.serverTime } : {}),
+        });
+      }
+    };
+    const channel = network.fold(e.target);
+    const { kv } = rt.ctx.store;
+    const warn = (error: Error) => rt.log.warn('Could not check or note channel history; a replayed line may be skipped', { network: network.id, error: error.message });
+    if (e.replayed) {
+      // The server's copy of an earlier line: held until decided (bridged lines are never
+      // bridged twice). If the bridge stops first, the next rejoin replays it again.
+      isMissedLine(kv, network.id, channel, e, async (msgid) => (await rt.refs.eventOfMsgid(network.id, msgid)) !== undefined)
+        .then((missed) => missed && enqueue(), warn);
+      return;
     }
+    noteLiveLine(kv, network.id, channel, e.serverTime).catch(warn);
+    // Queued at once (the outbox stores it first), unless a replay before it is still being decided.
+    const replay = afterPendingReplay(kv, network.id, channel);
+    if (replay) void replay.then(enqueue);
+    else enqueue();
   },
 });
 
@@ -57,6 +82,6 @@ export async function deliverChannelLine(rt: LineDeliveryDeps & GhostResolver & 
   const inReplyTo: EventId | undefined = line.replyTo ? await rt.refs.eventOfMsgid(network.id, line.replyTo) : undefined;
   const content = inReplyTo ? { ...line.content, 'm.relates_to': { 'm.in_reply_to': { event_id: inReplyTo } } } : line.content;
   // A Matrix user may have banned them here without being able to on IRC.
-  const eventId = await unlessBanned(rt, network, line.roomId, ghost.userId, () => ghost.sendMessage(line.roomId, content, { txnId, checkSentBefore: resend }));
+  const eventId = await unlessBanned(rt, network, line.roomId, ghost.userId, () => ghost.sendMessage(line.roomId, content, { txnId, checkSentBefore: resend, ...timestampOf(line) }));
   if (eventId !== undefined) await lineDelivered(rt, network, line.roomId, eventId, line);
 }

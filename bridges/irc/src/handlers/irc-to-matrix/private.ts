@@ -9,7 +9,7 @@ import type { GhostResolver } from '../../parts';
 import type { Portals } from '../../portals/portals';
 import { ircHandler } from '../registry';
 import { ircMessageContent } from './content';
-import { lineDelivered, networkOfLine, type LineDeliveryDeps } from './line-delivery';
+import { lineDelivered, networkOfLine, timestampOf, type LineDeliveryDeps } from './line-delivery';
 import { privateQueueKey, type IrcOutbox, type PrivateLine } from './outbox-kinds';
 
 export const privateMessages = ircHandler({
@@ -22,7 +22,9 @@ export const privateMessages = ircHandler({
     if (e.self || e.fromServer || network.isChannel(e.target) || !network.config.privateMessages) return;
     // Another Matrix user's puppet: they can talk in Matrix directly.
     if (network.ownNicks.has(e.nick)) return;
-    const line: PrivateLine = { network: network.id, userId: puppet.userId, nick: e.nick, content: ircMessageContent(e.kind, e.text), ...(e.msgid ? { msgid: e.msgid } : {}) };
+    const line: PrivateLine = { network: network.id, userId: puppet.userId, nick: e.nick, content: ircMessageContent(e.kind, e.text), ...(e.msgid ? { msgid: e.msgid } : {}),
+      ...(e.serverTime !== undefined ? { serverTime: e.serverTime } : {}),
+    };
     void rt.outbox.privateLine.enqueue(privateQueueKey(network.id, puppet.userId), line);
   },
 });
@@ -37,6 +39,6 @@ export async function deliverPrivateLine(rt: LineDeliveryDeps & GhostResolver & 
   if (!network) return;
   const chat = rt.portals.privateChat(network, line.userId, line.nick) ?? await openPrivateChat(rt, network, line.userId, line.nick);
   const ghost = await chatGhost(rt, network, chat);
-  const eventId = await ghost.sendMessage(chat.roomId, line.content, { txnId, checkSentBefore: resend });
+  const eventId = await ghost.sendMessage(chat.roomId, line.content, { txnId, checkSentBefore: resend, ...timestampOf(line) });
   await lineDelivered(rt, network, chat.roomId, eventId, line);
 }

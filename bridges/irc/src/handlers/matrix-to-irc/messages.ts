@@ -124,11 +124,16 @@ async function sendTo(target: Target, event: MatrixEvent, rt: SendDeps): Promise
   try {
     const puppet = await connect(target, event.sender, event.roomId, rt);
     const text = await maybePaste(outgoing, target, puppet, rt);
-    if (outgoing.kind === 'action') await puppet.client.action(target.name, text);
-    else if (outgoing.kind === 'notice') await puppet.client.notice(target.name, text);
-    else await puppet.client.say(target.name, text);
+    // IRCv3 clients show it as a reply to that line; others read the quote in the text.
+    const replyTo = typeof repliedTo === 'string' ? await rt.refs.msgidOf(repliedTo as EventId, network.id) : undefined;
+    const options = replyTo !== undefined ? { replyTo } : {};
+    const report = outgoing.kind === 'action' ? await puppet.client.action(target.name, text, options)
+      : outgoing.kind === 'notice' ? await puppet.client.notice(target.name, text, options)
+        : await puppet.client.say(target.name, text, options);
     // What they said, not its IRC rendering: a reply to this reply quotes their words, not "nick: "quote" <- ...".
-    await rt.refs.remember({ roomId: event.roomId, eventId: event.eventId, network: network.id, nick: puppet.nick, text: stripMirc(outgoing.said) });
+    // With echo-message the first line's msgid is known: IRC replies to it become Matrix replies.
+    const msgid = report.echoes?.[0] || undefined;
+    await rt.refs.remember({ roomId: event.roomId, eventId: event.eventId, network: network.id, nick: puppet.nick, text: stripMirc(outgoing.said), ...(msgid ? { msgid } : {}) });
     rt.metrics.messages.inc({ direction: 'matrix_to_irc', network: network.id });
     return 'sent';
   } catch (error) {
