@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { Dispatcher } from 'undici';
 import type { BridgeConfig } from './config/types';
 import type { BridgeContext, Connector } from './connector';
 import { CsApiClient } from './csapi/client';
@@ -27,8 +28,8 @@ export interface BridgeOptions {
   config: BridgeConfig;
   registration: Registration;
   connector: Connector;
-  /** Injected in tests; defaults to the global fetch. */
-  fetch?: typeof fetch;
+  /** Where client-server requests go; defaults to a keep-alive undici Pool to the homeserver. Tests hand in a MockAgent. */
+  dispatcher?: Dispatcher;
   /** Where log lines go instead of stderr (tests). */
   logStream?: NodeJS.WritableStream;
   /** The bridge program's version, logged at start next to the core's (e.g. its package.json version). */
@@ -71,6 +72,7 @@ export class Bridge {
   private servers: Server[] = [];
   private pruneTimer?: NodeJS.Timeout;
   private pingLoop?: PingLoop;
+  private client?: CsApiClient;
   private readonly matcher: NamespaceMatcher;
   /** Values the logger redacts wherever they appear: the tokens, plus what connectors register. */
   private readonly secrets = new Set<string>();
@@ -112,8 +114,9 @@ export class Bridge {
       maxRetries: 5,
       log: log.child({ component: 'csapi' }),
       metrics: this.metrics.csapi,
-      fetch: this.opts.fetch,
+      dispatcher: this.opts.dispatcher,
     });
+    this.client = client;
     const botUserId = asUserId(this.matcher.botUserId);
     const intents = createIntentFactory({
       client,
@@ -219,6 +222,9 @@ export class Bridge {
     } finally {
       this.store?.close();
       this.store = undefined;
+      // Last: the connector's and the ingestor's final requests have gone out.
+      await this.client?.close();
+      this.client = undefined;
       this.log.info('Bridge stopped');
       await this.log.close();
     }
