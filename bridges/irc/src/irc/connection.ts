@@ -46,7 +46,8 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
   private registered = false;
   private saslDone = false;
   private quitting = false;
-  private closeCause: { reason: IrcCloseReason; message?: string } | undefined;
+  /** `error`: the socket's own, so a caller can tell a refused or reset connect (retried at once) from others. */
+  private closeCause: { reason: IrcCloseReason; message?: string; error?: Error } | undefined;
   private isupportCache: Isupport | undefined;
   private readonly channels = new Set<string>();
   private readonly joins: PendingReplies<void>;
@@ -203,13 +204,14 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
         this.closeCause = { reason: 'ping-timeout', message: 'No answer to PING' };
       });
       client.on('socket close', (error) => {
-        if (error && !this.closeCause) this.closeCause = { reason: 'socket-error', message: error.message };
+        if (error && !this.closeCause) this.closeCause = { reason: 'socket-error', message: error.message, error };
       });
       client.on('close', () => {
         const wasRegistered = this.registered;
         const cause = this.quitting ? { reason: 'quit' as const } : this.closeCause ?? { reason: 'server-closed' as const };
         settle(new IrcError(cause.reason === 'socket-error' ? 'IRC_CONNECT_FAILED' : 'IRC_CONNECTION_CLOSED',
-          `The connection to ${o.host}:${o.port} closed before registration${cause.message ? `: ${cause.message}` : ''}.`));
+          `The connection to ${o.host}:${o.port} closed before registration${cause.message ? `: ${cause.message}` : ''}.`,
+          'error' in cause && cause.error ? { cause: cause.error } : {}));
         this.onClosed(client, wasRegistered, cause);
       });
       bindEvents(client, this.translationContext(), (event, value) => this.emit(event, value));
