@@ -12,7 +12,9 @@ import type { BridgeContext, Connector } from './connector';
 import { MatrixError } from './csapi/errors';
 import { BridgeError } from './errors/bridge-error';
 import type { MatrixEvent } from './events';
+import { InvalidUserIdError } from './ghosts/localpart';
 import { generateRegistration } from './registration/generate';
+import type { Registration } from './registration/types';
 
 // Unit tier: the whole core wired together in-process, with a real SQLite file and a fake
 // homeserver (a MockAgent in the transport). The real Synapse is exercised by the e2e tier.
@@ -56,13 +58,13 @@ describe('Bridge (unit: in-process, real SQLite, fake homeserver)', () => {
   beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'bridge-test-')); homeserverRequests.length = 0; sentMessages.clear(); });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  function makeBridge(connector: Connector, logStream: NodeJS.WritableStream = new PassThrough()) {
+  function makeBridge(connector: Connector, logStream: NodeJS.WritableStream = new PassThrough(), reg: Registration = registration) {
     const config = parseConfig(
       `homeserver: { url: "http://127.0.0.1:9", domain: hs.test }\nappservice: { registration: reg.yaml }\ndatabase: { path: bridge.db }\ningest: { max_attempts: 2 }\n`,
       dir,
     );
     config.appservice.port = 0; // any free port
-    return new Bridge({ config, registration, connector, dispatcher: fakeHomeserver(), logStream });
+    return new Bridge({ config, registration: reg, connector, dispatcher: fakeHomeserver(), logStream });
   }
 
   const event = (n: number, room = '!r:hs.test', sender = '@alice:hs.test') => ({
@@ -281,6 +283,90 @@ describe('Bridge (unit: in-process, real SQLite, fake homeserver)', () => {
       await second.stop();
     } finally {
       await first.stop();
+    }
+  });
+
+  it('journals what the network says while the connector stops, and delivers it at the next start with the txnId it got', async () => {
+    const delivered: Array<{ text: string; txnId: string }> = [];
+    const networkConnector = (sayOnStop: boolean): Connector => {
+      let ctx: BridgeContext | undefined;
+      return {
+        name: 'test',
+        async start(c) {
+          ctx = c;
+          c.outbox.define<string>('line', async ({ payload, txnId }) => {
+            await c.intent(c.userId('_t_remote')).sendMessage('!r:hs.test' as never, { msgtype: 'm.text', body: payload }, { txnId });
+            delivered.push({ text: payload, txnId });
+          });
+        },
+        // A network line read during the shutdown (e.g. while IRC connections QUIT).
+        async stop() { if (sayOnStop) void ctx!.outbox.enqueue('!r:hs.test', 'line', 'said while stopping'); },
+        async onMatrixEvent() {},
+      };
+    };
+    const first = makeBridge(networkConnector(true));
+    await first.start();
+    await first.stop();
+    expect(delivered).toEqual([]);
+
+    const second = makeBridge(networkConnector(false));
+    await second.start();
+    await second.drain();
+    await second.stop();
+    expect(delivered.map((d) => d.text)).toEqual(['said while stopping']);
+    const sendUrl = [...sentMessages.keys()].find((url) => sentMessages.get(url)?.body === 'said while stopping')!;
+    expect(decodeURIComponent(sendUrl)).toContain(`/send/m.room.message/${delivered[0]!.txnId}`);
+  });
+
+  it('gives the connector ghosts under the registration\'s prefix, writing a profile only when it changed', async () => {
+    const rec: Recorded = { events: [] };
+    const bridge = makeBridge(recordingConnector(rec));
+    await bridge.start();
+    try {
+      const ghosts = rec.ctx!.ghosts;
+      expect(ghosts.prefix).toBe('_t_');
+      const bob = await ghosts.intentFor({ network: 'web', remoteId: 'Bob', profile: { displayName: 'Bob' } });
+      expect(bob.userId).toBe('@_t_web__bob:hs.test');
+      const profileWrites = () => homeserverRequests.filter((r) => r.startsWith('PUT') && r.includes('/profile/')).length;
+      expect(profileWrites()).toBe(1);
+      await ghosts.intentFor({ network: 'web', remoteId: 'Bob', profile: { displayName: 'Bob' } });
+      expect(profileWrites()).toBe(1);
+      await expect(ghosts.remoteOf(bob.userId)).resolves.toMatchObject({ network: 'web', remoteId: 'Bob' });
+    } finally {
+      await bridge.stop();
+    }
+  });
+
+  it('refuses a localpart the homeserver would refuse, before any request', async () => {
+    const rec: Recorded = { events: [] };
+    const bridge = makeBridge(recordingConnector(rec));
+    await bridge.start();
+    try {
+      const before = homeserverRequests.length;
+      expect(() => rec.ctx!.userId('Not Valid')).toThrow(InvalidUserIdError);
+      expect(() => rec.ctx!.userId('x'.repeat(250))).toThrow(/at most 255/);
+      expect(rec.ctx!.userId('_t_fine')).toBe('@_t_fine:hs.test');
+      expect(homeserverRequests.slice(before).filter((r) => !r.includes('/ping'))).toEqual([]);
+    } finally {
+      await bridge.stop();
+    }
+  });
+
+  it('refuses to start when the ghosts\' prefix cannot be read from the user namespace, unless the connector names it', async () => {
+    const ambiguous: Registration = { ...registration, namespaces: { ...registration.namespaces, users: [{ exclusive: true, regex: '@(_a_|_b_).*:hs\\.test' }] } };
+    let started = false;
+    const refused = makeBridge({ ...recordingConnector({ events: [] }), start: async () => { started = true; } }, new PassThrough(), ambiguous);
+    await expect(refused.start()).rejects.toMatchObject({ code: 'GHOST_NAMESPACE_UNDERIVABLE', message: expect.stringContaining('ghostPrefix') });
+    expect(started).toBe(false);
+    await refused.stop();
+
+    const rec: Recorded = { events: [] };
+    const named = makeBridge({ ...recordingConnector(rec), ghostUserIds: { prefix: '_b_' } }, new PassThrough(), ambiguous);
+    await named.start();
+    try {
+      expect(rec.ctx!.ghosts.userIdFor({ network: 'web', remoteId: 'x' })).toBe('@_b_web_x:hs.test');
+    } finally {
+      await named.stop();
     }
   });
 

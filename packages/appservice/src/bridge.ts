@@ -20,6 +20,10 @@ import { createMetrics, eventTypeLabel, type CoreMetrics } from './metrics/core-
 import { NamespaceMatcher } from './registration/namespaces';
 import type { Registration } from './registration/types';
 import { openStore, type OpenedStore } from './store/open';
+import { createGhosts, type Ghosts } from './ghosts/ghosts';
+import { buildUserId } from './ghosts/localpart';
+import { ghostPrefixFrom } from './ghosts/prefix';
+import { createPortals } from './portals/portals';
 import { listen, closeServer } from './http/listen';
 import { startPingLoop, type PingLoop } from './startup/homeserver-ping';
 import { CORE_VERSION } from './version';
@@ -49,8 +53,13 @@ const HOUR_MS = 60 * 60 * 1000;
 const DEDUPE_RETENTION_MS = 7 * 24 * HOUR_MS;
 /** Remote message ↔ event mappings older than this are of no use for replies or edits. */
 const MESSAGE_MAP_RETENTION_MS = 30 * 24 * HOUR_MS;
-/** How long `drain()` may take at shutdown before queued work is left in the journal. */
-const SHUTDOWN_DRAIN_MS = 10_000;
+/**
+ * How long queued work may take at shutdown before it is left in the journal for the next start.
+ * Short: under traffic the queues never empty, and a service manager kills a slow stop.
+ */
+const SHUTDOWN_DRAIN_MS = 3_000;
+/** How long handlers already running may take to finish once nothing new starts. */
+const SHUTDOWN_IN_FLIGHT_MS = 5_000;
 const MIN_SECRET_LENGTH = 4;
 /** Bounds the redaction list (each log line is checked against all of it). */
 const MAX_SECRETS = 10_000;
@@ -99,6 +108,10 @@ export class Bridge {
     const { config, registration, connector } = this.opts;
     const log = this.log;
     log.info('Starting the bridge', { connector: connector.name, capabilities: capabilitiesOf(connector), version: this.opts.version ?? 'unknown', coreVersion: CORE_VERSION, pid: process.pid });
+
+    // The ghosts' prefix comes from the registration: a namespace it cannot be read from stops the
+    // start here, before the store is touched, with what to change.
+    const ghostPrefix = ghostPrefixFrom(registration, config.homeserver.domain, connector.ghostUserIds?.prefix, (userId) => this.matcher.isUserInNamespace(userId));
 
     // First, before anything connects: a second bridge on this store must stop here.
     const store = openStore(config.database.path, {
@@ -155,7 +168,11 @@ export class Bridge {
     });
     this.ingestor = ingestor;
 
-    const ctx = this.context(intents, store, ingestor, client);
+    const ghosts = createGhosts({
+      prefix: ghostPrefix, domain: config.homeserver.domain, includeNetwork: connector.ghostUserIds?.includeNetwork,
+      links: store.ghosts, intent: (userId) => intents.intent(userId),
+    });
+    const ctx = this.context(intents, store, ingestor, client, ghosts);
     await connector.start(ctx);
     // Events left in the journal by the last run go first: a push that arrives once the listener
     // is up must queue behind them, or a room's newer events would run before its older ones.
@@ -207,19 +224,26 @@ export class Bridge {
     return addresses;
   }
 
-  /** Stops taking pushes, finishes what is queued (bounded), then stops the connector and closes the store. */
+  /**
+   * Stops in the order that loses nothing: the listener first (the homeserver keeps what it could
+   * not push), then a short drain of queued work while the connector is up, then no new work
+   * starts and the running handlers get a bound to finish; only then the connector stops. Work
+   * not done stays in the journal for the next start, and what the network says while the
+   * connector stops is journaled too (the outbox takes it until the store closes).
+   */
   async stop(): Promise<void> {
     this.pingLoop?.stop();
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     await Promise.all(this.servers.map((s) => closeServer(s)));
     this.servers = [];
-    // Let queued work (Matrix events, and network messages waiting for their room's turn) finish
-    // while the connector is still up; what does not finish in time stays in the journal.
-    if (this.ingestor) await withTimeout(this.ingestor.drain(), SHUTDOWN_DRAIN_MS);
+    if (this.ingestor) {
+      await withTimeout(this.ingestor.drain(), SHUTDOWN_DRAIN_MS);
+      await withTimeout(this.ingestor.stop(), SHUTDOWN_IN_FLIGHT_MS);
+    }
     try {
       await this.opts.connector.stop();
-      await this.ingestor?.stop();
     } finally {
+      this.ingestor?.outbox.flush();
       this.store?.close();
       this.store = undefined;
       // Last: the connector's and the ingestor's final requests have gone out.
@@ -235,7 +259,7 @@ export class Bridge {
     await this.ingestor?.drain();
   }
 
-  private context(intents: IntentFactory, store: OpenedStore, ingestor: Ingestor, client: CsApiClient): BridgeContext {
+  private context(intents: IntentFactory, store: OpenedStore, ingestor: Ingestor, client: CsApiClient, ghosts: Ghosts): BridgeContext {
     const { config, registration } = this.opts;
     const domain = config.homeserver.domain;
     return {
@@ -248,14 +272,18 @@ export class Bridge {
       section: this.section,
       registration,
       domain,
-      userId: (localpart) => asUserId(`@${localpart}:${domain}`),
+      // A localpart the homeserver would refuse fails here, before any request is made with it.
+      userId: (localpart) => asUserId(buildUserId(localpart, domain)),
       roomAlias: (localpart) => asRoomAlias(`#${localpart}:${domain}`),
       isBridgeUser: (userId: UserId) => this.matcher.isUserInNamespace(userId),
       isBridgeAlias: (alias: RoomAlias) => this.matcher.isAliasInNamespace(alias),
-      inRoomOrder: (roomKey, task) => ingestor.inRoomOrder(roomKey, task),
+      inRoomOrder: (roomKey, task, options) => ingestor.inRoomOrder(roomKey, task, options),
+      outbox: ingestor.outbox,
       media: { download: (mxc, opts) => client.downloadMediaStream(mxc, opts) },
       members: this.members!,
       addSecret: (secret) => this.addSecret(secret),
+      ghosts,
+      portals: createPortals(store.portals, intents.bot),
     };
   }
 
@@ -309,7 +337,7 @@ export class Bridge {
   private prune(): void {
     try {
       const dedupe = this.store?.journal.prune(DEDUPE_RETENTION_MS) ?? 0;
-      const messages = this.store?.messages.prune(MESSAGE_MAP_RETENTION_MS) ?? 0;
+      const messages = this.store?.sync.messages.prune(MESSAGE_MAP_RETENTION_MS) ?? 0;
       if (dedupe + messages > 0) this.log.debug('Pruned old records', { dedupe, messages });
     } catch (err) {
       this.log.error('Pruning the store failed', { error: errorMessage(err) });

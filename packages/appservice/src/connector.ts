@@ -6,10 +6,14 @@ import type {
   RoomStateEvent, TombstoneEvent,
 } from './events';
 import type { RoomAlias, RoomId, UserId } from './ids';
+import type { RoomTaskOptions } from './ingest/ingestor';
+import type { BridgeOutbox } from './ingest/outbox';
 import type { Intent } from './intent/types';
 import type { Logger } from './log/types';
 import type { Registration } from './registration/types';
 import type { BridgeStore, Migration } from './store/types';
+import type { Ghosts } from './ghosts/ghosts';
+import type { Portals } from './portals/portals';
 
 /**
  * What the core gives a Connector in `start()`. Everything here is safe to keep for the
@@ -43,9 +47,22 @@ export interface BridgeContext<TSection = unknown> {
   /**
    * Run `task` in the room's turn: the same ordering point Matrix events of that room use, so
    * network events and Matrix events of one room never overtake each other. Resolves when the
-   * task ran. Never await this from inside a task of the same room (it would deadlock).
+   * task ran. With `{ retry: true }` a retriable failure is retried with backoff through a
+   * homeserver outage, the room's later work held behind it (not journaled: for state sync, not
+   * for what a network said; that goes through `outbox`).
+   *
+   * Re-entrancy: called from inside the same room's turn (its Matrix handler, or a task of it),
+   * `task` runs at once, inline and without retry, instead of waiting for a turn that cannot
+   * come. The turn is known through AsyncLocalStorage; a connection or timer opened inside a
+   * turn inherits it until the turn ends, so open long-lived ones with `outsideRoomTurn`.
    */
-  inRoomOrder<T>(roomKey: string, task: () => Promise<T>): Promise<T>;
+  inRoomOrder<T>(roomKey: string, task: () => Promise<T>, options?: RoomTaskOptions): Promise<T>;
+  /**
+   * Durable network → Matrix delivery: what the network said is journaled first, then delivered
+   * in the room's turn with a stable transaction ID, held through outages, dead-lettered and
+   * counted when it cannot be (ingest/outbox.ts).
+   */
+  readonly outbox: BridgeOutbox;
   /** The homeserver's media repository (authenticated media), as the bot. */
   readonly media: MediaAccess;
   /**
@@ -55,6 +72,16 @@ export interface BridgeContext<TSection = unknown> {
   addSecret(secret: string): void;
   /** Room members' display names, from the member events the homeserver pushes (members/). */
   readonly members: RoomMembers;
+
+  // ── Track store: remote identities and remote rooms ──
+  /**
+   * Remote identity → ghost: `await ctx.ghosts.intentFor({ network, remoteId, profile })`. User
+   * IDs are built with the spec's escaping under the prefix of the registration's user namespace;
+   * links and the last profile written are stored.
+   */
+  readonly ghosts: Ghosts;
+  /** Room ↔ remote room links with a kind and typed metadata, and `create()` for new portal rooms. */
+  readonly portals: Portals;
 }
 
 /**
@@ -69,6 +96,17 @@ export interface RoomMembers {
    * may fall back to the user's global profile.
    */
   displayName(roomId: RoomId, userId: UserId): Promise<string | undefined>;
+}
+
+/** How a connector's ghosts are named (`Connector.ghostUserIds`). */
+export interface GhostUserIdOptions {
+  /**
+   * The localpart prefix, when the registration's exclusive user namespace is not of the shape
+   * `@<prefix>.*:<server>` the core reads it from. Must lie inside that namespace.
+   */
+  prefix?: string;
+  /** false: `<prefix><remote ID>` for a connector with one network. Default true: `<prefix><network>_<remote ID>`. */
+  includeNetwork?: boolean;
 }
 
 /** Reads media from the homeserver, e.g. for a proxy that gives remote users working links. */
@@ -211,6 +249,8 @@ export interface Connector<TSection = unknown> {
   onAliasQuery?(alias: RoomAlias): Promise<boolean>;
   onEphemeral?(event: EphemeralEvent): Promise<void>;
   readonly thirdParty?: ThirdPartyProvider;
+  /** How `ctx.ghosts` names ghosts; default: the prefix from the registration, network included. */
+  readonly ghostUserIds?: GhostUserIdOptions;
 }
 
 export type { RoomId };

@@ -24,7 +24,19 @@ export type {
   BridgeStore, Migration, RemoteRoom, RoomLink, RemoteUser,
   RoomMappingRepository, UserMappingRepository, MessageMappingRepository, KeyValueRepository,
 } from './store/types';
+export type {
+  GhostRepository, GhostLink, PortalRepository, Portal, PortalKey, PortalKind,
+} from './store/types';
 export type { Logger } from './log/types';
+export type { BridgeOutbox, OutboxDelivery, OutboxHandler, OutboxKind, OutboxKindOptions, RoomTaskOptions } from './ingest';
+export { outsideRoomTurn } from './ingest';
+
+// Ghosts and portals (track store)
+export type { GhostUserIdOptions as ConnectorGhostUserIdOptions } from './connector';
+export { createGhosts, createGhostUserIds, profileHash, escapeLocalpart, unescapeLocalpart, buildUserId, isValidLocalpart, InvalidUserIdError, MAX_USER_ID_BYTES, ghostPrefixFrom, prefixOfNamespace } from './ghosts';
+export type { Ghosts, GhostIdentity, GhostsOptions, GhostUserIdGrammar, GhostUserIdOptions } from './ghosts';
+export { createPortals, bridgeInfoState, BRIDGE_INFO_TYPES } from './portals';
+export type { Portals, CreatePortalOptions, BridgeInfo, BridgeInfoSection } from './portals';
 
 // Running a bridge
 export { Bridge } from './bridge';
@@ -54,11 +66,14 @@ export {
   defineErrorCodes, errorCodeInfo, errorCodeTable, registeredErrorCodes,
 } from './errors';
 export type { BridgeErrorOptions, ConfigProblem, ErrorCode, ErrorCodeInfo } from './errors';
-export { MatrixError, NetworkError, isMatrixError } from './csapi';
+export { MatrixError, NetworkError, isMatrixError, retryDelay } from './csapi';
+export type { RetryDelayOptions } from './csapi';
 
 // Lower-level pieces, for tools and tests of connectors
 export { openStore } from './store';
-export type { OpenedStore } from './store';
+export { Ingestor, IngestorStoppedError, MemoryJournal } from './ingest';
+export type { IngestorDeps, Timers, TransactionJournal } from './ingest';
+export type { OpenedStore, SyncRepositories } from './store';
 export { createLogger } from './log';
 export { createMatrixEventDispatcher } from './dispatch/deliver';
 export type { MatrixEventDispatcher, MatrixEventDispatcherDeps } from './dispatch/deliver';
