@@ -277,11 +277,14 @@ describe('a resend that checks first (checkSentBefore)', () => {
     firstSend(); // registers, joins and sends the first time
     const alice = factory.intent(GHOST);
     await alice.sendMessage(ROOM, { body: 'warm-up' });
-    const scope = nock(HS)
-      .get(`/_matrix/client/v3/rooms/${enc(ROOM)}/messages`).query((q) => q.user_id === GHOST && q.dir === 'b' && JSON.parse(String(q.filter)).senders[0] === GHOST)
-      .reply(200, { chunk: [{ event_id: '$other', sender: GHOST, unsigned: { transaction_id: 'other' } }, { event_id: '$landed', sender: GHOST, unsigned: { transaction_id: 'txn-7' } }] });
+    hs.on('GET', `/_matrix/client/v3/rooms/${enc(ROOM)}/messages`, {
+      query: { user_id: GHOST, dir: 'b' },
+      json: { chunk: [{ event_id: '$other', sender: GHOST, unsigned: { transaction_id: 'other' } }, { event_id: '$landed', sender: GHOST, unsigned: { transaction_id: 'txn-7' } }] },
+    });
     await expect(alice.sendMessage(ROOM, { body: 'held line' }, { txnId: 'txn-7', checkSentBefore: true })).resolves.toBe('$landed');
-    scope.done();
+    expect(hs.pending()).toEqual([]);
+    const lookup = hs.requests.find((r) => r.path.endsWith('/messages'))!;
+    expect((JSON.parse(lookup.query.get('filter')!) as { senders: string[] }).senders).toEqual([GHOST]);
     expect(requests.filter((r) => r.startsWith('PUT'))).toHaveLength(1);
   });
 
@@ -290,10 +293,9 @@ describe('a resend that checks first (checkSentBefore)', () => {
     firstSend();
     const alice = factory.intent(GHOST);
     await alice.sendMessage(ROOM, { body: 'warm-up' });
-    const scope = nock(HS)
-      .get(`/_matrix/client/v3/rooms/${enc(ROOM)}/messages`).query(true).reply(200, { chunk: [] })
-      .put(`/_matrix/client/v3/rooms/${enc(ROOM)}/send/m.room.message/txn-8`).query(true).reply(200, { event_id: '$new' });
+    hs.on('GET', `/_matrix/client/v3/rooms/${enc(ROOM)}/messages`, { json: { chunk: [] } })
+      .on('PUT', `/_matrix/client/v3/rooms/${enc(ROOM)}/send/m.room.message/txn-8`, { json: { event_id: '$new' } });
     await expect(alice.sendMessage(ROOM, { body: 'held line' }, { txnId: 'txn-8', checkSentBefore: true })).resolves.toBe('$new');
-    scope.done();
+    expect(hs.pending()).toEqual([]);
   });
 });
