@@ -17,6 +17,7 @@ import { nickCandidates } from '../mapping/nick-template';
 import { systemClock, type Clock, type TimerHandle } from './clock';
 import { toClientOptions, type IrcConnectOptions } from './connect-options';
 import { IrcError, JoinFailedError } from './errors';
+import { shareCommandTable } from './shared-command-table';
 import { TypedEmitter, type IrcCloseReason, type IrcConnectionEvents, type IrcRegisteredEvent } from './events';
 import { FloodQueue, SendQueueFullError, type FloodStats } from './flood';
 import { isupportFrom, type Isupport } from './isupport';
@@ -127,6 +128,7 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
     if (this.client) return Promise.reject(new Error('This IrcConnection is already connected or connecting; call quit() first.'));
     const o = this.options;
     const client = new Client();
+    shareCommandTable(client);
     this.client = client;
     this.registered = false;
     this.saslDone = false;
