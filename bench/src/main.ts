@@ -26,8 +26,7 @@ const USAGE = `Usage: npm run bench -- [options]
   --keep                   keep each world's temp dir (bridge log, ngIRCd log)
   --cpu-prof <dir>         write a CPU profile of the bridge per run (node --cpu-prof)
   --heap-snapshots <dir>   memory scenario: write heap snapshots before/after (skews its RSS)
-  --experiment <a,b>       what-if runs, never a baseline: http-fetch (the bridge gets a node:http
-                           fetch instead of undici's), no-echo (no echo of the bridge's own events),
+  --experiment <a,b>       what-if runs, never a baseline: no-echo (no echo of the bridge's own events),
                            puppet-filter (puppets do not see channel traffic),
                            small-young-gen (bridge runs with --max-semi-space-size=2)
   --list                   list the scenarios and exit`;

@@ -30,15 +30,14 @@ export interface SuiteOptions {
   heapSnapshotDir?: string;
   /**
    * Changes to the bridge's surroundings, for what-if measurements (never part of a baseline):
-   * `http-fetch` hands the Bridge a node:http fetch instead of undici's; `no-echo` makes the
-   * fake homeserver skip pushing the bridge's own events back; `puppet-filter` hides channel
+   * `no-echo` makes the fake homeserver skip pushing the bridge's own events back; `puppet-filter` hides channel
    * traffic from puppet connections (bridge/puppet-filter.ts); `small-young-gen` starts the bridge
    * with `--max-semi-space-size=2` (V8's young generation capped at 2 MiB per semi-space).
    */
   experiments: string[];
 }
 
-export const EXPERIMENTS = ['http-fetch', 'no-echo', 'puppet-filter', 'small-young-gen'] as const;
+export const EXPERIMENTS = ['no-echo', 'puppet-filter', 'small-young-gen'] as const;
 
 export interface RunContext {
   run: number;

@@ -10,7 +10,6 @@ import { writeHeapSnapshot } from 'node:v8';
 import { Bridge, loadConfig, loadRegistration } from '@bridgekit/appservice';
 import { IrcConnector } from '@bridgekit/irc';
 import { nowMs } from '../time';
-import { createHttpFetch } from './http-fetch';
 import { installProbes, type Probes } from './probes';
 import { installPuppetFilter } from './puppet-filter';
 import type { ChildReply, ChildRequest, ChildSpec, ChildStats, Pauses, PuppetCounts, WatchedTimes } from './protocol';
@@ -18,13 +17,11 @@ import type { ChildReply, ChildRequest, ChildSpec, ChildStats, Pauses, PuppetCou
 async function main(): Promise<void> {
   const spec = JSON.parse(readFileSync(process.argv[2] ?? '', 'utf8')) as ChildSpec;
   if (spec.experiments.includes('puppet-filter')) installPuppetFilter({ ircPort: spec.ircPort, botNick: spec.botNick });
-  const baseFetch = spec.experiments.includes('http-fetch') ? createHttpFetch() : undefined;
-  const probes: Probes | undefined = spec.instrument ? installProbes({ ircPort: spec.ircPort, botNick: spec.botNick, ...(baseFetch ? { fetch: baseFetch } : {}) }) : undefined;
-  const fetchImpl = probes?.fetch ?? baseFetch;
+  const probes: Probes | undefined = spec.instrument ? installProbes({ ircPort: spec.ircPort, botNick: spec.botNick }) : undefined;
   const config = loadConfig(spec.configPath);
   const registration = loadRegistration(config.appservice.registration);
   const connector = new IrcConnector(config);
-  const bridge = new Bridge({ config, registration, connector, ...(fetchImpl ? { fetch: fetchImpl } : {}) });
+  const bridge = new Bridge({ config, registration, connector });
   const startedAt = nowMs();
   const addresses = await bridge.start();
   send({ type: 'ready', port: addresses.appservice.port, startMs: nowMs() - startedAt });

@@ -3,7 +3,7 @@
  * packages/ is changed): every benchmark message carries a marker `bk<7 digits>`, and these
  * probes note the monotonic time when a marked line
  *   - arrives on the bot's IRC socket (first 'data' listener, before the bridge parses it),
- *   - leaves as a homeserver request (the `fetch` the Bridge is given),
+ *   - leaves as a homeserver request (undici's `undici:request:create` diagnostics channel),
  *   - leaves on a puppet's IRC socket (the socket's `write`),
  * and when a transaction request from the homeserver starts (node's http diagnostics channel).
  * Bridge latency is then measured between the bridge's own I/O calls, without the IRC server,
@@ -31,11 +31,10 @@ export function marker(id: number): string {
 }
 
 export interface Probes {
-  fetch: typeof fetch;
   dump(): ProbeDump;
 }
 
-export function installProbes(options: { ircPort: number; botNick: string; fetch?: typeof fetch }): Probes {
+export function installProbes(options: { ircPort: number; botNick: string }): Probes {
   let records: ProbeDump = { ircRead: [], fetchSend: [], ircWrite: [], txnStart: [] };
   const push = <T>(list: T[], item: T) => {
     if (list.length < MAX_STAMPS) list.push(item);
@@ -75,14 +74,14 @@ export function installProbes(options: { ircPort: number; botNick: string; fetch
     if (at !== -1) push(records.txnStart, [url.slice(at + '/transactions/'.length), nowMs()]);
   });
 
-  const probedFetch: typeof fetch = (input, init) => {
-    const body = init?.body;
-    if (typeof body === 'string' && body.includes('bk')) stampAll(records.fetchSend, body, nowMs());
-    return (options.fetch ?? fetch)(input, init);
-  };
+  // Published when the transport hands a request to undici, before it is written to a socket.
+  diagnostics.subscribe('undici:request:create', (message) => {
+    const body = (message as { request: { body?: unknown } }).request.body;
+    const text = typeof body === 'string' ? body : Buffer.isBuffer(body) ? body.toString('latin1') : '';
+    if (text.includes('bk')) stampAll(records.fetchSend, text, nowMs());
+  });
 
   return {
-    fetch: probedFetch,
     dump() {
       const out = records;
       records = { ircRead: [], fetchSend: [], ircWrite: [], txnStart: [] };

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { MockAgent } from 'undici';
 import { Bridge } from './bridge';
 import { Type } from '@sinclair/typebox';
 import { parseConfig } from './config/load';
@@ -16,7 +17,7 @@ import { generateRegistration } from './registration/generate';
 import type { Registration } from './registration/types';
 
 // Unit tier: the whole core wired together in-process, with a real SQLite file and a fake
-// homeserver (an injected fetch). The real Synapse is exercised by the e2e tier.
+// homeserver (a MockAgent in the transport). The real Synapse is exercised by the e2e tier.
 
 interface Recorded { events: MatrixEvent[]; ctx?: BridgeContext }
 
@@ -33,11 +34,22 @@ function recordingConnector(rec: Recorded, behaviour: (e: MatrixEvent) => Promis
 const homeserverRequests: string[] = [];
 /** Bodies of the messages the bridge sent, by the request's URL. */
 const sentMessages = new Map<string, Record<string, unknown>>();
-const fakeHomeserver: typeof fetch = async (input, init) => {
-  homeserverRequests.push(`${init?.method ?? 'GET'} ${String(input)}`);
-  if (String(input).includes('/send/') && typeof init?.body === 'string') sentMessages.set(String(input), JSON.parse(init.body) as Record<string, unknown>);
-  return new Response(JSON.stringify(String(input).includes('/ping') ? { duration_ms: 1 } : { event_id: '$sent' }), { status: 200, headers: { 'content-type': 'application/json' } });
-};
+type Answer = { statusCode: number; data: string };
+const ok = (path: string): Answer => ({ statusCode: 200, data: JSON.stringify(path.includes('/ping') ? { duration_ms: 1 } : { event_id: '$sent' }) });
+
+/** A homeserver in the transport (undici's MockAgent): every request is recorded and answered by `answer`. */
+function fakeHomeserver(answer: (path: string) => Answer = ok): MockAgent {
+  const agent = new MockAgent();
+  agent.disableNetConnect();
+  agent.get('http://127.0.0.1:9').intercept({ path: () => true, method: () => true }).reply((opts) => {
+    const url = `http://127.0.0.1:9${opts.path}`;
+    homeserverRequests.push(`${opts.method} ${url}`);
+    if (url.includes('/send/') && typeof opts.body === 'string') sentMessages.set(url, JSON.parse(opts.body) as Record<string, unknown>);
+    const { statusCode, data } = answer(opts.path);
+    return { statusCode, data, responseOptions: { headers: { 'content-type': 'application/json' } } };
+  }).persist();
+  return agent;
+}
 
 describe('Bridge (unit: in-process, real SQLite, fake homeserver)', () => {
   let dir: string;
@@ -52,7 +64,7 @@ describe('Bridge (unit: in-process, real SQLite, fake homeserver)', () => {
       dir,
     );
     config.appservice.port = 0; // any free port
-    return new Bridge({ config, registration: reg, connector, fetch: fakeHomeserver, logStream });
+    return new Bridge({ config, registration: reg, connector, dispatcher: fakeHomeserver(), logStream });
   }
 
   const event = (n: number, room = '!r:hs.test', sender = '@alice:hs.test') => ({
@@ -169,7 +181,7 @@ describe('Bridge (unit: in-process, real SQLite, fake homeserver)', () => {
     const logStream = new PassThrough();
     const lines: string[] = [];
     logStream.on('data', (chunk: Buffer) => lines.push(chunk.toString()));
-    const bridge = new Bridge({ config, registration, connector: recordingConnector(rec), fetch: fakeHomeserver, logStream });
+    const bridge = new Bridge({ config, registration, connector: recordingConnector(rec), dispatcher: fakeHomeserver(), logStream });
     await bridge.start();
     rec.ctx!.addSecret('hunter2-irc-password');
     rec.ctx!.log.info(`IDENTIFY hunter2-irc-password for ${registration.asToken}`, { detail: `hs ${registration.hsToken}` });
@@ -197,7 +209,7 @@ describe('Bridge (unit: in-process, real SQLite, fake homeserver)', () => {
         ctx.log.info(`logging in with ${ctx.section.botToken}`);
       },
     };
-    const bridge = new Bridge({ config, registration, connector, fetch: fakeHomeserver, logStream });
+    const bridge = new Bridge({ config, registration, connector, dispatcher: fakeHomeserver(), logStream });
     await bridge.start();
     await bridge.stop();
     expect(seen).toEqual({ botToken: 'xoxb-very-secret', pollSeconds: 30 });
@@ -209,7 +221,7 @@ describe('Bridge (unit: in-process, real SQLite, fake homeserver)', () => {
     const section = defineConfigSection({ key: 'chat', schema: Type.Object({ poll_seconds: Type.Integer() }) });
     const config = parseConfig('homeserver: { url: "http://127.0.0.1:9", domain: hs.test }\nchat: { poll_seconds: soon }\n', dir);
     const connector: Connector<{ pollSeconds: number }> = { name: 'chat', configSection: section, start: async () => undefined, stop: async () => undefined, onMatrixEvent: async () => undefined };
-    expect(() => new Bridge({ config, registration, connector, fetch: fakeHomeserver })).toThrow(/chat\.poll_seconds: must be an integer \(got "soon"\)/);
+    expect(() => new Bridge({ config, registration, connector, dispatcher: fakeHomeserver() })).toThrow(/chat\.poll_seconds: must be an integer \(got "soon"\)/);
   });
 
   it('rejects a push with the wrong hs_token and queues nothing', async () => {
@@ -234,19 +246,19 @@ describe('Bridge (unit: in-process, real SQLite, fake homeserver)', () => {
     logStream.on('data', (chunk: Buffer) => chunk.toString().split('\n').filter(Boolean).forEach((l) => lines.push(JSON.parse(l) as Record<string, unknown>)));
     let pings = 0;
     // The homeserver is "starting": three pings fail (502, as Synapse answers for a bridge it cannot reach yet), the fourth works.
-    const slowHomeserver: typeof fetch = async (input, init) => {
-      if (!String(input).includes('/ping')) return fakeHomeserver(input, init);
+    const slowHomeserver = fakeHomeserver((path) => {
+      if (!path.includes('/ping')) return ok(path);
       pings++;
       return pings <= 3
-        ? new Response(JSON.stringify({ errcode: 'M_AS_PING_CONNECTION_FAILED', error: 'not yet' }), { status: 502 })
-        : new Response(JSON.stringify({ duration_ms: 3 }), { status: 200 });
-    };
+        ? { statusCode: 502, data: JSON.stringify({ errcode: 'M_AS_PING_CONNECTION_FAILED', error: 'not yet' }) }
+        : { statusCode: 200, data: JSON.stringify({ duration_ms: 3 }) };
+    });
     const reached = new Promise<Record<string, unknown>>((resolve) => logStream.on('data', () => {
       const line = lines.find((l) => l.message === 'Homeserver reached the bridge');
       if (line) resolve(line);
     }));
     const bridge = new Bridge({
-      config, registration, connector: recordingConnector({ events: [] }), fetch: slowHomeserver, logStream, version: '9.8.7', ping: { baseMs: 1, capMs: 2 },
+      config, registration, connector: recordingConnector({ events: [] }), dispatcher: slowHomeserver, logStream, version: '9.8.7', ping: { baseMs: 1, capMs: 2 },
     });
     await bridge.start();
     try {

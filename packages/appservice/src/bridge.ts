@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { Dispatcher } from 'undici';
 import type { BridgeConfig } from './config/types';
 import type { BridgeContext, Connector, ReloadReport } from './connector';
 import { loadConfig } from './config/load';
@@ -36,8 +37,8 @@ export interface BridgeOptions {
   config: BridgeConfig;
   registration: Registration;
   connector: Connector;
-  /** Injected in tests; defaults to the global fetch. */
-  fetch?: typeof fetch;
+  /** Where client-server requests go; defaults to a keep-alive undici Pool to the homeserver. Tests hand in a MockAgent. */
+  dispatcher?: Dispatcher;
   /** Where log lines go instead of stderr (tests). */
   logStream?: NodeJS.WritableStream;
   /** The bridge program's version, logged at start next to the core's (e.g. its package.json version). */
@@ -92,7 +93,8 @@ export class Bridge {
   private pingLoop?: PingLoop;
   /** Ping answered? Last request answered? For /ready and the reachability gauge. */
   private readonly homeserver: HomeserverStatus;
-  private pingClient?: CsApiClient;
+  /** The client-server client: pinged again while the homeserver is away, closed last at stop. */
+  private client?: CsApiClient;
   private stopping = false;
   private readonly matcher: NamespaceMatcher;
   /** Values the logger redacts wherever they appear: the tokens, plus what connectors register. */
@@ -142,10 +144,10 @@ export class Bridge {
       maxRetries: 5,
       log: log.child({ component: 'csapi' }),
       metrics: this.metrics.csapi,
-      fetch: this.opts.fetch,
+      dispatcher: this.opts.dispatcher,
       onAttempt: (answered) => this.onHomeserverAttempt(answered),
     });
-    this.pingClient = client;
+    this.client = client;
     const botUserId = asUserId(this.matcher.botUserId);
     const intents = createIntentFactory({
       client,
@@ -315,7 +317,7 @@ export class Bridge {
    * nothing else would send a request.
    */
   private startPinging(): void {
-    const client = this.pingClient;
+    const client = this.client;
     if (!client || this.stopping || this.pingLoop) return;
     const { registration } = this.opts;
     const loop = startPingLoop({
@@ -367,6 +369,9 @@ export class Bridge {
       this.ingestor?.outbox.flush();
       this.store?.close();
       this.store = undefined;
+      // Last: the connector's and the ingestor's final requests have gone out.
+      await this.client?.close();
+      this.client = undefined;
       this.log.info('Bridge stopped');
       await this.log.close();
     }

@@ -16,7 +16,7 @@
 import type { UserId } from '@bridgekit/appservice';
 import { isUserId } from '@bridgekit/appservice';
 import { isTag, isText, type AnyNode, type Element } from 'domhandler';
-import { parseDocument } from 'htmlparser2';
+import type * as Htmlparser2 from 'htmlparser2';
 import { nearestBasicColour, parseCssColour } from './colours';
 import { BOLD, codesFor, COLOUR, GUARD, ITALIC, MONOSPACE, needsGuard, PLAIN, REVERSE, sameColour, sameStyle, STRIKETHROUGH, UNDERLINE, type MircStyle } from './mirc';
 
@@ -73,8 +73,13 @@ export function stripReplyFallback(body: string): string {
   return lines.slice(i).join('\n');
 }
 
+/** Loaded at the first HTML message, not at start: a bridge starts without needing it. */
+let htmlparser2: typeof Htmlparser2 | undefined;
+
 export function htmlToIrc(html: string, pillNick?: PillLookup, codes: FormattingCodes = PORTABLE_FORMATTING): string {
-  const doc = parseDocument(html, { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred on purpose (start-up time)
+  htmlparser2 ??= require('htmlparser2') as typeof Htmlparser2;
+  const doc = htmlparser2.parseDocument(html, { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true });
   const out = new IrcTextBuilder(codes);
   renderNodes(doc.children, PLAIN, out, pillNick, 0);
   return out.finish();

@@ -18,6 +18,7 @@ import { systemClock, type Clock, type TimerHandle } from './clock';
 import { toClientOptions, type IrcConnectOptions } from './connect-options';
 import { EchoWaiters } from './echoes';
 import { IrcError, JoinFailedError } from './errors';
+import { shareCommandTable } from './shared-command-table';
 import { TypedEmitter, type IrcCloseReason, type IrcConnectionEvents, type IrcRegisteredEvent } from './events';
 import { FloodQueue, SendQueueFullError, type FloodStats } from './flood';
 import { isupportFrom, type Isupport } from './isupport';
@@ -68,7 +69,8 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
   private registered = false;
   private saslDone = false;
   private quitting = false;
-  private closeCause: { reason: IrcCloseReason; message?: string } | undefined;
+  /** `error`: the socket's own, so a caller can tell a refused or reset connect (retried at once) from others. */
+  private closeCause: { reason: IrcCloseReason; message?: string; error?: Error } | undefined;
   private isupportCache: Isupport | undefined;
   private readonly channels = new Set<string>();
   private readonly joins: PendingReplies<void>;
@@ -178,6 +180,7 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
     if (this.client) return Promise.reject(new Error('This IrcConnection is already connected or connecting; call quit() first.'));
     const o = this.options;
     const client = new Client();
+    shareCommandTable(client);
     this.client = client;
     this.registered = false;
     this.saslDone = false;
@@ -256,13 +259,14 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
         this.closeCause = { reason: 'ping-timeout', message: 'No answer to PING' };
       });
       client.on('socket close', (error) => {
-        if (error && !this.closeCause) this.closeCause = { reason: 'socket-error', message: error.message };
+        if (error && !this.closeCause) this.closeCause = { reason: 'socket-error', message: error.message, error };
       });
       client.on('close', () => {
         const wasRegistered = this.registered;
         const cause = this.quitting ? { reason: 'quit' as const } : this.closeCause ?? { reason: 'server-closed' as const };
         settle(new IrcError(cause.reason === 'socket-error' ? 'IRC_CONNECT_FAILED' : 'IRC_CONNECTION_CLOSED',
-          `The connection to ${o.host}:${o.port} closed before registration${cause.message ? `: ${cause.message}` : ''}.`));
+          `The connection to ${o.host}:${o.port} closed before registration${cause.message ? `: ${cause.message}` : ''}.`,
+          'error' in cause && cause.error ? { cause: cause.error } : {}));
         this.onClosed(client, wasRegistered, cause);
       });
       bindEvents(client, this.translationContext(), (event, value) => this.emit(event, value));

@@ -55,4 +55,34 @@ describe('ConnectRateLimiter', () => {
     limiter.cancelAll();
     await expect(waiting).rejects.toBeInstanceOf(SendQueueClearedError);
   });
+
+  it('keeps at most maxHandshakes in flight, and starts the next the moment one ends', async () => {
+    const clock = new FakeClock();
+    const limiter = new ConnectRateLimiter({ perSecond: 10_000, burst: 10, maxHandshakes: 3, clock });
+    const slots: Array<{ release(): void }> = [];
+    const all = Array.from({ length: 5 }, () => limiter.acquireHandshake().then((s) => { slots.push(s); }));
+    await new Promise((r) => setImmediate(r));
+    expect(slots).toHaveLength(3);
+    expect(limiter.handshakes).toBe(3);
+    expect(limiter.waiting).toBe(2);
+    slots[0]!.release();
+    slots[0]!.release(); // idempotent: frees one slot, not two
+    await new Promise((r) => setImmediate(r));
+    expect(slots).toHaveLength(4); // no clock advance needed: a freed slot passes on at once
+    expect(limiter.handshakes).toBe(3);
+    slots[1]!.release();
+    await Promise.all(all);
+    for (const s of slots.slice(2)) s.release();
+    expect(limiter.handshakes).toBe(0);
+  });
+
+  it('cancels handshakes waiting for a slot on shutdown', async () => {
+    const limiter = new ConnectRateLimiter({ perSecond: 100, maxHandshakes: 1, clock: new FakeClock() });
+    const first = await limiter.acquireHandshake();
+    const waiting = limiter.acquireHandshake();
+    limiter.cancelAll();
+    await expect(waiting).rejects.toBeInstanceOf(SendQueueClearedError);
+    first.release();
+    expect(limiter.handshakes).toBe(0);
+  });
 });

@@ -6,7 +6,7 @@
  */
 import { retryDelay } from '@bridgekit/appservice';
 import type { Clock } from './clock';
-import { FloodQueue, type SendReceipt } from './flood';
+import { FloodQueue, SendQueueClearedError, type SendReceipt } from './flood';
 
 /** How a connection's reconnects are spaced (the core's `retryDelay`, half its delay random). */
 export interface BackoffOptions {
@@ -35,7 +35,17 @@ export interface ConnectRateOptions {
   burst?: number;
   /** Most connections that may wait for a slot (default 100,000). */
   maxWaiting?: number;
+  /**
+   * Most handshakes (TCP connect through IRC registration) in flight at once (default
+   * `MAX_CONNECT_BURST`): what the server's listen backlog accepts, so no SYN is dropped.
+   */
+  maxHandshakes?: number;
   clock?: Clock;
+}
+
+/** A handshake's place in the gate; `release()` once it registered or failed (idempotent). */
+export interface HandshakeSlot {
+  release(): void;
 }
 
 /**
@@ -58,13 +68,18 @@ export function connectBurst(perSecond: number): number {
 export class ConnectRateLimiter {
   private readonly bucket: FloodQueue;
   private readonly maxWaiting: number;
+  private readonly maxHandshakes: number;
+  private inFlight = 0;
+  /** Handshakes waiting for one in flight to finish, first come first served. */
+  private readonly queued: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
 
   constructor(options: ConnectRateOptions) {
     this.maxWaiting = options.maxWaiting ?? 100_000;
+    this.maxHandshakes = Math.max(1, options.maxHandshakes ?? MAX_CONNECT_BURST);
     this.bucket = new FloodQueue({
       capacity: options.burst ?? options.perSecond,
       refillPerSecond: options.perSecond,
-      maxQueued: options.maxWaiting ?? 100_000,
+      maxQueued: this.maxWaiting,
       write: () => undefined,
       clock: options.clock,
     });
@@ -80,13 +95,46 @@ export class ConnectRateLimiter {
     this.bucket.reconfigure({ capacity: burst, refillPerSecond: perSecond, maxQueued: this.maxWaiting });
   }
 
-  /** Connections currently waiting for a slot. */
-  get waiting(): number {
-    return this.bucket.length;
+  /**
+   * Resolves when a handshake may start: fewer than `maxHandshakes` are in flight and the rate
+   * allows one more. A slot frees the moment a handshake ends, so the next starts at once
+   * instead of on the next tick of the rate.
+   */
+  async acquireHandshake(): Promise<HandshakeSlot> {
+    if (this.inFlight < this.maxHandshakes && this.queued.length === 0) this.inFlight++;
+    else await new Promise<void>((resolve, reject) => this.queued.push({ resolve, reject }));
+    let released = false;
+    const slot = {
+      release: () => {
+        if (released) return;
+        released = true;
+        const next = this.queued.shift();
+        if (next) next.resolve(); // the slot passes straight to the next handshake
+        else this.inFlight--;
+      },
+    };
+    try {
+      await this.acquire();
+    } catch (error) {
+      slot.release();
+      throw error;
+    }
+    return slot;
   }
 
-  /** Rejects every waiting `acquire()` (bridge shutdown). */
+  /** Handshakes in flight now. */
+  get handshakes(): number {
+    return this.inFlight;
+  }
+
+  /** Connections currently waiting for a slot. */
+  get waiting(): number {
+    return this.bucket.length + this.queued.length;
+  }
+
+  /** Rejects every waiting `acquire()` and `acquireHandshake()` (bridge shutdown). */
   cancelAll(reason = 'the bridge is shutting down'): void {
+    for (const q of this.queued.splice(0)) q.reject(new SendQueueClearedError(reason));
     this.bucket.clear(reason);
   }
 }

@@ -11,6 +11,14 @@ import { reconnectDelay, type BackoffOptions, type ConnectRateLimiter } from '..
 import { casefold } from '../mapping/casefold';
 import type { IrcClient } from './client';
 
+/** Refused or reset connects retried at once before the backoff takes over. */
+const QUICK_RETRIES = 3;
+
+function isRefusedOrReset(error: unknown): boolean {
+  const code = isIrcError(error) && error.code === 'IRC_CONNECT_FAILED' ? (error.cause as NodeJS.ErrnoException | undefined)?.code : undefined;
+  return code === 'ECONNREFUSED' || code === 'ECONNRESET';
+}
+
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'backoff' | 'stopped';
 
 export interface ManagedConnectionOptions {
@@ -42,6 +50,8 @@ export class ManagedConnection {
   readonly client: IrcClient;
   private current: ConnectionState = 'idle';
   private attempt = 0;
+  /** Refused or reset connects retried at once in a row; past `QUICK_RETRIES` the backoff applies. */
+  private quickRetries = 0;
   private retryTimer: TimerHandle | undefined;
   private retryAt = 0;
   private connecting: Promise<void> | undefined;
@@ -165,10 +175,9 @@ export class ManagedConnection {
     this.setState('connecting');
     const attempt = (async () => {
       try {
-        await this.options.limiter.acquire();
-        if (this.current === 'stopped') throw new IrcError('IRC_NOT_CONNECTED', 'The bridge is shutting down.');
-        await this.client.connect();
+        await this.connectThroughGate();
         this.attempt = 0;
+        this.quickRetries = 0;
         this.setState('connected');
         this.options.log.info('Connected to IRC', { connection: this.options.label, nick: this.client.nick });
       } catch (error) {
@@ -187,6 +196,30 @@ export class ManagedConnection {
     })();
     this.connecting = attempt;
     return attempt;
+  }
+
+  /**
+   * One handshake inside the network's gate, holding its slot until registration ends. A
+   * connect the server refused or reset (its listen backlog was full for a moment, or it is
+   * restarting) is tried again at once through the same gate, a few times, before the
+   * failure goes to the backoff: waiting seconds for a momentary overflow is what made mass
+   * connects slow.
+   */
+  private async connectThroughGate(): Promise<void> {
+    for (;;) {
+      const slot = await this.options.limiter.acquireHandshake();
+      try {
+        if (this.current === 'stopped') throw new IrcError('IRC_NOT_CONNECTED', 'The bridge is shutting down.');
+        await this.client.connect();
+        return;
+      } catch (error) {
+        if (this.current === 'stopped' || !isRefusedOrReset(error) || this.quickRetries >= QUICK_RETRIES) throw error;
+        this.quickRetries++;
+        this.options.log.debug('IRC connect refused or reset; retrying at once', { connection: this.options.label, retry: this.quickRetries });
+      } finally {
+        slot.release();
+      }
+    }
   }
 
   private async afterRegistration(): Promise<void> {

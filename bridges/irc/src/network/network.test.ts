@@ -51,6 +51,23 @@ describe('undeliverable messages', () => {
     expect(h.server.sent.filter((l) => l.from === 'alice[m]').map((l) => l.text)).toEqual(['second']);
   });
 
+  it('retries a refused or reset connect at once, a few times, before telling anyone', async () => {
+    const socketError = (code: string) => new IrcError('IRC_CONNECT_FAILED', `connect ${code}`, { cause: Object.assign(new Error(`connect ${code}`), { code }) });
+    h = await startHarness();
+    const roomId = await h.portal();
+    h.server.failNextConnects(1, socketError('ECONNRESET'));
+    h.server.failNextConnects(1, socketError('ECONNREFUSED'));
+    await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'through' });
+    expect(noticesTo(roomId, alice)).toEqual([]);
+    expect(h.server.client('alice[m]')?.connects).toBe(3); // no clock advanced: no backoff waited
+    expect(h.server.sent.filter((l) => l.from === 'alice[m]').map((l) => l.text)).toEqual(['through']);
+
+    h.server.failNextConnects(4, socketError('ECONNREFUSED'));
+    await h.matrixEvent(roomId, bob, { msgtype: 'm.text', body: 'later' });
+    expect(noticesTo(roomId, bob)).toEqual([`${bob}: Your message was not delivered to #chan on Test Net: connect ECONNREFUSED`]);
+    expect(h.server.clients.find((c) => c.options.nick === 'bob[m]')?.connects).toBe(4); // the first try and three at once; then the backoff
+  });
+
   it('tells the sender when the connection limit is reached', async () => {
     h = await startHarness({ network: { puppets: { max_connections: 1 } } });
     const roomId = await h.portal();

@@ -1,5 +1,4 @@
-import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { Readable } from 'node:stream';
 import type { EventId, RoomAlias, RoomId, UserId } from '../ids';
 import type { CreateRoomOptions, Profile, StateEvent } from '../intent/types';
 import { isMatrixError, MatrixError } from './errors';
@@ -48,6 +47,11 @@ export class CsApiClient {
 
   get baseUrl(): string {
     return this.http.baseUrl;
+  }
+
+  /** Closes the connections to the homeserver (at shutdown, after the last request). */
+  close(): Promise<void> {
+    return this.http.close();
   }
 
   /** A transaction ID for an idempotent PUT (send, redact). */
@@ -303,19 +307,19 @@ export class CsApiClient {
   async downloadMedia(mxc: string, opts: As & { maxBytes?: number; timeoutMs?: number } = {}): Promise<DownloadedMedia> {
     const limit = opts.maxBytes ?? 50 * 1024 * 1024;
     return this.http.send(this.downloadSpec(mxc, opts), async (res) => {
-      const declared = Number(res.headers.get('content-length') ?? NaN);
+      const declared = Number(res.header('content-length') ?? NaN);
+      // Throwing is enough: the transport discards what was not read.
       if (declared > limit) {
-        await res.body?.cancel();
         throw new RangeError(`${mxc} is ${declared} bytes, over the ${limit}-byte limit; raise maxBytes to allow it`);
       }
       const chunks: Buffer[] = [];
       let size = 0;
-      for await (const chunk of res.body ?? []) {
+      for await (const chunk of res.body as AsyncIterable<Buffer>) {
         size += chunk.byteLength;
         if (size > limit) throw new RangeError(`${mxc} is over the ${limit}-byte limit; raise maxBytes to allow it`);
-        chunks.push(Buffer.from(chunk));
+        chunks.push(chunk);
       }
-      return { data: Buffer.concat(chunks), contentType: res.headers.get('content-type') ?? 'application/octet-stream' };
+      return { data: Buffer.concat(chunks), contentType: res.header('content-type') ?? 'application/octet-stream' };
     });
   }
 
@@ -325,12 +329,12 @@ export class CsApiClient {
    */
   async downloadMediaStream(mxc: string, opts: As & { timeoutMs?: number } = {}): Promise<MediaStream> {
     return this.http.send(this.downloadSpec(mxc, opts), async (res) => {
-      const length = res.headers.get('content-length');
-      const body = res.body ?? new Blob([]).stream();
+      const length = res.header('content-length');
       return {
-        stream: Readable.fromWeb(body as WebReadableStream<Uint8Array>),
-        contentType: res.headers.get('content-type') ?? 'application/octet-stream',
-        contentLength: length === null ? undefined : Number(length),
+        // undici's body is already a Node stream: handed on as is, read at the caller's pace.
+        stream: res.body,
+        contentType: res.header('content-type') ?? 'application/octet-stream',
+        contentLength: length === undefined ? undefined : Number(length),
       };
     });
   }

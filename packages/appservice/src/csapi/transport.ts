@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream';
+import { errors as undiciErrors, Pool, type Dispatcher } from 'undici';
 import type { UserId } from '../ids';
 import type { Logger } from '../log/types';
 import { MatrixError, NetworkError } from './errors';
@@ -37,7 +39,13 @@ export interface TransportOptions {
   maxRetries: number;
   log: Logger;
   metrics?: CsApiMetrics;
-  fetch?: typeof fetch;
+  /**
+   * Where requests go. Default: an undici Pool of keep-alive connections to the homeserver's
+   * origin, at most `maxConnections` at once. Tests hand in a MockAgent; the bench a probe.
+   */
+  dispatcher?: Dispatcher;
+  /** Concurrent connections to the homeserver for the default pool (default 32). */
+  maxConnections?: number;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
   random?: () => number;
@@ -56,19 +64,48 @@ export interface TransportOptions {
   onAttempt?: (answered: boolean) => void;
 }
 
+/** A homeserver response as `consume` sees it; the body must be read, dumped or handed on. */
+export interface TransportResponse {
+  status: number;
+  header(name: string): string | undefined;
+  /** A Node stream (undici's BodyReadable): iterate it, or `text()`. */
+  body: Readable & { text(): Promise<string>; dump(): Promise<void> };
+}
+
+const DEFAULT_MAX_CONNECTIONS = 32;
+/** Shorter than the idle timeouts of Synapse's and common proxies' keep-alive (60 s+), so a reused socket is rarely one the server already closed. */
+const KEEP_ALIVE_MS = 30_000;
+
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Sends requests with the `as_token`, a per-attempt timeout, retries and metrics. */
 export class MatrixTransport {
   readonly baseUrl: string;
-  private readonly fetchImpl: typeof fetch;
+  private readonly origin: string;
+  /** The base URL's path, for homeservers mounted under a prefix. */
+  private readonly basePath: string;
+  private readonly dispatcher: Dispatcher;
+  /** Only a pool this transport made is closed by it. */
+  private readonly ownsDispatcher: boolean;
+  private readonly authorization: string;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
   private readonly random: () => number;
 
   constructor(private readonly options: TransportOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
-    this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
+    const base = new URL(this.baseUrl);
+    this.origin = base.origin;
+    this.basePath = base.pathname.replace(/\/+$/, '');
+    this.ownsDispatcher = !options.dispatcher;
+    this.dispatcher = options.dispatcher ?? new Pool(this.origin, {
+      connections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+      keepAliveTimeout: KEEP_ALIVE_MS,
+      // The per-attempt AbortController below is the one timeout; undici's own would race it.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+    this.authorization = `Bearer ${options.asToken}`;
     this.sleep = options.sleep ?? defaultSleep;
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
@@ -77,7 +114,7 @@ export class MatrixTransport {
   /** Sends the request and parses a JSON response body (`{}` when empty). */
   json<T>(spec: RequestSpec): Promise<T> {
     return this.send(spec, async (res) => {
-      const text = await res.text();
+      const text = await res.body.text();
       try {
         return (text ? JSON.parse(text) : {}) as T;
       } catch (err) {
@@ -90,26 +127,31 @@ export class MatrixTransport {
    * Sends the request and hands a successful response to `consume`, still inside the attempt's
    * timeout. Error statuses become `MatrixError`s before `consume` sees them.
    */
-  async send<T>(spec: RequestSpec, consume: (res: Response) => Promise<T>): Promise<T> {
+  async send<T>(spec: RequestSpec, consume: (res: TransportResponse) => Promise<T>): Promise<T> {
     const labels = { method: spec.method, endpoint: spec.endpoint };
-    const url = this.urlOf(spec);
+    const path = this.pathOf(spec);
+    const { headers, body } = this.payloadOf(spec);
     for (let attempt = 0; ; attempt++) {
       const started = this.now();
       let failure: MatrixError | NetworkError;
-      let retryAfterHeader: string | null = null;
+      let retryAfterHeader: string | undefined;
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), spec.timeoutMs ?? this.options.timeoutMs);
       try {
-        const res = await this.fetchImpl(url, this.initOf(spec, controller.signal));
-        if (res.ok) {
+        const raw = await this.dispatcher.request({
+          origin: this.origin, path, method: spec.method, headers, body, signal: controller.signal,
+        });
+        const res = responseOf(raw);
+        if (res.status >= 200 && res.status < 300) {
           const value = await consume(res).catch((err: unknown) => {
+            discard(res.body);
             throw controller.signal.aborted || isTransportFailure(err) ? err : new ConsumeError(err);
           });
           this.count(labels, String(res.status), started);
           this.options.onAttempt?.(true);
           return value;
         }
-        retryAfterHeader = res.headers.get('retry-after');
+        retryAfterHeader = res.header('retry-after');
         failure = await this.errorOf(spec, res);
         this.count(labels, String(res.status), started);
         this.options.onAttempt?.(!isGatewayFailure(res.status) || failure.errcode !== 'M_UNKNOWN');
@@ -153,16 +195,22 @@ export class MatrixTransport {
     return spec.retry === 'rateLimitedOnly' ? undefined : '5xx';
   }
 
-  private async errorOf(spec: RequestSpec, res: Response): Promise<MatrixError> {
+  /** Closes the default pool's connections (at shutdown); a dispatcher handed in is the caller's. */
+  async close(): Promise<void> {
+    if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+
+  private async errorOf(spec: RequestSpec, res: TransportResponse): Promise<MatrixError> {
     let body: Record<string, unknown> = {};
+    const text = await res.body.text();
     try {
-      const parsed: unknown = JSON.parse(await res.text());
+      const parsed: unknown = JSON.parse(text);
       if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) body = parsed as Record<string, unknown>;
     } catch {
       // A proxy's HTML error page: the status alone must do.
     }
     const errcode = typeof body.errcode === 'string' ? body.errcode : 'M_UNKNOWN';
-    const message = typeof body.error === 'string' ? body.error : res.statusText;
+    const message = typeof body.error === 'string' ? body.error : `HTTP ${res.status}`;
     const retryAfterMs = typeof body.retry_after_ms === 'number' ? body.retry_after_ms : undefined;
     return new MatrixError(errcode, res.status, message, describe(spec), retryAfterMs, body);
   }
@@ -174,7 +222,7 @@ export class MatrixTransport {
     metrics.duration?.observe(labels, (this.now() - started) / 1000);
   }
 
-  private urlOf(spec: RequestSpec): string {
+  private pathOf(spec: RequestSpec): string {
     const path = spec.endpoint.replace(/\{(\w+)\}/g, (_, name: string) => {
       const value = spec.params?.[name];
       if (value === undefined) throw new TypeError(`No value for {${name}} in ${spec.endpoint}`);
@@ -187,21 +235,37 @@ export class MatrixTransport {
     }
     if (spec.asUser) search.set('user_id', spec.asUser);
     const qs = search.toString();
-    return `${this.baseUrl}${path}${qs ? `?${qs}` : ''}`;
+    return `${this.basePath}${path}${qs ? `?${qs}` : ''}`;
   }
 
-  private initOf(spec: RequestSpec, signal: AbortSignal): RequestInit {
-    const headers: Record<string, string> = { Authorization: `Bearer ${this.options.asToken}` };
-    let body: RequestInit['body'];
-    if (spec.raw) {
-      headers['Content-Type'] = spec.raw.contentType;
-      body = spec.raw.data;
-    } else if (spec.json !== undefined) {
-      headers['Content-Type'] = 'application/json';
-      body = JSON.stringify(spec.json);
+  /** Built once per request, not per attempt: a retry sends the same bytes. */
+  private payloadOf(spec: RequestSpec): { headers: Record<string, string>; body?: string | Uint8Array } {
+    if (spec.raw) return { headers: { authorization: this.authorization, 'content-type': spec.raw.contentType }, body: spec.raw.data };
+    if (spec.json !== undefined) {
+      return { headers: { authorization: this.authorization, 'content-type': 'application/json' }, body: JSON.stringify(spec.json) };
     }
-    return { method: spec.method, headers, body, signal };
+    return { headers: { authorization: this.authorization } };
   }
+}
+
+/**
+ * Drops whatever `consume` left unread, so it holds no connection. An unfinished undici body
+ * reports its own destruction as an 'error'; nobody else listens any more, so it is swallowed.
+ */
+function discard(body: Readable): void {
+  body.once('error', () => {});
+  body.destroy();
+}
+
+function responseOf(raw: Dispatcher.ResponseData): TransportResponse {
+  return {
+    status: raw.statusCode,
+    header(name) {
+      const value = raw.headers[name];
+      return Array.isArray(value) ? value[0] : value;
+    },
+    body: raw.body,
+  };
 }
 
 /** Carries a final (not retried) error out of `consume` through the attempt's catch. */
@@ -209,9 +273,14 @@ class ConsumeError {
   constructor(readonly error: unknown) {}
 }
 
-/** undici reports refused connections, resets and truncated bodies as TypeErrors. */
+/**
+ * Failures of the connection rather than of the caller's `consume`: undici's own errors (reset
+ * sockets, truncated bodies), system errors (refused, unreachable) and aborts.
+ */
 function isTransportFailure(err: unknown): boolean {
-  return err instanceof TypeError || (err instanceof Error && err.name === 'AbortError');
+  if (err instanceof undiciErrors.UndiciError) return true;
+  if (!(err instanceof Error)) return false;
+  return err.name === 'AbortError' || typeof (err as NodeJS.ErrnoException).syscall === 'string';
 }
 
 function describe(spec: RequestSpec): string {

@@ -1,4 +1,3 @@
-import nock from 'nock';
 import { Gauge, Registry } from 'prom-client';
 import { CsApiClient } from '../csapi/client';
 import type { MatrixEvent } from '../events';
@@ -6,8 +5,10 @@ import type { EventId, RoomId, UserId } from '../ids';
 import type { Logger } from '../log/types';
 import { createIntentFactory, type IntentFactoryDeps } from './factory';
 import type { IntentCacheLimits } from './state';
+import { LoopbackHomeserver, type RecordedRequest } from '../csapi/testing/loopback-homeserver';
 
-const HS = 'http://hs.test';
+let hs: LoopbackHomeserver;
+const clients: CsApiClient[] = [];
 const BOT = '@_irc_bot:hs.test' as UserId;
 const GHOST = '@_irc_alice:hs.test' as UserId;
 const ROOM = '!room:hs.test' as RoomId;
@@ -16,14 +17,9 @@ const silent: Logger = { error() {}, warn() {}, info() {}, debug() {}, child: ()
 
 function setup(cacheLimits: Partial<IntentCacheLimits> = {}, extra: Partial<IntentFactoryDeps> = {}) {
   const requests: string[] = [];
-  const client = new CsApiClient({
-    baseUrl: HS, asToken: 'as', timeoutMs: 1000, maxRetries: 0, log: silent,
-    fetch: (input, init) => {
-      const url = new URL(String(input));
-      requests.push(`${init?.method ?? 'GET'} ${decodeURIComponent(url.pathname)}`);
-      return fetch(input, init);
-    },
-  });
+  hs.onRequest = (r) => requests.push(`${r.method} ${decodeURIComponent(r.path)}`);
+  const client = new CsApiClient({ baseUrl: hs.url, asToken: 'as', timeoutMs: 1000, maxRetries: 0, log: silent });
+  clients.push(client);
   const factory = createIntentFactory({
     client, domain: 'hs.test', botUserId: BOT, isBridgeUser: (u) => u.startsWith('@_irc_'), log: silent, cacheLimits, ...extra,
   });
@@ -35,19 +31,21 @@ const member = (userId: UserId, membership: string, roomId = ROOM, extra: Record
   content: { membership, ...extra }, originServerTs: 0,
 });
 
-/** Interceptors for the first send of a ghost: register, join, send. */
+/** The homeserver's answers to the first send of a ghost: register, join, send. */
 function firstSend(roomId = ROOM) {
-  return nock(HS)
-    .post('/_matrix/client/v3/register').reply(200, { user_id: GHOST })
-    .post(`/_matrix/client/v3/join/${enc(roomId)}`).query({ user_id: GHOST }).reply(200, { room_id: roomId })
-    .put(new RegExp(`/rooms/${enc(roomId)}/send/m.room.message/`)).query(true).reply(200, { event_id: '$1' });
+  hs
+    .on('POST', '/_matrix/client/v3/register', { json: { user_id: GHOST } })
+    .on('POST', `/_matrix/client/v3/join/${enc(roomId)}`, { json: { room_id: roomId }, query: { user_id: GHOST } })
+    .on('PUT', new RegExp(`/rooms/${enc(roomId)}/send/m.room.message/`), { json: { event_id: '$1' } });
 }
 
 const sendPath = `PUT /_matrix/client/v3/rooms/${ROOM}/send/m.room.message`;
 
-beforeAll(() => nock.disableNetConnect());
-afterEach(() => nock.cleanAll());
-afterAll(() => nock.enableNetConnect());
+beforeEach(async () => { hs = await LoopbackHomeserver.start(); });
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+  await hs.close();
+});
 
 describe('Intent steady state', () => {
   it('costs exactly one request per send once registered and joined', async () => {
@@ -60,7 +58,7 @@ describe('Intent steady state', () => {
     expect(requests[2]).toMatch(new RegExp(`^${sendPath}/`));
 
     requests.length = 0;
-    nock(HS).put(new RegExp(`/send/m.room.message/`)).query({ user_id: GHOST }).times(3).reply(200, { event_id: '$2' });
+    hs.on('PUT', new RegExp(`/send/m.room.message/`), { json: { event_id: '$2' }, query: { user_id: GHOST }, times: 3 });
     for (const body of ['two', 'three', 'four']) await factory.intent(GHOST).sendMessage(ROOM, { msgtype: 'm.text', body });
     expect(requests).toHaveLength(3);
     expect(requests.every((r) => r.startsWith(sendPath))).toBe(true);
@@ -69,7 +67,7 @@ describe('Intent steady state', () => {
   it('shares one register and one join between concurrent sends', async () => {
     const { factory, requests } = setup();
     firstSend();
-    nock(HS).put(/\/send\/m.room.message\//).query(true).times(4).reply(200, { event_id: '$x' });
+    hs.on('PUT', /\/send\/m.room.message\//, { json: { event_id: '$x' }, times: 4 });
     const alice = factory.intent(GHOST);
     await Promise.all(Array.from({ length: 5 }, (_, i) => alice.sendMessage(ROOM, { body: String(i) })));
     expect(requests.filter((r) => r.includes('/register'))).toHaveLength(1);
@@ -79,8 +77,8 @@ describe('Intent steady state', () => {
 
   it('never registers the bot', async () => {
     const { factory, requests } = setup();
-    nock(HS).post(`/_matrix/client/v3/join/${enc(ROOM)}`).query({ user_id: BOT }).reply(200, { room_id: ROOM })
-      .put(/\/send\//).query(true).reply(200, { event_id: '$b' });
+    hs.on('POST', `/_matrix/client/v3/join/${enc(ROOM)}`, { json: { room_id: ROOM }, query: { user_id: BOT } })
+      .on('PUT', /\/send\//, { json: { event_id: '$b' } });
     await factory.bot.sendMessage(ROOM, { body: 'hello' });
     expect(requests.map((r) => r.split(' ')[1]!.split('/')[4])).toEqual(['join', 'rooms']);
     expect(factory.intent(BOT)).toBe(factory.bot);
@@ -88,7 +86,7 @@ describe('Intent steady state', () => {
 
   it('treats an existing user (M_USER_IN_USE) as registered', async () => {
     const { factory, requests } = setup();
-    nock(HS).post('/_matrix/client/v3/register').reply(400, { errcode: 'M_USER_IN_USE' });
+    hs.on('POST', '/_matrix/client/v3/register', { status: 400, json: { errcode: 'M_USER_IN_USE' } });
     await factory.intent(GHOST).ensureRegistered();
     await factory.intent(GHOST).ensureRegistered();
     expect(requests).toEqual(['POST /_matrix/client/v3/register']);
@@ -98,15 +96,15 @@ describe('Intent steady state', () => {
 describe('Intent repairs', () => {
   it('lets the bot invite a ghost that may not join on its own', async () => {
     const { factory, requests } = setup();
-    nock(HS)
-      .post('/_matrix/client/v3/register').reply(200, {})
-      .post(`/_matrix/client/v3/join/${enc(ROOM)}`).query({ user_id: GHOST }).reply(403, { errcode: 'M_FORBIDDEN', error: 'You are not invited to this room.' })
-      .post(`/_matrix/client/v3/join/${enc(ROOM)}`).query({ user_id: BOT }).reply(200, { room_id: ROOM })
-      .post(`/_matrix/client/v3/rooms/${enc(ROOM)}/invite`, { user_id: GHOST }).query({ user_id: BOT }).reply(200, {})
-      .post(`/_matrix/client/v3/join/${enc(ROOM)}`).query({ user_id: GHOST }).reply(200, { room_id: ROOM });
+    hs
+      .on('POST', '/_matrix/client/v3/register', { json: {} })
+      .on('POST', `/_matrix/client/v3/join/${enc(ROOM)}`, { status: 403, json: { errcode: 'M_FORBIDDEN', error: 'You are not invited to this room.' }, query: { user_id: GHOST } })
+      .on('POST', `/_matrix/client/v3/join/${enc(ROOM)}`, { json: { room_id: ROOM }, query: { user_id: BOT } })
+      .on('POST', `/_matrix/client/v3/rooms/${enc(ROOM)}/invite`, { json: {}, query: { user_id: BOT }, requestJson: { user_id: GHOST } })
+      .on('POST', `/_matrix/client/v3/join/${enc(ROOM)}`, { json: { room_id: ROOM }, query: { user_id: GHOST } });
     await factory.intent(GHOST).ensureJoined(ROOM);
     expect(requests.map((r) => r.split('/').slice(4, 5).join())).toEqual(['register', 'join', 'join', 'rooms', 'join']);
-    expect(nock.isDone()).toBe(true);
+    expect(hs.pending()).toEqual([]);
   });
 
   it('joins again and retries once when the homeserver says the user is not in the room', async () => {
@@ -114,10 +112,10 @@ describe('Intent repairs', () => {
     firstSend();
     await factory.intent(GHOST).sendMessage(ROOM, { body: 'a' });
     requests.length = 0;
-    nock(HS)
-      .put(/\/send\//).query(true).reply(403, { errcode: 'M_FORBIDDEN', error: `User ${GHOST} not in room ${ROOM}` })
-      .post(`/_matrix/client/v3/join/${enc(ROOM)}`).query(true).reply(200, { room_id: ROOM })
-      .put(/\/send\//).query(true).reply(200, { event_id: '$again' });
+    hs
+      .on('PUT', /\/send\//, { status: 403, json: { errcode: 'M_FORBIDDEN', error: `User ${GHOST} not in room ${ROOM}` } })
+      .on('POST', `/_matrix/client/v3/join/${enc(ROOM)}`, { json: { room_id: ROOM } })
+      .on('PUT', /\/send\//, { json: { event_id: '$again' } });
     await expect(factory.intent(GHOST).sendMessage(ROOM, { body: 'b' })).resolves.toBe('$again');
     expect(requests.map((r) => r.split('/')[4])).toEqual(['rooms', 'join', 'rooms']);
     // Both tries used the same transaction ID, so the homeserver would deduplicate a replay.
@@ -129,7 +127,7 @@ describe('Intent repairs', () => {
     firstSend();
     await factory.intent(GHOST).sendMessage(ROOM, { body: 'a' });
     requests.length = 0;
-    nock(HS).put(/\/send\//).query(true).reply(403, { errcode: 'M_FORBIDDEN', error: 'You do not have permission to send' });
+    hs.on('PUT', /\/send\//, { status: 403, json: { errcode: 'M_FORBIDDEN', error: 'You do not have permission to send' } });
     await expect(factory.intent(GHOST).sendMessage(ROOM, { body: 'b' })).rejects.toMatchObject({ errcode: 'M_FORBIDDEN' });
     expect(requests).toHaveLength(1);
   });
@@ -139,11 +137,11 @@ describe('Intent repairs', () => {
     firstSend();
     await factory.intent(GHOST).sendMessage(ROOM, { body: 'a' });
     requests.length = 0;
-    nock(HS)
-      .put(/\/send\//).query(true).reply(403, { errcode: 'M_FORBIDDEN', error: `Application service has not registered this user (${GHOST})` })
-      .post('/_matrix/client/v3/register').reply(200, {})
-      .post(`/_matrix/client/v3/join/${enc(ROOM)}`).query(true).reply(200, { room_id: ROOM })
-      .put(/\/send\//).query(true).reply(200, { event_id: '$back' });
+    hs
+      .on('PUT', /\/send\//, { status: 403, json: { errcode: 'M_FORBIDDEN', error: `Application service has not registered this user (${GHOST})` } })
+      .on('POST', '/_matrix/client/v3/register', { json: {} })
+      .on('POST', `/_matrix/client/v3/join/${enc(ROOM)}`, { json: { room_id: ROOM } })
+      .on('PUT', /\/send\//, { json: { event_id: '$back' } });
     await expect(factory.intent(GHOST).sendMessage(ROOM, { body: 'b' })).resolves.toBe('$back');
     expect(requests.map((r) => r.split('/')[4])).toEqual(['rooms', 'register', 'join', 'rooms']);
   });
@@ -154,15 +152,15 @@ describe('Intent repairs', () => {
     await factory.intent(GHOST).sendMessage(ROOM, { body: 'a' });
     factory.onMemberEvent(member(GHOST, 'leave'));
     requests.length = 0;
-    nock(HS).post(`/_matrix/client/v3/join/${enc(ROOM)}`).query(true).reply(200, { room_id: ROOM })
-      .put(/\/send\//).query(true).reply(200, { event_id: '$2' });
+    hs.on('POST', `/_matrix/client/v3/join/${enc(ROOM)}`, { json: { room_id: ROOM } })
+      .on('PUT', /\/send\//, { json: { event_id: '$2' } });
     await factory.intent(GHOST).sendMessage(ROOM, { body: 'b' });
     expect(requests.map((r) => r.split('/')[4])).toEqual(['join', 'rooms']);
   });
 
   it('learns joins from membership events, and ignores users outside the namespace', async () => {
     const { factory, requests } = setup();
-    nock(HS).post('/_matrix/client/v3/register').reply(200, {}).put(/\/send\//).query(true).reply(200, { event_id: '$1' });
+    hs.on('POST', '/_matrix/client/v3/register', { json: {} }).on('PUT', /\/send\//, { json: { event_id: '$1' } });
     factory.onMemberEvent(member(GHOST, 'join'));
     factory.onMemberEvent(member('@human:hs.test' as UserId, 'join'));
     await factory.intent(GHOST).sendMessage(ROOM, { body: 'a' });
@@ -174,11 +172,11 @@ describe('Intent repairs', () => {
 describe('Intent profile', () => {
   it('sends only the fields that changed, and nothing when nothing changed', async () => {
     const { factory, requests } = setup();
-    nock(HS)
-      .post('/_matrix/client/v3/register').reply(400, { errcode: 'M_USER_IN_USE' })
-      .get(`/_matrix/client/v3/profile/${enc(GHOST)}`).query(true).reply(200, { displayname: 'old', avatar_url: 'mxc://hs.test/a' })
-      .put(`/_matrix/client/v3/profile/${enc(GHOST)}/displayname`, { displayname: 'alice' }).query(true).reply(200, {})
-      .put(`/_matrix/client/v3/profile/${enc(GHOST)}/avatar_url`, { avatar_url: 'mxc://hs.test/b' }).query(true).reply(200, {});
+    hs
+      .on('POST', '/_matrix/client/v3/register', { status: 400, json: { errcode: 'M_USER_IN_USE' } })
+      .on('GET', `/_matrix/client/v3/profile/${enc(GHOST)}`, { json: { displayname: 'old', avatar_url: 'mxc://hs.test/a' } })
+      .on('PUT', `/_matrix/client/v3/profile/${enc(GHOST)}/displayname`, { json: {}, requestJson: { displayname: 'alice' } })
+      .on('PUT', `/_matrix/client/v3/profile/${enc(GHOST)}/avatar_url`, { json: {}, requestJson: { avatar_url: 'mxc://hs.test/b' } });
     const alice = factory.intent(GHOST);
     await alice.ensureProfile({ displayName: 'alice', avatarUrl: 'mxc://hs.test/a' });
     expect(requests).toEqual([
@@ -194,10 +192,10 @@ describe('Intent profile', () => {
 
   it('shares one profile update between concurrent identical calls', async () => {
     const { factory, requests } = setup();
-    nock(HS)
-      .post('/_matrix/client/v3/register').reply(200, {})
-      .get(`/_matrix/client/v3/profile/${enc(GHOST)}`).query(true).reply(200, {})
-      .put(`/_matrix/client/v3/profile/${enc(GHOST)}/displayname`).query(true).reply(200, {});
+    hs
+      .on('POST', '/_matrix/client/v3/register', { json: {} })
+      .on('GET', `/_matrix/client/v3/profile/${enc(GHOST)}`, { json: {} })
+      .on('PUT', `/_matrix/client/v3/profile/${enc(GHOST)}/displayname`, { json: {} });
     const alice = factory.intent(GHOST);
     await Promise.all([1, 2, 3].map(() => alice.ensureProfile({ displayName: 'alice' })));
     expect(requests.filter((r) => r.endsWith('/displayname'))).toHaveLength(1);
@@ -206,11 +204,11 @@ describe('Intent profile', () => {
 
   it('forgets a profile that a member event shows was changed elsewhere', async () => {
     const { factory, requests } = setup();
-    nock(HS)
-      .post('/_matrix/client/v3/register').reply(200, {})
-      .get(`/_matrix/client/v3/profile/${enc(GHOST)}`).query(true).reply(200, { displayname: 'alice' })
-      .get(`/_matrix/client/v3/profile/${enc(GHOST)}`).query(true).reply(200, { displayname: 'mallory' })
-      .put(`/_matrix/client/v3/profile/${enc(GHOST)}/displayname`, { displayname: 'alice' }).query(true).reply(200, {});
+    hs
+      .on('POST', '/_matrix/client/v3/register', { json: {} })
+      .on('GET', `/_matrix/client/v3/profile/${enc(GHOST)}`, { json: { displayname: 'alice' } })
+      .on('GET', `/_matrix/client/v3/profile/${enc(GHOST)}`, { json: { displayname: 'mallory' } })
+      .on('PUT', `/_matrix/client/v3/profile/${enc(GHOST)}/displayname`, { json: {}, requestJson: { displayname: 'alice' } });
     await factory.intent(GHOST).ensureProfile({ displayName: 'alice' });
     factory.onMemberEvent(member(GHOST, 'join', ROOM, { displayname: 'mallory' }));
     requests.length = 0;
@@ -232,7 +230,7 @@ describe('IntentFactory', () => {
     const cacheEntries = new Gauge({ name: 'intent_cache', help: 'h', labelNames: ['cache'] as const, registers: [registry] });
     const { factory, requests } = setup({ memberships: 2, intents: 2 }, { metrics: { cacheEntries } });
     const rooms = ['!a:hs.test', '!b:hs.test', '!c:hs.test'] as RoomId[];
-    nock(HS).post(/\/join\//).query(true).times(4).reply(200, (uri) => ({ room_id: decodeURIComponent(uri.split('/')[5]!.split('?')[0]!) }));
+    hs.on('POST', /\/join\//, { times: 4, json: (r: RecordedRequest) => ({ room_id: decodeURIComponent(r.path.split('/')[5]!) }) });
     for (const room of rooms) await factory.bot.ensureJoined(room);
     await factory.bot.ensureJoined(rooms[0]!); // evicted: joins again
     expect(requests.filter((r) => r.includes('/join/'))).toHaveLength(4);
@@ -247,14 +245,14 @@ describe('IntentFactory', () => {
 describe('Intent directory and aliases', () => {
   it('unpublishes a room and deletes an alias as the ghost', async () => {
     const { factory, requests } = setup();
-    const scope = nock(HS)
-      .post('/_matrix/client/v3/register').reply(200, { user_id: GHOST })
-      .put(`/_matrix/client/v3/directory/list/room/${enc(ROOM)}`, { visibility: 'private' }).query({ user_id: GHOST }).reply(200, {})
-      .delete(`/_matrix/client/v3/directory/room/${enc('#irc_x:hs.test')}`).query({ user_id: GHOST }).reply(200, {});
+    hs
+      .on('POST', '/_matrix/client/v3/register', { json: { user_id: GHOST } })
+      .on('PUT', `/_matrix/client/v3/directory/list/room/${enc(ROOM)}`, { json: {}, query: { user_id: GHOST }, requestJson: { visibility: 'private' } })
+      .on('DELETE', `/_matrix/client/v3/directory/room/${enc('#irc_x:hs.test')}`, { json: {}, query: { user_id: GHOST } });
     const alice = factory.intent(GHOST);
     await alice.setDirectoryVisibility(ROOM, 'private');
     await alice.deleteAlias('#irc_x:hs.test' as never);
-    expect(scope.isDone()).toBe(true);
+    expect(hs.pending()).toEqual([]);
     expect(requests).toHaveLength(3);
   });
 });
@@ -262,10 +260,10 @@ describe('Intent directory and aliases', () => {
 describe('Intent send options', () => {
   it('sends with the caller\'s transaction ID, so a later retry of the same message is deduplicated', async () => {
     const { factory, requests } = setup();
-    nock(HS)
-      .post('/_matrix/client/v3/register').reply(200, { user_id: GHOST })
-      .post(`/_matrix/client/v3/join/${enc(ROOM)}`).query({ user_id: GHOST }).reply(200, { room_id: ROOM })
-      .put(`/_matrix/client/v3/rooms/${enc(ROOM)}/send/m.room.message/irc-line-42`).query({ user_id: GHOST }).times(2).reply(200, { event_id: '$1' });
+    hs
+      .on('POST', '/_matrix/client/v3/register', { json: { user_id: GHOST } })
+      .on('POST', `/_matrix/client/v3/join/${enc(ROOM)}`, { json: { room_id: ROOM }, query: { user_id: GHOST } })
+      .on('PUT', `/_matrix/client/v3/rooms/${enc(ROOM)}/send/m.room.message/irc-line-42`, { json: { event_id: '$1' }, query: { user_id: GHOST }, times: 2 });
     const alice = factory.intent(GHOST);
     await alice.sendMessage(ROOM, { msgtype: 'm.text', body: 'once' }, { txnId: 'irc-line-42' });
     await alice.sendMessage(ROOM, { msgtype: 'm.text', body: 'once' }, { txnId: 'irc-line-42' });
@@ -279,11 +277,14 @@ describe('a resend that checks first (checkSentBefore)', () => {
     firstSend(); // registers, joins and sends the first time
     const alice = factory.intent(GHOST);
     await alice.sendMessage(ROOM, { body: 'warm-up' });
-    const scope = nock(HS)
-      .get(`/_matrix/client/v3/rooms/${enc(ROOM)}/messages`).query((q) => q.user_id === GHOST && q.dir === 'b' && JSON.parse(String(q.filter)).senders[0] === GHOST)
-      .reply(200, { chunk: [{ event_id: '$other', sender: GHOST, unsigned: { transaction_id: 'other' } }, { event_id: '$landed', sender: GHOST, unsigned: { transaction_id: 'txn-7' } }] });
+    hs.on('GET', `/_matrix/client/v3/rooms/${enc(ROOM)}/messages`, {
+      query: { user_id: GHOST, dir: 'b' },
+      json: { chunk: [{ event_id: '$other', sender: GHOST, unsigned: { transaction_id: 'other' } }, { event_id: '$landed', sender: GHOST, unsigned: { transaction_id: 'txn-7' } }] },
+    });
     await expect(alice.sendMessage(ROOM, { body: 'held line' }, { txnId: 'txn-7', checkSentBefore: true })).resolves.toBe('$landed');
-    scope.done();
+    expect(hs.pending()).toEqual([]);
+    const lookup = hs.requests.find((r) => r.path.endsWith('/messages'))!;
+    expect((JSON.parse(lookup.query.get('filter')!) as { senders: string[] }).senders).toEqual([GHOST]);
     expect(requests.filter((r) => r.startsWith('PUT'))).toHaveLength(1);
   });
 
@@ -292,10 +293,9 @@ describe('a resend that checks first (checkSentBefore)', () => {
     firstSend();
     const alice = factory.intent(GHOST);
     await alice.sendMessage(ROOM, { body: 'warm-up' });
-    const scope = nock(HS)
-      .get(`/_matrix/client/v3/rooms/${enc(ROOM)}/messages`).query(true).reply(200, { chunk: [] })
-      .put(`/_matrix/client/v3/rooms/${enc(ROOM)}/send/m.room.message/txn-8`).query(true).reply(200, { event_id: '$new' });
+    hs.on('GET', `/_matrix/client/v3/rooms/${enc(ROOM)}/messages`, { json: { chunk: [] } })
+      .on('PUT', `/_matrix/client/v3/rooms/${enc(ROOM)}/send/m.room.message/txn-8`, { json: { event_id: '$new' } });
     await expect(alice.sendMessage(ROOM, { body: 'held line' }, { txnId: 'txn-8', checkSentBefore: true })).resolves.toBe('$new');
-    scope.done();
+    expect(hs.pending()).toEqual([]);
   });
 });

@@ -96,6 +96,20 @@ describe('createLogger', () => {
     expect(out.text()).toContain('value <redacted> here');
   });
 
+  it('does no work for an entry below the level: no redaction, no rendering, no reading of its meta', async () => {
+    const out = capture();
+    let secretLookups = 0;
+    const log = createLogger({ level: 'info', format: 'json' }, () => { secretLookups++; return []; }, { stream: out.stream });
+    const meta = { get expensive(): string { throw new Error('a debug entry\'s meta was read at level info'); } };
+    log.debug('off', meta);
+    log.child({ room: '!r:x' }).debug('off too', meta);
+    expect(secretLookups).toBe(0);
+    log.info('on');
+    expect(secretLookups).toBe(1);
+    await log.close();
+    expect(out.text().trim().split('\n')).toHaveLength(1);
+  });
+
   it('does not modify the caller\'s meta objects', async () => {
     const out = capture();
     const log = createLogger({ level: 'info', format: 'json' }, () => [PASSWORD], { stream: out.stream });

@@ -70,11 +70,13 @@ export function createLogger(cfg: BridgeConfig['logging'], secrets: () => string
     transports: file ? [stderr, file.transport] : [stderr],
   });
 
+  // winston runs the formats (redaction walks every value, then the line is rendered) before
+  // its transports drop an entry below the level, so an entry is checked against the level first.
   const wrap = (w: winston.Logger): Logger => ({
-    error: (message, meta) => void w.error(message, meta),
-    warn: (message, meta) => void w.warn(message, meta),
-    info: (message, meta) => void w.info(message, meta),
-    debug: (message, meta) => void w.debug(message, meta),
+    error: (message, meta) => void (w.isErrorEnabled() && w.error(message, meta)),
+    warn: (message, meta) => void (w.isWarnEnabled() && w.warn(message, meta)),
+    info: (message, meta) => void (w.isInfoEnabled() && w.info(message, meta)),
+    debug: (message, meta) => void (w.isDebugEnabled() && w.debug(message, meta)),
     child: (meta) => wrap(w.child(meta)),
   });
 
