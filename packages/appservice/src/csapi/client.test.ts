@@ -62,12 +62,13 @@ describe('CsApiClient requests', () => {
 
   it('sends an original timestamp as the appservice ts parameter, and drops one that is not a time', async () => {
     const { client } = setup();
-    const scope = nock(HS)
-      .put(/\/send\/m.room.message\/[^/?]+/).query({ user_id: GHOST, ts: '1700000000123' }).reply(200, { event_id: '$ts' })
-      .put(/\/send\/m.room.message\/[^/?]+/).query({ user_id: GHOST }).reply(200, { event_id: '$now' });
+    const send = /^\/_matrix\/client\/v3\/rooms\/!room%3Ahs.test\/send\/m.room.message\/[^/?]+$/;
+    hs.on('PUT', send, { json: { event_id: '$ts' } }, { json: { event_id: '$now' } });
     await expect(client.sendMessage(ROOM, { msgtype: 'm.text', body: 'then' }, { asUser: GHOST, ts: 1_700_000_000_123 })).resolves.toBe('$ts');
     await expect(client.sendMessage(ROOM, { msgtype: 'm.text', body: 'now' }, { asUser: GHOST, ts: Number.NaN })).resolves.toBe('$now');
-    expect(scope.isDone()).toBe(true);
+    expect(queryOf(0)).toEqual({ user_id: GHOST, ts: '1700000000123' });
+    expect(queryOf(1)).toEqual({ user_id: GHOST });
+    expect(hs.pending()).toEqual([]);
   });
 
   it('omits user_id when acting as the bot', async () => {

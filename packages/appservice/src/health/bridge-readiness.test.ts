@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { Bridge } from '../bridge';
 import { parseConfig } from '../config/load';
@@ -25,11 +27,9 @@ describe('/health, /ready and the operations gauges', () => {
   });
 
   it('is live at once, ready only after the homeserver answered the ping and the connector is ready, and unready again while the homeserver is away', async () => {
-    let homeserverUp = false;
-    const homeserver: typeof fetch = async (input) => {
-      if (!homeserverUp) throw new TypeError('fetch failed: connect ECONNREFUSED');
-      return new Response(JSON.stringify(String(input).includes('/ping') ? { duration_ms: 2 } : { event_id: '$x' }), { status: 200 });
-    };
+    // A real port that refuses connections while the homeserver is "down" (the transport's own
+    // network errors), and answers every request while it is up.
+    const homeserver = await switchableHomeserver();
     let botConnected = false;
     let ctx: BridgeContext | undefined;
     const connector: Connector = {
@@ -39,10 +39,10 @@ describe('/health, /ready and the operations gauges', () => {
       async onMatrixEvent() {},
       readiness: () => ({ ready: botConnected, details: { bot: botConnected ? 'connected' : 'connecting' } }),
     };
-    const config = parseConfig('homeserver: { url: "http://127.0.0.1:9", domain: hs.test }\ndatabase: { path: bridge.db }\nmetrics: { enabled: true }\n', dir);
+    const config = parseConfig(`homeserver: { url: "http://127.0.0.1:${homeserver.port}", domain: hs.test }\ndatabase: { path: bridge.db }\nmetrics: { enabled: true }\n`, dir);
     config.appservice.port = 0;
     config.metrics.port = 0;
-    bridge = new Bridge({ config, registration, connector, fetch: homeserver, logStream: new PassThrough(), version: '1.2.3', ping: { baseMs: 5, capMs: 20 } });
+    bridge = new Bridge({ config, registration, connector, logStream: new PassThrough(), version: '1.2.3', ping: { baseMs: 5, capMs: 20 } });
     const { ops, appservice } = await bridge.start();
     const base = `http://127.0.0.1:${ops!.port}`;
     const get = async (path: string) => {
@@ -61,7 +61,7 @@ describe('/health, /ready and the operations gauges', () => {
     });
     expect((await get('/metrics')).body).toContain('bridgekit_homeserver_reachable 0');
 
-    homeserverUp = true;
+    await homeserver.up();
     await waitFor(async () => (await get('/ready')).body.notReady, ['net']);
     botConnected = true;
     expect(await get('/ready')).toEqual({ status: 200, body: { ok: true, notReady: [], details: { store: 'ok', homeserver: 'ok', net: { bot: 'connected' } } } });
@@ -80,17 +80,46 @@ describe('/health, /ready and the operations gauges', () => {
     expect(last).toBeGreaterThanOrEqual(before - 1);
 
     // The homeserver goes away: the next request finds out, and the ping is kept up until it is back.
-    homeserverUp = false;
+    await homeserver.down();
     const sending = ctx!.bot.sendMessage(asRoomId('!r:hs.test'), { msgtype: 'm.text', body: 'hello' }).catch(() => undefined);
     await waitFor(async () => (await get('/ready')).body.notReady, ['homeserver']);
     expect((await get('/ready')).body.details).toMatchObject({ homeserver: expect.stringMatching(/^unreachable since /) });
     expect((await get('/metrics')).body).toContain('bridgekit_homeserver_reachable 0');
-    homeserverUp = true;
+    await homeserver.up();
     await waitFor(async () => (await get('/ready')).status, 200);
     await sending;
     expect((await get('/metrics')).body).toContain('bridgekit_homeserver_reachable 1');
+    await bridge.stop();
+    bridge = undefined;
+    await homeserver.down();
   });
 });
+
+/** A homeserver on a fixed loopback port that can be taken down (connections refused) and brought back. */
+async function switchableHomeserver(): Promise<{ port: number; up(): Promise<void>; down(): Promise<void> }> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  let server: Server | undefined;
+  return {
+    port,
+    up: async () => {
+      server = createServer((req, res) => {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify(req.url?.includes('/ping') ? { duration_ms: 2 } : { event_id: '$x' }));
+      });
+      await new Promise<void>((resolve) => server!.listen(port, '127.0.0.1', resolve));
+    },
+    down: async () => {
+      if (!server) return;
+      const closing = server;
+      server = undefined;
+      closing.closeAllConnections();
+      await new Promise<void>((resolve) => closing.close(() => resolve()));
+    },
+  };
+}
 
 async function waitFor<T>(probe: () => Promise<T>, expected: T, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
