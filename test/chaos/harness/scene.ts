@@ -1,0 +1,96 @@
+/**
+ * The pieces chaos scenarios share, on top of the e2e harness: a bridge started behind fault
+ * proxies (bridge → proxy → Synapse for its client-server requests, Synapse → proxy → bridge for
+ * its transactions), kill -9, the whole room timeline read back for counting, and a process's
+ * resident memory.
+ */
+import { readFileSync } from 'node:fs';
+import { readE2eEnv } from '../../e2e/harness/env';
+import { startIrcBridge, type BridgeUnderTest } from '../../e2e/harness/irc-bridge';
+import type { BridgeConfigOverrides } from '../../e2e/harness/bridge-config';
+import type { MatrixClient } from '../../e2e/harness/matrix-client';
+import { freePorts } from '../../e2e/harness/ports';
+import { startFaultProxy, type FaultProxy } from './fault-proxy';
+
+export interface ChaosBridge {
+  bridge: BridgeUnderTest;
+  /** Between the bridge and Synapse's client-server API. */
+  toHomeserver: FaultProxy;
+  /** Between Synapse and the bridge's appservice listener (on the port the registration names). */
+  toBridge: FaultProxy;
+  stop(): Promise<void>;
+}
+
+export async function startChaosBridge(overrides: BridgeConfigOverrides = {}, options: { stallMs?: number } = {}): Promise<ChaosBridge> {
+  const env = readE2eEnv();
+  const [bridgePort] = await freePorts(1);
+  const toHomeserver = await startFaultProxy({ target: env.homeserver.url, stallMs: options.stallMs });
+  const toBridge = await startFaultProxy({ target: `http://127.0.0.1:${bridgePort}`, port: env.appservice.port, stallMs: options.stallMs });
+  try {
+    const bridge = await startIrcBridge({ ...overrides, homeserver: { url: toHomeserver.url }, appservice: { port: bridgePort } });
+    return {
+      bridge,
+      toHomeserver,
+      toBridge,
+      stop: async () => {
+        await bridge.stop().catch(() => undefined);
+        await toHomeserver.close();
+        await toBridge.close();
+      },
+    };
+  } catch (error) {
+    await toHomeserver.close();
+    await toBridge.close();
+    throw error;
+  }
+}
+
+/** SIGKILL, as a crash or the OOM killer would; resolves once the process is gone. */
+export async function killHard(bridge: BridgeUnderTest): Promise<void> {
+  process.kill(bridge.process.pid, 'SIGKILL');
+  await bridge.stop(); // reaps it; SIGTERM to a dead process is a no-op
+}
+
+/** Every m.room.message body `sender` sent in the room, oldest first, paging through the whole timeline. */
+export async function allBodiesFrom(client: MatrixClient, roomId: string, sender: string): Promise<string[]> {
+  const bodies: string[] = [];
+  let from: string | undefined;
+  for (;;) {
+    const page = await client.request<{ chunk: Array<{ type: string; sender: string; content: { body?: unknown } }>; end?: string }>(
+      'GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages`,
+      { query: { dir: 'b', limit: 1000, ...(from ? { from } : {}), filter: JSON.stringify({ types: ['m.room.message'], senders: [sender] }) } },
+    );
+    for (const e of page.chunk) if (e.type === 'm.room.message' && e.sender === sender) bodies.push(String(e.content.body));
+    if (!page.end || page.chunk.length === 0) break;
+    from = page.end;
+  }
+  return bodies.reverse();
+}
+
+/** Resident memory of a process in bytes (Linux /proc). */
+export function rssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+  if (kb === undefined) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(kb) * 1024;
+}
+
+/** Waits until `count()` stops changing for `quietMs` (or `timeoutMs` passes): "everything that will arrive has". */
+export async function settle(count: () => Promise<number> | number, quietMs = 10_000, timeoutMs = 180_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let last = await count();
+  let since = Date.now();
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 1_000));
+    const now = await count();
+    if (now !== last) {
+      last = now;
+      since = Date.now();
+    } else if (Date.now() - since >= quietMs) {
+      break;
+    }
+  }
+  return last;
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
