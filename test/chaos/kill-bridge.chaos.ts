@@ -57,7 +57,7 @@ describe.each(MOMENTS)('kill -9 %s in a burst', (moment) => {
 
     const ghost = ghostUserId(c.irc.nick);
     const arrived = () => allBodiesFrom(c.alice.client, c.roomId, ghost);
-    await settle(async () => (await arrived()).length, 15_000, 600_000);
+    await settle(async () => (await arrived()).length, { target: tokens.length + 1, quietMs: 60_000 });
     const t = tally(prefix, tokens, await arrived());
     report(`kill -9 ${moment} in an IRC → Matrix burst, restart`, t);
     expect({ lost: t.lost, duplicated: t.duplicated, outOfOrder: t.outOfOrder }).toEqual({ lost: 0, duplicated: 0, outOfOrder: 0 });
@@ -78,7 +78,7 @@ describe.each(MOMENTS)('kill -9 %s in a burst', (moment) => {
     await chaos.bridge.start();
     await sending;
 
-    await settle(() => heard().length, 15_000, 600_000);
+    await settle(() => heard().length, { target: tokens.length + 1, quietMs: 60_000 });
     const t = tally(prefix, tokens, heard());
     report(`kill -9 ${moment} in a Matrix → IRC burst, restart`, t);
     expect({ lost: t.lost, duplicated: t.duplicated, outOfOrder: t.outOfOrder }).toEqual({ lost: 0, duplicated: 0, outOfOrder: 0 });
@@ -109,7 +109,7 @@ describe('kill -9 while IRC keeps talking at a steady pace', () => {
 
     const ghost = ghostUserId(c.irc.nick);
     const arrived = () => allBodiesFrom(c.alice.client, c.roomId, ghost);
-    await settle(async () => (await arrived()).length, 15_000, 600_000);
+    await settle(async () => (await arrived()).length, { target: tokens.length + 1, quietMs: 60_000 });
     const bodies = await arrived();
     const up = tally(prefix, sentWhileUp, bodies);
     const whileDown = tally(prefix, sentWhileDown, bodies);

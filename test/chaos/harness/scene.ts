@@ -75,12 +75,17 @@ export function rssBytes(pid: number): number {
   return Number(kb) * 1024;
 }
 
-/** Waits until `count()` stops changing for `quietMs` (or `timeoutMs` passes): "everything that will arrive has". */
-export async function settle(count: () => Promise<number> | number, quietMs = 10_000, timeoutMs = 180_000): Promise<number> {
+/**
+ * Waits until `count()` reaches `target`, or stops changing for `quietMs` (or `timeoutMs`
+ * passes): "everything that will arrive has". `quietMs` must exceed the longest pause the
+ * bridge may legitimately take (a retry backoff, a stalled request).
+ */
+export async function settle(count: () => Promise<number> | number, options: { target?: number; quietMs?: number; timeoutMs?: number } = {}): Promise<number> {
+  const { target = Infinity, quietMs = 30_000, timeoutMs = 900_000 } = options;
   const deadline = Date.now() + timeoutMs;
   let last = await count();
   let since = Date.now();
-  while (Date.now() < deadline) {
+  while (Date.now() < deadline && last < target) {
     await new Promise((r) => setTimeout(r, 1_000));
     const now = await count();
     if (now !== last) {
@@ -90,7 +95,9 @@ export async function settle(count: () => Promise<number> | number, quietMs = 10
       break;
     }
   }
-  return last;
+  // Whatever was still in flight when the target was reached (a duplicate) gets a moment to show.
+  if (last >= target) await new Promise((r) => setTimeout(r, 5_000));
+  return count();
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
