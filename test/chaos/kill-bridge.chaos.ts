@@ -109,7 +109,7 @@ describe('kill -9 while IRC keeps talking at a steady pace', () => {
 
     const ghost = ghostUserId(c.irc.nick);
     const arrived = () => allBodiesFrom(c.alice.client, c.roomId, ghost);
-    await settle(async () => (await arrived()).length, { target: tokens.length + 1, quietMs: 60_000 });
+    await settle(async () => (await arrived()).length, { target: total + 1, quietMs: 60_000 });
     const bodies = await arrived();
     const up = tally(prefix, sentWhileUp, bodies);
     const whileDown = tally(prefix, sentWhileDown, bodies);
