@@ -54,7 +54,7 @@ async function matrixTalksThrough(label: string, bridge: BridgeUnderTest, t: Tal
   // Synapse backs off after failed pushes (up to minutes); the quiet window covers a few of its retries.
   await settle(() => heard().length, { target: tokens.length + 1, quietMs: 120_000, timeoutMs: 600_000 });
   const result = tally(prefix, tokens, heard());
-  const errors = bridge.logTail(400).split('\n').filter((l) => /ERROR|WARN/.test(l) && /SQLITE|database|disk|locked|store/i.test(l));
+  const errors = bridge.logTail(2_000).split('\n').filter((l) => / ERROR /.test(l) && /SQLITE|database|disk|locked|persist/i.test(l));
   report(label, result, `bridge ${aliveDuringFault ? 'stayed up' : 'DIED'}; first store error logged: ${errors[0]?.replace(/^\S+ /, '').slice(0, 160) ?? '(none)'}`);
   expect(aliveDuringFault).toBe(true);
   expect({ lost: result.lost, duplicated: result.duplicated, outOfOrder: result.outOfOrder }).toEqual({ lost: 0, duplicated: 0, outOfOrder: 0 });
@@ -154,10 +154,12 @@ describe('a corrupted database file', () => {
     closeSync(fd);
     const run = runOnce(bridge.config.configPath);
     const firstError = run.output.split('\n').find((l) => /ERROR|Error|error/.test(l)) ?? '(no error line)';
-    report(`database file corrupted (${_what})`, { sent: 0, arrived: 0, lost: 0, duplicated: 0 }, `exit ${run.code}: ${firstError.slice(0, 200)}`);
+    const stackTrace = /^\s+at \S/m.test(run.output);
+    report(`database file corrupted (${_what})`, { sent: 0, arrived: 0, lost: 0, duplicated: 0 }, `exit ${run.code}${stackTrace ? ', WITH A STACK TRACE' : ''}: ${firstError.slice(0, 200)}`);
     expect(run.code).not.toBe(0);
     expect(run.code).not.toBeNull(); // it ended by itself, not by the timeout
     expect(run.output).toMatch(/database|SQLITE_CORRUPT|SQLITE_NOTADB|malformed/i);
+    expect(run.output).not.toMatch(/^\s+at \S/m); // one clear sentence, not a crash
   });
 });
 
