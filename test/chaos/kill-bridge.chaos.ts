@@ -97,7 +97,8 @@ describe('kill -9 while IRC keeps talking at a steady pace', () => {
       for (let i = 0; i < total; i++) {
         (down ? sentWhileDown : sentWhileUp).push(i);
         c.irc.say(c.channel, `${prefix}-${i}`);
-        await new Promise((r) => setTimeout(r, 20));
+        // Slow enough that IRC is still talking while the bridge is down and restarting.
+        await new Promise((r) => setTimeout(r, 100));
       }
     })();
     await c.alice.client.waitForMessage(c.roomId, `${prefix}-${Math.floor(total * 0.3)}`, 300_000);

@@ -74,8 +74,10 @@ async function throughOutage(label: string, outage: () => Promise<void>): Promis
 }
 
 describe('Synapse outages', () => {
-  it(`stopped for ${OUTAGE_MS / 1000} s and started again (its transaction IDs start over)`, async () => {
-    await throughOutage(`Synapse stopped ${OUTAGE_MS / 1000} s, restarted (txn IDs reset)`, () => restartHomeserver(() => sleep(OUTAGE_MS)));
+  // On SQLite a restarted Synapse may number its transactions from 1 again (resilience.e2e.ts
+  // checks the bridge then takes them as new); the bridge's log shows which happened in a run.
+  it(`stopped for ${OUTAGE_MS / 1000} s and started again`, async () => {
+    await throughOutage(`Synapse stopped ${OUTAGE_MS / 1000} s, restarted`, () => restartHomeserver(() => sleep(OUTAGE_MS)));
   });
 
   it(`frozen (SIGSTOP) for ${OUTAGE_MS / 1000} s`, async () => {
