@@ -5,10 +5,10 @@
  * doubled, order holds, and the bridge neither spins (requests stay proportional to messages)
  * nor grows without bound (RSS after ≈ RSS before).
  */
-import { connectIrc, uniqueNick } from '../e2e/harness/irc-client';
-import { ghostUserId, joinPortal, matrixUser, uniqueChannel } from '../e2e/harness/irc-bridge';
+import { uniqueNick } from '../e2e/harness/irc-client';
+import { ghostUserId } from '../e2e/harness/irc-bridge';
 import { ALL_FAULTS } from './harness/fault-proxy';
-import { allBodiesFrom, rssBytes, settle, sleep, startChaosBridge, type ChaosBridge } from './harness/scene';
+import { allBodiesFrom, heardIn, rssBytes, settle, sleep, startChaosBridge, startConversation, type ChaosBridge } from './harness/scene';
 import { report, tally } from './harness/tally';
 
 const MESSAGES = Number(process.env.CHAOS_PROXY_MESSAGES ?? 300);
@@ -19,16 +19,7 @@ beforeAll(async () => { chaos = await startChaosBridge({}, { stallMs: 10_000 });
 afterAll(async () => { await chaos?.stop(); });
 
 it(`loses and doubles nothing when ${Math.round(RATE * 100)} % of requests to Synapse fail (${MESSAGES} messages each way)`, async () => {
-  const channel = uniqueChannel('fp');
-  const irc = await connectIrc(uniqueNick('i'));
-  await irc.join(channel);
-  const alice = await matrixUser();
-  const roomId = await joinPortal(alice.client, channel, irc);
-  await alice.client.sendText(roomId, 'warm-up');
-  await irc.waitForMessage((m) => m.message === 'warm-up', 60_000);
-  irc.say(channel, 'warm-up back');
-  await alice.client.waitForMessage(roomId, 'warm-up back', 60_000);
-
+  const { channel, irc, alice, roomId } = await startConversation('fp');
   const rssBefore = rssBytes(chaos.bridge.process.pid);
   const before = new Map(chaos.toHomeserver.counts);
   chaos.toHomeserver.plan = { rate: RATE, faults: ALL_FAULTS };
@@ -42,7 +33,7 @@ it(`loses and doubles nothing when ${Math.round(RATE * 100)} % of requests to Sy
 
   const ghost = ghostUserId(irc.nick);
   const inMatrix = () => allBodiesFrom(alice.client, roomId, ghost);
-  const onIrc = () => irc.receivedMessages.filter((m) => m.target.toLowerCase() === channel.toLowerCase()).map((m) => m.message);
+  const onIrc = () => heardIn(irc, channel);
   await settle(async () => (await inMatrix()).length + onIrc().length, { target: MESSAGES * 2 + 2, quietMs: 90_000 });
   chaos.toHomeserver.plan = { rate: 0, faults: [] };
 

@@ -8,9 +8,9 @@
  * is lost, nothing arrives twice, order holds. Every token here is sent before the kill, so all
  * of them count; what IRC says while the bridge is down is measured apart (see the end).
  */
-import { connectIrc, uniqueNick, type IrcTestClient } from '../e2e/harness/irc-client';
-import { ghostUserId, joinPortal, matrixUser, uniqueChannel, type MatrixTestUser } from '../e2e/harness/irc-bridge';
-import { allBodiesFrom, killHard, settle, startChaosBridge, type ChaosBridge } from './harness/scene';
+import { uniqueNick } from '../e2e/harness/irc-client';
+import { ghostUserId } from '../e2e/harness/irc-bridge';
+import { allBodiesFrom, heardIn, killHard, settle, startChaosBridge, startConversation, type ChaosBridge } from './harness/scene';
 import { report, tally } from './harness/tally';
 
 const BURST = Number(process.env.CHAOS_BURST ?? 2_000);
@@ -18,21 +18,6 @@ const BURST = Number(process.env.CHAOS_BURST ?? 2_000);
 let chaos: ChaosBridge;
 beforeAll(async () => { chaos = await startChaosBridge(); });
 afterAll(async () => { await chaos?.stop(); });
-
-interface Conversation { channel: string; irc: IrcTestClient; alice: MatrixTestUser; roomId: string }
-
-async function conversation(): Promise<Conversation> {
-  const channel = uniqueChannel('k9');
-  const irc = await connectIrc(uniqueNick('i'));
-  await irc.join(channel);
-  const alice = await matrixUser();
-  const roomId = await joinPortal(alice.client, channel, irc);
-  await alice.client.sendText(roomId, 'warm-up from matrix');
-  await irc.waitForMessage((m) => m.nick === alice.nick && m.message === 'warm-up from matrix', 60_000);
-  irc.say(channel, 'warm-up from irc');
-  await alice.client.waitForMessage(roomId, 'warm-up from irc', 60_000);
-  return { channel, irc, alice, roomId };
-}
 
 const isSend = (method: string, path: string) => method === 'PUT' && /\/rooms\/[^/]+\/send\//.test(path);
 const isTransaction = (method: string, path: string) => method === 'PUT' && path.includes('/transactions/');
@@ -42,7 +27,7 @@ const MOMENTS: Moment[] = ['early', 'middle', 'half-handled'];
 
 describe.each(MOMENTS)('kill -9 %s in a burst', (moment) => {
   it(`IRC → Matrix: ${BURST} lines, none lost or doubled`, async () => {
-    const c = await conversation();
+    const c = await startConversation('k9');
     const prefix = uniqueNick('t');
     const tokens = Array.from({ length: BURST }, (_, i) => i);
     for (const i of tokens) c.irc.say(c.channel, `${prefix}-${i}`);
@@ -64,11 +49,11 @@ describe.each(MOMENTS)('kill -9 %s in a burst', (moment) => {
   });
 
   it(`Matrix → IRC: ${BURST} messages, none lost or doubled`, async () => {
-    const c = await conversation();
+    const c = await startConversation('k9');
     const prefix = uniqueNick('t');
     const tokens = Array.from({ length: BURST }, (_, i) => i);
     const threshold = Math.floor(BURST * (moment === 'early' ? 0.05 : moment === 'middle' ? 0.5 : 0.2));
-    const heard = () => c.irc.receivedMessages.filter((m) => m.target.toLowerCase() === c.channel.toLowerCase()).map((m) => m.message);
+    const heard = () => heardIn(c.irc, c.channel);
     const sending = (async () => {
       for (const i of tokens) await c.alice.client.sendText(c.roomId, `${prefix}-${i}`);
     })();
@@ -87,7 +72,7 @@ describe.each(MOMENTS)('kill -9 %s in a burst', (moment) => {
 
 describe('kill -9 while IRC keeps talking at a steady pace', () => {
   it('counts apart what IRC said while the bridge was down (lost: ngIRCd keeps no history)', async () => {
-    const c = await conversation();
+    const c = await startConversation('k9');
     const prefix = uniqueNick('t');
     const total = Math.min(BURST, 600);
     const sentWhileDown: number[] = [];

@@ -7,11 +7,11 @@
 import net from 'node:net';
 import { readE2eEnv } from '../e2e/harness/env';
 import { connectIrc, uniqueNick, type IrcTestClient } from '../e2e/harness/irc-client';
-import { BOT_NICK, bridgeForThisFile, ghostUserId, joinPortal, matrixUser, uniqueChannel, type MatrixTestUser } from '../e2e/harness/irc-bridge';
+import { BOT_NICK, bridgeForThisFile, ghostUserId, type MatrixTestUser } from '../e2e/harness/irc-bridge';
 import { GHOST_LOCALPART_PREFIX } from '../e2e/harness/namespaces';
 import { recordedPid } from '../e2e/harness/run-record';
 import { restartHomeserver, restartIrcServer } from '../e2e/harness/server-restarts';
-import { allBodiesFrom, settle, sleep } from './harness/scene';
+import { allBodiesFrom, heardIn, settle, sleep, startConversation } from './harness/scene';
 import { report, tally } from './harness/tally';
 
 const OUTAGE_MS = Number(process.env.CHAOS_OUTAGE_SECONDS ?? 30) * 1_000;
@@ -19,29 +19,12 @@ const NETSPLIT_USERS = Number(process.env.CHAOS_NETSPLIT_USERS ?? 500);
 
 const bridge = bridgeForThisFile();
 
-interface Conversation { channel: string; irc: IrcTestClient; alice: MatrixTestUser; roomId: string }
-
-async function conversation(prefix: string): Promise<Conversation> {
-  const channel = uniqueChannel(prefix);
-  const irc = await connectIrc(uniqueNick('i'));
-  await irc.join(channel);
-  const alice = await matrixUser();
-  const roomId = await joinPortal(alice.client, channel, irc);
-  await alice.client.sendText(roomId, 'warm-up');
-  await irc.waitForMessage((m) => m.message === 'warm-up', 60_000);
-  irc.say(channel, 'warm-up back');
-  await alice.client.waitForMessage(roomId, 'warm-up back', 60_000);
-  return { channel, irc, alice, roomId };
-}
-
-const heardIn = (irc: IrcTestClient, channel: string) => irc.receivedMessages.filter((m) => m.target.toLowerCase() === channel.toLowerCase()).map((m) => m.message);
-
 /**
  * IRC talks every 200 ms from before the outage to after it; Matrix sends a handful right before
  * it (in Synapse's queue to the bridge when it goes) and a handful after. Counts both ways.
  */
 async function throughOutage(label: string, outage: () => Promise<void>): Promise<void> {
-  const c = await conversation('hs');
+  const c = await startConversation('hs');
   const fromIrc = uniqueNick('fi');
   const fromMatrix = uniqueNick('fm');
   const ircTokens: number[] = [];
@@ -95,7 +78,7 @@ describe('Synapse outages', () => {
 
 describe('ngIRCd restart', () => {
   it('delivers what Matrix said while the IRC server was down once it is back, and carries on both ways', async () => {
-    const c = await conversation('ir');
+    const c = await startConversation('ir');
     const fromMatrix = uniqueNick('fm');
     const fromIrc = uniqueNick('fi');
     const matrixTokens = Array.from({ length: 20 }, (_, i) => i);
@@ -199,7 +182,7 @@ async function memberEventCount(alice: MatrixTestUser, roomId: string): Promise<
 
 describe('netsplit', () => {
   it(`${NETSPLIT_USERS} users QUIT with a netsplit reason and JOIN again: nobody on Matrix kicked, few Matrix events`, async () => {
-    const c = await conversation('ns');
+    const c = await startConversation('ns');
     const users = Array.from({ length: NETSPLIT_USERS }, (_, i) => new RawUser(`ns${i}${uniqueNick('').slice(-4)}`));
     await inBatches(users, 50, (u) => u.connectAndJoin(c.channel));
     // Let the bridge take in the joins before the split, so only the split's effect is counted.

@@ -11,12 +11,12 @@ import Database from 'better-sqlite3';
 import { writeBridgeConfig } from '../e2e/harness/bridge-config';
 import { BRIDGE_COMMAND } from '../e2e/harness/bridge-process';
 import { readE2eEnv } from '../e2e/harness/env';
-import { connectIrc, uniqueNick, type IrcTestClient } from '../e2e/harness/irc-client';
-import { joinPortal, matrixUser, startIrcBridge, uniqueChannel, type BridgeUnderTest, type MatrixTestUser } from '../e2e/harness/irc-bridge';
+import { uniqueNick } from '../e2e/harness/irc-client';
+import { startIrcBridge, type BridgeUnderTest } from '../e2e/harness/irc-bridge';
 import { senderUserId } from '../e2e/harness/namespaces';
 import { REPO_ROOT } from '../e2e/harness/paths';
 import { rememberSecret } from './harness/secrets';
-import { settle, sleep } from './harness/scene';
+import { heardIn, settle, sleep, startConversation, type Conversation } from './harness/scene';
 import { report, tally } from './harness/tally';
 
 const FILL_MS = Number(process.env.CHAOS_STORE_FAULT_SECONDS ?? 20) * 1_000;
@@ -28,21 +28,8 @@ function runOnce(configPath: string, timeoutMs = 30_000): { code: number | null;
   return { code: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
-interface Talk { channel: string; irc: IrcTestClient; alice: MatrixTestUser; roomId: string }
-
-async function talk(prefix: string): Promise<Talk> {
-  const channel = uniqueChannel(prefix);
-  const irc = await connectIrc(uniqueNick('i'));
-  await irc.join(channel);
-  const alice = await matrixUser();
-  const roomId = await joinPortal(alice.client, channel, irc);
-  await alice.client.sendText(roomId, 'warm-up');
-  await irc.waitForMessage((m) => m.message === 'warm-up', 60_000);
-  return { channel, irc, alice, roomId };
-}
-
 /** Matrix says 10 tokens while `fault` holds, then the fault ends; counts what IRC heard. */
-async function matrixTalksThrough(label: string, bridge: BridgeUnderTest, t: Talk, fault: { start(): Promise<void>; end(): Promise<void> }): Promise<void> {
+async function matrixTalksThrough(label: string, bridge: BridgeUnderTest, t: Conversation, fault: { start(): Promise<void>; end(): Promise<void> }): Promise<void> {
   const prefix = uniqueNick('st');
   const tokens = Array.from({ length: 10 }, (_, i) => i);
   await fault.start();
@@ -50,7 +37,7 @@ async function matrixTalksThrough(label: string, bridge: BridgeUnderTest, t: Tal
   await sleep(FILL_MS);
   const aliveDuringFault = isAlive(bridge.process.pid);
   await fault.end();
-  const heard = () => t.irc.receivedMessages.filter((m) => m.target.toLowerCase() === t.channel.toLowerCase()).map((m) => m.message);
+  const heard = () => heardIn(t.irc, t.channel);
   // Synapse backs off after failed pushes (up to minutes); the quiet window covers a few of its retries.
   await settle(() => heard().length, { target: tokens.length + 1, quietMs: 120_000, timeoutMs: 600_000 });
   const result = tally(prefix, tokens, heard());
@@ -85,7 +72,7 @@ describe('a full disk', () => {
 
   it('makes Synapse retry while the store cannot write, and delivers everything once there is room again', async () => {
     bridge = await startIrcBridge({ database: { path: join(disk, 'bridge.db') } });
-    const t = await talk('df');
+    const t = await startConversation('df');
     const filler = join(disk, 'filler');
     await matrixTalksThrough('disk full under the store, then freed', bridge, t, {
       start: async () => {
@@ -110,7 +97,7 @@ describe('the database locked by another process', () => {
 
   it('makes Synapse retry while another process holds the write lock, and delivers everything after', async () => {
     bridge = await startIrcBridge();
-    const t = await talk('lk');
+    const t = await startConversation('lk');
     // Also the scenario that stores an IRC password, so the log scan has one to look for.
     const password = `chaos-pw-${uniqueNick('')}`;
     rememberSecret('stored IRC password', password);

@@ -6,7 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { readE2eEnv } from '../../e2e/harness/env';
-import { startIrcBridge, type BridgeUnderTest } from '../../e2e/harness/irc-bridge';
+import { connectIrc, uniqueNick, type IrcTestClient } from '../../e2e/harness/irc-client';
+import { joinPortal, matrixUser, startIrcBridge, uniqueChannel, type BridgeUnderTest, type MatrixTestUser } from '../../e2e/harness/irc-bridge';
 import type { BridgeConfigOverrides } from '../../e2e/harness/bridge-config';
 import type { MatrixClient } from '../../e2e/harness/matrix-client';
 import { freePorts } from '../../e2e/harness/ports';
@@ -43,6 +44,32 @@ export async function startChaosBridge(overrides: BridgeConfigOverrides = {}, op
     await toBridge.close();
     throw error;
   }
+}
+
+/** An IRC user and a Matrix user in a fresh portal, each having heard the other once. */
+export interface Conversation {
+  channel: string;
+  irc: IrcTestClient;
+  alice: MatrixTestUser;
+  roomId: string;
+}
+
+export async function startConversation(prefix: string): Promise<Conversation> {
+  const channel = uniqueChannel(prefix);
+  const irc = await connectIrc(uniqueNick('i'));
+  await irc.join(channel);
+  const alice = await matrixUser();
+  const roomId = await joinPortal(alice.client, channel, irc);
+  await alice.client.sendText(roomId, 'warm-up from matrix');
+  await irc.waitForMessage((m) => m.message === 'warm-up from matrix', 60_000);
+  irc.say(channel, 'warm-up from irc');
+  await alice.client.waitForMessage(roomId, 'warm-up from irc', 60_000);
+  return { channel, irc, alice, roomId };
+}
+
+/** What IRC user `irc` heard in `channel`, oldest first. */
+export function heardIn(irc: IrcTestClient, channel: string): string[] {
+  return irc.receivedMessages.filter((m) => m.target.toLowerCase() === channel.toLowerCase()).map((m) => m.message);
 }
 
 /** SIGKILL, as a crash or the OOM killer would; resolves once the process is gone. */
