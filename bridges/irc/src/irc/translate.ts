@@ -60,11 +60,23 @@ export function toWhoisInfo(event: WhoisEvent): WhoisInfo | undefined {
   };
 }
 
+/**
+ * True when a field the bridge's event type promises is missing or not a string. irc-framework
+ * passes a line's parameters through as it finds them, so a numeric or command with too few
+ * parameters ("INVITE", "366", "JOIN" with nothing after it) arrives with undefined fields;
+ * found by fuzzing (lines.fuzz.test.ts). Such a line means nothing and is dropped here, before
+ * a handler reads `undefined` as a nick or channel.
+ */
+function malformed(event: object, ...fields: string[]): boolean {
+  const record = event as Record<string, unknown>;
+  return fields.some((f) => typeof record[f] !== 'string');
+}
+
 export function bindEvents(client: Client, ctx: TranslationContext, emit: Emit): void {
   const source = (e: { nick: string; ident: string; hostname: string }) => ({ nick: e.nick as IrcNick, ident: e.ident, host: e.hostname });
 
   for (const kind of ['privmsg', 'notice', 'action'] as const) {
-    client.on(kind, (e) => emit('message', {
+    client.on(kind, (e) => malformed(e, 'nick', 'target', 'message') || emit('message', {
       kind,
       ...source(e),
       ...tagsOf(e.tags, e.time),
@@ -78,6 +90,7 @@ export function bindEvents(client: Client, ctx: TranslationContext, emit: Emit):
   }
 
   client.on('join', (e) => {
+    if (malformed(e, 'nick', 'channel')) return;
     const self = ctx.isSelf(e.nick);
     if (self) ctx.noteSelf('join', e.channel);
     emit('join', {
@@ -88,50 +101,56 @@ export function bindEvents(client: Client, ctx: TranslationContext, emit: Emit):
   });
 
   client.on('part', (e) => {
+    if (malformed(e, 'nick', 'channel')) return;
     const self = ctx.isSelf(e.nick);
     if (self) ctx.noteSelf('part', e.channel);
     emit('part', { ...source(e), ...tagsOf(e.tags, e.time), channel: e.channel as IrcChannel, reason: e.message, self });
   });
 
   client.on('kick', (e) => {
+    if (malformed(e, 'nick', 'channel', 'kicked')) return;
     const self = ctx.isSelf(e.kicked);
     if (self) ctx.noteSelf('part', e.channel);
     emit('kick', { ...source(e), ...tagsOf(e.tags, e.time), channel: e.channel as IrcChannel, kicked: e.kicked as IrcNick, reason: e.message, self });
   });
 
-  client.on('quit', (e) => emit('quit', { ...source(e), ...tagsOf(e.tags, e.time), reason: e.message }));
+  client.on('quit', (e) => malformed(e, 'nick') || emit('quit', { ...source(e), ...tagsOf(e.tags, e.time), reason: e.message }));
 
   client.on('nick', (e) => {
+    if (malformed(e, 'nick', 'new_nick')) return;
     const self = ctx.isSelf(e.nick);
     if (self) ctx.noteSelf('nick', e.new_nick);
     emit('nick', { ...source(e), ...tagsOf(e.tags, e.time), newNick: e.new_nick as IrcNick, self });
   });
 
-  client.on('topic', (e) => emit('topic', {
+  client.on('topic', (e) => malformed(e, 'channel', 'topic') || emit('topic', {
     ...tagsOf(e.tags, e.time), channel: e.channel as IrcChannel, topic: e.topic, ...(e.nick ? { setBy: e.nick as IrcNick } : {}),
   }));
 
   client.on('mode', (e) => {
+    if (malformed(e, 'target')) return;
     const isupport = ctx.isupport();
     const forUser = !isupport.chanTypes.includes(e.target[0] ?? '');
     emit('mode', { ...tagsOf(e.tags, e.time), target: e.target, setBy: e.nick, changes: parseModeChanges(e.raw_modes ?? '', e.raw_params ?? [], isupport, forUser) });
   });
 
   client.on('channel info', (e) => {
+    if (malformed(e, 'channel')) return;
     if (e.raw_modes === undefined) return; // creation time or URL, not modes
     emit('mode', { ...tagsOf(e.tags, undefined), target: e.channel, setBy: '', changes: parseModeChanges(e.raw_modes, e.raw_params ?? [], ctx.isupport()), current: true });
   });
 
   client.on('userlist', (e) => {
+    if (malformed(e, 'channel')) return;
     const isupport = ctx.isupport();
     const members = new Map<IrcNick, string>();
     for (const u of e.users) members.set(u.nick as IrcNick, modesToPrefixes(u.modes.join(''), isupport));
     emit('names', { channel: e.channel as IrcChannel, members });
   });
 
-  client.on('invite', (e) => emit('invite', { ...source(e), ...tagsOf(e.tags, e.time), channel: e.channel as IrcChannel, invited: e.invited as IrcNick }));
+  client.on('invite', (e) => malformed(e, 'nick', 'channel', 'invited') || emit('invite', { ...source(e), ...tagsOf(e.tags, e.time), channel: e.channel as IrcChannel, invited: e.invited as IrcNick }));
 
-  client.on('whois', (e) => ctx.noteWhois(e.nick, toWhoisInfo(e)));
+  client.on('whois', (e) => malformed(e, 'nick') || ctx.noteWhois(e.nick, toWhoisInfo(e)));
 
   client.on('irc error', (e) => {
     // 'irc' is the ERROR command (handled as a close reason); password errors end registration.

@@ -39,6 +39,14 @@ describe('PortalAliases (default template #_irc_$NETWORK_$CHANNEL)', () => {
     expect(aliases.parseAlias(alias)).toBeUndefined();
   });
 
+  it('keeps "$" sequences in a channel name as they are (found by fuzzing: "#$$" became "#$")', () => {
+    for (const name of ['#$$', "#$&", "#$'x", '#a$`b']) {
+      const alias = aliases.aliasFor(libera, asIrcChannel(name));
+      expect(alias).toBe(`#_irc_libera_${name}:example.org`);
+      expect(aliases.parseAlias(alias)).toEqual({ network: 'libera', channel: name });
+    }
+  });
+
   it('parses localparts as the homeserver hands them over', () => {
     expect(aliases.parseLocalpart('_irc_oftc_#debian')).toEqual({ network: 'oftc', channel: '#debian' });
   });

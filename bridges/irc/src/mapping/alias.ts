@@ -100,7 +100,9 @@ export class PortalAliases {
 
   /** The alias localpart (without '#') for a channel. */
   localpartFor(network: NetworkId, channel: IrcChannel): string {
-    return this.template.replace('$NETWORK', network).replace('$CHANNEL', escapeAliasPart(channel));
+    // Replacer functions, not strings: a string replacement reads `$$`, `$&` and `$'` in the
+    // channel name as patterns (found by fuzzing: "#$$" became the alias of "#$").
+    return this.template.replace('$NETWORK', () => network).replace('$CHANNEL', () => escapeAliasPart(channel));
   }
 
   /** @throws AliasTooLongError when the alias would exceed 255 bytes. */
