@@ -32,6 +32,19 @@ export interface BridgeOptions {
   version?: string;
   /** The start-up ping's backoff and clock (tests); default: 1 s doubling up to 60 s, real timers. */
   ping?: { baseMs?: number; capMs?: number; sleep?: (ms: number, signal: AbortSignal) => Promise<void> };
+  /**
+   * The time the core waits on and stamps records with (tests, e.g. the test kit's `TestClock`):
+   * retry backoffs of events and homeserver requests, the slow-handler watchdog, the start-up
+   * ping's pauses, the store's timestamps. Default: real time.
+   */
+  clock?: BridgeClock;
+}
+
+/** A source of time and timers; `setTimeout` handles are opaque to the core. */
+export interface BridgeClock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
 }
 
 /** Where the started bridge listens (ports are real even when the config said 0). */
@@ -86,7 +99,9 @@ export class Bridge {
     log.info('Starting the bridge', { connector: connector.name, version: this.opts.version ?? 'unknown', coreVersion: CORE_VERSION, pid: process.pid });
 
     // First, before anything connects: a second bridge on this store must stop here.
+    const clock = this.opts.clock;
     const store = openStore(config.database.path, {
+      clock: clock && (() => clock.now()),
       extraMigrations: connector.migrations?.length ? [{ scope: connector.name, migrations: connector.migrations }] : [],
       lock: { log: log.child({ component: 'store' }) },
     });
@@ -100,6 +115,7 @@ export class Bridge {
       log: log.child({ component: 'csapi' }),
       metrics: this.metrics.csapi,
       fetch: this.opts.fetch,
+      ...(clock ? { now: () => clock.now(), sleep: (ms: number) => new Promise<void>((resolve) => { clock.setTimeout(resolve, ms); }) } : {}),
     });
     const botUserId = asUserId(this.matcher.botUserId);
     const intents = createIntentFactory({
@@ -121,6 +137,7 @@ export class Bridge {
       maxAttempts: config.ingest.maxAttempts,
       retryDelay: (attempt) => retryDelay(attempt - 1, { baseMs: 1000, capMs: 60_000, random: Math.random }),
       slowHandlerMs: config.ingest.slowHandlerMs,
+      ...(clock ? { timers: clock, now: () => clock.now() } : {}),
       log: log.child({ component: 'ingest' }),
       metrics: this.metrics.ingest,
     });
@@ -173,6 +190,7 @@ export class Bridge {
       log: log.child({ component: 'ping' }),
       appserviceId: registration.id,
       registrationUrl: registration.url,
+      ...(clock ? { now: () => clock.now(), sleep: clockSleep(clock) } : {}),
       ...this.opts.ping,
     });
     return addresses;
@@ -297,6 +315,16 @@ export class Bridge {
       this.log.error('Pruning the store failed', { error: errorMessage(err) });
     }
   }
+}
+
+/** An abortable pause on `clock`, the shape the start-up ping loop waits with. */
+function clockSleep(clock: BridgeClock): (ms: number, signal: AbortSignal) => Promise<void> {
+  return (ms, signal) => new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const handle = clock.setTimeout(() => { signal.removeEventListener('abort', stop); resolve(); }, ms);
+    const stop = () => { clock.clearTimeout(handle); resolve(); };
+    signal.addEventListener('abort', stop, { once: true });
+  });
 }
 
 function withTimeout(work: Promise<void>, ms: number): Promise<void> {

@@ -19,7 +19,7 @@ export type { Logger } from './log/types';
 
 // Running a bridge
 export { Bridge } from './bridge';
-export type { BridgeOptions, BridgeAddresses } from './bridge';
+export type { BridgeOptions, BridgeAddresses, BridgeClock } from './bridge';
 export { runCli } from './cli';
 export { packageVersion, CORE_VERSION } from './version';
 export type { BridgeApp, CliOptions } from './cli';
