@@ -5,6 +5,7 @@
  */
 import type { EventId, RoomId, UserId } from '../ids';
 import type { FakeHomeserver } from './homeserver/server';
+import { plainRequest } from './http-client';
 import type { Membership, StoredEvent } from './homeserver/rooms';
 
 /** An event to push, in the core's camelCase; what is left out is filled in. */
@@ -49,13 +50,10 @@ export class PushHelpers {
     const txnId = opts.txnId ?? `kit${Date.now().toString(36)}.${++txnCounter}`;
     const body = { events, ...(opts.ephemeral ? { 'de.sorunome.msc2409.ephemeral': opts.ephemeral, ephemeral: opts.ephemeral } : {}) };
     return this.target.track((async () => {
-      const res = await fetch(`${this.target.url()}/_matrix/app/v1/transactions/${encodeURIComponent(txnId)}`, {
-        method: 'PUT',
-        headers: { authorization: `Bearer ${this.target.hsToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      const text = await res.text();
-      return { txnId, status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined };
+      const res = await plainRequest(`${this.target.url()}/_matrix/app/v1/transactions/${encodeURIComponent(txnId)}`, 'PUT', {
+        authorization: `Bearer ${this.target.hsToken}`, 'content-type': 'application/json',
+      }, JSON.stringify(body));
+      return { txnId, status: res.status, body: res.text ? (JSON.parse(res.text) as unknown) : undefined };
     })());
   }
 

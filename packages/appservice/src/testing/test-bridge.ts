@@ -17,6 +17,7 @@ import { generateRegistration, type GenerateRegistrationOptions } from '../regis
 import type { Registration } from '../registration/types';
 import { TestClock } from './clock';
 import { FakeHomeserver, type Fault, type FaultMatch } from './homeserver/server';
+import { plainRequest } from './http-client';
 import { PushHelpers } from './push';
 import { SentLog } from './sent';
 
@@ -128,11 +129,11 @@ export async function createTestBridge(options: TestBridgeOptions): Promise<Test
   });
 
   const query = async (kind: 'users' | 'rooms', id: string): Promise<boolean> => {
-    const res = await fetch(`${running.url}/_matrix/app/v1/${kind}/${encodeURIComponent(id)}`, {
-      headers: { authorization: `Bearer ${registration.hsToken}` },
+    const res = await plainRequest(`${running.url}/_matrix/app/v1/${kind}/${encodeURIComponent(id)}`, 'GET', {
+      authorization: `Bearer ${registration.hsToken}`,
     });
     if (res.status === 200 || res.status === 404) return res.status === 200;
-    throw new Error(`The bridge answered the ${kind} query for ${id} with ${res.status}: ${await res.text()}`);
+    throw new Error(`The bridge answered the ${kind} query for ${id} with ${res.status}: ${res.text}`);
   };
 
   const settle = async ({ timeoutMs = 5000 } = {}): Promise<void> => {

@@ -11,6 +11,7 @@ import type { Registration } from '../../registration/types';
 import { ENDPOINTS, resolveAlias, type EndpointContext, type EndpointRequest } from './endpoints';
 import { HomeserverModel } from './model';
 import { HomeserverRefusal } from './rooms';
+import { plainRequest } from '../http-client';
 
 /** One request the bridge made, as the homeserver received it and answered it. */
 export interface RecordedRequest {
@@ -220,13 +221,12 @@ export class FakeHomeserver {
     };
   }
 
-  private async callAppservice(method: string, path: string, body?: unknown): Promise<Response | undefined> {
+  private async callAppservice(method: string, path: string, body?: unknown): Promise<{ ok: boolean; status: number } | undefined> {
     if (!this.appservice) return undefined;
-    return fetch(`${this.appservice.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${this.appservice.hsToken}`, 'content-type': 'application/json' },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
+    const res = await plainRequest(`${this.appservice.url}${path}`, method, {
+      authorization: `Bearer ${this.appservice.hsToken}`, 'content-type': 'application/json',
+    }, body === undefined ? undefined : JSON.stringify(body));
+    return { ok: res.status >= 200 && res.status < 300, status: res.status };
   }
 }
 
