@@ -43,3 +43,13 @@ export { MatrixError, NetworkError, isMatrixError } from './csapi';
 export { openStore } from './store';
 export type { OpenedStore } from './store';
 export { createLogger } from './log';
+
+// Types the public API refers to (options, results), exported so they can be named and documented
+export type { ClosableLogger, LoggerOptions } from './log/logger';
+export type { CoreMetrics } from './metrics/core-metrics';
+export type { NetworkFailure } from './csapi/errors';
+export type { TransactionJournal } from './ingest/types';
+export type { AppliedMigration } from './store/migrate';
+export type { ParseConfigOptions } from './config/load';
+export type { RegistrationFileOptions } from './registration/file';
+export type { OpenStoreOptions } from './store/open';

@@ -1,5 +1,6 @@
 import { CHECK_THE_LOG, ERROR_CODES, type ErrorCode } from './codes';
 
+/** Overrides of an error code's defaults, and details for the log. */
 export interface BridgeErrorOptions {
   cause?: unknown;
   /** Overrides the code's default, e.g. the homeserver's own status for a CS API error. */
@@ -65,6 +66,7 @@ export class ConfigError extends BridgeError {
   }
 }
 
+/** Is this a `BridgeError` (or one of its subclasses, such as `MatrixError`)? */
 export function isBridgeError(value: unknown): value is BridgeError {
   return value instanceof BridgeError;
 }

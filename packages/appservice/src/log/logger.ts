@@ -14,6 +14,7 @@ export interface ClosableLogger extends Logger {
   reopenFile(): boolean;
 }
 
+/** Where a logger writes besides its configured outputs. */
 export interface LoggerOptions {
   /** Where the "stderr" output goes; tests pass their own stream. */
   stream?: NodeJS.WritableStream;

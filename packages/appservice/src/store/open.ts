@@ -13,6 +13,7 @@ import { SqliteRoomMappings } from './rooms';
 import type { BridgeStore } from './types';
 import { SqliteUserMappings } from './users';
 
+/** How a store is opened: the connector's migrations, the process lock, the clock. */
 export interface OpenStoreOptions {
   /** Connectors' own schemas, each under its own scope (never "core"). */
   extraMigrations?: MigrationScope[];

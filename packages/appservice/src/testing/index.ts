@@ -6,7 +6,7 @@ export { createTestBridge } from './test-bridge';
 export type { TestBridge, TestBridgeOptions } from './test-bridge';
 export { TestClock } from './clock';
 export { PushHelpers } from './push';
-export type { PushEvent, TransactionResult } from './push';
+export type { PushEvent, PushTarget, TransactionResult } from './push';
 export { SentLog } from './sent';
 export type { SentEvent, SentMembership } from './sent';
 export { FakeHomeserver } from './homeserver/server';

@@ -27,6 +27,7 @@ export interface TransactionResult {
   body: unknown;
 }
 
+/** Where `PushHelpers` push to (made by `createTestBridge`). */
 export interface PushTarget {
   homeserver: FakeHomeserver;
   /** The bridge's appservice listener, e.g. `http://127.0.0.1:40123`. */
@@ -39,6 +40,7 @@ export interface PushTarget {
 
 let txnCounter = 0;
 
+/** Pushes events to the bridge as the homeserver does; see `TestBridge.push`. */
 export class PushHelpers {
   constructor(private readonly target: PushTarget) {}
 

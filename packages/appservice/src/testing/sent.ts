@@ -34,6 +34,7 @@ export interface SentMembership {
 
 const EVENT_ENDPOINTS = new Set(['send', 'state', 'redact']);
 
+/** What the bridge sent to the homeserver; see `TestBridge.sent`. */
 export class SentLog {
   constructor(private readonly homeserver: FakeHomeserver) {}
 

@@ -21,6 +21,7 @@ import { plainRequest } from './http-client';
 import { PushHelpers } from './push';
 import { SentLog } from './sent';
 
+/** What `createTestBridge` starts: the connector, and the config and registration around it. */
 export interface TestBridgeOptions {
   connector: Connector;
   /**

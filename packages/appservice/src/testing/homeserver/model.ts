@@ -8,11 +8,13 @@ import { randomBytes } from 'node:crypto';
 import type { EventId, RoomAlias, RoomId, UserId } from '../../ids';
 import { forbidden, HomeserverRefusal, notFound, Room, type Membership, type StoredEvent } from './rooms';
 
+/** A user's profile as the homeserver stores it (wire field names). */
 export interface Profile {
   displayname?: string;
   avatar_url?: string;
 }
 
+/** An uploaded file. */
 export interface StoredMedia {
   data: Buffer;
   contentType: string;
@@ -36,6 +38,7 @@ export interface CreateRoomBody {
 // Synapse's rule for localparts it registers (historical users may have more).
 const VALID_LOCALPART = /^[a-z0-9._=\-/+]+$/;
 
+/** The homeserver's users, rooms, aliases and media; tests read and seed it directly. */
 export class HomeserverModel {
   readonly users = new Set<UserId>();
   readonly profiles = new Map<UserId, Profile>();

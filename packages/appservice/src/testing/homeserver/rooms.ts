@@ -17,6 +17,7 @@ export interface StoredEvent {
   redacts?: EventId;
 }
 
+/** A user's membership in a room. */
 export type Membership = 'join' | 'invite' | 'leave' | 'ban' | 'knock';
 
 /** Thrown by the model; the server turns it into a Matrix error response. */
@@ -41,6 +42,7 @@ interface PowerLevels {
   redact?: number;
 }
 
+/** One room: its timeline, its current state, and membership and power checks. */
 export class Room {
   readonly timeline: StoredEvent[] = [];
   private readonly state = new Map<string, StoredEvent>();

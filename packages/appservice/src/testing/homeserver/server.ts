@@ -56,6 +56,7 @@ interface QueuedFault {
   match: FaultMatch;
 }
 
+/** What the homeserver is built from: the bridge's registration, its server name, its clock. */
 export interface HomeserverOptions {
   registration: Registration;
   domain: string;
@@ -68,6 +69,7 @@ export interface AppserviceTarget {
   hsToken: string;
 }
 
+/** The in-process homeserver `createTestBridge` runs; see the file's head for what it implements. */
 export class FakeHomeserver {
   readonly model: HomeserverModel;
   readonly requests: RecordedRequest[] = [];
