@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import type { BridgeApp } from '@bridgekit/appservice';
 import { packageVersion } from '@bridgekit/appservice';
-import { aliasPrefixOf, parseIrcConfig } from './config/parse';
+import { aliasPrefixOf, IRC_CONFIG_SECTION } from './config/parse';
 import { IrcConnector } from './connector';
 
 export const ircBridgeApp: BridgeApp = {
@@ -14,10 +14,10 @@ export const ircBridgeApp: BridgeApp = {
   command: 'bridgekit-irc',
   // src/ under test, dist/ when built: the package root is the parent of either.
   version: packageVersion(join(__dirname, '..')),
-  configSections: ['irc'],
+  configSections: [IRC_CONFIG_SECTION],
   createConnector: (config) => new IrcConnector(config),
   registrationDefaults: (config) => {
-    const irc = parseIrcConfig(config);
+    const irc = IRC_CONFIG_SECTION.read(config);
     return {
       senderLocalpart: irc.senderLocalpart,
       userPrefix: irc.ghostPrefix,

@@ -9,7 +9,7 @@ import type {
 import { accountMigrations, openIrcAccounts, type IrcAccounts } from './accounts';
 import { createAdminRooms, type AdminRooms } from './admin';
 import { adminBridgeOps } from './admin/bridge-ops';
-import { parseIrcConfig } from './config/parse';
+import { IRC_CONFIG_SECTION, parseIrcConfig } from './config/parse';
 import { botPrivateMessages } from './handlers/irc-to-matrix/bot-private';
 import { createProvisioning, listenProvisioning, type ProvisioningListener } from './provisioning';
 import { provisioningBridgeOps } from './provisioning/bridge-ops';
@@ -46,7 +46,9 @@ export interface IrcConnectorOptions {
   logins?: (accounts: IrcAccounts) => PuppetLoginSource;
 }
 
-export class IrcConnector implements Connector {
+export class IrcConnector implements Connector<IrcBridgeConfig> {
+  /** Declared once: the core validates it, registers its secrets for redaction and hands it over as `ctx.section`. */
+  readonly configSection = IRC_CONFIG_SECTION;
   readonly name = 'irc';
   readonly config: IrcBridgeConfig;
   /** The connector's tables (scope "irc"): stored accounts. Append-only once released. */
@@ -70,7 +72,7 @@ export class IrcConnector implements Connector {
     return this.runtime;
   }
 
-  async start(ctx: BridgeContext): Promise<void> {
+  async start(ctx: BridgeContext<IrcBridgeConfig>): Promise<void> {
     const { config, options } = this;
     const log = ctx.log.child({ component: 'irc' });
     if (config.media.mode === 'direct' && !config.media.modeConfigured) warnAboutDirectMedia(log);
@@ -80,7 +82,7 @@ export class IrcConnector implements Connector {
       if (loaded.created) log.info('Created the media proxy signing key', { path: config.media.signingKeyFile });
       key = loaded.key;
     }
-    registerConfigSecrets(ctx, config, key);
+    registerKeySecrets(ctx, key);
     const clock = options.clock ?? systemClock;
     const rt = new IrcBridgeRuntime(ctx, config, log, new MediaLinks(config.media, key, clock.now), clock, options.random);
     this.runtime = rt;
@@ -177,21 +179,13 @@ export class IrcConnector implements Connector {
 }
 
 /**
- * Every secret the config holds goes to the core's log redaction before anything can log it:
- * an error from a server or library may quote a password or key back to us.
+ * The media signing key goes to the core's log redaction before anything can log it. The
+ * config's own secrets (passwords, channel keys, the provisioning secret: `secret: true` in the
+ * schema) were registered by the core when it read the section.
  */
-function registerConfigSecrets(ctx: BridgeContext, config: IrcBridgeConfig, mediaKey: Buffer | undefined): void {
-  const add = (secret: string | undefined) => {
-    if (secret) ctx.addSecret(secret);
-  };
-  for (const net of config.networks.values()) {
-    add(net.password);
-    add(net.bot.sasl?.password);
-    for (const room of net.staticRooms) add(room.key);
-  }
-  add(config.provisioning.secret);
+function registerKeySecrets(ctx: BridgeContext<IrcBridgeConfig>, mediaKey: Buffer | undefined): void {
   // The key lives in memory as bytes; its file (and anything that reads it out) holds base64.
-  if (mediaKey) add(mediaKey.toString('base64'));
+  if (mediaKey) ctx.addSecret(mediaKey.toString('base64'));
 }
 
 /**

@@ -12,7 +12,8 @@
  * room holds at most `maxHeld` tasks; beyond that the oldest are dropped (counted, warned once
  * per outage). Held tasks are lost when the bridge stops (counted, warned).
  */
-import { isBridgeError, isMatrixError, type Logger, type RoomId } from '@bridgekit/appservice';
+import { isBridgeError, isMatrixError, isRetriable, type Logger, type RoomId } from '@bridgekit/appservice';
+import { isIrcError } from './irc/errors';
 import type { Counter, Gauge } from 'prom-client';
 import type { Clock, TimerHandle } from './irc/clock';
 import { backoffDelay } from './irc/reconnect';
@@ -182,7 +183,8 @@ export class RoomTasks {
   }
 
   private mayRetry(error: unknown): boolean {
-    return !this.stopped && this.options.maxRetryMs > 0 && isBridgeError(error) && error.retriable;
+    // Only the homeserver's failures hold the room; an IRC-side error (also a BridgeError) is the task's own outcome.
+    return !this.stopped && this.options.maxRetryMs > 0 && isBridgeError(error) && !isIrcError(error) && isRetriable(error);
   }
 
   private release(room: StalledRoom, n: number): void {

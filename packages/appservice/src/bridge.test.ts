@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Bridge } from './bridge';
+import { Type } from '@sinclair/typebox';
 import { parseConfig } from './config/load';
+import { secretString } from './config/schema-helpers';
+import { defineConfigSection } from './config/section';
 import type { BridgeContext, Connector } from './connector';
 import { MatrixError } from './csapi/errors';
 import { BridgeError } from './errors/bridge-error';
@@ -164,6 +167,39 @@ describe('Bridge (unit: in-process, real SQLite, fake homeserver)', () => {
     const text = lines.join('');
     expect(text).toContain('IDENTIFY');
     for (const secret of ['hunter2-irc-password', registration.asToken, registration.hsToken]) expect(text).not.toContain(secret);
+  });
+
+  it("hands the connector its declared config section, typed, with the section's secrets redacted from the first line on", async () => {
+    const section = defineConfigSection({
+      key: 'chat',
+      schema: Type.Object({ bot_token: secretString('bot token'), poll_seconds: Type.Integer({ default: 30 }) }, { additionalProperties: false }),
+    });
+    const config = parseConfig(`homeserver: { url: "http://127.0.0.1:9", domain: hs.test }\ndatabase: { path: bridge.db }\nchat: { bot_token: xoxb-very-secret }\n`, dir);
+    config.appservice.port = 0;
+    const logStream = new PassThrough();
+    const lines: string[] = [];
+    logStream.on('data', (chunk: Buffer) => lines.push(chunk.toString()));
+    let seen: { botToken: string; pollSeconds: number } | undefined;
+    const connector: Connector<{ botToken: string; pollSeconds: number }> = {
+      name: 'chat', configSection: section, stop: async () => undefined, onMatrixEvent: async () => undefined,
+      async start(ctx) {
+        seen = ctx.section;
+        ctx.log.info(`logging in with ${ctx.section.botToken}`);
+      },
+    };
+    const bridge = new Bridge({ config, registration, connector, fetch: fakeHomeserver, logStream });
+    await bridge.start();
+    await bridge.stop();
+    expect(seen).toEqual({ botToken: 'xoxb-very-secret', pollSeconds: 30 });
+    expect(lines.join('')).toContain('logging in with');
+    expect(lines.join('')).not.toContain('xoxb-very-secret');
+  });
+
+  it('refuses to build a bridge whose connector section is invalid, naming the key', () => {
+    const section = defineConfigSection({ key: 'chat', schema: Type.Object({ poll_seconds: Type.Integer() }) });
+    const config = parseConfig('homeserver: { url: "http://127.0.0.1:9", domain: hs.test }\nchat: { poll_seconds: soon }\n', dir);
+    const connector: Connector<{ pollSeconds: number }> = { name: 'chat', configSection: section, start: async () => undefined, stop: async () => undefined, onMatrixEvent: async () => undefined };
+    expect(() => new Bridge({ config, registration, connector, fetch: fakeHomeserver })).toThrow(/chat\.poll_seconds: must be an integer \(got "soon"\)/);
   });
 
   it('rejects a push with the wrong hs_token and queues nothing', async () => {

@@ -3,7 +3,7 @@ import type { BridgeConfig } from './config/types';
 import type { BridgeContext, Connector } from './connector';
 import { CsApiClient } from './csapi/client';
 import { retryDelay } from './csapi/retry';
-import { errorMessage, isBridgeError, type BridgeError } from './errors/bridge-error';
+import { errorMessage, isBridgeError, isRetriable, type BridgeError } from './errors/bridge-error';
 import type { EphemeralEvent, MatrixEvent } from './events';
 import { createAppServiceApp, type TransactionSink } from './http/appservice-app';
 import { createOpsApp } from './http/ops-app';
@@ -83,10 +83,17 @@ export class Bridge {
   /** Values the logger redacts wherever they appear: the tokens, plus what connectors register. */
   private readonly secrets = new Set<string>();
   private started = false;
+  /** The connector's config section as `ctx.section` hands it over (undefined without one). */
+  private readonly section: unknown;
 
   constructor(private readonly opts: BridgeOptions) {
     const { registration } = opts;
     this.secrets.add(registration.asToken).add(registration.hsToken);
+    // Read before the logger exists: a bad section stops the bridge here, and the section's
+    // secrets are redacted from the very first line logged.
+    const declared = opts.connector.configSection?.load(opts.config);
+    for (const secret of declared?.secrets ?? []) this.addSecret(secret);
+    this.section = declared?.value;
     this.log = createLogger(opts.config.logging, () => [...this.secrets], { stream: opts.logStream });
     this.metrics = createMetrics();
     this.matcher = new NamespaceMatcher(registration, opts.config.homeserver.domain);
@@ -232,6 +239,7 @@ export class Bridge {
       log: this.log.child({ connector: this.opts.connector.name }),
       metrics: this.metrics.registry,
       config,
+      section: this.section,
       registration,
       domain,
       userId: (localpart) => asUserId(`@${localpart}:${domain}`),
@@ -240,11 +248,13 @@ export class Bridge {
       isBridgeAlias: (alias: RoomAlias) => this.matcher.isAliasInNamespace(alias),
       inRoomOrder: (roomKey, task) => ingestor.inRoomOrder(roomKey, task),
       media: { download: (mxc, opts) => client.downloadMediaStream(mxc, opts) },
-      addSecret: (secret) => {
-        // Very short values would redact ordinary words; a secret that short is not one anyway.
-        if (secret.length >= MIN_SECRET_LENGTH && this.secrets.size < MAX_SECRETS) this.secrets.add(secret);
-      },
+      addSecret: (secret) => this.addSecret(secret),
     };
+  }
+
+  private addSecret(secret: string): void {
+    // Very short values would redact ordinary words; a secret that short is not one anyway.
+    if (secret.length >= MIN_SECRET_LENGTH && this.secrets.size < MAX_SECRETS) this.secrets.add(secret);
   }
 
   /** Everything here is synchronous: the HTTP layer answers 200 only after `acceptTransaction` returned. */
@@ -272,7 +282,7 @@ export class Bridge {
     try {
       await connector.onMatrixEvent(item.event);
     } catch (err) {
-      const lastAttempt = !isBridgeError(err) || !err.retriable || item.attempts + 1 >= config.ingest.maxAttempts;
+      const lastAttempt = !isRetriable(err) || item.attempts + 1 >= config.ingest.maxAttempts;
       if (lastAttempt && isBridgeError(err) && err.notifySender) await this.notifySender(item.event, err);
       throw err;
     }
@@ -283,7 +293,7 @@ export class Bridge {
    * Everyone in the room reads the notice, so it carries only the error's user sentence; what
    * the admin needs (endpoint, status, errcode, the homeserver's text) goes to the log.
    */
-  private async notifySender(event: MatrixEvent, err: BridgeError): Promise<void> {
+  private async notifySender(event: MatrixEvent, err: BridgeError<string>): Promise<void> {
     this.log.warn('Telling the sender that their event was not bridged', {
       eventId: event.eventId, roomId: event.roomId, code: err.code, error: err.message, ...err.details,
     });

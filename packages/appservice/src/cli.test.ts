@@ -3,26 +3,31 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bridgekitBin, BRIDGEKIT_GUIDE } from './cli/bin';
 import { runCli, type BridgeApp } from './cli';
-import { validateSection } from './config/schema';
+import { Type } from '@sinclair/typebox';
+import { defineConfigSection } from './config/section';
 import type { Connector } from './connector';
 import { CORE_VERSION } from './version';
 
 // Unit tier: the CLI commands in-process against real files in a temp dir; `run` itself is
 // exercised as a real process by the e2e tier (bridge-process.e2e.ts).
 
-const connector: Connector = { name: 'test', start: async () => undefined, stop: async () => undefined, onMatrixEvent: async () => undefined };
+const TEST_SECTION = defineConfigSection({
+  key: 'test',
+  schema: Type.Object({ prefix: Type.String({ default: '_t_' }), poll_seconds: Type.Integer({ minimum: 1, default: 5 }) }, { additionalProperties: false }),
+});
+// The connector declares the section; the app lists it so the loader knows the key before any connector exists.
+const connector: Connector<{ prefix: string; pollSeconds: number }> = {
+  name: 'test', configSection: TEST_SECTION, start: async () => undefined, stop: async () => undefined, onMatrixEvent: async () => undefined,
+};
 const app: BridgeApp = {
   name: 'test',
   command: 'bridgekit-test',
   version: '1.2.3',
-  configSections: ['test'],
-  createConnector: (config) => {
-    validateSection({ type: 'object', additionalProperties: false, properties: { prefix: { type: 'string' } } }, config.sections.test ?? {}, 'test', config.source);
-    return connector;
-  },
+  configSections: [TEST_SECTION],
+  createConnector: () => connector,
   registrationDefaults: (config) => ({
     senderLocalpart: 'testbot',
-    userPrefix: String((config.sections.test as { prefix?: string } | undefined)?.prefix ?? '_t_'),
+    userPrefix: TEST_SECTION.read(config).prefix,
     aliasPrefix: 't_',
     configKeys: { userPrefix: 'test.prefix' },
   }),
@@ -89,6 +94,29 @@ describe('the bridge CLI', () => {
     writeConfig('test: { prefx: _t_ }\n');
     await expect(cli('check-config', '-c', join(dir, 'config.yaml'))).resolves.toBe(2);
     expect(text()).toMatch(new RegExp(`^${join(dir, 'config.yaml')} has 1 problem:\\n  - test\\.prefx: is not a known key`));
+  });
+
+  it("check-config validates the connector's declared section, as run would, with did-you-mean", async () => {
+    writeConfig('test: { pol_seconds: 0 }\n');
+    // generate-registration reads only prefix (valid by default); check-config reads the whole section.
+    await expect(cli('check-config', '-c', join(dir, 'config.yaml'))).resolves.toBe(2);
+    expect(text()).toContain('test.pol_seconds: is not a known key; did you mean poll_seconds?');
+  });
+
+  it('generates a registration without an alias namespace for a bridge without aliases', async () => {
+    const noAliases: BridgeApp = { ...app, registrationDefaults: () => ({ senderLocalpart: 'testbot', userPrefix: '_t_' }) };
+    const config = join(dir, 'config.yaml');
+    await expect(runCli(noAliases, ['generate-registration', '-c', config], out)).resolves.toBe(0);
+    expect(readFileSync(join(dir, 'registration.yaml'), 'utf8')).toMatch(/aliases: \[\]/);
+    lines = [];
+    await expect(runCli(noAliases, ['check-config', '-c', config], out)).resolves.toBe(0);
+    expect(text()).toMatch(/are valid and agree/);
+    expect(text()).not.toMatch(/Note:/);
+    // A connector that does answer alias queries but has no prefix is pointed at the gap.
+    const answersAliases: BridgeApp = { ...noAliases, createConnector: () => ({ ...connector, onAliasQuery: async () => false }) };
+    lines = [];
+    await expect(runCli(answersAliases, ['check-config', '-c', config], out)).resolves.toBe(0);
+    expect(text()).toMatch(/Note: the connector answers alias queries, but test declares no alias prefix/);
   });
 
   it('check-config and run compare the registration with the config and say which to change', async () => {

@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client';
+import type { ConfigSection } from './config/section';
 import type { BridgeConfig } from './config/types';
 import type { EphemeralEvent, MatrixEvent } from './events';
 import type { RoomAlias, RoomId, UserId } from './ids';
@@ -9,9 +10,9 @@ import type { BridgeStore, Migration } from './store/types';
 
 /**
  * What the core gives a Connector in `start()`. Everything here is safe to keep for the
- * lifetime of the bridge.
+ * lifetime of the bridge. `TSection` is the type of the connector's config section.
  */
-export interface BridgeContext {
+export interface BridgeContext<TSection = unknown> {
   /** Act as a user in the bridge's namespace (a "puppet"/ghost). Intents are cached. */
   intent(userId: UserId): Intent;
   /** The bridge bot (`sender_localpart`). */
@@ -21,6 +22,11 @@ export interface BridgeContext {
   /** The bridge's metric registry: register the adapter's own metrics here. */
   readonly metrics: Registry;
   readonly config: BridgeConfig;
+  /**
+   * The connector's config section (`Connector.configSection`): validated, defaults filled,
+   * keys camelCased, secrets already registered for redaction. `undefined` without a section.
+   */
+  readonly section: TSection;
   readonly registration: Registration;
   /** The homeserver's server name, e.g. `example.org`. */
   readonly domain: string;
@@ -132,12 +138,18 @@ export interface ThirdPartyProvider {
  *   homeserver's pushes, so keep them quick.
  * - Optional members are capabilities: the core answers "unsupported" itself when absent.
  */
-export interface Connector {
+export interface Connector<TSection = unknown> {
   /** Short name used in logs and metrics, e.g. "irc". */
   readonly name: string;
+  /**
+   * The connector's config section, declared once with `defineConfigSection`. The core reads it
+   * when the bridge is built (a bad value stops it there, naming the file and key), registers
+   * its secrets for redaction, and hands the typed value over as `ctx.section`.
+   */
+  readonly configSection?: ConfigSection<TSection>;
   /** Schema changes for the connector's own tables (scope = `name`). */
   readonly migrations?: Migration[];
-  start(ctx: BridgeContext): Promise<void>;
+  start(ctx: BridgeContext<TSection>): Promise<void>;
   stop(): Promise<void>;
   onMatrixEvent(event: MatrixEvent): Promise<void>;
   onUserQuery?(userId: UserId): Promise<boolean>;

@@ -28,6 +28,11 @@ export type { BridgeApp, CliOptions } from './cli';
 export type { BridgeConfig } from './config/types';
 export { loadConfig, parseConfig, validateSection, checkSection } from './config';
 export type { SectionSchema } from './config';
+// Config sections a connector declares once (TypeBox schema → typed, camelCased value).
+export { defineConfigSection, secretString, oneOf, mapOf } from './config';
+export type { ConfigSection, ConfigSectionSpec, RefineContext, SectionValue, CamelCase, CamelCased } from './config';
+export { Type } from '@sinclair/typebox';
+export type { Static, TSchema, TObject } from '@sinclair/typebox';
 export type { Registration, NamespaceEntry } from './registration/types';
 export {
   generateRegistration, loadRegistration, parseRegistration, registrationToYaml, saveRegistration, NamespaceMatcher,
@@ -35,8 +40,11 @@ export {
 export type { GenerateRegistrationOptions } from './registration';
 
 // Errors
-export { BridgeError, ConfigError, isBridgeError, errorMessage, userMessageOf, ERROR_CODES } from './errors';
-export type { BridgeErrorOptions, ConfigProblem, ErrorCode } from './errors';
+export {
+  BridgeError, ConfigError, isBridgeError, isRetriable, errorMessage, userMessageOf, ERROR_CODES, CHECK_THE_LOG,
+  defineErrorCodes, errorCodeInfo, errorCodeTable, registeredErrorCodes,
+} from './errors';
+export type { BridgeErrorOptions, ConfigProblem, ErrorCode, ErrorCodeInfo } from './errors';
 export { MatrixError, NetworkError, isMatrixError } from './csapi';
 
 // Lower-level pieces, for tools and tests of connectors

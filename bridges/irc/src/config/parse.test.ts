@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { ConfigError, type ConfigProblem } from '@bridgekit/appservice';
 import { bridgeConfig } from '../testing/fake-bridge';
-import { aliasPrefixOf, parseIrcConfig } from './parse';
+import { aliasPrefixOf, IRC_CONFIG_SECTION, parseIrcConfig } from './parse';
+import { IRC_SECTION_SCHEMA } from './schema';
 
 function parse(irc: unknown, baseDir = '/etc/bridge') {
   return parseIrcConfig(bridgeConfig(irc as Record<string, unknown>, baseDir));
@@ -109,6 +110,20 @@ describe('parseIrcConfig', () => {
     expect(JSON.stringify(found)).not.toContain('hunter2');
   });
 
+  it("registers every password, key and secret of the section for the core's log redaction", () => {
+    const { secrets } = IRC_CONFIG_SECTION.load(bridgeConfig({
+      provisioning: { enabled: true, secret: 'prov-secret-1' },
+      networks: { l: { host: 'h', password: 'pass-1', bot: { sasl: { account: 'bot', password: 'sasl-1' } }, static_rooms: [{ channel: '#c', room_id: '!r:hs', key: 'chan-key-1' }] } },
+    }));
+    expect([...secrets].sort()).toEqual(['chan-key-1', 'pass-1', 'prov-secret-1', 'sasl-1']);
+  });
+
+  it('keeps the keys of maps as written: network names, user IDs and mode letters are data, not config keys', () => {
+    const config = parse({ permissions: { '@ops_team:hs.test': 'admin' }, networks: { 'my-net': { host: 'h', mode_power_levels: { o: 50 } } } });
+    expect(config.permissions).toEqual({ '@ops_team:hs.test': 'admin' });
+    expect(config.networks.get('my-net' as never)!.modePowerLevels).toEqual({ o: 50 });
+  });
+
   it('requires $NETWORK in the alias template when there are several networks', () => {
     const found = problems({ alias_template: '#irc_$CHANNEL', networks: { a: { host: 'a' }, b: { host: 'b' } } });
     expect(found.map((p) => p.path)).toEqual(['irc.alias_template']);
@@ -132,9 +147,22 @@ describe('config.sample.yaml', () => {
   });
 
   it('documents every key of the schema (optional examples included)', () => {
-    const keys = (text: string) => [...text.matchAll(/^[\s#-]*([a-z_]+):/gm)].map((m) => m[1]);
-    const schema = readFileSync(join(__dirname, 'schema.ts'), 'utf8');
-    const schemaKeys = [...schema.matchAll(/^\s+([a-z_]+): /gm)].map((m) => m[1]).filter((k) => !['type', 'default', 'expected', 'hint', 'minimum', 'maximum', 'pattern', 'properties', 'items', 'required', 'enum', 'secret'].includes(k!));
+    // Keys at a line's start, and inside flow mappings such as `#sasl: { account: x, password: y }`.
+    const keys = (text: string) => [...text.matchAll(/(?:^[\s#-]*|[{,]\s*)([a-z_]+):/gm)].map((m) => m[1]);
+    // Every key the schema declares, at any depth (through maps and lists).
+    const schemaKeys: string[] = [];
+    const walk = (node: unknown): void => {
+      if (node === null || typeof node !== 'object') return;
+      const s = node as { properties?: Record<string, unknown>; additionalProperties?: unknown; items?: unknown };
+      for (const [key, child] of Object.entries(s.properties ?? {})) {
+        schemaKeys.push(key);
+        walk(child);
+      }
+      walk(s.additionalProperties);
+      walk(s.items);
+    };
+    walk(IRC_SECTION_SCHEMA);
+    expect(schemaKeys.length).toBeGreaterThan(60);
     const documentedKeys = new Set(keys(block));
     expect(schemaKeys.filter((k) => !documentedKeys.has(k))).toEqual([]);
   });

@@ -1,50 +1,124 @@
 /**
- * Every error code the IRC building blocks raise, in one table (the same shape as the core's
- * registry: `retriable` says whether the same action can succeed later, `notifySender` whether
- * the Matrix user who caused it should be told). A code is stable: rename nothing, add a row.
+ * The IRC bridge's error codes, in the core's one registry (`defineErrorCodes`): each has its
+ * HTTP status, whether the same action can succeed later (`retriable`), whether the Matrix user
+ * who caused it is told (`notifySender`), a line for the docs (`summary`) and the sentence a user
+ * reads when nothing more particular was written (`userMessage`). A code is stable: rename
+ * nothing, add a row.
  */
-export interface IrcErrorInfo {
-  retriable: boolean;
-  notifySender: boolean;
-  summary: string;
-}
+import { BridgeError, defineErrorCodes, type BridgeErrorOptions } from '@bridgekit/appservice';
 
-export const IRC_ERROR_CODES = {
-  IRC_CONNECT_FAILED: { retriable: true, notifySender: true, summary: 'The TCP/TLS connection to the IRC server failed (refused, DNS, certificate).' },
-  IRC_REGISTRATION_TIMEOUT: { retriable: true, notifySender: true, summary: 'The server did not complete registration (001) in time.' },
-  IRC_CONNECTION_CLOSED: { retriable: true, notifySender: true, summary: 'The connection closed before the server answered (ERROR, K-line, ping timeout, quit).' },
-  IRC_NOT_CONNECTED: { retriable: true, notifySender: true, summary: 'A command was sent on a connection that is not registered.' },
-  IRC_NICK_UNAVAILABLE: { retriable: false, notifySender: true, summary: 'Every candidate nick is in use or reserved.' },
-  IRC_NICK_INVALID: { retriable: false, notifySender: true, summary: 'The server refused the nick as erroneous (432).' },
-  IRC_BAD_PASSWORD: { retriable: false, notifySender: true, summary: 'The server password (PASS) was wrong (464).' },
-  IRC_BANNED: { retriable: false, notifySender: true, summary: 'The server refused the connection: banned (465).' },
-  IRC_SASL_FAILED: { retriable: false, notifySender: true, summary: 'SASL authentication failed or the server does not offer it.' },
-  IRC_JOIN_FAILED: { retriable: false, notifySender: true, summary: 'The server refused a JOIN (banned, invite-only, full, bad key, no such channel).' },
-  IRC_REPLY_TIMEOUT: { retriable: true, notifySender: true, summary: 'The server did not answer a command (JOIN, NICK, WHOIS) in time.' },
-  IRC_UNSAFE_PARAM: { retriable: false, notifySender: true, summary: 'A name contained CR/LF/NUL, whitespace, a comma or a leading colon.' },
-  IRC_SEND_QUEUE_FULL: { retriable: true, notifySender: true, summary: 'Too many lines are waiting for flood control on this connection.' },
-  IRC_SEND_QUEUE_CLEARED: { retriable: true, notifySender: true, summary: 'A waiting line was dropped because its connection closed.' },
-  IRC_LINE_BUDGET: { retriable: false, notifySender: true, summary: 'The IRC framing leaves too little room for text (target or prefix too long).' },
-  IRC_GHOST_ID_TOO_LONG: { retriable: false, notifySender: false, summary: 'An IRC nick is too long to become a Matrix user ID.' },
-  IRC_ALIAS_TOO_LONG: { retriable: false, notifySender: true, summary: 'A channel name is too long to become a Matrix room alias.' },
-  IRC_CONNECTION_LIMIT: { retriable: true, notifySender: true, summary: "The network's limit of Matrix users connected at once is reached." },
-  IRC_NOT_DELIVERED: { retriable: false, notifySender: true, summary: 'The server refused a message (banned, +m, +n, no such nick) after it was sent.' },
-} as const satisfies Record<string, IrcErrorInfo>;
+const RECONNECTING = 'The bridge is reconnecting to IRC; try again in a minute.';
+
+export const IRC_ERROR_CODES = defineErrorCodes({
+  IRC_CONNECT_FAILED: {
+    httpStatus: 502, retriable: true, notifySender: true,
+    summary: 'The TCP/TLS connection to the IRC server failed (refused, DNS, certificate).',
+    userMessage: 'The bridge could not reach the IRC server; try again in a few minutes.',
+  },
+  IRC_REGISTRATION_TIMEOUT: {
+    httpStatus: 504, retriable: true, notifySender: true,
+    summary: 'The server did not complete registration (001) in time.',
+    userMessage: 'The IRC server did not let the bridge log in in time; try again in a few minutes.',
+  },
+  IRC_CONNECTION_CLOSED: {
+    httpStatus: 502, retriable: true, notifySender: true,
+    summary: 'The connection closed before the server answered (ERROR, K-line, ping timeout, quit).',
+    userMessage: RECONNECTING,
+  },
+  IRC_NOT_CONNECTED: {
+    httpStatus: 503, retriable: true, notifySender: true,
+    summary: 'A command was sent on a connection that is not registered.',
+    userMessage: RECONNECTING,
+  },
+  IRC_NICK_UNAVAILABLE: {
+    httpStatus: 409, retriable: false, notifySender: true,
+    summary: 'Every candidate nick is in use or reserved.',
+    userMessage: 'Your IRC nick is taken; choose another one with !nick.',
+  },
+  IRC_NICK_INVALID: {
+    httpStatus: 400, retriable: false, notifySender: true,
+    summary: 'The server refused the nick as erroneous (432).',
+    userMessage: 'The IRC server refused that nick; choose a shorter one with only letters and digits.',
+  },
+  IRC_BAD_PASSWORD: {
+    httpStatus: 502, retriable: false, notifySender: true,
+    summary: 'The server password (PASS) was wrong (464).',
+    userMessage: 'The IRC server refused the password; ask the bridge admin to check it.',
+  },
+  IRC_BANNED: {
+    httpStatus: 403, retriable: false, notifySender: true,
+    summary: 'The server refused the connection: banned (465).',
+    userMessage: 'The IRC network refused your connection; contact its operators.',
+  },
+  IRC_SASL_FAILED: {
+    httpStatus: 502, retriable: false, notifySender: true,
+    summary: 'SASL authentication failed or the server does not offer it.',
+    userMessage: 'The IRC login failed; check your stored account and password.',
+  },
+  IRC_JOIN_FAILED: {
+    httpStatus: 403, retriable: false, notifySender: true,
+    summary: 'The server refused a JOIN (banned, invite-only, full, bad key, no such channel).',
+    userMessage: 'The IRC channel refused you; ask its operators for access.',
+  },
+  IRC_REPLY_TIMEOUT: {
+    httpStatus: 504, retriable: true, notifySender: true,
+    summary: 'The server did not answer a command (JOIN, NICK, WHOIS) in time.',
+    userMessage: 'The IRC server did not answer in time; try again later.',
+  },
+  IRC_UNSAFE_PARAM: {
+    httpStatus: 400, retriable: false, notifySender: true,
+    summary: 'A name contained CR/LF/NUL, whitespace, a comma or a leading colon.',
+    userMessage: 'That name cannot be used on IRC; remove spaces, commas and line breaks.',
+  },
+  IRC_SEND_QUEUE_FULL: {
+    httpStatus: 503, retriable: true, notifySender: true,
+    summary: 'Too many lines are waiting for flood control on this connection.',
+    userMessage: 'Too much is waiting to go to IRC; send less at once, e.g. a long paste as a link.',
+  },
+  IRC_SEND_QUEUE_CLEARED: {
+    httpStatus: 503, retriable: true, notifySender: true,
+    summary: 'A waiting line was dropped because its connection closed.',
+    userMessage: 'The connection to IRC closed before your message went out; send it again.',
+  },
+  IRC_LINE_BUDGET: {
+    httpStatus: 400, retriable: false, notifySender: true,
+    summary: 'The IRC framing leaves too little room for text (target or prefix too long).',
+    userMessage: 'The IRC line has no room left for text; use a shorter channel or nick.',
+  },
+  IRC_GHOST_ID_TOO_LONG: {
+    httpStatus: 400, retriable: false, notifySender: false,
+    summary: 'An IRC nick is too long to become a Matrix user ID.',
+    userMessage: 'That IRC nick is too long to appear on Matrix.',
+  },
+  IRC_ALIAS_TOO_LONG: {
+    httpStatus: 400, retriable: false, notifySender: true,
+    summary: 'A channel name is too long to become a Matrix room alias.',
+    userMessage: 'That channel name is too long for a Matrix room alias; pick a shorter channel.',
+  },
+  IRC_CONNECTION_LIMIT: {
+    httpStatus: 503, retriable: true, notifySender: true,
+    summary: "The network's limit of Matrix users connected at once is reached.",
+    userMessage: 'The bridge has as many IRC connections as it may; try again later.',
+  },
+  IRC_NOT_DELIVERED: {
+    httpStatus: 502, retriable: false, notifySender: true,
+    summary: 'The server refused a message (banned, +m, +n, no such nick) after it was sent.',
+    userMessage: 'IRC refused your message; check that you may speak in the channel.',
+  },
+});
 
 export type IrcErrorCode = keyof typeof IRC_ERROR_CODES;
 
-/** The base of every IRC-side error; the message tells the reader what to do. */
-export class IrcError extends Error {
-  readonly code: IrcErrorCode;
-  readonly retriable: boolean;
-  readonly notifySender: boolean;
-
-  constructor(code: IrcErrorCode, message: string, options: { cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+/**
+ * The base of every IRC-side error, on the core's BridgeError. Its message is written for the
+ * Matrix user (it names the channel, nick or network and says what to do), so it is also the
+ * `userMessage` unless the thrower gives another; the code's default sentence is for code that
+ * raises the code without a message of its own.
+ */
+export class IrcError extends BridgeError<IrcErrorCode> {
+  constructor(code: IrcErrorCode, message: string, options: BridgeErrorOptions = {}) {
+    super(code, message, { ...options, userMessage: options.userMessage ?? message });
     this.name = 'IrcError';
-    this.code = code;
-    this.retriable = IRC_ERROR_CODES[code].retriable;
-    this.notifySender = IRC_ERROR_CODES[code].notifySender;
   }
 }
 
@@ -69,7 +143,7 @@ export const SEE_THE_LOG_REASON = "the bridge ran into a problem; an admin can f
  * statuses and Matrix error codes, which belong in the log only.
  */
 export function userReasonOf(cause: unknown): string {
-  if (isIrcError(cause)) return cause.message;
+  if (isIrcError(cause)) return cause.userMessage;
   if (typeof cause === 'string') return cause;
   return SEE_THE_LOG_REASON;
 }

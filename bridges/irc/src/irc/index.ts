@@ -7,7 +7,7 @@ export type {
   IrcPartEvent, IrcQuitEvent, IrcKickEvent, IrcNickEvent, IrcTopicEvent, IrcModeEvent, IrcNamesEvent,
   IrcInviteEvent, IrcRegisteredEvent, IrcServerErrorEvent, IrcCloseEvent, IrcCloseReason,
 } from './events';
-export type { IrcErrorCode, IrcErrorInfo } from './errors';
+export type { IrcErrorCode } from './errors';
 export { IrcError, isIrcError, JoinFailedError, IRC_ERROR_CODES, userReasonOf, SEE_THE_LOG_REASON } from './errors';
 export type { FloodOptions, FloodStats, SendReceipt } from './flood';
 export { FloodQueue, SendQueueFullError, SendQueueClearedError } from './flood';

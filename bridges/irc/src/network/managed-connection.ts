@@ -4,7 +4,7 @@
  * wants — silently. Nothing here touches Matrix: a network outage must never make a Matrix user
  * leave a room, so a drop is only logged and retried.
  */
-import type { Logger } from '@bridgekit/appservice';
+import { isRetriable, type Logger } from '@bridgekit/appservice';
 import type { Clock, TimerHandle } from '../irc/clock';
 import { IrcError, isIrcError } from '../irc/errors';
 import { backoffDelay, type BackoffOptions, type ConnectRateLimiter } from '../irc/reconnect';
@@ -106,7 +106,7 @@ export class ManagedConnection {
       await this.ensureConnected();
       await this.client.join(channel, key);
     } catch (error) {
-      if (isIrcError(error) && !error.retriable && this.wanted.delete(folded)) this.options.onWantedChange?.();
+      if (isIrcError(error) && !isRetriable(error) && this.wanted.delete(folded)) this.options.onWantedChange?.();
       throw error;
     } finally {
       const left = (this.explicitJoins.get(folded) ?? 1) - 1;
@@ -174,7 +174,7 @@ export class ManagedConnection {
       } catch (error) {
         if (this.current === 'stopped') throw error; // shutting down: nothing to retry or report
         this.setState('idle');
-        const retriable = !isIrcError(error) || error.retriable;
+        const retriable = isRetriable(error);
         this.options.log.warn(retriable ? 'IRC connection attempt failed; will retry' : 'IRC connection refused; not retrying', {
           connection: this.options.label, error: (error as Error).message,
         });

@@ -13,6 +13,8 @@ import {
   type BridgeConfig, type BridgeContext, type CreateRoomOptions, type EventId, type Intent, type Logger,
   type Migration, type OpenedStore, type Profile, type RoomAlias, type RoomId, type UserId,
 } from '@bridgekit/appservice';
+import { IRC_CONFIG_SECTION } from '../config/parse';
+import type { IrcBridgeConfig } from '../config/types';
 
 export const DOMAIN = 'hs.test';
 
@@ -273,7 +275,7 @@ export class FakeLogger implements Logger {
 }
 
 export interface FakeBridge {
-  ctx: BridgeContext;
+  ctx: BridgeContext<IrcBridgeConfig>;
   matrix: FakeMatrix;
   store: OpenedStore;
   log: FakeLogger;
@@ -305,13 +307,17 @@ export function createFakeBridge(config: BridgeConfig, options: { dir?: string; 
   const metrics = new Registry();
   const queues = new Map<string, Promise<unknown>>();
   const bot = asUserId(`@ircbot:${DOMAIN}`);
-  const ctx: BridgeContext = {
+  // As the core does when it builds a bridge: the section's secrets are redacted from the start.
+  if (config.sections.irc !== undefined) for (const secret of IRC_CONFIG_SECTION.load(config).secrets) log.secrets.add(secret);
+  const ctx: BridgeContext<IrcBridgeConfig> = {
     intent: (userId) => matrix.intent(userId),
     bot: matrix.intent(bot),
     store,
     log,
     metrics,
     config,
+    // Read on first use, as the core would at construction: a test with no irc section never asks.
+    get section() { return IRC_CONFIG_SECTION.read(config); },
     registration: {
       id: 'irc', url: null, asToken: 'as-secret-token', hsToken: 'hs-secret-token', senderLocalpart: 'ircbot',
       namespaces: { users: [], aliases: [], rooms: [] }, rateLimited: false,

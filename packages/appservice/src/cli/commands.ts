@@ -7,7 +7,9 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Bridge } from '../bridge';
 import { loadConfig } from '../config/load';
+import type { ConfigSection } from '../config/section';
 import type { BridgeConfig } from '../config/types';
+import type { Connector } from '../connector';
 import { ConfigError, errorMessage } from '../errors/bridge-error';
 import { compareRegistrationWithConfig } from '../registration/config-match';
 import { loadRegistration, saveRegistration } from '../registration/file';
@@ -53,14 +55,16 @@ export function generate(ctx: CommandContext, url: string | undefined, force: bo
 /** Validates the config, then the registration if there is one yet: the order of the two steps is the user's. */
 export function check(ctx: CommandContext): number {
   const config = load(ctx);
-  ctx.app.createConnector(config);
+  const connector = ctx.app.createConnector(config);
+  // The same reads the bridge does at start, so check-config passes exactly when run would.
+  for (const section of declaredSections(ctx.app, connector)) section.read(config);
   const target = registrationPath(ctx, config);
   if (!existsSync(target)) {
     ctx.out(`${config.source} is valid. The registration ${target} does not exist yet: create it with `
       + `${commandLine(ctx, 'generate-registration')}, load it in the homeserver, then run check-config again to compare the two.`);
     return 0;
   }
-  const registration = loadMatchingRegistration(ctx, config, target);
+  const registration = loadMatchingRegistration(ctx, config, target, connector);
   ctx.out(`${config.source} and ${target} are valid and agree (bridge "${registration.id}" for ${config.homeserver.domain}).`);
   return 0;
 }
@@ -69,7 +73,7 @@ export function check(ctx: CommandContext): number {
 export async function run(ctx: CommandContext): Promise<number> {
   const config = load(ctx);
   const connector = ctx.app.createConnector(config);
-  const registration = loadMatchingRegistration(ctx, config, registrationPath(ctx, config));
+  const registration = loadMatchingRegistration(ctx, config, registrationPath(ctx, config), connector);
   const bridge = new Bridge({ config, registration, connector, version: ctx.app.version });
   // Before start: a SIGHUP's default action is to end the process, and logrotate sends one whenever it likes.
   const onHangup = () => {
@@ -107,7 +111,16 @@ export async function run(ctx: CommandContext): Promise<number> {
 }
 
 function load(ctx: CommandContext): BridgeConfig {
-  return loadConfig(ctx.configArg, { sections: ctx.app.configSections ?? [] });
+  // The connector exists only once the config is loaded, so the app lists its section up front.
+  const names = (ctx.app.configSections ?? []).map((section) => (typeof section === 'string' ? section : section.key));
+  return loadConfig(ctx.configArg, { sections: names });
+}
+
+/** The app's declared sections and the connector's own, each once. */
+function declaredSections(app: BridgeApp, connector: Connector): ConfigSection[] {
+  const sections = (app.configSections ?? []).filter((s): s is ConfigSection => typeof s !== 'string');
+  if (connector.configSection && !sections.includes(connector.configSection)) sections.push(connector.configSection);
+  return sections;
 }
 
 /** `-r` wins over the config's appservice.registration; a relative `-r` is relative to where the user is. */
@@ -116,7 +129,7 @@ function registrationPath(ctx: CommandContext, config: BridgeConfig): string {
 }
 
 /** The registration, checked against the config: a domain or prefix the homeserver would refuse fails here, not at the first ghost. */
-function loadMatchingRegistration(ctx: CommandContext, config: BridgeConfig, path: string): Registration {
+function loadMatchingRegistration(ctx: CommandContext, config: BridgeConfig, path: string, connector: Connector): Registration {
   const regenerate = commandLine(ctx, 'generate-registration');
   const registration = loadRegistration(path, { generateCommand: regenerate });
   const { senderLocalpart, userPrefix, aliasPrefix, configKeys } = ctx.app.registrationDefaults(config);
@@ -125,6 +138,9 @@ function loadMatchingRegistration(ctx: CommandContext, config: BridgeConfig, pat
     { domain: config.homeserver.domain, senderLocalpart, userPrefix, aliasPrefix, keys: configKeys },
     regenerate,
   );
+  if (connector.onAliasQuery && aliasPrefix === undefined) {
+    notes.push(`the connector answers alias queries, but ${ctx.app.name} declares no alias prefix, so its registration claims no aliases and the homeserver never asks; give registrationDefaults an aliasPrefix.`);
+  }
   for (const note of notes) ctx.out(`Note: ${note}`);
   if (problems.length > 0) throw new ConfigError(`${path} (compared with ${config.source})`, problems);
   return registration;

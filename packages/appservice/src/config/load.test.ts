@@ -86,7 +86,7 @@ ingest: { max_attempts: "3" }
     expect(byPath['homeserver.url']).toMatch(/^is required: set it to an http\(s\) URL like http:\/\/127\.0\.0\.1:8008/);
     expect(byPath['homeserver.domain']).toMatch(/the server name that appears in user IDs.*\(got "https:\/\/example\.org"\)/);
     expect(byPath['appservice.port']).toBe('must be an integer between 1 and 65535 (got 70000)');
-    expect(byPath['appservice.bind_adress']).toMatch(/is not a known key; remove it or fix its spelling \(known keys: registration, bind_address/);
+    expect(byPath['appservice.bind_adress']).toMatch(/is not a known key; did you mean bind_address\? Otherwise remove it \(known keys: registration, bind_address/);
     expect(byPath['appservice.max_body_bytes']).toMatch(/must be a size of at least 1kb/);
     expect(byPath['logging.level']).toBe('must be one of "error", "warn", "info", "debug" (got "verbose")');
     expect(byPath['ingest.max_attempts']).toBe('must be an integer between 1 and 100 (got "3")');

@@ -3,6 +3,7 @@ import bytes from 'bytes';
 import { ConfigError, type ConfigProblem } from '../errors/bridge-error';
 import { CORE_CONFIG_SCHEMA, CORE_SECTIONS, type RawCoreConfig } from './core-schema';
 import { checkSection } from './schema';
+import { withoutNulls } from './nulls';
 import { unknownSectionProblems } from './sections';
 import type { BridgeConfig } from './types';
 import { parseYamlText, readTextFile } from './yaml-file';
@@ -104,17 +105,4 @@ function checkUrl(value: string, path: string, problems: ConfigProblem[]): void 
   } catch {
     problems.push({ path, message: `is not a valid URL (${JSON.stringify(value)}); write it like http://127.0.0.1:8008` });
   }
-}
-
-// An empty YAML value (`file:`) means "not set"; dropping nulls lets the default apply instead
-// of failing with "must be a string (got null)".
-function withoutNulls(value: unknown): unknown {
-  if (value === null) return undefined;
-  if (typeof value !== 'object' || Array.isArray(value)) return value;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    const cleaned = withoutNulls(v);
-    if (cleaned !== undefined) out[k] = cleaned;
-  }
-  return out;
 }

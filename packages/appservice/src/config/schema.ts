@@ -1,12 +1,14 @@
 import Ajv, { type ErrorObject, type SchemaObject } from 'ajv';
 import { ConfigError, type ConfigProblem } from '../errors/bridge-error';
+import { closestName } from './sections';
 
 /**
  * A JSON schema for one section of the YAML file. Besides the standard keywords, three
  * annotations shape the error messages:
  * - `expected`: how to describe a valid value ("a URL like http://127.0.0.1:8008"),
  * - `hint`: what to do about a bad one ("set it to your homeserver's server_name"),
- * - `secret: true`: never echo the bad value back (tokens, passwords).
+ * - `secret: true`: never echo the bad value back (tokens, passwords); in a section declared with
+ *   `defineConfigSection`, the value is also redacted from every log line.
  * `default` values are filled into the returned copy.
  */
 export type SectionSchema = SchemaObject;
@@ -65,8 +67,10 @@ function describeError(err: ErrorObject, root: unknown, keyPath: string): Config
   if (err.keyword === 'additionalProperties') {
     const key = String((err.params as { additionalProperty: string }).additionalProperty);
     const known = Object.keys(parent.properties ?? {});
-    const suggestion = known.length > 0 ? ` (known keys: ${known.join(', ')})` : '';
-    return { path: joinKey(path, key), message: `is not a known key; remove it or fix its spelling${suggestion}` };
+    const list = known.length > 0 ? ` (known keys: ${known.join(', ')})` : '';
+    const meant = closestName(key, known);
+    const what = meant !== undefined ? `did you mean ${meant}? Otherwise remove it` : 'remove it or fix its spelling';
+    return { path: joinKey(path, key), message: `is not a known key; ${what}${list}` };
   }
   const got = err.data === undefined ? '' : ` (got ${describeValue(err.data, parent.secret === true)})`;
   return { path: path || '(top level)', message: withHint(`must be ${describeExpected(parent)}${got}`, parent) };

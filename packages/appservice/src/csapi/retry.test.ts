@@ -1,4 +1,6 @@
-import { isRetriableStatus, parseRetryAfter, retryDelay } from './retry';
+import { isRetriable } from '../errors/bridge-error';
+import { MatrixError, NetworkError } from './errors';
+import { parseRetryAfter, retryDelay } from './retry';
 
 const base = { baseMs: 100, capMs: 5000, random: () => 0.5 };
 
@@ -45,9 +47,12 @@ describe('parseRetryAfter', () => {
   });
 });
 
-describe('isRetriableStatus', () => {
+describe('isRetriable on homeserver errors (the one notion the transport and the ingest share)', () => {
   it.each([[429, true], [500, true], [502, true], [503, true], [400, false], [401, false], [403, false], [404, false], [409, false]])(
     '%i → %s',
-    (status, expected) => expect(isRetriableStatus(status)).toBe(expected),
+    (status, expected) => expect(isRetriable(new MatrixError('M_UNKNOWN', status, 'x', 'GET /x'))).toBe(expected),
   );
+  it('retries a homeserver that could not be reached', () => {
+    expect(isRetriable(new NetworkError('unreachable', 'GET /x', 'http://hs'))).toBe(true);
+  });
 });

@@ -50,11 +50,3 @@ export function parseRetryAfter(header: string, nowMs: number): number | undefin
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, at - nowMs);
 }
-
-/**
- * 429 and 5xx are worth another try; any other 4xx means the request itself is wrong and
- * would fail the same way again.
- */
-export function isRetriableStatus(status: number): boolean {
-  return status === 429 || status >= 500;
-}

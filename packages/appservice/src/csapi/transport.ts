@@ -2,7 +2,8 @@ import type { UserId } from '../ids';
 import type { Logger } from '../log/types';
 import { MatrixError, NetworkError } from './errors';
 import type { CsApiMetrics } from './metrics';
-import { isRetriableStatus, retryDelay } from './retry';
+import { isRetriable } from '../errors/bridge-error';
+import { retryDelay } from './retry';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -138,7 +139,8 @@ export class MatrixTransport {
       if (spec.retry === 'rateLimitedOnly') return undefined;
       return failure.failure === 'timeout' ? 'timeout' : 'network';
     }
-    if (!isRetriableStatus(failure.status)) return undefined;
+    // The error's code decides, as everywhere: 429 and 5xx are retriable, any other 4xx is not.
+    if (!isRetriable(failure)) return undefined;
     if (failure.status === 429) return '429';
     return spec.retry === 'rateLimitedOnly' ? undefined : '5xx';
   }

@@ -1,4 +1,5 @@
-import { CHECK_THE_LOG, ERROR_CODES, type ErrorCode } from './codes';
+import { CHECK_THE_LOG, type ErrorCode } from './codes';
+import { errorCodeInfo } from './registry';
 
 /** Overrides of an error code's defaults, and details for the log. */
 export interface BridgeErrorOptions {
@@ -17,21 +18,27 @@ export interface BridgeErrorOptions {
 }
 
 /**
- * The one error base of the core, with two audiences. `message` (and `details`) are for the
- * admin reading the log: everything needed to find the cause. `userMessage` is the short
- * sentence a Matrix user reads in the room. The code is stable and listed in codes.ts.
+ * The one error base of the core and of connectors, with two audiences. `message` (and
+ * `details`) are for the admin reading the log: everything needed to find the cause.
+ * `userMessage` is the short sentence a Matrix user reads in the room. The code is stable and
+ * registered: the core's in codes.ts, a connector's with `defineErrorCodes`.
+ *
+ * `C` is the code union the constructor accepts: the core's by default; a connector extends
+ * `BridgeError<ItsCode>` (or writes `new BridgeError<ItsCode>(...)`) for its own.
  */
-export class BridgeError extends Error {
-  readonly code: ErrorCode;
+export class BridgeError<C extends string = ErrorCode> extends Error {
+  readonly code: C;
   readonly httpStatus: number;
   readonly retriable: boolean;
   readonly notifySender: boolean;
   readonly userMessage: string;
   readonly details: Record<string, unknown>;
 
-  constructor(code: ErrorCode, message: string, options: BridgeErrorOptions = {}) {
+  // NoInfer: the code must belong to `C` (the core's codes unless a subclass says otherwise),
+  // so a misspelt code fails to compile instead of inferring a new literal type.
+  constructor(code: NoInfer<C>, message: string, options: BridgeErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    const info = ERROR_CODES[code];
+    const info = errorCodeInfo(code);
     this.name = 'BridgeError';
     this.code = code;
     this.httpStatus = options.httpStatus ?? info.httpStatus;
@@ -66,9 +73,22 @@ export class ConfigError extends BridgeError {
   }
 }
 
-/** Is this a `BridgeError` (or one of its subclasses, such as `MatrixError`)? */
-export function isBridgeError(value: unknown): value is BridgeError {
+/** Any BridgeError, the core's or a connector's (so its `code` is any registered code). */
+export function isBridgeError(value: unknown): value is BridgeError<string> {
   return value instanceof BridgeError;
+}
+
+/**
+ * Whether trying the same thing again later can succeed: the one answer every layer uses (the
+ * ingest retry, the CS API client, connectors). A BridgeError says so itself (its code's default
+ * or the thrower's override); so does any error carrying a boolean `retriable` (a BridgeError
+ * from another copy of the core). Anything else is an unexpected failure, treated like
+ * HANDLER_FAILED: retriable, within the caller's bounded attempts.
+ */
+export function isRetriable(err: unknown): boolean {
+  if (err instanceof BridgeError) return err.retriable;
+  const flag = typeof err === 'object' && err !== null ? (err as { retriable?: unknown }).retriable : undefined;
+  return typeof flag === 'boolean' ? flag : errorCodeInfo('HANDLER_FAILED').retriable;
 }
 
 /**

@@ -126,12 +126,3 @@ export const ERROR_CODES = {
 
 /** The name of one of the core's error codes. */
 export type ErrorCode = keyof typeof ERROR_CODES;
-
-/** The registry as a Markdown table, so the docs table is generated from this file, never retyped. */
-export function errorCodeTable(): string {
-  const rows = Object.entries(ERROR_CODES).map(
-    ([code, i]: [string, ErrorCodeInfo]) =>
-      `| \`${code}\` | ${i.httpStatus} | ${i.retriable ? 'yes' : 'no'} | ${i.notifySender ? 'yes' : 'no'} | ${i.summary} | ${i.userMessage} |`,
-  );
-  return ['| code | HTTP | retriable | notify sender | when | the room reads |', '| --- | --- | --- | --- | --- | --- |', ...rows].join('\n');
-}

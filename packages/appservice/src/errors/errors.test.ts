@@ -1,6 +1,7 @@
 import { MatrixError, NetworkError } from '../csapi/errors';
-import { BridgeError, ConfigError, errorMessage, isBridgeError, userMessageOf } from './bridge-error';
-import { CHECK_THE_LOG, ERROR_CODES, errorCodeTable } from './codes';
+import { BridgeError, ConfigError, errorMessage, isBridgeError, isRetriable, userMessageOf } from './bridge-error';
+import { CHECK_THE_LOG, ERROR_CODES } from './codes';
+import { defineErrorCodes, errorCodeInfo, errorCodeTable, registeredErrorCodes } from './registry';
 
 describe('BridgeError', () => {
   it('takes status, retriable and notifySender from the code registry', () => {
@@ -76,13 +77,68 @@ describe('registry', () => {
   it('renders one table row per code', () => {
     const table = errorCodeTable();
     for (const code of Object.keys(ERROR_CODES)) expect(table).toContain(`| \`${code}\` |`);
-    expect(table.split('\n')).toHaveLength(Object.keys(ERROR_CODES).length + 2);
+    expect(table.split('\n')).toHaveLength(registeredErrorCodes().length + 2);
   });
 
   it('has only retriable codes with 5xx/429 statuses', () => {
     for (const [code, info] of Object.entries(ERROR_CODES)) {
       if (info.retriable) expect([code, info.httpStatus === 429 || info.httpStatus >= 500]).toEqual([code, true]);
     }
+  });
+});
+
+describe('defineErrorCodes: connectors extend the registry', () => {
+  const TEST_CODES = defineErrorCodes({
+    TESTNET_UNREACHABLE: {
+      httpStatus: 502, retriable: true, notifySender: true,
+      summary: 'The test network did not answer.', userMessage: 'The test network is down; try again in a minute.',
+    },
+    TESTNET_REFUSED: {
+      httpStatus: 502, retriable: false, notifySender: true,
+      summary: 'The test network refused.', userMessage: 'The test network refused the message; check the room settings.',
+    },
+  });
+  type TestCode = keyof typeof TEST_CODES;
+  class TestNetError extends BridgeError<TestCode> {}
+
+  it("gives a connector's error its code's defaults, typed by the connector's union", () => {
+    const e = new TestNetError('TESTNET_UNREACHABLE', 'connect ECONNREFUSED 10.0.0.1:443');
+    expect(e).toBeInstanceOf(BridgeError);
+    expect([e.code, e.httpStatus, e.retriable, e.notifySender]).toEqual(['TESTNET_UNREACHABLE', 502, true, true]);
+    expect(e.userMessage).toBe('The test network is down; try again in a minute.');
+    expect(userMessageOf(e)).toBe(e.userMessage);
+    // BridgeError itself takes them when told the union; the core's codes stay its default.
+    expect(new BridgeError<TestCode>('TESTNET_REFUSED', 'x').retriable).toBe(false);
+    // @ts-expect-error: not a TestCode
+    expect(() => new TestNetError('NOT_A_CODE', 'x')).toThrow(/Unknown error code "NOT_A_CODE"/);
+    // @ts-expect-error: a connector's code is not one of the core's without the type argument
+    expect(new BridgeError('TESTNET_REFUSED', 'x').code).toBe('TESTNET_REFUSED');
+  });
+
+  it('lists connector codes after the core ones in the one lookup and the docs table', () => {
+    expect(errorCodeInfo('TESTNET_REFUSED').retriable).toBe(false);
+    const codes = registeredErrorCodes().map(([code]) => code);
+    expect(codes.slice(0, Object.keys(ERROR_CODES).length)).toEqual(Object.keys(ERROR_CODES));
+    expect(codes).toContain('TESTNET_REFUSED');
+    expect(errorCodeTable()).toContain('| `TESTNET_REFUSED` | 502 | no | yes |');
+  });
+
+  it('accepts the same definition twice (a module loaded again) but refuses a clash or a core code', () => {
+    expect(() => defineErrorCodes({ TESTNET_REFUSED: { ...TEST_CODES.TESTNET_REFUSED } })).not.toThrow();
+    expect(() => defineErrorCodes({ TESTNET_REFUSED: { ...TEST_CODES.TESTNET_REFUSED, retriable: true } })).toThrow(/TESTNET_REFUSED: already defined differently/);
+    expect(() => defineErrorCodes({ CSAPI_REJECTED: { ...TEST_CODES.TESTNET_REFUSED } })).toThrow(/already defined by the core/);
+    expect(() => defineErrorCodes({ lowercase: { ...TEST_CODES.TESTNET_REFUSED } })).toThrow(/upper-case words/);
+  });
+});
+
+describe('isRetriable: the one notion of "try again later"', () => {
+  it('reads the error, its override, a foreign copy, and treats anything else as an unexpected (retriable) failure', () => {
+    expect(isRetriable(new BridgeError('CSAPI_UNAVAILABLE', 'x'))).toBe(true);
+    expect(isRetriable(new BridgeError('CSAPI_REJECTED', 'x'))).toBe(false);
+    expect(isRetriable(new BridgeError('CSAPI_UNAVAILABLE', 'x', { retriable: false }))).toBe(false);
+    expect(isRetriable({ retriable: false, message: 'from another copy of the core' })).toBe(false);
+    expect(isRetriable(new TypeError('x is undefined'))).toBe(true);
+    expect(isRetriable(new MatrixError('M_FORBIDDEN', 403, 'no', 'PUT /send'))).toBe(false);
   });
 });
 

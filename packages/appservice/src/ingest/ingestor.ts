@@ -1,4 +1,5 @@
 import type { Counter, Gauge, Histogram } from 'prom-client';
+import { isRetriable } from '../errors/bridge-error';
 import type { EphemeralEvent, MatrixEvent } from '../events';
 import type { Logger } from '../log/types';
 import { RoomQueues, realTimers, type StepResult, type Timers } from './room-queues';
@@ -259,7 +260,7 @@ function describe(item: QueuedItem): Record<string, unknown> {
 }
 
 function isPermanent(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { retriable?: unknown }).retriable === false;
+  return !isRetriable(err);
 }
 
 function errorText(err: unknown): string {

@@ -34,6 +34,14 @@ describe('compareRegistrationWithConfig', () => {
     expect(problems[0]!.message).toMatch(/#chat_namespace-check:example\.org \(irc\.alias_template is "chat_" in the config\)/);
   });
 
+  it('checks no alias namespace for a bridge without aliases, even when the registration has none', () => {
+    const { aliasPrefix: _a, ...userOnly } = configured;
+    const noAliases = { ...registration, namespaces: { ...registration.namespaces, aliases: [] } };
+    expect(compareRegistrationWithConfig(noAliases, userOnly, REGENERATE)).toEqual({ problems: [], notes: [] });
+    // The user namespace is still checked.
+    expect(compareRegistrationWithConfig(noAliases, { ...userOnly, userPrefix: 'x_' }, REGENERATE).problems.map((p) => p.path)).toEqual(['namespaces.users']);
+  });
+
   it('notes, without failing, a bot localpart that differs (the registration wins)', () => {
     const result = compareRegistrationWithConfig(registration, { ...configured, senderLocalpart: 'otherbot' }, REGENERATE);
     expect(result.problems).toEqual([]);

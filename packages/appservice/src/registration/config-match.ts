@@ -8,8 +8,8 @@ export interface ConfiguredNamespaces {
   domain: string;
   /** Localpart prefix of the bridge's ghosts, e.g. "_irc_". */
   userPrefix: string;
-  /** Localpart prefix of its portal aliases, e.g. "irc_". */
-  aliasPrefix: string;
+  /** Localpart prefix of its portal aliases, e.g. "irc_"; absent for a bridge without aliases (nothing to check). */
+  aliasPrefix?: string;
   /** The bot's localpart as the config has it (the registration's wins at run time). */
   senderLocalpart?: string;
   /** The config keys holding the values above, for the messages (e.g. `irc.ghost_prefix`). */
@@ -39,7 +39,9 @@ export function compareRegistrationWithConfig(registration: Registration, config
   const keys = { userPrefix: 'the ghost prefix', aliasPrefix: 'the alias prefix', senderLocalpart: 'the bot localpart', ...configured.keys };
   const checks = [
     { kind: 'users', sigil: '@', prefix: configured.userPrefix, key: keys.userPrefix, what: 'ghost' },
-    { kind: 'aliases', sigil: '#', prefix: configured.aliasPrefix, key: keys.aliasPrefix, what: 'portal alias' },
+    ...(configured.aliasPrefix !== undefined
+      ? [{ kind: 'aliases', sigil: '#', prefix: configured.aliasPrefix, key: keys.aliasPrefix, what: 'portal alias' }] as const
+      : []),
   ] as const;
   for (const check of checks) {
     const entries = registration.namespaces[check.kind];

@@ -13,8 +13,11 @@ export interface GenerateRegistrationOptions {
   senderLocalpart: string;
   /** Localpart prefix of the bridge's puppets, e.g. "_irc_" → `@_irc_.*:example\.org`. */
   userPrefix: string;
-  /** Localpart prefix of the bridge's portal aliases, e.g. "_irc_" → `#_irc_.*:example\.org`. */
-  aliasPrefix: string;
+  /**
+   * Localpart prefix of the bridge's portal aliases, e.g. "_irc_" → `#_irc_.*:example\.org`.
+   * Leave it out for a bridge that makes no aliases: it then claims none.
+   */
+  aliasPrefix?: string;
   /** The homeserver's server name; without it the namespaces match any server. */
   domain?: string;
   receiveEphemeral?: boolean;
@@ -26,11 +29,11 @@ function newToken(): string {
   return randomBytes(32).toString('hex');
 }
 
-/** A fresh registration with random tokens and exclusive user/alias namespaces. */
+/** A fresh registration with random tokens and exclusive user (and, if the bridge has aliases, alias) namespaces. */
 export function generateRegistration(opts: GenerateRegistrationOptions): Registration {
   const problems: ConfigProblem[] = [];
   if (!opts.userPrefix) problems.push({ path: 'userPrefix', message: 'must not be empty: the bridge would claim every user on the server; pass e.g. "_irc_"' });
-  if (!opts.aliasPrefix) problems.push({ path: 'aliasPrefix', message: 'must not be empty: the bridge would claim every alias on the server; pass e.g. "_irc_"' });
+  if (opts.aliasPrefix === '') problems.push({ path: 'aliasPrefix', message: 'must not be empty: the bridge would claim every alias on the server; pass e.g. "_irc_"' });
   if (problems.length > 0) throw new ConfigError('generate-registration', problems);
   const server = opts.domain ? `:${escapeRegex(opts.domain)}` : '';
   const reg: Registration = {
@@ -41,7 +44,7 @@ export function generateRegistration(opts: GenerateRegistrationOptions): Registr
     senderLocalpart: opts.senderLocalpart,
     namespaces: {
       users: [{ exclusive: true, regex: `@${escapeRegex(opts.userPrefix)}.*${server}` }],
-      aliases: [{ exclusive: true, regex: `#${escapeRegex(opts.aliasPrefix)}.*${server}` }],
+      aliases: opts.aliasPrefix === undefined ? [] : [{ exclusive: true, regex: `#${escapeRegex(opts.aliasPrefix)}.*${server}` }],
       rooms: [],
     },
     rateLimited: false,

@@ -48,6 +48,14 @@ describe('generateRegistration', () => {
     expect(b).not.toHaveProperty('receiveEphemeral');
   });
 
+  it('claims no aliases for a bridge without them (no alias prefix), and round-trips that through the file format', () => {
+    const { aliasPrefix: _a, ...withoutAliases } = OPTS;
+    const reg = generateRegistration(withoutAliases);
+    expect(reg.namespaces.aliases).toEqual([]);
+    expect(reg.namespaces.users).toEqual([{ exclusive: true, regex: '@_irc_.*:example\\.org' }]);
+    expect(parseRegistration(registrationToYaml(reg), 'r.yaml').namespaces.aliases).toEqual([]);
+  });
+
   it('matches any server when no domain is given, and escapes regex characters in prefixes', () => {
     const reg = generateRegistration({ ...OPTS, domain: undefined, userPrefix: 'irc.', url: null });
     expect(reg.namespaces.users[0].regex).toBe('@irc\\..*');
