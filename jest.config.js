@@ -15,7 +15,7 @@ module.exports = {
       testEnvironment: 'node',
       transform: { '^.+\\.ts$': tsJest },
       moduleNameMapper,
-      testMatch: ['<rootDir>/packages/*/src/**/*.test.ts', '<rootDir>/bridges/*/src/**/*.test.ts', '<rootDir>/examples/*/src/**/*.test.ts', '<rootDir>/stack/*.test.ts'],
+      testMatch: ['<rootDir>/packages/*/src/**/*.test.ts', '<rootDir>/bridges/*/src/**/*.test.ts', '<rootDir>/examples/*/src/**/*.test.ts', '<rootDir>/stack/*.test.ts', '<rootDir>/docs/*.test.ts'],
     },
     {
       displayName: 'e2e',
