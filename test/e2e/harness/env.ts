@@ -28,6 +28,20 @@ export interface E2eEnv {
     /** The registration file Synapse loaded; the bridge reads the same file. */
     registrationPath: string;
   };
+  /**
+   * A second appservice for the examples (examples/*): its own registration, namespace
+   * (`@_slack_…`, no aliases) and port, so an example never shares a namespace with the IRC bridge.
+   */
+  examples: {
+    id: string;
+    asToken: string;
+    hsToken: string;
+    senderLocalpart: string;
+    port: number;
+    registrationPath: string;
+    /** The user localpart prefix the registration claims. */
+    userPrefix: string;
+  };
   irc: {
     host: string;
     port: number;

@@ -12,7 +12,7 @@ import { APPSERVICE_ID, SENDER_LOCALPART, SERVER_NAME } from './namespaces';
 import { IRC_SERVER_NAME, startNgircd } from './ngircd';
 import { freePorts } from './ports';
 import { cleanUpStaleRuns, endRun, saveRunRecord, type RunRecord } from './run-record';
-import { appserviceRegistration, homeserverConfig, startSynapse, writeYaml } from './synapse';
+import { appserviceRegistration, exampleRegistration, homeserverConfig, startSynapse, writeYaml } from './synapse';
 
 /** tmpfs when there is one: SQLite's fsyncs are the slow part of Synapse's first start. */
 function scratchBase(): string {
@@ -43,7 +43,7 @@ export default async function globalSetup(): Promise<void> {
   saveRunRecord(record);
 
   try {
-    const [ircPort, homeserverPort, bridgePort] = await freePorts(3);
+    const [ircPort, homeserverPort, bridgePort, examplesPort] = await freePorts(4);
 
     let started = Date.now();
     const irc = await startNgircd({ runDir, logDir, port: ircPort });
@@ -61,6 +61,17 @@ export default async function globalSetup(): Promise<void> {
     };
     writeYaml(appservice.registrationPath, appserviceRegistration({ ...appservice, url: `http://127.0.0.1:${bridgePort}` }));
 
+    const examples = {
+      id: 'bridgekit-examples-e2e',
+      asToken: secret(),
+      hsToken: secret(),
+      senderLocalpart: 'examplebot',
+      port: examplesPort!,
+      registrationPath: join(runDir, 'examples-registration.yaml'),
+      userPrefix: '_slack_',
+    };
+    writeYaml(examples.registrationPath, exampleRegistration(examples, SERVER_NAME));
+
     const registrationSharedSecret = secret();
     const homeserverConfigPath = join(runDir, 'homeserver.yaml');
     writeYaml(
@@ -72,7 +83,7 @@ export default async function globalSetup(): Promise<void> {
         registrationSharedSecret,
         macaroonSecretKey: secret(),
         formSecret: secret(),
-        appserviceConfigFiles: [appservice.registrationPath],
+        appserviceConfigFiles: [appservice.registrationPath, examples.registrationPath],
       }),
     );
 
@@ -87,6 +98,7 @@ export default async function globalSetup(): Promise<void> {
       logDir,
       homeserver: { url: synapse.url, serverName: SERVER_NAME, registrationSharedSecret },
       appservice,
+      examples,
       irc: { host: '127.0.0.1', port: ircPort, serverName: IRC_SERVER_NAME },
     };
     process.env[ENV_FILE_VAR] = writeE2eEnv(env);

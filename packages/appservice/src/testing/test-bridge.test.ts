@@ -1,6 +1,6 @@
 import type { BridgeContext, Connector } from '../connector';
 import type { MatrixEvent } from '../events';
-import { asRoomAlias, localpartOf, type RoomAlias, type RoomId } from '../ids';
+import { asRoomAlias, asRoomId, asUserId, localpartOf, type RoomAlias, type RoomId } from '../ids';
 import { createTestBridge, type TestBridge } from './index';
 
 // The kit tested as a connector author uses it: a small echo connector, a real Bridge, the
@@ -158,5 +158,33 @@ describe('createTestBridge', () => {
     expect(tb.sent.to('ping').map((r) => r.status)).toEqual([200]);
     const result = await tb.push.transaction([{ event_id: '$bad' }]);
     expect(result.status).toBe(200); // a malformed event is skipped, not a failed transaction
+  });
+});
+
+describe('createTestBridge before the bridge runs', () => {
+  it('seeds the homeserver first, so a connector can use a configured room in start()', async () => {
+    const roomId = asRoomId('!configured:hs.test');
+    let topic: unknown;
+    const tb = await createTestBridge({
+      connector: {
+        name: 'seeded', async stop() {}, async onMatrixEvent() {},
+        async start(ctx) { await ctx.bot.join(roomId); topic = await ctx.bot.getState(roomId, 'm.room.topic'); },
+      },
+      seed: (hs) => {
+        const alice = asUserId('@alice:hs.test');
+        hs.model.addUser(alice);
+        hs.model.createRoom(alice, { preset: 'public_chat', topic: 'seeded' }, roomId);
+      },
+    });
+    try {
+      expect(topic).toEqual({ topic: 'seeded' });
+    } finally {
+      await tb.stop();
+    }
+  });
+
+  it('rejects with the connector\'s error when it cannot start', async () => {
+    const failing: Connector = { name: 'broken', async start() { throw new Error('no network config'); }, async stop() {}, async onMatrixEvent() {} };
+    await expect(createTestBridge({ connector: failing })).rejects.toThrow('no network config');
   });
 });

@@ -37,6 +37,11 @@ export interface TestBridgeOptions {
   clock?: TestClock;
   /** Where the database lives; default a fresh temporary directory, removed by `stop()`. */
   dir?: string;
+  /**
+   * Runs before the bridge starts: seed the homeserver with what exists before the bridge does
+   * (rooms the config names, local users), e.g. `hs.model.createRoom(alice, {}, roomId)`.
+   */
+  seed?(homeserver: FakeHomeserver): void | Promise<void>;
 }
 
 /** A running bridge under test and the homeserver it talks to. */
@@ -93,7 +98,18 @@ export async function createTestBridge(options: TestBridgeOptions): Promise<Test
   const registration = generateRegistration({ ...DEFAULT_REGISTRATION, url: 'http://127.0.0.1:9', domain, ...options.registration });
   const homeserver = new FakeHomeserver({ registration, domain, now: () => clock.now() });
   const homeserverUrl = await homeserver.listen();
-  const config = parseConfig(JSON.stringify(configDocument(options.config ?? {}, homeserverUrl, domain)), dir);
+  // Whatever fails from here on (a bad config, a connector that cannot start) leaves nothing running.
+  const abandon = async (err: unknown): Promise<never> => {
+    await homeserver.close();
+    if (ownDir) rmSync(dir, { recursive: true, force: true });
+    throw err;
+  };
+  let config: BridgeConfig;
+  try {
+    config = parseConfig(JSON.stringify(configDocument(options.config ?? {}, homeserverUrl, domain)), dir);
+  } catch (err) {
+    return abandon(err);
+  }
   // Any free port: the config schema wants a real one, as an operator must give.
   config.appservice.port = 0;
   const logs: string[] = [];
@@ -115,7 +131,13 @@ export async function createTestBridge(options: TestBridgeOptions): Promise<Test
     return { bridge, url };
   };
 
-  let running = await startBridge(options.connector);
+  let running: Awaited<ReturnType<typeof startBridge>>;
+  try {
+    await options.seed?.(homeserver);
+    running = await startBridge(options.connector);
+  } catch (err) {
+    return abandon(err);
+  }
   let connector = options.connector;
   const push = new PushHelpers({
     homeserver, url: () => running.url, hsToken: registration.hsToken, now: () => clock.now(),
