@@ -161,20 +161,21 @@ export async function createTestBridge(options: TestBridgeOptions): Promise<Test
 
   const settle = async ({ timeoutMs = 5000 } = {}): Promise<void> => {
     const deadline = Date.now() + timeoutMs;
-    let drained = false;
-    void running.bridge.drain().then(() => { drained = true; });
     const quiet = () => !homeserver.busy && pushesInFlight === 0;
     for (;;) {
+      let drained = false;
+      void running.bridge.drain().then(() => { drained = true; });
       // Let responses travel and handlers continue before deciding anything.
       for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
       await new Promise<void>((resolve) => setTimeout(resolve, 1));
-      if (drained && quiet()) return;
       const next = clock.nextAt();
-      if (quiet() && next !== undefined) await clock.advance(next - clock.now());
+      // Timers already due fire before anything counts as settled (a connector's zero-delay work).
+      if (drained && quiet() && (next === undefined || next > clock.now())) return;
+      // Only the clock stands between the bridge and its next step (a backoff): let that time pass.
+      if (quiet() && next !== undefined && (!drained || next <= clock.now())) await clock.advance(next - clock.now());
       if (Date.now() > deadline) {
         throw new Error(`settle(): the bridge was still busy after ${timeoutMs} ms (queues drained: ${drained}, homeserver busy: ${homeserver.busy}, pushes in flight: ${pushesInFlight}, timers pending: ${clock.pending})`);
       }
-      if (drained) void running.bridge.drain().then(() => { drained = true; });
     }
   };
 
