@@ -3,11 +3,13 @@
  * IRC connection. Each scenario checks both the bot's answer and what IRC users see.
  */
 import { connectIrc, uniqueNick, type IrcTestClient } from './harness/irc-client';
-import { joinPortal, matrixUser, bridgeForThisFile, uniqueChannel, type MatrixTestUser } from './harness/irc-bridge';
+import { BOT_NICK, ghostUserId, joinPortal, matrixUser, bridgeForThisFile, portalAlias, uniqueChannel, type MatrixTestUser } from './harness/irc-bridge';
 import type { MatrixEvent, SyncPosition } from './harness/matrix-client';
 import { senderUserId } from './harness/namespaces';
 
 const bridge = bridgeForThisFile();
+/** The network's name in the e2e config (harness/bridge-config.ts). */
+const NETWORK_NAME = 'E2E IRC';
 
 interface Scene {
   channel: string;
@@ -73,11 +75,102 @@ describe('admin room', () => {
     expect(body).toContain(s.channel);
   });
 
-  it('!whois says so when nobody has that nick', async () => {
+  it('!whois answers before the user is on IRC, and does not put them there', async () => {
+    const irc = await connectIrc(uniqueNick('i'));
+    const bob = await matrixUser();
+    const adminRoom = await openAdminRoom(bob);
+    const reply = await command(bob, adminRoom, `!whois ${irc.nick}`, new RegExp(irc.nick));
+    expect(String(reply.content.body)).toContain(`${irc.nick}!`);
+    const quit = await command(bob, adminRoom, '!quit', /connected/);
+    expect(String(quit.content.body)).toBe(`You were not connected to ${NETWORK_NAME}.`);
+  });
+
+  it('!whois says which nick does not exist, and ngIRCd’s 401 is not logged as a refused message', async () => {
     const s = await scene();
     const ghost = uniqueNick('nobody');
     const reply = await command(s.alice, s.adminRoom, `!whois ${ghost}`, new RegExp(ghost));
-    expect(String(reply.content.body)).toMatch(/Nobody called .* is online/);
+    expect(String(reply.content.body)).toBe(`No such nick on ${NETWORK_NAME}: ${ghost}; check the spelling, or try again once they are online.`);
+    const refusals = bridge().logTail(100_000).split('\n').filter((line) => line.includes('IRC refused a message') && line.includes(ghost));
+    expect(refusals).toEqual([]);
+  });
+
+  it('!join and !listrooms name each channel with its network and the alias people join its room by', async () => {
+    const s = await scene();
+    const other = uniqueChannel('adm');
+    const joined = await command(s.alice, s.adminRoom, `!join ${other}`, /^Joined/);
+    expect(String(joined.content.body)).toBe(`Joined ${other} on ${NETWORK_NAME}. Its room is ${portalAlias(other)} (you are invited if you are not in it yet).`);
+    const reply = await command(s.alice, s.adminRoom, '!listrooms', /^Your IRC channels/);
+    expect(String(reply.content.body).split('\n').sort()).toEqual([
+      `${other} on ${NETWORK_NAME} → ${portalAlias(other)}`,
+      `${s.channel} on ${NETWORK_NAME} → ${portalAlias(s.channel)}`,
+      'Your IRC channels:',
+    ].sort());
+  });
+
+  it('!listrooms after !quit keeps the channels and says how to be back in them', async () => {
+    const s = await scene();
+    await command(s.alice, s.adminRoom, '!quit', /^Disconnected/);
+    const reply = await command(s.alice, s.adminRoom, '!listrooms', /^Your IRC channels/);
+    expect(String(reply.content.body).split('\n')).toEqual([
+      'Your IRC channels:',
+      `${s.channel} on ${NETWORK_NAME} → ${portalAlias(s.channel)}`,
+      `You are not connected to ${NETWORK_NAME} right now: say !reconnect e2e to be back in its channels.`,
+    ]);
+  });
+
+  it('!join of a channel name the server would refuse says why, and joins nothing', async () => {
+    const s = await scene();
+    const long = `#${'x'.repeat(60)}`; // ngIRCd's CHANNELLEN is 50
+    const reply = await command(s.alice, s.adminRoom, `!join ${long}`, /too long/);
+    expect(String(reply.content.body)).toBe(`${long} is too long for this network: channel names may be at most 50 bytes long (this one is 61).`);
+    const rooms = await command(s.alice, s.adminRoom, '!listrooms', /^Your IRC channels/);
+    expect(String(rooms.content.body)).not.toContain(long);
+  });
+
+  it('!nick of a nick someone has says so and what to do; a word too many shows the usage', async () => {
+    const s = await scene();
+    const taken = await command(s.alice, s.adminRoom, `!nick ${s.irc.nick}`, new RegExp(s.irc.nick));
+    expect(String(taken.content.body)).toBe(`${s.irc.nick} is not available on ${NETWORK_NAME} (someone may be using it); choose another nick.`);
+    const extra = await command(s.alice, s.adminRoom, '!username my name', /^Usage/);
+    expect(String(extra.content.body)).toBe('Usage: !username <username> [network] ("name" is not a network; networks: e2e). Say !help username for details.');
+  });
+
+  it('!join with a key bridges the keyed channel both ways', async () => {
+    const channel = uniqueChannel('key');
+    const op = await connectIrc(uniqueNick('op'));
+    await op.join(channel);
+    op.mode(channel, '+k', ['sekrit']);
+    await op.waitForMode((m) => m.target.toLowerCase() === channel && m.rawModes.includes('k'));
+    const alice = await matrixUser();
+    const adminRoom = await openAdminRoom(alice);
+    const joined = await command(alice, adminRoom, `!join ${channel} sekrit`, /^Joined/);
+    expect(String(joined.content.body)).toContain(portalAlias(channel));
+    const invite = await alice.client.waitForInvite((i) => i.roomId !== adminRoom);
+    const roomId = await alice.client.joinRoom(invite.roomId);
+    await op.waitForMember(channel, BOT_NICK);
+    op.say(channel, 'said behind the key');
+    await expect(alice.client.waitForMessage(roomId, 'said behind the key')).resolves.toMatchObject({ sender: ghostUserId(op.nick) });
+    await alice.client.sendText(roomId, 'answered from Matrix');
+    await expect(op.waitForMessage((m) => m.message === 'answered from Matrix')).resolves.toMatchObject({ nick: alice.nick, target: channel });
+  });
+
+  it('!join of a keyed, invite-only or banning channel says what to do, and is no failure of the bridge', async () => {
+    const op = await connectIrc(uniqueNick('op'));
+    const [keyed, inviteOnly, banning] = [uniqueChannel('k'), uniqueChannel('i'), uniqueChannel('b')];
+    for (const channel of [keyed, inviteOnly, banning]) await op.join(channel);
+    op.mode(keyed, '+k', ['sekrit']);
+    op.mode(inviteOnly, '+i');
+    op.mode(banning, '+b', ['*!*@*']);
+    await op.waitForMode((m) => m.target.toLowerCase() === banning && m.rawModes.includes('b'));
+    const alice = await matrixUser();
+    const adminRoom = await openAdminRoom(alice);
+    const key = await command(alice, adminRoom, `!join ${keyed} wrong`, new RegExp(keyed));
+    expect(String(key.content.body)).toBe(`${keyed} needs a key (+k): join with !join ${keyed} <key>, and check the key if you gave one.`);
+    const invite = await command(alice, adminRoom, `!join ${inviteOnly}`, new RegExp(inviteOnly));
+    expect(String(invite.content.body)).toBe(`${inviteOnly} is invite-only (+i): ask one of its operators to invite you, then join again.`);
+    const ban = await command(alice, adminRoom, `!join ${banning}`, new RegExp(banning));
+    expect(String(ban.content.body)).toBe(`You are banned from ${banning} (+b); ask one of its operators if you think this is a mistake.`);
+    expect(bridge().logTail(100_000).split('\n').filter((l) => l.includes('Admin command failed') && l.includes(alice.client.userId))).toEqual([]);
   });
 
   it('!reconnect drops and remakes the IRC connection, back in the same channels', async () => {

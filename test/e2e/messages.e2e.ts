@@ -4,6 +4,8 @@
  */
 import { connectIrc, uniqueNick, type IrcTestClient } from './harness/irc-client';
 import { BOT_NICK, ghostUserId, joinPortal, matrixUser, bridgeForThisFile, uniqueChannel, type MatrixTestUser } from './harness/irc-bridge';
+import type { MatrixEvent } from './harness/matrix-client';
+import { senderUserId } from './harness/namespaces';
 
 bridgeForThisFile();
 
@@ -107,6 +109,27 @@ describe('Matrix → IRC', () => {
     for (const text of texts) await b.alice.client.sendText(b.roomId, text);
     await b.irc.waitForMessage((m) => m.message === 'burst 14');
     expect(b.irc.receivedMessages.filter((m) => m.nick === b.alice.nick).map((m) => m.message)).toEqual(texts);
+  });
+});
+
+describe('Matrix → IRC: what IRC cannot show', () => {
+  it('tells the Matrix user once that reactions are not bridged, not once per reaction', async () => {
+    const b = await bridgedChannel();
+    const said = await b.alice.client.sendText(b.roomId, 'react to me');
+    await b.irc.waitForMessage((m) => m.nick === b.alice.nick && m.message === 'react to me');
+    const isReactionNotice = (e: MatrixEvent) => e.type === 'm.room.message' && e.content.msgtype === 'm.notice' && e.sender === senderUserId()
+      && String(e.content.body).includes(b.alice.client.userId) && String(e.content.body).includes('Reactions are not bridged');
+    const before = await b.alice.client.syncPosition();
+    await b.alice.client.sendEvent(b.roomId, 'm.reaction', { 'm.relates_to': { rel_type: 'm.annotation', event_id: said, key: '👍' } });
+    const notice = await b.alice.client.waitForEvent(b.roomId, isReactionNotice, 15_000, before);
+    expect(notice.content['m.mentions']).toEqual({ user_ids: [b.alice.client.userId] });
+
+    const afterFirst = await b.alice.client.syncPosition();
+    await b.alice.client.sendEvent(b.roomId, 'm.reaction', { 'm.relates_to': { rel_type: 'm.annotation', event_id: said, key: '🎉' } });
+    // The room's events run in order: once this line is on IRC, the second reaction was handled.
+    await b.alice.client.sendText(b.roomId, 'after the reactions');
+    await b.irc.waitForMessage((m) => m.nick === b.alice.nick && m.message === 'after the reactions');
+    await expect(b.alice.client.waitForEvent(b.roomId, isReactionNotice, 1_500, afterFirst)).rejects.toThrow();
   });
 });
 

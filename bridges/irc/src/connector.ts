@@ -1,10 +1,15 @@
 /**
  * `IrcConnector`: the IRC bridge as the core sees it. It assembles the runtime (networks,
- * portals, handlers) in `start`, hands Matrix events to the Matrix dispatcher and answers the
- * homeserver's alias and user queries. The event families themselves live in handlers/.
+ * portals, handlers) in `start`, offers the core its capabilities (typed Matrix events, each to
+ * the Matrix dispatcher) and answers the homeserver's alias and user queries. The event families
+ * themselves live in handlers/. Reactions have no capability: IRC has nothing to show them
+ * with, and the core tells the sender so.
  */
-import type {
-  BridgeConfig, BridgeContext, Connector, Logger, MatrixEvent, Migration, RoomAlias, UserId,
+import {
+  parseEvent,
+  type BridgeConfig, type BridgeContext, type BridgeEvent, type Connector, type EditEvent, type EncryptionEvent, type Intent,
+  type Logger, type MatrixEvent, type MembershipEvent, type MessageEvent, type Migration, type RedactionEvent, type RoomAlias,
+  type RoomId, type RoomStateEvent, type TombstoneEvent, type UserId,
 } from '@bridgekit/appservice';
 import { accountMigrations, openIrcAccounts, type IrcAccounts } from './accounts';
 import { createAdminRooms, type AdminRooms } from './admin';
@@ -18,7 +23,7 @@ import type { IrcChannel } from './mapping/ids';
 import { IrcDispatcher, MatrixDispatcher } from './handlers/dispatch';
 import { IRC_HANDLERS } from './handlers/irc-to-matrix';
 import { MATRIX_HANDLERS } from './handlers/matrix-to-irc';
-import type { AnyIrcHandler, MatrixHandler } from './handlers/registry';
+import type { AnyIrcHandler, AnyMatrixHandler } from './handlers/registry';
 import { systemClock, type Clock } from './irc/clock';
 import { IrcConnection } from './irc/connection';
 import { MediaLinks } from './media/links';
@@ -41,7 +46,7 @@ export interface IrcConnectorOptions {
   /** Default: every handler in handlers/irc-to-matrix. */
   ircHandlers?: readonly AnyIrcHandler[];
   /** Default: every handler in handlers/matrix-to-irc. */
-  matrixHandlers?: readonly MatrixHandler[];
+  matrixHandlers?: readonly AnyMatrixHandler[];
   /** How a Matrix user's puppet logs in; default: their stored settings and password (accounts/). */
   logins?: (accounts: IrcAccounts) => PuppetLoginSource;
 }
@@ -54,6 +59,8 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
   /** The connector's tables (scope "irc"): stored accounts. Append-only once released. */
   readonly migrations: Migration[] = accountMigrations(1);
   private runtime?: IrcBridgeRuntime;
+  /** The handlers of typed Matrix events (handlers/matrix-to-irc). */
+  private matrix?: MatrixDispatcher;
   private proxy?: MediaProxy;
   private admin?: AdminRooms;
   private provisioning?: ProvisioningListener;
@@ -98,7 +105,7 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
       ...(provisioning ? [botPrivateMessages((network, from, text) => provisioning.approvals.handlePrivateMessage(network, from, text))] : []),
     ];
     const ircDispatcher = new IrcDispatcher(ircHandlers, () => rt);
-    rt.matrix = new MatrixDispatcher(options.matrixHandlers ?? MATRIX_HANDLERS, () => rt);
+    this.matrix = new MatrixDispatcher(options.matrixHandlers ?? MATRIX_HANDLERS, () => rt);
     const createClient = options.createClient ?? ((o) => new IrcConnection(o));
     const accounts = openIrcAccounts(ctx.store.db, {
       keyFile: config.passwordKeyFile, log, authMethod: (network) => config.networks.get(network)?.auth ?? 'auto',
@@ -155,11 +162,32 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
     await this.provisioning?.close();
   }
 
-  async onMatrixEvent(event: MatrixEvent): Promise<void> {
-    if (!this.runtime || !this.admin) throw new Error('The IRC connector has not been started.');
+  // Capabilities: every kind goes the same way (admin rooms first, then the handlers of the
+  // kind). Errors are not caught here: the core's one error path retries nothing (the errors are
+  // final, handlers/final-error.ts), dead-letters, counts, and tells the sender.
+  onMessage(event: MessageEvent): Promise<void> { return this.handleTyped(event); }
+  onEdit(event: EditEvent): Promise<void> { return this.handleTyped(event); }
+  onRedaction(event: RedactionEvent): Promise<void> { return this.handleTyped(event); }
+  onMembership(event: MembershipEvent): Promise<void> { return this.handleTyped(event); }
+  onRoomState(event: RoomStateEvent): Promise<void> { return this.handleTyped(event); }
+  onTombstone(event: TombstoneEvent): Promise<void> { return this.handleTyped(event); }
+  onEncryption(event: EncryptionEvent): Promise<void> { return this.handleTyped(event); }
+
+  /** What no capability took: unknown types and malformed content (a message of an unknown msgtype is still said). */
+  onMatrixEvent(event: MatrixEvent): Promise<void> {
+    return this.handleTyped(parseEvent(event));
+  }
+
+  /** In a private chat the bot is not in the room: the chat's ghost tells the user instead. */
+  async noticeSpeaker(roomId: RoomId): Promise<Intent | undefined> {
+    return this.runtime?.speakerIn(roomId);
+  }
+
+  private async handleTyped(event: BridgeEvent): Promise<void> {
+    if (!this.matrix || !this.admin) throw new Error('The IRC connector has not been started.');
     // Admin rooms (DMs with the bot) take commands; nothing else happens there.
-    if (await this.admin.handleEvent(event)) return;
-    await this.runtime.matrix.dispatch(event);
+    if (await this.admin.handleEvent(event.raw)) return;
+    await this.matrix.dispatch(event);
   }
 
   onAliasQuery(alias: RoomAlias): Promise<boolean> {

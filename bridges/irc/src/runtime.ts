@@ -2,11 +2,9 @@
  * What every handler is given: the bridge's parts, assembled once in `IrcConnector.start`. A
  * handler reaches the network runtime, the portals and the Matrix side only through this.
  */
-import type { BridgeContext, Intent, Logger, RoomId, UserId } from '@bridgekit/appservice';
+import { tellUser, type BridgeContext, type Intent, type Logger, type RoomId, type UserId } from '@bridgekit/appservice';
 import type { IrcBridgeConfig } from './config/types';
-import { escapeHtml, userPermalink } from './format/irc-to-matrix';
 import { GhostSync } from './ghosts/ghost-sync';
-import type { MatrixDispatcher } from './handlers/dispatch';
 import { MessageRefs } from './handlers/message-refs';
 import type { Clock } from './irc/clock';
 import { PortalAliases } from './mapping/alias';
@@ -72,6 +70,8 @@ export interface BridgeRuntime {
    * inside the room's turn (Matrix handlers); from IRC events wrap it in `roomTask`.
    */
   tell(roomId: RoomId, userId: UserId, text: string): Promise<void>;
+  /** Who speaks notices in the room: the bot, or in a private chat (which the bot is not in) its ghost. */
+  speakerIn(roomId: RoomId): Promise<Intent>;
 }
 
 /** The runtime handlers see, assembled by `IrcConnector.start` (the interface above describes each member). */
@@ -83,7 +83,6 @@ export class IrcBridgeRuntime implements BridgeRuntime {
   readonly refs: MessageRefs;
   readonly ghostSync: GhostSync;
   readonly roomTasks: RoomTasks;
-  matrix!: MatrixDispatcher;
   private readonly byId = new Map<string, IrcNetwork>();
   /** Start time + counter: unique across restarts (the homeserver remembers transactions for a while). */
   private readonly txnPrefix: string;
@@ -136,14 +135,14 @@ export class IrcBridgeRuntime implements BridgeRuntime {
   }
 
   async displayNameOf(roomId: RoomId, userId: UserId): Promise<string | undefined> {
-    let member: { displayname?: unknown } | undefined;
     try {
-      member = await this.ctx.bot.getState<{ displayname?: unknown }>(roomId, 'm.room.member', userId);
+      // From the core's member cache: the member events pushed to the bridge, or one state request.
+      const name = await this.ctx.members.displayName(roomId, userId);
+      if (name !== undefined) return nameOrUndefined(name);
     } catch (error) {
       // The bot is not in private chats (DMs with a ghost), so it cannot read their state.
       this.log.debug('Room member state not readable; using the global profile', { roomId, userId, error: (error as Error).message });
     }
-    if (member) return nameOrUndefined(member.displayname);
     try {
       return nameOrUndefined((await this.ctx.bot.getProfile(userId))?.displayName);
     } catch (error) {
@@ -156,18 +155,15 @@ export class IrcBridgeRuntime implements BridgeRuntime {
     this.roomTasks.run(roomId, what, task);
   }
 
-  async tell(roomId: RoomId, userId: UserId, text: string): Promise<void> {
+  async speakerIn(roomId: RoomId): Promise<Intent> {
     // The bot is not in private chats (they are DMs with a ghost): the ghost says it there.
     const chat = this.portals.privateChatOfRoom(roomId);
     const network = chat && this.network(chat.network);
-    const speaker = chat && network ? await chatGhost(this, network, chat) : this.ctx.bot;
-    await speaker.sendMessage(roomId, {
-      msgtype: 'm.notice',
-      body: `${userId}: ${text}`,
-      format: 'org.matrix.custom.html',
-      formatted_body: `<a href="${escapeHtml(userPermalink(userId))}">${escapeHtml(userId)}</a>: ${escapeHtml(text)}`,
-      'm.mentions': { user_ids: [userId] },
-    });
+    return chat && network ? chatGhost(this, network, chat) : this.ctx.bot;
+  }
+
+  async tell(roomId: RoomId, userId: UserId, text: string): Promise<void> {
+    await tellUser(await this.speakerIn(roomId), { roomId, userId }, text);
   }
 
   /**

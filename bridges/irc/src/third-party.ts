@@ -11,12 +11,12 @@
  * anything: joining the alias does (portals/dynamic.ts).
  */
 import {
-  isMatrixError, type RoomAlias, type RoomId, type ThirdPartyLocation, type ThirdPartyProtocol, type ThirdPartyProvider, type ThirdPartyUser, type UserId,
+  type RoomAlias, type ThirdPartyLocation, type ThirdPartyProtocol, type ThirdPartyProvider, type ThirdPartyUser, type UserId,
 } from '@bridgekit/appservice';
 import type { IrcBridgeConfig } from './config/types';
-import { AliasTooLongError } from './mapping/alias';
-import { isIrcChannel, isIrcNick, type IrcChannel } from './mapping/ids';
+import { isIrcChannel, isIrcNick } from './mapping/ids';
 import type { IrcNetwork } from './network/network';
+import { aliasOfPortal, bridgeAlias, canonicalAlias } from './portals/portal-alias';
 import { portalRefusal } from './portals/refused-channels';
 import type { BridgeRuntime } from './runtime';
 
@@ -55,17 +55,12 @@ export class IrcThirdParty implements ThirdPartyProvider {
     const rooms = rt.portals.roomsForChannel(network, channel);
     for (const roomId of rooms) {
       const portal = rt.portals.channelsOfRoom(roomId).find((p) => p.network === network.id && network.fold(p.channel) === network.fold(channel));
-      if (portal?.origin === 'alias') {
-        const alias = portalAlias(rt, network, portal.channel);
-        if (alias) aliases.add(alias);
-      } else {
-        const canonical = await canonicalAlias(rt, roomId);
-        if (canonical) aliases.add(canonical);
-      }
+      const alias = portal ? await aliasOfPortal(rt, network, portal) : await canonicalAlias(rt, roomId);
+      if (alias) aliases.add(alias);
     }
     // Only for a channel bridged nowhere yet: a second room beside one its admins chose would split the conversation.
     if (rooms.length === 0 && network.config.dynamicPortals && !portalRefusal(rt, network, channel)) {
-      const alias = portalAlias(rt, network, channel);
+      const alias = bridgeAlias(rt, network, channel);
       if (alias) aliases.add(alias);
     }
     return [...aliases].map((alias) => ({ alias, protocol: PROTOCOL, fields: { network: network.id, channel } }));
@@ -112,24 +107,3 @@ function networkOf(rt: BridgeRuntime, id: string | undefined): IrcNetwork | unde
   const networks = rt.networks();
   return networks.length === 1 ? networks[0] : undefined;
 }
-
-function portalAlias(rt: BridgeRuntime, network: IrcNetwork, channel: string): RoomAlias | undefined {
-  try {
-    return rt.aliases.aliasFor(network.id, channel as IrcChannel);
-  } catch (error) {
-    if (error instanceof AliasTooLongError) return undefined;
-    throw error;
-  }
-}
-
-/** The room's canonical alias, when it has one the bot can read. */
-async function canonicalAlias(rt: BridgeRuntime, roomId: RoomId): Promise<RoomAlias | undefined> {
-  try {
-    const content = await rt.ctx.bot.getState<{ alias?: unknown }>(roomId, 'm.room.canonical_alias');
-    return typeof content?.alias === 'string' && content.alias.startsWith('#') ? content.alias as RoomAlias : undefined;
-  } catch (error) {
-    if (isMatrixError(error, 'M_NOT_FOUND') || isMatrixError(error, 'M_FORBIDDEN')) return undefined;
-    throw error;
-  }
-}
-

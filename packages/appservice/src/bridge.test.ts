@@ -121,7 +121,14 @@ describe('Bridge (unit: in-process, real SQLite, fake homeserver)', () => {
     const notice = homeserverRequests.find((r) => r.includes('/send/m.room.message/'));
     expect(notice).toContain('PUT http://127.0.0.1:9/_matrix/client/v3/rooms/!r%3Ahs.test/send/m.room.message/');
     expect([...sentMessages.values()]).toEqual([
-      { msgtype: 'm.notice', body: '#chan is moderated, so your message was not sent.', 'm.relates_to': { 'm.in_reply_to': { event_id: '$e1' } } },
+      {
+        msgtype: 'm.notice',
+        body: '@alice:hs.test: #chan is moderated, so your message was not sent.',
+        format: 'org.matrix.custom.html',
+        formatted_body: '<a href="https://matrix.to/#/@alice:hs.test">@alice:hs.test</a>: #chan is moderated, so your message was not sent.',
+        'm.mentions': { user_ids: ['@alice:hs.test'] },
+        'm.relates_to': { 'm.in_reply_to': { event_id: '$e1' } },
+      },
     ]);
   });
 
@@ -140,12 +147,13 @@ describe('Bridge (unit: in-process, real SQLite, fake homeserver)', () => {
     await bridge.stop();
 
     const bodies = [...sentMessages.values()].map((m) => String(m.body));
-    expect(bodies).toEqual(["The message could not be delivered; an admin can find the details in the bridge's log."]);
+    expect(bodies).toEqual(["@alice:hs.test: The message could not be delivered; an admin can find the details in the bridge's log."]);
     for (const body of bodies) {
       expect(body).not.toMatch(/\/_matrix|\{roomId\}|PUT/); // no path
       expect(body).not.toMatch(/\b[1-5]\d\d\b/); // no status code
       expect(body).not.toMatch(/\bM_[A-Z_]+/); // no Matrix errcode
       expect(body).not.toContain('not in room'); // not the homeserver's own text
+      expect(body.replace('@alice:hs.test: ', '')).not.toContain(':hs.test'); // no other user or room named
     }
     const told = lines.filter((l) => l.includes('Telling the sender that their event was not bridged'));
     expect(told).toHaveLength(1);
@@ -262,5 +270,29 @@ describe('Bridge (unit: in-process, real SQLite, fake homeserver)', () => {
     } finally {
       await first.stop();
     }
+  });
+
+  it('routes typed events to capabilities, answers a reaction once, and feeds the member cache from pushes', async () => {
+    const seen: string[] = [];
+    let ctx: BridgeContext | undefined;
+    const connector: Connector = {
+      name: 'typed',
+      async start(c) { ctx = c; },
+      async stop() {},
+      async onMessage(e) { seen.push(`${e.msgtype}: ${e.body} (from ${await ctx!.members.displayName(e.roomId, e.sender)})`); },
+    };
+    const bridge = makeBridge(connector);
+    const { appservice } = await bridge.start();
+    const member = { event_id: '$j', room_id: '!r:hs.test', sender: '@alice:hs.test', type: 'm.room.member', state_key: '@alice:hs.test', origin_server_ts: 1, content: { membership: 'join', displayname: 'Alice' } };
+    const reaction = (k: number) => ({ event_id: `$r${k}`, room_id: '!r:hs.test', sender: '@alice:hs.test', type: 'm.reaction', origin_server_ts: 2, content: { 'm.relates_to': { rel_type: 'm.annotation', event_id: '$e1', key: String(k) } } });
+    await push(appservice.port, 't1', [member, event(1), reaction(1), reaction(2), event(2)]);
+    await bridge.drain();
+    await bridge.stop();
+    expect(seen).toEqual(['m.text: m1 (from Alice)', 'm.text: m2 (from Alice)']);
+    expect(homeserverRequests.filter((r) => r.includes('/state/'))).toEqual([]); // the push answered it
+    expect([...sentMessages.values()].map((m) => m.body)).toEqual(['@alice:hs.test: Reactions are not bridged, so the other side did not see yours.']);
+    const metrics = await bridge.metrics.registry.getSingleMetricAsString('bridgekit_events_unsupported_total');
+    expect(metrics).toContain('bridgekit_events_unsupported_total{kind="reaction",outcome="told"} 1');
+    expect(metrics).toContain('bridgekit_events_unsupported_total{kind="reaction",outcome="quiet"} 1');
   });
 });

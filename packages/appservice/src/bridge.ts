@@ -3,7 +3,9 @@ import type { BridgeConfig } from './config/types';
 import type { BridgeContext, Connector } from './connector';
 import { CsApiClient } from './csapi/client';
 import { retryDelay } from './csapi/retry';
-import { errorMessage, isBridgeError, isRetriable, type BridgeError } from './errors/bridge-error';
+import { errorMessage } from './errors/bridge-error';
+import { createMatrixEventDispatcher, type MatrixEventDispatcher } from './dispatch/deliver';
+import { capabilitiesOf } from './dispatch/route';
 import type { EphemeralEvent, MatrixEvent } from './events';
 import { createAppServiceApp, type TransactionSink } from './http/appservice-app';
 import { createOpsApp } from './http/ops-app';
@@ -12,6 +14,7 @@ import { Ingestor } from './ingest/ingestor';
 import type { QueuedItem } from './ingest/types';
 import { createIntentFactory, type IntentFactory } from './intent/factory';
 import { createLogger, type ClosableLogger } from './log/logger';
+import { MemberCache } from './members/member-cache';
 import { createMetrics, eventTypeLabel, type CoreMetrics } from './metrics/core-metrics';
 import { NamespaceMatcher } from './registration/namespaces';
 import type { Registration } from './registration/types';
@@ -64,6 +67,8 @@ const SHUTDOWN_DRAIN_MS = 10_000;
 const MIN_SECRET_LENGTH = 4;
 /** Bounds the redaction list (each log line is checked against all of it). */
 const MAX_SECRETS = 10_000;
+/** Room members whose display names are kept (a few hundred bytes each). */
+const MEMBER_CACHE_ENTRIES = 50_000;
 
 /**
  * Wires the core's parts around one Connector: store → intents → ingest → HTTP. Owns their
@@ -75,7 +80,8 @@ export class Bridge {
   readonly metrics: CoreMetrics;
   private store?: OpenedStore;
   private ingestor?: Ingestor;
-  private intents?: IntentFactory;
+  private members?: MemberCache;
+  private dispatcher?: MatrixEventDispatcher;
   private servers: Server[] = [];
   private pruneTimer?: NodeJS.Timeout;
   private pingLoop?: PingLoop;
@@ -104,7 +110,7 @@ export class Bridge {
     this.started = true;
     const { config, registration, connector } = this.opts;
     const log = this.log;
-    log.info('Starting the bridge', { connector: connector.name, version: this.opts.version ?? 'unknown', coreVersion: CORE_VERSION, pid: process.pid });
+    log.info('Starting the bridge', { connector: connector.name, capabilities: capabilitiesOf(connector), version: this.opts.version ?? 'unknown', coreVersion: CORE_VERSION, pid: process.pid });
 
     // First, before anything connects: a second bridge on this store must stop here.
     const clock = this.opts.clock;
@@ -134,7 +140,20 @@ export class Bridge {
       log: log.child({ component: 'intent' }),
       metrics: { cacheEntries: this.metrics.cacheSize },
     });
-    this.intents = intents;
+    this.members = new MemberCache({
+      fetchMember: (roomId, userId) => intents.bot.getState(roomId, 'm.room.member', userId),
+      max: MEMBER_CACHE_ENTRIES,
+      metrics: { lookups: this.metrics.memberLookups, size: this.metrics.cacheSize },
+    });
+    // Any mapping of the event to a remote message means the other side saw it.
+    const bridged = store.db.prepare<[string], { one: number }>('SELECT 1 AS one FROM message_links WHERE event_id = ? LIMIT 1');
+    this.dispatcher = createMatrixEventDispatcher({
+      connector,
+      bot: intents.bot,
+      wasBridged: (eventId) => bridged.get(eventId) !== undefined,
+      log: log.child({ component: 'dispatch' }),
+      unsupportedCounter: this.metrics.unsupportedEvents,
+    });
 
     const ingestor = new Ingestor({
       journal: store.journal,
@@ -248,6 +267,7 @@ export class Bridge {
       isBridgeAlias: (alias: RoomAlias) => this.matcher.isAliasInNamespace(alias),
       inRoomOrder: (roomKey, task) => ingestor.inRoomOrder(roomKey, task),
       media: { download: (mxc, opts) => client.downloadMediaStream(mxc, opts) },
+      members: this.members!,
       addSecret: (secret) => this.addSecret(secret),
     };
   }
@@ -266,46 +286,28 @@ export class Bridge {
         for (const event of events) {
           this.metrics.eventsReceived.inc({ type: eventTypeLabel(event.type) });
           // Membership caches must follow every member event, the bridge's own included.
-          if (event.type === 'm.room.member') intents.onMemberEvent(event);
+          if (event.type === 'm.room.member') {
+            intents.onMemberEvent(event);
+            this.members?.observe(event);
+          }
         }
         return result;
       },
     };
   }
 
+  /**
+   * Runs one queued item in its room's turn. Matrix events go through the dispatcher (typed
+   * event → capability, dispatch/): one error path for every handler, rethrown here for the
+   * ingestor's retry and dead-letter.
+   */
   private async handle(item: QueuedItem): Promise<void> {
     const { connector, config } = this.opts;
     if (item.kind === 'ephemeral') {
       await connector.onEphemeral?.(item.event);
       return;
     }
-    try {
-      await connector.onMatrixEvent(item.event);
-    } catch (err) {
-      const lastAttempt = !isRetriable(err) || item.attempts + 1 >= config.ingest.maxAttempts;
-      if (lastAttempt && isBridgeError(err) && err.notifySender) await this.notifySender(item.event, err);
-      throw err;
-    }
-  }
-
-  /**
-   * Tells the sender, in the room, that their event could not be bridged: never a silent drop.
-   * Everyone in the room reads the notice, so it carries only the error's user sentence; what
-   * the admin needs (endpoint, status, errcode, the homeserver's text) goes to the log.
-   */
-  private async notifySender(event: MatrixEvent, err: BridgeError<string>): Promise<void> {
-    this.log.warn('Telling the sender that their event was not bridged', {
-      eventId: event.eventId, roomId: event.roomId, code: err.code, error: err.message, ...err.details,
-    });
-    try {
-      await this.intents!.bot.sendMessage(event.roomId, {
-        msgtype: 'm.notice',
-        body: err.userMessage,
-        'm.relates_to': { 'm.in_reply_to': { event_id: event.eventId } },
-      });
-    } catch (noticeErr) {
-      this.log.warn('Could not tell the sender that their event failed', { eventId: event.eventId, error: errorMessage(noticeErr) });
-    }
+    await this.dispatcher!.dispatch(item.event, config.ingest.maxAttempts - (item.attempts + 1));
   }
 
   private storeHealth(): string {

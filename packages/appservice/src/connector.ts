@@ -1,7 +1,10 @@
 import type { Registry } from 'prom-client';
 import type { ConfigSection } from './config/section';
 import type { BridgeConfig } from './config/types';
-import type { EphemeralEvent, MatrixEvent } from './events';
+import type {
+  EditEvent, EncryptionEvent, EphemeralEvent, MatrixEvent, MembershipEvent, MessageEvent, ReactionEvent, RedactionEvent,
+  RoomStateEvent, TombstoneEvent,
+} from './events';
 import type { RoomAlias, RoomId, UserId } from './ids';
 import type { Intent } from './intent/types';
 import type { Logger } from './log/types';
@@ -50,6 +53,22 @@ export interface BridgeContext<TSection = unknown> {
    * password, a provisioning secret). The core's tokens are registered already.
    */
   addSecret(secret: string): void;
+  /** Room members' display names, from the member events the homeserver pushes (members/). */
+  readonly members: RoomMembers;
+}
+
+/**
+ * Who is in a room under which name, kept from the `m.room.member` events pushed to the bridge
+ * (its own included), so a display name costs no request per message. Bounded: on a miss one
+ * state request is made as the bot and its answer kept.
+ */
+export interface RoomMembers {
+  /**
+   * The user's display name in the room; undefined when they have none (or no member event).
+   * Rejects when the room's state cannot be read (e.g. the bot is not in the room): the caller
+   * may fall back to the user's global profile.
+   */
+  displayName(roomId: RoomId, userId: UserId): Promise<string | undefined>;
 }
 
 /** Reads media from the homeserver, e.g. for a proxy that gives remote users working links. */
@@ -126,17 +145,24 @@ export interface ThirdPartyProvider {
  * The one interface a network adapter implements. The core owns HTTP, transaction dedupe,
  * per-room queues, the store schema for generic mappings, intents, metrics and logging.
  *
- * Contract:
+ * Contract (bridgev2's shape: a small required part, optional capabilities the core detects):
  * - `start` runs once after the store is open and before the HTTP listener accepts pushes.
- * - `onMatrixEvent` runs inside the room's queue: events of one room arrive one at a time, in
- *   homeserver order; rooms run in parallel. It may take as long as it needs (a watchdog logs
- *   slow handlers). Throwing an error marks the event for retry with backoff; after the last
- *   attempt the event is dead-lettered with the error and counted in a metric. Events sent by
- *   the bridge's own users are filtered out before this is called.
+ * - Matrix events are parsed into typed events (events/) and handed to the capability for their
+ *   kind: `onMessage`, `onEdit`, ... Every one of them runs inside the room's queue: events of
+ *   one room arrive one at a time, in homeserver order; rooms run in parallel. A handler may take
+ *   as long as it needs (a watchdog logs slow ones) but must not enqueue work into its own room
+ *   and await it. Events sent by the bridge's own users are filtered out before any handler.
+ * - Errors, for every handler alike: a throw marks the event for retry with backoff (unless the
+ *   error says `retriable: false`); after the last attempt it is dead-lettered and counted, and a
+ *   BridgeError with `notifySender` has its `userMessage` told to the sender in the room.
+ * - A connector without a capability: the core itself tells the sender, once per room and kind
+ *   in a while, where they would expect an effect (a message, an edit, a reaction, a redaction of
+ *   a bridged message, an encrypted room); membership and room state are ignored quietly. Events
+ *   no capability takes (and every event of a connector that declares no capability at all) go
+ *   to `onMatrixEvent` when it is there.
  * - `onUserQuery`/`onAliasQuery` answer the homeserver's queries for unknown IDs in the
  *   namespace: create the user/room and return true, or return false for 404. They block the
  *   homeserver's pushes, so keep them quick.
- * - Optional members are capabilities: the core answers "unsupported" itself when absent.
  */
 export interface Connector<TSection = unknown> {
   /** Short name used in logs and metrics, e.g. "irc". */
@@ -151,7 +177,36 @@ export interface Connector<TSection = unknown> {
   readonly migrations?: Migration[];
   start(ctx: BridgeContext<TSection>): Promise<void>;
   stop(): Promise<void>;
-  onMatrixEvent(event: MatrixEvent): Promise<void>;
+  /** A new message (text, notice, emote, media, location, sticker). Room queue; may block. */
+  onMessage?(event: MessageEvent): Promise<void>;
+  /** An edit of an earlier message. Room queue; may block. Absent: the sender is told edits are not bridged. */
+  onEdit?(event: EditEvent): Promise<void>;
+  /** A redaction. Room queue; may block. Absent: the sender is told, if the redacted event was bridged. */
+  onRedaction?(event: RedactionEvent): Promise<void>;
+  /** A reaction. Room queue; may block. Absent: the sender is told reactions are not bridged. */
+  onReaction?(event: ReactionEvent): Promise<void>;
+  /** A join, leave, kick, ban, invite, profile change, ... Room queue; may block. Absent: ignored. */
+  onMembership?(event: MembershipEvent): Promise<void>;
+  /** The room's topic, name or avatar changed. Room queue; may block. Absent: ignored. */
+  onRoomState?(event: RoomStateEvent): Promise<void>;
+  /** The room was upgraded. Room queue; may block. Absent: ignored. */
+  onTombstone?(event: TombstoneEvent): Promise<void>;
+  /**
+   * Encryption turned on, or an encrypted event. Room queue; may block. Absent: the sender is
+   * told the bridge cannot read encrypted messages.
+   */
+  onEncryption?(event: EncryptionEvent): Promise<void>;
+  /**
+   * The raw fallback: events no capability took (unknown types, malformed content, kinds without
+   * a handler that need no answer), or every event when the connector declares no capability.
+   * Same queue, blocking and error rules as the capabilities.
+   */
+  onMatrixEvent?(event: MatrixEvent): Promise<void>;
+  /**
+   * Who tells users things in this room (failure and "unsupported" notices) when it is not the
+   * bot, e.g. the ghost of a direct chat the bot is not in. Runs in the room's queue.
+   */
+  noticeSpeaker?(roomId: RoomId): Promise<Intent | undefined>;
   onUserQuery?(userId: UserId): Promise<boolean>;
   onAliasQuery?(alias: RoomAlias): Promise<boolean>;
   onEphemeral?(event: EphemeralEvent): Promise<void>;

@@ -3,10 +3,19 @@
 // Identifiers and events
 export type { UserId, RoomId, EventId, RoomAlias } from './ids';
 export { asUserId, asRoomId, asEventId, asRoomAlias, isUserId, isRoomId, localpartOf, serverNameOf } from './ids';
-export type { MatrixEvent, EphemeralEvent, MessageContent } from './events';
+export type {
+  MatrixEvent, EphemeralEvent, MessageContent,
+  BridgeEvent, BridgeEventKind, EventOfKind, EventBase, Mentions, FormattedBody, MessageBody, MsgType,
+  MessageEvent, EditEvent, RedactionEvent, ReactionEvent, Membership, MembershipAction, MembershipEvent,
+  RoomStateEvent, EncryptionEvent, TombstoneEvent, RawEvent,
+} from './events';
+export {
+  parseEvent, isMessage, isEdit, isRedaction, isReaction, isMembership, isRoomState, isEncryption, isTombstone, isRaw,
+  isTextMessage, isMediaMessage,
+} from './events';
 
 // What a bridge author implements, and what they are given
-export type { Connector, BridgeContext, MediaAccess } from './connector';
+export type { Connector, BridgeContext, MediaAccess, RoomMembers } from './connector';
 export type {
   ThirdPartyProvider, ThirdPartyProtocol, ThirdPartyInstance, ThirdPartyFieldType, ThirdPartyLocation, ThirdPartyUser,
 } from './connector';
@@ -51,6 +60,10 @@ export { MatrixError, NetworkError, isMatrixError } from './csapi';
 export { openStore } from './store';
 export type { OpenedStore } from './store';
 export { createLogger } from './log';
+export { createMatrixEventDispatcher } from './dispatch/deliver';
+export type { MatrixEventDispatcher, MatrixEventDispatcherDeps } from './dispatch/deliver';
+export { tellUser } from './dispatch/tell-sender';
+export type { NoticeTarget } from './dispatch/tell-sender';
 
 // Types the public API refers to (options, results), exported so they can be named and documented
 export type { ClosableLogger, LoggerOptions } from './log/logger';

@@ -49,8 +49,14 @@ describe('parseArgs with words', () => {
   });
 
   it('names an unknown network', () => {
-    expect(errorOf(() => parseArgs(join, '#chan key efnet', two))).toBe('Unknown network "efnet". Networks: libera, oftc.');
-    expect(errorOf(() => parseArgs([network], 'efnet', two))).toContain('Unknown network "efnet"');
+    expect(errorOf(() => parseArgs(join, '#chan key efnet', { ...two, command: 'join' }))).toBe(
+      'Usage: !join <#channel> [key] [network] ("efnet" is not a network; networks: libera, oftc). Say !help join for details.',
+    );
+    expect(errorOf(() => parseArgs([network], 'efnet', two))).toContain('"efnet" is not a network');
+    // One word too many reads the same way, with the usage showing what was meant.
+    expect(errorOf(() => parseArgs([{ name: 'username', kind: 'word', help: '' }, network], 'my name', { ...one, command: 'username' }))).toBe(
+      'Usage: !username <username> [network] ("name" is not a network; networks: libera). Say !help username for details.',
+    );
   });
 
   it('gives the usage for missing and extra arguments', () => {

@@ -103,7 +103,8 @@ function assignWords(specs: readonly ArgSpec[], input: string, context: ParseCon
   }
   if (words.length > 0) {
     if (network && !assigned.has(network.name)) {
-      throw new CommandError(`Unknown network "${words[words.length - 1]}". ${networkList(context)}`);
+      // Either a misspelt network or one word too many (`!username my name`): the usage covers both.
+      throw usageError(specs, context, `"${words[words.length - 1]}" is not a network; ${networkList(context).toLowerCase().replace(/\.$/, '')}`);
     }
     throw usageError(specs, context, 'too many arguments');
   }

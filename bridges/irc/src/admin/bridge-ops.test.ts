@@ -1,8 +1,9 @@
 // The admin commands' view of the bridge (AdminBridgeOps) over the runtime, on the fakes.
 import { UserSettingsStore } from '../accounts';
 import { adminBridgeOps } from './bridge-ops';
+import { CommandError } from './errors';
 import type { NetworkId } from '../mapping/ids';
-import { alice, bob, startHarness, type Harness } from '../testing/harness';
+import { alice, bob, BOT_NICK, startHarness, type Harness } from '../testing/harness';
 
 let h: Harness;
 afterEach(async () => {
@@ -32,15 +33,86 @@ describe('adminBridgeOps', () => {
   it('!join creates the portal and joins as the user; !listrooms and !part follow it', async () => {
     h = await startHarness();
     const ops = adminBridgeOps(h.connector.bridge);
-    const { roomId } = await ops.joinChannel(bob, net, '#new' as never);
+    const { roomId, alias } = await ops.joinChannel(bob, net, '#new' as never);
+    expect(alias).toBe('#irc_net_#new:hs.test');
     await h.settle();
     expect(h.bridge.matrix.created.map((c) => c.options.aliasLocalpart)).toEqual(['irc_net_#new']);
     expect(h.server.client('bob[m]')?.joinedChannels.has('#new')).toBe(true);
-    expect(await ops.listRooms(bob)).toEqual([{ network: 'net', channel: '#new', roomId }]);
+    expect(await ops.listRooms(bob)).toEqual([{ network: 'net', channel: '#new', roomId, alias: '#irc_net_#new:hs.test' }]);
     expect(await ops.partChannel(bob, net, '#new' as never)).toBe(true);
     expect(h.server.client('bob[m]')?.joinedChannels.has('#new')).toBe(false);
     expect(await ops.partChannel(bob, net, '#new' as never)).toBe(false);
     expect(await ops.listRooms(bob)).toEqual([]);
+  });
+
+  it('!listrooms names a linked room by its canonical alias, and by nothing when it has none', async () => {
+    h = await startHarness({ network: { static_rooms: [{ channel: '#plumbed', room_id: '!plumbed:hs.test' }, { channel: '#bare', room_id: '!bare:hs.test' }] } });
+    h.bridge.matrix.state.set('!plumbed:hs.test m.room.canonical_alias ', { alias: '#ours:hs.test' });
+    const ops = adminBridgeOps(h.connector.bridge);
+    await ops.joinChannel(bob, net, '#plumbed' as never);
+    await ops.joinChannel(bob, net, '#bare' as never);
+    expect(await ops.listRooms(bob)).toEqual([
+      { network: 'net', channel: '#plumbed', roomId: '!plumbed:hs.test', alias: '#ours:hs.test' },
+      { network: 'net', channel: '#bare', roomId: '!bare:hs.test' },
+    ]);
+  });
+
+  it('!join refuses a channel name the server would refuse, before any JOIN or room', async () => {
+    h = await startHarness();
+    h.server.isupport = { ...h.server.isupport, channelLength: 20 };
+    const ops = adminBridgeOps(h.connector.bridge);
+    const long = `#${'x'.repeat(30)}`;
+    await expect(ops.joinChannel(bob, net, long as never)).rejects.toThrow(CommandError);
+    await expect(ops.joinChannel(bob, net, long as never)).rejects.toThrow(`${long} is too long for this network: channel names may be at most 20 bytes long (this one is 31).`);
+    expect(h.server.sent.filter((s) => s.target === long)).toEqual([]);
+    expect(h.server.client('bob[m]')?.joinedChannels.has(long) ?? false).toBe(false);
+    expect(h.bridge.matrix.created).toEqual([]);
+    expect(await ops.listRooms(bob)).toEqual([]);
+  });
+
+  it('!join with a key hands the key to the bot and stores it with the new portal', async () => {
+    h = await startHarness();
+    h.server.checkKeys = true;
+    h.server.channelModes.set('#locked', { flags: 'nt', key: 'sekrit' });
+    const ops = adminBridgeOps(h.connector.bridge);
+    const { roomId } = await ops.joinChannel(bob, net, '#locked' as never, 'sekrit');
+    await h.settle();
+    const network = h.connector.bridge.network('net')!;
+    expect(h.server.client(BOT_NICK)?.joinedChannels.has('#locked')).toBe(true);
+    expect(network.bot.wantedEntries).toContainEqual({ channel: '#locked', key: 'sekrit' });
+    expect(h.connector.bridge.portals.channelsOfRoom(roomId)).toEqual([expect.objectContaining({ channel: '#locked', key: 'sekrit' })]);
+  });
+
+  it('!join with a key gives it to the bot for an existing portal the bot could not enter', async () => {
+    h = await startHarness();
+    const roomId = await h.portal('#locked');
+    const network = h.connector.bridge.network('net')!;
+    await h.server.client(BOT_NICK)!.part('#locked');
+    h.server.checkKeys = true;
+    h.server.channelModes.set('#locked', { flags: 'nt', key: 'sekrit' });
+    const ops = adminBridgeOps(h.connector.bridge);
+    await ops.joinChannel(bob, net, '#locked' as never, 'sekrit');
+    await h.settle();
+    expect(h.server.client(BOT_NICK)?.joinedChannels.has('#locked')).toBe(true);
+    expect(h.connector.bridge.portals.channelsOfRoom(roomId)).toEqual([expect.objectContaining({ key: 'sekrit' })]);
+  });
+
+  it('a command that first connects a user takes their nick from their display name', async () => {
+    h = await startHarness();
+    h.bridge.matrix.profiles.set(bob, { displayName: 'Bobby' });
+    const ops = adminBridgeOps(h.connector.bridge);
+    await ops.joinChannel(bob, net, '#new' as never);
+    await h.settle();
+    expect(h.server.client('Bobby[m]')?.joinedChannels.has('#new')).toBe(true);
+  });
+
+  it('!whois of a user who is not connected asks through the bot and leaves them off IRC', async () => {
+    h = await startHarness();
+    const ops = adminBridgeOps(h.connector.bridge);
+    await expect(ops.whois(alice, net, 'nobody' as never)).resolves.toBeUndefined();
+    await h.settle();
+    expect(h.server.client('alice[m]')).toBeUndefined();
+    expect(ops.connectedPuppet(alice, net)).toBeUndefined();
   });
 
   it('!quit disconnects only a connected user', async () => {

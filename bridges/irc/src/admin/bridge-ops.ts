@@ -6,11 +6,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RoomId, UserId } from '@bridgekit/appservice';
+import { CommandError } from './errors';
 import type { AdminBridgeOps, AdminPuppet, BridgedRoom, NetworkSummary } from './ops';
 import { IrcError } from '../irc/errors';
 import type { IrcChannel, NetworkId } from '../mapping/ids';
+import type { MatrixUserNames } from '../mapping/nick-template';
 import type { IrcNetwork } from '../network/network';
 import { createDynamicPortal } from '../portals/dynamic';
+import { aliasOfPortal } from '../portals/portal-alias';
+import type { ChannelPortal } from '../portals/portals';
 import { portalRefusal } from '../portals/refused-channels';
 import type { BridgeRuntime } from '../runtime';
 
@@ -27,8 +31,19 @@ export function adminBridgeOps(rt: BridgeRuntime): AdminBridgeOps {
       const puppet = networkOf(network).puppets.get(userId);
       return puppet?.isConnected ? puppet.client : undefined;
     },
-    puppetFor: async (userId, network) => (await networkOf(network).puppets.acquire({ userId })).client,
-    reconnect: async (userId, network) => (await networkOf(network).puppets.reconnect({ userId })).client,
+    puppetFor: async (userId, networkId) => {
+      const network = networkOf(networkId);
+      return (await network.puppets.acquire(await namesOf(rt, network, userId))).client;
+    },
+    whois: async (userId, networkId, nick) => {
+      const network = networkOf(networkId);
+      const puppet = network.puppets.get(userId);
+      return (puppet?.isConnected ? puppet.client : network.bot.client).whois(nick);
+    },
+    reconnect: async (userId, networkId) => {
+      const network = networkOf(networkId);
+      return (await network.puppets.reconnect(await namesOf(rt, network, userId))).client;
+    },
     disconnect: async (userId, network, reason) => {
       const puppet = networkOf(network).puppets.get(userId);
       if (!puppet?.isConnected) return false;
@@ -37,12 +52,18 @@ export function adminBridgeOps(rt: BridgeRuntime): AdminBridgeOps {
     },
     joinChannel: async (userId, networkId, channel, key) => {
       const network = networkOf(networkId);
-      await network.puppets.joinChannel({ userId }, channel, key);
-      const roomId = await portalFor(rt, network, channel);
+      // A name the server would refuse is told as such, before a JOIN whose numeric (ngIRCd
+      // answers a too-long name with 403 "No such channel") would only puzzle the user.
+      const refusal = rt.portals.roomsForChannel(network, channel).length === 0 ? portalRefusal(rt, network, channel) : undefined;
+      if (refusal) throw new CommandError(refusal); // the user's choice of name: told, not logged as a failure
+      await network.puppets.joinChannel(await namesOf(rt, network, userId), channel, key);
+      const roomId = await portalFor(rt, network, channel, key);
       await rt.ctx.bot.invite(roomId, userId).catch((error: Error) => {
         rt.log.debug('Invite to portal not needed or refused', { roomId, userId, error: error.message });
       });
-      return { roomId };
+      const portal = channelPortals(rt, network, channel).find((p) => p.roomId === roomId);
+      const alias = portal && await aliasOfPortal(rt, network, portal);
+      return { roomId, ...(alias ? { alias } : {}) };
     },
     partChannel: async (userId, networkId, channel) => {
       const network = networkOf(networkId);
@@ -56,22 +77,58 @@ export function adminBridgeOps(rt: BridgeRuntime): AdminBridgeOps {
       }
       return true;
     },
-    listRooms: async (userId: UserId): Promise<BridgedRoom[]> => rt.networks().flatMap((network) => {
-      const puppet = network.puppets.get(userId);
-      return (puppet?.connection.wantedChannels ?? []).flatMap((channel) =>
-        rt.portals.roomsForChannel(network, channel).map((roomId) => ({ network: network.id, channel: channel as IrcChannel, roomId })));
-    }),
+    listRooms: async (userId: UserId): Promise<BridgedRoom[]> => {
+      const rooms: BridgedRoom[] = [];
+      for (const network of rt.networks()) {
+        for (const channel of network.puppets.get(userId)?.connection.wantedChannels ?? []) {
+          for (const portal of channelPortals(rt, network, channel)) {
+            const alias = await aliasOfPortal(rt, network, portal);
+            rooms.push({ network: network.id, channel: channel as IrcChannel, roomId: portal.roomId, ...(alias ? { alias } : {}) });
+          }
+        }
+      }
+      return rooms;
+    },
   };
 }
 
-/** The channel's portal room, created like a dynamic portal when there is none yet. */
-async function portalFor(rt: BridgeRuntime, network: IrcNetwork, channel: string): Promise<RoomId> {
+/**
+ * What a user's new connection takes its nick from. A command can be the first thing a user
+ * does on IRC, with no portal to read their display name from: their profile has it, as it
+ * would in a portal; without it the nick would come from the Matrix ID's localpart.
+ */
+async function namesOf(rt: BridgeRuntime, network: IrcNetwork, userId: UserId): Promise<MatrixUserNames> {
+  if (network.puppets.get(userId)) return { userId };
+  const displayName = await rt.ctx.bot.getProfile(userId).then((profile) => profile?.displayName, (error: Error) => {
+    rt.log.debug('No display name for a new IRC connection; using the Matrix ID', { userId, error: error.message });
+    return undefined;
+  });
+  return { userId, ...(typeof displayName === 'string' && displayName.trim() !== '' ? { displayName } : {}) };
+}
+
+/** The channel's portals, one per room it is bridged to. */
+function channelPortals(rt: BridgeRuntime, network: IrcNetwork, channel: string): ChannelPortal[] {
+  return rt.portals.roomsForChannel(network, channel).flatMap((roomId) =>
+    rt.portals.channelsOfRoom(roomId).filter((p) => p.network === network.id && network.fold(p.channel) === network.fold(channel)));
+}
+
+/**
+ * The channel's portal room, created like a dynamic portal when there is none yet. The key the
+ * user's JOIN just proved right is handed to the bot, which needs it to bridge the channel.
+ */
+async function portalFor(rt: BridgeRuntime, network: IrcNetwork, channel: string, key: string | undefined): Promise<RoomId> {
   const existing = rt.portals.roomsForChannel(network, channel)[0];
-  if (existing) return existing;
+  if (existing) {
+    if (key !== undefined && !network.bot.client.joinedChannels.has(network.fold(channel))) {
+      rt.portals.setChannelKey(network, channel, key);
+      network.bot.want(channel, key);
+    }
+    return existing;
+  }
   const refusal = portalRefusal(rt, network, channel);
   if (refusal) throw new IrcError('IRC_JOIN_FAILED', refusal);
   const alias = rt.aliases.aliasFor(network.id, channel as IrcChannel);
-  if (!(await createDynamicPortal(rt, alias, { evenIfDisabled: true }))) {
+  if (!(await createDynamicPortal(rt, alias, { evenIfDisabled: true, ...(key !== undefined ? { key } : {}) }))) {
     throw new IrcError('IRC_JOIN_FAILED', `Could not create a room for ${channel}.`);
   }
   const created = rt.portals.roomsForChannel(network, channel)[0];

@@ -2,7 +2,7 @@
  * What the admin commands need from the running bridge, as narrow interfaces the IRC connector
  * implements (it owns the connections and portals; the commands own the conversation).
  */
-import type { EventId, Intent, RoomId, UserId } from '@bridgekit/appservice';
+import type { EventId, Intent, RoomAlias, RoomId, UserId } from '@bridgekit/appservice';
 import type { WhoisInfo } from '../irc';
 import type { IrcChannel, IrcNick, NetworkId } from '../mapping';
 
@@ -16,7 +16,6 @@ export interface NetworkSummary {
 export interface AdminPuppet {
   readonly nick: IrcNick;
   changeNick(newNick: string): Promise<IrcNick>;
-  whois(nick: string): Promise<WhoisInfo | undefined>;
   mode(target: string, modes: string, params?: readonly string[]): Promise<void>;
   raw(line: string): Promise<void>;
 }
@@ -25,6 +24,8 @@ export interface BridgedRoom {
   network: NetworkId;
   channel: IrcChannel;
   roomId: RoomId;
+  /** What people type to join the room; absent when it has none the bot can see. */
+  alias?: RoomAlias;
 }
 
 export interface AdminBridgeOps {
@@ -36,15 +37,20 @@ export interface AdminBridgeOps {
   connectedPuppet(userId: UserId, network: NetworkId): AdminPuppet | undefined;
   /** The user's registered connection, connecting it first if needed (with their settings and password). */
   puppetFor(userId: UserId, network: NetworkId): Promise<AdminPuppet>;
+  /**
+   * WHOIS on the user's connection when it is up, else on the bot's: looking someone up never
+   * puts the user on IRC. Undefined when nobody has the nick.
+   */
+  whois(userId: UserId, network: NetworkId, nick: IrcNick): Promise<WhoisInfo | undefined>;
   /** Closes the user's connection (if any) and connects again; resolves once registered. */
   reconnect(userId: UserId, network: NetworkId): Promise<AdminPuppet>;
   /** QUITs the user's connection and keeps it closed until they reconnect; false if none was open. */
   disconnect(userId: UserId, network: NetworkId, reason: string): Promise<boolean>;
   /** Joins on IRC as the user, makes sure the portal room exists and the user is in (or invited to) it. */
-  joinChannel(userId: UserId, network: NetworkId, channel: IrcChannel, key?: string): Promise<{ roomId: RoomId }>;
+  joinChannel(userId: UserId, network: NetworkId, channel: IrcChannel, key?: string): Promise<{ roomId: RoomId; alias?: RoomAlias }>;
   /** Parts on IRC as the user and leaves the portal on Matrix; false if they were not in it. */
   partChannel(userId: UserId, network: NetworkId, channel: IrcChannel): Promise<boolean>;
-  /** The channels the user's puppets are in, with their portal rooms. */
+  /** The channels the user's puppets are in, with their portal rooms and those rooms' aliases. */
   listRooms(userId: UserId): Promise<BridgedRoom[]>;
 }
 

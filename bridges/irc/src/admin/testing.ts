@@ -1,5 +1,5 @@
 // Test fakes (not exported): the connector side of the admin commands, recording every call.
-import type { EventId, RoomId, UserId } from '@bridgekit/appservice';
+import type { EventId, RoomAlias, RoomId, UserId } from '@bridgekit/appservice';
 import type { WhoisInfo } from '../irc';
 import type { IrcChannel, IrcNick, NetworkId } from '../mapping';
 import type { AdminBridgeOps, AdminMatrixOps, AdminPuppet, BridgedRoom, NetworkSummary } from './ops';
@@ -37,6 +37,7 @@ export class FakeAdminOps implements AdminBridgeOps {
   readonly puppets = new Map<string, FakePuppet>();
   readonly rooms: BridgedRoom[] = [];
   failReconnect: Error | undefined;
+  failJoin: Error | undefined;
 
   constructor(private readonly networkList: NetworkSummary[] = [{ id: 'libera' as NetworkId, name: 'Libera.Chat' }]) {}
 
@@ -63,6 +64,15 @@ export class FakeAdminOps implements AdminBridgeOps {
     return this.puppets.get(`${userId}/${network}`) ?? this.connect(userId, network);
   }
 
+  /** What the bot's WHOIS answers, by lower-case nick. */
+  readonly botWhoisAnswers = new Map<string, WhoisInfo>();
+
+  async whois(userId: UserId, network: NetworkId, nick: IrcNick): Promise<WhoisInfo | undefined> {
+    const puppet = this.puppets.get(`${userId}/${network}`);
+    this.calls.push(`whois ${userId} ${network} ${nick} via ${puppet ? 'puppet' : 'bot'}`);
+    return puppet ? puppet.whois(nick) : this.botWhoisAnswers.get(nick.toLowerCase());
+  }
+
   async reconnect(userId: UserId, network: NetworkId): Promise<AdminPuppet> {
     this.calls.push(`reconnect ${userId} ${network}`);
     if (this.failReconnect) throw this.failReconnect;
@@ -74,11 +84,13 @@ export class FakeAdminOps implements AdminBridgeOps {
     return this.puppets.delete(`${userId}/${network}`);
   }
 
-  async joinChannel(userId: UserId, network: NetworkId, channel: IrcChannel, key?: string): Promise<{ roomId: RoomId }> {
+  async joinChannel(userId: UserId, network: NetworkId, channel: IrcChannel, key?: string): Promise<{ roomId: RoomId; alias?: RoomAlias }> {
     this.calls.push(`join ${userId} ${network} ${channel}${key !== undefined ? ` ${key}` : ''}`);
+    if (this.failJoin) throw this.failJoin;
     const roomId = `!${channel.slice(1)}:example.org` as RoomId;
-    this.rooms.push({ network, channel, roomId });
-    return { roomId };
+    const alias = `#irc_${network}_${channel}:example.org` as RoomAlias;
+    this.rooms.push({ network, channel, roomId, alias });
+    return { roomId, alias };
   }
 
   async partChannel(userId: UserId, network: NetworkId, channel: IrcChannel): Promise<boolean> {

@@ -1,19 +1,16 @@
 /**
  * Runs the registered handlers. IRC side: one listener per event kind on every connection,
  * filtering by origin and dropping what the bot hears from our own puppets (echo suppression by
- * an in-memory nick set, no store lookup). Matrix side: every handler for the event type, in
- * order, with one error policy — log, count, tell the sender.
+ * an in-memory nick set, no store lookup). Matrix side: every handler for the event's kind, in
+ * order; a failure goes to the core's error path (final: see `asFinalError`).
  */
-import { errorMessage, type MatrixEvent } from '@bridgekit/appservice';
-import { isIrcError } from '../irc/errors';
+import type { BridgeEvent, BridgeEventKind } from '@bridgekit/appservice';
 import type { IrcEventName } from '../irc/events';
 import type { IrcClient } from '../network/client';
 import type { IrcOrigin } from '../network/network';
 import type { BridgeRuntime } from '../runtime';
-import type { AnyIrcHandler, MatrixHandler } from './registry';
-import { UndeliverableError } from './undeliverable';
-
-const MESSAGE_TYPES = new Set(['m.room.message', 'm.sticker']);
+import { asFinalError } from './final-error';
+import type { AnyIrcHandler, AnyMatrixHandler } from './registry';
 
 export class IrcDispatcher {
   private readonly byEvent = new Map<IrcEventName, AnyIrcHandler[]>();
@@ -67,52 +64,37 @@ function isFromOwnPuppet(value: unknown, origin: IrcOrigin): boolean {
 }
 
 export class MatrixDispatcher {
-  private readonly byType = new Map<string, MatrixHandler[]>();
+  private readonly byKind = new Map<BridgeEventKind, AnyMatrixHandler[]>();
 
-  constructor(handlers: readonly MatrixHandler[], private readonly runtime: () => BridgeRuntime) {
+  constructor(handlers: readonly AnyMatrixHandler[], private readonly runtime: () => BridgeRuntime) {
     for (const handler of handlers) {
-      for (const type of handler.types) {
-        const list = this.byType.get(type) ?? [];
+      for (const kind of handler.kinds) {
+        const list = this.byKind.get(kind) ?? [];
         list.push(handler);
-        this.byType.set(type, list);
+        this.byKind.set(kind, list);
       }
     }
   }
 
-  async dispatch(event: MatrixEvent): Promise<void> {
-    for (const handler of this.byType.get(event.type) ?? []) {
-      try {
-        await handler.handle(event, this.runtime());
-      } catch (error) {
-        await this.report(event, handler, error);
-      }
-    }
+  /** The kinds some handler takes: the capabilities the connector offers the core. */
+  get kinds(): ReadonlySet<BridgeEventKind> {
+    return new Set(this.byKind.keys());
   }
 
   /**
-   * Not rethrown on purpose: the core would retry the whole event, and a message already
-   * delivered to some targets would be sent twice. The sender is told instead.
+   * Every handler of the kind runs, even after one failed (they are independent: a failed private
+   * chat invite must not stop the invite's channel handling); then the first failure is thrown.
    */
-  private async report(event: MatrixEvent, handler: MatrixHandler, error: unknown): Promise<void> {
-    const rt = this.runtime();
-    const expected = isIrcError(error);
-    rt.metrics.handlerErrors.inc({ handler: handler.name });
-    // The log gets the cause in full; the room below gets only the sentence written for users.
-    (expected ? rt.log.warn : rt.log.error).call(rt.log, 'Matrix event not bridged', {
-      handler: handler.name, roomId: event.roomId, eventId: event.eventId, error: errorMessage(error),
-      ...(error instanceof UndeliverableError ? { cause: error.detail } : {}),
-    });
-    const notify = expected ? error.notifySender : MESSAGE_TYPES.has(event.type);
-    if (!notify || rt.ctx.isBridgeUser(event.sender)) return;
-    const text = error instanceof UndeliverableError || expected
-      ? (error as Error).message
-      : `The bridge could not handle your message because of an internal error (event ${event.eventId}); the bridge admin can find it in the log.`;
-    try {
-      await rt.tell(event.roomId, event.sender, text);
-    } catch (noticeError) {
-      rt.log.error('Could not tell the sender that their message was not bridged', {
-        roomId: event.roomId, eventId: event.eventId, error: (noticeError as Error).message,
-      });
+  async dispatch(event: BridgeEvent): Promise<void> {
+    let failure: { handler: string; error: unknown } | undefined;
+    for (const handler of this.byKind.get(event.kind) ?? []) {
+      try {
+        await handler.handle(event, this.runtime());
+      } catch (error) {
+        this.runtime().metrics.handlerErrors.inc({ handler: handler.name });
+        failure ??= { handler: handler.name, error };
+      }
     }
+    if (failure) throw asFinalError(failure.error, event, failure.handler);
   }
 }

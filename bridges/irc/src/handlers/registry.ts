@@ -3,7 +3,7 @@
  * exports one or more handler records; the folder's index.ts lists them; the dispatcher runs them.
  * Adding an event family is adding a file and a line in that list — no central switch to edit.
  */
-import type { MatrixEvent } from '@bridgekit/appservice';
+import type { BridgeEvent, BridgeEventKind, EventOfKind } from '@bridgekit/appservice';
 import type { IrcConnectionEvents, IrcEventName } from '../irc/events';
 import type { IrcOrigin } from '../network/network';
 import type { BridgeRuntime } from '../runtime';
@@ -29,15 +29,28 @@ export interface IrcHandler<E extends IrcEventName = IrcEventName> {
 }
 
 /**
- * Handles Matrix events of the listed types. Every matching handler runs, in list order, inside
- * the room's turn; each decides itself whether the event concerns it (a portal, a private chat,
- * the admin room). An error it throws is logged, counted and — when the error says so or the
- * event was a message — told to the sender as a notice; it is not retried.
+ * Handles typed Matrix events (`@bridgekit/appservice` events) of the listed kinds. Every
+ * matching handler runs, in list order, inside the room's turn; each decides itself whether the
+ * event concerns it (a portal, a private chat). An error goes to the core's one error path (the
+ * dispatcher only makes it final, see dispatch.ts): logged, dead-lettered, counted, and told to
+ * the sender with its user sentence when the error says so or the event was a message.
  */
-export interface MatrixHandler {
+export interface MatrixHandler<K extends BridgeEventKind = BridgeEventKind> {
   name: string;
-  types: readonly string[];
-  handle(event: MatrixEvent, rt: BridgeRuntime): Promise<void>;
+  kinds: readonly K[];
+  handle(event: EventOfKind<K>, rt: BridgeRuntime): Promise<void>;
+}
+
+/** A handler of some kinds, as the dispatcher holds it: it is only given events of its kinds. */
+export interface AnyMatrixHandler {
+  name: string;
+  kinds: readonly BridgeEventKind[];
+  handle(event: BridgeEvent, rt: BridgeRuntime): Promise<void>;
+}
+
+/** Checks `handle`'s event type against `kinds`, and erases it for the handler list. */
+export function matrixHandler<K extends BridgeEventKind>(handler: MatrixHandler<K>): AnyMatrixHandler {
+  return handler as unknown as AnyMatrixHandler;
 }
 
 /** Any handler, whatever its event: the element type of handler lists. */

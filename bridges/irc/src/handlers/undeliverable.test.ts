@@ -56,8 +56,9 @@ describe('a message whose paste upload the homeserver refuses', () => {
       expect(notice).not.toMatch(/\bM_[A-Z_]+/); // no Matrix errcode
     }
     expect(h.server.sent.filter((l) => l.text?.includes('three'))).toEqual([]);
-    const logged = h.bridge.log.lines.filter((l) => l.message === 'Matrix event not bridged');
+    const logged = h.bridge.log.lines.filter((l) => l.message === 'Telling the sender that their event was not bridged');
     expect(logged).toHaveLength(1);
     expect(String(logged[0]?.meta.cause)).toBe(`${UPLOAD} failed with 413 M_TOO_LARGE: Upload request body is too large`);
+    expect(h.failures).toHaveLength(1); // dead-lettered by the core, not retried
   });
 });

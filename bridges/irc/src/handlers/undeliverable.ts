@@ -23,7 +23,8 @@ export class UndeliverableError extends IrcError {
   constructor(target: string, networkName: string, cause: unknown, action: 'message' | 'join' = 'message') {
     const reason = userReasonOf(cause);
     const what = action === 'join' ? `Your IRC connection could not join ${target} on ${networkName}` : `Your message was not delivered to ${target} on ${networkName}`;
-    super(codeOf(cause), `${what}: ${reason}`, { cause });
+    // The cause's text goes to the log with the error (the core logs `details`), never to the room.
+    super(codeOf(cause), `${what}: ${reason}`, { cause, details: { cause: errorMessage(cause) } });
     this.name = 'UndeliverableError';
     this.reason = reason;
     this.detail = errorMessage(cause);

@@ -131,7 +131,12 @@ describe('IrcConnection (real ngIRCd)', () => {
     const whois = await bob.whois('ALICE');
     expect(whois).toMatchObject({ nick: 'alice', realname: 'alice (test)', operator: false });
     expect(whois?.channels.join(' ')).toMatch(/#relay/i);
+    const bobRefusals = recorder(bob, 'serverError');
     await expect(bob.whois('nobody-here')).resolves.toBeUndefined();
+    // ngIRCd answers 401 then 318: the 401 belongs to the WHOIS, not to a message bob sent.
+    expect(bobRefusals.seen).toEqual([]);
+    await bob.say('nobody-here', 'are you there?');
+    expect(await bobRefusals.next((e) => e.error === 'no_such_nick')).toMatchObject({ nick: 'nobody-here' });
 
     await alice.part('#relay', 'see you');
     expect(await bobParts.next((p) => p.nick === 'alice')).toMatchObject({ reason: 'see you', self: false });

@@ -333,6 +333,7 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
         }
       },
       noteWhois: (nick, info) => this.whoisReplies.resolve(this.fold(nick), info),
+      awaitsWhois: (nick) => this.whoisReplies.has(this.fold(nick)),
     };
   }
 

@@ -30,6 +30,8 @@ export interface TranslationContext {
   isSelf(nick: string): boolean;
   noteSelf(kind: 'join' | 'part' | 'nick', name: string): void;
   noteWhois(nick: string, info: WhoisInfo | undefined): void;
+  /** Whether a WHOIS for this nick is waiting for its answer. */
+  awaitsWhois(nick: string): boolean;
 }
 
 type Emit = <E extends keyof IrcConnectionEvents>(event: E, value: IrcConnectionEvents[E]) => void;
@@ -133,6 +135,9 @@ export function bindEvents(client: Client, ctx: TranslationContext, emit: Emit):
   client.on('irc error', (e) => {
     // 'irc' is the ERROR command (handled as a close reason); password errors end registration.
     if (e.error === 'irc' || e.error === 'password_mismatch') return;
+    // A 401 for a nick we asked WHOIS about is that WHOIS's answer (the 318 after it settles it
+    // as "not found"), not a refused message: reporting it would tell the user a message was lost.
+    if (e.error === 'no_such_nick' && typeof e.nick === 'string' && ctx.awaitsWhois(e.nick)) return;
     emit('serverError', {
       error: e.error,
       ...(typeof e.channel === 'string' ? { channel: e.channel } : {}),

@@ -11,18 +11,24 @@ import type { BridgeRuntime } from '../runtime';
 import { bridgeInfoState, markBridgeInfo } from './bridge-info';
 import { portalRefusal } from './refused-channels';
 
-/** `evenIfDisabled`: for !join, which may create a portal where aliases may not. */
-export function createDynamicPortal(rt: BridgeRuntime, alias: RoomAlias, options: { evenIfDisabled?: boolean } = {}): Promise<boolean> {
+export interface DynamicPortalOptions {
+  /** For !join, which may create a portal where aliases may not. */
+  evenIfDisabled?: boolean;
+  /** The channel key the user joined with (!join #chan key): the bot needs it too, and so does every later rejoin. */
+  key?: string;
+}
+
+export function createDynamicPortal(rt: BridgeRuntime, alias: RoomAlias, options: DynamicPortalOptions = {}): Promise<boolean> {
   // The homeserver may ask twice while the first room is being made: one room, one answer.
   const inFlight = rt.portals.creating;
   const running = inFlight.get(alias);
   if (running) return running;
-  const creation = create(rt, alias, options.evenIfDisabled ?? false).finally(() => inFlight.delete(alias));
+  const creation = create(rt, alias, options).finally(() => inFlight.delete(alias));
   inFlight.set(alias, creation);
   return creation;
 }
 
-async function create(rt: BridgeRuntime, alias: RoomAlias, evenIfDisabled: boolean): Promise<boolean> {
+async function create(rt: BridgeRuntime, alias: RoomAlias, { evenIfDisabled = false, key }: DynamicPortalOptions): Promise<boolean> {
   const parsed = rt.aliases.parseAlias(alias);
   const network = parsed && rt.network(parsed.network);
   if (!parsed || !network) return false;
@@ -46,9 +52,9 @@ async function create(rt: BridgeRuntime, alias: RoomAlias, evenIfDisabled: boole
       ...bridgeInfoState(rt, network, parsed.channel),
     ],
   });
-  rt.portals.linkChannel(roomId, network, parsed.channel, { origin: 'alias' });
+  rt.portals.linkChannel(roomId, network, parsed.channel, { origin: 'alias', ...(key !== undefined ? { key } : {}) });
   markBridgeInfo(rt, roomId, network, parsed.channel);
   rt.log.info('Created a portal', { alias, roomId, network: network.id, channel: parsed.channel });
-  network.bot.want(parsed.channel);
+  network.bot.want(parsed.channel, key);
   return true;
 }

@@ -335,6 +335,13 @@ export function createFakeBridge(config: BridgeConfig, options: { dir?: string; 
       queues.set(roomKey, run.catch(() => undefined));
       return run;
     },
+    // No cache here: tests change display names between events, and the core's cache is tested in the core.
+    members: {
+      displayName: async (roomId, userId) => {
+        const member = await matrix.intent(bot).getState<{ displayname?: unknown }>(roomId, 'm.room.member', userId);
+        return typeof member?.displayname === 'string' ? member.displayname : undefined;
+      },
+    },
     media: {
       download: async (mxc) => ({ stream: Readable.from([Buffer.from(`content of ${mxc}`)]), contentType: 'text/plain' }),
     },

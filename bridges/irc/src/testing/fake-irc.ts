@@ -72,10 +72,10 @@ export class FakeIrcClient extends TypedEmitter<IrcConnectionEvents> implements 
     return this.send('action', target, text);
   }
 
-  async join(channel: string): Promise<void> {
+  async join(channel: string, key?: string): Promise<void> {
     this.requireConnected();
     if (this.joinedChannels.has(fold(channel))) return;
-    const refusal = this.server.joinRefusal(channel);
+    const refusal = this.server.joinRefusal(channel, key);
     if (refusal) throw new JoinFailedError(channel, refusal.numeric, refusal.reason);
     this.joinedChannels.add(fold(channel));
     this.server.broadcastJoin(this, channel as IrcChannel);
@@ -184,6 +184,8 @@ export class FakeIrcServer {
   private readonly connectFailures: IrcError[] = [];
   /** While set, connections wait for it before registering (a slow server). */
   connectGate: Promise<void> | undefined;
+  /** Refuse JOINs of +k channels without the key (off: most scenarios set +k with the bot already in). */
+  checkKeys = false;
   /** Whether the server offers SASL (PLAIN); false is like ngIRCd. */
   offersSasl = true;
   /** Services accounts → passwords SASL checks; when unset, any SASL login succeeds. */
@@ -237,8 +239,10 @@ export class FakeIrcServer {
     this.refusedJoins.set(fold(channel), { numeric, reason });
   }
 
-  joinRefusal(channel: string): { numeric: string; reason: string } | undefined {
-    return this.refusedJoins.get(fold(channel));
+  /** A set refusal, else (with `checkKeys`) 475 for a wrong key of a +k channel (`channelModes`). */
+  joinRefusal(channel: string, key?: string): { numeric: string; reason: string } | undefined {
+    const wanted = this.checkKeys ? this.channelModes.get(fold(channel))?.key : undefined;
+    return this.refusedJoins.get(fold(channel)) ?? (wanted !== undefined && key !== wanted ? { numeric: '475', reason: 'Bad channel key' } : undefined);
   }
 
   /** +m: lines from the bridge's connections are refused with 404 after they were sent. */

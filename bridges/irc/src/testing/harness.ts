@@ -5,7 +5,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { asEventId, asRoomAlias, asRoomId, asUserId, type MatrixEvent, type RoomId, type UserId } from '@bridgekit/appservice';
+import {
+  asEventId, asRoomAlias, asRoomId, asUserId, createMatrixEventDispatcher, type MatrixEvent, type RoomId, type UserId,
+} from '@bridgekit/appservice';
 import { IrcConnector } from '../connector';
 import { FakeClock } from '../irc/clock';
 import { bridgeConfig, createFakeBridge, DOMAIN, type FakeBridge } from './fake-bridge';
@@ -25,8 +27,13 @@ export interface Harness {
   settle(): Promise<void>;
   /** Lets `ms` of fake time pass (reconnect backoff, idle timers), then settles. */
   advance(ms: number): Promise<void>;
-  /** A Matrix event in a room, as the core would hand it to the connector. */
+  /**
+   * A Matrix event in a room, through the core's dispatcher (typed event → capability; the
+   * "not bridged" notice; the sender told a failure's user sentence). Failures land in `failures`.
+   */
   matrixEvent(roomId: RoomId, sender: UserId, content: Record<string, unknown>, type?: string, extra?: Partial<MatrixEvent>): Promise<MatrixEvent>;
+  /** Errors Matrix events ended with (the core would dead-letter them). */
+  failures: unknown[];
   /** Creates the dynamic portal for `channel` and returns its room. */
   portal(channel?: string): Promise<RoomId>;
   stop(): Promise<void>;
@@ -74,8 +81,16 @@ export async function startHarness(options: {
     }
   };
   await settle();
+  const dispatcher = createMatrixEventDispatcher({
+    connector,
+    bot: bridge.ctx.bot,
+    wasBridged: (eventId) => bridge.store.db.prepare('SELECT 1 FROM message_links WHERE event_id = ?').get(eventId) !== undefined,
+    log: bridge.log,
+    now: () => clock.now(),
+  });
+  const failures: unknown[] = [];
   const h: Harness = {
-    connector, bridge, server, clock, settle,
+    connector, bridge, server, clock, settle, failures,
     advance: async (ms) => {
       clock.advance(ms);
       await settle();
@@ -84,7 +99,8 @@ export async function startHarness(options: {
       const event: MatrixEvent = {
         eventId: asEventId(`$m${++eventCounter}`), roomId, sender, type, content, originServerTs: clock.now(), ...extra,
       };
-      await bridge.ctx.inRoomOrder(roomId, () => connector.onMatrixEvent(event));
+      // No attempts left: the sender is told at once, as the IRC connector's errors are final anyway.
+      await bridge.ctx.inRoomOrder(roomId, () => dispatcher.dispatch(event, 0).catch((error: unknown) => void failures.push(error)));
       await settle();
       return event;
     },

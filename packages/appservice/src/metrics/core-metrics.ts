@@ -21,6 +21,10 @@ export interface CoreMetrics {
   readonly eventsReceived: Counter<'type'>;
   /** Entries held in each bounded cache. cache: a fixed name such as `memberships`. */
   readonly cacheSize: Gauge<'cache'>;
+  /** Display-name lookups in the member cache. result: hit | miss (a state request). */
+  readonly memberLookups: Counter<'result'>;
+  /** Events of a kind the connector has no capability for. outcome: told | quiet | failed. */
+  readonly unsupportedEvents: Counter<'kind' | 'outcome'>;
 }
 
 /** Creates a fresh registry with Node's process metrics and the core's metrics on it. */
@@ -43,6 +47,18 @@ export function createMetrics(): CoreMetrics {
       name: 'bridgekit_cache_size',
       help: 'Entries held in each bounded in-memory cache',
       labelNames: ['cache'] as const,
+      registers,
+    }),
+    memberLookups: new Counter({
+      name: 'bridgekit_member_lookups_total',
+      help: 'Display-name lookups in the member cache, by result (hit, miss = one state request)',
+      labelNames: ['result'] as const,
+      registers,
+    }),
+    unsupportedEvents: new Counter({
+      name: 'bridgekit_events_unsupported_total',
+      help: 'Events of a kind the connector does not bridge, by kind and outcome (told = the sender was told, quiet = told recently, failed)',
+      labelNames: ['kind', 'outcome'] as const,
       registers,
     }),
   };

@@ -1,6 +1,8 @@
 // Commands about channels and what the bridge knows: join, part, list, whois, version.
-import type { WhoisInfo } from '../../irc';
+import { JoinFailedError, type WhoisInfo } from '../../irc';
+import { joinRefusalAdvice } from '../../irc/join-refusals';
 import { defineCommand, type AdminCommand } from '../command';
+import { CommandError } from '../errors';
 import { NETWORK_ARG, networkName, type AdminCommandDeps } from './shared';
 
 export function channelCommands(deps: AdminCommandDeps): AdminCommand[] {
@@ -16,8 +18,12 @@ export function channelCommands(deps: AdminCommandDeps): AdminCommand[] {
       help: 'Joins an IRC channel and brings you into its Matrix room.',
       permission: 'user',
       handler: async (ctx, { channel, key, network }) => {
-        const { roomId } = await ops.joinChannel(ctx.userId, network, channel, key);
-        return `Joined ${channel} on ${networkName(deps, network)}. Its room is ${roomId} (you are invited if you are not in it yet).`;
+        const { roomId, alias } = await ops.joinChannel(ctx.userId, network, channel, key).catch((error: unknown) => {
+          // A refusal the user can act on is theirs to act on, not a failure of the bridge.
+          const advice = error instanceof JoinFailedError ? joinRefusalAdvice(error.channel, error.numeric) : undefined;
+          throw advice ? new CommandError(advice) : error;
+        });
+        return `Joined ${channel} on ${networkName(deps, network)}. Its room is ${alias ?? roomId} (you are invited if you are not in it yet).`;
       },
     }),
     defineCommand({
@@ -38,7 +44,12 @@ export function channelCommands(deps: AdminCommandDeps): AdminCommand[] {
       handler: async (ctx) => {
         const rooms = await ops.listRooms(ctx.userId);
         if (rooms.length === 0) return 'You are not in any bridged IRC channel. Join one with !join #channel.';
-        return ['Your IRC channels:', ...rooms.map((r) => `${networkName(deps, r.network)} ${r.channel} → ${r.roomId}`)].join('\n');
+        // The alias is what people type to join; a room without one is named by its ID.
+        const lines = rooms.map((r) => `${r.channel} on ${networkName(deps, r.network)} → ${r.alias ?? `${r.roomId} (no alias)`}`);
+        // After !quit (or an idle disconnect) the channels are kept but nothing is bridged until the user is back.
+        const offline = [...new Set(rooms.map((r) => r.network))].filter((n) => !ops.connectedPuppet(ctx.userId, n));
+        const hints = offline.map((n) => `You are not connected to ${networkName(deps, n)} right now: say !reconnect ${n} to be back in its channels.`);
+        return ['Your IRC channels:', ...lines, ...hints].join('\n');
       },
     }),
     defineCommand({
@@ -47,9 +58,8 @@ export function channelCommands(deps: AdminCommandDeps): AdminCommand[] {
       help: 'Shows who an IRC user is: host, real name, channels, services account, idle time.',
       permission: 'user',
       handler: async (ctx, { nick, network }) => {
-        const puppet = await ops.puppetFor(ctx.userId, network);
-        const info = await puppet.whois(nick);
-        return info ? formatWhois(info) : `Nobody called ${nick} is online on ${networkName(deps, network)}.`;
+        const info = await ops.whois(ctx.userId, network, nick);
+        return info ? formatWhois(info) : `No such nick on ${networkName(deps, network)}: ${nick}; check the spelling, or try again once they are online.`;
       },
     }),
     defineCommand({

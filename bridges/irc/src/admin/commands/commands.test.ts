@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { asRoomId, asUserId } from '@bridgekit/appservice';
+import { asRoomId, asUserId, type RoomId } from '@bridgekit/appservice';
 import { IrcAccounts } from '../../accounts';
 import { openTempStore, type TempStore } from '../../accounts/testing';
-import { IrcError, type WhoisInfo } from '../../irc';
-import type { IrcNick, NetworkId } from '../../mapping';
+import { IrcError, JoinFailedError, type WhoisInfo } from '../../irc';
+import type { IrcChannel, IrcNick, NetworkId } from '../../mapping';
 import type { PermissionLevel } from '../permissions';
 import { CommandRegistry, type CommandOutcome } from '../registry';
 import { FakeAdminOps } from '../testing';
@@ -55,8 +55,16 @@ describe('!nick', () => {
   it('keeps the old preference when the server refuses', async () => {
     ops.connect(alice, libera).refuseNick = new IrcError('IRC_NICK_UNAVAILABLE', 'The nick Taken is in use.');
     const outcome = await run('!nick Taken');
-    expect(outcome).toMatchObject({ kind: 'failed', reply: '!nick failed: The nick Taken is in use.' });
+    expect(outcome).toMatchObject({ kind: 'refused', reply: 'Taken is not available on Libera.Chat (someone may be using it); choose another nick.' });
     expect(accounts.settings.get(alice, libera).nick).toBeUndefined();
+  });
+
+  it('says when the server finds the nick invalid, and reports other errors as failures', async () => {
+    const puppet = ops.connect(alice, libera);
+    puppet.refuseNick = new IrcError('IRC_NICK_INVALID', 'Cannot change nick to x-: Erroneous nickname.');
+    expect(await run('!nick x-')).toMatchObject({ kind: 'refused', reply: 'Libera.Chat does not accept x- as a nick; choose another.' });
+    puppet.refuseNick = new IrcError('IRC_REPLY_TIMEOUT', 'The IRC server did not answer NICK for x within 30 seconds; try again later.');
+    expect(await run('!nick x')).toMatchObject({ kind: 'failed', reply: expect.stringContaining('did not answer NICK') });
   });
 
   it('refuses invalid nicks', async () => {
@@ -114,7 +122,7 @@ describe('!reconnect and !quit', () => {
 describe('!join, !part, !listrooms', () => {
   it('joins with and without a key on the named network', async () => {
     const fake = twoNetworks();
-    expect((await run('!join #matrix oftc', 'user', fake)).reply).toBe('Joined #matrix on OFTC. Its room is !matrix:example.org (you are invited if you are not in it yet).');
+    expect((await run('!join #matrix oftc', 'user', fake)).reply).toBe('Joined #matrix on OFTC. Its room is #irc_oftc_#matrix:example.org (you are invited if you are not in it yet).');
     await run('!join #secret s3cret libera', 'user', fake);
     expect(fake.calls).toEqual([`join ${alice} oftc #matrix`, `join ${alice} libera #secret s3cret`]);
   });
@@ -125,11 +133,39 @@ describe('!join, !part, !listrooms', () => {
     expect((await run('!part #matrix')).reply).toBe('You are not in #matrix on Libera.Chat.');
   });
 
-  it('lists rooms', async () => {
+  it('lists each channel with its network and the alias of its room, or the room ID when it has no alias', async () => {
     expect((await run('!listrooms')).reply).toContain('You are not in any bridged IRC channel');
     await run('!join #a');
-    await run('!join #b');
-    expect((await run('!listrooms')).reply).toBe('Your IRC channels:\nLibera.Chat #a → !a:example.org\nLibera.Chat #b → !b:example.org');
+    ops.connect(alice, libera);
+    ops.rooms.push({ network: libera, channel: '#linked' as IrcChannel, roomId: '!linked:example.org' as RoomId });
+    expect((await run('!listrooms')).reply).toBe(
+      'Your IRC channels:\n#a on Libera.Chat → #irc_libera_#a:example.org\n#linked on Libera.Chat → !linked:example.org (no alias)',
+    );
+  });
+
+  it('lists the channels kept while the user is disconnected, and says how to be back in them', async () => {
+    const fake = twoNetworks();
+    await run('!join #a libera', 'user', fake);
+    await run('!join #b oftc', 'user', fake);
+    fake.connect(alice, oftc);
+    expect((await run('!listrooms', 'user', fake)).reply).toBe(
+      'Your IRC channels:\n#a on Libera.Chat → #irc_libera_#a:example.org\n#b on OFTC → #irc_oftc_#b:example.org\n' +
+      'You are not connected to Libera.Chat right now: say !reconnect libera to be back in its channels.',
+    );
+  });
+
+  it.each([
+    ['475', 'Cannot join channel (+k)', '#k needs a key (+k): join with !join #k <key>, and check the key if you gave one.'],
+    ['473', 'Cannot join channel (+i)', '#k is invite-only (+i): ask one of its operators to invite you, then join again.'],
+    ['474', 'Cannot join channel (+b)', 'You are banned from #k (+b); ask one of its operators if you think this is a mistake.'],
+  ])('says what to do when the server refuses the JOIN with %s', async (numeric, reason, reply) => {
+    ops.failJoin = new JoinFailedError('#k', numeric, reason);
+    expect(await run('!join #k')).toMatchObject({ kind: 'refused', reply });
+  });
+
+  it('reports a refusal without advice as the server put it', async () => {
+    ops.failJoin = new JoinFailedError('#k', '437', 'Channel temporarily unavailable');
+    expect(await run('!join #k')).toMatchObject({ kind: 'failed', reply: '!join failed: Cannot join #k: Channel temporarily unavailable (437).' });
   });
 
   it('refuses channel names without a prefix', async () => {
@@ -150,8 +186,15 @@ describe('!whois', () => {
     );
   });
 
+  it('asks through the bot when the user is not connected, without connecting them', async () => {
+    ops.botWhoisAnswers.set('bob', info);
+    expect((await run('!whois Bob')).reply).toContain('Bob!~bob@example.net (Bob B)');
+    expect(ops.calls).toEqual([`whois ${alice} libera Bob via bot`]);
+    expect(ops.connectedPuppet(alice, libera)).toBeUndefined();
+  });
+
   it('says when nobody has the nick', async () => {
-    expect((await run('!whois ghost')).reply).toBe('Nobody called ghost is online on Libera.Chat.');
+    expect((await run('!whois ghost')).reply).toBe('No such nick on Libera.Chat: ghost; check the spelling, or try again once they are online.');
   });
 
   it('formats sparse answers', () => {

@@ -1,5 +1,6 @@
 // Commands about the user's own IRC connection: identity and connection state.
 import { defineCommand, type AdminCommand } from '../command';
+import { isIrcError } from '../../irc';
 import { CommandError } from '../errors';
 import { NETWORK_ARG, networkName, type AdminCommandDeps } from './shared';
 
@@ -21,7 +22,9 @@ export function connectionCommands(deps: AdminCommandDeps): AdminCommand[] {
           accounts.settings.setNick(ctx.userId, network, nick);
           return `Saved: you will be ${nick} on ${name} from your next connection.`;
         }
-        const confirmed = await puppet.changeNick(nick);
+        const confirmed = await puppet.changeNick(nick).catch((error: unknown) => {
+          throw nickRefusal(error, nick, name);
+        });
         accounts.settings.setNick(ctx.userId, network, confirmed);
         return `You are now ${confirmed} on ${name}.`;
       },
@@ -74,4 +77,12 @@ export function connectionCommands(deps: AdminCommandDeps): AdminCommand[] {
       },
     }),
   ];
+}
+
+/** The server's refusal of a nick as a choice for the user to make again; anything else stays a failure. */
+function nickRefusal(error: unknown, nick: string, network: string): unknown {
+  if (!isIrcError(error)) return error;
+  if (error.code === 'IRC_NICK_UNAVAILABLE') return new CommandError(`${nick} is not available on ${network} (someone may be using it); choose another nick.`);
+  if (error.code === 'IRC_NICK_INVALID') return new CommandError(`${network} does not accept ${nick} as a nick; choose another.`);
+  return error;
 }

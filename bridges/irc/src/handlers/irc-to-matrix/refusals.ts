@@ -28,7 +28,7 @@ export const serverRefusals = ircHandler({
       target = e.nick;
     }
     rt.metrics.undeliverable.inc({ network: network.id, code: 'IRC_NOT_DELIVERED' });
-    rt.log.info('IRC refused a message', { network: network.id, userId: puppet.userId, error: e.error, target });
+    rt.log.info('IRC refused a message', { network: network.id, userId: puppet.userId, error: e.error, reason: e.reason, target, toldInRooms: rooms.length });
     const text = `Your message to ${target} on ${network.config.name} was not delivered: ${describeServerRefusal(e.error, e.reason)}.`;
     for (const roomId of rooms) rt.roomTask(roomId, 'irc.refusal', () => rt.tell(roomId, puppet.userId, text));
   },

@@ -6,21 +6,17 @@
  * A refusal is told to the user, and so is a channel the IRC server refused by its name (the
  * room stays, nothing is bridged there: portals/refused-channels.ts).
  */
-import { isUserId } from '@bridgekit/appservice';
 import { tellRefusedPortals } from '../../portals/refused-channels';
-import type { MatrixHandler } from '../registry';
+import { matrixHandler } from '../registry';
 import { UndeliverableError } from '../undeliverable';
 
-export const joinOnDemand: MatrixHandler = {
+export const joinOnDemand = matrixHandler({
   name: 'matrix.join-on-demand',
-  types: ['m.room.member'],
+  kinds: ['membership'],
   async handle(event, rt) {
-    if (event.content.membership !== 'join' || event.stateKey !== event.sender || !isUserId(event.sender)) return;
-    if (rt.ctx.isBridgeUser(event.sender)) return;
-    const previous = (event.unsigned?.prev_content as { membership?: unknown } | undefined)?.membership;
-    if (previous === 'join') return; // a profile change, not a join
-    const displayName = typeof event.content.displayname === 'string' ? event.content.displayname : undefined;
-    const user = { userId: event.sender, ...(displayName ? { displayName } : {}) };
+    // Not a profile change (action 'profile'), and only the user's own join.
+    if (event.action !== 'join' || event.userId !== event.sender || rt.ctx.isBridgeUser(event.sender)) return;
+    const user = { userId: event.sender, ...(event.displayName ? { displayName: event.displayName } : {}) };
     await tellRefusedPortals(rt, event.roomId, event.sender);
     for (const portal of rt.portals.channelsOfRoom(event.roomId)) {
       const network = rt.network(portal.network);
@@ -38,4 +34,4 @@ export const joinOnDemand: MatrixHandler = {
       });
     }
   },
-};
+});

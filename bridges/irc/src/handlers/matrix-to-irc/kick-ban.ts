@@ -6,23 +6,23 @@
  * lends its own or anyone else's IRC status. The ban mask is `nick!*@*`. Either way a banned
  * ghost's later lines are dropped quietly (ghosts/bans.ts), not reported as errors.
  */
-import { isUserId, type MatrixEvent, type UserId } from '@bridgekit/appservice';
+import type { MembershipEvent, UserId } from '@bridgekit/appservice';
 import { ghostBanned } from '../../ghosts/bans';
 import type { IrcNick } from '../../mapping/ids';
 import type { IrcNetwork } from '../../network/network';
 import type { Puppet } from '../../network/puppets';
 import type { ChannelPortal } from '../../portals/portals';
 import type { BridgeRuntime } from '../../runtime';
-import type { MatrixHandler } from '../registry';
+import { matrixHandler } from '../registry';
 
 type Action = 'kick' | 'ban' | 'unban';
 
-export const ghostKicksAndBans: MatrixHandler = {
+export const ghostKicksAndBans = matrixHandler({
   name: 'matrix.kick-ban',
-  types: ['m.room.member'],
+  kinds: ['membership'],
   async handle(event, rt) {
-    const target = event.stateKey;
-    if (!isUserId(target) || event.sender === target) return;
+    const target = event.userId;
+    if (event.sender === target) return;
     const action = actionOf(event);
     const ghost = action && rt.ghosts.parseUserId(target);
     const network = ghost && rt.network(ghost.network);
@@ -33,18 +33,14 @@ export const ghostKicksAndBans: MatrixHandler = {
     else rt.ghostSync.removedFromRoom(event.roomId, target);
     if (action === 'unban') rt.ghostSync.bans.lift(event.roomId, target);
     const nick = rt.ghostSync.renames.nickOf(network, target) ?? ghost.nick;
-    const reason = typeof event.content.reason === 'string' && event.content.reason.trim() ? event.content.reason.trim() : `by ${event.sender} on Matrix`;
+    const reason = event.reason?.trim() || `by ${event.sender} on Matrix`;
     for (const portal of portals) await actOnIrc(rt, network, portal, event.sender, nick, action, reason);
   },
-};
+});
 
-function actionOf(event: MatrixEvent): Action | undefined {
-  const membership = event.content.membership;
-  const previous = (event.unsigned?.prev_content as { membership?: unknown } | undefined)?.membership;
-  if (membership === 'ban') return 'ban';
-  if (membership !== 'leave') return undefined;
-  if (previous === 'ban') return 'unban';
-  return previous === 'invite' ? undefined : 'kick'; // a withdrawn invite is nothing on IRC
+/** A withdrawn invite ('uninvite') is nothing on IRC. */
+function actionOf(event: MembershipEvent): Action | undefined {
+  return event.action === 'ban' || event.action === 'unban' || event.action === 'kick' ? event.action : undefined;
 }
 
 async function actOnIrc(rt: BridgeRuntime, network: IrcNetwork, portal: ChannelPortal, kicker: UserId, nick: IrcNick, action: Action, reason: string): Promise<void> {

@@ -7,19 +7,18 @@
  * Kicks and bans of ghosts are kick-ban.ts. A Matrix user's IRC connection being closed (idle,
  * outage) never comes through here and never changes a membership.
  */
-import { isUserId, type MatrixEvent, type RoomId, type UserId } from '@bridgekit/appservice';
+import type { MembershipEvent, RoomId, UserId } from '@bridgekit/appservice';
 import type { IrcNetwork } from '../../network/network';
 import type { ChannelPortal } from '../../portals/portals';
 import type { BridgeRuntime } from '../../runtime';
-import type { MatrixHandler } from '../registry';
+import { matrixHandler } from '../registry';
 
-export const matrixDepartures: MatrixHandler = {
+export const matrixDepartures = matrixHandler({
   name: 'matrix.leave',
-  types: ['m.room.member'],
+  kinds: ['membership'],
   async handle(event, rt) {
-    const userId = event.stateKey;
-    const membership = event.content.membership;
-    if ((membership !== 'leave' && membership !== 'ban') || !isUserId(userId) || rt.ctx.isBridgeUser(userId)) return;
+    const { userId, membership } = event;
+    if ((membership !== 'leave' && membership !== 'ban') || rt.ctx.isBridgeUser(userId)) return;
     const reason = partReason(event, userId);
     for (const portal of rt.portals.channelsOfRoom(event.roomId)) {
       const network = rt.network(portal.network);
@@ -29,17 +28,17 @@ export const matrixDepartures: MatrixHandler = {
       rt.log.info('Matrix user left a portal; their IRC connection parted', { network: network.id, channel: portal.channel, userId });
     }
   },
-};
+});
 
-export const ghostInvites: MatrixHandler = {
+export const ghostInvites = matrixHandler({
   name: 'matrix.ghost-invite',
-  types: ['m.room.member'],
+  kinds: ['membership'],
   async handle(event, rt) {
-    if (event.content.membership !== 'invite' || !isUserId(event.stateKey)) return;
-    const ghost = rt.ghosts.parseUserId(event.stateKey);
+    if (event.membership !== 'invite') return;
+    const ghost = rt.ghosts.parseUserId(event.userId);
     const network = ghost && rt.network(ghost.network);
     if (!network) return;
-    const nick = rt.ghostSync.renames.nickOf(network, event.stateKey) ?? ghost.nick;
+    const nick = rt.ghostSync.renames.nickOf(network, event.userId) ?? ghost.nick;
     for (const portal of rt.portals.channelsOfRoom(event.roomId)) {
       if (portal.network !== network.id) continue;
       const puppet = network.puppets.get(event.sender);
@@ -50,13 +49,13 @@ export const ghostInvites: MatrixHandler = {
       await puppet.client.invite(nick, portal.channel);
     }
   },
-};
+});
 
 /** "Kicked by @mod:example.org: spam" for kicks and bans, the user's own reason (if any) for leaves. */
-function partReason(event: MatrixEvent, userId: UserId): string | undefined {
-  const given = typeof event.content.reason === 'string' && event.content.reason.trim() ? event.content.reason.trim() : undefined;
+function partReason(event: MembershipEvent, userId: UserId): string | undefined {
+  const given = event.reason?.trim() || undefined;
   if (event.sender === userId) return given;
-  const what = event.content.membership === 'ban' ? 'Banned' : 'Kicked';
+  const what = event.membership === 'ban' ? 'Banned' : 'Kicked';
   return `${what} from Matrix by ${event.sender}${given ? `: ${given}` : ''}`;
 }
 

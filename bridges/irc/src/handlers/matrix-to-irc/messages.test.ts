@@ -71,3 +71,38 @@ describe('a reply to a reply', () => {
     expect(ircLinesOf('bob[m]')).toEqual(['alice[m]: "this is the answer" <- agreed']);
   });
 });
+
+describe('typed events through the core', () => {
+  it('a message delivered to one of two channels is not retried: the failure is final and the sender told once', async () => {
+    h = await startHarness();
+    const roomId = await h.portal();
+    const rt = h.connector.bridge;
+    h.server.refuseJoin('#second');
+    rt.portals.linkChannel(roomId, rt.network(NETWORK as NetworkId)!, '#second' as IrcChannel, { origin: 'provisioning' });
+    await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'hello both' });
+    expect(ircLinesOf('alice[m]')).toEqual(['hello both']);
+    expect(noticesTo(roomId, alice)).toEqual([expect.stringMatching(/^@alice:hs.*not delivered to #second on Test Net/)]);
+    expect(h.failures).toEqual([expect.objectContaining({ retriable: false, notifySender: true })]);
+  });
+
+  it('an edit reaches IRC through the edit capability', async () => {
+    h = await startHarness();
+    const roomId = await h.portal();
+    const first = await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'helo' });
+    await h.matrixEvent(roomId, alice, {
+      msgtype: 'm.text', body: '* hello', 'm.new_content': { msgtype: 'm.text', body: 'hello' }, 'm.relates_to': { rel_type: 'm.replace', event_id: first.eventId },
+    });
+    expect(ircLinesOf('alice[m]')).toEqual(['helo', '* hello']);
+  });
+
+  it('a reaction is not bridged: the core tells the sender once per room, not per reaction', async () => {
+    h = await startHarness();
+    const roomId = await h.portal();
+    const first = await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'hello' });
+    for (const key of ['👍', '🎉']) {
+      await h.matrixEvent(roomId, alice, { 'm.relates_to': { rel_type: 'm.annotation', event_id: first.eventId, key } }, 'm.reaction');
+    }
+    expect(ircLinesOf('alice[m]')).toEqual(['hello']);
+    expect(noticesTo(roomId, alice)).toEqual([`${alice}: Reactions are not bridged, so the other side did not see yours.`]);
+  });
+});

@@ -2,7 +2,7 @@
  * Matrix messages in a portal or private chat → the sender's own IRC connection says them.
  * Runs in the room's turn, so messages leave in room order. Anything that stops a message
  * (no connection, limit, join refused, flood queue full, ...) becomes an UndeliverableError,
- * which the dispatcher tells the sender about. A message that would show as nothing on IRC
+ * which the core tells the sender about. A message that would show as nothing on IRC
  * (only spaces, NBSP, zero-width characters) is not sent, and the sender is told so.
  */
 import type { EventId, MatrixEvent, MessageContent, RoomId, UserId } from '@bridgekit/appservice';
@@ -11,7 +11,7 @@ import { stripMirc } from '../../format/mirc';
 import type { IrcNetwork } from '../../network/network';
 import type { Puppet } from '../../network/puppets';
 import type { BridgeRuntime } from '../../runtime';
-import type { MatrixHandler } from '../registry';
+import { matrixHandler } from '../registry';
 import { UndeliverableError } from '../undeliverable';
 import { ircLineCount, pasteNotice, pasteText } from './paste';
 import { renderForIrc, type IrcOutgoing } from './render';
@@ -24,16 +24,24 @@ interface Target {
   isChannel: boolean;
 }
 
-export const matrixMessages: MatrixHandler = {
+const MESSAGE_TYPES = new Set(['m.room.message', 'm.sticker']);
+
+/**
+ * New messages and edits (an edit is rendered with the edit template). Raw message events too:
+ * an unknown msgtype or a malformed body is still said on IRC with what it has, as clients show it.
+ */
+export const matrixMessages = matrixHandler({
   name: 'matrix.message',
-  types: ['m.room.message', 'm.sticker'],
-  async handle(event, rt) {
+  kinds: ['message', 'edit', 'raw'],
+  async handle(typed, rt) {
+    const event = typed.raw;
+    if (!MESSAGE_TYPES.has(event.type)) return;
     const targets = targetsOf(event, rt);
     let empty = false;
     for (const target of targets) empty = (await sendTo(target, event, rt)) === 'empty' || empty;
     if (empty && !rt.ctx.isBridgeUser(event.sender)) await rt.tell(event.roomId, event.sender, EMPTY_MESSAGE);
   },
-};
+});
 
 export const EMPTY_MESSAGE = 'Nothing was sent to IRC: the message was empty.';
 

@@ -3,20 +3,19 @@
  * joins and the room becomes the private chat between that Matrix user and the IRC user.
  * (Invites into channel portals belong to the channel-state handlers.)
  */
-import type { MatrixEvent } from '@bridgekit/appservice';
-import { isUserId } from '@bridgekit/appservice';
+import type { MembershipEvent } from '@bridgekit/appservice';
 import type { BridgeRuntime } from '../../runtime';
-import type { MatrixHandler } from '../registry';
+import { matrixHandler } from '../registry';
 
-export const privateChatInvites: MatrixHandler = {
+export const privateChatInvites = matrixHandler({
   name: 'matrix.private-invite',
-  types: ['m.room.member'],
+  kinds: ['membership'],
   async handle(event, rt) {
-    if (event.content.membership !== 'invite' || !isUserId(event.stateKey)) return;
-    const ghost = rt.ghosts.parseUserId(event.stateKey);
+    if (event.membership !== 'invite') return;
+    const ghost = rt.ghosts.parseUserId(event.userId);
     const network = ghost && rt.network(ghost.network);
     if (!ghost || !network || rt.portals.channelsOfRoom(event.roomId).length > 0) return;
-    const intent = rt.ctx.intent(event.stateKey);
+    const intent = rt.ctx.intent(event.userId);
     if (!network.config.privateMessages) {
       await intent.leave(event.roomId, 'Private messages are disabled on this network.');
       return;
@@ -24,18 +23,18 @@ export const privateChatInvites: MatrixHandler = {
     const existing = rt.portals.privateChatOfRoom(event.roomId);
     if (existing && existing.userId !== event.sender) return declineSecondUser(event, rt);
     // The chat is with the person the ghost speaks for now (after renames, not the nick in its ID).
-    const nick = rt.ghostSync.renames.nickOf(network, event.stateKey);
+    const nick = rt.ghostSync.renames.nickOf(network, event.userId);
     if (nick === undefined) {
       await intent.leave(event.roomId, `${ghost.nick} on IRC is someone else now, with another Matrix user; start the chat with the one the IRC user speaks as.`);
       return;
     }
-    await rt.ghostIntent(network, event.stateKey);
+    await rt.ghostIntent(network, event.userId);
     await intent.join(event.roomId);
-    rt.portals.linkPrivateChat(event.roomId, network, event.sender, nick, event.stateKey);
+    rt.portals.linkPrivateChat(event.roomId, network, event.sender, nick, event.userId);
     rt.log.info('Private chat started from Matrix', { network: network.id, userId: event.sender, nick, roomId: event.roomId });
   },
-};
+});
 
-async function declineSecondUser(event: MatrixEvent, rt: BridgeRuntime): Promise<void> {
+async function declineSecondUser(event: MembershipEvent, rt: BridgeRuntime): Promise<void> {
   await rt.tell(event.roomId, event.sender, 'This room is already a private chat of another Matrix user; start your own chat with the IRC user in a new room.');
 }

@@ -4,16 +4,15 @@
  * new DM room, with a new invite (portals/private-chats.ts).
  */
 import { endPrivateChat } from '../../portals/private-chats';
-import type { MatrixHandler } from '../registry';
+import { matrixHandler } from '../registry';
 
-export const privateChatDepartures: MatrixHandler = {
+export const privateChatDepartures = matrixHandler({
   name: 'matrix.private-leave',
-  types: ['m.room.member'],
+  kinds: ['membership'],
   async handle(event, rt) {
-    const membership = event.content.membership;
-    if (membership !== 'leave' && membership !== 'ban') return;
+    if (event.membership !== 'leave' && event.membership !== 'ban') return;
     const chat = rt.portals.privateChatOfRoom(event.roomId);
-    if (!chat || event.stateKey !== chat.userId) return;
+    if (!chat || event.userId !== chat.userId) return;
     await endPrivateChat(rt, chat, `${chat.userId} left this private chat; a new message from ${chat.nick} opens a new one.`);
   },
-};
+});

@@ -3,19 +3,18 @@
  * NOTICE from the redacting user's connection (only if it is connected: a note is not worth
  * a new connection).
  */
-import type { MatrixHandler } from '../registry';
+import { matrixHandler } from '../registry';
 import { shorten } from './render';
 
-export const matrixRedactions: MatrixHandler = {
+export const matrixRedactions = matrixHandler({
   name: 'matrix.redaction',
-  types: ['m.room.redaction'],
+  kinds: ['redaction'],
   async handle(event, rt) {
-    const redacted = event.redacts ?? (typeof event.content.redacts === 'string' ? event.content.redacts : undefined);
-    if (!redacted) return;
+    const redacted = event.redacts;
     for (const portal of rt.portals.channelsOfRoom(event.roomId)) {
       const network = rt.network(portal.network);
       if (!network || network.config.messages.redactions !== 'notice') continue;
-      const ref = rt.refs.lookup(redacted as typeof event.eventId, network.id);
+      const ref = rt.refs.lookup(redacted, network.id);
       const puppet = network.puppets.get(event.sender);
       if (!ref || !puppet?.isConnected) continue;
       const quote = shorten(ref.excerpt, network.config.messages.replyQuoteLength);
@@ -23,4 +22,4 @@ export const matrixRedactions: MatrixHandler = {
       await puppet.client.notice(portal.channel, `(deleted ${whose}: "${quote}")`);
     }
   },
-};
+});

@@ -4,22 +4,21 @@
  * and its reasons are in portals/room-hygiene.ts.
  */
 import { followRoomUpgrade, refuseEncryptedRoom } from '../../portals/room-hygiene';
-import type { MatrixHandler } from '../registry';
+import { matrixHandler } from '../registry';
 
-export const encryptedRooms: MatrixHandler = {
+export const encryptedRooms = matrixHandler({
   name: 'matrix.encryption',
-  // m.room.encrypted too: encryption may have been turned on while the bridge was not listening.
-  types: ['m.room.encryption', 'm.room.encrypted'],
+  // Encrypted events too (source 'event'): encryption may have been turned on while the bridge was not listening.
+  kinds: ['encryption'],
   async handle(event, rt) {
-    if (event.type === 'm.room.encryption' && event.stateKey !== '') return;
-    await refuseEncryptedRoom(rt, event);
+    await refuseEncryptedRoom(rt, event.raw);
   },
-};
+});
 
-export const roomUpgrades: MatrixHandler = {
+export const roomUpgrades = matrixHandler({
   name: 'matrix.tombstone',
-  types: ['m.room.tombstone'],
+  kinds: ['tombstone'],
   async handle(event, rt) {
-    await followRoomUpgrade(rt, event);
+    await followRoomUpgrade(rt, event.raw);
   },
-};
+});

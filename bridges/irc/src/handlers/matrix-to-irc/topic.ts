@@ -5,15 +5,15 @@
  * or join are told here. The bridge's own topic writes never come back: the core drops events
  * of the bot and ghosts, and the bot skips the TOPIC it hears from a puppet.
  */
-import type { MatrixHandler } from '../registry';
+import { matrixHandler } from '../registry';
 import { userReasonOf } from '../../irc/errors';
 
-export const matrixTopics: MatrixHandler = {
+export const matrixTopics = matrixHandler({
   name: 'matrix.topic',
-  types: ['m.room.topic'],
+  kinds: ['roomState'],
   async handle(event, rt) {
-    if (event.stateKey !== '' || rt.ctx.isBridgeUser(event.sender)) return;
-    const topic = (typeof event.content.topic === 'string' ? event.content.topic : '').replace(/[\r\n]+/g, ' ').trim();
+    if (event.field !== 'topic' || rt.ctx.isBridgeUser(event.sender)) return;
+    const topic = event.topic.replace(/[\r\n]+/g, ' ').trim();
     for (const portal of rt.portals.channelsOfRoom(event.roomId)) {
       const network = rt.network(portal.network);
       if (!network) continue;
@@ -28,4 +28,4 @@ export const matrixTopics: MatrixHandler = {
       }
     }
   },
-};
+});

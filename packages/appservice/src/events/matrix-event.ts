@@ -1,4 +1,4 @@
-import type { EventId, RoomId, UserId } from './ids';
+import type { EventId, RoomId, UserId } from '../ids';
 
 /**
  * A room event as the core hands it to a Connector. Wire fields are converted to camelCase once,
