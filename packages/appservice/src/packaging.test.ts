@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { CLEAN_BUILD_HINT, staleOutputs } from '../../../test/unit-support/stale-outputs';
 
 // What `npm pack` of @bridgekit/appservice ships, and that a consumer can use both entry points
 // from the tarball: at run time through the exports map, and in TypeScript with both the old
@@ -20,6 +21,10 @@ beforeAll(() => {
 }, 120_000);
 
 describe('npm pack of @bridgekit/appservice', () => {
+  it('packs a build without outputs of deleted sources', () => {
+    expect({ hint: CLEAN_BUILD_HINT, stale: staleOutputs(PACKAGE_DIR) }).toEqual({ hint: CLEAN_BUILD_HINT, stale: [] });
+  });
+
   it('ships the built code with types for both entry points, the license and changelog, and no tests', () => {
     const [result] = JSON.parse(run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], PACKAGE_DIR)) as PackResult[];
     const files = result!.files.map((f) => f.path);
