@@ -89,6 +89,20 @@ export class PushHelpers {
     return this.event({ roomId, sender: opts.by ?? userId, type: 'm.room.member', stateKey: userId, content });
   }
 
+  /** An edit (`m.replace`) of `target`, as clients send it: a fallback body and `m.new_content`. */
+  edit(roomId: RoomId, sender: UserId, target: EventId, body: string): Promise<EventId> {
+    return this.message(roomId, sender, {
+      msgtype: 'm.text', body: `* ${body}`,
+      'm.new_content': { msgtype: 'm.text', body },
+      'm.relates_to': { rel_type: 'm.replace', event_id: target },
+    });
+  }
+
+  /** A reaction (`m.annotation`) with `key` (usually an emoji) to `target`. */
+  reaction(roomId: RoomId, sender: UserId, target: EventId, key: string): Promise<EventId> {
+    return this.event({ roomId, sender, type: 'm.reaction', content: { 'm.relates_to': { rel_type: 'm.annotation', event_id: target, key } } });
+  }
+
   /** A redaction of `redacts` by `sender`. */
   redaction(roomId: RoomId, sender: UserId, redacts: EventId, reason?: string): Promise<EventId> {
     return this.event({ roomId, sender, type: 'm.room.redaction', redacts, content: { redacts, ...(reason ? { reason } : {}) } });

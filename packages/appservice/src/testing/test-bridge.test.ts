@@ -188,3 +188,29 @@ describe('createTestBridge before the bridge runs', () => {
     await expect(createTestBridge({ connector: failing })).rejects.toThrow('no network config');
   });
 });
+
+describe('typed events through the kit', () => {
+  it('delivers edits and reactions to the capability handlers, and the core answers for a missing one', async () => {
+    const seen: string[] = [];
+    const connector: Connector = {
+      name: 'typed', async start() {}, async stop() {},
+      async onMessage(event) { seen.push(`message ${event.body}`); },
+      async onEdit(event) { seen.push(`edit ${event.target} ${event.newContent.body}`); },
+    };
+    const tb = await createTestBridge({ connector });
+    try {
+      const alice = tb.user('alice');
+      const room = asRoomId('!typed:hs.test');
+      await tb.push.membership(room, asUserId('@bot:hs.test'), 'join'); // the bot is in the room, so it can answer there
+      const first = await tb.push.message(room, alice, 'hello');
+      await tb.push.edit(room, alice, first, 'hello, world');
+      await tb.push.reaction(room, alice, first, '👍');
+      await tb.settle();
+      expect(seen).toEqual(['message hello', `edit ${first} hello, world`]);
+      // No onReaction: the bot tells alice, in the room, that reactions are not bridged.
+      expect(tb.sent.messages(room)).toEqual([expect.objectContaining({ sender: '@bot:hs.test', content: expect.objectContaining({ msgtype: 'm.notice' }) })]);
+    } finally {
+      await tb.stop();
+    }
+  });
+});
