@@ -16,17 +16,20 @@ const schema = Type.Object({
   outgoing_token: Type.Optional(secretString('token sent with outgoing posts')),
 }, { additionalProperties: false });
 type Section = SectionValue<typeof schema>;
+const section = defineConfigSection({ key: 'slack', schema });
 interface Post { username: string; text: string }
 
 export class SlackWebhookConnector implements Connector<Section> {
   readonly name = 'slack';
-  readonly configSection = defineConfigSection({ key: 'slack', schema });
+  readonly configSection = section;
+  readonly ghostUserIds = { includeNetwork: false }; // @_slack_<username>: one network
   private ctx!: BridgeContext<Section>;
   private post!: (post: Post) => Promise<void>;
 
   async start(ctx: BridgeContext<Section>): Promise<void> {
     this.ctx = ctx;
     const room = asRoomId(ctx.section.roomId);
+    await ctx.bot.join(room); // public, or the bot was invited: the homeserver then sends us the room's events
     // Journaled before the webhook is answered, then sent in the room's order with a stable txnId.
     const kind = ctx.outbox.define<Post>('post', async ({ payload, txnId }) => {
       const ghost = await ctx.ghosts.intentFor({ network: 'slack', remoteId: payload.username, profile: { displayName: payload.username } });
@@ -54,7 +57,7 @@ export class SlackWebhookConnector implements Connector<Section> {
     if (event.roomId !== roomId || !outgoingUrl) return;
     const form = new URLSearchParams({
       token: outgoingToken ?? '', channel_id: roomId, timestamp: String(event.originServerTs / 1000),
-      user_id: event.sender, user_name: (await this.ctx.members.displayName(roomId, event.sender).catch(() => undefined)) ?? event.sender, text: event.body,
+      user_id: event.sender, user_name: (await this.ctx.members.displayName(event.roomId, event.sender).catch(() => undefined)) ?? event.sender, text: event.body,
     });
     const res = await fetch(outgoingUrl, { method: 'POST', body: form, signal: AbortSignal.timeout(10_000) });
     if (!res.ok) throw new BridgeError('REMOTE_UNAVAILABLE', `${outgoingUrl} answered ${res.status}`, { retriable: res.status >= 500 });
@@ -68,6 +71,7 @@ function parseJson(text: string | undefined): unknown {
 if (require.main === module) {
   runCli({
     name: 'slack-webhook',
+    configSections: [section],
     createConnector: () => new SlackWebhookConnector(),
     registrationDefaults: () => ({ senderLocalpart: 'slackbot', userPrefix: '_slack_' }),
   }).then((code) => process.exit(code));
