@@ -16,7 +16,7 @@ describe('portals', () => {
     await h.settle();
     const created = h.bridge.matrix.created[0]!;
     expect(created.options).toMatchObject({ aliasLocalpart: 'irc_net_#chan', name: '#chan', preset: 'public_chat' });
-    expect(h.bridge.store.rooms.roomsOf('net', '#chan').map((l) => l.roomId)).toEqual([created.roomId]);
+    expect(h.bridge.store.sync.portals.byRemote({ network: 'net', remoteId: '#chan', kind: 'channel' }).map((l) => l.roomId)).toEqual([created.roomId]);
     expect(h.server.client(BOT_NICK)?.joinedChannels.has('#chan')).toBe(true);
   });
 
@@ -46,7 +46,7 @@ describe('portals', () => {
 
   it('links static rooms from the config and joins their channels', async () => {
     h = await startHarness({ network: { static_rooms: [{ channel: '#Static', room_id: `!static:${DOMAIN}` }] } });
-    expect(h.bridge.store.rooms.roomsOf('net', '#static').map((l) => l.roomId)).toEqual([`!static:${DOMAIN}`]);
+    expect(h.bridge.store.sync.portals.byRemote({ network: 'net', remoteId: '#static', kind: 'channel' }).map((l) => l.roomId)).toEqual([`!static:${DOMAIN}`]);
     expect(h.server.client(BOT_NICK)?.joinedChannels.has('#static')).toBe(true);
     expect(h.bridge.matrix.joins).toContainEqual({ userId: `@ircbot:${DOMAIN}`, roomId: `!static:${DOMAIN}` });
   });

@@ -11,7 +11,8 @@ import {
   type Logger, type MatrixEvent, type MembershipEvent, type MessageEvent, type Migration, type RedactionEvent, type RoomAlias,
   type RoomId, type RoomStateEvent, type TombstoneEvent, type UserId,
 } from '@bridgekit/appservice';
-import { accountMigrations, openIrcAccounts, type IrcAccounts } from './accounts';
+import { openIrcAccounts, type IrcAccounts } from './accounts';
+import { ircMigrations } from './store/migrations';
 import { createAdminRooms, type AdminRooms } from './admin';
 import { adminBridgeOps } from './admin/bridge-ops';
 import { IRC_CONFIG_SECTION, parseIrcConfig } from './config/parse';
@@ -57,7 +58,7 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
   readonly name = 'irc';
   readonly config: IrcBridgeConfig;
   /** The connector's tables (scope "irc"): stored accounts. Append-only once released. */
-  readonly migrations: Migration[] = accountMigrations(1);
+  readonly migrations: Migration[] = ircMigrations();
   private runtime?: IrcBridgeRuntime;
   /** The handlers of typed Matrix events (handlers/matrix-to-irc). */
   private matrix?: MatrixDispatcher;
@@ -93,6 +94,11 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
     const clock = options.clock ?? systemClock;
     const rt = new IrcBridgeRuntime(ctx, config, log, new MediaLinks(config.media, key, clock.now), clock, options.random);
     this.runtime = rt;
+    // IRC listeners read portals and ghost bindings synchronously, in line order: load them first.
+    const portals = await rt.portals.load();
+    const bindings = await rt.ghostSync.renames.load([...config.networks.keys()]);
+    const channelModes = await rt.channelFlags.load();
+    log.info('Loaded portals, ghost bindings and channel modes', { portals, bindings, channelModes });
     checkAliasNamespace(rt);
     const provisioning = config.provisioning.enabled && config.provisioning.secret !== undefined
       ? createProvisioning({
@@ -148,7 +154,7 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
     }
     for (const network of rt.networks()) {
       network.start();
-      joinBridgedChannels(rt, network);
+      await joinBridgedChannels(rt, network);
       checkBridgeInfo(rt, network);
     }
   }
@@ -158,6 +164,10 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
     rt?.roomTasks.stop();
     rt?.ghostSync.stop();
     if (rt) await Promise.all(rt.networks().map((n) => n.stop()));
+    // Writes made behind in-memory changes (NICK moves, ghost bindings) reach the store before it closes.
+    await rt?.portals.flushed();
+    await rt?.ghostSync.renames.flushed();
+    await rt?.channelFlags.flushed();
     await this.proxy?.close();
     await this.provisioning?.close();
   }

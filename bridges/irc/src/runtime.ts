@@ -13,6 +13,7 @@ import type { IrcNick, NetworkId } from './mapping/ids';
 import type { MediaLinks } from './media/links';
 import { createIrcMetrics, type IrcMetrics } from './metrics';
 import type { IrcNetwork } from './network/network';
+import { ChannelFlagStore } from './portals/channel-modes';
 import { Portals } from './portals/portals';
 import { chatGhost } from './portals/private-chats';
 import { isChannelNameRefusal, refuseChannel } from './portals/refused-channels';
@@ -26,6 +27,8 @@ export interface BridgeRuntime {
   readonly ghosts: GhostUserIds;
   readonly aliases: PortalAliases;
   readonly portals: Portals;
+  /** The modes last seen per channel (kept in memory, stored behind). */
+  readonly channelFlags: ChannelFlagStore;
   readonly refs: MessageRefs;
   readonly media: MediaLinks;
   /** Time for debouncing and pacing (a FakeClock in tests). */
@@ -80,6 +83,7 @@ export class IrcBridgeRuntime implements BridgeRuntime {
   readonly ghosts: GhostUserIds;
   readonly aliases: PortalAliases;
   readonly portals: Portals;
+  readonly channelFlags: ChannelFlagStore;
   readonly refs: MessageRefs;
   readonly ghostSync: GhostSync;
   readonly roomTasks: RoomTasks;
@@ -97,9 +101,11 @@ export class IrcBridgeRuntime implements BridgeRuntime {
       maxHeld: config.homeserverOutage.maxHeldPerRoom,
       ...(random ? { random } : {}),
     });
-    this.ghosts = new GhostUserIds({ prefix: config.ghostPrefix, server: ctx.domain });
+    // The registration's prefix (ctx.ghosts), which the config's ghost_prefix was checked against.
+    this.ghosts = new GhostUserIds({ prefix: ctx.ghosts.prefix, server: ctx.domain });
     this.aliases = new PortalAliases({ template: config.aliasTemplate, server: ctx.domain, network: [...config.networks.keys()][0] });
-    this.portals = new Portals(ctx.store);
+    this.portals = new Portals(ctx.store.portals, log);
+    this.channelFlags = new ChannelFlagStore(ctx.store.kv, log);
     this.refs = new MessageRefs(ctx.store);
     this.ghostSync = new GhostSync(this, clock);
     this.txnPrefix = `irc.${clock.now().toString(36)}`;
@@ -187,7 +193,7 @@ export class IrcBridgeRuntime implements BridgeRuntime {
   }
 
   /** The user's admin rooms (DMs with the bot), once the admin module is up. */
-  adminRoomsOf: (userId: UserId) => RoomId[] = () => [];
+  adminRoomsOf: (userId: UserId) => Promise<RoomId[]> = async () => [];
 
   /**
    * The user's stored password could not be used (they are connected without it): they should
@@ -196,10 +202,10 @@ export class IrcBridgeRuntime implements BridgeRuntime {
    */
   reportLoginProblem(network: IrcNetwork, userId: UserId, error: Error): void {
     this.log.warn('Stored IRC login unusable; connecting without it', { network: network.id, userId, error: error.message });
-    const [room] = this.adminRoomsOf(userId);
-    if (!room) return;
     const text = `Your stored IRC password for ${network.config.name} could not be used, so you are connected without it. ${error.message}`;
-    this.roomTask(room, 'irc.login-problem', () => this.tell(room, userId, text));
+    this.adminRoomsOf(userId).then(([room]) => {
+      if (room) this.roomTask(room, 'irc.login-problem', () => this.tell(room, userId, text));
+    }, (lookupError: Error) => this.log.warn('Could not look up the admin room to report a login problem', { userId, error: lookupError.message }));
   }
 }
 

@@ -11,6 +11,8 @@ const ALIAS_PREFIX = 'echo_';
 
 export class EchoConnector implements Connector {
   readonly name = 'echo';
+  /** One network: ghosts are `@_echo_<escaped sender>`. */
+  readonly ghostUserIds = { includeNetwork: false };
   private ctx!: BridgeContext;
 
   async start(ctx: BridgeContext): Promise<void> {
@@ -23,8 +25,9 @@ export class EchoConnector implements Connector {
   async onAliasQuery(alias: RoomAlias): Promise<boolean> {
     const topic = localpartOf(alias).slice(ALIAS_PREFIX.length);
     if (!topic) return false;
-    const roomId = await this.ctx.bot.createRoom({ aliasLocalpart: localpartOf(alias), name: `Echo: ${topic}`, preset: 'public_chat' });
-    this.ctx.store.rooms.link(roomId, { network: 'echo', remoteId: topic, data: {} });
+    await this.ctx.portals.create({
+      network: 'echo', remoteId: topic, kind: 'channel', alias: localpartOf(alias), name: `Echo: ${topic}`, bridgeInfo: { protocol: { id: 'echo' } },
+    });
     return true;
   }
 
@@ -35,11 +38,11 @@ export class EchoConnector implements Connector {
 
   async onMatrixEvent(event: MatrixEvent): Promise<void> {
     if (event.type !== 'm.room.message' || typeof event.content.body !== 'string') return;
-    if (this.ctx.store.rooms.remotesOf(event.roomId).length === 0) return; // not a portal
-    const ghost = this.ctx.intent(this.ctx.userId(`${GHOST_PREFIX}${localpartOf(event.sender)}`));
-    await ghost.ensureProfile({ displayName: `Echo of ${event.sender}` });
+    if ((await this.ctx.portals.byRoom(event.roomId)).length === 0) return; // not a portal
+    // The sender's echo: a ghost escaped and named by the core (its profile set only when it changes).
+    const ghost = await this.ctx.ghosts.intentFor({ network: 'echo', remoteId: event.sender, profile: { displayName: `Echo of ${event.sender}` } });
     const sent = await ghost.sendMessage(event.roomId, { msgtype: 'm.notice', body: event.content.body });
-    this.ctx.store.messages.put({ roomId: event.roomId, eventId: sent, network: 'echo', remoteId: event.eventId });
+    await this.ctx.store.messages.put({ roomId: event.roomId, eventId: sent, network: 'echo', remoteId: event.eventId });
   }
 }
 

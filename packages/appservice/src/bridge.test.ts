@@ -11,7 +11,9 @@ import type { BridgeContext, Connector } from './connector';
 import { MatrixError } from './csapi/errors';
 import { BridgeError } from './errors/bridge-error';
 import type { MatrixEvent } from './events';
+import { InvalidUserIdError } from './ghosts/localpart';
 import { generateRegistration } from './registration/generate';
+import type { Registration } from './registration/types';
 
 // Unit tier: the whole core wired together in-process, with a real SQLite file and a fake
 // homeserver (an injected fetch). The real Synapse is exercised by the e2e tier.
@@ -44,13 +46,13 @@ describe('Bridge (unit: in-process, real SQLite, fake homeserver)', () => {
   beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'bridge-test-')); homeserverRequests.length = 0; sentMessages.clear(); });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  function makeBridge(connector: Connector, logStream: NodeJS.WritableStream = new PassThrough()) {
+  function makeBridge(connector: Connector, logStream: NodeJS.WritableStream = new PassThrough(), reg: Registration = registration) {
     const config = parseConfig(
       `homeserver: { url: "http://127.0.0.1:9", domain: hs.test }\nappservice: { registration: reg.yaml }\ndatabase: { path: bridge.db }\ningest: { max_attempts: 2 }\n`,
       dir,
     );
     config.appservice.port = 0; // any free port
-    return new Bridge({ config, registration, connector, fetch: fakeHomeserver, logStream });
+    return new Bridge({ config, registration: reg, connector, fetch: fakeHomeserver, logStream });
   }
 
   const event = (n: number, room = '!r:hs.test', sender = '@alice:hs.test') => ({
@@ -269,6 +271,58 @@ describe('Bridge (unit: in-process, real SQLite, fake homeserver)', () => {
       await second.stop();
     } finally {
       await first.stop();
+    }
+  });
+
+  it('gives the connector ghosts under the registration\'s prefix, writing a profile only when it changed', async () => {
+    const rec: Recorded = { events: [] };
+    const bridge = makeBridge(recordingConnector(rec));
+    await bridge.start();
+    try {
+      const ghosts = rec.ctx!.ghosts;
+      expect(ghosts.prefix).toBe('_t_');
+      const bob = await ghosts.intentFor({ network: 'web', remoteId: 'Bob', profile: { displayName: 'Bob' } });
+      expect(bob.userId).toBe('@_t_web__bob:hs.test');
+      const profileWrites = () => homeserverRequests.filter((r) => r.startsWith('PUT') && r.includes('/profile/')).length;
+      expect(profileWrites()).toBe(1);
+      await ghosts.intentFor({ network: 'web', remoteId: 'Bob', profile: { displayName: 'Bob' } });
+      expect(profileWrites()).toBe(1);
+      await expect(ghosts.remoteOf(bob.userId)).resolves.toMatchObject({ network: 'web', remoteId: 'Bob' });
+    } finally {
+      await bridge.stop();
+    }
+  });
+
+  it('refuses a localpart the homeserver would refuse, before any request', async () => {
+    const rec: Recorded = { events: [] };
+    const bridge = makeBridge(recordingConnector(rec));
+    await bridge.start();
+    try {
+      const before = homeserverRequests.length;
+      expect(() => rec.ctx!.userId('Not Valid')).toThrow(InvalidUserIdError);
+      expect(() => rec.ctx!.userId('x'.repeat(250))).toThrow(/at most 255/);
+      expect(rec.ctx!.userId('_t_fine')).toBe('@_t_fine:hs.test');
+      expect(homeserverRequests.slice(before).filter((r) => !r.includes('/ping'))).toEqual([]);
+    } finally {
+      await bridge.stop();
+    }
+  });
+
+  it('refuses to start when the ghosts\' prefix cannot be read from the user namespace, unless the connector names it', async () => {
+    const ambiguous: Registration = { ...registration, namespaces: { ...registration.namespaces, users: [{ exclusive: true, regex: '@(_a_|_b_).*:hs\\.test' }] } };
+    let started = false;
+    const refused = makeBridge({ ...recordingConnector({ events: [] }), start: async () => { started = true; } }, new PassThrough(), ambiguous);
+    await expect(refused.start()).rejects.toMatchObject({ code: 'GHOST_NAMESPACE_UNDERIVABLE', message: expect.stringContaining('ghostPrefix') });
+    expect(started).toBe(false);
+    await refused.stop();
+
+    const rec: Recorded = { events: [] };
+    const named = makeBridge({ ...recordingConnector(rec), ghostUserIds: { prefix: '_b_' } }, new PassThrough(), ambiguous);
+    await named.start();
+    try {
+      expect(rec.ctx!.ghosts.userIdFor({ network: 'web', remoteId: 'x' })).toBe('@_b_web_x:hs.test');
+    } finally {
+      await named.stop();
     }
   });
 

@@ -19,6 +19,10 @@ import { createMetrics, eventTypeLabel, type CoreMetrics } from './metrics/core-
 import { NamespaceMatcher } from './registration/namespaces';
 import type { Registration } from './registration/types';
 import { openStore, type OpenedStore } from './store/open';
+import { createGhosts, type Ghosts } from './ghosts/ghosts';
+import { buildUserId } from './ghosts/localpart';
+import { ghostPrefixFrom } from './ghosts/prefix';
+import { createPortals } from './portals/portals';
 import { listen, closeServer } from './http/listen';
 import { startPingLoop, type PingLoop } from './startup/homeserver-ping';
 import { CORE_VERSION } from './version';
@@ -112,6 +116,10 @@ export class Bridge {
     const log = this.log;
     log.info('Starting the bridge', { connector: connector.name, capabilities: capabilitiesOf(connector), version: this.opts.version ?? 'unknown', coreVersion: CORE_VERSION, pid: process.pid });
 
+    // The ghosts' prefix comes from the registration: a namespace it cannot be read from stops the
+    // start here, before the store is touched, with what to change.
+    const ghostPrefix = ghostPrefixFrom(registration, config.homeserver.domain, connector.ghostUserIds?.prefix, (userId) => this.matcher.isUserInNamespace(userId));
+
     // First, before anything connects: a second bridge on this store must stop here.
     const clock = this.opts.clock;
     const store = openStore(config.database.path, {
@@ -170,7 +178,11 @@ export class Bridge {
     });
     this.ingestor = ingestor;
 
-    const ctx = this.context(intents, store, ingestor, client);
+    const ghosts = createGhosts({
+      prefix: ghostPrefix, domain: config.homeserver.domain, includeNetwork: connector.ghostUserIds?.includeNetwork,
+      links: store.ghosts, intent: (userId) => intents.intent(userId),
+    });
+    const ctx = this.context(intents, store, ingestor, client, ghosts);
     await connector.start(ctx);
     // Events left in the journal by the last run go first: a push that arrives once the listener
     // is up must queue behind them, or a room's newer events would run before its older ones.
@@ -248,7 +260,7 @@ export class Bridge {
     await this.ingestor?.drain();
   }
 
-  private context(intents: IntentFactory, store: OpenedStore, ingestor: Ingestor, client: CsApiClient): BridgeContext {
+  private context(intents: IntentFactory, store: OpenedStore, ingestor: Ingestor, client: CsApiClient, ghosts: Ghosts): BridgeContext {
     const { config, registration } = this.opts;
     const domain = config.homeserver.domain;
     return {
@@ -261,7 +273,8 @@ export class Bridge {
       section: this.section,
       registration,
       domain,
-      userId: (localpart) => asUserId(`@${localpart}:${domain}`),
+      // A localpart the homeserver would refuse fails here, before any request is made with it.
+      userId: (localpart) => asUserId(buildUserId(localpart, domain)),
       roomAlias: (localpart) => asRoomAlias(`#${localpart}:${domain}`),
       isBridgeUser: (userId: UserId) => this.matcher.isUserInNamespace(userId),
       isBridgeAlias: (alias: RoomAlias) => this.matcher.isAliasInNamespace(alias),
@@ -269,6 +282,8 @@ export class Bridge {
       media: { download: (mxc, opts) => client.downloadMediaStream(mxc, opts) },
       members: this.members!,
       addSecret: (secret) => this.addSecret(secret),
+      ghosts,
+      portals: createPortals(store.portals, intents.bot),
     };
   }
 
@@ -322,7 +337,7 @@ export class Bridge {
   private prune(): void {
     try {
       const dedupe = this.store?.journal.prune(DEDUPE_RETENTION_MS) ?? 0;
-      const messages = this.store?.messages.prune(MESSAGE_MAP_RETENTION_MS) ?? 0;
+      const messages = this.store?.sync.messages.prune(MESSAGE_MAP_RETENTION_MS) ?? 0;
       if (dedupe + messages > 0) this.log.debug('Pruned old records', { dedupe, messages });
     } catch (err) {
       this.log.error('Pruning the store failed', { error: errorMessage(err) });

@@ -10,6 +10,8 @@ import type { Intent } from './intent/types';
 import type { Logger } from './log/types';
 import type { Registration } from './registration/types';
 import type { BridgeStore, Migration } from './store/types';
+import type { Ghosts } from './ghosts/ghosts';
+import type { Portals } from './portals/portals';
 
 /**
  * What the core gives a Connector in `start()`. Everything here is safe to keep for the
@@ -55,6 +57,16 @@ export interface BridgeContext<TSection = unknown> {
   addSecret(secret: string): void;
   /** Room members' display names, from the member events the homeserver pushes (members/). */
   readonly members: RoomMembers;
+
+  // ── Track store: remote identities and remote rooms ──
+  /**
+   * Remote identity → ghost: `await ctx.ghosts.intentFor({ network, remoteId, profile })`. User
+   * IDs are built with the spec's escaping under the prefix of the registration's user namespace;
+   * links and the last profile written are stored.
+   */
+  readonly ghosts: Ghosts;
+  /** Room ↔ remote room links with a kind and typed metadata, and `create()` for new portal rooms. */
+  readonly portals: Portals;
 }
 
 /**
@@ -69,6 +81,17 @@ export interface RoomMembers {
    * may fall back to the user's global profile.
    */
   displayName(roomId: RoomId, userId: UserId): Promise<string | undefined>;
+}
+
+/** How a connector's ghosts are named (`Connector.ghostUserIds`). */
+export interface GhostUserIdOptions {
+  /**
+   * The localpart prefix, when the registration's exclusive user namespace is not of the shape
+   * `@<prefix>.*:<server>` the core reads it from. Must lie inside that namespace.
+   */
+  prefix?: string;
+  /** false: `<prefix><remote ID>` for a connector with one network. Default true: `<prefix><network>_<remote ID>`. */
+  includeNetwork?: boolean;
 }
 
 /** Reads media from the homeserver, e.g. for a proxy that gives remote users working links. */
@@ -211,6 +234,8 @@ export interface Connector<TSection = unknown> {
   onAliasQuery?(alias: RoomAlias): Promise<boolean>;
   onEphemeral?(event: EphemeralEvent): Promise<void>;
   readonly thirdParty?: ThirdPartyProvider;
+  /** How `ctx.ghosts` names ghosts; default: the prefix from the registration, network included. */
+  readonly ghostUserIds?: GhostUserIdOptions;
 }
 
 export type { RoomId };

@@ -24,7 +24,17 @@ export type {
   BridgeStore, Migration, RemoteRoom, RoomLink, RemoteUser,
   RoomMappingRepository, UserMappingRepository, MessageMappingRepository, KeyValueRepository,
 } from './store/types';
+export type {
+  GhostRepository, GhostLink, PortalRepository, Portal, PortalKey, PortalKind,
+} from './store/types';
 export type { Logger } from './log/types';
+
+// Ghosts and portals (track store)
+export type { GhostUserIdOptions as ConnectorGhostUserIdOptions } from './connector';
+export { createGhosts, createGhostUserIds, profileHash, escapeLocalpart, unescapeLocalpart, buildUserId, isValidLocalpart, InvalidUserIdError, MAX_USER_ID_BYTES, ghostPrefixFrom, prefixOfNamespace } from './ghosts';
+export type { Ghosts, GhostIdentity, GhostsOptions, GhostUserIdGrammar, GhostUserIdOptions } from './ghosts';
+export { createPortals, bridgeInfoState, BRIDGE_INFO_TYPES } from './portals';
+export type { Portals, CreatePortalOptions, BridgeInfo, BridgeInfoSection } from './portals';
 
 // Running a bridge
 export { Bridge } from './bridge';
@@ -58,7 +68,7 @@ export { MatrixError, NetworkError, isMatrixError } from './csapi';
 
 // Lower-level pieces, for tools and tests of connectors
 export { openStore } from './store';
-export type { OpenedStore } from './store';
+export type { OpenedStore, SyncRepositories } from './store';
 export { createLogger } from './log';
 export { createMatrixEventDispatcher } from './dispatch/deliver';
 export type { MatrixEventDispatcher, MatrixEventDispatcherDeps } from './dispatch/deliver';

@@ -48,20 +48,20 @@ describe('admin room detection', () => {
     expect(await admin.handleEvent(invite(alice, true))).toBe(true);
     expect(matrix.log).toEqual([`join ${dm}`, `notice ${dm}`]);
     expect(matrix.notices[0]?.text).toContain('Say !help');
-    expect(admin.ownerOf(dm)).toBe(alice);
-    expect(admin.roomsOf(alice)).toEqual([dm]);
+    expect(await admin.ownerOf(dm)).toBe(alice);
+    expect(await admin.roomsOf(alice)).toEqual([dm]);
   });
 
   it('leaves non-direct invites to the connector', async () => {
     expect(await admin.handleEvent(invite(alice, false))).toBe(false);
     expect(matrix.log).toEqual([]);
-    expect(admin.ownerOf(dm)).toBeUndefined();
+    expect(await admin.ownerOf(dm)).toBeUndefined();
   });
 
   it('declines users whose level is none', async () => {
     expect(await admin.handleEvent(invite(mallory, true))).toBe(true);
     expect(matrix.log).toEqual([`leave ${dm}`]);
-    expect(admin.ownerOf(dm)).toBeUndefined();
+    expect(await admin.ownerOf(dm)).toBeUndefined();
   });
 
   it('ignores events of rooms that are not admin rooms', async () => {
@@ -73,13 +73,13 @@ describe('admin room detection', () => {
     await openDm();
     expect(await admin.handleEvent(event({ type: 'm.room.member', sender: alice, stateKey: alice, content: { membership: 'leave' } }))).toBe(true);
     expect(matrix.log).toEqual([`leave ${dm}`]);
-    expect(admin.ownerOf(dm)).toBeUndefined();
+    expect(await admin.ownerOf(dm)).toBeUndefined();
   });
 
   it('keeps the room when someone else joins or leaves', async () => {
     await openDm();
     expect(await admin.handleEvent(event({ type: 'm.room.member', sender: mallory, stateKey: mallory, content: { membership: 'leave' } }))).toBe(true);
-    expect(admin.ownerOf(dm)).toBe(alice);
+    expect(await admin.ownerOf(dm)).toBe(alice);
   });
 });
 

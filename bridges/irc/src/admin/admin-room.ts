@@ -33,16 +33,17 @@ export class AdminRooms {
   constructor(private readonly options: AdminRoomOptions) {}
 
   /** The owner of an admin room, or undefined when `roomId` is not one. */
-  ownerOf(roomId: RoomId): UserId | undefined {
-    return this.options.kv.get<AdminRoomRecord>(KEY_PREFIX + roomId)?.owner;
+  async ownerOf(roomId: RoomId): Promise<UserId | undefined> {
+    return (await this.options.kv.get<AdminRoomRecord>(KEY_PREFIX + roomId))?.owner;
   }
 
   /** The admin rooms of a user (normally one; a user may open several DMs with the bot). */
-  roomsOf(userId: UserId): RoomId[] {
-    return this.options.kv
-      .keys(KEY_PREFIX)
-      .filter((key) => this.options.kv.get<AdminRoomRecord>(key)?.owner === userId)
-      .map((key) => key.slice(KEY_PREFIX.length) as RoomId);
+  async roomsOf(userId: UserId): Promise<RoomId[]> {
+    const rooms: RoomId[] = [];
+    for (const key of await this.options.kv.keys(KEY_PREFIX)) {
+      if ((await this.options.kv.get<AdminRoomRecord>(key))?.owner === userId) rooms.push(key.slice(KEY_PREFIX.length) as RoomId);
+    }
+    return rooms;
   }
 
   async handleEvent(event: MatrixEvent): Promise<boolean> {
@@ -52,7 +53,7 @@ export class AdminRooms {
       await this.onDirectInvite(event.roomId, event.sender);
       return true;
     }
-    const owner = this.ownerOf(event.roomId);
+    const owner = await this.ownerOf(event.roomId);
     if (owner === undefined) return false;
     if (event.type === 'm.room.member') {
       const left = event.content.membership === 'leave' || event.content.membership === 'ban';
@@ -72,13 +73,13 @@ export class AdminRooms {
       return;
     }
     await matrix.join(roomId);
-    kv.set(KEY_PREFIX + roomId, { owner: inviter } satisfies AdminRoomRecord);
+    await kv.set(KEY_PREFIX + roomId, { owner: inviter } satisfies AdminRoomRecord);
     log?.info('Opened an admin room', { user: inviter, room: roomId });
     await matrix.sendNotice(roomId, GREETING);
   }
 
   private async close(roomId: RoomId, owner: UserId): Promise<void> {
-    this.options.kv.delete(KEY_PREFIX + roomId);
+    await this.options.kv.delete(KEY_PREFIX + roomId);
     this.options.log?.info('Closed an admin room', { user: owner, room: roomId });
     await this.options.matrix.leave(roomId).catch((error: unknown) => {
       // The bot may have been kicked already; the room is forgotten either way.

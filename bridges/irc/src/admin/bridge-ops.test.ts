@@ -132,7 +132,7 @@ describe('adminBridgeOps', () => {
     const room = `!admin:hs.test` as never;
     await h.matrixEvent(room, alice, { membership: 'invite', is_direct: true }, 'm.room.member', { stateKey: '@ircbot:hs.test' });
     expect(h.bridge.matrix.joins).toContainEqual({ userId: '@ircbot:hs.test', roomId: room });
-    expect(h.bridge.store.rooms.remotesOf(room)).toEqual([]);
+    expect(h.bridge.store.sync.portals.byRoom(room)).toEqual([]);
   });
 });
 

@@ -66,7 +66,7 @@ export class GhostSync {
   constructor(private readonly rt: BridgeRuntime, private readonly clock: Clock) {
     const { ctx, config } = rt;
     // A private chat holds its ghost for its person even when they share no channel with us.
-    this.renames = new GhostRenames(ctx.store, rt.ghosts, (network, nick) => rt.portals.hasPrivateChatWith(network, nick));
+    this.renames = new GhostRenames(ctx.store.ghosts, rt.ghosts, (network, nick) => rt.portals.hasPrivateChatWith(network, nick), rt.log);
     this.presence = new GhostPresence({
       load: (roomId) => ctx.bot.joinedMembers(roomId),
       isGhost: (userId) => rt.ghosts.parseUserId(userId) !== undefined,

@@ -20,7 +20,7 @@ let renames: GhostRenames;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'bridgekit-renames-'));
   store = openStore(join(dir, 'bridge.db'));
-  renames = new GhostRenames(store, new GhostUserIds({ prefix: '_irc_', server: 'hs.test' }));
+  renames = new GhostRenames(store.ghosts, new GhostUserIds({ prefix: '_irc_', server: 'hs.test' }));
 });
 afterEach(() => {
   store.close();
@@ -28,9 +28,9 @@ afterEach(() => {
 });
 
 describe('GhostRenames: one person, one ghost', () => {
-  it('keeps the ghost a person had across nick changes, and back', () => {
+  it('keeps the ghost a person had across nick changes, and back', async () => {
     expect(renames.userIdFor(net, nick('carol'))).toBe(ghost('carol'));
-    expect(store.users.list('net')).toEqual([]); // a nick's own ghost needs no record
+    expect(store.sync.ghosts.list('net')).toEqual([]); // a nick's own ghost needs no record
     expect(renames.rename(net, nick('carol'), nick('Carol_away'))).toBe(ghost('carol'));
     expect(renames.userIdFor(net, nick('carol_AWAY'))).toBe(ghost('carol'));
     expect(renames.nickOf(net, asUserId(ghost('carol')))).toBe('Carol_away');
@@ -39,7 +39,8 @@ describe('GhostRenames: one person, one ghost', () => {
     expect(renames.rename(net, nick('caz'), nick('carol'))).toBe(ghost('carol'));
     expect(renames.nickOf(net, asUserId(ghost('carol')))).toBe('carol');
     renames.release(net, nick('carol'));
-    expect(store.users.list('net')).toEqual([]);
+    await renames.flushed();
+    expect(store.sync.ghosts.list('net')).toEqual([]);
   });
 
   it('gives whoever takes a freed nick another ghost, never the one its renamed holder still has', () => {
@@ -57,7 +58,7 @@ describe('GhostRenames: one person, one ghost', () => {
     expect(renames.userIdFor(net, nick('alice_again'))).toBe(newAlice);
   });
 
-  it('lets the new holder keep their ghost after the first one is gone, and frees it when they go', () => {
+  it('lets the new holder keep their ghost after the first one is gone, and frees it when they go', async () => {
     renames.rename(net, nick('alice'), nick('alice2'));
     const newAlice = renames.userIdFor(net, nick('alice'));
     renames.release(net, nick('alice2')); // the first alice quits
@@ -66,17 +67,19 @@ describe('GhostRenames: one person, one ghost', () => {
     renames.release(net, nick('alice'));
     expect(renames.nickOf(net, newAlice)).toBeUndefined();
     expect(renames.userIdFor(net, nick('alice'))).toBe(ghost('alice'));
-    expect(store.users.list('net')).toEqual([]);
+    await renames.flushed();
+    expect(store.sync.ghosts.list('net')).toEqual([]);
   });
 
-  it('changes nothing when the same NICK is heard again by another connection', () => {
+  it('changes nothing when the same NICK is heard again by another connection', async () => {
     renames.rename(net, nick('alice'), nick('alice2'));
     expect(renames.rename(net, nick('alice'), nick('alice2'))).toBe(ghost('alice'));
     expect(renames.userIdFor(net, nick('alice2'))).toBe(ghost('alice'));
     renames.rename(net, nick('alice2'), nick('alice')); // back to the own ghost
     expect(renames.rename(net, nick('alice2'), nick('alice'))).toBe(ghost('alice'));
     expect(renames.userIdFor(net, nick('alice'))).toBe(ghost('alice'));
-    expect(store.users.list('net').map((u) => u.userId)).toEqual([ghost('alice')]);
+    await renames.flushed();
+    expect(store.sync.ghosts.list('net').map((u) => u.userId)).toEqual([ghost('alice')]);
   });
 
   it('drops a stale binding of the nick someone renames to: the nick is theirs now', () => {
@@ -88,7 +91,7 @@ describe('GhostRenames: one person, one ghost', () => {
 
   it('keeps a binding a private chat holds until the chat is gone too', () => {
     const chats = new Set(['alice2']);
-    const kept = new GhostRenames(store, new GhostUserIds({ prefix: '_irc_', server: 'hs.test' }), (_n, who) => chats.has(who));
+    const kept = new GhostRenames(store.ghosts, new GhostUserIds({ prefix: '_irc_', server: 'hs.test' }), (_n, who) => chats.has(who));
     kept.rename(net, nick('alice'), nick('alice2'));
     kept.release(net, nick('alice2')); // parted the last channel, still in the DM
     expect(kept.userIdFor(net, nick('alice'))).toBe(ghost('alice_2'));
@@ -97,12 +100,14 @@ describe('GhostRenames: one person, one ghost', () => {
     expect(kept.nickOf(net, asUserId(ghost('alice')))).toBeUndefined();
   });
 
-  it('keeps people apart across a restart (the bindings are in the store)', () => {
+  it('keeps people apart across a restart (the bindings are in the store)', async () => {
     renames.rename(net, nick('alice'), nick('alice2'));
     renames.userIdFor(net, nick('alice'));
+    await renames.flushed();
     store.close();
     store = openStore(join(dir, 'bridge.db'));
-    const after = new GhostRenames(store, new GhostUserIds({ prefix: '_irc_', server: 'hs.test' }));
+    const after = new GhostRenames(store.ghosts, new GhostUserIds({ prefix: '_irc_', server: 'hs.test' }));
+    await expect(after.load(['net' as NetworkId])).resolves.toBe(2);
     expect(after.userIdFor(net, nick('alice2'))).toBe(ghost('alice'));
     expect(after.userIdFor(net, nick('alice'))).toBe(ghost('alice_2'));
   });
@@ -117,8 +122,21 @@ describe('GhostRenames: one person, one ghost', () => {
     expect(renames.nickOf(net, asUserId('@alice:hs.test'))).toBeUndefined();
   });
 
-  it('never mistakes a Matrix user\'s stored identity for a rename', () => {
-    store.users.set(asUserId('@alice:hs.test'), { network: 'net', remoteId: 'ghost caz', data: { nick: 'caz' } });
-    expect(renames.userIdFor(net, nick('caz'))).toBe(ghost('caz'));
+  it('never mistakes a link of a user outside its ghosts for a rename', async () => {
+    await store.ghosts.link(asUserId('@alice:hs.test'), { network: 'net', remoteId: 'caz', metadata: { nick: 'caz' } });
+    const after = new GhostRenames(store.ghosts, new GhostUserIds({ prefix: '_irc_', server: 'hs.test' }));
+    await after.load(['net' as NetworkId]);
+    expect(after.userIdFor(net, nick('caz'))).toBe(ghost('caz'));
+  });
+
+  it('writes each change to the store behind the change in memory, in order', async () => {
+    renames.rename(net, nick('carol'), nick('caz'));
+    renames.rename(net, nick('caz'), nick('cc'));
+    renames.release(net, nick('cc'));
+    renames.rename(net, nick('dave'), nick('dd'));
+    await renames.flushed();
+    expect(store.sync.ghosts.list('net').map((l) => [l.userId, l.remoteId, l.metadata])).toEqual([
+      [ghost('dave'), 'dd', { nick: 'dd', from: 'dave' }],
+    ]);
   });
 });

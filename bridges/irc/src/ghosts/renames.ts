@@ -25,14 +25,20 @@
  * person): a binding remembers the nick it was renamed from, so the same rename heard again
  * changes nothing (`rename`).
  *
- * Bindings are core user mappings, ghost → `ghost <casefolded nick>` (a remote ID no Matrix
- * user's stored nick can have), so a bridge restart keeps people apart instead of merging them
- * again. One record per renamed person (or holder of a further ghost): bounded by those around
- * (one who left while the bridge was down keeps theirs until their nick is seen leaving again).
+ * Bindings are core ghost links (`ctx.store.ghosts`): ghost → the casefolded nick of the person
+ * it speaks for, with the nick as spelled and the one renamed from as metadata. A bridge restart
+ * thus keeps people apart instead of merging them again. One record per renamed person (or
+ * holder of a further ghost): bounded by those around (one who left while the bridge was down
+ * keeps theirs until their nick is seen leaving again).
+ *
+ * Every question here is asked synchronously from IRC listeners, in line order, so the bindings
+ * are kept in memory (loaded at start: `load`) and written to the store behind each change, in
+ * order; `flushed()` waits for those writes, and a failed one is logged.
  */
-import type { BridgeStore, UserId } from '@bridgekit/appservice';
+import type { GhostRepository, Logger, UserId } from '@bridgekit/appservice';
 import { GhostIdTooLongError, type GhostUserIds } from '../mapping/ghost-ids';
 import type { IrcNick, NetworkId } from '../mapping/ids';
+import { OrderedWrites } from '../store/ordered-writes';
 
 /** What the renames need from a network: its ID and its casefolding. */
 export interface NickNetwork {
@@ -50,12 +56,45 @@ interface BindingData {
   from?: string;
 }
 
+interface Binding extends BindingData {
+  ghost: UserId;
+  /** The casefolded nick it is indexed under. */
+  folded?: string;
+}
+
 export class GhostRenames {
+  /** Per network: casefolded nick → binding, and ghost → binding. */
+  private readonly byNick = new Map<string, Map<string, Binding>>();
+  private readonly byGhost = new Map<string, Map<UserId, Binding>>();
+  private readonly writes: OrderedWrites;
+
   constructor(
-    private readonly store: BridgeStore,
+    private readonly links: GhostRepository,
     private readonly ids: GhostUserIds,
     private readonly isKept: KeepBinding = () => false,
-  ) {}
+    log?: Logger,
+  ) {
+    this.writes = new OrderedWrites(log, 'ghost binding');
+  }
+
+  /** Reads the networks' bindings from the store; call once before anything asks. */
+  async load(networks: readonly NetworkId[]): Promise<number> {
+    let n = 0;
+    for (const network of networks) {
+      for (const link of await this.links.list(network)) {
+        const data = link.metadata as Partial<BindingData>;
+        if (typeof data.nick !== 'string') continue;
+        this.index(network, link.remoteId, { ghost: link.userId, nick: data.nick, ...(typeof data.from === 'string' ? { from: data.from } : {}) });
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Resolves once every binding change made so far reached the store. */
+  flushed(): Promise<void> {
+    return this.writes.flushed();
+  }
 
   /**
    * The ghost that speaks for the person called `nick`: theirs if they have one, else the
@@ -66,11 +105,11 @@ export class GhostRenames {
     const bound = this.boundTo(network, nick);
     if (bound) return bound;
     const own = this.ids.userIdFor(network.id, nick);
-    if (!this.store.users.get(own, network.id)) return own;
+    if (!this.holds(network, own)) return own;
     // Each taken copy has a record, so this ends within (records + 1) steps.
     for (let copy = 2; ; copy++) {
       const ghost = this.ids.userIdFor(network.id, nick, copy);
-      if (this.store.users.get(ghost, network.id)) continue;
+      if (this.holds(network, ghost)) continue;
       this.record(network, ghost, nick);
       return ghost;
     }
@@ -121,26 +160,52 @@ export class GhostRenames {
 
   private forget(network: NickNetwork, nick: string): void {
     const ghost = this.boundTo(network, nick);
-    if (ghost) this.store.users.remove(ghost, network.id);
+    if (!ghost) return;
+    this.unindex(network.id, ghost);
+    this.writes.behind(() => this.links.unlink(ghost));
   }
 
+  /** One binding per ghost and per nick: a stale binding of either is replaced (as the store does). */
   private record(network: NickNetwork, ghost: UserId, nick: string, from?: string): void {
     const data: BindingData = { nick, ...(from !== undefined ? { from } : {}) };
-    this.store.users.set(ghost, { network: network.id, remoteId: remoteIdOf(network, nick), data: { ...data } });
+    const folded = network.fold(nick);
+    const stale = this.byNick.get(network.id)?.get(folded);
+    if (stale && stale.ghost !== ghost) this.unindex(network.id, stale.ghost);
+    this.unindex(network.id, ghost);
+    this.index(network.id, folded, { ghost, ...data });
+    this.writes.behind(() => this.links.link(ghost, { network: network.id, remoteId: folded, metadata: { ...data } }));
   }
 
   private dataOf(network: NickNetwork, ghost: UserId): BindingData | undefined {
-    const data = this.store.users.get(ghost, network.id)?.data as Partial<BindingData> | undefined;
-    return typeof data?.nick === 'string' ? { nick: data.nick, ...(typeof data.from === 'string' ? { from: data.from } : {}) } : undefined;
+    const binding = this.byGhost.get(network.id)?.get(ghost);
+    return binding && { nick: binding.nick, ...(binding.from !== undefined ? { from: binding.from } : {}) };
+  }
+
+  private holds(network: NickNetwork, ghost: UserId): boolean {
+    return this.byGhost.get(network.id)?.has(ghost) ?? false;
   }
 
   /** The ghost recorded for the person called `nick`, if any. */
   private boundTo(network: NickNetwork, nick: string): UserId | undefined {
-    const userId = this.store.users.byRemote(network.id, remoteIdOf(network, nick));
+    const userId = this.byNick.get(network.id)?.get(network.fold(nick))?.ghost;
     return userId && this.ids.parseUserId(userId)?.network === network.id ? userId : undefined;
   }
-}
 
-function remoteIdOf(network: NickNetwork, nick: string): string {
-  return `ghost ${network.fold(nick)}`;
+  private index(network: string, folded: string, binding: Binding): void {
+    let nicks = this.byNick.get(network);
+    if (!nicks) this.byNick.set(network, nicks = new Map());
+    let ghosts = this.byGhost.get(network);
+    if (!ghosts) this.byGhost.set(network, ghosts = new Map());
+    binding.folded = folded;
+    nicks.set(folded, binding);
+    ghosts.set(binding.ghost, binding);
+  }
+
+  private unindex(network: string, ghost: UserId): void {
+    const nicks = this.byNick.get(network);
+    const binding = this.byGhost.get(network)?.get(ghost);
+    if (!binding || !nicks) return;
+    this.byGhost.get(network)?.delete(ghost);
+    if (binding.folded !== undefined && nicks.get(binding.folded) === binding) nicks.delete(binding.folded);
+  }
 }

@@ -23,15 +23,15 @@ const MAX_EXCERPT = 400;
 export class MessageRefs {
   constructor(private readonly store: BridgeStore) {}
 
-  remember(entry: { roomId: RoomId; eventId: EventId; network: NetworkId; nick: string; text: string; msgid?: string }): void {
+  async remember(entry: { roomId: RoomId; eventId: EventId; network: NetworkId; nick: string; text: string; msgid?: string }): Promise<void> {
     const ref: MessageRef = { nick: entry.nick, excerpt: Array.from(entry.text.replace(/\s+/g, ' ').trim()).slice(0, MAX_EXCERPT).join('') };
     // The event ID keeps the remote ID unique (the store's key is network + remote ID).
-    this.store.messages.put({ roomId: entry.roomId, eventId: entry.eventId, network: entry.network, remoteId: `ref ${JSON.stringify([entry.eventId, ref.nick, ref.excerpt])}` });
-    if (entry.msgid) this.store.messages.put({ roomId: entry.roomId, eventId: entry.eventId, network: entry.network, remoteId: `msgid ${entry.msgid}` });
+    await this.store.messages.put({ roomId: entry.roomId, eventId: entry.eventId, network: entry.network, remoteId: `ref ${JSON.stringify([entry.eventId, ref.nick, ref.excerpt])}` });
+    if (entry.msgid) await this.store.messages.put({ roomId: entry.roomId, eventId: entry.eventId, network: entry.network, remoteId: `msgid ${entry.msgid}` });
   }
 
-  lookup(eventId: EventId, network: NetworkId): MessageRef | undefined {
-    const remoteId = this.store.messages.remoteIdOf(eventId, network);
+  async lookup(eventId: EventId, network: NetworkId): Promise<MessageRef | undefined> {
+    const remoteId = await this.store.messages.remoteIdOf(eventId, network);
     if (!remoteId?.startsWith('ref ')) return undefined;
     try {
       const [, nick, excerpt] = JSON.parse(remoteId.slice(4)) as [string, string, string];
@@ -41,7 +41,7 @@ export class MessageRefs {
     }
   }
 
-  eventOfMsgid(network: NetworkId, msgid: string): EventId | undefined {
+  eventOfMsgid(network: NetworkId, msgid: string): Promise<EventId | undefined> {
     return this.store.messages.eventIdOf(network, `msgid ${msgid}`);
   }
 }

@@ -148,8 +148,9 @@ export class IrcNetwork {
   start(): void {
     const off = this.botClient.on('registered', () => {
       off();
-      const restored = this.puppets.restore();
-      if (restored > 0) this.log.info('Reconnecting the users connected before the restart', { users: restored });
+      this.puppets.restore().then((restored) => {
+        if (restored > 0) this.log.info('Reconnecting the users connected before the restart', { users: restored });
+      }, (error: Error) => this.log.error('Could not read who was connected before the restart', { error: error.message }));
     });
     this.bot.start();
   }

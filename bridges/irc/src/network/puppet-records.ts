@@ -19,21 +19,23 @@ const PREFIX = 'irc.puppet/';
 export class PuppetRecords {
   constructor(private readonly kv: KeyValueRepository, private readonly network: NetworkId) {}
 
-  save(record: PuppetRecord): void {
-    this.kv.set(this.key(record.userId), { displayName: record.displayName, channels: record.channels });
+  async save(record: PuppetRecord): Promise<void> {
+    await this.kv.set(this.key(record.userId), { displayName: record.displayName, channels: record.channels });
   }
 
-  remove(userId: UserId): void {
-    this.kv.delete(this.key(userId));
+  async remove(userId: UserId): Promise<void> {
+    await this.kv.delete(this.key(userId));
   }
 
-  all(): PuppetRecord[] {
+  async all(): Promise<PuppetRecord[]> {
     const prefix = `${PREFIX}${this.network}/`;
-    return this.kv.keys(prefix).flatMap((key) => {
-      const value = this.kv.get<{ displayName?: string; channels?: PuppetRecord['channels'] }>(key);
-      if (!value || !Array.isArray(value.channels)) return [];
-      return [{ userId: key.slice(prefix.length) as UserId, ...(value.displayName ? { displayName: value.displayName } : {}), channels: value.channels }];
-    });
+    const records: PuppetRecord[] = [];
+    for (const key of await this.kv.keys(prefix)) {
+      const value = await this.kv.get<{ displayName?: string; channels?: PuppetRecord['channels'] }>(key);
+      if (!value || !Array.isArray(value.channels)) continue;
+      records.push({ userId: key.slice(prefix.length) as UserId, ...(value.displayName ? { displayName: value.displayName } : {}), channels: value.channels });
+    }
+    return records;
   }
 
   private key(userId: UserId): string {

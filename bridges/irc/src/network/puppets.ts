@@ -176,7 +176,7 @@ export class PuppetPool {
 
   /** Ends the user's connection (!quit). The next message connects again. */
   async disconnect(userId: UserId, reason: string): Promise<void> {
-    this.options.records?.remove(userId);
+    await this.options.records?.remove(userId);
     await this.puppets.get(userId)?.connection.disconnect(reason);
   }
 
@@ -184,9 +184,9 @@ export class PuppetPool {
    * After a restart: reconnects the users who were connected when the bridge stopped, into
    * their channels, paced by the connect-rate gate. Returns how many.
    */
-  restore(): number {
+  async restore(): Promise<number> {
     let n = 0;
-    for (const record of this.options.records?.all() ?? []) {
+    for (const record of await this.options.records?.all() ?? []) {
       if (this.puppets.has(record.userId)) continue;
       try {
         const puppet = this.obtain({ userId: record.userId, ...(record.displayName ? { displayName: record.displayName } : {}) });
@@ -220,7 +220,7 @@ export class PuppetPool {
       if (puppet.lastActive > cutoff || puppet.connection.state !== 'connected') continue;
       n++;
       this.options.log.info('Disconnecting idle IRC connection; Matrix memberships stay', { user: puppet.userId });
-      this.options.records?.remove(puppet.userId);
+      this.recordWrite(this.options.records?.remove(puppet.userId));
       puppet.connection.disconnect('Idle').catch((error: Error) => this.options.log.warn('Idle disconnect failed', { user: puppet.userId, error: error.message }));
     }
     return n;
@@ -286,9 +286,14 @@ export class PuppetPool {
 
   private persist(puppet: Puppet): void {
     if (this.stopped) return;
-    this.options.records?.save({
+    this.recordWrite(this.options.records?.save({
       userId: puppet.userId, ...(puppet.displayName ? { displayName: puppet.displayName } : {}), channels: puppet.connection.wantedEntries,
-    });
+    }));
+  }
+
+  /** Records only help a restart bring users back: a failed write is logged, never in anyone's way. */
+  private recordWrite(write: Promise<void> | undefined): void {
+    write?.catch((error: Error) => this.options.log.warn('Could not update who is connected (used to reconnect them after a restart)', { error: error.message }));
   }
 
   /**

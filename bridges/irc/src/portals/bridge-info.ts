@@ -9,7 +9,7 @@
  * marker per room and key remembers what was written, so the check costs no request afterwards.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { RoomId } from '@bridgekit/appservice';
+import type { BridgeInfo, RoomId } from '@bridgekit/appservice';
 import type { IrcNetworkConfig } from '../config/types';
 import type { IrcNetwork } from '../network/network';
 import type { BridgeRuntime } from '../runtime';
@@ -30,16 +30,24 @@ export function bridgeStateKey(network: Pick<IrcNetwork, 'id' | 'fold'>, channel
   return `org.bridgekit.irc://${network.id}/${encodeURIComponent(network.fold(channel))}`;
 }
 
-/** The MSC2346 content for one channel of one network. */
-export function bridgeInfoContent(bot: string, config: Pick<IrcNetworkConfig, 'id' | 'name' | 'host' | 'port' | 'tls'>, channel: string): Record<string, unknown> {
+/** The MSC2346 sections (protocol, network, channel) of one channel of one network. */
+function sections(config: Pick<IrcNetworkConfig, 'id' | 'name' | 'host' | 'port' | 'tls'>, channel: string): Pick<BridgeInfo, 'protocol' | 'network' | 'channel'> {
   const server = `${config.tls ? 'ircs' : 'irc'}://${config.host}:${config.port}`;
   return {
-    bridgebot: bot,
-    creator: bot,
     protocol: { id: 'irc', displayname: 'IRC' },
     network: { id: config.id, displayname: config.name, external_url: server },
     channel: { id: channel, displayname: channel, external_url: `${server}/${encodeURIComponent(channel)}` },
   };
+}
+
+/** The bridge info of a channel portal, for the core's `ctx.portals.create`. */
+export function channelBridgeInfo(network: Pick<IrcNetwork, 'id' | 'fold'>, config: Pick<IrcNetworkConfig, 'id' | 'name' | 'host' | 'port' | 'tls'>, channel: string): BridgeInfo {
+  return { ...sections(config, channel), stateKey: bridgeStateKey(network, channel) };
+}
+
+/** The MSC2346 content for one channel of one network. */
+export function bridgeInfoContent(bot: string, config: Pick<IrcNetworkConfig, 'id' | 'name' | 'host' | 'port' | 'tls'>, channel: string): Record<string, unknown> {
+  return { bridgebot: bot, creator: bot, ...sections(config, channel) };
 }
 
 /** Both bridge info events for a channel, e.g. for a new room's initial state. */
@@ -50,8 +58,8 @@ export function bridgeInfoState(rt: BridgeRuntime, network: IrcNetwork, channel:
 }
 
 /** Records that the room got its bridge info in its initial state (no check needed later). */
-export function markBridgeInfo(rt: BridgeRuntime, roomId: RoomId, network: IrcNetwork, channel: string): void {
-  rt.ctx.store.kv.set(markerKey(roomId, bridgeStateKey(network, channel)), CONTENT_VERSION);
+export async function markBridgeInfo(rt: BridgeRuntime, roomId: RoomId, network: IrcNetwork, channel: string): Promise<void> {
+  await rt.ctx.store.kv.set(markerKey(roomId, bridgeStateKey(network, channel)), CONTENT_VERSION);
 }
 
 /**
@@ -63,7 +71,7 @@ export async function ensureBridgeInfo(rt: BridgeRuntime, roomId: RoomId, networ
   const events = bridgeInfoState(rt, network, channel);
   const stateKey = events[0]!.stateKey;
   const marker = markerKey(roomId, stateKey);
-  if (rt.ctx.store.kv.get<number>(marker) === CONTENT_VERSION) return false;
+  if (await rt.ctx.store.kv.get<number>(marker) === CONTENT_VERSION) return false;
   const present = await rt.ctx.bot.getState(roomId, 'm.bridge', stateKey);
   const wanted = events[0]!.content;
   let wrote = false;
@@ -71,7 +79,7 @@ export async function ensureBridgeInfo(rt: BridgeRuntime, roomId: RoomId, networ
     for (const event of events) await rt.ctx.bot.sendState(roomId, event.type, event.stateKey, event.content);
     wrote = true;
   }
-  rt.ctx.store.kv.set(marker, CONTENT_VERSION);
+  await rt.ctx.store.kv.set(marker, CONTENT_VERSION);
   return wrote;
 }
 
@@ -99,13 +107,13 @@ export function checkBridgeInfo(rt: BridgeRuntime, network: IrcNetwork): void {
  */
 export async function removeBridgeInfo(rt: BridgeRuntime, roomId: RoomId, network: Pick<IrcNetwork, 'id' | 'fold'>, channel: string): Promise<void> {
   const stateKey = bridgeStateKey(network, channel);
-  rt.ctx.store.kv.delete(markerKey(roomId, stateKey));
+  await rt.ctx.store.kv.delete(markerKey(roomId, stateKey));
   for (const type of BRIDGE_EVENT_TYPES) await rt.ctx.bot.sendState(roomId, type, stateKey, {});
 }
 
 /** The room moved or stopped being bridged: the next check looks at the homeserver again. */
-export function forgetBridgeInfo(rt: BridgeRuntime, roomId: RoomId): void {
-  for (const key of rt.ctx.store.kv.keys(`irc.bridge-info ${roomId} `)) rt.ctx.store.kv.delete(key);
+export async function forgetBridgeInfo(rt: BridgeRuntime, roomId: RoomId): Promise<void> {
+  for (const key of await rt.ctx.store.kv.keys(`irc.bridge-info ${roomId} `)) await rt.ctx.store.kv.delete(key);
 }
 
 function markerKey(roomId: RoomId, stateKey: string): string {

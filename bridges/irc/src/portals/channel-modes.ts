@@ -18,10 +18,11 @@
  * What the bridge last saw is kept in the store, so the modes reported again after every
  * reconnect (324) change nothing and post nothing unless they really changed.
  */
-import type { KeyValueRepository, RoomId } from '@bridgekit/appservice';
+import type { KeyValueRepository, Logger, RoomId } from '@bridgekit/appservice';
 import type { ModeChange } from '../irc/isupport';
 import type { IrcNetwork } from '../network/network';
 import type { BridgeRuntime } from '../runtime';
+import { OrderedWrites } from '../store/ordered-writes';
 import { updateDirectoryListing, wantedVisibility } from './directory';
 
 export interface ChannelFlags {
@@ -70,26 +71,52 @@ export function keyChange(changes: readonly ModeChange[], current: boolean): Key
   return result;
 }
 
-/** The flags the bridge last saw for each channel, in the bridge's key-value store. */
+const FLAGS_PREFIX = 'irc.channel-flags ';
+
+/**
+ * The flags the bridge last saw for each channel, in the bridge's key-value store. Read and
+ * changed from the IRC listener, in line order: kept in memory (loaded at start), the store
+ * written behind each change.
+ */
 export class ChannelFlagStore {
-  constructor(private readonly kv: KeyValueRepository) {}
+  private readonly known = new Map<string, Partial<ChannelFlags>>();
+  private readonly writes: OrderedWrites;
+
+  constructor(private readonly kv: KeyValueRepository, log?: Logger) {
+    this.writes = new OrderedWrites(log, 'channel mode');
+  }
+
+  /** Reads every channel's flags; call once before the first MODE. */
+  async load(): Promise<number> {
+    for (const key of await this.kv.keys(FLAGS_PREFIX)) {
+      const flags = await this.kv.get<Partial<ChannelFlags>>(key);
+      if (flags) this.known.set(key, flags);
+    }
+    return this.known.size;
+  }
 
   get(network: IrcNetwork, channel: string): ChannelFlags {
-    return { ...NO_FLAGS, ...(this.kv.get<Partial<ChannelFlags>>(this.key(network, channel)) ?? {}) };
+    return { ...NO_FLAGS, ...(this.known.get(this.key(network, channel)) ?? {}) };
   }
 
   set(network: IrcNetwork, channel: string, flags: ChannelFlags): void {
-    this.kv.set(this.key(network, channel), flags);
+    const key = this.key(network, channel);
+    this.known.set(key, { ...flags });
+    this.writes.behind(() => this.kv.set(key, flags));
+  }
+
+  flushed(): Promise<void> {
+    return this.writes.flushed();
   }
 
   private key(network: IrcNetwork, channel: string): string {
-    return `irc.channel-flags ${network.id} ${network.fold(channel)}`;
+    return `${FLAGS_PREFIX}${network.id} ${network.fold(channel)}`;
   }
 }
 
 /** Applies a MODE (or a 324 reply) of a bridged channel to its rooms. Call from the IRC listener. */
 export function applyChannelModes(rt: BridgeRuntime, network: IrcNetwork, channel: string, changes: readonly ModeChange[], current: boolean): void {
-  const store = new ChannelFlagStore(rt.ctx.store.kv);
+  const store = rt.channelFlags;
   const { flags, changed } = nextFlags(store.get(network, channel), changes, current);
   if (changed.length > 0) store.set(network, channel, flags);
   const key = keyChange(changes, current);

@@ -21,18 +21,18 @@ export function wantedVisibility(secret: boolean, publishPortals: boolean): Dire
 /** Sets the room's listing unless the bridge already did (`force`: set it anyway). Run it in the room's turn. */
 export async function updateDirectoryListing(rt: BridgeRuntime, roomId: RoomId, visibility: DirectoryVisibility, force: boolean): Promise<void> {
   const key = markerKey(roomId);
-  const last = rt.ctx.store.kv.get<DirectoryVisibility>(key) ?? 'private'; // how portals are created
+  const last = await rt.ctx.store.kv.get<DirectoryVisibility>(key) ?? 'private'; // how portals are created
   if (!force && last === visibility) return;
   await rt.ctx.bot.setDirectoryVisibility(roomId, visibility);
-  rt.ctx.store.kv.set(key, visibility);
+  await rt.ctx.store.kv.set(key, visibility);
   rt.log.info(visibility === 'public' ? 'Portal listed in the room directory' : 'Portal removed from the room directory', { roomId });
 }
 
 /** The room stopped being a portal: the bridge takes back a listing it made, and forgets it. Best effort. */
 export async function unlistFormerPortal(rt: BridgeRuntime, roomId: RoomId): Promise<void> {
   const key = markerKey(roomId);
-  const last = rt.ctx.store.kv.get<DirectoryVisibility>(key);
-  rt.ctx.store.kv.delete(key);
+  const last = await rt.ctx.store.kv.get<DirectoryVisibility>(key);
+  await rt.ctx.store.kv.delete(key);
   if (last !== 'public') return;
   await rt.ctx.bot.setDirectoryVisibility(roomId, 'private').catch((error: Error) => {
     rt.log.warn('Could not remove a room that is no longer bridged from the room directory', { roomId, error: error.message });
@@ -40,11 +40,11 @@ export async function unlistFormerPortal(rt: BridgeRuntime, roomId: RoomId): Pro
 }
 
 /** A room upgrade: the homeserver moves the listing to the new room, and so does the marker. */
-export function moveDirectoryListing(rt: BridgeRuntime, from: RoomId, to: RoomId): void {
-  const last = rt.ctx.store.kv.get<DirectoryVisibility>(markerKey(from));
+export async function moveDirectoryListing(rt: BridgeRuntime, from: RoomId, to: RoomId): Promise<void> {
+  const last = await rt.ctx.store.kv.get<DirectoryVisibility>(markerKey(from));
   if (last === undefined) return;
-  rt.ctx.store.kv.delete(markerKey(from));
-  rt.ctx.store.kv.set(markerKey(to), last);
+  await rt.ctx.store.kv.delete(markerKey(from));
+  await rt.ctx.store.kv.set(markerKey(to), last);
 }
 
 function markerKey(roomId: RoomId): string {

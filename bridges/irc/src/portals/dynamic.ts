@@ -8,7 +8,8 @@
  */
 import { localpartOf, type RoomAlias, type RoomId } from '@bridgekit/appservice';
 import type { BridgeRuntime } from '../runtime';
-import { bridgeInfoState, markBridgeInfo } from './bridge-info';
+import { channelBridgeInfo, markBridgeInfo } from './bridge-info';
+import { CHANNEL, type ChannelMeta } from './portals';
 import { portalRefusal } from './refused-channels';
 
 export interface DynamicPortalOptions {
@@ -42,18 +43,19 @@ async function create(rt: BridgeRuntime, alias: RoomAlias, { evenIfDisabled = fa
     rt.log.info('No portal for a channel name the IRC server does not accept', { alias, network: network.id, channel: parsed.channel, why: refusal });
     return false;
   }
-  const roomId: RoomId = await rt.ctx.bot.createRoom({
-    aliasLocalpart: localpartOf(alias),
+  // The core creates the room (bridge info, alias) and links it; the portals index it.
+  const portal = await rt.ctx.portals.create<ChannelMeta>({
+    network: network.id, remoteId: network.fold(parsed.channel), kind: CHANNEL, metadata: { channel: parsed.channel, origin: 'alias', ...(key !== undefined ? { key } : {}) },
+    alias: localpartOf(alias),
     name: parsed.channel,
     preset: 'public_chat',
     visibility: 'private',
-    initialState: [
-      { type: 'm.room.history_visibility', content: { history_visibility: 'joined' } },
-      ...bridgeInfoState(rt, network, parsed.channel),
-    ],
+    initialState: [{ type: 'm.room.history_visibility', content: { history_visibility: 'joined' } }],
+    bridgeInfo: channelBridgeInfo(network, network.config, parsed.channel),
   });
-  rt.portals.linkChannel(roomId, network, parsed.channel, { origin: 'alias', ...(key !== undefined ? { key } : {}) });
-  markBridgeInfo(rt, roomId, network, parsed.channel);
+  const roomId: RoomId = portal.roomId;
+  rt.portals.adopt(portal);
+  await markBridgeInfo(rt, roomId, network, parsed.channel);
   rt.log.info('Created a portal', { alias, roomId, network: network.id, channel: parsed.channel });
   network.bot.want(parsed.channel, key);
   return true;

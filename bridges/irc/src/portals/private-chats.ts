@@ -68,7 +68,7 @@ export function renamePrivateChats(rt: BridgeRuntime, network: IrcNetwork, oldNi
 export async function endPrivateChat(rt: BridgeRuntime, chat: PrivateChat, reason: string): Promise<void> {
   const network = rt.network(chat.network);
   if (!network) return;
-  rt.portals.unlinkPrivateChat(chat, network);
+  await rt.portals.unlinkPrivateChat(chat, network);
   rt.ghostSync.privateChatEnded(network, chat.nick);
   rt.log.info('Private chat left by its Matrix user; the next IRC message opens a new room', { network: network.id, userId: chat.userId, nick: chat.nick, roomId: chat.roomId });
   const ghost = chat.ghost ?? rt.ghostSync.renames.userIdFor(network, chat.nick);
@@ -79,7 +79,7 @@ export async function endPrivateChat(rt: BridgeRuntime, chat: PrivateChat, reaso
 async function openPrivateChat(rt: BridgeRuntime, network: IrcNetwork, userId: UserId, nick: IrcNick): Promise<PrivateChat> {
   const ghost = await rt.ghost(network, nick);
   const roomId = await ghost.createRoom({ invite: [userId], isDirect: true, preset: 'trusted_private_chat' });
-  const chat = rt.portals.linkPrivateChat(roomId, network, userId, nick, ghost.userId);
+  const chat = await rt.portals.linkPrivateChat(roomId, network, userId, nick, ghost.userId);
   rt.log.info('Opened a private chat', { network: network.id, userId, nick, roomId });
   return chat;
 }

@@ -74,11 +74,11 @@ describe('bridge info (MSC2346)', () => {
   it('is left alone where the room already has it', async () => {
     h = await startHarness();
     const roomId = await h.portal();
-    h.bridge.store.kv.keys('irc.bridge-info').forEach((k) => h.bridge.store.kv.delete(k));
+    h.bridge.store.sync.kv.keys('irc.bridge-info').forEach((k) => h.bridge.store.sync.kv.delete(k));
     h.server.client(BOT_NICK)!.drop();
     await h.advance(1000); // the bot rejoins: the check runs, finds the event, writes nothing
     expect(bridgeWrites(roomId)).toEqual([]);
-    expect(h.bridge.store.kv.keys('irc.bridge-info')).toHaveLength(1);
+    expect(h.bridge.store.sync.kv.keys('irc.bridge-info')).toHaveLength(1);
   });
 });
 
@@ -149,7 +149,7 @@ describe('room upgrades', () => {
     const newRoom = asRoomId('!upgraded:hs.test');
     await h.matrixEvent(oldRoom, alice, { body: 'This room has been replaced', replacement_room: newRoom }, 'm.room.tombstone', { stateKey: '' });
     expect(h.bridge.matrix.joins).toContainEqual({ userId: '@ircbot:hs.test', roomId: newRoom });
-    expect(h.bridge.store.rooms.roomsOf('net', '#chan').map((l) => [l.roomId, l.data.origin])).toEqual([[newRoom, 'alias']]);
+    expect(h.bridge.store.sync.portals.byRemote({ network: 'net', remoteId: '#chan', kind: 'channel' }).map((l) => [l.roomId, l.metadata.origin])).toEqual([[newRoom, 'alias']]);
     expect(h.bridge.matrix.leaves).toContainEqual({ userId: '@ircbot:hs.test', roomId: oldRoom });
     expect(h.bridge.matrix.stateOf(oldRoom, 'm.bridge', KEY)).toEqual({});
     expect(bridgeWrites(newRoom).map((e) => e.type)).toEqual(['m.bridge', 'uk.half-shot.bridge']);
@@ -196,6 +196,6 @@ describe('room upgrades', () => {
     const roomId = await h.portal();
     await h.matrixEvent(asRoomId('!other:hs.test'), alice, { replacement_room: '!new:hs.test' }, 'm.room.tombstone', { stateKey: '' });
     await h.matrixEvent(roomId, alice, { replacement_room: 'not a room' }, 'm.room.tombstone', { stateKey: '' });
-    expect(h.bridge.store.rooms.roomsOf('net', '#chan').map((l) => l.roomId)).toEqual([roomId]);
+    expect(h.bridge.store.sync.portals.byRemote({ network: 'net', remoteId: '#chan', kind: 'channel' }).map((l) => l.roomId)).toEqual([roomId]);
   });
 });

@@ -40,7 +40,7 @@ export async function refuseEncryptedRoom(rt: BridgeRuntime, event: MatrixEvent)
         : 'Encryption cannot be turned off again: to bridge the channel, use a room without encryption (a room admin can move the room\'s alias away from this room; joining the alias again then creates a new bridged room).';
     await rt.tell(roomId, event.sender, `This room now uses end-to-end encryption, which the bridge cannot read, so it has stopped bridging ${what} here instead of relaying only half of the conversation. ${again}`);
   } finally {
-    unlinkAll(rt, roomId);
+    await unlinkAll(rt, roomId);
   }
   await clearBridgeInfo(rt, roomId, portals);
   await unlistFormerPortal(rt, roomId);
@@ -74,8 +74,7 @@ async function freePortalAliases(rt: BridgeRuntime, roomId: RoomId, portals: rea
 export async function followRoomUpgrade(rt: BridgeRuntime, event: MatrixEvent): Promise<boolean> {
   const oldRoom = event.roomId;
   const replacement = event.content.replacement_room;
-  const links = rt.ctx.store.rooms.remotesOf(oldRoom);
-  if (links.length === 0 || event.stateKey !== '' || !isRoomId(replacement)) return false;
+  if (!rt.portals.isBridged(oldRoom) || event.stateKey !== '' || !isRoomId(replacement)) return false;
   const chat = rt.portals.privateChatOfRoom(oldRoom);
   const network = chat && rt.network(chat.network);
   try {
@@ -87,14 +86,11 @@ export async function followRoomUpgrade(rt: BridgeRuntime, event: MatrixEvent): 
     await rt.tell(oldRoom, event.sender, `This room was upgraded, but the bridge could not join the new room, so it keeps using this room. Invite ${chat ? 'the IRC user' : rt.ctx.bot.userId} into the new room and upgrade again, or ask the bridge admin.`);
     return true;
   }
-  for (const link of links) {
-    rt.ctx.store.rooms.link(replacement, { network: link.network, remoteId: link.remoteId, data: link.data });
-    rt.ctx.store.rooms.unlink(oldRoom, link.network, link.remoteId);
-  }
+  const links = await rt.portals.moveRoom(oldRoom, replacement);
   rt.ghostSync.presence.forget(oldRoom);
-  forgetBridgeInfo(rt, oldRoom);
-  moveDirectoryListing(rt, oldRoom, replacement);
-  rt.log.info('Followed a room upgrade', { oldRoom, newRoom: replacement, links: links.length });
+  await forgetBridgeInfo(rt, oldRoom);
+  await moveDirectoryListing(rt, oldRoom, replacement);
+  rt.log.info('Followed a room upgrade', { oldRoom, newRoom: replacement, links });
   const portals = rt.portals.channelsOfRoom(replacement);
   rt.roomTask(replacement, 'matrix.room-upgrade', async () => {
     for (const portal of portals) {
@@ -123,9 +119,9 @@ async function clearBridgeInfo(rt: BridgeRuntime, roomId: RoomId, portals: reado
   }
 }
 
-function unlinkAll(rt: BridgeRuntime, roomId: RoomId): void {
+async function unlinkAll(rt: BridgeRuntime, roomId: RoomId): Promise<void> {
   const portals = rt.portals.channelsOfRoom(roomId);
-  for (const link of rt.ctx.store.rooms.remotesOf(roomId)) rt.ctx.store.rooms.unlink(roomId, link.network, link.remoteId);
+  await rt.portals.unlinkRoom(roomId);
   for (const portal of portals) {
     const network = rt.network(portal.network);
     if (!network || rt.portals.roomsForChannel(network, portal.channel).length > 0) continue;
@@ -134,5 +130,5 @@ function unlinkAll(rt: BridgeRuntime, roomId: RoomId): void {
     });
   }
   rt.ghostSync.presence.forget(roomId);
-  forgetBridgeInfo(rt, roomId);
+  await forgetBridgeInfo(rt, roomId);
 }

@@ -5,11 +5,11 @@
 import type { IrcNetwork } from '../network/network';
 import type { BridgeRuntime } from '../runtime';
 
-export function joinBridgedChannels(rt: BridgeRuntime, network: IrcNetwork): void {
+export async function joinBridgedChannels(rt: BridgeRuntime, network: IrcNetwork): Promise<void> {
   for (const room of network.config.staticRooms) {
     const linked = rt.portals.channelsOfRoom(room.roomId).some((p) => p.network === network.id && network.fold(p.channel) === network.fold(room.channel));
     if (!linked) {
-      rt.portals.linkChannel(room.roomId, network, room.channel, { origin: 'static', ...(room.key !== undefined ? { key: room.key } : {}) });
+      await rt.portals.linkChannel(room.roomId, network, room.channel, { origin: 'static', ...(room.key !== undefined ? { key: room.key } : {}) });
       rt.log.info('Linked a static room', { network: network.id, channel: room.channel, roomId: room.roomId });
     }
     // The bot must be in the room to send notices and let ghosts in; an admin may have to invite it first.

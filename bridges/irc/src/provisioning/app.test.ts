@@ -158,7 +158,7 @@ describe('POST /link', () => {
     await expect(provisioning.approvals.handlePrivateMessage(libera, 'chanop' as IrcNick, 'yes')).resolves.toBe(true);
     expect(await reply).toEqual({ status: 200, body: { room_id: ROOM, network: 'libera', channel: '#Matrix', origin: 'provisioning' } });
     expect(ops.calls).toContain(`linkChannel ${ROOM} libera #Matrix by ${USER} approved by ChanOp`);
-    expect(temp.store.rooms.remotesOf(asRoomId(ROOM))).toEqual([expect.objectContaining({ network: 'libera', remoteId: '#matrix', data: { kind: 'channel', channel: '#Matrix', origin: 'provisioning' } })]);
+    expect(temp.store.sync.portals.byRoom(asRoomId(ROOM))).toEqual([expect.objectContaining({ network: 'libera', remoteId: '#matrix', kind: 'channel', metadata: { channel: '#Matrix', origin: 'provisioning' } })]);
     expect((await call('GET', `/links?room_id=${encodeURIComponent(ROOM)}`)).body.links).toHaveLength(1);
   });
 
@@ -166,14 +166,14 @@ describe('POST /link', () => {
     const { reply } = await requestLink();
     await provisioning.approvals.handlePrivateMessage(libera, 'ChanOp' as IrcNick, 'no');
     expect(await reply).toMatchObject({ status: 403, body: { errcode: 'BK_APPROVAL_DENIED' } });
-    expect(temp.store.rooms.remotesOf(asRoomId(ROOM))).toEqual([]);
+    expect(temp.store.sync.portals.byRoom(asRoomId(ROOM))).toEqual([]);
   });
 
   it('gives up when the op does not answer in time', async () => {
     const { reply } = await requestLink();
     clock.advance(60_000);
     expect(await reply).toMatchObject({ status: 504, body: { errcode: 'BK_APPROVAL_TIMEOUT' } });
-    expect(temp.store.rooms.remotesOf(asRoomId(ROOM))).toEqual([]);
+    expect(temp.store.sync.portals.byRoom(asRoomId(ROOM))).toEqual([]);
   });
 
   it('only asks actual channel operators', async () => {
@@ -229,7 +229,7 @@ describe('POST /link', () => {
     const { reply } = await requestLink();
     await provisioning.approvals.handlePrivateMessage(libera, 'ChanOp' as IrcNick, 'yes');
     expect(await reply).toMatchObject({ status: 502, body: { errcode: 'BK_LINK_FAILED', error: expect.stringContaining('banned') } });
-    expect(temp.store.rooms.remotesOf(asRoomId(ROOM))).toEqual([]);
+    expect(temp.store.sync.portals.byRoom(asRoomId(ROOM))).toEqual([]);
     expect(logLines.some((l) => l.startsWith('error Setting up an approved link failed'))).toBe(true);
   });
 });
@@ -241,21 +241,21 @@ describe('POST /unlink', () => {
     ops.linkInStore(asRoomId(ROOM), 'libera', '#Matrix', 'provisioning');
     expect(await call('POST', '/unlink', unlinkBody)).toEqual({ status: 200, body: {} });
     expect(ops.calls).toContain(`unlinkChannel ${ROOM} libera #Matrix`);
-    expect(temp.store.rooms.remotesOf(asRoomId(ROOM))).toEqual([]);
+    expect(temp.store.sync.portals.byRoom(asRoomId(ROOM))).toEqual([]);
   });
 
   it('leaves links made otherwise alone and answers 404 for missing ones', async () => {
     ops.linkInStore(asRoomId(ROOM), 'libera', '#matrix', 'static');
     expect(await call('POST', '/unlink', unlinkBody)).toMatchObject({ status: 403, body: { errcode: 'BK_NOT_PROVISIONED' } });
     expect(await call('POST', '/unlink', { ...unlinkBody, channel: '#other' })).toMatchObject({ status: 404, body: { errcode: 'M_NOT_FOUND' } });
-    expect(temp.store.rooms.remotesOf(asRoomId(ROOM))).toHaveLength(1);
+    expect(temp.store.sync.portals.byRoom(asRoomId(ROOM))).toHaveLength(1);
   });
 
   it('checks the user like /link does', async () => {
     ops.linkInStore(asRoomId(ROOM), 'libera', '#matrix', 'provisioning');
     expect(await call('POST', '/unlink', { ...unlinkBody, user_id: '@carol:example.org' })).toMatchObject({ status: 403, body: { errcode: 'M_FORBIDDEN' } });
     expect(await call('POST', '/unlink', { ...unlinkBody, user_id: '@banned:example.org' })).toMatchObject({ status: 403 });
-    expect(temp.store.rooms.remotesOf(asRoomId(ROOM))).toHaveLength(1);
+    expect(temp.store.sync.portals.byRoom(asRoomId(ROOM))).toHaveLength(1);
   });
 });
 

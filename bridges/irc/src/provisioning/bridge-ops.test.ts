@@ -22,7 +22,7 @@ describe('provisioningBridgeOps', () => {
     await ops.linkChannel(room, net, '#plumb' as IrcChannel, { linkedBy: alice, approvedBy: 'op' as IrcNick });
     await h.settle();
     expect(ops.channelsOfRoom(room)).toEqual([{ roomId: room, network: 'net', channel: '#plumb', origin: 'provisioning' }]);
-    expect(h.bridge.store.rooms.remotesOf(room)[0]!.data).toMatchObject({ meta: { linkedBy: alice, approvedBy: 'op' } });
+    expect(h.bridge.store.sync.portals.byRoom(room)[0]!.metadata).toMatchObject({ meta: { linkedBy: alice, approvedBy: 'op' } });
     expect(h.server.client(BOT_NICK)?.joinedChannels.has('#plumb')).toBe(true);
     expect(h.bridge.matrix.joins).toContainEqual({ userId: `@ircbot:${DOMAIN}`, roomId: room });
     h.server.userSays('carol', '#plumb', 'hello plumbed room');

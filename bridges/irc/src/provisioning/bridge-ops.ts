@@ -62,7 +62,7 @@ export function provisioningBridgeOps(rt: BridgeRuntime): ProvisioningOps {
     },
     linkChannel: async (roomId, networkId, channel: IrcChannel, meta) => {
       const network = networkOf(networkId);
-      rt.portals.linkChannel(roomId, network, channel, { origin: 'provisioning', meta: { linkedBy: meta.linkedBy, approvedBy: meta.approvedBy } });
+      await rt.portals.linkChannel(roomId, network, channel, { origin: 'provisioning', meta: { linkedBy: meta.linkedBy, approvedBy: meta.approvedBy } });
       rt.log.info('Linked a room by provisioning', { roomId, network: network.id, channel, linkedBy: meta.linkedBy, approvedBy: meta.approvedBy });
       network.bot.want(channel);
       await rt.ctx.bot.join(roomId);
@@ -70,7 +70,7 @@ export function provisioningBridgeOps(rt: BridgeRuntime): ProvisioningOps {
     },
     unlinkChannel: async (roomId, networkId, channel) => {
       const network = networkOf(networkId);
-      if (!rt.portals.unlinkChannel(roomId, network, channel)) return false;
+      if (!await rt.portals.unlinkChannel(roomId, network, channel)) return false;
       rt.log.info('Unlinked a room by provisioning', { roomId, network: network.id, channel });
       rt.roomTask(roomId, 'irc.bridge-info', () => removeBridgeInfo(rt, roomId, network, channel));
       if (rt.portals.roomsForChannel(network, channel).length === 0) {

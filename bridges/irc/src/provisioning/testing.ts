@@ -1,6 +1,6 @@
 // Test fake (not exported): the connector side of provisioning, keeping links in a real core
-// store the way the portals do (remote ID = casefolded channel, data.kind = 'channel').
-import type { BridgeStore, RoomId, UserId } from '@bridgekit/appservice';
+// store the way the portals do (kind 'channel', remote ID = casefolded channel), synchronously.
+import type { OpenedStore, RoomId, UserId } from '@bridgekit/appservice';
 import { casefold, type IrcChannel, type IrcNick, type NetworkId } from '../mapping';
 import type { LinkedChannel, ProvisioningNetwork, ProvisioningOps } from './ops';
 
@@ -23,7 +23,7 @@ export class FakeProvisioningOps implements ProvisioningOps {
   failPm: Error | undefined;
   private pmWaiters: Array<{ count: number; resolve: () => void }> = [];
 
-  constructor(private readonly store: BridgeStore) {}
+  constructor(private readonly store: OpenedStore) {}
 
   setOperator(network: string, channel: string, nick: string, isOp = true): void {
     const key = `${network}/${casefold(channel, 'rfc1459')}`;
@@ -48,9 +48,9 @@ export class FakeProvisioningOps implements ProvisioningOps {
   }
 
   channelsOfRoom(roomId: RoomId): readonly LinkedChannel[] {
-    return this.store.rooms.remotesOf(roomId).flatMap((link) => {
-      const data = link.data as { kind?: string; channel?: string; origin?: string };
-      if (data.kind !== 'channel' || typeof data.channel !== 'string') return [];
+    return this.store.sync.portals.byRoom(roomId).flatMap((link) => {
+      const data = link.metadata as { channel?: string; origin?: string };
+      if (link.kind !== 'channel' || typeof data.channel !== 'string') return [];
       return [{ roomId, network: link.network as NetworkId, channel: data.channel as IrcChannel, origin: data.origin ?? 'alias' }];
     });
   }
@@ -82,10 +82,10 @@ export class FakeProvisioningOps implements ProvisioningOps {
 
   async unlinkChannel(roomId: RoomId, network: NetworkId, channel: IrcChannel): Promise<boolean> {
     this.calls.push(`unlinkChannel ${roomId} ${network} ${channel}`);
-    return this.store.rooms.unlink(roomId, network, casefold(channel, 'rfc1459'));
+    return this.store.sync.portals.unlink(roomId, { network, remoteId: casefold(channel, 'rfc1459'), kind: 'channel' });
   }
 
   linkInStore(roomId: RoomId, network: string, channel: string, origin: string): void {
-    this.store.rooms.link(roomId, { network, remoteId: casefold(channel, 'rfc1459'), data: { kind: 'channel', channel, origin } });
+    this.store.sync.portals.link({ roomId, network, remoteId: casefold(channel, 'rfc1459'), kind: 'channel', metadata: { channel, origin } });
   }
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Registry } from 'prom-client';
 import {
+  buildUserId, createGhosts, createPortals,
   asEventId, asRoomAlias, asRoomId, asUserId, MatrixError, NetworkError, openStore, parseConfig,
   type BridgeConfig, type BridgeContext, type CreateRoomOptions, type EventId, type Intent, type Logger,
   type Migration, type OpenedStore, type Profile, type RoomAlias, type RoomId, type UserId,
@@ -323,7 +324,7 @@ export function createFakeBridge(config: BridgeConfig, options: { dir?: string; 
       namespaces: { users: [], aliases: [], rooms: [] }, rateLimited: false,
     },
     domain: DOMAIN,
-    userId: (localpart) => asUserId(`@${localpart}:${DOMAIN}`),
+    userId: (localpart) => asUserId(buildUserId(localpart, DOMAIN)),
     roomAlias: (localpart): RoomAlias => asRoomAlias(`#${localpart}:${DOMAIN}`),
     isBridgeUser: (userId) => userId === bot || userId.startsWith('@_irc_'),
     // Both the default template (#_irc_…) and the one the harness spells out (#irc_…), like the e2e registration.
@@ -345,6 +346,9 @@ export function createFakeBridge(config: BridgeConfig, options: { dir?: string; 
     media: {
       download: async (mxc) => ({ stream: Readable.from([Buffer.from(`content of ${mxc}`)]), contentType: 'text/plain' }),
     },
+    // The e2e registration's namespace is `@_irc_.*`: the prefix the core would read from it.
+    ghosts: createGhosts({ prefix: '_irc_', domain: DOMAIN, links: store.ghosts, intent: (userId) => matrix.intent(userId) }),
+    portals: createPortals(store.portals, matrix.intent(bot)),
   };
   return {
     ctx, matrix, store, log, metrics, dir, secrets: log.secrets,

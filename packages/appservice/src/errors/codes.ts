@@ -117,6 +117,16 @@ export const ERROR_CODES = {
     summary: 'The remote network refused the action (banned, no permission, bad name).',
     userMessage: 'The other network refused the message.',
   },
+  USER_ID_INVALID: {
+    httpStatus: 500, retriable: false, notifySender: true,
+    summary: 'A user ID the bridge would make is not valid on Matrix (a character outside the grammar, or longer than 255 bytes).',
+    userMessage: 'That user cannot be bridged because their name cannot become a Matrix user ID.',
+  },
+  GHOST_NAMESPACE_UNDERIVABLE: {
+    httpStatus: 500, retriable: false, notifySender: false,
+    summary: "The registration's exclusive user namespace has no plain prefix the bridge can build ghost IDs from.",
+    userMessage: CHECK_THE_LOG,
+  },
   PERMISSION_DENIED: {
     httpStatus: 403, retriable: false, notifySender: true,
     summary: 'The Matrix user is not allowed to do this (admin command, provisioning).',

@@ -1,3 +1,4 @@
+import { IDENTITY_MIGRATION } from './identity-migration';
 import type { Migration } from './types';
 
 /** The core's schema history. Never edit a released migration: append a new one. */
@@ -78,4 +79,13 @@ export const CORE_MIGRATIONS: Migration[] = [
       db.exec('ALTER TABLE transactions ADD COLUMN fingerprint TEXT');
     },
   },
+  // Version 3 belongs to the outbox track (the journal's network -> Matrix items). This no-op
+  // keeps the numbering valid on this branch only: at merge, the outbox's migration 3 replaces it.
+  {
+    version: 3,
+    description: 'reserved for the outbox (replaced at merge)',
+    up() { /* the outbox migration goes here */ },
+  },
+  // Track store: ghosts and portals (identity-migration.ts).
+  IDENTITY_MIGRATION,
 ];

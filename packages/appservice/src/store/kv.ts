@@ -1,8 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { fromJson, toJson } from './json';
-import type { KeyValueRepository } from './types';
 
-export class SqliteKeyValue implements KeyValueRepository {
+export class SqliteKeyValue {
   private readonly getOne: Statement<[string], { value: string }>;
   private readonly upsert: Statement<[string, string, number]>;
   private readonly remove: Statement<[string]>;

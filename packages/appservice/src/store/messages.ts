@@ -1,12 +1,11 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { EventId, RoomId } from '../ids';
-import type { MessageMappingRepository } from './types';
 
 /**
  * Matrix event ↔ remote message. One event may map to several remote messages (a long message
  * split into lines); `remoteIdOf` then gives the first one, which replies and edits refer to.
  */
-export class SqliteMessageMappings implements MessageMappingRepository {
+export class SqliteMessageMappings {
   private readonly upsert: Statement<[string, string, string, string, number]>;
   private readonly eventOf: Statement<[string, string], { event_id: string }>;
   private readonly remoteOf: Statement<[string, string], { remote_id: string }>;

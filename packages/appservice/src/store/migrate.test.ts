@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { BridgeError } from '../errors/bridge-error';
+import { CORE_MIGRATIONS } from './core-migrations';
 import { runMigrations } from './migrate';
 import { openStore } from './open';
 import type { Migration } from './types';
@@ -24,17 +25,18 @@ describe('migrations', () => {
   it('upgrades a database created at an older version of a scope, keeping its data', () => {
     let store = openStore(dbPath(), { extraMigrations: [{ scope: 'irc', migrations: [V1] }] });
     store.db.prepare('INSERT INTO irc_servers (name, host) VALUES (?, ?)').run('libera', 'irc.libera.chat');
-    store.kv.set('kept', true);
+    store.sync.kv.set('kept', true);
     store.close();
 
     store = openStore(dbPath(), { extraMigrations: [{ scope: 'irc', migrations: [V1, V2] }] });
     expect(store.migrationsApplied).toEqual([{ scope: 'irc', version: 2, description: 'irc servers get a port, default 6697' }]);
     expect(store.db.prepare('SELECT name, host, port FROM irc_servers').all()).toEqual([{ name: 'libera', host: 'irc.libera.chat', port: 6697 }]);
-    expect(store.kv.get('kept')).toBe(true);
+    expect(store.sync.kv.get('kept')).toBe(true);
     const recorded = store.db.prepare('SELECT scope, version, description FROM schema_migrations ORDER BY scope, version').all();
     expect(recorded).toEqual([
       { scope: 'core', version: 1, description: expect.stringContaining('transaction journal') },
       { scope: 'core', version: 2, description: expect.stringContaining('reused transaction ID') },
+      ...CORE_MIGRATIONS.slice(2).map((m) => ({ scope: 'core', version: m.version, description: m.description })),
       { scope: 'irc', version: 1, description: 'irc servers table' },
       { scope: 'irc', version: 2, description: 'irc servers get a port, default 6697' },
     ]);

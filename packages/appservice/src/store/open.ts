@@ -11,6 +11,9 @@ import { runMigrations, type AppliedMigration, type MigrationScope } from './mig
 import { acquireStoreLock, type AcquireStoreLockOptions, type StoreLock } from './process-lock';
 import { SqliteRoomMappings } from './rooms';
 import type { BridgeStore } from './types';
+import { AsyncKeyValue, AsyncMessageMappings, AsyncRoomMappings, AsyncUserMappings } from './async';
+import { AsyncGhosts, SqliteGhosts } from '../ghosts/sqlite-ghosts';
+import { AsyncPortals, SqlitePortals } from '../portals/sqlite-portals';
 import { SqliteUserMappings } from './users';
 
 /** How a store is opened: the connector's migrations, the process lock, the clock. */
@@ -29,8 +32,21 @@ export interface OpenStoreOptions {
   lock?: false | AcquireStoreLockOptions;
 }
 
+/** The SQLite repositories themselves, synchronous: for the core (pruning, health) and tests. */
+export interface SyncRepositories {
+  rooms: SqliteRoomMappings;
+  users: SqliteUserMappings;
+  messages: SqliteMessageMappings;
+  kv: SqliteKeyValue;
+  ghosts: SqliteGhosts;
+  portals: SqlitePortals;
+}
+
+/** `BridgeStore` (async, what connectors get) plus what only the core uses. */
 export interface OpenedStore extends BridgeStore {
+  /** Synchronous on purpose: a transaction is acknowledged only after it is journalled. */
   journal: TransactionJournal;
+  sync: SyncRepositories;
   /** The migrations this open applied, in order (empty when the schema was current). */
   migrationsApplied: AppliedMigration[];
   close(): void;
@@ -38,7 +54,7 @@ export interface OpenedStore extends BridgeStore {
 
 /**
  * Opens (creating if needed) the bridge's SQLite database and migrates it. Pass ":memory:" for a
- * throwaway store. Everything it returns is synchronous.
+ * throwaway store. The journal and `sync` are synchronous; the repositories a connector sees answer with Promises.
  */
 export function openStore(path: string, opts: OpenStoreOptions = {}): OpenedStore {
   const now = opts.clock ?? Date.now;
@@ -58,12 +74,23 @@ export function openStore(path: string, opts: OpenStoreOptions = {}): OpenedStor
   }
   try {
     const migrationsApplied = runMigrations(db, [{ scope: 'core', migrations: CORE_MIGRATIONS }, ...scopes], now);
-    return {
-      db,
+    const sync: SyncRepositories = {
       rooms: new SqliteRoomMappings(db, now),
       users: new SqliteUserMappings(db, now),
       messages: new SqliteMessageMappings(db, now),
       kv: new SqliteKeyValue(db, now),
+      ghosts: new SqliteGhosts(db, now),
+      portals: new SqlitePortals(db, now),
+    };
+    return {
+      db,
+      sync,
+      rooms: new AsyncRoomMappings(sync.rooms),
+      users: new AsyncUserMappings(sync.users),
+      messages: new AsyncMessageMappings(sync.messages),
+      kv: new AsyncKeyValue(sync.kv),
+      ghosts: new AsyncGhosts(sync.ghosts),
+      portals: new AsyncPortals(sync.portals),
       journal: new SqliteTransactionJournal(db, now),
       migrationsApplied,
       close: () => {

@@ -48,8 +48,8 @@ describe('one process per store', () => {
       expect(err.message).toContain(`pid ${process.pid} on host ${hostname()}, started ${me.startedAt}, command: ${me.command}`);
       expect(err.message).toMatch(/stop the other process first, or give this bridge its own database\.path/);
       // The first store is untouched by the refused open.
-      first.kv.set('still', 'mine');
-      expect(first.kv.get('still')).toBe('mine');
+      first.sync.kv.set('still', 'mine');
+      expect(first.sync.kv.get('still')).toBe('mine');
     } finally {
       first.close();
     }

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { asEventId, asRoomId, asUserId } from '../ids';
 import { BridgeError } from '../errors/bridge-error';
+import { CORE_MIGRATIONS } from './core-migrations';
 import { openStore } from './open';
 import { manualClock, useTempDir } from './testing/fixtures';
 
@@ -19,7 +20,7 @@ describe('store repositories', () => {
     expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(store.db.pragma('busy_timeout', { simple: true })).toBe(1234);
-    expect(store.migrationsApplied.map((m) => `${m.scope}#${m.version}`)).toEqual(['core#1', 'core#2']);
+    expect(store.migrationsApplied.map((m) => `${m.scope}#${m.version}`)).toEqual(CORE_MIGRATIONS.map((m) => `core#${m.version}`));
     store.close();
     const again = openStore(dbPath());
     expect(again.migrationsApplied).toEqual([]);
@@ -29,56 +30,56 @@ describe('store repositories', () => {
   it('persists room links across a reopen', () => {
     const clock = manualClock();
     let store = openStore(dbPath(), { clock: clock.now });
-    store.rooms.link(ROOM, { network: 'libera', remoteId: '#matrix', data: { origin: 'provisioning' } });
+    store.sync.rooms.link(ROOM, { network: 'libera', remoteId: '#matrix', data: { origin: 'provisioning' } });
     clock.advance(10);
-    store.rooms.link(ROOM, { network: 'oftc', remoteId: '#matrix', data: {} });
-    store.rooms.link(ROOM2, { network: 'libera', remoteId: '#matrix', data: {} });
+    store.sync.rooms.link(ROOM, { network: 'oftc', remoteId: '#matrix', data: {} });
+    store.sync.rooms.link(ROOM2, { network: 'libera', remoteId: '#matrix', data: {} });
     store.close();
 
     store = openStore(dbPath(), { clock: clock.now });
-    expect(store.rooms.remotesOf(ROOM)).toEqual([
+    expect(store.sync.rooms.remotesOf(ROOM)).toEqual([
       { roomId: ROOM, network: 'libera', remoteId: '#matrix', data: { origin: 'provisioning' }, createdAt: clock.now() - 10 },
       { roomId: ROOM, network: 'oftc', remoteId: '#matrix', data: {}, createdAt: clock.now() },
     ]);
-    expect(store.rooms.roomsOf('libera', '#matrix').map((l) => l.roomId)).toEqual([ROOM, ROOM2]);
-    expect(store.rooms.list('oftc')).toHaveLength(1);
-    expect(store.rooms.list()).toHaveLength(3);
+    expect(store.sync.rooms.roomsOf('libera', '#matrix').map((l) => l.roomId)).toEqual([ROOM, ROOM2]);
+    expect(store.sync.rooms.list('oftc')).toHaveLength(1);
+    expect(store.sync.rooms.list()).toHaveLength(3);
     store.close();
   });
 
   it('re-links keeping the creation time, updates data, unlinks', () => {
     const clock = manualClock();
     const store = openStore(dbPath(), { clock: clock.now });
-    store.rooms.link(ROOM, { network: 'libera', remoteId: '#a', data: { v: 1 } });
+    store.sync.rooms.link(ROOM, { network: 'libera', remoteId: '#a', data: { v: 1 } });
     clock.advance(500);
-    store.rooms.link(ROOM, { network: 'libera', remoteId: '#a', data: { v: 2 } });
-    expect(store.rooms.remotesOf(ROOM)).toEqual([{ roomId: ROOM, network: 'libera', remoteId: '#a', data: { v: 2 }, createdAt: clock.now() - 500 }]);
-    store.rooms.updateData(ROOM, 'libera', '#a', { v: 3, key: 'secret' });
-    expect(store.rooms.remotesOf(ROOM)[0].data).toEqual({ v: 3, key: 'secret' });
-    expect(() => store.rooms.updateData(ROOM, 'libera', '#nope', {})).toThrow(BridgeError);
-    expect(store.rooms.unlink(ROOM, 'libera', '#a')).toBe(true);
-    expect(store.rooms.unlink(ROOM, 'libera', '#a')).toBe(false);
-    expect(store.rooms.remotesOf(ROOM)).toEqual([]);
+    store.sync.rooms.link(ROOM, { network: 'libera', remoteId: '#a', data: { v: 2 } });
+    expect(store.sync.rooms.remotesOf(ROOM)).toEqual([{ roomId: ROOM, network: 'libera', remoteId: '#a', data: { v: 2 }, createdAt: clock.now() - 500 }]);
+    store.sync.rooms.updateData(ROOM, 'libera', '#a', { v: 3, key: 'secret' });
+    expect(store.sync.rooms.remotesOf(ROOM)[0].data).toEqual({ v: 3, key: 'secret' });
+    expect(() => store.sync.rooms.updateData(ROOM, 'libera', '#nope', {})).toThrow(BridgeError);
+    expect(store.sync.rooms.unlink(ROOM, 'libera', '#a')).toBe(true);
+    expect(store.sync.rooms.unlink(ROOM, 'libera', '#a')).toBe(false);
+    expect(store.sync.rooms.remotesOf(ROOM)).toEqual([]);
     store.close();
   });
 
   it('maps users both ways; a remote identity moves to its newest owner', () => {
     const store = openStore(dbPath());
-    store.users.set(ALICE, { network: 'libera', remoteId: 'alice', data: { password: 'p' } });
-    store.users.set(ALICE, { network: 'oftc', remoteId: 'alice_', data: {} });
-    expect(store.users.get(ALICE, 'libera')).toEqual({ network: 'libera', remoteId: 'alice', data: { password: 'p' } });
-    expect(store.users.byRemote('oftc', 'alice_')).toBe(ALICE);
-    expect(store.users.get(BOB, 'libera')).toBeUndefined();
+    store.sync.users.set(ALICE, { network: 'libera', remoteId: 'alice', data: { password: 'p' } });
+    store.sync.users.set(ALICE, { network: 'oftc', remoteId: 'alice_', data: {} });
+    expect(store.sync.users.get(ALICE, 'libera')).toEqual({ network: 'libera', remoteId: 'alice', data: { password: 'p' } });
+    expect(store.sync.users.byRemote('oftc', 'alice_')).toBe(ALICE);
+    expect(store.sync.users.get(BOB, 'libera')).toBeUndefined();
 
-    store.users.set(BOB, { network: 'libera', remoteId: 'alice', data: {} });
-    expect(store.users.byRemote('libera', 'alice')).toBe(BOB);
-    expect(store.users.get(ALICE, 'libera')).toBeUndefined();
+    store.sync.users.set(BOB, { network: 'libera', remoteId: 'alice', data: {} });
+    expect(store.sync.users.byRemote('libera', 'alice')).toBe(BOB);
+    expect(store.sync.users.get(ALICE, 'libera')).toBeUndefined();
 
-    store.users.set(BOB, { network: 'libera', remoteId: 'bob', data: {} });
-    expect(store.users.byRemote('libera', 'alice')).toBeUndefined();
-    expect(store.users.list('libera')).toEqual([{ userId: BOB, network: 'libera', remoteId: 'bob', data: {} }]);
-    expect(store.users.remove(ALICE, 'oftc')).toBe(true);
-    expect(store.users.remove(ALICE, 'oftc')).toBe(false);
+    store.sync.users.set(BOB, { network: 'libera', remoteId: 'bob', data: {} });
+    expect(store.sync.users.byRemote('libera', 'alice')).toBeUndefined();
+    expect(store.sync.users.list('libera')).toEqual([{ userId: BOB, network: 'libera', remoteId: 'bob', data: {} }]);
+    expect(store.sync.users.remove(ALICE, 'oftc')).toBe(true);
+    expect(store.sync.users.remove(ALICE, 'oftc')).toBe(false);
     store.close();
   });
 
@@ -86,35 +87,35 @@ describe('store repositories', () => {
     const clock = manualClock();
     const store = openStore(dbPath(), { clock: clock.now });
     const e1 = asEventId('$one');
-    store.messages.put({ roomId: ROOM, eventId: e1, network: 'libera', remoteId: 'm1' });
-    store.messages.put({ roomId: ROOM, eventId: e1, network: 'libera', remoteId: 'm1b' }); // split message
+    store.sync.messages.put({ roomId: ROOM, eventId: e1, network: 'libera', remoteId: 'm1' });
+    store.sync.messages.put({ roomId: ROOM, eventId: e1, network: 'libera', remoteId: 'm1b' }); // split message
     clock.advance(60_000);
-    store.messages.put({ roomId: ROOM, eventId: asEventId('$two'), network: 'libera', remoteId: 'm2' });
-    expect(store.messages.eventIdOf('libera', 'm1b')).toBe(e1);
-    expect(store.messages.remoteIdOf(e1, 'libera')).toBe('m1');
-    expect(store.messages.remoteIdOf(e1, 'oftc')).toBeUndefined();
-    expect(store.messages.prune(30_000)).toBe(2);
-    expect(store.messages.eventIdOf('libera', 'm1')).toBeUndefined();
-    expect(store.messages.eventIdOf('libera', 'm2')).toBe('$two');
+    store.sync.messages.put({ roomId: ROOM, eventId: asEventId('$two'), network: 'libera', remoteId: 'm2' });
+    expect(store.sync.messages.eventIdOf('libera', 'm1b')).toBe(e1);
+    expect(store.sync.messages.remoteIdOf(e1, 'libera')).toBe('m1');
+    expect(store.sync.messages.remoteIdOf(e1, 'oftc')).toBeUndefined();
+    expect(store.sync.messages.prune(30_000)).toBe(2);
+    expect(store.sync.messages.eventIdOf('libera', 'm1')).toBeUndefined();
+    expect(store.sync.messages.eventIdOf('libera', 'm2')).toBe('$two');
     store.close();
   });
 
   it('stores JSON values in kv and lists keys by literal prefix', () => {
     let store = openStore(dbPath());
-    store.kv.set('irc:libera:motd_seen', true);
-    store.kv.set('irc:libera:cfg', { a: [1, 2] });
-    store.kv.set('irc_x', 1);
-    store.kv.set('irc%', 'pct');
+    store.sync.kv.set('irc:libera:motd_seen', true);
+    store.sync.kv.set('irc:libera:cfg', { a: [1, 2] });
+    store.sync.kv.set('irc_x', 1);
+    store.sync.kv.set('irc%', 'pct');
     store.close();
     store = openStore(dbPath());
-    expect(store.kv.get<{ a: number[] }>('irc:libera:cfg')).toEqual({ a: [1, 2] });
-    expect(store.kv.get('missing')).toBeUndefined();
-    expect(store.kv.keys('irc:')).toEqual(['irc:libera:cfg', 'irc:libera:motd_seen']);
-    expect(store.kv.keys('irc%')).toEqual(['irc%']);
-    expect(store.kv.keys()).toHaveLength(4);
-    expect(store.kv.delete('irc_x')).toBe(true);
-    expect(store.kv.delete('irc_x')).toBe(false);
-    expect(() => store.kv.set('x', undefined)).toThrow(/use kv.delete/);
+    expect(store.sync.kv.get<{ a: number[] }>('irc:libera:cfg')).toEqual({ a: [1, 2] });
+    expect(store.sync.kv.get('missing')).toBeUndefined();
+    expect(store.sync.kv.keys('irc:')).toEqual(['irc:libera:cfg', 'irc:libera:motd_seen']);
+    expect(store.sync.kv.keys('irc%')).toEqual(['irc%']);
+    expect(store.sync.kv.keys()).toHaveLength(4);
+    expect(store.sync.kv.delete('irc_x')).toBe(true);
+    expect(store.sync.kv.delete('irc_x')).toBe(false);
+    expect(() => store.sync.kv.set('x', undefined)).toThrow(/use kv.delete/);
     store.close();
   });
 
@@ -131,8 +132,8 @@ describe('store repositories', () => {
 
   it('works in memory', () => {
     const store = openStore(':memory:');
-    store.kv.set('a', 1);
-    expect(store.kv.get('a')).toBe(1);
+    store.sync.kv.set('a', 1);
+    expect(store.sync.kv.get('a')).toBe(1);
     store.close();
   });
 });

@@ -2,7 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { BridgeError } from '../errors/bridge-error';
 import type { RoomId } from '../ids';
 import { fromJson, toJson } from './json';
-import type { RemoteRoom, RoomLink, RoomMappingRepository } from './types';
+import type { RemoteRoom, RoomLink } from './types';
 
 interface Row {
   room_id: string;
@@ -20,7 +20,7 @@ const toLink = (r: Row): RoomLink => ({
   createdAt: r.created_at,
 });
 
-export class SqliteRoomMappings implements RoomMappingRepository {
+export class SqliteRoomMappings {
   private readonly insert: Statement<[string, string, string, string, number]>;
   private readonly remove: Statement<[string, string, string]>;
   private readonly byRoom: Statement<[string], Row>;

@@ -24,14 +24,17 @@ export interface RoomLink extends RemoteRoom {
   createdAt: number;
 }
 
-/** Room ↔ remote room. A Matrix room may be linked to several remote rooms and vice versa. */
+/**
+ * Room ↔ remote room, with free-form data. Prefer `PortalRepository` (a kind and typed metadata
+ * as columns, indexed both ways); this generic table stays for links that are neither.
+ */
 export interface RoomMappingRepository {
-  link(roomId: RoomId, remote: RemoteRoom): void;
-  unlink(roomId: RoomId, network: string, remoteId: string): boolean;
-  remotesOf(roomId: RoomId): RoomLink[];
-  roomsOf(network: string, remoteId: string): RoomLink[];
-  list(network?: string): RoomLink[];
-  updateData(roomId: RoomId, network: string, remoteId: string, data: Record<string, unknown>): void;
+  link(roomId: RoomId, remote: RemoteRoom): Promise<void>;
+  unlink(roomId: RoomId, network: string, remoteId: string): Promise<boolean>;
+  remotesOf(roomId: RoomId): Promise<RoomLink[]>;
+  roomsOf(network: string, remoteId: string): Promise<RoomLink[]>;
+  list(network?: string): Promise<RoomLink[]>;
+  updateData(roomId: RoomId, network: string, remoteId: string, data: Record<string, unknown>): Promise<void>;
 }
 
 /** The remote identity a Matrix user stands for, with the connector's data about it. */
@@ -41,38 +44,115 @@ export interface RemoteUser {
   data: Record<string, unknown>;
 }
 
-/** Matrix user ↔ remote identity (a Matrix user's IRC nick, or a ghost's remote ID). */
+/** Matrix user ↔ remote identity (a Matrix user's remote account). Ghosts live in `GhostRepository`. */
 export interface UserMappingRepository {
-  set(userId: UserId, remote: RemoteUser): void;
-  get(userId: UserId, network: string): RemoteUser | undefined;
-  byRemote(network: string, remoteId: string): UserId | undefined;
-  remove(userId: UserId, network: string): boolean;
-  list(network: string): Array<RemoteUser & { userId: UserId }>;
+  set(userId: UserId, remote: RemoteUser): Promise<void>;
+  get(userId: UserId, network: string): Promise<RemoteUser | undefined>;
+  byRemote(network: string, remoteId: string): Promise<UserId | undefined>;
+  remove(userId: UserId, network: string): Promise<boolean>;
+  list(network: string): Promise<Array<RemoteUser & { userId: UserId }>>;
 }
 
 /** Matrix event ↔ remote message ID, for replies, edits and redactions. */
 export interface MessageMappingRepository {
-  put(entry: { roomId: RoomId; eventId: EventId; network: string; remoteId: string }): void;
-  eventIdOf(network: string, remoteId: string): EventId | undefined;
-  remoteIdOf(eventId: EventId, network: string): string | undefined;
+  put(entry: { roomId: RoomId; eventId: EventId; network: string; remoteId: string }): Promise<void>;
+  eventIdOf(network: string, remoteId: string): Promise<EventId | undefined>;
+  remoteIdOf(eventId: EventId, network: string): Promise<string | undefined>;
   /** Drops entries older than `olderThanMs`; returns how many were removed. */
-  prune(olderThanMs: number): number;
+  prune(olderThanMs: number): Promise<number>;
 }
 
 /** Per-bridge key-value store for small settings; values are JSON. */
 export interface KeyValueRepository {
-  get<T>(key: string): T | undefined;
-  set(key: string, value: unknown): void;
-  delete(key: string): boolean;
-  keys(prefix?: string): string[];
+  get<T>(key: string): Promise<T | undefined>;
+  set(key: string, value: unknown): Promise<void>;
+  delete(key: string): Promise<boolean>;
+  keys(prefix?: string): Promise<string[]>;
 }
 
-/** What the core's store gives a Connector. Every method is synchronous (better-sqlite3). */
+/**
+ * What the core's store gives a Connector. Every method returns a Promise, so another database
+ * (PostgreSQL) can stand behind the same interface; the SQLite store does its work synchronously
+ * inside and resolves at once, so awaiting it never lets other work in between the read and
+ * the caller's next step except other microtasks.
+ */
 export interface BridgeStore {
   rooms: RoomMappingRepository;
   users: UserMappingRepository;
   messages: MessageMappingRepository;
   kv: KeyValueRepository;
-  /** The raw database, for tables a bridge created through its own migrations. */
+  ghosts: GhostRepository;
+  portals: PortalRepository;
+  /**
+   * The raw SQLite database, for tables a bridge created through its own migrations. The
+   * SQLite-only escape hatch: a bridge using it cannot run on another store; prefer the
+   * repositories above.
+   */
   db: import('better-sqlite3').Database;
+}
+
+/** A ghost's link: which remote identity a ghost user speaks for now. One each way. */
+export interface GhostLink {
+  userId: UserId;
+  network: string;
+  remoteId: string;
+  /** The connector's own data about this link (JSON). */
+  metadata: Record<string, unknown>;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/**
+ * Ghost user ↔ remote identity. A remote identity has at most one ghost and a ghost speaks for
+ * at most one remote identity: linking takes the identity away from another ghost, and replaces
+ * the ghost's previous one (a rename on the remote side).
+ */
+export interface GhostRepository {
+  get(network: string, remoteId: string): Promise<GhostLink | undefined>;
+  byUserId(userId: UserId): Promise<GhostLink | undefined>;
+  link(userId: UserId, remote: { network: string; remoteId: string; metadata?: Record<string, unknown> }): Promise<GhostLink>;
+  unlink(userId: UserId): Promise<boolean>;
+  list(network: string): Promise<GhostLink[]>;
+  /**
+   * The ghost of `(network, remoteId)`: the linked one, else the first of `candidate(1)`,
+   * `candidate(2)`, ... no other identity holds, linked now. Atomic: two callers never get one ghost.
+   */
+  resolve(network: string, remoteId: string, candidate: (variant: number) => UserId): Promise<GhostLink>;
+  /** What the last profile written for this ghost hashed to (undefined: never written). */
+  profileHashOf(userId: UserId): Promise<string | undefined>;
+  setProfileHash(userId: UserId, hash: string): Promise<void>;
+}
+
+/** What a portal is: 'channel' and 'dm' are the usual ones; a connector may use its own. */
+export type PortalKind = 'channel' | 'dm' | (string & {});
+
+/** One remote room, as a portal's key. */
+export interface PortalKey {
+  network: string;
+  remoteId: string;
+  kind: PortalKind;
+}
+
+/** A Matrix room linked to a remote room, with its kind and the connector's typed metadata. */
+export interface Portal<M extends object = Record<string, unknown>> extends PortalKey {
+  roomId: RoomId;
+  metadata: M;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/**
+ * Room ↔ remote room, indexed both ways. One remote room may have several rooms (and a room
+ * several remote rooms); `M` is the metadata's type, chosen by the caller per kind.
+ */
+export interface PortalRepository {
+  /** Creates or replaces (keeping `createdAt`) the link. */
+  link<M extends object>(portal: PortalKey & { roomId: RoomId; metadata: M }): Promise<Portal<M>>;
+  unlink(roomId: RoomId, key: PortalKey): Promise<boolean>;
+  /** Unlinks every remote room of `roomId`; returns what was linked. */
+  unlinkRoom(roomId: RoomId): Promise<Portal[]>;
+  byRoom(roomId: RoomId): Promise<Portal[]>;
+  byRemote<M extends object = Record<string, unknown>>(key: PortalKey): Promise<Array<Portal<M>>>;
+  list<M extends object = Record<string, unknown>>(filter?: { network?: string; kind?: PortalKind }): Promise<Array<Portal<M>>>;
+  updateMetadata<M extends object>(roomId: RoomId, key: PortalKey, metadata: M): Promise<void>;
 }

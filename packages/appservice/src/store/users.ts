@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { UserId } from '../ids';
 import { fromJson, toJson } from './json';
-import type { RemoteUser, UserMappingRepository } from './types';
+import type { RemoteUser } from './types';
 
 interface Row {
   user_id: string;
@@ -16,7 +16,7 @@ const toRemote = (r: Row): RemoteUser => ({ network: r.network, remoteId: r.remo
  * A remote identity belongs to at most one Matrix user per network: setting it for a user takes
  * it away from whoever had it (a nick handed over), instead of failing on the unique index.
  */
-export class SqliteUserMappings implements UserMappingRepository {
+export class SqliteUserMappings {
   private readonly releaseRemote: Statement<[string, string, string]>;
   private readonly upsert: Statement<[string, string, string, string, number]>;
   private readonly getOne: Statement<[string, string], Row>;

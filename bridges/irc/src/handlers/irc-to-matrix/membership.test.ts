@@ -174,7 +174,7 @@ describe('nick changes', () => {
     h.server.userQuits('Carol_away', 'bye');
     await h.settle();
     expect(ghostChanges(roomId)).toEqual(['join carol', 'leave carol Quit: bye']);
-    expect(h.bridge.store.users.list('net')).toEqual([]); // the rename is forgotten with the person
+    expect(h.bridge.store.sync.ghosts.list('net')).toEqual([]); // the rename is forgotten with the person
   });
 
   it('a line held in the room\'s queue comes from the ghost the person had when they said it, named after their latest nick', async () => {

@@ -21,7 +21,6 @@ export const channelMessages = ircHandler({
     if (rooms.length === 0) return;
     // Rendered now, with the channel's members as they are when the line arrives.
     const replyTo = replyTag(e.all);
-    const inReplyTo: EventId | undefined = replyTo ? rt.refs.eventOfMsgid(network.id, replyTo) : undefined;
     // Who speaks is decided now: after renames (alice → bob → carol) a line held in the room's
     // queue must still come from the person's ghost, not from a new ghost of an old nick.
     const speaker = rt.ghostSync.ghostOf(network, e.nick);
@@ -29,16 +28,19 @@ export const channelMessages = ircHandler({
       rt.log.warn('IRC nick too long for a Matrix user ID; its line is not bridged', { network: network.id, nick: e.nick });
       return;
     }
-    const content = ircMessageContent(e.kind, e.text, channelMentions(rt, network, e.target, speaker), inReplyTo);
+    const content = ircMessageContent(e.kind, e.text, channelMentions(rt, network, e.target, speaker));
     for (const roomId of rooms) {
       // Fixed now, so every attempt of the task (room-tasks.ts retries) sends the same transaction.
       const txnId = rt.newTxnId();
       rt.roomTask(roomId, 'irc.channel-message', async () => {
         const ghost = await rt.ghostIntent(network, speaker);
+        // Looked up in the room's turn: the line replied to, if bridged, is stored by now.
+        const inReplyTo: EventId | undefined = replyTo ? await rt.refs.eventOfMsgid(network.id, replyTo) : undefined;
+        const sent = inReplyTo ? { ...content, 'm.relates_to': { 'm.in_reply_to': { event_id: inReplyTo } } } : content;
         // A Matrix user may have banned them here without being able to on IRC.
-        const eventId = await unlessBanned(rt, network, roomId, ghost.userId, () => ghost.sendMessage(roomId, content, { txnId }));
+        const eventId = await unlessBanned(rt, network, roomId, ghost.userId, () => ghost.sendMessage(roomId, sent, { txnId }));
         if (eventId === undefined) return;
-        rt.refs.remember({ roomId, eventId, network: network.id, nick: e.nick, text: String(content.body), ...(e.msgid ? { msgid: e.msgid } : {}) });
+        await rt.refs.remember({ roomId, eventId, network: network.id, nick: e.nick, text: String(content.body), ...(e.msgid ? { msgid: e.msgid } : {}) });
         rt.metrics.messages.inc({ direction: 'irc_to_matrix', network: network.id });
       });
     }

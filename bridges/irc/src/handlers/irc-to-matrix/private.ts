@@ -20,7 +20,7 @@ export const privateMessages = ircHandler({
     const content = ircMessageContent(e.kind, e.text);
     deliverPrivate(rt, network, puppet.userId, e.nick, async (roomId, ghost) => {
       const eventId = await ghost.sendMessage(roomId, content);
-      rt.refs.remember({ roomId, eventId, network: network.id, nick: e.nick, text: String(content.body), ...(e.msgid ? { msgid: e.msgid } : {}) });
+      await rt.refs.remember({ roomId, eventId, network: network.id, nick: e.nick, text: String(content.body), ...(e.msgid ? { msgid: e.msgid } : {}) });
       rt.metrics.messages.inc({ direction: 'irc_to_matrix', network: network.id });
     });
   },

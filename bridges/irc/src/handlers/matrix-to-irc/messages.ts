@@ -66,9 +66,12 @@ function targetsOf(event: MatrixEvent, rt: BridgeRuntime): Target[] {
 async function sendTo(target: Target, event: MatrixEvent, rt: BridgeRuntime): Promise<'sent' | 'empty'> {
   const { network } = target;
   const content = event.content as MessageContent;
+  // Read before rendering (which is synchronous): the message this one replies to, if bridged.
+  const repliedTo = content['m.relates_to']?.['m.in_reply_to']?.event_id;
+  const quote = typeof repliedTo === 'string' ? await rt.refs.lookup(repliedTo as EventId, network.id) : undefined;
   const outgoing = renderForIrc(event.type, content, {
     pillNick: (userId) => pillNick(rt, network, userId),
-    quoteOf: (eventId) => rt.refs.lookup(eventId as EventId, network.id),
+    quoteOf: (eventId) => (eventId === repliedTo ? quote : undefined),
     mediaLink: (mxc, filename) => rt.media.linkFor(mxc, filename),
     templates: network.config.messages,
     codes: network.config.messages.formatting,
@@ -81,7 +84,7 @@ async function sendTo(target: Target, event: MatrixEvent, rt: BridgeRuntime): Pr
     else if (outgoing.kind === 'notice') await puppet.client.notice(target.name, text);
     else await puppet.client.say(target.name, text);
     // What they said, not its IRC rendering: a reply to this reply quotes their words, not "nick: "quote" <- ...".
-    rt.refs.remember({ roomId: event.roomId, eventId: event.eventId, network: network.id, nick: puppet.nick, text: stripMirc(outgoing.said) });
+    await rt.refs.remember({ roomId: event.roomId, eventId: event.eventId, network: network.id, nick: puppet.nick, text: stripMirc(outgoing.said) });
     rt.metrics.messages.inc({ direction: 'matrix_to_irc', network: network.id });
     return 'sent';
   } catch (error) {

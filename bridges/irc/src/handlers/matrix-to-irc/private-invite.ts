@@ -30,7 +30,7 @@ export const privateChatInvites = matrixHandler({
     }
     await rt.ghostIntent(network, event.userId);
     await intent.join(event.roomId);
-    rt.portals.linkPrivateChat(event.roomId, network, event.sender, nick, event.userId);
+    await rt.portals.linkPrivateChat(event.roomId, network, event.sender, nick, event.userId);
     rt.log.info('Private chat started from Matrix', { network: network.id, userId: event.sender, nick, roomId: event.roomId });
   },
 });

@@ -14,7 +14,7 @@ export const matrixRedactions = matrixHandler({
     for (const portal of rt.portals.channelsOfRoom(event.roomId)) {
       const network = rt.network(portal.network);
       if (!network || network.config.messages.redactions !== 'notice') continue;
-      const ref = rt.refs.lookup(redacted, network.id);
+      const ref = await rt.refs.lookup(redacted, network.id);
       const puppet = network.puppets.get(event.sender);
       if (!ref || !puppet?.isConnected) continue;
       const quote = shorten(ref.excerpt, network.config.messages.replyQuoteLength);

@@ -1,0 +1,2 @@
+export { createPortals, bridgeInfoState, BRIDGE_INFO_TYPES } from './portals';
+export type { Portals, CreatePortalOptions, BridgeInfo, BridgeInfoSection } from './portals';
