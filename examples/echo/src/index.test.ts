@@ -21,7 +21,7 @@ describe('echo example', () => {
 
     expect(tb.homeserver.model.room(room).stateEvent('m.room.name')?.content).toEqual({ name: 'Echo: weather' });
     expect(tb.sent.messages(room)).toEqual([
-      expect.objectContaining({ sender: '@_echo_alice:hs.test', content: { msgtype: 'm.notice', body: 'sunny?' } }),
+      expect.objectContaining({ sender: expect.stringMatching(/^@_echo_/), content: { msgtype: 'm.notice', body: 'sunny?' } }),
     ]);
     expect(tb.homeserver.model.profiles.get(tb.sent.messages(room)[0]!.sender)?.displayname).toBe('Echo of @alice:hs.test');
   });
