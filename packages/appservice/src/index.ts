@@ -84,7 +84,6 @@ export type { NoticeTarget } from './dispatch/tell-sender';
 export type { ClosableLogger, LoggerOptions } from './log/logger';
 export type { CoreMetrics } from './metrics/core-metrics';
 export type { NetworkFailure } from './csapi/errors';
-export type { TransactionJournal } from './ingest/types';
 export type { AppliedMigration } from './store/migrate';
 export type { ParseConfigOptions } from './config/load';
 export type { RegistrationFileOptions } from './registration/file';
