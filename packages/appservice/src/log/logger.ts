@@ -69,15 +69,22 @@ export function createLogger(cfg: BridgeConfig['logging'], secrets: () => string
     transports: file ? [stderr, file.transport] : [stderr],
   });
 
-  const wrap = (w: winston.Logger): Logger => ({
-    error: (message, meta) => void w.error(message, meta),
-    warn: (message, meta) => void w.warn(message, meta),
-    info: (message, meta) => void w.info(message, meta),
-    debug: (message, meta) => void w.debug(message, meta),
-    child: (meta) => wrap(w.child(meta)),
-  });
-
   let closing: Promise<void> | undefined;
+  // Work that outlives the shutdown (a task rejected as the store closed) may still log: winston
+  // would throw "write after end" from inside it. Such a line goes to stderr as one redacted
+  // sentence (its metadata is not rendered, so nothing unredacted can slip out), or nowhere.
+  const afterClose = (level: string, message: string): void => {
+    if (level === 'debug' || !errorOutput.writable) return;
+    errorOutput.write(`${level}: ${redactText(message, prepareSecrets(secrets()))} (logged after the logger closed)\n`);
+  };
+  const wrap = (w: winston.Logger): Logger => {
+    const at = (level: 'error' | 'warn' | 'info' | 'debug') => (message: string, meta?: Record<string, unknown>): void => {
+      if (closing) afterClose(level, message);
+      else w[level](message, meta);
+    };
+    return { error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug'), child: (meta) => wrap(w.child(meta)) };
+  };
+
   return {
     ...wrap(logger),
     reopenFile() {
