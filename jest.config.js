@@ -7,6 +7,10 @@ const moduleNameMapper = {
   '^@bridgekit/irc$': '<rootDir>/bridges/irc/src/index.ts',
 };
 
+// examples/slack-webhook is written against ctx.routes, which is not on main yet: its tests (unit
+// and e2e) join the tiers, and the example joins `npm run build`, when the routes track is merged.
+const waitingForRoutes = ['/examples/slack-webhook/', '/test/e2e/slack-webhook\\.e2e\\.ts$'];
+
 module.exports = {
   projects: [
     {
@@ -15,6 +19,7 @@ module.exports = {
       testEnvironment: 'node',
       transform: { '^.+\\.ts$': tsJest },
       moduleNameMapper,
+      testPathIgnorePatterns: ['/node_modules/', ...waitingForRoutes],
       testMatch: ['<rootDir>/packages/*/src/**/*.test.ts', '<rootDir>/bridges/*/src/**/*.test.ts', '<rootDir>/examples/*/src/**/*.test.ts', '<rootDir>/stack/*.test.ts', '<rootDir>/docs/*.test.ts'],
     },
     {
@@ -23,6 +28,7 @@ module.exports = {
       testEnvironment: 'node',
       transform: { '^.+\\.ts$': tsJest },
       moduleNameMapper,
+      testPathIgnorePatterns: ['/node_modules/', ...waitingForRoutes],
       testMatch: ['<rootDir>/test/e2e/**/*.e2e.ts'],
       globalSetup: '<rootDir>/test/e2e/harness/global-setup.ts',
       globalTeardown: '<rootDir>/test/e2e/harness/global-teardown.ts',
