@@ -4,6 +4,7 @@
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.jest.json' }];
 const moduleNameMapper = {
   '^@bridgekit/appservice$': '<rootDir>/packages/appservice/src/index.ts',
+  '^@bridgekit/appservice/testing$': '<rootDir>/packages/appservice/src/testing/index.ts',
   '^@bridgekit/irc$': '<rootDir>/bridges/irc/src/index.ts',
 };
 
@@ -15,7 +16,8 @@ module.exports = {
       testEnvironment: 'node',
       transform: { '^.+\\.ts$': tsJest },
       moduleNameMapper,
-      testMatch: ['<rootDir>/packages/*/src/**/*.test.ts', '<rootDir>/bridges/*/src/**/*.test.ts', '<rootDir>/examples/*/src/**/*.test.ts', '<rootDir>/stack/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/'],
+      testMatch: ['<rootDir>/packages/*/src/**/*.test.ts', '<rootDir>/bridges/*/src/**/*.test.ts', '<rootDir>/examples/*/src/**/*.test.ts', '<rootDir>/stack/*.test.ts', '<rootDir>/docs/*.test.ts'],
     },
     {
       displayName: 'e2e',
@@ -23,6 +25,7 @@ module.exports = {
       testEnvironment: 'node',
       transform: { '^.+\\.ts$': tsJest },
       moduleNameMapper,
+      testPathIgnorePatterns: ['/node_modules/'],
       testMatch: ['<rootDir>/test/e2e/**/*.e2e.ts'],
       globalSetup: '<rootDir>/test/e2e/harness/global-setup.ts',
       globalTeardown: '<rootDir>/test/e2e/harness/global-teardown.ts',

@@ -1,8 +1,9 @@
-// Unit tests (in-process fakes) of the `irc` third-party protocol: metadata, channel and nick
-// lookups both ways.
-import { asRoomAlias, asUserId } from '@bridgekit/appservice';
+// Unit tests of the `irc` third-party protocol: metadata, channel and nick lookups both ways.
+// The connector runs in a real Bridge against the core's test kit (an in-process homeserver).
+import { asRoomAlias, asRoomId, asUserId } from '@bridgekit/appservice';
 import { DOMAIN } from './testing/fake-bridge';
-import { alice, ALIAS, CHANNEL, ghostOf, NETWORK, startHarness, type Harness } from './testing/harness';
+import { ALIAS, CHANNEL, ghostOf, NETWORK } from './testing/harness';
+import { startKitHarness as startHarness, type KitHarness as Harness } from './testing/kit-harness';
 
 let h: Harness;
 afterEach(async () => {
@@ -43,12 +44,19 @@ describe('locations', () => {
     expect(await tp().locations('irc', { network: NETWORK, channel: '#new' })).toEqual([location('#new')]);
     // With one network the client may leave it out.
     expect(await tp().locations('irc', { channel: '#new' })).toEqual([location('#new')]);
-    expect(h.bridge.matrix.created).toHaveLength(1);
+    expect(h.tb.sent.to('createRoom')).toHaveLength(1);
   });
 
   it('answers a plumbed room with its canonical alias, and nothing for one without', async () => {
     h = await startHarness({ network: { static_rooms: [{ channel: '#plumbed', room_id: `!plumbed:${DOMAIN}` }, { channel: '#bare', room_id: `!bare:${DOMAIN}` }] } });
-    h.bridge.matrix.state.set(`!plumbed:${DOMAIN} m.room.canonical_alias `, { alias: `#ours:${DOMAIN}` });
+    // Plumbed rooms exist before the bridge; the bot is in them and reads their canonical alias.
+    const { model } = h.tb.homeserver;
+    for (const [room, alias] of [['!plumbed', `#ours:${DOMAIN}`], ['!bare', undefined]] as const) {
+      const roomId = asRoomId(`${room}:${DOMAIN}`);
+      model.createRoom(h.tb.user('admin'), { preset: 'public_chat' }, roomId);
+      if (alias) model.sendState(h.tb.user('admin'), roomId, 'm.room.canonical_alias', '', { alias });
+      model.join(asUserId(`@ircbot:${DOMAIN}`), roomId);
+    }
     expect(await tp().locations('irc', { network: NETWORK, channel: '#Plumbed' })).toEqual([
       { alias: `#ours:${DOMAIN}`, protocol: 'irc', fields: { network: NETWORK, channel: '#Plumbed' } },
     ]);
@@ -78,7 +86,10 @@ describe('users', () => {
   it('answers a nick with its ghost, and the nick of a Matrix user\'s own connection with that Matrix user', async () => {
     h = await startHarness();
     const roomId = await h.portal();
-    await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'hi' });
+    const alice = h.tb.user('alice');
+    await h.tb.join(alice, roomId);
+    await h.tb.push.message(roomId, alice, 'hi');
+    await h.settle();
     expect(await tp().users('irc', { network: NETWORK, nickname: 'Carol' })).toEqual([
       { userId: ghostOf('Carol'), protocol: 'irc', fields: { network: NETWORK, nickname: 'Carol' } },
     ]);
@@ -92,7 +103,10 @@ describe('users', () => {
   it('answers a ghost with its nick (after a rename, the new one) and a Matrix user with their IRC nick', async () => {
     h = await startHarness();
     const roomId = await h.portal();
-    await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'hi' });
+    const alice = h.tb.user('alice');
+    await h.tb.join(alice, roomId);
+    await h.tb.push.message(roomId, alice, 'hi');
+    await h.settle();
     expect(await tp().usersByUserId(ghostOf('Carol'))).toEqual([{ userId: ghostOf('Carol'), protocol: 'irc', fields: { network: NETWORK, nickname: 'Carol' } }]);
     h.server.userJoins('dave', CHANNEL);
     h.server.userSays('dave', CHANNEL, 'hello');

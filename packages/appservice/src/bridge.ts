@@ -33,6 +33,7 @@ import { listen, closeServer } from './http/listen';
 import { startPingLoop, type PingLoop } from './startup/homeserver-ping';
 import { CORE_VERSION } from './version';
 
+/** What a `Bridge` is built from: the config, the registration and the connector, plus hooks for tests. */
 export interface BridgeOptions {
   config: BridgeConfig;
   registration: Registration;
@@ -50,6 +51,19 @@ export interface BridgeOptions {
   loadConfig?: () => BridgeConfig;
   /** The start-up ping's backoff and clock (tests); default: 1 s doubling up to 60 s, real timers. */
   ping?: { baseMs?: number; capMs?: number; sleep?: (ms: number, signal: AbortSignal) => Promise<void> };
+  /**
+   * The time the core waits on and stamps records with (tests, e.g. the test kit's `TestClock`):
+   * retry backoffs of events and homeserver requests, the slow-handler watchdog, the start-up
+   * ping's pauses, the store's timestamps. Default: real time.
+   */
+  clock?: BridgeClock;
+}
+
+/** A source of time and timers; `setTimeout` handles are opaque to the core. */
+export interface BridgeClock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
 }
 
 /** Where the started bridge listens (ports are real even when the config said 0). */
@@ -131,7 +145,9 @@ export class Bridge {
     const ghostPrefix = ghostPrefixFrom(registration, config.homeserver.domain, connector.ghostUserIds?.prefix, (userId) => this.matcher.isUserInNamespace(userId));
 
     // First, before anything connects: a second bridge on this store must stop here.
+    const clock = this.opts.clock;
     const store = openStore(config.database.path, {
+      clock: clock && (() => clock.now()),
       extraMigrations: connector.migrations?.length ? [{ scope: connector.name, migrations: connector.migrations }] : [],
       lock: { log: log.child({ component: 'store' }) },
     });
@@ -146,6 +162,7 @@ export class Bridge {
       metrics: this.metrics.csapi,
       dispatcher: this.opts.dispatcher,
       onAttempt: (answered) => this.onHomeserverAttempt(answered),
+      ...(clock ? { now: () => clock.now(), sleep: (ms: number) => new Promise<void>((resolve) => { clock.setTimeout(resolve, ms); }) } : {}),
     });
     this.client = client;
     const botUserId = asUserId(this.matcher.botUserId);
@@ -181,6 +198,7 @@ export class Bridge {
       maxAttempts: config.ingest.maxAttempts,
       retryDelay: (attempt) => retryDelay(attempt - 1, { baseMs: 1000, capMs: 60_000, random: Math.random }),
       slowHandlerMs: config.ingest.slowHandlerMs,
+      ...(clock ? { timers: clock, now: () => clock.now() } : {}),
       log: log.child({ component: 'ingest' }),
       metrics: this.metrics.ingest,
     });
@@ -325,6 +343,7 @@ export class Bridge {
       log: this.log.child({ component: 'ping' }),
       appserviceId: registration.id,
       registrationUrl: registration.url,
+      ...(this.opts.clock ? { now: () => this.opts.clock!.now(), sleep: clockSleep(this.opts.clock) } : {}),
       ...this.opts.ping,
     });
     this.pingLoop = loop;
@@ -469,6 +488,16 @@ export class Bridge {
       this.log.error('Pruning the store failed', { error: errorMessage(err) });
     }
   }
+}
+
+/** An abortable pause on `clock`, the shape the start-up ping loop waits with. */
+function clockSleep(clock: BridgeClock): (ms: number, signal: AbortSignal) => Promise<void> {
+  return (ms, signal) => new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const handle = clock.setTimeout(() => { signal.removeEventListener('abort', stop); resolve(); }, ms);
+    const stop = () => { clock.clearTimeout(handle); resolve(); };
+    signal.addEventListener('abort', stop, { once: true });
+  });
 }
 
 function withTimeout(work: Promise<void>, ms: number): Promise<void> {

@@ -7,6 +7,7 @@ import { CORE_VERSION } from './version';
 
 export type { BridgeApp } from './cli/app';
 
+/** How `runCli` was called: arguments, environment and output streams (for tests). */
 export interface CliOptions {
   /** The script that was run (default `process.argv[1]`), so hints repeat the command the user typed. */
   script?: string;

@@ -51,7 +51,7 @@ export type { Portals, CreatePortalOptions, BridgeInfo, BridgeInfoSection } from
 
 // Running a bridge
 export { Bridge } from './bridge';
-export type { BridgeOptions, BridgeAddresses } from './bridge';
+export type { BridgeOptions, BridgeAddresses, BridgeClock } from './bridge';
 export { runCli } from './cli';
 export { packageVersion, CORE_VERSION } from './version';
 export type { BridgeApp, CliOptions } from './cli';
@@ -90,3 +90,12 @@ export { createMatrixEventDispatcher } from './dispatch/deliver';
 export type { MatrixEventDispatcher, MatrixEventDispatcherDeps } from './dispatch/deliver';
 export { tellUser } from './dispatch/tell-sender';
 export type { NoticeTarget } from './dispatch/tell-sender';
+
+// Types the public API refers to (options, results), exported so they can be named and documented
+export type { ClosableLogger, LoggerOptions } from './log/logger';
+export type { CoreMetrics } from './metrics/core-metrics';
+export type { NetworkFailure } from './csapi/errors';
+export type { AppliedMigration } from './store/migrate';
+export type { ParseConfigOptions } from './config/load';
+export type { RegistrationFileOptions } from './registration/file';
+export type { OpenStoreOptions } from './store/open';

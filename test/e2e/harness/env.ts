@@ -7,6 +7,18 @@ import { join } from 'node:path';
 
 export const ENV_FILE_VAR = 'E2E_ENV_FILE';
 
+/** One appservice registered with the run's Synapse. */
+export interface AppserviceEnv {
+  id: string;
+  asToken: string;
+  hsToken: string;
+  senderLocalpart: string;
+  /** The port the registration's `url` points at: the bridge (or a stand-in) listens here. */
+  port: number;
+  /** The registration file Synapse loaded; the bridge reads the same file. */
+  registrationPath: string;
+}
+
 export interface E2eEnv {
   /** Per-run scratch directory; deleted by global teardown (logs are kept in .e2e/last-run). */
   runDir: string;
@@ -18,15 +30,14 @@ export interface E2eEnv {
     serverName: string;
     registrationSharedSecret: string;
   };
-  appservice: {
-    id: string;
-    asToken: string;
-    hsToken: string;
-    senderLocalpart: string;
-    /** The port the registration's `url` points at: the bridge (or a stand-in) listens here. */
-    port: number;
-    /** The registration file Synapse loaded; the bridge reads the same file. */
-    registrationPath: string;
+  appservice: AppserviceEnv;
+  /**
+   * A second appservice for the examples (examples/*): its own registration, namespace
+   * (`@_slack_…`, no aliases) and port, so an example never shares a namespace with the IRC bridge.
+   */
+  examples: AppserviceEnv & {
+    /** The user localpart prefix the registration claims. */
+    userPrefix: string;
   };
   irc: {
     host: string;

@@ -14,7 +14,7 @@ import { IRC_SERVER_NAME, startNgircd } from './ngircd';
 import { freePorts } from './ports';
 import { startServicesNetwork, type StartedServicesNetwork } from './services-network';
 import { cleanUpStaleRuns, endRun, saveRunRecord, type RunRecord } from './run-record';
-import { appserviceRegistration, homeserverConfig, startSynapse, writeYaml } from './synapse';
+import { appserviceRegistration, exampleRegistration, homeserverConfig, startSynapse, writeYaml } from './synapse';
 
 /** tmpfs when there is one: SQLite's fsyncs are the slow part of Synapse's first start. */
 function scratchBase(): string {
@@ -45,7 +45,7 @@ export default async function globalSetup(): Promise<void> {
   saveRunRecord(record);
 
   try {
-    const [ircPort, homeserverPort, bridgePort, ircv3Port, ircv3TlsPort, ircv3LinkPort] = await freePorts(6);
+    const [ircPort, homeserverPort, bridgePort, ircv3Port, ircv3TlsPort, ircv3LinkPort, examplesPort] = await freePorts(7);
 
     let started = Date.now();
     const irc = await startNgircd({ runDir, logDir, port: ircPort });
@@ -79,6 +79,17 @@ export default async function globalSetup(): Promise<void> {
     };
     writeYaml(appservice.registrationPath, appserviceRegistration({ ...appservice, url: `http://127.0.0.1:${bridgePort}` }));
 
+    const examples = {
+      id: 'bridgekit-examples-e2e',
+      asToken: secret(),
+      hsToken: secret(),
+      senderLocalpart: 'examplebot',
+      port: examplesPort!,
+      registrationPath: join(runDir, 'examples-registration.yaml'),
+      userPrefix: '_slack_',
+    };
+    writeYaml(examples.registrationPath, exampleRegistration(examples, SERVER_NAME));
+
     const registrationSharedSecret = secret();
     const homeserverConfigPath = join(runDir, 'homeserver.yaml');
     writeYaml(
@@ -90,7 +101,7 @@ export default async function globalSetup(): Promise<void> {
         registrationSharedSecret,
         macaroonSecretKey: secret(),
         formSecret: secret(),
-        appserviceConfigFiles: [appservice.registrationPath],
+        appserviceConfigFiles: [appservice.registrationPath, examples.registrationPath],
       }),
     );
 
@@ -106,6 +117,7 @@ export default async function globalSetup(): Promise<void> {
       logDir,
       homeserver: { url: synapse.url, serverName: SERVER_NAME, registrationSharedSecret },
       appservice,
+      examples,
       irc: { host: '127.0.0.1', port: ircPort, serverName: IRC_SERVER_NAME },
       ircv3: {
         host: '127.0.0.1', port: ircv3.ircd.port, tlsPort: ircv3.ircd.tlsPort, tlsCertFile: ircv3.ircd.tlsCertFile,

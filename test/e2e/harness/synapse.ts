@@ -38,6 +38,20 @@ export function appserviceRegistration(input: AppserviceRegistrationInput): Reco
   };
 }
 
+/** The examples' registration: users under `userPrefix`, no aliases, on its own port. */
+export function exampleRegistration(input: Omit<AppserviceRegistrationInput, 'url'> & { port: number; userPrefix: string }, serverName: string): Record<string, unknown> {
+  const server = serverName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return {
+    id: input.id,
+    url: `http://127.0.0.1:${input.port}`,
+    as_token: input.asToken,
+    hs_token: input.hsToken,
+    sender_localpart: input.senderLocalpart,
+    namespaces: { users: [{ exclusive: true, regex: `@${input.userPrefix}.*:${server}` }], aliases: [], rooms: [] },
+    rate_limited: false,
+  };
+}
+
 /** A limit high enough that no scenario reaches it (per_second 0 would not disable a limiter). */
 const UNLIMITED = { per_second: 1000, burst_count: 1000 };
 

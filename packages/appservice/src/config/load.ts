@@ -8,6 +8,7 @@ import { unknownSectionProblems } from './sections';
 import type { BridgeConfig } from './types';
 import { parseYamlText, readTextFile } from './yaml-file';
 
+/** How a config is checked beyond the core's schema. */
 export interface ParseConfigOptions {
   /**
    * The top-level sections the connector reads (e.g. `['irc']`). When given, any other key that

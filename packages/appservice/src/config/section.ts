@@ -27,6 +27,7 @@ export interface RefineContext {
   resolvePath(path: string): string;
 }
 
+/** How a connector declares its config section: key, schema, secrets, further checks. */
 export interface ConfigSectionSpec<S extends TSchema, T> {
   /** The top-level YAML key, e.g. `irc`. */
   key: string;

@@ -50,6 +50,7 @@ export class MatrixError extends BridgeError {
   }
 }
 
+/** How a request failed without an answer from the homeserver. */
 export type NetworkFailure = 'unreachable' | 'timeout' | 'bad_response';
 
 /** The homeserver could not be reached, did not answer in time, or answered with something that is not JSON. */
@@ -71,6 +72,7 @@ export class NetworkError extends BridgeError {
   }
 }
 
+/** Is this a `MatrixError`, and when `errcode` is given, one with that errcode? */
 export function isMatrixError(err: unknown, errcode?: string): err is MatrixError {
   return err instanceof MatrixError && (errcode === undefined || err.errcode === errcode);
 }

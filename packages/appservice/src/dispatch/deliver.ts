@@ -15,6 +15,7 @@ import { routeEvent } from './route';
 import { tellSender } from './tell-sender';
 import { UnsupportedNotices } from './unsupported';
 
+/** What a dispatcher needs: the connector, the bot that speaks notices, the log. */
 export interface MatrixEventDispatcherDeps {
   connector: Connector;
   /** Speaks notices where the connector names no other speaker (`Connector.noticeSpeaker`). */
@@ -30,6 +31,7 @@ export interface MatrixEventDispatcherDeps {
   unsupportedWindowMs?: number;
 }
 
+/** Routes each Matrix event to the connector's capability handler, or answers "unsupported". */
 export interface MatrixEventDispatcher {
   /**
    * Hands `event` to the connector. Rethrows a handler's error (for the caller's retry and

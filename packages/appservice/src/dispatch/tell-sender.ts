@@ -8,6 +8,7 @@ import type { MatrixEvent } from '../events';
 import type { EventId, RoomId, UserId } from '../ids';
 import type { Intent } from '../intent/types';
 
+/** Whom a notice is for: the room, the user, and the event it answers. */
 export interface NoticeTarget {
   roomId: RoomId;
   userId: UserId;

@@ -1,6 +1,7 @@
 import { CHECK_THE_LOG, type ErrorCode } from './codes';
 import { errorCodeInfo } from './registry';
 
+/** Overrides of an error code's defaults, and details for the log. */
 export interface BridgeErrorOptions {
   cause?: unknown;
   /** Overrides the code's default, e.g. the homeserver's own status for a CS API error. */

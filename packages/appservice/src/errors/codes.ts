@@ -20,6 +20,7 @@ export interface ErrorCodeInfo {
 /** What a user reads when the cause is on the bridge's or the homeserver's side. */
 export const CHECK_THE_LOG = "The message could not be delivered; an admin can find the details in the bridge's log.";
 
+/** Every error code the core raises, with its HTTP status, whether it is retriable and its message for users. */
 export const ERROR_CODES = {
   CONFIG_INVALID: {
     httpStatus: 500, retriable: false, notifySender: false,
@@ -133,4 +134,5 @@ export const ERROR_CODES = {
   },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
+/** The name of one of the core's error codes. */
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -90,6 +90,7 @@ export interface ReactionEvent extends EventBase {
   key: string;
 }
 
+/** A user's membership in a room, as `m.room.member` states it. */
 export type Membership = 'join' | 'leave' | 'invite' | 'ban' | 'knock';
 
 /**
@@ -144,10 +145,12 @@ export interface RawEvent extends EventBase {
   reason: 'unknown' | 'malformed';
 }
 
+/** Every typed Matrix event a connector can receive, told apart by `kind`. */
 export type BridgeEvent =
   | MessageEvent | EditEvent | RedactionEvent | ReactionEvent | MembershipEvent
   | RoomStateEvent | EncryptionEvent | TombstoneEvent | RawEvent;
 
+/** The `kind` of a `BridgeEvent`, e.g. `message` or `redaction`. */
 export type BridgeEventKind = BridgeEvent['kind'];
 
 /** The typed event of one kind, e.g. `EventOfKind<'edit'>` is `EditEvent`. */

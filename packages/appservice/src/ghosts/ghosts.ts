@@ -13,6 +13,7 @@ import type { Intent, Profile } from '../intent/types';
 import type { GhostLink, GhostRepository } from '../store/types';
 import { createGhostUserIds, type GhostIdentity, type GhostUserIdGrammar, type GhostUserIdOptions } from './user-ids';
 
+/** `ctx.ghosts`: the Matrix user that speaks for each remote identity, its link and its profile. */
 export interface Ghosts extends GhostUserIdGrammar {
   /**
    * The intent of the ghost that speaks for `identity` (its stored link, else a new one, linked
@@ -26,6 +27,7 @@ export interface Ghosts extends GhostUserIdGrammar {
   remoteOf(userId: UserId): Promise<GhostLink | undefined>;
 }
 
+/** What `createGhosts` needs: the naming rules, the stored links, a way to get intents. */
 export interface GhostsOptions extends GhostUserIdOptions {
   links: GhostRepository;
   intent(userId: UserId): Intent;

@@ -15,6 +15,7 @@ export interface GhostIdentity {
   remoteId: string;
 }
 
+/** How ghost user IDs are built: the prefix, the server name, whether the network is part of them. */
 export interface GhostUserIdOptions {
   /** The localpart prefix (from the registration's user namespace), e.g. `_irc_`. */
   prefix: string;
@@ -24,6 +25,7 @@ export interface GhostUserIdOptions {
   includeNetwork?: boolean;
 }
 
+/** Remote identity ↔ ghost user ID, both ways, without any I/O. */
 export interface GhostUserIdGrammar {
   /** The ghosts' localpart prefix, from the registration (e.g. `_irc_`). */
   readonly prefix: string;

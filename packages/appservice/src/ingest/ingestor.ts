@@ -31,6 +31,7 @@ export interface IngestMetrics {
   handlerDuration?: Histogram<'kind'>;
 }
 
+/** What an `Ingestor` is built from: the journal, the handler, the limits, the clock. */
 export interface IngestorDeps {
   journal: TransactionJournal;
   /** Runs in the item's room turn. A throw means "retry later"; see `maxAttempts`. */

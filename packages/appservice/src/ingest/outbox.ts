@@ -44,6 +44,7 @@ export interface OutboxDelivery<P> {
  */
 export type OutboxHandler<P> = (delivery: OutboxDelivery<P>) => Promise<void>;
 
+/** How long an outbox kind's items are held through an outage. */
 export interface OutboxKindOptions {
   /** How long an item is retried through an outage before it is dead-lettered (default 15 min). */
   maxHoldMs?: number;

@@ -16,6 +16,7 @@ export interface Job {
   cancel?(): void;
 }
 
+/** The timers the queues wait on (a `BridgeClock` in tests). */
 export interface Timers {
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;

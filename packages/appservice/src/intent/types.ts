@@ -1,5 +1,6 @@
 import type { EventId, RoomAlias, RoomId, UserId } from '../ids';
 
+/** A user's global display name and avatar. */
 export interface Profile {
   displayName?: string;
   avatarUrl?: string;
@@ -13,6 +14,7 @@ export interface StateEvent<T = Record<string, unknown>> {
   eventId?: EventId;
 }
 
+/** What a new room is created with (the `createRoom` request, in camelCase). */
 export interface CreateRoomOptions {
   /** Localpart of the alias to create with the room (`#<alias>:<server>`). */
   aliasLocalpart?: string;
@@ -29,6 +31,7 @@ export interface CreateRoomOptions {
   creationContent?: Record<string, unknown>;
 }
 
+/** Options of one send. */
 export interface SendOptions {
   /**
    * The transaction ID to send with. Pass the same one when retrying the same message later

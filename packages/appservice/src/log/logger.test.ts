@@ -152,3 +152,18 @@ describe('createLogger', () => {
     expect(existsSync(file)).toBe(false);
   });
 });
+
+describe('a line logged after close()', () => {
+  it('does not throw "write after end"; a warning or error reaches stderr as one redacted sentence, debug nowhere', async () => {
+    const out = capture();
+    const log = createLogger({ level: 'debug', format: 'json' }, () => [PASSWORD], { stream: out.stream });
+    const child = log.child({ component: 'late' });
+    await log.close();
+    expect(() => child.error(`task failed for ${PASSWORD}`, { password: PASSWORD })).not.toThrow();
+    child.debug('not shown');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(out.text()).toContain('error: task failed for <redacted> (logged after the logger closed)');
+    expect(out.text()).not.toContain(PASSWORD);
+    expect(out.text()).not.toContain('not shown');
+  });
+});

@@ -16,6 +16,7 @@ export interface ClosableLogger extends Logger {
   setLevel(level: BridgeConfig['logging']['level']): void;
 }
 
+/** Where a logger writes besides its configured outputs. */
 export interface LoggerOptions {
   /** Where the "stderr" output goes; tests pass their own stream. */
   stream?: NodeJS.WritableStream;
@@ -70,17 +71,26 @@ export function createLogger(cfg: BridgeConfig['logging'], secrets: () => string
     transports: file ? [stderr, file.transport] : [stderr],
   });
 
-  // winston runs the formats (redaction walks every value, then the line is rendered) before
-  // its transports drop an entry below the level, so an entry is checked against the level first.
-  const wrap = (w: winston.Logger): Logger => ({
-    error: (message, meta) => void (w.isErrorEnabled() && w.error(message, meta)),
-    warn: (message, meta) => void (w.isWarnEnabled() && w.warn(message, meta)),
-    info: (message, meta) => void (w.isInfoEnabled() && w.info(message, meta)),
-    debug: (message, meta) => void (w.isDebugEnabled() && w.debug(message, meta)),
-    child: (meta) => wrap(w.child(meta)),
-  });
-
   let closing: Promise<void> | undefined;
+  // Work that outlives the shutdown (a task rejected as the store closed) may still log: winston
+  // would throw "write after end" from inside it. Such a line goes to stderr as one redacted
+  // sentence (its metadata is not rendered, so nothing unredacted can slip out), or nowhere.
+  const afterClose = (level: string, message: string): void => {
+    if (level === 'debug' || !errorOutput.writable) return;
+    errorOutput.write(`${level}: ${redactText(message, prepareSecrets(secrets()))} (logged after the logger closed)\n`);
+  };
+  const wrap = (w: winston.Logger): Logger => {
+    // winston runs the formats (redaction walks every value, then the line is rendered) before
+    // its transports drop an entry below the level, so an entry is checked against the level first.
+    const enabled = { error: () => w.isErrorEnabled(), warn: () => w.isWarnEnabled(), info: () => w.isInfoEnabled(), debug: () => w.isDebugEnabled() };
+    const at = (level: 'error' | 'warn' | 'info' | 'debug') => (message: string, meta?: Record<string, unknown>): void => {
+      if (!enabled[level]()) return;
+      if (closing) afterClose(level, message);
+      else w[level](message, meta);
+    };
+    return { error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug'), child: (meta) => wrap(w.child(meta)) };
+  };
+
   return {
     ...wrap(logger),
     setLevel(level) {

@@ -58,6 +58,7 @@ export interface Portals extends PortalRepository {
   create<M extends object = Record<string, unknown>>(options: CreatePortalOptions<M>): Promise<Portal<M>>;
 }
 
+/** The state event types a portal's bridge info is written as (MSC2346 and its older name). */
 export const BRIDGE_INFO_TYPES = ['m.bridge', 'uk.half-shot.bridge'] as const;
 
 /** The state key and content of a portal's bridge info. */

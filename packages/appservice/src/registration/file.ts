@@ -9,6 +9,7 @@ import { toWire, validateRegistration } from './validate';
 /** How a message names the command that writes a registration, when the caller does not say. */
 export const GENERATE_COMMAND_FALLBACK = "the bridge's `generate-registration` command";
 
+/** How registration errors name the command that makes a new file. */
 export interface RegistrationFileOptions {
   /**
    * The exact command that (re)writes this registration, e.g.
@@ -23,12 +24,14 @@ const header = (madeBy: string) => `# Application-service registration, made by 
 # authenticate the bridge and the homeserver to each other: keep it private.
 `;
 
+/** Reads and validates a registration YAML file; throws a ConfigError listing every problem. */
 export function loadRegistration(path: string, options: RegistrationFileOptions = {}): Registration {
   const absolute = resolve(path);
   const text = readTextFile(absolute, `create it with ${quoted(options)}, or fix appservice.registration in the config`);
   return parseRegistration(text, absolute, options);
 }
 
+/** Parses and validates registration YAML text; `source` names it in errors. */
 export function parseRegistration(yamlText: string, source: string, options: RegistrationFileOptions = {}): Registration {
   const doc = parseYamlText(yamlText, source);
   if (doc === null || doc === undefined) {
@@ -37,6 +40,7 @@ export function parseRegistration(yamlText: string, source: string, options: Reg
   return validateRegistration(doc, source, options);
 }
 
+/** The registration as the YAML a homeserver loads (snake_case keys). */
 export function registrationToYaml(reg: Registration, options: RegistrationFileOptions = {}): string {
   return header(quoted(options)) + yaml.dump(toWire(reg), { schema: yaml.JSON_SCHEMA, lineWidth: -1, noRefs: true });
 }

@@ -4,6 +4,7 @@ import { escapeRegex } from './python-regex';
 import type { Registration } from './types';
 import { toWire, validateRegistration } from './validate';
 
+/** What a new registration is generated from. */
 export interface GenerateRegistrationOptions {
   /** Unique among the homeserver's appservices, e.g. "irc". */
   id: string;

@@ -8,6 +8,7 @@ export interface MigrationScope {
   migrations: Migration[];
 }
 
+/** One migration a store open applied. */
 export interface AppliedMigration {
   scope: string;
   version: number;

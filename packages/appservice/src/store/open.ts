@@ -16,6 +16,7 @@ import { AsyncGhosts, SqliteGhosts } from '../ghosts/sqlite-ghosts';
 import { AsyncPortals, SqlitePortals } from '../portals/sqlite-portals';
 import { SqliteUserMappings } from './users';
 
+/** How a store is opened: the connector's migrations, the process lock, the clock. */
 export interface OpenStoreOptions {
   /** Connectors' own schemas, each under its own scope (never "core"). */
   extraMigrations?: MigrationScope[];

@@ -37,6 +37,7 @@ export interface RoomMappingRepository {
   updateData(roomId: RoomId, network: string, remoteId: string, data: Record<string, unknown>): Promise<void>;
 }
 
+/** The remote identity a Matrix user stands for, with the connector's data about it. */
 export interface RemoteUser {
   network: string;
   remoteId: string;
