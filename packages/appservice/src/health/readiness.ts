@@ -13,6 +13,7 @@ export interface ConnectorReadiness {
   details: Record<string, unknown>;
 }
 
+/** What `/ready` answers: ready or not, which parts are not, and each part's state. */
 export interface ReadinessReport {
   ok: boolean;
   /** The parts that are not ready, e.g. `['homeserver', 'irc']`; empty when `ok`. */

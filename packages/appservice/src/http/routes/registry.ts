@@ -14,6 +14,7 @@ const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 const BODY_KINDS = new Set(['json', 'form', 'raw', 'none']);
 const LISTENER_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 
+/** What the route registry logs to and counts in. */
 export interface ConnectorRoutesDeps {
   log: Logger;
   metrics?: RouteMetrics;

@@ -10,6 +10,7 @@ import type { RouteGate } from './gate';
 import { sendFailure, sendReply } from './reply';
 import type { RouteAuth, RouteBodyKind, RouteMethod, RouteRequest, RouteSpec } from './types';
 
+/** The counter of connector route requests, by method, declared route and status. */
 export interface RouteMetrics {
   /** method: the request's (bounded to the known set); route: the declared pattern or `unmatched`. */
   requests: Counter<'method' | 'route' | 'status'>;

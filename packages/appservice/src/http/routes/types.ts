@@ -13,6 +13,7 @@ import type { Readable } from 'node:stream';
  */
 export const ROUTE_PREFIX = '/_bridgekit';
 
+/** The HTTP methods a connector route may answer (`GET` answers `HEAD` too). */
 export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /**
@@ -62,6 +63,7 @@ export type RouteRequest<K extends RouteBodyKind = RouteBodyKind> = K extends Ro
   ? RouteRequestBase & { readonly bodyKind: K; readonly body: RouteBodies[K] }
   : never;
 
+/** Extra response headers of a route's reply. */
 export type ReplyHeaders = Readonly<Record<string, string | number>>;
 
 /**
