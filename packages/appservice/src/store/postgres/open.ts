@@ -6,6 +6,7 @@ import type { AppliedMigration, MigrationScope } from '../migrate';
 import type { BridgeStore } from '../types';
 import { PostgresGhosts, PostgresPortals } from './identity';
 import { PostgresKeyValue, PostgresMessageMappings, PostgresRoomMappings, PostgresUserMappings } from './links';
+import { PostgresTransactionJournal } from './journal';
 import { runPostgresMigrations } from './migrate';
 import { acquirePostgresLock, type PostgresStoreLock } from './process-lock';
 
@@ -28,6 +29,8 @@ export interface OpenedPostgresStore extends Omit<BridgeStore, 'db'> {
   readonly dialect: 'postgres';
   /** The pool itself, for the core's own queries and for tools (migrate-store). */
   readonly pool: Pool;
+  /** The transaction journal, answering with Promises (the SQLite one is synchronous). */
+  readonly journal: PostgresTransactionJournal;
   migrationsApplied: AppliedMigration[];
   close(): Promise<void>;
 }
@@ -98,6 +101,7 @@ export async function openPostgresStore(url: string, opts: OpenPostgresStoreOpti
       kv: new PostgresKeyValue(pool, now),
       ghosts: new PostgresGhosts(pool, now),
       portals: new PostgresPortals(pool, now),
+      journal: new PostgresTransactionJournal(pool, now),
       migrationsApplied,
       close: async () => {
         try {

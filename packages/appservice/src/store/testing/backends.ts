@@ -6,9 +6,15 @@ import { openStore } from '../open';
 import { openPostgresStore } from '../postgres/open';
 import { usePostgresCluster } from '../postgres/testing/jest';
 import type { BridgeStore } from '../types';
+import { asyncJournal, type AsyncTransactionJournal } from '../../ingest/types';
 
 export type Repositories = Omit<BridgeStore, 'db'>;
-export interface OpenedForTest extends Repositories { close(): Promise<void> }
+export interface OpenedForTest extends Repositories {
+  journal: AsyncTransactionJournal;
+  /** Raw SQL the two databases read alike, for a test to reach behind the interface. */
+  exec(sql: string): Promise<void>;
+  close(): Promise<void>;
+}
 
 export interface StoreBackend {
   name: 'sqlite' | 'postgres';
@@ -31,7 +37,7 @@ export function storeBackends(): StoreBackend[] {
       name: 'sqlite',
       async open(opts = {}) {
         const s = openStore(join(dir, 'bridge.db'), { clock: opts.clock });
-        return { ...pick(s), close: async () => s.close() };
+        return { ...pick(s), journal: asyncJournal(s.journal), exec: async (sql) => { s.db.exec(sql); }, close: async () => s.close() };
       },
     },
     {
@@ -39,7 +45,7 @@ export function storeBackends(): StoreBackend[] {
       async open(opts = {}) {
         pgUrl ??= pg.newDatabase();
         const s = await openPostgresStore(await pgUrl, { clock: opts.clock });
-        return { ...pick(s), close: () => s.close() };
+        return { ...pick(s), journal: s.journal, exec: async (sql) => { await s.pool.query(sql); }, close: () => s.close() };
       },
     },
   ];
