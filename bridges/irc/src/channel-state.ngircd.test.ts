@@ -72,7 +72,7 @@ beforeAll(async () => {
   connector = new IrcConnector(config);
   bridge = createFakeBridge(config, { dir, migrations: connector.migrations });
   bridge.matrix.displayNames.set(alice, 'Alice');
-  await connector.start(bridge.ctx);
+  await bridge.start(connector);
   expect(await connector.onAliasQuery(asRoomAlias(`#_irc_local_#state:${DOMAIN}`))).toBe(true);
   roomId = bridge.matrix.created[0]!.roomId;
 });

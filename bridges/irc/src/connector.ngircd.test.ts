@@ -42,7 +42,7 @@ beforeAll(async () => {
   }, dir);
   connector = new IrcConnector(config);
   bridge = createFakeBridge(config, { dir, migrations: connector.migrations });
-  await connector.start(bridge.ctx);
+  await bridge.start(connector);
   carol = new IrcConnection({ host: ircd.host, port: ircd.port, nick: 'carol' as IrcNick, username: 'carol', realname: 'Carol' });
   carol.on('message', (e) => heard.push(e));
   await carol.connect();

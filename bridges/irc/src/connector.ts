@@ -23,6 +23,7 @@ import type { IrcBridgeConfig } from './config/types';
 import type { IrcChannel } from './mapping/ids';
 import { IrcDispatcher, MatrixDispatcher } from './handlers/dispatch';
 import { IRC_HANDLERS } from './handlers/irc-to-matrix';
+import { defineIrcOutbox } from './handlers/irc-to-matrix/outbox';
 import { MATRIX_HANDLERS } from './handlers/matrix-to-irc';
 import type { AnyIrcHandler, AnyMatrixHandler } from './handlers/registry';
 import { systemClock, type Clock } from './irc/clock';
@@ -92,7 +93,8 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
     }
     registerKeySecrets(ctx, key);
     const clock = options.clock ?? systemClock;
-    const rt = new IrcBridgeRuntime(ctx, config, log, new MediaLinks(config.media, key, clock.now), clock, options.random);
+    const rt = new IrcBridgeRuntime(ctx, config, log, new MediaLinks(config.media, key, clock.now), clock);
+    rt.outbox = defineIrcOutbox(rt);
     this.runtime = rt;
     // IRC listeners read portals and ghost bindings synchronously, in line order: load them first.
     const portals = await rt.portals.load();
@@ -161,7 +163,6 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
 
   async stop(): Promise<void> {
     const rt = this.runtime;
-    rt?.roomTasks.stop();
     rt?.ghostSync.stop();
     if (rt) await Promise.all(rt.networks().map((n) => n.stop()));
     // Writes made behind in-memory changes (NICK moves, ghost bindings) reach the store before it closes.

@@ -17,12 +17,6 @@ export interface IrcMetrics {
   reconnects: Counter<'network' | 'kind'>;
   /** IRC lines (and ghost joins) not sent into a room because Matrix users banned the ghost there. */
   bannedGhostDrops: Counter<'network'>;
-  /** Retries of room tasks held while the homeserver was unavailable, by task name. */
-  roomTaskRetries: Counter<'handler'>;
-  /** Held room tasks given up on, by reason: backlog (over the per-room bound), timeout, stopped. */
-  roomTasksDropped: Counter<'reason'>;
-  /** Room tasks held (waiting for the homeserver), over all rooms. */
-  roomTasksHeld: Gauge;
   /** IRC connections that did not close cleanly when the bridge stopped, by network and kind (bot | puppet). */
   shutdownFailures: Counter<'network' | 'kind'>;
   /** Channels given no portal, by network and when: `isupport` (the name breaks the server's rules) or `join` (the server refused the bot's JOIN). */
@@ -37,9 +31,6 @@ export function createIrcMetrics(registry: Registry): IrcMetrics {
     handlerErrors: new Counter({ name: 'bridgekit_irc_handler_errors_total', help: 'Event handler failures, by handler', labelNames: ['handler'], registers }),
     connections: new Gauge({ name: 'bridgekit_irc_connections', help: 'IRC connections by network, kind and state', labelNames: ['network', 'kind', 'state'], registers }),
     reconnects: new Counter({ name: 'bridgekit_irc_reconnects_total', help: 'Reconnects scheduled after a drop or a failed attempt', labelNames: ['network', 'kind'], registers }),
-    roomTaskRetries: new Counter({ name: 'bridgekit_irc_room_task_retries_total', help: 'Retries of IRC-to-Matrix room tasks held during a homeserver outage, by task', labelNames: ['handler'], registers }),
-    roomTasksDropped: new Counter({ name: 'bridgekit_irc_room_tasks_dropped_total', help: 'Held IRC-to-Matrix room tasks given up on (backlog bound, outage too long, bridge stopped)', labelNames: ['reason'], registers }),
-    roomTasksHeld: new Gauge({ name: 'bridgekit_irc_room_tasks_held', help: 'IRC-to-Matrix room tasks waiting for the homeserver, over all rooms', registers }),
     shutdownFailures: new Counter({ name: 'bridgekit_irc_shutdown_failures_total', help: 'IRC connections that did not close cleanly at shutdown, by network and kind', labelNames: ['network', 'kind'], registers }),
     channelsRefused: new Counter({ name: 'bridgekit_irc_channels_refused_total', help: 'Channel names the IRC server does not accept: refused before a portal was made, or on the bot\'s JOIN', labelNames: ['network', 'stage'], registers }),
     bannedGhostDrops: new Counter({ name: 'bridgekit_irc_banned_ghost_dropped_total', help: 'IRC lines and ghost joins not sent into a room because Matrix users banned the ghost there', labelNames: ['network'], registers }),

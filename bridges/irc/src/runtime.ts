@@ -2,7 +2,7 @@
  * What every handler is given: the bridge's parts, assembled once in `IrcConnector.start`. A
  * handler reaches the network runtime, the portals and the Matrix side only through this.
  */
-import { tellUser, type BridgeContext, type Intent, type Logger, type RoomId, type UserId } from '@bridgekit/appservice';
+import { IngestorStoppedError, tellUser, type BridgeContext, type Intent, type Logger, type RoomId, type UserId } from '@bridgekit/appservice';
 import type { IrcBridgeConfig } from './config/types';
 import { GhostSync } from './ghosts/ghost-sync';
 import { MessageRefs } from './handlers/message-refs';
@@ -10,6 +10,7 @@ import type { Clock } from './irc/clock';
 import { PortalAliases } from './mapping/alias';
 import { GhostUserIds } from './mapping/ghost-ids';
 import type { IrcNick, NetworkId } from './mapping/ids';
+import { isIrcError } from './irc/errors';
 import type { MediaLinks } from './media/links';
 import { createIrcMetrics, type IrcMetrics } from './metrics';
 import type { IrcNetwork } from './network/network';
@@ -17,7 +18,7 @@ import { ChannelFlagStore } from './portals/channel-modes';
 import { Portals } from './portals/portals';
 import { chatGhost } from './portals/private-chats';
 import { isChannelNameRefusal, refuseChannel } from './portals/refused-channels';
-import { RoomTasks } from './room-tasks';
+import type { IrcOutbox } from './handlers/irc-to-matrix/outbox';
 
 export interface BridgeRuntime {
   readonly ctx: BridgeContext;
@@ -54,20 +55,18 @@ export interface BridgeRuntime {
    */
   displayNameOf(roomId: RoomId, userId: UserId): Promise<string | undefined>;
   /**
-   * Runs `task` in the room's turn, after everything queued for the room before it. Failures
-   * are logged and counted, never thrown; retriable homeserver failures are retried first, the
-   * room's later tasks held behind (room-tasks.ts), so an outage loses no IRC line. Must be
-   * called synchronously from IRC listeners (to keep order) and never from inside a task of the
-   * same room (deadlock). A task may run more than once: keep it free of one-off side effects
-   * before its Matrix writes.
+   * State sync in the room's turn (the core's `inRoomOrder` with retry): after everything queued
+   * for the room before it, held through a homeserver outage with the core's backoff. Not
+   * journaled: only for work that carries nothing IRC said (what IRC said goes through `outbox`).
+   * Failures are logged and counted, never thrown. Call it synchronously from IRC listeners (to
+   * keep order). A task may run more than once: keep it free of one-off side effects before its
+   * Matrix writes.
    */
   roomTask(roomId: RoomId, what: string, task: () => Promise<void>): void;
-  /**
-   * A transaction ID for one IRC → Matrix message, unique in this process and across restarts.
-   * Take it when the IRC line is received (outside the task) and send with it on every attempt
-   * of the task: a retry after an outage then cannot duplicate a message that did arrive.
-   */
-  newTxnId(): string;
+  /** What IRC said, journaled and delivered to Matrix in the room's order (handlers/irc-to-matrix/outbox.ts). */
+  readonly outbox: IrcOutbox;
+  /** How long IRC → Matrix work is held through a homeserver outage (`homeserver_outage.retry_minutes`; 0 = not held). */
+  readonly maxHoldMs: number;
   /**
    * Tells `userId` something in the room as an m.notice from the bot, mentioning them. Awaited
    * inside the room's turn (Matrix handlers); from IRC events wrap it in `roomTask`.
@@ -86,21 +85,13 @@ export class IrcBridgeRuntime implements BridgeRuntime {
   readonly channelFlags: ChannelFlagStore;
   readonly refs: MessageRefs;
   readonly ghostSync: GhostSync;
-  readonly roomTasks: RoomTasks;
+  readonly maxHoldMs: number;
+  outbox!: IrcOutbox;
   private readonly byId = new Map<string, IrcNetwork>();
-  /** Start time + counter: unique across restarts (the homeserver remembers transactions for a while). */
-  private readonly txnPrefix: string;
-  private txnCount = 0;
 
-  constructor(readonly ctx: BridgeContext, readonly config: IrcBridgeConfig, readonly log: Logger, readonly media: MediaLinks, readonly clock: Clock, random?: () => number) {
+  constructor(readonly ctx: BridgeContext, readonly config: IrcBridgeConfig, readonly log: Logger, readonly media: MediaLinks, readonly clock: Clock) {
     this.metrics = createIrcMetrics(ctx.metrics);
-    this.roomTasks = new RoomTasks({
-      inRoomOrder: (roomKey, task) => ctx.inRoomOrder(roomKey, task),
-      clock, log, metrics: this.metrics,
-      maxRetryMs: config.homeserverOutage.retryMinutes * 60_000,
-      maxHeld: config.homeserverOutage.maxHeldPerRoom,
-      ...(random ? { random } : {}),
-    });
+    this.maxHoldMs = config.homeserverOutage.retryMinutes * 60_000;
     // The registration's prefix (ctx.ghosts), which the config's ghost_prefix was checked against.
     this.ghosts = new GhostUserIds({ prefix: ctx.ghosts.prefix, server: ctx.domain });
     this.aliases = new PortalAliases({ template: config.aliasTemplate, server: ctx.domain, network: [...config.networks.keys()][0] });
@@ -108,11 +99,6 @@ export class IrcBridgeRuntime implements BridgeRuntime {
     this.channelFlags = new ChannelFlagStore(ctx.store.kv, log);
     this.refs = new MessageRefs(ctx.store);
     this.ghostSync = new GhostSync(this, clock);
-    this.txnPrefix = `irc.${clock.now().toString(36)}`;
-  }
-
-  newTxnId(): string {
-    return `${this.txnPrefix}.${++this.txnCount}`;
   }
 
   addNetwork(network: IrcNetwork): void {
@@ -158,7 +144,23 @@ export class IrcBridgeRuntime implements BridgeRuntime {
   }
 
   roomTask(roomId: RoomId, what: string, task: () => Promise<void>): void {
-    this.roomTasks.run(roomId, what, task);
+    // Only the homeserver's failures hold the room: an IRC-side error (a BridgeError too, maybe
+    // retriable) is the task's own outcome, reported below, never a reason to stall the room.
+    const homeserverFailuresHeld = async () => {
+      try {
+        await task();
+      } catch (error) {
+        if (!isIrcError(error)) throw error;
+        this.metrics.handlerErrors.inc({ handler: what });
+        this.log.error('Room task failed', { task: what, roomId, error: error.message });
+      }
+    };
+    this.ctx.inRoomOrder(roomId, homeserverFailuresHeld, { retry: this.maxHoldMs > 0, maxHoldMs: this.maxHoldMs, name: what }).catch((error: Error) => {
+      // State sync is redone after a restart: a task the shutdown cancelled is no failure.
+      if (error instanceof IngestorStoppedError) return this.log.debug('Room task not run: the bridge is stopping', { task: what, roomId });
+      this.metrics.handlerErrors.inc({ handler: what });
+      this.log.error('Room task failed', { task: what, roomId, error: error.message });
+    });
   }
 
   async speakerIn(roomId: RoomId): Promise<Intent> {

@@ -290,6 +290,38 @@ describe('Bridge (unit: in-process, real SQLite, fake homeserver)', () => {
     }
   });
 
+  it('journals what the network says while the connector stops, and delivers it at the next start with the txnId it got', async () => {
+    const delivered: Array<{ text: string; txnId: string }> = [];
+    const networkConnector = (sayOnStop: boolean): Connector => {
+      let ctx: BridgeContext | undefined;
+      return {
+        name: 'test',
+        async start(c) {
+          ctx = c;
+          c.outbox.define<string>('line', async ({ payload, txnId }) => {
+            await c.intent(c.userId('_t_remote')).sendMessage('!r:hs.test' as never, { msgtype: 'm.text', body: payload }, { txnId });
+            delivered.push({ text: payload, txnId });
+          });
+        },
+        // A network line read during the shutdown (e.g. while IRC connections QUIT).
+        async stop() { if (sayOnStop) void ctx!.outbox.enqueue('!r:hs.test', 'line', 'said while stopping'); },
+        async onMatrixEvent() {},
+      };
+    };
+    const first = makeBridge(networkConnector(true));
+    await first.start();
+    await first.stop();
+    expect(delivered).toEqual([]);
+
+    const second = makeBridge(networkConnector(false));
+    await second.start();
+    await second.drain();
+    await second.stop();
+    expect(delivered.map((d) => d.text)).toEqual(['said while stopping']);
+    const sendUrl = [...sentMessages.keys()].find((url) => sentMessages.get(url)?.body === 'said while stopping')!;
+    expect(decodeURIComponent(sendUrl)).toContain(`/send/m.room.message/${delivered[0]!.txnId}`);
+  });
+
   it('gives the connector ghosts under the registration\'s prefix, writing a profile only when it changed', async () => {
     const rec: Recorded = { events: [] };
     const bridge = makeBridge(recordingConnector(rec));

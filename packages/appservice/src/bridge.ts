@@ -54,8 +54,13 @@ const HOUR_MS = 60 * 60 * 1000;
 const DEDUPE_RETENTION_MS = 7 * 24 * HOUR_MS;
 /** Remote message ↔ event mappings older than this are of no use for replies or edits. */
 const MESSAGE_MAP_RETENTION_MS = 30 * 24 * HOUR_MS;
-/** How long `drain()` may take at shutdown before queued work is left in the journal. */
-const SHUTDOWN_DRAIN_MS = 10_000;
+/**
+ * How long queued work may take at shutdown before it is left in the journal for the next start.
+ * Short: under traffic the queues never empty, and a service manager kills a slow stop.
+ */
+const SHUTDOWN_DRAIN_MS = 3_000;
+/** How long handlers already running may take to finish once nothing new starts. */
+const SHUTDOWN_IN_FLIGHT_MS = 5_000;
 const MIN_SECRET_LENGTH = 4;
 /** Bounds the redaction list (each log line is checked against all of it). */
 const MAX_SECRETS = 10_000;
@@ -232,19 +237,26 @@ export class Bridge {
     return addresses;
   }
 
-  /** Stops taking pushes, finishes what is queued (bounded), then stops the connector and closes the store. */
+  /**
+   * Stops in the order that loses nothing: the listener first (the homeserver keeps what it could
+   * not push), then a short drain of queued work while the connector is up, then no new work
+   * starts and the running handlers get a bound to finish; only then the connector stops. Work
+   * not done stays in the journal for the next start, and what the network says while the
+   * connector stops is journaled too (the outbox takes it until the store closes).
+   */
   async stop(): Promise<void> {
     this.pingLoop?.stop();
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     await Promise.all(this.servers.map((s) => closeServer(s)));
     this.servers = [];
-    // Let queued work (Matrix events, and network messages waiting for their room's turn) finish
-    // while the connector is still up; what does not finish in time stays in the journal.
-    if (this.ingestor) await withTimeout(this.ingestor.drain(), SHUTDOWN_DRAIN_MS);
+    if (this.ingestor) {
+      await withTimeout(this.ingestor.drain(), SHUTDOWN_DRAIN_MS);
+      await withTimeout(this.ingestor.stop(), SHUTDOWN_IN_FLIGHT_MS);
+    }
     try {
       await this.opts.connector.stop();
-      await this.ingestor?.stop();
     } finally {
+      this.ingestor?.outbox.flush();
       this.store?.close();
       this.store = undefined;
       this.log.info('Bridge stopped');
@@ -275,7 +287,8 @@ export class Bridge {
       roomAlias: (localpart) => asRoomAlias(`#${localpart}:${domain}`),
       isBridgeUser: (userId: UserId) => this.matcher.isUserInNamespace(userId),
       isBridgeAlias: (alias: RoomAlias) => this.matcher.isAliasInNamespace(alias),
-      inRoomOrder: (roomKey, task) => ingestor.inRoomOrder(roomKey, task),
+      inRoomOrder: (roomKey, task, options) => ingestor.inRoomOrder(roomKey, task, options),
+      outbox: ingestor.outbox,
       media: { download: (mxc, opts) => client.downloadMediaStream(mxc, opts) },
       members: this.members!,
       addSecret: (secret) => this.addSecret(secret),

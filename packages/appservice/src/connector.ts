@@ -6,6 +6,8 @@ import type {
   RoomStateEvent, TombstoneEvent,
 } from './events';
 import type { RoomAlias, RoomId, UserId } from './ids';
+import type { RoomTaskOptions } from './ingest/ingestor';
+import type { BridgeOutbox } from './ingest/outbox';
 import type { Intent } from './intent/types';
 import type { Logger } from './log/types';
 import type { Registration } from './registration/types';
@@ -45,9 +47,22 @@ export interface BridgeContext<TSection = unknown> {
   /**
    * Run `task` in the room's turn: the same ordering point Matrix events of that room use, so
    * network events and Matrix events of one room never overtake each other. Resolves when the
-   * task ran. Never await this from inside a task of the same room (it would deadlock).
+   * task ran. With `{ retry: true }` a retriable failure is retried with backoff through a
+   * homeserver outage, the room's later work held behind it (not journaled: for state sync, not
+   * for what a network said; that goes through `outbox`).
+   *
+   * Re-entrancy: called from inside the same room's turn (its Matrix handler, or a task of it),
+   * `task` runs at once, inline and without retry, instead of waiting for a turn that cannot
+   * come. The turn is known through AsyncLocalStorage; a connection or timer opened inside a
+   * turn inherits it until the turn ends, so open long-lived ones with `outsideRoomTurn`.
    */
-  inRoomOrder<T>(roomKey: string, task: () => Promise<T>): Promise<T>;
+  inRoomOrder<T>(roomKey: string, task: () => Promise<T>, options?: RoomTaskOptions): Promise<T>;
+  /**
+   * Durable network → Matrix delivery: what the network said is journaled first, then delivered
+   * in the room's turn with a stable transaction ID, held through outages, dead-lettered and
+   * counted when it cannot be (ingest/outbox.ts).
+   */
+  readonly outbox: BridgeOutbox;
   /** The homeserver's media repository (authenticated media), as the bot. */
   readonly media: MediaAccess;
   /**

@@ -28,6 +28,8 @@ export type {
   GhostRepository, GhostLink, PortalRepository, Portal, PortalKey, PortalKind,
 } from './store/types';
 export type { Logger } from './log/types';
+export type { BridgeOutbox, OutboxDelivery, OutboxHandler, OutboxKind, OutboxKindOptions, RoomTaskOptions } from './ingest';
+export { outsideRoomTurn } from './ingest';
 
 // Ghosts and portals (track store)
 export type { GhostUserIdOptions as ConnectorGhostUserIdOptions } from './connector';
@@ -64,10 +66,13 @@ export {
   defineErrorCodes, errorCodeInfo, errorCodeTable, registeredErrorCodes,
 } from './errors';
 export type { BridgeErrorOptions, ConfigProblem, ErrorCode, ErrorCodeInfo } from './errors';
-export { MatrixError, NetworkError, isMatrixError } from './csapi';
+export { MatrixError, NetworkError, isMatrixError, retryDelay } from './csapi';
+export type { RetryDelayOptions } from './csapi';
 
 // Lower-level pieces, for tools and tests of connectors
 export { openStore } from './store';
+export { Ingestor, IngestorStoppedError, MemoryJournal } from './ingest';
+export type { IngestorDeps, Timers, TransactionJournal } from './ingest';
 export type { OpenedStore, SyncRepositories } from './store';
 export { createLogger } from './log';
 export { createMatrixEventDispatcher } from './dispatch/deliver';

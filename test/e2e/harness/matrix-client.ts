@@ -238,9 +238,9 @@ export class MatrixClient {
     return reply.chunk.map((e) => ({ ...e, room_id: roomId })).reverse();
   }
 
-  /** The bodies of the m.room.message events `sender` sent, oldest first. */
-  async messageBodiesFrom(roomId: string, sender: string): Promise<string[]> {
-    const timeline = await this.roomTimeline(roomId);
+  /** The bodies of the m.room.message events `sender` sent, oldest first (among the last `limit` events). */
+  async messageBodiesFrom(roomId: string, sender: string, limit?: number): Promise<string[]> {
+    const timeline = await this.roomTimeline(roomId, limit);
     return timeline.filter((e) => e.type === 'm.room.message' && e.sender === sender).map((e) => String(e.content.body));
   }
 

@@ -155,8 +155,9 @@ export const IRC_SECTION_SCHEMA = Type.Object({
   }, GROUP),
   /**
    * IRC → Matrix work the homeserver does not take (unreachable, 5xx, 429) is retried for up to
-   * `retry_minutes` (0 = not at all), the room's later lines held behind it in order, at most
-   * `max_held_per_room` per room (the oldest are dropped beyond).
+   * `retry_minutes` (0 = not at all), the room's later lines held behind it in order (journaled,
+   * so nothing held is lost at a stop or crash). `max_held_per_room` is no longer used (held lines
+   * wait in the journal, not in memory); it is accepted so configs of earlier releases still load.
    */
   homeserver_outage: Type.Object({
     retry_minutes: count(15, 0, 10_080),

@@ -96,7 +96,8 @@ describe('an IRC user banned on Matrix only', () => {
     });
     h.server.userSays('carol', CHANNEL, 'refused');
     await h.settle();
-    expect(h.bridge.log.lines.filter((l) => l.level === 'error' && l.message === 'Room task failed')).toHaveLength(1);
+    expect(h.bridge.log.lines.filter((l) => l.level === 'error' && l.message.startsWith('Could not deliver a message to Matrix'))).toHaveLength(1);
+    expect(h.bridge.store.journal.deadLetters()).toEqual([expect.objectContaining({ kind: 'outbox', roomId, error: expect.stringContaining('M_FORBIDDEN') })]);
     expect(await dropped()).toBe(0);
   });
 });

@@ -10,9 +10,10 @@ import type { BridgeRuntime } from '../runtime';
 
 /**
  * Handles one kind of IRC event. `handle` runs synchronously inside the connection's event
- * listener, so it must not block: work that touches Matrix goes through `rt.roomTask(roomId,
- * ...)`, which keeps it in the room's order. Call `roomTask` synchronously (before any await),
- * or two lines of one channel could overtake each other.
+ * listener, so it must not block: what IRC said goes through `rt.outbox` (journaled, then
+ * delivered in the room's order), other work that touches Matrix through `rt.roomTask(roomId,
+ * ...)`. Call them synchronously (before any await), or two lines of one channel could
+ * overtake each other.
  */
 export interface IrcHandler<E extends IrcEventName = IrcEventName> {
   /** For logs and the handler-error metric, e.g. "irc.message". */

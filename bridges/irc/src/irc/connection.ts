@@ -7,6 +7,7 @@
  * Reconnection belongs to the bridge (irc-framework's auto-reconnect is off): after 'close',
  * call `connect()` again, paced by reconnect.ts.
  */
+import { outsideRoomTurn } from '@bridgekit/appservice';
 import { Client, type ParsedMessage } from 'irc-framework';
 import { assertEncoding, buildLine, safeParam, safeTrailing, UnsafeIrcParamError } from '../format/sanitize';
 import { ctcpAction, estimatePrefixLength, splitMessage } from '../format/split';
@@ -213,7 +214,9 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
         this.onClosed(client, wasRegistered, cause);
       });
       bindEvents(client, this.translationContext(), (event, value) => this.emit(event, value));
-      client.connect(toClientOptions(this.options, this.currentNick));
+      // The socket outlives whatever opened it (often a Matrix event's handler, in its room's
+      // turn): its events must not count as part of that turn (the core's re-entrancy check).
+      outsideRoomTurn(() => client.connect(toClientOptions(this.options, this.currentNick)));
     });
   }
 

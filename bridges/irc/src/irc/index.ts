@@ -12,7 +12,7 @@ export { IrcError, isIrcError, JoinFailedError, IRC_ERROR_CODES, userReasonOf, S
 export type { FloodOptions, FloodStats, SendReceipt } from './flood';
 export { FloodQueue, SendQueueFullError, SendQueueClearedError } from './flood';
 export type { BackoffOptions, ConnectRateOptions } from './reconnect';
-export { backoffDelay, ConnectRateLimiter } from './reconnect';
+export { reconnectDelay, ConnectRateLimiter } from './reconnect';
 export type { Isupport, ModeChange, PrefixMode, ChanModes } from './isupport';
 export { DEFAULT_ISUPPORT, parseModeChanges, prefixesToModes, modesToPrefixes } from './isupport';
 export type { Clock, TimerHandle } from './clock';

@@ -1,36 +1,12 @@
 import { FakeClock } from './clock';
 import { SendQueueClearedError } from './flood';
-import { backoffDelay, connectBurst, ConnectRateLimiter, MAX_CONNECT_BURST } from './reconnect';
+import { reconnectDelay, connectBurst, ConnectRateLimiter, MAX_CONNECT_BURST } from './reconnect';
 
-describe('backoffDelay', () => {
-  it.each<[number, number, number]>([
-    // attempt, random, expected (base 2s, max 300s, jitter 0.5)
-    [0, 0, 1000],
-    [0, 1, 2000],
-    [1, 0.5, 3000],
-    [3, 1, 16000],
-    [10, 1, 300000],
-    [10, 0, 150000],
-    [1000, 1, 300000],
-    [-5, 1, 2000],
-    [Number.NaN, 1, 2000],
-  ])('attempt %d with random %d → %d ms', (attempt, r, expected) => {
-    expect(backoffDelay(attempt, {}, () => r)).toBe(expected);
-  });
-
-  it('honours its options', () => {
-    expect(backoffDelay(2, { baseMs: 100, maxMs: 1000, jitter: 0 }, () => 0.9)).toBe(400);
-    expect(backoffDelay(2, { baseMs: 100, jitter: 1 }, () => 0)).toBe(0);
-    expect(backoffDelay(5, { baseMs: 100, maxMs: 1000, jitter: 0 })).toBe(1000);
-  });
-
-  it('spreads connections that failed together', () => {
-    const delays = new Set(Array.from({ length: 50 }, () => backoffDelay(4)));
-    expect(delays.size).toBeGreaterThan(10);
-    for (const d of delays) {
-      expect(d).toBeGreaterThanOrEqual(16000);
-      expect(d).toBeLessThanOrEqual(32000);
-    }
+describe('reconnectDelay', () => {
+  it('is the core\'s backoff with half of each delay fixed: from 2 s doubling to 5 min by default', () => {
+    expect([0, 1, 3, 10].map((attempt) => reconnectDelay(attempt, {}, () => 0))).toEqual([1000, 2000, 8000, 150000]);
+    expect([0, 1, 3, 10].map((attempt) => reconnectDelay(attempt, {}, () => 1))).toEqual([2000, 4000, 16000, 300000]);
+    expect(reconnectDelay(2, { baseMs: 100, maxMs: 1000, jitter: 0 }, () => 0.9)).toBe(400);
   });
 });
 

@@ -1,32 +1,31 @@
 /**
  * Reconnection policy. The bridge, not irc-framework, decides when to reconnect (its own
- * auto-reconnect is disabled in connection.ts): `backoffDelay` spaces out attempts of one
+ * auto-reconnect is disabled in connection.ts): `reconnectDelay` spaces out attempts of one
  * connection, and `ConnectRateLimiter` caps new connections per network, because a netsplit
  * drops every puppet at once and 1,000 simultaneous reconnects get the bridge's IP K-lined.
  */
+import { retryDelay } from '@bridgekit/appservice';
 import type { Clock } from './clock';
 import { FloodQueue, type SendReceipt } from './flood';
 
+/** How a connection's reconnects are spaced (the core's `retryDelay`, half its delay random). */
 export interface BackoffOptions {
-  /** Delay before the first retry. */
+  /** Delay before the first retry (default 2 s). */
   baseMs?: number;
-  /** Upper bound for any delay. */
+  /** Upper bound for any delay (default 5 min). */
   maxMs?: number;
-  /** Fraction of the delay that is randomized (0 = none, 1 = "full jitter"). */
+  /** Fraction of the delay that is randomized (0 = none, 1 = "full jitter"; default 0.5). */
   jitter?: number;
 }
 
 /**
- * Delay before reconnect attempt `attempt` (0 for the first retry): exponential from `baseMs`,
- * capped at `maxMs`, with the top `jitter` fraction randomized so that connections dropped
- * together do not come back together. `random` is injectable for tests.
+ * Delay before reconnect attempt `attempt` (0 for the first retry): the core's one backoff,
+ * with half of each delay fixed so a dropped connection never comes back at once, and half
+ * random so connections dropped together do not come back together.
  */
-export function backoffDelay(attempt: number, options: BackoffOptions = {}, random: () => number = Math.random): number {
+export function reconnectDelay(attempt: number, options: BackoffOptions = {}, random: () => number = Math.random): number {
   const { baseMs = 2_000, maxMs = 300_000, jitter = 0.5 } = options;
-  const exponent = Number.isFinite(attempt) ? Math.min(Math.max(0, Math.floor(attempt)), 30) : 0;
-  const ceiling = Math.min(maxMs, baseMs * 2 ** exponent);
-  const j = Math.min(1, Math.max(0, jitter));
-  return Math.round(ceiling * (1 - j) + ceiling * j * random());
+  return retryDelay(attempt, { baseMs, capMs: maxMs, jitter, random });
 }
 
 export interface ConnectRateOptions {

@@ -7,7 +7,7 @@
 import { isRetriable, type Logger } from '@bridgekit/appservice';
 import type { Clock, TimerHandle } from '../irc/clock';
 import { IrcError, isIrcError } from '../irc/errors';
-import { backoffDelay, type BackoffOptions, type ConnectRateLimiter } from '../irc/reconnect';
+import { reconnectDelay, type BackoffOptions, type ConnectRateLimiter } from '../irc/reconnect';
 import { casefold } from '../mapping/casefold';
 import type { IrcClient } from './client';
 
@@ -209,7 +209,7 @@ export class ManagedConnection {
 
   private scheduleRetry(): void {
     if (this.current === 'stopped' || this.retryTimer !== undefined) return;
-    const delay = backoffDelay(this.attempt++, this.options.backoff, this.options.random);
+    const delay = reconnectDelay(this.attempt++, this.options.backoff, this.options.random);
     this.retryAt = this.options.clock.now() + delay;
     this.setState('backoff');
     this.retryTimer = this.options.clock.setTimeout(() => {

@@ -78,11 +78,6 @@ export class Portals {
   private readonly byRemote = new Map<string, Entry[]>();
   /** Store writes, in the order the index changed. */
   private readonly writes: OrderedWrites;
-  /**
-   * Per private conversation (`<network> <user> <casefolded nick>`), the promise of its last
-   * line in delivery (portals/private-chats.ts); an entry lives only while lines are in flight.
-   */
-  readonly privateDeliveries = new Map<string, Promise<void>>();
   /** Portals being created, by alias (portals/dynamic.ts): the homeserver may ask twice meanwhile. */
   readonly creating = new Map<string, Promise<boolean>>();
 

@@ -136,7 +136,7 @@ describe('what is remembered about private chats', () => {
     expect(portals.privatePartnerCount).toBe(1); // the old nicks are forgotten
     await h.matrixEvent(dm, alice, { membership: 'leave' }, 'm.room.member', { stateKey: alice });
     expect(portals.privatePartnerCount).toBe(0);
-    expect(portals.privateDeliveries.size).toBe(0);
+    expect(h.bridge.ingestor.depth).toBe(0);
     expect(portals.creating.size).toBe(0);
   });
 });

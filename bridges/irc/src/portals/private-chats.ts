@@ -3,7 +3,8 @@
  *  - an IRC user messages a Matrix user's puppet → the ghost opens a DM room and invites them;
  *  - a Matrix user invites a ghost → the ghost joins and the room becomes that conversation.
  * Lines of one conversation are delivered strictly in order, including the first ones that
- * arrive while its room is still being created.
+ * arrive while its room is still being created (handlers/irc-to-matrix/private.ts, through the
+ * core's outbox, in one queue per Matrix user and network).
  *
  * A conversation is with a person, found by their current nick: after a NICK the chat moves to
  * the new nick and the person's ghost, already in the room, keeps speaking (renamed). That ghost
@@ -11,35 +12,11 @@
  * messages open another room. When the Matrix user leaves the room, the conversation is
  * forgotten: the next IRC message opens a new room rather than talking into one nobody reads.
  */
-import type { Intent, RoomId, UserId } from '@bridgekit/appservice';
+import type { Intent, UserId } from '@bridgekit/appservice';
 import type { IrcNick } from '../mapping/ids';
 import type { IrcNetwork } from '../network/network';
 import type { BridgeRuntime } from '../runtime';
 import type { PrivateChat } from './portals';
-
-/**
- * Delivers one IRC line of a conversation: `send` runs in the room's turn, after every earlier
- * line of the same conversation. Must be called synchronously from the IRC listener.
- */
-export function deliverPrivate(
-  rt: BridgeRuntime, network: IrcNetwork, userId: UserId, nick: IrcNick,
-  send: (roomId: RoomId, ghost: Intent) => Promise<void>,
-): void {
-  const chains = rt.portals.privateDeliveries;
-  const key = `${network.id} ${userId} ${network.fold(nick)}`;
-  const previous = chains.get(key) ?? Promise.resolve();
-  const next = previous.then(async () => {
-    const chat = rt.portals.privateChat(network, userId, nick) ?? await openPrivateChat(rt, network, userId, nick);
-    await rt.ctx.inRoomOrder(chat.roomId, async () => send(chat.roomId, await chatGhost(rt, network, chat)));
-  }).catch((error: Error) => {
-    rt.metrics.handlerErrors.inc({ handler: 'irc.private-message' });
-    rt.log.error('Could not deliver a private IRC message', { network: network.id, userId, nick, error: error.message });
-  });
-  chains.set(key, next);
-  void next.finally(() => {
-    if (chains.get(key) === next) chains.delete(key);
-  });
-}
 
 /**
  * The ghost that speaks in a private chat, named like it is everywhere: after the nick of the
@@ -76,7 +53,7 @@ export async function endPrivateChat(rt: BridgeRuntime, chat: PrivateChat, reaso
 }
 
 /** The ghost creates a DM room with the Matrix user and the bridge remembers it. */
-async function openPrivateChat(rt: BridgeRuntime, network: IrcNetwork, userId: UserId, nick: IrcNick): Promise<PrivateChat> {
+export async function openPrivateChat(rt: BridgeRuntime, network: IrcNetwork, userId: UserId, nick: IrcNick): Promise<PrivateChat> {
   const ghost = await rt.ghost(network, nick);
   const roomId = await ghost.createRoom({ invite: [userId], isDirect: true, preset: 'trusted_private_chat' });
   const chat = await rt.portals.linkPrivateChat(roomId, network, userId, nick, ghost.userId);

@@ -41,7 +41,7 @@ afterAll(async () => {
 });
 
 it('marks a portal refused when ngIRCd answers 403 to the bot\'s JOIN, and the bot does not retry it on reconnect', async () => {
-  await connector.start(bridge.ctx);
+  await bridge.start(connector);
   const network = connector.bridge.network('local')!;
   // Asked before the bot's registration has had an event-loop turn: the bridge does not know CHANNELLEN yet.
   expect(network.bot.client.isRegistered).toBe(false);

@@ -1,7 +1,8 @@
 /**
  * A fake of the core's side for unit tests of the connector: a `BridgeContext` whose intents
  * record what they would send to the homeserver, a real SQLite store in a temp dir (so restarts
- * are real), and the core's per-room ordering (`inRoomOrder`) as a promise chain per room.
+ * are real), and the core's own room queues and outbox (its Ingestor on that store's journal),
+ * on the test's clock.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,9 +11,9 @@ import { Readable } from 'node:stream';
 import { Registry } from 'prom-client';
 import {
   buildUserId, createGhosts, createPortals,
-  asEventId, asRoomAlias, asRoomId, asUserId, MatrixError, NetworkError, openStore, parseConfig,
+  asEventId, asRoomAlias, asRoomId, asUserId, Ingestor, MatrixError, NetworkError, openStore, parseConfig,
   type BridgeConfig, type BridgeContext, type CreateRoomOptions, type EventId, type Intent, type Logger,
-  type Migration, type OpenedStore, type Profile, type RoomAlias, type RoomId, type UserId,
+  type Migration, type OpenedStore, type Profile, type RoomAlias, type RoomId, type Timers, type UserId,
 } from '@bridgekit/appservice';
 import { IRC_CONFIG_SECTION } from '../config/parse';
 import type { IrcBridgeConfig } from '../config/types';
@@ -284,7 +285,11 @@ export interface FakeBridge {
   dir: string;
   /** Every value the connector registered with `ctx.addSecret`. */
   secrets: Set<string>;
-  /** Resolves when every room task queued so far has run. */
+  /** The core's queues behind `ctx.inRoomOrder` and `ctx.outbox`. */
+  ingestor: Ingestor;
+  /** Starts the connector as the core does: `start`, then the journal's items are resumed. */
+  start(connector: { start(ctx: BridgeContext): Promise<void> }): Promise<void>;
+  /** Resolves when no room task runs or waits for its turn (those waiting out a retry delay wait for the clock). */
   settle(): Promise<void>;
   close(): void;
 }
@@ -298,7 +303,7 @@ export function bridgeConfig(irc: Record<string, unknown>, baseDir = '/tmp'): Br
  * `dir` holds the database (reuse it for a restart; the caller then removes it). `migrations`
  * are the connector's own (scope "irc").
  */
-export function createFakeBridge(config: BridgeConfig, options: { dir?: string; migrations?: Migration[] } = {}): FakeBridge {
+export function createFakeBridge(config: BridgeConfig, options: { dir?: string; migrations?: Migration[]; clock?: Timers & { now(): number } } = {}): FakeBridge {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'bridgekit-irc-test-'));
   const store = openStore(join(dir, 'bridge.db'), {
     extraMigrations: options.migrations?.length ? [{ scope: 'irc', migrations: options.migrations }] : [],
@@ -306,7 +311,15 @@ export function createFakeBridge(config: BridgeConfig, options: { dir?: string; 
   const matrix = new FakeMatrix();
   const log = new FakeLogger();
   const metrics = new Registry();
-  const queues = new Map<string, Promise<unknown>>();
+  const ingestor = new Ingestor({
+    journal: store.journal,
+    handle: async () => { throw new Error('The fake bridge hands Matrix events to the connector through inRoomOrder'); },
+    isEcho: () => false,
+    roomConcurrency: 8, maxAttempts: 3, retryDelay: () => 1_000, slowHandlerMs: 60_000,
+    ...(options.clock ? { timers: options.clock, now: () => options.clock!.now() } : {}),
+    random: () => 0.5,
+    log,
+  });
   const bot = asUserId(`@ircbot:${DOMAIN}`);
   // As the core does when it builds a bridge: the section's secrets are redacted from the start.
   if (config.sections.irc !== undefined) for (const secret of IRC_CONFIG_SECTION.load(config).secrets) log.secrets.add(secret);
@@ -330,12 +343,8 @@ export function createFakeBridge(config: BridgeConfig, options: { dir?: string; 
     // Both the default template (#_irc_…) and the one the harness spells out (#irc_…), like the e2e registration.
     isBridgeAlias: (alias) => /^#_?irc_/.test(alias),
     addSecret: (secret) => void log.secrets.add(secret),
-    inRoomOrder: <T>(roomKey: string, task: () => Promise<T>): Promise<T> => {
-      const previous = queues.get(roomKey) ?? Promise.resolve();
-      const run = previous.then(task, task);
-      queues.set(roomKey, run.catch(() => undefined));
-      return run;
-    },
+    inRoomOrder: (roomKey, task, opts) => ingestor.inRoomOrder(roomKey, task, opts),
+    outbox: ingestor.outbox,
     // No cache here: tests change display names between events, and the core's cache is tested in the core.
     members: {
       displayName: async (roomId, userId) => {
@@ -352,14 +361,23 @@ export function createFakeBridge(config: BridgeConfig, options: { dir?: string; 
   };
   return {
     ctx, matrix, store, log, metrics, dir, secrets: log.secrets,
+    ingestor,
+    start: async (connector) => {
+      await connector.start(ctx);
+      ingestor.resume();
+    },
     settle: async () => {
-      // Tasks may queue more tasks (and PM chains await room tasks): wait until nothing changes.
-      for (let i = 0; i < 20; i++) {
-        await Promise.all([...queues.values()]);
+      // Unit tests that build a runtime without a connector never "start": resume here (once).
+      ingestor.resume();
+      // Tasks may queue more tasks: wait until the queues have been quiet for a few turns.
+      let quiet = 0;
+      for (let i = 0; i < 500 && quiet < 3; i++) {
         await new Promise((r) => setImmediate(r));
+        quiet = ingestor.busy ? 0 : quiet + 1;
       }
     },
     close: () => {
+      void ingestor.stop();
       store.close();
       if (!options.dir) rmSync(dir, { recursive: true, force: true });
     },

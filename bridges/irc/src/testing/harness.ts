@@ -72,8 +72,8 @@ export async function startHarness(options: {
   const server = options.server ?? new FakeIrcServer();
   const clock = new FakeClock(1_700_000_000_000);
   const connector = new IrcConnector(config, { createClient: server.factory, clock, random: () => 1 });
-  const bridge = createFakeBridge(config, { dir, migrations: connector.migrations });
-  await connector.start(bridge.ctx);
+  const bridge = createFakeBridge(config, { dir, migrations: connector.migrations, clock });
+  await bridge.start(connector);
   const settle = async () => {
     for (let i = 0; i < 3; i++) {
       await bridge.settle();

@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { EventId, RoomAlias, RoomId, UserId } from '../ids';
 import type { CreateRoomOptions, Profile, StateEvent } from '../intent/types';
 import { isMatrixError, MatrixError } from './errors';
 import { MatrixTransport, type RequestSpec, type TransportOptions } from './transport';
+import { createTxnIds } from './txn-ids';
 
 export type CsApiClientOptions = TransportOptions;
 
@@ -40,8 +40,7 @@ const ROOM = `${C}/rooms/{roomId}`;
 export class CsApiClient {
   private readonly http: MatrixTransport;
   /** A random per-process prefix plus a counter: unique per process, so unique per user too. */
-  private readonly txnPrefix = `bk${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
-  private txnCounter = 0;
+  private readonly txnIds = createTxnIds();
 
   constructor(options: CsApiClientOptions) {
     this.http = new MatrixTransport(options);
@@ -53,7 +52,7 @@ export class CsApiClient {
 
   /** A transaction ID for an idempotent PUT (send, redact). */
   newTxnId(): string {
-    return `${this.txnPrefix}.${++this.txnCounter}`;
+    return this.txnIds();
   }
 
   async versions(): Promise<Versions> {
@@ -152,6 +151,22 @@ export class CsApiClient {
       method: 'GET', endpoint: `${ROOM}/state/{eventType}/{stateKey}`, params: { roomId, eventType: type, stateKey },
       asUser: opts.asUser,
     }));
+  }
+
+  /**
+   * The event `opts.asUser` sent into the room with `txnId`, among their latest `lookBack`
+   * events there, if any. Homeservers echo a sender's own transaction ID in `unsigned`; Synapse
+   * does so for appservice users after a restart too, although it then no longer deduplicates a
+   * resend of the ID (it keeps appservice transaction IDs in memory only).
+   */
+  async findSentEvent(roomId: RoomId, txnId: string, opts: As & { lookBack?: number } = {}): Promise<EventId | undefined> {
+    const filter = opts.asUser ? { senders: [opts.asUser] } : {};
+    const res = await this.http.json<{ chunk?: Array<{ event_id?: string; sender?: string; unsigned?: { transaction_id?: unknown } }> }>({
+      method: 'GET', endpoint: `${ROOM}/messages`, params: { roomId },
+      query: { dir: 'b', limit: opts.lookBack ?? 50, filter: JSON.stringify(filter) }, asUser: opts.asUser,
+    });
+    const match = (res.chunk ?? []).find((e) => e.unsigned?.transaction_id === txnId && (!opts.asUser || e.sender === opts.asUser));
+    return typeof match?.event_id === 'string' ? (match.event_id as EventId) : undefined;
   }
 
   /**

@@ -56,3 +56,21 @@ describe('isRetriable on homeserver errors (the one notion the transport and the
     expect(isRetriable(new NetworkError('unreachable', 'GET /x', 'http://hs'))).toBe(true);
   });
 });
+
+describe('retryDelay jitter and odd attempt counts', () => {
+  const base = { baseMs: 2000, capMs: 300_000 };
+  it.each<[number, number, number]>([
+    // attempt, random, expected with half the delay random
+    [0, 0, 1000], [0, 1, 2000], [1, 0.5, 3000], [3, 1, 16000], [10, 1, 300000], [10, 0, 150000],
+    [1000, 1, 300000], [-5, 1, 2000], [Number.NaN, 1, 2000],
+  ])('attempt %d with random %d → %d ms', (attempt, r, expected) => {
+    expect(retryDelay(attempt, { ...base, jitter: 0.5, random: () => r })).toBe(expected);
+  });
+
+  it('is fixed without jitter, and spreads a crowd with it', () => {
+    expect(retryDelay(2, { baseMs: 100, capMs: 1000, jitter: 0, random: () => 0.9 })).toBe(400);
+    const delays = new Set(Array.from({ length: 50 }, () => retryDelay(4, { ...base, jitter: 0.5, random: Math.random })));
+    expect(delays.size).toBeGreaterThan(10);
+    for (const d of delays) expect(d >= 16000 && d <= 32000).toBe(true);
+  });
+});

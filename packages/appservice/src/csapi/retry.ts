@@ -14,20 +14,29 @@ export interface RetryDelayOptions {
   capMs: number;
   /** Returns [0, 1); injected so tests are deterministic. */
   random: () => number;
+  /**
+   * The fraction of the delay that is random: 1 (default) is "full jitter", 0.5 keeps the lower
+   * half fixed (a reconnect that should not come back almost at once), 0 none.
+   */
+  jitter?: number;
   /** Current time, for an HTTP-date Retry-After. */
   nowMs?: number;
 }
 
 /**
- * Milliseconds to wait before retry number `attempt` (0 = the first retry). The homeserver's
- * own hint wins (header first, then body); otherwise exponential backoff with full jitter,
- * so a crowd of requests that failed together does not retry together.
+ * Milliseconds to wait before retry number `attempt` (0 = the first retry). The server's own
+ * hint wins (header first, then body); otherwise exponential backoff with jitter (full by
+ * default), so a crowd of requests that failed together does not retry together. The one
+ * backoff of the project: requests, held deliveries and the IRC bridge's reconnects use it.
  */
 export function retryDelay(attempt: number, options: RetryDelayOptions): number {
   const server = serverHintMs(options);
   if (server !== undefined) return server;
-  const ceiling = Math.min(options.capMs, options.baseMs * 2 ** Math.max(0, attempt));
-  return Math.floor(options.random() * ceiling);
+  // Past 2^30 every realistic cap is reached; NaN or a negative count is a first retry.
+  const exponent = Number.isFinite(attempt) ? Math.min(Math.max(0, Math.floor(attempt)), 30) : 0;
+  const ceiling = Math.min(options.capMs, options.baseMs * 2 ** exponent);
+  const jitter = Math.min(1, Math.max(0, options.jitter ?? 1));
+  return Math.floor(ceiling * (1 - jitter) + ceiling * jitter * options.random());
 }
 
 function serverHintMs(options: RetryDelayOptions): number | undefined {

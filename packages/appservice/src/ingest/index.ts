@@ -1,6 +1,8 @@
 export { Ingestor, IngestorStoppedError } from './ingestor';
-export type { AcceptResult, IngestorDeps, IngestMetrics } from './ingestor';
+export type { AcceptResult, IngestorDeps, IngestMetrics, RoomTaskOptions } from './ingestor';
+export type { BridgeOutbox, OutboxDelivery, OutboxHandler, OutboxKind, OutboxKindOptions } from './outbox';
+export { outsideRoomTurn } from './room-turn';
 export { createIngestMetrics } from './metrics';
 export { MemoryJournal } from './memory-journal';
 export type { Timers } from './room-queues';
-export type { QueuedItem, DeadLetter, TransactionJournal } from './types';
+export type { QueuedItem, DeadLetter, TransactionJournal, JournalItem, OutboxRecord, OutboxEntry } from './types';

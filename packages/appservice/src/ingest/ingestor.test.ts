@@ -1,11 +1,10 @@
 import { Registry } from 'prom-client';
 import type { EphemeralEvent, MatrixEvent } from '../events';
 import type { EventId, RoomId, UserId } from '../ids';
-import type { Logger } from '../log/types';
 import { Ingestor, IngestorStoppedError, type IngestorDeps } from './ingestor';
 import { MemoryJournal } from './memory-journal';
 import { createIngestMetrics } from './metrics';
-import type { Timers } from './room-queues';
+import { ManualTimers, deferred, flush, memoryLogger, metricValue, yieldTimes } from './testing/helpers';
 import type { QueuedItem } from './types';
 
 let nextEvent = 0;
@@ -17,13 +16,6 @@ function ev(room: string, label: string, sender = '@human:hs.test'): MatrixEvent
 }
 const bodyOf = (item: QueuedItem) => (item.kind === 'room' ? String(item.event.content.body) : `eph:${item.event.type}`);
 
-function deferred<T = void>() {
-  let resolve!: (v: T) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej; });
-  return { promise, resolve, reject };
-}
-
 /** Deterministic PRNG (mulberry32) so the interleaving test is reproducible. */
 function prng(seed: number) {
   return () => {
@@ -33,41 +25,6 @@ function prng(seed: number) {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
-const yieldTimes = async (n: number) => { for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r)); };
-const flush = () => yieldTimes(5);
-
-/** Timers that fire only when the test says so. */
-class ManualTimers implements Timers {
-  private next = 1;
-  readonly pending = new Map<number, { fn: () => void; ms: number }>();
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.next++;
-    this.pending.set(id, { fn, ms });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.pending.delete(handle as number);
-  }
-  fire(ms: number): number {
-    let fired = 0;
-    for (const [id, t] of [...this.pending]) {
-      if (t.ms !== ms) continue;
-      this.pending.delete(id);
-      t.fn();
-      fired++;
-    }
-    return fired;
-  }
-}
-
-function memoryLogger(lines: string[]): Logger {
-  const log = (level: string) => (message: string, meta?: Record<string, unknown>) => {
-    lines.push(`${level} ${message} ${JSON.stringify(meta ?? {})}`);
-  };
-  const logger: Logger = { error: log('error'), warn: log('warn'), info: log('info'), debug: log('debug'), child: () => logger };
-  return logger;
-}
-
 function setup(overrides: Partial<IngestorDeps> = {}, journal = new MemoryJournal()) {
   const handled: string[] = [];
   const lines: string[] = [];
@@ -83,12 +40,6 @@ function setup(overrides: Partial<IngestorDeps> = {}, journal = new MemoryJourna
     ...overrides,
   });
   return { ingestor, journal, handled, lines, registry, metrics, timers };
-}
-
-async function metricValue(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const metric = await registry.getSingleMetric(name)!.get();
-  const match = metric.values.find((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val));
-  return match?.value ?? 0;
 }
 
 describe('Ingestor ordering and concurrency', () => {

@@ -2,8 +2,11 @@ import type { Counter, Gauge, Histogram } from 'prom-client';
 import { isRetriable } from '../errors/bridge-error';
 import type { EphemeralEvent, MatrixEvent } from '../events';
 import type { Logger } from '../log/types';
+import { DEFAULT_MAX_HOLD_MS, holdDecision } from './hold';
+import { Outbox, type Delivery } from './outbox';
 import { RoomQueues, realTimers, type StepResult, type Timers } from './room-queues';
-import type { QueuedItem, TransactionJournal } from './types';
+import { currentRoomTurn } from './room-turn';
+import type { JournalItem, QueuedItem, TransactionJournal } from './types';
 
 /** What the HTTP layer needs to know about an accepted transaction. */
 export interface AcceptResult {
@@ -16,7 +19,7 @@ export interface AcceptResult {
 }
 
 export interface IngestMetrics {
-  /** kind: `room` | `ephemeral` | `task` | `job`; outcome: `handled` | `echo` | `retried` | `dead_lettered` | `failed`. */
+  /** kind: `room` | `ephemeral` | `outbox` | `task` | `job`; outcome: `handled` | `echo` | `retried` | `dead_lettered` | `failed`. */
   events: Counter<'kind' | 'outcome'>;
   /** result: `accepted` | `duplicate`. */
   transactions?: Counter<'result'>;
@@ -44,12 +47,28 @@ export interface IngestorDeps {
   slowHandlerMs: number;
   timers?: Timers;
   now?: () => number;
+  /** For the jitter of retry delays (tests make it deterministic). */
+  random?: () => number;
   log: Logger;
   metrics?: IngestMetrics;
 }
 
 /** Ephemeral events share one queue of their own, so a typing notice never waits behind a room's messages. */
 const EPHEMERAL_QUEUE = '\u0000ephemeral';
+
+/** Options of `inRoomOrder`. */
+export interface RoomTaskOptions {
+  /**
+   * Hold the task through a homeserver outage: a retriable failure (hold.ts) runs it again with
+   * backoff, the room's later work waiting behind it, for at most `maxHoldMs` (default 15 min).
+   * Not journaled: for work that carries nothing a network said (state sync), which is redone
+   * anyway after a restart. Without it a failure rejects at once.
+   */
+  retry?: boolean;
+  maxHoldMs?: number;
+  /** Names the task in logs. */
+  name?: string;
+}
 
 /** Thrown to `inRoomOrder` callers whose task had not started when the ingestor stopped. */
 export class IngestorStoppedError extends Error {
@@ -71,6 +90,9 @@ export class Ingestor {
   private readonly timers: Timers;
   private readonly now: () => number;
   private reusedIdNoted = false;
+  private resumed = false;
+  /** Durable network → Matrix delivery, in the same room queues (`BridgeContext.outbox`). */
+  readonly outbox: Outbox;
 
   constructor(private readonly deps: IngestorDeps) {
     if (!(deps.maxAttempts >= 1)) throw new RangeError(`maxAttempts must be at least 1, got ${deps.maxAttempts}`);
@@ -87,6 +109,15 @@ export class Ingestor {
         deps.log.error('Ingest job failed unexpectedly; its room moves on', { roomKey, error: errorText(err) });
         this.count('job', 'failed');
       },
+    });
+    this.outbox = new Outbox({
+      journal: deps.journal,
+      schedule: (delivery) => this.queues.push(delivery.record.roomKey, { run: () => this.outbox.run(delivery) }),
+      accepting: () => this.resumed && !this.queues.isStopped,
+      log: deps.log,
+      count: (outcome, n = 1) => deps.metrics?.events.inc({ kind: 'outbox', outcome }, n),
+      now: this.now,
+      random: deps.random ?? Math.random,
     });
   }
 
@@ -110,9 +141,15 @@ export class Ingestor {
     return { duplicate: false, queued: this.dispatch(queued), echoes };
   }
 
-  /** Queues what the journal still holds from before a restart. Returns how many items were queued. */
+  /**
+   * Queues what the journal still holds from before a restart, then what was enqueued in the
+   * outbox since start (journaled, not yet queued, so it goes behind the older items). Once only;
+   * returns how many items were queued.
+   */
   resume(): number {
-    if (this.queues.isStopped) return 0;
+    if (this.queues.isStopped || this.resumed) return 0;
+    this.resumed = true;
+    this.outbox.flush();
     const queued = this.dispatch(this.deps.journal.pending());
     if (queued > 0) this.deps.log.info('Resuming events accepted before the last shutdown', { count: queued });
     return queued;
@@ -121,21 +158,40 @@ export class Ingestor {
   /**
    * Runs `task` in the room's turn, after everything already queued for that room. Use the
    * Matrix room ID as `roomKey` so network-side work and Matrix events of a room share one order.
-   * Never await this from inside a task or handler of the same room: it would wait for itself.
+   * Called from inside the same room's turn (a handler or task of that room), `task` runs at once,
+   * inline, once: waiting for the room's turn there would wait for itself.
    */
-  inRoomOrder<T>(roomKey: string, task: () => Promise<T>): Promise<T> {
+  inRoomOrder<T>(roomKey: string, task: () => Promise<T>, options: RoomTaskOptions = {}): Promise<T> {
+    if (currentRoomTurn() === roomKey) return task();
     if (this.queues.isStopped) return Promise.reject(new IngestorStoppedError());
+    const maxHoldMs = options.maxHoldMs ?? DEFAULT_MAX_HOLD_MS;
+    const random = this.deps.random ?? Math.random;
+    let attempts = 0;
+    let heldSince: number | undefined;
     return new Promise<T>((resolve, reject) => {
       this.queues.push(roomKey, {
-        run: async () => {
+        run: async (): Promise<StepResult> => {
           try {
             resolve(await task());
             this.count('task', 'handled');
+            return 'done';
           } catch (err) {
+            attempts++;
+            const decision = options.retry
+              ? holdDecision(err, { attempts, ...(heldSince !== undefined ? { heldSince } : {}) }, { now: this.now(), maxHoldMs, random })
+              : undefined;
+            if (decision && 'retryInMs' in decision) {
+              if (heldSince === undefined) {
+                heldSince = this.now();
+                this.deps.log.warn('A room task failed; holding the room and retrying', { roomKey, task: options.name, retryInMs: decision.retryInMs, error: errorText(err) });
+              }
+              this.count('task', 'retried');
+              return decision;
+            }
             reject(err);
-            this.count('task', 'failed');
+            this.count('task', decision ? 'dead_lettered' : 'failed');
+            return 'done';
           }
-          return 'done';
         },
         cancel: () => reject(new IngestorStoppedError()),
       });
@@ -147,10 +203,22 @@ export class Ingestor {
     return this.queues.idle();
   }
 
-  /** Stops taking new work and waits for running handlers. Items not yet handled stay in the journal. */
+  /**
+   * Stops taking new work and waits for running handlers. Items not yet handled stay in the
+   * journal; outbox items enqueued from now on are journaled for the next start.
+   */
   async stop(): Promise<void> {
+    this.outbox.flush();
     await this.queues.stop();
     this.inQueue.clear();
+  }
+
+  /**
+   * Work runs or waits for a slot, or outbox items wait to be journaled; false once only rooms
+   * waiting out a retry delay remain (what a test with a fake clock waits for).
+   */
+  get busy(): boolean {
+    return this.queues.busy || this.outbox.unwrittenCount > 0;
   }
 
   /** Jobs queued or running over all rooms. */
@@ -158,10 +226,16 @@ export class Ingestor {
     return this.queues.size;
   }
 
-  private dispatch(items: QueuedItem[]): number {
+  private dispatch(items: JournalItem[]): number {
     let queued = 0;
     for (const item of items) {
       if (this.inQueue.has(item.seq)) continue;
+      if (item.kind === 'outbox') {
+        const delivery: Delivery = { record: item, written: Promise.resolve(true), resumed: true };
+        this.queues.push(item.roomKey, { run: () => this.outbox.run(delivery) });
+        queued++;
+        continue;
+      }
       this.inQueue.add(item.seq);
       const key = item.kind === 'room' ? item.event.roomId : EPHEMERAL_QUEUE;
       this.queues.push(key, { run: () => this.attempt(item) });

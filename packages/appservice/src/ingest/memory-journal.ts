@@ -1,9 +1,9 @@
 import type { EphemeralEvent, MatrixEvent } from '../events';
 import { transactionFingerprint } from './fingerprint';
-import type { DeadLetter, JournalAcceptResult, QueuedItem, TransactionJournal } from './types';
+import type { DeadLetter, JournalAcceptResult, JournalItem, OutboxEntry, QueuedItem, TransactionJournal } from './types';
 
 interface Entry {
-  item: QueuedItem;
+  item: JournalItem;
   txnId: string;
   state: 'pending' | 'done' | 'dead';
   error?: string;
@@ -21,6 +21,10 @@ export class MemoryJournal implements TransactionJournal {
   private nextSeq = 1;
   /** Set to make `accept` throw, as a store that cannot persist would. */
   failAccept: Error | undefined;
+  /** Set to make `appendOutbox` throw (a full disk). */
+  failAppend: Error | undefined;
+  /** How many times `appendOutbox` was called (each call is one transaction in a real store). */
+  appendCalls = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -45,7 +49,21 @@ export class MemoryJournal implements TransactionJournal {
     return queued.length > 0 ? { duplicate: false, reusedId: true, queued } : { duplicate: true, queued };
   }
 
-  pending(): QueuedItem[] {
+  appendOutbox(entries: readonly OutboxEntry[]): number[] {
+    if (this.failAppend) throw this.failAppend;
+    this.appendCalls++;
+    // Serialised like a real store would, so a payload that does not survive JSON fails here too.
+    return entries.map((e) => {
+      const text = JSON.stringify(e.payload);
+      if (text === undefined) throw new TypeError(`outbox payload must be JSON-serialisable (got ${typeof e.payload})`);
+      const payload: unknown = JSON.parse(text);
+      const item: JournalItem = { seq: this.nextSeq++, kind: 'outbox', ...e, payload, attempts: 0 };
+      this.add(e.txnId, item);
+      return item.seq;
+    });
+  }
+
+  pending(): JournalItem[] {
     return [...this.entries.values()].filter((e) => e.state === 'pending').map((e) => ({ ...e.item }));
   }
 
@@ -73,7 +91,7 @@ export class MemoryJournal implements TransactionJournal {
       txnId: e.txnId,
       kind: e.item.kind,
       eventId: e.item.kind === 'room' ? e.item.event.eventId : undefined,
-      roomId: e.item.event.roomId,
+      roomId: e.item.kind === 'outbox' ? e.item.roomKey : e.item.event.roomId,
       error: e.error ?? '',
       attempts: e.item.attempts,
       failedAt: e.at,
@@ -97,7 +115,7 @@ export class MemoryJournal implements TransactionJournal {
     return this.entries.get(seq)?.state;
   }
 
-  private add(txnId: string, item: QueuedItem): QueuedItem {
+  private add<T extends JournalItem>(txnId: string, item: T): T {
     this.entries.set(item.seq, { item, txnId, state: 'pending', at: this.now() });
     return { ...item };
   }

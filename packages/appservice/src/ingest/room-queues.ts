@@ -5,6 +5,8 @@
  * that room overtakes it) but gives its slot to other rooms while it waits.
  */
 
+import { runInTurn } from './room-turn';
+
 /** What a job reports when it ran: finished (either way), or "run me again in this many ms". */
 export type StepResult = 'done' | { retryInMs: number };
 
@@ -66,6 +68,11 @@ export class RoomQueues {
     return this.depth;
   }
 
+  /** A job runs or waits for a slot (rooms waiting out a retry delay do not count). */
+  get busy(): boolean {
+    return this.running > 0 || this.ready.length > 0;
+  }
+
   push(key: string, job: Job): void {
     if (this.stopped) throw new Error('The room queues are stopped; no new work is accepted');
     let queue = this.queues.get(key);
@@ -120,8 +127,17 @@ export class RoomQueues {
   private async runHead(queue: Queue): Promise<void> {
     const job = queue.jobs[0]!;
     let result: StepResult;
+    // Never inside the caller's push: whoever queues work finishes what it is doing first (an
+    // IRC listener that queues a task, then records more state the task should see).
+    await undefined;
     try {
-      result = await job.run();
+      if (this.stopped) {
+        job.cancel?.();
+        result = 'done';
+      } else {
+        // Marked as the room's turn, so asking for the same room's turn inside it is recognised (room-turn.ts).
+        result = await runInTurn(queue.key, () => job.run());
+      }
     } catch (err) {
       // Jobs report their own failures; a throw here is a bug in the job, not a reason to stall the room.
       this.options.onJobError?.(queue.key, err);

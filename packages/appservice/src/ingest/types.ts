@@ -5,10 +5,33 @@ export type QueuedItem =
   | { seq: number; kind: 'room'; event: MatrixEvent; attempts: number }
   | { seq: number; kind: 'ephemeral'; event: EphemeralEvent; attempts: number };
 
+/**
+ * Something a network said, journaled before anything else happens to it (the outbox), until
+ * its handler delivered it to Matrix. `txnId` is its idempotency key: stable across restarts.
+ */
+export interface OutboxRecord {
+  seq: number;
+  kind: 'outbox';
+  /** The room queue it is delivered in (a Matrix room ID, or a connector's own key). */
+  roomKey: string;
+  /** Which handler delivers it (`ctx.outbox.define`). */
+  outboxKind: string;
+  txnId: string;
+  payload: unknown;
+  attempts: number;
+}
+
+/** What the outbox hands the journal: a record before it has a sequence number. */
+export type OutboxEntry = Omit<OutboxRecord, 'seq' | 'kind' | 'attempts'>;
+
+/** Everything the journal holds for delivery, in one order (both directions share it). */
+export type JournalItem = QueuedItem | OutboxRecord;
+
 export interface DeadLetter {
   seq: number;
+  /** The homeserver's transaction for Matrix events; the idempotency key for outbox items. */
   txnId: string;
-  kind: 'room' | 'ephemeral';
+  kind: 'room' | 'ephemeral' | 'outbox';
   eventId?: string;
   roomId?: string;
   error: string;
@@ -38,8 +61,13 @@ export interface TransactionJournal {
    * event in a new transaction).
    */
   accept(txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]): JournalAcceptResult;
-  /** Everything accepted but not completed nor dead-lettered, in acceptance order. */
-  pending(): QueuedItem[];
+  /**
+   * Journals outbox entries in the given order, all or none (one SQLite transaction, so a burst
+   * costs one commit), and returns their sequence numbers.
+   */
+  appendOutbox(entries: readonly OutboxEntry[]): number[];
+  /** Everything accepted or appended but not completed nor dead-lettered, in that order. */
+  pending(): JournalItem[];
   /** The handler succeeded (or the event was deliberately ignored). */
   complete(seq: number): void;
   /** A handler attempt failed; returns the new attempt count. */
@@ -63,6 +91,7 @@ export type AsyncTransactionJournal = {
 export function asyncJournal(journal: TransactionJournal): AsyncTransactionJournal {
   return {
     accept: async (txnId, events, ephemeral) => journal.accept(txnId, events, ephemeral),
+    appendOutbox: async (entries) => journal.appendOutbox(entries),
     pending: async () => journal.pending(),
     complete: async (seq) => journal.complete(seq),
     recordFailure: async (seq, error) => journal.recordFailure(seq, error),

@@ -272,3 +272,30 @@ describe('Intent send options', () => {
     expect(requests.filter((r) => r.endsWith('/irc-line-42'))).toHaveLength(2);
   });
 });
+
+describe('a resend that checks first (checkSentBefore)', () => {
+  it('returns the event an earlier attempt put in the room, without sending again', async () => {
+    const { factory, requests } = setup();
+    firstSend(); // registers, joins and sends the first time
+    const alice = factory.intent(GHOST);
+    await alice.sendMessage(ROOM, { body: 'warm-up' });
+    const scope = nock(HS)
+      .get(`/_matrix/client/v3/rooms/${enc(ROOM)}/messages`).query((q) => q.user_id === GHOST && q.dir === 'b' && JSON.parse(String(q.filter)).senders[0] === GHOST)
+      .reply(200, { chunk: [{ event_id: '$other', sender: GHOST, unsigned: { transaction_id: 'other' } }, { event_id: '$landed', sender: GHOST, unsigned: { transaction_id: 'txn-7' } }] });
+    await expect(alice.sendMessage(ROOM, { body: 'held line' }, { txnId: 'txn-7', checkSentBefore: true })).resolves.toBe('$landed');
+    scope.done();
+    expect(requests.filter((r) => r.startsWith('PUT'))).toHaveLength(1);
+  });
+
+  it('sends with the same txnId when no earlier attempt landed', async () => {
+    const { factory } = setup();
+    firstSend();
+    const alice = factory.intent(GHOST);
+    await alice.sendMessage(ROOM, { body: 'warm-up' });
+    const scope = nock(HS)
+      .get(`/_matrix/client/v3/rooms/${enc(ROOM)}/messages`).query(true).reply(200, { chunk: [] })
+      .put(`/_matrix/client/v3/rooms/${enc(ROOM)}/send/m.room.message/txn-8`).query(true).reply(200, { event_id: '$new' });
+    await expect(alice.sendMessage(ROOM, { body: 'held line' }, { txnId: 'txn-8', checkSentBefore: true })).resolves.toBe('$new');
+    scope.done();
+  });
+});

@@ -72,7 +72,13 @@ export class BridgeIntent implements Intent {
   sendEvent(roomId: RoomId, type: string, content: Record<string, unknown>, opts: SendOptions = {}): Promise<EventId> {
     // One txnId for every try: if an earlier one did reach the room, the homeserver deduplicates the next.
     const txnId = opts.txnId ?? this.ctx.client.newTxnId();
-    return this.inRoom(roomId, () => this.ctx.client.sendEvent(roomId, type, content, { ...this.asUser, txnId }));
+    return this.inRoom(roomId, async () => {
+      if (opts.checkSentBefore && opts.txnId !== undefined) {
+        const sent = await this.ctx.client.findSentEvent(roomId, txnId, this.asUser);
+        if (sent !== undefined) return sent;
+      }
+      return this.ctx.client.sendEvent(roomId, type, content, { ...this.asUser, txnId });
+    });
   }
 
   sendState(roomId: RoomId, type: string, stateKey: string, content: Record<string, unknown>): Promise<EventId> {

@@ -34,6 +34,14 @@ export interface SendOptions {
    * attempt did arrive. Must be unique per user for different messages. Default: a fresh one.
    */
   txnId?: string;
+  /**
+   * With `txnId`: first look whether an earlier attempt already put the event in the room (the
+   * user's latest events there), and if so return it without sending. For a resend after a
+   * failure that may have reached the homeserver, or after a crash: a homeserver that restarted
+   * meanwhile may have forgotten the transaction ID (Synapse does for appservice users) and would
+   * store the event twice. Costs one request; use it only for resends.
+   */
+  checkSentBefore?: boolean;
 }
 
 /**

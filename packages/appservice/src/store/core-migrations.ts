@@ -1,3 +1,4 @@
+import type { Database } from 'better-sqlite3';
 import { IDENTITY_MIGRATION } from './identity-migration';
 import type { Migration } from './types';
 
@@ -121,14 +122,66 @@ export const CORE_MIGRATIONS: Migration[] = [
     },
     postgres: 'ALTER TABLE transactions ADD COLUMN fingerprint TEXT',
   },
-  // Version 3 belongs to the outbox track (the journal's network -> Matrix items). This no-op
-  // keeps the numbering valid on this branch only: at merge, the outbox's migration 3 replaces it.
   {
     version: 3,
-    description: 'reserved for the outbox (replaced at merge)',
-    up() { /* the outbox migration goes here */ },
-    postgres: '',
+    description: 'the outbox: what a network said, journaled in the event queue before it is delivered to Matrix',
+    up: addOutboxToEventQueue,
+    // PostgreSQL widens a CHECK in place; its inline one is named <table>_<column>_check.
+    postgres: `
+      ALTER TABLE event_queue ADD COLUMN outbox_kind TEXT;
+      ALTER TABLE event_queue DROP CONSTRAINT event_queue_kind_check;
+      ALTER TABLE event_queue ADD CONSTRAINT event_queue_kind_check CHECK (kind IN ('room', 'ephemeral', 'outbox'));
+      ALTER TABLE event_queue ADD CONSTRAINT event_queue_outbox_check CHECK ((kind = 'outbox') = (outbox_kind IS NOT NULL));
+    `,
   },
   // Track store: ghosts and portals (identity-migration.ts).
   IDENTITY_MIGRATION,
+  {
+    version: 5,
+    description: 'the outbox, for development databases made while version 3 was a reserved no-op',
+    up: addOutboxToEventQueue,
+    // No PostgreSQL store ever ran the placeholder: version 3 gave it the outbox.
+    postgres: '',
+  },
 ];
+
+/**
+ * One queue for both directions, so a room's Matrix events and network messages keep one order
+ * across a restart (seq). SQLite cannot widen a CHECK constraint: the table is rebuilt. For an
+ * outbox row, txn_id is its idempotency key (the Matrix transaction ID it is sent with), room_id
+ * the room key it is ordered under, and outbox_kind the handler that sends it. Does nothing when
+ * the table has the outbox already (so version 5 can repair what version 3's placeholder skipped).
+ */
+function addOutboxToEventQueue(db: Database): void {
+  const columns = db.prepare<[], { name: string }>('PRAGMA table_info(event_queue)').all();
+  if (columns.some((c) => c.name === 'outbox_kind')) return;
+  const next = db.prepare<[], { seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'event_queue'").get();
+  db.exec(`
+    CREATE TABLE event_queue_v3 (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      txn_id TEXT NOT NULL,
+      kind TEXT NOT NULL CHECK (kind IN ('room', 'ephemeral', 'outbox')),
+      event_id TEXT,
+      room_id TEXT,
+      outbox_kind TEXT,
+      payload TEXT,
+      attempts INTEGER NOT NULL DEFAULT 0,
+      last_error TEXT,
+      state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done', 'dead')),
+      created_at INTEGER NOT NULL,
+      updated_at INTEGER NOT NULL,
+      CHECK ((kind = 'outbox') = (outbox_kind IS NOT NULL))
+    );
+    INSERT INTO event_queue_v3 (seq, txn_id, kind, event_id, room_id, payload, attempts, last_error, state, created_at, updated_at)
+      SELECT seq, txn_id, kind, event_id, room_id, payload, attempts, last_error, state, created_at, updated_at FROM event_queue;
+    DROP TABLE event_queue;
+    ALTER TABLE event_queue_v3 RENAME TO event_queue;
+    CREATE UNIQUE INDEX event_queue_event_id ON event_queue (event_id) WHERE event_id IS NOT NULL;
+    CREATE INDEX event_queue_state ON event_queue (state, seq);
+  `);
+  // Sequence numbers are never reused, also for rows pruned before the rebuild.
+  if (next) {
+    const bumped = db.prepare("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'event_queue'").run(next.seq);
+    if (bumped.changes === 0) db.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES ('event_queue', ?)").run(next.seq);
+  }
+}

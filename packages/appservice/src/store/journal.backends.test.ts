@@ -150,4 +150,25 @@ describe.each(backends)('the transaction journal on $name', (backend) => {
     expect(await store.journal.pending()).toEqual([]);
     expect((await store.journal.accept('t1', [ev('a')], [])).duplicate).toBe(false);
   });
+
+  it('keeps outbox items in one sequence with Matrix events, across a reopen, until done', async () => {
+    const line = (txnId: string, payload: unknown) => ({ roomKey: room, outboxKind: 'irc.line', txnId, payload });
+    let store = await openStore();
+    await store.journal.accept('t1', [ev('a')], []);
+    const [seq1, seq2] = await store.journal.appendOutbox([line('k.1', { text: 'one' }), line('k.2', { text: 'two', n: [1, 2] })]);
+    await store.journal.accept('t2', [ev('b')], []);
+    store = await openStore();
+    const pending = await store.journal.pending();
+    expect(pending.map((p) => (p.kind === 'outbox' ? p.txnId : p.kind === 'room' ? p.event.eventId : 'eph'))).toEqual(['$a', 'k.1', 'k.2', '$b']);
+    expect(pending[2]).toEqual({ seq: seq2, kind: 'outbox', roomKey: room, outboxKind: 'irc.line', txnId: 'k.2', payload: { text: 'two', n: [1, 2] }, attempts: 0 });
+    await store.journal.complete(seq1!);
+    expect(await store.journal.recordFailure(seq2!, 'homeserver down')).toBe(1);
+    await store.journal.deadLetter(seq2!, 'gave up');
+    expect((await store.journal.pending()).map((p) => p.kind)).toEqual(['room', 'room']);
+    expect(await store.journal.deadLetters()).toEqual([expect.objectContaining({ seq: seq2, kind: 'outbox', txnId: 'k.2', roomId: room, error: 'gave up', attempts: 1 })]);
+    // All or nothing: a payload that is not JSON fails the whole batch.
+    await expect(store.journal.appendOutbox([line('k.3', 'fine'), line('k.4', undefined)])).rejects.toThrow('JSON');
+    expect((await store.journal.pending()).map((p) => p.kind)).toEqual(['room', 'room']);
+    await expect(store.exec("INSERT INTO event_queue (txn_id, kind, created_at, updated_at) VALUES ('x', 'outbox', 1, 1)")).rejects.toThrow(/check/i);
+  });
 });

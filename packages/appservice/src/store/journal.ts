@@ -2,12 +2,15 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { EphemeralEvent, MatrixEvent } from '../events';
 import { BridgeError } from '../errors/bridge-error';
 import { transactionFingerprint } from '../ingest/fingerprint';
-import type { DeadLetter, JournalAcceptResult, QueuedItem, TransactionJournal } from '../ingest/types';
+import type { DeadLetter, JournalAcceptResult, JournalItem, OutboxEntry, QueuedItem, TransactionJournal } from '../ingest/types';
 import { fromJson, toJson } from './json';
 
 interface QueueRow {
   seq: number;
-  kind: 'room' | 'ephemeral';
+  kind: 'room' | 'ephemeral' | 'outbox';
+  txn_id: string;
+  room_id: string | null;
+  outbox_kind: string | null;
   payload: string;
   attempts: number;
 }
@@ -15,7 +18,7 @@ interface QueueRow {
 interface DeadRow {
   seq: number;
   txn_id: string;
-  kind: 'room' | 'ephemeral';
+  kind: 'room' | 'ephemeral' | 'outbox';
   event_id: string | null;
   room_id: string | null;
   last_error: string | null;
@@ -29,16 +32,26 @@ const MAX_ERROR_CHARS = 4000;
 const DEAD_LETTER_EXTRA_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 const clip = (error: string) => (error.length > MAX_ERROR_CHARS ? `${error.slice(0, MAX_ERROR_CHARS - 3)}...` : error);
 
-const toItem = (r: QueueRow): QueuedItem =>
-  r.kind === 'room'
-    ? { seq: r.seq, kind: 'room', event: fromJson<MatrixEvent>(r.payload), attempts: r.attempts }
-    : { seq: r.seq, kind: 'ephemeral', event: fromJson<EphemeralEvent>(r.payload), attempts: r.attempts };
+function toItem(r: QueueRow): JournalItem {
+  switch (r.kind) {
+    case 'room': return { seq: r.seq, kind: 'room', event: fromJson<MatrixEvent>(r.payload), attempts: r.attempts };
+    case 'ephemeral': return { seq: r.seq, kind: 'ephemeral', event: fromJson<EphemeralEvent>(r.payload), attempts: r.attempts };
+    case 'outbox': return {
+      seq: r.seq, kind: 'outbox', roomKey: r.room_id ?? '', outboxKind: r.outbox_kind ?? '', txnId: r.txn_id,
+      payload: fromJson<unknown>(r.payload), attempts: r.attempts,
+    };
+  }
+}
 
-/** The TransactionJournal on SQLite: `transactions` for txnId dedupe, `event_queue` for the events. */
+/**
+ * The TransactionJournal on SQLite: `transactions` for txnId dedupe, `event_queue` for the
+ * events and, in the same sequence, the outbox (what networks said, for Matrix).
+ */
 export class SqliteTransactionJournal implements TransactionJournal {
   private readonly seenTxn: Statement<[string], { fingerprint: string | null }>;
   private readonly recordTxn: Statement<[string, number, string]>;
   private readonly enqueue: Statement<[string, string, string | null, string | null, string, number, number]>;
+  private readonly appendRow: Statement<[string, string, string, string, number, number]>;
   private readonly pendingRows: Statement<[], QueueRow>;
   private readonly markDone: Statement<[number, number]>;
   private readonly addFailure: Statement<[string, number, number], { attempts: number }>;
@@ -49,6 +62,7 @@ export class SqliteTransactionJournal implements TransactionJournal {
   private readonly pruneDead: Statement<[number]>;
   private readonly acceptTx: (txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]) => JournalAcceptResult;
   private readonly pruneTx: (cutoff: number) => number;
+  private readonly appendTx: (entries: readonly OutboxEntry[]) => number[];
 
   constructor(db: Database, private readonly now: () => number) {
     this.seenTxn = db.prepare('SELECT fingerprint FROM transactions WHERE txn_id = ?');
@@ -59,7 +73,10 @@ export class SqliteTransactionJournal implements TransactionJournal {
     // covers only the unique index; any other constraint failure still throws.
     this.enqueue = db.prepare(`INSERT INTO event_queue (txn_id, kind, event_id, room_id, payload, created_at, updated_at)
       VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`);
-    this.pendingRows = db.prepare("SELECT seq, kind, payload, attempts FROM event_queue WHERE state = 'pending' ORDER BY seq");
+    this.appendRow = db.prepare(`INSERT INTO event_queue (txn_id, kind, room_id, outbox_kind, payload, created_at, updated_at)
+      VALUES (?, 'outbox', ?, ?, ?, ?, ?)`);
+    this.pendingRows = db.prepare(`SELECT seq, kind, txn_id, room_id, outbox_kind, payload, attempts
+      FROM event_queue WHERE state = 'pending' ORDER BY seq`);
     this.markDone = db.prepare("UPDATE event_queue SET state = 'done', payload = NULL, updated_at = ? WHERE seq = ?");
     this.addFailure = db.prepare('UPDATE event_queue SET attempts = attempts + 1, last_error = ?, updated_at = ? WHERE seq = ? RETURNING attempts');
     this.markDead = db.prepare("UPDATE event_queue SET state = 'dead', last_error = ?, updated_at = ? WHERE seq = ?");
@@ -70,6 +87,10 @@ export class SqliteTransactionJournal implements TransactionJournal {
     // Dead letters are kept far longer than finished events, for an operator to inspect.
     this.pruneDead = db.prepare("DELETE FROM event_queue WHERE state = 'dead' AND updated_at < ?");
     this.acceptTx = db.transaction((txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]) => this.acceptInTx(txnId, events, ephemeral));
+    this.appendTx = db.transaction((entries: readonly OutboxEntry[]) => {
+      const at = this.now();
+      return entries.map((e) => Number(this.appendRow.run(e.txnId, e.roomKey, e.outboxKind, toJson(e.payload, 'outbox payload'), at, at).lastInsertRowid));
+    });
     this.pruneTx = db.transaction((cutoff: number) =>
       this.pruneTxns.run(cutoff).changes + this.pruneDone.run(cutoff).changes + this.pruneDead.run(cutoff - DEAD_LETTER_EXTRA_RETENTION_MS).changes);
   }
@@ -100,7 +121,11 @@ export class SqliteTransactionJournal implements TransactionJournal {
     return queued.length > 0 ? { duplicate: false, reusedId: true, queued } : { duplicate: true, queued };
   }
 
-  pending(): QueuedItem[] {
+  appendOutbox(entries: readonly OutboxEntry[]): number[] {
+    return entries.length === 0 ? [] : this.appendTx(entries);
+  }
+
+  pending(): JournalItem[] {
     return this.pendingRows.all().map(toItem);
   }
 

@@ -3,10 +3,12 @@
  * to the channel, in the room's order. The bot never hears its own puppets here: the dispatcher
  * drops their lines (echo suppression) before this runs.
  */
-import type { EventId } from '@bridgekit/appservice';
+import type { EventId, OutboxDelivery, RoomId, UserId } from '@bridgekit/appservice';
 import { unlessBanned } from '../../ghosts/bans';
+import type { BridgeRuntime } from '../../runtime';
 import { ircHandler } from '../registry';
 import { ircMessageContent, replyTag } from './content';
+import { lineDelivered, networkOfLine, type IrcLine } from './line-delivery';
 import { channelMentions } from './mentions';
 
 export const channelMessages = ircHandler({
@@ -30,19 +32,30 @@ export const channelMessages = ircHandler({
     }
     const content = ircMessageContent(e.kind, e.text, channelMentions(rt, network, e.target, speaker));
     for (const roomId of rooms) {
-      // Fixed now, so every attempt of the task (room-tasks.ts retries) sends the same transaction.
-      const txnId = rt.newTxnId();
-      rt.roomTask(roomId, 'irc.channel-message', async () => {
-        const ghost = await rt.ghostIntent(network, speaker);
-        // Looked up in the room's turn: the line replied to, if bridged, is stored by now.
-        const inReplyTo: EventId | undefined = replyTo ? await rt.refs.eventOfMsgid(network.id, replyTo) : undefined;
-        const sent = inReplyTo ? { ...content, 'm.relates_to': { 'm.in_reply_to': { event_id: inReplyTo } } } : content;
-        // A Matrix user may have banned them here without being able to on IRC.
-        const eventId = await unlessBanned(rt, network, roomId, ghost.userId, () => ghost.sendMessage(roomId, sent, { txnId }));
-        if (eventId === undefined) return;
-        await rt.refs.remember({ roomId, eventId, network: network.id, nick: e.nick, text: String(content.body), ...(e.msgid ? { msgid: e.msgid } : {}) });
-        rt.metrics.messages.inc({ direction: 'irc_to_matrix', network: network.id });
+      void rt.outbox.channelLine.enqueue(roomId, {
+        network: network.id, roomId, speaker, nick: e.nick, content, ...(e.msgid ? { msgid: e.msgid } : {}), ...(replyTo ? { replyTo } : {}),
       });
     }
   },
 });
+
+/** One channel line for one room, as decided when it arrived (outbox payload). */
+export interface ChannelLine extends IrcLine {
+  roomId: RoomId;
+  /** The ghost of the person who said it, then (ghosts/renames.ts). */
+  speaker: UserId;
+  /** The IRCv3 msgid of the line it replies to: looked up in the room's turn, when that line is stored. */
+  replyTo?: string;
+}
+
+/** Delivers a channel line in its room's turn (the outbox's handler; may run again after a crash). */
+export async function deliverChannelLine(rt: BridgeRuntime, { payload: line, txnId, resend }: OutboxDelivery<ChannelLine>): Promise<void> {
+  const network = networkOfLine(rt, line, { roomId: line.roomId });
+  if (!network) return;
+  const ghost = await rt.ghostIntent(network, line.speaker);
+  const inReplyTo: EventId | undefined = line.replyTo ? await rt.refs.eventOfMsgid(network.id, line.replyTo) : undefined;
+  const content = inReplyTo ? { ...line.content, 'm.relates_to': { 'm.in_reply_to': { event_id: inReplyTo } } } : line.content;
+  // A Matrix user may have banned them here without being able to on IRC.
+  const eventId = await unlessBanned(rt, network, line.roomId, ghost.userId, () => ghost.sendMessage(line.roomId, content, { txnId, checkSentBefore: resend }));
+  if (eventId !== undefined) await lineDelivered(rt, network, line.roomId, eventId, line);
+}

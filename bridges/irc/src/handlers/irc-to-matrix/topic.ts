@@ -6,7 +6,7 @@
  * costs nothing. No echo loop: a topic a Matrix user set arrives here from their own puppet and
  * is skipped, and what the ghost or bot writes into Matrix is filtered out by the core.
  */
-import { isMatrixError, type RoomId } from '@bridgekit/appservice';
+import { isMatrixError, type OutboxDelivery, type RoomId } from '@bridgekit/appservice';
 import { stripMirc } from '../../format/mirc';
 import type { PowerLevelsContent } from '../../ghosts/power-levels';
 import type { IrcNick } from '../../mapping/ids';
@@ -25,10 +25,26 @@ export const channelTopics = ircHandler({
     // operator's, on a +t channel) is written in the room's turn before the topic is.
     if (setBy) rt.ghostSync.spoke(network, e.channel, setBy);
     for (const roomId of rt.portals.roomsForChannel(network, e.channel)) {
-      rt.roomTask(roomId, 'irc.topic', () => setRoomTopic(rt, network, roomId, topic, setBy));
+      void rt.outbox.topic.enqueue(roomId, { network: network.id, roomId, topic, ...(setBy ? { setBy } : {}) });
     }
   },
 });
+
+/** A channel's topic for one room (outbox payload). */
+export interface TopicChange {
+  network: string;
+  roomId: RoomId;
+  topic: string;
+  /** Who set it, when a person did (not the server, not the bot). */
+  setBy?: IrcNick;
+}
+
+/** Sets the topic in its room's turn (the outbox's handler). State events need no transaction ID: setting it twice is harmless. */
+export async function deliverTopic(rt: BridgeRuntime, { payload }: OutboxDelivery<TopicChange>): Promise<void> {
+  const network = rt.network(payload.network);
+  if (!network) return;
+  await setRoomTopic(rt, network, payload.roomId, payload.topic, payload.setBy);
+}
 
 async function setRoomTopic(rt: BridgeRuntime, network: IrcNetwork, roomId: RoomId, topic: string, setBy: IrcNick | undefined): Promise<void> {
   const current = await rt.ctx.bot.getState<{ topic?: unknown }>(roomId, 'm.room.topic');

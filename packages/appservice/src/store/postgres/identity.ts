@@ -14,6 +14,7 @@ const toGhost = (r: GhostRow): GhostLink => ({
 
 /** How many variants `resolve` tries before concluding something is wrong with `candidate`. */
 const MAX_VARIANTS = 10_000;
+const VARIANT_BATCH = 100;
 
 // A ghost re-linked (a rename) keeps its creation time and the hash of the profile it has.
 const UPSERT_GHOST = `INSERT INTO ghosts (user_id, network, remote_id, metadata, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)
@@ -59,11 +60,13 @@ export class PostgresGhosts implements GhostRepository {
       await lockTable(c, 'ghosts');
       const linked = await c.query<GhostRow>('SELECT * FROM ghosts WHERE network = $1 AND remote_id = $2', [network, remoteId]);
       if (linked.rows[0]) return toGhost(linked.rows[0]);
-      for (let variant = 1; variant <= MAX_VARIANTS; variant++) {
-        const userId = candidate(variant);
-        const taken = await c.query('SELECT 1 FROM ghosts WHERE user_id = $1', [userId]);
-        if (taken.rowCount) continue;
-        return this.upsert(c, userId, network, remoteId, '{}');
+      // Candidates are checked a batch per round trip: a popular name costs one query, not one per variant.
+      for (let first = 1; first <= MAX_VARIANTS; first += VARIANT_BATCH) {
+        const batch = Array.from({ length: Math.min(VARIANT_BATCH, MAX_VARIANTS - first + 1) }, (_, i) => candidate(first + i));
+        const { rows } = await c.query<{ user_id: string }>('SELECT user_id FROM ghosts WHERE user_id = ANY($1::text[])', [batch]);
+        const taken = new Set(rows.map((r) => r.user_id));
+        const free = batch.find((userId) => !taken.has(userId));
+        if (free !== undefined) return this.upsert(c, free, network, remoteId, '{}');
       }
       throw new Error(`No free ghost for ${network} ${JSON.stringify(remoteId)} among ${MAX_VARIANTS} variants: the candidate function repeats itself`);
     });

@@ -2,13 +2,15 @@ import type { Pool, PoolClient } from 'pg';
 import type { EphemeralEvent, MatrixEvent } from '../../events';
 import { BridgeError } from '../../errors/bridge-error';
 import { transactionFingerprint } from '../../ingest/fingerprint';
-import type { AsyncTransactionJournal, DeadLetter, JournalAcceptResult, QueuedItem } from '../../ingest/types';
+import type { AsyncTransactionJournal, DeadLetter, JournalAcceptResult, JournalItem, OutboxEntry, QueuedItem } from '../../ingest/types';
 import { fromJson, toJson } from '../json';
 import { inTransaction } from './sql';
 
-interface QueueRow { seq: number; kind: 'room' | 'ephemeral'; payload: string; attempts: number }
+interface QueueRow {
+  seq: number; kind: 'room' | 'ephemeral' | 'outbox'; txn_id: string; room_id: string | null; outbox_kind: string | null; payload: string; attempts: number;
+}
 interface DeadRow {
-  seq: number; txn_id: string; kind: 'room' | 'ephemeral'; event_id: string | null; room_id: string | null;
+  seq: number; txn_id: string; kind: 'room' | 'ephemeral' | 'outbox'; event_id: string | null; room_id: string | null;
   last_error: string | null; attempts: number; updated_at: number;
 }
 
@@ -17,10 +19,16 @@ const MAX_ERROR_CHARS = 4000;
 const DEAD_LETTER_EXTRA_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 const clip = (error: string) => (error.length > MAX_ERROR_CHARS ? `${error.slice(0, MAX_ERROR_CHARS - 3)}...` : error);
 
-const toItem = (r: QueueRow): QueuedItem =>
-  r.kind === 'room'
-    ? { seq: r.seq, kind: 'room', event: fromJson<MatrixEvent>(r.payload), attempts: r.attempts }
-    : { seq: r.seq, kind: 'ephemeral', event: fromJson<EphemeralEvent>(r.payload), attempts: r.attempts };
+function toItem(r: QueueRow): JournalItem {
+  switch (r.kind) {
+    case 'room': return { seq: r.seq, kind: 'room', event: fromJson<MatrixEvent>(r.payload), attempts: r.attempts };
+    case 'ephemeral': return { seq: r.seq, kind: 'ephemeral', event: fromJson<EphemeralEvent>(r.payload), attempts: r.attempts };
+    case 'outbox': return {
+      seq: r.seq, kind: 'outbox', roomKey: r.room_id ?? '', outboxKind: r.outbox_kind ?? '', txnId: r.txn_id,
+      payload: fromJson<unknown>(r.payload), attempts: r.attempts,
+    };
+  }
+}
 
 /**
  * The transaction journal on PostgreSQL, with the SQLite journal's semantics call for call: a
@@ -56,8 +64,25 @@ export class PostgresTransactionJournal implements AsyncTransactionJournal {
     });
   }
 
-  async pending(): Promise<QueuedItem[]> {
-    const { rows } = await this.pool.query<QueueRow>("SELECT seq, kind, payload, attempts FROM event_queue WHERE state = 'pending' ORDER BY seq");
+  /** Outbox entries in the given order, all or none, in the same sequence as Matrix events. */
+  async appendOutbox(entries: readonly OutboxEntry[]): Promise<number[]> {
+    if (entries.length === 0) return [];
+    const rows = entries.map((e) => ({ e, json: toJson(e.payload, 'outbox payload') }));
+    return inTransaction(this.pool, async (c) => {
+      const at = this.now();
+      const seqs: number[] = [];
+      for (const { e, json } of rows) {
+        const { rows: r } = await c.query<{ seq: number }>(`INSERT INTO event_queue (txn_id, kind, room_id, outbox_kind, payload, created_at, updated_at)
+          VALUES ($1, 'outbox', $2, $3, $4, $5, $5) RETURNING seq`, [e.txnId, e.roomKey, e.outboxKind, json, at]);
+        seqs.push(r[0].seq);
+      }
+      return seqs;
+    });
+  }
+
+  async pending(): Promise<JournalItem[]> {
+    const { rows } = await this.pool.query<QueueRow>(`SELECT seq, kind, txn_id, room_id, outbox_kind, payload, attempts
+      FROM event_queue WHERE state = 'pending' ORDER BY seq`);
     return rows.map(toItem);
   }
 

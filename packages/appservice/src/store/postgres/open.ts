@@ -92,6 +92,7 @@ export async function openPostgresStore(url: string, opts: OpenPostgresStoreOpti
       if (err instanceof BridgeError || err instanceof TypeError) throw err;
       throw new BridgeError('STORE_OPEN_FAILED', `Cannot open the database ${label}: ${errorMessage(err)}. Check database.url in the config and that the server is running.`, { cause: err });
     }
+    let closed = false;
     return {
       dialect: 'postgres',
       pool,
@@ -104,6 +105,9 @@ export async function openPostgresStore(url: string, opts: OpenPostgresStoreOpti
       journal: new PostgresTransactionJournal(pool, now),
       migrationsApplied,
       close: async () => {
+        // Idempotent: pg's pool refuses a second end().
+        if (closed) return;
+        closed = true;
         try {
           await pool.end();
         } finally {

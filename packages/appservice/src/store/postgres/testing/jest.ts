@@ -6,6 +6,8 @@ import { startPostgresCluster, type PostgresCluster } from './cluster';
  * its own empty database, so tests never see each other's rows.
  */
 export function usePostgresCluster(): { newDatabase(): Promise<string>; cluster(): PostgresCluster } {
+  // A real server on a machine shared with other test workers: jest's 5 s default is too tight.
+  jest.setTimeout(20_000);
   let cluster: PostgresCluster | undefined;
   let n = 0;
   beforeAll(async () => { cluster = await startPostgresCluster(); }, 60_000);

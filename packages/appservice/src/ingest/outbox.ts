@@ -1,0 +1,248 @@
+/**
+ * Durable network → Matrix delivery. What a network said is journaled before anything else
+ * happens to it, then delivered in its room's turn (the queue Matrix events of that room use), in
+ * the order it was enqueued, each item with a stable transaction ID so a retry after a crash or
+ * an outage cannot duplicate it in Matrix. Failures follow the hold policy (hold.ts); given-up
+ * items are dead-lettered in the journal and counted.
+ *
+ * Enqueues of one tick are journaled together in one write (a burst of IRC lines costs one
+ * commit, not one per line), and an item takes its place in the room's queue synchronously, at
+ * the call: the call order is the delivery order even though the write happens a moment later
+ * (and even for a store whose writes are asynchronous). Its job waits for the write first.
+ */
+import { createTxnIds } from '../csapi/txn-ids';
+import type { Logger } from '../log/types';
+import { DEFAULT_MAX_HOLD_MS, holdDecision } from './hold';
+import type { StepResult } from './room-queues';
+import type { OutboxEntry, OutboxRecord, TransactionJournal } from './types';
+
+/** What an outbox handler is given for one attempt of one item. */
+export interface OutboxDelivery<P> {
+  payload: P;
+  /**
+   * The item's idempotency key, the same on every attempt and after a restart: send the item's
+   * Matrix event with it (`intent.sendMessage(room, content, { txnId })`). A handler that sends
+   * several events derives one per event, e.g. `${txnId}.2`.
+   */
+  txnId: string;
+  /** 1 for the first attempt; attempts of an earlier run (before a restart) count too. */
+  attempt: number;
+  /**
+   * An earlier attempt may have reached Matrix: one failed, or the item was resumed after a
+   * restart. Then send with `{ txnId, checkSentBefore: true }`: a homeserver that restarted
+   * meanwhile may have forgotten the transaction ID and would store the event twice.
+   */
+  resend: boolean;
+  roomKey: string;
+}
+
+/**
+ * Delivers one item to Matrix. Throw to fail the attempt: a retriable error (MatrixError 5xx or
+ * 429, NetworkError, a BridgeError with `retriable`) holds the room's later items and retries
+ * with backoff; anything else dead-letters the item at once. May run more than once (a crash
+ * between the send and the journal's "done"), so everything before the send must be idempotent.
+ */
+export type OutboxHandler<P> = (delivery: OutboxDelivery<P>) => Promise<void>;
+
+export interface OutboxKindOptions {
+  /** How long an item is retried through an outage before it is dead-lettered (default 15 min). */
+  maxHoldMs?: number;
+}
+
+/** One kind of item, typed: `enqueue` without repeating the kind's name. */
+export interface OutboxKind<P> {
+  readonly kind: string;
+  enqueue(roomKey: string, payload: P): Promise<void>;
+}
+
+/** `BridgeContext.outbox`: durable delivery of what a network said, in its room's order. */
+export interface BridgeOutbox {
+  /**
+   * Declares a kind of item and the handler that delivers it. Call it in `start()`: items left
+   * from the last run are resumed once `start()` returned, and a kind without handler by then
+   * is dead-lettered. Throws for a kind defined twice.
+   */
+  define<P>(kind: string, handler: OutboxHandler<P>, options?: OutboxKindOptions): OutboxKind<P>;
+  /**
+   * Journals `payload` (JSON) for delivery in `roomKey`'s turn, after everything queued for that
+   * room before this call. Call it synchronously where the network's message is read, so the
+   * call order is the network's order. Resolves once the item is journaled (not delivered);
+   * awaiting it never waits for the room's turn, so it is safe inside a task of the same room.
+   * Throws at once for an unknown kind or a payload JSON cannot represent; rejects when the
+   * journal cannot write (the failure is logged and counted too, so the promise may be ignored).
+   */
+  enqueue(roomKey: string, kind: string, payload: unknown): Promise<void>;
+}
+
+/** An item in memory: its journal record (seq 0 until written) and what its retries know. */
+export interface Delivery {
+  record: OutboxRecord;
+  /** Resolves true once journaled, false when the write failed (the item is then dropped). */
+  written: Promise<boolean>;
+  /** Read back from the journal at start (a crash may have cut an attempt short). */
+  resumed?: boolean;
+  writeError?: unknown;
+  heldSince?: number;
+}
+
+export interface OutboxDeps {
+  journal: Pick<TransactionJournal, 'appendOutbox' | 'complete' | 'recordFailure' | 'deadLetter'>;
+  /** Puts the delivery in its room's queue now; its job will `run` it. */
+  schedule(delivery: Delivery): void;
+  /** False before the journal's items were resumed and after stop: then items are only journaled. */
+  accepting(): boolean;
+  log: Logger;
+  count(outcome: 'handled' | 'retried' | 'dead_lettered' | 'failed', n?: number): void;
+  now(): number;
+  random(): number;
+}
+
+interface Definition {
+  handler: OutboxHandler<unknown>;
+  maxHoldMs: number;
+}
+
+interface Unwritten {
+  delivery: Delivery;
+  done(written: boolean): void;
+}
+
+export class Outbox implements BridgeOutbox {
+  private readonly kinds = new Map<string, Definition>();
+  private unwritten: Unwritten[] = [];
+  /** The same scheme as the client's own transaction IDs: never repeated across restarts. */
+  private readonly newKey = createTxnIds();
+
+  constructor(private readonly deps: OutboxDeps) {}
+
+  define<P>(kind: string, handler: OutboxHandler<P>, options: OutboxKindOptions = {}): OutboxKind<P> {
+    if (!kind) throw new TypeError('An outbox kind needs a name');
+    if (this.kinds.has(kind)) throw new TypeError(`The outbox kind "${kind}" is defined twice`);
+    this.kinds.set(kind, { handler: handler as OutboxHandler<unknown>, maxHoldMs: options.maxHoldMs ?? DEFAULT_MAX_HOLD_MS });
+    return { kind, enqueue: (roomKey, payload) => this.enqueue(roomKey, kind, payload) };
+  }
+
+  enqueue(roomKey: string, kind: string, payload: unknown): Promise<void> {
+    if (!this.kinds.has(kind)) throw new TypeError(`The outbox kind "${kind}" is not defined; call ctx.outbox.define("${kind}", handler) in start()`);
+    const json = JSON.stringify(payload);
+    if (json === undefined) throw new TypeError(`An outbox payload must be JSON (got ${typeof payload} for "${kind}")`);
+    const record: OutboxRecord = {
+      seq: 0, kind: 'outbox', roomKey, outboxKind: kind, txnId: this.newKey(),
+      // What the handler gets is what survives the journal, the same before and after a restart.
+      payload: JSON.parse(json) as unknown, attempts: 0,
+    };
+    let done!: (written: boolean) => void;
+    const written = new Promise<boolean>((resolve) => { done = resolve; });
+    const delivery: Delivery = { record, written };
+    if (this.unwritten.push({ delivery, done }) === 1) queueMicrotask(() => this.flush());
+    if (this.deps.accepting()) this.deps.schedule(delivery);
+    const result = written.then((ok) => {
+      if (!ok) throw delivery.writeError;
+    });
+    result.catch(() => undefined); // logged and counted in flush(); a caller need not handle it
+    return result;
+  }
+
+  /** Items enqueued but not yet journaled (written at the end of the tick). */
+  get unwrittenCount(): number {
+    return this.unwritten.length;
+  }
+
+  /** Journals what was enqueued since the last write, in one transaction. */
+  flush(): void {
+    const batch = this.unwritten;
+    if (batch.length === 0) return;
+    this.unwritten = [];
+    let seqs: number[];
+    try {
+      seqs = this.deps.journal.appendOutbox(batch.map(({ delivery: { record } }): OutboxEntry => ({
+        roomKey: record.roomKey, outboxKind: record.outboxKind, txnId: record.txnId, payload: record.payload,
+      })));
+    } catch (err) {
+      this.deps.log.error('Could not journal messages for Matrix; they are lost', { count: batch.length, error: errorText(err) });
+      this.deps.count('failed', batch.length);
+      for (const { delivery, done } of batch) {
+        delivery.writeError = err;
+        done(false);
+      }
+      return;
+    }
+    batch.forEach(({ delivery, done }, i) => {
+      delivery.record.seq = seqs[i]!;
+      done(true);
+    });
+  }
+
+  /** One attempt at delivering, in the room's turn. */
+  async run(delivery: Delivery): Promise<StepResult> {
+    if (!(await delivery.written)) return 'done';
+    const { record } = delivery;
+    const definition = this.kinds.get(record.outboxKind);
+    if (!definition) {
+      this.deadLetter(record, `No outbox handler is defined for the kind "${record.outboxKind}"`);
+      return 'done';
+    }
+    try {
+      await definition.handler({
+        payload: record.payload, txnId: record.txnId, attempt: record.attempts + 1,
+        resend: record.attempts > 0 || delivery.resumed === true, roomKey: record.roomKey,
+      });
+    } catch (err) {
+      return this.failed(delivery, definition, err);
+    }
+    this.deps.count('handled');
+    if (delivery.heldSince !== undefined) this.deps.log.info('Delivered a held message to Matrix', { ...describe(record), attempts: record.attempts + 1 });
+    this.journal(record, 'mark delivered', () => this.deps.journal.complete(record.seq));
+    return 'done';
+  }
+
+  private failed(delivery: Delivery, definition: Definition, err: unknown): StepResult {
+    const { record } = delivery;
+    const error = errorText(err);
+    record.attempts++;
+    const now = this.deps.now();
+    const decision = holdDecision(err, { attempts: record.attempts, ...(delivery.heldSince !== undefined ? { heldSince: delivery.heldSince } : {}) },
+      { now, maxHoldMs: definition.maxHoldMs, random: this.deps.random });
+    if ('giveUp' in decision) {
+      this.deps.log.error(decision.giveUp === 'permanent'
+        ? 'Could not deliver a message to Matrix; dead-lettered'
+        : 'Gave up delivering a message to Matrix: the homeserver stayed unavailable for too long; dead-lettered', { ...describe(record), attempts: record.attempts, error });
+      this.deadLetter(record, error);
+      return 'done';
+    }
+    if (delivery.heldSince === undefined) {
+      delivery.heldSince = now;
+      this.deps.log.warn('The homeserver is not taking messages for the room; holding them and retrying', {
+        ...describe(record), retryInMs: decision.retryInMs, holdMinutes: Math.round(definition.maxHoldMs / 60_000), error,
+      });
+    } else {
+      this.deps.log.debug('Still holding messages for the room', { ...describe(record), attempts: record.attempts, retryInMs: decision.retryInMs, error });
+    }
+    this.deps.count('retried');
+    this.journal(record, 'record a failed attempt', () => this.deps.journal.recordFailure(record.seq, error));
+    return decision;
+  }
+
+  private deadLetter(record: OutboxRecord, error: string): void {
+    this.deps.count('dead_lettered');
+    this.journal(record, 'dead-letter', () => this.deps.journal.deadLetter(record.seq, error));
+  }
+
+  // A journal that fails here leaves the item pending: it runs again after a restart, with its txnId.
+  private journal(record: OutboxRecord, what: string, write: () => unknown): void {
+    try {
+      write();
+    } catch (err) {
+      this.deps.log.error(`Could not ${what} in the journal; the message is tried again after a restart`, { ...describe(record), error: errorText(err) });
+    }
+  }
+}
+
+function describe(record: OutboxRecord): Record<string, unknown> {
+  return { seq: record.seq, kind: record.outboxKind, roomKey: record.roomKey, txnId: record.txnId };
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof Error) return err.message || err.name;
+  return String(err);
+}
