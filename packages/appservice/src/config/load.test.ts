@@ -146,12 +146,14 @@ describe('loadConfig', () => {
     expect(uncommented).not.toBe(sample);
     const defaults = parseConfig(sample, '/x');
     const explicit = parseConfig(uncommented, '/x');
-    // The two optional keys are shown with example values, not defaults.
+    // The three optional keys are shown with example values, not defaults.
     expect(explicit.appservice.publicUrl).toBe('https://bridge.example.org');
     expect(explicit.logging.file).toBe('/x/bridgekit.log');
+    expect(explicit.database.postgres).toEqual({ url: 'postgresql://bridge:password@localhost:5432/bridge', poolSize: 10, statementTimeoutMs: 30000 });
     const { publicUrl: _p, ...appservice } = explicit.appservice;
     const { file: _f, ...logging } = explicit.logging;
-    expect({ ...explicit, appservice, logging }).toEqual(defaults);
+    const { postgres: _pg, ...database } = explicit.database;
+    expect({ ...explicit, appservice, logging, database }).toEqual(defaults);
   });
 
   it('parses the repository sample config', () => {
