@@ -134,27 +134,17 @@ export const CORE_MIGRATIONS: Migration[] = [
       ALTER TABLE event_queue ADD CONSTRAINT event_queue_outbox_check CHECK ((kind = 'outbox') = (outbox_kind IS NOT NULL));
     `,
   },
-  // Track store: ghosts and portals (identity-migration.ts).
+  // Ghosts and portals as tables of their own (identity-migration.ts).
   IDENTITY_MIGRATION,
-  {
-    version: 5,
-    description: 'the outbox, for development databases made while version 3 was a reserved no-op',
-    up: addOutboxToEventQueue,
-    // No PostgreSQL store ever ran the placeholder: version 3 gave it the outbox.
-    postgres: '',
-  },
 ];
 
 /**
  * One queue for both directions, so a room's Matrix events and network messages keep one order
  * across a restart (seq). SQLite cannot widen a CHECK constraint: the table is rebuilt. For an
  * outbox row, txn_id is its idempotency key (the Matrix transaction ID it is sent with), room_id
- * the room key it is ordered under, and outbox_kind the handler that sends it. Does nothing when
- * the table has the outbox already (so version 5 can repair what version 3's placeholder skipped).
+ * the room key it is ordered under, and outbox_kind the handler that sends it.
  */
 function addOutboxToEventQueue(db: Database): void {
-  const columns = db.prepare<[], { name: string }>('PRAGMA table_info(event_queue)').all();
-  if (columns.some((c) => c.name === 'outbox_kind')) return;
   const next = db.prepare<[], { seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'event_queue'").get();
   db.exec(`
     CREATE TABLE event_queue_v3 (

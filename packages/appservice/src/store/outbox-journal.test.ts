@@ -52,23 +52,11 @@ describe('the outbox in the SQLite journal', () => {
     db.close();
 
     const store = openStore(dbPath());
-    expect(store.migrationsApplied.map((m) => m.version)).toEqual([3, 4, 5]);
+    expect(store.migrationsApplied.map((m) => m.version)).toEqual([3, 4]);
     const [seq] = store.journal.appendOutbox([line('k.1', 'new')]);
     expect(seq).toBe(3);
     expect(store.journal.pending().map((p) => p.seq)).toEqual([1, 3]);
     expect(() => store.db.prepare("INSERT INTO event_queue (txn_id, kind, created_at, updated_at) VALUES ('x', 'outbox', 1, 1)").run()).toThrow(/CHECK/);
-    store.close();
-  });
-
-  it('gives the outbox to a development database made while version 3 was a reserved no-op (version 5 repairs it)', () => {
-    const db = new Database(dbPath());
-    const placeholder = { version: 3, description: 'reserved for the outbox (replaced at merge)', up: () => undefined };
-    runMigrations(db, [{ scope: 'core', migrations: [...CORE_MIGRATIONS.slice(0, 2), placeholder, CORE_MIGRATIONS[3]!] }]);
-    db.close();
-    const store = openStore(dbPath());
-    expect(store.migrationsApplied.map((m) => m.version)).toEqual([5]);
-    const [seq] = store.journal.appendOutbox([line('k.1', 'after the repair')]);
-    expect(store.journal.pending()).toEqual([expect.objectContaining({ seq, kind: 'outbox', payload: 'after the repair' })]);
     store.close();
   });
 });

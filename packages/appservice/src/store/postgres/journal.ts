@@ -3,32 +3,9 @@ import type { EphemeralEvent, MatrixEvent } from '../../events';
 import { BridgeError } from '../../errors/bridge-error';
 import { transactionFingerprint } from '../../ingest/fingerprint';
 import type { AsyncTransactionJournal, DeadLetter, JournalAcceptResult, JournalItem, OutboxEntry, QueuedItem } from '../../ingest/types';
-import { fromJson, toJson } from '../json';
+import { toJson } from '../json';
+import { clip, DEAD_LETTER_EXTRA_RETENTION_MS, toDeadLetter, toItem, type DeadRow, type QueueRow } from '../journal-rows';
 import { inTransaction } from './sql';
-
-interface QueueRow {
-  seq: number; kind: 'room' | 'ephemeral' | 'outbox'; txn_id: string; room_id: string | null; outbox_kind: string | null; payload: string; attempts: number;
-}
-interface DeadRow {
-  seq: number; txn_id: string; kind: 'room' | 'ephemeral' | 'outbox'; event_id: string | null; room_id: string | null;
-  last_error: string | null; attempts: number; updated_at: number;
-}
-
-/** The same limits as the SQLite journal's: a stack trace need not fill the disk; dead letters stay a month longer. */
-const MAX_ERROR_CHARS = 4000;
-const DEAD_LETTER_EXTRA_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
-const clip = (error: string) => (error.length > MAX_ERROR_CHARS ? `${error.slice(0, MAX_ERROR_CHARS - 3)}...` : error);
-
-function toItem(r: QueueRow): JournalItem {
-  switch (r.kind) {
-    case 'room': return { seq: r.seq, kind: 'room', event: fromJson<MatrixEvent>(r.payload), attempts: r.attempts };
-    case 'ephemeral': return { seq: r.seq, kind: 'ephemeral', event: fromJson<EphemeralEvent>(r.payload), attempts: r.attempts };
-    case 'outbox': return {
-      seq: r.seq, kind: 'outbox', roomKey: r.room_id ?? '', outboxKind: r.outbox_kind ?? '', txnId: r.txn_id,
-      payload: fromJson<unknown>(r.payload), attempts: r.attempts,
-    };
-  }
-}
 
 /**
  * The transaction journal on PostgreSQL, with the SQLite journal's semantics call for call: a
@@ -106,12 +83,7 @@ export class PostgresTransactionJournal implements AsyncTransactionJournal {
   async deadLetters(limit = 100): Promise<DeadLetter[]> {
     const { rows } = await this.pool.query<DeadRow>(`SELECT seq, txn_id, kind, event_id, room_id, last_error, attempts, updated_at
       FROM event_queue WHERE state = 'dead' ORDER BY seq DESC LIMIT $1`, [limit]);
-    return rows.map((r) => ({
-      seq: r.seq, txnId: r.txn_id, kind: r.kind,
-      ...(r.event_id !== null ? { eventId: r.event_id } : {}),
-      ...(r.room_id !== null ? { roomId: r.room_id } : {}),
-      error: r.last_error ?? '', attempts: r.attempts, failedAt: r.updated_at,
-    }));
+    return rows.map(toDeadLetter);
   }
 
   async prune(olderThanMs: number): Promise<number> {
