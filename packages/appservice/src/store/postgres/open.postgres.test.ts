@@ -15,6 +15,9 @@ describe('the PostgreSQL store', () => {
     await first.close();
     const again = await openPostgresStore(url);
     expect(again.migrationsApplied).toEqual([]);
+    // Migration 3 widened the queue's CHECK in place: an outbox row needs its handler's kind.
+    await expect(again.pool.query("INSERT INTO event_queue (txn_id, kind, created_at, updated_at) VALUES ('x', 'outbox', 1, 1)")).rejects.toThrow(/event_queue_outbox_check/);
+    await again.pool.query("INSERT INTO event_queue (txn_id, kind, outbox_kind, created_at, updated_at) VALUES ('x', 'outbox', 'k', 1, 1)");
     await again.close();
   });
 
