@@ -32,6 +32,8 @@ import { createPortals } from './portals/portals';
 import { listen, closeServer } from './http/listen';
 import { startPingLoop, type PingLoop } from './startup/homeserver-ping';
 import { CORE_VERSION } from './version';
+import { BridgeError } from './errors/bridge-error';
+import { redactDatabaseUrl } from './store/postgres/open';
 
 /** What a `Bridge` is built from: the config, the registration and the connector, plus hooks for tests. */
 export interface BridgeOptions {
@@ -122,6 +124,12 @@ export class Bridge {
   constructor(private readonly opts: BridgeOptions) {
     const { registration } = opts;
     this.secrets.add(registration.asToken).add(registration.hsToken);
+    const databaseUrl = opts.config.database.postgres?.url;
+    if (databaseUrl) {
+      this.secrets.add(databaseUrl);
+      const password = passwordOf(databaseUrl);
+      if (password) this.addSecret(password);
+    }
     // Read before the logger exists: a bad section stops the bridge here, and the section's
     // secrets are redacted from the very first line logged.
     const declared = opts.connector.configSection?.load(opts.config);
@@ -143,6 +151,14 @@ export class Bridge {
     // The ghosts' prefix comes from the registration: a namespace it cannot be read from stops the
     // start here, before the store is touched, with what to change.
     const ghostPrefix = ghostPrefixFrom(registration, config.homeserver.domain, connector.ghostUserIds?.prefix, (userId) => this.matcher.isUserInNamespace(userId));
+
+    if (config.database.postgres) {
+      // The repositories run on PostgreSQL (openPostgresStore), but the transaction journal the
+      // bridge acknowledges pushes from is still SQLite-only: refuse rather than half-use it.
+      throw new BridgeError('CONFIG_INVALID',
+        `database.url is set (${redactDatabaseUrl(config.database.postgres.url)}), but this release runs the bridge itself on SQLite only: `
+          + 'remove database.url to use database.path. The PostgreSQL store serves `migrate-store` and connectors\' tests for now.');
+    }
 
     // First, before anything connects: a second bridge on this store must stop here.
     const clock = this.opts.clock;
@@ -498,6 +514,15 @@ function clockSleep(clock: BridgeClock): (ms: number, signal: AbortSignal) => Pr
     const stop = () => { clock.clearTimeout(handle); resolve(); };
     signal.addEventListener('abort', stop, { once: true });
   });
+}
+
+/** The password of a database URL, to redact wherever it might be logged. */
+function passwordOf(url: string): string | undefined {
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function withTimeout(work: Promise<void>, ms: number): Promise<void> {

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import type { BridgeApp } from './cli/app';
 import { check, generate, run, type CommandContext } from './cli/commands';
 import { invocationOf } from './cli/invocation';
+import { migrateStore } from './cli/migrate-store';
 import { errorMessage, isBridgeError } from './errors/bridge-error';
 import { CORE_VERSION } from './version';
 
@@ -21,6 +22,7 @@ Commands:
   generate-registration  Write the registration YAML to give your homeserver
   check-config           Validate the config (and the registration, once it exists), then exit
   run                    Start the bridge
+  migrate-store          Copy the store from an SQLite file to an empty PostgreSQL database, verified
 
 Options:
   -c, --config <file>        Bridge config (default: config.yaml)
@@ -29,6 +31,8 @@ Options:
   --url <url>                generate-registration: URL the homeserver uses to reach the bridge
                              (default: appservice.public_url, else http://<bind_address>:<port>)
   --force                    generate-registration: overwrite an existing file (new tokens!)
+  --from <file>              migrate-store: the bridge's SQLite file (stop the bridge first)
+  --to <url>                 migrate-store: postgresql://user:password@host:port/database (empty)
   --version                  Print the version
   -h, --help                 Show this help
 
@@ -54,6 +58,8 @@ export async function runCli(
         output: { type: 'string' },
         url: { type: 'string' },
         force: { type: 'boolean', default: false },
+        from: { type: 'string' },
+        to: { type: 'string' },
         version: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -88,6 +94,8 @@ export async function runCli(
         return check(ctx);
       case 'run':
         return await run(ctx);
+      case 'migrate-store':
+        return await migrateStore(ctx, values.from, values.to);
       default:
         out(`Unknown command "${command}".\n\n${usage(invocation)}`);
         return 2;

@@ -43,6 +43,24 @@ const STEPS: readonly Step[] = [
         );
       `);
     },
+    // The same tables on PostgreSQL: times BIGINT (ms), the sealed password's parts BYTEA.
+    postgres: `
+      CREATE TABLE irc_user_settings (
+        user_id TEXT NOT NULL, network TEXT NOT NULL, nick TEXT, username TEXT,
+        auto_commands TEXT NOT NULL DEFAULT '[]', updated_at BIGINT NOT NULL,
+        PRIMARY KEY (user_id, network)
+      );
+      CREATE TABLE irc_user_features (
+        user_id TEXT NOT NULL, feature TEXT NOT NULL,
+        enabled INTEGER NOT NULL CHECK (enabled IN (0, 1)), updated_at BIGINT NOT NULL,
+        PRIMARY KEY (user_id, feature)
+      );
+      CREATE TABLE irc_stored_passwords (
+        user_id TEXT NOT NULL, network TEXT NOT NULL, account TEXT, key_id TEXT NOT NULL,
+        iv BYTEA NOT NULL, ciphertext BYTEA NOT NULL, tag BYTEA NOT NULL, stored_at BIGINT NOT NULL,
+        PRIMARY KEY (user_id, network)
+      );
+    `,
   },
 ];
 

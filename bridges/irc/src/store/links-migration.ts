@@ -49,6 +49,9 @@ export const LINKS_TO_PORTALS: Step = {
       dropUser.run(row.user_id, row.network);
     }
   },
+  // Nothing to move on PostgreSQL: a PostgreSQL store is born after this release (empty, or
+  // copied by migrate-store from an SQLite store this migration has already run on).
+  postgres: '',
 };
 
 function portalOf(row: LinkRow): { kind: string; remoteId: string; metadata: Record<string, unknown> } | undefined {

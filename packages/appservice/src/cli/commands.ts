@@ -113,7 +113,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   });
 }
 
-function load(ctx: CommandContext): BridgeConfig {
+export function load(ctx: CommandContext): BridgeConfig {
   // The connector exists only once the config is loaded, so the app lists its section up front.
   const names = (ctx.app.configSections ?? []).map((section) => (typeof section === 'string' ? section : section.key));
   return loadConfig(ctx.configArg, { sections: names });

@@ -41,6 +41,10 @@ export const CORE_CONFIG_SCHEMA = Type.Object({
   }, GROUP),
   database: Type.Object({
     path: Type.String({ minLength: 1, default: 'bridgekit.db' }),
+    // PostgreSQL instead of the SQLite file at `path`: postgresql://user:password@host:port/database.
+    url: Type.Optional(Type.String({ minLength: 1 })),
+    pool_size: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
+    statement_timeout_ms: Type.Integer({ minimum: 0, default: 30000 }),
   }, GROUP),
   logging: Type.Object({
     level: oneOf(['error', 'warn', 'info', 'debug'], { default: 'info' }),

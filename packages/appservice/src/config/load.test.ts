@@ -72,6 +72,14 @@ ingest: { room_concurrency: 2, max_attempts: 3, slow_handler_ms: 500 }
     expect(cfg.metrics.enabled).toBe(false);
   });
 
+  it('chooses PostgreSQL with database.url, with pool size and statement timeout (defaults 10 and 30 s)', () => {
+    const cfg = parseConfig(`${MINIMAL}database: { url: "postgresql://bridge:pw@db:5432/irc", pool_size: 4 }`, '/x');
+    expect(cfg.database.postgres).toEqual({ url: 'postgresql://bridge:pw@db:5432/irc', poolSize: 4, statementTimeoutMs: 30000 });
+    expect(parseConfig(MINIMAL, '/x').database.postgres).toBeUndefined();
+    expect(() => parseConfig(`${MINIMAL}database: { url: "mysql://db/irc" }`, '/x')).toThrow(/database.url: must be a PostgreSQL URL/);
+    expect(() => parseConfig(`${MINIMAL}database: { url: "postgresql://db/irc", pool_size: 0 }`, '/x')).toThrow(/pool_size/);
+  });
+
   it('keeps :memory: as a database path', () => {
     expect(parseConfig(`${MINIMAL}database: { path: ":memory:" }`, '/x').database.path).toBe(':memory:');
   });
@@ -139,12 +147,14 @@ describe('loadConfig', () => {
     expect(uncommented).not.toBe(sample);
     const defaults = parseConfig(sample, '/x');
     const explicit = parseConfig(uncommented, '/x');
-    // The two optional keys are shown with example values, not defaults.
+    // The three optional keys are shown with example values, not defaults.
     expect(explicit.appservice.publicUrl).toBe('https://bridge.example.org');
     expect(explicit.logging.file).toBe('/x/bridgekit.log');
+    expect(explicit.database.postgres).toEqual({ url: 'postgresql://bridge:password@localhost:5432/bridge', poolSize: 10, statementTimeoutMs: 30000 });
     const { publicUrl: _p, ...appservice } = explicit.appservice;
     const { file: _f, ...logging } = explicit.logging;
-    expect({ ...explicit, appservice, logging }).toEqual(defaults);
+    const { postgres: _pg, ...database } = explicit.database;
+    expect({ ...explicit, appservice, logging, database }).toEqual(defaults);
   });
 
   it('parses the repository sample config', () => {

@@ -61,6 +61,9 @@ export function parseConfig(yamlText: string, baseDir: string, source = 'config'
   if (raw.metrics.enabled && raw.metrics.port === raw.appservice.port && raw.metrics.bind_address === raw.appservice.bind_address) {
     extra.push({ path: 'metrics.port', message: `must differ from appservice.port (${raw.appservice.port}): the metrics listener is separate; pick another port` });
   }
+  if (raw.database.url !== undefined && !/^postgres(ql)?:\/\/[^/]/.test(raw.database.url)) {
+    extra.push({ path: 'database.url', message: 'must be a PostgreSQL URL, e.g. postgresql://bridge:password@localhost:5432/bridge; leave it out to use the SQLite file at database.path' });
+  }
   if (extra.length > 0) throw new ConfigError(source, extra);
 
   const at = (p: string) => (p === ':memory:' || isAbsolute(p) ? p : resolve(baseDir, p));
@@ -75,7 +78,13 @@ export function parseConfig(yamlText: string, baseDir: string, source = 'config'
       ...(raw.appservice.public_url !== undefined ? { publicUrl: raw.appservice.public_url.replace(/\/+$/, '') } : {}),
     },
     metrics: { enabled: raw.metrics.enabled, bindAddress: raw.metrics.bind_address, port: raw.metrics.port },
-    database: { path: databasePath, dir: databasePath === ':memory:' ? baseDir : dirname(databasePath) },
+    database: {
+      path: databasePath,
+      dir: databasePath === ':memory:' ? baseDir : dirname(databasePath),
+      ...(raw.database.url !== undefined
+        ? { postgres: { url: raw.database.url, poolSize: raw.database.pool_size, statementTimeoutMs: raw.database.statement_timeout_ms } }
+        : {}),
+    },
     logging: {
       level: raw.logging.level,
       format: raw.logging.format,

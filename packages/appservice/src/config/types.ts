@@ -35,6 +35,13 @@ export interface BridgeConfig {
      * directory the config happens to live in.
      */
     dir: string;
+    /** Present when `database.url` is set: the store is PostgreSQL, not the file at `path`. */
+    postgres?: {
+      url: string;
+      poolSize: number;
+      /** The server cancels a statement running longer (0: no limit). */
+      statementTimeoutMs: number;
+    };
   };
   logging: {
     level: 'error' | 'warn' | 'info' | 'debug';

@@ -47,6 +47,11 @@ export const ERROR_CODES = {
     summary: 'A store update referred to a row that does not exist.',
     userMessage: CHECK_THE_LOG,
   },
+  STORE_NOT_EMPTY: {
+    httpStatus: 500, retriable: false, notifySender: false,
+    summary: 'migrate-store was pointed at a database that already holds data; it copies only into an empty one.',
+    userMessage: CHECK_THE_LOG,
+  },
   STORE_LOCKED: {
     httpStatus: 500, retriable: false, notifySender: false,
     summary: 'Another bridge process holds the database; one process per store.',

@@ -78,3 +78,25 @@ export interface TransactionJournal {
   /** Forget transaction IDs and completed event IDs older than `olderThanMs` ago. */
   prune(olderThanMs: number): number;
 }
+
+/**
+ * The journal with every call answering a Promise: what a store on a database server
+ * (PostgreSQL) can offer. Same meaning as `TransactionJournal`, call for call.
+ */
+export type AsyncTransactionJournal = {
+  [K in keyof TransactionJournal]: (...args: Parameters<TransactionJournal[K]>) => Promise<ReturnType<TransactionJournal[K]>>;
+};
+
+/** A synchronous journal (SQLite) seen through the async interface. */
+export function asyncJournal(journal: TransactionJournal): AsyncTransactionJournal {
+  return {
+    accept: async (txnId, events, ephemeral) => journal.accept(txnId, events, ephemeral),
+    appendOutbox: async (entries) => journal.appendOutbox(entries),
+    pending: async () => journal.pending(),
+    complete: async (seq) => journal.complete(seq),
+    recordFailure: async (seq, error) => journal.recordFailure(seq, error),
+    deadLetter: async (seq, error) => journal.deadLetter(seq, error),
+    deadLetters: async (limit) => journal.deadLetters(limit),
+    prune: async (olderThanMs) => journal.prune(olderThanMs),
+  };
+}

@@ -71,6 +71,47 @@ export const CORE_MIGRATIONS: Migration[] = [
         );
       `);
     },
+    // The same tables; times are BIGINT (milliseconds since the epoch), JSON stays TEXT so both
+    // stores hand back exactly the text they were given.
+    postgres: `
+      CREATE TABLE transactions (txn_id TEXT PRIMARY KEY, received_at BIGINT NOT NULL);
+      CREATE INDEX transactions_received_at ON transactions (received_at);
+      CREATE TABLE event_queue (
+        seq BIGSERIAL PRIMARY KEY,
+        txn_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('room', 'ephemeral')),
+        event_id TEXT,
+        room_id TEXT,
+        payload TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done', 'dead')),
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+      );
+      CREATE UNIQUE INDEX event_queue_event_id ON event_queue (event_id) WHERE event_id IS NOT NULL;
+      CREATE INDEX event_queue_state ON event_queue (state, seq);
+      CREATE TABLE room_links (
+        room_id TEXT NOT NULL, network TEXT NOT NULL, remote_id TEXT NOT NULL,
+        data TEXT NOT NULL DEFAULT '{}', created_at BIGINT NOT NULL,
+        PRIMARY KEY (room_id, network, remote_id)
+      );
+      CREATE INDEX room_links_remote ON room_links (network, remote_id);
+      CREATE TABLE user_links (
+        user_id TEXT NOT NULL, network TEXT NOT NULL, remote_id TEXT NOT NULL,
+        data TEXT NOT NULL DEFAULT '{}', created_at BIGINT NOT NULL,
+        PRIMARY KEY (user_id, network), UNIQUE (network, remote_id)
+      );
+      -- seq keeps insertion order, which SQLite's rowid gives: "the first remote message of an event".
+      CREATE TABLE message_links (
+        network TEXT NOT NULL, remote_id TEXT NOT NULL, event_id TEXT NOT NULL, room_id TEXT NOT NULL,
+        created_at BIGINT NOT NULL, seq BIGSERIAL NOT NULL,
+        PRIMARY KEY (network, remote_id)
+      );
+      CREATE INDEX message_links_event ON message_links (event_id, network);
+      CREATE INDEX message_links_created_at ON message_links (created_at);
+      CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at BIGINT NOT NULL);
+    `,
   },
   {
     version: 2,
@@ -79,11 +120,19 @@ export const CORE_MIGRATIONS: Migration[] = [
       // NULL for transactions accepted before this version: the journal treats those as unknown.
       db.exec('ALTER TABLE transactions ADD COLUMN fingerprint TEXT');
     },
+    postgres: 'ALTER TABLE transactions ADD COLUMN fingerprint TEXT',
   },
   {
     version: 3,
     description: 'the outbox: what a network said, journaled in the event queue before it is delivered to Matrix',
     up: addOutboxToEventQueue,
+    // PostgreSQL widens a CHECK in place; its inline one is named <table>_<column>_check.
+    postgres: `
+      ALTER TABLE event_queue ADD COLUMN outbox_kind TEXT;
+      ALTER TABLE event_queue DROP CONSTRAINT event_queue_kind_check;
+      ALTER TABLE event_queue ADD CONSTRAINT event_queue_kind_check CHECK (kind IN ('room', 'ephemeral', 'outbox'));
+      ALTER TABLE event_queue ADD CONSTRAINT event_queue_outbox_check CHECK ((kind = 'outbox') = (outbox_kind IS NOT NULL));
+    `,
   },
   // Ghosts and portals as tables of their own (identity-migration.ts).
   IDENTITY_MIGRATION,

@@ -37,4 +37,19 @@ export const IDENTITY_MIGRATION: Migration = {
       CREATE INDEX portals_kind ON portals (network, kind, created_at);
     `);
   },
+  postgres: `
+    CREATE TABLE ghosts (
+      user_id TEXT PRIMARY KEY, network TEXT NOT NULL, remote_id TEXT NOT NULL,
+      metadata TEXT NOT NULL DEFAULT '{}', profile_hash TEXT,
+      created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL
+    );
+    CREATE UNIQUE INDEX ghosts_remote ON ghosts (network, remote_id);
+    CREATE TABLE portals (
+      room_id TEXT NOT NULL, network TEXT NOT NULL, remote_id TEXT NOT NULL, kind TEXT NOT NULL,
+      metadata TEXT NOT NULL DEFAULT '{}', created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,
+      PRIMARY KEY (room_id, network, remote_id, kind)
+    );
+    CREATE INDEX portals_remote ON portals (network, remote_id, kind);
+    CREATE INDEX portals_kind ON portals (network, kind, created_at);
+  `,
 };

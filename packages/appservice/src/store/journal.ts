@@ -3,45 +3,8 @@ import type { EphemeralEvent, MatrixEvent } from '../events';
 import { BridgeError } from '../errors/bridge-error';
 import { transactionFingerprint } from '../ingest/fingerprint';
 import type { DeadLetter, JournalAcceptResult, JournalItem, OutboxEntry, QueuedItem, TransactionJournal } from '../ingest/types';
-import { fromJson, toJson } from './json';
-
-interface QueueRow {
-  seq: number;
-  kind: 'room' | 'ephemeral' | 'outbox';
-  txn_id: string;
-  room_id: string | null;
-  outbox_kind: string | null;
-  payload: string;
-  attempts: number;
-}
-
-interface DeadRow {
-  seq: number;
-  txn_id: string;
-  kind: 'room' | 'ephemeral' | 'outbox';
-  event_id: string | null;
-  room_id: string | null;
-  last_error: string | null;
-  attempts: number;
-  updated_at: number;
-}
-
-/** Errors are kept for inspection, not as a log: a handler's stack trace need not fill the disk. */
-const MAX_ERROR_CHARS = 4000;
-/** Dead letters outlive finished events by this much (30 days), for an operator to inspect. */
-const DEAD_LETTER_EXTRA_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
-const clip = (error: string) => (error.length > MAX_ERROR_CHARS ? `${error.slice(0, MAX_ERROR_CHARS - 3)}...` : error);
-
-function toItem(r: QueueRow): JournalItem {
-  switch (r.kind) {
-    case 'room': return { seq: r.seq, kind: 'room', event: fromJson<MatrixEvent>(r.payload), attempts: r.attempts };
-    case 'ephemeral': return { seq: r.seq, kind: 'ephemeral', event: fromJson<EphemeralEvent>(r.payload), attempts: r.attempts };
-    case 'outbox': return {
-      seq: r.seq, kind: 'outbox', roomKey: r.room_id ?? '', outboxKind: r.outbox_kind ?? '', txnId: r.txn_id,
-      payload: fromJson<unknown>(r.payload), attempts: r.attempts,
-    };
-  }
-}
+import { toJson } from './json';
+import { clip, DEAD_LETTER_EXTRA_RETENTION_MS, toDeadLetter, toItem, type DeadRow, type QueueRow } from './journal-rows';
 
 /**
  * The TransactionJournal on SQLite: `transactions` for txnId dedupe, `event_queue` for the
@@ -144,16 +107,7 @@ export class SqliteTransactionJournal implements TransactionJournal {
   }
 
   deadLetters(limit = 100): DeadLetter[] {
-    return this.deadRows.all(limit).map((r) => ({
-      seq: r.seq,
-      txnId: r.txn_id,
-      kind: r.kind,
-      ...(r.event_id !== null ? { eventId: r.event_id } : {}),
-      ...(r.room_id !== null ? { roomId: r.room_id } : {}),
-      error: r.last_error ?? '',
-      attempts: r.attempts,
-      failedAt: r.updated_at,
-    }));
+    return this.deadRows.all(limit).map(toDeadLetter);
   }
 
   prune(olderThanMs: number): number {

@@ -78,7 +78,7 @@ export function runMigrations(db: Database, scopes: MigrationScope[], now: () =>
 }
 
 // A mistake in a migration list is a programming error of the bridge, caught at the first start.
-function checkDefinitions(scope: string, migrations: Migration[], seen: Set<string>): void {
+export function checkDefinitions(scope: string, migrations: Migration[], seen: Set<string>): void {
   if (!/^[a-z][a-z0-9_-]*$/.test(scope)) {
     throw new TypeError(`Migration scope ${JSON.stringify(scope)} must be lowercase letters, digits, _ or - (e.g. the connector's name)`);
   }

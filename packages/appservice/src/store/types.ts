@@ -4,11 +4,17 @@ import type { EventId, RoomId, UserId } from '../ids';
  * A numbered, self-describing schema change. Migrations run in `version` order at start-up,
  * each inside a transaction; a bridge adds its own tables by passing its own list with a
  * distinct `scope` (the core's scope is "core").
+ *
+ * Each database gets the change in its own dialect: `up` for SQLite, `postgres` (plain SQL, run
+ * in one transaction) for PostgreSQL. A migration without `postgres` cannot run there: a
+ * PostgreSQL store refuses to open before changing anything, naming the migration.
  */
 export interface Migration {
   version: number;
   description: string;
   up(db: import('better-sqlite3').Database): void;
+  /** The same change as PostgreSQL SQL; `''` for a migration with nothing to do there. */
+  postgres?: string;
 }
 
 /** A room on the remote network, e.g. `{ network: 'libera', remoteId: '#matrix' }`. */

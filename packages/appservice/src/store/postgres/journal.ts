@@ -1,0 +1,110 @@
+import type { Pool, PoolClient } from 'pg';
+import type { EphemeralEvent, MatrixEvent } from '../../events';
+import { BridgeError } from '../../errors/bridge-error';
+import { transactionFingerprint } from '../../ingest/fingerprint';
+import type { AsyncTransactionJournal, DeadLetter, JournalAcceptResult, JournalItem, OutboxEntry, QueuedItem } from '../../ingest/types';
+import { toJson } from '../json';
+import { clip, DEAD_LETTER_EXTRA_RETENTION_MS, toDeadLetter, toItem, type DeadRow, type QueueRow } from '../journal-rows';
+import { inTransaction } from './sql';
+
+/**
+ * The transaction journal on PostgreSQL, with the SQLite journal's semantics call for call: a
+ * transaction's record and its events commit together or not at all, so "200 only once
+ * persisted" holds when the caller answers after `accept` resolved. Callers keep accepts in
+ * order themselves (Synapse sends one transaction at a time per appservice).
+ */
+export class PostgresTransactionJournal implements AsyncTransactionJournal {
+  constructor(private readonly pool: Pool, private readonly now: () => number) {}
+
+  async accept(txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]): Promise<JournalAcceptResult> {
+    // Serialised before the first query: a payload that cannot be stored fails without a round trip.
+    const rooms = events.map((event) => ({ event, json: toJson(event, 'event') }));
+    const others = ephemeral.map((event) => ({ event, json: toJson(event, 'ephemeral event') }));
+    const fingerprint = transactionFingerprint(events, ephemeral);
+    return inTransaction(this.pool, async (c) => {
+      const seen = (await c.query<{ fingerprint: string | null }>('SELECT fingerprint FROM transactions WHERE txn_id = $1', [txnId])).rows[0];
+      if (seen && seen.fingerprint === fingerprint) return { duplicate: true, queued: [] };
+      const at = this.now();
+      await c.query(`INSERT INTO transactions (txn_id, received_at, fingerprint) VALUES ($1, $2, $3)
+        ON CONFLICT (txn_id) DO UPDATE SET received_at = excluded.received_at, fingerprint = excluded.fingerprint`, [txnId, at, fingerprint]);
+      const queued: QueuedItem[] = [];
+      for (const { event, json } of rooms) {
+        const seq = await this.enqueue(c, txnId, 'room', event.eventId, event.roomId, json, at);
+        if (seq !== undefined) queued.push({ seq, kind: 'room', event, attempts: 0 });
+      }
+      for (const { event, json } of others) {
+        const seq = await this.enqueue(c, txnId, 'ephemeral', null, event.roomId ?? null, json, at);
+        if (seq !== undefined) queued.push({ seq, kind: 'ephemeral', event, attempts: 0 });
+      }
+      if (!seen) return { duplicate: false, queued };
+      return queued.length > 0 ? { duplicate: false, reusedId: true, queued } : { duplicate: true, queued: [] };
+    });
+  }
+
+  /** Outbox entries in the given order, all or none, in the same sequence as Matrix events. */
+  async appendOutbox(entries: readonly OutboxEntry[]): Promise<number[]> {
+    if (entries.length === 0) return [];
+    const rows = entries.map((e) => ({ e, json: toJson(e.payload, 'outbox payload') }));
+    return inTransaction(this.pool, async (c) => {
+      const at = this.now();
+      const seqs: number[] = [];
+      for (const { e, json } of rows) {
+        const { rows: r } = await c.query<{ seq: number }>(`INSERT INTO event_queue (txn_id, kind, room_id, outbox_kind, payload, created_at, updated_at)
+          VALUES ($1, 'outbox', $2, $3, $4, $5, $5) RETURNING seq`, [e.txnId, e.roomKey, e.outboxKind, json, at]);
+        seqs.push(r[0].seq);
+      }
+      return seqs;
+    });
+  }
+
+  async pending(): Promise<JournalItem[]> {
+    const { rows } = await this.pool.query<QueueRow>(`SELECT seq, kind, txn_id, room_id, outbox_kind, payload, attempts
+      FROM event_queue WHERE state = 'pending' ORDER BY seq`);
+    return rows.map(toItem);
+  }
+
+  async complete(seq: number): Promise<void> {
+    const { rowCount } = await this.pool.query("UPDATE event_queue SET state = 'done', payload = NULL, updated_at = $1 WHERE seq = $2", [this.now(), seq]);
+    mustExist(seq, rowCount);
+  }
+
+  async recordFailure(seq: number, error: string): Promise<number> {
+    const { rows } = await this.pool.query<{ attempts: number }>(
+      'UPDATE event_queue SET attempts = attempts + 1, last_error = $1, updated_at = $2 WHERE seq = $3 RETURNING attempts', [clip(error), this.now(), seq]);
+    mustExist(seq, rows.length);
+    return rows[0].attempts;
+  }
+
+  async deadLetter(seq: number, error: string): Promise<void> {
+    const { rowCount } = await this.pool.query("UPDATE event_queue SET state = 'dead', last_error = $1, updated_at = $2 WHERE seq = $3", [clip(error), this.now(), seq]);
+    mustExist(seq, rowCount);
+  }
+
+  async deadLetters(limit = 100): Promise<DeadLetter[]> {
+    const { rows } = await this.pool.query<DeadRow>(`SELECT seq, txn_id, kind, event_id, room_id, last_error, attempts, updated_at
+      FROM event_queue WHERE state = 'dead' ORDER BY seq DESC LIMIT $1`, [limit]);
+    return rows.map(toDeadLetter);
+  }
+
+  async prune(olderThanMs: number): Promise<number> {
+    const cutoff = this.now() - olderThanMs;
+    return inTransaction(this.pool, async (c) => {
+      const txns = await c.query('DELETE FROM transactions WHERE received_at < $1', [cutoff]);
+      const done = await c.query("DELETE FROM event_queue WHERE state = 'done' AND updated_at < $1", [cutoff]);
+      const dead = await c.query("DELETE FROM event_queue WHERE state = 'dead' AND updated_at < $1", [cutoff - DEAD_LETTER_EXTRA_RETENTION_MS]);
+      return (txns.rowCount ?? 0) + (done.rowCount ?? 0) + (dead.rowCount ?? 0);
+    });
+  }
+
+  /** The new item's seq, or undefined when its event_id is already known (resent by the homeserver). */
+  private async enqueue(c: PoolClient, txnId: string, kind: 'room' | 'ephemeral', eventId: string | null, roomId: string | null, payload: string, at: number): Promise<number | undefined> {
+    const { rows } = await c.query<{ seq: number }>(`INSERT INTO event_queue (txn_id, kind, event_id, room_id, payload, created_at, updated_at)
+      VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT DO NOTHING RETURNING seq`, [txnId, kind, eventId, roomId, payload, at]);
+    return rows[0]?.seq;
+  }
+}
+
+// A seq the journal never issued (or pruned) means the caller lost track of its items.
+function mustExist(seq: number, changes: number | null): void {
+  if (!changes) throw new BridgeError('STORE_NOT_FOUND', `Queue item ${seq} does not exist in the event queue (already pruned?)`, { details: { seq } });
+}
