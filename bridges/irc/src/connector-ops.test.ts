@@ -30,6 +30,7 @@ describe('shutdown', () => {
     const puppet = h.server.client('alice[m]')!;
     const botQuit = jest.spyOn(bot, 'quit');
     const puppetQuit = jest.spyOn(puppet, 'quit');
+    await h.bridge.routes.close(100);
     await h.connector.stop();
     expect(botQuit).toHaveBeenCalledWith('Bridge upgrading, back in a minute');
     expect(puppetQuit).toHaveBeenCalledWith('Bridge upgrading, back in a minute');

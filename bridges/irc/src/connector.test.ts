@@ -56,6 +56,7 @@ describe('portals', () => {
     h = await startHarness();
     const roomId = await h.portal();
     const dir = h.bridge.dir;
+    await h.bridge.routes.close(100);
     await h.connector.stop();
     h.bridge.store.close();
     const server = h.server;
@@ -92,6 +93,7 @@ describe('portals', () => {
     await h.matrixEvent(roomId, bob, { msgtype: 'm.text', body: 'hi' });
     await h.connector.bridge.network('net')!.puppets.disconnect(bob, 'going away');
     const dir = h.bridge.dir;
+    await h.bridge.routes.close(100);
     await h.connector.stop();
     h.bridge.store.close();
     const server = h.server;

@@ -234,6 +234,7 @@ describe('shutdown', () => {
     const bot = h.server.client(BOT_NICK)!;
     const puppet = h.server.client('alice[m]')!;
     bot.quit = async () => { throw new Error('socket already gone'); };
+    await h.bridge.routes.close(100);
     await h.connector.stop();
     expect(puppet.isRegistered).toBe(false);
     expect(h.bridge.log.lines).toContainEqual(expect.objectContaining({ level: 'warn', message: 'The bridge bot\'s IRC connection did not close cleanly', meta: expect.objectContaining({ error: 'socket already gone' }) }));

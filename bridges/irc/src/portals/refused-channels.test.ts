@@ -58,6 +58,7 @@ describe('a channel the server refused when the bot joined', () => {
 
     const dir = h.bridge.dir;
     const server = h.server;
+    await h.bridge.routes.close(100);
     await h.connector.stop();
     h.bridge.store.close();
     h = await startHarness({ dir, server });

@@ -49,6 +49,7 @@ describe('bridge info (MSC2346)', () => {
       ['m.bridge', KEY, CONTENT], ['uk.half-shot.bridge', KEY, CONTENT],
     ]);
     const { dir, server } = { dir: h.bridge.dir, server: h.server };
+    await h.bridge.routes.close(100);
     await h.connector.stop();
     h.bridge.store.close();
     h = await startHarness({ dir, server, network: { static_rooms: [{ channel: CHANNEL, room_id: STATIC }] } });
