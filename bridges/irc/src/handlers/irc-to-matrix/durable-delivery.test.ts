@@ -52,8 +52,10 @@ it('delivers lines read before a crash after the restart, in order, each with th
   const firstTxn = h.bridge.matrix.txnAttempts.find((a) => a.roomId === roomId)!.txnId;
   expect(h.bridge.store.journal.pending().filter((p) => p.kind === 'outbox')).toHaveLength(3);
 
-  // The process dies: nothing is stopped, the store is just closed.
+  // The process dies: nothing is stopped, the store is just closed (and the fake's loopback
+  // listener, which a dead process would not hold either).
   const { dir, server } = { dir: h.bridge.dir, server: h.server };
+  await h.bridge.routes.close(0);
   h.bridge.store.close();
   h = await startHarness({ dir, server });
   await h.settle();
