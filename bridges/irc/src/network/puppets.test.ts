@@ -1,6 +1,6 @@
 import { asUserId } from '@bridgekit/appservice';
 import { parseIrcConfig } from '../config/parse';
-import { FakeClock } from '../irc/clock';
+import { TestClock } from '@bridgekit/appservice/testing';
 import { ConnectRateLimiter } from '../irc/reconnect';
 import type { NetworkId } from '../mapping/ids';
 import { bridgeConfig, FakeLogger } from '../testing/fake-bridge';
@@ -10,7 +10,7 @@ import { PuppetPool } from './puppets';
 
 function pool(maxConnections: number) {
   const config = parseIrcConfig(bridgeConfig({ networks: { net: { host: 'irc.test', tls: false, puppets: { max_connections: maxConnections } } } })).networks.get('net' as NetworkId)!;
-  const clock = new FakeClock(0);
+  const clock = new TestClock(0);
   const server = new FakeIrcServer();
   const ownNicks = new OwnNicks(() => 'rfc1459');
   const puppets = new PuppetPool({
@@ -43,7 +43,7 @@ describe('PuppetPool', () => {
       const userId = asUserId(`@u${i}:hs`);
       await puppets.acquire({ userId });
       await puppets.disconnect(userId, 'idle');
-      clock.advance(1);
+      await clock.advance(1);
     }
     expect(ownNicks.has('u0[m]')).toBe(true);
     await puppets.acquire({ userId: asUserId('@new:hs') });

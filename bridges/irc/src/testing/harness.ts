@@ -9,7 +9,7 @@ import {
   asEventId, asRoomAlias, asRoomId, asUserId, createMatrixEventDispatcher, type MatrixEvent, type RouteAddresses, type RoomId, type UserId,
 } from '@bridgekit/appservice';
 import { IrcConnector } from '../connector';
-import { FakeClock } from '../irc/clock';
+import { TestClock } from '@bridgekit/appservice/testing';
 import { bridgeConfig, createFakeBridge, DOMAIN, type FakeBridge } from './fake-bridge';
 import { FakeIrcServer } from './fake-irc';
 
@@ -22,7 +22,7 @@ export interface Harness {
   connector: IrcConnector;
   bridge: FakeBridge;
   server: FakeIrcServer;
-  clock: FakeClock;
+  clock: TestClock;
   /** Where the connector's routes are served: `appservice` (a loopback stand-in) and its own listeners. */
   routes: RouteAddresses;
   /** Waits for every queued room task and IRC reaction. */
@@ -72,7 +72,7 @@ export async function startHarness(options: {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'bridgekit-irc-test-'));
   const config = bridgeConfig(testIrcSection(options.network, options.top, options.moreNetworks), dir);
   const server = options.server ?? new FakeIrcServer();
-  const clock = new FakeClock(1_700_000_000_000);
+  const clock = new TestClock(1_700_000_000_000);
   const connector = new IrcConnector(config, { createClient: server.factory, clock, random: () => 1 });
   const bridge = createFakeBridge(config, { dir, migrations: connector.migrations, clock });
   await bridge.start(connector);
@@ -80,7 +80,7 @@ export async function startHarness(options: {
   const settle = async () => {
     for (let i = 0; i < 3; i++) {
       await bridge.settle();
-      clock.advance(0);
+      await clock.advance(0);
     }
   };
   await settle();
@@ -95,7 +95,7 @@ export async function startHarness(options: {
   const h: Harness = {
     connector, bridge, server, clock, routes, settle, failures,
     advance: async (ms) => {
-      clock.advance(ms);
+      await clock.advance(ms);
       await settle();
     },
     matrixEvent: async (roomId, sender, content, type = 'm.room.message', extra = {}) => {
