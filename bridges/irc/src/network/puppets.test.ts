@@ -1,21 +1,20 @@
 import { asUserId } from '@bridgekit/appservice';
+import { createTestConfig, TestClock, TestLogger } from '@bridgekit/appservice/testing';
 import { parseIrcConfig } from '../config/parse';
-import { TestClock } from '@bridgekit/appservice/testing';
 import { ConnectRateLimiter } from '../irc/reconnect';
 import type { NetworkId } from '../mapping/ids';
-import { bridgeConfig, FakeLogger } from '../testing/fake-bridge';
 import { FakeIrcServer } from '../testing/fake-irc';
 import { OwnNicks } from './own-nicks';
 import { PuppetPool } from './puppets';
 
 function pool(maxConnections: number) {
-  const config = parseIrcConfig(bridgeConfig({ networks: { net: { host: 'irc.test', tls: false, puppets: { max_connections: maxConnections } } } })).networks.get('net' as NetworkId)!;
+  const config = parseIrcConfig(createTestConfig({ irc: { networks: { net: { host: 'irc.test', tls: false, puppets: { max_connections: maxConnections } } } } })).networks.get('net' as NetworkId)!;
   const clock = new TestClock(0);
   const server = new FakeIrcServer();
   const ownNicks = new OwnNicks(() => 'rfc1459');
   const puppets = new PuppetPool({
     network: 'net' as NetworkId, config, createClient: server.factory, limiter: new ConnectRateLimiter({ perSecond: 1_000_000, clock }),
-    clock, log: new FakeLogger(), ownNicks, nickLength: () => 30,
+    clock, log: new TestLogger(), ownNicks, nickLength: () => 30,
   });
   return { puppets, server, ownNicks, clock };
 }

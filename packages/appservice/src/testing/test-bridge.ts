@@ -217,6 +217,16 @@ export async function createTestBridge(options: TestBridgeOptions): Promise<Test
   return test;
 }
 
+/**
+ * A parsed config as `createTestBridge` builds it, for testing a connector's own config handling
+ * without starting a bridge: `sections` as YAML would give them (snake_case), merged over the
+ * kit's defaults; relative paths resolve against `dir`.
+ */
+export function createTestConfig(sections: Record<string, unknown> = {}, opts: { dir?: string; domain?: string; homeserverUrl?: string } = {}): BridgeConfig {
+  const doc = configDocument(sections, opts.homeserverUrl ?? 'http://127.0.0.1:8008', opts.domain ?? 'hs.test');
+  return parseConfig(JSON.stringify(doc), opts.dir ?? tmpdir());
+}
+
 /** The kit's defaults with the test's sections merged over them, one level deep. */
 function configDocument(overrides: Record<string, unknown>, homeserverUrl: string, domain: string): Record<string, unknown> {
   const defaults: Record<string, Record<string, unknown>> = {
