@@ -18,7 +18,8 @@ import {
 import { IRC_CONFIG_SECTION } from '../config/parse';
 import type { IrcBridgeConfig } from '../config/types';
 
-export const DOMAIN = 'hs.test';
+export { DOMAIN } from './kit-harness';
+import { DOMAIN } from './kit-harness';
 
 export interface SentEvent {
   sender: UserId;

@@ -12,11 +12,10 @@ import { IrcConnector } from '../connector';
 import { TestClock } from '@bridgekit/appservice/testing';
 import { bridgeConfig, createFakeBridge, DOMAIN, type FakeBridge } from './fake-bridge';
 import { FakeIrcServer } from './fake-irc';
+import { CHANNEL, NETWORK, testIrcSection } from './kit-harness';
 
-export const NETWORK = 'net';
-export const CHANNEL = '#chan';
-export const ALIAS = asRoomAlias(`#irc_${NETWORK}_${CHANNEL}:${DOMAIN}`);
-export const BOT_NICK = 'BridgeBot';
+export { ALIAS, alice, bob, BOT_NICK, CHANNEL, ghostOf, NETWORK, testIrcSection } from './kit-harness';
+
 
 export interface Harness {
   connector: IrcConnector;
@@ -39,28 +38,6 @@ export interface Harness {
   /** Creates the dynamic portal for `channel` and returns its room. */
   portal(channel?: string): Promise<RoomId>;
   stop(): Promise<void>;
-}
-
-/** The `irc:` section used by the tests; `network` keys are merged into the one network. */
-export function testIrcSection(network: Record<string, unknown> = {}, top: Record<string, unknown> = {}, more: Record<string, Record<string, unknown>> = {}): Record<string, unknown> {
-  return {
-    ghost_prefix: '_irc_',
-    alias_template: '#irc_$NETWORK_$CHANNEL',
-    ...top,
-    networks: {
-      [NETWORK]: {
-        name: 'Test Net',
-        host: 'irc.test',
-        port: 6667,
-        tls: false,
-        bot: { nick: BOT_NICK },
-        reconnect: { base_delay_seconds: 1, max_delay_seconds: 8 },
-        connect_rate_per_second: 100,
-        ...network,
-      },
-      ...more,
-    },
-  };
 }
 
 let eventCounter = 0;
@@ -123,11 +100,4 @@ export async function startHarness(options: {
     },
   };
   return h;
-}
-
-export const alice = asUserId(`@alice:${DOMAIN}`);
-export const bob = asUserId(`@bob:${DOMAIN}`);
-
-export function ghostOf(nick: string): UserId {
-  return asUserId(`@_irc_${NETWORK}_${nick.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}:${DOMAIN}`);
 }

@@ -1,53 +1,143 @@
 /**
  * The IRC connector in a real Bridge (the core's test kit: an in-process homeserver that answers
- * like Synapse and records every request), against the fake IRC server, with one manual clock
- * for the core and the IRC layer. The successor of harness.ts + fake-bridge.ts: test files move
- * to it one by one.
+ * like Synapse and records every request), against the in-process fake IRC server, with one
+ * manual clock for the core and the IRC layer. Offers the verbs IRC tests need: a Matrix user
+ * says something, time passes, a channel's portal is opened, the bridge restarts.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { asRoomAlias, type RoomId } from '@bridgekit/appservice';
-import { createTestBridge, TestClock, type TestBridge } from '@bridgekit/appservice/testing';
+import { asRoomAlias, asRoomId, asUserId, type EventId, type OpenedStore, type RoomId, type UserId } from '@bridgekit/appservice';
+import { createTestBridge, createTestConfig, TestClock, type SentEvent, type TestBridge } from '@bridgekit/appservice/testing';
 import { IrcConnector } from '../connector';
-import { bridgeConfig, DOMAIN } from './fake-bridge';
 import { FakeIrcServer } from './fake-irc';
-import { CHANNEL, NETWORK, testIrcSection } from './harness';
+
+export const DOMAIN = 'hs.test';
+export const NETWORK = 'net';
+export const CHANNEL = '#chan';
+export const ALIAS = asRoomAlias(`#irc_${NETWORK}_${CHANNEL}:${DOMAIN}`);
+export const BOT_NICK = 'BridgeBot';
+export const BOT = asUserId(`@ircbot:${DOMAIN}`);
+export const alice = asUserId(`@alice:${DOMAIN}`);
+export const bob = asUserId(`@bob:${DOMAIN}`);
+/** Who made the plumbed rooms a test's config names (they exist before the bridge). */
+export const ADMIN = asUserId(`@admin:${DOMAIN}`);
+
+/** The Matrix user of an IRC nick on the test network (upper case escaped as the spec wants). */
+export function ghostOf(nick: string): UserId {
+  return asUserId(`@_irc_${NETWORK}_${nick.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}:${DOMAIN}`);
+}
+
+/** The `irc:` section used by the tests; `network` keys are merged into the one network. */
+export function testIrcSection(network: Record<string, unknown> = {}, top: Record<string, unknown> = {}, more: Record<string, Record<string, unknown>> = {}): Record<string, unknown> {
+  return {
+    ghost_prefix: '_irc_',
+    alias_template: '#irc_$NETWORK_$CHANNEL',
+    ...top,
+    networks: {
+      [NETWORK]: {
+        name: 'Test Net', host: 'irc.test', port: 6667, tls: false, bot: { nick: BOT_NICK },
+        reconnect: { base_delay_seconds: 1, max_delay_seconds: 8 },
+        connect_rate_per_second: 100,
+        ...network,
+      },
+      ...more,
+    },
+  };
+}
+
+/** What a Matrix event pushed by `matrixEvent` carries besides its content. */
+export interface MatrixEventExtra {
+  stateKey?: string;
+  redacts?: EventId;
+  unsigned?: Record<string, unknown>;
+  originServerTs?: number;
+}
 
 export interface KitHarness {
   tb: TestBridge;
-  connector: IrcConnector;
+  /** The running connector (a new one after `restart()`). */
+  readonly connector: IrcConnector;
+  /** The connector's store, as its context hands it over. */
+  readonly store: OpenedStore;
   server: FakeIrcServer;
   clock: TestClock;
-  /** Waits until the bridge's queues, the homeserver and due timers are quiet. */
+  /** Waits until nothing moves without time passing (never moves the clock). */
   settle(): Promise<void>;
-  /** A Matrix user joins the channel's portal alias, as a client would: the homeserver asks the bridge, which creates it. */
+  /** Lets `ms` of time pass timer by timer (reconnect backoff, idle timers, retries). */
+  advance(ms: number): Promise<void>;
+  /** The homeserver pushes an event to the bridge (the sender is made a local user); waits for its effects. */
+  matrixEvent(roomId: RoomId, sender: UserId, content: Record<string, unknown>, type?: string, extra?: MatrixEventExtra): Promise<{ eventId: EventId }>;
+  /** Messages the bridge sent into a room, in order. */
+  messagesIn(roomId: RoomId): SentEvent[];
+  /** The content of a room's current state event, as the homeserver holds it. */
+  stateOf<T = Record<string, unknown>>(roomId: RoomId, type: string, stateKey?: string): T | undefined;
+  /** The homeserver asks the bridge about the channel's portal alias (as for a user joining it); returns the room. */
   portal(channel?: string): Promise<RoomId>;
+  /** Stops the bridge and starts it again on the same database, homeserver and IRC server. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startKitHarness(options: { network?: Record<string, unknown>; top?: Record<string, unknown>; moreNetworks?: Record<string, Record<string, unknown>> } = {}): Promise<KitHarness> {
+export interface KitHarnessOptions {
+  network?: Record<string, unknown>;
+  top?: Record<string, unknown>;
+  moreNetworks?: Record<string, Record<string, unknown>>;
+  /** Other top-level config sections (e.g. `shutdown`), merged over the kit's. */
+  config?: Record<string, unknown>;
+  server?: FakeIrcServer;
+}
+
+export async function startKitHarness(options: KitHarnessOptions = {}): Promise<KitHarness> {
   const irc = testIrcSection(options.network, options.top, options.moreNetworks);
   const dir = mkdtempSync(join(tmpdir(), 'bridgekit-irc-kit-'));
-  const server = new FakeIrcServer();
+  const server = options.server ?? new FakeIrcServer();
   const clock = new TestClock(1_700_000_000_000);
-  const connector = new IrcConnector(bridgeConfig(irc, dir), { createClient: server.factory, clock, random: () => 1 });
+  const newConnector = () => new IrcConnector(createTestConfig({ irc }, { dir, domain: DOMAIN }), { createClient: server.factory, clock, random: () => 1 });
   const tb = await createTestBridge({
-    connector, clock, dir, domain: DOMAIN, config: { irc },
+    connector: newConnector(), clock, dir, domain: DOMAIN, config: { ...options.config, irc },
     registration: { id: 'irc', senderLocalpart: 'ircbot', userPrefix: '_irc_', aliasPrefix: 'irc_' },
+    // Plumbed rooms exist before the bridge: an admin made them public, so the bot can join.
+    seed: (hs) => {
+      for (const roomId of staticRoomIds(irc)) {
+        hs.model.addUser(ADMIN);
+        hs.model.createRoom(ADMIN, { preset: 'public_chat' }, roomId);
+      }
+    },
   });
-  await tb.settle();
+  const settle = () => tb.idle();
+  await settle();
   return {
-    tb, connector, server, clock,
-    settle: () => tb.settle(),
+    tb, server, clock, settle,
+    get connector() { return tb.connector as IrcConnector; },
+    // The bridge hands its SQLite store over as the async interface; tests read its synchronous view.
+    get store() { return (tb.connector as IrcConnector).bridge.ctx.store as OpenedStore; },
+    advance: (ms) => tb.advance(ms),
+    matrixEvent: async (roomId, sender, content, type = 'm.room.message', extra = {}) => {
+      const eventId = await tb.push.event({ roomId, sender, type, content, ...extra });
+      await settle();
+      return { eventId };
+    },
+    messagesIn: (roomId) => tb.sent.messages(roomId),
+    stateOf: (roomId, type, stateKey = '') => tb.homeserver.model.stateOf(roomId, type, stateKey),
     portal: async (channel = CHANNEL) => {
-      const roomId = await tb.join(tb.user('portal-opener'), asRoomAlias(`#irc_${NETWORK}_${channel}:${DOMAIN}`));
-      await tb.settle();
-      return roomId;
+      const alias = asRoomAlias(`#irc_${NETWORK}_${channel}:${DOMAIN}`);
+      if (!(await tb.queryAlias(alias))) throw new Error(`no portal for ${alias}`);
+      await settle();
+      return tb.homeserver.model.aliases.get(alias)!.roomId;
+    },
+    restart: async () => {
+      await tb.restart(newConnector());
+      await settle();
     },
     stop: async () => {
       await tb.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+function staticRoomIds(irc: Record<string, unknown>): RoomId[] {
+  const networks = Object.values(irc.networks as Record<string, { static_rooms?: Array<{ room_id: string }> }>);
+  return [...new Set(networks.flatMap((n) => n.static_rooms ?? []).map((r) => asRoomId(r.room_id)))];
 }

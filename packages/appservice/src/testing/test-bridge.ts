@@ -63,6 +63,8 @@ export interface TestBridge {
   readonly logs: string[];
   /** Makes the next `count` homeserver requests matching `match` fail (429, 5xx or a dropped connection). */
   failNext(count: number, fault: Fault, match?: FaultMatch): void;
+  /** Forgets the faults still queued: the homeserver is back. */
+  clearFaults(): void;
   /** `@<localpart>:<domain>`, known to the homeserver as a local Matrix user. */
   user(localpart: string): UserId;
   /**
@@ -81,6 +83,17 @@ export interface TestBridge {
    * Rejects after `timeoutMs` of real time (default 5000) with what is still pending.
    */
   settle(opts?: { timeoutMs?: number }): Promise<void>;
+  /**
+   * Resolves when nothing moves unless time passes: timers already due have fired, the
+   * homeserver is idle and nothing changed for a few turns of the event loop. Never moves the
+   * clock, so work waiting out a backoff (an outage being held) stays waiting.
+   */
+  idle(opts?: { timeoutMs?: number }): Promise<void>;
+  /**
+   * Lets `ms` of time pass timer by timer: before each timer fires, what the previous one
+   * started (a retried request, a resumed handler, a connector's own timer) runs until `idle()`.
+   */
+  advance(ms: number): Promise<void>;
   /** Stops the bridge (keeping the database and the homeserver) and starts it again, e.g. with a new connector. */
   restart(connector?: Connector): Promise<void>;
   /** Stops the bridge and the homeserver; removes the temporary directory it made. */
@@ -179,6 +192,35 @@ export async function createTestBridge(options: TestBridgeOptions): Promise<Test
     }
   };
 
+  const idle = async ({ timeoutMs = 5000 } = {}): Promise<void> => {
+    const deadline = Date.now() + timeoutMs;
+    // What changes when anything happens: requests made, timers set or fired, log lines written.
+    const fingerprint = () => `${homeserver.requests.length}/${clock.pending}/${clock.nextAt() ?? '-'}/${logs.length}`;
+    let last = '';
+    let stableTurns = 0;
+    while (stableTurns < 3) {
+      for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+      await new Promise<void>((resolve) => setTimeout(resolve, 1));
+      const due = clock.nextAt();
+      if (due !== undefined && due <= clock.now()) await clock.advance(0);
+      const now = fingerprint();
+      stableTurns = now === last && !homeserver.busy && pushesInFlight === 0 ? stableTurns + 1 : 0;
+      last = now;
+      if (Date.now() > deadline) throw new Error(`idle(): the bridge was still busy after ${timeoutMs} ms (homeserver busy: ${homeserver.busy}, pushes in flight: ${pushesInFlight}, timers pending: ${clock.pending})`);
+    }
+  };
+
+  const advance = async (ms: number): Promise<void> => {
+    const until = clock.now() + Math.max(0, ms);
+    await idle();
+    for (let next = clock.nextAt(); next !== undefined && next <= until; next = clock.nextAt()) {
+      await clock.advance(next - clock.now());
+      await idle();
+    }
+    await clock.advance(until - clock.now());
+    await idle();
+  };
+
   const test: TestBridge = {
     get bridge() { return running.bridge; },
     get connector() { return connector; },
@@ -186,6 +228,7 @@ export async function createTestBridge(options: TestBridgeOptions): Promise<Test
     homeserver, registration, config, domain, clock, dir, push, logs,
     sent: new SentLog(homeserver),
     failNext: (count, fault, match) => homeserver.failNext(count, fault, match),
+    clearFaults: () => homeserver.clearFaults(),
     user: (localpart) => {
       const userId = asUserId(`@${localpart}:${domain}`);
       homeserver.model.addUser(userId, { displayname: localpart });
@@ -199,7 +242,7 @@ export async function createTestBridge(options: TestBridgeOptions): Promise<Test
     },
     queryUser: (userId) => query('users', userId),
     queryAlias: (alias) => query('rooms', alias),
-    settle,
+    settle, idle, advance,
     restart: async (next = connector) => {
       await running.bridge.stop();
       connector = next;

@@ -79,6 +79,11 @@ export class HomeserverModel {
     if (!this.profiles.has(userId)) this.profiles.set(userId, profile);
   }
 
+  /** The content of a room's current state event of that type and key (what the bridge or a test set last), or undefined. */
+  stateOf<T = Record<string, unknown>>(roomId: RoomId, type: string, stateKey = ''): T | undefined {
+    return this.rooms.get(roomId)?.stateEvent(type, stateKey)?.content as T | undefined;
+  }
+
   room(roomId: RoomId): Room {
     const room = this.rooms.get(roomId);
     if (!room) throw notFound(`Unknown room ${roomId}`);
