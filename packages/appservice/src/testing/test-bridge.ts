@@ -16,6 +16,7 @@ import { asUserId, type RoomAlias, type RoomId, type UserId } from '../ids';
 import { generateRegistration, type GenerateRegistrationOptions } from '../registration/generate';
 import type { Registration } from '../registration/types';
 import { TestClock } from './clock';
+import type { LoggedLine } from './logger';
 import { FakeHomeserver, type Fault, type FaultMatch } from './homeserver/server';
 import { plainRequest } from './http-client';
 import { PushHelpers } from './push';
@@ -61,6 +62,8 @@ export interface TestBridge {
   readonly sent: SentLog;
   /** Every log line the bridge wrote (JSON, one object per line), secrets already redacted. */
   readonly logs: string[];
+  /** The log lines parsed, as `TestLogger` records them (`meta`: every field but level, message and timestamp). */
+  logLines(): LoggedLine[];
   /** Makes the next `count` homeserver requests matching `match` fail (429, 5xx or a dropped connection). */
   failNext(count: number, fault: Fault, match?: FaultMatch): void;
   /** Forgets the faults still queued: the homeserver is back. */
@@ -243,6 +246,10 @@ export async function createTestBridge(options: TestBridgeOptions): Promise<Test
     queryUser: (userId) => query('users', userId),
     queryAlias: (alias) => query('rooms', alias),
     settle, idle, advance,
+    logLines: () => logs.map((line) => {
+      const { level, message, timestamp: _timestamp, ...meta } = JSON.parse(line) as Record<string, unknown>;
+      return { level: level as LoggedLine['level'], message: String(message), meta };
+    }),
     restart: async (next = connector) => {
       await running.bridge.stop();
       connector = next;
