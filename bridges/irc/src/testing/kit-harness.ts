@@ -83,6 +83,8 @@ export interface KitHarnessOptions {
   network?: Record<string, unknown>;
   top?: Record<string, unknown>;
   moreNetworks?: Record<string, Record<string, unknown>>;
+  /** Rooms that exist before the bridge (made public by ADMIN), besides the plumbed rooms the config names. */
+  rooms?: RoomId[];
   /** Other top-level config sections (e.g. `shutdown`), merged over the kit's. */
   config?: Record<string, unknown>;
   server?: FakeIrcServer;
@@ -99,7 +101,7 @@ export async function startKitHarness(options: KitHarnessOptions = {}): Promise<
     registration: { id: 'irc', senderLocalpart: 'ircbot', userPrefix: '_irc_', aliasPrefix: 'irc_' },
     // Plumbed rooms exist before the bridge: an admin made them public, so the bot can join.
     seed: (hs) => {
-      for (const roomId of staticRoomIds(irc)) {
+      for (const roomId of new Set([...staticRoomIds(irc), ...(options.rooms ?? [])])) {
         hs.model.addUser(ADMIN);
         hs.model.createRoom(ADMIN, { preset: 'public_chat' }, roomId);
       }
@@ -139,5 +141,5 @@ export async function startKitHarness(options: KitHarnessOptions = {}): Promise<
 
 function staticRoomIds(irc: Record<string, unknown>): RoomId[] {
   const networks = Object.values(irc.networks as Record<string, { static_rooms?: Array<{ room_id: string }> }>);
-  return [...new Set(networks.flatMap((n) => n.static_rooms ?? []).map((r) => asRoomId(r.room_id)))];
+  return networks.flatMap((n) => n.static_rooms ?? []).map((r) => asRoomId(r.room_id));
 }

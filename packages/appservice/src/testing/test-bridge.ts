@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { Bridge } from '../bridge';
+import { Bridge, type BridgeAddresses } from '../bridge';
 import { parseConfig } from '../config/load';
 import type { BridgeConfig } from '../config/types';
 import type { Connector } from '../connector';
@@ -58,6 +58,8 @@ export interface TestBridge {
   readonly dir: string;
   /** The bridge's appservice listener, e.g. `http://127.0.0.1:40123`. */
   readonly url: string;
+  /** Where the started bridge listens: the appservice listener, the ops listener, the connector's own listeners. */
+  readonly addresses: BridgeAddresses;
   readonly push: PushHelpers;
   readonly sent: SentLog;
   /** Every log line the bridge wrote (JSON, one object per line), secrets already redacted. */
@@ -140,11 +142,11 @@ export async function createTestBridge(options: TestBridgeOptions): Promise<Test
       logs.push(...lines.filter((l) => l.length > 0));
     });
     const bridge = new Bridge({ config, registration, connector, logStream, clock });
-    const { appservice } = await bridge.start();
-    const url = `http://127.0.0.1:${appservice.port}`;
+    const addresses = await bridge.start();
+    const url = `http://127.0.0.1:${addresses.appservice.port}`;
     registration.url = url;
     homeserver.appservice = { url, hsToken: registration.hsToken };
-    return { bridge, url };
+    return { bridge, url, addresses };
   };
 
   let running: Awaited<ReturnType<typeof startBridge>>;
@@ -228,6 +230,7 @@ export async function createTestBridge(options: TestBridgeOptions): Promise<Test
     get bridge() { return running.bridge; },
     get connector() { return connector; },
     get url() { return running.url; },
+    get addresses() { return running.addresses; },
     homeserver, registration, config, domain, clock, dir, push, logs,
     sent: new SentLog(homeserver),
     failNext: (count, fault, match) => homeserver.failNext(count, fault, match),
