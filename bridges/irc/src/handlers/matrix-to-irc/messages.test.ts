@@ -2,7 +2,7 @@
 // nothing, and what a reply to a reply quotes.
 import type { RoomId, UserId } from '@bridgekit/appservice';
 import type { IrcChannel, NetworkId } from '../../mapping/ids';
-import { alice, bob, CHANNEL, NETWORK, startHarness, type Harness } from '../../testing/harness';
+import { alice, bob, CHANNEL, NETWORK, startKitHarness as startHarness, type KitHarness as Harness } from '../../testing/kit-harness';
 import { EMPTY_MESSAGE } from './messages';
 
 let h: Harness;
@@ -11,7 +11,7 @@ afterEach(async () => {
 });
 
 function noticesTo(roomId: RoomId, userId: UserId): string[] {
-  return h.bridge.matrix.messagesIn(roomId)
+  return h.messagesIn(roomId)
     .filter((e) => e.content.msgtype === 'm.notice' && (e.content['m.mentions'] as { user_ids?: string[] } | undefined)?.user_ids?.includes(userId))
     .map((e) => String(e.content.body));
 }
@@ -56,7 +56,7 @@ describe('a reply to a reply', () => {
     const roomId = await h.portal();
     h.server.userSays('Carol', CHANNEL, 'hello everyone');
     await h.settle();
-    const question = h.bridge.matrix.messagesIn(roomId)[0]!;
+    const question = h.messagesIn(roomId)[0]!;
     const first = await h.matrixEvent(roomId, alice, {
       msgtype: 'm.text', body: '> <@_irc_net_Carol:hs> hello everyone\n\nthis is the answer',
       format: 'org.matrix.custom.html', formatted_body: '<mx-reply><blockquote>hello everyone</blockquote></mx-reply>this is the answer',
@@ -79,10 +79,11 @@ describe('typed events through the core', () => {
     const rt = h.connector.bridge;
     h.server.refuseJoin('#second');
     rt.portals.linkChannel(roomId, rt.network(NETWORK as NetworkId)!, '#second' as IrcChannel, { origin: 'provisioning' });
-    await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'hello both' });
+    const { eventId } = await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'hello both' });
     expect(ircLinesOf('alice[m]')).toEqual(['hello both']);
     expect(noticesTo(roomId, alice)).toEqual([expect.stringMatching(/^@alice:hs.*not delivered to #second on Test Net/)]);
-    expect(h.failures).toEqual([expect.objectContaining({ retriable: false, notifySender: true })]);
+    // Final at once: the core dead-lettered it without a second attempt (the line above was sent once).
+    expect(h.store.journal.deadLetters()).toEqual([expect.objectContaining({ eventId, attempts: 1 })]);
   });
 
   it('an edit reaches IRC through the edit capability', async () => {
