@@ -99,11 +99,12 @@ export async function startKitHarness(options: KitHarnessOptions = {}): Promise<
   const tb = await createTestBridge({
     connector: newConnector(), clock, dir, domain: DOMAIN, config: { ...options.config, irc },
     registration: { id: 'irc', senderLocalpart: 'ircbot', userPrefix: '_irc_', aliasPrefix: 'irc_' },
-    // Plumbed rooms exist before the bridge: an admin made them public, so the bot can join.
+    // Plumbed rooms exist before the bridge: an admin made them public, so the bot can join,
+    // and gave the bot power to set the bridge's state there.
     seed: (hs) => {
       for (const roomId of new Set([...staticRoomIds(irc), ...(options.rooms ?? [])])) {
         hs.model.addUser(ADMIN);
-        hs.model.createRoom(ADMIN, { preset: 'public_chat' }, roomId);
+        hs.model.createRoom(ADMIN, { preset: 'public_chat', power_level_content_override: { users: { [ADMIN]: 100, [BOT]: 100 } } }, roomId);
       }
     },
   });
