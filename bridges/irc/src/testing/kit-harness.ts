@@ -76,6 +76,7 @@ export interface KitHarness {
   portal(channel?: string): Promise<RoomId>;
   /** Stops the bridge and starts it again on the same database, homeserver and IRC server. */
   restart(): Promise<void>;
+  /** Stops the bridge (the connector QUITs IRC) and the homeserver; what was recorded stays readable. Once only. */
   stop(): Promise<void>;
 }
 
@@ -110,6 +111,7 @@ export async function startKitHarness(options: KitHarnessOptions = {}): Promise<
   });
   const settle = () => tb.idle();
   await settle();
+  let stopped = false;
   return {
     tb, server, clock, settle,
     get connector() { return tb.connector as IrcConnector; },
@@ -134,6 +136,8 @@ export async function startKitHarness(options: KitHarnessOptions = {}): Promise<
       await settle();
     },
     stop: async () => {
+      if (stopped) return; // a test that stopped the bridge itself (to see the shutdown) is cleaned up once
+      stopped = true;
       await tb.stop();
       rmSync(dir, { recursive: true, force: true });
     },
