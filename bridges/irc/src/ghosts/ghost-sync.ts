@@ -30,6 +30,7 @@ import type { Portals } from '../portals/portals';
 import { GhostBans, unlessBanned } from './bans';
 import { isNetsplitQuit, NetsplitHold, type HeldQuit } from './netsplit';
 import { PacedQueue } from './paced-queue';
+import { RunningRoomWork } from './running-work';
 import { levelForPrefixes, mergePending, PendingLevelUpdates, roomCreators, withGhostLevels, withTopicLevel, type PendingLevels, type PowerLevelsContent } from './power-levels';
 import { GhostPresence } from './presence';
 import { GhostRenames } from './renames';
@@ -71,6 +72,7 @@ export class GhostSync implements GhostResolver {
   private readonly queue: PacedQueue<Reconcile>;
   private readonly levels: PendingLevelUpdates;
   private readonly holds = new Map<string, NetsplitHold>();
+  private readonly joining = new RunningRoomWork();
   private readonly metrics: { changes: Counter<'change'>; dropped: Counter; levelWrites: Counter };
   private warnedFull = false;
 
@@ -89,12 +91,13 @@ export class GhostSync implements GhostResolver {
       burst: pacing.burst,
       maxQueued: pacing.maxQueued,
       clock,
-      release: (r) => rt.roomTask(r.roomId, 'irc.membership', () => this.reconcile(r)),
+      release: (r) => rt.roomTask(r.roomId, 'irc.membership', () => this.joining.track(r.roomId, () => this.reconcile(r))),
     });
     this.levels = new PendingLevelUpdates((roomId) => {
       // What this task took stays with it, so a retry after a homeserver outage still writes it.
       let taken: PendingLevels | undefined;
       rt.roomTask(roomId, 'irc.power-levels', async () => {
+        await this.joining.settled(roomId);
         taken = mergePending(taken, this.levels.take(roomId));
         if (taken) await this.writeLevels(roomId, taken);
       });
