@@ -30,9 +30,7 @@ function bridgeWrites(roomId: RoomId) {
 }
 
 /** The room directory listings the bridge changed, in order: [room, visibility]. */
-function listings(): Array<[string, unknown]> {
-  return h.tb.sent.to('directoryVisibility').filter((r) => r.status === 200).map((r) => [r.params[0]!, r.body.visibility]);
-}
+const listings = () => h.tb.sent.listings().map((l) => [l.roomId, l.visibility]);
 
 function deletedAliases() {
   return h.tb.sent.to('directory').filter((r) => r.method === 'DELETE' && r.status === 200).map((r) => ({ userId: r.user, alias: r.params[0] }));
@@ -202,8 +200,7 @@ describe('room upgrades', () => {
     expect(listings()).toEqual([[oldRoom, 'public']]);
     h.server.setModes('ChanServ', CHANNEL, '+s');
     await h.settle();
-    const last = h.tb.sent.to('directoryVisibility').at(-1)!;
-    expect([last.user, last.params[0], last.body.visibility]).toEqual([BOT, newRoom, 'private']);
+    expect(h.tb.sent.listings().at(-1)).toEqual({ by: BOT, roomId: newRoom, visibility: 'private' });
   });
 
   it('ignores tombstones of rooms that are not bridged or that name no room', async () => {

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { asRoomAlias, asRoomId, asUserId, type EventId, type OpenedStore, type RoomId, type UserId } from '@bridgekit/appservice';
-import { createTestBridge, createTestConfig, TestClock, type SentEvent, type TestBridge } from '@bridgekit/appservice/testing';
+import { createTestBridge, createTestConfig, TestClock, type FakeHomeserver, type SentEvent, type TestBridge } from '@bridgekit/appservice/testing';
 import { IrcConnector } from '../connector';
 import { FakeIrcServer } from './fake-irc';
 
@@ -86,6 +86,8 @@ export interface KitHarnessOptions {
   moreNetworks?: Record<string, Record<string, unknown>>;
   /** Rooms that exist before the bridge (made public by ADMIN), besides the plumbed rooms the config names. */
   rooms?: RoomId[];
+  /** Seeds the homeserver before the bridge starts (before the harness makes the plumbed rooms it still lacks). */
+  seed?(homeserver: FakeHomeserver): void;
   /** Other top-level config sections (e.g. `shutdown`), merged over the kit's. */
   config?: Record<string, unknown>;
   server?: FakeIrcServer;
@@ -103,7 +105,9 @@ export async function startKitHarness(options: KitHarnessOptions = {}): Promise<
     // Plumbed rooms exist before the bridge: an admin made them public, so the bot can join,
     // and gave the bot power to set the bridge's state there.
     seed: (hs) => {
+      options.seed?.(hs);
       for (const roomId of new Set([...staticRoomIds(irc), ...(options.rooms ?? [])])) {
+        if (hs.model.rooms.has(roomId)) continue;
         hs.model.addUser(ADMIN);
         hs.model.createRoom(ADMIN, { preset: 'public_chat', power_level_content_override: { users: { [ADMIN]: 100, [BOT]: 100 } } }, roomId);
       }

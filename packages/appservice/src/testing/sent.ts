@@ -98,6 +98,13 @@ export class SentLog {
     return out;
   }
 
+  /** Room directory listings the bridge changed successfully, in order. */
+  listings(roomId?: RoomId): Array<{ roomId: RoomId; by: UserId; visibility: 'public' | 'private' }> {
+    return this.homeserver.requests
+      .filter((r) => r.endpoint === 'directoryVisibility' && r.status === 200 && (!roomId || r.params[0] === roomId))
+      .map((r) => ({ roomId: r.params[0] as RoomId, by: r.user, visibility: r.body.visibility === 'public' ? 'public' : 'private' }));
+  }
+
   /** Forgets the requests recorded so far (the homeserver's rooms keep their events). */
   clear(): void {
     this.homeserver.requests.length = 0;
