@@ -48,13 +48,15 @@ export class SentLog {
     return this.homeserver.requests.filter((r) => r.endpoint === endpoint);
   }
 
-  /** Events the bridge made (messages, other events, state, redactions), optionally in one room. */
+  /** Events the bridge made (messages, other events, state, redactions), optionally in one room; each once, whatever its retries. */
   events(roomId?: RoomId): SentEvent[] {
     const seen = new Set<string>();
     const out: SentEvent[] = [];
     for (const request of this.homeserver.requests) {
       const eventId = request.response?.event_id;
-      if (!EVENT_ENDPOINTS.has(request.endpoint) || request.status !== 200 || typeof eventId !== 'string' || seen.has(eventId)) continue;
+      // A request whose answer was lost (a `lostResponse` fault) still made its event.
+      const made = request.status === 200 || (request.fault !== undefined && 'lostResponse' in request.fault);
+      if (!EVENT_ENDPOINTS.has(request.endpoint) || !made || typeof eventId !== 'string' || seen.has(eventId)) continue;
       const room = this.homeserver.model.rooms.get(request.params[0] as RoomId);
       const event = room && (!roomId || room.roomId === roomId) ? room.find(eventId as EventId) : undefined;
       if (!room || !event) continue;

@@ -98,7 +98,7 @@ export interface TestBridge {
    * Lets `ms` of time pass timer by timer: before each timer fires, what the previous one
    * started (a retried request, a resumed handler, a connector's own timer) runs until `idle()`.
    */
-  advance(ms: number): Promise<void>;
+  advance(ms: number, opts?: { timeoutMs?: number }): Promise<void>;
   /** Stops the bridge (keeping the database and the homeserver) and starts it again, e.g. with a new connector. */
   restart(connector?: Connector): Promise<void>;
   /** Stops the bridge and the homeserver; removes the temporary directory it made. */
@@ -215,10 +215,13 @@ export async function createTestBridge(options: TestBridgeOptions): Promise<Test
     }
   };
 
-  const advance = async (ms: number): Promise<void> => {
+  const advance = async (ms: number, { timeoutMs = 10_000 } = {}): Promise<void> => {
     const until = clock.now() + Math.max(0, ms);
+    const deadline = Date.now() + timeoutMs;
     await idle();
     for (let next = clock.nextAt(); next !== undefined && next <= until; next = clock.nextAt()) {
+      // A bridge that keeps setting timers for now would hold time still for ever: fail instead.
+      if (Date.now() > deadline) throw new Error(`advance(): time stood still at ${clock.now() - (until - ms)} of ${ms} ms after ${timeoutMs} ms of real time (timers pending: ${clock.pending})`);
       await clock.advance(next - clock.now());
       await idle();
     }

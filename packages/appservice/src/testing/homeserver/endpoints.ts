@@ -58,6 +58,15 @@ export async function resolveAlias(ctx: EndpointContext, alias: RoomAlias): Prom
   return entry.roomId;
 }
 
+function parseFilter(raw: string | null): unknown {
+  if (!raw) return undefined;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    throw new HomeserverRefusal(400, 'M_INVALID_PARAM', 'Invalid filter JSON');
+  }
+}
+
 function targetOf(body: Record<string, unknown>): UserId {
   const target = str(body.user_id);
   if (!target) throw new HomeserverRefusal(400, 'M_MISSING_PARAM', 'Missing user_id');
@@ -135,6 +144,21 @@ export const ENDPOINTS: Endpoint[] = [
     const [roomId, type, stateKey] = req.params as [RoomId, string, string | undefined];
     const event = ctx.model.readState(req.user, roomId, type, stateKey ?? '');
     return req.query.get('format') === 'event' ? { ...event } : { ...event.content };
+  }),
+  // The latest (dir=b) or earliest events, `limit` of them, optionally only some senders; no
+  // pagination tokens. The sender's own transaction ID is in `unsigned`, as the spec requires.
+  route('GET', `${C}/rooms/${SEG}/messages`, 'messages', (ctx, req) => {
+    const room = ctx.model.room(req.params[0] as RoomId);
+    room.requireJoined(req.user);
+    const senders = obj(parseFilter(req.query.get('filter'))).senders;
+    const wanted = Array.isArray(senders) ? new Set(senders) : undefined;
+    const limit = Math.min(Math.max(Number(req.query.get('limit') ?? 10) || 10, 1), 1000);
+    const events = req.query.get('dir') === 'b' ? [...room.timeline].reverse() : room.timeline;
+    const chunk = events.filter((e) => !wanted || wanted.has(e.sender)).slice(0, limit).map((e) => {
+      const txnId = ctx.model.transactionIdFor(e.event_id, req.user);
+      return txnId ? { ...e, unsigned: { transaction_id: txnId } } : { ...e };
+    });
+    return { chunk, start: 'start' };
   }),
   route('GET', `${C}/rooms/${SEG}/joined_members`, 'joinedMembers', (ctx, req) => {
     const room = ctx.model.room(req.params[0] as RoomId);

@@ -49,6 +49,8 @@ export class HomeserverModel {
   readonly directory = new Set<RoomId>();
   /** `<user> <room> <txnId>` → the event the first request made (a repeat returns it again). */
   private readonly txns = new Map<string, EventId>();
+  /** The transaction ID each sent event came with, which only its sender sees (in `unsigned`). */
+  private readonly txnOfEvent = new Map<EventId, { userId: UserId; txnId: string }>();
   private counter = 0;
 
   constructor(
@@ -174,7 +176,14 @@ export class HomeserverModel {
     }
     const event = this.append(room, userId, type, content, undefined, redacts);
     this.txns.set(key, event.event_id);
+    this.txnOfEvent.set(event.event_id, { userId, txnId });
     return event.event_id;
+  }
+
+  /** The transaction ID `viewer` sent `eventId` with, as the spec shows it to its sender alone. */
+  transactionIdFor(eventId: EventId, viewer: UserId): string | undefined {
+    const sent = this.txnOfEvent.get(eventId);
+    return sent?.userId === viewer ? sent.txnId : undefined;
   }
 
   sendState(userId: UserId, roomId: RoomId, type: string, stateKey: string, content: Record<string, unknown>): EventId {

@@ -192,7 +192,11 @@ export class FakeHomeserver {
     try {
       // Only what the homeserver would have done: refused requests change nothing.
       const allowed = this.authorised(req) && (this.checkMasquerade(record.user, record.endpoint), true);
-      if (allowed && endpoint && body !== undefined) await endpoint.handle(this.context(), { user: record.user, params: record.params, query: url.searchParams, body, raw, contentType });
+      if (allowed && endpoint && body !== undefined) {
+        const done = await endpoint.handle(this.context(), { user: record.user, params: record.params, query: url.searchParams, body, raw, contentType });
+        // What the homeserver did, though the bridge never heard it.
+        if (!('media' in done)) record.response = done;
+      }
     } catch (err) {
       if (!(err instanceof HomeserverRefusal)) throw err;
     }
