@@ -3,7 +3,7 @@
 import { IRC_CONFIG_SECTION } from './config/parse';
 import { asRoomAlias, type RoomId, type UserId } from '@bridgekit/appservice';
 import { createTestConfig } from '@bridgekit/appservice/testing';
-import { alice, bob, BOT_NICK, DOMAIN, startKitHarness as startHarness, testIrcSection, type KitHarness as Harness } from './testing/kit-harness';
+import { alice, bob, BOT_NICK, DOMAIN, startHarness, testIrcSection, type Harness } from './testing/harness';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -106,7 +106,7 @@ describe('portal room controls', () => {
   it('creates portals with the configured room version, join rule and federation', async () => {
     h = await startHarness({ network: { portal_rooms: { room_version: '11', join_rule: 'knock', federate: false } } });
     const roomId = await h.portal();
-    const [{ body }] = h.tb.sent.to('createRoom') as [{ body: Record<string, unknown> }];
+    const { body } = h.tb.sent.to('createRoom')[0]!;
     expect(body.room_version).toBe('11');
     expect(body.creation_content).toEqual({ 'm.federate': false });
     expect(body.initial_state).toContainEqual(expect.objectContaining({ type: 'm.room.join_rules', content: { join_rule: 'knock' } }));

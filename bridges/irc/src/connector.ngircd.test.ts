@@ -8,7 +8,7 @@ import { IrcConnection } from './irc/connection';
 import type { IrcMessageEvent } from './irc/events';
 import { startTestIrcd, type TestIrcd } from './irc/test-ircd';
 import type { IrcNick } from './mapping/ids';
-import { alice, DOMAIN } from './testing/kit-harness';
+import { alice, DOMAIN } from './testing/harness';
 
 let ircd: TestIrcd;
 let tb: TestBridge;

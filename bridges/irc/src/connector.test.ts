@@ -2,7 +2,7 @@
 // against the fake IRC server: portals, messages both ways, echo suppression, restarts.
 import { asRoomAlias, asRoomId, type RoomId, type UserId } from '@bridgekit/appservice';
 import { freePort } from './irc/test-ircd';
-import { alice, ALIAS, bob, BOT, BOT_NICK, CHANNEL, DOMAIN, ghostOf, startKitHarness as startHarness, type KitHarness as Harness } from './testing/kit-harness';
+import { alice, ALIAS, bob, BOT, BOT_NICK, CHANNEL, DOMAIN, ghostOf, startHarness, type Harness } from './testing/harness';
 
 let h: Harness;
 afterEach(async () => {

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createMetrics } from '../../../packages/appservice/src/metrics/core-metrics';
-import { startKitHarness as startHarness, type KitHarness as Harness } from './testing/kit-harness';
+import { startHarness, type Harness } from './testing/harness';
 
 const DOC = readFileSync(join(__dirname, '../../../docs/metrics.md'), 'utf8');
 

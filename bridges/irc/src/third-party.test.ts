@@ -1,7 +1,7 @@
 // Unit tests of the `irc` third-party protocol: metadata, channel and nick lookups both ways.
 // The connector runs in a real Bridge against the core's test kit (an in-process homeserver).
 import { asRoomAlias, asRoomId, asUserId } from '@bridgekit/appservice';
-import { ADMIN, ALIAS, BOT, CHANNEL, DOMAIN, ghostOf, NETWORK, startKitHarness as startHarness, type KitHarness as Harness } from './testing/kit-harness';
+import { ADMIN, ALIAS, BOT, CHANNEL, DOMAIN, ghostOf, NETWORK, startHarness, type Harness } from './testing/harness';
 
 let h: Harness;
 afterEach(async () => {

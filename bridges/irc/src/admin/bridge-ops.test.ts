@@ -3,7 +3,7 @@ import { UserSettingsStore } from '../accounts';
 import { adminBridgeOps } from './bridge-ops';
 import { CommandError } from './errors';
 import type { NetworkId } from '../mapping/ids';
-import { ADMIN, alice, bob, BOT, BOT_NICK, startKitHarness as startHarness, type KitHarness as Harness } from '../testing/kit-harness';
+import { ADMIN, alice, bob, BOT, BOT_NICK, startHarness, type Harness } from '../testing/harness';
 
 let h: Harness;
 afterEach(async () => {

@@ -1,7 +1,7 @@
 // Unit tests (in-process fakes) of ghosts banned from a room on Matrix but not on IRC: their
 // lines are dropped, counted and logged once, never reported as errors; lifting the ban ends it.
 import type { RoomId, UserId } from '@bridgekit/appservice';
-import { alice, CHANNEL, ghostOf, startKitHarness as startHarness, type KitHarness as Harness } from '../testing/kit-harness';
+import { alice, CHANNEL, ghostOf, startHarness, type Harness } from '../testing/harness';
 import { GhostBans } from './bans';
 
 let h: Harness;

@@ -2,7 +2,7 @@
 // reason; what went wrong on the Matrix side (endpoint, status, errcode) goes to the log only.
 import { MatrixError, type RoomId, type UserId } from '@bridgekit/appservice';
 import { IrcError, SEE_THE_LOG_REASON, userReasonOf } from '../irc/errors';
-import { alice, startKitHarness as startHarness, type KitHarness as Harness } from '../testing/kit-harness';
+import { alice, startHarness, type Harness } from '../testing/harness';
 import { UndeliverableError } from './undeliverable';
 
 const UPLOAD = 'POST /_matrix/media/v3/upload';

@@ -3,7 +3,7 @@
 import { asRoomId } from '@bridgekit/appservice';
 import { IrcError } from '../irc/errors';
 import type { RoomId } from '@bridgekit/appservice';
-import { alice, bob, BOT_NICK, CHANNEL, DOMAIN, ghostOf, startKitHarness as startHarness, type KitHarness as Harness } from '../testing/kit-harness';
+import { alice, bob, BOT_NICK, CHANNEL, DOMAIN, ghostOf, startHarness, type Harness } from '../testing/harness';
 
 let h: Harness;
 afterEach(async () => {

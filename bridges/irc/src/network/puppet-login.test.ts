@@ -2,7 +2,7 @@
 // connection in, per the network's `auth`: SASL where offered, NickServ otherwise, or PASS.
 import { openIrcAccounts } from '../accounts';
 import type { NetworkId } from '../mapping/ids';
-import { alice, startKitHarness as startHarness, type KitHarness as Harness } from '../testing/kit-harness';
+import { alice, startHarness, type Harness } from '../testing/harness';
 
 let h: Harness;
 afterEach(async () => {

@@ -1,7 +1,7 @@
 // Unit tests (in-process fakes) of private chats over time: they follow the IRC user's nick
 // changes (same room, same ghost), and end when the Matrix user leaves the room.
 import { asRoomId, asUserId, type RoomId, type UserId } from '@bridgekit/appservice';
-import { alice, bob, CHANNEL, ghostOf, startKitHarness as startHarness, type KitHarness as Harness } from '../testing/kit-harness';
+import { alice, bob, CHANNEL, ghostOf, startHarness, type Harness } from '../testing/harness';
 
 let h: Harness;
 afterEach(async () => {

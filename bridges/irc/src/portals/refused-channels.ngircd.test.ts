@@ -6,7 +6,7 @@ import { asRoomAlias, type RoomId } from '@bridgekit/appservice';
 import { createTestBridge, createTestConfig, type TestBridge } from '@bridgekit/appservice/testing';
 import { IrcConnector } from '../connector';
 import { startTestIrcd, type TestIrcd } from '../irc/test-ircd';
-import { DOMAIN } from '../testing/kit-harness';
+import { DOMAIN } from '../testing/harness';
 
 let ircd: TestIrcd;
 let irc: Record<string, unknown>;

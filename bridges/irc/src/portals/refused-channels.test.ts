@@ -1,7 +1,7 @@
 // Unit tests on the fakes: channel names the IRC server does not accept get no portal, and a
 // portal whose channel the server refused is not retried on reconnect or restart.
 import { asRoomAlias } from '@bridgekit/appservice';
-import { alice, BOT_NICK, DOMAIN, NETWORK, startKitHarness as startHarness, type KitHarness as Harness } from '../testing/kit-harness';
+import { alice, BOT_NICK, DOMAIN, NETWORK, startHarness, type Harness } from '../testing/harness';
 
 let h: Harness;
 afterEach(async () => {

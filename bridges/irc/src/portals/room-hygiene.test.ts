@@ -3,7 +3,7 @@
 import { asRoomId, type RoomId } from '@bridgekit/appservice';
 import type { IrcChannel, IrcNick, NetworkId } from '../mapping/ids';
 import { provisioningBridgeOps } from '../provisioning/bridge-ops';
-import { ADMIN, alice, ALIAS, BOT, BOT_NICK, CHANNEL, ghostOf, startKitHarness, type KitHarness as Harness, type KitHarnessOptions } from '../testing/kit-harness';
+import { ADMIN, alice, ALIAS, BOT, BOT_NICK, CHANNEL, ghostOf, startHarness as startIrcHarness, type Harness, type HarnessOptions } from '../testing/harness';
 import { bridgeInfoContent, bridgeStateKey } from './bridge-info';
 
 let h: Harness;
@@ -16,7 +16,7 @@ const STATIC = asRoomId('!static:hs.test');
 const PLUMBED = asRoomId('!plumbed:hs.test');
 /** The room an upgrade replaces a portal with (made by the upgrading user, public like the portal). */
 const UPGRADED = asRoomId('!upgraded:hs.test');
-const startHarness = (options: KitHarnessOptions = {}) => startKitHarness({ rooms: [PLUMBED, UPGRADED], ...options });
+const startHarness = (options: HarnessOptions = {}) => startIrcHarness({ rooms: [PLUMBED, UPGRADED], ...options });
 const CONTENT = {
   bridgebot: '@ircbot:hs.test',
   creator: '@ircbot:hs.test',

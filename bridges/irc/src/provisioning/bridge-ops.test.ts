@@ -4,7 +4,7 @@ import { asRoomId, asUserId } from '@bridgekit/appservice';
 import { freePort } from '../irc/test-ircd';
 import type { IrcChannel, IrcNick, NetworkId } from '../mapping/ids';
 import { provisioningBridgeOps } from './bridge-ops';
-import { ADMIN, alice, bob, BOT, BOT_NICK, DOMAIN, startKitHarness, type KitHarness as Harness } from '../testing/kit-harness';
+import { ADMIN, alice, bob, BOT, BOT_NICK, DOMAIN, startHarness as startIrcHarness, type Harness, type HarnessOptions } from '../testing/harness';
 
 let h: Harness;
 afterEach(async () => {
@@ -14,7 +14,7 @@ afterEach(async () => {
 const net = 'net' as NetworkId;
 const room = asRoomId(`!plumbed:${DOMAIN}`);
 /** With the room to plumb existing (an admin's public room), as it does before anyone links it. */
-const startHarness = (options: Parameters<typeof startKitHarness>[0] = {}) => startKitHarness({ rooms: [room], ...options });
+const startHarness = (options: HarnessOptions = {}) => startIrcHarness({ rooms: [room], ...options });
 
 describe('provisioningBridgeOps', () => {
   it('links a room (bot joins channel and room, who approved is kept) and unlinks it (bot parts)', async () => {

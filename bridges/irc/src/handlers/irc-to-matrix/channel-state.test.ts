@@ -2,7 +2,7 @@
 // power levels (coalesced, one way), and +i/+k/+s/+m, including the modes reported on join.
 import { asRoomId, type RoomId } from '@bridgekit/appservice';
 import type { PowerLevelsContent } from '../../ghosts/power-levels';
-import { alice, BOT, BOT_NICK, CHANNEL, ghostOf, startKitHarness as startHarness, type KitHarness as Harness } from '../../testing/kit-harness';
+import { alice, BOT, BOT_NICK, CHANNEL, ghostOf, startHarness, type Harness } from '../../testing/harness';
 
 let h: Harness;
 afterEach(async () => {

@@ -5,7 +5,7 @@
 // between reading and sending is outbox-crash.e2e.ts, against Synapse.
 import { NetworkError, type RoomId } from '@bridgekit/appservice';
 import { IrcError } from '../../irc/errors';
-import { alice, CHANNEL, ghostOf, startKitHarness as startHarness, type KitHarness as Harness } from '../../testing/kit-harness';
+import { alice, CHANNEL, ghostOf, startHarness, type Harness } from '../../testing/harness';
 
 let h: Harness;
 afterEach(async () => {

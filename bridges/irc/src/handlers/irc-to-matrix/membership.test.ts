@@ -3,7 +3,7 @@
 // and of Matrix users' puppets, and that idle disconnects never touch Matrix memberships.
 import { asUserId, type RoomId, type UserId } from '@bridgekit/appservice';
 import type { SentMembership } from '@bridgekit/appservice/testing';
-import { alice, BOT, BOT_NICK, CHANNEL, ghostOf, startKitHarness as startHarness, type KitHarness as Harness } from '../../testing/kit-harness';
+import { alice, BOT, BOT_NICK, CHANNEL, ghostOf, startHarness, type Harness } from '../../testing/harness';
 
 let h: Harness;
 afterEach(async () => {

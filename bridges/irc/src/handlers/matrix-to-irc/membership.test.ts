@@ -1,7 +1,7 @@
 // Unit tests (in-process fakes) of Matrix membership → IRC: leaves, kicks and bans of Matrix
 // users part their puppets; kicks and bans of ghosts become KICK/+b only with the kicker's ops.
 import { asRoomId, type RoomId, type UserId } from '@bridgekit/appservice';
-import { alice, bob, CHANNEL, ghostOf, startKitHarness as startHarness, type KitHarness as Harness } from '../../testing/kit-harness';
+import { alice, bob, CHANNEL, ghostOf, startHarness, type Harness } from '../../testing/harness';
 import { mayRemove } from './kick-ban';
 
 let h: Harness;

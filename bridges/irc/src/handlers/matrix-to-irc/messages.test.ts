@@ -2,7 +2,7 @@
 // nothing, and what a reply to a reply quotes.
 import type { RoomId, UserId } from '@bridgekit/appservice';
 import type { IrcChannel, NetworkId } from '../../mapping/ids';
-import { alice, bob, CHANNEL, NETWORK, startKitHarness as startHarness, type KitHarness as Harness } from '../../testing/kit-harness';
+import { alice, bob, CHANNEL, NETWORK, startHarness, type Harness } from '../../testing/harness';
 import { EMPTY_MESSAGE } from './messages';
 
 let h: Harness;
