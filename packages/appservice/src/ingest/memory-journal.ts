@@ -67,6 +67,12 @@ export class MemoryJournal implements TransactionJournal {
     return [...this.entries.values()].filter((e) => e.state === 'pending').map((e) => ({ ...e.item }));
   }
 
+  outboxPayload(seq: number): { payload: unknown } | undefined {
+    const entry = this.entries.get(seq);
+    if (entry?.state !== 'pending' || entry.item.kind !== 'outbox') return undefined;
+    return { payload: entry.item.payload };
+  }
+
   complete(seq: number): void {
     this.entry(seq).state = 'done';
   }

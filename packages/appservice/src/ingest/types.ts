@@ -68,6 +68,11 @@ export interface TransactionJournal {
   appendOutbox(entries: readonly OutboxEntry[]): number[];
   /** Everything accepted or appended but not completed nor dead-lettered, in that order. */
   pending(): JournalItem[];
+  /**
+   * The payload of a pending outbox item, read back when its turn comes (the outbox keeps only a
+   * bounded number of payloads in memory); undefined when the item is not pending.
+   */
+  outboxPayload(seq: number): { payload: unknown } | undefined;
   /** The handler succeeded (or the event was deliberately ignored). */
   complete(seq: number): void;
   /** A handler attempt failed; returns the new attempt count. */
@@ -93,6 +98,7 @@ export function asyncJournal(journal: TransactionJournal): AsyncTransactionJourn
     accept: async (txnId, events, ephemeral) => journal.accept(txnId, events, ephemeral),
     appendOutbox: async (entries) => journal.appendOutbox(entries),
     pending: async () => journal.pending(),
+    outboxPayload: async (seq) => journal.outboxPayload(seq),
     complete: async (seq) => journal.complete(seq),
     recordFailure: async (seq, error) => journal.recordFailure(seq, error),
     deadLetter: async (seq, error) => journal.deadLetter(seq, error),

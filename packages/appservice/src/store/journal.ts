@@ -3,7 +3,7 @@ import type { EphemeralEvent, MatrixEvent } from '../events';
 import { BridgeError } from '../errors/bridge-error';
 import { transactionFingerprint } from '../ingest/fingerprint';
 import type { DeadLetter, JournalAcceptResult, JournalItem, OutboxEntry, QueuedItem, TransactionJournal } from '../ingest/types';
-import { toJson } from './json';
+import { fromJson, toJson } from './json';
 import { clip, DEAD_LETTER_EXTRA_RETENTION_MS, toDeadLetter, toItem, type DeadRow, type QueueRow } from './journal-rows';
 
 /**
@@ -16,6 +16,7 @@ export class SqliteTransactionJournal implements TransactionJournal {
   private readonly enqueue: Statement<[string, string, string | null, string | null, string, number, number]>;
   private readonly appendRow: Statement<[string, string, string, string, number, number]>;
   private readonly pendingRows: Statement<[], QueueRow>;
+  private readonly payloadRow: Statement<[number], { payload: string }>;
   private readonly markDone: Statement<[number, number]>;
   private readonly addFailure: Statement<[string, number, number], { attempts: number }>;
   private readonly markDead: Statement<[string, number, number]>;
@@ -40,6 +41,7 @@ export class SqliteTransactionJournal implements TransactionJournal {
       VALUES (?, 'outbox', ?, ?, ?, ?, ?)`);
     this.pendingRows = db.prepare(`SELECT seq, kind, txn_id, room_id, outbox_kind, payload, attempts
       FROM event_queue WHERE state = 'pending' ORDER BY seq`);
+    this.payloadRow = db.prepare("SELECT payload FROM event_queue WHERE seq = ? AND kind = 'outbox' AND state = 'pending'");
     this.markDone = db.prepare("UPDATE event_queue SET state = 'done', payload = NULL, updated_at = ? WHERE seq = ?");
     this.addFailure = db.prepare('UPDATE event_queue SET attempts = attempts + 1, last_error = ?, updated_at = ? WHERE seq = ? RETURNING attempts');
     this.markDead = db.prepare("UPDATE event_queue SET state = 'dead', last_error = ?, updated_at = ? WHERE seq = ?");
@@ -90,6 +92,11 @@ export class SqliteTransactionJournal implements TransactionJournal {
 
   pending(): JournalItem[] {
     return this.pendingRows.all().map(toItem);
+  }
+
+  outboxPayload(seq: number): { payload: unknown } | undefined {
+    const row = this.payloadRow.get(seq);
+    return row ? { payload: fromJson<unknown>(row.payload) } : undefined;
   }
 
   complete(seq: number): void {
