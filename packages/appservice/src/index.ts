@@ -24,7 +24,7 @@ export type {
 export type { Intent, Profile, CreateRoomOptions, SendOptions, StateEvent } from './intent/types';
 export type {
   BridgeStore, Migration, RemoteRoom, RoomLink, RemoteUser,
-  RoomMappingRepository, UserMappingRepository, MessageMappingRepository, KeyValueRepository,
+  RoomMappingRepository, UserMappingRepository, MessageMappingRepository, MessageLink, MessageLinkInput, KeyValueRepository,
 } from './store/types';
 export type {
   GhostRepository, GhostLink, PortalRepository, Portal, PortalKey, PortalKind,
