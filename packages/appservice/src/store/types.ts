@@ -59,7 +59,6 @@ export interface UserMappingRepository {
   list(network: string): Promise<Array<RemoteUser & { userId: UserId }>>;
 }
 
-/** Matrix event ↔ remote message ID, for replies, edits and redactions. */
 /** A Matrix event's link to a message on a remote network, with what a bridge keeps about it. */
 export interface MessageLink {
   roomId: RoomId;
@@ -77,6 +76,7 @@ export interface MessageLink {
 /** What `put` stores: a link, its time set by the store. */
 export type MessageLinkInput = Omit<MessageLink, 'createdAt'>;
 
+/** Matrix event ↔ remote message, for replies, edits and redactions. */
 export interface MessageMappingRepository {
   /**
    * Stores a link. A remote ID already linked is moved to this event; an event has at most one
