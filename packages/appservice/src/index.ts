@@ -83,7 +83,7 @@ export type { RetryDelayOptions } from './csapi';
 // Lower-level pieces, for tools and tests of connectors
 export { openStore } from './store';
 export { Ingestor, IngestorStoppedError, MemoryJournal } from './ingest';
-export type { IngestorDeps, Timers, TransactionJournal } from './ingest';
+export type { IngestorDeps, PendingOptions, Timers, TransactionJournal } from './ingest';
 export type { OpenedStore, SyncRepositories } from './store';
 export { createLogger } from './log';
 export { createMatrixEventDispatcher } from './dispatch/deliver';

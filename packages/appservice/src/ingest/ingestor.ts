@@ -154,7 +154,8 @@ export class Ingestor {
     if (this.queues.isStopped || this.resumed) return 0;
     this.resumed = true;
     this.outbox.flush();
-    const queued = this.dispatch(this.deps.journal.pending());
+    // Only as many outbox payloads as memory may hold: after a long outage the journal may hold far more.
+    const queued = this.dispatch(this.deps.journal.pending({ outboxPayloads: this.outbox.payloadRoom }));
     if (queued > 0) this.deps.log.info('Resuming events accepted before the last shutdown', { count: queued });
     return queued;
   }

@@ -16,15 +16,21 @@ const OTHER_ROOM = '!b:hs.test';
 const CAP = 5;
 const unavailable = () => new MatrixError('M_UNKNOWN', 502, 'bad gateway', 'PUT /send');
 
-/** Counts the payloads the outbox reads back, to show the bound was what delivered them. */
-function countingReads(journal: TransactionJournal): { journal: TransactionJournal; reads: () => number } {
+/** Counts the payloads the outbox reads back one by one, and those the start-up read loaded at once. */
+function countingReads(journal: TransactionJournal): { journal: TransactionJournal; reads: () => number; loadedAtStart: () => number } {
   let reads = 0;
+  let loadedAtStart = 0;
   const counted = Object.create(journal) as TransactionJournal;
   counted.outboxPayload = (seq) => {
     reads++;
     return journal.outboxPayload(seq);
   };
-  return { journal: counted, reads: () => reads };
+  counted.pending = (options) => {
+    const items = journal.pending(options);
+    loadedAtStart = items.filter((item) => item.kind === 'outbox' && !item.payloadInJournal).length;
+    return items;
+  };
+  return { journal: counted, reads: () => reads, loadedAtStart: () => loadedAtStart };
 }
 
 function ingestorOn(journal: TransactionJournal, overrides: Partial<IngestorDeps> = {}) {
@@ -93,12 +99,14 @@ describe('the outbox memory bound', () => {
     await flush();
     await first.ingestor.stop();
 
-    const { journal, reads } = countingReads(store.journal);
+    const { journal, reads, loadedAtStart } = countingReads(store.journal);
     const second = ingestorOn(journal);
     const delivered: Array<[string, number]> = [];
     second.ingestor.outbox.define<number>('n', async ({ payload, roomKey }) => { delivered.push([roomKey, payload]); });
     void second.ingestor.outbox.enqueue(OTHER_ROOM, 'n', -1);
     expect(second.ingestor.resume()).toBe(3 * CAP + 1);
+    // The start-up read itself loads no more payloads than memory may hold.
+    expect(loadedAtStart()).toBe(CAP);
     expect(second.ingestor.outbox.payloadsHeld).toBeLessThanOrEqual(CAP);
     await second.ingestor.drain();
     expect(delivered.filter(([room]) => room === ROOM).map(([, n]) => n)).toEqual(Array.from({ length: 3 * CAP }, (_, i) => i));

@@ -202,8 +202,14 @@ export class Outbox implements BridgeOutbox {
   /** An item read back from the journal at start, its payload held within the same bound. */
   resumed(record: OutboxRecord): Delivery {
     const delivery: Delivery = { record, written: Promise.resolve(true), resumed: true };
-    this.keepOrRelease(delivery);
+    if (record.payloadInJournal) delivery.payloadIn = 'journal';
+    else this.keepOrRelease(delivery);
     return delivery;
+  }
+
+  /** How many more payloads may come into memory now (what `pending` is asked to load at start). */
+  get payloadRoom(): number {
+    return Math.max(0, this.maxPayloadsInMemory - this.payloadsInMemory);
   }
 
   /** Payloads held in memory now (journaled items only): never more than the bound. */

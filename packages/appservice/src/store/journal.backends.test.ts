@@ -166,6 +166,16 @@ describe.each(backends)('the transaction journal on $name', (backend) => {
     expect(await store.journal.outboxPayload(pending[0]!.seq)).toBeUndefined();
     await store.journal.complete(seq1!);
     expect(await store.journal.outboxPayload(seq1!)).toBeUndefined();
+    // At start only a bounded number of payloads is read; the others stay in the journal until their turn.
+    const [seq3, seq4] = await store.journal.appendOutbox([line('k.3', { text: 'three' }), line('k.4', null)]);
+    expect((await store.journal.pending({ outboxPayloads: 2 })).filter((p) => p.kind === 'outbox')).toEqual([
+      expect.objectContaining({ seq: seq2, payload: { text: 'two', n: [1, 2] } }),
+      expect.objectContaining({ seq: seq3, payload: { text: 'three' } }),
+      { seq: seq4, kind: 'outbox', roomKey: room, outboxKind: 'irc.line', txnId: 'k.4', payload: undefined, payloadInJournal: true, attempts: 0 },
+    ]);
+    expect(await store.journal.outboxPayload(seq4!)).toEqual({ payload: null });
+    await store.journal.complete(seq3!);
+    await store.journal.complete(seq4!);
     expect(await store.journal.recordFailure(seq2!, 'homeserver down')).toBe(1);
     await store.journal.deadLetter(seq2!, 'gave up');
     expect((await store.journal.pending()).map((p) => p.kind)).toEqual(['room', 'room']);

@@ -2,9 +2,9 @@ import type { Pool, PoolClient } from 'pg';
 import type { EphemeralEvent, MatrixEvent } from '../../events';
 import { BridgeError } from '../../errors/bridge-error';
 import { transactionFingerprint } from '../../ingest/fingerprint';
-import type { AsyncTransactionJournal, DeadLetter, JournalAcceptResult, JournalItem, OutboxEntry, QueuedItem } from '../../ingest/types';
+import type { AsyncTransactionJournal, DeadLetter, JournalAcceptResult, JournalItem, OutboxEntry, PendingOptions, QueuedItem } from '../../ingest/types';
 import { fromJson, toJson } from '../json';
-import { clip, DEAD_LETTER_EXTRA_RETENTION_MS, toDeadLetter, toItem, type DeadRow, type QueueRow } from '../journal-rows';
+import { clip, DEAD_LETTER_EXTRA_RETENTION_MS, outboxPayloadLimit, pendingRowsSql, toDeadLetter, toItem, type DeadRow, type QueueRow } from '../journal-rows';
 import { inTransaction } from './sql';
 
 /**
@@ -57,9 +57,9 @@ export class PostgresTransactionJournal implements AsyncTransactionJournal {
     });
   }
 
-  async pending(): Promise<JournalItem[]> {
-    const { rows } = await this.pool.query<QueueRow>(`SELECT seq, kind, txn_id, room_id, outbox_kind, payload, attempts
-      FROM event_queue WHERE state = 'pending' ORDER BY seq`);
+  async pending(options?: PendingOptions): Promise<JournalItem[]> {
+    const limit = outboxPayloadLimit(options);
+    const { rows } = await this.pool.query<QueueRow>(pendingRowsSql((n) => `$${n}::bigint`), [limit, limit]);
     return rows.map(toItem);
   }
 
