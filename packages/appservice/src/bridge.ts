@@ -15,7 +15,7 @@ import { createOpsApp } from './http/ops-app';
 import { ConnectorRoutes, type RouteAddresses } from './http/routes';
 import { HomeserverStatus } from './health/homeserver-status';
 import { readinessReport, type ReadinessReport } from './health/readiness';
-import { asRoomAlias, asUserId, type RoomAlias, type UserId } from './ids';
+import { asRoomAlias, asUserId, type RoomAlias, type RoomId, type UserId } from './ids';
 import { Ingestor } from './ingest/ingestor';
 import type { QueuedItem } from './ingest/types';
 import { createIntentFactory, type IntentFactory } from './intent/factory';
@@ -34,6 +34,7 @@ import { startPingLoop, type PingLoop } from './startup/homeserver-ping';
 import { CORE_VERSION } from './version';
 import { BridgeError } from './errors/bridge-error';
 import { redactDatabaseUrl } from './store/postgres/open';
+import { PolicyLists } from './moderation/policy-lists';
 
 /** What a `Bridge` is built from: the config, the registration and the connector, plus hooks for tests. */
 export interface BridgeOptions {
@@ -85,6 +86,8 @@ const MESSAGE_MAP_RETENTION_MS = 30 * 24 * HOUR_MS;
 const SHUTDOWN_IN_FLIGHT_MS = 5_000;
 /** How long connector route requests (a download, a webhook) may run on once shutdown began. */
 const ROUTE_GRACE_MS = 5_000;
+/** How long the start waits for the moderation policy lists before it goes on without them. */
+const POLICY_LOAD_WAIT_MS = 15_000;
 const MIN_SECRET_LENGTH = 4;
 /** Bounds the redaction list (each log line is checked against all of it). */
 const MAX_SECRETS = 10_000;
@@ -102,6 +105,8 @@ export class Bridge {
   private store?: OpenedStore;
   private ingestor?: Ingestor;
   private members?: MemberCache;
+  /** The subscribed moderation policy lists (`moderation.policy_rooms`). */
+  private policy?: PolicyLists;
   private dispatcher?: MatrixEventDispatcher;
   private servers: Server[] = [];
   private routes?: ConnectorRoutes;
@@ -224,6 +229,22 @@ export class Bridge {
       prefix: ghostPrefix, domain: config.homeserver.domain, includeNetwork: connector.ghostUserIds?.includeNetwork,
       links: store.ghosts, intent: (userId) => intents.intent(userId),
     });
+    // Before the connector starts and before any push is taken: the first event is judged by the lists.
+    const policy = new PolicyLists({
+      rooms: config.moderation.policyRooms,
+      access: {
+        join: (room) => intents.bot.join(room as RoomId | RoomAlias),
+        state: async (roomId) => (await client.roomState(roomId, { asUser: botUserId })).map((e) => ({
+          type: e.type, stateKey: e.state_key, content: e.content, eventId: e.event_id ?? '',
+        })),
+      },
+      log: log.child({ component: 'moderation' }),
+      registry: this.metrics.registry,
+    });
+    this.policy = policy;
+    // Bounded: a homeserver that is away must not hold the start (the lists go on loading, and /ready says so).
+    await withTimeout(policy.start(), POLICY_LOAD_WAIT_MS);
+
     const routes = new ConnectorRoutes({ log: log.child({ component: 'routes' }), metrics: this.metrics.routes });
     this.routes = routes;
     const ctx = this.context(intents, store, ingestor, client, ghosts, routes);
@@ -342,6 +363,7 @@ export class Bridge {
       store: this.store ? this.storeHealth() : 'closed',
       homeserver: this.homeserver.snapshot(),
       ...(connector.readiness ? { connector: { name: connector.name, readiness: connector.readiness() } } : {}),
+      ...(this.opts.config.moderation.policyRooms.length > 0 && this.policy ? { moderation: this.policy.readiness() } : {}),
     });
   }
 
@@ -386,6 +408,7 @@ export class Bridge {
   async stop(): Promise<void> {
     this.stopping = true;
     this.pingLoop?.stop();
+    this.policy?.stop();
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     // Before the drain: a webhook that arrived now would queue work the drain might not wait for.
     // Requests in flight (a download, a transaction being stored) may finish, within one bound.
@@ -444,6 +467,7 @@ export class Bridge {
       reloadConfig: () => this.reload(),
       ghosts,
       portals: createPortals(store.portals, intents.bot),
+      moderation: this.policy!,
     };
   }
 
@@ -466,6 +490,8 @@ export class Bridge {
             intents.onMemberEvent(event);
             this.members?.observe(event);
           }
+          // A policy rule takes effect before any later event of this or another room runs.
+          this.policy?.observe(event);
         }
         return result;
       },

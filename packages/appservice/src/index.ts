@@ -49,6 +49,10 @@ export type { Ghosts, GhostIdentity, GhostsOptions, GhostUserIdGrammar, GhostUse
 export { createPortals, bridgeInfoState, BRIDGE_INFO_TYPES } from './portals';
 export type { Portals, CreatePortalOptions, BridgeInfo, BridgeInfoSection } from './portals';
 
+// Moderation policy lists (ctx.moderation)
+export { PolicyLists, PolicyRuleSet, compileGlob, policyKindOf } from './moderation';
+export type { ModerationPolicy, PolicyListsOptions, PolicyRoomAccess, PolicyRule, PolicyEntityKind, PolicyStateEvent } from './moderation';
+
 // Running a bridge
 export { Bridge } from './bridge';
 export type { BridgeOptions, BridgeAddresses, BridgeClock } from './bridge';

@@ -28,9 +28,10 @@ describe('parseConfig', () => {
       appservice: { registration: '/etc/bridge/registration.yaml', bindAddress: '127.0.0.1', port: 8090, maxBodyBytes: 10 * 1024 * 1024 },
       // Not 9090, which is Prometheus's own port.
       metrics: { enabled: false, bindAddress: '127.0.0.1', port: 8093 },
-      database: { path: '/etc/bridge/bridgekit.db', dir: '/etc/bridge' },
+      database: { path: '/etc/bridge/bridgekit.db', dir: '/etc/bridge', backupsKept: 3 },
       logging: { level: 'info', format: 'text' },
       ingest: { roomConcurrency: 8, maxAttempts: 5, slowHandlerMs: 10000 },
+      moderation: { policyRooms: [] },
       shutdown: { drainMs: 3000 },
       sections: {},
       baseDir: '/etc/bridge',
@@ -192,8 +193,8 @@ describe('top-level sections', () => {
     const problems = problemsOf(() => parseConfig(`${MINIMAL}ircc: {}\nhomserver_extra: 1\nzzz: 1\n`, '/x', 'c.yaml', { sections: ['irc'] }));
     expect(problems.map((p) => p.message)).toEqual([
       "unknown section 'ircc' — did you mean 'irc'?",
-      "unknown section 'homserver_extra' — remove it or fix its spelling (known sections: homeserver, appservice, metrics, database, logging, ingest, shutdown, irc)",
-      "unknown section 'zzz' — remove it or fix its spelling (known sections: homeserver, appservice, metrics, database, logging, ingest, shutdown, irc)",
+      "unknown section 'homserver_extra' — remove it or fix its spelling (known sections: homeserver, appservice, metrics, database, logging, ingest, moderation, shutdown, irc)",
+      "unknown section 'zzz' — remove it or fix its spelling (known sections: homeserver, appservice, metrics, database, logging, ingest, moderation, shutdown, irc)",
     ]);
   });
 

@@ -26,6 +26,7 @@ type SendDeps = PillDeps & MatrixSide & Pick<Diagnostics, 'metrics'> & MemberNam
   readonly media: MediaLinks;
 };
 import { matrixHandler } from '../registry';
+import { refusedByModeration } from '../moderation-refusal';
 import { UndeliverableError } from '../undeliverable';
 import { ircLineCount, pasteNotice, pasteText } from './paste';
 import { renderForIrc, type IrcOutgoing } from './render';
@@ -51,6 +52,7 @@ export const matrixMessages = matrixHandler({
     const event = typed.raw;
     if (!MESSAGE_TYPES.has(event.type)) return;
     const targets = targetsOf(event, rt);
+    if (targets.length > 0 && await refusedByModeration(rt, event.roomId, event.sender, 'message')) return;
     let empty = false;
     let stale: number | undefined;
     for (const target of targets) {
