@@ -81,6 +81,13 @@ ingest: { room_concurrency: 2, max_attempts: 3, slow_handler_ms: 500 }
     expect(() => parseConfig(`${MINIMAL}database: { url: "postgresql://db/irc", pool_size: 0 }`, '/x')).toThrow(/pool_size/);
   });
 
+  it('reads moderation.policy_rooms (room IDs and aliases) and refuses anything else with an example', () => {
+    const cfg = parseConfig(`${MINIMAL}moderation: { policy_rooms: ["#bans:example.org", "!AbC:matrix.org"] }\n`, '/x');
+    expect(cfg.moderation.policyRooms).toEqual(['#bans:example.org', '!AbC:matrix.org']);
+    const problems = problemsOf(() => parseConfig(`${MINIMAL}moderation: { policy_rooms: ["bans"] }\n`, '/x'));
+    expect(problems).toEqual([expect.objectContaining({ path: 'moderation.policy_rooms[0]', message: expect.stringContaining('#ban-list:example.org') })]);
+  });
+
   it('keeps :memory: as a database path', () => {
     expect(parseConfig(`${MINIMAL}database: { path: ":memory:" }`, '/x').database.path).toBe(':memory:');
   });
@@ -203,7 +210,7 @@ describe('top-level sections', () => {
   });
 
   it('puts the database directory beside the database, for the files a bridge creates', () => {
-    expect(parseConfig(`${MINIMAL}database: { path: data/irc.db }\n`, '/srv').database).toEqual({ path: '/srv/data/irc.db', dir: '/srv/data' });
-    expect(parseConfig(`${MINIMAL}database: { path: ":memory:" }\n`, '/srv').database).toEqual({ path: ':memory:', dir: '/srv' });
+    expect(parseConfig(`${MINIMAL}database: { path: data/irc.db }\n`, '/srv').database).toEqual({ path: '/srv/data/irc.db', dir: '/srv/data', backupsKept: 3 });
+    expect(parseConfig(`${MINIMAL}database: { path: ":memory:" }\n`, '/srv').database).toEqual({ path: ':memory:', dir: '/srv', backupsKept: 3 });
   });
 });
