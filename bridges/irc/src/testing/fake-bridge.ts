@@ -347,7 +347,7 @@ export function createFakeBridge(config: BridgeConfig, options: { dir?: string; 
     log,
   });
   const bot = asUserId(`@ircbot:${DOMAIN}`);
-  const moderation = new PolicyLists({ rooms: [POLICY_ROOM], access: { join: async () => POLICY_ROOM, state: async () => [] }, log });
+  const moderation = new PolicyLists({ rooms: [POLICY_ROOM], access: { join: async () => POLICY_ROOM, state: async () => [] }, log, registry: metrics });
   void moderation.start();
   const routes = new ConnectorRoutes({ log, metrics: createRouteMetrics(metrics) });
   // As the core does when it builds a bridge: the section's secrets are redacted from the start.
