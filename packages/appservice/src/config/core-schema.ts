@@ -61,7 +61,8 @@ export const CORE_CONFIG_SCHEMA = Type.Object({
   moderation: Type.Object({
     // Moderation policy lists (m.policy.rule.* rooms) whose m.ban rules the bridge applies.
     policy_rooms: Type.Array(Type.String({
-      pattern: '^[!#][^:\\s]+:[^\\s]+$', expected: 'a room ID (!abc:example.org) or alias (#ban-list:example.org)',
+      // Room IDs of room version 12 carry no server name (!<hash>); aliases always do.
+      pattern: '^(![^\\s]+|#[^:\\s]+:[^\\s]+)$', expected: 'a room ID (!abc:example.org, or !abc in room version 12) or alias (#ban-list:example.org)',
     }), { default: [] }),
   }, GROUP),
   shutdown: Type.Object({

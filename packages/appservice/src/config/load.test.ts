@@ -82,10 +82,13 @@ ingest: { room_concurrency: 2, max_attempts: 3, slow_handler_ms: 500 }
   });
 
   it('reads moderation.policy_rooms (room IDs and aliases) and refuses anything else with an example', () => {
-    const cfg = parseConfig(`${MINIMAL}moderation: { policy_rooms: ["#bans:example.org", "!AbC:matrix.org"] }\n`, '/x');
-    expect(cfg.moderation.policyRooms).toEqual(['#bans:example.org', '!AbC:matrix.org']);
-    const problems = problemsOf(() => parseConfig(`${MINIMAL}moderation: { policy_rooms: ["bans"] }\n`, '/x'));
-    expect(problems).toEqual([expect.objectContaining({ path: 'moderation.policy_rooms[0]', message: expect.stringContaining('#ban-list:example.org') })]);
+    const cfg = parseConfig(`${MINIMAL}moderation: { policy_rooms: ["#bans:example.org", "!AbC:matrix.org", "!4a7yBei1z9c9-uc0EiP"] }\n`, '/x');
+    expect(cfg.moderation.policyRooms).toEqual(['#bans:example.org', '!AbC:matrix.org', '!4a7yBei1z9c9-uc0EiP']);
+    const problems = problemsOf(() => parseConfig(`${MINIMAL}moderation: { policy_rooms: ["bans", "#no-server"] }\n`, '/x'));
+    expect(problems).toEqual([
+      expect.objectContaining({ path: 'moderation.policy_rooms[0]', message: expect.stringContaining('#ban-list:example.org') }),
+      expect.objectContaining({ path: 'moderation.policy_rooms[1]' }),
+    ]);
   });
 
   it('keeps :memory: as a database path', () => {
