@@ -24,7 +24,7 @@ import { MemberCache } from './members/member-cache';
 import { createMetrics, eventTypeLabel, type CoreMetrics } from './metrics/core-metrics';
 import { NamespaceMatcher } from './registration/namespaces';
 import type { Registration } from './registration/types';
-import { openStore, type OpenedStore } from './store/open';
+import { openStoreWithBackup, type OpenedStore } from './store/open';
 import { createGhosts, type Ghosts } from './ghosts/ghosts';
 import { buildUserId } from './ghosts/localpart';
 import { ghostPrefixFrom } from './ghosts/prefix';
@@ -167,10 +167,12 @@ export class Bridge {
 
     // First, before anything connects: a second bridge on this store must stop here.
     const clock = this.opts.clock;
-    const store = openStore(config.database.path, {
+    // A schema migration is preceded by an online backup (store/backup.ts); a failed one stops here.
+    const store = await openStoreWithBackup(config.database.path, {
       clock: clock && (() => clock.now()),
       extraMigrations: connector.migrations?.length ? [{ scope: connector.name, migrations: connector.migrations }] : [],
       lock: { log: log.child({ component: 'store' }) },
+      backup: { keep: config.database.backupsKept, log: log.child({ component: 'store' }), ...(clock ? { now: () => clock.now() } : {}) },
     });
     this.store = store;
 

@@ -85,7 +85,8 @@ export { MatrixError, NetworkError, isMatrixError, retryDelay } from './csapi';
 export type { RetryDelayOptions } from './csapi';
 
 // Lower-level pieces, for tools and tests of connectors
-export { openStore } from './store';
+export { openStore, openStoreWithBackup, backupDatabase } from './store';
+export type { PreMigrationBackupOptions } from './store';
 export { Ingestor, IngestorStoppedError, MemoryJournal } from './ingest';
 export type { IngestorDeps, Timers, TransactionJournal } from './ingest';
 export type { OpenedStore, SyncRepositories } from './store';
