@@ -31,6 +31,7 @@ export interface PolicyRoomAccess {
   state(roomId: RoomId): Promise<PolicyStateEvent[]>;
 }
 
+/** The rooms to follow, how to reach them, and where to log and count. */
 export interface PolicyListsOptions {
   /** Room IDs or aliases, as configured. */
   rooms: readonly string[];
@@ -57,6 +58,7 @@ interface ListState {
   retry?: unknown;
 }
 
+/** The core's subscriber to the configured policy rooms; the bridge hands it to connectors as `ctx.moderation`. */
 export class PolicyLists implements ModerationPolicy {
   private readonly lists: ListState[];
   private readonly byRoom = new Map<string, ListState>();

@@ -47,6 +47,7 @@ export interface PolicyStateEvent {
   content: Record<string, unknown>;
 }
 
+/** The rules of one policy room, slot by slot as its state holds them; `banOf` answers the ban of a user. */
 export class PolicyRuleSet {
   /** By `${type}\u0000${stateKey}`: the slot a newer event of the same key replaces. */
   private readonly rules = new Map<string, PolicyRule & { matches: (value: string) => boolean }>();
