@@ -10,12 +10,8 @@ afterEach(async () => {
   await h?.stop();
 });
 
-function noticesTo(roomId: RoomId, userId: UserId): string[] {
-  return h.bridge.matrix.messagesIn(roomId)
-    .filter((e) => e.content.msgtype === 'm.notice' && (e.content['m.mentions'] as { user_ids?: string[] } | undefined)?.user_ids?.includes(userId))
-    .map((e) => String(e.content.body));
-}
-const ircLinesOf = (nick: string) => h.server.sent.filter((l) => l.from === nick).map((l) => l.text);
+const ircLinesOf = (nick: string) => h.server.linesFrom(nick);
+const noticesTo = (roomId: RoomId, userId: UserId) => h.bridge.matrix.noticesTo(roomId, userId);
 const say = (roomId: RoomId, sender: UserId, body: string) => h.matrixEvent(roomId, sender, { msgtype: 'm.text', body });
 async function refusals(action: string): Promise<number> {
   const metric = await h.bridge.metrics.getSingleMetric('bridgekit_irc_policy_refusals_total')!.get();

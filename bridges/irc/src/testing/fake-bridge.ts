@@ -262,6 +262,13 @@ export class FakeMatrix {
     return this.sent.filter((e) => e.roomId === roomId && e.type === 'm.room.message');
   }
 
+  /** The bodies of the notices in a room that mention `userId` (what the bridge told them), in order. */
+  noticesTo(roomId: RoomId, userId: UserId): string[] {
+    return this.messagesIn(roomId)
+      .filter((e) => e.content.msgtype === 'm.notice' && (e.content['m.mentions'] as { user_ids?: string[] } | undefined)?.user_ids?.includes(userId))
+      .map((e) => String(e.content.body));
+  }
+
   /** Any change of a user's Matrix membership the bridge made (leave/kick). */
   membershipChanges(): Array<{ userId: UserId; roomId: RoomId }> {
     return [...this.leaves];
