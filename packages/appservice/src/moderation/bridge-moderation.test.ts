@@ -74,7 +74,7 @@ describe('a bridge with moderation.policy_rooms', () => {
     expect(hs.requests).toEqual(expect.arrayContaining([expect.stringMatching(/^POST \/_matrix\/client\/v3\/join\/#bans:hs\.test/), expect.stringMatching(`^GET /_matrix/client/v3/rooms/${LIST}/state`)]));
     expect(ctx().moderation.isBanned(SPAMMER)).toMatchObject({ entity: '@spam*:hs.test', reason: 'spam', roomId: LIST });
     const ready = await (await fetch(`http://127.0.0.1:${ops}/ready`)).json() as { details: Record<string, unknown> };
-    expect(ready.details.moderation).toEqual({ '#bans:hs.test': '1 rules' });
+    expect(ready.details.moderation).toEqual({ '#bans:hs.test': '1 rule' });
 
     const pushed = await fetch(`http://127.0.0.1:${appservice}/_matrix/app/v1/transactions/t1`, {
       method: 'PUT', headers: { authorization: `Bearer ${registration.hsToken}`, 'content-type': 'application/json' },

@@ -41,7 +41,7 @@ describe('PolicyLists', () => {
     expect(joined).toEqual(['#bans:example.org']);
     expect(lists.isBanned(SPAMMER)).toMatchObject({ entity: '@spam*:example.org', reason: 'spam', roomId: LIST, eventId: '$r1' });
     expect(lists.isBanned(asUserId('@alice:example.org'))).toBeUndefined();
-    expect(lists.readiness()).toEqual({ ready: true, details: { '#bans:example.org': '1 rules' } });
+    expect(lists.readiness()).toEqual({ ready: true, details: { '#bans:example.org': '1 rule' } });
   });
 
   it('follows pushed rules: a new rule bans at once, empty content and a redaction unban, listeners hear each change', async () => {

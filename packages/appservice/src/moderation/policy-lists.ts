@@ -123,7 +123,8 @@ export class PolicyLists implements ModerationPolicy {
   readiness(): { ready: boolean; details: Record<string, string> } {
     const details: Record<string, string> = {};
     for (const list of this.lists) {
-      details[list.configured] = list.loaded ? `${list.rules?.size ?? 0} rules` : `not loaded: ${list.problem ?? 'loading'}`;
+      const n = list.rules?.size ?? 0;
+      details[list.configured] = list.loaded ? `${n} ${n === 1 ? 'rule' : 'rules'}` : `not loaded: ${list.problem ?? 'loading'}`;
     }
     return { ready: this.lists.every((l) => l.loaded), details };
   }
