@@ -15,7 +15,7 @@ import { createOpsApp } from './http/ops-app';
 import { ConnectorRoutes, type RouteAddresses } from './http/routes';
 import { HomeserverStatus } from './health/homeserver-status';
 import { readinessReport, type ReadinessReport } from './health/readiness';
-import { asRoomAlias, asUserId, type RoomAlias, type RoomId, type UserId } from './ids';
+import { asRoomAlias, asUserId, type RoomAlias, type UserId } from './ids';
 import { Ingestor } from './ingest/ingestor';
 import type { QueuedItem } from './ingest/types';
 import { createIntentFactory, type IntentFactory } from './intent/factory';
@@ -35,6 +35,7 @@ import { CORE_VERSION } from './version';
 import { BridgeError } from './errors/bridge-error';
 import { redactDatabaseUrl } from './store/postgres/open';
 import { PolicyLists } from './moderation/policy-lists';
+import { botPolicyAccess } from './moderation/bot-access';
 
 /** What a `Bridge` is built from: the config, the registration and the connector, plus hooks for tests. */
 export interface BridgeOptions {
@@ -234,12 +235,7 @@ export class Bridge {
     // Before the connector starts and before any push is taken: the first event is judged by the lists.
     const policy = new PolicyLists({
       rooms: config.moderation.policyRooms,
-      access: {
-        join: (room) => intents.bot.join(room as RoomId | RoomAlias),
-        state: async (roomId) => (await client.roomState(roomId, { asUser: botUserId })).map((e) => ({
-          type: e.type, stateKey: e.state_key, content: e.content, eventId: e.event_id ?? '',
-        })),
-      },
+      access: botPolicyAccess(intents.bot, client, botUserId),
       log: log.child({ component: 'moderation' }),
       registry: this.metrics.registry,
     });
