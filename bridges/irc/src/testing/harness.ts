@@ -22,6 +22,8 @@ export const alice = asUserId(`@alice:${DOMAIN}`);
 export const bob = asUserId(`@bob:${DOMAIN}`);
 /** Who made the plumbed rooms a test's config names (they exist before the bridge). */
 export const ADMIN = asUserId(`@admin:${DOMAIN}`);
+/** The moderation policy list of `{ policyList: true }` (made by ADMIN, who writes its rules). */
+export const POLICY_ROOM = asRoomId(`!policy:${DOMAIN}`);
 
 /** The Matrix user of an IRC nick on the test network (upper case escaped as the spec wants). */
 export function ghostOf(nick: string): UserId {
@@ -70,6 +72,8 @@ export interface Harness {
   matrixEvent(roomId: RoomId, sender: UserId, content: Record<string, unknown>, type?: string, extra?: MatrixEventExtra): Promise<{ eventId: EventId }>;
   /** Messages the bridge sent into a room, in order. */
   messagesIn(roomId: RoomId): SentEvent[];
+  /** The bodies of the notices the bridge sent into a room that mention `userId` (what it told them), in order. */
+  noticesTo(roomId: RoomId, userId: UserId): string[];
   /** The content of a room's current state event, as the homeserver holds it. */
   stateOf<T = Record<string, unknown>>(roomId: RoomId, type: string, stateKey?: string): T | undefined;
   /** The homeserver asks the bridge about the channel's portal alias (as for a user joining it); returns the room. */
@@ -86,6 +90,8 @@ export interface HarnessOptions {
   moreNetworks?: Record<string, Record<string, unknown>>;
   /** Rooms that exist before the bridge (made public by ADMIN), besides the plumbed rooms the config names. */
   rooms?: RoomId[];
+  /** The bridge follows POLICY_ROOM as a moderation policy list (`moderation.policy_rooms`). */
+  policyList?: boolean;
   /** Seeds the homeserver before the bridge starts (before the harness makes the plumbed rooms it still lacks). */
   seed?(homeserver: FakeHomeserver): void;
   /** Other top-level config sections (e.g. `shutdown`), merged over the kit's. */
@@ -100,13 +106,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const clock = new TestClock(1_700_000_000_000);
   const newConnector = () => new IrcConnector(createTestConfig({ irc }, { dir, domain: DOMAIN }), { createClient: server.factory, clock, random: () => 1 });
   const tb = await createTestBridge({
-    connector: newConnector(), clock, dir, domain: DOMAIN, config: { ...options.config, irc },
+    connector: newConnector(), clock, dir, domain: DOMAIN,
+    config: { ...(options.policyList ? { moderation: { policy_rooms: [POLICY_ROOM] } } : {}), ...options.config, irc },
     registration: { id: 'irc', senderLocalpart: 'ircbot', userPrefix: '_irc_', aliasPrefix: 'irc_' },
     // Plumbed rooms exist before the bridge: an admin made them public, so the bot can join,
     // and gave the bot power to set the bridge's state there.
     seed: (hs) => {
       options.seed?.(hs);
-      for (const roomId of new Set([...staticRoomIds(irc), ...(options.rooms ?? [])])) {
+      for (const roomId of new Set([...staticRoomIds(irc), ...(options.rooms ?? []), ...(options.policyList ? [POLICY_ROOM] : [])])) {
         if (hs.model.rooms.has(roomId)) continue;
         hs.model.addUser(ADMIN);
         hs.model.createRoom(ADMIN, { preset: 'public_chat', power_level_content_override: { users: { [ADMIN]: 100, [BOT]: 100 } } }, roomId);
@@ -128,6 +135,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       return { eventId };
     },
     messagesIn: (roomId) => tb.sent.messages(roomId),
+    noticesTo: (roomId, userId) => tb.sent.messages(roomId)
+      .filter((e) => e.content.msgtype === 'm.notice' && (e.content['m.mentions'] as { user_ids?: string[] } | undefined)?.user_ids?.includes(userId))
+      .map((e) => String(e.content.body)),
     stateOf: (roomId, type, stateKey = '') => tb.homeserver.model.stateOf(roomId, type, stateKey),
     portal: async (channel = CHANNEL) => {
       const alias = asRoomAlias(`#irc_${NETWORK}_${channel}:${DOMAIN}`);

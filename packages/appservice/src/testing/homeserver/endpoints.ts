@@ -18,7 +18,7 @@ export interface EndpointRequest {
   contentType: string;
 }
 
-export type EndpointResult = Record<string, unknown> | { media: { data: Buffer; contentType: string } };
+export type EndpointResult = Record<string, unknown> | { media: { data: Buffer; contentType: string } } | { list: unknown[] };
 
 /** What endpoints need from around the model: the appservice (for alias queries and pings). */
 export interface EndpointContext {
@@ -139,6 +139,11 @@ export const ENDPOINTS: Endpoint[] = [
   route('PUT', `${C}/rooms/${SEG}/state/${SEG}(?:/([^/]*))?`, 'state', (ctx, req) => {
     const [roomId, type, stateKey] = req.params as [RoomId, string, string | undefined];
     return { event_id: ctx.model.sendState(req.user, roomId, type, stateKey ?? '', req.body) };
+  }),
+  route('GET', `${C}/rooms/${SEG}/state`, 'roomState', (ctx, req) => {
+    const room = ctx.model.room(req.params[0] as RoomId);
+    room.requireJoined(req.user);
+    return { list: room.allState().map((e) => ({ ...e })) };
   }),
   route('GET', `${C}/rooms/${SEG}/state/${SEG}(?:/([^/]*))?`, 'getState', (ctx, req) => {
     const [roomId, type, stateKey] = req.params as [RoomId, string, string | undefined];

@@ -180,6 +180,15 @@ export class FakeHomeserver {
         res.end(media.data);
         return;
       }
+      if ('list' in result && Array.isArray(result.list)) {
+        // A JSON array (the whole state of a room): recorded as `{ list }`, sent as the array.
+        record.status = 200;
+        record.response = { list: result.list };
+        const text = JSON.stringify(result.list);
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+        res.end(text);
+        return;
+      }
       this.reply(res, record, 200, result);
     } catch (err) {
       if (!(err instanceof HomeserverRefusal)) throw err;
