@@ -126,7 +126,8 @@ describe('netsplits and bursts', () => {
     expect(memberLog().length - before).toBe(30); // ...then the steady rate
     expect(joinedGhosts(roomId)).toEqual(nicks.slice(0, 30).map(ghostOf).sort());
     expect(memberLog().slice(before).every((c) => c.action === 'leave' && c.reason === `Quit: ${SPLIT}`)).toBe(true);
-  });
+    // 40 s of paced membership pass timer by timer, each step waiting for the homeserver's answers (about 100 HTTP requests).
+  }, 20_000);
 
   it('treats an ordinary QUIT at once, and a rejoin after the grace as a new join', async () => {
     h = await startHarness({ network: { membership_sync: 'all', netsplit_grace_seconds: 5 } });
