@@ -79,7 +79,10 @@ export class IdentServer {
       buffered = Buffer.concat([buffered, chunk]);
       const end = buffered.indexOf(0x0a);
       if (end === -1) {
-        if (buffered.length > MAX_QUERY_BYTES) this.finish(socket, errorReply(undefined, 'UNKNOWN-ERROR'), 'invalid');
+        if (buffered.length > MAX_QUERY_BYTES) {
+          socket.off('data', onData);
+          this.finish(socket, errorReply(undefined, 'UNKNOWN-ERROR'), 'invalid');
+        }
         return;
       }
       socket.off('data', onData);
