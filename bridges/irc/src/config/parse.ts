@@ -146,6 +146,8 @@ function toNetwork(id: NetworkId, net: IrcSection['networks'][string], ctx: Refi
   return {
     ...rest,
     id,
+    // `[2001:db8::1]` is how the config lets an IPv6 address be written; sockets want it bare.
+    host: net.host.replace(/^\[(.*)\]$/, '$1'),
     name: name ?? id,
     port: port ?? (net.tls ? 6697 : 6667),
     ...(ca !== undefined ? { ca } : {}),

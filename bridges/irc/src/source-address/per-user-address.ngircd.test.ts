@@ -1,0 +1,159 @@
+// Per-user IPv6 source addresses and the identd against a real ngIRCd, the way an admin runs
+// them: an AnyIP route for a test prefix on loopback (`ip -6 route add local <prefix> dev lo`,
+// plus net.ipv6.ip_nonlocal_bind=1, which Node needs to bind an address that is routed but not
+// assigned), ngIRCd listening on ::1 with IDENT lookups on, and the bridge's identd on port 113
+// (ngIRCd asks no other port). Needs root: without it the test fails and says so, it does not skip.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isIPv6 } from 'node:net';
+import { promisify } from 'node:util';
+import { asRoomAlias, type RoomId, type UserId } from '@bridgekit/appservice';
+import { IrcConnector } from '../connector';
+import { IrcConnection } from '../irc/connection';
+import type { IrcMessageEvent } from '../irc/events';
+import { startTestIrcd, type TestIrcd } from '../irc/test-ircd';
+import type { IrcNick } from '../mapping/ids';
+import { canonicalIpv6 } from './ipv6-prefix';
+import { bridgeConfig, createFakeBridge, DOMAIN, type FakeBridge } from '../testing/fake-bridge';
+import { alice, bob } from '../testing/harness';
+
+const run = promisify(execFile);
+const NONLOCAL_BIND = '/proc/sys/net/ipv6/ip_nonlocal_bind';
+// A fresh ULA /64 per run, so a route left by a killed run never collides with this one.
+const PREFIX_BASE = `fd42:b1d6:${Math.floor(Math.random() * 0xffff).toString(16)}:${Math.floor(Math.random() * 0xffff).toString(16)}`;
+const PREFIX = `${PREFIX_BASE}::/64`;
+
+let ircd: TestIrcd;
+let dir: string;
+let nonlocalBindBefore: string | undefined;
+let routeAdded = false;
+let carol: IrcConnection | undefined;
+const heard: IrcMessageEvent[] = [];
+let running: { connector: IrcConnector; bridge: FakeBridge } | undefined;
+
+async function until<T>(what: string, check: () => T | undefined | false, tries = 400): Promise<T> {
+  for (let i = 0; i < tries; i++) {
+    const value = check();
+    if (value) return value;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+function setNonlocalBind(value: '0' | '1'): void {
+  writeFileSync(NONLOCAL_BIND, value);
+}
+
+beforeAll(async () => {
+  if (process.getuid?.() !== 0) {
+    throw new Error('This test needs root: it adds an AnyIP route on loopback and runs the identd on port 113. Run the unit tier as root (CI does).');
+  }
+  try {
+    await run('ip', ['-6', 'route', 'add', 'local', PREFIX, 'dev', 'lo']);
+    routeAdded = true;
+  } catch (error) {
+    throw new Error(`Could not add the AnyIP route this test needs (ip -6 route add local ${PREFIX} dev lo): ${(error as { stderr?: string }).stderr ?? (error as Error).message}`);
+  }
+  nonlocalBindBefore = readFileSync(NONLOCAL_BIND, 'utf8').trim();
+  setNonlocalBind('1');
+  ircd = await startTestIrcd({ listen: '::1', ident: true });
+  dir = mkdtempSync(join(tmpdir(), 'bridgekit-per-user-address-'));
+  carol = new IrcConnection({ host: ircd.host, port: ircd.port, nick: 'carol' as IrcNick, username: 'carol', realname: 'Carol' });
+  carol.on('message', (e) => heard.push(e));
+  await carol.connect();
+  await carol.join('#chan');
+});
+
+afterAll(async () => {
+  await stopBridge();
+  await carol?.quit('bye').catch(() => undefined);
+  await ircd?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  if (nonlocalBindBefore === '0' || nonlocalBindBefore === '1') setNonlocalBind(nonlocalBindBefore);
+  if (routeAdded) await run('ip', ['-6', 'route', 'del', 'local', PREFIX, 'dev', 'lo']);
+});
+
+async function startBridge(): Promise<{ connector: IrcConnector; bridge: FakeBridge }> {
+  const config = bridgeConfig({
+    ident: { enabled: true, address: '::', port: 113 },
+    networks: {
+      local: {
+        name: 'Local', host: '[::1]', port: ircd.port, tls: false, bot: { nick: 'BridgeBot', username: 'bridgebot' },
+        flood: { burst: 50, lines_per_second: 50 }, connect_rate_per_second: 100,
+        ipv6: { prefix: PREFIX },
+      },
+    },
+  }, dir);
+  const connector = new IrcConnector(config);
+  const bridge = createFakeBridge(config, { dir, migrations: connector.migrations });
+  bridge.matrix.displayNames.set(alice, 'Alice');
+  bridge.matrix.displayNames.set(bob, 'Bob');
+  running = { connector, bridge };
+  await bridge.start(connector);
+  return running;
+}
+
+async function stopBridge(): Promise<void> {
+  await running?.connector.stop();
+  running?.bridge.close();
+  running = undefined;
+}
+
+async function say(connector: IrcConnector, roomId: RoomId, sender: UserId, body: string): Promise<void> {
+  await connector.onMatrixEvent({ eventId: `$${body.replace(/\W/g, '')}` as never, roomId, sender, type: 'm.room.message', content: { msgtype: 'm.text', body }, originServerTs: 0 });
+  await until(`"${body}" on IRC`, () => heard.find((e) => e.text === body));
+}
+
+/** What ngIRCd says about a nick: its user name (ident) and host (an address, as one spelling: ngIRCd writes `[0::1]`). */
+async function seen(nick: string): Promise<{ ident?: string; host?: string }> {
+  const info = await carol!.whois(nick);
+  const host = info?.host?.replace(/^\[(.*)\]$/, '$1');
+  return { ident: info?.ident, host: host !== undefined && isIPv6(host) ? canonicalIpv6(host) : host };
+}
+
+describe('per-user IPv6 source addresses and the identd, against ngIRCd', () => {
+  it('refuses a source address the host does not own: the user reads one sentence, the log names the fix', async () => {
+    setNonlocalBind('0');
+    try {
+      const unrouted = new IrcConnection({
+        host: ircd.host, port: ircd.port, nick: 'nobody' as IrcNick, username: 'nobody', realname: 'Nobody',
+        sourceAddress: async () => 'fd42:dead:beef::1',
+      });
+      const error = await unrouted.connect().then(() => undefined, (e: unknown) => e);
+      expect(error).toMatchObject({ code: 'IRC_SOURCE_ADDRESS_UNAVAILABLE', userMessage: expect.stringMatching(/^[^.;]+; [^.]+\.$/) });
+      expect((error as Error).message).toContain('ip -6 route add local <prefix> dev lo');
+      expect((error as Error).message).toContain('net.ipv6.ip_nonlocal_bind=1');
+    } finally {
+      setNonlocalBind('1');
+    }
+  });
+
+  it('connects each Matrix user from an address of their own, shows their ident without ~, and keeps both across a restart', async () => {
+    let { connector, bridge } = await startBridge();
+    expect(await connector.onAliasQuery(asRoomAlias(`#_irc_local_#chan:${DOMAIN}`))).toBe(true);
+    const roomId = bridge.matrix.created[0]!.roomId;
+    await until('the bot in #chan', () => heard.length >= 0 && connector.bridge.network('local' as never)?.bot.state === 'connected');
+
+    // Bob first: he gets the prefix's first address.
+    await say(connector, roomId, bob, 'hello from bob');
+    await say(connector, roomId, alice, 'hello from alice');
+    const before = { alice: await seen('Alice[m]'), bob: await seen('Bob[m]'), bot: await seen('BridgeBot') };
+    expect(before.bob).toEqual({ ident: 'bob', host: `${PREFIX_BASE}::1` });
+    expect(before.alice).toEqual({ ident: 'alice', host: `${PREFIX_BASE}::2` });
+    // The bot keeps the host's default address; the identd answers for it too.
+    expect(before.bot).toEqual({ ident: 'bridgebot', host: '::1' });
+    // A connection the bridge does not own gets NO-USER, so ngIRCd marks its user name with ~.
+    expect(await seen('carol')).toEqual({ ident: '~carol', host: '::1' });
+    expect(await bridge.metrics.getSingleMetricAsString('bridgekit_irc_ident_queries_total')).toMatch(/result="user"} 3/);
+
+    await stopBridge();
+    ({ connector, bridge } = await startBridge());
+    // After the restart the users come back (alphabetically: alice first); addresses come from the store, not the order.
+    await say(connector, roomId, alice, 'back from alice');
+    await say(connector, roomId, bob, 'back from bob');
+    expect(await seen('Alice[m]')).toEqual(before.alice);
+    expect(await seen('Bob[m]')).toEqual(before.bob);
+  });
+});
