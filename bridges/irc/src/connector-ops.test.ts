@@ -74,6 +74,29 @@ describe('config reload', () => {
   });
 });
 
+describe('config reload of the IPv6 prefix and the identd', () => {
+  it('gives the next connection an address of a newly set prefix without touching the open one; the identd needs a restart', async () => {
+    h = await startHarness();
+    const roomId = await h.portal();
+    await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'hi' });
+    const puppet = h.server.client('alice[m]')!;
+    expect(await puppet.options.sourceAddress?.()).toBeUndefined();
+
+    const next = IRC_CONFIG_SECTION.read(bridgeConfig(testIrcSection(
+      { ipv6: { prefix: '2001:db8:7::/64' } },
+      { ident: { enabled: true, port: 1130 } },
+    ), h.bridge.dir));
+    const outcome = await h.connector.reload(next);
+    expect(outcome.applied).toContain('irc.networks.net.ipv6');
+    expect(outcome.needsRestart).toEqual(['irc.ident']);
+    // The open connection stays as it is; the address is asked at the next connect.
+    expect(puppet.connects).toBe(1);
+    expect(await puppet.options.sourceAddress?.()).toBe('2001:db8:7::1');
+    await h.matrixEvent(roomId, bob, { msgtype: 'm.text', body: 'hi too' });
+    expect(await h.server.client('bob[m]')!.options.sourceAddress?.()).toBe('2001:db8:7::2');
+  });
+});
+
 describe('stale messages', () => {
   it('does not send a Matrix message older than max_age_seconds to IRC, and tells the sender in one sentence', async () => {
     h = await startHarness({ network: { messages: { max_age_seconds: 600 } } });

@@ -24,6 +24,7 @@ const NONLOCAL_BIND = '/proc/sys/net/ipv6/ip_nonlocal_bind';
 // A fresh ULA /64 per run, so a route left by a killed run never collides with this one.
 const PREFIX_BASE = `fd42:b1d6:${Math.floor(Math.random() * 0xffff).toString(16)}:${Math.floor(Math.random() * 0xffff).toString(16)}`;
 const PREFIX = `${PREFIX_BASE}::/64`;
+const dave = `@dave:${DOMAIN}` as UserId;
 
 let ircd: TestIrcd;
 let dir: string;
@@ -148,12 +149,19 @@ describe('per-user IPv6 source addresses and the identd, against ngIRCd', () => 
     expect(await seen('carol')).toEqual({ ident: '~carol', host: '::1' });
     expect(await bridge.metrics.getSingleMetricAsString('bridgekit_irc_ident_queries_total')).toMatch(/result="user"} 3/);
 
+    // Both leave IRC on purpose (so the restart does not bring them back by itself), then the
+    // bridge restarts and a new user speaks first: handed out by order, she would get ::1.
+    const network = connector.bridge.network('local')!;
+    await network.puppets.disconnect(bob, 'bye');
+    await network.puppets.disconnect(alice, 'bye');
     await stopBridge();
     ({ connector, bridge } = await startBridge());
-    // After the restart the users come back (alphabetically: alice first); addresses come from the store, not the order.
+    bridge.matrix.displayNames.set(dave, 'Dave');
+    await say(connector, roomId, dave, 'hello from dave');
     await say(connector, roomId, alice, 'back from alice');
     await say(connector, roomId, bob, 'back from bob');
+    expect(await seen('Dave[m]')).toEqual({ ident: 'dave', host: `${PREFIX_BASE}::3` });
     expect(await seen('Alice[m]')).toEqual(before.alice);
     expect(await seen('Bob[m]')).toEqual(before.bob);
-  });
+  }, 60_000); // ngIRCd's reverse DNS (on for ident) takes about a second per connection here
 });
