@@ -29,11 +29,6 @@ export class SourceAddresses {
 
   constructor(private readonly options: SourceAddressesOptions) {}
 
-  /** Whether the network has a prefix configured (right now). */
-  get enabled(): boolean {
-    return this.options.config().ipv6 !== undefined;
-  }
-
   /**
    * The user's address, allocated on first use; undefined when the network has no prefix (the
    * connection uses the host's default). Throws IRC_SOURCE_ADDRESS_UNAVAILABLE when the prefix

@@ -21,7 +21,12 @@ export interface SourceAddressRecord {
   prefix: string;
 }
 
-/** Where the next address comes from: `first + n` for the lowest free n, up to `last`. */
+/**
+ * Where new addresses come from: index n is `start + n` while inside the prefix. A new user
+ * gets the index after the highest one handed out in this prefix, skipping an address another
+ * row still holds. An address freed below that index (its user moved to another prefix) is not
+ * handed out again while the prefix has rows above it.
+ */
 export interface AllocationSpace {
   prefix: string;
   /** How an integer index becomes an address (the allocator knows the prefix's arithmetic). */
