@@ -203,9 +203,9 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
       await server.start();
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      const fix = code === 'EACCES'
-        ? `ports below 1024 need root or CAP_NET_BIND_SERVICE (systemd: AmbientCapabilities=CAP_NET_BIND_SERVICE)`
-        : 'another process (an identd such as oidentd?) may hold the port; stop it or choose irc.ident.port';
+      const fix = code === 'EACCES' ? 'ports below 1024 need root or CAP_NET_BIND_SERVICE (systemd: AmbientCapabilities=CAP_NET_BIND_SERVICE)'
+        : code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT' ? 'the address is not one of this host\'s (with IPv6 off, set irc.ident.address to 0.0.0.0)'
+          : 'another process (an identd such as oidentd?) may hold the port; stop it or choose irc.ident.port';
       throw new Error(`The identd cannot listen on ${ident.address} port ${ident.port} (${code ?? (error as Error).message}): ${fix}.`);
     }
     this.identServer = server;
