@@ -20,6 +20,8 @@ import { botPrivateMessages } from './handlers/irc-to-matrix/bot-private';
 import { createProvisioning } from './provisioning';
 import { provisioningBridgeOps } from './provisioning/bridge-ops';
 import type { IrcBridgeConfig, IrcNetworkConfig } from './config/types';
+import type { PortalAliases } from './mapping/alias';
+import type { Diagnostics, MatrixSide } from './parts';
 import { applyReload } from './reload';
 import type { IrcChannel } from './mapping/ids';
 import { IrcDispatcher, MatrixDispatcher } from './handlers/dispatch';
@@ -312,7 +314,7 @@ function registerKeySecrets(ctx: BridgeContext<IrcBridgeConfig>, mediaKey: Buffe
  * asks the bridge about its portals. An install whose registration predates the `#_irc_` default
  * and whose config does not spell out its template meets exactly this after an upgrade.
  */
-function checkAliasNamespace(rt: BridgeRuntime): void {
+function checkAliasNamespace(rt: MatrixSide & Pick<Diagnostics, 'log'> & { readonly config: IrcBridgeConfig; readonly aliases: PortalAliases }): void {
   const [networkId] = rt.config.networks.keys();
   if (!networkId) return;
   const sample = rt.aliases.aliasFor(networkId, '#channel' as IrcChannel);

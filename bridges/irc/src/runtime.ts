@@ -1,7 +1,8 @@
 /**
  * The bridge's parts, assembled once in dependency order by `assembleRuntime` (called from
- * `IrcConnector.start`). Modules ask for the narrow capabilities they use (parts.ts); the
- * handlers' signature still receives the whole record, which satisfies every one of them.
+ * `IrcConnector.start`). Every handler and the admin and provisioning operations name the narrow
+ * parts they use (parts.ts, or a type beside them); the dispatcher passes this record, which
+ * satisfies each, so none can reach for a part it did not declare.
  */
 import type { BridgeContext, Logger, RoomId, UserId } from '@bridgekit/appservice';
 import type { IrcBridgeConfig } from './config/types';

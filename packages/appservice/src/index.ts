@@ -24,7 +24,7 @@ export type {
 export type { Intent, Profile, CreateRoomOptions, SendOptions, StateEvent } from './intent/types';
 export type {
   BridgeStore, Migration, RemoteRoom, RoomLink, RemoteUser,
-  RoomMappingRepository, UserMappingRepository, MessageMappingRepository, KeyValueRepository,
+  RoomMappingRepository, UserMappingRepository, MessageMappingRepository, MessageLink, MessageLinkInput, KeyValueRepository,
 } from './store/types';
 export type {
   GhostRepository, GhostLink, PortalRepository, Portal, PortalKey, PortalKind,
@@ -83,7 +83,7 @@ export type { RetryDelayOptions } from './csapi';
 // Lower-level pieces, for tools and tests of connectors
 export { openStore } from './store';
 export { Ingestor, IngestorStoppedError, MemoryJournal } from './ingest';
-export type { IngestorDeps, Timers, TransactionJournal } from './ingest';
+export type { IngestorDeps, PendingOptions, Timers, TransactionJournal } from './ingest';
 export type { OpenedStore, SyncRepositories } from './store';
 export { createLogger } from './log';
 export { createMatrixEventDispatcher } from './dispatch/deliver';

@@ -6,10 +6,11 @@ import type { Migration } from '@bridgekit/appservice';
 import { accountMigrations, ACCOUNT_MIGRATION_COUNT, clientCertMigrations } from '../accounts';
 import { sourceAddressMigrations } from '../source-address/repository';
 import { linkMigrations } from './links-migration';
+import { messageRefMigrations } from './message-refs-migration';
 
 export function ircMigrations(): Migration[] {
-  const links = linkMigrations(1 + ACCOUNT_MIGRATION_COUNT);
-  const certs = clientCertMigrations(1 + ACCOUNT_MIGRATION_COUNT + links.length);
-  const sourceAddresses = sourceAddressMigrations(1 + ACCOUNT_MIGRATION_COUNT + links.length + certs.length);
-  return [...accountMigrations(1), ...links, ...certs, ...sourceAddresses];
+  const before = [...accountMigrations(1), ...linkMigrations(1 + ACCOUNT_MIGRATION_COUNT)];
+  const certs = clientCertMigrations(before.length + 1);
+  const refs = messageRefMigrations(before.length + certs.length + 1);
+  return [...before, ...certs, ...refs, ...sourceAddressMigrations(before.length + certs.length + refs.length + 1)];
 }

@@ -4,6 +4,7 @@
  * and the connector (e.g. every IRC network's bot connected). 503 names each part that is not
  * ready, so an orchestrator's probe log says what to look at.
  */
+import { errorMessage } from '../errors/bridge-error';
 import type { HomeserverSnapshot } from './homeserver-status';
 
 /** What a connector says about its own readiness (`Connector.readiness`). */
@@ -43,6 +44,17 @@ export function readinessReport(input: ReadinessInput): ReadinessReport {
     details[input.connector.name] = input.connector.readiness.details;
   }
   return { ok: notReady.length === 0, notReady, details };
+}
+
+/** `'ok'`, or why the store cannot answer a query (what /ready says about it). */
+export function storeHealth(db: { prepare(sql: string): { get(): unknown } } | undefined): string {
+  if (!db) return 'closed';
+  try {
+    db.prepare('SELECT 1').get();
+    return 'ok';
+  } catch (err) {
+    return errorMessage(err);
+  }
 }
 
 function describeHomeserver(hs: HomeserverSnapshot): string {

@@ -4,7 +4,7 @@ export { runMigrations } from './migrate';
 export type { MigrationScope, AppliedMigration } from './migrate';
 export type {
   BridgeStore, Migration, RemoteRoom, RoomLink, RemoteUser,
-  RoomMappingRepository, UserMappingRepository, MessageMappingRepository, KeyValueRepository,
+  RoomMappingRepository, UserMappingRepository, MessageMappingRepository, MessageLink, MessageLinkInput, KeyValueRepository,
   GhostRepository, GhostLink, PortalRepository, Portal, PortalKey, PortalKind,
 } from './types';
 export { acquireStoreLock, describeOwner } from './process-lock';
