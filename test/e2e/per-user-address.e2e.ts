@@ -6,45 +6,27 @@
  * net.ipv6.ip_nonlocal_bind=1 (restored after). Needs root: without it the file fails and says
  * so; it does not skip.
  */
-import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { isIPv6 } from 'node:net';
-import { promisify } from 'node:util';
 import { startTestIrcd, type TestIrcd } from '../../bridges/irc/src/irc/test-ircd';
 import { identFromTemplate } from '../../bridges/irc/src/mapping/nick-template';
+import { routeTestPrefix, type AnyIpTestHost } from '../../bridges/irc/src/source-address/anyip-test-host';
 import { canonicalIpv6 } from '../../bridges/irc/src/source-address/ipv6-prefix';
 import { connectIrc, disconnectAllIrc, uniqueNick, type IrcTestClient } from './harness/irc-client';
 import { BOT_NICK, matrixUser, portalAlias, startIrcBridge, uniqueChannel, type BridgeUnderTest, type MatrixTestUser } from './harness/irc-bridge';
 import { IRC_NETWORK_ID } from './harness/namespaces';
 
-const run = promisify(execFile);
-const NONLOCAL_BIND = '/proc/sys/net/ipv6/ip_nonlocal_bind';
-const hex = () => Math.floor(Math.random() * 0xffff).toString(16);
-const PREFIX_BASE = `fd42:e2e:${hex()}:${hex()}`;
-const PREFIX = `${PREFIX_BASE}::/64`;
-
+let host: AnyIpTestHost | undefined;
 let ircd: TestIrcd | undefined;
-let routeAdded = false;
-let nonlocalBindBefore: string | undefined;
 
 beforeAll(async () => {
-  if (process.getuid?.() !== 0) throw new Error('This file needs root: it adds an AnyIP route on loopback and the bridge listens on port 113 for ident.');
-  try {
-    await run('ip', ['-6', 'route', 'add', 'local', PREFIX, 'dev', 'lo']);
-    routeAdded = true;
-  } catch (error) {
-    throw new Error(`Could not add the AnyIP route this file needs (ip -6 route add local ${PREFIX} dev lo): ${(error as { stderr?: string }).stderr ?? (error as Error).message}`);
-  }
-  nonlocalBindBefore = readFileSync(NONLOCAL_BIND, 'utf8').trim();
-  writeFileSync(NONLOCAL_BIND, '1');
+  host = await routeTestPrefix('e2e', 'it adds an AnyIP route on loopback and the bridge listens on port 113 for ident');
   ircd = await startTestIrcd({ listen: '::1', ident: true });
 });
 
 afterAll(async () => {
   await disconnectAllIrc();
   await ircd?.stop();
-  if (nonlocalBindBefore === '0' || nonlocalBindBefore === '1') writeFileSync(NONLOCAL_BIND, nonlocalBindBefore);
-  if (routeAdded) await run('ip', ['-6', 'route', 'del', 'local', PREFIX, 'dev', 'lo']);
+  await host?.restore();
 });
 
 /** `nick!ident@host JOIN #channel` as the observer got it, from raw line `since` on. */
@@ -63,7 +45,7 @@ describe('per-user IPv6 source addresses and the identd, in the bridge process',
     const bridge: BridgeUnderTest = await startIrcBridge({
       irc: {
         ident: { enabled: true, address: '::', port: 113 },
-        networks: { [IRC_NETWORK_ID]: { host: '[::1]', port: ircd!.port, ipv6: { prefix: PREFIX } } },
+        networks: { [IRC_NETWORK_ID]: { host: '[::1]', port: ircd!.port, ipv6: { prefix: host!.prefix } } },
       },
     });
     try {
@@ -81,8 +63,8 @@ describe('per-user IPv6 source addresses and the identd, in the bridge process',
       await alice.client.sendText(roomId, 'alice speaks');
       await op.waitForMessage((m) => m.nick === alice.nick && m.message === 'alice speaks', 30_000);
       const before = { bob: await joinOf(op, bob.nick, channel, 0), alice: await joinOf(op, alice.nick, channel, 0) };
-      expect(before.bob).toEqual({ ident: identOf(bob), host: `${PREFIX_BASE}::1` });
-      expect(before.alice).toEqual({ ident: identOf(alice), host: `${PREFIX_BASE}::2` });
+      expect(before.bob).toEqual({ ident: identOf(bob), host: `${host!.base}::1` });
+      expect(before.alice).toEqual({ ident: identOf(alice), host: `${host!.base}::2` });
       // The bot keeps the host's address, and ident answers for it too (no ~).
       expect(await joinOf(op, BOT_NICK, channel, 0)).toEqual({ ident: BOT_NICK, host: '::1' });
 

@@ -3,33 +3,28 @@
 // plus net.ipv6.ip_nonlocal_bind=1, which Node needs to bind an address that is routed but not
 // assigned), ngIRCd listening on ::1 with IDENT lookups on, and the bridge's identd on port 113
 // (ngIRCd asks no other port). Needs root: without it the test fails and says so, it does not skip.
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { isIPv6 } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isIPv6 } from 'node:net';
-import { promisify } from 'node:util';
 import { asRoomAlias, type RoomId, type UserId } from '@bridgekit/appservice';
 import { IrcConnector } from '../connector';
 import { IrcConnection } from '../irc/connection';
 import type { IrcMessageEvent } from '../irc/events';
 import { startTestIrcd, type TestIrcd } from '../irc/test-ircd';
 import type { IrcNick } from '../mapping/ids';
+import { routeTestPrefix, type AnyIpTestHost } from './anyip-test-host';
 import { canonicalIpv6 } from './ipv6-prefix';
 import { bridgeConfig, createFakeBridge, DOMAIN, type FakeBridge } from '../testing/fake-bridge';
 import { alice, bob } from '../testing/harness';
 
-const run = promisify(execFile);
-const NONLOCAL_BIND = '/proc/sys/net/ipv6/ip_nonlocal_bind';
-// A fresh ULA /64 per run, so a route left by a killed run never collides with this one.
-const PREFIX_BASE = `fd42:b1d6:${Math.floor(Math.random() * 0xffff).toString(16)}:${Math.floor(Math.random() * 0xffff).toString(16)}`;
-const PREFIX = `${PREFIX_BASE}::/64`;
 const dave = `@dave:${DOMAIN}` as UserId;
 
+let host: AnyIpTestHost | undefined;
+let PREFIX = '';
+let PREFIX_BASE = '';
 let ircd: TestIrcd;
 let dir: string;
-let nonlocalBindBefore: string | undefined;
-let routeAdded = false;
 let carol: IrcConnection | undefined;
 const heard: IrcMessageEvent[] = [];
 let running: { connector: IrcConnector; bridge: FakeBridge } | undefined;
@@ -43,22 +38,9 @@ async function until<T>(what: string, check: () => T | undefined | false, tries 
   throw new Error(`timed out waiting for ${what}`);
 }
 
-function setNonlocalBind(value: '0' | '1'): void {
-  writeFileSync(NONLOCAL_BIND, value);
-}
-
 beforeAll(async () => {
-  if (process.getuid?.() !== 0) {
-    throw new Error('This test needs root: it adds an AnyIP route on loopback and runs the identd on port 113. Run the unit tier as root (CI does).');
-  }
-  try {
-    await run('ip', ['-6', 'route', 'add', 'local', PREFIX, 'dev', 'lo']);
-    routeAdded = true;
-  } catch (error) {
-    throw new Error(`Could not add the AnyIP route this test needs (ip -6 route add local ${PREFIX} dev lo): ${(error as { stderr?: string }).stderr ?? (error as Error).message}`);
-  }
-  nonlocalBindBefore = readFileSync(NONLOCAL_BIND, 'utf8').trim();
-  setNonlocalBind('1');
+  host = await routeTestPrefix('b1d6', 'it adds an AnyIP route on loopback and runs the identd on port 113');
+  ({ prefix: PREFIX, base: PREFIX_BASE } = host);
   ircd = await startTestIrcd({ listen: '::1', ident: true });
   dir = mkdtempSync(join(tmpdir(), 'bridgekit-per-user-address-'));
   carol = new IrcConnection({ host: ircd.host, port: ircd.port, nick: 'carol' as IrcNick, username: 'carol', realname: 'Carol' });
@@ -72,8 +54,7 @@ afterAll(async () => {
   await carol?.quit('bye').catch(() => undefined);
   await ircd?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
-  if (nonlocalBindBefore === '0' || nonlocalBindBefore === '1') setNonlocalBind(nonlocalBindBefore);
-  if (routeAdded) await run('ip', ['-6', 'route', 'del', 'local', PREFIX, 'dev', 'lo']);
+  await host?.restore();
 });
 
 async function startBridge(): Promise<{ connector: IrcConnector; bridge: FakeBridge }> {
@@ -116,7 +97,7 @@ async function seen(nick: string): Promise<{ ident?: string; host?: string }> {
 
 describe('per-user IPv6 source addresses and the identd, against ngIRCd', () => {
   it('refuses a source address the host does not own: the user reads one sentence, the log names the fix', async () => {
-    setNonlocalBind('0');
+    host!.setNonlocalBind(false);
     try {
       const unrouted = new IrcConnection({
         host: ircd.host, port: ircd.port, nick: 'nobody' as IrcNick, username: 'nobody', realname: 'Nobody',
@@ -127,7 +108,7 @@ describe('per-user IPv6 source addresses and the identd, against ngIRCd', () => 
       expect((error as Error).message).toContain('ip -6 route add local <prefix> dev lo');
       expect((error as Error).message).toContain('net.ipv6.ip_nonlocal_bind=1');
     } finally {
-      setNonlocalBind('1');
+      host!.setNonlocalBind(true);
     }
   });
 
