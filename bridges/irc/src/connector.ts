@@ -40,6 +40,7 @@ import type { PuppetLoginSource } from './network/puppets';
 import { createDynamicPortal } from './portals/dynamic';
 import { checkBridgeInfo } from './portals/bridge-info';
 import { joinBridgedChannels } from './portals/startup';
+import { BANNED_NOTICE } from './policy/moderation';
 import { IrcNetworks } from './network/directory';
 import { reportJoinFailure, reportLoginProblem } from './portals/connection-problems';
 import { assembleRuntime, type BridgeRuntime } from './runtime';
@@ -157,6 +158,8 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
       onJoinFailed: (network, channel, error, userId) => reportJoinFailure(rt, network, channel, error, userId),
       onLoginProblem: (network, userId, error) => reportLoginProblem(rt, adminRoomsOf, network, userId, error),
       onStopFailed: (network, kind) => rt.metrics.shutdownFailures.inc({ network: network.id, kind }),
+      // Every way to a connection (a join, !join, a restart's restore) passes here.
+      refuseUser: (userId) => (rt.moderation.refuse(userId, 'connect') ? BANNED_NOTICE : undefined),
       onStateChange: (kind, from, to) => {
         // Idle connections are not counted: every puppet starts idle, and most stay so.
         if (from !== 'idle') rt.metrics.connections.dec({ network: net.id, kind, state: from });
@@ -170,6 +173,8 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
       addMediaProxyRoute(ctx.routes, { config: config.media, links: rt.media, media: ctx.media, log, ...(listener ? { listener } : {}) });
       log.info('Media proxy links point at the public URL', { publicUrl: config.media.publicUrl, listener: listener ?? 'appservice' });
     }
+    // Before the networks bring anyone back: a ban that came while the bridge was down applies now.
+    rt.moderation.watch();
     for (const network of rt.networks()) {
       network.start();
       await joinBridgedChannels(rt, network);
@@ -179,6 +184,7 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
 
   async stop(): Promise<void> {
     const rt = this.runtime;
+    rt?.moderation.stop();
     rt?.ghostSync.stop();
     // The core closed the media proxy's and provisioning's routes before it drained.
     if (rt) await Promise.all(rt.networks().map((n) => n.stop(n.config.quitMessage)));

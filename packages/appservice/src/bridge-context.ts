@@ -36,6 +36,7 @@ export interface BridgeContextParts {
   metrics: CoreMetrics;
   addSecret(secret: string): void;
   reloadConfig: BridgeContext['reloadConfig'];
+  moderation: BridgeContext['moderation'];
 }
 
 export function createBridgeContext(parts: BridgeContextParts): BridgeContext {
@@ -65,5 +66,6 @@ export function createBridgeContext(parts: BridgeContextParts): BridgeContext {
     reloadConfig: parts.reloadConfig,
     ghosts: parts.ghosts,
     portals: createPortals(store.portals, intents.bot),
+    moderation: parts.moderation,
   };
 }

@@ -24,13 +24,15 @@ import { MemberCache } from './members/member-cache';
 import { createMetrics, eventTypeLabel, type CoreMetrics } from './metrics/core-metrics';
 import { NamespaceMatcher } from './registration/namespaces';
 import type { Registration } from './registration/types';
-import { openStore, type OpenedStore } from './store/open';
+import { openStoreWithBackup, type OpenedStore } from './store/open';
 import { createGhosts } from './ghosts/ghosts';
 import { ghostPrefixFrom } from './ghosts/prefix';
 import { closeServer } from './http/listen';
 import { CORE_VERSION } from './version';
 import { BridgeError } from './errors/bridge-error';
 import { redactDatabaseUrl } from './store/postgres/open';
+import { PolicyLists } from './moderation/policy-lists';
+import { botPolicyAccess } from './moderation/bot-access';
 
 export type { BridgeAddresses } from './http/bridge-listeners';
 
@@ -76,6 +78,8 @@ const MESSAGE_MAP_RETENTION_MS = 30 * 24 * HOUR_MS;
 const SHUTDOWN_IN_FLIGHT_MS = 5_000;
 /** How long connector route requests (a download, a webhook) may run on once shutdown began. */
 const ROUTE_GRACE_MS = 5_000;
+/** How long the start waits for the moderation policy lists before it goes on without them. */
+const POLICY_LOAD_WAIT_MS = 15_000;
 const MIN_SECRET_LENGTH = 4;
 /** Bounds the redaction list (each log line is checked against all of it). */
 const MAX_SECRETS = 10_000;
@@ -93,6 +97,8 @@ export class Bridge {
   private store?: OpenedStore;
   private ingestor?: Ingestor;
   private members?: MemberCache;
+  /** The subscribed moderation policy lists (`moderation.policy_rooms`). */
+  private policy?: PolicyLists;
   private dispatcher?: MatrixEventDispatcher;
   private servers: Server[] = [];
   private routes?: ConnectorRoutes;
@@ -164,10 +170,12 @@ export class Bridge {
 
     // First, before anything connects: a second bridge on this store must stop here.
     const clock = this.opts.clock;
-    const store = openStore(config.database.path, {
+    // A schema migration is preceded by an online backup (store/backup.ts); a failed one stops here.
+    const store = await openStoreWithBackup(config.database.path, {
       clock: clock && (() => clock.now()),
       extraMigrations: connector.migrations?.length ? [{ scope: connector.name, migrations: connector.migrations }] : [],
       lock: { log: log.child({ component: 'store' }) },
+      backup: { keep: config.database.backupsKept, log: log.child({ component: 'store' }), ...(clock ? { now: () => clock.now() } : {}) },
     });
     this.store = store;
 
@@ -227,12 +235,23 @@ export class Bridge {
       prefix: ghostPrefix, domain: config.homeserver.domain, includeNetwork: connector.ghostUserIds?.includeNetwork,
       links: store.ghosts, intent: (userId) => intents.intent(userId),
     });
+    // Before the connector starts and before any push is taken: the first event is judged by the lists.
+    const policy = new PolicyLists({
+      rooms: config.moderation.policyRooms,
+      access: botPolicyAccess(intents.bot, client, botUserId),
+      log: log.child({ component: 'moderation' }),
+      registry: this.metrics.registry,
+    });
+    this.policy = policy;
+    // Bounded: a homeserver that is away must not hold the start (the lists go on loading, and /ready says so).
+    await withTimeout(policy.start(), POLICY_LOAD_WAIT_MS);
+
     const routes = new ConnectorRoutes({ log: log.child({ component: 'routes' }), metrics: this.metrics.routes });
     this.routes = routes;
     const ctx = createBridgeContext({
       config, registration, section: this.section, intents, store, ingestor, client, ghosts, routes, members,
       matcher: this.matcher, log: log.child({ connector: connector.name }), metrics: this.metrics,
-      addSecret: (secret) => this.addSecret(secret), reloadConfig: () => this.reload(),
+      addSecret: (secret) => this.addSecret(secret), reloadConfig: () => this.reload(), moderation: policy,
     });
     await connector.start(ctx);
     // A route added after this would never be served: refuse it loudly instead.
@@ -271,6 +290,7 @@ export class Bridge {
       store: storeHealth(this.store?.db),
       homeserver: this.homeserver.snapshot(),
       ...(connector.readiness ? { connector: { name: connector.name, readiness: connector.readiness() } } : {}),
+      ...(this.opts.config.moderation.policyRooms.length > 0 && this.policy ? { moderation: this.policy.readiness() } : {}),
     });
   }
 
@@ -284,6 +304,7 @@ export class Bridge {
    */
   async stop(): Promise<void> {
     this.homeserver.stop();
+    this.policy?.stop();
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     // Before the drain: a webhook that arrived now would queue work the drain might not wait for.
     // Requests in flight (a download, a transaction being stored) may finish, within one bound.
@@ -334,6 +355,8 @@ export class Bridge {
             intents.onMemberEvent(event);
             this.members?.observe(event);
           }
+          // A policy rule takes effect before any later event of this or another room runs.
+          this.policy?.observe(event);
         }
         return result;
       },

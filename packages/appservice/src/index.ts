@@ -49,6 +49,10 @@ export type { Ghosts, GhostIdentity, GhostsOptions, GhostUserIdGrammar, GhostUse
 export { createPortals, bridgeInfoState, BRIDGE_INFO_TYPES } from './portals';
 export type { Portals, CreatePortalOptions, BridgeInfo, BridgeInfoSection } from './portals';
 
+// Moderation policy lists (ctx.moderation)
+export { PolicyLists, PolicyRuleSet, compileGlob, policyKindOf } from './moderation';
+export type { ModerationPolicy, PolicyListsOptions, PolicyRoomAccess, PolicyRule, PolicyEntityKind, PolicyStateEvent } from './moderation';
+
 // Running a bridge
 export { Bridge } from './bridge';
 export type { BridgeOptions, BridgeAddresses, BridgeClock } from './bridge';
@@ -81,7 +85,8 @@ export { MatrixError, NetworkError, isMatrixError, retryDelay } from './csapi';
 export type { RetryDelayOptions } from './csapi';
 
 // Lower-level pieces, for tools and tests of connectors
-export { openStore } from './store';
+export { openStore, openStoreWithBackup, backupDatabase } from './store';
+export type { PreMigrationBackupOptions } from './store';
 export { Ingestor, IngestorStoppedError, MemoryJournal } from './ingest';
 export type { IngestorDeps, PendingOptions, Timers, TransactionJournal } from './ingest';
 export type { OpenedStore, SyncRepositories } from './store';

@@ -28,6 +28,8 @@ export interface ReadinessInput {
   homeserver: HomeserverSnapshot;
   /** The connector's name and its answer (absent when it has no readiness hook). */
   connector?: { name: string; readiness: ConnectorReadiness };
+  /** The subscribed moderation policy lists, when any are configured: each must be loaded. */
+  moderation?: { ready: boolean; details: Record<string, string> };
 }
 
 export function readinessReport(input: ReadinessInput): ReadinessReport {
@@ -42,6 +44,10 @@ export function readinessReport(input: ReadinessInput): ReadinessReport {
   if (input.connector) {
     if (!input.connector.readiness.ready) notReady.push(input.connector.name);
     details[input.connector.name] = input.connector.readiness.details;
+  }
+  if (input.moderation) {
+    if (!input.moderation.ready) notReady.push('moderation');
+    details.moderation = input.moderation.details;
   }
   return { ok: notReady.length === 0, notReady, details };
 }

@@ -13,10 +13,11 @@ import type { IrcNetwork } from '../../network/network';
 import type { Puppet } from '../../network/puppets';
 import type { GhostRenames } from '../../ghosts/renames';
 import type { MediaLinks } from '../../media/links';
-import type { Diagnostics, MatrixSide, MemberNames, NetworkDirectory, Speaker } from '../../parts';
+import type { Diagnostics, MatrixSide, MemberNames, NetworkDirectory } from '../../parts';
 import type { Portals } from '../../portals/portals';
 import type { MessageRefs } from '../message-refs';
 import { matrixHandler } from '../registry';
+import { refusedByModeration, type ModerationRefusalDeps } from '../moderation-refusal';
 import { UndeliverableError } from '../undeliverable';
 import { ircLineCount, pasteNotice, pasteText } from './paste';
 import { renderForIrc, type IrcOutgoing } from './render';
@@ -30,8 +31,8 @@ type SendDeps = PillDeps & MatrixSide & Pick<Diagnostics, 'metrics'> & MemberNam
   readonly media: MediaLinks;
 };
 
-/** What a Matrix message uses: its targets (portals, networks), the send, the clock for staleness, and telling the sender. */
-type MessageDeps = SendDeps & NetworkDirectory & Pick<Diagnostics, 'log'> & Pick<Speaker, 'tell'> & {
+/** What a Matrix message uses: its targets (portals, networks), the send, the clock for staleness, telling the sender, and the moderation lists. */
+type MessageDeps = SendDeps & NetworkDirectory & Pick<Diagnostics, 'log'> & ModerationRefusalDeps & {
   readonly portals: Pick<Portals, 'channelsOfRoom' | 'privateChatOfRoom'>;
   readonly clock: Clock;
 };
@@ -57,6 +58,7 @@ export const matrixMessages = matrixHandler({
     const event = typed.raw;
     if (!MESSAGE_TYPES.has(event.type)) return;
     const targets = targetsOf(event, rt);
+    if (targets.length > 0 && await refusedByModeration(rt, event.roomId, event.sender, 'message')) return;
     let empty = false;
     let stale: number | undefined;
     for (const target of targets) {
