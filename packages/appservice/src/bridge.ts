@@ -33,7 +33,7 @@ import { listen, closeServer } from './http/listen';
 import { startPingLoop, type PingLoop } from './startup/homeserver-ping';
 import { CORE_VERSION } from './version';
 import { BridgeError } from './errors/bridge-error';
-import { redactDatabaseUrl } from './store/postgres/open';
+import { redactDatabaseUrl } from './store/postgres/url';
 
 /** What a `Bridge` is built from: the config, the registration and the connector, plus hooks for tests. */
 export interface BridgeOptions {
