@@ -12,6 +12,7 @@ const { precompiledValidatorSource } = require(dist('packages/appservice/dist/co
 /** [module that exports the schema, export name, generated module] */
 const schemas = [
   ['packages/appservice/dist/config/core-schema.js', 'CORE_CONFIG_SCHEMA', 'packages/appservice/dist/config/core-schema.validator.js'],
+  ['packages/appservice/dist/registration/validate.js', 'REGISTRATION_SCHEMA', 'packages/appservice/dist/registration/validate.validator.js'],
   ['bridges/irc/dist/config/schema.js', 'IRC_SECTION_SCHEMA', 'bridges/irc/dist/config/schema.validator.js'],
 ];
 
