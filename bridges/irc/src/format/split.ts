@@ -73,7 +73,9 @@ interface Unit {
   space: boolean;
 }
 
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+// Made on first use: building a Segmenter loads ICU's break rules, 10-20 ms of a start that
+// may never split a line.
+let graphemes: Intl.Segmenter | undefined;
 
 function toUnits(line: string): Unit[] {
   const units: Unit[] = [];
@@ -82,6 +84,7 @@ function toUnits(line: string): Unit[] {
       units.push({ text: token.code, bytes: token.code.length, code: token.code, space: false });
       continue;
     }
+    graphemes ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
     for (const { segment } of graphemes.segment(token.text)) {
       units.push({ text: segment, bytes: Buffer.byteLength(segment, 'utf8'), space: segment === ' ' });
     }
