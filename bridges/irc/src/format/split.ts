@@ -129,7 +129,13 @@ export function splitMessage(text: string, framing: LineFraming): string[] {
   return chunks;
 }
 
+/** Any C0 control character: mIRC formatting codes are among them. */
+const CONTROL = /[\x00-\x1f]/;
+
 function splitLine(line: string, budget: number): string[] {
+  // Most chat lines are short plain text: one chunk, the line itself, with no need to cut it
+  // into graphemes (which is most of the cost of sending a message to IRC).
+  if (!CONTROL.test(line) && Buffer.byteLength(line, 'utf8') <= budget) return isBlank(line) ? [] : [line];
   const units = toUnits(line);
   const chunks: string[] = [];
   let start = 0;
