@@ -17,7 +17,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const coreSchema = (): SectionSchema => JSON.parse(JSON.stringify(CORE_CONFIG_SCHEMA)) as SectionSchema;
 
 function generate(name: string, schema: SectionSchema): string {
-  const file = join(dir, `${name}.js`);
+  const file = join(dir, `${name}.cjs`);
   writeFileSync(file, precompiledValidatorSource(schema));
   return file;
 }
@@ -56,7 +56,7 @@ describe('precompiled config validators', () => {
 
   it('are ignored when the generated module is missing (a build without the generation step)', () => {
     const schema = coreSchema();
-    usePrecompiledValidator(schema, join(dir, 'never-written.js'));
+    usePrecompiledValidator(schema, join(dir, 'never-written.cjs'));
     expect(precompiledValidator(schema)).toBeUndefined();
     expect(checkSection(schema, BAD, '').problems.length).toBeGreaterThan(3);
   });
