@@ -5,6 +5,7 @@
  */
 import type { BridgeContext, Logger, RoomId, UserId } from '@bridgekit/appservice';
 import type { IrcBridgeConfig } from './config/types';
+import { AwayPresence } from './ghosts/away-presence';
 import { GhostSync } from './ghosts/ghost-sync';
 import { MessageRefs } from './handlers/message-refs';
 import type { IrcOutbox } from './handlers/irc-to-matrix/outbox-kinds';
@@ -37,11 +38,19 @@ export interface BridgeRuntime extends Diagnostics, MatrixSide, NetworkDirectory
    * says which ghost speaks for a nick (after a NICK, the ghost the person already had).
    */
   readonly ghostSync: GhostSync;
+  /** IRC away → ghost presence, coalesced and paced (networks with `away_presence`). */
+  readonly awayPresence: AwayPresence;
   /** What IRC said, journaled and delivered to Matrix in the room's order (handlers/irc-to-matrix/outbox.ts). */
   readonly outbox: IrcOutbox;
   /** How long IRC → Matrix work is held through a homeserver outage (`homeserver_outage.retry_minutes`; 0 = not held). */
   readonly maxHoldMs: number;
 }
+
+/**
+ * Away changes wait 2 s for the next (auto-away scripts flap), then go out at 5 a second at most:
+ * presence is a courtesy, and each change fans out to every user sharing a room with the ghost.
+ */
+const AWAY_PRESENCE_PACING = { settleMs: 2_000, perSecond: 5, maxPending: 10_000 };
 
 /** Everything but the outbox, whose deliveries use the rest. */
 export type RuntimeBeforeOutbox = Omit<BridgeRuntime, 'outbox'>;
@@ -65,8 +74,13 @@ export function assembleRuntime(
   const all = () => networks.networks();
   const ghostSync = new GhostSync({ ctx, config, log, metrics, ghosts, portals, roomTask, network, networks: all }, clock);
   const speaker = portalSpeaker({ ctx, portals, networks, ghosts: ghostSync });
+  const awayPresence = new AwayPresence({
+    clock, ...AWAY_PRESENCE_PACING,
+    send: (ghost, state, statusMsg) => ctx.intent(ghost).setPresence(state, statusMsg),
+    onProblem: (ghost, problem) => log.warn('Could not mirror an IRC away state as presence', { ghost, problem }),
+  });
   const parts: RuntimeBeforeOutbox = {
-    ctx, config, log, metrics, ghosts, portals, media, clock, ghostSync, maxHoldMs, roomTask, network, networks: all,
+    ctx, config, log, metrics, ghosts, portals, media, clock, ghostSync, awayPresence, maxHoldMs, roomTask, network, networks: all,
     aliases: new PortalAliases({ template: config.aliasTemplate, server: ctx.domain, network: [...config.networks.keys()][0] }),
     channelFlags: new ChannelFlagStore(ctx.store.kv, log),
     refs: new MessageRefs(ctx.store),

@@ -269,6 +269,10 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
           'error' in cause && cause.error ? { cause: cause.error } : {}));
         this.onClosed(client, wasRegistered, cause);
       });
+      // cap-notify: after registration the server may offer new capabilities (irc-framework asks
+      // for those it wants) or withdraw some; both change what this connection does from then on.
+      client.on('cap ack', (e) => this.registered && this.emit('capabilities', { added: Object.keys(e.capabilities), removed: [], enabled: this.capabilities }));
+      client.on('cap del', (e) => this.registered && this.emit('capabilities', { added: [], removed: Object.keys(e.capabilities), enabled: this.capabilities }));
       bindEvents(client, this.translationContext(), (event, value) => this.emit(event, value));
       // The socket outlives whatever opened it (often a Matrix event's handler, in its room's
       // turn): its events must not count as part of that turn (the core's re-entrancy check).

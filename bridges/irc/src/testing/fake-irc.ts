@@ -29,6 +29,8 @@ export class FakeIrcClient extends TypedEmitter<IrcConnectionEvents> implements 
   nick: IrcNick;
   isRegistered = false;
   loggedInWithSasl = false;
+  /** IRCv3 capabilities the fake server "enabled" (set by a test). */
+  capabilities: readonly string[] = [];
   get isupport(): Isupport { return this.server.isupport; }
   readonly joinedChannels = new Set<string>();
   connects = 0;

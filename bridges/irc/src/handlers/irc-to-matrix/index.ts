@@ -3,6 +3,7 @@
  * to add one (membership, topic, mode, nick...), write the file and add it to this list.
  */
 import type { AnyIrcHandler } from '../registry';
+import { awayChanges } from './away';
 import { channelJoins, channelKicks, channelNames, channelParts, channelQuits, channelSpeakers } from './membership';
 import { channelMessages } from './messages';
 import { channelModes } from './modes';
@@ -26,4 +27,5 @@ export const IRC_HANDLERS: readonly AnyIrcHandler[] = [
   channelTopics,
   channelModes,
   operatorRefusals,
+  awayChanges,
 ];

@@ -49,7 +49,7 @@ export const channelQuits = ircHandler({
   name: 'irc.quit',
   event: 'quit',
   handle(e, { network }, rt) {
-    rt.ghostSync.quit(network, e.nick, e.reason);
+    rt.ghostSync.quit(network, e.nick, e.reason, e.netsplit === true);
   },
 });
 
