@@ -58,6 +58,8 @@ export interface E2eEnv {
     serverName: string;
     /** The services server's name (NickServ's host). */
     servicesName: string;
+    /** `OPER name password` gives every privilege (CHGHOST, LOADMODULE, SQUIT, ...). */
+    oper: { name: string; password: string };
   };
 }
 

@@ -121,7 +121,7 @@ export default async function globalSetup(): Promise<void> {
       irc: { host: '127.0.0.1', port: ircPort, serverName: IRC_SERVER_NAME },
       ircv3: {
         host: '127.0.0.1', port: ircv3.ircd.port, tlsPort: ircv3.ircd.tlsPort, tlsCertFile: ircv3.ircd.tlsCertFile,
-        serverName: ircv3.serverName, servicesName: ircv3.servicesName,
+        serverName: ircv3.serverName, servicesName: ircv3.servicesName, oper: ircv3.oper,
       },
     };
     process.env[ENV_FILE_VAR] = writeE2eEnv(env);

@@ -25,6 +25,8 @@ export interface ServicesNetworkPlan {
   /** Password InspIRCd sends to Atheme, and the one Atheme sends to InspIRCd. */
   ircdToServices: string;
   servicesToIrcd: string;
+  /** An IRC operator (every privilege) for scenarios that change the network: CHGHOST, LOADMODULE, SQUIT. */
+  oper: { name: string; password: string };
 }
 
 /** Attributes are written double-quoted; nothing we put there may contain a quote. */
@@ -72,6 +74,10 @@ export function inspircdConfig(plan: ServicesNetworkPlan): string {
     ...INSPIRCD_MODULES.map((name) => tag('module', { name })),
     tag('link', { name: plan.servicesName, ipaddr: '127.0.0.1', port: plan.linkPort, allowmask: '127.0.0.1/32', sendpass: plan.ircdToServices, recvpass: plan.servicesToIrcd }),
     tag('uline', { server: plan.servicesName, silent: 'yes' }),
+    // Plain-text password: a throwaway per run, on loopback.
+    tag('class', { name: 'e2eopers', commands: '*', privs: '*', usermodes: '*', chanmodes: '*', snomasks: '*' }),
+    tag('type', { name: 'E2eAdmin', classes: 'e2eopers' }),
+    tag('oper', { name: plan.oper.name, password: plan.oper.password, host: '*@*', type: 'E2eAdmin' }),
     // requestclientcert: ask every TLS client for its certificate; hash: how CertFP is computed.
     tag('sslprofile', { name: 'clients', provider: 'gnutls', certfile: plan.tlsCertFile, keyfile: plan.tlsKeyFile, dhfile: '', hash: 'sha256', requestclientcert: 'yes' }),
     tag('sasl', { target: plan.servicesName, requiressl: 'no' }),

@@ -73,6 +73,7 @@ export interface StartedServicesNetwork {
   services: { pid: number; child: ChildProcess };
   serverName: string;
   servicesName: string;
+  oper: { name: string; password: string };
 }
 
 export interface StartServicesNetworkOptions {
@@ -117,6 +118,7 @@ export async function startServicesNetwork(options: StartServicesNetworkOptions)
     linkPort: options.linkPort,
     ircdToServices: randomBytes(12).toString('hex'),
     servicesToIrcd: randomBytes(12).toString('hex'),
+    oper: { name: 'e2eoper', password: randomBytes(12).toString('hex') },
   };
   const ircdConfigPath = join(options.runDir, 'inspircd.conf');
   const athemeConfigPath = join(options.runDir, 'atheme.conf');
@@ -166,5 +168,6 @@ export async function startServicesNetwork(options: StartServicesNetworkOptions)
     services: { pid: athemePid, child: athemeChild },
     serverName: IRCV3_SERVER_NAME,
     servicesName: SERVICES_SERVER_NAME,
+    oper: plan.oper,
   };
 }
