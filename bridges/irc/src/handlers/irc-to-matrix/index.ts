@@ -4,6 +4,7 @@
  */
 import type { AnyIrcHandler } from '../registry';
 import { awayChanges } from './away';
+import { capabilityChanges } from './capabilities';
 import { channelJoins, channelKicks, channelNames, channelParts, channelQuits, channelSpeakers } from './membership';
 import { channelMessages } from './messages';
 import { channelModes } from './modes';
@@ -28,4 +29,5 @@ export const IRC_HANDLERS: readonly AnyIrcHandler[] = [
   channelModes,
   operatorRefusals,
   awayChanges,
+  capabilityChanges,
 ];
