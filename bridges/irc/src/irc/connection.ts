@@ -22,6 +22,7 @@ import { shareCommandTable } from './shared-command-table';
 import { TypedEmitter, type IrcCloseReason, type IrcConnectionEvents, type IrcRegisteredEvent } from './events';
 import { FloodQueue, SendQueueFullError, type FloodStats } from './flood';
 import { isupportFrom, type Isupport } from './isupport';
+import { LabeledReplies } from './labels';
 import { PendingReplies } from './pending-replies';
 import { SocketTransport } from './socket-transport';
 import { lastParam, registrationRefusal } from './registration-refusals';
@@ -77,6 +78,7 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
   private readonly nickChange: PendingReplies<IrcNick>;
   private readonly whoisReplies: PendingReplies<WhoisInfo | undefined>;
   private readonly echoes: EchoWaiters;
+  private readonly labels = new LabeledReplies();
 
   constructor(options: IrcConnectOptions) {
     super();
@@ -140,6 +142,11 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
     return this.client?.network.cap.isEnabled('message-tags') ?? false;
   }
 
+  /** True when the server labels its replies to our requests (IRCv3 labeled-response). */
+  get labeledResponse(): boolean {
+    return this.client?.network.cap.isEnabled('labeled-response') ?? false;
+  }
+
   /** The IRCv3 capabilities the server enabled for us. */
   get capabilities(): readonly string[] {
     return [...(this.client?.network.cap.enabled ?? [])];
@@ -181,6 +188,8 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
     const o = this.options;
     const client = new Client();
     shareCommandTable(client);
+    // Not among irc-framework's defaults; used for WHOIS (labels.ts).
+    client.requestCap('labeled-response');
     this.client = client;
     this.registered = false;
     this.saslDone = false;
@@ -212,7 +221,9 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
       timer = this.clock.setTimeout(() => settle(new IrcError('IRC_REGISTRATION_TIMEOUT', `${o.host}:${o.port} did not complete registration within ${Math.round((o.registrationTimeoutMs ?? 30_000) / 1000)} seconds; the server may be overloaded or not an IRC server.`)), o.registrationTimeoutMs ?? 30_000);
 
       client.use((_c, rawMiddleware) => rawMiddleware.use((_cmd, message, _line, _c2, next) => {
+        let replyEnded: string | undefined;
         try {
+          replyEnded = this.labels.observe(message);
           const command = message.command;
           const refusal = welcomed ? undefined : registrationRefusal(message, o.host, this.currentNick);
           if (command === '001') {
@@ -247,7 +258,12 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
         } catch (error) {
           this.emit('error', error instanceof Error ? error : new Error(String(error)));
         }
-        next();
+        if (replyEnded === undefined) return next();
+        // irc-framework handles the batch's lines inside next(): they answer this label.
+        const label = replyEnded;
+        this.labels.during(label, () => next());
+        // A labeled WHOIS whose reply had no WHOIS in it (an error reply) found nobody.
+        this.whoisReplies.resolve(labelKey(label), undefined);
       }));
 
       client.on('sasl failed', (e) => {
@@ -271,8 +287,9 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
       });
       // cap-notify: after registration the server may offer new capabilities (irc-framework asks
       // for those it wants) or withdraw some; both change what this connection does from then on.
-      client.on('cap ack', (e) => this.registered && this.emit('capabilities', { added: Object.keys(e.capabilities), removed: [], enabled: this.capabilities }));
-      client.on('cap del', (e) => this.registered && this.emit('capabilities', { added: [], removed: Object.keys(e.capabilities), enabled: this.capabilities }));
+      // (irc-framework answers a CAP NEW of nothing it wants with an empty CAP REQ: its empty ACK is no change.)
+      client.on('cap ack', (e) => this.capabilitiesChanged(Object.keys(e.capabilities), []));
+      client.on('cap del', (e) => this.capabilitiesChanged([], Object.keys(e.capabilities)));
       bindEvents(client, this.translationContext(), (event, value) => this.emit(event, value));
       // The socket outlives whatever opened it (often a Matrix event's handler, in its room's
       // turn): its events must not count as part of that turn (the core's re-entrancy check).
@@ -347,6 +364,12 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
   /** WHOIS; undefined when no such nick is online. */
   async whois(nick: string): Promise<WhoisInfo | undefined> {
     const wanted = safeParam(nick);
+    if (this.labeledResponse) {
+      const label = this.labels.newLabel();
+      const reply = this.whoisReplies.wait(labelKey(label));
+      await this.send(tagPrefix({ label }) + buildLine('WHOIS', [wanted])).catch((error: Error) => this.whoisReplies.reject(labelKey(label), error));
+      return reply;
+    }
     const folded = this.fold(wanted);
     const reply = this.whoisReplies.wait(folded);
     await this.send(buildLine('WHOIS', [wanted])).catch((error: Error) => this.whoisReplies.reject(folded, error));
@@ -378,6 +401,16 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
     this.clock.clearTimeout(force);
   }
 
+  /** Which waiting WHOIS a reply line about `nick` answers: its label's, if it came in a labeled reply. */
+  private whoisKey(nick: string): string {
+    const label = this.labels.answering;
+    return label !== undefined && this.whoisReplies.has(labelKey(label)) ? labelKey(label) : this.fold(nick);
+  }
+
+  private capabilitiesChanged(added: string[], removed: string[]): void {
+    if (this.registered && added.length + removed.length > 0) this.emit('capabilities', { added, removed, enabled: this.capabilities });
+  }
+
   /** An optional EXTERNAL login that is refused lets registration go on without it. */
   private saslMayFail(): boolean {
     return this.options.sasl?.mechanism === 'EXTERNAL' && this.options.sasl.optional === true;
@@ -400,8 +433,8 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
           this.nickChange.resolve(folded, name as IrcNick);
         }
       },
-      noteWhois: (nick, info) => this.whoisReplies.resolve(this.fold(nick), info),
-      awaitsWhois: (nick) => this.whoisReplies.has(this.fold(nick)),
+      noteWhois: (nick, info) => this.whoisReplies.resolve(this.whoisKey(nick), info),
+      awaitsWhois: (nick) => this.whoisReplies.has(this.whoisKey(nick)),
     };
   }
 
@@ -427,6 +460,7 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
     this.nickChange.rejectAll(closed);
     this.whoisReplies.rejectAll(closed);
     this.echoes.clear();
+    this.labels.clear();
     client.removeAllListeners();
     if (wasRegistered) this.emit('close', { ...cause, wasRegistered });
   }
@@ -485,5 +519,10 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
   }
 }
 
+
+/** Pending-reply key of a labeled request (cannot collide with a casefolded nick: it has a space). */
+function labelKey(label: string): string {
+  return `label ${label}`;
+}
 
 export type { IrcConnectOptions, WhoisInfo };

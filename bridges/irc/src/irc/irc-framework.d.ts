@@ -155,6 +155,8 @@ declare module 'irc-framework' {
     /** Sends one raw line as given. */
     raw(line: string): void;
     changeNick(nick: string): void;
+    /** Adds a capability to those asked for at the next connect (and on CAP NEW). */
+    requestCap(cap: string | string[]): void;
     quit(message?: string): void;
     use(middleware: (client: Client, rawMiddleware: Middleware, parsedMiddleware: Middleware) => void): this;
     on<E extends keyof ClientEvents>(event: E, listener: (event: ClientEvents[E]) => void): this;
