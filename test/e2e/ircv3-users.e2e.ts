@@ -2,8 +2,10 @@
  * What the bridge learns about IRC users without asking, on InspIRCd + Atheme: away-notify
  * becomes the ghost's Matrix presence (`away_presence`), account-notify / extended-join keep the
  * services account current (`!whois` answers from it, no WHOIS sent), and chghost changes a
- * user's host with no leave and rejoin of their ghost.
+ * user's host with no leave and rejoin of their ghost. A `!whois` the bridge cannot answer itself
+ * goes out as a labeled-response WHOIS.
  */
+import { readFileSync } from 'node:fs';
 import { readE2eEnv } from './harness/env';
 import { bridgeForThisFile, ghostUserId, joinPortal, matrixUser, uniqueChannel, type MatrixTestUser } from './harness/irc-bridge';
 import { connectIrc, uniqueNick, type IrcTestClient } from './harness/irc-client';
@@ -11,7 +13,7 @@ import { IRC_NETWORK_ID } from './harness/namespaces';
 import { adminRoom, fromBot, nickServ, registerAccount } from './harness/services';
 import { pollUntil } from './harness/wait';
 
-bridgeForThisFile(() => {
+const bridge = bridgeForThisFile(() => {
   const { host, port } = readE2eEnv().ircv3;
   return { irc: { networks: { [IRC_NETWORK_ID]: { host, port, away_presence: true } } } };
 });
@@ -110,4 +112,20 @@ it('chghost: an oper changing a user\'s host updates the bridge\'s view, and the
   const since = timeline.slice(arrived);
   expect(since.some((e) => e.content.body === 'still here' && e.sender === ghost)).toBe(true);
   expect(since.filter((e) => e.type === 'm.room.member' && e.state_key === ghost)).toEqual([]);
+});
+
+it('labeled-response: a !whois the bridge cannot answer itself is a labeled WHOIS, for someone online and for nobody', async () => {
+  const s = await scene('label');
+  const connected = readFileSync(bridge().process.logPath, 'utf8').split('\n').find((l) => l.includes('Connected to IRC') && l.includes('"connection":"bot"'));
+  expect(connected).toMatch(/"capabilities":"[^"]*\blabeled-response\b/);
+  // Not in any channel of the bot: only the server knows them.
+  const frank = await connectIrc(uniqueNick('frank'), { server: 'ircv3' });
+  frank.sendRaw('AWAY :on a train');
+  await frank.waitForRawLine((l) => / 306 /.test(l));
+  const answer = await whois(s.alice, frank.nick, new RegExp(frank.nick));
+  expect(answer).not.toContain('as the bridge sees it');
+  expect(answer).toContain('Away: on a train');
+  expect(answer).toContain(`Server: ${readE2eEnv().ircv3.serverName}`);
+  const nobody = uniqueNick('nobody');
+  expect(await whois(s.alice, nobody, new RegExp(nobody))).toMatch(/^No such nick/);
 });
