@@ -69,6 +69,7 @@ describe('user state and cap-notify', () => {
     c.on('hostChange', (e) => seen.push(`host ${e.nick} ${e.newIdent}@${e.newHost}`));
     c.on('quit', (e) => seen.push(`quit ${e.nick} netsplit=${e.netsplit === true}`));
     c.on('join', (e) => e.self || seen.push(`join ${e.nick} netjoin=${e.netjoin === true} account=${e.account}`));
+    c.on('serverLink', (e) => seen.push(`${e.kind} ${e.servers.join(' ')} (${e.lines})`));
     const back = new Promise<void>((resolve) => c.on('capabilities', (e) => {
       seen.push(`caps +${e.added.join(',')} -${e.removed.join(',')}`);
       if (e.added.includes('away-notify')) resolve();
@@ -78,7 +79,7 @@ describe('user state and cap-notify', () => {
     await back;
     expect(seen).toEqual([
       'account carol carolacct', 'away carol lunch', 'away carol undefined', 'host carol c2@new.host',
-      'quit dave netsplit=true', 'join dave netjoin=true account=davesacct',
+      'quit dave netsplit=true', 'netsplit hub.test leaf.test (1)', 'join dave netjoin=true account=davesacct', 'netjoin hub.test leaf.test (1)',
       'caps + -away-notify', 'caps +away-notify -',
     ]);
     expect(c.capabilities).toContain('away-notify');

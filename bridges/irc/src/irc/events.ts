@@ -69,6 +69,15 @@ export interface IrcHostChangeEvent extends IrcSource, IrcTags {
   newHost: string;
 }
 
+/** IRCv3 batch: a `netsplit` or `netjoin` batch ended (its QUITs or JOINs were reported just before). */
+export interface IrcServerLinkEvent {
+  kind: 'netsplit' | 'netjoin';
+  /** The two servers whose link broke or came back, as the batch names them. */
+  servers: readonly string[];
+  /** How many lines (QUITs or JOINs) the batch held. */
+  lines: number;
+}
+
 /** IRCv3 cap-notify: the server offered new capabilities and we enabled them, or withdrew some. */
 export interface IrcCapabilitiesEvent {
   added: readonly string[];
@@ -173,6 +182,7 @@ export interface IrcConnectionEvents {
   away: IrcAwayEvent;
   hostChange: IrcHostChangeEvent;
   capabilities: IrcCapabilitiesEvent;
+  serverLink: IrcServerLinkEvent;
   serverError: IrcServerErrorEvent;
   close: IrcCloseEvent;
   /** A listener threw; the connection keeps running. */

@@ -69,6 +69,8 @@ declare module 'irc-framework' {
   export interface AwayEvent { self: boolean; nick: string; message: string; time?: number; tags: Tags }
   /** CHGHOST (new_ident, new_hostname) or SETNAME (new_gecos). */
   export interface UserUpdatedEvent { nick: string; ident: string; hostname: string; new_ident?: string; new_hostname?: string; new_gecos?: string; time?: number; tags: Tags }
+  /** A BATCH that ended, after its lines were handled. */
+  export interface BatchEndEvent { id: string; type: string; params: string[]; commands: unknown[] }
   export interface CapEvent { command: string; capabilities: Record<string, string> }
   export interface KickEvent { kicked: string; nick: string; ident: string; hostname: string; channel: string; message: string; time?: number; tags: Tags }
   export interface NickEvent { nick: string; ident: string; hostname: string; new_nick: string; time?: number; tags: Tags }
@@ -129,6 +131,8 @@ declare module 'irc-framework' {
     back: AwayEvent;
     'user updated': UserUpdatedEvent;
     'cap ack': CapEvent;
+    'batch end netsplit': BatchEndEvent;
+    'batch end netjoin': BatchEndEvent;
     'cap del': CapEvent;
     'nick in use': NickInUseEvent;
     'nick invalid': NickInUseEvent;

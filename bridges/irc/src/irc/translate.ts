@@ -124,6 +124,10 @@ export function bindEvents(client: Client, ctx: TranslationContext, emit: Emit):
     ...source(e), ...tagsOf(e.tags, e.time), reason: e.message, ...(e.batch?.type === 'netsplit' ? { netsplit: true } : {}),
   }));
 
+  for (const kind of ['netsplit', 'netjoin'] as const) {
+    client.on(`batch end ${kind}`, (e) => emit('serverLink', { kind, servers: e.params.filter((p) => typeof p === 'string'), lines: e.commands.length }));
+  }
+
   client.on('account', (e) => malformed(e, 'nick') || emit('account', {
     ...source(e), ...tagsOf(e.tags, e.time), account: typeof e.account === 'string' ? e.account : null,
   }));

@@ -5,6 +5,7 @@
 import type { AnyIrcHandler } from '../registry';
 import { awayChanges } from './away';
 import { capabilityChanges } from './capabilities';
+import { serverLinks } from './server-links';
 import { channelJoins, channelKicks, channelNames, channelParts, channelQuits, channelSpeakers } from './membership';
 import { channelMessages } from './messages';
 import { channelModes } from './modes';
@@ -30,4 +31,5 @@ export const IRC_HANDLERS: readonly AnyIrcHandler[] = [
   operatorRefusals,
   awayChanges,
   capabilityChanges,
+  serverLinks,
 ];
