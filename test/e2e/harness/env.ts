@@ -60,6 +60,8 @@ export interface E2eEnv {
     servicesName: string;
     /** `OPER name password` gives every privilege (CHGHOST, LOADMODULE, SQUIT, ...). */
     oper: { name: string; password: string };
+    /** A second InspIRCd, configured to link behind this one but started only by the scenario that splits it off (leaf-server.ts). */
+    leaf: { name: string; port: number; configPath: string };
   };
 }
 
