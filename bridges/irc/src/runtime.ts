@@ -47,10 +47,12 @@ export interface BridgeRuntime extends Diagnostics, MatrixSide, NetworkDirectory
 }
 
 /**
- * Away changes wait 2 s for the next (auto-away scripts flap), then go out at 5 a second at most:
- * presence is a courtesy, and each change fans out to every user sharing a room with the ghost.
+ * Away changes wait 2 s for the next (auto-away scripts flap), then go out at 5 a second at most,
+ * refreshes included (presence is a courtesy, and each update fans out to every user sharing a
+ * room with the ghost): about 100 away users' presence can be held up at once. Refreshed every
+ * 20 s, within Synapse's 30 s timeout for users that do not sync.
  */
-const AWAY_PRESENCE_PACING = { settleMs: 2_000, perSecond: 5, maxPending: 10_000 };
+const AWAY_PRESENCE_PACING = { settleMs: 2_000, refreshMs: 20_000, perSecond: 5, maxGhosts: 10_000 };
 
 /** Everything but the outbox, whose deliveries use the rest. */
 export type RuntimeBeforeOutbox = Omit<BridgeRuntime, 'outbox'>;

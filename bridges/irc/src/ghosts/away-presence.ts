@@ -1,12 +1,19 @@
 /**
  * IRC away state → the ghosts' Matrix presence (`away_presence`): unavailable with the away
- * message as status, online when back. Every presence change is a homeserver request, and IRC
- * users flap (auto-away scripts, a client going away on every screen lock), so changes are:
+ * message as status while away, online when back. Every presence change is a homeserver request,
+ * and IRC users flap (auto-away scripts, a client going away on every screen lock), so changes are:
  *  - coalesced: a ghost's change waits `settleMs`; whatever it changes to meanwhile replaces it,
- *    and a change back to what the homeserver already has sends nothing;
+ *    and a change to what the homeserver already has sends nothing;
  *  - paced: at most `perSecond` requests, one at a time, all networks together;
- *  - bounded: at most `maxPending` ghosts wait (beyond that a change is dropped and counted in
- *    the log; presence is a courtesy, never worth unbounded memory).
+ *  - bounded: at most `maxGhosts` ghosts wait or are kept away (beyond that a change is dropped
+ *    and reported; presence is a courtesy, never worth unbounded memory).
+ *
+ * Homeservers time out the presence of users whose client does not sync (Synapse: offline about
+ * 30 s after the last update; measured in the e2e tier), and ghosts never sync. So an away state
+ * is sent again every `refreshMs` for as long as the user stays away (after the changes waiting,
+ * within the same pace), and `forget` stops that when the user quits: their ghost then goes
+ * offline by itself. "Back" is sent once: online, then offline like every ghost whose user is
+ * simply there, which is what Matrix shows for anyone without a syncing client.
  */
 import type { PresenceState, UserId } from '@bridgekit/appservice';
 import type { Clock, TimerHandle } from '../irc/clock';
@@ -14,50 +21,74 @@ import type { Clock, TimerHandle } from '../irc/clock';
 export interface AwayPresenceOptions {
   clock: Clock;
   settleMs: number;
+  /** Below the homeserver's timeout for users that do not sync (Synapse: 30 s). */
+  refreshMs: number;
   perSecond: number;
-  maxPending: number;
+  maxGhosts: number;
   /** Sets the ghost's presence (its intent's `setPresence`). */
   send(ghost: UserId, state: PresenceState, statusMsg?: string): Promise<void>;
-  /** A send failed or a change was dropped (already not retried): for the log. */
+  /** A send failed (not retried until the next change or refresh) or a change was dropped: for the log. */
   onProblem(ghost: UserId, problem: string): void;
 }
 
 interface Wanted {
   state: PresenceState;
   statusMsg?: string;
-  /** When the first change of this batch was noticed + settleMs. */
+  /** Which network's user this is, so a network's ghosts can be let go together. */
+  network: string;
+}
+
+interface Pending extends Wanted {
+  /** When the first change of this burst was noticed + settleMs. */
   due: number;
 }
 
-/** How many ghosts' last sent presence is remembered, to skip sending it again. */
-const MAX_REMEMBERED = 50_000;
+interface Away extends Wanted {
+  sentAt: number;
+}
 
 export class AwayPresence {
-  private readonly pending = new Map<UserId, Wanted>();
-  /** ghost → the presence the homeserver was last given ("state\0status"). */
-  private readonly sent = new Map<UserId, string>();
+  /** Changes waiting to settle, oldest first. */
+  private readonly pending = new Map<UserId, Pending>();
+  /** Ghosts the homeserver was told are away, least recently sent first (refreshed in this order). */
+  private readonly away = new Map<UserId, Away>();
   private timer: TimerHandle | undefined;
   private sending = false;
+  /** The ghost whose send is under way, and whether it was forgotten meanwhile. */
+  private inFlight: { ghost: UserId; forgotten: boolean } | undefined;
   private stopped = false;
   private lastSendAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: AwayPresenceOptions) {}
 
-  /** The IRC user behind `ghost` went away (`awayMessage`) or came back (undefined). */
-  changed(ghost: UserId, awayMessage: string | undefined): void {
+  /** The IRC user behind `ghost` (on `network`) went away (`awayMessage`) or came back (undefined). */
+  changed(ghost: UserId, network: string, awayMessage: string | undefined): void {
     if (this.stopped) return;
-    const wanted = awayMessage === undefined ? { state: 'online' as const } : { state: 'unavailable' as const, statusMsg: awayMessage };
+    const wanted: Wanted = awayMessage === undefined ? { state: 'online', network } : { state: 'unavailable', statusMsg: awayMessage, network };
     const earlier = this.pending.get(ghost);
-    if (!earlier && this.pending.size >= this.options.maxPending) {
-      this.options.onProblem(ghost, `more than ${this.options.maxPending} presence changes are waiting; this one is dropped`);
+    if (!earlier && !this.away.has(ghost) && this.pending.size + this.away.size >= this.options.maxGhosts) {
+      this.options.onProblem(ghost, `presence is kept for ${this.options.maxGhosts} ghosts at most; this change is dropped`);
       return;
     }
     this.pending.set(ghost, { ...wanted, due: earlier?.due ?? this.options.clock.now() + this.options.settleMs });
     this.schedule();
   }
 
-  get waiting(): number {
-    return this.pending.size;
+  /** The user quit or left every bridged channel: nothing more is sent, their presence times out. */
+  forget(ghost: UserId): void {
+    this.pending.delete(ghost);
+    this.away.delete(ghost);
+    if (this.inFlight?.ghost === ghost) this.inFlight.forgotten = true;
+  }
+
+  /** The network's connection closed: its users' away states are no longer known. */
+  forgetNetwork(network: string): void {
+    for (const [ghost, wanted] of [...this.pending, ...this.away]) if (wanted.network === network) this.forget(ghost);
+  }
+
+  /** Changes waiting, and ghosts kept away. */
+  get size(): { pending: number; away: number } {
+    return { pending: this.pending.size, away: this.away.size };
   }
 
   /** Shutdown: nothing more is sent (a send under way finishes). */
@@ -66,44 +97,75 @@ export class AwayPresence {
     if (this.timer !== undefined) this.options.clock.clearTimeout(this.timer);
     this.timer = undefined;
     this.pending.clear();
+    this.away.clear();
   }
 
+  /** (Re)arms the one timer for the next send: a new change may be due before the refresh it waits for. */
   private schedule(): void {
-    if (this.stopped || this.sending || this.timer !== undefined) return;
-    const first = this.pending.values().next().value as Wanted | undefined;
-    if (!first) return;
-    const now = this.options.clock.now();
-    const at = Math.max(first.due, this.lastSendAt + 1000 / this.options.perSecond);
+    if (this.stopped || this.sending) return;
+    if (this.timer !== undefined) this.options.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    const due = this.nextDue();
+    if (due === undefined) return;
+    const at = Math.max(due, this.lastSendAt + 1000 / this.options.perSecond);
     this.timer = this.options.clock.setTimeout(() => {
       this.timer = undefined;
-      void this.sendFirst();
-    }, Math.max(0, at - now));
+      void this.sendNext();
+    }, Math.max(0, at - this.options.clock.now()));
   }
 
-  private async sendFirst(): Promise<void> {
-    const entry = this.pending.entries().next().value as [UserId, Wanted] | undefined;
-    if (!entry || this.stopped) return;
-    const [ghost, wanted] = entry;
-    this.pending.delete(ghost);
-    const key = `${wanted.state}\u0000${wanted.statusMsg ?? ''}`;
-    if (this.sent.get(ghost) !== key) {
+  /** When the next send is due: the oldest change once settled, else the stalest away state's refresh. */
+  private nextDue(): number | undefined {
+    const change = this.pending.values().next().value as Pending | undefined;
+    const refresh = this.away.values().next().value as Away | undefined;
+    const refreshAt = refresh && refresh.sentAt + this.options.refreshMs;
+    if (change === undefined) return refreshAt;
+    return refreshAt === undefined ? change.due : Math.min(change.due, refreshAt);
+  }
+
+  private async sendNext(): Promise<void> {
+    if (this.stopped) return;
+    const now = this.options.clock.now();
+    const next = this.takeDue(now);
+    if (next) {
+      const [ghost, wanted] = next;
+      const flight = { ghost, forgotten: false };
       this.sending = true;
-      this.lastSendAt = this.options.clock.now();
+      this.inFlight = flight;
+      this.lastSendAt = now;
       try {
         await this.options.send(ghost, wanted.state, wanted.statusMsg);
-        this.remember(ghost, key);
       } catch (error) {
         this.options.onProblem(ghost, (error as Error).message);
       } finally {
         this.sending = false;
+        this.inFlight = undefined;
       }
+      // Kept away (refreshed) even after a failure: the next refresh is the retry. A change that
+      // came meanwhile is still pending and is compared with this.
+      if (wanted.state === 'unavailable' && !this.stopped && !flight.forgotten) this.away.set(ghost, { ...wanted, sentAt: now });
     }
     this.schedule();
   }
 
-  private remember(ghost: UserId, key: string): void {
-    this.sent.delete(ghost);
-    this.sent.set(ghost, key);
-    if (this.sent.size > MAX_REMEMBERED) this.sent.delete(this.sent.keys().next().value as UserId);
+  /** The change or refresh to send now, removed from its queue; undefined when nothing is due or needed. */
+  private takeDue(now: number): [UserId, Wanted] | undefined {
+    for (const [ghost, change] of this.pending) {
+      if (change.due > now) break;
+      this.pending.delete(ghost);
+      const current = this.away.get(ghost);
+      // Already away with this message: the refresh takes care of it.
+      if (current && change.state === 'unavailable' && change.statusMsg === current.statusMsg) continue;
+      // Back, but the homeserver was never told they were away (it came and went within settleMs).
+      if (!current && change.state === 'online') continue;
+      this.away.delete(ghost);
+      return [ghost, change];
+    }
+    const stalest = this.away.entries().next().value as [UserId, Away] | undefined;
+    if (stalest && stalest[1].sentAt + this.options.refreshMs <= now) {
+      this.away.delete(stalest[0]);
+      return stalest;
+    }
+    return undefined;
   }
 }

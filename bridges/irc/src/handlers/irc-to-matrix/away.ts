@@ -1,9 +1,13 @@
 /**
  * IRC away (away-notify, or a 301 the bot happened to get) → the ghost's Matrix presence, on
- * networks with `away_presence`. Only ghosts that are in one of the rooms get it: in lazy mode
- * most IRC users have no ghost, and setting presence would register one for nothing.
+ * networks with `away_presence` (ghosts/away-presence.ts coalesces, paces and refreshes it).
+ * Only ghosts that are in one of the rooms get it: in lazy mode most IRC users have no ghost, and
+ * setting presence would register one for nothing. A user who quits or leaves the bridged
+ * channels is let go (their ghost's presence times out to offline), and so is everyone of a
+ * network whose bot connection closed (their away states are no longer known).
  */
 import type { UserId } from '@bridgekit/appservice';
+import type { IrcNick } from '../../mapping/ids';
 import type { IrcNetwork } from '../../network/network';
 import type { BridgeRuntime } from '../../runtime';
 import { ircHandler } from '../registry';
@@ -14,9 +18,52 @@ export const awayChanges = ircHandler({
   handle(e, { network }, rt) {
     if (!network.config.awayPresence) return;
     const ghost = rt.ghostSync.ghostOf(network, e.nick);
-    if (ghost && isInSomeRoom(rt, network, e.nick, ghost)) rt.awayPresence.changed(ghost, e.message);
+    if (ghost && isInSomeRoom(rt, network, e.nick, ghost)) rt.awayPresence.changed(ghost, network.id, e.message);
   },
 });
+
+export const awayQuits = ircHandler({
+  name: 'irc.away-quit',
+  event: 'quit',
+  handle(e, { network }, rt) {
+    letGo(rt, network, e.nick);
+  },
+});
+
+/** Runs before the roster forgets the channel, so "no other channel" is every channel but this one. */
+export const awayParts = ircHandler({
+  name: 'irc.away-part',
+  event: 'part',
+  handle(e, { network }, rt) {
+    if (!e.self && onlyIn(network, e.nick, e.channel)) letGo(rt, network, e.nick);
+  },
+});
+
+export const awayKicks = ircHandler({
+  name: 'irc.away-kick',
+  event: 'kick',
+  handle(e, { network }, rt) {
+    if (!e.self && onlyIn(network, e.kicked, e.channel)) letGo(rt, network, e.kicked);
+  },
+});
+
+export const awayConnectionClosed = ircHandler({
+  name: 'irc.away-close',
+  event: 'close',
+  handle(_e, { network }, rt) {
+    rt.awayPresence.forgetNetwork(network.id);
+  },
+});
+
+function letGo(rt: BridgeRuntime, network: IrcNetwork, nick: IrcNick): void {
+  if (!network.config.awayPresence) return;
+  const ghost = rt.ghostSync.ghostOf(network, nick);
+  if (ghost) rt.awayPresence.forget(ghost);
+}
+
+function onlyIn(network: IrcNetwork, nick: string, channel: string): boolean {
+  return network.roster.channelsOf(nick).every((c) => network.fold(c) === network.fold(channel));
+}
 
 /** A room not loaded yet counts only where every member has a ghost (`membership_sync: all`). */
 function isInSomeRoom(rt: BridgeRuntime, network: IrcNetwork, nick: string, ghost: UserId): boolean {

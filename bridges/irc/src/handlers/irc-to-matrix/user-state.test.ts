@@ -24,6 +24,11 @@ function fromServer<E extends keyof IrcConnectionEvents>(event: E, value: IrcCon
   bot().emitEvent(event, value);
 }
 
+/** Fake time passes a second at a time, so each send's next timer is armed before it is due. */
+async function seconds(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await h.advance(1_000);
+}
+
 const away = (nick: string, message: string | undefined) => fromServer('away', { nick: nick as IrcNick, all: {}, message });
 
 describe('away_presence', () => {
@@ -44,6 +49,20 @@ describe('away_presence', () => {
     away('carol', undefined);
     await h.advance(3_000);
     expect(h.bridge.matrix.presence.at(-1)).toEqual({ userId: ghostOf('carol'), state: 'online' });
+  });
+
+  it('keeps an away ghost unavailable with refreshes, and lets it go when the user quits', async () => {
+    h = await startHarness({ network: { away_presence: true } });
+    await h.portal();
+    h.server.userJoins('carol', CHANNEL);
+    h.server.userSays('carol', CHANNEL, 'hello');
+    await h.settle();
+    away('carol', 'lunch');
+    await seconds(45);
+    expect(h.bridge.matrix.presence).toHaveLength(3); // at 2 s, 22 s and 42 s
+    h.server.userQuits('carol', 'bye');
+    await seconds(60);
+    expect(h.bridge.matrix.presence).toHaveLength(3);
   });
 
   it('is off unless configured', async () => {
