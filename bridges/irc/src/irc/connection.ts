@@ -261,9 +261,12 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
         if (replyEnded === undefined) return next();
         // irc-framework handles the batch's lines inside next(): they answer this label.
         const label = replyEnded;
-        this.labels.during(label, () => next());
-        // A labeled WHOIS whose reply had no WHOIS in it (an error reply) found nobody.
-        this.whoisReplies.resolve(labelKey(label), undefined);
+        try {
+          this.labels.during(label, () => next());
+        } finally {
+          // A labeled WHOIS whose reply had no WHOIS in it (an error reply) found nobody.
+          this.whoisReplies.resolve(labelKey(label), undefined);
+        }
       }));
 
       client.on('sasl failed', (e) => {

@@ -11,7 +11,10 @@ import type { IrcNetwork } from './network';
 export function knownWhois(network: IrcNetwork, nick: IrcNick): WhoisInfo | undefined {
   const user = network.users.get(nick);
   if (!user?.current || !network.hearsAccountsAndAway) return undefined;
-  const channels = network.roster.channelsOf(nick).map((channel) => `${network.roster.prefixesOf(channel, nick) ?? ''}${channel}`);
+  const shared = network.roster.channelsOf(nick);
+  // Out of the bot's channels (it left them), nothing more is heard about the user.
+  if (shared.length === 0) return undefined;
+  const channels = shared.map((channel) => `${network.roster.prefixesOf(channel, nick) ?? ''}${channel}`);
   return {
     nick: user.nick,
     ...(user.ident !== undefined ? { ident: user.ident } : {}),
