@@ -91,6 +91,19 @@ it('account-notify: a user who identifies to NickServ mid-session is known by th
   expect(after).toContain(`${s.channel}`);
 });
 
+it('extended-join: a user logged in with SASL who joins is known by their account from the JOIN itself', async () => {
+  const s = await scene('xjoin');
+  const account = await registerAccount();
+  const gina = await connectIrc(account.account, { server: 'ircv3', sasl: account });
+  await gina.join(s.channel);
+  await s.op.waitForMember(s.channel, gina.nick);
+  const answer = await pollUntil(async () => {
+    const text = await whois(s.alice, gina.nick, new RegExp(gina.nick));
+    return text.includes('as the bridge sees it') ? text : undefined;
+  }, { what: 'the bridge to know gina from her JOIN', timeoutMs: 15_000, intervalMs: 500 });
+  expect(answer).toContain(`Logged in as: ${account.account}`);
+});
+
 it('chghost: an oper changing a user\'s host updates the bridge\'s view, and their ghost neither leaves nor rejoins', async () => {
   const s = await scene('chghost');
   const erin = await connectIrc(uniqueNick('erin'), { server: 'ircv3' });

@@ -108,6 +108,15 @@ describe('!whois from what the bot knows', () => {
     expect(asked).toEqual([]);
   });
 
+  it('learns the account from the account tag on a user\'s lines', async () => {
+    const { ops, asked } = await setup([...LIVE_CAPS, 'account-tag']);
+    fromServer('join', { nick: 'carol' as IrcNick, ident: 'c', host: 'h', all: {}, channel: CHANNEL as never, self: false, account: null });
+    h.server.userSays('carol', CHANNEL, 'hi', 'privmsg', { account: 'carolacct' });
+    await h.settle();
+    expect(await ops.whois(ghostOf('x'), net, 'carol' as IrcNick)).toMatchObject({ account: 'carolacct', fromBridge: true });
+    expect(asked).toEqual([]);
+  });
+
   it('asks the server when the server does not keep it told, or for users it only saw in NAMES, or after they left', async () => {
     const { ops, asked } = await setup(LIVE_CAPS);
     h.server.userJoins('dave', CHANNEL); // a JOIN without extended-join: account unknown
