@@ -134,7 +134,7 @@ export class FakeIrcClient extends TypedEmitter<IrcConnectionEvents> implements 
     this.server.sent.push({ from: this.nick, kind: 'mode', target, text: [modes, ...params].join(' ') });
     this.server.setModes(this.nick, target, modes, params);
   }
-  async whois(): Promise<undefined> {
+  async whois(_nick: string): Promise<undefined> {
     return undefined;
   }
 
