@@ -9,7 +9,7 @@
  * synchronously: so `during(label, ...)` around that moment tells the handlers which request the
  * lines they are seeing answer.
  */
-import type { ParsedMessage } from 'irc-framework';
+import type { Client, ParsedMessage } from 'irc-framework';
 
 /** Batches of labeled replies open at once beyond this are not tracked (a server bug, or hostile). */
 const MAX_OPEN_BATCHES = 100;
@@ -19,6 +19,24 @@ export class LabeledReplies {
   /** Open labeled-response batches: batch id → label. */
   private readonly batches = new Map<string, string>();
   private current: string | undefined;
+
+  /**
+   * Watches `client`'s incoming lines; `ended(label)` runs once irc-framework has handled the
+   * last line of a labeled reply (so a request whose answer had nothing it recognised can be
+   * settled then), even if handling it threw.
+   */
+  watch(client: Client, ended: (label: string) => void): void {
+    client.use((_c, rawMiddleware) => rawMiddleware.use((_cmd, message, _line, _c2, next) => {
+      const label = this.observe(message);
+      if (label === undefined) return next();
+      try {
+        // irc-framework handles a batch's lines inside next(): they answer this label.
+        this.during(label, () => next());
+      } finally {
+        ended(label);
+      }
+    }));
+  }
 
   /** A label for a new request: short, unique on this connection. */
   newLabel(): string {

@@ -7,15 +7,24 @@
  * network whose bot connection closed (their away states are no longer known).
  */
 import type { UserId } from '@bridgekit/appservice';
+import type { AwayPresence } from '../../ghosts/away-presence';
+import type { GhostSync } from '../../ghosts/ghost-sync';
 import type { IrcNick } from '../../mapping/ids';
 import type { IrcNetwork } from '../../network/network';
-import type { BridgeRuntime } from '../../runtime';
+import type { Portals } from '../../portals/portals';
 import { ircHandler } from '../registry';
+
+/** What away → presence uses: whose ghost a nick is, whether it is in a room, and the pacer. */
+type AwayDeps = {
+  readonly awayPresence: Pick<AwayPresence, 'changed' | 'forget' | 'forgetNetwork'>;
+  readonly ghostSync: Pick<GhostSync, 'ghostOf' | 'presence'>;
+  readonly portals: Pick<Portals, 'roomsForChannel'>;
+};
 
 export const awayChanges = ircHandler({
   name: 'irc.away',
   event: 'away',
-  handle(e, { network }, rt) {
+  handle(e, { network }, rt: AwayDeps) {
     if (!network.config.awayPresence) return;
     const ghost = rt.ghostSync.ghostOf(network, e.nick);
     if (ghost && isInSomeRoom(rt, network, e.nick, ghost)) rt.awayPresence.changed(ghost, network.id, e.message);
@@ -25,7 +34,7 @@ export const awayChanges = ircHandler({
 export const awayQuits = ircHandler({
   name: 'irc.away-quit',
   event: 'quit',
-  handle(e, { network }, rt) {
+  handle(e, { network }, rt: AwayDeps) {
     letGo(rt, network, e.nick);
   },
 });
@@ -34,7 +43,7 @@ export const awayQuits = ircHandler({
 export const awayParts = ircHandler({
   name: 'irc.away-part',
   event: 'part',
-  handle(e, { network }, rt) {
+  handle(e, { network }, rt: AwayDeps) {
     if (!e.self && onlyIn(network, e.nick, e.channel)) letGo(rt, network, e.nick);
   },
 });
@@ -42,7 +51,7 @@ export const awayParts = ircHandler({
 export const awayKicks = ircHandler({
   name: 'irc.away-kick',
   event: 'kick',
-  handle(e, { network }, rt) {
+  handle(e, { network }, rt: AwayDeps) {
     if (!e.self && onlyIn(network, e.kicked, e.channel)) letGo(rt, network, e.kicked);
   },
 });
@@ -50,12 +59,12 @@ export const awayKicks = ircHandler({
 export const awayConnectionClosed = ircHandler({
   name: 'irc.away-close',
   event: 'close',
-  handle(_e, { network }, rt) {
+  handle(_e, { network }, rt: AwayDeps) {
     rt.awayPresence.forgetNetwork(network.id);
   },
 });
 
-function letGo(rt: BridgeRuntime, network: IrcNetwork, nick: IrcNick): void {
+function letGo(rt: AwayDeps, network: IrcNetwork, nick: IrcNick): void {
   if (!network.config.awayPresence) return;
   const ghost = rt.ghostSync.ghostOf(network, nick);
   if (ghost) rt.awayPresence.forget(ghost);
@@ -66,7 +75,7 @@ function onlyIn(network: IrcNetwork, nick: string, channel: string): boolean {
 }
 
 /** A room not loaded yet counts only where every member has a ghost (`membership_sync: all`). */
-function isInSomeRoom(rt: BridgeRuntime, network: IrcNetwork, nick: string, ghost: UserId): boolean {
+function isInSomeRoom(rt: AwayDeps, network: IrcNetwork, nick: string, ghost: UserId): boolean {
   const unknownMeansJoined = network.config.membershipSync === 'all';
   return network.roster.channelsOf(nick).some((channel) => rt.portals.roomsForChannel(network, channel).some((roomId) => {
     const joined = rt.ghostSync.presence.isJoined(roomId, ghost);

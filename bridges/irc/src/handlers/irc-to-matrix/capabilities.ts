@@ -4,13 +4,14 @@
  * capability reads the connection's live state, so nothing here changes behaviour. It is logged,
  * because "the bridge suddenly stopped seeing msgids" is otherwise a mystery to an admin.
  */
+import type { Diagnostics } from '../../parts';
 import { ircHandler } from '../registry';
 
 export const capabilityChanges = ircHandler({
   name: 'irc.capabilities',
   event: 'capabilities',
   from: 'any',
-  handle(e, origin, rt) {
+  handle(e, origin, rt: Pick<Diagnostics, 'log'>) {
     rt.log.info('IRC capabilities changed', {
       network: origin.network.id,
       connection: origin.from === 'bot' ? 'bot' : origin.puppet.userId,
