@@ -100,6 +100,13 @@ export class SentLog {
     return out;
   }
 
+  /** Presence the bridge set for its users, in order. */
+  presence(): Array<{ userId: UserId; state: string; statusMsg?: string }> {
+    return this.homeserver.requests.filter((r) => r.endpoint === 'presence' && r.status === 200).map((r) => ({
+      userId: r.user, state: String(r.body.presence), ...(typeof r.body.status_msg === 'string' ? { statusMsg: r.body.status_msg } : {}),
+    }));
+  }
+
   /** Room directory listings the bridge changed successfully, in order. */
   listings(roomId?: RoomId): Array<{ roomId: RoomId; by: UserId; visibility: 'public' | 'private' }> {
     return this.homeserver.requests

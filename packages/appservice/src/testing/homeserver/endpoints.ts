@@ -175,6 +175,13 @@ export const ENDPOINTS: Endpoint[] = [
     }
     return { joined };
   }),
+  route('PUT', `${C}/presence/${SEG}/status`, 'presence', (ctx, req) => {
+    if (req.params[0] !== req.user) throw forbidden('Cannot set presence state for another user');
+    const presence = str(req.body.presence);
+    if (!presence || !['online', 'offline', 'unavailable'].includes(presence)) throw new HomeserverRefusal(400, 'M_INVALID_PARAM', 'Invalid presence state');
+    ctx.model.presence.set(req.user, { presence, ...(str(req.body.status_msg) !== undefined ? { status_msg: str(req.body.status_msg) } : {}) });
+    return {};
+  }),
   route('PUT', `${C}/rooms/${SEG}/typing/${SEG}`, 'typing', (ctx, req) => {
     if (req.params[1] !== req.user) throw forbidden('Cannot set another user\'s typing state');
     ctx.model.room(req.params[0] as RoomId).requireJoined(req.user);

@@ -45,6 +45,8 @@ export class HomeserverModel {
   readonly rooms = new Map<RoomId, Room>();
   readonly aliases = new Map<RoomAlias, { roomId: RoomId; creator: UserId }>();
   readonly media = new Map<string, StoredMedia>();
+  /** Each user's presence as last set (`presence`, `status_msg`). */
+  readonly presence = new Map<UserId, { presence: string; status_msg?: string }>();
   /** Rooms published in the room directory. */
   readonly directory = new Set<RoomId>();
   /** `<user> <room> <txnId>` → the event the first request made (a repeat returns it again). */
