@@ -15,7 +15,7 @@ const net = 'net' as NetworkId;
 async function aliceSpeaks(auth: string | undefined, password: string, options: { offersSasl?: boolean; account?: string } = {}) {
   h = await startHarness({ network: auth === undefined ? {} : { auth } });
   h.server.offersSasl = options.offersSasl ?? true;
-  openIrcAccounts(h.bridge.store.db, { keyFile: h.connector.config.passwordKeyFile }).passwords.put(alice, net, password, options.account);
+  openIrcAccounts(h.store.db, { keyFile: h.connector.config.passwordKeyFile }).passwords.put(alice, net, password, options.account);
   const roomId = await h.portal();
   await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'hello' });
   const puppet = h.server.clients.find((c) => c.options.nick === 'alice[m]')!;
@@ -31,7 +31,7 @@ describe('auth: auto (the default)', () => {
     expect(puppet.loggedInWithSasl).toBe(false);
     expect(raw).toEqual(['PRIVMSG NickServ :IDENTIFY s3cret-pass']);
     expect(said).toBe(true);
-    expect(JSON.stringify(h.bridge.log.lines)).not.toContain('s3cret-pass');
+    expect(JSON.stringify(h.tb.logs)).not.toContain('s3cret-pass');
   });
 
   it('logs in with SASL where the server offers it, and then sends no IDENTIFY', async () => {
@@ -48,7 +48,7 @@ describe('the other auth methods', () => {
     const { roomId, puppet, said } = await aliceSpeaks('sasl', 'pw', { offersSasl: false });
     expect(puppet.isRegistered).toBe(false);
     expect(said).toBe(false);
-    expect(h.bridge.matrix.messagesIn(roomId).map((e) => String(e.content.body)).join('\n')).toContain('SASL');
+    expect(h.messagesIn(roomId).map((e) => String(e.content.body)).join('\n')).toContain('SASL');
   });
 
   it('nickserv: identifies after connecting even where SASL is offered', async () => {
