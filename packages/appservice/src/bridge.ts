@@ -385,6 +385,8 @@ export class Bridge {
    */
   async stop(): Promise<void> {
     this.stopping = true;
+    // Handlers waiting for a network give their turn back now rather than after the drain bound.
+    this.ingestor?.beginStop();
     this.pingLoop?.stop();
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     // Before the drain: a webhook that arrived now would queue work the drain might not wait for.
@@ -437,6 +439,7 @@ export class Bridge {
       isBridgeAlias: (alias: RoomAlias) => this.matcher.isAliasInNamespace(alias),
       inRoomOrder: (roomKey, task, options) => ingestor.inRoomOrder(roomKey, task, options),
       outbox: ingestor.outbox,
+      stopping: ingestor.stopping,
       media: { download: (mxc, opts) => client.downloadMediaStream(mxc, opts) },
       routes,
       members: this.members!,

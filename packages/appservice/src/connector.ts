@@ -65,6 +65,12 @@ export interface BridgeContext<TSection = unknown> {
    * counted when it cannot be (ingest/outbox.ts).
    */
   readonly outbox: BridgeOutbox;
+  /**
+   * Aborted when the bridge begins to stop. A handler that waits for its network (a message held
+   * until the connection is back) stops waiting then and throws `IngestorStoppedError`: the
+   * event is neither failed nor dead-lettered, it stays in the journal for the next start.
+   */
+  readonly stopping: AbortSignal;
   /** The homeserver's media repository (authenticated media), as the bot. */
   readonly media: MediaAccess;
   /**

@@ -50,6 +50,12 @@ export interface SendReport {
 export interface SendOptions {
   /** The msgid this message answers (IRCv3 `+draft/reply`), sent when message-tags is enabled. */
   replyTo?: string;
+  /**
+   * Runs synchronously just before the message's first line is written to the socket (after any
+   * flood-control wait), so a caller can record "written" with nothing in between. A throw
+   * stops the line from being written.
+   */
+  beforeFirstWrite?: () => void;
 }
 
 const JOIN_ERRORS = new Set(['403', '405', '437', '471', '473', '474', '475', '476', '477', '479', '489']);
@@ -442,7 +448,7 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
     const echoes = this.echoMessage ? chunks.map((chunk) => this.echoes.expect({ target: folded, kind, text: chunk })) : undefined;
     let receipts;
     try {
-      receipts = await Promise.all(chunks.map((chunk) => this.send(tags + buildLine(command, [to], action ? ctcpAction(chunk) : chunk))));
+      receipts = await Promise.all(chunks.map((chunk, i) => this.send(tags + buildLine(command, [to], action ? ctcpAction(chunk) : chunk), i === 0 ? options.beforeFirstWrite : undefined)));
     } catch (error) {
       // Lines that were not written must not take the echoes of later ones.
       echoes?.forEach((e) => e.cancel());
@@ -453,11 +459,11 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
     return report;
   }
 
-  private send(line: string) {
+  private send(line: string, beforeWrite?: () => void) {
     if (!this.registered) {
       return Promise.reject(new IrcError('IRC_NOT_CONNECTED', `Not connected to ${this.options.host}; the bridge reconnects automatically, try again shortly.`));
     }
-    return this.flood.enqueue(line);
+    return this.flood.enqueue(line, beforeWrite);
   }
 
   private writeNow(line: string): void {

@@ -92,6 +92,7 @@ export class Ingestor {
   private readonly now: () => number;
   private reusedIdNoted = false;
   private resumed = false;
+  private readonly stopController = new AbortController();
   /** Durable network → Matrix delivery, in the same room queues (`BridgeContext.outbox`). */
   readonly outbox: Outbox;
 
@@ -199,6 +200,20 @@ export class Ingestor {
     });
   }
 
+  /**
+   * Aborted once the bridge begins to stop (`beginStop`, or `stop`): a handler that waits for a
+   * network to come back gives up then, throwing `IngestorStoppedError`, and its item stays in
+   * the journal for the next start instead of holding up the shutdown.
+   */
+  get stopping(): AbortSignal {
+    return this.stopController.signal;
+  }
+
+  /** Tells waiting handlers that the bridge is stopping (see `stopping`); queued work still runs. */
+  beginStop(): void {
+    this.stopController.abort();
+  }
+
   /** Resolves when every queue is empty, including items waiting for a retry. */
   drain(): Promise<void> {
     return this.queues.idle();
@@ -209,6 +224,7 @@ export class Ingestor {
    * journal; outbox items enqueued from now on are journaled for the next start.
    */
   async stop(): Promise<void> {
+    this.beginStop();
     this.outbox.flush();
     await this.queues.stop();
     this.inQueue.clear();
@@ -283,6 +299,12 @@ export class Ingestor {
 
   private failed(item: QueuedItem, err: unknown): StepResult {
     const error = errorText(err);
+    if (err instanceof IngestorStoppedError) {
+      // Interrupted by the shutdown, not failed: no attempt is counted, the next start runs it.
+      this.deps.log.info('Event handler interrupted by the shutdown; it runs again at the next start', describe(item));
+      this.inQueue.delete(item.seq);
+      return 'done';
+    }
     let attempts = item.attempts + 1;
     try {
       attempts = this.deps.journal.recordFailure(item.seq, error);

@@ -1,11 +1,12 @@
 /**
  * Matrix messages in a portal or private chat → the sender's own IRC connection says them.
- * Runs in the room's turn, so messages leave in room order. Anything that stops a message
+ * Runs in the room's turn, so messages leave in room order. While the sender's connection is
+ * down (the server restarting) a message waits for it, in its turn (hold.ts). Anything that stops a message
  * (no connection, limit, join refused, flood queue full, ...) becomes an UndeliverableError,
  * which the core tells the sender about. A message that would show as nothing on IRC
  * (only spaces, NBSP, zero-width characters) is not sent, and the sender is told so.
  */
-import type { EventId, MatrixEvent, MessageContent, RoomId, UserId } from '@bridgekit/appservice';
+import { IngestorStoppedError, type EventId, type MatrixEvent, type MessageContent, type RoomId, type UserId } from '@bridgekit/appservice';
 import { estimatePrefixLength } from '../../format/split';
 import { stripMirc } from '../../format/mirc';
 import type { Clock } from '../../irc/clock';
@@ -21,12 +22,14 @@ import type { MessageRefs } from '../message-refs';
 type PillDeps = { readonly ghostSync: { readonly renames: Pick<GhostRenames, 'nickOf'> } };
 
 /** What sending one Matrix message to one IRC target uses. */
-type SendDeps = PillDeps & MatrixSide & Pick<Diagnostics, 'metrics'> & MemberNames & {
+type SendDeps = PillDeps & MatrixSide & Pick<Diagnostics, 'metrics' | 'log'> & MemberNames & {
+  readonly clock: Clock;
   readonly refs: MessageRefs;
   readonly media: MediaLinks;
 };
 import { matrixHandler } from '../registry';
 import { UndeliverableError } from '../undeliverable';
+import { heldTooLongReason, holdDeadline, waitsForConnection } from './hold';
 import { ircLineCount, pasteNotice, pasteText } from './paste';
 import { renderForIrc, type IrcOutgoing } from './render';
 
@@ -121,25 +124,46 @@ async function sendTo(target: Target, event: MatrixEvent, rt: SendDeps): Promise
     codes: network.config.messages.formatting,
   });
   if (!outgoing) return 'empty';
-  try {
-    const puppet = await connect(target, event.sender, event.roomId, rt);
-    const text = await maybePaste(outgoing, target, puppet, rt);
-    // IRCv3 clients show it as a reply to that line; others read the quote in the text.
-    const replyTo = typeof repliedTo === 'string' ? await rt.refs.msgidOf(repliedTo as EventId, network.id) : undefined;
-    const options = replyTo !== undefined ? { replyTo } : {};
-    const report = outgoing.kind === 'action' ? await puppet.client.action(target.name, text, options)
-      : outgoing.kind === 'notice' ? await puppet.client.notice(target.name, text, options)
-        : await puppet.client.say(target.name, text, options);
-    // What they said, not its IRC rendering: a reply to this reply quotes their words, not "nick: "quote" <- ...".
-    // With echo-message the first line's msgid is known: IRC replies to it become Matrix replies.
-    const msgid = report.echoes?.[0] || undefined;
-    await rt.refs.remember({ roomId: event.roomId, eventId: event.eventId, network: network.id, nick: puppet.nick, text: stripMirc(outgoing.said), ...(msgid ? { msgid } : {}) });
-    rt.metrics.messages.inc({ direction: 'matrix_to_irc', network: network.id });
-    return 'sent';
-  } catch (error) {
-    rt.metrics.undeliverable.inc({ network: network.id, code: (error as { code?: string }).code ?? 'INTERNAL' });
-    throw new UndeliverableError(target.name, network.config.name, error);
+  const deadline = holdDeadline(event, network, rt.clock);
+  const heldSince = rt.clock.now();
+  for (;;) {
+    let written = false;
+    try {
+      const puppet = await connect(target, event.sender, event.roomId, rt);
+      const text = await maybePaste(outgoing, target, puppet, rt);
+      // IRCv3 clients show it as a reply to that line; others read the quote in the text.
+      const replyTo = typeof repliedTo === 'string' ? await rt.refs.msgidOf(repliedTo as EventId, network.id) : undefined;
+      const options = { ...(replyTo !== undefined ? { replyTo } : {}), beforeFirstWrite: () => { written = true; } };
+      const report = outgoing.kind === 'action' ? await puppet.client.action(target.name, text, options)
+        : outgoing.kind === 'notice' ? await puppet.client.notice(target.name, text, options)
+          : await puppet.client.say(target.name, text, options);
+      // What they said, not its IRC rendering: a reply to this reply quotes their words, not "nick: "quote" <- ...".
+      // With echo-message the first line's msgid is known: IRC replies to it become Matrix replies.
+      const msgid = report.echoes?.[0] || undefined;
+      await rt.refs.remember({ roomId: event.roomId, eventId: event.eventId, network: network.id, nick: puppet.nick, text: stripMirc(outgoing.said), ...(msgid ? { msgid } : {}) });
+      rt.metrics.messages.inc({ direction: 'matrix_to_irc', network: network.id });
+      return 'sent';
+    } catch (error) {
+      // Nothing of it reached IRC and the connection is only away: wait for it (hold.ts).
+      let cause: unknown = error;
+      if (!written && waitsForConnection(error)) {
+        const outcome = await untilConnected(network, event.sender, deadline, rt);
+        if (outcome === 'connected') continue;
+        if (outcome === 'stopped' && rt.ctx.stopping.aborted) throw new IngestorStoppedError();
+        if (outcome === 'deadline' && rt.clock.now() > heldSince) cause = heldTooLongReason(network, rt.clock.now() - heldSince);
+        rt.log.warn('Gave up holding a Matrix message for its IRC connection', { eventId: event.eventId, network: network.id, outcome, heldMs: rt.clock.now() - heldSince });
+      }
+      rt.metrics.undeliverable.inc({ network: network.id, code: (error as { code?: string }).code ?? 'INTERNAL' });
+      throw new UndeliverableError(target.name, network.config.name, cause);
+    }
   }
+}
+
+/** Waits for the sender's puppet connection (see hold.ts); 'deadline' at once when it may not wait. */
+async function untilConnected(network: IrcNetwork, userId: UserId, deadline: number, rt: { readonly clock: Clock; readonly ctx: { readonly stopping: AbortSignal } }): Promise<'connected' | 'deadline' | 'stopped'> {
+  const connection = network.puppets.get(userId)?.connection;
+  if (!connection || deadline <= rt.clock.now()) return 'deadline';
+  return connection.untilConnected(deadline, rt.ctx.stopping);
 }
 
 async function connect(target: Target, userId: UserId, roomId: RoomId, rt: MemberNames): Promise<Puppet> {
