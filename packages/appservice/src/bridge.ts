@@ -18,6 +18,7 @@ import { readinessReport, type ReadinessReport } from './health/readiness';
 import { asRoomAlias, asUserId, type RoomAlias, type UserId } from './ids';
 import { Ingestor } from './ingest/ingestor';
 import type { QueuedItem } from './ingest/types';
+import { currentWrittenMarker } from './ingest/written-mark';
 import { createIntentFactory, type IntentFactory } from './intent/factory';
 import { createLogger, type ClosableLogger } from './log/logger';
 import { MemberCache } from './members/member-cache';
@@ -440,6 +441,7 @@ export class Bridge {
       inRoomOrder: (roomKey, task, options) => ingestor.inRoomOrder(roomKey, task, options),
       outbox: ingestor.outbox,
       stopping: ingestor.stopping,
+      writtenMarker: currentWrittenMarker,
       media: { download: (mxc, opts) => client.downloadMediaStream(mxc, opts) },
       routes,
       members: this.members!,

@@ -355,6 +355,7 @@ export function createFakeBridge(config: BridgeConfig, options: { dir?: string; 
     inRoomOrder: (roomKey, task, opts) => ingestor.inRoomOrder(roomKey, task, opts),
     outbox: ingestor.outbox,
     stopping: ingestor.stopping,
+    writtenMarker: () => () => undefined,
     // No cache here: tests change display names between events, and the core's cache is tested in the core.
     members: {
       displayName: async (roomId, userId) => {

@@ -7,6 +7,7 @@ import { Outbox, type Delivery } from './outbox';
 import { RoomQueues, realTimers, type StepResult, type Timers } from './room-queues';
 import { currentRoomTurn } from './room-turn';
 import type { JournalItem, QueuedItem, TransactionJournal } from './types';
+import { runMarking } from './written-mark';
 
 /** What the HTTP layer needs to know about an accepted transaction. */
 export interface AcceptResult {
@@ -19,7 +20,7 @@ export interface AcceptResult {
 }
 
 export interface IngestMetrics {
-  /** kind: `room` | `ephemeral` | `outbox` | `task` | `job`; outcome: `handled` | `echo` | `retried` | `dead_lettered` | `failed`. */
+  /** kind: `room` | `ephemeral` | `outbox` | `task` | `job`; outcome: `handled` | `echo` | `retried` | `dead_lettered` | `failed` | `not_repeated`. */
   events: Counter<'kind' | 'outcome'>;
   /** result: `accepted` | `duplicate`. */
   transactions?: Counter<'result'>;
@@ -253,6 +254,10 @@ export class Ingestor {
         queued++;
         continue;
       }
+      if (item.kind === 'room' && item.written) {
+        this.notRepeated(item);
+        continue;
+      }
       this.inQueue.add(item.seq);
       const key = item.kind === 'room' ? item.event.roomId : EPHEMERAL_QUEUE;
       this.queues.push(key, { run: () => this.attempt(item) });
@@ -285,7 +290,7 @@ export class Ingestor {
       this.deps.metrics?.slowHandlers?.inc({ kind: item.kind });
     }, this.deps.slowHandlerMs);
     try {
-      await this.deps.handle(item);
+      await runMarking(() => this.markWritten(item), () => this.deps.handle(item));
     } catch (err) {
       return this.failed(item, err);
     } finally {
@@ -314,7 +319,8 @@ export class Ingestor {
     item.attempts = attempts;
     // Errors that declare themselves permanent (a BridgeError with retriable: false, e.g. EVENT_UNSUPPORTED
     // or CSAPI_REJECTED) would fail the same way again: dead-letter them at once.
-    const permanent = isPermanent(err);
+    // So do items already written to the network: another attempt would say them twice.
+    const permanent = isPermanent(err) || (item.kind === 'room' && item.written === true);
     if (permanent || attempts >= this.deps.maxAttempts) {
       this.deps.log.error('Giving up on event; dead-lettered', { ...describe(item), attempts, error });
       this.count(item.kind, 'dead_lettered');
@@ -332,6 +338,28 @@ export class Ingestor {
     this.deps.log.warn('Event handler failed; retrying', { ...describe(item), attempts, retryInMs, error });
     this.count(item.kind, 'retried');
     return { retryInMs };
+  }
+
+  /**
+   * The handler's irreversible write is about to happen (`BridgeContext.writtenMarker`): from now
+   * on the item is never run again, not by a retry nor after a restart. A journal that cannot
+   * record it is logged, not thrown: the write goes ahead (a repeat after a crash is the lesser harm).
+   */
+  private markWritten(item: QueuedItem): void {
+    if (item.kind !== 'room' || item.written) return;
+    item.written = true;
+    try {
+      this.deps.journal.markWritten(item.seq);
+    } catch (err) {
+      this.deps.log.error('Could not mark the event written in the journal; a restart may repeat it', { ...describe(item), error: errorText(err) });
+    }
+  }
+
+  /** After a restart: its handler had written it to the network when the bridge stopped. */
+  private notRepeated(item: QueuedItem): void {
+    this.deps.log.warn('Not running an event again: the bridge had already written it to the network when it stopped, before marking it done (at most once)', describe(item));
+    this.count(item.kind, 'not_repeated');
+    this.complete(item);
   }
 
   private complete(item: QueuedItem): void {

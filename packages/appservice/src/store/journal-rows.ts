@@ -14,6 +14,8 @@ export interface QueueRow {
   outbox_kind: string | null;
   payload: string;
   attempts: number;
+  /** When its handler marked it written to the network; NULL if not (or before migration 5). */
+  written_at: number | null;
 }
 
 export interface DeadRow {
@@ -35,7 +37,9 @@ export const clip = (error: string) => (error.length > MAX_ERROR_CHARS ? `${erro
 
 export function toItem(r: QueueRow): JournalItem {
   switch (r.kind) {
-    case 'room': return { seq: r.seq, kind: 'room', event: fromJson<MatrixEvent>(r.payload), attempts: r.attempts };
+    case 'room': return {
+      seq: r.seq, kind: 'room', event: fromJson<MatrixEvent>(r.payload), attempts: r.attempts, ...(r.written_at !== null ? { written: true } : {}),
+    };
     case 'ephemeral': return { seq: r.seq, kind: 'ephemeral', event: fromJson<EphemeralEvent>(r.payload), attempts: r.attempts };
     case 'outbox': return {
       seq: r.seq, kind: 'outbox', roomKey: r.room_id ?? '', outboxKind: r.outbox_kind ?? '', txnId: r.txn_id,

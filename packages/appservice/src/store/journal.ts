@@ -17,6 +17,7 @@ export class SqliteTransactionJournal implements TransactionJournal {
   private readonly appendRow: Statement<[string, string, string, string, number, number]>;
   private readonly pendingRows: Statement<[], QueueRow>;
   private readonly markDone: Statement<[number, number]>;
+  private readonly markSent: Statement<[number, number, number]>;
   private readonly addFailure: Statement<[string, number, number], { attempts: number }>;
   private readonly markDead: Statement<[string, number, number]>;
   private readonly deadRows: Statement<[number], DeadRow>;
@@ -38,8 +39,9 @@ export class SqliteTransactionJournal implements TransactionJournal {
       VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`);
     this.appendRow = db.prepare(`INSERT INTO event_queue (txn_id, kind, room_id, outbox_kind, payload, created_at, updated_at)
       VALUES (?, 'outbox', ?, ?, ?, ?, ?)`);
-    this.pendingRows = db.prepare(`SELECT seq, kind, txn_id, room_id, outbox_kind, payload, attempts
+    this.pendingRows = db.prepare(`SELECT seq, kind, txn_id, room_id, outbox_kind, payload, attempts, written_at
       FROM event_queue WHERE state = 'pending' ORDER BY seq`);
+    this.markSent = db.prepare('UPDATE event_queue SET written_at = ?, updated_at = ? WHERE seq = ? AND written_at IS NULL');
     this.markDone = db.prepare("UPDATE event_queue SET state = 'done', payload = NULL, updated_at = ? WHERE seq = ?");
     this.addFailure = db.prepare('UPDATE event_queue SET attempts = attempts + 1, last_error = ?, updated_at = ? WHERE seq = ? RETURNING attempts');
     this.markDead = db.prepare("UPDATE event_queue SET state = 'dead', last_error = ?, updated_at = ? WHERE seq = ?");
@@ -94,6 +96,11 @@ export class SqliteTransactionJournal implements TransactionJournal {
 
   complete(seq: number): void {
     this.mustExist(seq, this.markDone.run(this.now(), seq).changes);
+  }
+
+  markWritten(seq: number): void {
+    const at = this.now();
+    this.markSent.run(at, at, seq);
   }
 
   recordFailure(seq: number, error: string): number {

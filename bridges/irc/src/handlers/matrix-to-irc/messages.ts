@@ -54,6 +54,9 @@ export const matrixMessages = matrixHandler({
     const event = typed.raw;
     if (!MESSAGE_TYPES.has(event.type)) return;
     const targets = targetsOf(event, rt);
+    // Marks the event written right before its first line goes out: a crash after that point
+    // must not say it again at the next start (IRC has no idempotency key), see sendTo.
+    const markWritten = rt.ctx.writtenMarker();
     let empty = false;
     let stale: number | undefined;
     for (const target of targets) {
@@ -64,7 +67,7 @@ export const matrixMessages = matrixHandler({
         rt.log.info('Not sending a stale Matrix message to IRC', { eventId: event.eventId, roomId: event.roomId, network: target.network.id, ageSeconds });
         continue;
       }
-      empty = (await sendTo(target, event, rt)) === 'empty' || empty;
+      empty = (await sendTo(target, event, rt, markWritten)) === 'empty' || empty;
     }
     if (rt.ctx.isBridgeUser(event.sender)) return;
     if (stale !== undefined) await rt.tell(event.roomId, event.sender, staleMessageNotice(stale));
@@ -110,7 +113,7 @@ function targetsOf(event: MatrixEvent, rt: NetworkDirectory & { readonly portals
 }
 
 /** 'empty' when there was nothing to send; an UndeliverableError when it could not be sent. */
-async function sendTo(target: Target, event: MatrixEvent, rt: SendDeps): Promise<'sent' | 'empty'> {
+async function sendTo(target: Target, event: MatrixEvent, rt: SendDeps, markWritten: () => void): Promise<'sent' | 'empty'> {
   const { network } = target;
   const content = event.content as MessageContent;
   // Read before rendering (which is synchronous): the message this one replies to, if bridged.
@@ -133,7 +136,7 @@ async function sendTo(target: Target, event: MatrixEvent, rt: SendDeps): Promise
       const text = await maybePaste(outgoing, target, puppet, rt);
       // IRCv3 clients show it as a reply to that line; others read the quote in the text.
       const replyTo = typeof repliedTo === 'string' ? await rt.refs.msgidOf(repliedTo as EventId, network.id) : undefined;
-      const options = { ...(replyTo !== undefined ? { replyTo } : {}), beforeFirstWrite: () => { written = true; } };
+      const options = { ...(replyTo !== undefined ? { replyTo } : {}), beforeFirstWrite: () => { written = true; markWritten(); } };
       const report = outgoing.kind === 'action' ? await puppet.client.action(target.name, text, options)
         : outgoing.kind === 'notice' ? await puppet.client.notice(target.name, text, options)
           : await puppet.client.say(target.name, text, options);

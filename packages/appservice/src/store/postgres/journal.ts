@@ -58,9 +58,14 @@ export class PostgresTransactionJournal implements AsyncTransactionJournal {
   }
 
   async pending(): Promise<JournalItem[]> {
-    const { rows } = await this.pool.query<QueueRow>(`SELECT seq, kind, txn_id, room_id, outbox_kind, payload, attempts
+    const { rows } = await this.pool.query<QueueRow>(`SELECT seq, kind, txn_id, room_id, outbox_kind, payload, attempts, written_at
       FROM event_queue WHERE state = 'pending' ORDER BY seq`);
     return rows.map(toItem);
+  }
+
+  async markWritten(seq: number): Promise<void> {
+    const at = this.now();
+    await this.pool.query('UPDATE event_queue SET written_at = $1, updated_at = $1 WHERE seq = $2 AND written_at IS NULL', [at, seq]);
   }
 
   async complete(seq: number): Promise<void> {
