@@ -3,7 +3,7 @@ import { isRetriable } from '../errors/bridge-error';
 import type { EphemeralEvent, MatrixEvent } from '../events';
 import type { Logger } from '../log/types';
 import { DEFAULT_MAX_HOLD_MS, holdDecision } from './hold';
-import { Outbox, type Delivery } from './outbox';
+import { Outbox } from './outbox';
 import { RoomQueues, realTimers, type StepResult, type Timers } from './room-queues';
 import { currentRoomTurn } from './room-turn';
 import type { JournalItem, QueuedItem, TransactionJournal } from './types';
@@ -51,6 +51,8 @@ export interface IngestorDeps {
   now?: () => number;
   /** For the jitter of retry delays (tests make it deterministic). */
   random?: () => number;
+  /** Outbox items that keep their payload in memory while they wait (default 10,000); the rest read it back from the journal. */
+  maxOutboxPayloadsInMemory?: number;
   log: Logger;
   metrics?: IngestMetrics;
 }
@@ -121,6 +123,7 @@ export class Ingestor {
       count: (outcome, n = 1) => deps.metrics?.events.inc({ kind: 'outbox', outcome }, n),
       now: this.now,
       random: deps.random ?? Math.random,
+      ...(deps.maxOutboxPayloadsInMemory !== undefined ? { maxPayloadsInMemory: deps.maxOutboxPayloadsInMemory } : {}),
     });
   }
 
@@ -153,7 +156,8 @@ export class Ingestor {
     if (this.queues.isStopped || this.resumed) return 0;
     this.resumed = true;
     this.outbox.flush();
-    const queued = this.dispatch(this.deps.journal.pending());
+    // Only as many outbox payloads as memory may hold: after a long outage the journal may hold far more.
+    const queued = this.dispatch(this.deps.journal.pending({ outboxPayloads: this.outbox.payloadRoom }));
     if (queued > 0) this.deps.log.info('Resuming events accepted before the last shutdown', { count: queued });
     return queued;
   }
@@ -249,7 +253,7 @@ export class Ingestor {
     for (const item of items) {
       if (this.inQueue.has(item.seq)) continue;
       if (item.kind === 'outbox') {
-        const delivery: Delivery = { record: item, written: Promise.resolve(true), resumed: true };
+        const delivery = this.outbox.resumed(item);
         this.queues.push(item.roomKey, { run: () => this.outbox.run(delivery) });
         queued++;
         continue;
