@@ -5,7 +5,7 @@
  * netsplit looks like) while the leaf's own clients stay connected to it; `heal()` lets the
  * leaf's automatic reconnect (ConnectRetry) link it again, and the users come back in its burst.
  */
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { readE2eEnv } from '../../e2e/harness/env';
@@ -66,9 +66,18 @@ function serverBlock(name: string, port?: number): string {
 export async function startLeafServer(): Promise<LeafServer> {
   const env = readE2eEnv();
   const [leafPort, relayPort] = await freePorts(2);
-  // The hub learns the leaf (a rehash on SIGHUP reads [Server] blocks again).
-  appendFileSync(join(env.runDir, 'ngircd.conf'), serverBlock(LEAF_NAME));
-  process.kill(recordedPid(env.runDir, 'ngircd'), 'SIGHUP');
+  // The hub learns the leaf: a rehash on SIGHUP reads [Server] blocks again. ngIRCd runs as
+  // nobody by then, so the run directory (0700) is opened to it just for the re-read.
+  const hubConfig = join(env.runDir, 'ngircd.conf');
+  appendFileSync(hubConfig, serverBlock(LEAF_NAME));
+  chmodSync(hubConfig, 0o644);
+  chmodSync(env.runDir, 0o711);
+  try {
+    process.kill(recordedPid(env.runDir, 'ngircd'), 'SIGHUP');
+    await sleep(2_000);
+  } finally {
+    chmodSync(env.runDir, 0o700);
+  }
 
   let open = true;
   const links = new Set<net.Socket>();

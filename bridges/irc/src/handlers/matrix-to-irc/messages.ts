@@ -62,8 +62,8 @@ export const matrixMessages = matrixHandler({
     if (!MESSAGE_TYPES.has(event.type)) return;
     const targets = targetsOf(event, rt);
     if (targets.length > 0 && await refusedByModeration(rt, event.roomId, event.sender, 'message')) return;
-    // Marks the event written right before its first line goes out: a crash after that point
-    // must not say it again at the next start (IRC has no idempotency key), see sendTo.
+    // Marks the event written once the server has confirmed its line (echo-message): a crash
+    // after that point must not say it again at the next start (IRC has no idempotency key).
     const markWritten = rt.ctx.writtenMarker();
     let empty = false;
     let stale: number | undefined;
@@ -144,10 +144,15 @@ async function sendTo(target: Target, event: MatrixEvent, rt: SendDeps, markWrit
       const text = await maybePaste(outgoing, target, puppet, rt);
       // IRCv3 clients show it as a reply to that line; others read the quote in the text.
       const replyTo = typeof repliedTo === 'string' ? await rt.refs.msgidOf(repliedTo as EventId, network.id) : undefined;
-      const options = { ...(replyTo !== undefined ? { replyTo } : {}), beforeFirstWrite: () => { written = true; markWritten(); } };
+      const options = { ...(replyTo !== undefined ? { replyTo } : {}), beforeFirstWrite: () => { written = true; } };
       const report = outgoing.kind === 'action' ? await puppet.client.action(target.name, text, options)
         : outgoing.kind === 'notice' ? await puppet.client.notice(target.name, text, options)
           : await puppet.client.say(target.name, text, options);
+      // The server echoed it back (echo-message): it has the line, so a restart must not resend it.
+      // Marking at the socket write instead lost the line in 3 of 4 kills that landed there (ngIRCd
+      // never relayed a line its writer was killed right after), so without echo-message the
+      // event stays at least once: a kill in that window may repeat one line.
+      if (report.echoes?.some((msgid) => msgid !== undefined)) markWritten();
       // What they said, not its IRC rendering: a reply to this reply quotes their words, not "nick: "quote" <- ...".
       // With echo-message the first line's msgid is known: IRC replies to it become Matrix replies.
       const msgid = report.echoes?.[0] || undefined;
