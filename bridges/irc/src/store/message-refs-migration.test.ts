@@ -75,7 +75,9 @@ describe('irc: message links upgraded to typed columns', () => {
     old.close();
 
     store = openStore(path, { extraMigrations: [{ scope: 'irc', migrations: ircMigrations() }] });
-    expect(store.migrationsApplied.map((m) => `${m.scope}#${m.version}`)).toEqual(['core#5', `irc#${ircMigrations().length}`]);
+    expect(store.migrationsApplied.map((m) => `${m.scope}#${m.version}`)).toEqual([
+      ...CORE_MIGRATIONS.slice(versions('core')).map((m) => `core#${m.version}`), `irc#${ircMigrations().length}`,
+    ]);
     await expectSameAnswers(store);
     expect(store.db.prepare("SELECT count(*) AS n FROM message_links WHERE remote_id LIKE 'ref %' OR remote_id LIKE 'msgid %' OR network LIKE '% msgid'").get()).toEqual({ n: 1 });
     expect(await store.messages.remoteIdOf(e('$other'), 'libera')).toBe('REF ["kept"]');
