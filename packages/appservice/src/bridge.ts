@@ -30,7 +30,7 @@ import { ghostPrefixFrom } from './ghosts/prefix';
 import { closeServer } from './http/listen';
 import { CORE_VERSION } from './version';
 import { BridgeError } from './errors/bridge-error';
-import { redactDatabaseUrl } from './store/postgres/open';
+import { redactDatabaseUrl } from './store/postgres/url';
 import { PolicyLists } from './moderation/policy-lists';
 import { botPolicyAccess } from './moderation/bot-access';
 

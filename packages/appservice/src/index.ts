@@ -63,6 +63,8 @@ export type { BridgeApp, CliOptions } from './cli';
 // Configuration and registration
 export type { BridgeConfig } from './config/types';
 export { loadConfig, parseConfig, validateSection, checkSection } from './config';
+/** Declares the build-time generated validator module for a config schema (used when its schema hash matches). */
+export { usePrecompiledValidator } from './config/precompiled';
 export type { SectionSchema } from './config';
 // Config sections a connector declares once (TypeBox schema → typed, camelCased value).
 export { defineConfigSection, secretString, oneOf, mapOf } from './config';

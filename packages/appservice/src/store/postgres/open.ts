@@ -9,6 +9,9 @@ import { PostgresKeyValue, PostgresMessageMappings, PostgresRoomMappings, Postgr
 import { PostgresTransactionJournal } from './journal';
 import { runPostgresMigrations } from './migrate';
 import { acquirePostgresLock, type PostgresStoreLock } from './process-lock';
+import { redactDatabaseUrl } from './url';
+
+export { redactDatabaseUrl };
 
 export interface OpenPostgresStoreOptions {
   extraMigrations?: MigrationScope[];
@@ -41,17 +44,6 @@ const typeParsers = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     oid === INT8_OID ? (value: string) => Number(value) : pgTypes.getTypeParser(oid, format)) as typeof pgTypes.getTypeParser,
 };
-
-/** The URL with its password masked, for messages and logs. */
-export function redactDatabaseUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'postgresql://(unparseable URL)';
-  }
-}
 
 export function postgresConnection(url: string, opts: Pick<OpenPostgresStoreOptions, 'statementTimeoutMs' | 'connectTimeoutMs'> = {}): ClientConfig {
   return {
