@@ -12,8 +12,11 @@ import { settle, sleep, startConversation } from './harness/scene';
 import { report, tally } from './harness/tally';
 
 const SPEAKERS = Number(process.env.CHAOS_NETSPLIT_SPEAKERS ?? 100);
-/** Shorter than the bridge's netsplit grace (irc.netsplit_grace_seconds, 60 s by default). */
-const SPLIT_MS = 20_000;
+/**
+ * How long the link stays cut (CHAOS_NETSPLIT_SECONDS). The default is shorter than the bridge's
+ * netsplit grace (irc.netsplit_grace_seconds, 60 s); longer, the ghosts leave and join again.
+ */
+const SPLIT_MS = Number(process.env.CHAOS_NETSPLIT_SECONDS ?? 20) * 1_000;
 
 const bridge = bridgeForThisFile();
 let leaf: LeafServer | undefined;
