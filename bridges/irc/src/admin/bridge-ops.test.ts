@@ -144,8 +144,11 @@ describe('secrets', () => {
     h.server.failNextConnects(2);
     h.server.dropAll();
     await h.advance(1000);
-    await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'hi' });
-    await h.advance(4000);
+    // Held until the puppet's connection is through the refusals (hold.ts).
+    const said = h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'hi' });
+    for (let i = 0; i < 20 && h.server.sent.length === 0; i++) await h.advance(4000);
+    await said;
+    expect(h.server.sent.map((l) => l.text)).toEqual(['hi']);
     expect(h.server.clients[0]!.options.password).toBe('server-pass-4242');
     const logged = JSON.stringify(h.tb.logs);
     expect(logged.length).toBeGreaterThan(100);

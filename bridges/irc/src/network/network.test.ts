@@ -42,8 +42,9 @@ describe('undeliverable messages', () => {
     expect(notice).toContain('moderated (+m)');
   });
 
-  it('tells the sender when the connection cannot be made, and retries in the background', async () => {
-    h = await startHarness();
+  // Without messages.hold_seconds; holding through an outage: handlers/matrix-to-irc/hold.test.ts.
+  it('tells the sender when the connection cannot be made and hold_seconds is 0, and retries in the background', async () => {
+    h = await startHarness({ network: { messages: { hold_seconds: 0 } } });
     const roomId = await h.portal();
     h.server.failNextConnects(1);
     await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'first' });
@@ -56,9 +57,9 @@ describe('undeliverable messages', () => {
     expect(h.server.sent.filter((l) => l.from === 'alice[m]').map((l) => l.text)).toEqual(['second']);
   });
 
-  it('retries a refused or reset connect at once, a few times, before telling anyone', async () => {
+  it('retries a refused or reset connect at once, a few times, before telling anyone (hold_seconds 0)', async () => {
     const socketError = (code: string) => new IrcError('IRC_CONNECT_FAILED', `connect ${code}`, { cause: Object.assign(new Error(`connect ${code}`), { code }) });
-    h = await startHarness();
+    h = await startHarness({ network: { messages: { hold_seconds: 0 } } });
     const roomId = await h.portal();
     h.server.failNextConnects(1, socketError('ECONNRESET'));
     h.server.failNextConnects(1, socketError('ECONNREFUSED'));
