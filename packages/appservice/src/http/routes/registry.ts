@@ -122,9 +122,11 @@ export class ConnectorRoutes implements RouteRegistry {
    */
   async close(graceMs: number): Promise<void> {
     this.stopAdmitting();
-    // The listeners cut their connections at the same bound.
+    // The bound's timer starts before the listeners' own (same duration: Node fires them in
+    // order), so a request the listeners' cut ends is still counted, logged and aborted here.
+    const settled = settlesWithin(this.gate.idle(), graceMs);
     const closing = Promise.all(this.servers.splice(0).map((server) => closeServer(server, graceMs)));
-    const finished = await settlesWithin(this.gate.idle(), graceMs);
+    const finished = await settled;
     if (!finished) {
       this.deps.log.warn('Cut off connector route requests still running at shutdown', { requests: this.gate.inFlight, graceMs });
       this.gate.abortAll('The bridge is shutting down');
