@@ -18,13 +18,14 @@ import { readinessReport, type ReadinessReport } from './health/readiness';
 import { asRoomAlias, asUserId, type RoomAlias, type UserId } from './ids';
 import { Ingestor } from './ingest/ingestor';
 import type { QueuedItem } from './ingest/types';
+import type { AcceptResult } from './ingest/ingestor';
 import { createIntentFactory, type IntentFactory } from './intent/factory';
 import { createLogger, type ClosableLogger } from './log/logger';
 import { MemberCache } from './members/member-cache';
 import { createMetrics, eventTypeLabel, type CoreMetrics } from './metrics/core-metrics';
 import { NamespaceMatcher } from './registration/namespaces';
 import type { Registration } from './registration/types';
-import { openStore, type OpenedStore } from './store/open';
+import { openBridgeStore, type BridgeStoreHandle } from './store/bridge-store';
 import { createGhosts, type Ghosts } from './ghosts/ghosts';
 import { buildUserId } from './ghosts/localpart';
 import { ghostPrefixFrom } from './ghosts/prefix';
@@ -32,8 +33,6 @@ import { createPortals } from './portals/portals';
 import { listen, closeServer } from './http/listen';
 import { startPingLoop, type PingLoop } from './startup/homeserver-ping';
 import { CORE_VERSION } from './version';
-import { BridgeError } from './errors/bridge-error';
-import { redactDatabaseUrl } from './store/postgres/open';
 
 /** What a `Bridge` is built from: the config, the registration and the connector, plus hooks for tests. */
 export interface BridgeOptions {
@@ -59,6 +58,13 @@ export interface BridgeOptions {
    * ping's pauses, the store's timestamps. Default: real time.
    */
   clock?: BridgeClock;
+  /**
+   * The bridge cannot go on safely: the PostgreSQL connection holding the store's lock broke, so
+   * another process may take the store. Pushes are already refused (the homeserver retries);
+   * the CLI stops the bridge and exits 1 for the service manager to restart it. Default: stop
+   * and set `process.exitCode` to 1.
+   */
+  onFatal?: (error: Error) => void;
 }
 
 /** A source of time and timers; `setTimeout` handles are opaque to the core. */
@@ -99,7 +105,11 @@ const MEMBER_CACHE_ENTRIES = 50_000;
 export class Bridge {
   readonly log: ClosableLogger;
   readonly metrics: CoreMetrics;
-  private store?: OpenedStore;
+  private store?: BridgeStoreHandle;
+  /** Set when the bridge must not take more pushes (the store's lock is lost). */
+  private fatalError?: Error;
+  /** Set while the store's lock is being taken again: pushes get a 500 meanwhile. */
+  private lockPaused?: Error;
   private ingestor?: Ingestor;
   private members?: MemberCache;
   private dispatcher?: MatrixEventDispatcher;
@@ -152,22 +162,18 @@ export class Bridge {
     // start here, before the store is touched, with what to change.
     const ghostPrefix = ghostPrefixFrom(registration, config.homeserver.domain, connector.ghostUserIds?.prefix, (userId) => this.matcher.isUserInNamespace(userId));
 
-    if (config.database.postgres) {
-      // The repositories run on PostgreSQL (openPostgresStore), but the transaction journal the
-      // bridge acknowledges pushes from is still SQLite-only: refuse rather than half-use it.
-      throw new BridgeError('CONFIG_INVALID',
-        `database.url is set (${redactDatabaseUrl(config.database.postgres.url)}), but this release runs the bridge itself on SQLite only: `
-          + 'remove database.url to use database.path. The PostgreSQL store serves `migrate-store` and connectors\' tests for now.');
-    }
-
     // First, before anything connects: a second bridge on this store must stop here.
     const clock = this.opts.clock;
-    const store = openStore(config.database.path, {
+    const store = await openBridgeStore(config.database, {
       clock: clock && (() => clock.now()),
       extraMigrations: connector.migrations?.length ? [{ scope: connector.name, migrations: connector.migrations }] : [],
-      lock: { log: log.child({ component: 'store' }) },
+      log: log.child({ component: 'store' }),
+      onLockLost: (err) => this.lockLost(err),
+      onLockRegained: () => this.lockRegained(),
+      onLockGone: (err) => this.lockGone(err),
     });
     this.store = store;
+    log.info('Store open', { database: store.dialect });
 
     const client = new CsApiClient({
       baseUrl: config.homeserver.url,
@@ -195,12 +201,11 @@ export class Bridge {
       max: MEMBER_CACHE_ENTRIES,
       metrics: { lookups: this.metrics.memberLookups, size: this.metrics.cacheSize },
     });
-    // Any mapping of the event to a remote message means the other side saw it.
-    const bridged = store.db.prepare<[string], { one: number }>('SELECT 1 AS one FROM message_links WHERE event_id = ? LIMIT 1');
     this.dispatcher = createMatrixEventDispatcher({
       connector,
       bot: intents.bot,
-      wasBridged: (eventId) => bridged.get(eventId) !== undefined,
+      // Any mapping of the event to a remote message means the other side saw it.
+      wasBridged: (eventId) => store.wasBridged(eventId),
       log: log.child({ component: 'dispatch' }),
       unsupportedCounter: this.metrics.unsupportedEvents,
     });
@@ -222,7 +227,7 @@ export class Bridge {
 
     const ghosts = createGhosts({
       prefix: ghostPrefix, domain: config.homeserver.domain, includeNetwork: connector.ghostUserIds?.includeNetwork,
-      links: store.ghosts, intent: (userId) => intents.intent(userId),
+      links: store.store.ghosts, intent: (userId) => intents.intent(userId),
     });
     const routes = new ConnectorRoutes({ log: log.child({ component: 'routes' }), metrics: this.metrics.routes });
     this.routes = routes;
@@ -232,7 +237,7 @@ export class Bridge {
     routes.seal();
     // Events left in the journal by the last run go first: a push that arrives once the listener
     // is up must queue behind them, or a room's newer events would run before its older ones.
-    ingestor.resume();
+    await ingestor.resume();
 
     const app = createAppServiceApp({
       hsToken: registration.hsToken,
@@ -336,10 +341,10 @@ export class Bridge {
   }
 
   /** What /ready answers: store, homeserver and connector, each named when not ready. */
-  readiness(): ReadinessReport {
+  async readiness(): Promise<ReadinessReport> {
     const { connector } = this.opts;
     return readinessReport({
-      store: this.store ? this.storeHealth() : 'closed',
+      store: this.store ? await this.storeHealth() : 'closed',
       homeserver: this.homeserver.snapshot(),
       ...(connector.readiness ? { connector: { name: connector.name, readiness: connector.readiness() } } : {}),
     });
@@ -401,8 +406,9 @@ export class Bridge {
     try {
       await this.opts.connector.stop();
     } finally {
-      this.ingestor?.outbox.flush();
-      this.store?.close();
+      // What the outbox took while the connector stopped, and writes retried through an outage.
+      await this.ingestor?.flushJournal().catch((err: unknown) => this.log.error('Could not finish the journal writes', { error: errorMessage(err) }));
+      await this.store?.close().catch((err: unknown) => this.log.error('Could not close the store cleanly', { error: errorMessage(err) }));
       this.store = undefined;
       // Last: the connector's and the ingestor's final requests have gone out.
       await this.client?.close();
@@ -417,7 +423,7 @@ export class Bridge {
     await this.ingestor?.drain();
   }
 
-  private context(intents: IntentFactory, store: OpenedStore, ingestor: Ingestor, client: CsApiClient, ghosts: Ghosts, routes: ConnectorRoutes): BridgeContext {
+  private context(intents: IntentFactory, { store }: BridgeStoreHandle, ingestor: Ingestor, client: CsApiClient, ghosts: Ghosts, routes: ConnectorRoutes): BridgeContext {
     const { config, registration } = this.opts;
     const domain = config.homeserver.domain;
     return {
@@ -452,12 +458,14 @@ export class Bridge {
     if (secret.length >= MIN_SECRET_LENGTH && this.secrets.size < MAX_SECRETS) this.secrets.add(secret);
   }
 
-  /** Everything here is synchronous: the HTTP layer answers 200 only after `acceptTransaction` returned. */
+  /**
+   * The HTTP layer answers 200 only once `acceptTransaction` returned (SQLite: synchronously) or
+   * its Promise resolved (PostgreSQL: committed); a throw or rejection is a 500, and the
+   * homeserver retries.
+   */
   private sink(ingestor: Ingestor, intents: IntentFactory): TransactionSink {
-    return {
-      acceptTransaction: (txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]) => {
-        const result = ingestor.acceptTransaction(txnId, events, ephemeral);
-        if (result.duplicate) return result;
+    const accepted = (events: MatrixEvent[], result: AcceptResult): AcceptResult => {
+      if (result.duplicate) return result;
         this.metrics.lastTransaction.set(Date.now() / 1000);
         for (const event of events) {
           this.metrics.eventsReceived.inc({ type: eventTypeLabel(event.type) });
@@ -468,8 +476,50 @@ export class Bridge {
           }
         }
         return result;
+    };
+    return {
+      acceptTransaction: (txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]) => {
+        const refusal = this.fatalError ?? this.lockPaused;
+        if (refusal) throw new Error(`The store's lock is lost: ${refusal.message}`);
+        const result = ingestor.acceptTransaction(txnId, events, ephemeral);
+        return result instanceof Promise ? result.then((r) => accepted(events, r)) : accepted(events, result);
       },
     };
+  }
+
+  /**
+   * The connection holding PostgreSQL's advisory lock broke (the server restarted, the backend
+   * was killed), so the lock went with it. Pushes are refused (500: the homeserver retries) while
+   * the store takes it again; that is safe only when nobody held it in between, which the lock's
+   * record proves (postgres/process-lock.ts). Otherwise `lockGone`.
+   */
+  private lockLost(err: Error): void {
+    if (this.fatalError || this.stopping) return;
+    this.lockPaused = err;
+    this.log.warn('Lost the PostgreSQL connection holding the store lock; refusing pushes until it is taken again', { error: errorMessage(err) });
+  }
+
+  private lockRegained(): void {
+    this.lockPaused = undefined;
+    this.log.info('Took the store lock again; taking pushes again');
+  }
+
+  /**
+   * The lock could not be taken back safely: another process has (or had) the store, or the
+   * database stayed away too long. Going on could bridge every message twice, so the bridge stops
+   * and exits 1; the service manager restarts it, and the start takes the lock or names its holder.
+   */
+  private lockGone(err: Error): void {
+    if (this.fatalError || this.stopping) return;
+    this.fatalError = err;
+    this.log.error('Lost the store lock for good: another bridge process could have taken the store. '
+      + 'Refusing pushes and stopping with exit code 1; the service manager should restart the bridge', { error: errorMessage(err) });
+    if (this.opts.onFatal) {
+      this.opts.onFatal(err);
+      return;
+    }
+    process.exitCode = 1;
+    void this.stop().catch(() => undefined);
   }
 
   /**
@@ -486,9 +536,11 @@ export class Bridge {
     await this.dispatcher!.dispatch(item.event, config.ingest.maxAttempts - (item.attempts + 1));
   }
 
-  private storeHealth(): string {
+  private async storeHealth(): Promise<string> {
+    const lockProblem = this.fatalError ?? this.lockPaused;
+    if (lockProblem) return `store lock lost: ${lockProblem.message}`;
     try {
-      this.store?.db.prepare('SELECT 1').get();
+      await this.store?.check();
       return 'ok';
     } catch (err) {
       return errorMessage(err);
@@ -496,13 +548,10 @@ export class Bridge {
   }
 
   private prune(): void {
-    try {
-      const dedupe = this.store?.journal.prune(DEDUPE_RETENTION_MS) ?? 0;
-      const messages = this.store?.sync.messages.prune(MESSAGE_MAP_RETENTION_MS) ?? 0;
-      if (dedupe + messages > 0) this.log.debug('Pruned old records', { dedupe, messages });
-    } catch (err) {
-      this.log.error('Pruning the store failed', { error: errorMessage(err) });
-    }
+    this.store?.prune(DEDUPE_RETENTION_MS, MESSAGE_MAP_RETENTION_MS).then(
+      (pruned) => { if (pruned > 0) this.log.debug('Pruned old records', { pruned }); },
+      (err: unknown) => this.log.error('Pruning the store failed', { error: errorMessage(err) }),
+    );
   }
 }
 

@@ -15,7 +15,8 @@ import { BadJsonError, parseTransaction } from './wire';
 
 /** Where accepted transactions go (the `Ingestor`). Synchronous on purpose: see `createAppServiceApp`. */
 export interface TransactionSink {
-  acceptTransaction(txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]): { duplicate: boolean };
+  /** Answers once persisted: at once (SQLite) or with a Promise (a database server). */
+  acceptTransaction(txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]): { duplicate: boolean } | Promise<{ duplicate: boolean }>;
 }
 
 export interface HttpMetrics {
@@ -75,16 +76,25 @@ export function createAppServiceApp(deps: AppServiceAppDeps): Express {
         deps.log.warn('Skipped a malformed event in a transaction', { txnId, problem: problem.message });
         deps.metrics?.skippedEvents?.inc();
       }
-      let duplicate: boolean;
-      try {
-        ({ duplicate } = deps.ingest.acceptTransaction(txnId, events, ephemeral));
-      } catch (err) {
+      const failed = (err: unknown) => {
         deps.log.error('Could not persist a transaction; answering 500 so the homeserver retries', { txnId, error: messageOf(err) });
         sendError(res, 500, 'M_UNKNOWN', 'The bridge could not store the transaction; retry later');
+      };
+      const accepted = ({ duplicate }: { duplicate: boolean }) => {
+        deps.log.debug('Transaction accepted', { txnId, events: events.length, ephemeral: ephemeral.length, duplicate });
+        res.status(200).json({});
+      };
+      let result: ReturnType<TransactionSink['acceptTransaction']>;
+      try {
+        result = deps.ingest.acceptTransaction(txnId, events, ephemeral);
+      } catch (err) {
+        failed(err);
         return;
       }
-      deps.log.debug('Transaction accepted', { txnId, events: events.length, ephemeral: ephemeral.length, duplicate });
-      res.status(200).json({});
+      // A synchronous store (SQLite) is answered in this same tick; a database server's only
+      // once its commit came back, so a 200 never goes out for what is not persisted.
+      if (result instanceof Promise) result.then(accepted, failed);
+      else accepted(result);
     }],
   });
 

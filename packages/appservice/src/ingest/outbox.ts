@@ -14,7 +14,8 @@ import { createTxnIds } from '../csapi/txn-ids';
 import type { Logger } from '../log/types';
 import { DEFAULT_MAX_HOLD_MS, holdDecision } from './hold';
 import type { StepResult } from './room-queues';
-import type { OutboxEntry, OutboxRecord, TransactionJournal } from './types';
+import type { JournalWrites } from './journal-writes';
+import type { IngestJournal, MaybePromise, OutboxEntry, OutboxRecord } from './types';
 
 /** What an outbox handler is given for one attempt of one item. */
 export interface OutboxDelivery<P> {
@@ -87,7 +88,9 @@ export interface Delivery {
 }
 
 export interface OutboxDeps {
-  journal: Pick<TransactionJournal, 'appendOutbox' | 'complete' | 'recordFailure' | 'deadLetter'>;
+  journal: Pick<IngestJournal, 'appendOutbox' | 'complete' | 'recordFailure' | 'deadLetter'>;
+  /** Where writes answering with a Promise are retried through an outage and awaited at stop. */
+  writes: JournalWrites;
   /** Puts the delivery in its room's queue now; its job will `run` it. */
   schedule(delivery: Delivery): void;
   /** False before the journal's items were resumed and after stop: then items are only journaled. */
@@ -111,6 +114,10 @@ interface Unwritten {
 export class Outbox implements BridgeOutbox {
   private readonly kinds = new Map<string, Definition>();
   private unwritten: Unwritten[] = [];
+  /** Asynchronous journal: the last batch written, so batches reach it in enqueue order. */
+  private writeTail?: Promise<unknown>;
+  /** Enqueued while not accepting (before the journal was read at start): `release` schedules them. */
+  private held: Delivery[] = [];
   /** The same scheme as the client's own transaction IDs: never repeated across restarts. */
   private readonly newKey = createTxnIds();
 
@@ -137,6 +144,7 @@ export class Outbox implements BridgeOutbox {
     const delivery: Delivery = { record, written };
     if (this.unwritten.push({ delivery, done }) === 1) queueMicrotask(() => this.flush());
     if (this.deps.accepting()) this.deps.schedule(delivery);
+    else this.held.push(delivery);
     const result = written.then((ok) => {
       if (!ok) throw delivery.writeError;
     });
@@ -149,29 +157,73 @@ export class Outbox implements BridgeOutbox {
     return this.unwritten.length;
   }
 
-  /** Journals what was enqueued since the last write, in one transaction. */
-  flush(): void {
+  /**
+   * Journals what was enqueued since the last write, in one transaction. Synchronous with a
+   * synchronous journal; otherwise the Promise settles once this batch (and every earlier one)
+   * is written or given up, retried through a database outage meanwhile.
+   */
+  flush(): MaybePromise<void> {
     const batch = this.unwritten;
-    if (batch.length === 0) return;
+    if (batch.length === 0) return this.writeTail?.then(() => undefined);
     this.unwritten = [];
-    let seqs: number[];
-    try {
-      seqs = this.deps.journal.appendOutbox(batch.map(({ delivery: { record } }): OutboxEntry => ({
-        roomKey: record.roomKey, outboxKind: record.outboxKind, txnId: record.txnId, payload: record.payload,
-      })));
-    } catch (err) {
+    const entries = batch.map(({ delivery: { record } }): OutboxEntry => ({
+      roomKey: record.roomKey, outboxKind: record.outboxKind, txnId: record.txnId, payload: record.payload,
+    }));
+    const lost = (err: unknown) => {
       this.deps.log.error('Could not journal messages for Matrix; they are lost', { count: batch.length, error: errorText(err) });
       this.deps.count('failed', batch.length);
       for (const { delivery, done } of batch) {
         delivery.writeError = err;
         done(false);
       }
-      return;
-    }
-    batch.forEach(({ delivery, done }, i) => {
+    };
+    const written = (seqs: number[]) => batch.forEach(({ delivery, done }, i) => {
       delivery.record.seq = seqs[i]!;
       done(true);
     });
+    let first: MaybePromise<number[]>;
+    try {
+      first = this.deps.journal.appendOutbox(entries);
+    } catch (err) {
+      lost(err);
+      return;
+    }
+    if (!(first instanceof Promise)) {
+      written(first);
+      return;
+    }
+    // Behind the previous batch: the journal's order (what a restart resumes by) is enqueue order.
+    let firstTry: Promise<number[]> | undefined = first;
+    const write = () => {
+      const attempt = firstTry ?? Promise.resolve(this.deps.journal.appendOutbox(entries));
+      firstTry = undefined;
+      return attempt;
+    };
+    first.catch(() => undefined); // retried below
+    const done = (this.writeTail ?? Promise.resolve()).then(() => this.deps.writes.run(write)).then(written, lost);
+    this.writeTail = done;
+    return done;
+  }
+
+  /**
+   * Schedules the items enqueued while the journal was being read at start, except those the
+   * read found (already queued from the journal by their seq).
+   */
+  release(resumed: ReadonlySet<number>): void {
+    const held = this.held;
+    this.held = [];
+    for (const delivery of held) {
+      this.deps.schedule({
+        ...delivery,
+        // A wrapper, so that an item the journal read already found is skipped, not run twice.
+        written: delivery.written.then((ok) => ok && !resumed.has(delivery.record.seq)),
+      });
+    }
+  }
+
+  /** Forgets held items (after stop they stay journaled for the next start). */
+  dropHeld(): void {
+    this.held = [];
   }
 
   /** One attempt at delivering, in the room's turn. */
@@ -229,12 +281,22 @@ export class Outbox implements BridgeOutbox {
     this.journal(record, 'dead-letter', () => this.deps.journal.deadLetter(record.seq, error));
   }
 
-  // A journal that fails here leaves the item pending: it runs again after a restart, with its txnId.
+  // A journal that fails here leaves the item pending: it runs again after a restart, with its
+  // txnId. A write answering with a Promise is retried through an outage, not awaited here.
   private journal(record: OutboxRecord, what: string, write: () => unknown): void {
+    const failed = (err: unknown) => this.deps.log.error(`Could not ${what} in the journal; the message is tried again after a restart`, { ...describe(record), error: errorText(err) });
     try {
-      write();
+      const first = write();
+      if (!(first instanceof Promise)) return;
+      let firstTry: Promise<unknown> | undefined = first;
+      first.catch(() => undefined);
+      this.deps.writes.run(() => {
+        const attempt = firstTry ?? Promise.resolve(write());
+        firstTry = undefined;
+        return attempt;
+      }).catch(failed);
     } catch (err) {
-      this.deps.log.error(`Could not ${what} in the journal; the message is tried again after a restart`, { ...describe(record), error: errorText(err) });
+      failed(err);
     }
   }
 }
