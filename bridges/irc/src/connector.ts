@@ -68,6 +68,8 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
   /** The handlers of typed Matrix events (handlers/matrix-to-irc). */
   private matrix?: MatrixDispatcher;
   private admin?: AdminRooms;
+  /** The users' stored IRC accounts, once started (the one copy the bridge reads from memory). */
+  accounts?: IrcAccounts;
   /** Builds a network as `start` does and adds it to the directory, for networks a reload adds. */
   private addNetwork?: (net: IrcNetworkConfig) => IrcNetwork;
   /** The `irc` third-party protocol: one instance per network, channel and nick lookups (third-party.ts). */
@@ -122,11 +124,12 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
     const ircDispatcher = new IrcDispatcher(ircHandlers, rt);
     this.matrix = new MatrixDispatcher(options.matrixHandlers ?? MATRIX_HANDLERS, rt);
     const createClient = options.createClient ?? ((o) => new IrcConnection(o));
-    const accounts = openIrcAccounts(ctx.store.db, {
+    const accounts = await openIrcAccounts(ctx.store.tables, {
       keyFile: config.passwordKeyFile, log, authMethod: (network) => rt.config.networks.get(network)?.auth ?? 'auto',
       usesTls: (network) => rt.config.networks.get(network)?.tls ?? false,
       onPasswordRead: (password) => ctx.addSecret(password),
     });
+    this.accounts = accounts;
     const logins = options.logins?.(accounts) ?? accounts;
     // The admin rooms come before the networks: a network reports login problems into them.
     const admin = createAdminRooms({

@@ -85,6 +85,13 @@ export { openStore } from './store';
 export { Ingestor, IngestorStoppedError, MemoryJournal } from './ingest';
 export type { IngestorDeps, Timers, TransactionJournal } from './ingest';
 export type { OpenedStore, SyncRepositories } from './store';
+/** SQL on a connector's own tables, alike on SQLite and PostgreSQL (`BridgeStore.tables`). */
+export type { StoreTables, SqlValue } from './store/tables';
+/** Opens a PostgreSQL store (tools and connectors' tests; the bridge opens its own from `database.url`). */
+export { openPostgresStore } from './store/postgres/open';
+export type { OpenPostgresStoreOptions, OpenedPostgresStore } from './store/postgres/open';
+/** The journal the ingestor takes: synchronous (SQLite) or answering with Promises (PostgreSQL). */
+export type { IngestJournal, MaybePromise, AsyncTransactionJournal } from './ingest/types';
 export { createLogger } from './log';
 export { createMatrixEventDispatcher } from './dispatch/deliver';
 export type { MatrixEventDispatcher, MatrixEventDispatcherDeps } from './dispatch/deliver';

@@ -21,7 +21,7 @@ beforeEach(() => {
 afterEach(() => temp.close());
 
 function accounts(): IrcAccounts {
-  return new IrcAccounts(temp.store.db, randomBytes(32), { authMethod: (n) => (n === oftc ? 'nickserv' : 'sasl') });
+  return new IrcAccounts(temp.store.tables, randomBytes(32), { authMethod: (n) => (n === oftc ? 'nickserv' : 'sasl') });
 }
 
 describe('accountMigrations', () => {
@@ -41,7 +41,7 @@ describe('accountMigrations', () => {
 describe('IrcAccounts.loginFor with a client certificate (CertFP)', () => {
   const key = randomBytes(32);
   const tlsAccounts = (auth: 'auto' | 'sasl' | 'nickserv' = 'auto') =>
-    new IrcAccounts(temp.store.db, key, { authMethod: () => auth, usesTls: (n) => n === libera });
+    new IrcAccounts(temp.store.tables, key, { authMethod: () => auth, usesTls: (n) => n === libera });
 
   it('presents the certificate and logs in with optional SASL EXTERNAL when no password is stored', () => {
     const a = tlsAccounts();
@@ -118,7 +118,7 @@ describe('IrcAccounts.loginFor', () => {
   });
 
   it('auto (the default): optional SASL, and NickServ IDENTIFY for servers without SASL', () => {
-    const a = new IrcAccounts(temp.store.db, randomBytes(32));
+    const a = new IrcAccounts(temp.store.tables, randomBytes(32));
     a.passwords.put(alice, libera, 'pw');
     a.settings.addAutoCommand(alice, libera, 'MODE alice[m] +R');
     expect(a.authMethodOf(libera)).toBe('auto');
@@ -130,7 +130,7 @@ describe('IrcAccounts.loginFor', () => {
   });
 
   it('server-password: the password (account:password with an account) as PASS, nothing else', () => {
-    const a = new IrcAccounts(temp.store.db, randomBytes(32), { authMethod: () => 'server-password' });
+    const a = new IrcAccounts(temp.store.tables, randomBytes(32), { authMethod: () => 'server-password' });
     a.passwords.put(alice, libera, 'pw');
     a.passwords.put(alice, oftc, 'p w', 'acct');
     expect(a.loginFor(alice, libera, nick)).toEqual({ serverPassword: 'pw', afterRegistration: [] });
@@ -206,7 +206,7 @@ function fakeLogger(lines: string[]): Logger {
 describe('password redaction', () => {
   it('hands each stored password to onPasswordRead when it is decrypted, for credentialsFor and loginFor', () => {
     const read: string[] = [];
-    const a = new IrcAccounts(temp.store.db, randomBytes(32), { onPasswordRead: (p) => read.push(p) });
+    const a = new IrcAccounts(temp.store.tables, randomBytes(32), { onPasswordRead: (p) => read.push(p) });
     a.passwords.put(alice, libera, 'first-secret');
     a.credentialsFor(alice, libera);
     expect(read).toEqual(['first-secret']);

@@ -17,7 +17,7 @@ let passwords: PasswordStore;
 beforeEach(() => {
   temp = openTempStore();
   key = randomBytes(32);
-  passwords = new PasswordStore(temp.store.db, new SecretBox(key), () => 1000);
+  passwords = new PasswordStore(temp.store.tables, new SecretBox(key), () => 1000);
 });
 afterEach(() => temp.close());
 

@@ -27,13 +27,13 @@ function codeOf(fn: () => unknown): string | undefined {
 
 describe('UserSettingsStore', () => {
   it('answers defaults for a user who set nothing', () => {
-    const settings = new UserSettingsStore(temp.store.db);
+    const settings = new UserSettingsStore(temp.store.tables);
     expect(settings.get(alice, libera)).toEqual({ autoCommands: [] });
     expect(settings.networksOf(alice)).toEqual([]);
   });
 
   it('keeps nick, username and auto-commands per user and network, independently', () => {
-    const settings = new UserSettingsStore(temp.store.db);
+    const settings = new UserSettingsStore(temp.store.tables);
     settings.setNick(alice, libera, 'Alice[m]');
     settings.setUsername(alice, libera, 'alice');
     settings.setNick(alice, oftc, 'alice_oftc');
@@ -55,7 +55,7 @@ describe('UserSettingsStore', () => {
   });
 
   it('refuses bad nicks, usernames and auto-commands with a message', () => {
-    const settings = new UserSettingsStore(temp.store.db);
+    const settings = new UserSettingsStore(temp.store.tables);
     expect(codeOf(() => settings.setNick(alice, libera, 'has space'))).toContain('SETTING_INVALID: Not a valid IRC nick');
     expect(codeOf(() => settings.setUsername(alice, libera, 'way_too_long_ident'))).toContain('SETTING_INVALID');
     expect(codeOf(() => settings.setUsername(alice, libera, '-dash'))).toContain('SETTING_INVALID');
@@ -65,7 +65,7 @@ describe('UserSettingsStore', () => {
   });
 
   it(`keeps at most ${MAX_AUTO_COMMANDS} auto-commands`, () => {
-    const settings = new UserSettingsStore(temp.store.db);
+    const settings = new UserSettingsStore(temp.store.tables);
     for (let i = 0; i < MAX_AUTO_COMMANDS; i++) settings.addAutoCommand(alice, libera, `WHO #c${i}`);
     expect(codeOf(() => settings.addAutoCommand(alice, libera, 'WHO #one-too-many'))).toContain(`At most ${MAX_AUTO_COMMANDS}`);
     expect(settings.get(alice, libera).autoCommands).toHaveLength(MAX_AUTO_COMMANDS);
@@ -79,7 +79,7 @@ describe('FeatureToggles', () => {
   ];
 
   it('answers defaults until the user chooses, per user', () => {
-    const features = new FeatureToggles(temp.store.db, specs);
+    const features = new FeatureToggles(temp.store.tables, specs);
     expect(features.isEnabled(alice, 'autojoin')).toBe(true);
     expect(features.isEnabled(alice, 'pm-rooms')).toBe(false);
     features.set(alice, 'autojoin', false);
@@ -92,12 +92,12 @@ describe('FeatureToggles', () => {
   });
 
   it('refuses unknown features with the list of names', () => {
-    const features = new FeatureToggles(temp.store.db, specs);
+    const features = new FeatureToggles(temp.store.tables, specs);
     expect(codeOf(() => features.set(alice, 'autojion', true))).toContain('Features: autojoin, pm-rooms');
   });
 
   it('refuses bad declarations', () => {
-    expect(() => new FeatureToggles(temp.store.db, [{ name: 'Bad Name', description: '', default: true }])).toThrow(TypeError);
-    expect(() => new FeatureToggles(temp.store.db, [specs[0]!, specs[0]!])).toThrow('unique');
+    expect(() => new FeatureToggles(temp.store.tables, [{ name: 'Bad Name', description: '', default: true }])).toThrow(TypeError);
+    expect(() => new FeatureToggles(temp.store.tables, [specs[0]!, specs[0]!])).toThrow('unique');
   });
 });

@@ -87,7 +87,7 @@ export async function startHarness(options: {
   const dispatcher = createMatrixEventDispatcher({
     connector,
     bot: bridge.ctx.bot,
-    wasBridged: (eventId) => bridge.store.db.prepare('SELECT 1 FROM message_links WHERE event_id = ?').get(eventId) !== undefined,
+    wasBridged: async (eventId) => (await bridge.store.tables.get('SELECT 1 AS one FROM message_links WHERE event_id = ?', [eventId])) !== undefined,
     log: bridge.log,
     now: () => clock.now(),
   });
