@@ -32,13 +32,13 @@ describe('UserSettingsStore', () => {
     expect(settings.networksOf(alice)).toEqual([]);
   });
 
-  it('keeps nick, username and auto-commands per user and network, independently', () => {
+  it('keeps nick, username and auto-commands per user and network, independently', async () => {
     const settings = new UserSettingsStore(temp.store.tables);
-    settings.setNick(alice, libera, 'Alice[m]');
-    settings.setUsername(alice, libera, 'alice');
-    settings.setNick(alice, oftc, 'alice_oftc');
-    expect(settings.addAutoCommand(alice, libera, '/mode Alice[m] +x')).toEqual(['mode Alice[m] +x']);
-    expect(settings.addAutoCommand(alice, libera, 'PRIVMSG ChanServ :INVITE #secret')).toHaveLength(2);
+    await settings.setNick(alice, libera, 'Alice[m]');
+    await settings.setUsername(alice, libera, 'alice');
+    await settings.setNick(alice, oftc, 'alice_oftc');
+    expect(await settings.addAutoCommand(alice, libera, '/mode Alice[m] +x')).toEqual(['mode Alice[m] +x']);
+    expect(await settings.addAutoCommand(alice, libera, 'PRIVMSG ChanServ :INVITE #secret')).toHaveLength(2);
 
     expect(settings.get(alice, libera)).toEqual({
       nick: 'Alice[m]', username: 'alice', autoCommands: ['mode Alice[m] +x', 'PRIVMSG ChanServ :INVITE #secret'],
@@ -47,11 +47,17 @@ describe('UserSettingsStore', () => {
     expect(settings.get(bob, libera)).toEqual({ autoCommands: [] });
     expect(settings.networksOf(alice)).toEqual(['libera', 'oftc']);
 
-    settings.setNick(alice, libera, undefined);
+    await settings.setNick(alice, libera, undefined);
     expect(settings.get(alice, libera).nick).toBeUndefined();
     expect(settings.get(alice, libera).username).toBe('alice');
-    settings.setAutoCommands(alice, libera, []);
+    await settings.setAutoCommands(alice, libera, []);
     expect(settings.get(alice, libera).autoCommands).toEqual([]);
+
+    // What the next start reads is what was stored.
+    const reread = new UserSettingsStore(temp.store.tables);
+    await reread.load();
+    expect(reread.get(alice, oftc)).toEqual({ nick: 'alice_oftc', autoCommands: [] });
+    expect(reread.get(alice, libera)).toEqual({ username: 'alice', autoCommands: [] });
   });
 
   it('refuses bad nicks, usernames and auto-commands with a message', () => {
@@ -64,9 +70,9 @@ describe('UserSettingsStore', () => {
     expect(settings.get(alice, libera)).toEqual({ autoCommands: [] });
   });
 
-  it(`keeps at most ${MAX_AUTO_COMMANDS} auto-commands`, () => {
+  it(`keeps at most ${MAX_AUTO_COMMANDS} auto-commands`, async () => {
     const settings = new UserSettingsStore(temp.store.tables);
-    for (let i = 0; i < MAX_AUTO_COMMANDS; i++) settings.addAutoCommand(alice, libera, `WHO #c${i}`);
+    for (let i = 0; i < MAX_AUTO_COMMANDS; i++) await settings.addAutoCommand(alice, libera, `WHO #c${i}`);
     expect(codeOf(() => settings.addAutoCommand(alice, libera, 'WHO #one-too-many'))).toContain(`At most ${MAX_AUTO_COMMANDS}`);
     expect(settings.get(alice, libera).autoCommands).toHaveLength(MAX_AUTO_COMMANDS);
   });
@@ -78,12 +84,12 @@ describe('FeatureToggles', () => {
     { name: 'pm-rooms', description: 'pm', default: false },
   ];
 
-  it('answers defaults until the user chooses, per user', () => {
+  it('answers defaults until the user chooses, per user', async () => {
     const features = new FeatureToggles(temp.store.tables, specs);
     expect(features.isEnabled(alice, 'autojoin')).toBe(true);
     expect(features.isEnabled(alice, 'pm-rooms')).toBe(false);
-    features.set(alice, 'autojoin', false);
-    features.set(alice, 'PM-Rooms', true);
+    await features.set(alice, 'autojoin', false);
+    await features.set(alice, 'PM-Rooms', true);
     expect(features.isEnabled(alice, 'autojoin')).toBe(false);
     expect(features.isEnabled(alice, 'pm-rooms')).toBe(true);
     expect(features.isEnabled(bob, 'autojoin')).toBe(true);
