@@ -4,9 +4,12 @@
  * installs it). A message each way, a restart of the bridge that keeps its portal and ghosts
  * and repeats nothing, and a database restart under traffic that loses nothing.
  */
+import { readFileSync } from 'node:fs';
 import { Client } from 'pg';
 import { startPostgresCluster, type PostgresCluster } from '../../packages/appservice/src/store/postgres/testing/cluster';
+import { connectIrc, uniqueNick } from './harness/irc-client';
 import { bridgeForThisFile, channelScene, type ChannelScene } from './harness/irc-bridge';
+import { senderUserId } from './harness/namespaces';
 import { delay, pollUntil } from './harness/wait';
 
 let cluster: PostgresCluster | undefined;
@@ -38,11 +41,23 @@ describe('the bridge on PostgreSQL', () => {
     expect(bridge().logTail(400)).toMatch(/Store open.*postgres/);
   });
 
-  it('keeps the portal and ghosts across a restart and repeats nothing', async () => {
+  it('keeps the portal, the ghosts and a stored IRC password across a restart, and repeats nothing', async () => {
     const { alice, carol, op, channel, roomId } = scene;
+    // A stored password with a services account: after the restart, the bridge reads it back
+    // from PostgreSQL and uses it (ngIRCd has no SASL, so as NickServ IDENTIFY to a test client).
+    const password = `pg-${uniqueNick('pw')}`;
+    const nickServ = await connectIrc('NickServ');
+    const admin = await alice.client.createRoom({ invite: [senderUserId()], isDirect: true, preset: 'trusted_private_chat' });
+    await alice.client.waitForEvent(admin, (e) => e.sender === senderUserId() && /admin room/i.test(String(e.content.body)));
+    await alice.client.sendText(admin, `!storepass --account=AliceAcct ${password}`);
+    await alice.client.waitForEvent(admin, (e) => e.sender === senderUserId() && /^Stored your password/.test(String(e.content.body)));
+    expect(await count('SELECT count(*) AS n FROM irc_stored_passwords')).toBe(1);
     const portals = await count('SELECT count(*) AS n FROM portals');
     const ghosts = await count('SELECT count(*) AS n FROM ghosts');
     await bridge().restart();
+    // Alice's connection comes back on its own, logging in with what was stored.
+    const identify = await nickServ.waitForMessage((m) => m.message.startsWith('IDENTIFY'), 30_000);
+    expect(identify).toMatchObject({ nick: alice.nick, message: `IDENTIFY AliceAcct ${password}` });
     expect(await count('SELECT count(*) AS n FROM portals')).toBe(portals);
     expect(await count('SELECT count(*) AS n FROM ghosts')).toBe(ghosts);
     carol.say(channel, 'carol after restart');
@@ -55,6 +70,7 @@ describe('the bridge on PostgreSQL', () => {
     const bodies = (await alice.client.roomTimeline(roomId)).map((e) => (e.content as { body?: string }).body);
     expect(bodies.filter((b) => b === 'carol speaks')).toHaveLength(1);
     expect(op.receivedMessages.filter((m) => m.message === 'alice speaks')).toHaveLength(1);
+    expect(readFileSync(bridge().process.logPath, 'utf8')).not.toContain(password);
   });
 
   it('loses nothing when PostgreSQL restarts under traffic: the homeserver retries', async () => {

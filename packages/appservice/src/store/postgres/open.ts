@@ -11,6 +11,7 @@ import { runPostgresMigrations } from './migrate';
 import { PostgresTables } from '../tables';
 import { acquirePostgresLock, type AcquirePostgresLockOptions, type PostgresStoreLock } from './process-lock';
 
+/** How a PostgreSQL store is opened: the connector's migrations, the pool, timeouts, the process lock. */
 export interface OpenPostgresStoreOptions {
   extraMigrations?: MigrationScope[];
   clock?: () => number;

@@ -29,7 +29,7 @@ export interface AcquirePostgresLockOptions {
   onRegained?: () => void;
   /** Could not be taken again safely (another process has or had it, or the database stayed away): the store is not this process's any more. */
   onGone?: (err: Error) => void;
-  /** How long to keep trying to take a lost lock again (default 60 s). */
+  /** How long to keep trying to take a lost lock again (default 60 s; 0: never, `onGone` at once). */
   regainWithinMs?: number;
   /** What the refusal calls the database (the URL without its password). */
   label: string;
@@ -59,6 +59,10 @@ export async function acquirePostgresLock(connection: ClientConfig, options: Acq
   // own record first (before touching the store), so a record still naming this process proves it.
   const regain = async (lost: Error) => {
     options.onLost?.(lost);
+    if (options.regainWithinMs === 0) {
+      options.onGone?.(lost);
+      return;
+    }
     const deadline = Date.now() + (options.regainWithinMs ?? 60_000);
     let pause = 250;
     for (;;) {
