@@ -10,6 +10,7 @@ import { startPostgresCluster, type PostgresCluster } from '../../packages/appse
 import { connectIrc, uniqueNick } from './harness/irc-client';
 import { bridgeForThisFile, channelScene, type ChannelScene } from './harness/irc-bridge';
 import { senderUserId } from './harness/namespaces';
+import { isAlive } from './harness/processes';
 import { delay, pollUntil } from './harness/wait';
 
 let cluster: PostgresCluster | undefined;
@@ -96,5 +97,24 @@ describe('the bridge on PostgreSQL', () => {
     for (const line of fromMatrix) expect(op.receivedMessages.filter((m) => m.message === line)).toHaveLength(1);
     // The bridge refused a push while the database was down (the homeserver kept and resent it).
     await pollUntil(async () => (/answering 500 so the homeserver retries/.test(bridge().logTail(2000)) ? true : undefined), { timeoutMs: 10_000, what: 'a refused push in the log' });
+  });
+
+  // Last: it ends the bridge. A lock whose connection drops is taken back only when nobody held
+  // it meanwhile; here the record names another process, as if one had taken the store.
+  it('exits 1 with a clear log line when its store lock was taken by another process', async () => {
+    const client = new Client({ connectionString: databaseUrl });
+    await client.connect();
+    try {
+      await client.query("UPDATE store_lock SET pid = pid + 1, command = 'another bridge'");
+      await client.query("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())");
+    } finally {
+      await client.end();
+    }
+    const { pid } = bridge().process;
+    await pollUntil(async () => (/Lost the store lock for good: another bridge process could have taken the store/.test(bridge().logTail(100)) ? true : undefined),
+      { timeoutMs: 30_000, what: 'the lock loss in the log', detail: () => bridge().logTail(40) });
+    // It stops by itself (no signal sent) and exits 1, for the service manager to restart it.
+    await pollUntil(async () => (isAlive(pid) ? undefined : true), { timeoutMs: 30_000, what: 'the bridge to exit', detail: () => bridge().logTail(40) });
+    expect(await bridge().process.stop()).toEqual({ code: 1, signal: null });
   });
 });

@@ -265,7 +265,7 @@ export class Outbox implements BridgeOutbox {
     }
     if (delivery.heldSince === undefined) {
       delivery.heldSince = now;
-      this.deps.log.warn('The homeserver is not taking messages for the room; holding them and retrying', {
+      this.deps.log.warn('Messages for the room cannot be delivered now (homeserver or database unavailable); holding them and retrying', {
         ...describe(record), retryInMs: decision.retryInMs, holdMinutes: Math.round(definition.maxHoldMs / 60_000), error,
       });
     } else {
