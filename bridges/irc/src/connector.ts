@@ -20,6 +20,8 @@ import { botPrivateMessages } from './handlers/irc-to-matrix/bot-private';
 import { createProvisioning } from './provisioning';
 import { provisioningBridgeOps } from './provisioning/bridge-ops';
 import type { IrcBridgeConfig, IrcNetworkConfig } from './config/types';
+import type { PortalAliases } from './mapping/alias';
+import type { Diagnostics, MatrixSide } from './parts';
 import { applyReload } from './reload';
 import type { IrcChannel } from './mapping/ids';
 import { IrcDispatcher, MatrixDispatcher } from './handlers/dispatch';
@@ -38,6 +40,7 @@ import type { PuppetLoginSource } from './network/puppets';
 import { createDynamicPortal } from './portals/dynamic';
 import { checkBridgeInfo } from './portals/bridge-info';
 import { joinBridgedChannels } from './portals/startup';
+import { BANNED_NOTICE } from './policy/moderation';
 import { IrcNetworks } from './network/directory';
 import { reportJoinFailure, reportLoginProblem } from './portals/connection-problems';
 import { assembleRuntime, type BridgeRuntime } from './runtime';
@@ -149,6 +152,8 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
       onJoinFailed: (network, channel, error, userId) => reportJoinFailure(rt, network, channel, error, userId),
       onLoginProblem: (network, userId, error) => reportLoginProblem(rt, adminRoomsOf, network, userId, error),
       onStopFailed: (network, kind) => rt.metrics.shutdownFailures.inc({ network: network.id, kind }),
+      // Every way to a connection (a join, !join, a restart's restore) passes here.
+      refuseUser: (userId) => (rt.moderation.refuse(userId, 'connect') ? BANNED_NOTICE : undefined),
       onStateChange: (kind, from, to) => {
         // Idle connections are not counted: every puppet starts idle, and most stay so.
         if (from !== 'idle') rt.metrics.connections.dec({ network: net.id, kind, state: from });
@@ -162,6 +167,8 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
       addMediaProxyRoute(ctx.routes, { config: config.media, links: rt.media, media: ctx.media, log, ...(listener ? { listener } : {}) });
       log.info('Media proxy links point at the public URL', { publicUrl: config.media.publicUrl, listener: listener ?? 'appservice' });
     }
+    // Before the networks bring anyone back: a ban that came while the bridge was down applies now.
+    rt.moderation.watch();
     for (const network of rt.networks()) {
       network.start();
       await joinBridgedChannels(rt, network);
@@ -171,6 +178,7 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
 
   async stop(): Promise<void> {
     const rt = this.runtime;
+    rt?.moderation.stop();
     rt?.ghostSync.stop();
     // The core closed the media proxy's and provisioning's routes before it drained.
     if (rt) await Promise.all(rt.networks().map((n) => n.stop(n.config.quitMessage)));
@@ -279,7 +287,7 @@ function registerKeySecrets(ctx: BridgeContext<IrcBridgeConfig>, mediaKey: Buffe
  * asks the bridge about its portals. An install whose registration predates the `#_irc_` default
  * and whose config does not spell out its template meets exactly this after an upgrade.
  */
-function checkAliasNamespace(rt: BridgeRuntime): void {
+function checkAliasNamespace(rt: MatrixSide & Pick<Diagnostics, 'log'> & { readonly config: IrcBridgeConfig; readonly aliases: PortalAliases }): void {
   const [networkId] = rt.config.networks.keys();
   if (!networkId) return;
   const sample = rt.aliases.aliasFor(networkId, '#channel' as IrcChannel);

@@ -10,9 +10,17 @@ import type { ReloadOutcome } from '@bridgekit/appservice';
 import type { IrcBridgeConfig, IrcNetworkConfig } from './config/types';
 import type { NetworkId } from './mapping/ids';
 import type { IrcNetwork } from './network/network';
+import type { NetworkDirectory } from './parts';
 import { checkBridgeInfo } from './portals/bridge-info';
 import { addStaticRooms, joinBridgedChannels } from './portals/startup';
-import type { BridgeRuntime } from './runtime';
+
+/**
+ * What a reload uses: the config it replaces (the one part written after assembly: read at use
+ * everywhere, never kept), the networks, and what new static rooms and networks need.
+ */
+export type ReloadDeps = NetworkDirectory & Parameters<typeof addStaticRooms>[0] & Parameters<typeof checkBridgeInfo>[0] & {
+  config: IrcBridgeConfig;
+};
 
 /** Top-level keys the running bridge was built with (listeners, key files, namespaces, pacing). */
 const RESTART_KEYS = [
@@ -20,7 +28,7 @@ const RESTART_KEYS = [
 ] as const satisfies ReadonlyArray<keyof IrcBridgeConfig>;
 
 /** `addNetwork` builds a network as `start` does and puts it in the runtime's directory (not started). */
-export async function applyReload(rt: BridgeRuntime, next: IrcBridgeConfig, addNetwork: (net: IrcNetworkConfig) => IrcNetwork): Promise<ReloadOutcome> {
+export async function applyReload(rt: ReloadDeps, next: IrcBridgeConfig, addNetwork: (net: IrcNetworkConfig) => IrcNetwork): Promise<ReloadOutcome> {
   const before = rt.config;
   const applied: string[] = [];
   const needsRestart = RESTART_KEYS.filter((key) => !same(before[key], next[key])).map((key) => `irc.${snake(key)}`);

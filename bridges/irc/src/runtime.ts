@@ -1,7 +1,8 @@
 /**
  * The bridge's parts, assembled once in dependency order by `assembleRuntime` (called from
- * `IrcConnector.start`). Modules ask for the narrow capabilities they use (parts.ts); the
- * handlers' signature still receives the whole record, which satisfies every one of them.
+ * `IrcConnector.start`). Every handler and the admin and provisioning operations name the narrow
+ * parts they use (parts.ts, or a type beside them); the dispatcher passes this record, which
+ * satisfies each, so none can reach for a part it did not declare.
  */
 import type { BridgeContext, Logger, RoomId, UserId } from '@bridgekit/appservice';
 import type { IrcBridgeConfig } from './config/types';
@@ -19,6 +20,7 @@ import { ChannelFlagStore } from './portals/channel-modes';
 import { Portals } from './portals/portals';
 import { portalSpeaker } from './portals/speaker';
 import { roomTaskRunner } from './room-task';
+import { ModerationGate } from './policy/moderation';
 
 export interface BridgeRuntime extends Diagnostics, MatrixSide, NetworkDirectory, GhostResolver, RoomTasks, Speaker, MemberNames {
   /** Replaced as a whole by a config reload (reload.ts): read it at use, never keep it. */
@@ -39,6 +41,8 @@ export interface BridgeRuntime extends Diagnostics, MatrixSide, NetworkDirectory
   readonly ghostSync: GhostSync;
   /** What IRC said, journaled and delivered to Matrix in the room's order (handlers/irc-to-matrix/outbox.ts). */
   readonly outbox: IrcOutbox;
+  /** The core's moderation policy lists applied to Matrix users (policy/moderation.ts). */
+  readonly moderation: ModerationGate;
   /** How long IRC → Matrix work is held through a homeserver outage (`homeserver_outage.retry_minutes`; 0 = not held). */
   readonly maxHoldMs: number;
 }
@@ -67,6 +71,7 @@ export function assembleRuntime(
   const speaker = portalSpeaker({ ctx, portals, networks, ghosts: ghostSync });
   const parts: RuntimeBeforeOutbox = {
     ctx, config, log, metrics, ghosts, portals, media, clock, ghostSync, maxHoldMs, roomTask, network, networks: all,
+    moderation: new ModerationGate({ ctx, log, metrics, networks: all }),
     aliases: new PortalAliases({ template: config.aliasTemplate, server: ctx.domain, network: [...config.networks.keys()][0] }),
     channelFlags: new ChannelFlagStore(ctx.store.kv, log),
     refs: new MessageRefs(ctx.store),

@@ -2,54 +2,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { MockAgent } from 'undici';
 import { Bridge } from './bridge';
-import { Type } from '@sinclair/typebox';
 import { parseConfig } from './config/load';
-import { secretString } from './config/schema-helpers';
-import { defineConfigSection } from './config/section';
-import type { BridgeContext, Connector } from './connector';
+import type { Connector } from './connector';
 import { MatrixError } from './csapi/errors';
 import { BridgeError } from './errors/bridge-error';
-import type { MatrixEvent } from './events';
+import { fakeHomeserver, homeserverRequests, ok, recordingConnector, sentMessages, type Recorded } from './http/testing/bridge-fixtures';
 import { InvalidUserIdError } from './ghosts/localpart';
 import { generateRegistration } from './registration/generate';
 import type { Registration } from './registration/types';
 
 // Unit tier: the whole core wired together in-process, with a real SQLite file and a fake
 // homeserver (a MockAgent in the transport). The real Synapse is exercised by the e2e tier.
-
-interface Recorded { events: MatrixEvent[]; ctx?: BridgeContext }
-
-function recordingConnector(rec: Recorded, behaviour: (e: MatrixEvent) => Promise<void> = async () => undefined): Connector {
-  return {
-    name: 'test',
-    migrations: [{ version: 1, description: 'a connector table', up: (db) => db.exec('CREATE TABLE test_things (id TEXT PRIMARY KEY)') }],
-    async start(ctx) { rec.ctx = ctx; },
-    async stop() {},
-    async onMatrixEvent(event) { await behaviour(event); rec.events.push(event); },
-  };
-}
-
-const homeserverRequests: string[] = [];
-/** Bodies of the messages the bridge sent, by the request's URL. */
-const sentMessages = new Map<string, Record<string, unknown>>();
-type Answer = { statusCode: number; data: string };
-const ok = (path: string): Answer => ({ statusCode: 200, data: JSON.stringify(path.includes('/ping') ? { duration_ms: 1 } : { event_id: '$sent' }) });
-
-/** A homeserver in the transport (undici's MockAgent): every request is recorded and answered by `answer`. */
-function fakeHomeserver(answer: (path: string) => Answer = ok): MockAgent {
-  const agent = new MockAgent();
-  agent.disableNetConnect();
-  agent.get('http://127.0.0.1:9').intercept({ path: () => true, method: () => true }).reply((opts) => {
-    const url = `http://127.0.0.1:9${opts.path}`;
-    homeserverRequests.push(`${opts.method} ${url}`);
-    if (url.includes('/send/') && typeof opts.body === 'string') sentMessages.set(url, JSON.parse(opts.body) as Record<string, unknown>);
-    const { statusCode, data } = answer(opts.path);
-    return { statusCode, data, responseOptions: { headers: { 'content-type': 'application/json' } } };
-  }).persist();
-  return agent;
-}
 
 describe('Bridge (unit: in-process, real SQLite, fake homeserver)', () => {
   let dir: string;
@@ -172,56 +136,6 @@ describe('Bridge (unit: in-process, real SQLite, fake homeserver)', () => {
     const told = lines.filter((l) => l.includes('Telling the sender that their event was not bridged'));
     expect(told).toHaveLength(1);
     for (const detail of [endpoint, '403', 'M_FORBIDDEN', 'User @_t_ghost:hs.test not in room !r:hs.test', '$e1', 'CSAPI_REJECTED']) expect(told[0]).toContain(detail);
-  });
-
-  it('redacts the tokens and every secret a connector registers from its logs', async () => {
-    const rec: Recorded = { events: [] };
-    const config = parseConfig(`homeserver: { url: "http://127.0.0.1:9", domain: hs.test }\ndatabase: { path: bridge.db }\n`, dir);
-    config.appservice.port = 0;
-    const logStream = new PassThrough();
-    const lines: string[] = [];
-    logStream.on('data', (chunk: Buffer) => lines.push(chunk.toString()));
-    const bridge = new Bridge({ config, registration, connector: recordingConnector(rec), dispatcher: fakeHomeserver(), logStream });
-    await bridge.start();
-    rec.ctx!.addSecret('hunter2-irc-password');
-    rec.ctx!.log.info(`IDENTIFY hunter2-irc-password for ${registration.asToken}`, { detail: `hs ${registration.hsToken}` });
-    await bridge.stop();
-    const text = lines.join('');
-    expect(text).toContain('IDENTIFY');
-    for (const secret of ['hunter2-irc-password', registration.asToken, registration.hsToken]) expect(text).not.toContain(secret);
-  });
-
-  it("hands the connector its declared config section, typed, with the section's secrets redacted from the first line on", async () => {
-    const section = defineConfigSection({
-      key: 'chat',
-      schema: Type.Object({ bot_token: secretString('bot token'), poll_seconds: Type.Integer({ default: 30 }) }, { additionalProperties: false }),
-    });
-    const config = parseConfig(`homeserver: { url: "http://127.0.0.1:9", domain: hs.test }\ndatabase: { path: bridge.db }\nchat: { bot_token: xoxb-very-secret }\n`, dir);
-    config.appservice.port = 0;
-    const logStream = new PassThrough();
-    const lines: string[] = [];
-    logStream.on('data', (chunk: Buffer) => lines.push(chunk.toString()));
-    let seen: { botToken: string; pollSeconds: number } | undefined;
-    const connector: Connector<{ botToken: string; pollSeconds: number }> = {
-      name: 'chat', configSection: section, stop: async () => undefined, onMatrixEvent: async () => undefined,
-      async start(ctx) {
-        seen = ctx.section;
-        ctx.log.info(`logging in with ${ctx.section.botToken}`);
-      },
-    };
-    const bridge = new Bridge({ config, registration, connector, dispatcher: fakeHomeserver(), logStream });
-    await bridge.start();
-    await bridge.stop();
-    expect(seen).toEqual({ botToken: 'xoxb-very-secret', pollSeconds: 30 });
-    expect(lines.join('')).toContain('logging in with');
-    expect(lines.join('')).not.toContain('xoxb-very-secret');
-  });
-
-  it('refuses to build a bridge whose connector section is invalid, naming the key', () => {
-    const section = defineConfigSection({ key: 'chat', schema: Type.Object({ poll_seconds: Type.Integer() }) });
-    const config = parseConfig('homeserver: { url: "http://127.0.0.1:9", domain: hs.test }\nchat: { poll_seconds: soon }\n', dir);
-    const connector: Connector<{ pollSeconds: number }> = { name: 'chat', configSection: section, start: async () => undefined, stop: async () => undefined, onMatrixEvent: async () => undefined };
-    expect(() => new Bridge({ config, registration, connector, dispatcher: fakeHomeserver() })).toThrow(/chat\.poll_seconds: must be an integer \(got "soon"\)/);
   });
 
   it('rejects a push with the wrong hs_token and queues nothing', async () => {

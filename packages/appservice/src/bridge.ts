@@ -1,21 +1,21 @@
 import type { Server } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { BridgeConfig } from './config/types';
-import type { BridgeContext, Connector, ReloadReport } from './connector';
-import { loadConfig } from './config/load';
-import { coreChanges } from './reload/core-changes';
+import { createBridgeContext } from './bridge-context';
+import type { Connector, ReloadReport } from './connector';
+import { ConfigReloader } from './reload/config-reload';
 import { CsApiClient } from './csapi/client';
 import { retryDelay } from './csapi/retry';
-import { ConfigError, errorMessage } from './errors/bridge-error';
+import { errorMessage } from './errors/bridge-error';
 import { createMatrixEventDispatcher, type MatrixEventDispatcher } from './dispatch/deliver';
 import { capabilitiesOf } from './dispatch/route';
 import type { EphemeralEvent, MatrixEvent } from './events';
-import { createAppServiceApp, type TransactionSink } from './http/appservice-app';
-import { createOpsApp } from './http/ops-app';
-import { ConnectorRoutes, type RouteAddresses } from './http/routes';
-import { HomeserverStatus } from './health/homeserver-status';
-import { readinessReport, type ReadinessReport } from './health/readiness';
-import { asRoomAlias, asUserId, type RoomAlias, type UserId } from './ids';
+import type { TransactionSink } from './http/appservice-app';
+import { openBridgeListeners, type BridgeAddresses } from './http/bridge-listeners';
+import { ConnectorRoutes } from './http/routes';
+import { HomeserverWatch } from './health/homeserver-watch';
+import { readinessReport, storeHealth, type ReadinessReport } from './health/readiness';
+import { asUserId } from './ids';
 import { Ingestor } from './ingest/ingestor';
 import type { QueuedItem } from './ingest/types';
 import type { AcceptResult } from './ingest/ingestor';
@@ -26,13 +26,15 @@ import { createMetrics, eventTypeLabel, type CoreMetrics } from './metrics/core-
 import { NamespaceMatcher } from './registration/namespaces';
 import type { Registration } from './registration/types';
 import { openBridgeStore, type BridgeStoreHandle } from './store/bridge-store';
-import { createGhosts, type Ghosts } from './ghosts/ghosts';
-import { buildUserId } from './ghosts/localpart';
+import { StoreLockGuard } from './store/lock-guard';
+import { createGhosts } from './ghosts/ghosts';
 import { ghostPrefixFrom } from './ghosts/prefix';
-import { createPortals } from './portals/portals';
-import { listen, closeServer } from './http/listen';
-import { startPingLoop, type PingLoop } from './startup/homeserver-ping';
+import { closeServer } from './http/listen';
 import { CORE_VERSION } from './version';
+import { PolicyLists } from './moderation/policy-lists';
+import { botPolicyAccess } from './moderation/bot-access';
+
+export type { BridgeAddresses } from './http/bridge-listeners';
 
 /** What a `Bridge` is built from: the config, the registration and the connector, plus hooks for tests. */
 export interface BridgeOptions {
@@ -59,10 +61,9 @@ export interface BridgeOptions {
    */
   clock?: BridgeClock;
   /**
-   * The bridge cannot go on safely: the PostgreSQL connection holding the store's lock broke, so
-   * another process may take the store. Pushes are already refused (the homeserver retries);
-   * the CLI stops the bridge and exits 1 for the service manager to restart it. Default: stop
-   * and set `process.exitCode` to 1.
+   * The bridge cannot go on safely: it lost its PostgreSQL store lock to another process
+   * (store/lock-guard.ts). Pushes are already refused; the CLI stops the bridge and exits 1 for
+   * the service manager to restart it. Default: stop, and set `process.exitCode` to 1.
    */
   onFatal?: (error: Error) => void;
 }
@@ -74,14 +75,6 @@ export interface BridgeClock {
   clearTimeout(handle: unknown): void;
 }
 
-/** Where the started bridge listens (ports are real even when the config said 0). */
-export interface BridgeAddresses {
-  appservice: { host: string; port: number };
-  ops?: { host: string; port: number };
-  /** The connector's own listeners (`ctx.routes.listener`), by name. */
-  routes?: RouteAddresses;
-}
-
 const HOUR_MS = 60 * 60 * 1000;
 /** How long a txnId / finished event ID is remembered: far longer than any homeserver retry. */
 const DEDUPE_RETENTION_MS = 7 * 24 * HOUR_MS;
@@ -91,6 +84,8 @@ const MESSAGE_MAP_RETENTION_MS = 30 * 24 * HOUR_MS;
 const SHUTDOWN_IN_FLIGHT_MS = 5_000;
 /** How long connector route requests (a download, a webhook) may run on once shutdown began. */
 const ROUTE_GRACE_MS = 5_000;
+/** How long the start waits for the moderation policy lists before it goes on without them. */
+const POLICY_LOAD_WAIT_MS = 15_000;
 const MIN_SECRET_LENGTH = 4;
 /** Bounds the redaction list (each log line is checked against all of it). */
 const MAX_SECRETS = 10_000;
@@ -106,30 +101,27 @@ export class Bridge {
   readonly log: ClosableLogger;
   readonly metrics: CoreMetrics;
   private store?: BridgeStoreHandle;
-  /** Set when the bridge must not take more pushes (the store's lock is lost). */
-  private fatalError?: Error;
-  /** Set while the store's lock is being taken again: pushes get a 500 meanwhile. */
-  private lockPaused?: Error;
+  /** Pushes are refused while the PostgreSQL store lock is being taken again, or lost for good. */
+  private readonly lockGuard: StoreLockGuard;
   private ingestor?: Ingestor;
   private members?: MemberCache;
+  /** The subscribed moderation policy lists (`moderation.policy_rooms`). */
+  private policy?: PolicyLists;
   private dispatcher?: MatrixEventDispatcher;
   private servers: Server[] = [];
   private routes?: ConnectorRoutes;
   private pruneTimer?: NodeJS.Timeout;
-  private pingLoop?: PingLoop;
-  /** Ping answered? Last request answered? For /ready and the reachability gauge. */
-  private readonly homeserver: HomeserverStatus;
+  /** Ping answered? Last request answered? For /ready and the reachability gauge (health/homeserver-watch.ts). */
+  private readonly homeserver: HomeserverWatch;
   /** The client-server client: pinged again while the homeserver is away, closed last at stop. */
   private client?: CsApiClient;
-  private stopping = false;
   private readonly matcher: NamespaceMatcher;
   /** Values the logger redacts wherever they appear: the tokens, plus what connectors register. */
   private readonly secrets = new Set<string>();
   private started = false;
   /** The connector's config section as `ctx.section` hands it over (undefined without one). */
   private readonly section: unknown;
-  /** Reloads run one after another: a second SIGHUP waits for the first. */
-  private reloading: Promise<unknown> = Promise.resolve();
+  private readonly reloader: ConfigReloader;
 
   constructor(private readonly opts: BridgeOptions) {
     const { registration } = opts;
@@ -146,9 +138,28 @@ export class Bridge {
     for (const secret of declared?.secrets ?? []) this.addSecret(secret);
     this.section = declared?.value;
     this.log = createLogger(opts.config.logging, () => [...this.secrets], { stream: opts.logStream });
+    this.lockGuard = new StoreLockGuard(this.log.child({ component: 'store' }), (err) => {
+      if (opts.onFatal) return opts.onFatal(err);
+      process.exitCode = 1;
+      void this.stop().catch(() => undefined);
+    });
     this.metrics = createMetrics({ version: opts.version ?? 'unknown', coreVersion: CORE_VERSION });
-    this.homeserver = new HomeserverStatus(this.metrics.homeserverReachable);
+    this.homeserver = new HomeserverWatch({
+      // Pings start once the client exists (start()); the watch never pings before.
+      ping: () => this.client!.ping(registration.id, `ping-${Date.now()}`),
+      gauge: this.metrics.homeserverReachable,
+      log: this.log.child({ component: 'ping' }),
+      appserviceId: registration.id,
+      registrationUrl: registration.url,
+      ...(opts.clock ? { clock: opts.clock } : {}),
+      ...(opts.ping ? { pingOptions: opts.ping } : {}),
+    });
     this.matcher = new NamespaceMatcher(registration, opts.config.homeserver.domain);
+    this.reloader = new ConfigReloader({
+      config: opts.config, connector: opts.connector, ...(opts.loadConfig ? { loadConfig: opts.loadConfig } : {}),
+      log: this.log.child({ component: 'reload' }), setLogLevel: (level) => this.log.setLevel(level),
+      addSecret: (secret) => this.addSecret(secret), startedSection: this.section,
+    });
   }
 
   async start(): Promise<BridgeAddresses> {
@@ -162,15 +173,17 @@ export class Bridge {
     // start here, before the store is touched, with what to change.
     const ghostPrefix = ghostPrefixFrom(registration, config.homeserver.domain, connector.ghostUserIds?.prefix, (userId) => this.matcher.isUserInNamespace(userId));
 
-    // First, before anything connects: a second bridge on this store must stop here.
+    // First, before anything connects: a second bridge on this store must stop here. On SQLite a
+    // schema migration is preceded by an online backup (store/backup.ts); a failed one stops here.
     const clock = this.opts.clock;
     const store = await openBridgeStore(config.database, {
       clock: clock && (() => clock.now()),
       extraMigrations: connector.migrations?.length ? [{ scope: connector.name, migrations: connector.migrations }] : [],
       log: log.child({ component: 'store' }),
-      onLockLost: (err) => this.lockLost(err),
-      onLockRegained: () => this.lockRegained(),
-      onLockGone: (err) => this.lockGone(err),
+      backup: { keep: config.database.backupsKept, log: log.child({ component: 'store' }), ...(clock ? { now: () => clock.now() } : {}) },
+      onLockLost: (err) => this.lockGuard.lost(err),
+      onLockRegained: () => this.lockGuard.regained(),
+      onLockGone: (err) => this.lockGuard.gone(err),
     });
     this.store = store;
     log.info('Store open', { database: store.dialect });
@@ -183,7 +196,7 @@ export class Bridge {
       log: log.child({ component: 'csapi' }),
       metrics: this.metrics.csapi,
       dispatcher: this.opts.dispatcher,
-      onAttempt: (answered) => this.onHomeserverAttempt(answered),
+      onAttempt: (answered) => this.homeserver.onAttempt(answered),
       ...(clock ? { now: () => clock.now(), sleep: (ms: number) => new Promise<void>((resolve) => { clock.setTimeout(resolve, ms); }) } : {}),
     });
     this.client = client;
@@ -196,11 +209,12 @@ export class Bridge {
       log: log.child({ component: 'intent' }),
       metrics: { cacheEntries: this.metrics.cacheSize },
     });
-    this.members = new MemberCache({
+    const members = new MemberCache({
       fetchMember: (roomId, userId) => intents.bot.getState(roomId, 'm.room.member', userId),
       max: MEMBER_CACHE_ENTRIES,
       metrics: { lookups: this.metrics.memberLookups, size: this.metrics.cacheSize },
     });
+    this.members = members;
     this.dispatcher = createMatrixEventDispatcher({
       connector,
       bot: intents.bot,
@@ -229,9 +243,24 @@ export class Bridge {
       prefix: ghostPrefix, domain: config.homeserver.domain, includeNetwork: connector.ghostUserIds?.includeNetwork,
       links: store.store.ghosts, intent: (userId) => intents.intent(userId),
     });
+    // Before the connector starts and before any push is taken: the first event is judged by the lists.
+    const policy = new PolicyLists({
+      rooms: config.moderation.policyRooms,
+      access: botPolicyAccess(intents.bot, client, botUserId),
+      log: log.child({ component: 'moderation' }),
+      registry: this.metrics.registry,
+    });
+    this.policy = policy;
+    // Bounded: a homeserver that is away must not hold the start (the lists go on loading, and /ready says so).
+    await withTimeout(policy.start(), POLICY_LOAD_WAIT_MS);
+
     const routes = new ConnectorRoutes({ log: log.child({ component: 'routes' }), metrics: this.metrics.routes });
     this.routes = routes;
-    const ctx = this.context(intents, store, ingestor, client, ghosts, routes);
+    const ctx = createBridgeContext({
+      config, registration, section: this.section, intents, store, ingestor, client, ghosts, routes, members,
+      matcher: this.matcher, log: log.child({ connector: connector.name }), metrics: this.metrics,
+      addSecret: (secret) => this.addSecret(secret), reloadConfig: () => this.reload(), moderation: policy,
+    });
     await connector.start(ctx);
     // A route added after this would never be served: refuse it loudly instead.
     routes.seal();
@@ -239,145 +268,38 @@ export class Bridge {
     // is up must queue behind them, or a room's newer events would run before its older ones.
     await ingestor.resume();
 
-    const app = createAppServiceApp({
-      hsToken: registration.hsToken,
-      ingest: this.sink(ingestor, intents),
-      onUserQuery: connector.onUserQuery
-        ? (userId) => (this.matcher.isUserInNamespace(userId) ? connector.onUserQuery!(userId) : Promise.resolve(false))
-        : undefined,
-      onAliasQuery: connector.onAliasQuery
-        ? (alias) => (this.matcher.isAliasInNamespace(alias) ? connector.onAliasQuery!(alias) : Promise.resolve(false))
-        : undefined,
-      onPing: (txnId) => log.debug('Homeserver pinged the bridge', { txnId }),
-      thirdParty: connector.thirdParty,
-      maxBodyBytes: config.appservice.maxBodyBytes,
-      log: log.child({ component: 'http' }),
-      metrics: this.metrics.http,
-      registrationFile: config.appservice.registration,
-      connectorRoutes: routes.appserviceRouter(),
+    const { servers, addresses } = await openBridgeListeners({
+      config, registration, connector, matcher: this.matcher, sink: this.sink(ingestor, intents), routes, log, metrics: this.metrics,
+      queueDepth: () => ingestor.depth, readiness: () => this.readiness(),
     });
-    const appserviceServer = await listen(app, config.appservice.bindAddress, config.appservice.port);
-    this.servers.push(appserviceServer.server);
-    const addresses: BridgeAddresses = { appservice: appserviceServer.address };
-    const ownListeners = await routes.listen();
-    if (Object.keys(ownListeners).length > 0) addresses.routes = ownListeners;
-    const routeList = routes.describe();
-    if (routeList.length > 0) log.info('Connector routes', { routes: routeList, listeners: addresses.routes });
-
-    if (config.metrics.enabled) {
-      const ops = createOpsApp({
-        metricsRegistry: this.metrics.registry,
-        // Liveness only: the process answers. What it depends on is /ready's business, or an
-        // orchestrator would restart a healthy bridge every time the homeserver restarts.
-        health: () => ({ ok: true, details: { queueDepth: ingestor.depth } }),
-        ready: () => this.readiness(),
-        log,
-      });
-      const opsServer = await listen(ops, config.metrics.bindAddress, config.metrics.port);
-      this.servers.push(opsServer.server);
-      addresses.ops = opsServer.address;
-    }
+    this.servers.push(...servers);
 
     this.pruneTimer = setInterval(() => this.prune(), HOUR_MS).unref();
     this.prune();
     log.info('Bridge started', { connector: connector.name, appservice: addresses.appservice, ops: addresses.ops });
 
     // Not awaited: the bridge works (and answers pushes) while the homeserver is still away.
-    this.startPinging();
+    this.homeserver.startPinging();
     return addresses;
   }
 
   /**
-   * Reads the config file again and applies what can change live: the log level, the drain
-   * bound, and the connector's section (`Connector.reload`). An invalid file is refused with its
-   * problems logged, and the running config stays; changed settings that only a restart applies
-   * are named in the log. Never throws.
+   * Reads the config file again and applies what can change live (reload/config-reload.ts).
+   * Never throws; reloads run one after another.
    */
   reload(): Promise<ReloadReport> {
-    const run = this.reloading.then(() => this.reloadNow());
-    this.reloading = run.catch(() => undefined);
-    return run;
-  }
-
-  private async reloadNow(): Promise<ReloadReport> {
-    const { connector } = this.opts;
-    const current = this.opts.config;
-    const log = this.log.child({ component: 'reload' });
-    let next: BridgeConfig;
-    let section: { value: unknown; secrets: readonly string[] } | undefined;
-    try {
-      next = this.opts.loadConfig
-        ? this.opts.loadConfig()
-        : loadConfig(current.source, connector.configSection ? { sections: [connector.configSection.key] } : {});
-      section = connector.configSection?.load(next);
-    } catch (err) {
-      const problems = err instanceof ConfigError ? err.problems.map((p) => (p.path ? `${p.path}: ${p.message}` : p.message)) : [errorMessage(err)];
-      log.error('Config reload refused; the running config stays in effect', { file: current.source, problems });
-      return { ok: false, problems, applied: [], needsRestart: [] };
-    }
-    for (const secret of section?.secrets ?? []) this.addSecret(secret);
-    const core = coreChanges(current, next);
-    // The config object is shared with the connector (ctx.config): only the live keys move.
-    current.logging.level = next.logging.level;
-    current.shutdown = next.shutdown;
-    this.log.setLevel(next.logging.level);
-    const applied = [...core.applied];
-    const needsRestart = [...core.needsRestart];
-    if (section && connector.reload) {
-      try {
-        const outcome = await connector.reload(section.value, next);
-        applied.push(...outcome.applied);
-        needsRestart.push(...outcome.needsRestart);
-      } catch (err) {
-        log.error('The connector could not apply the reloaded config; what it had applied stays', { error: errorMessage(err) });
-        return { ok: false, problems: [errorMessage(err)], applied, needsRestart };
-      }
-    } else if (section && JSON.stringify(section.value) !== JSON.stringify(this.section)) {
-      needsRestart.push(connector.configSection!.key);
-    }
-    log.info(applied.length > 0 ? 'Config reloaded' : 'Config reloaded; nothing that can change live has changed', { file: current.source, applied });
-    if (needsRestart.length > 0) log.warn(`These changed settings need a restart to take effect: ${needsRestart.join(', ')}`, { needsRestart });
-    return { ok: true, problems: [], applied, needsRestart };
+    return this.reloader.reload();
   }
 
   /** What /ready answers: store, homeserver and connector, each named when not ready. */
   async readiness(): Promise<ReadinessReport> {
     const { connector } = this.opts;
     return readinessReport({
-      store: this.store ? await this.storeHealth() : 'closed',
+      store: await storeHealth(this.store, this.lockGuard.refusal),
       homeserver: this.homeserver.snapshot(),
       ...(connector.readiness ? { connector: { name: connector.name, readiness: connector.readiness() } } : {}),
+      ...(this.opts.config.moderation.policyRooms.length > 0 && this.policy ? { moderation: this.policy.readiness() } : {}),
     });
-  }
-
-  /**
-   * The appservice ping, kept up until the homeserver answers: at start, and again whenever it
-   * stopped answering, so the reachability gauge and /ready come back on their own even when
-   * nothing else would send a request.
-   */
-  private startPinging(): void {
-    const client = this.client;
-    if (!client || this.stopping || this.pingLoop) return;
-    const { registration } = this.opts;
-    const loop = startPingLoop({
-      ping: () => client.ping(registration.id, `ping-${Date.now()}`),
-      log: this.log.child({ component: 'ping' }),
-      appserviceId: registration.id,
-      registrationUrl: registration.url,
-      ...(this.opts.clock ? { now: () => this.opts.clock!.now(), sleep: clockSleep(this.opts.clock) } : {}),
-      ...this.opts.ping,
-    });
-    this.pingLoop = loop;
-    void loop.done.then((outcome) => {
-      this.homeserver.pingSettled(outcome);
-      if (this.pingLoop === loop) this.pingLoop = undefined;
-    });
-  }
-
-  private onHomeserverAttempt(answered: boolean): void {
-    const wasReachable = this.homeserver.snapshot().reachable;
-    this.homeserver.observe(answered);
-    if (!answered && wasReachable !== false) this.startPinging();
   }
 
   /**
@@ -389,8 +311,8 @@ export class Bridge {
    * too (the outbox takes it until the store closes).
    */
   async stop(): Promise<void> {
-    this.stopping = true;
-    this.pingLoop?.stop();
+    this.homeserver.stop();
+    this.policy?.stop();
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     // Before the drain: a webhook that arrived now would queue work the drain might not wait for.
     // Requests in flight (a download, a transaction being stored) may finish, within one bound.
@@ -423,36 +345,6 @@ export class Bridge {
     await this.ingestor?.drain();
   }
 
-  private context(intents: IntentFactory, { store }: BridgeStoreHandle, ingestor: Ingestor, client: CsApiClient, ghosts: Ghosts, routes: ConnectorRoutes): BridgeContext {
-    const { config, registration } = this.opts;
-    const domain = config.homeserver.domain;
-    return {
-      intent: (userId) => intents.intent(userId),
-      bot: intents.bot,
-      store,
-      log: this.log.child({ connector: this.opts.connector.name }),
-      metrics: this.metrics.registry,
-      config,
-      section: this.section,
-      registration,
-      domain,
-      // A localpart the homeserver would refuse fails here, before any request is made with it.
-      userId: (localpart) => asUserId(buildUserId(localpart, domain)),
-      roomAlias: (localpart) => asRoomAlias(`#${localpart}:${domain}`),
-      isBridgeUser: (userId: UserId) => this.matcher.isUserInNamespace(userId),
-      isBridgeAlias: (alias: RoomAlias) => this.matcher.isAliasInNamespace(alias),
-      inRoomOrder: (roomKey, task, options) => ingestor.inRoomOrder(roomKey, task, options),
-      outbox: ingestor.outbox,
-      media: { download: (mxc, opts) => client.downloadMediaStream(mxc, opts) },
-      routes,
-      members: this.members!,
-      addSecret: (secret) => this.addSecret(secret),
-      reloadConfig: () => this.reload(),
-      ghosts,
-      portals: createPortals(store.portals, intents.bot),
-    };
-  }
-
   private addSecret(secret: string): void {
     // Very short values would redact ordinary words; a secret that short is not one anyway.
     if (secret.length >= MIN_SECRET_LENGTH && this.secrets.size < MAX_SECRETS) this.secrets.add(secret);
@@ -465,7 +357,7 @@ export class Bridge {
    */
   private sink(ingestor: Ingestor, intents: IntentFactory): TransactionSink {
     const accepted = (events: MatrixEvent[], result: AcceptResult): AcceptResult => {
-      if (result.duplicate) return result;
+        if (result.duplicate) return result;
         this.metrics.lastTransaction.set(Date.now() / 1000);
         for (const event of events) {
           this.metrics.eventsReceived.inc({ type: eventTypeLabel(event.type) });
@@ -474,52 +366,19 @@ export class Bridge {
             intents.onMemberEvent(event);
             this.members?.observe(event);
           }
+          // A policy rule takes effect before any later event of this or another room runs.
+          this.policy?.observe(event);
         }
         return result;
     };
     return {
       acceptTransaction: (txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]) => {
-        const refusal = this.fatalError ?? this.lockPaused;
+        const refusal = this.lockGuard.refusal;
         if (refusal) throw new Error(`The store's lock is lost: ${refusal.message}`);
         const result = ingestor.acceptTransaction(txnId, events, ephemeral);
         return result instanceof Promise ? result.then((r) => accepted(events, r)) : accepted(events, result);
       },
     };
-  }
-
-  /**
-   * The connection holding PostgreSQL's advisory lock broke (the server restarted, the backend
-   * was killed), so the lock went with it. Pushes are refused (500: the homeserver retries) while
-   * the store takes it again; that is safe only when nobody held it in between, which the lock's
-   * record proves (postgres/process-lock.ts). Otherwise `lockGone`.
-   */
-  private lockLost(err: Error): void {
-    if (this.fatalError || this.stopping) return;
-    this.lockPaused = err;
-    this.log.warn('Lost the PostgreSQL connection holding the store lock; refusing pushes until it is taken again', { error: errorMessage(err) });
-  }
-
-  private lockRegained(): void {
-    this.lockPaused = undefined;
-    this.log.info('Took the store lock again; taking pushes again');
-  }
-
-  /**
-   * The lock could not be taken back safely: another process has (or had) the store, or the
-   * database stayed away too long. Going on could bridge every message twice, so the bridge stops
-   * and exits 1; the service manager restarts it, and the start takes the lock or names its holder.
-   */
-  private lockGone(err: Error): void {
-    if (this.fatalError || this.stopping) return;
-    this.fatalError = err;
-    this.log.error('Lost the store lock for good: another bridge process could have taken the store. '
-      + 'Refusing pushes and stopping with exit code 1; the service manager should restart the bridge', { error: errorMessage(err) });
-    if (this.opts.onFatal) {
-      this.opts.onFatal(err);
-      return;
-    }
-    process.exitCode = 1;
-    void this.stop().catch(() => undefined);
   }
 
   /**
@@ -536,33 +395,12 @@ export class Bridge {
     await this.dispatcher!.dispatch(item.event, config.ingest.maxAttempts - (item.attempts + 1));
   }
 
-  private async storeHealth(): Promise<string> {
-    const lockProblem = this.fatalError ?? this.lockPaused;
-    if (lockProblem) return `store lock lost: ${lockProblem.message}`;
-    try {
-      await this.store?.check();
-      return 'ok';
-    } catch (err) {
-      return errorMessage(err);
-    }
-  }
-
   private prune(): void {
     this.store?.prune(DEDUPE_RETENTION_MS, MESSAGE_MAP_RETENTION_MS).then(
       (pruned) => { if (pruned > 0) this.log.debug('Pruned old records', { pruned }); },
       (err: unknown) => this.log.error('Pruning the store failed', { error: errorMessage(err) }),
     );
   }
-}
-
-/** An abortable pause on `clock`, the shape the start-up ping loop waits with. */
-function clockSleep(clock: BridgeClock): (ms: number, signal: AbortSignal) => Promise<void> {
-  return (ms, signal) => new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const handle = clock.setTimeout(() => { signal.removeEventListener('abort', stop); resolve(); }, ms);
-    const stop = () => { clock.clearTimeout(handle); resolve(); };
-    signal.addEventListener('abort', stop, { once: true });
-  });
 }
 
 /** The password of a database URL, to redact wherever it might be logged. */

@@ -3,6 +3,7 @@ import type { BridgeApp } from './cli/app';
 import { check, generate, run, type CommandContext } from './cli/commands';
 import { invocationOf } from './cli/invocation';
 import { migrateStore } from './cli/migrate-store';
+import { backup } from './cli/backup';
 import { errorMessage, isBridgeError } from './errors/bridge-error';
 import { CORE_VERSION } from './version';
 
@@ -23,6 +24,7 @@ Commands:
   check-config           Validate the config (and the registration, once it exists), then exit
   run                    Start the bridge
   migrate-store          Copy the store from an SQLite file to an empty PostgreSQL database, verified
+  backup                 Copy the SQLite store consistently, also while the bridge runs (online backup)
 
 Options:
   -c, --config <file>        Bridge config (default: config.yaml)
@@ -33,6 +35,7 @@ Options:
   --force                    generate-registration: overwrite an existing file (new tokens!)
   --from <file>              migrate-store: the bridge's SQLite file (stop the bridge first)
   --to <url>                 migrate-store: postgresql://user:password@host:port/database (empty)
+                             backup: the file to write (default: <database>.backup-<UTC time>.bak)
   --version                  Print the version
   -h, --help                 Show this help
 
@@ -96,6 +99,8 @@ export async function runCli(
         return await run(ctx);
       case 'migrate-store':
         return await migrateStore(ctx, values.from, values.to);
+      case 'backup':
+        return await backup(ctx, values.to);
       default:
         out(`Unknown command "${command}".\n\n${usage(invocation)}`);
         return 2;

@@ -16,6 +16,7 @@ import type { Registration } from './registration/types';
 import type { BridgeStore, Migration } from './store/types';
 import type { Ghosts } from './ghosts/ghosts';
 import type { Portals } from './portals/portals';
+import type { ModerationPolicy } from './moderation/policy-lists';
 
 /**
  * What the core gives a Connector in `start()`. Everything here is safe to keep for the
@@ -94,6 +95,12 @@ export interface BridgeContext<TSection = unknown> {
   readonly ghosts: Ghosts;
   /** Room ↔ remote room links with a kind and typed metadata, and `create()` for new portal rooms. */
   readonly portals: Portals;
+  /**
+   * The moderation policy lists of `moderation.policy_rooms`, kept current: before serving a
+   * Matrix user, `const ban = ctx.moderation.isBanned(userId)` (the rule, with its reason);
+   * `ctx.moderation.onChange(...)` to end what a new ban forbids.
+   */
+  readonly moderation: ModerationPolicy;
 }
 
 /**

@@ -24,7 +24,7 @@ export type {
 export type { Intent, Profile, CreateRoomOptions, SendOptions, StateEvent } from './intent/types';
 export type {
   BridgeStore, Migration, RemoteRoom, RoomLink, RemoteUser,
-  RoomMappingRepository, UserMappingRepository, MessageMappingRepository, KeyValueRepository,
+  RoomMappingRepository, UserMappingRepository, MessageMappingRepository, MessageLink, MessageLinkInput, KeyValueRepository,
 } from './store/types';
 export type {
   GhostRepository, GhostLink, PortalRepository, Portal, PortalKey, PortalKind,
@@ -48,6 +48,10 @@ export { createGhosts, createGhostUserIds, profileHash, escapeLocalpart, unescap
 export type { Ghosts, GhostIdentity, GhostsOptions, GhostUserIdGrammar, GhostUserIdOptions } from './ghosts';
 export { createPortals, bridgeInfoState, BRIDGE_INFO_TYPES } from './portals';
 export type { Portals, CreatePortalOptions, BridgeInfo, BridgeInfoSection } from './portals';
+
+// Moderation policy lists (ctx.moderation)
+export { PolicyLists, PolicyRuleSet, compileGlob, policyKindOf } from './moderation';
+export type { ModerationPolicy, PolicyListsOptions, PolicyRoomAccess, PolicyRule, PolicyEntityKind, PolicyStateEvent } from './moderation';
 
 // Running a bridge
 export { Bridge } from './bridge';
@@ -81,9 +85,10 @@ export { MatrixError, NetworkError, isMatrixError, retryDelay } from './csapi';
 export type { RetryDelayOptions } from './csapi';
 
 // Lower-level pieces, for tools and tests of connectors
-export { openStore } from './store';
+export { openStore, openStoreWithBackup, backupDatabase } from './store';
+export type { PreMigrationBackupOptions } from './store';
 export { Ingestor, IngestorStoppedError, MemoryJournal } from './ingest';
-export type { IngestorDeps, Timers, TransactionJournal } from './ingest';
+export type { IngestorDeps, PendingOptions, Timers, TransactionJournal } from './ingest';
 export type { OpenedStore, SyncRepositories } from './store';
 /** SQL on a connector's own tables, alike on SQLite and PostgreSQL (`BridgeStore.tables`). */
 export type { StoreTables, SqlValue } from './store/tables';

@@ -17,9 +17,18 @@ import { createDynamicPortal } from '../portals/dynamic';
 import { aliasOfPortal } from '../portals/portal-alias';
 import type { ChannelPortal } from '../portals/portals';
 import { portalRefusal } from '../portals/refused-channels';
-import type { BridgeRuntime } from '../runtime';
+import type { Diagnostics, MatrixSide, NetworkDirectory } from '../parts';
+import type { Portals } from '../portals/portals';
 
-export function adminBridgeOps(rt: BridgeRuntime): AdminBridgeOps {
+/**
+ * What the admin commands' operations use: the networks' connections, the channels' portals
+ * (made on demand, so what a dynamic portal needs), and the core for reloads and invites.
+ */
+export type AdminOpsDeps = NetworkDirectory & MatrixSide & Pick<Diagnostics, 'log'>
+  & Parameters<typeof portalRefusal>[0] & Parameters<typeof createDynamicPortal>[0] & Parameters<typeof aliasOfPortal>[0]
+  & { readonly portals: Pick<Portals, 'roomsForChannel' | 'channelsOfRoom' | 'setChannelKey'> };
+
+export function adminBridgeOps(rt: AdminOpsDeps): AdminBridgeOps {
   const networkOf = (id: NetworkId): IrcNetwork => {
     const network = rt.network(id);
     if (!network) throw new IrcError('IRC_NOT_CONNECTED', `There is no network called ${id}; say !help for the configured ones.`);
@@ -101,7 +110,7 @@ export function adminBridgeOps(rt: BridgeRuntime): AdminBridgeOps {
  * does on IRC, with no portal to read their display name from: their profile has it, as it
  * would in a portal; without it the nick would come from the Matrix ID's localpart.
  */
-async function namesOf(rt: BridgeRuntime, network: IrcNetwork, userId: UserId): Promise<MatrixUserNames> {
+async function namesOf(rt: MatrixSide & Pick<Diagnostics, 'log'>, network: IrcNetwork, userId: UserId): Promise<MatrixUserNames> {
   if (network.puppets.get(userId)) return { userId };
   const displayName = await rt.ctx.bot.getProfile(userId).then((profile) => profile?.displayName, (error: Error) => {
     rt.log.debug('No display name for a new IRC connection; using the Matrix ID', { userId, error: error.message });
@@ -111,7 +120,7 @@ async function namesOf(rt: BridgeRuntime, network: IrcNetwork, userId: UserId): 
 }
 
 /** The channel's portals, one per room it is bridged to. */
-function channelPortals(rt: BridgeRuntime, network: IrcNetwork, channel: string): ChannelPortal[] {
+function channelPortals(rt: { readonly portals: Pick<Portals, 'roomsForChannel' | 'channelsOfRoom'> }, network: IrcNetwork, channel: string): ChannelPortal[] {
   return rt.portals.roomsForChannel(network, channel).flatMap((roomId) =>
     rt.portals.channelsOfRoom(roomId).filter((p) => p.network === network.id && network.fold(p.channel) === network.fold(channel)));
 }
@@ -120,7 +129,7 @@ function channelPortals(rt: BridgeRuntime, network: IrcNetwork, channel: string)
  * The channel's portal room, created like a dynamic portal when there is none yet. The key the
  * user's JOIN just proved right is handed to the bot, which needs it to bridge the channel.
  */
-async function portalFor(rt: BridgeRuntime, network: IrcNetwork, channel: string, key: string | undefined): Promise<RoomId> {
+async function portalFor(rt: AdminOpsDeps, network: IrcNetwork, channel: string, key: string | undefined): Promise<RoomId> {
   const existing = rt.portals.roomsForChannel(network, channel)[0];
   if (existing) {
     if (key !== undefined && !network.bot.client.joinedChannels.has(network.fold(channel))) {

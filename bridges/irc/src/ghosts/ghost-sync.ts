@@ -30,7 +30,7 @@ import type { Portals } from '../portals/portals';
 import { GhostBans, unlessBanned } from './bans';
 import { isNetsplitQuit, NetsplitHold, type HeldQuit } from './netsplit';
 import { PacedQueue } from './paced-queue';
-import { levelForPrefixes, mergePending, PendingLevelUpdates, roomCreators, withGhostLevels, withTopicLevel, type PendingLevels, type PowerLevelsContent } from './power-levels';
+import { GhostLevels } from './ghost-levels';
 import { GhostPresence } from './presence';
 import { GhostRenames } from './renames';
 
@@ -69,9 +69,9 @@ export class GhostSync implements GhostResolver {
   /** Ghosts Matrix users banned from portal rooms: they neither join nor speak there. */
   readonly bans = new GhostBans(MAX_BANS_REMEMBERED);
   private readonly queue: PacedQueue<Reconcile>;
-  private readonly levels: PendingLevelUpdates;
+  private readonly levels: GhostLevels;
   private readonly holds = new Map<string, NetsplitHold>();
-  private readonly metrics: { changes: Counter<'change'>; dropped: Counter; levelWrites: Counter };
+  private readonly metrics: { changes: Counter<'change'>; dropped: Counter };
   private warnedFull = false;
 
   constructor(private readonly rt: GhostSyncDeps, private readonly clock: Clock) {
@@ -91,21 +91,13 @@ export class GhostSync implements GhostResolver {
       clock,
       release: (r) => rt.roomTask(r.roomId, 'irc.membership', () => this.reconcile(r)),
     });
-    this.levels = new PendingLevelUpdates((roomId) => {
-      // What this task took stays with it, so a retry after a homeserver outage still writes it.
-      let taken: PendingLevels | undefined;
-      rt.roomTask(roomId, 'irc.power-levels', async () => {
-        taken = mergePending(taken, this.levels.take(roomId));
-        if (taken) await this.writeLevels(roomId, taken);
-      });
-    });
+    this.levels = new GhostLevels(rt, this.presence, this.renames, ctx.metrics);
     const registers = [ctx.metrics];
     const queue = this.queue;
     const holds = this.holds;
     this.metrics = {
       changes: new Counter({ name: 'bridgekit_irc_ghost_membership_total', help: 'Ghost joins, leaves and kicks sent to the homeserver', labelNames: ['change'], registers }),
       dropped: new Counter({ name: 'bridgekit_irc_ghost_membership_dropped_total', help: 'Ghost membership changes dropped because the paced queue was full', registers }),
-      levelWrites: new Counter({ name: 'bridgekit_irc_power_level_writes_total', help: 'Power level events written for ghosts (and the topic level that follows +t)', registers }),
     };
     new Gauge({ name: 'bridgekit_irc_ghost_membership_queued', help: 'Ghost membership changes waiting for their turn', registers, collect() { this.set(queue.size); } });
     const bans = this.bans;
@@ -196,7 +188,7 @@ export class GhostSync implements GhostResolver {
     for (const roomId of this.rt.portals.roomsForChannel(network, channel)) {
       if (this.presence.isJoined(roomId, ghost) !== false || this.bans.has(roomId, ghost)) continue;
       this.presence.joined(roomId, ghost);
-      if (this.levelOf(roomId, network, nick) > 0) this.levels.request(roomId, ghost);
+      if (this.levels.levelOf(roomId, network, nick) > 0) this.levels.request(roomId, ghost);
     }
   }
 
@@ -283,7 +275,7 @@ export class GhostSync implements GhostResolver {
       if (!joined) return;
       this.presence.joined(roomId, ghost);
       this.metrics.changes.inc({ change: 'join' });
-      if (this.levelOf(roomId, network, nick) > 0) this.levels.request(roomId, ghost);
+      if (this.levels.levelOf(roomId, network, nick) > 0) this.levels.request(roomId, ghost);
       return;
     }
     if (!here) return;
@@ -328,51 +320,9 @@ export class GhostSync implements GhostResolver {
     }
   }
 
-  /** Power levels of one room, in its turn: every change requested since the last write, at once. */
-  private async writeLevels(roomId: RoomId, pending: PendingLevels): Promise<void> {
-    const { bot } = this.rt.ctx;
-    const current = await bot.getState<PowerLevelsContent>(roomId, 'm.room.power_levels');
-    if (!current) return;
-    const withTopic = pending.topicLevel === undefined ? undefined : withTopicLevel(current, pending.topicLevel);
-    if (!pending.all && pending.ghosts.size === 0) {
-      if (withTopic) await this.sendLevels(roomId, withTopic);
-      return;
-    }
-    const ghosts = await this.presence.ghostsIn(roomId);
-    const candidates = new Set(pending.ghosts);
-    if (pending.all) {
-      for (const ghost of ghosts) candidates.add(ghost);
-      for (const userId of Object.keys(current.users ?? {})) if (this.rt.ghosts.parseUserId(userId)) candidates.add(userId as UserId);
-    }
-    const wanted = new Map<UserId, number>();
-    for (const ghost of candidates) {
-      const network = this.rt.network(this.rt.ghosts.parseUserId(ghost)?.network ?? '');
-      const nick = network && this.renames.nickOf(network, ghost);
-      wanted.set(ghost, network && nick && ghosts.has(ghost) ? this.levelOf(roomId, network, nick) : 0);
-    }
-    const next = withGhostLevels(withTopic ?? current, bot.userId, wanted, await roomCreators(bot, roomId)) ?? withTopic;
-    if (next) await this.sendLevels(roomId, next);
-  }
-
   /** `m.room.topic` needs `level` in the room from now on, written with the room's next level change. */
   setTopicLevel(roomId: RoomId, level: number): void {
     this.levels.requestTopicLevel(roomId, level);
-  }
-
-  private async sendLevels(roomId: RoomId, content: PowerLevelsContent): Promise<void> {
-    await this.rt.ctx.bot.sendState(roomId, 'm.room.power_levels', '', content);
-    this.metrics.levelWrites.inc();
-  }
-
-  /** The level a member's prefixes give in this room: the highest over the room's channels. */
-  private levelOf(roomId: RoomId, network: IrcNetwork, nick: string): number {
-    let level = 0;
-    for (const portal of this.rt.portals.channelsOfRoom(roomId)) {
-      if (portal.network !== network.id) continue;
-      const prefixes = network.roster.prefixesOf(portal.channel, nick);
-      if (prefixes) level = Math.max(level, levelForPrefixes(prefixes, network.isupport, network.config.modePowerLevels));
-    }
-    return level;
   }
 
   private inRoomChannels(roomId: RoomId, network: IrcNetwork, nick: string): boolean {

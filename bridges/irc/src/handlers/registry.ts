@@ -2,6 +2,10 @@
  * The handler contract. Each file under handlers/irc-to-matrix/ and handlers/matrix-to-irc/
  * exports one or more handler records; the folder's index.ts lists them; the dispatcher runs them.
  * Adding an event family is adding a file and a line in that list — no central switch to edit.
+ *
+ * A handler names the parts of the runtime it uses as the type of its `rt` (parts.ts, or a type
+ * beside it): `ircHandler` / `matrixHandler` leave an unannotated `rt` as `unknown`, so nothing
+ * can be used without being declared, and refuse a handler whose parts the runtime lacks.
  */
 import type { BridgeEvent, BridgeEventKind, EventOfKind } from '@bridgekit/appservice';
 import type { IrcConnectionEvents, IrcEventName } from '../irc/events';
@@ -15,7 +19,7 @@ import type { BridgeRuntime } from '../runtime';
  * ...)`. Call them synchronously (before any await), or two lines of one channel could
  * overtake each other.
  */
-export interface IrcHandler<E extends IrcEventName = IrcEventName> {
+export interface IrcHandler<E extends IrcEventName = IrcEventName, R = BridgeRuntime> {
   /** For logs and the handler-error metric, e.g. "irc.message". */
   name: string;
   event: E;
@@ -26,7 +30,7 @@ export interface IrcHandler<E extends IrcEventName = IrcEventName> {
    * reconnect). Those are dropped before the handler unless this is true.
    */
   includeOwnPuppets?: boolean;
-  handle(event: IrcConnectionEvents[E], origin: IrcOrigin, rt: BridgeRuntime): void;
+  handle(event: IrcConnectionEvents[E], origin: IrcOrigin, rt: R): void;
 }
 
 /**
@@ -36,11 +40,14 @@ export interface IrcHandler<E extends IrcEventName = IrcEventName> {
  * dispatcher only makes it final, see dispatch.ts): logged, dead-lettered, counted, and told to
  * the sender with its user sentence when the error says so or the event was a message.
  */
-export interface MatrixHandler<K extends BridgeEventKind = BridgeEventKind> {
+export interface MatrixHandler<K extends BridgeEventKind = BridgeEventKind, R = BridgeRuntime> {
   name: string;
   kinds: readonly K[];
-  handle(event: EventOfKind<K>, rt: BridgeRuntime): Promise<void>;
+  handle(event: EventOfKind<K>, rt: R): Promise<void>;
 }
+
+/** Compiles only when the assembled runtime has every part a handler declared. */
+type PartsTheRuntimeHas<R> = BridgeRuntime extends R ? unknown : { readonly 'the handler needs parts BridgeRuntime lacks': never };
 
 /** A handler of some kinds, as the dispatcher holds it: it is only given events of its kinds. */
 export interface AnyMatrixHandler {
@@ -50,7 +57,7 @@ export interface AnyMatrixHandler {
 }
 
 /** Checks `handle`'s event type against `kinds`, and erases it for the handler list. */
-export function matrixHandler<K extends BridgeEventKind>(handler: MatrixHandler<K>): AnyMatrixHandler {
+export function matrixHandler<K extends BridgeEventKind, R>(handler: MatrixHandler<K, R> & PartsTheRuntimeHas<R>): AnyMatrixHandler {
   return handler as unknown as AnyMatrixHandler;
 }
 
@@ -58,6 +65,6 @@ export function matrixHandler<K extends BridgeEventKind>(handler: MatrixHandler<
 export type AnyIrcHandler = { [E in IrcEventName]: IrcHandler<E> }[IrcEventName];
 
 /** Helps TypeScript check `handle`'s event type against `event`. */
-export function ircHandler<E extends IrcEventName>(handler: IrcHandler<E>): IrcHandler<E> {
-  return handler;
+export function ircHandler<E extends IrcEventName, R>(handler: IrcHandler<E, R> & PartsTheRuntimeHas<R>): IrcHandler<E> {
+  return handler as IrcHandler<E>;
 }

@@ -10,22 +10,23 @@
 import { outsideRoomTurn } from '@bridgekit/appservice';
 import { Client, type ParsedMessage } from 'irc-framework';
 import { assertEncoding, buildLine, safeParam, safeTrailing, UnsafeIrcParamError } from '../format/sanitize';
-import { ctcpAction, estimatePrefixLength, splitMessage } from '../format/split';
+import { estimatePrefixLength } from '../format/split';
 import { casefold } from '../mapping/casefold';
 import { isIrcChannel, type IrcChannel, type IrcNick } from '../mapping/ids';
 import { nickCandidates } from '../mapping/nick-template';
-import { systemClock, type Clock, type TimerHandle } from './clock';
+import { systemClock, type Clock } from './clock';
 import { toClientOptions, type IrcConnectOptions } from './connect-options';
 import { EchoWaiters } from './echoes';
 import { IrcError, JoinFailedError } from './errors';
 import { shareCommandTable } from './shared-command-table';
 import { TypedEmitter, type IrcCloseReason, type IrcConnectionEvents, type IrcRegisteredEvent } from './events';
-import { FloodQueue, SendQueueFullError, type FloodStats } from './flood';
+import { FloodQueue, type FloodStats } from './flood';
 import { isupportFrom, type Isupport } from './isupport';
 import { PendingReplies } from './pending-replies';
 import { SocketTransport } from './socket-transport';
-import { lastParam, registrationRefusal } from './registration-refusals';
-import { tagPrefix } from './tags';
+import { RegistrationHandshake } from './registration-handshake';
+import { lastParam } from './registration-refusals';
+import { OutgoingText, type SendOptions, type SendReport } from './outgoing-text';
 import { bindEvents, type TranslationContext, type WhoisInfo } from './translate';
 
 /** What of a connection a config reload changes without reconnecting. */
@@ -35,30 +36,11 @@ export interface LiveConnectionSettings {
   pingTimeoutSeconds: number;
 }
 
-/** How a multi-line send went: lines written and the longest flood-control wait among them. */
-export interface SendReport {
-  lines: number;
-  waitedMs: number;
-  /**
-   * Only when the server echoes our messages (echo-message): per line, in order, the msgid the
-   * server gave it ('' if it gave none), or undefined when the line never came back (refused).
-   */
-  echoes?: Array<string | undefined>;
-}
-
-/** What a PRIVMSG/NOTICE may carry besides its text, used where the server supports it. */
-export interface SendOptions {
-  /** The msgid this message answers (IRCv3 `+draft/reply`), sent when message-tags is enabled. */
-  replyTo?: string;
-}
-
 const JOIN_ERRORS = new Set(['403', '405', '437', '471', '473', '474', '475', '476', '477', '479', '489']);
 const NICK_ERRORS: Record<string, 'IRC_NICK_UNAVAILABLE' | 'IRC_NICK_INVALID'> = {
   431: 'IRC_NICK_INVALID', 432: 'IRC_NICK_INVALID', 433: 'IRC_NICK_UNAVAILABLE', 436: 'IRC_NICK_UNAVAILABLE',
   437: 'IRC_NICK_UNAVAILABLE', 438: 'IRC_NICK_UNAVAILABLE', 484: 'IRC_NICK_UNAVAILABLE',
 };
-/** After 001 we wait this long for the end of the MOTD (and the ISUPPORT lines before it). */
-const MOTD_GRACE_MS = 5_000;
 
 export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
   private readonly options: IrcConnectOptions;
@@ -77,6 +59,7 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
   private readonly nickChange: PendingReplies<IrcNick>;
   private readonly whoisReplies: PendingReplies<WhoisInfo | undefined>;
   private readonly echoes: EchoWaiters;
+  private readonly text: OutgoingText;
 
   constructor(options: IrcConnectOptions) {
     super();
@@ -101,6 +84,10 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
     this.whoisReplies = new PendingReplies('WHOIS', this.clock, replyMs);
     // Echoes come back within a round trip; a line that does not was refused or filtered.
     this.echoes = new EchoWaiters(this.clock, options.echoTimeoutMs ?? 5_000);
+    this.text = new OutgoingText({
+      isupport: () => this.isupport, fold: (name) => this.fold(name), messageTags: () => this.messageTags,
+      echoMessage: () => this.echoMessage, prefixLength: () => this.prefixLength(), send: (line) => this.send(line),
+    }, this.flood, this.echoes);
     this.on('message', (e) => {
       if (e.self && !e.fromServer) this.echoes.echoed({ target: this.fold(e.target), kind: e.kind, text: e.text }, e.msgid);
     });
@@ -192,68 +179,23 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
     this.currentNick = candidates.next().value ?? o.nick;
 
     return new Promise<IrcRegisteredEvent>((resolve, reject) => {
-      let timer: TimerHandle | undefined;
-      let welcomed = false;
-      let settled = false;
-      const settle = (error?: IrcError) => {
-        if (settled) return;
-        settled = true;
-        if (timer !== undefined) this.clock.clearTimeout(timer);
-        if (!error) {
+      const handshake = new RegistrationHandshake(client, {
+        options: o, clock: this.clock, candidates,
+        nick: () => this.currentNick,
+        setNick: (nick) => { this.currentNick = nick; },
+        saslDone: () => this.saslDone,
+        noteSaslDone: () => { this.saslDone = true; },
+        noteIsupport: () => { this.isupportCache = undefined; },
+        noteServerError: (message) => { this.closeCause = { reason: 'server-error', message }; },
+        afterWelcome: (message) => this.onNumeric(message),
+        onError: (error) => this.emit('error', error),
+        settled: (error) => {
+          if (error) return reject(error);
           this.registered = true;
           const event = { nick: this.currentNick, isupport: this.isupport };
           this.emit('registered', event);
           resolve(event);
-          return;
-        }
-        reject(error);
-        client.connection.end(undefined, true);
-      };
-      timer = this.clock.setTimeout(() => settle(new IrcError('IRC_REGISTRATION_TIMEOUT', `${o.host}:${o.port} did not complete registration within ${Math.round((o.registrationTimeoutMs ?? 30_000) / 1000)} seconds; the server may be overloaded or not an IRC server.`)), o.registrationTimeoutMs ?? 30_000);
-
-      client.use((_c, rawMiddleware) => rawMiddleware.use((_cmd, message, _line, _c2, next) => {
-        try {
-          const command = message.command;
-          const refusal = welcomed ? undefined : registrationRefusal(message, o.host, this.currentNick);
-          if (command === '001') {
-            welcomed = true;
-            // A server without CAP (or with CAP but nothing we asked for) never says "no SASL".
-            if (o.sasl && !o.sasl.optional && !this.saslDone) {
-              settle(new IrcError('IRC_SASL_FAILED', `${o.host} does not offer SASL, so the SASL login could not happen; remove the SASL settings for this network, or identify another way.`));
-            }
-            this.currentNick = (message.params[0] ?? this.currentNick) as IrcNick;
-            if (timer !== undefined) this.clock.clearTimeout(timer);
-            timer = this.clock.setTimeout(() => settle(), MOTD_GRACE_MS);
-          } else if ((command === '376' || command === '422') && welcomed) {
-            settle();
-          } else if (command === '005') {
-            this.isupportCache = undefined;
-          } else if (command === '903') {
-            this.saslDone = true;
-          } else if (command === 'ERROR') {
-            this.closeCause = { reason: 'server-error', message: message.params[message.params.length - 1] };
-          } else if (!welcomed && (command === '433' || command === '437' || command === '436')) {
-            const next = candidates.next();
-            if (next.done) settle(new IrcError('IRC_NICK_UNAVAILABLE', `Every nick tried for ${o.nick} is in use on ${o.host}; choose another nick.`));
-            else {
-              this.currentNick = next.value;
-              client.raw(buildLine('NICK', [next.value]));
-            }
-          } else if (refusal && !(refusal.code === 'IRC_SASL_FAILED' && this.saslMayFail())) {
-            settle(refusal);
-          } else if (welcomed) {
-            this.onNumeric(message);
-          }
-        } catch (error) {
-          this.emit('error', error instanceof Error ? error : new Error(String(error)));
-        }
-        next();
-      }));
-
-      client.on('sasl failed', (e) => {
-        // Optional SASL on a server without it: register anyway, the caller identifies another way.
-        if ((e.reason === 'capability_missing' && o.sasl?.optional) || this.saslMayFail()) return;
-        settle(new IrcError('IRC_SASL_FAILED', `SASL login to ${o.host} failed (${e.reason}); check the SASL settings, or remove them if the server has no SASL.`));
+        },
       });
       client.on('ping timeout', () => {
         this.closeCause = { reason: 'ping-timeout', message: 'No answer to PING' };
@@ -264,7 +206,7 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
       client.on('close', () => {
         const wasRegistered = this.registered;
         const cause = this.quitting ? { reason: 'quit' as const } : this.closeCause ?? { reason: 'server-closed' as const };
-        settle(new IrcError(cause.reason === 'socket-error' ? 'IRC_CONNECT_FAILED' : 'IRC_CONNECTION_CLOSED',
+        handshake.finish(new IrcError(cause.reason === 'socket-error' ? 'IRC_CONNECT_FAILED' : 'IRC_CONNECTION_CLOSED',
           `The connection to ${o.host}:${o.port} closed before registration${cause.message ? `: ${cause.message}` : ''}.`,
           'error' in cause && cause.error ? { cause: cause.error } : {}));
         this.onClosed(client, wasRegistered, cause);
@@ -278,16 +220,16 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
 
   /** Sends a PRIVMSG, split into as many lines as needed. */
   say(target: string, text: string, options: SendOptions = {}): Promise<SendReport> {
-    return this.sendText('PRIVMSG', target, text, false, options);
+    return this.text.send('PRIVMSG', target, text, false, options);
   }
 
   notice(target: string, text: string, options: SendOptions = {}): Promise<SendReport> {
-    return this.sendText('NOTICE', target, text, false, options);
+    return this.text.send('NOTICE', target, text, false, options);
   }
 
   /** A `/me` (CTCP ACTION). */
   action(target: string, text: string, options: SendOptions = {}): Promise<SendReport> {
-    return this.sendText('PRIVMSG', target, text, true, options);
+    return this.text.send('PRIVMSG', target, text, true, options);
   }
 
   /** Joins and resolves when the server confirms; rejects with `JoinFailedError` when refused. */
@@ -374,11 +316,6 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
     this.clock.clearTimeout(force);
   }
 
-  /** An optional EXTERNAL login that is refused lets registration go on without it. */
-  private saslMayFail(): boolean {
-    return this.options.sasl?.mechanism === 'EXTERNAL' && this.options.sasl.optional === true;
-  }
-
   /** What translate.ts may see and update: kept private so callers cannot fake server events. */
   private translationContext(): TranslationContext {
     return {
@@ -427,32 +364,6 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
     if (wasRegistered) this.emit('close', { ...cause, wasRegistered });
   }
 
-  private async sendText(command: 'PRIVMSG' | 'NOTICE', target: string, text: string, action: boolean, options: SendOptions): Promise<SendReport> {
-    const to = safeParam(target);
-    // \x01 would let a Matrix user forge CTCP requests (or break the ACTION framing).
-    const chunks = splitMessage(text.replace(/\x01/g, ''), {
-      command, target: to, action, lineBytes: this.isupport.lineLength, prefixLength: this.prefixLength(),
-    });
-    if (!this.flood.hasRoomFor(chunks.length)) throw new SendQueueFullError(this.flood.stats().queued);
-    // Tags have their own length budget (4096 bytes), so they do not change the split.
-    const tags = options.replyTo !== undefined && this.messageTags ? tagPrefix({ '+draft/reply': options.replyTo }) : '';
-    const kind = action ? 'action' : command === 'NOTICE' ? 'notice' : 'privmsg';
-    const folded = this.fold(to);
-    // Registered before the lines go out, so an echo can never arrive unexpected.
-    const echoes = this.echoMessage ? chunks.map((chunk) => this.echoes.expect({ target: folded, kind, text: chunk })) : undefined;
-    let receipts;
-    try {
-      receipts = await Promise.all(chunks.map((chunk) => this.send(tags + buildLine(command, [to], action ? ctcpAction(chunk) : chunk))));
-    } catch (error) {
-      // Lines that were not written must not take the echoes of later ones.
-      echoes?.forEach((e) => e.cancel());
-      throw error;
-    }
-    const report: SendReport = { lines: chunks.length, waitedMs: Math.max(0, ...receipts.map((r) => r.waitedMs)) };
-    if (echoes) report.echoes = await Promise.all(echoes.map((e) => e.promise));
-    return report;
-  }
-
   private send(line: string) {
     if (!this.registered) {
       return Promise.reject(new IrcError('IRC_NOT_CONNECTED', `Not connected to ${this.options.host}; the bridge reconnects automatically, try again shortly.`));
@@ -482,4 +393,4 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
 }
 
 
-export type { IrcConnectOptions, WhoisInfo };
+export type { IrcConnectOptions, SendOptions, SendReport, WhoisInfo };

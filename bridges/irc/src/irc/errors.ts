@@ -100,6 +100,11 @@ export const IRC_ERROR_CODES = defineErrorCodes({
     summary: "The network's access lists (irc.networks.*.access) do not let this Matrix user use it.",
     userMessage: "The bridge's admin does not allow your account to use this IRC network.",
   },
+  IRC_USER_BANNED: {
+    httpStatus: 403, retriable: false, notifySender: true,
+    summary: 'A moderation policy list the bridge follows (moderation.policy_rooms) bans this Matrix user or their server.',
+    userMessage: 'You are banned from using this bridge by a moderation list; ask its moderators if you think this is a mistake.',
+  },
   IRC_CONNECTION_LIMIT: {
     httpStatus: 503, retriable: true, notifySender: true,
     summary: "The network's limit of Matrix users connected at once is reached.",

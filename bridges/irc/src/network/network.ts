@@ -44,6 +44,8 @@ export interface IrcNetworkOptions {
   onStateChange?: (kind: 'bot' | 'puppet', from: ConnectionState, to: ConnectionState) => void;
   /** A connection did not close cleanly at shutdown (already logged); for the metric. */
   onStopFailed?: (network: IrcNetwork, kind: 'bot' | 'puppet', error: Error) => void;
+  /** A Matrix user who may have no IRC connection (banned by a moderation list): the sentence for them. */
+  refuseUser?: (userId: UserId) => string | undefined;
 }
 
 export class IrcNetwork {
@@ -110,6 +112,7 @@ export class IrcNetwork {
       onLoginProblem: (puppet, error) => options.onLoginProblem?.(this, puppet.userId, error),
       ...(options.onStateChange ? { onStateChange: (from, to) => options.onStateChange?.('puppet', from, to) } : {}),
       onStopFailed: (error) => options.onStopFailed?.(this, 'puppet', error),
+      ...(options.refuseUser ? { refuseUser: options.refuseUser } : {}),
     });
     this.onStopFailed = (error) => options.onStopFailed?.(this, 'bot', error);
   }

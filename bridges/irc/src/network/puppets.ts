@@ -75,6 +75,8 @@ export interface PuppetPoolOptions {
   /** A puppet's connection did not close cleanly at shutdown (already logged). */
   onStopFailed?: (error: Error) => void;
   random?: () => number;
+  /** Why this Matrix user may have no connection at all (a moderation list bans them), as a sentence for them; undefined when they may. */
+  refuseUser?: (userId: UserId) => string | undefined;
 }
 
 const ACTIVE: ReadonlySet<ConnectionState> = new Set(['connecting', 'connected', 'backoff']);
@@ -150,6 +152,8 @@ export class PuppetPool {
     if (this.stopped) throw new IrcError('IRC_NOT_CONNECTED', 'The bridge is shutting down.');
     const denied = userRefusal(this.options.config.access, this.options.config.name, user.userId);
     if (denied) throw new IrcError('IRC_USER_NOT_ALLOWED', denied);
+    const banned = this.options.refuseUser?.(user.userId);
+    if (banned) throw new IrcError('IRC_USER_BANNED', banned);
     let puppet = this.puppets.get(user.userId);
     if (!puppet || !ACTIVE.has(puppet.connection.state)) this.checkLimit(user.userId);
     const wasIdle = puppet?.connection.state === 'idle';

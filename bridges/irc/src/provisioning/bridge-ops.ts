@@ -11,7 +11,11 @@ import type { IrcChannel, NetworkId } from '../mapping/ids';
 import type { IrcNetwork } from '../network/network';
 import { ensureBridgeInfo, removeBridgeInfo } from '../portals/bridge-info';
 import type { ProvisioningNetwork, ProvisioningOps } from './ops';
-import type { BridgeRuntime } from '../runtime';
+import type { Diagnostics, MatrixSide, NetworkDirectory, RoomTasks } from '../parts';
+import type { Portals } from '../portals/portals';
+
+/** What the provisioning operations use: the networks' bots, the portals, the room's turn for bridge info, and the core. */
+export type ProvisioningOpsDeps = NetworkDirectory & MatrixSide & Diagnostics & RoomTasks & { readonly portals: Portals };
 
 /** Channel prefixes of operators and above (founder ~, admin &, op @). */
 const OPERATOR_PREFIXES = /^[~&@]/;
@@ -20,7 +24,7 @@ interface PowerLevels extends PowerLevelsContent {
   state_default?: number;
 }
 
-export function provisioningBridgeOps(rt: BridgeRuntime): ProvisioningOps {
+export function provisioningBridgeOps(rt: ProvisioningOpsDeps): ProvisioningOps {
   const networkOf = (id: NetworkId): IrcNetwork => {
     const network = rt.network(id);
     if (!network) throw new IrcError('IRC_NOT_CONNECTED', `There is no network called ${id}.`);

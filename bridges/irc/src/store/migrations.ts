@@ -5,8 +5,10 @@
 import type { Migration } from '@bridgekit/appservice';
 import { accountMigrations, ACCOUNT_MIGRATION_COUNT, clientCertMigrations } from '../accounts';
 import { linkMigrations } from './links-migration';
+import { messageRefMigrations } from './message-refs-migration';
 
 export function ircMigrations(): Migration[] {
-  const links = linkMigrations(1 + ACCOUNT_MIGRATION_COUNT);
-  return [...accountMigrations(1), ...links, ...clientCertMigrations(1 + ACCOUNT_MIGRATION_COUNT + links.length)];
+  const before = [...accountMigrations(1), ...linkMigrations(1 + ACCOUNT_MIGRATION_COUNT)];
+  const certs = clientCertMigrations(before.length + 1);
+  return [...before, ...certs, ...messageRefMigrations(before.length + certs.length + 1)];
 }

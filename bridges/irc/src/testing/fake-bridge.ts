@@ -10,15 +10,29 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Registry } from 'prom-client';
 import {
-  buildUserId, createGhosts, createPortals,
+  buildUserId, createGhosts, createPortals, PolicyLists,
   asEventId, asRoomAlias, asRoomId, asUserId, ConnectorRoutes, createRouteMetrics, Ingestor, MatrixError, NetworkError, openStore, parseConfig,
   type BridgeConfig, type BridgeContext, type CreateRoomOptions, type EventId, type Intent, type Logger,
-  type Migration, type OpenedStore, type Profile, type RoomAlias, type RoomId, type RouteAddresses, type Timers, type UserId,
+  type MatrixEvent, type Migration, type OpenedStore, type Profile, type RoomAlias, type RoomId, type RouteAddresses, type Timers, type UserId,
 } from '@bridgekit/appservice';
 import { IRC_CONFIG_SECTION } from '../config/parse';
 import type { IrcBridgeConfig } from '../config/types';
 
 export const DOMAIN = 'hs.test';
+/** The fake bridge's one moderation policy list. */
+export const POLICY_ROOM = asRoomId(`!policy:${DOMAIN}`);
+
+/**
+ * A pushed `m.policy.rule.*` state event of `POLICY_ROOM`: `entity` banned, or with
+ * `entity` undefined the rule under `stateKey` removed (empty content, as the spec says).
+ */
+export function policyRuleEvent(kind: 'user' | 'server', stateKey: string, entity?: string, reason = 'spam'): MatrixEvent {
+  return {
+    eventId: asEventId(`$policy-${stateKey}-${entity ?? 'removed'}`), roomId: POLICY_ROOM, sender: asUserId(`@mod:${DOMAIN}`),
+    type: `m.policy.rule.${kind}`, stateKey, originServerTs: 0,
+    content: entity === undefined ? {} : { entity, recommendation: 'm.ban', reason },
+  };
+}
 
 export interface SentEvent {
   sender: UserId;
@@ -248,6 +262,13 @@ export class FakeMatrix {
     return this.sent.filter((e) => e.roomId === roomId && e.type === 'm.room.message');
   }
 
+  /** The bodies of the notices in a room that mention `userId` (what the bridge told them), in order. */
+  noticesTo(roomId: RoomId, userId: UserId): string[] {
+    return this.messagesIn(roomId)
+      .filter((e) => e.content.msgtype === 'm.notice' && (e.content['m.mentions'] as { user_ids?: string[] } | undefined)?.user_ids?.includes(userId))
+      .map((e) => String(e.content.body));
+  }
+
   /** Any change of a user's Matrix membership the bridge made (leave/kick). */
   membershipChanges(): Array<{ userId: UserId; roomId: RoomId }> {
     return [...this.leaves];
@@ -277,6 +298,11 @@ export class FakeLogger implements Logger {
 }
 
 export interface FakeBridge {
+  /**
+   * `ctx.moderation`: the core's policy lists subscribed to `POLICY_ROOM` (empty at start); a
+   * test bans with `moderation.observe(policyRuleEvent(...))`.
+   */
+  moderation: PolicyLists;
   ctx: BridgeContext<IrcBridgeConfig>;
   matrix: FakeMatrix;
   store: OpenedStore;
@@ -328,6 +354,8 @@ export function createFakeBridge(config: BridgeConfig, options: { dir?: string; 
     log,
   });
   const bot = asUserId(`@ircbot:${DOMAIN}`);
+  const moderation = new PolicyLists({ rooms: [POLICY_ROOM], access: { join: async () => POLICY_ROOM, state: async () => [] }, log, registry: metrics });
+  void moderation.start();
   const routes = new ConnectorRoutes({ log, metrics: createRouteMetrics(metrics) });
   // As the core does when it builds a bridge: the section's secrets are redacted from the start.
   if (config.sections.irc !== undefined) for (const secret of IRC_CONFIG_SECTION.load(config).secrets) log.secrets.add(secret);
@@ -368,9 +396,10 @@ export function createFakeBridge(config: BridgeConfig, options: { dir?: string; 
     // The e2e registration's namespace is `@_irc_.*`: the prefix the core would read from it.
     ghosts: createGhosts({ prefix: '_irc_', domain: DOMAIN, links: store.ghosts, intent: (userId) => matrix.intent(userId) }),
     portals: createPortals(store.portals, matrix.intent(bot)),
+    moderation,
   };
   return {
-    ctx, matrix, store, log, metrics, dir, secrets: log.secrets, routes,
+    ctx, matrix, store, log, metrics, dir, secrets: log.secrets, routes, moderation,
     serveRoutes: () => routes.listen({ appservice: { bindAddress: '127.0.0.1', port: 0 } }),
     ingestor,
     start: async (connector) => {

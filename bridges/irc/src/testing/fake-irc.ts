@@ -179,6 +179,11 @@ export class FakeIrcClient extends TypedEmitter<IrcConnectionEvents> implements 
 export class FakeIrcServer {
   readonly clients: FakeIrcClient[] = [];
   readonly sent: SentLine[] = [];
+
+  /** The text of every line the connection with `nick` sent, in order. */
+  linesFrom(nick: string): string[] {
+    return this.sent.filter((l) => l.from === nick).map((l) => l.text);
+  }
   /** What every connection is told in 005; a test may announce more (e.g. CHANNELLEN). */
   isupport: Isupport = ISUPPORT;
   private readonly refusedJoins = new Map<string, { numeric: string; reason: string }>();

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BridgeError } from '../errors/bridge-error';
 import { STORE_LOCK_NAME } from '../store/bridge-store';
-import { openStore } from '../store/open';
+import { openStoreWithBackup } from '../store/open';
 import { assertEmptyTarget, copyTables, dataTables } from '../store/postgres/copy';
 import { openPostgresStore, redactDatabaseUrl } from '../store/postgres/open';
 import { load, type CommandContext } from './commands';
@@ -32,7 +32,8 @@ export async function migrateStore(ctx: CommandContext, from: string | undefined
   const scopes = connector.migrations?.length ? [{ scope: connector.name, migrations: connector.migrations }] : [];
   const label = redactDatabaseUrl(to);
 
-  const sqlite = openStore(source, { extraMigrations: scopes });
+  // Bringing the source to the current schema migrates it in place: backed up first, like a start.
+  const sqlite = await openStoreWithBackup(source, { extraMigrations: scopes, backup: { keep: 3 } });
   try {
     const target = await openPostgresStore(to, { extraMigrations: scopes, lock: { name: STORE_LOCK_NAME }, statementTimeoutMs: 0 });
     try {

@@ -45,6 +45,8 @@ export const CORE_CONFIG_SCHEMA = Type.Object({
     url: Type.Optional(Type.String({ minLength: 1 })),
     pool_size: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
     statement_timeout_ms: Type.Integer({ minimum: 0, default: 30000 }),
+    // Online copies of the SQLite file taken before a schema migration (<path>.pre-v…-to-v….bak).
+    backups_kept: Type.Integer({ minimum: 1, maximum: 100, default: 3, hint: 'the newest pre-migration backups kept next to the database; older ones are deleted' }),
   }, GROUP),
   logging: Type.Object({
     level: oneOf(['error', 'warn', 'info', 'debug'], { default: 'info' }),
@@ -55,6 +57,13 @@ export const CORE_CONFIG_SCHEMA = Type.Object({
     room_concurrency: Type.Integer({ minimum: 1, maximum: 1000, default: 8 }),
     max_attempts: Type.Integer({ minimum: 1, maximum: 100, default: 5 }),
     slow_handler_ms: Type.Integer({ minimum: 1, default: 10000 }),
+  }, GROUP),
+  moderation: Type.Object({
+    // Moderation policy lists (m.policy.rule.* rooms) whose m.ban rules the bridge applies.
+    policy_rooms: Type.Array(Type.String({
+      // Room IDs of room version 12 carry no server name (!<hash>); aliases always do.
+      pattern: '^(![^\\s]+|#[^:\\s]+:[^\\s]+)$', expected: 'a room ID (!abc:example.org, or !abc in room version 12) or alias (#ban-list:example.org)',
+    }), { default: [] }),
   }, GROUP),
   shutdown: Type.Object({
     drain_seconds: Type.Number({

@@ -28,9 +28,10 @@ describe('parseConfig', () => {
       appservice: { registration: '/etc/bridge/registration.yaml', bindAddress: '127.0.0.1', port: 8090, maxBodyBytes: 10 * 1024 * 1024 },
       // Not 9090, which is Prometheus's own port.
       metrics: { enabled: false, bindAddress: '127.0.0.1', port: 8093 },
-      database: { path: '/etc/bridge/bridgekit.db', dir: '/etc/bridge' },
+      database: { path: '/etc/bridge/bridgekit.db', dir: '/etc/bridge', backupsKept: 3 },
       logging: { level: 'info', format: 'text' },
       ingest: { roomConcurrency: 8, maxAttempts: 5, slowHandlerMs: 10000 },
+      moderation: { policyRooms: [] },
       shutdown: { drainMs: 3000 },
       sections: {},
       baseDir: '/etc/bridge',
@@ -78,6 +79,16 @@ ingest: { room_concurrency: 2, max_attempts: 3, slow_handler_ms: 500 }
     expect(parseConfig(MINIMAL, '/x').database.postgres).toBeUndefined();
     expect(() => parseConfig(`${MINIMAL}database: { url: "mysql://db/irc" }`, '/x')).toThrow(/database.url: must be a PostgreSQL URL/);
     expect(() => parseConfig(`${MINIMAL}database: { url: "postgresql://db/irc", pool_size: 0 }`, '/x')).toThrow(/pool_size/);
+  });
+
+  it('reads moderation.policy_rooms (room IDs and aliases) and refuses anything else with an example', () => {
+    const cfg = parseConfig(`${MINIMAL}moderation: { policy_rooms: ["#bans:example.org", "!AbC:matrix.org", "!4a7yBei1z9c9-uc0EiP"] }\n`, '/x');
+    expect(cfg.moderation.policyRooms).toEqual(['#bans:example.org', '!AbC:matrix.org', '!4a7yBei1z9c9-uc0EiP']);
+    const problems = problemsOf(() => parseConfig(`${MINIMAL}moderation: { policy_rooms: ["bans", "#no-server"] }\n`, '/x'));
+    expect(problems).toEqual([
+      expect.objectContaining({ path: 'moderation.policy_rooms[0]', message: expect.stringContaining('#ban-list:example.org') }),
+      expect.objectContaining({ path: 'moderation.policy_rooms[1]' }),
+    ]);
   });
 
   it('keeps :memory: as a database path', () => {
@@ -192,8 +203,8 @@ describe('top-level sections', () => {
     const problems = problemsOf(() => parseConfig(`${MINIMAL}ircc: {}\nhomserver_extra: 1\nzzz: 1\n`, '/x', 'c.yaml', { sections: ['irc'] }));
     expect(problems.map((p) => p.message)).toEqual([
       "unknown section 'ircc' — did you mean 'irc'?",
-      "unknown section 'homserver_extra' — remove it or fix its spelling (known sections: homeserver, appservice, metrics, database, logging, ingest, shutdown, irc)",
-      "unknown section 'zzz' — remove it or fix its spelling (known sections: homeserver, appservice, metrics, database, logging, ingest, shutdown, irc)",
+      "unknown section 'homserver_extra' — remove it or fix its spelling (known sections: homeserver, appservice, metrics, database, logging, ingest, moderation, shutdown, irc)",
+      "unknown section 'zzz' — remove it or fix its spelling (known sections: homeserver, appservice, metrics, database, logging, ingest, moderation, shutdown, irc)",
     ]);
   });
 
@@ -202,7 +213,7 @@ describe('top-level sections', () => {
   });
 
   it('puts the database directory beside the database, for the files a bridge creates', () => {
-    expect(parseConfig(`${MINIMAL}database: { path: data/irc.db }\n`, '/srv').database).toEqual({ path: '/srv/data/irc.db', dir: '/srv/data' });
-    expect(parseConfig(`${MINIMAL}database: { path: ":memory:" }\n`, '/srv').database).toEqual({ path: ':memory:', dir: '/srv' });
+    expect(parseConfig(`${MINIMAL}database: { path: data/irc.db }\n`, '/srv').database).toEqual({ path: '/srv/data/irc.db', dir: '/srv/data', backupsKept: 3 });
+    expect(parseConfig(`${MINIMAL}database: { path: ":memory:" }\n`, '/srv').database).toEqual({ path: ':memory:', dir: '/srv', backupsKept: 3 });
   });
 });

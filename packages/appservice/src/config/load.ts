@@ -81,6 +81,7 @@ export function parseConfig(yamlText: string, baseDir: string, source = 'config'
     database: {
       path: databasePath,
       dir: databasePath === ':memory:' ? baseDir : dirname(databasePath),
+      backupsKept: raw.database.backups_kept,
       ...(raw.database.url !== undefined
         ? { postgres: { url: raw.database.url, poolSize: raw.database.pool_size, statementTimeoutMs: raw.database.statement_timeout_ms } }
         : {}),
@@ -95,6 +96,7 @@ export function parseConfig(yamlText: string, baseDir: string, source = 'config'
       maxAttempts: raw.ingest.max_attempts,
       slowHandlerMs: raw.ingest.slow_handler_ms,
     },
+    moderation: { policyRooms: raw.moderation.policy_rooms },
     shutdown: { drainMs: Math.round(raw.shutdown.drain_seconds * 1000) },
     sections,
     baseDir,

@@ -35,6 +35,8 @@ export interface BridgeConfig {
      * directory the config happens to live in.
      */
     dir: string;
+    /** How many pre-migration backups of the SQLite file are kept (the newest). */
+    backupsKept: number;
     /** Present when `database.url` is set: the store is PostgreSQL, not the file at `path`. */
     postgres?: {
       url: string;
@@ -56,6 +58,10 @@ export interface BridgeConfig {
     maxAttempts: number;
     /** A handler running longer than this is logged as slow (it is not cancelled). */
     slowHandlerMs: number;
+  };
+  moderation: {
+    /** Room IDs or aliases of the moderation policy lists the bridge applies (`ctx.moderation`). */
+    policyRooms: string[];
   };
   shutdown: {
     /** How long a stop waits for queued work to finish (ms); the rest stays in the journal. */

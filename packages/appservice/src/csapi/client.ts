@@ -12,6 +12,15 @@ export interface As {
   asUser?: UserId;
 }
 
+/** A state event in the client-server API's wire shape (snake_case), as `/state` lists them. */
+export interface RawStateEvent {
+  type: string;
+  state_key: string;
+  content: Record<string, unknown>;
+  event_id?: string;
+  sender?: string;
+}
+
 export interface Versions {
   versions: string[];
   unstableFeatures: Record<string, boolean>;
@@ -193,6 +202,14 @@ export class CsApiClient {
       sender: res.sender as UserId,
       ...(typeof res.event_id === 'string' ? { eventId: res.event_id as EventId } : {}),
     };
+  }
+
+  /** Every state event of the room (`GET /rooms/{roomId}/state`), as the wire has them. */
+  async roomState(roomId: RoomId, opts: As = {}): Promise<RawStateEvent[]> {
+    const res = await this.http.json<unknown>({ method: 'GET', endpoint: `${ROOM}/state`, params: { roomId }, asUser: opts.asUser });
+    if (!Array.isArray(res)) return [];
+    return res.filter((e): e is RawStateEvent => typeof e === 'object' && e !== null && typeof (e as RawStateEvent).type === 'string'
+      && typeof (e as RawStateEvent).state_key === 'string' && typeof (e as RawStateEvent).content === 'object' && (e as RawStateEvent).content !== null);
   }
 
   async redact(roomId: RoomId, eventId: EventId, opts: As & { reason?: string; txnId?: string } = {}): Promise<EventId> {

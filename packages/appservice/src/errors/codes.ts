@@ -42,6 +42,11 @@ export const ERROR_CODES = {
     summary: 'A schema migration failed; the database was left at the last good version.',
     userMessage: CHECK_THE_LOG,
   },
+  STORE_BACKUP_FAILED: {
+    httpStatus: 500, retriable: false, notifySender: false,
+    summary: 'The online backup taken before a schema migration (or by the backup command) failed; nothing was migrated.',
+    userMessage: CHECK_THE_LOG,
+  },
   STORE_NOT_FOUND: {
     httpStatus: 404, retriable: false, notifySender: false,
     summary: 'A store update referred to a row that does not exist.',

@@ -4,6 +4,7 @@
  * and the connector (e.g. every IRC network's bot connected). 503 names each part that is not
  * ready, so an orchestrator's probe log says what to look at.
  */
+import { errorMessage } from '../errors/bridge-error';
 import type { HomeserverSnapshot } from './homeserver-status';
 
 /** What a connector says about its own readiness (`Connector.readiness`). */
@@ -27,6 +28,8 @@ export interface ReadinessInput {
   homeserver: HomeserverSnapshot;
   /** The connector's name and its answer (absent when it has no readiness hook). */
   connector?: { name: string; readiness: ConnectorReadiness };
+  /** The subscribed moderation policy lists, when any are configured: each must be loaded. */
+  moderation?: { ready: boolean; details: Record<string, string> };
 }
 
 export function readinessReport(input: ReadinessInput): ReadinessReport {
@@ -42,7 +45,23 @@ export function readinessReport(input: ReadinessInput): ReadinessReport {
     if (!input.connector.readiness.ready) notReady.push(input.connector.name);
     details[input.connector.name] = input.connector.readiness.details;
   }
+  if (input.moderation) {
+    if (!input.moderation.ready) notReady.push('moderation');
+    details.moderation = input.moderation.details;
+  }
   return { ok: notReady.length === 0, notReady, details };
+}
+
+/** `'ok'`, or why the store cannot answer a query (what /ready says about it). */
+export async function storeHealth(store: { check(): Promise<void> } | undefined, lockProblem?: Error): Promise<string> {
+  if (!store) return 'closed';
+  if (lockProblem) return `store lock lost: ${lockProblem.message}`;
+  try {
+    await store.check();
+    return 'ok';
+  } catch (err) {
+    return errorMessage(err);
+  }
 }
 
 function describeHomeserver(hs: HomeserverSnapshot): string {

@@ -5,4 +5,4 @@ export { outsideRoomTurn } from './room-turn';
 export { createIngestMetrics } from './metrics';
 export { MemoryJournal } from './memory-journal';
 export type { Timers } from './room-queues';
-export type { QueuedItem, DeadLetter, TransactionJournal, JournalItem, OutboxRecord, OutboxEntry } from './types';
+export type { QueuedItem, DeadLetter, TransactionJournal, JournalItem, OutboxRecord, OutboxEntry, PendingOptions } from './types';

@@ -4,7 +4,7 @@ import type { EphemeralEvent, MatrixEvent } from '../events';
 import type { Logger } from '../log/types';
 import { DEFAULT_MAX_HOLD_MS, holdDecision } from './hold';
 import { DEFAULT_JOURNAL_WRITE_HOLD_MS, JournalWrites } from './journal-writes';
-import { Outbox, type Delivery } from './outbox';
+import { Outbox } from './outbox';
 import { RoomQueues, realTimers, type StepResult, type Timers } from './room-queues';
 import { currentRoomTurn } from './room-turn';
 import type { IngestJournal, JournalAcceptResult, JournalItem, MaybePromise, QueuedItem } from './types';
@@ -58,6 +58,8 @@ export interface IngestorDeps {
   now?: () => number;
   /** For the jitter of retry delays (tests make it deterministic). */
   random?: () => number;
+  /** Outbox items that keep their payload in memory while they wait (default 10,000); the rest read it back from the journal. */
+  maxOutboxPayloadsInMemory?: number;
   log: Logger;
   metrics?: IngestMetrics;
 }
@@ -137,6 +139,7 @@ export class Ingestor {
       count: (outcome, n = 1) => deps.metrics?.events.inc({ kind: 'outbox', outcome }, n),
       now: this.now,
       random: deps.random ?? Math.random,
+      ...(deps.maxOutboxPayloadsInMemory !== undefined ? { maxPayloadsInMemory: deps.maxOutboxPayloadsInMemory } : {}),
     });
   }
 
@@ -182,15 +185,21 @@ export class Ingestor {
     if (this.queues.isStopped || this.resumed) return 0;
     this.resumed = true;
     const flushed = this.outbox.flush();
-    const pending = flushed ? undefined : this.deps.journal.pending();
-    if (pending !== undefined && !(pending instanceof Promise)) return this.queueResumed(pending);
+    // Only as many outbox payloads as memory may hold: after a long outage the journal may hold far more.
+    const read = () => this.deps.journal.pending({ outboxPayloads: this.outbox.payloadRoom });
+    const pending = flushed ? undefined : read();
+    if (pending !== undefined && !(pending instanceof Promise)) {
+      // Synchronous: everything enqueued before now was written above and is in what was read.
+      this.outbox.dropHeld();
+      return this.queueResumed(pending);
+    }
     // Asynchronous: outbox items enqueued while the journal is read are held, then released
     // behind what it held (those the read already found are not run twice).
     this.replaying = true;
     return (async () => {
       try {
         await flushed;
-        const items = await (pending ?? this.deps.journal.pending());
+        const items = await (pending ?? read());
         const queued = this.queueResumed(items);
         this.outbox.release(new Set(items.map((item) => item.seq)));
         return queued;
@@ -294,7 +303,7 @@ export class Ingestor {
     for (const item of items) {
       if (this.inQueue.has(item.seq)) continue;
       if (item.kind === 'outbox') {
-        const delivery: Delivery = { record: item, written: Promise.resolve(true), resumed: true };
+        const delivery = this.outbox.resumed(item);
         this.queues.push(item.roomKey, { run: () => this.outbox.run(delivery) });
         queued++;
         continue;

@@ -1,6 +1,6 @@
 import type { EphemeralEvent, MatrixEvent } from '../events';
 import { transactionFingerprint } from './fingerprint';
-import type { DeadLetter, JournalAcceptResult, JournalItem, OutboxEntry, QueuedItem, TransactionJournal } from './types';
+import type { DeadLetter, JournalAcceptResult, JournalItem, OutboxEntry, PendingOptions, QueuedItem, TransactionJournal } from './types';
 
 interface Entry {
   item: JournalItem;
@@ -63,8 +63,19 @@ export class MemoryJournal implements TransactionJournal {
     });
   }
 
-  pending(): JournalItem[] {
-    return [...this.entries.values()].filter((e) => e.state === 'pending').map((e) => ({ ...e.item }));
+  pending(options?: PendingOptions): JournalItem[] {
+    let payloads = options?.outboxPayloads ?? Infinity;
+    return [...this.entries.values()].filter((e) => e.state === 'pending').map((e): JournalItem => {
+      if (e.item.kind !== 'outbox') return { ...e.item };
+      if (payloads-- > 0) return { ...e.item };
+      return { ...e.item, payload: undefined, payloadInJournal: true };
+    });
+  }
+
+  outboxPayload(seq: number): { payload: unknown } | undefined {
+    const entry = this.entries.get(seq);
+    if (entry?.state !== 'pending' || entry.item.kind !== 'outbox') return undefined;
+    return { payload: entry.item.payload };
   }
 
   complete(seq: number): void {

@@ -9,6 +9,10 @@
  * commit, not one per line), and an item takes its place in the room's queue synchronously, at
  * the call: the call order is the delivery order even though the write happens a moment later
  * (and even for a store whose writes are asynchronous). Its job waits for the write first.
+ *
+ * Memory stays bounded through a long outage: at most `maxPayloadsInMemory` items keep their
+ * payload in memory once journaled; the rest keep only their ids (seq, txnId, room, kind) and
+ * read the payload back from the journal when their turn comes.
  */
 import { createTxnIds } from '../csapi/txn-ids';
 import type { Logger } from '../log/types';
@@ -76,19 +80,27 @@ export interface BridgeOutbox {
   enqueue(roomKey: string, kind: string, payload: unknown): Promise<void>;
 }
 
+/** How many journaled items keep their payload in memory by default; the rest are read back at their turn. */
+export const DEFAULT_MAX_OUTBOX_PAYLOADS_IN_MEMORY = 10_000;
+
 /** An item in memory: its journal record (seq 0 until written) and what its retries know. */
 export interface Delivery {
+  /** Its payload is `undefined` while `payloadIn` is 'journal'. */
   record: OutboxRecord;
+  /** Where the payload is now: counted against the memory bound, or left in the journal. */
+  payloadIn?: 'memory' | 'journal';
   /** Resolves true once journaled, false when the write failed (the item is then dropped). */
   written: Promise<boolean>;
   /** Read back from the journal at start (a crash may have cut an attempt short). */
   resumed?: boolean;
+  /** In its room's queue now; an item enqueued before the resume is queued from the journal instead. */
+  scheduled?: boolean;
   writeError?: unknown;
   heldSince?: number;
 }
 
 export interface OutboxDeps {
-  journal: Pick<IngestJournal, 'appendOutbox' | 'complete' | 'recordFailure' | 'deadLetter'>;
+  journal: Pick<IngestJournal, 'appendOutbox' | 'outboxPayload' | 'complete' | 'recordFailure' | 'deadLetter'>;
   /** Where writes answering with a Promise are retried through an outage and awaited at stop. */
   writes: JournalWrites;
   /** Puts the delivery in its room's queue now; its job will `run` it. */
@@ -99,6 +111,8 @@ export interface OutboxDeps {
   count(outcome: 'handled' | 'retried' | 'dead_lettered' | 'failed', n?: number): void;
   now(): number;
   random(): number;
+  /** How many journaled items keep their payload in memory (default `DEFAULT_MAX_OUTBOX_PAYLOADS_IN_MEMORY`). */
+  maxPayloadsInMemory?: number;
 }
 
 interface Definition {
@@ -118,10 +132,16 @@ export class Outbox implements BridgeOutbox {
   private writeTail?: Promise<unknown>;
   /** Enqueued while not accepting (before the journal was read at start): `release` schedules them. */
   private held: Delivery[] = [];
+  /** Journaled items whose payload is in memory (the bound counts these). */
+  private payloadsInMemory = 0;
+  private readonly maxPayloadsInMemory: number;
   /** The same scheme as the client's own transaction IDs: never repeated across restarts. */
   private readonly newKey = createTxnIds();
 
-  constructor(private readonly deps: OutboxDeps) {}
+  constructor(private readonly deps: OutboxDeps) {
+    this.maxPayloadsInMemory = deps.maxPayloadsInMemory ?? DEFAULT_MAX_OUTBOX_PAYLOADS_IN_MEMORY;
+    if (!(this.maxPayloadsInMemory >= 0)) throw new RangeError(`maxPayloadsInMemory must be at least 0, got ${this.maxPayloadsInMemory}`);
+  }
 
   define<P>(kind: string, handler: OutboxHandler<P>, options: OutboxKindOptions = {}): OutboxKind<P> {
     if (!kind) throw new TypeError('An outbox kind needs a name');
@@ -143,8 +163,12 @@ export class Outbox implements BridgeOutbox {
     const written = new Promise<boolean>((resolve) => { done = resolve; });
     const delivery: Delivery = { record, written };
     if (this.unwritten.push({ delivery, done }) === 1) queueMicrotask(() => this.flush());
-    if (this.deps.accepting()) this.deps.schedule(delivery);
-    else this.held.push(delivery);
+    if (this.deps.accepting()) {
+      delivery.scheduled = true;
+      this.deps.schedule(delivery);
+    } else {
+      this.held.push(delivery);
+    }
     const result = written.then((ok) => {
       if (!ok) throw delivery.writeError;
     });
@@ -179,6 +203,13 @@ export class Outbox implements BridgeOutbox {
     };
     const written = (seqs: number[]) => batch.forEach(({ delivery, done }, i) => {
       delivery.record.seq = seqs[i]!;
+      if (delivery.scheduled) {
+        this.keepOrRelease(delivery);
+      } else {
+        // The resume reads it back with the journal's other items (or `release` from the journal).
+        delivery.record.payload = undefined;
+        delivery.payloadIn = 'journal';
+      }
       done(true);
     });
     let first: MaybePromise<number[]>;
@@ -206,33 +237,104 @@ export class Outbox implements BridgeOutbox {
   }
 
   /**
-   * Schedules the items enqueued while the journal was being read at start, except those the
-   * read found (already queued from the journal by their seq).
+   * Schedules the items enqueued while the journal was being read at start (asynchronous
+   * journal), except those the read found: they are queued from the journal already, by seq.
    */
   release(resumed: ReadonlySet<number>): void {
     const held = this.held;
     this.held = [];
     for (const delivery of held) {
-      this.deps.schedule({
-        ...delivery,
-        // A wrapper, so that an item the journal read already found is skipped, not run twice.
-        written: delivery.written.then((ok) => ok && !resumed.has(delivery.record.seq)),
-      });
+      // Its payload was left in the journal when written (unscheduled then): read back at its turn.
+      delivery.written = delivery.written.then((ok) => ok && !resumed.has(delivery.record.seq));
+      this.deps.schedule(delivery);
     }
   }
 
-  /** Forgets held items (after stop they stay journaled for the next start). */
+  /** Forgets held items: they are in the journal, which the resume (or the next start) reads. */
   dropHeld(): void {
     this.held = [];
+  }
+
+  /** An item read back from the journal at start, its payload held within the same bound. */
+  resumed(record: OutboxRecord): Delivery {
+    const delivery: Delivery = { record, written: Promise.resolve(true), resumed: true };
+    if (record.payloadInJournal) delivery.payloadIn = 'journal';
+    else this.keepOrRelease(delivery);
+    return delivery;
+  }
+
+  /** How many more payloads may come into memory now (what `pending` is asked to load at start). */
+  get payloadRoom(): number {
+    return Math.max(0, this.maxPayloadsInMemory - this.payloadsInMemory);
+  }
+
+  /** Payloads held in memory now (journaled items only): never more than the bound. */
+  get payloadsHeld(): number {
+    return this.payloadsInMemory;
+  }
+
+  /** A journaled item keeps its payload while the bound allows; otherwise only the journal has it. */
+  private keepOrRelease(delivery: Delivery): void {
+    if (this.payloadsInMemory < this.maxPayloadsInMemory) {
+      this.payloadsInMemory++;
+      delivery.payloadIn = 'memory';
+    } else {
+      delivery.record.payload = undefined;
+      delivery.payloadIn = 'journal';
+    }
+  }
+
+  /** The item's payload in memory for its attempts (read back if it was left in the journal); false when the journal no longer has it. */
+  private loadPayload(delivery: Delivery): MaybePromise<boolean> {
+    if (delivery.payloadIn !== 'journal') return true;
+    const found = this.deps.journal.outboxPayload(delivery.record.seq);
+    return found instanceof Promise ? found.then((f) => this.holdPayload(delivery, f)) : this.holdPayload(delivery, found);
+  }
+
+  private holdPayload(delivery: Delivery, found: { payload: unknown } | undefined): boolean {
+    if (!found) return false;
+    // Over the bound for a moment: only the items being delivered (at most one per room) are.
+    delivery.record.payload = found.payload;
+    delivery.payloadIn = 'memory';
+    this.payloadsInMemory++;
+    return true;
+  }
+
+  /** Delivered or given up: its payload leaves memory. */
+  private finished(delivery: Delivery): StepResult {
+    if (delivery.payloadIn === 'memory') this.payloadsInMemory--;
+    delivery.payloadIn = undefined;
+    delivery.record.payload = undefined;
+    return 'done';
   }
 
   /** One attempt at delivering, in the room's turn. */
   async run(delivery: Delivery): Promise<StepResult> {
     if (!(await delivery.written)) return 'done';
+    const result = await this.attempt(delivery);
+    return result === 'done' ? this.finished(delivery) : result;
+  }
+
+  private async attempt(delivery: Delivery): Promise<StepResult> {
     const { record } = delivery;
     const definition = this.kinds.get(record.outboxKind);
     if (!definition) {
       this.deadLetter(record, `No outbox handler is defined for the kind "${record.outboxKind}"`);
+      return 'done';
+    }
+    let loaded: boolean;
+    try {
+      // Awaited only when it is a Promise: SQLite's path stays free of per-item awaits.
+      const load = this.loadPayload(delivery);
+      loaded = load instanceof Promise ? await load : load;
+    } catch (err) {
+      // The journal could not be read: the item stays pending there and is tried after a restart.
+      this.deps.log.error('Could not read a held message back from the journal; it is tried again after a restart', { ...describe(record), error: errorText(err) });
+      this.deps.count('failed');
+      return 'done';
+    }
+    if (!loaded) {
+      this.deps.log.warn('A held message is no longer pending in the journal; skipped', describe(record));
       return 'done';
     }
     try {

@@ -17,12 +17,21 @@ export interface OutboxRecord {
   /** Which handler delivers it (`ctx.outbox.define`). */
   outboxKind: string;
   txnId: string;
+  /** Absent while `payloadInJournal` (read it back with `TransactionJournal.outboxPayload`). */
   payload: unknown;
   attempts: number;
+  /** Read from the journal without its payload (`pending` was asked to bound the payloads it loads). */
+  payloadInJournal?: true;
 }
 
 /** What the outbox hands the journal: a record before it has a sequence number. */
-export type OutboxEntry = Omit<OutboxRecord, 'seq' | 'kind' | 'attempts'>;
+export type OutboxEntry = Omit<OutboxRecord, 'seq' | 'kind' | 'attempts' | 'payloadInJournal'>;
+
+/** What `pending` reads. */
+export interface PendingOptions {
+  /** Load the payloads of at most this many outbox items (the first by seq); the rest come with `payloadInJournal`. Default: all. */
+  outboxPayloads?: number;
+}
 
 /** Everything the journal holds for delivery, in one order (both directions share it). */
 export type JournalItem = QueuedItem | OutboxRecord;
@@ -67,7 +76,12 @@ export interface TransactionJournal {
    */
   appendOutbox(entries: readonly OutboxEntry[]): number[];
   /** Everything accepted or appended but not completed nor dead-lettered, in that order. */
-  pending(): JournalItem[];
+  pending(options?: PendingOptions): JournalItem[];
+  /**
+   * The payload of a pending outbox item, read back when its turn comes (the outbox keeps only a
+   * bounded number of payloads in memory); undefined when the item is not pending.
+   */
+  outboxPayload(seq: number): { payload: unknown } | undefined;
   /** The handler succeeded (or the event was deliberately ignored). */
   complete(seq: number): void;
   /** A handler attempt failed; returns the new attempt count. */
@@ -103,7 +117,8 @@ export function asyncJournal(journal: TransactionJournal): AsyncTransactionJourn
   return {
     accept: async (txnId, events, ephemeral) => journal.accept(txnId, events, ephemeral),
     appendOutbox: async (entries) => journal.appendOutbox(entries),
-    pending: async () => journal.pending(),
+    pending: async (options) => journal.pending(options),
+    outboxPayload: async (seq) => journal.outboxPayload(seq),
     complete: async (seq) => journal.complete(seq),
     recordFailure: async (seq, error) => journal.recordFailure(seq, error),
     deadLetter: async (seq, error) => journal.deadLetter(seq, error),

@@ -8,7 +8,7 @@ import type { SqliteKeyValue } from './kv';
 import type { SqliteMessageMappings } from './messages';
 import type { SqliteRoomMappings } from './rooms';
 import type {
-  KeyValueRepository, MessageMappingRepository, RemoteRoom, RemoteUser, RoomMappingRepository, UserMappingRepository,
+  KeyValueRepository, MessageLinkInput, MessageMappingRepository, RemoteRoom, RemoteUser, RoomMappingRepository, UserMappingRepository,
 } from './types';
 import type { SqliteUserMappings } from './users';
 
@@ -33,9 +33,10 @@ export class AsyncUserMappings implements UserMappingRepository {
 
 export class AsyncMessageMappings implements MessageMappingRepository {
   constructor(private readonly inner: SqliteMessageMappings) {}
-  async put(entry: { roomId: RoomId; eventId: EventId; network: string; remoteId: string }) { this.inner.put(entry); }
+  async put(entry: MessageLinkInput) { this.inner.put(entry); }
   async eventIdOf(network: string, remoteId: string) { return this.inner.eventIdOf(network, remoteId); }
   async remoteIdOf(eventId: EventId, network: string) { return this.inner.remoteIdOf(eventId, network); }
+  async linksOf(eventId: EventId, network: string) { return this.inner.linksOf(eventId, network); }
   async prune(olderThanMs: number) { return this.inner.prune(olderThanMs); }
 }
 

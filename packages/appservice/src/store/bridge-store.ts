@@ -9,7 +9,8 @@ import type { EventId } from '../ids';
 import type { IngestJournal, MaybePromise } from '../ingest/types';
 import type { Logger } from '../log/types';
 import type { MigrationScope } from './migrate';
-import { openStore, type OpenedStore } from './open';
+import type { PreMigrationBackupOptions } from './backup';
+import { openStoreWithBackup, type OpenedStore } from './open';
 import { openPostgresStore, type OpenedPostgresStore } from './postgres/open';
 import type { BridgeStore } from './types';
 
@@ -34,6 +35,8 @@ export interface OpenBridgeStoreOptions {
   extraMigrations: MigrationScope[];
   clock?: () => number;
   log: Logger;
+  /** SQLite only: the online backup taken before a schema migration runs. */
+  backup: PreMigrationBackupOptions;
   /** PostgreSQL only: the connection holding the process lock broke, and it is being taken again. */
   onLockLost?: (err: Error) => void;
   /** PostgreSQL only: taken again, nobody having held it meanwhile. */
@@ -51,8 +54,8 @@ export async function openBridgeStore(database: BridgeConfig['database'], opts: 
     });
     return postgresHandle(pg);
   }
-  return sqliteHandle(openStore(database.path, {
-    clock: opts.clock, extraMigrations: opts.extraMigrations, lock: { log: opts.log },
+  return sqliteHandle(await openStoreWithBackup(database.path, {
+    clock: opts.clock, extraMigrations: opts.extraMigrations, lock: { log: opts.log }, backup: opts.backup,
   }));
 }
 

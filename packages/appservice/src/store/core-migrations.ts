@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { IDENTITY_MIGRATION } from './identity-migration';
+import { MESSAGE_LINKS_MIGRATION } from './message-links-migration';
 import type { Migration } from './types';
 
 /** The core's schema history. Never edit a released migration: append a new one. */
@@ -136,6 +137,8 @@ export const CORE_MIGRATIONS: Migration[] = [
   },
   // Ghosts and portals as tables of their own (identity-migration.ts).
   IDENTITY_MIGRATION,
+  // Message links with typed columns (message-links-migration.ts).
+  MESSAGE_LINKS_MIGRATION,
 ];
 
 /**

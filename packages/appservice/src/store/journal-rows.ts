@@ -3,7 +3,7 @@
  * one mapping to journal items and dead letters, one set of limits.
  */
 import type { EphemeralEvent, MatrixEvent } from '../events';
-import type { DeadLetter, JournalItem } from '../ingest/types';
+import type { DeadLetter, JournalItem, PendingOptions } from '../ingest/types';
 import { fromJson } from './json';
 
 export interface QueueRow {
@@ -12,8 +12,29 @@ export interface QueueRow {
   txn_id: string;
   room_id: string | null;
   outbox_kind: string | null;
-  payload: string;
+  payload: string | null;
   attempts: number;
+  /** 1 (or true) when the read left the payload in the journal (`pending`'s bound). */
+  in_journal?: number | boolean;
+}
+
+/**
+ * The pending rows in order, an outbox payload only for the first `limit` outbox rows (the
+ * parameter, given twice: `?`/`$1` per dialect). One query for both databases.
+ */
+export function pendingRowsSql(param: (n: 1 | 2) => string): string {
+  return `SELECT seq, kind, txn_id, room_id, outbox_kind, attempts,
+      CASE WHEN kind = 'outbox' AND n > ${param(1)} THEN NULL ELSE payload END AS payload,
+      (kind = 'outbox' AND n > ${param(2)}) AS in_journal
+    FROM (SELECT seq, kind, txn_id, room_id, outbox_kind, attempts, payload,
+        row_number() OVER (PARTITION BY kind = 'outbox' ORDER BY seq) AS n
+      FROM event_queue WHERE state = 'pending') AS p
+    ORDER BY seq`;
+}
+
+/** `pending`'s bound as the query's parameter: all when none was asked for. */
+export function outboxPayloadLimit(options: PendingOptions | undefined): number {
+  return Math.max(0, Math.min(options?.outboxPayloads ?? Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER));
 }
 
 export interface DeadRow {
@@ -35,12 +56,12 @@ export const clip = (error: string) => (error.length > MAX_ERROR_CHARS ? `${erro
 
 export function toItem(r: QueueRow): JournalItem {
   switch (r.kind) {
-    case 'room': return { seq: r.seq, kind: 'room', event: fromJson<MatrixEvent>(r.payload), attempts: r.attempts };
-    case 'ephemeral': return { seq: r.seq, kind: 'ephemeral', event: fromJson<EphemeralEvent>(r.payload), attempts: r.attempts };
-    case 'outbox': return {
-      seq: r.seq, kind: 'outbox', roomKey: r.room_id ?? '', outboxKind: r.outbox_kind ?? '', txnId: r.txn_id,
-      payload: fromJson<unknown>(r.payload), attempts: r.attempts,
-    };
+    case 'room': return { seq: r.seq, kind: 'room', event: fromJson<MatrixEvent>(r.payload ?? ''), attempts: r.attempts };
+    case 'ephemeral': return { seq: r.seq, kind: 'ephemeral', event: fromJson<EphemeralEvent>(r.payload ?? ''), attempts: r.attempts };
+    case 'outbox': {
+      const base = { seq: r.seq, kind: 'outbox' as const, roomKey: r.room_id ?? '', outboxKind: r.outbox_kind ?? '', txnId: r.txn_id, attempts: r.attempts };
+      return r.in_journal ? { ...base, payload: undefined, payloadInJournal: true } : { ...base, payload: fromJson<unknown>(r.payload ?? '') };
+    }
   }
 }
 

@@ -161,7 +161,21 @@ describe.each(backends)('the transaction journal on $name', (backend) => {
     const pending = await store.journal.pending();
     expect(pending.map((p) => (p.kind === 'outbox' ? p.txnId : p.kind === 'room' ? p.event.eventId : 'eph'))).toEqual(['$a', 'k.1', 'k.2', '$b']);
     expect(pending[2]).toEqual({ seq: seq2, kind: 'outbox', roomKey: room, outboxKind: 'irc.line', txnId: 'k.2', payload: { text: 'two', n: [1, 2] }, attempts: 0 });
+    // Read back one at a time (the outbox's memory bound), only while pending.
+    expect(await store.journal.outboxPayload(seq2!)).toEqual({ payload: { text: 'two', n: [1, 2] } });
+    expect(await store.journal.outboxPayload(pending[0]!.seq)).toBeUndefined();
     await store.journal.complete(seq1!);
+    expect(await store.journal.outboxPayload(seq1!)).toBeUndefined();
+    // At start only a bounded number of payloads is read; the others stay in the journal until their turn.
+    const [seq3, seq4] = await store.journal.appendOutbox([line('k.3', { text: 'three' }), line('k.4', null)]);
+    expect((await store.journal.pending({ outboxPayloads: 2 })).filter((p) => p.kind === 'outbox')).toEqual([
+      expect.objectContaining({ seq: seq2, payload: { text: 'two', n: [1, 2] } }),
+      expect.objectContaining({ seq: seq3, payload: { text: 'three' } }),
+      { seq: seq4, kind: 'outbox', roomKey: room, outboxKind: 'irc.line', txnId: 'k.4', payload: undefined, payloadInJournal: true, attempts: 0 },
+    ]);
+    expect(await store.journal.outboxPayload(seq4!)).toEqual({ payload: null });
+    await store.journal.complete(seq3!);
+    await store.journal.complete(seq4!);
     expect(await store.journal.recordFailure(seq2!, 'homeserver down')).toBe(1);
     await store.journal.deadLetter(seq2!, 'gave up');
     expect((await store.journal.pending()).map((p) => p.kind)).toEqual(['room', 'room']);

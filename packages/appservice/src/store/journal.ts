@@ -2,9 +2,9 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { EphemeralEvent, MatrixEvent } from '../events';
 import { BridgeError } from '../errors/bridge-error';
 import { transactionFingerprint } from '../ingest/fingerprint';
-import type { DeadLetter, JournalAcceptResult, JournalItem, OutboxEntry, QueuedItem, TransactionJournal } from '../ingest/types';
-import { toJson } from './json';
-import { clip, DEAD_LETTER_EXTRA_RETENTION_MS, toDeadLetter, toItem, type DeadRow, type QueueRow } from './journal-rows';
+import type { DeadLetter, JournalAcceptResult, JournalItem, OutboxEntry, PendingOptions, QueuedItem, TransactionJournal } from '../ingest/types';
+import { fromJson, toJson } from './json';
+import { clip, DEAD_LETTER_EXTRA_RETENTION_MS, outboxPayloadLimit, pendingRowsSql, toDeadLetter, toItem, type DeadRow, type QueueRow } from './journal-rows';
 
 /**
  * The TransactionJournal on SQLite: `transactions` for txnId dedupe, `event_queue` for the
@@ -15,7 +15,8 @@ export class SqliteTransactionJournal implements TransactionJournal {
   private readonly recordTxn: Statement<[string, number, string]>;
   private readonly enqueue: Statement<[string, string, string | null, string | null, string, number, number]>;
   private readonly appendRow: Statement<[string, string, string, string, number, number]>;
-  private readonly pendingRows: Statement<[], QueueRow>;
+  private readonly pendingRows: Statement<[number, number], QueueRow>;
+  private readonly payloadRow: Statement<[number], { payload: string }>;
   private readonly markDone: Statement<[number, number]>;
   private readonly addFailure: Statement<[string, number, number], { attempts: number }>;
   private readonly markDead: Statement<[string, number, number]>;
@@ -38,8 +39,8 @@ export class SqliteTransactionJournal implements TransactionJournal {
       VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`);
     this.appendRow = db.prepare(`INSERT INTO event_queue (txn_id, kind, room_id, outbox_kind, payload, created_at, updated_at)
       VALUES (?, 'outbox', ?, ?, ?, ?, ?)`);
-    this.pendingRows = db.prepare(`SELECT seq, kind, txn_id, room_id, outbox_kind, payload, attempts
-      FROM event_queue WHERE state = 'pending' ORDER BY seq`);
+    this.pendingRows = db.prepare(pendingRowsSql(() => '?'));
+    this.payloadRow = db.prepare("SELECT payload FROM event_queue WHERE seq = ? AND kind = 'outbox' AND state = 'pending'");
     this.markDone = db.prepare("UPDATE event_queue SET state = 'done', payload = NULL, updated_at = ? WHERE seq = ?");
     this.addFailure = db.prepare('UPDATE event_queue SET attempts = attempts + 1, last_error = ?, updated_at = ? WHERE seq = ? RETURNING attempts');
     this.markDead = db.prepare("UPDATE event_queue SET state = 'dead', last_error = ?, updated_at = ? WHERE seq = ?");
@@ -88,8 +89,14 @@ export class SqliteTransactionJournal implements TransactionJournal {
     return entries.length === 0 ? [] : this.appendTx(entries);
   }
 
-  pending(): JournalItem[] {
-    return this.pendingRows.all().map(toItem);
+  pending(options?: PendingOptions): JournalItem[] {
+    const limit = outboxPayloadLimit(options);
+    return this.pendingRows.all(limit, limit).map(toItem);
+  }
+
+  outboxPayload(seq: number): { payload: unknown } | undefined {
+    const row = this.payloadRow.get(seq);
+    return row ? { payload: fromJson<unknown>(row.payload) } : undefined;
   }
 
   complete(seq: number): void {

@@ -15,12 +15,30 @@ export interface AppliedMigration {
   description: string;
 }
 
+/** Where one scope stands: the database's version and the code's. */
+export interface ScopeVersions {
+  scope: string;
+  /** The version the database is at (0: the scope has no tables yet). */
+  from: number;
+  /** The version this code brings it to. */
+  to: number;
+}
+
+/** What a store open would migrate, scope by scope, in the order the scopes were given. */
+export interface MigrationPlan {
+  scopes: Array<ScopeVersions & { todo: Migration[] }>;
+  /** True when some migration would run. */
+  pending: boolean;
+  /** True when the database held no schema at all (a fresh file: nothing to back up). */
+  fresh: boolean;
+}
+
 /**
- * Brings every scope's schema up to date. All scopes are checked before anything is applied, so
- * a database written by a newer bridge is refused untouched. Each migration runs in its own
- * transaction together with its `schema_migrations` row: a failure leaves the last good version.
+ * Reads where every scope stands and what would run, without changing anything but creating the
+ * (empty) bookkeeping table. Refuses a database written by newer code (`STORE_SCHEMA_TOO_NEW`,
+ * saying to run that release or restore a backup) and one whose bookkeeping has gaps.
  */
-export function runMigrations(db: Database, scopes: MigrationScope[], now: () => number = Date.now): AppliedMigration[] {
+export function planMigrations(db: Database, scopes: MigrationScope[]): MigrationPlan {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     scope TEXT NOT NULL,
     version INTEGER NOT NULL,
@@ -29,9 +47,9 @@ export function runMigrations(db: Database, scopes: MigrationScope[], now: () =>
     PRIMARY KEY (scope, version)
   )`);
   const appliedVersions = db.prepare<[string], { version: number }>('SELECT version FROM schema_migrations WHERE scope = ? ORDER BY version');
-  const record = db.prepare('INSERT INTO schema_migrations (scope, version, description, applied_at) VALUES (?, ?, ?, ?)');
+  const anyApplied = db.prepare('SELECT 1 FROM schema_migrations LIMIT 1').get() !== undefined;
 
-  const plan: Array<{ scope: string; todo: Migration[] }> = [];
+  const plan: MigrationPlan['scopes'] = [];
   const seenScopes = new Set<string>();
   for (const { scope, migrations } of scopes) {
     checkDefinitions(scope, migrations, seenScopes);
@@ -52,11 +70,21 @@ export function runMigrations(db: Database, scopes: MigrationScope[], now: () =>
         `The schema_migrations table has gaps for "${scope}" (versions ${applied.join(', ')}): the database was changed by hand. Restore a backup.`,
       );
     }
-    plan.push({ scope, todo: migrations.slice(dbVersion) });
+    plan.push({ scope, from: dbVersion, to: codeVersion, todo: migrations.slice(dbVersion) });
   }
+  return { scopes: plan, pending: plan.some((p) => p.todo.length > 0), fresh: !anyApplied };
+}
 
+/**
+ * Brings every scope's schema up to date. All scopes are checked before anything is applied, so
+ * a database written by a newer bridge is refused untouched. Each migration runs in its own
+ * transaction together with its `schema_migrations` row: a failure leaves the last good version.
+ * `plan` (from `planMigrations`) when the caller read it already, e.g. to back up first.
+ */
+export function runMigrations(db: Database, scopes: MigrationScope[], now: () => number = Date.now, plan: MigrationPlan = planMigrations(db, scopes)): AppliedMigration[] {
+  const record = db.prepare('INSERT INTO schema_migrations (scope, version, description, applied_at) VALUES (?, ?, ?, ?)');
   const done: AppliedMigration[] = [];
-  for (const { scope, todo } of plan) {
+  for (const { scope, todo } of plan.scopes) {
     for (const m of todo) {
       try {
         db.transaction(() => {

@@ -7,7 +7,8 @@ import { CORE_MIGRATIONS } from './core-migrations';
 import { SqliteTransactionJournal } from './journal';
 import { SqliteKeyValue } from './kv';
 import { SqliteMessageMappings } from './messages';
-import { runMigrations, type AppliedMigration, type MigrationScope } from './migrate';
+import { planMigrations, runMigrations, type AppliedMigration, type MigrationPlan, type MigrationScope } from './migrate';
+import { backupBeforeMigrating, type PreMigrationBackupOptions } from './backup';
 import { acquireStoreLock, type AcquireStoreLockOptions, type StoreLock } from './process-lock';
 import { SqliteRoomMappings } from './rooms';
 import type { BridgeStore } from './types';
@@ -57,25 +58,51 @@ export interface OpenedStore extends BridgeStore {
 /**
  * Opens (creating if needed) the bridge's SQLite database and migrates it. Pass ":memory:" for a
  * throwaway store. The journal and `sync` are synchronous; the repositories a connector sees answer with Promises.
+ * Migrates without a backup: the bridge itself opens with `openStoreWithBackup`.
  */
 export function openStore(path: string, opts: OpenStoreOptions = {}): OpenedStore {
-  const now = opts.clock ?? Date.now;
-  const scopes = opts.extraMigrations ?? [];
-  if (scopes.some((s) => s.scope === 'core')) throw new TypeError('The migration scope "core" belongs to the core; give the connector its own scope');
+  const { db, lock, scopes } = lockAndOpen(path, opts);
+  return migrateAndWrap(db, lock, scopes, opts.clock ?? Date.now);
+}
 
-  // Before the database is even opened: a second bridge must not migrate or touch it.
+/**
+ * `openStore`, but when migrations are pending on a database that holds data, an online backup
+ * is taken first (`<path>.pre-v<from>-to-v<to>-<time>.bak`, the newest `backup.keep` kept) and the
+ * path logged. A failed backup refuses the migration (`STORE_BACKUP_FAILED`) and leaves the
+ * database untouched.
+ */
+export async function openStoreWithBackup(path: string, opts: OpenStoreOptions & { backup: PreMigrationBackupOptions }): Promise<OpenedStore> {
+  const { db, lock, scopes } = lockAndOpen(path, opts);
+  let plan: MigrationPlan;
+  try {
+    plan = planMigrations(db, scopes);
+    await backupBeforeMigrating(db, path, plan, opts.backup);
+  } catch (err) {
+    db.close();
+    lock?.release();
+    throw err;
+  }
+  return migrateAndWrap(db, lock, scopes, opts.clock ?? Date.now, plan);
+}
+
+/** The lock first (a second bridge must not even open the file), then the database. */
+function lockAndOpen(path: string, opts: OpenStoreOptions): { db: Database.Database; lock?: StoreLock; scopes: MigrationScope[] } {
+  const extra = opts.extraMigrations ?? [];
+  if (extra.some((s) => s.scope === 'core')) throw new TypeError('The migration scope "core" belongs to the core; give the connector its own scope');
   const locked = path !== ':memory:' && opts.lock !== false;
   if (locked) mkdirForDatabase(path);
   const lock: StoreLock | undefined = locked ? acquireStoreLock(path, opts.lock || {}) : undefined;
-  let db: Database.Database;
   try {
-    db = openDatabase(path, opts.busyTimeoutMs ?? 5000);
+    return { db: openDatabase(path, opts.busyTimeoutMs ?? 5000), lock, scopes: [{ scope: 'core', migrations: CORE_MIGRATIONS }, ...extra] };
   } catch (err) {
     lock?.release();
     throw err;
   }
+}
+
+function migrateAndWrap(db: Database.Database, lock: StoreLock | undefined, scopes: MigrationScope[], now: () => number, plan?: MigrationPlan): OpenedStore {
   try {
-    const migrationsApplied = runMigrations(db, [{ scope: 'core', migrations: CORE_MIGRATIONS }, ...scopes], now);
+    const migrationsApplied = runMigrations(db, scopes, now, plan);
     const sync: SyncRepositories = {
       rooms: new SqliteRoomMappings(db, now),
       users: new SqliteUserMappings(db, now),

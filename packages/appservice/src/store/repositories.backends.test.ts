@@ -80,6 +80,22 @@ describe.each(backends)('store repositories on $name', (backend) => {
     expect(await s.messages.eventIdOf('libera', 'm2')).toBe('$two');
   });
 
+  it('keeps who sent a message and its start in typed columns, with or without a remote ID', async () => {
+    const s = await open();
+    const e1 = asEventId('$one');
+    await s.messages.put({ roomId: ROOM, eventId: e1, network: 'libera', sender: 'alice', excerpt: 'no id here' });
+    await s.messages.put({ roomId: ROOM, eventId: e1, network: 'libera', remoteId: 'msg-1', sender: 'alice', excerpt: 'with an id' });
+    expect((await s.messages.linksOf(e1, 'libera')).map(({ remoteId, sender, excerpt }) => ({ remoteId, sender, excerpt }))).toEqual([
+      { remoteId: undefined, sender: 'alice', excerpt: 'no id here' }, { remoteId: 'msg-1', sender: 'alice', excerpt: 'with an id' },
+    ]);
+    expect(await s.messages.remoteIdOf(e1, 'libera')).toBe('msg-1');
+    // A remote ID linked again moves to the new event, with what is known about it now.
+    await s.messages.put({ roomId: ROOM, eventId: asEventId('$two'), network: 'libera', remoteId: 'msg-1', sender: 'bob' });
+    expect(await s.messages.eventIdOf('libera', 'msg-1')).toBe('$two');
+    expect(await s.messages.linksOf(asEventId('$two'), 'libera')).toEqual([expect.objectContaining({ remoteId: 'msg-1', sender: 'bob' })]);
+    expect((await s.messages.linksOf(asEventId('$two'), 'libera'))[0]).not.toHaveProperty('excerpt');
+  });
+
   it('stores JSON values in kv and lists keys by literal prefix, in byte order', async () => {
     let s = await open();
     await s.kv.set('irc:libera:motd_seen', true);

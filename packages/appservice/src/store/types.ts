@@ -59,11 +59,35 @@ export interface UserMappingRepository {
   list(network: string): Promise<Array<RemoteUser & { userId: UserId }>>;
 }
 
-/** Matrix event ↔ remote message ID, for replies, edits and redactions. */
+/** A Matrix event's link to a message on a remote network, with what a bridge keeps about it. */
+export interface MessageLink {
+  roomId: RoomId;
+  eventId: EventId;
+  network: string;
+  /** The network's ID for the message; absent where the network gives it none (IRC without msgid). */
+  remoteId?: string;
+  /** Who sent it on the network (a nick, a remote user ID). */
+  sender?: string;
+  /** Its start as plain text, for quoting it in a reply on a network without replies. */
+  excerpt?: string;
+  createdAt: number;
+}
+
+/** What `put` stores: a link, its time set by the store. */
+export type MessageLinkInput = Omit<MessageLink, 'createdAt'>;
+
+/** Matrix event ↔ remote message, for replies, edits and redactions. */
 export interface MessageMappingRepository {
-  put(entry: { roomId: RoomId; eventId: EventId; network: string; remoteId: string }): Promise<void>;
+  /**
+   * Stores a link. A remote ID already linked is moved to this event; an event has at most one
+   * link without a remote ID per network, so writing it again (a retry) updates it.
+   */
+  put(entry: MessageLinkInput): Promise<void>;
   eventIdOf(network: string, remoteId: string): Promise<EventId | undefined>;
+  /** The event's first remote message with an ID on the network (replies and edits point at it). */
   remoteIdOf(eventId: EventId, network: string): Promise<string | undefined>;
+  /** The event's links on the network, in the order they were first written (an indexed lookup). */
+  linksOf(eventId: EventId, network: string): Promise<MessageLink[]>;
   /** Drops entries older than `olderThanMs`; returns how many were removed. */
   prune(olderThanMs: number): Promise<number>;
 }

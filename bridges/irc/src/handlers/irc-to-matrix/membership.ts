@@ -13,17 +13,25 @@
 import type { RoomId, UserId } from '@bridgekit/appservice';
 import type { IrcNetwork } from '../../network/network';
 import { ensureBridgeInfo } from '../../portals/bridge-info';
+import type { GhostSync } from '../../ghosts/ghost-sync';
 import type { Diagnostics, MatrixSide, RoomTasks, Speaker } from '../../parts';
+import type { Portals } from '../../portals/portals';
+import { ircHandler } from '../registry';
+import { noteJoin } from './history';
 
 /** A kick from IRC is told in the room's turn, by the bot or to the user kicked. */
 type KickDeps = Pick<Diagnostics, 'log'> & MatrixSide & RoomTasks;
-import { ircHandler } from '../registry';
-import { noteJoin } from './history';
+
+/** What channel membership uses: the channel's rooms, the ghosts kept in step with it, and the room's turn for notices. */
+type MembershipDeps = KickDeps & Pick<Speaker, 'tell'> & Parameters<typeof ensureBridgeInfo>[0] & {
+  readonly portals: Pick<Portals, 'roomsForChannel'>;
+  readonly ghostSync: Pick<GhostSync, 'joined' | 'left' | 'quit' | 'namesReceived' | 'spoke'>;
+};
 
 export const channelJoins = ircHandler({
   name: 'irc.join',
   event: 'join',
-  handle(e, { network }, rt) {
+  handle(e, { network }, rt: MembershipDeps) {
     if (rt.portals.roomsForChannel(network, e.channel).length === 0) return;
     if (e.self) {
       noteJoin(rt.ctx.store.kv, network.id, network.fold(e.channel), e.serverTime)
@@ -39,7 +47,7 @@ export const channelJoins = ircHandler({
 export const channelParts = ircHandler({
   name: 'irc.part',
   event: 'part',
-  handle(e, { network }, rt) {
+  handle(e, { network }, rt: MembershipDeps) {
     if (e.self) return;
     rt.ghostSync.left(network, e.channel, e.nick, { kind: 'part', reason: e.reason });
   },
@@ -48,7 +56,7 @@ export const channelParts = ircHandler({
 export const channelQuits = ircHandler({
   name: 'irc.quit',
   event: 'quit',
-  handle(e, { network }, rt) {
+  handle(e, { network }, rt: MembershipDeps) {
     rt.ghostSync.quit(network, e.nick, e.reason);
   },
 });
@@ -56,7 +64,7 @@ export const channelQuits = ircHandler({
 export const channelKicks = ircHandler({
   name: 'irc.kick',
   event: 'kick',
-  handle(e, { network }, rt) {
+  handle(e, { network }, rt: MembershipDeps) {
     const rooms = rt.portals.roomsForChannel(network, e.channel);
     if (rooms.length === 0) return;
     const why = `${e.nick} kicked ${e.kicked} from ${e.channel} on IRC${e.reason ? `: ${e.reason}` : ''}`;
@@ -70,7 +78,7 @@ export const channelKicks = ircHandler({
 export const channelNames = ircHandler({
   name: 'irc.names',
   event: 'names',
-  handle(e, { network }, rt) {
+  handle(e, { network }, rt: MembershipDeps) {
     const rooms = rt.portals.roomsForChannel(network, e.channel);
     if (rooms.length === 0) return;
     // The bot is (back) in the channel: the moment to check links made while it was elsewhere.
@@ -83,7 +91,7 @@ export const channelNames = ircHandler({
 export const channelSpeakers = ircHandler({
   name: 'irc.speaker',
   event: 'message',
-  handle(e, { network }, rt) {
+  handle(e, { network }, rt: MembershipDeps) {
     if (e.self || e.fromServer || e.statusPrefix || !network.isChannel(e.target)) return;
     rt.ghostSync.spoke(network, e.target, e.nick);
   },

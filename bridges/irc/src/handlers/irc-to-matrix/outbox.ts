@@ -19,7 +19,10 @@ export type OutboxDeliveryDeps = LineDeliveryDeps & GhostResolver & BanDeps & Ma
   readonly ghostSync: GhostSync;
   /** How long deliveries are held through a homeserver outage. */
   readonly maxHoldMs: number;
+  /** A private chat is not opened for a Matrix user a moderation list bans. */
+  readonly moderation: Pick<ModerationGate, 'refuse'>;
 };
+import type { ModerationGate } from '../../policy/moderation';
 import type { ChannelLine, IrcOutbox, PrivateLine, TopicChange } from './outbox-kinds';
 import { deliverChannelLine } from './messages';
 import { deliverPrivateLine } from './private';

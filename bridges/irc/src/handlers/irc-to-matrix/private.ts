@@ -7,6 +7,7 @@ import type { OutboxDelivery } from '@bridgekit/appservice';
 import { chatGhost, openPrivateChat } from '../../portals/private-chats';
 import type { GhostResolver } from '../../parts';
 import type { Portals } from '../../portals/portals';
+import type { ModerationGate } from '../../policy/moderation';
 import { ircHandler } from '../registry';
 import { ircMessageContent } from './content';
 import { lineDelivered, networkOfLine, timestampOf, type LineDeliveryDeps } from './line-delivery';
@@ -34,10 +35,13 @@ export const privateMessages = ircHandler({
  * chat with the sender (opened by the first line; a crash between creating the room and
  * recording it can leave an empty room behind, never a lost or repeated line).
  */
-export async function deliverPrivateLine(rt: LineDeliveryDeps & GhostResolver & { readonly portals: Portals }, { payload: line, txnId, resend }: OutboxDelivery<PrivateLine>): Promise<void> {
+export async function deliverPrivateLine(rt: LineDeliveryDeps & GhostResolver & { readonly portals: Portals; readonly moderation: Pick<ModerationGate, 'refuse'> }, { payload: line, txnId, resend }: OutboxDelivery<PrivateLine>): Promise<void> {
   const network = networkOfLine(rt, line, { userId: line.userId });
   if (!network) return;
-  const chat = rt.portals.privateChat(network, line.userId, line.nick) ?? await openPrivateChat(rt, network, line.userId, line.nick);
+  const existing = rt.portals.privateChat(network, line.userId, line.nick);
+  // No new room (and no invite) for a user a moderation list bans; a line said before the ban QUIT their connection is dropped.
+  if (!existing && rt.moderation.refuse(line.userId, 'private_chat')) return;
+  const chat = existing ?? await openPrivateChat(rt, network, line.userId, line.nick);
   const ghost = await chatGhost(rt, network, chat);
   const eventId = await ghost.sendMessage(chat.roomId, line.content, { txnId, checkSentBefore: resend, ...timestampOf(line) });
   await lineDelivered(rt, network, chat.roomId, eventId, line);

@@ -12,17 +12,25 @@ import type { PowerLevelsContent } from '../../ghosts/power-levels';
 import type { IrcNick } from '../../mapping/ids';
 import type { IrcNetwork } from '../../network/network';
 import type { GhostSync } from '../../ghosts/ghost-sync';
-import type { TopicChange } from './outbox-kinds';
+import type { IrcOutbox, TopicChange } from './outbox-kinds';
 import type { Diagnostics, GhostResolver, MatrixSide, NetworkDirectory } from '../../parts';
+import type { Portals } from '../../portals/portals';
+import { ircHandler } from '../registry';
 
 /** What setting a topic uses: the networks, the ghosts and who may set state. */
 type TopicDeps = NetworkDirectory & GhostResolver & Diagnostics & MatrixSide & { readonly ghostSync: Pick<GhostSync, 'ghostOf'> };
-import { ircHandler } from '../registry';
+
+/** What hearing a topic uses: the channel's rooms, the setter's ghost, and the outbox the change is journaled in. */
+type TopicHeardDeps = {
+  readonly portals: Pick<Portals, 'roomsForChannel'>;
+  readonly ghostSync: Pick<GhostSync, 'spoke'>;
+  readonly outbox: Pick<IrcOutbox, 'topic'>;
+};
 
 export const channelTopics = ircHandler({
   name: 'irc.topic',
   event: 'topic',
-  handle(e, { network }, rt) {
+  handle(e, { network }, rt: TopicHeardDeps) {
     if (e.setBy && network.ownNicks.has(e.setBy)) return;
     const topic = stripMirc(e.topic);
     const setBy = e.setBy && network.fold(e.setBy) !== network.fold(network.botNick) ? e.setBy : undefined;

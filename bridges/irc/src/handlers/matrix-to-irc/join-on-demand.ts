@@ -8,16 +8,18 @@
  */
 import { tellRefusedPortals } from '../../portals/refused-channels';
 import { matrixHandler } from '../registry';
+import { refusedByModeration, type ModerationRefusalDeps } from '../moderation-refusal';
 import { UndeliverableError } from '../undeliverable';
 import type { Diagnostics, MatrixSide, RoomTasks } from '../../parts';
 
 export const joinOnDemand = matrixHandler({
   name: 'matrix.join-on-demand',
   kinds: ['membership'],
-  async handle(event, rt: Parameters<typeof tellRefusedPortals>[0] & MatrixSide & Pick<Diagnostics, 'log'> & RoomTasks) {
+  async handle(event, rt: Parameters<typeof tellRefusedPortals>[0] & MatrixSide & Pick<Diagnostics, 'log'> & RoomTasks & ModerationRefusalDeps) {
     // Not a profile change (action 'profile'), and only the user's own join.
     if (event.action !== 'join' || event.userId !== event.sender || rt.ctx.isBridgeUser(event.sender)) return;
     const user = { userId: event.sender, ...(event.displayName ? { displayName: event.displayName } : {}) };
+    if (rt.portals.channelsOfRoom(event.roomId).length > 0 && await refusedByModeration(rt, event.roomId, event.sender, 'join')) return;
     await tellRefusedPortals(rt, event.roomId, event.sender);
     for (const portal of rt.portals.channelsOfRoom(event.roomId)) {
       const network = rt.network(portal.network);

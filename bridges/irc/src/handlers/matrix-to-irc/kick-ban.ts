@@ -12,15 +12,25 @@ import type { IrcNick } from '../../mapping/ids';
 import type { IrcNetwork } from '../../network/network';
 import type { Puppet } from '../../network/puppets';
 import type { ChannelPortal } from '../../portals/portals';
-import type { Diagnostics, Speaker } from '../../parts';
+import type { GhostSync } from '../../ghosts/ghost-sync';
+import type { GhostUserIds } from '../../mapping/ghost-ids';
+import type { Diagnostics, NetworkDirectory, Speaker } from '../../parts';
+import type { Portals } from '../../portals/portals';
 import { matrixHandler } from '../registry';
+
+/** What mirroring a kick or ban uses: whose ghost it is, the room's channels, the ghosts' bans, and telling the kicker. */
+type KickBanDeps = Parameters<typeof ghostBanned>[0] & NetworkDirectory & Pick<Speaker, 'tell'> & Pick<Diagnostics, 'log'> & {
+  readonly ghosts: Pick<GhostUserIds, 'parseUserId'>;
+  readonly portals: Pick<Portals, 'channelsOfRoom'>;
+  readonly ghostSync: Pick<GhostSync, 'removedFromRoom' | 'bans' | 'renames'>;
+};
 
 type Action = 'kick' | 'ban' | 'unban';
 
 export const ghostKicksAndBans = matrixHandler({
   name: 'matrix.kick-ban',
   kinds: ['membership'],
-  async handle(event, rt) {
+  async handle(event, rt: KickBanDeps) {
     const target = event.userId;
     if (event.sender === target) return;
     const action = actionOf(event);

@@ -10,14 +10,28 @@
 import type { MembershipEvent, RoomId, UserId } from '@bridgekit/appservice';
 import type { IrcNetwork } from '../../network/network';
 import type { ChannelPortal } from '../../portals/portals';
-import type { Diagnostics, MatrixSide } from '../../parts';
+import type { GhostSync } from '../../ghosts/ghost-sync';
+import type { GhostUserIds } from '../../mapping/ghost-ids';
+import type { Diagnostics, MatrixSide, NetworkDirectory, Speaker } from '../../parts';
 import type { Portals } from '../../portals/portals';
 import { matrixHandler } from '../registry';
+
+/** What a departure uses: the room's channels, their networks' puppets, and the other rooms' membership. */
+type DepartureDeps = MatrixSide & Pick<Diagnostics, 'log'> & NetworkDirectory & {
+  readonly portals: Pick<Portals, 'channelsOfRoom' | 'roomsForChannel'>;
+};
+
+/** What an invite of a ghost uses: whose ghost it is (after renames), the room's channels, and telling the inviter. */
+type GhostInviteDeps = NetworkDirectory & Pick<Speaker, 'tell'> & {
+  readonly ghosts: Pick<GhostUserIds, 'parseUserId'>;
+  readonly ghostSync: { readonly renames: Pick<GhostSync['renames'], 'nickOf'> };
+  readonly portals: Pick<Portals, 'channelsOfRoom'>;
+};
 
 export const matrixDepartures = matrixHandler({
   name: 'matrix.leave',
   kinds: ['membership'],
-  async handle(event, rt) {
+  async handle(event, rt: DepartureDeps) {
     const { userId, membership } = event;
     if ((membership !== 'leave' && membership !== 'ban') || rt.ctx.isBridgeUser(userId)) return;
     const reason = partReason(event, userId);
@@ -34,7 +48,7 @@ export const matrixDepartures = matrixHandler({
 export const ghostInvites = matrixHandler({
   name: 'matrix.ghost-invite',
   kinds: ['membership'],
-  async handle(event, rt) {
+  async handle(event, rt: GhostInviteDeps) {
     if (event.membership !== 'invite') return;
     const ghost = rt.ghosts.parseUserId(event.userId);
     const network = ghost && rt.network(ghost.network);
@@ -61,7 +75,7 @@ function partReason(event: MembershipEvent, userId: UserId): string | undefined 
 }
 
 /** A channel may be bridged to several rooms: leaving one of them is not leaving the channel. */
-async function stillBridgedElsewhere(rt: MatrixSide & Pick<Diagnostics, 'log'> & { readonly portals: Portals }, network: IrcNetwork, portal: ChannelPortal, userId: UserId): Promise<boolean> {
+async function stillBridgedElsewhere(rt: DepartureDeps, network: IrcNetwork, portal: ChannelPortal, userId: UserId): Promise<boolean> {
   const others: RoomId[] = rt.portals.roomsForChannel(network, portal.channel).filter((r) => r !== portal.roomId);
   for (const roomId of others) {
     const member = await rt.ctx.bot.getState<{ membership?: unknown }>(roomId, 'm.room.member', userId).catch((error: Error) => {

@@ -10,13 +10,9 @@ afterEach(async () => {
   await h?.stop();
 });
 
-function noticesTo(roomId: RoomId, userId: UserId): string[] {
-  return h.bridge.matrix.messagesIn(roomId)
-    .filter((e) => e.content.msgtype === 'm.notice' && (e.content['m.mentions'] as { user_ids?: string[] } | undefined)?.user_ids?.includes(userId))
-    .map((e) => String(e.content.body));
-}
 
-const ircLinesOf = (nick: string) => h.server.sent.filter((l) => l.from === nick).map((l) => l.text);
+const ircLinesOf = (nick: string) => h.server.linesFrom(nick);
+const noticesTo = (roomId: RoomId, userId: UserId) => h.bridge.matrix.noticesTo(roomId, userId);
 
 describe('a Matrix message that shows nothing on IRC', () => {
   it.each<[string, Record<string, unknown>]>([

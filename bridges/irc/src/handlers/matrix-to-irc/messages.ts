@@ -16,6 +16,11 @@ import type { MediaLinks } from '../../media/links';
 import type { Diagnostics, MatrixSide, MemberNames, NetworkDirectory } from '../../parts';
 import type { Portals } from '../../portals/portals';
 import type { MessageRefs } from '../message-refs';
+import { matrixHandler } from '../registry';
+import { refusedByModeration, type ModerationRefusalDeps } from '../moderation-refusal';
+import { UndeliverableError } from '../undeliverable';
+import { ircLineCount, pasteNotice, pasteText } from './paste';
+import { renderForIrc, type IrcOutgoing } from './render';
 
 /** Who the nicks of pills are: a ghost's from its renames. */
 type PillDeps = { readonly ghostSync: { readonly renames: Pick<GhostRenames, 'nickOf'> } };
@@ -25,10 +30,12 @@ type SendDeps = PillDeps & MatrixSide & Pick<Diagnostics, 'metrics'> & MemberNam
   readonly refs: MessageRefs;
   readonly media: MediaLinks;
 };
-import { matrixHandler } from '../registry';
-import { UndeliverableError } from '../undeliverable';
-import { ircLineCount, pasteNotice, pasteText } from './paste';
-import { renderForIrc, type IrcOutgoing } from './render';
+
+/** What a Matrix message uses: its targets (portals, networks), the send, the clock for staleness, telling the sender, and the moderation lists. */
+type MessageDeps = SendDeps & NetworkDirectory & Pick<Diagnostics, 'log'> & ModerationRefusalDeps & {
+  readonly portals: Pick<Portals, 'channelsOfRoom' | 'privateChatOfRoom'>;
+  readonly clock: Clock;
+};
 
 interface Target {
   network: IrcNetwork;
@@ -47,10 +54,11 @@ const MESSAGE_TYPES = new Set(['m.room.message', 'm.sticker']);
 export const matrixMessages = matrixHandler({
   name: 'matrix.message',
   kinds: ['message', 'edit', 'raw'],
-  async handle(typed, rt) {
+  async handle(typed, rt: MessageDeps) {
     const event = typed.raw;
     if (!MESSAGE_TYPES.has(event.type)) return;
     const targets = targetsOf(event, rt);
+    if (targets.length > 0 && await refusedByModeration(rt, event.roomId, event.sender, 'message')) return;
     let empty = false;
     let stale: number | undefined;
     for (const target of targets) {
@@ -89,7 +97,7 @@ function staleAge(event: MatrixEvent, network: IrcNetwork, rt: { readonly clock:
   return ageSeconds > maxAge ? Math.round(ageSeconds) : undefined;
 }
 
-function targetsOf(event: MatrixEvent, rt: NetworkDirectory & { readonly portals: Portals }): Target[] {
+function targetsOf(event: MatrixEvent, rt: NetworkDirectory & { readonly portals: Pick<Portals, 'channelsOfRoom' | 'privateChatOfRoom'> }): Target[] {
   const targets: Target[] = [];
   for (const portal of rt.portals.channelsOfRoom(event.roomId)) {
     const network = rt.network(portal.network);

@@ -4,13 +4,23 @@
  * (Invites into channel portals belong to the channel-state handlers.)
  */
 import type { MembershipEvent } from '@bridgekit/appservice';
-import type { Speaker } from '../../parts';
+import type { GhostSync } from '../../ghosts/ghost-sync';
+import type { GhostUserIds } from '../../mapping/ghost-ids';
+import type { Diagnostics, GhostResolver, MatrixSide, NetworkDirectory, Speaker } from '../../parts';
+import type { Portals } from '../../portals/portals';
 import { matrixHandler } from '../registry';
+
+/** What starting a private chat uses: whose ghost was invited (after renames), the room's links, and the ghost's intent. */
+type PrivateInviteDeps = MatrixSide & NetworkDirectory & Pick<GhostResolver, 'ghostIntent'> & Pick<Speaker, 'tell'> & Pick<Diagnostics, 'log'> & {
+  readonly ghosts: Pick<GhostUserIds, 'parseUserId'>;
+  readonly portals: Pick<Portals, 'channelsOfRoom' | 'privateChatOfRoom' | 'linkPrivateChat'>;
+  readonly ghostSync: { readonly renames: Pick<GhostSync['renames'], 'nickOf'> };
+};
 
 export const privateChatInvites = matrixHandler({
   name: 'matrix.private-invite',
   kinds: ['membership'],
-  async handle(event, rt) {
+  async handle(event, rt: PrivateInviteDeps) {
     if (event.membership !== 'invite') return;
     const ghost = rt.ghosts.parseUserId(event.userId);
     const network = ghost && rt.network(ghost.network);

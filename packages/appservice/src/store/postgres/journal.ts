@@ -2,9 +2,9 @@ import type { Pool, PoolClient } from 'pg';
 import type { EphemeralEvent, MatrixEvent } from '../../events';
 import { BridgeError } from '../../errors/bridge-error';
 import { transactionFingerprint } from '../../ingest/fingerprint';
-import type { AsyncTransactionJournal, DeadLetter, JournalAcceptResult, JournalItem, OutboxEntry, QueuedItem } from '../../ingest/types';
-import { toJson } from '../json';
-import { clip, DEAD_LETTER_EXTRA_RETENTION_MS, toDeadLetter, toItem, type DeadRow, type QueueRow } from '../journal-rows';
+import type { AsyncTransactionJournal, DeadLetter, JournalAcceptResult, JournalItem, OutboxEntry, PendingOptions, QueuedItem } from '../../ingest/types';
+import { fromJson, toJson } from '../json';
+import { clip, DEAD_LETTER_EXTRA_RETENTION_MS, outboxPayloadLimit, pendingRowsSql, toDeadLetter, toItem, type DeadRow, type QueueRow } from '../journal-rows';
 import { inTransaction } from './sql';
 
 /**
@@ -57,10 +57,16 @@ export class PostgresTransactionJournal implements AsyncTransactionJournal {
     });
   }
 
-  async pending(): Promise<JournalItem[]> {
-    const { rows } = await this.pool.query<QueueRow>(`SELECT seq, kind, txn_id, room_id, outbox_kind, payload, attempts
-      FROM event_queue WHERE state = 'pending' ORDER BY seq`);
+  async pending(options?: PendingOptions): Promise<JournalItem[]> {
+    const limit = outboxPayloadLimit(options);
+    const { rows } = await this.pool.query<QueueRow>(pendingRowsSql((n) => `$${n}::bigint`), [limit, limit]);
     return rows.map(toItem);
+  }
+
+  async outboxPayload(seq: number): Promise<{ payload: unknown } | undefined> {
+    const { rows } = await this.pool.query<{ payload: string }>(
+      "SELECT payload FROM event_queue WHERE seq = $1 AND kind = 'outbox' AND state = 'pending'", [seq]);
+    return rows[0] ? { payload: fromJson<unknown>(rows[0].payload) } : undefined;
   }
 
   async complete(seq: number): Promise<void> {

@@ -4,8 +4,9 @@ import { BridgeError } from '../../errors/bridge-error';
 import type { EventId, RoomId, UserId } from '../../ids';
 import { fromJson, toJson } from '../json';
 import type {
-  KeyValueRepository, MessageMappingRepository, RemoteRoom, RemoteUser, RoomLink, RoomMappingRepository, UserMappingRepository,
+  KeyValueRepository, MessageLink, MessageLinkInput, MessageMappingRepository, RemoteRoom, RemoteUser, RoomLink, RoomMappingRepository, UserMappingRepository,
 } from '../types';
+import { linkValues, MESSAGE_LINK_COLUMNS, toMessageLink, type MessageLinkRow } from '../messages';
 import { inTransaction } from './sql';
 
 interface RoomRow { room_id: string; network: string; remote_id: string; data: string; created_at: number }
@@ -95,10 +96,12 @@ export class PostgresUserMappings implements UserMappingRepository {
 export class PostgresMessageMappings implements MessageMappingRepository {
   constructor(private readonly pool: Pool, private readonly now: () => number) {}
 
-  async put(entry: { roomId: RoomId; eventId: EventId; network: string; remoteId: string }): Promise<void> {
-    await this.pool.query(`INSERT INTO message_links (network, remote_id, event_id, room_id, created_at) VALUES ($1, $2, $3, $4, $5)
-      ON CONFLICT (network, remote_id) DO UPDATE SET event_id = excluded.event_id, room_id = excluded.room_id`,
-    [entry.network, entry.remoteId, entry.eventId, entry.roomId, this.now()]);
+  async put(entry: MessageLinkInput): Promise<void> {
+    const insert = 'INSERT INTO message_links (network, remote_id, event_id, room_id, sender, excerpt, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)';
+    await this.pool.query(entry.remoteId === undefined
+      ? `${insert} ON CONFLICT (event_id, network) WHERE remote_id IS NULL DO UPDATE SET room_id = excluded.room_id, sender = excluded.sender, excerpt = excluded.excerpt`
+      : `${insert} ON CONFLICT (network, remote_id) DO UPDATE SET event_id = excluded.event_id, room_id = excluded.room_id, sender = excluded.sender, excerpt = excluded.excerpt`,
+    linkValues(entry, this.now()));
   }
 
   async eventIdOf(network: string, remoteId: string): Promise<EventId | undefined> {
@@ -108,8 +111,14 @@ export class PostgresMessageMappings implements MessageMappingRepository {
 
   async remoteIdOf(eventId: EventId, network: string): Promise<string | undefined> {
     const { rows } = await this.pool.query<{ remote_id: string }>(
-      'SELECT remote_id FROM message_links WHERE event_id = $1 AND network = $2 ORDER BY seq LIMIT 1', [eventId, network]);
+      'SELECT remote_id FROM message_links WHERE event_id = $1 AND network = $2 AND remote_id IS NOT NULL ORDER BY seq LIMIT 1', [eventId, network]);
     return rows[0]?.remote_id;
+  }
+
+  async linksOf(eventId: EventId, network: string): Promise<MessageLink[]> {
+    const { rows } = await this.pool.query<MessageLinkRow>(
+      `SELECT ${MESSAGE_LINK_COLUMNS} FROM message_links WHERE event_id = $1 AND network = $2 ORDER BY seq`, [eventId, network]);
+    return rows.map(toMessageLink);
   }
 
   async prune(olderThanMs: number): Promise<number> {
