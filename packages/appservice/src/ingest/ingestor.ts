@@ -3,7 +3,7 @@ import { isRetriable } from '../errors/bridge-error';
 import type { EphemeralEvent, MatrixEvent } from '../events';
 import type { Logger } from '../log/types';
 import { DEFAULT_MAX_HOLD_MS, holdDecision } from './hold';
-import { DEFAULT_JOURNAL_WRITE_HOLD_MS, JournalWrites } from './journal-writes';
+import { DEFAULT_JOURNAL_WRITE_HOLD_MS, JournalWrites, journalCall } from './journal-writes';
 import { Outbox } from './outbox';
 import { RoomQueues, realTimers, type StepResult, type Timers } from './room-queues';
 import { currentRoomTurn } from './room-turn';
@@ -356,7 +356,7 @@ export class Ingestor {
     const error = errorText(err);
     let attempts = item.attempts + 1;
     try {
-      attempts = await this.journalCall(() => this.deps.journal.recordFailure(item.seq, error));
+      attempts = await journalCall(this.writes, () => this.deps.journal.recordFailure(item.seq, error));
     } catch (journalErr) {
       this.deps.log.error('Could not record a handler failure in the journal', { ...describe(item), error: errorText(journalErr) });
     }
@@ -372,7 +372,7 @@ export class Ingestor {
         ...describe(item), error: errorText(journalErr),
       });
       try {
-        const dead = this.journalCall(() => this.deps.journal.deadLetter(item.seq, error));
+        const dead = journalCall(this.writes, () => this.deps.journal.deadLetter(item.seq, error));
         if (dead instanceof Promise) dead.catch(onError);
       } catch (journalErr) {
         onError(journalErr);
@@ -392,24 +392,13 @@ export class Ingestor {
       ...describe(item), error: errorText(err),
     });
     try {
-      const done = this.journalCall(() => this.deps.journal.complete(item.seq));
+      const done = journalCall(this.writes, () => this.deps.journal.complete(item.seq));
       if (done instanceof Promise) done.catch(onError);
     } catch (err) {
       onError(err);
     }
   }
 
-  /** A journal call's answer as it comes (SQLite), or, when a Promise, retried through an outage. */
-  private journalCall<T>(call: () => MaybePromise<T>): MaybePromise<T> {
-    const first = call();
-    if (!(first instanceof Promise)) return first;
-    let firstTry: Promise<T> | undefined = first;
-    return this.writes.run(() => {
-      const attempt = firstTry ?? Promise.resolve(call());
-      firstTry = undefined;
-      return attempt;
-    });
-  }
 
   private count(kind: string, outcome: string): void {
     this.deps.metrics?.events.inc({ kind, outcome });

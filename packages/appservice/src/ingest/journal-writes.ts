@@ -6,6 +6,7 @@
  * outbox, lose what a network said. Synchronous writes (SQLite) never come here.
  */
 import type { Timers } from './room-queues';
+import type { MaybePromise } from './types';
 
 export interface JournalWriteOptions {
   timers: Timers;
@@ -65,4 +66,24 @@ export class JournalWrites {
       }
     }
   }
+}
+
+/**
+ * A journal call's answer as it comes (a synchronous journal), or, when it is a Promise, the
+ * same call retried through an outage by `writes` (the first attempt is the call already made).
+ */
+export function journalCall<T>(writes: JournalWrites, call: () => MaybePromise<T>): MaybePromise<T> {
+  const first = call();
+  return first instanceof Promise ? retried(writes, first, call) : first;
+}
+
+/** `first` (an attempt already under way), then `call` again while it fails, within `writes`' bound. */
+export function retried<T>(writes: JournalWrites, first: Promise<T>, call: () => MaybePromise<T>): Promise<T> {
+  let firstTry: Promise<T> | undefined = first;
+  first.catch(() => undefined); // its failure is the retry's business
+  return writes.run(() => {
+    const attempt = firstTry ?? Promise.resolve(call());
+    firstTry = undefined;
+    return attempt;
+  });
 }

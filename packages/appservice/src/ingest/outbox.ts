@@ -18,7 +18,7 @@ import { createTxnIds } from '../csapi/txn-ids';
 import type { Logger } from '../log/types';
 import { DEFAULT_MAX_HOLD_MS, holdDecision } from './hold';
 import type { StepResult } from './room-queues';
-import type { JournalWrites } from './journal-writes';
+import { journalCall, retried, type JournalWrites } from './journal-writes';
 import type { IngestJournal, MaybePromise, OutboxEntry, OutboxRecord } from './types';
 
 /** What an outbox handler is given for one attempt of one item. */
@@ -212,9 +212,13 @@ export class Outbox implements BridgeOutbox {
       }
       done(true);
     });
+    const append = () => this.deps.journal.appendOutbox(entries);
+    // An asynchronous journal: each batch starts once the previous one is written, so the
+    // journal's order (what a restart resumes by) is enqueue order.
+    if (this.writeTail) return this.chain(this.writeTail.then(() => journalCall(this.deps.writes, append)).then(written, lost));
     let first: MaybePromise<number[]>;
     try {
-      first = this.deps.journal.appendOutbox(entries);
+      first = append();
     } catch (err) {
       lost(err);
       return;
@@ -223,17 +227,12 @@ export class Outbox implements BridgeOutbox {
       written(first);
       return;
     }
-    // Behind the previous batch: the journal's order (what a restart resumes by) is enqueue order.
-    let firstTry: Promise<number[]> | undefined = first;
-    const write = () => {
-      const attempt = firstTry ?? Promise.resolve(this.deps.journal.appendOutbox(entries));
-      firstTry = undefined;
-      return attempt;
-    };
-    first.catch(() => undefined); // retried below
-    const done = (this.writeTail ?? Promise.resolve()).then(() => this.deps.writes.run(write)).then(written, lost);
-    this.writeTail = done;
-    return done;
+    return this.chain(retried(this.deps.writes, first, append).then(written, lost));
+  }
+
+  private chain(write: Promise<void>): Promise<void> {
+    this.writeTail = write;
+    return write;
   }
 
   /**
@@ -388,15 +387,8 @@ export class Outbox implements BridgeOutbox {
   private journal(record: OutboxRecord, what: string, write: () => unknown): void {
     const failed = (err: unknown) => this.deps.log.error(`Could not ${what} in the journal; the message is tried again after a restart`, { ...describe(record), error: errorText(err) });
     try {
-      const first = write();
-      if (!(first instanceof Promise)) return;
-      let firstTry: Promise<unknown> | undefined = first;
-      first.catch(() => undefined);
-      this.deps.writes.run(() => {
-        const attempt = firstTry ?? Promise.resolve(write());
-        firstTry = undefined;
-        return attempt;
-      }).catch(failed);
+      const result = journalCall(this.deps.writes, write);
+      if (result instanceof Promise) result.catch(failed);
     } catch (err) {
       failed(err);
     }
