@@ -1,6 +1,7 @@
 // The IRC connector as an admin operates it: readiness for /ready, the QUIT message at shutdown,
 // and a config reload that changes what it can without dropping a connection.
 import { IRC_CONFIG_SECTION } from './config/parse';
+import { sourceAddressFailure } from './irc/source-address-failure';
 import { bridgeConfig, DOMAIN } from './testing/fake-bridge';
 import { asRoomAlias, type RoomId, type UserId } from '@bridgekit/appservice';
 import { alice, bob, BOT_NICK, startHarness, testIrcSection, type Harness } from './testing/harness';
@@ -71,6 +72,45 @@ describe('config reload', () => {
     expect(h.connector.config.permissions).toEqual({ '@boss:example.org': 'admin' });
     expect(h.connector.readiness().details).toEqual({ networks: { net: 'connected', added: 'connected' } });
     expect(h.connector.thirdParty.protocols.irc!.instances.map((i) => i.networkId)).toEqual(['net', 'added']);
+  });
+});
+
+describe('config reload of the IPv6 prefix and the identd', () => {
+  it('gives the next connection an address of a newly set prefix without touching the open one; the identd needs a restart', async () => {
+    h = await startHarness();
+    const roomId = await h.portal();
+    await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'hi' });
+    const puppet = h.server.client('alice[m]')!;
+    expect(await puppet.options.sourceAddress?.()).toBeUndefined();
+
+    const next = IRC_CONFIG_SECTION.read(bridgeConfig(testIrcSection(
+      { ipv6: { prefix: '2001:db8:7::/64' } },
+      { ident: { enabled: true, port: 1130 } },
+    ), h.bridge.dir));
+    const outcome = await h.connector.reload(next);
+    expect(outcome.applied).toContain('irc.networks.net.ipv6');
+    expect(outcome.needsRestart).toEqual(['irc.ident']);
+    // The open connection stays as it is; the address is asked at the next connect.
+    expect(puppet.connects).toBe(1);
+    expect(await puppet.options.sourceAddress?.()).toBe('2001:db8:7::1');
+    await h.matrixEvent(roomId, bob, { msgtype: 'm.text', body: 'hi too' });
+    expect(await h.server.client('bob[m]')!.options.sourceAddress?.()).toBe('2001:db8:7::2');
+  });
+});
+
+describe('a source address the host cannot bind', () => {
+  it('tells the sender one sentence and logs the two commands that fix it', async () => {
+    h = await startHarness({ network: { ipv6: { prefix: 'fd42:1::/64' } } });
+    const roomId = await h.portal();
+    const bindError = Object.assign(new Error('connect EADDRNOTAVAIL fd42:1::1'), { code: 'EADDRNOTAVAIL' });
+    h.server.failNextConnects(1, sourceAddressFailure(bindError, 'fd42:1::1')!);
+    await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'hello?' });
+    expect(noticesTo(roomId, alice)).toEqual([
+      `${alice}: Your message was not delivered to #chan on Test Net: The bridge cannot connect you to IRC from your own address right now; the bridge admin has been told what to fix.`,
+    ]);
+    const logged = h.bridge.log.lines.filter((l) => JSON.stringify(l.meta).includes('ip -6 route add local <prefix> dev lo'));
+    expect(logged.length).toBeGreaterThan(0);
+    expect(JSON.stringify(logged[0]!.meta)).toContain('sysctl -w net.ipv6.ip_nonlocal_bind=1');
   });
 });
 

@@ -45,6 +45,9 @@ import { IrcNetworks } from './network/directory';
 import { reportJoinFailure, reportLoginProblem } from './portals/connection-problems';
 import { assembleRuntime, type BridgeRuntime } from './runtime';
 import { IrcThirdParty } from './third-party';
+import { IdentRegistry } from './ident/registry';
+import { IdentServer } from './ident/server';
+import { StoreSourceAddresses } from './source-address/repository';
 
 export interface IrcConnectorOptions {
   /** Makes IRC connections; tests inject an in-process fake. Default: `new IrcConnection(options)`. */
@@ -73,6 +76,8 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
   private admin?: AdminRooms;
   /** The users' stored IRC accounts, once started (the one copy the bridge reads from memory). */
   accounts?: IrcAccounts;
+  /** The identd (`irc.ident.enabled`), stopped with the bridge. */
+  private identServer?: IdentServer;
   /** Builds a network as `start` does and adds it to the directory, for networks a reload adds. */
   private addNetwork?: (net: IrcNetworkConfig) => IrcNetwork;
   /** The `irc` third-party protocol: one instance per network, channel and nick lookups (third-party.ts). */
@@ -134,6 +139,8 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
     });
     this.accounts = accounts;
     const logins = options.logins?.(accounts) ?? accounts;
+    const ident = await this.startIdent(log, rt);
+    const sourceAddresses = new StoreSourceAddresses(ctx.store.tables);
     // The admin rooms come before the networks: a network reports login problems into them.
     const admin = createAdminRooms({
       bot: ctx.bot, kv: ctx.store.kv, log, metrics: ctx.metrics, ops: adminBridgeOps(rt), accounts, permissions: () => rt.config.permissions,
@@ -147,6 +154,8 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
       log,
       logins,
       kv: ctx.store.kv,
+      sourceAddresses,
+      ...(ident ? { ident } : {}),
       ...(options.random ? { random: options.random } : {}),
       attach: (client, origin) => ircDispatcher.attach(client, origin),
       onJoinFailed: (network, channel, error, userId) => reportJoinFailure(rt, network, channel, error, userId),
@@ -186,6 +195,33 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
     await rt?.portals.flushed();
     await rt?.ghostSync.renames.flushed();
     await rt?.channelFlags.flushed();
+    await this.identServer?.stop();
+  }
+
+  /**
+   * The identd, when the config turns it on. It listens before any connection opens, so the
+   * first ident query already finds its connection. A port it cannot open stops the start:
+   * the admin asked for ident, and bans by ident would silently stop working without it.
+   */
+  private async startIdent(log: Logger, rt: BridgeRuntime): Promise<IdentRegistry | undefined> {
+    const { ident } = this.config;
+    if (!ident.enabled) return undefined;
+    const registry = new IdentRegistry();
+    const server = new IdentServer({
+      registry, address: ident.address, port: ident.port, log, onQuery: (result) => rt.metrics.identQueries.inc({ result }),
+    });
+    try {
+      await server.start();
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const fix = code === 'EACCES' ? 'ports below 1024 need root or CAP_NET_BIND_SERVICE (systemd: AmbientCapabilities=CAP_NET_BIND_SERVICE)'
+        : code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT' ? 'the address is not one of this host\'s (with IPv6 off, set irc.ident.address to 0.0.0.0)'
+          : 'another process (an identd such as oidentd?) may hold the port; stop it or choose irc.ident.port';
+      throw new Error(`The identd cannot listen on ${ident.address} port ${ident.port} (${code ?? (error as Error).message}): ${fix}.`);
+    }
+    this.identServer = server;
+    log.info('identd listening', { address: ident.address, port: server.port });
+    return registry;
   }
 
   /**

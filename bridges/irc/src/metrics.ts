@@ -23,6 +23,8 @@ export interface IrcMetrics {
   channelsRefused: Counter<'network' | 'stage'>;
   /** Matrix messages not sent to IRC because they were older than `messages.max_age_seconds` (the sender was told). */
   staleMessages: Counter<'network'>;
+  /** Ident (RFC 1413) queries the bridge's identd answered, by result: `user`, `no_user`, `invalid`. */
+  identQueries: Counter<'result'>;
   /** What was refused to Matrix users a moderation policy list bans: message | join | connect | private_chat | quit (an open connection closed). */
   policyRefusals: Counter<'action'>;
 }
@@ -38,6 +40,7 @@ export function createIrcMetrics(registry: Registry): IrcMetrics {
     shutdownFailures: new Counter({ name: 'bridgekit_irc_shutdown_failures_total', help: 'IRC connections that did not close cleanly at shutdown, by network and kind', labelNames: ['network', 'kind'], registers }),
     channelsRefused: new Counter({ name: 'bridgekit_irc_channels_refused_total', help: 'Channel names the IRC server does not accept: refused before a portal was made, or on the bot\'s JOIN', labelNames: ['network', 'stage'], registers }),
     staleMessages: new Counter({ name: 'bridgekit_irc_stale_messages_total', help: 'Matrix messages not sent to IRC because they arrived older than messages.max_age_seconds (the sender was told)', labelNames: ['network'], registers }),
+    identQueries: new Counter({ name: 'bridgekit_irc_ident_queries_total', help: 'Ident (RFC 1413) queries answered by the bridge\'s identd, by result (user, no_user, invalid)', labelNames: ['result'], registers }),
     policyRefusals: new Counter({ name: 'bridgekit_irc_policy_refusals_total', help: 'Things refused to Matrix users banned by a moderation policy list, by action (message, join, connect, private_chat, quit)', labelNames: ['action'], registers }),
     bannedGhostDrops: new Counter({ name: 'bridgekit_irc_banned_ghost_dropped_total', help: 'IRC lines and ghost joins not sent into a room because Matrix users banned the ghost there', labelNames: ['network'], registers }),
   };

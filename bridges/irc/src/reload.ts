@@ -24,7 +24,7 @@ export type ReloadDeps = NetworkDirectory & Parameters<typeof addStaticRooms>[0]
 
 /** Top-level keys the running bridge was built with (listeners, key files, namespaces, pacing). */
 const RESTART_KEYS = [
-  'senderLocalpart', 'ghostPrefix', 'aliasTemplate', 'protocolIcon', 'passwordKeyFile', 'media', 'provisioning', 'membershipPacing', 'homeserverOutage',
+  'senderLocalpart', 'ghostPrefix', 'aliasTemplate', 'protocolIcon', 'passwordKeyFile', 'media', 'provisioning', 'membershipPacing', 'homeserverOutage', 'ident',
 ] as const satisfies ReadonlyArray<keyof IrcBridgeConfig>;
 
 /** `addNetwork` builds a network as `start` does and puts it in the runtime's directory (not started). */

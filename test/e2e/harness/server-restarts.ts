@@ -7,6 +7,7 @@
  * files one at a time (--runInBand), which it must anyway (one appservice port, one bridge).
  */
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { readE2eEnv } from './env';
 import { startNgircd } from './ngircd';
 import { stopPid } from './processes';
@@ -58,5 +59,28 @@ export async function restartHomeserver(whileDown: () => Promise<void> = async (
     await whileDown();
   } finally {
     await startHomeserver();
+  }
+}
+
+/**
+ * Waits until Synapse holds no appservice transaction it has not seen acknowledged. Synapse on
+ * SQLite numbers the next transaction from the highest one still stored, and deletes each once
+ * the bridge answered it: so a restart with none left counts from 1 again, while a restart with
+ * one still in flight goes on from it. A test of the reset waits here first to be deterministic.
+ */
+export async function untilHomeserverTransactionsAcknowledged(timeoutMs = 30_000): Promise<void> {
+  const env = readE2eEnv();
+  const db = new Database(join(env.runDir, 'homeserver.db'), { readonly: true, fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 2000');
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { pending } = db.prepare('SELECT count(*) AS pending FROM application_services_txns').get() as { pending: number };
+      if (pending === 0) return;
+      if (Date.now() > deadline) throw new Error(`Synapse still holds ${pending} unacknowledged appservice transaction(s) after ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    db.close();
   }
 }

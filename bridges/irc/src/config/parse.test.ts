@@ -165,7 +165,7 @@ describe('config.sample.yaml', () => {
 
   it('documents every key of the schema (optional examples included)', () => {
     // Keys at a line's start, and inside flow mappings such as `#sasl: { account: x, password: y }`.
-    const keys = (text: string) => [...text.matchAll(/(?:^[\s#-]*|[{,]\s*)([a-z_]+):/gm)].map((m) => m[1]);
+    const keys = (text: string) => [...text.matchAll(/(?:^[\s#-]*|[{,]\s*)([a-z_][a-z0-9_]*):/gm)].map((m) => m[1]);
     // Every key the schema declares, at any depth (through maps and lists).
     const schemaKeys: string[] = [];
     const walk = (node: unknown): void => {
@@ -182,5 +182,34 @@ describe('config.sample.yaml', () => {
     expect(schemaKeys.length).toBeGreaterThan(60);
     const documentedKeys = new Set(keys(block));
     expect(schemaKeys.filter((k) => !documentedKeys.has(k))).toEqual([]);
+  });
+});
+
+describe('per-user IPv6 source addresses and the identd in the config', () => {
+  it('reads a prefix and a start, and leaves the identd off by default', () => {
+    const irc = parse({ networks: { libera: { host: '[2001:db8::6667]', ipv6: { prefix: '2001:db8:1::/64', start: '2001:db8:1::1000' } } } });
+    const net = irc.networks.get('libera' as never);
+    expect(net?.ipv6).toEqual({ prefix: '2001:db8:1::/64', start: '2001:db8:1::1000' });
+    expect(net?.host).toBe('2001:db8::6667');
+    expect(irc.ident).toEqual({ enabled: false, address: '::', port: 113 });
+  });
+
+  it('says what to write for a bad prefix, a start outside it, and a server only reachable over IPv4', () => {
+    expect(problems({ networks: { libera: { host: 'irc.libera.chat', ipv6: { prefix: '2001:db8:1::5/64' } } } })).toEqual([
+      { path: 'irc.networks.libera.ipv6.prefix', message: 'has bits set after the first 64: write the prefix itself, "2001:db8:1::/64"' },
+    ]);
+    expect(problems({ networks: { libera: { host: 'irc.libera.chat', ipv6: { prefix: '10.0.0.0/8' } } } })).toEqual([
+      { path: 'irc.networks.libera.ipv6.prefix', message: expect.stringMatching(/^must start with an IPv6 address/) },
+    ]);
+    expect(problems({ networks: { libera: { host: '192.0.2.7', ipv6: { prefix: '2001:db8:1::/64', start: '2001:db8:2::1' } } } })).toEqual([
+      { path: 'irc.networks.libera.ipv6.start', message: 'must be an IPv6 address inside 2001:db8:1::/64, e.g. "2001:db8:1::1000" (got "2001:db8:2::1")' },
+      { path: 'irc.networks.libera.ipv6', message: expect.stringMatching(/^needs the server reached over IPv6, but host 192\.0\.2\.7 is an IPv4 address/) },
+    ]);
+  });
+
+  it('refuses an identd port out of range', () => {
+    expect(problems({ ...minimal, ident: { enabled: true, port: 0 } })).toEqual([
+      { path: 'irc.ident.port', message: expect.any(String) },
+    ]);
   });
 });

@@ -5,6 +5,7 @@
  * key and say what to write instead, all of them at once.
  */
 import { readFileSync } from 'node:fs';
+import { isIPv4, isIPv6 } from 'node:net';
 import { join } from 'node:path';
 import { defineConfigSection, type BridgeConfig, type RefineContext, type RoomId } from '@bridgekit/appservice';
 import { assertEncoding } from '../format/sanitize';
@@ -14,6 +15,7 @@ import { PortalAliases } from '../mapping/alias';
 import { casefold } from '../mapping/casefold';
 import { channelRefusal } from '../policy/access';
 import { compilePattern } from '../policy/patterns';
+import { bigIntToIpv6, ipv6ToBigInt, parseIpv6Prefix, prefixContains, type Ipv6Prefix } from '../source-address/ipv6-prefix';
 import { IRC_SECTION_SCHEMA } from './schema';
 import type { IrcBridgeConfig, IrcNetworkConfig, IrcSection } from './types';
 
@@ -126,6 +128,7 @@ function toNetwork(id: NetworkId, net: IrcSection['networks'][string], ctx: Refi
       }
     });
   }
+  if (net.ipv6) checkIpv6(`${at}.ipv6`, net.ipv6, net.host, ctx);
   const staticRooms: Array<{ channel: IrcChannel; roomId: RoomId; key?: string }> = [];
   net.staticRooms.forEach((room, i) => {
     if (!isIrcChannel(room.channel)) {
@@ -143,6 +146,8 @@ function toNetwork(id: NetworkId, net: IrcSection['networks'][string], ctx: Refi
   return {
     ...rest,
     id,
+    // `[2001:db8::1]` is how the config lets an IPv6 address be written; sockets want it bare.
+    host: net.host.replace(/^\[(.*)\]$/, '$1'),
     name: name ?? id,
     port: port ?? (net.tls ? 6697 : 6667),
     ...(ca !== undefined ? { ca } : {}),
@@ -150,6 +155,23 @@ function toNetwork(id: NetworkId, net: IrcSection['networks'][string], ctx: Refi
     modePowerLevels: { ...net.modePowerLevels },
     messages: { ...messages, formatting: { monospace: monospaceCodes, strikethrough: strikethroughCodes } },
   };
+}
+
+/** The prefix must parse; `start` must lie inside it; the server must be reachable over IPv6. */
+function checkIpv6(at: string, ipv6: { prefix: string; start?: string | undefined }, host: string, ctx: RefineContext): void {
+  let prefix: Ipv6Prefix;
+  try {
+    prefix = parseIpv6Prefix(ipv6.prefix);
+  } catch (error) {
+    ctx.problem(`${at}.prefix`, (error as Error).message);
+    return;
+  }
+  if (ipv6.start !== undefined && !(isIPv6(ipv6.start) && prefixContains(prefix, ipv6ToBigInt(ipv6.start)))) {
+    ctx.problem(`${at}.start`, `must be an IPv6 address inside ${prefix.text}, e.g. "${bigIntToIpv6(prefix.base + 0x1000n)}" (got ${JSON.stringify(ipv6.start)})`);
+  }
+  if (isIPv4(host)) {
+    ctx.problem(at, `needs the server reached over IPv6, but host ${host} is an IPv4 address: use the server's IPv6 address or a name with an AAAA record`);
+  }
 }
 
 function snakeCase(key: string): string {

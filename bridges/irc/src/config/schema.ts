@@ -112,6 +112,15 @@ const NETWORK_SCHEMA = Type.Object({
     /** false: users on other homeservers can never join (m.federate in the create event; cannot change later). */
     federate: flag(true),
   }, GROUP),
+  /**
+   * One IPv6 source address per Matrix user, from this prefix (the bot keeps the host's default).
+   * The host must accept the prefix's addresses as sources: see the README, "Per-user IPv6 source addresses".
+   */
+  ipv6: Type.Optional(Type.Object({
+    prefix: Type.String({ minLength: 1, expected: 'an IPv6 prefix routed to this host, e.g. "2001:db8:1::/64"' }),
+    /** The first address handed out (default: the prefix's second address, `…::1`). */
+    start: Type.Optional(Type.String({ minLength: 1, expected: 'an IPv6 address inside the prefix, e.g. "2001:db8:1::1000"' })),
+  }, CLOSED)),
   /** Whether IRC users may open a private conversation with a Matrix user (and the reverse). */
   private_messages: flag(true),
   /** Whether portals the bridge creates are listed in the room directory (never while the channel is +s). */
@@ -187,6 +196,16 @@ export const IRC_SECTION_SCHEMA = Type.Object({
   homeserver_outage: Type.Object({
     retry_minutes: count(15, 0, 10_080),
     max_held_per_room: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+  }, GROUP),
+  /**
+   * An identd (RFC 1413) answering IRC servers' ident queries for the bridge's own connections
+   * with each connection's user name (puppets.username_template), so a network can ban one
+   * Matrix user by ident. Off by default; port 113 needs root or CAP_NET_BIND_SERVICE.
+   */
+  ident: Type.Object({
+    enabled: flag(false),
+    address: Type.String({ minLength: 1, default: '::', expected: 'an IP address to listen on, e.g. "::" (all, IPv4 and IPv6) or 0.0.0.0' }),
+    port: Type.Integer({ minimum: 1, maximum: 65535, default: 113 }),
   }, GROUP),
   networks: mapOf(NETWORK_SCHEMA, {
     minProperties: 1,

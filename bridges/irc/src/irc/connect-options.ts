@@ -5,6 +5,7 @@
 import type { ClientOptions } from 'irc-framework';
 import { safeTrailing } from '../format/sanitize';
 import type { IrcNick } from '../mapping/ids';
+import type { IdentRegistry } from '../ident/registry';
 import type { Clock } from './clock';
 import { SocketTransport, type SocketOptions } from './socket-transport';
 
@@ -19,6 +20,14 @@ export interface IrcConnectOptions {
   /** Client certificate (CertFP); required for SASL EXTERNAL. */
   clientCert?: { cert: string | Buffer; key: string | Buffer };
   localAddress?: string;
+  /**
+   * Asked at each connect for the local address (a Matrix user's own IPv6 address, looked up
+   * in the store); undefined falls back to `localAddress`. A bind the host refuses fails the
+   * connect with IRC_SOURCE_ADDRESS_UNAVAILABLE.
+   */
+  sourceAddress?: () => Promise<string | undefined>;
+  /** Where the open socket is registered so the identd can answer for it (ident/). */
+  ident?: IdentRegistry;
   /** Server password (PASS). */
   password?: string;
   nick: IrcNick;
@@ -75,6 +84,7 @@ export function toClientOptions(o: IrcConnectOptions, nick: IrcNick): ClientOpti
     fallbackEncoding: o.encoding ?? 'cp1252',
     idleTimeoutMs: ((o.pingIntervalSeconds ?? 30) + (o.pingTimeoutSeconds ?? 120)) * 1000,
     onlyOwnTraffic: o.onlyOwnTraffic ?? false,
+    ...(o.ident ? { ident: { registry: o.ident, username: o.username } } : {}),
   };
   return {
     host: o.host,

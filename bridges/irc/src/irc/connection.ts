@@ -18,6 +18,7 @@ import { systemClock, type Clock } from './clock';
 import { toClientOptions, type IrcConnectOptions } from './connect-options';
 import { EchoWaiters } from './echoes';
 import { IrcError, JoinFailedError } from './errors';
+import { sourceAddressFailure } from './source-address-failure';
 import { shareCommandTable } from './shared-command-table';
 import { TypedEmitter, type IrcCloseReason, type IrcConnectionEvents, type IrcRegisteredEvent } from './events';
 import { FloodQueue, type FloodStats } from './flood';
@@ -51,6 +52,9 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
   private registered = false;
   private saslDone = false;
   private quitting = false;
+  /** A per-user source address being looked up (`sourceAddress`), and whether quit() came meanwhile. */
+  private addressLookup: Promise<string | undefined> | undefined;
+  private quitDuringLookup = false;
   /** `error`: the socket's own, so a caller can tell a refused or reset connect (retried at once) from others. */
   private closeCause: { reason: IrcCloseReason; message?: string; error?: Error } | undefined;
   private isupportCache: Isupport | undefined;
@@ -164,7 +168,22 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
    * 'close' is emitted only for connections that had registered.
    */
   connect(): Promise<IrcRegisteredEvent> {
-    if (this.client) return Promise.reject(new Error('This IrcConnection is already connected or connecting; call quit() first.'));
+    if (this.client || this.addressLookup) return Promise.reject(new Error('This IrcConnection is already connected or connecting; call quit() first.'));
+    const source = this.options.sourceAddress;
+    if (!source) return this.register(this.options.localAddress);
+    // The per-user address may need the store: ask at each connect (a reload can change the prefix).
+    const lookup = source();
+    this.addressLookup = lookup;
+    return lookup.finally(() => { this.addressLookup = undefined; }).then((address) => {
+      if (this.quitDuringLookup) {
+        this.quitDuringLookup = false;
+        throw new IrcError('IRC_NOT_CONNECTED', `The connection to ${this.options.host} was closed before it was opened.`);
+      }
+      return this.register(address ?? this.options.localAddress);
+    });
+  }
+
+  private register(localAddress: string | undefined): Promise<IrcRegisteredEvent> {
     const o = this.options;
     const client = new Client();
     shareCommandTable(client);
@@ -206,15 +225,16 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
       client.on('close', () => {
         const wasRegistered = this.registered;
         const cause = this.quitting ? { reason: 'quit' as const } : this.closeCause ?? { reason: 'server-closed' as const };
-        handshake.finish(new IrcError(cause.reason === 'socket-error' ? 'IRC_CONNECT_FAILED' : 'IRC_CONNECTION_CLOSED',
+        const socketError = 'error' in cause ? cause.error : undefined;
+        handshake.finish(sourceAddressFailure(socketError, localAddress) ?? new IrcError(cause.reason === 'socket-error' ? 'IRC_CONNECT_FAILED' : 'IRC_CONNECTION_CLOSED',
           `The connection to ${o.host}:${o.port} closed before registration${cause.message ? `: ${cause.message}` : ''}.`,
-          'error' in cause && cause.error ? { cause: cause.error } : {}));
+          socketError ? { cause: socketError } : {}));
         this.onClosed(client, wasRegistered, cause);
       });
       bindEvents(client, this.translationContext(), (event, value) => this.emit(event, value));
       // The socket outlives whatever opened it (often a Matrix event's handler, in its room's
       // turn): its events must not count as part of that turn (the core's re-entrancy check).
-      outsideRoomTurn(() => client.connect(toClientOptions(this.options, this.currentNick)));
+      outsideRoomTurn(() => client.connect(toClientOptions({ ...this.options, ...(localAddress !== undefined ? { localAddress } : {}) }, this.currentNick)));
     });
   }
 
@@ -301,7 +321,10 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
   /** Sends QUIT and resolves once the connection is closed (forcibly after a few seconds). */
   async quit(reason = ''): Promise<void> {
     const client = this.client;
-    if (!client) return;
+    if (!client) {
+      if (this.addressLookup) this.quitDuringLookup = true;
+      return;
+    }
     this.quitting = true;
     this.flood.clear('the connection is quitting');
     if (!this.registered) {

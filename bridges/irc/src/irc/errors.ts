@@ -110,6 +110,11 @@ export const IRC_ERROR_CODES = defineErrorCodes({
     summary: "The network's limit of Matrix users connected at once is reached.",
     userMessage: 'The bridge has as many IRC connections as it may; try again later.',
   },
+  IRC_SOURCE_ADDRESS_UNAVAILABLE: {
+    httpStatus: 503, retriable: true, notifySender: true,
+    summary: "A Matrix user's own IPv6 source address (irc.networks.*.ipv6) could not be used: not bindable on this host, or the prefix is used up.",
+    userMessage: 'The bridge cannot connect you to IRC from your own address right now; the bridge admin has been told what to fix.',
+  },
   IRC_NOT_DELIVERED: {
     httpStatus: 502, retriable: false, notifySender: true,
     summary: 'The server refused a message (banned, +m, +n, no such nick) after it was sent.',

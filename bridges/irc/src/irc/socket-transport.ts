@@ -14,6 +14,7 @@ import tls from 'node:tls';
 import { EventEmitter } from 'node:events';
 import type { ClientOptions, Transport } from 'irc-framework';
 import { decodeIrcLine } from '../format/sanitize';
+import type { IdentRegistry } from '../ident/registry';
 import { PuppetLineFilter } from './line-filter';
 
 /** What connection.ts passes to the transport, under `ClientOptions.bridgekit`. */
@@ -35,6 +36,8 @@ export interface SocketOptions {
   idleTimeoutMs: number;
   /** Drop other users' channel traffic before parsing (puppet connections; see line-filter.ts). */
   onlyOwnTraffic?: boolean;
+  /** Registers the open TCP connection with the bridge's identd under this user name. */
+  ident?: { registry: IdentRegistry; username: string };
 }
 
 /** Longest line accepted before the connection is dropped (IRCv3 tags allow 8 KiB + 512). */
@@ -53,6 +56,8 @@ export class SocketTransport extends EventEmitter implements Transport {
   private connected = false;
   private lastError: Error | undefined;
   private readonly filter: PuppetLineFilter | undefined;
+  /** Takes the connection out of the identd's registry (set while the TCP connection is open). */
+  private unregisterIdent: (() => void) | undefined;
 
   constructor(clientOptions: ClientOptions) {
     super();
@@ -75,7 +80,9 @@ export class SocketTransport extends EventEmitter implements Transport {
     this.lastError = undefined;
     this.filter?.reset();
     const o = this.options;
-    const tcp = net.connect({ host: o.host, port: o.port, localAddress: o.localAddress });
+    // An IPv6 source needs an IPv6 destination: resolve the host to its AAAA records only.
+    const family = o.localAddress !== undefined && net.isIPv6(o.localAddress) ? { family: 6 } : {};
+    const tcp = net.connect({ host: o.host, port: o.port, localAddress: o.localAddress, ...family });
     const socket = o.tls
       ? tls.connect({
         socket: tcp,
@@ -87,6 +94,8 @@ export class SocketTransport extends EventEmitter implements Transport {
       })
       : tcp;
     if (o.tls) tcp.on('error', (error: Error) => { this.lastError = error; });
+    // At TCP connect, before the TLS handshake and registration: servers ask identd right away.
+    if (o.ident) tcp.once('connect', () => this.registerIdent(tcp));
     this.socket = socket;
     socket.setNoDelay(true);
     socket.setTimeout(o.idleTimeoutMs);
@@ -103,6 +112,7 @@ export class SocketTransport extends EventEmitter implements Transport {
       socket.destroy();
     });
     socket.on('close', () => {
+      this.dropIdent();
       this.connected = false;
       this.emit('close', this.lastError ?? false);
     });
@@ -123,6 +133,7 @@ export class SocketTransport extends EventEmitter implements Transport {
   }
 
   disposeSocket(): void {
+    this.dropIdent();
     if (!this.socket) return;
     this.socket.removeAllListeners();
     // Errors after disposal are of no interest but must not crash the process.
@@ -130,6 +141,19 @@ export class SocketTransport extends EventEmitter implements Transport {
     this.socket.destroy();
     this.socket = undefined;
     this.connected = false;
+  }
+
+  private registerIdent(tcp: net.Socket): void {
+    const ident = this.options.ident;
+    const { localAddress, localPort, remoteAddress, remotePort } = tcp;
+    if (!ident || !localAddress || !localPort || !remoteAddress || !remotePort) return;
+    this.dropIdent();
+    this.unregisterIdent = ident.registry.add({ localAddress, localPort, remoteAddress, remotePort }, ident.username);
+  }
+
+  private dropIdent(): void {
+    this.unregisterIdent?.();
+    this.unregisterIdent = undefined;
   }
 
   private onData(chunk: Buffer): void {

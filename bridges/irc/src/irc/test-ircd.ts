@@ -30,9 +30,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function canConnect(port: number): Promise<boolean> {
+function canConnect(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port }, () => {
+    const socket = net.connect({ host, port }, () => {
       socket.destroy();
       resolve(true);
     });
@@ -40,7 +40,13 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-export async function startTestIrcd(options: { nickLength?: number } = {}): Promise<TestIrcd> {
+/**
+ * `listen`: the address ngIRCd listens on (default 127.0.0.1; `::1` for IPv6 tests). `ident`:
+ * ngIRCd asks the connecting host's port 113 for the user name (RFC 1413) and shows it without `~`
+ * (this turns its reverse DNS on too: ngIRCd asks ident only along with it).
+ */
+export async function startTestIrcd(options: { nickLength?: number; listen?: string; ident?: boolean } = {}): Promise<TestIrcd> {
+  const host = options.listen ?? '127.0.0.1';
   const dir = await mkdtemp(path.join(os.tmpdir(), 'bridgekit-ngircd-'));
   const port = await freePort();
   const config = path.join(dir, 'ngircd.conf');
@@ -48,7 +54,7 @@ export async function startTestIrcd(options: { nickLength?: number } = {}): Prom
     '[Global]',
     '  Name = irc.test',
     '  Info = Bridgekit test server',
-    '  Listen = 127.0.0.1',
+    `  Listen = ${host}`,
     `  Ports = ${port}`,
     '  AdminInfo1 = Bridgekit tests',
     '  AdminInfo2 = loopback only',
@@ -62,8 +68,9 @@ export async function startTestIrcd(options: { nickLength?: number } = {}): Prom
     '  PingTimeout = 120',
     '  PongTimeout = 60',
     '[Options]',
-    '  DNS = no',
-    '  Ident = no',
+    // ngIRCd asks ident only from its resolver process, which runs only with DNS on.
+    `  DNS = ${options.ident ? 'yes' : 'no'}`,
+    `  Ident = ${options.ident ? 'yes' : 'no'}`,
     '  PAM = no',
     '',
   ].join('\n'));
@@ -85,9 +92,9 @@ export async function startTestIrcd(options: { nickLength?: number } = {}): Prom
 
   for (let attempt = 0; attempt < 100; attempt++) {
     if (child.exitCode !== null) break;
-    if (await canConnect(port)) return { host: '127.0.0.1', port, output: () => output, stop };
+    if (await canConnect(host, port)) return { host, port, output: () => output, stop };
     await new Promise((r) => setTimeout(r, 50));
   }
   await stop();
-  throw new Error(`ngIRCd did not start on 127.0.0.1:${port}. Is ${NGIRCD_BINARY} installed? Output:\n${output}`);
+  throw new Error(`ngIRCd did not start on ${host} port ${port}. Is ${NGIRCD_BINARY} installed? Output:\n${output}`);
 }

@@ -4,6 +4,7 @@
  * (nick, username, realname, SASL) and, for a puppet, the user's own server password.
  */
 import type { IrcNetworkConfig } from '../config/types';
+import type { IdentRegistry } from '../ident/registry';
 import type { Clock } from '../irc/clock';
 import type { IrcConnectOptions } from '../irc/connect-options';
 import type { LiveConnectionSettings } from '../irc/connection';
@@ -19,7 +20,8 @@ export function liveConnectionSettings(config: IrcNetworkConfig): LiveConnection
   };
 }
 
-export function baseConnectOptions(config: IrcNetworkConfig, clock: Clock): BaseConnectOptions {
+/** `ident`: the identd's registry, when it runs; every connection registers its socket there. */
+export function baseConnectOptions(config: IrcNetworkConfig, clock: Clock, ident?: IdentRegistry): BaseConnectOptions {
   return {
     host: config.host,
     port: config.port,
@@ -32,5 +34,6 @@ export function baseConnectOptions(config: IrcNetworkConfig, clock: Clock): Base
     pingTimeoutSeconds: config.keepalive.pingTimeoutSeconds,
     flood: { capacity: config.flood.burst, refillPerSecond: config.flood.linesPerSecond, maxQueued: config.flood.maxQueued },
     clock,
+    ...(ident ? { ident } : {}),
   };
 }

@@ -15,6 +15,9 @@ import type { IrcClient, IrcClientFactory } from './client';
 import { baseConnectOptions, liveConnectionSettings } from './connect-options';
 import { ManagedConnection, type ConnectionState } from './managed-connection';
 import { OwnNicks } from './own-nicks';
+import type { IdentRegistry } from '../ident/registry';
+import { SourceAddresses } from '../source-address/allocator';
+import type { SourceAddressRepository } from '../source-address/repository';
 import { PuppetRecords } from './puppet-records';
 import { Puppet, PuppetPool, type PuppetLoginSource } from './puppets';
 import { ChannelRoster } from './roster';
@@ -36,6 +39,10 @@ export interface IrcNetworkOptions {
   /** Where the puppet records live (the store's key-value table); none = no restore after restart. */
   kv?: KeyValueRepository;
   random?: () => number;
+  /** Where each user's IPv6 source address is kept (used when the network has `ipv6.prefix`). */
+  sourceAddresses?: SourceAddressRepository;
+  /** The identd's registry, when it runs: every connection of this network registers there. */
+  ident?: IdentRegistry;
   /** Called once per connection (the bot's, then each puppet's) before it connects. */
   attach: (client: IrcClient, origin: IrcOrigin) => void;
   /** A channel could not be (re)joined by the bot or by a puppet (`userId` set). */
@@ -72,7 +79,8 @@ export class IrcNetwork {
     const backoff = { baseMs: config.reconnect.baseDelaySeconds * 1000, maxMs: config.reconnect.maxDelaySeconds * 1000 };
 
     this.botClient = options.createClient({
-      ...baseConnectOptions(config, clock),
+      // The bot keeps the host's default address: it is the bridge, not one of its users.
+      ...baseConnectOptions(config, clock, options.ident),
       nick: config.bot.nick as IrcNick,
       username: config.bot.username,
       realname: config.bot.realname,
@@ -107,6 +115,10 @@ export class IrcNetwork {
       ...(options.logins ? { logins: options.logins } : {}),
       ...(options.kv ? { records: new PuppetRecords(options.kv, config.id) } : {}),
       ...(options.random ? { random: options.random } : {}),
+      ...(options.ident ? { ident: options.ident } : {}),
+      ...(options.sourceAddresses ? {
+        sourceAddresses: new SourceAddresses({ network: config.id, config: () => this.config, repository: options.sourceAddresses, log: netLog, now: () => clock.now() }),
+      } : {}),
       onCreated: (puppet) => options.attach(puppet.client, { network: this, from: 'puppet', puppet }),
       onJoinFailed: (puppet, channel, error) => options.onJoinFailed?.(this, channel, error, puppet.userId),
       onLoginProblem: (puppet, error) => options.onLoginProblem?.(this, puppet.userId, error),

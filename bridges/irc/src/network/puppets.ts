@@ -16,6 +16,8 @@ import type { ConnectRateLimiter } from '../irc/reconnect';
 import type { IrcNick, NetworkId } from '../mapping/ids';
 import { identFromTemplate, nickCandidates, nickFromTemplate, realnameFromTemplate, type MatrixUserNames } from '../mapping/nick-template';
 import type { IrcClient, IrcClientFactory } from './client';
+import type { IdentRegistry } from '../ident/registry';
+import type { SourceAddresses } from '../source-address/allocator';
 import { baseConnectOptions } from './connect-options';
 import { ManagedConnection, type ConnectionState } from './managed-connection';
 import type { OwnNicks } from './own-nicks';
@@ -65,6 +67,10 @@ export interface PuppetPoolOptions {
   logins?: PuppetLoginSource;
   /** Who was connected where, so a restart brings them back (see puppet-records.ts). */
   records?: PuppetRecords;
+  /** Each user's own IPv6 source address, where the network has `ipv6.prefix`. */
+  sourceAddresses?: SourceAddresses;
+  /** The identd's registry, when it runs. */
+  ident?: IdentRegistry;
   /** Called for each new puppet connection so the event dispatcher can listen to it. */
   onCreated?: (puppet: Puppet) => void;
   /** A channel the puppet wanted could not be rejoined after a reconnect. */
@@ -255,13 +261,14 @@ export class PuppetPool {
     const login = this.options.logins?.loginFor(user.userId, network, templateNick) ?? { afterRegistration: [] };
     const nick = login.nick ?? templateNick;
     const connectOptions: IrcConnectOptions = {
-      ...baseConnectOptions(config, this.options.clock),
+      ...baseConnectOptions(config, this.options.clock, this.options.ident),
       ...(login.serverPassword !== undefined ? { password: login.serverPassword } : {}),
       nick,
       username: login.username ?? identFromTemplate(config.puppets.usernameTemplate, user),
       realname: realnameFromTemplate(config.puppets.realnameTemplate, user),
       ...(login.sasl ? { sasl: login.sasl } : {}),
       ...(login.clientCert ? { clientCert: login.clientCert } : {}),
+      ...(this.options.sourceAddresses ? { sourceAddress: sourceAddressOf(this.options.sourceAddresses, user.userId) } : {}),
       nickCandidates: (n) => nickCandidates(n, Math.max(nickLength, n.length)),
       // The bot bridges the channels; a puppet only needs what concerns it and its PMs.
       onlyOwnTraffic: true,
@@ -335,4 +342,9 @@ export class PuppetPool {
       this.scheduleIdleSweep(everyMs);
     }, everyMs);
   }
+}
+
+/** Asked at each connect, so a reload that sets or changes the prefix reaches the next connection. */
+function sourceAddressOf(addresses: SourceAddresses, userId: UserId): () => Promise<string | undefined> {
+  return () => addresses.addressFor(userId);
 }

@@ -20,6 +20,8 @@ export interface StoreTables {
   get<R extends object>(sql: string, params?: readonly SqlValue[]): Promise<R | undefined>;
   /** A statement that changes rows; resolves with how many it changed. */
   run(sql: string, params?: readonly SqlValue[]): Promise<number>;
+  /** Whether `err` (from `run`) is a UNIQUE or PRIMARY KEY violation: another row holds the value. */
+  isUniqueViolation(err: unknown): boolean;
 }
 
 /** The SQLite side: one prepared statement per distinct SQL text, kept for the store's life. */
@@ -39,6 +41,11 @@ export class SqliteTables implements StoreTables {
 
   async run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
     return this.statement(sql).run(...params).changes;
+  }
+
+  isUniqueViolation(err: unknown): boolean {
+    const code = (err as { code?: unknown } | null)?.code;
+    return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
   }
 
   private statement(sql: string): Statement {
@@ -68,6 +75,10 @@ export class PostgresTables implements StoreTables {
 
   async run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
     return (await this.pool.query(this.text(sql), [...params])).rowCount ?? 0;
+  }
+
+  isUniqueViolation(err: unknown): boolean {
+    return (err as { code?: unknown } | null)?.code === '23505';
   }
 
   private text(sql: string): string {
