@@ -7,6 +7,7 @@ import { copyFileSync } from 'node:fs';
 import path from 'node:path';
 import { KIB, MIB, type RunContext, type RunResult, type Scenario } from '../scenario';
 import type { ChildStats } from '../bridge/protocol';
+import { cpuMs } from '../bridge/process';
 import { sleep } from '../time';
 import { World } from '../world';
 import { joinUsers, matrixUsers, waitForPuppets } from './puppets';
@@ -14,6 +15,7 @@ import { joinUsers, matrixUsers, waitForPuppets } from './puppets';
 const ROOMS = 10;
 const WARMUP_PUPPETS = 20;
 const SETTLE_MS = 3000;
+const IDLE_MS = 10_000;
 
 export const memory: Scenario = {
   name: 'memory',
@@ -30,6 +32,7 @@ export const memory: Scenario = {
     rssBefore: { unit: 'MiB', label: 'RSS before' },
     rssAfter: { unit: 'MiB', label: 'RSS after' },
     connectSeconds: { unit: 's', label: 'time to connect all' },
+    idleCpuPercent: { unit: '%', label: 'bridge CPU while all sit idle (of one core, over 10 s)' },
   },
   targets: [{ metric: 'rssPerConnection', op: '<=', value: 40, text: 'steady RSS delta / N ≤ 40 KiB' }],
   run: runMemory,
@@ -67,6 +70,11 @@ async function runMemory(ctx: RunContext): Promise<RunResult> {
     const connectSeconds = (Date.now() - t0) / 1000;
     const after = await settledStats(world);
     await snapshot(ctx, world, 'after');
+    // Idle cost: nothing happens on either side; what remains is the bridge's own timers (pings,
+    // flood buckets, health) and the server's PINGs to every connection.
+    const idleFrom = await world.bridge.stats();
+    await sleep(IDLE_MS);
+    const idleTo = await world.bridge.stats();
     const puppets = await world.bridge.puppets();
     const per = (field: 'rss' | 'heapUsed' | 'heapTotal' | 'external') => (after.memory[field] - before.memory[field]) / n / KIB;
     return {
@@ -78,6 +86,7 @@ async function runMemory(ctx: RunContext): Promise<RunResult> {
         rssBefore: before.memory.rss / MIB,
         rssAfter: after.memory.rss / MIB,
         connectSeconds,
+        idleCpuPercent: (cpuMs(idleFrom, idleTo) / IDLE_MS) * 100,
       },
       notes: [
         ...(puppets.connected === WARMUP_PUPPETS + n ? [] : [`only ${puppets.connected} of ${WARMUP_PUPPETS + n} puppets were connected at the end`]),

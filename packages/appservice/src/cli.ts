@@ -2,7 +2,6 @@ import { parseArgs } from 'node:util';
 import type { BridgeApp } from './cli/app';
 import { check, generate, run, type CommandContext } from './cli/commands';
 import { invocationOf } from './cli/invocation';
-import { migrateStore } from './cli/migrate-store';
 import { backup } from './cli/backup';
 import { errorMessage, isBridgeError } from './errors/bridge-error';
 import { CORE_VERSION } from './version';
@@ -98,7 +97,8 @@ export async function runCli(
       case 'run':
         return await run(ctx);
       case 'migrate-store':
-        return await migrateStore(ctx, values.from, values.to);
+        // Loaded here: it brings the PostgreSQL driver, which no other command needs.
+        return await (await import('./cli/migrate-store')).migrateStore(ctx, values.from, values.to);
       case 'backup':
         return await backup(ctx, values.to);
       default:

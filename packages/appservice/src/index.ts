@@ -63,6 +63,8 @@ export type { BridgeApp, CliOptions } from './cli';
 // Configuration and registration
 export type { BridgeConfig } from './config/types';
 export { loadConfig, parseConfig, validateSection, checkSection } from './config';
+/** Declares the build-time generated validator module for a config schema (used when its schema hash matches). */
+export { usePrecompiledValidator } from './config/precompiled';
 export type { SectionSchema } from './config';
 // Config sections a connector declares once (TypeBox schema → typed, camelCased value).
 export { defineConfigSection, secretString, oneOf, mapOf } from './config';
@@ -92,9 +94,6 @@ export type { IngestorDeps, PendingOptions, Timers, TransactionJournal } from '.
 export type { OpenedStore, SyncRepositories } from './store';
 /** SQL on a connector's own tables, alike on SQLite and PostgreSQL (`BridgeStore.tables`). */
 export type { StoreTables, SqlValue } from './store/tables';
-/** Opens a PostgreSQL store (tools and connectors' tests; the bridge opens its own from `database.url`). */
-export { openPostgresStore } from './store/postgres/open';
-export type { OpenPostgresStoreOptions, OpenedPostgresStore } from './store/postgres/open';
 /** The journal the ingestor takes: synchronous (SQLite) or answering with Promises (PostgreSQL). */
 export type { IngestJournal, MaybePromise, AsyncTransactionJournal } from './ingest/types';
 export { createLogger } from './log';

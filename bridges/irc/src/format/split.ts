@@ -73,7 +73,9 @@ interface Unit {
   space: boolean;
 }
 
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+// Made on first use: building a Segmenter loads ICU's break rules, 10-20 ms of a start that
+// may never split a line.
+let graphemes: Intl.Segmenter | undefined;
 
 function toUnits(line: string): Unit[] {
   const units: Unit[] = [];
@@ -82,6 +84,7 @@ function toUnits(line: string): Unit[] {
       units.push({ text: token.code, bytes: token.code.length, code: token.code, space: false });
       continue;
     }
+    graphemes ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
     for (const { segment } of graphemes.segment(token.text)) {
       units.push({ text: segment, bytes: Buffer.byteLength(segment, 'utf8'), space: segment === ' ' });
     }
@@ -126,7 +129,13 @@ export function splitMessage(text: string, framing: LineFraming): string[] {
   return chunks;
 }
 
+/** Any C0 control character: mIRC formatting codes are among them. */
+const CONTROL = /[\x00-\x1f]/;
+
 function splitLine(line: string, budget: number): string[] {
+  // Most chat lines are short plain text: one chunk, the line itself, with no need to cut it
+  // into graphemes (which is most of the cost of sending a message to IRC).
+  if (!CONTROL.test(line) && Buffer.byteLength(line, 'utf8') <= budget) return isBlank(line) ? [] : [line];
   const units = toUnits(line);
   const chunks: string[] = [];
   let start = 0;

@@ -3,7 +3,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openPostgresStore, openStore, type UserId } from '@bridgekit/appservice';
+import { openStore, type UserId } from '@bridgekit/appservice';
+import { openPostgresStore } from '../../../../packages/appservice/src/store/postgres/open';
 import { usePostgresCluster } from '../../../../packages/appservice/src/store/postgres/testing/jest';
 import type { NetworkId } from '../mapping/ids';
 import { ircMigrations } from '../store/migrations';

@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { BridgeError, errorMessage } from '../errors/bridge-error';
 import { backupDatabase } from '../store/backup';
-import { redactDatabaseUrl } from '../store/postgres/open';
+import { redactDatabaseUrl } from '../store/postgres/url';
 import { load, type CommandContext } from './commands';
 
 export async function backup(ctx: CommandContext, to: string | undefined, now: () => number = Date.now): Promise<number> {

@@ -1,5 +1,7 @@
-import Ajv, { type ErrorObject, type SchemaObject } from 'ajv';
+import type Ajv from 'ajv';
+import type { ErrorObject, SchemaObject, ValidateFunction } from 'ajv';
 import { ConfigError, type ConfigProblem } from '../errors/bridge-error';
+import { precompiledValidator } from './precompiled';
 import { closestName } from './sections';
 
 /**
@@ -13,13 +15,34 @@ import { closestName } from './sections';
  */
 export type SectionSchema = SchemaObject;
 
-// One instance for the process: ajv caches compiled validators per schema object, so a schema
-// declared as a module constant is compiled once however often it is validated.
-// validateSchema off: checking our own schemas against the JSON-Schema meta-schema cost ~50 ms of
-// every start-up (bench/: startup); strict mode still refuses unknown keywords, and the unit
-// tests compile and exercise every schema.
-const ajv = new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict: true, allowUnionTypes: true, validateSchema: false });
-ajv.addVocabulary(['expected', 'hint', 'secret']);
+/**
+ * An ajv instance with the options every config validator is compiled with (also the generated
+ * ones, see precompiled.ts). ajv is required here, on first use, so a start whose validators were
+ * generated at build time never loads it.
+ * validateSchema off: checking our own schemas against the JSON-Schema meta-schema cost ~50 ms of
+ * every start-up (bench/: startup); strict mode still refuses unknown keywords, and the unit
+ * tests compile and exercise every schema.
+ */
+export function newConfigAjv(code: { source?: boolean } = {}): Ajv {
+  const { default: AjvClass } = require('ajv') as typeof import('ajv');
+  const ajv = new AjvClass({ allErrors: true, useDefaults: true, verbose: true, strict: true, allowUnionTypes: true, validateSchema: false, code });
+  ajv.addVocabulary(['expected', 'hint', 'secret']);
+  return ajv;
+}
+
+// One validator per schema for the process: a schema declared as a module constant is compiled
+// (or its generated module loaded) once however often it is validated.
+const validators = new WeakMap<SectionSchema, ValidateFunction>();
+let runtimeAjv: Ajv | undefined;
+
+function validatorFor(schema: SectionSchema): ValidateFunction {
+  let validate = validators.get(schema);
+  if (validate === undefined) {
+    validate = precompiledValidator(schema) ?? (runtimeAjv ??= newConfigAjv()).compile(schema);
+    validators.set(schema, validate);
+  }
+  return validate;
+}
 
 /**
  * Validates `value` (one section of a config file) against `schema` and returns a copy with
@@ -35,7 +58,7 @@ export function validateSection<T>(schema: SectionSchema, value: unknown, keyPat
 /** Like `validateSection`, but returns the problems so a caller can add its own checks to the list. */
 export function checkSection(schema: SectionSchema, value: unknown, keyPath: string): { value: unknown; problems: ConfigProblem[] } {
   const copy: unknown = value === undefined ? undefined : structuredClone(value);
-  const validate = ajv.compile(schema);
+  const validate = validatorFor(schema);
   if (validate(copy)) return { value: copy, problems: [] };
   return { value: copy, problems: toProblems(validate.errors ?? [], copy, keyPath) };
 }

@@ -4,7 +4,7 @@
  * once per room and kind per window (a room of people reacting all day gets one notice an hour,
  * not one per reaction), and every unsupported event is counted either way.
  */
-import { LRUCache } from 'lru-cache';
+import { LruMap } from '../cache/lru-map';
 import type { Counter } from 'prom-client';
 import type { MatrixEvent } from '../events';
 import type { RoomId } from '../ids';
@@ -33,10 +33,10 @@ export interface UnsupportedNoticesDeps {
 }
 
 export class UnsupportedNotices {
-  private readonly lastTold: LRUCache<string, number>;
+  private readonly lastTold: LruMap<string, number>;
 
   constructor(private readonly deps: UnsupportedNoticesDeps) {
-    this.lastTold = new LRUCache({ max: deps.maxRooms });
+    this.lastTold = new LruMap(deps.maxRooms);
   }
 
   /** Never throws: a notice that cannot be sent is logged, and the event is still done. */

@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache';
+import { LruMap } from '../cache/lru-map';
 import type { Gauge } from 'prom-client';
 import type { CsApiClient } from '../csapi/client';
 import type { MatrixEvent } from '../events';
@@ -38,7 +38,7 @@ export interface IntentFactory {
 export function createIntentFactory(deps: IntentFactoryDeps): IntentFactory {
   const limits = { ...defaultCacheLimits, ...deps.cacheLimits };
   const state = new IntentState(limits, deps.metrics?.cacheEntries);
-  const intents = new LRUCache<UserId, BridgeIntent>({ max: limits.intents });
+  const intents = new LruMap<UserId, BridgeIntent>(limits.intents);
   const ctx: IntentContext = { client: deps.client, state, log: deps.log, bot: () => bot };
   const bot = new BridgeIntent(deps.botUserId, true, ctx);
 

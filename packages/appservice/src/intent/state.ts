@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache';
+import { LruMap } from '../cache/lru-map';
 import type { Gauge } from 'prom-client';
 import type { RoomId, UserId } from '../ids';
 import type { Profile } from './types';
@@ -29,9 +29,9 @@ export type CacheName = keyof IntentCacheLimits;
  * (idempotent) request later.
  */
 export class IntentState {
-  private readonly registered: LRUCache<UserId, true>;
-  private readonly joined: LRUCache<string, true>;
-  private readonly profiles: LRUCache<UserId, Profile>;
+  private readonly registered: LruMap<UserId, true>;
+  private readonly joined: LruMap<string, true>;
+  private readonly profiles: LruMap<UserId, Profile>;
   /** Requests in flight, so concurrent `ensure*` calls for the same thing share one. */
   private readonly inflight = new Map<string, Promise<unknown>>();
 
@@ -39,9 +39,9 @@ export class IntentState {
     limits: IntentCacheLimits,
     private readonly gauge?: Gauge<'cache'>,
   ) {
-    this.registered = new LRUCache({ max: limits.registered });
-    this.joined = new LRUCache({ max: limits.memberships });
-    this.profiles = new LRUCache({ max: limits.profiles });
+    this.registered = new LruMap(limits.registered);
+    this.joined = new LruMap(limits.memberships);
+    this.profiles = new LruMap(limits.profiles);
   }
 
   isRegistered(userId: UserId): boolean {

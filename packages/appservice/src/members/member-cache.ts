@@ -6,7 +6,7 @@
  * be before the room's queue reaches earlier events: a name can be slightly newer than the event
  * being handled, never older than the last one pushed.
  */
-import { LRUCache } from 'lru-cache';
+import { LruMap } from '../cache/lru-map';
 import type { Counter, Gauge } from 'prom-client';
 import type { RoomMembers } from '../connector';
 import type { MatrixEvent } from '../events';
@@ -31,10 +31,10 @@ export interface MemberCacheDeps {
 }
 
 export class MemberCache implements RoomMembers {
-  private readonly members: LRUCache<string, Member>;
+  private readonly members: LruMap<string, Member>;
 
   constructor(private readonly deps: MemberCacheDeps) {
-    this.members = new LRUCache({ max: deps.max });
+    this.members = new LruMap(deps.max);
   }
 
   /** Feeds a pushed event (any type; only valid member events count). Synchronous: called on accept. */

@@ -11,7 +11,7 @@ import type { Logger } from '../log/types';
 import type { MigrationScope } from './migrate';
 import type { PreMigrationBackupOptions } from './backup';
 import { openStoreWithBackup, type OpenedStore } from './open';
-import { openPostgresStore, type OpenedPostgresStore } from './postgres/open';
+import type { OpenedPostgresStore } from './postgres/open';
 import type { BridgeStore } from './types';
 
 /** The name of the store's process lock: one bridge (or migrate-store) per database, whatever its registration. */
@@ -48,6 +48,8 @@ export interface OpenBridgeStoreOptions {
 export async function openBridgeStore(database: BridgeConfig['database'], opts: OpenBridgeStoreOptions): Promise<BridgeStoreHandle> {
   if (database.postgres) {
     const { url, poolSize, statementTimeoutMs } = database.postgres;
+    // Loaded only here: a bridge on SQLite never loads pg (start-up time and memory).
+    const { openPostgresStore } = await import('./postgres/open');
     const pg = await openPostgresStore(url, {
       extraMigrations: opts.extraMigrations, clock: opts.clock, poolSize, statementTimeoutMs,
       lock: { name: STORE_LOCK_NAME, onLost: opts.onLockLost, onRegained: opts.onLockRegained, onGone: opts.onLockGone }, log: opts.log,

@@ -10,6 +10,9 @@ import { PostgresTransactionJournal } from './journal';
 import { runPostgresMigrations } from './migrate';
 import { PostgresTables } from '../tables';
 import { acquirePostgresLock, type AcquirePostgresLockOptions, type PostgresStoreLock } from './process-lock';
+import { redactDatabaseUrl } from './url';
+
+export { redactDatabaseUrl };
 
 /** How a PostgreSQL store is opened: the connector's migrations, the pool, timeouts, the process lock. */
 export interface OpenPostgresStoreOptions {
@@ -47,17 +50,6 @@ const typeParsers = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     oid === INT8_OID ? (value: string) => Number(value) : pgTypes.getTypeParser(oid, format)) as typeof pgTypes.getTypeParser,
 };
-
-/** The URL with its password masked, for messages and logs. */
-export function redactDatabaseUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'postgresql://(unparseable URL)';
-  }
-}
 
 export function postgresConnection(url: string, opts: Pick<OpenPostgresStoreOptions, 'statementTimeoutMs' | 'connectTimeoutMs'> = {}): ClientConfig {
   return {
