@@ -11,7 +11,7 @@ import { IRC_NETWORK_ID } from './harness/namespaces';
 
 bridgeForThisFile(() => {
   const { host, port } = readE2eEnv().ircv3;
-  return { irc: { networks: { [IRC_NETWORK_ID]: { host, port } } } };
+  return { irc: { networks: { [IRC_NETWORK_ID]: { host, port, messages: { redactions: 'notice' } } } } };
 });
 
 interface Scene {
@@ -77,4 +77,26 @@ it('message-tags: a Matrix reply to an IRC line reaches IRC tagged +draft/reply 
   expect(reply.tags['+draft/reply']).toBe(original.tags.msgid);
   // Clients without message-tags still see what it answers, in the text.
   expect(reply.message).toContain('reply to me');
+});
+
+it('msgid: a Matrix edit reaches IRC tagged +draft/reply with the msgid of the line it corrects', async () => {
+  const { channel, carol, alice, roomId } = await scene('edit');
+  const original = await alice.client.sendText(roomId, 'teh answer is 42');
+  const line = await carol.waitForMessage((m) => m.nick === alice.nick && m.message === 'teh answer is 42');
+  expect(line.tags.msgid).toBeDefined();
+  await alice.client.sendEdit(roomId, original, 'the answer is 42');
+  const edit = await carol.waitForMessage((m) => m.nick === alice.nick && /the answer is 42/.test(m.message) && m.message !== line.message);
+  expect(edit.message).toBe('* the answer is 42');
+  expect(edit.tags['+draft/reply']).toBe(line.tags.msgid);
+  expect(edit.target).toBe(channel);
+});
+
+it('msgid: a Matrix redaction\'s note on IRC is tagged +draft/reply with the deleted line\'s msgid (InspIRCd 3 has no draft/message-redaction)', async () => {
+  const { carol, alice, roomId } = await scene('redact');
+  const original = await alice.client.sendText(roomId, 'oops, wrong channel');
+  const line = await carol.waitForMessage((m) => m.nick === alice.nick && m.message === 'oops, wrong channel');
+  await alice.client.redact(roomId, original);
+  const note = await carol.waitForMessage((m) => m.nick === alice.nick && m.type === 'notice' && /deleted their message/.test(m.message));
+  expect(note.message).toContain('oops, wrong channel');
+  expect(note.tags['+draft/reply']).toBe(line.tags.msgid);
 });

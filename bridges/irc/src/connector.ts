@@ -189,6 +189,7 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
     const rt = this.runtime;
     rt?.moderation.stop();
     rt?.ghostSync.stop();
+    rt?.awayPresence.stop();
     // The core closed the media proxy's and provisioning's routes before it drained.
     if (rt) await Promise.all(rt.networks().map((n) => n.stop(n.config.quitMessage)));
     // Writes made behind in-memory changes (NICK moves, ghost bindings) reach the store before it closes.

@@ -6,6 +6,7 @@
  */
 import type { BridgeContext, Logger, RoomId, UserId } from '@bridgekit/appservice';
 import type { IrcBridgeConfig } from './config/types';
+import { AwayPresence } from './ghosts/away-presence';
 import { GhostSync } from './ghosts/ghost-sync';
 import { MessageRefs } from './handlers/message-refs';
 import type { IrcOutbox } from './handlers/irc-to-matrix/outbox-kinds';
@@ -39,6 +40,8 @@ export interface BridgeRuntime extends Diagnostics, MatrixSide, NetworkDirectory
    * says which ghost speaks for a nick (after a NICK, the ghost the person already had).
    */
   readonly ghostSync: GhostSync;
+  /** IRC away → ghost presence, coalesced and paced (networks with `away_presence`). */
+  readonly awayPresence: AwayPresence;
   /** What IRC said, journaled and delivered to Matrix in the room's order (handlers/irc-to-matrix/outbox.ts). */
   readonly outbox: IrcOutbox;
   /** The core's moderation policy lists applied to Matrix users (policy/moderation.ts). */
@@ -46,6 +49,14 @@ export interface BridgeRuntime extends Diagnostics, MatrixSide, NetworkDirectory
   /** How long IRC → Matrix work is held through a homeserver outage (`homeserver_outage.retry_minutes`; 0 = not held). */
   readonly maxHoldMs: number;
 }
+
+/**
+ * Away changes wait 2 s for the next (auto-away scripts flap), then go out at 5 a second at most,
+ * refreshes included (presence is a courtesy, and each update fans out to every user sharing a
+ * room with the ghost): about 100 away users' presence can be held up at once. Refreshed every
+ * 20 s, within Synapse's 30 s timeout for users that do not sync.
+ */
+const AWAY_PRESENCE_PACING = { settleMs: 2_000, refreshMs: 20_000, perSecond: 5, maxGhosts: 10_000 };
 
 /** Everything but the outbox, whose deliveries use the rest. */
 export type RuntimeBeforeOutbox = Omit<BridgeRuntime, 'outbox'>;
@@ -69,8 +80,13 @@ export function assembleRuntime(
   const all = () => networks.networks();
   const ghostSync = new GhostSync({ ctx, config, log, metrics, ghosts, portals, roomTask, network, networks: all }, clock);
   const speaker = portalSpeaker({ ctx, portals, networks, ghosts: ghostSync });
+  const awayPresence = new AwayPresence({
+    clock, ...AWAY_PRESENCE_PACING,
+    send: (ghost, state, statusMsg) => ctx.intent(ghost).setPresence(state, statusMsg),
+    onProblem: (ghost, problem) => log.warn('Could not mirror an IRC away state as presence', { ghost, problem }),
+  });
   const parts: RuntimeBeforeOutbox = {
-    ctx, config, log, metrics, ghosts, portals, media, clock, ghostSync, maxHoldMs, roomTask, network, networks: all,
+    ctx, config, log, metrics, ghosts, portals, media, clock, ghostSync, awayPresence, maxHoldMs, roomTask, network, networks: all,
     moderation: new ModerationGate({ ctx, log, metrics, networks: all }),
     aliases: new PortalAliases({ template: config.aliasTemplate, server: ctx.domain, network: [...config.networks.keys()][0] }),
     channelFlags: new ChannelFlagStore(ctx.store.kv, log),

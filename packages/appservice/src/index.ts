@@ -21,7 +21,7 @@ export type { ReloadOutcome, ReloadReport } from './connector';
 export type {
   ThirdPartyProvider, ThirdPartyProtocol, ThirdPartyInstance, ThirdPartyFieldType, ThirdPartyLocation, ThirdPartyUser,
 } from './connector';
-export type { Intent, Profile, CreateRoomOptions, SendOptions, StateEvent } from './intent/types';
+export type { Intent, Profile, CreateRoomOptions, SendOptions, StateEvent, PresenceState } from './intent/types';
 export type {
   BridgeStore, Migration, RemoteRoom, RoomLink, RemoteUser,
   RoomMappingRepository, UserMappingRepository, MessageMappingRepository, MessageLink, MessageLinkInput, KeyValueRepository,

@@ -58,6 +58,10 @@ export interface E2eEnv {
     serverName: string;
     /** The services server's name (NickServ's host). */
     servicesName: string;
+    /** `OPER name password` gives every privilege (CHGHOST, LOADMODULE, SQUIT, ...). */
+    oper: { name: string; password: string };
+    /** A second InspIRCd, configured to link behind this one but started only by the scenario that splits it off (leaf-server.ts). */
+    leaf: { name: string; port: number; configPath: string };
   };
 }
 

@@ -45,7 +45,7 @@ export default async function globalSetup(): Promise<void> {
   saveRunRecord(record);
 
   try {
-    const [ircPort, homeserverPort, bridgePort, ircv3Port, ircv3TlsPort, ircv3LinkPort, examplesPort] = await freePorts(7);
+    const [ircPort, homeserverPort, bridgePort, ircv3Port, ircv3TlsPort, ircv3LinkPort, examplesPort, leafPort] = await freePorts(8);
 
     let started = Date.now();
     const irc = await startNgircd({ runDir, logDir, port: ircPort });
@@ -57,7 +57,7 @@ export default async function globalSetup(): Promise<void> {
     const servicesStarted = Date.now();
     let servicesMs = 0;
     const services: Promise<StartedServicesNetwork> = startServicesNetwork({
-      runDir, logDir, clientPort: ircv3Port, tlsPort: ircv3TlsPort, linkPort: ircv3LinkPort,
+      runDir, logDir, clientPort: ircv3Port, tlsPort: ircv3TlsPort, linkPort: ircv3LinkPort, leafPort,
       onSpawn: (name, pid) => {
         record.processes.push({ name, pid });
         saveRunRecord(record);
@@ -121,7 +121,7 @@ export default async function globalSetup(): Promise<void> {
       irc: { host: '127.0.0.1', port: ircPort, serverName: IRC_SERVER_NAME },
       ircv3: {
         host: '127.0.0.1', port: ircv3.ircd.port, tlsPort: ircv3.ircd.tlsPort, tlsCertFile: ircv3.ircd.tlsCertFile,
-        serverName: ircv3.serverName, servicesName: ircv3.servicesName,
+        serverName: ircv3.serverName, servicesName: ircv3.servicesName, oper: ircv3.oper, leaf: ircv3.leaf,
       },
     };
     process.env[ENV_FILE_VAR] = writeE2eEnv(env);

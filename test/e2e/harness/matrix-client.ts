@@ -270,6 +270,11 @@ export class MatrixClient {
     return this.request<Profile>('GET', `/_matrix/client/v3/profile/${encode(userId)}`);
   }
 
+  /** A user's presence as the homeserver tells this user (they must share a room). */
+  presenceOf(userId: string): Promise<{ presence: string; status_msg?: string | null }> {
+    return this.request('GET', `/_matrix/client/v3/presence/${encode(userId)}/status`);
+  }
+
   async setDisplayName(displayName: string): Promise<void> {
     await this.request('PUT', `/_matrix/client/v3/profile/${encode(this.userId)}/displayname`, { json: { displayname: displayName } });
   }

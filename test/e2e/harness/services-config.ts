@@ -25,6 +25,13 @@ export interface ServicesNetworkPlan {
   /** Password InspIRCd sends to Atheme, and the one Atheme sends to InspIRCd. */
   ircdToServices: string;
   servicesToIrcd: string;
+  /** An IRC operator (every privilege) for scenarios that change the network: CHGHOST, LOADMODULE, SQUIT. */
+  oper: { name: string; password: string };
+  /**
+   * A second InspIRCd the netsplit scenario starts and links behind this one (`leafInspircdConfig`):
+   * the hub accepts its link with this password (both ways), and it takes clients on `clientPort`.
+   */
+  leaf: { name: string; password: string; clientPort: number };
 }
 
 /** Attributes are written double-quoted; nothing we put there may contain a quote. */
@@ -53,10 +60,38 @@ const INSPIRCD_MODULES = [
 export function inspircdConfig(plan: ServicesNetworkPlan): string {
   return [
     tag('server', { name: plan.ircdName, description: 'Bridgekit e2e IRCv3 server', network: 'BridgekitE2E', id: '0BK' }),
-    tag('admin', { name: 'Bridgekit e2e', nick: 'e2e', email: 'e2e@e2e.test' }),
     tag('bind', { address: '127.0.0.1', port: plan.clientPort, type: 'clients' }),
     tag('bind', { address: '127.0.0.1', port: plan.tlsPort, type: 'clients', sslprofile: 'clients' }),
     tag('bind', { address: '127.0.0.1', port: plan.linkPort, type: 'servers' }),
+    ...commonInspircdConfig(plan, plan.ircdName),
+    tag('link', { name: plan.servicesName, ipaddr: '127.0.0.1', port: plan.linkPort, allowmask: '127.0.0.1/32', sendpass: plan.ircdToServices, recvpass: plan.servicesToIrcd }),
+    // The leaf connects to us (it has the autoconnect); `port` is only used for connecting out.
+    tag('link', { name: plan.leaf.name, ipaddr: '127.0.0.1', port: plan.linkPort, allowmask: '127.0.0.1/32', sendpass: plan.leaf.password, recvpass: plan.leaf.password }),
+    '',
+  ].join('\n');
+}
+
+/**
+ * The second server of the netsplit scenario: the same modules (servers refuse a link when the
+ * modules that change the protocol differ), its own name, id, client port and files, and a link
+ * to the hub that it retries every second, so after a SQUIT it comes back by itself (a netjoin).
+ */
+export function leafInspircdConfig(plan: ServicesNetworkPlan): string {
+  return [
+    tag('server', { name: plan.leaf.name, description: 'Bridgekit e2e leaf server', network: 'BridgekitE2E', id: '0LF' }),
+    tag('bind', { address: '127.0.0.1', port: plan.leaf.clientPort, type: 'clients' }),
+    ...commonInspircdConfig(plan, plan.leaf.name),
+    tag('link', { name: plan.ircdName, ipaddr: '127.0.0.1', port: plan.linkPort, sendpass: plan.leaf.password, recvpass: plan.leaf.password }),
+    tag('autoconnect', { period: 1, server: plan.ircdName }),
+    '',
+  ].join('\n');
+}
+
+/** Everything the hub and the leaf share; `server` names the files apart. */
+function commonInspircdConfig(plan: ServicesNetworkPlan, server: string): string[] {
+  const own = server === plan.ircdName ? '' : `-${server.split('.')[0]}`;
+  return [
+    tag('admin', { name: 'Bridgekit e2e', nick: 'e2e', email: 'e2e@e2e.test' }),
     // One IP opens every connection of a run: no clone limits, no fake lag (which delays lines),
     // no flood cut-offs, and no DNS or ident lookups slowing registration down.
     tag('connect', {
@@ -65,20 +100,22 @@ export function inspircdConfig(plan: ServicesNetworkPlan): string {
       maxconnwarn: 'no', resolvehostnames: 'no', useident: 'no',
     }),
     tag('performance', { clonesonconnect: 'no' }),
-    tag('pid', { file: join(plan.runDir, 'inspircd.pid') }),
-    tag('log', { method: 'file', type: '* -USERINPUT -USEROUTPUT', level: 'default', target: join(plan.logDir, 'inspircd.log') }),
+    tag('pid', { file: join(plan.runDir, `inspircd${own}.pid`) }),
+    tag('log', { method: 'file', type: '* -USERINPUT -USEROUTPUT', level: 'default', target: join(plan.logDir, `inspircd${own}.log`) }),
     // A resolver nobody answers on, so nothing leaves the machine; lookups are off anyway.
     tag('dns', { server: '127.0.0.1', timeout: 1 }),
     ...INSPIRCD_MODULES.map((name) => tag('module', { name })),
-    tag('link', { name: plan.servicesName, ipaddr: '127.0.0.1', port: plan.linkPort, allowmask: '127.0.0.1/32', sendpass: plan.ircdToServices, recvpass: plan.servicesToIrcd }),
     tag('uline', { server: plan.servicesName, silent: 'yes' }),
+    // Plain-text password: a throwaway per run, on loopback.
+    tag('class', { name: 'e2eopers', commands: '*', privs: '*', usermodes: '*', chanmodes: '*', snomasks: '*' }),
+    tag('type', { name: 'E2eAdmin', classes: 'e2eopers' }),
+    tag('oper', { name: plan.oper.name, password: plan.oper.password, host: '*@*', type: 'E2eAdmin' }),
     // requestclientcert: ask every TLS client for its certificate; hash: how CertFP is computed.
     tag('sslprofile', { name: 'clients', provider: 'gnutls', certfile: plan.tlsCertFile, keyfile: plan.tlsKeyFile, dhfile: '', hash: 'sha256', requestclientcert: 'yes' }),
     tag('sasl', { target: plan.servicesName, requiressl: 'no' }),
     // Replay on join only where a scenario sets channel mode +H.
     tag('chanhistory', { maxlines: 50, notice: 'no', prefixmsg: 'no', bots: 'yes' }),
-    '',
-  ].join('\n');
+  ];
 }
 
 const ATHEME_MODULES = [

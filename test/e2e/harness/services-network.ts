@@ -12,13 +12,14 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { createClientCertificate } from '../../../bridges/irc/src/accounts/client-cert';
 import { exitWatcher, spawnLogged, tailFile, whenSpawned } from './processes';
-import { athemeConfig, inspircdConfig, type ServicesNetworkPlan } from './services-config';
+import { athemeConfig, inspircdConfig, leafInspircdConfig, type ServicesNetworkPlan } from './services-config';
 import { delay, WaitTimeoutError } from './wait';
 
 export const IRCV3_SERVER_NAME = 'ircv3.e2e.test';
 export const SERVICES_SERVER_NAME = 'services.e2e.test';
+export const LEAF_SERVER_NAME = 'leaf.e2e.test';
 
-function programPath(name: string, packageName: string): string {
+export function programPath(name: string, packageName: string): string {
   for (const dir of (process.env.PATH ?? '').split(':').concat('/usr/sbin', '/usr/bin', '/usr/local/sbin')) {
     if (dir && existsSync(join(dir, name))) return join(dir, name);
   }
@@ -73,6 +74,9 @@ export interface StartedServicesNetwork {
   services: { pid: number; child: ChildProcess };
   serverName: string;
   servicesName: string;
+  oper: { name: string; password: string };
+  /** The second server of the netsplit scenario: configured, not started (leaf-server.ts starts it). */
+  leaf: { name: string; port: number; configPath: string };
 }
 
 export interface StartServicesNetworkOptions {
@@ -81,6 +85,8 @@ export interface StartServicesNetworkOptions {
   clientPort: number;
   tlsPort: number;
   linkPort: number;
+  /** Client port of the leaf server a scenario may start (`leaf-server.ts`). */
+  leafPort: number;
   timeoutMs?: number;
   /** Called with each process as soon as it runs, so the caller can stop it if startup fails. */
   onSpawn?: (name: 'inspircd' | 'atheme', pid: number) => void;
@@ -117,6 +123,8 @@ export async function startServicesNetwork(options: StartServicesNetworkOptions)
     linkPort: options.linkPort,
     ircdToServices: randomBytes(12).toString('hex'),
     servicesToIrcd: randomBytes(12).toString('hex'),
+    oper: { name: 'e2eoper', password: randomBytes(12).toString('hex') },
+    leaf: { name: LEAF_SERVER_NAME, password: randomBytes(12).toString('hex'), clientPort: options.leafPort },
   };
   const ircdConfigPath = join(options.runDir, 'inspircd.conf');
   const athemeConfigPath = join(options.runDir, 'atheme.conf');
@@ -124,6 +132,8 @@ export async function startServicesNetwork(options: StartServicesNetworkOptions)
   mkdirSync(athemeDataDir, { recursive: true });
   writeFileSync(ircdConfigPath, inspircdConfig(plan), { mode: 0o600 });
   writeFileSync(athemeConfigPath, athemeConfig(plan), { mode: 0o600 });
+  const leafConfigPath = join(options.runDir, 'inspircd-leaf.conf');
+  writeFileSync(leafConfigPath, leafInspircdConfig(plan), { mode: 0o600 });
 
   const ircdLog = join(options.logDir, 'inspircd.out.log');
   const athemeLog = join(options.logDir, 'atheme.out.log');
@@ -166,5 +176,7 @@ export async function startServicesNetwork(options: StartServicesNetworkOptions)
     services: { pid: athemePid, child: athemeChild },
     serverName: IRCV3_SERVER_NAME,
     servicesName: SERVICES_SERVER_NAME,
+    oper: plan.oper,
+    leaf: { name: plan.leaf.name, port: plan.leaf.clientPort, configPath: leafConfigPath },
   };
 }

@@ -108,7 +108,8 @@ export function homeserverConfig(input: HomeserverConfigInput): Record<string, u
     bcrypt_rounds: 4, // default 12; every password registration hashes
     trusted_key_servers: [], // no key-server traffic, no warning
     federation_domain_whitelist: [], // empty list: no outbound federation at all
-    presence: { enabled: false },
+    // On for the ghosts' presence (IRC away, `away_presence`); costs the other scenarios nothing measurable.
+    presence: { enabled: true },
     // A fresh DB queues ~150 background updates; with the default 1 s sleeps they churn for minutes.
     background_updates: { sleep_enabled: false },
     // Default []: nobody may publish to the room directory, which bridges do.

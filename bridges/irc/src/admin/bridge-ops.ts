@@ -12,6 +12,7 @@ import type { AdminBridgeOps, AdminPuppet, BridgedRoom, NetworkSummary } from '.
 import { IrcError } from '../irc/errors';
 import type { IrcChannel, NetworkId } from '../mapping/ids';
 import type { MatrixUserNames } from '../mapping/nick-template';
+import { knownWhois, learnFromWhois } from '../network/known-whois';
 import type { IrcNetwork } from '../network/network';
 import { createDynamicPortal } from '../portals/dynamic';
 import { aliasOfPortal } from '../portals/portal-alias';
@@ -48,8 +49,12 @@ export function adminBridgeOps(rt: AdminOpsDeps): AdminBridgeOps {
     },
     whois: async (userId, networkId, nick) => {
       const network = networkOf(networkId);
+      const known = knownWhois(network, nick);
+      if (known) return known;
       const puppet = network.puppets.get(userId);
-      return (puppet?.isConnected ? puppet.client : network.bot.client).whois(nick);
+      const info = await (puppet?.isConnected ? puppet.client : network.bot.client).whois(nick);
+      if (info) learnFromWhois(network, info);
+      return info;
     },
     reconnect: async (userId, networkId) => {
       const network = networkOf(networkId);

@@ -55,7 +55,7 @@ describe('parseIrcConfig', () => {
       puppets: { nickTemplate: '$DISPLAY[m]', maxConnections: 1000, idleTimeoutSeconds: 0 },
       flood: { burst: 5, linesPerSecond: 0.5, maxQueued: 200 },
       reconnect: { baseDelaySeconds: 2, maxDelaySeconds: 300 },
-      fallbackEncoding: 'cp1252', dynamicPortals: true, staticRooms: [], membershipSync: 'lazy', publishPortals: false,
+      fallbackEncoding: 'cp1252', dynamicPortals: true, staticRooms: [], membershipSync: 'lazy', awayPresence: false, publishPortals: false,
       messages: { pasteThresholdLines: 3, replyTemplate: '$NICK: "$QUOTE" <- $REPLY', editTemplate: '* $NEW', redactions: 'ignore', formatting: { monospace: false, strikethrough: false } },
     });
     expect(net.password).toBeUndefined();

@@ -89,6 +89,8 @@ const NETWORK_SCHEMA = Type.Object({
   membership_sync: oneOf(['all', 'none', 'lazy'], { default: 'lazy' }),
   /** Netsplit QUITs are mirrored only if the user has not rejoined within this time. */
   netsplit_grace_seconds: count(60, 0, 86_400),
+  /** IRC away (away-notify) shown as the ghosts' Matrix presence: unavailable with the away message, online when back. */
+  away_presence: flag(false, 'true sets the presence of ghosts in the rooms; it needs presence enabled on the homeserver'),
   /** Channel prefix mode letter (o, v, h, a, q...) → power level of the IRC user's ghost; the highest wins. */
   mode_power_levels: mapOf(
     Type.Integer({ minimum: 0, maximum: 99, hint: 'levels stay below the bridge bot\'s 100, or the bridge could never lower them again' }),

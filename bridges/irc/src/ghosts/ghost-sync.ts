@@ -132,11 +132,14 @@ export class GhostSync implements GhostResolver {
     if (!elsewhere) this.renames.release(network, nick);
   }
 
-  /** QUIT of an IRC user. Runs before the roster forgets them, so it still knows their channels. */
-  quit(network: IrcNetwork, nick: IrcNick, reason: string): void {
+  /**
+   * QUIT of an IRC user. Runs before the roster forgets them, so it still knows their channels.
+   * `inNetsplitBatch`: the server said so (IRCv3 `netsplit` batch), whatever the reason reads.
+   */
+  quit(network: IrcNetwork, nick: IrcNick, reason: string, inNetsplitBatch = false): void {
     const channels = this.channelsOf(network, nick);
     if (channels.length === 0) return;
-    if (isNetsplitQuit(reason) && this.holdOf(network).hold(network.fold(nick), { nick, channels, reason })) return;
+    if ((inNetsplitBatch || isNetsplitQuit(reason)) && this.holdOf(network).hold(network.fold(nick), { nick, channels, reason })) return;
     this.leaveAfterQuit(network, nick, channels, reason);
   }
 

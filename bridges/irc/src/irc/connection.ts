@@ -23,11 +23,13 @@ import { shareCommandTable } from './shared-command-table';
 import { TypedEmitter, type IrcCloseReason, type IrcConnectionEvents, type IrcRegisteredEvent } from './events';
 import { FloodQueue, type FloodStats } from './flood';
 import { isupportFrom, type Isupport } from './isupport';
+import { LabeledReplies } from './labels';
 import { PendingReplies } from './pending-replies';
 import { SocketTransport } from './socket-transport';
 import { RegistrationHandshake } from './registration-handshake';
 import { lastParam } from './registration-refusals';
 import { OutgoingText, type SendOptions, type SendReport } from './outgoing-text';
+import { tagPrefix } from './tags';
 import { bindEvents, type TranslationContext, type WhoisInfo } from './translate';
 
 /** What of a connection a config reload changes without reconnecting. */
@@ -64,6 +66,7 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
   private readonly whoisReplies: PendingReplies<WhoisInfo | undefined>;
   private readonly echoes: EchoWaiters;
   private readonly text: OutgoingText;
+  private readonly labels = new LabeledReplies();
 
   constructor(options: IrcConnectOptions) {
     super();
@@ -131,6 +134,11 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
     return this.client?.network.cap.isEnabled('message-tags') ?? false;
   }
 
+  /** True when the server labels its replies to our requests (IRCv3 labeled-response). */
+  get labeledResponse(): boolean {
+    return this.client?.network.cap.isEnabled('labeled-response') ?? false;
+  }
+
   /** The IRCv3 capabilities the server enabled for us. */
   get capabilities(): readonly string[] {
     return [...(this.client?.network.cap.enabled ?? [])];
@@ -187,6 +195,8 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
     const o = this.options;
     const client = new Client();
     shareCommandTable(client);
+    // Not among irc-framework's defaults; used for WHOIS (labels.ts).
+    client.requestCap('labeled-response');
     this.client = client;
     this.registered = false;
     this.saslDone = false;
@@ -232,6 +242,12 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
         this.onClosed(client, wasRegistered, cause);
       });
       bindEvents(client, this.translationContext(), (event, value) => this.emit(event, value));
+      // A labeled WHOIS whose reply had no WHOIS in it (an error reply) found nobody.
+      this.labels.watch(client, (label) => this.whoisReplies.resolve(labelKey(label), undefined));
+      // cap-notify: after registration the server may offer new capabilities (irc-framework asks
+      // for those it wants) or withdraw some; both change what this connection does from then on.
+      client.on('cap ack', (e) => this.capabilitiesChanged(Object.keys(e.capabilities), []));
+      client.on('cap del', (e) => this.capabilitiesChanged([], Object.keys(e.capabilities)));
       // The socket outlives whatever opened it (often a Matrix event's handler, in its room's
       // turn): its events must not count as part of that turn (the core's re-entrancy check).
       outsideRoomTurn(() => client.connect(toClientOptions({ ...this.options, ...(localAddress !== undefined ? { localAddress } : {}) }, this.currentNick)));
@@ -305,6 +321,12 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
   /** WHOIS; undefined when no such nick is online. */
   async whois(nick: string): Promise<WhoisInfo | undefined> {
     const wanted = safeParam(nick);
+    if (this.labeledResponse) {
+      const label = this.labels.newLabel();
+      const reply = this.whoisReplies.wait(labelKey(label));
+      await this.send(tagPrefix({ label }) + buildLine('WHOIS', [wanted])).catch((error: Error) => this.whoisReplies.reject(labelKey(label), error));
+      return reply;
+    }
     const folded = this.fold(wanted);
     const reply = this.whoisReplies.wait(folded);
     await this.send(buildLine('WHOIS', [wanted])).catch((error: Error) => this.whoisReplies.reject(folded, error));
@@ -356,9 +378,20 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
           this.nickChange.resolve(folded, name as IrcNick);
         }
       },
-      noteWhois: (nick, info) => this.whoisReplies.resolve(this.fold(nick), info),
-      awaitsWhois: (nick) => this.whoisReplies.has(this.fold(nick)),
+      noteWhois: (nick, info) => this.whoisReplies.resolve(this.whoisKey(nick), info),
+      awaitsWhois: (nick) => this.whoisReplies.has(this.whoisKey(nick)),
     };
+  }
+
+  /** Which waiting WHOIS a reply line about `nick` answers: its label's, if it came in a labeled reply. */
+  private whoisKey(nick: string): string {
+    const label = this.labels.answering;
+    return label !== undefined && this.whoisReplies.has(labelKey(label)) ? labelKey(label) : this.fold(nick);
+  }
+
+  /** (irc-framework answers a CAP NEW of nothing it wants with an empty CAP REQ: its empty ACK is no change.) */
+  private capabilitiesChanged(added: string[], removed: string[]): void {
+    if (this.registered && added.length + removed.length > 0) this.emit('capabilities', { added, removed, enabled: this.capabilities });
   }
 
   private onNumeric(message: ParsedMessage): void {
@@ -383,6 +416,7 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
     this.nickChange.rejectAll(closed);
     this.whoisReplies.rejectAll(closed);
     this.echoes.clear();
+    this.labels.clear();
     client.removeAllListeners();
     if (wasRegistered) this.emit('close', { ...cause, wasRegistered });
   }
@@ -415,5 +449,9 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
   }
 }
 
+/** Pending-reply key of a labeled request (cannot collide with a casefolded nick: it has a space). */
+function labelKey(label: string): string {
+  return `label ${label}`;
+}
 
 export type { IrcConnectOptions, SendOptions, SendReport, WhoisInfo };

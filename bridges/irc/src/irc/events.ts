@@ -47,6 +47,43 @@ export interface IrcJoinEvent extends IrcSource, IrcTags {
   /** With extended-join: the account name, or null when logged out. */
   account?: string | null;
   realname?: string;
+  /** Part of a server's `netjoin` batch: a server linked back and its users return. */
+  netjoin?: boolean;
+}
+
+/** IRCv3 account-notify: a user logged in to a services account (or out: null). */
+export interface IrcAccountEvent extends IrcSource, IrcTags {
+  account: string | null;
+}
+
+/** IRCv3 away-notify (or a 301 reply): a user went away with a message, or came back. */
+export interface IrcAwayEvent extends IrcTags {
+  nick: IrcNick;
+  /** The away message, or undefined when the user is back. */
+  message: string | undefined;
+}
+
+/** IRCv3 chghost: a user's ident or host changed, without the QUIT and JOINs older servers fake. */
+export interface IrcHostChangeEvent extends IrcSource, IrcTags {
+  newIdent: string;
+  newHost: string;
+}
+
+/** IRCv3 batch: a `netsplit` or `netjoin` batch ended (its QUITs or JOINs were reported just before). */
+export interface IrcServerLinkEvent {
+  kind: 'netsplit' | 'netjoin';
+  /** The two servers whose link broke or came back, as the batch names them. */
+  servers: readonly string[];
+  /** How many lines (QUITs or JOINs) the batch held. */
+  lines: number;
+}
+
+/** IRCv3 cap-notify: the server offered new capabilities and we enabled them, or withdrew some. */
+export interface IrcCapabilitiesEvent {
+  added: readonly string[];
+  removed: readonly string[];
+  /** Every capability enabled now. */
+  enabled: readonly string[];
 }
 
 export interface IrcPartEvent extends IrcSource, IrcTags {
@@ -57,6 +94,8 @@ export interface IrcPartEvent extends IrcSource, IrcTags {
 
 export interface IrcQuitEvent extends IrcSource, IrcTags {
   reason: string;
+  /** Part of a server's `netsplit` batch (IRCv3 batch): the user's server split off, they may be back soon. */
+  netsplit?: boolean;
 }
 
 export interface IrcKickEvent extends IrcSource, IrcTags {
@@ -139,6 +178,11 @@ export interface IrcConnectionEvents {
   mode: IrcModeEvent;
   names: IrcNamesEvent;
   invite: IrcInviteEvent;
+  account: IrcAccountEvent;
+  away: IrcAwayEvent;
+  hostChange: IrcHostChangeEvent;
+  capabilities: IrcCapabilitiesEvent;
+  serverLink: IrcServerLinkEvent;
   serverError: IrcServerErrorEvent;
   close: IrcCloseEvent;
   /** A listener threw; the connection keeps running. */

@@ -58,9 +58,20 @@ declare module 'irc-framework' {
     batch?: { id: string; type: string; params: string[] };
   }
 
-  export interface JoinEvent { nick: string; ident: string; hostname: string; channel: string; gecos: string; account?: string | false; time?: number; tags: Tags }
+  /** Which IRCv3 BATCH a line arrived in (delivered when the batch ends). */
+  export interface BatchRef { id: string; type: string; params: string[] }
+  export interface JoinEvent { nick: string; ident: string; hostname: string; channel: string; gecos: string; account?: string | false; time?: number; tags: Tags; batch?: BatchRef }
   export interface PartEvent { nick: string; ident: string; hostname: string; channel: string; message: string; time?: number; tags: Tags }
-  export interface QuitEvent { nick: string; ident: string; hostname: string; message: string; time?: number; tags: Tags }
+  export interface QuitEvent { nick: string; ident: string; hostname: string; message: string; time?: number; tags: Tags; batch?: BatchRef }
+  /** ACCOUNT (account-notify): `false` when the user logged out. */
+  export interface AccountEvent { nick: string; ident: string; hostname: string; account: string | false; time?: number; tags: Tags }
+  /** AWAY (away-notify) and 301; `self` for our own 305/306. */
+  export interface AwayEvent { self: boolean; nick: string; message: string; time?: number; tags: Tags }
+  /** CHGHOST (new_ident, new_hostname) or SETNAME (new_gecos). */
+  export interface UserUpdatedEvent { nick: string; ident: string; hostname: string; new_ident?: string; new_hostname?: string; new_gecos?: string; time?: number; tags: Tags }
+  /** A BATCH that ended, after its lines were handled. */
+  export interface BatchEndEvent { id: string; type: string; params: string[]; commands: unknown[] }
+  export interface CapEvent { command: string; capabilities: Record<string, string> }
   export interface KickEvent { kicked: string; nick: string; ident: string; hostname: string; channel: string; message: string; time?: number; tags: Tags }
   export interface NickEvent { nick: string; ident: string; hostname: string; new_nick: string; time?: number; tags: Tags }
   export interface TopicEvent { channel: string; topic: string; nick?: string; time?: number; tags: Tags }
@@ -115,6 +126,14 @@ declare module 'irc-framework' {
     userlist: UserlistEvent;
     'channel info': ChannelInfoEvent;
     whois: WhoisEvent;
+    account: AccountEvent;
+    away: AwayEvent;
+    back: AwayEvent;
+    'user updated': UserUpdatedEvent;
+    'cap ack': CapEvent;
+    'batch end netsplit': BatchEndEvent;
+    'batch end netjoin': BatchEndEvent;
+    'cap del': CapEvent;
     'nick in use': NickInUseEvent;
     'nick invalid': NickInUseEvent;
     'irc error': IrcErrorEvent;
@@ -140,6 +159,8 @@ declare module 'irc-framework' {
     /** Sends one raw line as given. */
     raw(line: string): void;
     changeNick(nick: string): void;
+    /** Adds a capability to those asked for at the next connect (and on CAP NEW). */
+    requestCap(cap: string | string[]): void;
     quit(message?: string): void;
     use(middleware: (client: Client, rawMiddleware: Middleware, parsedMiddleware: Middleware) => void): this;
     on<E extends keyof ClientEvents>(event: E, listener: (event: ClientEvents[E]) => void): this;

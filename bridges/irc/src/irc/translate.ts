@@ -22,6 +22,11 @@ export interface WhoisInfo {
   away?: string;
   operator: boolean;
   secure: boolean;
+  /**
+   * Answered from what the bridge already knew (no WHOIS was sent): idle time, server, operator
+   * and TLS status are then unknown.
+   */
+  fromBridge?: boolean;
 }
 
 /** What translate.ts needs from the connection (provided privately by IrcConnection). */
@@ -97,6 +102,7 @@ export function bindEvents(client: Client, ctx: TranslationContext, emit: Emit):
       ...source(e), ...tagsOf(e.tags, e.time), channel: e.channel as IrcChannel, self,
       ...(e.account !== undefined ? { account: e.account === false ? null : e.account } : {}),
       ...(e.gecos ? { realname: e.gecos } : {}),
+      ...(e.batch?.type === 'netjoin' ? { netjoin: true } : {}),
     });
   });
 
@@ -114,7 +120,26 @@ export function bindEvents(client: Client, ctx: TranslationContext, emit: Emit):
     emit('kick', { ...source(e), ...tagsOf(e.tags, e.time), channel: e.channel as IrcChannel, kicked: e.kicked as IrcNick, reason: e.message, self });
   });
 
-  client.on('quit', (e) => malformed(e, 'nick') || emit('quit', { ...source(e), ...tagsOf(e.tags, e.time), reason: e.message }));
+  client.on('quit', (e) => malformed(e, 'nick') || emit('quit', {
+    ...source(e), ...tagsOf(e.tags, e.time), reason: e.message, ...(e.batch?.type === 'netsplit' ? { netsplit: true } : {}),
+  }));
+
+  for (const kind of ['netsplit', 'netjoin'] as const) {
+    client.on(`batch end ${kind}`, (e) => emit('serverLink', { kind, servers: e.params.filter((p) => typeof p === 'string'), lines: e.commands.length }));
+  }
+
+  client.on('account', (e) => malformed(e, 'nick') || emit('account', {
+    ...source(e), ...tagsOf(e.tags, e.time), account: typeof e.account === 'string' ? e.account : null,
+  }));
+
+  // Our own AWAY replies (305/306) are not news about anyone else.
+  client.on('away', (e) => e.self || malformed(e, 'nick') || emit('away', { nick: e.nick as IrcNick, ...tagsOf(e.tags, e.time), message: e.message || 'away' }));
+  client.on('back', (e) => e.self || malformed(e, 'nick') || emit('away', { nick: e.nick as IrcNick, ...tagsOf(e.tags, e.time), message: undefined }));
+
+  // 'user updated' is also SETNAME (new_gecos only): only a host change is ours to report.
+  client.on('user updated', (e) => malformed(e, 'nick', 'new_ident', 'new_hostname') || emit('hostChange', {
+    ...source(e), ...tagsOf(e.tags, e.time), newIdent: e.new_ident as string, newHost: e.new_hostname as string,
+  }));
 
   client.on('nick', (e) => {
     if (malformed(e, 'nick', 'new_nick')) return;

@@ -8,7 +8,7 @@ import type { IrcConnectOptions } from '../irc/connect-options';
 export type IrcClient = Pick<IrcConnection,
   | 'nick' | 'isRegistered' | 'loggedInWithSasl' | 'isupport' | 'joinedChannels' | 'connect' | 'quit'
   | 'say' | 'notice' | 'action' | 'join' | 'part' | 'setTopic' | 'kick' | 'invite' | 'mode' | 'requestModes'
-  | 'changeNick' | 'whois' | 'raw' | 'on' | 'once' | 'floodStats' | 'applySettings'>;
+  | 'changeNick' | 'whois' | 'raw' | 'on' | 'once' | 'floodStats' | 'applySettings' | 'capabilities'>;
 
 /** Makes the connection for one identity (the bot, or one Matrix user's puppet). */
 export type IrcClientFactory = (options: IrcConnectOptions) => IrcClient;

@@ -179,7 +179,7 @@ export class ManagedConnection {
         this.attempt = 0;
         this.quickRetries = 0;
         this.setState('connected');
-        this.options.log.info('Connected to IRC', { connection: this.options.label, nick: this.client.nick });
+        this.options.log.info('Connected to IRC', { connection: this.options.label, nick: this.client.nick, capabilities: this.client.capabilities.join(' ') });
       } catch (error) {
         if (this.current === 'stopped') throw error; // shutting down: nothing to retry or report
         this.setState('idle');

@@ -20,7 +20,13 @@ import { SourceAddresses } from '../source-address/allocator';
 import type { SourceAddressRepository } from '../source-address/repository';
 import { PuppetRecords } from './puppet-records';
 import { Puppet, PuppetPool, type PuppetLoginSource } from './puppets';
+import { IrcUsers } from './irc-users';
 import { ChannelRoster } from './roster';
+
+/** Most IRC users whose account, host and away state are remembered per network. */
+const MAX_KNOWN_USERS = 20_000;
+/** With these, what the bot knows of a user's account and away state stays current. */
+const LIVE_USER_CAPS: readonly string[] = ['account-notify', 'away-notify'];
 
 /** Which connection an IRC event came from. */
 export type IrcOrigin =
@@ -63,6 +69,8 @@ export class IrcNetwork {
   readonly puppets: PuppetPool;
   readonly ownNicks: OwnNicks;
   readonly roster: ChannelRoster;
+  /** What the bot hears about the users of its channels: account, host, away (irc-users.ts). */
+  readonly users: IrcUsers;
   readonly limiter: ConnectRateLimiter;
   private readonly botClient: IrcClient;
   private readonly log: Logger;
@@ -75,6 +83,7 @@ export class IrcNetwork {
     const casemapping = () => this.casemapping;
     this.ownNicks = new OwnNicks(casemapping);
     this.roster = new ChannelRoster(casemapping);
+    this.users = new IrcUsers(casemapping, MAX_KNOWN_USERS);
     this.limiter = new ConnectRateLimiter({ perSecond: config.connectRatePerSecond, burst: connectBurst(config.connectRatePerSecond), clock });
     const backoff = { baseMs: config.reconnect.baseDelaySeconds * 1000, maxMs: config.reconnect.maxDelaySeconds * 1000 };
 
@@ -102,6 +111,7 @@ export class IrcNetwork {
     });
     options.attach(this.botClient, { network: this, from: 'bot' });
     this.trackRoster(this.botClient);
+    this.trackUsers(this.botClient);
 
     this.puppets = new PuppetPool({
       network: config.id,
@@ -223,5 +233,43 @@ export class IrcNetwork {
     client.on('close', () => {
       for (const channel of this.bot.wantedChannels) this.roster.dropChannel(channel);
     });
+  }
+
+  /** After the roster, so a PART that leaves a user in no channel of ours can forget them. */
+  private trackUsers(client: IrcClient): void {
+    const users = this.users;
+    const mask = (e: { ident: string; host: string }) => ({ ...(e.ident ? { ident: e.ident } : {}), ...(e.host ? { host: e.host } : {}) });
+    const goneUnlessShared = (nick: string) => {
+      if (this.roster.channelsOf(nick).length === 0) users.forget(nick);
+    };
+    client.on('join', (e) => {
+      if (e.self) return;
+      // An extended-join JOIN says the account; the server follows it with AWAY if they are away.
+      const current = e.account !== undefined && this.hearsAccountsAndAway;
+      users.update(e.nick, { ...mask(e), ...(e.account !== undefined ? { account: e.account } : {}), ...(e.realname ? { realname: e.realname } : {}), ...(current ? { current } : {}) });
+    });
+    client.on('message', (e) => {
+      if (e.self || e.fromServer || e.replayed) return;
+      // account-tag: the tag is on every line of a logged-in user.
+      const account = e.all.account;
+      users.update(e.nick, { ...mask(e), ...(account ? { account } : {}) });
+    });
+    client.on('account', (e) => void users.update(e.nick, { ...mask(e), account: e.account }));
+    client.on('away', (e) => void users.update(e.nick, { away: e.message }));
+    client.on('hostChange', (e) => void users.update(e.nick, { ident: e.newIdent, host: e.newHost }));
+    client.on('nick', (e) => users.renamed(e.nick, e.newNick));
+    client.on('quit', (e) => users.forget(e.nick));
+    client.on('part', (e) => (e.self ? undefined : goneUnlessShared(e.nick)));
+    client.on('kick', (e) => (e.self ? undefined : goneUnlessShared(e.kicked)));
+    client.on('close', () => users.clear());
+    client.on('capabilities', (e) => {
+      if (e.removed.some((cap) => LIVE_USER_CAPS.includes(cap))) users.clear();
+    });
+  }
+
+  /** Whether the server tells the bot, unasked, when users log in or out and go away or come back. */
+  get hearsAccountsAndAway(): boolean {
+    const caps = this.botClient.capabilities;
+    return LIVE_USER_CAPS.every((cap) => caps.includes(cap));
   }
 }

@@ -106,6 +106,8 @@ export class FakeMatrix {
   readonly directory: Array<{ userId: UserId; roomId: RoomId; visibility: 'public' | 'private' }> = [];
   /** Aliases removed through an intent, in order. */
   readonly deletedAliases: Array<{ userId: UserId; alias: RoomAlias }> = [];
+  /** Presence set by ghosts, in order. */
+  readonly presence: Array<{ userId: UserId; state: string; statusMsg?: string }> = [];
   /** Aliases that exist (made with a room, or seeded by a test) → their room. */
   readonly aliases = new Map<RoomAlias, RoomId>();
   /** `<roomId> <userId>` of users banned from rooms: their sends and joins there fail with M_FORBIDDEN. */
@@ -243,6 +245,7 @@ export class FakeMatrix {
       setDirectoryVisibility: async (roomId, visibility) => void m.directory.push({ userId, roomId, visibility }),
       setDisplayName: async (displayName) => void m.profiles.set(userId, { displayName }),
       setAvatarUrl: async () => undefined,
+      setPresence: async (state, statusMsg) => void m.presence.push({ userId, state, ...(statusMsg !== undefined ? { statusMsg } : {}) }),
       uploadContent: async (data, contentType) => {
         if (m.uploadFailure) throw m.uploadFailure;
         const mxc = `mxc://${DOMAIN}/upload${++m.next}`;

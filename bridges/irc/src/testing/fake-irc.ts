@@ -29,6 +29,8 @@ export class FakeIrcClient extends TypedEmitter<IrcConnectionEvents> implements 
   nick: IrcNick;
   isRegistered = false;
   loggedInWithSasl = false;
+  /** IRCv3 capabilities the fake server "enabled" (set by a test). */
+  capabilities: readonly string[] = [];
   get isupport(): Isupport { return this.server.isupport; }
   readonly joinedChannels = new Set<string>();
   connects = 0;
@@ -132,7 +134,7 @@ export class FakeIrcClient extends TypedEmitter<IrcConnectionEvents> implements 
     this.server.sent.push({ from: this.nick, kind: 'mode', target, text: [modes, ...params].join(' ') });
     this.server.setModes(this.nick, target, modes, params);
   }
-  async whois(): Promise<undefined> {
+  async whois(_nick: string): Promise<undefined> {
     return undefined;
   }
 

@@ -321,6 +321,18 @@ describe('CsApiClient endpoints', () => {
     ]);
   });
 
+  it('sets presence as the user itself, with a status message only when one is given', async () => {
+    const { client } = setup();
+    hs.on('PUT', `/_matrix/client/v3/presence/${encodeURIComponent(GHOST)}/status`, { json: {}, times: 2 });
+    await client.setPresence(GHOST, 'unavailable', 'gone fishing');
+    await client.setPresence(GHOST, 'online');
+    expect(hs.pending()).toEqual([]);
+    expect(hs.requests.map((r) => [r.query.get('user_id'), JSON.parse(r.body ?? 'null') as unknown])).toEqual([
+      [GHOST, { presence: 'unavailable', status_msg: 'gone fishing' }],
+      [GHOST, { presence: 'online' }],
+    ]);
+  });
+
   it('uploads raw bytes and downloads through authenticated media, buffered and streamed', async () => {
     const { client } = setup();
     const bytes = Buffer.from('hello media');

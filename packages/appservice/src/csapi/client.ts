@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { EventId, RoomAlias, RoomId, UserId } from '../ids';
-import type { CreateRoomOptions, Profile, StateEvent } from '../intent/types';
+import type { CreateRoomOptions, PresenceState, Profile, StateEvent } from '../intent/types';
 import { isMatrixError, MatrixError } from './errors';
 import { MatrixTransport, type RequestSpec, type TransportOptions } from './transport';
 import { createTxnIds } from './txn-ids';
@@ -249,6 +249,17 @@ export class CsApiClient {
     await this.http.json({
       method: 'PUT', endpoint: `${C}/profile/{userId}/avatar_url`, params: { userId },
       json: { avatar_url: avatarUrl }, asUser: userId,
+    });
+  }
+
+  /**
+   * Sets `userId`'s presence (always as that user: homeservers refuse presence set for anyone
+   * else). `statusMsg` undefined sends no `status_msg`, which clears an earlier one.
+   */
+  async setPresence(userId: UserId, presence: PresenceState, statusMsg?: string): Promise<void> {
+    await this.http.json({
+      method: 'PUT', endpoint: `${C}/presence/{userId}/status`, params: { userId },
+      json: statusMsg === undefined ? { presence } : { presence, status_msg: statusMsg }, asUser: userId,
     });
   }
 

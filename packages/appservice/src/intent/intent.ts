@@ -3,7 +3,7 @@ import { isMatrixError } from '../csapi/errors';
 import { isRoomId, localpartOf, type EventId, type RoomAlias, type RoomId, type UserId } from '../ids';
 import type { Logger } from '../log/types';
 import type { IntentState } from './state';
-import type { CreateRoomOptions, Intent, Profile, SendOptions, StateEvent } from './types';
+import type { CreateRoomOptions, Intent, PresenceState, Profile, SendOptions, StateEvent } from './types';
 
 /** What every intent of one bridge shares. */
 export interface IntentContext {
@@ -186,6 +186,11 @@ export class BridgeIntent implements Intent {
     await this.ctx.client.setAvatarUrl(this.userId, mxc);
     const known = this.ctx.state.profileOf(this.userId);
     if (known) this.ctx.state.setProfile(this.userId, { ...known, avatarUrl: mxc });
+  }
+
+  async setPresence(state: PresenceState, statusMsg?: string): Promise<void> {
+    await this.ensureRegistered();
+    await this.ctx.client.setPresence(this.userId, state, statusMsg);
   }
 
   async uploadContent(data: Buffer, contentType: string, filename?: string): Promise<string> {

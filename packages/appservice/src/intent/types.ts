@@ -31,6 +31,9 @@ export interface CreateRoomOptions {
   creationContent?: Record<string, unknown>;
 }
 
+/** A user's presence, as the Matrix presence API names it. */
+export type PresenceState = 'online' | 'unavailable' | 'offline';
+
 /** Options of one send. */
 export interface SendOptions {
   /**
@@ -92,5 +95,10 @@ export interface Intent {
 
   setDisplayName(name: string): Promise<void>;
   setAvatarUrl(mxc: string): Promise<void>;
+  /**
+   * Sets this user's presence and status message (e.g. an IRC away reason). Homeservers with
+   * presence disabled accept it and ignore it; callers coalesce changes, as every call is a request.
+   */
+  setPresence(state: PresenceState, statusMsg?: string): Promise<void>;
   uploadContent(data: Buffer, contentType: string, filename?: string): Promise<string>;
 }

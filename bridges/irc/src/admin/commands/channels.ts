@@ -97,6 +97,7 @@ export function formatWhois(info: WhoisInfo): string {
   if (info.away) lines.push(`Away: ${info.away}`);
   const flags = [info.operator ? 'IRC operator' : '', info.secure ? 'secure connection' : ''].filter(Boolean);
   if (flags.length > 0) lines.push(flags.join(', '));
+  if (info.fromBridge) lines.push('(as the bridge sees it in its channels; idle time only from a server WHOIS)');
   return lines.join('\n');
 }
 

@@ -3,6 +3,9 @@
  * to add one (membership, topic, mode, nick...), write the file and add it to this list.
  */
 import type { AnyIrcHandler } from '../registry';
+import { awayChanges, awayConnectionClosed, awayKicks, awayParts, awayQuits } from './away';
+import { capabilityChanges } from './capabilities';
+import { serverLinks } from './server-links';
 import { channelJoins, channelKicks, channelNames, channelParts, channelQuits, channelSpeakers } from './membership';
 import { channelMessages } from './messages';
 import { channelModes } from './modes';
@@ -17,6 +20,10 @@ export const IRC_HANDLERS: readonly AnyIrcHandler[] = [
   channelSpeakers, // after channelMessages: the speaker's ghost joins in the message's task
   privateMessages,
   serverRefusals,
+  // Before the membership handlers, which may let go of a renamed user's ghost binding.
+  awayQuits,
+  awayParts,
+  awayKicks,
   channelJoins,
   channelParts,
   channelQuits,
@@ -26,4 +33,8 @@ export const IRC_HANDLERS: readonly AnyIrcHandler[] = [
   channelTopics,
   channelModes,
   operatorRefusals,
+  awayChanges,
+  awayConnectionClosed,
+  capabilityChanges,
+  serverLinks,
 ];

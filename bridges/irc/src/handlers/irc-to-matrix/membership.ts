@@ -57,7 +57,7 @@ export const channelQuits = ircHandler({
   name: 'irc.quit',
   event: 'quit',
   handle(e, { network }, rt: MembershipDeps) {
-    rt.ghostSync.quit(network, e.nick, e.reason);
+    rt.ghostSync.quit(network, e.nick, e.reason, e.netsplit === true);
   },
 });
 

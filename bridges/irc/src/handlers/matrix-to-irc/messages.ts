@@ -132,8 +132,10 @@ async function sendTo(target: Target, event: MatrixEvent, rt: SendDeps): Promise
   try {
     const puppet = await connect(target, event.sender, event.roomId, rt);
     const text = await maybePaste(outgoing, target, puppet, rt);
-    // IRCv3 clients show it as a reply to that line; others read the quote in the text.
-    const replyTo = typeof repliedTo === 'string' ? await rt.refs.msgidOf(repliedTo as EventId, network.id) : undefined;
+    // IRCv3 clients show it as a reply to that line; others read the quote in the text. An edit
+    // points the same way at the line it corrects, so they see which line the "* new text" fixes.
+    const pointsAt = typeof repliedTo === 'string' ? repliedTo : editedEventOf(content);
+    const replyTo = pointsAt !== undefined ? await rt.refs.msgidOf(pointsAt as EventId, network.id) : undefined;
     const options = replyTo !== undefined ? { replyTo } : {};
     const report = outgoing.kind === 'action' ? await puppet.client.action(target.name, text, options)
       : outgoing.kind === 'notice' ? await puppet.client.notice(target.name, text, options)
@@ -148,6 +150,12 @@ async function sendTo(target: Target, event: MatrixEvent, rt: SendDeps): Promise
     rt.metrics.undeliverable.inc({ network: network.id, code: (error as { code?: string }).code ?? 'INTERNAL' });
     throw new UndeliverableError(target.name, network.config.name, error);
   }
+}
+
+/** The event an edit (`m.replace`) corrects, or undefined for anything else. */
+function editedEventOf(content: MessageContent): string | undefined {
+  const relation = content['m.relates_to'] as { rel_type?: unknown; event_id?: unknown } | undefined;
+  return relation?.rel_type === 'm.replace' && typeof relation.event_id === 'string' ? relation.event_id : undefined;
 }
 
 async function connect(target: Target, userId: UserId, roomId: RoomId, rt: MemberNames): Promise<Puppet> {

@@ -1,7 +1,9 @@
 /**
  * Redactions cannot be undone on IRC. Per network, they are ignored or noted with a short
  * NOTICE from the redacting user's connection (only if it is connected: a note is not worth
- * a new connection).
+ * a new connection). Where the deleted line has a msgid the note is tagged `+draft/reply` to it,
+ * so IRCv3 clients show which line it was. (No server in the tier has `draft/message-redaction`,
+ * which would let the line itself be removed: InspIRCd 3 does not implement it.)
  */
 import { matrixHandler } from '../registry';
 import { shorten } from './render';
@@ -22,7 +24,8 @@ export const matrixRedactions = matrixHandler({
       if (!ref || !puppet?.isConnected) continue;
       const quote = shorten(ref.excerpt, network.config.messages.replyQuoteLength);
       const whose = network.fold(ref.nick) === network.fold(puppet.nick) ? 'their message' : `a message from ${ref.nick}`;
-      await puppet.client.notice(portal.channel, `(deleted ${whose}: "${quote}")`);
+      const msgid = await rt.refs.msgidOf(redacted, network.id);
+      await puppet.client.notice(portal.channel, `(deleted ${whose}: "${quote}")`, msgid !== undefined ? { replyTo: msgid } : {});
     }
   },
 });
