@@ -54,8 +54,9 @@ describe.each(MOMENTS)('kill -9 %s in a burst', (moment) => {
     const tokens = Array.from({ length: BURST }, (_, i) => i);
     const threshold = Math.floor(BURST * (moment === 'early' ? 0.05 : moment === 'middle' ? 0.5 : 0.2));
     const heard = () => heardIn(c.irc, c.channel);
+    const eventIds: string[] = [];
     const sending = (async () => {
-      for (const i of tokens) await c.alice.client.sendText(c.roomId, `${prefix}-${i}`);
+      for (const i of tokens) eventIds[i] = await c.alice.client.sendText(c.roomId, `${prefix}-${i}`);
     })();
     await c.irc.waitForMessage((m) => m.message === `${prefix}-${threshold}`, 300_000);
     if (moment === 'half-handled') await chaos.toBridge.whenInFlight(isTransaction);
@@ -65,7 +66,8 @@ describe.each(MOMENTS)('kill -9 %s in a burst', (moment) => {
 
     await settle(() => heard().length, { target: tokens.length + 1, quietMs: 60_000 });
     const t = tally(prefix, tokens, heard());
-    report(`kill -9 ${moment} in a Matrix → IRC burst, restart`, t);
+    // The event IDs of what was lost, to find them in the bridge's log (e.g. "Not running an event again").
+    report(`kill -9 ${moment} in a Matrix → IRC burst, restart`, t, t.lostTokens.map((n) => eventIds[n]).join(' '));
     expect({ lost: t.lost, duplicated: t.duplicated, outOfOrder: t.outOfOrder }).toEqual({ lost: 0, duplicated: 0, outOfOrder: 0 });
   });
 });

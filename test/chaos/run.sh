@@ -4,7 +4,8 @@
 # ngIRCd, then the results table. Extra arguments go to the chaos jest run (e.g. a file name).
 #
 # Knobs (environment): FUZZ_RUNS, CHAOS_BURST (2000), CHAOS_PROXY_MESSAGES (300),
-# CHAOS_FAULT_RATE (0.3), CHAOS_OUTAGE_SECONDS (30), CHAOS_NETSPLIT_USERS (500),
+# CHAOS_FAULT_RATE (0.3), CHAOS_OUTAGE_SECONDS (30), CHAOS_NETSPLIT_USERS (500), CHAOS_NETSPLIT_SPEAKERS (100),
+# CHAOS_NETSPLIT_SECONDS (20),
 # CHAOS_STORE_FAULT_SECONDS (20), CHAOS_SOAK_MINUTES (30), CHAOS_SOAK_RATE (1/s), CHAOS_SEED.
 set -u
 cd "$(dirname "$0")/../.."

@@ -2,9 +2,9 @@
 // and a config reload that changes what it can without dropping a connection.
 import { IRC_CONFIG_SECTION } from './config/parse';
 import { sourceAddressFailure } from './irc/source-address-failure';
-import { bridgeConfig, DOMAIN } from './testing/fake-bridge';
 import { asRoomAlias, type RoomId, type UserId } from '@bridgekit/appservice';
-import { alice, bob, BOT_NICK, startHarness, testIrcSection, type Harness } from './testing/harness';
+import { createTestConfig } from '@bridgekit/appservice/testing';
+import { alice, bob, BOT_NICK, DOMAIN, startHarness, testIrcSection, type Harness } from './testing/harness';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -31,8 +31,8 @@ describe('shutdown', () => {
     const puppet = h.server.client('alice[m]')!;
     const botQuit = jest.spyOn(bot, 'quit');
     const puppetQuit = jest.spyOn(puppet, 'quit');
-    await h.bridge.routes.close(100);
-    await h.connector.stop();
+    await h.stop();
+    h = undefined;
     expect(botQuit).toHaveBeenCalledWith('Bridge upgrading, back in a minute');
     expect(puppetQuit).toHaveBeenCalledWith('Bridge upgrading, back in a minute');
   });
@@ -47,14 +47,14 @@ describe('config reload', () => {
     const puppet = h.server.client('alice[m]')!;
     const connectsBefore = [bot.connects, puppet.connects];
 
-    const next = IRC_CONFIG_SECTION.read(bridgeConfig(testIrcSection(
+    const next = IRC_CONFIG_SECTION.read(createTestConfig({ irc: testIrcSection(
       {
         host: 'irc.elsewhere', flood: { burst: 9, lines_per_second: 3 }, keepalive: { ping_interval_seconds: 45, ping_timeout_seconds: 90 },
         static_rooms: [{ channel: '#static', room_id: '!static:example.org' }],
       },
       { permissions: { '@boss:example.org': 'admin' } },
       { added: { host: 'irc.added', tls: false, bot: { nick: 'AddedBot' } } },
-    ), h.bridge.dir));
+    ) }, { dir: h.tb.dir }));
     const outcome = await h.connector.reload(next);
     await h.settle();
 
@@ -83,10 +83,10 @@ describe('config reload of the IPv6 prefix and the identd', () => {
     const puppet = h.server.client('alice[m]')!;
     expect(await puppet.options.sourceAddress?.()).toBeUndefined();
 
-    const next = IRC_CONFIG_SECTION.read(bridgeConfig(testIrcSection(
+    const next = IRC_CONFIG_SECTION.read(createTestConfig({ irc: testIrcSection(
       { ipv6: { prefix: '2001:db8:7::/64' } },
       { ident: { enabled: true, port: 1130 } },
-    ), h.bridge.dir));
+    ) }, { dir: h.tb.dir }));
     const outcome = await h.connector.reload(next);
     expect(outcome.applied).toContain('irc.networks.net.ipv6');
     expect(outcome.needsRestart).toEqual(['irc.ident']);
@@ -108,7 +108,7 @@ describe('a source address the host cannot bind', () => {
     expect(noticesTo(roomId, alice)).toEqual([
       `${alice}: Your message was not delivered to #chan on Test Net: The bridge cannot connect you to IRC from your own address right now; the bridge admin has been told what to fix.`,
     ]);
-    const logged = h.bridge.log.lines.filter((l) => JSON.stringify(l.meta).includes('ip -6 route add local <prefix> dev lo'));
+    const logged = h.tb.logLines().filter((l) => JSON.stringify(l.meta).includes('ip -6 route add local <prefix> dev lo'));
     expect(logged.length).toBeGreaterThan(0);
     expect(JSON.stringify(logged[0]!.meta)).toContain('sysctl -w net.ipv6.ip_nonlocal_bind=1');
   });
@@ -132,7 +132,7 @@ describe('access lists', () => {
   it('creates no portal for an excluded channel, and refuses an excluded user with a sentence in the room', async () => {
     h = await startHarness({ network: { access: { exclude_channels: ['#secret*'], exclude_users: ['@bob:*'] } } });
     expect(await h.connector.onAliasQuery(asRoomAlias(`#irc_net_#secret-ops:${DOMAIN}`))).toBe(false);
-    expect(h.bridge.matrix.created).toEqual([]);
+    expect(h.tb.sent.to('createRoom')).toEqual([]);
     const roomId = await h.portal();
     await h.matrixEvent(roomId, bob, { msgtype: 'm.text', body: 'let me in' }).catch(() => undefined);
     expect(h.server.client('bob[m]')).toBeUndefined();
@@ -145,16 +145,18 @@ describe('access lists', () => {
 describe('portal room controls', () => {
   it('creates portals with the configured room version, join rule and federation', async () => {
     h = await startHarness({ network: { portal_rooms: { room_version: '11', join_rule: 'knock', federate: false } } });
-    await h.portal();
-    const { options } = h.bridge.matrix.created[0]!;
-    expect(options.roomVersion).toBe('11');
-    expect(options.creationContent).toEqual({ 'm.federate': false });
-    expect(options.initialState).toContainEqual({ type: 'm.room.join_rules', content: { join_rule: 'knock' } });
+    const roomId = await h.portal();
+    const { body } = h.tb.sent.to('createRoom')[0]!;
+    expect(body.room_version).toBe('11');
+    expect(body.creation_content).toEqual({ 'm.federate': false });
+    expect(body.initial_state).toContainEqual(expect.objectContaining({ type: 'm.room.join_rules', content: { join_rule: 'knock' } }));
+    expect(h.tb.homeserver.model.room(roomId).version).toBe('11');
+    expect(h.stateOf(roomId, 'm.room.join_rules')).toEqual({ join_rule: 'knock' });
   });
 });
 
 function noticesTo(roomId: RoomId, userId: UserId): string[] {
-  return h!.bridge.matrix.messagesIn(roomId)
+  return h!.messagesIn(roomId)
     .filter((e) => e.content.msgtype === 'm.notice' && (e.content['m.mentions'] as { user_ids?: string[] } | undefined)?.user_ids?.includes(userId))
     .map((e) => String(e.content.body));
 }

@@ -1,23 +1,37 @@
-// Unit tests of the connector on in-process fakes (no IRC server, no homeserver): portals,
-// messages both ways, echo suppression, restarts.
-import { asRoomAlias, asRoomId } from '@bridgekit/appservice';
+// Unit tests of the connector in a real Bridge (the core's test kit: an in-process homeserver)
+// against the fake IRC server: portals, messages both ways, echo suppression, restarts.
+import { asRoomAlias, asRoomId, type RoomId, type UserId } from '@bridgekit/appservice';
 import { freePort } from './irc/test-ircd';
-import { DOMAIN } from './testing/fake-bridge';
-import { alice, ALIAS, bob, BOT_NICK, CHANNEL, ghostOf, startHarness, type Harness } from './testing/harness';
+import { alice, ALIAS, bob, BOT, BOT_NICK, CHANNEL, DOMAIN, ghostOf, startHarness, type Harness } from './testing/harness';
 
 let h: Harness;
 afterEach(async () => {
   await h?.stop();
 });
 
+const created = () => h.tb.sent.to('createRoom').filter((r) => r.status === 200);
+const roomOf = (request: { response?: Record<string, unknown> }) => request.response!.room_id as RoomId;
+const profileOf = (userId: UserId) => h.tb.homeserver.model.profiles.get(userId);
+const errorsLogged = () => h.tb.logLines().filter((l) => l.level === 'error');
+
+/** A Matrix user joins the portal with a display name (the bridge learns it from the member event). */
+async function joinAs(roomId: RoomId, userId: UserId, displayname: string): Promise<void> {
+  await h.matrixEvent(roomId, userId, { membership: 'join', displayname }, 'm.room.member', { stateKey: userId });
+}
+
+/** A file on the homeserver, as a Matrix client uploaded it. */
+function uploaded(mxc: string): void {
+  h.tb.homeserver.model.media.set(mxc.slice('mxc://'.length), { data: Buffer.from(`content of ${mxc}`), contentType: 'text/plain' });
+}
+
 describe('portals', () => {
   it('answers an alias query by creating the room with that alias, linking it and joining the channel', async () => {
     h = await startHarness();
     expect(await h.connector.onAliasQuery(ALIAS)).toBe(true);
     await h.settle();
-    const created = h.bridge.matrix.created[0]!;
-    expect(created.options).toMatchObject({ aliasLocalpart: 'irc_net_#chan', name: '#chan', preset: 'public_chat' });
-    expect(h.bridge.store.sync.portals.byRemote({ network: 'net', remoteId: '#chan', kind: 'channel' }).map((l) => l.roomId)).toEqual([created.roomId]);
+    const [request] = created();
+    expect(request!.body).toMatchObject({ room_alias_name: 'irc_net_#chan', name: '#chan', preset: 'public_chat' });
+    expect(h.store.sync.portals.byRemote({ network: 'net', remoteId: '#chan', kind: 'channel' }).map((l) => l.roomId)).toEqual([roomOf(request!)]);
     expect(h.server.client(BOT_NICK)?.joinedChannels.has('#chan')).toBe(true);
   });
 
@@ -26,15 +40,15 @@ describe('portals', () => {
     expect(await h.connector.onAliasQuery(ALIAS)).toBe(false);
     expect(await h.connector.onAliasQuery(asRoomAlias(`#irc_other_#chan:${DOMAIN}`))).toBe(false);
     expect(await h.connector.onAliasQuery(asRoomAlias(`#irc_net_chan:${DOMAIN}`))).toBe(false);
-    expect(h.bridge.matrix.created).toHaveLength(0);
+    expect(created()).toHaveLength(0);
   });
 
   it('says at start-up when the alias template is outside the registration (e.g. an old registration after the default changed)', async () => {
     h = await startHarness();
-    expect(h.bridge.log.lines.filter((l) => l.level === 'error')).toEqual([]);
+    expect(errorsLogged()).toEqual([]);
     await h.stop();
     h = await startHarness({ top: { alias_template: '#chat_$NETWORK_$CHANNEL' } });
-    const errors = h.bridge.log.lines.filter((l) => l.level === 'error').map((l) => l.message);
+    const errors = errorsLogged().map((l) => l.message);
     expect(errors).toEqual([expect.stringContaining("set irc.alias_template: '#irc_$NETWORK_$CHANNEL'")]);
   });
 
@@ -42,31 +56,27 @@ describe('portals', () => {
     h = await startHarness();
     const answers = await Promise.all([h.connector.onAliasQuery(ALIAS), h.connector.onAliasQuery(ALIAS)]);
     expect(answers).toEqual([true, true]);
-    expect(h.bridge.matrix.created).toHaveLength(1);
+    expect(created()).toHaveLength(1);
   });
 
   it('links static rooms from the config and joins their channels', async () => {
     h = await startHarness({ network: { static_rooms: [{ channel: '#Static', room_id: `!static:${DOMAIN}` }] } });
-    expect(h.bridge.store.sync.portals.byRemote({ network: 'net', remoteId: '#static', kind: 'channel' }).map((l) => l.roomId)).toEqual([`!static:${DOMAIN}`]);
+    expect(h.store.sync.portals.byRemote({ network: 'net', remoteId: '#static', kind: 'channel' }).map((l) => l.roomId)).toEqual([`!static:${DOMAIN}`]);
     expect(h.server.client(BOT_NICK)?.joinedChannels.has('#static')).toBe(true);
-    expect(h.bridge.matrix.joins).toContainEqual({ userId: `@ircbot:${DOMAIN}`, roomId: `!static:${DOMAIN}` });
+    expect(h.tb.sent.memberships(asRoomId(`!static:${DOMAIN}`))).toContainEqual(expect.objectContaining({ action: 'join', userId: BOT }));
   });
 
   it('keeps every portal across a restart: the bot rejoins and messages flow again', async () => {
     h = await startHarness();
     const roomId = await h.portal();
-    const dir = h.bridge.dir;
-    await h.bridge.routes.close(100);
-    await h.connector.stop();
-    h.bridge.store.close();
     const server = h.server;
-    h = await startHarness({ dir, server });
+    await h.restart();
     const bots = server.clients.filter((c) => c.nick === BOT_NICK && c.isRegistered);
     expect(bots).toHaveLength(1);
     expect(bots[0]!.joinedChannels.has('#chan')).toBe(true);
     server.userSays('carol', CHANNEL, 'still here');
     await h.settle();
-    expect(h.bridge.matrix.messagesIn(roomId).map((e) => e.content.body)).toEqual(['still here']);
+    expect(h.messagesIn(roomId).map((e) => e.content.body)).toEqual(['still here']);
   });
 
   it('runs several networks in one process, each with its own bot, portals and ghosts', async () => {
@@ -74,39 +84,36 @@ describe('portals', () => {
     expect(await h.connector.onAliasQuery(asRoomAlias(`#irc_other_#chan:${DOMAIN}`))).toBe(true);
     const roomOnNet = await h.portal();
     await h.settle();
-    const roomOnOther = h.bridge.matrix.created.find((c) => c.options.aliasLocalpart === 'irc_other_#chan')!.roomId;
+    const roomOnOther = roomOf(created().find((r) => r.body.room_alias_name === 'irc_other_#chan')!);
     expect(h.server.clients.map((c) => [c.options.host, c.nick])).toEqual([['irc.test', BOT_NICK], ['other.test', 'OtherBot']]);
     // The fake relays by channel name only, so one line reaches both bots: each bridges it as its own network's user.
     h.server.userSays('Carol', CHANNEL, 'hi');
     await h.settle();
-    expect(h.bridge.matrix.messagesIn(roomOnNet).map((e) => e.sender)).toEqual([ghostOf('Carol')]);
-    expect(h.bridge.matrix.messagesIn(roomOnOther).map((e) => e.sender)).toEqual([`@_irc_other__carol:${DOMAIN}`]);
+    expect(h.messagesIn(roomOnNet).map((e) => e.sender)).toEqual([ghostOf('Carol')]);
+    expect(h.messagesIn(roomOnOther).map((e) => e.sender)).toEqual([`@_irc_other__carol:${DOMAIN}`]);
     await h.matrixEvent(roomOnOther, alice, { msgtype: 'm.text', body: 'only on other' });
     expect(h.server.clients.filter((c) => c.options.nick === 'alice[m]').map((c) => c.options.host)).toEqual(['other.test']);
   });
 
   it("brings back the users who were connected before a restart, with the same nick, but not those who quit", async () => {
     h = await startHarness();
-    h.bridge.matrix.displayNames.set(alice, 'Alice L');
     const roomId = await h.portal();
+    await joinAs(roomId, alice, 'Alice L');
     await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'hi' });
     await h.matrixEvent(roomId, bob, { msgtype: 'm.text', body: 'hi' });
     await h.connector.bridge.network('net')!.puppets.disconnect(bob, 'going away');
-    const dir = h.bridge.dir;
-    await h.bridge.routes.close(100);
-    await h.connector.stop();
-    h.bridge.store.close();
     const server = h.server;
-    h = await startHarness({ dir, server });
+    const membershipsBefore = h.tb.sent.memberships().length;
+    await h.restart();
     expect(server.client('Alice_L[m]')?.joinedChannels.has('#chan')).toBe(true);
     expect(server.client('bob[m]')).toBeUndefined();
-    expect(h.bridge.matrix.membershipChanges()).toEqual([]);
+    expect(h.tb.sent.memberships().slice(membershipsBefore).filter((m) => m.userId !== BOT)).toEqual([]);
   });
 
   it('answers user queries for ghosts of configured networks only', async () => {
     h = await startHarness();
     expect(await h.connector.onUserQuery(ghostOf('Carol'))).toBe(true);
-    expect(h.bridge.matrix.profiles.get(ghostOf('Carol'))).toEqual({ displayName: 'Carol' });
+    expect(profileOf(ghostOf('Carol'))).toEqual({ displayname: 'Carol' });
     expect(await h.connector.onUserQuery(`@_irc_other_carol:${DOMAIN}` as never)).toBe(false);
   });
 });
@@ -119,11 +126,11 @@ describe('IRC → Matrix', () => {
     h.server.userSays('Carol', CHANNEL, 'a notice', 'notice');
     h.server.userSays('Carol', CHANNEL, 'waves', 'action');
     await h.settle();
-    const sent = h.bridge.matrix.messagesIn(roomId);
+    const sent = h.messagesIn(roomId);
     expect(sent.map((e) => e.sender)).toEqual([ghostOf('Carol'), ghostOf('Carol'), ghostOf('Carol')]);
     expect(sent.map((e) => e.content.msgtype)).toEqual(['m.text', 'm.notice', 'm.emote']);
     expect(sent[0]!.content).toMatchObject({ body: 'bold and plain', format: 'org.matrix.custom.html', formatted_body: '<b>bold</b> and plain' });
-    expect(h.bridge.matrix.profiles.get(ghostOf('Carol'))).toEqual({ displayName: 'Carol' });
+    expect(profileOf(ghostOf('Carol'))).toEqual({ displayname: 'Carol' });
   });
 
   it('keeps the order of many lines of one channel', async () => {
@@ -131,7 +138,7 @@ describe('IRC → Matrix', () => {
     const roomId = await h.portal();
     for (let i = 0; i < 50; i++) h.server.userSays(i % 2 ? 'Carol' : 'dave', CHANNEL, `line ${i}`);
     await h.settle();
-    expect(h.bridge.matrix.messagesIn(roomId).map((e) => e.content.body)).toEqual(Array.from({ length: 50 }, (_, i) => `line ${i}`));
+    expect(h.messagesIn(roomId).map((e) => e.content.body)).toEqual(Array.from({ length: 50 }, (_, i) => `line ${i}`));
   });
 
   it('keeps lines said while the homeserver is down (longer than the core\'s own retries) and delivers them in order, once', async () => {
@@ -139,42 +146,42 @@ describe('IRC → Matrix', () => {
     const roomId = await h.portal();
     h.server.userSays('Carol', CHANNEL, 'before');
     await h.settle();
-    h.bridge.matrix.down = true;
+    h.tb.failNext(Infinity, { network: true }); // the homeserver is unreachable
     h.server.userSays('Carol', CHANNEL, 'during 1');
     h.server.userSays('Carol', CHANNEL, 'during 2');
     await h.advance(60_000);
-    h.bridge.matrix.down = false;
+    h.tb.clearFaults();
     h.server.userSays('Carol', CHANNEL, 'after');
     await h.settle();
-    expect(h.bridge.matrix.messagesIn(roomId).map((e) => e.content.body)).toEqual(['before']);
+    expect(h.messagesIn(roomId).map((e) => e.content.body)).toEqual(['before']);
     await h.advance(30_000);
-    expect(h.bridge.matrix.messagesIn(roomId).map((e) => e.content.body)).toEqual(['before', 'during 1', 'during 2', 'after']);
-    expect(h.bridge.log.lines.filter((l) => l.level === 'error')).toEqual([]);
+    expect(h.messagesIn(roomId).map((e) => e.content.body)).toEqual(['before', 'during 1', 'during 2', 'after']);
+    expect(errorsLogged()).toEqual([]);
   });
 
   it('retries a line whose send reached the homeserver but whose answer was lost with the same transaction ID, so it shows once', async () => {
     h = await startHarness();
     const roomId = await h.portal();
-    h.bridge.matrix.loseResponses = true;
+    h.tb.failNext(1, { lostResponse: true }, { endpoint: 'send' });
     h.server.userSays('Carol', CHANNEL, 'said once');
     await h.settle();
-    h.bridge.matrix.loseResponses = false;
     await h.advance(30_000);
-    const attempts = h.bridge.matrix.txnAttempts.filter((a) => a.roomId === roomId);
+    const attempts = h.tb.sent.to('send').filter((r) => r.params[0] === roomId).map((r) => r.params[2]);
     expect(attempts).toHaveLength(2);
-    expect(attempts[1]!.txnId).toBe(attempts[0]!.txnId);
-    expect(h.bridge.matrix.messagesIn(roomId).map((e) => e.content.body)).toEqual(['said once']);
+    expect(attempts[1]).toBe(attempts[0]);
+    expect(h.tb.homeserver.model.room(roomId).timeline.filter((e) => e.content.body === 'said once')).toHaveLength(1);
+    expect(h.messagesIn(roomId).map((e) => e.content.body)).toEqual(['said once']);
   });
 
   it('turns nicks of channel members into pills: ghosts for IRC users, the real user for puppets', async () => {
     h = await startHarness();
-    h.bridge.matrix.displayNames.set(bob, 'Bob');
     const roomId = await h.portal();
+    await joinAs(roomId, bob, 'Bob');
     await h.matrixEvent(roomId, bob, { msgtype: 'm.text', body: 'hello' });
     h.server.userJoins('dave', CHANNEL);
     h.server.userSays('Carol', CHANNEL, 'Bob[m]: hi, dave');
     await h.settle();
-    const last = h.bridge.matrix.messagesIn(roomId).at(-1)!;
+    const last = h.messagesIn(roomId).at(-1)!;
     expect(last.content['m.mentions']).toEqual({ user_ids: [bob, ghostOf('dave')] });
     expect(last.content.formatted_body).toContain(`href="https://matrix.to/#/${bob}"`);
   });
@@ -187,7 +194,7 @@ describe('IRC → Matrix', () => {
     h.server.userSays('Carol', CHANNEL, 'the quick brown fox jumps over the lazy dog, says Carol');
     h.server.userSays('Carol', CHANNEL, 'the: Carol here');
     await h.settle();
-    const [plain, addressed] = h.bridge.matrix.messagesIn(roomId).slice(-2);
+    const [plain, addressed] = h.messagesIn(roomId).slice(-2);
     expect(plain!.content['m.mentions']).toEqual({});
     expect(plain!.content.formatted_body).toBeUndefined();
     expect(addressed!.content['m.mentions']).toEqual({ user_ids: [ghostOf('the')] });
@@ -202,15 +209,15 @@ describe('IRC → Matrix', () => {
       kind: 'privmsg', nick: 'Carol' as never, ident: 'u', host: 'h', all: {}, target: CHANNEL, statusPrefix: '@', text: 'ops only', fromServer: false, self: false,
     });
     await h.settle();
-    expect(h.bridge.matrix.messagesIn(roomId)).toHaveLength(0);
+    expect(h.messagesIn(roomId)).toHaveLength(0);
   });
 });
 
 describe('Matrix → IRC', () => {
   it("connects the sender's own puppet with the nick template, joins the channel and says the message", async () => {
     h = await startHarness();
-    h.bridge.matrix.displayNames.set(alice, 'Alice Liddell');
     const roomId = await h.portal();
+    await joinAs(roomId, alice, 'Alice Liddell');
     await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'hello IRC' });
     const puppet = h.server.clients.find((c) => c.options.nick === 'Alice_Liddell[m]')!;
     expect(puppet.options).toMatchObject({ username: 'alice', realname: `Alice Liddell (${alice})` });
@@ -224,7 +231,7 @@ describe('Matrix → IRC', () => {
     await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'one' });
     await h.matrixEvent(roomId, alice, { msgtype: 'm.emote', body: 'two' });
     expect(h.server.sent.filter((l) => l.from === 'alice[m]').map((l) => l.kind)).toEqual(['say', 'action']);
-    expect(h.bridge.matrix.messagesIn(roomId)).toHaveLength(0);
+    expect(h.messagesIn(roomId)).toHaveLength(0);
   });
 
   it('sends emotes, notices and HTML formatting the IRC way', async () => {
@@ -256,7 +263,7 @@ describe('Matrix → IRC', () => {
     const roomId = await h.portal();
     h.server.userSays('Carol', CHANNEL, 'does anyone know how the bridge works, really?');
     await h.settle();
-    const original = h.bridge.matrix.messagesIn(roomId)[0]!;
+    const original = h.messagesIn(roomId)[0]!;
     const reply = await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'yes', 'm.relates_to': { 'm.in_reply_to': { event_id: original.eventId } } });
     await h.matrixEvent(roomId, alice, {
       msgtype: 'm.text', body: '* yes!', 'm.new_content': { msgtype: 'm.text', body: 'yes!' }, 'm.relates_to': { rel_type: 'm.replace', event_id: reply.eventId },
@@ -274,20 +281,21 @@ describe('Matrix → IRC', () => {
     await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: ['first line', 'b', 'c', 'd', 'e'].join('\n') });
     const lines = h.server.sent.filter((l) => l.from === 'alice[m]').map((l) => l.text);
     expect(lines[0]).toBe('http://127.0.0.1:8008/_matrix/media/v3/download/hs.test/abc123/cat.png');
-    const upload = h.bridge.matrix.uploads[0]!;
-    expect(upload.data.toString('utf8')).toBe('first line\nb\nc\nd\ne\n');
-    expect(lines[1]).toBe(`first line (long message, 5 lines: http://127.0.0.1:8008/_matrix/media/v3/download/${upload.mxc.slice('mxc://'.length)}/message.txt)`);
+    const mxc = String(h.tb.sent.to('upload')[0]!.response!.content_uri);
+    expect(h.tb.homeserver.model.media.get(mxc.slice('mxc://'.length))!.data.toString('utf8')).toBe('first line\nb\nc\nd\ne\n');
+    expect(lines[1]).toBe(`first line (long message, 5 lines: http://127.0.0.1:8008/_matrix/media/v3/download/${mxc.slice('mxc://'.length)}/message.txt)`);
     expect(lines).toHaveLength(2);
   });
 
   it('serves proxy links on the appservice listener under the public URL', async () => {
     h = await startHarness({ top: { media: { public_url: 'https://bridge.example/' } } });
     const roomId = await h.portal();
+    uploaded('mxc://hs.test/abc123');
     await h.matrixEvent(roomId, alice, { msgtype: 'm.image', body: 'cat.png', url: 'mxc://hs.test/abc123' });
     const link = h.server.sent.find((l) => l.from === 'alice[m]')!.text;
     expect(link).toMatch(/^https:\/\/bridge\.example\/_bridgekit\/media\/v1\/hs\.test\/abc123\/\d+\/[\w-]+\/cat\.png$/);
-    expect(Object.keys(h.routes)).toEqual(['appservice']);
-    const served = await fetch(link.replace('https://bridge.example', `http://127.0.0.1:${h.routes.appservice!.port}`));
+    expect(h.tb.addresses.routes ?? {}).toEqual({});
+    const served = await fetch(link.replace('https://bridge.example', h.tb.url));
     expect(served.status).toBe(200);
     expect(await served.text()).toBe('content of mxc://hs.test/abc123');
   });
@@ -300,8 +308,9 @@ describe('Matrix → IRC', () => {
         provisioning: { enabled: true, secret: 'provisioning-secret', port },
       },
     });
-    expect(Object.keys(h.routes).sort()).toEqual(['appservice', 'provisioning']);
+    expect(Object.keys(h.tb.addresses.routes ?? {})).toEqual(['provisioning']);
     const roomId = await h.portal();
+    uploaded('mxc://hs.test/doc1');
     await h.matrixEvent(roomId, alice, { msgtype: 'm.file', body: 'report.txt', url: 'mxc://hs.test/doc1' });
     const link = /https?:\/\/\S+/.exec(h.server.sent.find((l) => l.from === 'alice[m]')!.text)![0];
     expect(await (await fetch(link)).text()).toBe('content of mxc://hs.test/doc1');
@@ -311,7 +320,7 @@ describe('Matrix → IRC', () => {
 
   it('warns once at start-up when media links default to direct, and not when direct was chosen', async () => {
     h = await startHarness();
-    const warnings = h.bridge.log.lines.filter((l) => l.level === 'warn' && l.message.includes('authenticated media'));
+    const warnings = h.tb.logLines().filter((l) => l.level === 'warn' && l.message.includes('authenticated media'));
     expect(warnings).toHaveLength(1);
     // One sentence that names the keys to set and where they are documented (it used to be 560 characters).
     const warning = warnings[0]!.message;
@@ -320,24 +329,24 @@ describe('Matrix → IRC', () => {
     expect(warning.split(/[.!?] /)).toHaveLength(1);
     await h.stop();
     h = await startHarness({ top: { media: { mode: 'direct' } } });
-    expect(h.bridge.log.lines.filter((l) => l.message.includes('authenticated media'))).toEqual([]);
+    expect(h.tb.logLines().filter((l) => l.message.includes('authenticated media'))).toEqual([]);
   });
 
   it('still starts with the deprecated homeserver_outage.max_held_per_room, and says to remove it', async () => {
     h = await startHarness({ top: { homeserver_outage: { retry_minutes: 15, max_held_per_room: 500 } } });
-    const deprecated = (lines: typeof h.bridge.log.lines) => lines.filter((l) => l.level === 'warn' && l.message.includes('max_held_per_room'));
-    expect(deprecated(h.bridge.log.lines).map((l) => l.message)).toEqual(['irc.homeserver_outage.max_held_per_room is no longer used (held lines wait in the journal): remove it from the config.']);
+    const deprecated = (lines: ReturnType<typeof h.tb.logLines>) => lines.filter((l) => l.level === 'warn' && l.message.includes('max_held_per_room'));
+    expect(deprecated(h.tb.logLines()).map((l) => l.message)).toEqual(['irc.homeserver_outage.max_held_per_room is no longer used (held lines wait in the journal): remove it from the config.']);
     expect(await h.connector.onAliasQuery(ALIAS)).toBe(true);
     await h.stop();
     h = await startHarness();
-    expect(deprecated(h.bridge.log.lines)).toEqual([]);
+    expect(deprecated(h.tb.logLines())).toEqual([]);
   });
 
   it('ignores rooms that are not bridged', async () => {
     h = await startHarness();
     await h.matrixEvent(asRoomId(`!random:${DOMAIN}`), alice, { msgtype: 'm.text', body: 'hello?' });
     expect(h.server.clients).toHaveLength(1);
-    expect(h.bridge.matrix.sent).toHaveLength(0);
+    expect(h.tb.sent.events()).toHaveLength(0);
   });
 });
 
@@ -366,8 +375,11 @@ describe('secrets', () => {
       },
       top: { provisioning: { secret: 'prov-secret-4' } },
     });
-    expect([...h.bridge.secrets]).toEqual(expect.arrayContaining(['server-pass-1', 'bot-sasl-2', 'chan-key-3', 'prov-secret-4']));
-    h.bridge.ctx.log.warn('server said: bad password server-pass-1', { key: 'chan-key-3' });
-    expect(h.bridge.log.lines.at(-1)).toMatchObject({ message: 'server said: bad password [redacted]', meta: { key: '[redacted]' } });
+    h.connector.bridge.ctx.log.warn('server said: bad password server-pass-1', { key: 'chan-key-3', also: 'bot-sasl-2 prov-secret-4' });
+    await h.settle();
+    expect(h.tb.logLines().find((l) => l.message.startsWith('server said'))).toMatchObject({
+      message: 'server said: bad password <redacted>', meta: { key: '<redacted>', also: '<redacted> <redacted>' },
+    });
+    expect(h.tb.logs.join('\n')).not.toMatch(/server-pass-1|bot-sasl-2|chan-key-3|prov-secret-4/);
   });
 });

@@ -27,7 +27,7 @@ describe('docs/metrics.md', () => {
   it('lists every metric the bridge registers, and no metric that no longer exists', async () => {
     h = await startHarness({ top: { provisioning: { enabled: true, secret: 'a-long-provisioning-secret', port: await freePort() } } });
     const core = createMetrics({ version: '0.0.0', coreVersion: '0.0.0' });
-    const registered = [...core.registry.getMetricsAsArray(), ...h.bridge.ctx.metrics.getMetricsAsArray()]
+    const registered = [...core.registry.getMetricsAsArray(), ...h.tb.bridge.metrics.registry.getMetricsAsArray()]
       .map((metric) => metric.name)
       .filter((name) => name.startsWith('bridgekit_'));
     expect(registered.length).toBeGreaterThan(35);

@@ -33,7 +33,7 @@ export interface BridgeRuntime extends Diagnostics, MatrixSide, NetworkDirectory
   readonly channelFlags: ChannelFlagStore;
   readonly refs: MessageRefs;
   readonly media: MediaLinks;
-  /** Time for debouncing and pacing (a FakeClock in tests). */
+  /** Time for debouncing and pacing (a TestClock in tests). */
   readonly clock: Clock;
   /**
    * Ghost membership, names and power levels kept in step with the channels; its `renames`

@@ -1,9 +1,7 @@
 // Unit tests of the `irc` third-party protocol: metadata, channel and nick lookups both ways.
 // The connector runs in a real Bridge against the core's test kit (an in-process homeserver).
 import { asRoomAlias, asRoomId, asUserId } from '@bridgekit/appservice';
-import { DOMAIN } from './testing/fake-bridge';
-import { ALIAS, CHANNEL, ghostOf, NETWORK } from './testing/harness';
-import { startKitHarness as startHarness, type KitHarness as Harness } from './testing/kit-harness';
+import { ADMIN, ALIAS, BOT, CHANNEL, DOMAIN, ghostOf, NETWORK, startHarness, type Harness } from './testing/harness';
 
 let h: Harness;
 afterEach(async () => {
@@ -49,14 +47,10 @@ describe('locations', () => {
 
   it('answers a plumbed room with its canonical alias, and nothing for one without', async () => {
     h = await startHarness({ network: { static_rooms: [{ channel: '#plumbed', room_id: `!plumbed:${DOMAIN}` }, { channel: '#bare', room_id: `!bare:${DOMAIN}` }] } });
-    // Plumbed rooms exist before the bridge; the bot is in them and reads their canonical alias.
+    // Plumbed rooms exist before the bridge (the harness has an admin make them); the bot is in them and reads their canonical alias.
     const { model } = h.tb.homeserver;
-    for (const [room, alias] of [['!plumbed', `#ours:${DOMAIN}`], ['!bare', undefined]] as const) {
-      const roomId = asRoomId(`${room}:${DOMAIN}`);
-      model.createRoom(h.tb.user('admin'), { preset: 'public_chat' }, roomId);
-      if (alias) model.sendState(h.tb.user('admin'), roomId, 'm.room.canonical_alias', '', { alias });
-      model.join(asUserId(`@ircbot:${DOMAIN}`), roomId);
-    }
+    model.sendState(ADMIN, asRoomId(`!plumbed:${DOMAIN}`), 'm.room.canonical_alias', '', { alias: `#ours:${DOMAIN}` });
+    for (const room of ['!plumbed', '!bare']) expect(model.room(asRoomId(`${room}:${DOMAIN}`)).membership(BOT)).toBe('join');
     expect(await tp().locations('irc', { network: NETWORK, channel: '#Plumbed' })).toEqual([
       { alias: `#ours:${DOMAIN}`, protocol: 'irc', fields: { network: NETWORK, channel: '#Plumbed' } },
     ]);

@@ -10,6 +10,7 @@ import { buildUserId } from './ghosts/localpart';
 import type { ConnectorRoutes } from './http/routes';
 import { asRoomAlias, asUserId } from './ids';
 import type { Ingestor } from './ingest/ingestor';
+import { currentWrittenMarker } from './ingest/written-mark';
 import type { IntentFactory } from './intent/factory';
 import type { Logger } from './log/types';
 import type { MemberCache } from './members/member-cache';
@@ -60,6 +61,8 @@ export function createBridgeContext(parts: BridgeContextParts): BridgeContext {
     isBridgeAlias: (alias) => matcher.isAliasInNamespace(alias),
     inRoomOrder: (roomKey, task, options) => ingestor.inRoomOrder(roomKey, task, options),
     outbox: ingestor.outbox,
+    stopping: ingestor.stopping,
+    writtenMarker: currentWrittenMarker,
     media: { download: (mxc, opts) => client.downloadMediaStream(mxc, opts) },
     routes: parts.routes,
     members: parts.members,

@@ -313,6 +313,8 @@ export class Bridge {
   async stop(): Promise<void> {
     this.homeserver.stop();
     this.policy?.stop();
+    // Handlers waiting for a network give their turn back now rather than after the drain bound.
+    this.ingestor?.beginStop();
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     // Before the drain: a webhook that arrived now would queue work the drain might not wait for.
     // Requests in flight (a download, a transaction being stored) may finish, within one bound.

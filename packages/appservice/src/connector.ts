@@ -66,6 +66,20 @@ export interface BridgeContext<TSection = unknown> {
    * counted when it cannot be (ingest/outbox.ts).
    */
   readonly outbox: BridgeOutbox;
+  /**
+   * Aborted when the bridge begins to stop. A handler that waits for its network (a message held
+   * until the connection is back) stops waiting then and throws `IngestorStoppedError`: the
+   * event is neither failed nor dead-lettered, it stays in the journal for the next start.
+   */
+  readonly stopping: AbortSignal;
+  /**
+   * In a Matrix event's handler: a function that marks that event written to the network,
+   * synchronously and durably. Call it right before the write that cannot be taken back (a line
+   * on a socket, on a network with no idempotency key). A marked event is never run again, not
+   * by a retry nor after a crash and restart: at most once, instead of a repeat when the
+   * bridge dies between the write and the handler's end. Outside a handler it does nothing.
+   */
+  writtenMarker(): () => void;
   /** The homeserver's media repository (authenticated media), as the bot. */
   readonly media: MediaAccess;
   /**

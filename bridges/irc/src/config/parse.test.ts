@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { ConfigError, type ConfigProblem } from '@bridgekit/appservice';
-import { bridgeConfig } from '../testing/fake-bridge';
+import { createTestConfig } from '@bridgekit/appservice/testing';
 import { aliasPrefixOf, IRC_CONFIG_SECTION, parseIrcConfig } from './parse';
 import { IRC_SECTION_SCHEMA } from './schema';
 
 function parse(irc: unknown, baseDir = '/etc/bridge') {
-  return parseIrcConfig(bridgeConfig(irc as Record<string, unknown>, baseDir));
+  return parseIrcConfig(createTestConfig({ irc }, { dir: baseDir }));
 }
 
 function problems(irc: unknown): readonly ConfigProblem[] {
@@ -128,10 +128,10 @@ describe('parseIrcConfig', () => {
   });
 
   it("registers every password, key and secret of the section for the core's log redaction", () => {
-    const { secrets } = IRC_CONFIG_SECTION.load(bridgeConfig({
+    const { secrets } = IRC_CONFIG_SECTION.load(createTestConfig({ irc: {
       provisioning: { enabled: true, secret: 'prov-secret-1' },
       networks: { l: { host: 'h', password: 'pass-1', bot: { sasl: { account: 'bot', password: 'sasl-1' } }, static_rooms: [{ channel: '#c', room_id: '!r:hs', key: 'chan-key-1' }] } },
-    }));
+    } }));
     expect([...secrets].sort()).toEqual(['chan-key-1', 'pass-1', 'prov-secret-1', 'sasl-1']);
   });
 

@@ -131,6 +131,12 @@ const NETWORK_SCHEMA = Type.Object({
   messages: Type.Object({
     /** Matrix messages older than this (seconds; e.g. delivered late after an outage) are not sent to IRC, and the sender is told. 0 = no limit. */
     max_age_seconds: count(0, 0, 31_536_000),
+    /**
+     * While the sender's IRC connection is down (the server restarting, a network outage), their
+     * messages wait for it, in order, for at most this many seconds (and never past max_age_seconds);
+     * then the sender is told. 0 = do not wait.
+     */
+    hold_seconds: count(900, 0, 86_400),
     /** Messages that would take more than this many IRC lines become a link to the full text. */
     paste_threshold_lines: count(3, 1, 1000),
     /** How a reply is shown on IRC: $NICK (who was replied to), $QUOTE (their words, shortened), $REPLY. */

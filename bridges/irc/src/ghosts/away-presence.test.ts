@@ -1,13 +1,13 @@
 // Unit tests of away → presence: coalesced per ghost, paced, refreshed while away, bounded.
 import type { PresenceState, UserId } from '@bridgekit/appservice';
-import { FakeClock } from '../irc/clock';
+import { TestClock } from '@bridgekit/appservice/testing';
 import { AwayPresence } from './away-presence';
 
 const ghost = (n: string) => `@_irc_${n}:hs.test` as UserId;
 const settled = () => new Promise((resolve) => setImmediate(resolve));
 
 function setup(options: { maxGhosts?: number; failFor?: UserId } = {}) {
-  const clock = new FakeClock(0);
+  const clock = new TestClock(0);
   const sent: Array<{ ghost: UserId; state: PresenceState; statusMsg?: string; at: number }> = [];
   const problems: string[] = [];
   const presence = new AwayPresence({
@@ -20,7 +20,7 @@ function setup(options: { maxGhosts?: number; failFor?: UserId } = {}) {
   });
   const run = async (ms: number) => {
     for (let t = 0; t < ms; t += 100) {
-      clock.advance(100);
+      await clock.advance(100);
       await settled();
     }
   };

@@ -29,10 +29,13 @@ export class GhostLevels {
     private readonly presence: Pick<GhostPresence, 'ghostsIn'>,
     private readonly renames: Pick<GhostRenames, 'nickOf'>,
     registry: Registry,
+    /** Resolves when the ghost joins already running in the room are done (see running-work.ts). */
+    joinsSettled: (roomId: RoomId) => Promise<void> = async () => undefined,
   ) {
     this.pending = new PendingLevelUpdates((roomId) => {
       let taken: PendingLevels | undefined;
       rt.roomTask(roomId, 'irc.power-levels', async () => {
+        await joinsSettled(roomId);
         taken = mergePending(taken, this.pending.take(roomId));
         if (taken) await this.write(roomId, taken);
       });

@@ -31,6 +31,7 @@ import { GhostBans, unlessBanned } from './bans';
 import { isNetsplitQuit, NetsplitHold, type HeldQuit } from './netsplit';
 import { PacedQueue } from './paced-queue';
 import { GhostLevels } from './ghost-levels';
+import { RunningRoomWork } from './running-work';
 import { GhostPresence } from './presence';
 import { GhostRenames } from './renames';
 
@@ -71,6 +72,7 @@ export class GhostSync implements GhostResolver {
   private readonly queue: PacedQueue<Reconcile>;
   private readonly levels: GhostLevels;
   private readonly holds = new Map<string, NetsplitHold>();
+  private readonly joining = new RunningRoomWork();
   private readonly metrics: { changes: Counter<'change'>; dropped: Counter };
   private warnedFull = false;
 
@@ -89,9 +91,9 @@ export class GhostSync implements GhostResolver {
       burst: pacing.burst,
       maxQueued: pacing.maxQueued,
       clock,
-      release: (r) => rt.roomTask(r.roomId, 'irc.membership', () => this.reconcile(r)),
+      release: (r) => rt.roomTask(r.roomId, 'irc.membership', () => this.joining.track(r.roomId, () => this.reconcile(r))),
     });
-    this.levels = new GhostLevels(rt, this.presence, this.renames, ctx.metrics);
+    this.levels = new GhostLevels(rt, this.presence, this.renames, ctx.metrics, (roomId) => this.joining.settled(roomId));
     const registers = [ctx.metrics];
     const queue = this.queue;
     const holds = this.holds;

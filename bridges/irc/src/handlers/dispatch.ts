@@ -4,7 +4,7 @@
  * an in-memory nick set, no store lookup). Matrix side: every handler for the event's kind, in
  * order; a failure goes to the core's error path (final: see `asFinalError`).
  */
-import type { BridgeEvent, BridgeEventKind } from '@bridgekit/appservice';
+import { IngestorStoppedError, type BridgeEvent, type BridgeEventKind } from '@bridgekit/appservice';
 import type { IrcEventName } from '../irc/events';
 import type { IrcClient } from '../network/client';
 import type { IrcOrigin } from '../network/network';
@@ -95,6 +95,9 @@ export class MatrixDispatcher {
         failure ??= { handler: handler.name, error };
       }
     }
-    if (failure) throw asFinalError(failure.error, event, failure.handler);
+    if (!failure) return;
+    // Interrupted by the shutdown (a message held for its connection): the core keeps it for the next start.
+    if (failure.error instanceof IngestorStoppedError) throw failure.error;
+    throw asFinalError(failure.error, event, failure.handler);
   }
 }

@@ -36,7 +36,7 @@ describe('a message whose paste upload the homeserver refuses', () => {
   });
 
   function noticesTo(roomId: RoomId, userId: UserId): string[] {
-    return h.bridge.matrix.messagesIn(roomId)
+    return h.messagesIn(roomId)
       .filter((e) => (e.content['m.mentions'] as { user_ids?: string[] } | undefined)?.user_ids?.includes(userId))
       .map((e) => String(e.content.body));
   }
@@ -45,8 +45,8 @@ describe('a message whose paste upload the homeserver refuses', () => {
     h = await startHarness({ network: { messages: { paste_threshold_lines: 2 } } });
     const roomId = await h.portal();
     await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'warm-up' });
-    h.bridge.matrix.uploadFailure = refusedUpload();
-    await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'one\ntwo\nthree\nfour' });
+    h.tb.failNext(1, { status: 413, errcode: 'M_TOO_LARGE', error: 'Upload request body is too large' }, { endpoint: 'upload' });
+    const { eventId } = await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'one\ntwo\nthree\nfour' });
 
     const notices = noticesTo(roomId, alice);
     expect(notices).toEqual([`${alice}: Your message was not delivered to #chan on Test Net: ${SEE_THE_LOG_REASON}`]);
@@ -56,9 +56,11 @@ describe('a message whose paste upload the homeserver refuses', () => {
       expect(notice).not.toMatch(/\bM_[A-Z_]+/); // no Matrix errcode
     }
     expect(h.server.sent.filter((l) => l.text?.includes('three'))).toEqual([]);
-    const logged = h.bridge.log.lines.filter((l) => l.message === 'Telling the sender that their event was not bridged');
+    const logged = h.tb.logLines().filter((l) => l.message === 'Telling the sender that their event was not bridged');
     expect(logged).toHaveLength(1);
     expect(String(logged[0]?.meta.cause)).toBe(`${UPLOAD} failed with 413 M_TOO_LARGE: Upload request body is too large`);
-    expect(h.failures).toHaveLength(1); // dead-lettered by the core, not retried
+    // Dead-lettered by the core at once, not retried: one upload attempt.
+    expect(h.store.journal.deadLetters()).toEqual([expect.objectContaining({ eventId, roomId })]);
+    expect(h.tb.sent.to('upload')).toHaveLength(1);
   });
 });

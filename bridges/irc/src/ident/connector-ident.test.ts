@@ -1,20 +1,15 @@
 // The identd as the connector runs it: started with the bridge when `irc.ident.enabled`, closed
 // with it, and a port it cannot open stops the start with the reason and the fix.
+// The connector runs in a real Bridge on the core's test kit.
 import net from 'node:net';
-import { IrcConnector } from '../connector';
-import { FakeIrcServer } from '../testing/fake-irc';
-import { bridgeConfig, createFakeBridge, type FakeBridge } from '../testing/fake-bridge';
-import { testIrcSection } from '../testing/harness';
+import { startHarness, type Harness } from '../testing/harness';
 
-let bridge: FakeBridge | undefined;
-let connector: IrcConnector | undefined;
+let h: Harness | undefined;
 let blocker: net.Server | undefined;
 afterEach(async () => {
-  await connector?.stop();
-  bridge?.close();
+  await h?.stop();
   await new Promise((resolve) => (blocker ? blocker.close(resolve) : resolve(undefined)));
-  connector = undefined;
-  bridge = undefined;
+  h = undefined;
   blocker = undefined;
 });
 
@@ -28,11 +23,8 @@ function portOf(server: net.Server): number {
   return (server.address() as net.AddressInfo).port;
 }
 
-function startWithIdent(port: number): Promise<void> {
-  const config = bridgeConfig(testIrcSection({}, { ident: { enabled: true, address: '127.0.0.1', port } }));
-  connector = new IrcConnector(config, { createClient: new FakeIrcServer().factory });
-  bridge = createFakeBridge(config, { migrations: connector.migrations });
-  return bridge.start(connector);
+async function startWithIdent(port: number): Promise<void> {
+  h = await startHarness({ top: { ident: { enabled: true, address: '127.0.0.1', port } } });
 }
 
 function ask(port: number, query: string): Promise<string> {
@@ -52,7 +44,7 @@ describe('the identd in the connector', () => {
     await new Promise((resolve) => probe.close(resolve));
     await startWithIdent(port);
     expect(await ask(port, '50000 , 6667\r\n')).toBe('50000 , 6667 : ERROR : NO-USER\r\n');
-    await connector!.stop();
+    await h!.stop();
     await expect(ask(port, '50000 , 6667\r\n')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
   });
 

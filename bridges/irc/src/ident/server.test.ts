@@ -1,7 +1,7 @@
 // The identd on real loopback sockets (an OS-chosen port): answers for registered connections
 // to the host they go to, NO-USER for everything else, and bounds what a hostile client can do.
 import net from 'node:net';
-import { FakeLogger } from '../testing/fake-bridge';
+import { TestLogger } from '@bridgekit/appservice/testing';
 import { errorReply, parseIdentQuery, userIdReply } from './protocol';
 import { IdentRegistry, plainAddress } from './registry';
 import { IdentServer, type IdentOutcome } from './server';
@@ -17,7 +17,7 @@ afterEach(async () => {
 async function startIdent(options: { idleTimeoutMs?: number; maxConnections?: number } = {}) {
   const registry = new IdentRegistry();
   const outcomes: IdentOutcome[] = [];
-  server = new IdentServer({ registry, address: '127.0.0.1', port: 0, log: new FakeLogger(), onQuery: (o) => outcomes.push(o), ...options });
+  server = new IdentServer({ registry, address: '127.0.0.1', port: 0, log: new TestLogger(), onQuery: (o) => outcomes.push(o), ...options });
   await server.start();
   return { registry, outcomes, port: server.port };
 }

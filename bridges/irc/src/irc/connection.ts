@@ -93,7 +93,7 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
     this.echoes = new EchoWaiters(this.clock, options.echoTimeoutMs ?? 5_000);
     this.text = new OutgoingText({
       isupport: () => this.isupport, fold: (name) => this.fold(name), messageTags: () => this.messageTags,
-      echoMessage: () => this.echoMessage, prefixLength: () => this.prefixLength(), send: (line) => this.send(line),
+      echoMessage: () => this.echoMessage, prefixLength: () => this.prefixLength(), send: (line, beforeWrite) => this.send(line, beforeWrite),
     }, this.flood, this.echoes);
     this.on('message', (e) => {
       if (e.self && !e.fromServer) this.echoes.echoed({ target: this.fold(e.target), kind: e.kind, text: e.text }, e.msgid);
@@ -421,11 +421,11 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
     if (wasRegistered) this.emit('close', { ...cause, wasRegistered });
   }
 
-  private send(line: string) {
+  private send(line: string, beforeWrite?: () => void) {
     if (!this.registered) {
       return Promise.reject(new IrcError('IRC_NOT_CONNECTED', `Not connected to ${this.options.host}; the bridge reconnects automatically, try again shortly.`));
     }
-    return this.flood.enqueue(line);
+    return this.flood.enqueue(line, beforeWrite);
   }
 
   private writeNow(line: string): void {

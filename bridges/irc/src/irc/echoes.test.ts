@@ -1,9 +1,9 @@
-import { FakeClock } from './clock';
+import { TestClock } from '@bridgekit/appservice/testing';
 import { EchoWaiters } from './echoes';
 
 describe('EchoWaiters', () => {
   it('settles the waiter of the echoed line with its msgid, leaving the others waiting', async () => {
-    const clock = new FakeClock();
+    const clock = new TestClock(0);
     const echoes = new EchoWaiters(clock, 5_000);
     const first = echoes.expect({ target: '#c', kind: 'privmsg', text: 'one' }).promise;
     const second = echoes.expect({ target: '#c', kind: 'privmsg', text: 'two' }).promise;
@@ -16,7 +16,7 @@ describe('EchoWaiters', () => {
   });
 
   it('does not take an echo of another kind or target', async () => {
-    const echoes = new EchoWaiters(new FakeClock(), 5_000);
+    const echoes = new EchoWaiters(new TestClock(0), 5_000);
     const waiting = echoes.expect({ target: '#c', kind: 'action', text: 'waves' }).promise;
     echoes.echoed({ target: '#c', kind: 'privmsg', text: 'waves' }, 'x');
     echoes.echoed({ target: '#d', kind: 'action', text: 'waves' }, 'y');
@@ -26,7 +26,7 @@ describe('EchoWaiters', () => {
   });
 
   it('takes an echo the server altered (colours stripped) for the oldest line to that target', async () => {
-    const echoes = new EchoWaiters(new FakeClock(), 5_000);
+    const echoes = new EchoWaiters(new TestClock(0), 5_000);
     const coloured = echoes.expect({ target: '#c', kind: 'privmsg', text: '\x0304red\x03 text' }).promise;
     const plain = echoes.expect({ target: '#c', kind: 'privmsg', text: 'plain' }).promise;
     echoes.echoed({ target: '#c', kind: 'privmsg', text: 'red text' }, 'm1');
@@ -35,7 +35,7 @@ describe('EchoWaiters', () => {
   });
 
   it('settles a cancelled waiter at once, so it cannot take a later echo', async () => {
-    const echoes = new EchoWaiters(new FakeClock(), 5_000);
+    const echoes = new EchoWaiters(new TestClock(0), 5_000);
     const unsent = echoes.expect({ target: '#c', kind: 'privmsg', text: 'x' });
     unsent.cancel();
     await expect(unsent.promise).resolves.toBeUndefined();
@@ -43,7 +43,7 @@ describe('EchoWaiters', () => {
   });
 
   it('gives up on a line the server refused, at a close, and after the timeout', async () => {
-    const clock = new FakeClock();
+    const clock = new TestClock(0);
     const echoes = new EchoWaiters(clock, 5_000);
     const refused = echoes.expect({ target: '#moderated', kind: 'privmsg', text: 'hi' }).promise;
     const closed = echoes.expect({ target: 'bob', kind: 'notice', text: 'hi' }).promise;
@@ -52,7 +52,7 @@ describe('EchoWaiters', () => {
     echoes.clear();
     await expect(closed).resolves.toBeUndefined();
     const late = echoes.expect({ target: '#c', kind: 'privmsg', text: 'lost' }).promise;
-    clock.advance(5_000);
+    await clock.advance(5_000);
     await expect(late).resolves.toBeUndefined();
     expect(echoes.size).toBe(0);
   });

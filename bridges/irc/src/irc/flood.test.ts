@@ -1,8 +1,8 @@
-import { FakeClock } from './clock';
+import { TestClock } from '@bridgekit/appservice/testing';
 import { FloodQueue, SendQueueClearedError, SendQueueFullError } from './flood';
 
 function setup(overrides: Partial<{ capacity: number; refillPerSecond: number; maxQueued: number }> = {}) {
-  const clock = new FakeClock(1000);
+  const clock = new TestClock(1000);
   const written: [number, string][] = [];
   const queue = new FloodQueue({
     capacity: 3, refillPerSecond: 2, maxQueued: 5, ...overrides,
@@ -17,39 +17,39 @@ describe('FloodQueue', () => {
     const receipts = ['a', 'b', 'c', 'd', 'e'].map((l) => queue.enqueue(l));
     expect(written.map(([, l]) => l)).toEqual(['a', 'b', 'c']);
     expect(queue.length).toBe(2);
-    clock.advance(499);
+    await clock.advance(499);
     expect(written).toHaveLength(3);
-    clock.advance(1);
+    await clock.advance(1);
     expect(written[3]).toEqual([1500, 'd']);
-    clock.advance(500);
+    await clock.advance(500);
     expect(written[4]).toEqual([2000, 'e']);
     expect((await Promise.all(receipts)).map((r) => r.waitedMs)).toEqual([0, 0, 0, 500, 1000]);
     expect(queue.stats()).toEqual({ sent: 5, queued: 0, delayed: 2, totalWaitMs: 1500, rejected: 0 });
     expect(clock.pending).toBe(0);
   });
 
-  it('refills up to capacity while idle, not beyond', () => {
+  it('refills up to capacity while idle, not beyond', async () => {
     const { clock, written, queue } = setup();
     for (const l of ['1', '2', '3']) void queue.enqueue(l);
-    clock.advance(60_000);
+    await clock.advance(60_000);
     for (const l of ['4', '5', '6', '7']) void queue.enqueue(l).catch(() => undefined);
     expect(written.map(([, l]) => l)).toEqual(['1', '2', '3', '4', '5', '6']);
-    clock.advance(500);
+    await clock.advance(500);
     expect(written.map(([, l]) => l)).toContain('7');
   });
 
-  it('keeps order: a new line never overtakes waiting ones even when a token is free', () => {
+  it('keeps order: a new line never overtakes waiting ones even when a token is free', async () => {
     const { clock, written, queue } = setup({ capacity: 1, refillPerSecond: 1 });
     void queue.enqueue('a');
     void queue.enqueue('b');
-    clock.advance(1000); // b is sent, bucket empty again
+    await clock.advance(1000); // b is sent, bucket empty again
     void queue.enqueue('c');
     void queue.enqueue('d');
-    clock.advance(5000);
+    await clock.advance(5000);
     expect(written.map(([, l]) => l)).toEqual(['a', 'b', 'c', 'd']);
   });
 
-  it('tells whether a multi-line message fits as a whole', () => {
+  it('tells whether a multi-line message fits as a whole', async () => {
     const { clock, queue } = setup({ capacity: 3, maxQueued: 5 });
     expect(queue.hasRoomFor(8)).toBe(true); // 3 go out at once, 5 wait
     expect(queue.hasRoomFor(9)).toBe(false);
@@ -57,7 +57,7 @@ describe('FloodQueue', () => {
     expect(queue.hasRoomFor(4)).toBe(true);
     expect(queue.hasRoomFor(5)).toBe(false);
     queue.clear();
-    clock.advance(0);
+    await clock.advance(0);
   });
 
   it('rejects with a typed error when the queue is full', async () => {
@@ -78,14 +78,14 @@ describe('FloodQueue', () => {
     await expect(b).rejects.toThrow(SendQueueClearedError);
     await expect(b).rejects.toThrow(/disconnected/);
     expect(clock.pending).toBe(0);
-    clock.advance(10_000);
+    await clock.advance(10_000);
     expect(written).toHaveLength(1);
     // Usable again afterwards (a reconnect reuses it).
     await expect(queue.enqueue('c')).resolves.toEqual({ waitedMs: 0 });
   });
 
   it('rejects the line whose write throws and goes on with the next', async () => {
-    const clock = new FakeClock();
+    const clock = new TestClock(0);
     const written: string[] = [];
     const queue = new FloodQueue({
       capacity: 1, refillPerSecond: 10, maxQueued: 10, clock,
@@ -96,7 +96,7 @@ describe('FloodQueue', () => {
     });
     await expect(queue.enqueue('bad')).rejects.toThrow('socket closed');
     const later = Promise.allSettled([queue.enqueue('bad'), queue.enqueue('good')]);
-    clock.advance(1000);
+    await clock.advance(1000);
     const [bad, good] = await later;
     expect(bad).toMatchObject({ status: 'rejected', reason: { message: 'socket closed' } });
     expect(good).toEqual({ status: 'fulfilled', value: { waitedMs: 200 } });
@@ -104,7 +104,7 @@ describe('FloodQueue', () => {
   });
 
   it('does not count a slow socket write as a flood wait', async () => {
-    const fake = new FakeClock(1000);
+    const fake = new TestClock(1000);
     let writeCost = 0;
     // now() runs ahead by the time spent inside write(), as a slow synchronous write would.
     const clock = { now: () => fake.now() + writeCost, setTimeout: fake.setTimeout.bind(fake), clearTimeout: fake.clearTimeout.bind(fake) };
@@ -114,7 +114,7 @@ describe('FloodQueue', () => {
     });
     const first = queue.enqueue('a');
     const second = queue.enqueue('b');
-    fake.advance(1000);
+    await fake.advance(1000);
     expect(await first).toEqual({ waitedMs: 0 });
     // 'b' waited for the bucket (960 ms, since the clock had moved 40 ms in a's write),
     // but not for its own 40 ms write.

@@ -60,6 +60,7 @@ export class SendQueueClearedError extends IrcError {
 interface Waiting {
   line: string;
   enqueuedAt: number;
+  beforeWrite?: () => void;
   resolve: (receipt: SendReceipt) => void;
   reject: (error: Error) => void;
 }
@@ -87,17 +88,20 @@ export class FloodQueue {
     this.refilledAt = this.clock.now();
   }
 
-  /** Resolves once the line has been written; rejects if the queue is full or cleared first. */
-  enqueue(line: string): Promise<SendReceipt> {
+  /**
+   * Resolves once the line has been written; rejects if the queue is full or cleared first.
+   * `beforeWrite` runs synchronously right before the write (a throw keeps the line unwritten).
+   */
+  enqueue(line: string, beforeWrite?: () => void): Promise<SendReceipt> {
     if (this.waiting.length === 0 && this.takeToken()) {
-      return this.send(line, this.clock.now());
+      return this.send(line, this.clock.now(), beforeWrite);
     }
     if (this.waiting.length >= this.maxQueued) {
       this.counters.rejected++;
       return Promise.reject(new SendQueueFullError(this.maxQueued));
     }
     return new Promise<SendReceipt>((resolve, reject) => {
-      this.waiting.push({ line, enqueuedAt: this.clock.now(), resolve, reject });
+      this.waiting.push({ line, enqueuedAt: this.clock.now(), ...(beforeWrite ? { beforeWrite } : {}), resolve, reject });
       this.schedule();
     });
   }
@@ -159,11 +163,12 @@ export class FloodQueue {
     return true;
   }
 
-  private send(line: string, enqueuedAt: number): Promise<SendReceipt> {
+  private send(line: string, enqueuedAt: number, beforeWrite?: () => void): Promise<SendReceipt> {
     // The wait is measured before the write: a slow socket write is not a flood-control wait
     // and must not show up in `totalWaitMs` (nor in the receipt).
     const waitedMs = this.clock.now() - enqueuedAt;
     try {
+      beforeWrite?.();
       this.write(line);
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
@@ -189,7 +194,7 @@ export class FloodQueue {
   private drain(): void {
     while (this.waiting.length > 0 && this.takeToken()) {
       const next = this.waiting.shift() as Waiting;
-      this.send(next.line, next.enqueuedAt).then(next.resolve, next.reject);
+      this.send(next.line, next.enqueuedAt, next.beforeWrite).then(next.resolve, next.reject);
     }
     this.schedule();
   }

@@ -16,4 +16,4 @@ export { reconnectDelay, ConnectRateLimiter } from './reconnect';
 export type { Isupport, ModeChange, PrefixMode, ChanModes } from './isupport';
 export { DEFAULT_ISUPPORT, parseModeChanges, prefixesToModes, modesToPrefixes } from './isupport';
 export type { Clock, TimerHandle } from './clock';
-export { systemClock, FakeClock } from './clock';
+export { systemClock } from './clock';

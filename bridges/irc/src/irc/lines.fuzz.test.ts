@@ -110,11 +110,23 @@ function shapeProblems(name: IrcEventName, value: unknown): string[] {
 const EVENTS: IrcEventName[] = ['message', 'join', 'part', 'quit', 'kick', 'nick', 'topic', 'mode', 'names', 'invite', 'serverError', 'close', 'error'];
 
 describe('IrcConnection reading generated lines from a server', () => {
+  // Closed after each test even when jest gave up on it (a timeout on a loaded machine): the
+  // property would otherwise go on in the background, holding the loopback listener open.
+  let cleanup: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await cleanup?.();
+    cleanup = undefined;
+  });
+
   it('raises no exception, stays connected, and emits only well-typed events', async () => {
     const server = await scriptedServer();
     const connection = new IrcConnection({ host: '127.0.0.1', port: server.port, nick: asIrcNick('me'), username: 'me', realname: 'Me', encoding: 'cp1252' });
     const seen: Array<[IrcEventName, unknown]> = [];
     for (const name of EVENTS) connection.on(name, (value: IrcConnectionEvents[typeof name]) => seen.push([name, value]));
+    cleanup = async () => {
+      await connection.quit().catch(() => undefined);
+      await server.close();
+    };
     try {
       await connection.connect();
       let sync = 0;
@@ -142,6 +154,10 @@ describe('IrcConnection reading generated lines from a server', () => {
     const connection = new IrcConnection({ host: '127.0.0.1', port: server.port, nick: asIrcNick('me'), username: 'me', realname: 'Me' });
     const seen: Array<[IrcEventName, unknown]> = [];
     for (const name of EVENTS) connection.on(name, (value: IrcConnectionEvents[typeof name]) => seen.push([name, value]));
+    cleanup = async () => {
+      await connection.quit().catch(() => undefined);
+      await server.close();
+    };
     try {
       await connection.connect();
       const done = new Promise<void>((resolve) => server.onPong(resolve));

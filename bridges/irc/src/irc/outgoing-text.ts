@@ -26,6 +26,12 @@ export interface SendReport {
 export interface SendOptions {
   /** The msgid this message answers (IRCv3 `+draft/reply`), sent when message-tags is enabled. */
   replyTo?: string;
+  /**
+   * Runs synchronously just before the message's first line is written to the socket (after any
+   * flood-control wait), so a caller can record "written" with nothing in between. A throw
+   * stops the line from being written.
+   */
+  beforeFirstWrite?: () => void;
 }
 
 /** What the connection tells the sender about itself right now. */
@@ -36,8 +42,8 @@ export interface OutgoingTextHost {
   echoMessage(): boolean;
   /** Our `nick!user@host` prefix's estimated length, which the server adds to each relayed line. */
   prefixLength(): number;
-  /** Writes one line through flood control (rejects when not registered). */
-  send(line: string): Promise<SendReceipt>;
+  /** Writes one line through flood control (rejects when not registered); `beforeWrite` as in SendOptions. */
+  send(line: string, beforeWrite?: () => void): Promise<SendReceipt>;
 }
 
 export class OutgoingText {
@@ -59,7 +65,7 @@ export class OutgoingText {
     const echoes = host.echoMessage() ? chunks.map((chunk) => this.echoes.expect({ target: folded, kind, text: chunk })) : undefined;
     let receipts;
     try {
-      receipts = await Promise.all(chunks.map((chunk) => host.send(tags + buildLine(command, [to], action ? ctcpAction(chunk) : chunk))));
+      receipts = await Promise.all(chunks.map((chunk, i) => host.send(tags + buildLine(command, [to], action ? ctcpAction(chunk) : chunk), i === 0 ? options.beforeFirstWrite : undefined)));
     } catch (error) {
       // Lines that were not written must not take the echoes of later ones.
       echoes?.forEach((e) => e.cancel());

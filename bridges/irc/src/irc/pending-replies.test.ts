@@ -1,9 +1,9 @@
-import { FakeClock } from './clock';
+import { TestClock } from '@bridgekit/appservice/testing';
 import { PendingReplies } from './pending-replies';
 
 describe('PendingReplies', () => {
   it('resolves every waiter of a key and clears its timer', async () => {
-    const clock = new FakeClock();
+    const clock = new TestClock(0);
     const replies = new PendingReplies<string>('WHOIS', clock, 1000);
     const a = replies.wait('alice');
     const b = replies.wait('alice');
@@ -14,16 +14,18 @@ describe('PendingReplies', () => {
   });
 
   it('times out with a typed error naming the command', async () => {
-    const clock = new FakeClock();
+    const clock = new TestClock(0);
     const replies = new PendingReplies<void>('JOIN', clock, 30_000);
     const waiting = replies.wait('#chan');
-    clock.advance(30_000);
-    await expect(waiting).rejects.toMatchObject({ code: 'IRC_REPLY_TIMEOUT', message: expect.stringMatching(/JOIN for #chan within 30 seconds/) });
+    // Watched before time passes: the clock lets the event loop run, and the rejection must not go unhandled.
+    const timedOut = expect(waiting).rejects.toMatchObject({ code: 'IRC_REPLY_TIMEOUT', message: expect.stringMatching(/JOIN for #chan within 30 seconds/) });
+    await clock.advance(30_000);
+    await timedOut;
     expect(replies.has('#chan')).toBe(false);
   });
 
   it('rejects one key or all of them', async () => {
-    const replies = new PendingReplies<number>('NICK', new FakeClock(), 1000);
+    const replies = new PendingReplies<number>('NICK', new TestClock(0), 1000);
     const x = replies.wait('x');
     const y = replies.wait('y');
     replies.reject('x', new Error('nope'));

@@ -1,4 +1,4 @@
-import { FakeClock } from './clock';
+import { TestClock } from '@bridgekit/appservice/testing';
 import { SendQueueClearedError } from './flood';
 import { reconnectDelay, connectBurst, ConnectRateLimiter, MAX_CONNECT_BURST } from './reconnect';
 
@@ -12,7 +12,7 @@ describe('reconnectDelay', () => {
 
 describe('ConnectRateLimiter', () => {
   it('lets 1,000 connections through at the configured rate', async () => {
-    const clock = new FakeClock();
+    const clock = new TestClock(0);
     const limiter = new ConnectRateLimiter({ perSecond: 50, clock });
     let started = 0;
     const all = Array.from({ length: 1000 }, () => limiter.acquire().then((r) => {
@@ -21,10 +21,10 @@ describe('ConnectRateLimiter', () => {
     }));
     await Promise.resolve();
     expect(limiter.waiting).toBe(950);
-    clock.advance(1000);
+    await clock.advance(1000);
     await new Promise((r) => setImmediate(r));
     expect(started).toBe(100);
-    clock.advance(18_000);
+    await clock.advance(18_000);
     const waits = await Promise.all(all);
     expect(started).toBe(1000);
     expect(Math.max(...waits)).toBe(19_000);
@@ -34,22 +34,22 @@ describe('ConnectRateLimiter', () => {
     expect(connectBurst(10_000)).toBe(MAX_CONNECT_BURST);
     expect(connectBurst(3)).toBe(3);
     expect(connectBurst(0.5)).toBe(1);
-    const clock = new FakeClock();
+    const clock = new TestClock(0);
     const limiter = new ConnectRateLimiter({ perSecond: 100, burst: connectBurst(100), clock });
     let started = 0;
     const all = Array.from({ length: 100 }, () => limiter.acquire().then(() => started++));
     await new Promise((r) => setImmediate(r));
     expect(started).toBe(MAX_CONNECT_BURST);
-    clock.advance(10); // one more slot every 10 ms, not a second's worth in one go
+    await clock.advance(10); // one more slot every 10 ms, not a second's worth in one go
     await new Promise((r) => setImmediate(r));
     expect(started).toBe(MAX_CONNECT_BURST + 1);
-    clock.advance(890);
+    await clock.advance(890);
     await Promise.all(all);
     expect(started).toBe(100);
   });
 
   it('cancels waiting connections on shutdown', async () => {
-    const limiter = new ConnectRateLimiter({ perSecond: 1, burst: 1, clock: new FakeClock() });
+    const limiter = new ConnectRateLimiter({ perSecond: 1, burst: 1, clock: new TestClock(0) });
     await limiter.acquire();
     const waiting = limiter.acquire();
     limiter.cancelAll();
@@ -57,7 +57,7 @@ describe('ConnectRateLimiter', () => {
   });
 
   it('keeps at most maxHandshakes in flight, and starts the next the moment one ends', async () => {
-    const clock = new FakeClock();
+    const clock = new TestClock(0);
     const limiter = new ConnectRateLimiter({ perSecond: 10_000, burst: 10, maxHandshakes: 3, clock });
     const slots: Array<{ release(): void }> = [];
     const all = Array.from({ length: 5 }, () => limiter.acquireHandshake().then((s) => { slots.push(s); }));
@@ -77,7 +77,7 @@ describe('ConnectRateLimiter', () => {
   });
 
   it('cancels handshakes waiting for a slot on shutdown', async () => {
-    const limiter = new ConnectRateLimiter({ perSecond: 100, maxHandshakes: 1, clock: new FakeClock() });
+    const limiter = new ConnectRateLimiter({ perSecond: 100, maxHandshakes: 1, clock: new TestClock(0) });
     const first = await limiter.acquireHandshake();
     const waiting = limiter.acquireHandshake();
     limiter.cancelAll();

@@ -1,11 +1,12 @@
 /**
  * The TCP/TLS socket under irc-framework, replacing its built-in one (through its `transport`
- * option) for three reasons:
+ * option), for these reasons:
  *  - bytes: each incoming line is decoded on its own, as UTF-8 when valid and with the
  *    configured fallback otherwise (irc-framework's transport has a single fixed encoding);
  *    outgoing lines are always UTF-8;
  *  - TLS: a private CA (`ca`), a client certificate for SASL EXTERNAL / CertFP, SNI;
  *  - a bound on line length, so a hostile server cannot grow the read buffer without limit;
+ *  - lines too short for irc-framework's handlers are dropped (short-lines.ts);
  *  - for puppets, a pre-filter that drops channel traffic before irc-framework parses it
  *    (line-filter.ts says why and what).
  */
@@ -16,6 +17,7 @@ import type { ClientOptions, Transport } from 'irc-framework';
 import { decodeIrcLine } from '../format/sanitize';
 import type { IdentRegistry } from '../ident/registry';
 import { PuppetLineFilter } from './line-filter';
+import { tooShortForIrcFramework } from './short-lines';
 
 /** What connection.ts passes to the transport, under `ClientOptions.bridgekit`. */
 export interface SocketOptions {
@@ -163,7 +165,8 @@ export class SocketTransport extends EventEmitter implements Transport {
       const stop = end > start && this.buffer[end - 1] === 0x0d ? end - 1 : end;
       if (stop > start) {
         const line = decodeIrcLine(this.buffer.subarray(start, stop), this.options.fallbackEncoding);
-        if (!this.filter || this.filter.accept(line)) this.emit('line', line);
+        // A line irc-framework would throw on carries nothing usable (short-lines.ts).
+        if ((!this.filter || this.filter.accept(line)) && !tooShortForIrcFramework(line)) this.emit('line', line);
       }
       start = end + 1;
     }

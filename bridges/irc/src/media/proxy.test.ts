@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { ConnectorRoutes, MatrixError } from '@bridgekit/appservice';
-import { FakeLogger } from '../testing/fake-bridge';
+import { TestLogger } from '@bridgekit/appservice/testing';
 import { MediaLinks } from './links';
 import { addMediaProxyRoute } from './proxy';
 
@@ -12,11 +12,11 @@ const downloads: string[] = [];
 
 beforeAll(async () => {
   links = new MediaLinks({ mode: 'proxy', publicUrl: 'http://placeholder', linkTtlSeconds: 3600 }, key);
-  routes = new ConnectorRoutes({ log: new FakeLogger() });
+  routes = new ConnectorRoutes({ log: new TestLogger() });
   addMediaProxyRoute(routes, {
     config: { maxBytes: 1000 },
     links,
-    log: new FakeLogger(),
+    log: new TestLogger(),
     media: {
       download: async (mxc) => {
         downloads.push(mxc);

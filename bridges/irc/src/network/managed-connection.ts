@@ -58,6 +58,8 @@ export class ManagedConnection {
   private readonly wanted = new Map<string, WantedChannel>();
   /** Channels a `join()` caller is waiting for: their failures are the caller's to report. */
   private readonly explicitJoins = new Map<string, number>();
+  /** Callers of `untilConnected`, woken on every change to connected or stopped. */
+  private readonly connectWaiters = new Set<() => void>();
 
   constructor(private readonly options: ManagedConnectionOptions) {
     this.client = options.client;
@@ -96,6 +98,32 @@ export class ManagedConnection {
       return Promise.reject(new IrcError('IRC_NOT_CONNECTED', `Not connected to ${this.options.host}; the bridge reconnects automatically (next attempt in ${seconds} s). Try again then.`));
     }
     return this.startAttempt();
+  }
+
+  /**
+   * Waits, without starting an attempt of its own, until the connection is registered again
+   * (its reconnect loop does the work), the `deadline` (clock ms) passes, the connection is
+   * stopped or `signal` aborts. For a message held through a server outage.
+   */
+  untilConnected(deadline: number, signal: AbortSignal): Promise<'connected' | 'deadline' | 'stopped'> {
+    if (this.client.isRegistered) return Promise.resolve('connected');
+    if (this.current === 'stopped' || signal.aborted) return Promise.resolve('stopped');
+    return new Promise((resolve) => {
+      const finish = (outcome: 'connected' | 'deadline' | 'stopped') => {
+        this.connectWaiters.delete(wake);
+        signal.removeEventListener('abort', aborted);
+        this.options.clock.clearTimeout(timer);
+        resolve(outcome);
+      };
+      const wake = () => {
+        if (this.client.isRegistered) finish('connected');
+        else if (this.current === 'stopped') finish('stopped');
+      };
+      const aborted = () => finish('stopped');
+      const timer = this.options.clock.setTimeout(() => finish('deadline'), Math.max(0, deadline - this.options.clock.now()));
+      this.connectWaiters.add(wake);
+      signal.addEventListener('abort', aborted, { once: true });
+    });
   }
 
   /** Connects in the background (the bot at startup): failures are retried, not thrown. */
@@ -262,6 +290,7 @@ export class ManagedConnection {
     if (previous === next) return;
     this.current = next;
     this.options.onStateChange?.(previous, next);
+    if (next === 'connected' || next === 'stopped') for (const wake of [...this.connectWaiters]) wake();
   }
 
   private fold(channel: string): string {

@@ -2,8 +2,8 @@
 // sender as notices, outages reconnect and rejoin without touching Matrix, limits and idling.
 import { asRoomId } from '@bridgekit/appservice';
 import { IrcError } from '../irc/errors';
-import { DOMAIN } from '../testing/fake-bridge';
-import { alice, bob, BOT_NICK, CHANNEL, startHarness, type Harness } from '../testing/harness';
+import type { RoomId } from '@bridgekit/appservice';
+import { alice, bob, BOT_NICK, CHANNEL, DOMAIN, ghostOf, startHarness, type Harness } from '../testing/harness';
 
 let h: Harness;
 afterEach(async () => {
@@ -12,9 +12,14 @@ afterEach(async () => {
 
 /** Notices the bot sent in the room to `userId`. */
 function noticesTo(roomId: string, userId: string): string[] {
-  return h.bridge.matrix.sent
-    .filter((e) => e.roomId === roomId && e.content.msgtype === 'm.notice' && (e.content['m.mentions'] as { user_ids?: string[] })?.user_ids?.includes(userId))
+  return h.tb.sent.events(roomId as RoomId)
+    .filter((e) => e.content.msgtype === 'm.notice' && (e.content['m.mentions'] as { user_ids?: string[] })?.user_ids?.includes(userId))
     .map((e) => String(e.content.body));
+}
+
+/** The direct chats the bridge created, with the request that made each. */
+function createdDms() {
+  return h.tb.sent.to('createRoom').filter((r) => r.status === 200 && r.body.is_direct === true).map((r) => ({ roomId: r.response!.room_id as RoomId, body: r.body }));
 }
 
 describe('undeliverable messages', () => {
@@ -37,8 +42,9 @@ describe('undeliverable messages', () => {
     expect(notice).toContain('moderated (+m)');
   });
 
-  it('tells the sender when the connection cannot be made, and retries in the background', async () => {
-    h = await startHarness();
+  // Without messages.hold_seconds; holding through an outage: handlers/matrix-to-irc/hold.test.ts.
+  it('tells the sender when the connection cannot be made and hold_seconds is 0, and retries in the background', async () => {
+    h = await startHarness({ network: { messages: { hold_seconds: 0 } } });
     const roomId = await h.portal();
     h.server.failNextConnects(1);
     await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'first' });
@@ -51,9 +57,9 @@ describe('undeliverable messages', () => {
     expect(h.server.sent.filter((l) => l.from === 'alice[m]').map((l) => l.text)).toEqual(['second']);
   });
 
-  it('retries a refused or reset connect at once, a few times, before telling anyone', async () => {
+  it('retries a refused or reset connect at once, a few times, before telling anyone (hold_seconds 0)', async () => {
     const socketError = (code: string) => new IrcError('IRC_CONNECT_FAILED', `connect ${code}`, { cause: Object.assign(new Error(`connect ${code}`), { code }) });
-    h = await startHarness();
+    h = await startHarness({ network: { messages: { hold_seconds: 0 } } });
     const roomId = await h.portal();
     h.server.failNextConnects(1, socketError('ECONNRESET'));
     h.server.failNextConnects(1, socketError('ECONNREFUSED'));
@@ -83,10 +89,10 @@ describe('undeliverable messages', () => {
     await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'hi' });
     h.server.userSays('Carol', 'alice[m]', 'psst');
     await h.settle();
-    const dm = h.bridge.matrix.created.find((c) => c.options.isDirect)!.roomId;
+    const dm = createdDms()[0]!.roomId;
     await h.matrixEvent(dm, alice, { msgtype: 'm.text', body: 'are you there?' });
-    const notices = h.bridge.matrix.sent.filter((e) => e.roomId === dm && e.content.msgtype === 'm.notice');
-    expect(notices.map((e) => e.sender)).toEqual(['@_irc_net__carol:hs.test']);
+    const notices = h.tb.sent.events(dm).filter((e) => e.content.msgtype === 'm.notice');
+    expect(notices.map((e) => e.sender)).toEqual([ghostOf('Carol')]);
     expect(notices.map((e) => e.content.body)).toEqual([
       `${alice}: Your message to Carol on Test Net was not delivered: there is no one called that on IRC right now (No such nick/channel).`,
     ]);
@@ -106,7 +112,8 @@ describe('reconnects', () => {
     h = await startHarness();
     const roomId = await h.portal();
     await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'before' });
-    const sentBefore = h.bridge.matrix.sent.length;
+    const sentBefore = h.tb.sent.events().length;
+    const membershipsBefore = h.tb.sent.memberships().length;
     h.server.dropAll();
     await h.settle();
     expect(h.server.client(BOT_NICK)).toBeUndefined();
@@ -116,11 +123,11 @@ describe('reconnects', () => {
     expect([bot.connects, puppet.connects]).toEqual([2, 2]);
     expect(bot.joinedChannels.has('#chan')).toBe(true);
     expect(puppet.joinedChannels.has('#chan')).toBe(true);
-    expect(h.bridge.matrix.membershipChanges()).toEqual([]);
-    expect(h.bridge.matrix.sent.length).toBe(sentBefore);
+    expect(h.tb.sent.memberships().slice(membershipsBefore)).toEqual([]);
+    expect(h.tb.sent.events().length).toBe(sentBefore);
     h.server.userSays('Carol', CHANNEL, 'welcome back');
     await h.settle();
-    expect(h.bridge.matrix.messagesIn(roomId).map((e) => e.content.body)).toEqual(['welcome back']);
+    expect(h.messagesIn(roomId).map((e) => e.content.body)).toEqual(['welcome back']);
   });
 
   it('backs off exponentially while the server stays down', async () => {
@@ -146,16 +153,17 @@ describe('reconnects', () => {
     await h.advance(1000);
     await h.advance(60_000);
     expect(h.server.clients[0]!.connects).toBe(2);
-    expect(h.bridge.log.lines.some((l) => l.message === 'IRC connection refused; not retrying')).toBe(true);
+    expect(h.tb.logLines().some((l) => l.message === 'IRC connection refused; not retrying')).toBe(true);
   });
 
   it('disconnects idle puppets without leaving Matrix rooms, and reconnects them on the next message', async () => {
     h = await startHarness({ network: { puppets: { idle_timeout_seconds: 60 } } });
     const roomId = await h.portal();
     await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'hi' });
+    const membershipsBefore = h.tb.sent.memberships().length;
     await h.advance(61_000);
     expect(h.server.client('alice[m]')).toBeUndefined();
-    expect(h.bridge.matrix.membershipChanges()).toEqual([]);
+    expect(h.tb.sent.memberships().slice(membershipsBefore)).toEqual([]);
     await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'back' });
     expect(h.server.client('alice[m]')?.joinedChannels.has('#chan')).toBe(true);
     expect(h.server.sent.filter((l) => l.from === 'alice[m]').map((l) => l.text)).toEqual(['hi', 'back']);
@@ -169,10 +177,10 @@ describe('private chats', () => {
     await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'hi all' });
     for (let i = 0; i < 5; i++) h.server.userSays('Carol', 'alice[m]', `pm ${i}`);
     await h.settle();
-    const dms = h.bridge.matrix.created.filter((c) => c.options.isDirect);
+    const dms = createdDms();
     expect(dms).toHaveLength(1);
-    expect(dms[0]!.options).toMatchObject({ invite: [alice], preset: 'trusted_private_chat' });
-    expect(h.bridge.matrix.messagesIn(dms[0]!.roomId).map((e) => e.content.body)).toEqual(['pm 0', 'pm 1', 'pm 2', 'pm 3', 'pm 4']);
+    expect(dms[0]!.body).toMatchObject({ invite: [alice], preset: 'trusted_private_chat' });
+    expect(h.messagesIn(dms[0]!.roomId).map((e) => e.content.body)).toEqual(['pm 0', 'pm 1', 'pm 2', 'pm 3', 'pm 4']);
     await h.matrixEvent(dms[0]!.roomId, alice, { msgtype: 'm.text', body: 'hello Carol' });
     expect(h.server.sent.at(-1)).toEqual({ from: 'alice[m]', kind: 'say', target: 'Carol', text: 'hello Carol' });
   });
@@ -184,7 +192,7 @@ describe('private chats', () => {
     const roomId = `!${dm}:hs.test` as never;
     const ghost = '@_irc_net__carol:hs.test';
     await h.matrixEvent(roomId, bob, { membership: 'invite', is_direct: true }, 'm.room.member', { stateKey: ghost });
-    expect(h.bridge.matrix.joins).toContainEqual({ userId: ghost, roomId });
+    expect(h.tb.sent.memberships(roomId)).toContainEqual(expect.objectContaining({ action: 'join', userId: ghost }));
     h.server.factory({ host: 'irc.test', port: 6667, nick: 'Carol' as never, username: 'carol', realname: 'Carol' }).connect();
     await h.matrixEvent(roomId, bob, { msgtype: 'm.text', body: 'hi Carol' });
     expect(h.server.sent.at(-1)).toEqual({ from: 'bob[m]', kind: 'say', target: 'Carol', text: 'hi Carol' });
@@ -234,11 +242,10 @@ describe('shutdown', () => {
     const bot = h.server.client(BOT_NICK)!;
     const puppet = h.server.client('alice[m]')!;
     bot.quit = async () => { throw new Error('socket already gone'); };
-    await h.bridge.routes.close(100);
-    await h.connector.stop();
+    await h.stop();
     expect(puppet.isRegistered).toBe(false);
-    expect(h.bridge.log.lines).toContainEqual(expect.objectContaining({ level: 'warn', message: 'The bridge bot\'s IRC connection did not close cleanly', meta: expect.objectContaining({ error: 'socket already gone' }) }));
-    const failures = await h.bridge.metrics.getSingleMetric('bridgekit_irc_shutdown_failures_total')!.get();
+    expect(h.tb.logLines()).toContainEqual(expect.objectContaining({ level: 'warn', message: 'The bridge bot\'s IRC connection did not close cleanly', meta: expect.objectContaining({ error: 'socket already gone' }) }));
+    const failures = await h.tb.bridge.metrics.registry.getSingleMetric('bridgekit_irc_shutdown_failures_total')!.get();
     expect(failures.values).toEqual([expect.objectContaining({ value: 1, labels: { network: 'net', kind: 'bot' } })]);
   });
 });
@@ -250,7 +257,7 @@ describe('a stored password that cannot be used', () => {
     const adminRoom = asRoomId(`!admin:${DOMAIN}`);
     await h.matrixEvent(adminRoom, alice, { membership: 'invite', is_direct: true }, 'm.room.member', { stateKey: `@ircbot:${DOMAIN}` });
     await h.matrixEvent(adminRoom, alice, { msgtype: 'm.text', body: '!storepass hunter2' });
-    h.bridge.store.db.prepare("UPDATE irc_stored_passwords SET account = 'someone-else'").run();
+    h.store.db.prepare("UPDATE irc_stored_passwords SET account = 'someone-else'").run();
     // The bridge reads accounts from memory (loaded at start, as after a restart): read the tampered row.
     await h.connector.accounts!.load();
     await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'hi' });

@@ -30,7 +30,7 @@ describe('auth: auto (the default)', () => {
     expect(puppet.loggedInWithSasl).toBe(false);
     expect(raw).toEqual(['PRIVMSG NickServ :IDENTIFY s3cret-pass']);
     expect(said).toBe(true);
-    expect(JSON.stringify(h.bridge.log.lines)).not.toContain('s3cret-pass');
+    expect(JSON.stringify(h.tb.logs)).not.toContain('s3cret-pass');
   });
 
   it('logs in with SASL where the server offers it, and then sends no IDENTIFY', async () => {
@@ -47,7 +47,7 @@ describe('the other auth methods', () => {
     const { roomId, puppet, said } = await aliceSpeaks('sasl', 'pw', { offersSasl: false });
     expect(puppet.isRegistered).toBe(false);
     expect(said).toBe(false);
-    expect(h.bridge.matrix.messagesIn(roomId).map((e) => String(e.content.body)).join('\n')).toContain('SASL');
+    expect(h.messagesIn(roomId).map((e) => String(e.content.body)).join('\n')).toContain('SASL');
   });
 
   it('nickserv: identifies after connecting even where SASL is offered', async () => {

@@ -1,21 +1,20 @@
 import { asUserId } from '@bridgekit/appservice';
+import { createTestConfig, TestClock, TestLogger } from '@bridgekit/appservice/testing';
 import { parseIrcConfig } from '../config/parse';
-import { FakeClock } from '../irc/clock';
 import { ConnectRateLimiter } from '../irc/reconnect';
 import type { NetworkId } from '../mapping/ids';
-import { bridgeConfig, FakeLogger } from '../testing/fake-bridge';
 import { FakeIrcServer } from '../testing/fake-irc';
 import { OwnNicks } from './own-nicks';
 import { PuppetPool } from './puppets';
 
 function pool(maxConnections: number) {
-  const config = parseIrcConfig(bridgeConfig({ networks: { net: { host: 'irc.test', tls: false, puppets: { max_connections: maxConnections } } } })).networks.get('net' as NetworkId)!;
-  const clock = new FakeClock(0);
+  const config = parseIrcConfig(createTestConfig({ irc: { networks: { net: { host: 'irc.test', tls: false, puppets: { max_connections: maxConnections } } } } })).networks.get('net' as NetworkId)!;
+  const clock = new TestClock(0);
   const server = new FakeIrcServer();
   const ownNicks = new OwnNicks(() => 'rfc1459');
   const puppets = new PuppetPool({
     network: 'net' as NetworkId, config, createClient: server.factory, limiter: new ConnectRateLimiter({ perSecond: 1_000_000, clock }),
-    clock, log: new FakeLogger(), ownNicks, nickLength: () => 30,
+    clock, log: new TestLogger(), ownNicks, nickLength: () => 30,
   });
   return { puppets, server, ownNicks, clock };
 }
@@ -43,7 +42,7 @@ describe('PuppetPool', () => {
       const userId = asUserId(`@u${i}:hs`);
       await puppets.acquire({ userId });
       await puppets.disconnect(userId, 'idle');
-      clock.advance(1);
+      await clock.advance(1);
     }
     expect(ownNicks.has('u0[m]')).toBe(true);
     await puppets.acquire({ userId: asUserId('@new:hs') });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { asRoomId, asUserId, openStore, type OpenedStore, type PortalRepository } from '@bridgekit/appservice';
 import { casefold } from '../mapping/casefold';
 import type { IrcChannel, IrcNick, NetworkId } from '../mapping/ids';
-import { FakeLogger } from '../testing/fake-bridge';
+import { TestLogger } from '@bridgekit/appservice/testing';
 import { Portals } from './portals';
 
 const net = { id: 'libera' as NetworkId, fold: (s: string) => casefold(s, 'rfc1459') };
@@ -15,13 +15,13 @@ const nick = (n: string) => n as IrcNick;
 
 let dir: string;
 let store: OpenedStore;
-let log: FakeLogger;
+let log: TestLogger;
 let portals: Portals;
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'irc-portals-'));
   store = openStore(join(dir, 'bridge.db'));
-  log = new FakeLogger();
+  log = new TestLogger();
   portals = new Portals(store.portals, log);
 });
 afterEach(() => {

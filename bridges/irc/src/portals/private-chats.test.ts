@@ -1,6 +1,6 @@
 // Unit tests (in-process fakes) of private chats over time: they follow the IRC user's nick
 // changes (same room, same ghost), and end when the Matrix user leaves the room.
-import { asRoomId, asUserId } from '@bridgekit/appservice';
+import { asRoomId, asUserId, type RoomId, type UserId } from '@bridgekit/appservice';
 import { alice, bob, CHANNEL, ghostOf, startHarness, type Harness } from '../testing/harness';
 
 let h: Harness;
@@ -8,9 +8,16 @@ afterEach(async () => {
   await h?.stop();
 });
 
-function dms() {
-  return h.bridge.matrix.created.filter((c) => c.options.isDirect).map((c) => c.roomId);
+/** The direct chats the bridge created, in order. */
+function dms(): RoomId[] {
+  return createdDms().map((r) => r.response!.room_id as RoomId);
 }
+
+function createdDms() {
+  return h.tb.sent.to('createRoom').filter((r) => r.status === 200 && r.body.is_direct === true);
+}
+
+const profileOf = (userId: UserId) => h.tb.homeserver.model.profiles.get(userId);
 
 /** Alice's puppet is connected and in #chan (where Carol and the bot are); Carol has written to her. */
 async function chatWithCarol() {
@@ -32,11 +39,11 @@ describe('private chats after a nick change', () => {
     h.server.userSays('Caz', 'alice[m]', 'it is me, Carol');
     await h.settle();
     expect(dms()).toEqual([dm]);
-    expect(h.bridge.matrix.messagesIn(dm).map((e) => [e.sender, e.content.body])).toEqual([
+    expect(h.messagesIn(dm).map((e) => [e.sender, e.content.body])).toEqual([
       [ghostOf('Carol'), 'psst'],
       [ghostOf('Carol'), 'it is me, Carol'],
     ]);
-    expect(h.bridge.matrix.profiles.get(ghostOf('Carol'))).toEqual({ displayName: 'Caz' });
+    expect(profileOf(ghostOf('Carol'))).toEqual({ displayname: 'Caz' });
     await h.matrixEvent(dm, alice, { msgtype: 'm.text', body: 'hello again' });
     expect(h.server.sent.at(-1)).toEqual({ from: 'alice[m]', kind: 'say', target: 'Caz', text: 'hello again' });
     expect(h.connector.bridge.portals.privateChatOfRoom(dm)).toMatchObject({ nick: 'Caz', ghost: ghostOf('Carol') });
@@ -55,7 +62,7 @@ describe('private chats after a nick change', () => {
     h.server.userSays('dave_away', 'alice[m]', 'brb');
     await h.settle();
     expect(dms()).toEqual([dm]);
-    expect(h.bridge.matrix.messagesIn(dm!).map((e) => [e.sender, e.content.body])).toEqual([
+    expect(h.messagesIn(dm!).map((e) => [e.sender, e.content.body])).toEqual([
       [ghostOf('dave'), 'hey'],
       [ghostOf('dave'), 'brb'],
     ]);
@@ -84,12 +91,14 @@ describe('private chats when someone else takes the freed nick', () => {
     await h.settle();
     const [, second] = dms();
     expect(dms()).toHaveLength(2);
-    expect(h.bridge.matrix.messagesIn(dm).map((e) => [e.sender, e.content.body])).toEqual([[ghostOf('Carol'), 'psst'], [ghostOf('Carol'), 'still me']]);
-    expect(h.bridge.matrix.messagesIn(second!).map((e) => [e.sender, e.content.body])).toEqual([[copy('Carol'), 'hi from the new Carol']]);
-    expect(h.bridge.matrix.created.find((c) => c.roomId === second)!.creator).toBe(copy('Carol'));
-    expect(h.bridge.matrix.profiles.get(ghostOf('Carol'))).toEqual({ displayName: 'Caz' });
-    expect(h.bridge.matrix.profiles.get(copy('Carol'))).toEqual({ displayName: 'Carol' });
-    expect(h.bridge.matrix.profileLog.filter((p) => p.userId === ghostOf('Carol')).map((p) => p.displayName)).toEqual(['Carol', 'Caz']);
+    expect(h.messagesIn(dm).map((e) => [e.sender, e.content.body])).toEqual([[ghostOf('Carol'), 'psst'], [ghostOf('Carol'), 'still me']]);
+    expect(h.messagesIn(second!).map((e) => [e.sender, e.content.body])).toEqual([[copy('Carol'), 'hi from the new Carol']]);
+    expect(createdDms().find((r) => r.response!.room_id === second)!.user).toBe(copy('Carol'));
+    expect(profileOf(ghostOf('Carol'))).toEqual({ displayname: 'Caz' });
+    expect(profileOf(copy('Carol'))).toEqual({ displayname: 'Carol' });
+    // Every display name the bridge set for Carol's ghost, in order: no flip back and forth.
+    const namesSet = h.tb.sent.to('profile').filter((r) => r.method === 'PUT' && r.user === ghostOf('Carol') && r.path.endsWith('/displayname'));
+    expect(namesSet.map((r) => r.body.displayname)).toEqual(['Carol', 'Caz']);
   });
 
   it('follow their person through a rename only a puppet heard', async () => {
@@ -105,8 +114,8 @@ describe('private chats when someone else takes the freed nick', () => {
     h.server.userSays('dave', 'alice[m]', 'I am another dave');
     await h.settle();
     const [first, second] = dms();
-    expect(h.bridge.matrix.messagesIn(first!).map((e) => e.sender)).toEqual([ghostOf('dave')]);
-    expect(h.bridge.matrix.messagesIn(second!).map((e) => e.sender)).toEqual([copy('dave')]);
+    expect(h.messagesIn(first!).map((e) => e.sender)).toEqual([ghostOf('dave')]);
+    expect(h.messagesIn(second!).map((e) => e.sender)).toEqual([copy('dave')]);
   });
 
   it('started from Matrix with a renamed person\'s ghost, are with that person under their nick now', async () => {
@@ -115,8 +124,8 @@ describe('private chats when someone else takes the freed nick', () => {
     await h.portal();
     h.server.userChangesNick('Carol', 'Caz');
     await h.settle();
+    // A DM the bot is not in: the homeserver refuses it the room's state.
     const dm = asRoomId('!dm-renamed:hs.test');
-    h.bridge.matrix.membersOnly.add(dm);
     await h.matrixEvent(dm, bob, { membership: 'invite', is_direct: true }, 'm.room.member', { stateKey: ghostOf('Carol') });
     expect(h.connector.bridge.portals.privateChatOfRoom(dm)).toMatchObject({ nick: 'Caz', ghost: ghostOf('Carol') });
   });
@@ -136,7 +145,7 @@ describe('what is remembered about private chats', () => {
     expect(portals.privatePartnerCount).toBe(1); // the old nicks are forgotten
     await h.matrixEvent(dm, alice, { membership: 'leave' }, 'm.room.member', { stateKey: alice });
     expect(portals.privatePartnerCount).toBe(0);
-    expect(h.bridge.ingestor.depth).toBe(0);
+    expect(h.store.journal.pending()).toEqual([]);
     expect(portals.creating.size).toBe(0);
   });
 });
@@ -146,14 +155,14 @@ describe('a private chat the Matrix user left', () => {
     const dm = await chatWithCarol();
     await h.matrixEvent(dm, alice, { membership: 'leave' }, 'm.room.member', { stateKey: alice });
     expect(h.connector.bridge.portals.isBridged(dm)).toBe(false);
-    expect(h.bridge.matrix.leaves).toContainEqual({ userId: ghostOf('Carol'), roomId: dm });
+    expect(h.tb.sent.memberships(dm)).toContainEqual(expect.objectContaining({ action: 'leave', userId: ghostOf('Carol') }));
     h.server.userSays('Carol', 'alice[m]', 'are you there?');
     await h.settle();
     const [, fresh] = dms();
     expect(fresh).toBeDefined();
-    expect(h.bridge.matrix.created.find((c) => c.roomId === fresh)!.options).toMatchObject({ invite: [alice], isDirect: true });
-    expect(h.bridge.matrix.messagesIn(fresh!).map((e) => e.content.body)).toEqual(['are you there?']);
-    expect(h.bridge.matrix.messagesIn(dm).map((e) => e.content.body)).toEqual(['psst']);
+    expect(createdDms().find((r) => r.response!.room_id === fresh)!.body).toMatchObject({ invite: [alice], is_direct: true });
+    expect(h.messagesIn(fresh!).map((e) => e.content.body)).toEqual(['are you there?']);
+    expect(h.messagesIn(dm).map((e) => e.content.body)).toEqual(['psst']);
   });
 
   it('stays when someone else leaves, and ends when the Matrix user is banned', async () => {
@@ -169,9 +178,9 @@ describe('a private chat started from Matrix', () => {
   it("connects the Matrix user under their global display name when that is their first IRC message (the bot cannot read the DM's state)", async () => {
     h = await startHarness();
     h.server.userJoins('Carol', '#x');
+    // A DM the bot is not in: the homeserver refuses it the room's state.
     const dm = asRoomId('!dm-first:hs.test');
-    h.bridge.matrix.membersOnly.add(dm);
-    h.bridge.matrix.profiles.set(bob, { displayName: 'Bob Builder' });
+    h.tb.homeserver.model.addUser(bob, { displayname: 'Bob Builder' });
     await h.matrixEvent(dm, bob, { membership: 'invite', is_direct: true }, 'm.room.member', { stateKey: ghostOf('Carol') });
     await h.matrixEvent(dm, bob, { msgtype: 'm.text', body: 'hi Carol' });
     expect(h.server.sent.at(-1)).toEqual({ from: 'Bob_Builder[m]', kind: 'say', target: 'Carol', text: 'hi Carol' });

@@ -2,7 +2,7 @@
 import { Registry } from 'prom-client';
 import { asRoomId, ConnectorRoutes, createRouteMetrics, type Logger } from '@bridgekit/appservice';
 import { openTempStore, type TempStore } from '../accounts/testing';
-import { FakeClock } from '../irc';
+import { TestClock } from '@bridgekit/appservice/testing';
 import type { IrcNick, NetworkId } from '../mapping';
 import { PROVISIONING_PREFIX } from './app';
 import { createProvisioning, type Provisioning } from './setup';
@@ -16,7 +16,7 @@ const linkBody = { room_id: ROOM, network: 'libera', channel: '#Matrix', op_nick
 
 let temp: TempStore;
 let ops: FakeProvisioningOps;
-let clock: FakeClock;
+let clock: TestClock;
 let metrics: Registry;
 let logLines: string[];
 let provisioning: Provisioning;
@@ -28,7 +28,7 @@ beforeEach(async () => {
   ops = new FakeProvisioningOps(temp.store);
   ops.setOperator('libera', '#matrix', 'chanop');
   ops.allow(ROOM, USER);
-  clock = new FakeClock();
+  clock = new TestClock(0);
   metrics = new Registry();
   logLines = [];
   routes = new ConnectorRoutes({ log: recordingLogger(logLines), metrics: createRouteMetrics(metrics) });
@@ -184,7 +184,7 @@ describe('POST /link', () => {
 
   it('gives up when the op does not answer in time', async () => {
     const { reply } = await requestLink();
-    clock.advance(60_000);
+    await clock.advance(60_000);
     expect(await reply).toMatchObject({ status: 504, body: { errcode: 'BK_APPROVAL_TIMEOUT' } });
     expect(temp.store.sync.portals.byRoom(asRoomId(ROOM))).toEqual([]);
   });

@@ -1,5 +1,5 @@
 import { asRoomId, asUserId } from '@bridgekit/appservice';
-import { FakeClock } from '../irc';
+import { TestClock } from '@bridgekit/appservice/testing';
 import { casefold, type IrcChannel, type IrcNick, type NetworkId } from '../mapping';
 import { ApprovalBroker, type ApprovalRequest, type ApprovalResult } from './approval';
 import { ProvisioningError } from './errors';
@@ -13,14 +13,14 @@ const request: ApprovalRequest = {
   userId: asUserId('@alice:example.org'),
 };
 
-let clock: FakeClock;
+let clock: TestClock;
 let sent: string[];
 let operators: Set<string>;
 let failSend: Error | undefined;
 let broker: ApprovalBroker;
 
 beforeEach(() => {
-  clock = new FakeClock();
+  clock = new TestClock(0);
   sent = [];
   operators = new Set(['op{1}']);
   failSend = undefined;
@@ -92,9 +92,9 @@ describe('ApprovalBroker', () => {
 
   it('times out on the injected clock and tells the op', async () => {
     const { result } = await ask();
-    clock.advance(119_999);
+    await clock.advance(119_999);
     expect(broker.size).toBe(1);
-    clock.advance(1);
+    await clock.advance(1);
     await expect(result).resolves.toBe('timeout');
     expect(broker.size).toBe(0);
     expect(sent[1]).toBe('libera Op[1]: The request to bridge #Chan expired.');

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, type OpenedStore, type UserId } from '@bridgekit/appservice';
-import { FakeLogger } from '../testing/fake-bridge';
+import { TestLogger } from '@bridgekit/appservice/testing';
 import type { IrcNetworkConfig } from '../config/types';
 import type { NetworkId } from '../mapping/ids';
 import { ircMigrations } from '../store/migrations';
@@ -28,7 +28,7 @@ afterEach(() => {
 
 function allocator(ipv6: IrcNetworkConfig['ipv6']) {
   const config = { ipv6 } as IrcNetworkConfig;
-  const log = new FakeLogger();
+  const log = new TestLogger();
   const addresses = new SourceAddresses({ network: NET, config: () => config, repository: new StoreSourceAddresses(store.tables), log, now: () => 0 });
   return { addresses, config, log };
 }

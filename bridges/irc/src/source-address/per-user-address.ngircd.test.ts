@@ -3,11 +3,13 @@
 // plus net.ipv6.ip_nonlocal_bind=1, which Node needs to bind an address that is routed but not
 // assigned), ngIRCd listening on ::1 with IDENT lookups on, and the bridge's identd on port 113
 // (ngIRCd asks no other port). Needs root: without it the test fails and says so, it does not skip.
+// The connector runs in a real Bridge on the core's test kit; Matrix users act through pushed events.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { isIPv6 } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { asRoomAlias, type RoomId, type UserId } from '@bridgekit/appservice';
+import { createTestBridge, createTestConfig, type TestBridge } from '@bridgekit/appservice/testing';
 import { IrcConnector } from '../connector';
 import { IrcConnection } from '../irc/connection';
 import type { IrcMessageEvent } from '../irc/events';
@@ -15,8 +17,7 @@ import { startTestIrcd, type TestIrcd } from '../irc/test-ircd';
 import type { IrcNick } from '../mapping/ids';
 import { routeTestPrefix, type AnyIpTestHost } from './anyip-test-host';
 import { canonicalIpv6 } from './ipv6-prefix';
-import { bridgeConfig, createFakeBridge, DOMAIN, type FakeBridge } from '../testing/fake-bridge';
-import { alice, bob } from '../testing/harness';
+import { alice, bob, DOMAIN } from '../testing/harness';
 
 const dave = `@dave:${DOMAIN}` as UserId;
 
@@ -27,7 +28,7 @@ let ircd: TestIrcd;
 let dir: string;
 let carol: IrcConnection | undefined;
 const heard: IrcMessageEvent[] = [];
-let running: { connector: IrcConnector; bridge: FakeBridge } | undefined;
+let tb: TestBridge | undefined;
 
 async function until<T>(what: string, check: () => T | undefined | false, tries = 400): Promise<T> {
   for (let i = 0; i < tries; i++) {
@@ -57,8 +58,8 @@ afterAll(async () => {
   await host?.restore();
 });
 
-async function startBridge(): Promise<{ connector: IrcConnector; bridge: FakeBridge }> {
-  const config = bridgeConfig({
+function ircSection(): Record<string, unknown> {
+  return {
     ident: { enabled: true, address: '::', port: 113 },
     networks: {
       local: {
@@ -67,24 +68,31 @@ async function startBridge(): Promise<{ connector: IrcConnector; bridge: FakeBri
         ipv6: { prefix: PREFIX },
       },
     },
-  }, dir);
-  const connector = new IrcConnector(config);
-  const bridge = createFakeBridge(config, { dir, migrations: connector.migrations });
-  bridge.matrix.displayNames.set(alice, 'Alice');
-  bridge.matrix.displayNames.set(bob, 'Bob');
-  running = { connector, bridge };
-  await bridge.start(connector);
-  return running;
+  };
+}
+
+const newConnector = () => new IrcConnector(createTestConfig({ irc: ircSection() }, { dir, domain: DOMAIN }));
+
+async function startBridge(): Promise<TestBridge> {
+  tb = await createTestBridge({
+    connector: newConnector(), dir, domain: DOMAIN, config: { irc: ircSection() },
+    registration: { id: 'irc', senderLocalpart: 'ircbot', userPrefix: '_irc_', aliasPrefix: '_irc_' },
+  });
+  return tb;
 }
 
 async function stopBridge(): Promise<void> {
-  await running?.connector.stop();
-  running?.bridge.close();
-  running = undefined;
+  await tb?.stop();
+  tb = undefined;
 }
 
-async function say(connector: IrcConnector, roomId: RoomId, sender: UserId, body: string): Promise<void> {
-  await connector.onMatrixEvent({ eventId: `$${body.replace(/\W/g, '')}` as never, roomId, sender, type: 'm.room.message', content: { msgtype: 'm.text', body }, originServerTs: 0 });
+/** A Matrix user joins the portal under a display name (their IRC nick comes from it). */
+async function joinPortal(roomId: RoomId, userId: UserId, displayName: string): Promise<void> {
+  await tb!.push.membership(roomId, userId, 'join', { displayName });
+}
+
+async function say(roomId: RoomId, sender: UserId, body: string): Promise<void> {
+  await tb!.push.message(roomId, sender, body);
   await until(`"${body}" on IRC`, () => heard.find((e) => e.text === body));
 }
 
@@ -113,14 +121,17 @@ describe('per-user IPv6 source addresses and the identd, against ngIRCd', () => 
   });
 
   it('connects each Matrix user from an address of their own, shows their ident without ~, and keeps both across a restart', async () => {
-    let { connector, bridge } = await startBridge();
-    expect(await connector.onAliasQuery(asRoomAlias(`#_irc_local_#chan:${DOMAIN}`))).toBe(true);
-    const roomId = bridge.matrix.created[0]!.roomId;
-    await until('the bot in #chan', () => heard.length >= 0 && connector.bridge.network('local' as never)?.bot.state === 'connected');
+    await startBridge();
+    const connector = () => tb!.connector as IrcConnector;
+    expect(await tb!.queryAlias(asRoomAlias(`#_irc_local_#chan:${DOMAIN}`))).toBe(true);
+    const roomId = tb!.sent.to('createRoom')[0]!.response!.room_id as RoomId;
+    await until('the bot in #chan', () => heard.length >= 0 && connector().bridge.network('local' as never)?.bot.state === 'connected');
 
     // Bob first: he gets the prefix's first address.
-    await say(connector, roomId, bob, 'hello from bob');
-    await say(connector, roomId, alice, 'hello from alice');
+    await joinPortal(roomId, bob, 'Bob');
+    await say(roomId, bob, 'hello from bob');
+    await joinPortal(roomId, alice, 'Alice');
+    await say(roomId, alice, 'hello from alice');
     const before = { alice: await seen('Alice[m]'), bob: await seen('Bob[m]'), bot: await seen('BridgeBot') };
     expect(before.bob).toEqual({ ident: 'bob', host: `${PREFIX_BASE}::1` });
     expect(before.alice).toEqual({ ident: 'alice', host: `${PREFIX_BASE}::2` });
@@ -128,19 +139,18 @@ describe('per-user IPv6 source addresses and the identd, against ngIRCd', () => 
     expect(before.bot).toEqual({ ident: 'bridgebot', host: '::1' });
     // A connection the bridge does not own gets NO-USER, so ngIRCd marks its user name with ~.
     expect(await seen('carol')).toEqual({ ident: '~carol', host: '::1' });
-    expect(await bridge.metrics.getSingleMetricAsString('bridgekit_irc_ident_queries_total')).toMatch(/result="user"} 3/);
+    expect(await tb!.bridge.metrics.registry.getSingleMetricAsString('bridgekit_irc_ident_queries_total')).toMatch(/result="user"} 3/);
 
     // Both leave IRC on purpose (so the restart does not bring them back by itself), then the
     // bridge restarts and a new user speaks first: handed out by order, she would get ::1.
-    const network = connector.bridge.network('local')!;
+    const network = connector().bridge.network('local')!;
     await network.puppets.disconnect(bob, 'bye');
     await network.puppets.disconnect(alice, 'bye');
-    await stopBridge();
-    ({ connector, bridge } = await startBridge());
-    bridge.matrix.displayNames.set(dave, 'Dave');
-    await say(connector, roomId, dave, 'hello from dave');
-    await say(connector, roomId, alice, 'back from alice');
-    await say(connector, roomId, bob, 'back from bob');
+    await tb!.restart(newConnector());
+    await joinPortal(roomId, dave, 'Dave');
+    await say(roomId, dave, 'hello from dave');
+    await say(roomId, alice, 'back from alice');
+    await say(roomId, bob, 'back from bob');
     expect(await seen('Dave[m]')).toEqual({ ident: 'dave', host: `${PREFIX_BASE}::3` });
     expect(await seen('Alice[m]')).toEqual(before.alice);
     expect(await seen('Bob[m]')).toEqual(before.bob);

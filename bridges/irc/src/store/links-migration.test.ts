@@ -10,7 +10,7 @@ import { GhostRenames } from '../ghosts/renames';
 import { GhostUserIds } from '../mapping/ghost-ids';
 import type { IrcNick } from '../mapping/ids';
 import { Portals } from '../portals/portals';
-import { FakeLogger } from '../testing/fake-bridge';
+import { TestLogger } from '@bridgekit/appservice/testing';
 
 interface Dump {
   schema_migrations: Array<{ scope: string; version: number; description: string; applied_at: number }>;
@@ -64,7 +64,7 @@ describe('upgrading a deployment of the previous release', () => {
     expect(s.sync.rooms.list()).toEqual([]);
     expect(s.sync.users.list('libera')).toEqual([]);
 
-    const portals = new Portals(s.portals, new FakeLogger());
+    const portals = new Portals(s.portals, new TestLogger());
     await expect(portals.load()).resolves.toBe(DUMP.room_links.length);
     // Channels: both rooms of #Matrix (marked refused, so only the refusal shows), #Other[1] by any spelling.
     expect(portals.roomsForChannel(libera, '#MATRIX')).toEqual([]);

@@ -234,6 +234,11 @@ export class FakeIrcServer {
     for (let i = 0; i < count; i++) this.connectFailures.push(error);
   }
 
+  /** The server is back: connects queued to fail by `failNextConnects` succeed again. */
+  acceptConnects(): void {
+    this.connectFailures.length = 0;
+  }
+
   /** Whether a connection with these options logs in with SASL; throws as a real connection fails. */
   saslLogin(options: IrcConnectOptions): boolean {
     const sasl = options.sasl;

@@ -207,6 +207,23 @@ describe('Ingestor acceptance', () => {
 });
 
 describe('Ingestor failures', () => {
+  it('leaves an item a handler gave up on because of the shutdown in the journal, uncounted, for the next start', async () => {
+    const { ingestor, journal } = setup({
+      handle: (item) => new Promise<void>((_resolve, reject) => {
+        if (bodyOf(item) !== 'held') return _resolve();
+        // What a handler waiting for its network does: stop waiting when the bridge stops.
+        ingestor.stopping.addEventListener('abort', () => reject(new IngestorStoppedError()), { once: true });
+      }),
+    });
+    ingestor.acceptTransaction('t1', [ev('a', 'held')], []);
+    await flush();
+    expect(ingestor.stopping.aborted).toBe(false);
+    await ingestor.stop();
+    expect(ingestor.stopping.aborted).toBe(true);
+    expect(journal.pending()).toEqual([expect.objectContaining({ kind: 'room', attempts: 0 })]);
+    expect(journal.deadLetters()).toEqual([]);
+  });
+
   it('retries a failing item with backoff, holding back its room, then succeeds', async () => {
     let failures = 2;
     const order: string[] = [];

@@ -8,6 +8,7 @@ import { Outbox } from './outbox';
 import { RoomQueues, realTimers, type StepResult, type Timers } from './room-queues';
 import { currentRoomTurn } from './room-turn';
 import type { IngestJournal, JournalAcceptResult, JournalItem, MaybePromise, QueuedItem } from './types';
+import { runMarking } from './written-mark';
 
 /** What the HTTP layer needs to know about an accepted transaction. */
 export interface AcceptResult {
@@ -20,7 +21,7 @@ export interface AcceptResult {
 }
 
 export interface IngestMetrics {
-  /** kind: `room` | `ephemeral` | `outbox` | `task` | `job`; outcome: `handled` | `echo` | `retried` | `dead_lettered` | `failed`. */
+  /** kind: `room` | `ephemeral` | `outbox` | `task` | `job`; outcome: `handled` | `echo` | `retried` | `dead_lettered` | `failed` | `not_repeated`. */
   events: Counter<'kind' | 'outcome'>;
   /** result: `accepted` | `duplicate`. */
   transactions?: Counter<'result'>;
@@ -107,6 +108,7 @@ export class Ingestor {
   /** The last asynchronous accept: the next one starts after it, so queues keep push order. */
   private acceptTail?: Promise<unknown>;
   private readonly writes: JournalWrites;
+  private readonly stopController = new AbortController();
   /** Durable network → Matrix delivery, in the same room queues (`BridgeContext.outbox`). */
   readonly outbox: Outbox;
 
@@ -258,6 +260,20 @@ export class Ingestor {
     });
   }
 
+  /**
+   * Aborted once the bridge begins to stop (`beginStop`, or `stop`): a handler that waits for a
+   * network to come back gives up then, throwing `IngestorStoppedError`, and its item stays in
+   * the journal for the next start instead of holding up the shutdown.
+   */
+  get stopping(): AbortSignal {
+    return this.stopController.signal;
+  }
+
+  /** Tells waiting handlers that the bridge is stopping (see `stopping`); queued work still runs. */
+  beginStop(): void {
+    this.stopController.abort();
+  }
+
   /** Resolves when every queue is empty, including items waiting for a retry. */
   drain(): Promise<void> {
     return this.queues.idle();
@@ -268,6 +284,7 @@ export class Ingestor {
    * journal; outbox items enqueued from now on are journaled for the next start.
    */
   async stop(): Promise<void> {
+    this.beginStop();
     await this.outbox.flush();
     await this.queues.stop();
     this.outbox.dropHeld();
@@ -308,6 +325,10 @@ export class Ingestor {
         queued++;
         continue;
       }
+      if (item.kind === 'room' && item.written) {
+        this.notRepeated(item);
+        continue;
+      }
       this.inQueue.add(item.seq);
       const key = item.kind === 'room' ? item.event.roomId : EPHEMERAL_QUEUE;
       this.queues.push(key, { run: () => this.attempt(item) });
@@ -340,7 +361,7 @@ export class Ingestor {
       this.deps.metrics?.slowHandlers?.inc({ kind: item.kind });
     }, this.deps.slowHandlerMs);
     try {
-      await this.deps.handle(item);
+      await runMarking(() => this.markWritten(item), () => this.deps.handle(item));
     } catch (err) {
       return this.failed(item, err);
     } finally {
@@ -354,6 +375,12 @@ export class Ingestor {
 
   private async failed(item: QueuedItem, err: unknown): Promise<StepResult> {
     const error = errorText(err);
+    if (err instanceof IngestorStoppedError) {
+      // Interrupted by the shutdown, not failed: no attempt is counted, the next start runs it.
+      this.deps.log.info('Event handler interrupted by the shutdown; it runs again at the next start', describe(item));
+      this.inQueue.delete(item.seq);
+      return 'done';
+    }
     let attempts = item.attempts + 1;
     try {
       attempts = await journalCall(this.writes, () => this.deps.journal.recordFailure(item.seq, error));
@@ -363,7 +390,8 @@ export class Ingestor {
     item.attempts = attempts;
     // Errors that declare themselves permanent (a BridgeError with retriable: false, e.g. EVENT_UNSUPPORTED
     // or CSAPI_REJECTED) would fail the same way again: dead-letter them at once.
-    const permanent = isPermanent(err);
+    // So do items already written to the network: another attempt would say them twice.
+    const permanent = isPermanent(err) || (item.kind === 'room' && item.written === true);
     if (permanent || attempts >= this.deps.maxAttempts) {
       this.deps.log.error('Giving up on event; dead-lettered', { ...describe(item), attempts, error });
       this.count(item.kind, 'dead_lettered');
@@ -383,6 +411,31 @@ export class Ingestor {
     this.deps.log.warn('Event handler failed; retrying', { ...describe(item), attempts, retryInMs, error });
     this.count(item.kind, 'retried');
     return { retryInMs };
+  }
+
+  /**
+   * The handler's irreversible write is about to happen (`BridgeContext.writtenMarker`): from now
+   * on the item is never run again, not by a retry nor after a restart. A journal that cannot
+   * record it is logged, not thrown: the write goes ahead (a repeat after a crash is the lesser harm).
+   */
+  private markWritten(item: QueuedItem): void {
+    if (item.kind !== 'room' || item.written) return;
+    item.written = true;
+    const onError = (err: unknown) => this.deps.log.error('Could not mark the event written in the journal; a restart may repeat it', { ...describe(item), error: errorText(err) });
+    try {
+      // Not awaited when asynchronous (as `complete`): `flushJournal` waits for the write.
+      const marked = journalCall(this.writes, () => this.deps.journal.markWritten(item.seq));
+      if (marked instanceof Promise) marked.catch(onError);
+    } catch (err) {
+      onError(err);
+    }
+  }
+
+  /** After a restart: its handler had written it to the network when the bridge stopped. */
+  private notRepeated(item: QueuedItem): void {
+    this.deps.log.warn('Not running an event again: the bridge had already written it to the network when it stopped, before marking it done (at most once)', describe(item));
+    this.count(item.kind, 'not_repeated');
+    this.complete(item);
   }
 
   /** Not awaited when asynchronous: the room moves on, and `flushJournal` waits for the write. */

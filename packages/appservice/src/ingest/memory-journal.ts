@@ -82,6 +82,11 @@ export class MemoryJournal implements TransactionJournal {
     this.entry(seq).state = 'done';
   }
 
+  markWritten(seq: number): void {
+    const entry = this.entry(seq);
+    if (entry.item.kind === 'room') entry.item = { ...entry.item, written: true };
+  }
+
   recordFailure(seq: number, error: string): number {
     const entry = this.entry(seq);
     entry.item = { ...entry.item, attempts: entry.item.attempts + 1 };

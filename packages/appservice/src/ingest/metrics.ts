@@ -6,7 +6,7 @@ export function createIngestMetrics(registry: Registry): IngestMetrics {
   return {
     events: new Counter({
       name: 'bridgekit_ingest_events_total',
-      help: 'Queued items by kind (room, ephemeral, outbox, task) and outcome (handled, echo, retried, dead_lettered, failed)',
+      help: 'Queued items by kind (room, ephemeral, outbox, task) and outcome (handled, echo, retried, dead_lettered, failed, not_repeated)',
       labelNames: ['kind', 'outcome'] as const,
       registers: [registry],
     }),

@@ -2,7 +2,11 @@ import type { EphemeralEvent, MatrixEvent } from '../events';
 
 /** An event accepted from a transaction and persisted until a handler has dealt with it. */
 export type QueuedItem =
-  | { seq: number; kind: 'room'; event: MatrixEvent; attempts: number }
+  | {
+    seq: number; kind: 'room'; event: MatrixEvent; attempts: number;
+    /** Its handler marked it written to the network (`markWritten`): it must not run again. */
+    written?: boolean;
+  }
   | { seq: number; kind: 'ephemeral'; event: EphemeralEvent; attempts: number };
 
 /**
@@ -84,6 +88,11 @@ export interface TransactionJournal {
   outboxPayload(seq: number): { payload: unknown } | undefined;
   /** The handler succeeded (or the event was deliberately ignored). */
   complete(seq: number): void;
+  /**
+   * The handler has written the event to the network (one durable write, before the handler
+   * returns): `pending()` then reports it with `written: true`, and it is not run again.
+   */
+  markWritten(seq: number): void;
   /** A handler attempt failed; returns the new attempt count. */
   recordFailure(seq: number, error: string): number;
   /** Give up on the item: keep it with its error for inspection, out of `pending()`. */
@@ -120,6 +129,7 @@ export function asyncJournal(journal: TransactionJournal): AsyncTransactionJourn
     pending: async (options) => journal.pending(options),
     outboxPayload: async (seq) => journal.outboxPayload(seq),
     complete: async (seq) => journal.complete(seq),
+    markWritten: async (seq) => journal.markWritten(seq),
     recordFailure: async (seq, error) => journal.recordFailure(seq, error),
     deadLetter: async (seq, error) => journal.deadLetter(seq, error),
     deadLetters: async (limit) => journal.deadLetters(limit),

@@ -139,6 +139,15 @@ export const CORE_MIGRATIONS: Migration[] = [
   IDENTITY_MIGRATION,
   // Message links with typed columns (message-links-migration.ts).
   MESSAGE_LINKS_MIGRATION,
+  {
+    version: 6,
+    description: 'the event queue remembers which Matrix events a handler already wrote to the network, so a restart does not repeat them',
+    // NULL: not written yet (or handled before this version, when nothing was marked).
+    up(db) {
+      db.exec('ALTER TABLE event_queue ADD COLUMN written_at INTEGER');
+    },
+    postgres: 'ALTER TABLE event_queue ADD COLUMN written_at BIGINT',
+  },
 ];
 
 /**

@@ -14,6 +14,8 @@ export interface QueueRow {
   outbox_kind: string | null;
   payload: string | null;
   attempts: number;
+  /** When its handler marked it written to the network; NULL if not (or before migration 6). */
+  written_at: number | null;
   /** 1 (or true) when the read left the payload in the journal (`pending`'s bound). */
   in_journal?: number | boolean;
 }
@@ -23,10 +25,10 @@ export interface QueueRow {
  * parameter, given twice: `?`/`$1` per dialect). One query for both databases.
  */
 export function pendingRowsSql(param: (n: 1 | 2) => string): string {
-  return `SELECT seq, kind, txn_id, room_id, outbox_kind, attempts,
+  return `SELECT seq, kind, txn_id, room_id, outbox_kind, attempts, written_at,
       CASE WHEN kind = 'outbox' AND n > ${param(1)} THEN NULL ELSE payload END AS payload,
       (kind = 'outbox' AND n > ${param(2)}) AS in_journal
-    FROM (SELECT seq, kind, txn_id, room_id, outbox_kind, attempts, payload,
+    FROM (SELECT seq, kind, txn_id, room_id, outbox_kind, attempts, written_at, payload,
         row_number() OVER (PARTITION BY kind = 'outbox' ORDER BY seq) AS n
       FROM event_queue WHERE state = 'pending') AS p
     ORDER BY seq`;
@@ -56,7 +58,9 @@ export const clip = (error: string) => (error.length > MAX_ERROR_CHARS ? `${erro
 
 export function toItem(r: QueueRow): JournalItem {
   switch (r.kind) {
-    case 'room': return { seq: r.seq, kind: 'room', event: fromJson<MatrixEvent>(r.payload ?? ''), attempts: r.attempts };
+    case 'room': return {
+      seq: r.seq, kind: 'room', event: fromJson<MatrixEvent>(r.payload ?? ''), attempts: r.attempts, ...(r.written_at ? { written: true } : {}),
+    };
     case 'ephemeral': return { seq: r.seq, kind: 'ephemeral', event: fromJson<EphemeralEvent>(r.payload ?? ''), attempts: r.attempts };
     case 'outbox': {
       const base = { seq: r.seq, kind: 'outbox' as const, roomKey: r.room_id ?? '', outboxKind: r.outbox_kind ?? '', txnId: r.txn_id, attempts: r.attempts };

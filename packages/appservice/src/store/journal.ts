@@ -18,6 +18,7 @@ export class SqliteTransactionJournal implements TransactionJournal {
   private readonly pendingRows: Statement<[number, number], QueueRow>;
   private readonly payloadRow: Statement<[number], { payload: string }>;
   private readonly markDone: Statement<[number, number]>;
+  private readonly markSent: Statement<[number, number, number]>;
   private readonly addFailure: Statement<[string, number, number], { attempts: number }>;
   private readonly markDead: Statement<[string, number, number]>;
   private readonly deadRows: Statement<[number], DeadRow>;
@@ -41,6 +42,7 @@ export class SqliteTransactionJournal implements TransactionJournal {
       VALUES (?, 'outbox', ?, ?, ?, ?, ?)`);
     this.pendingRows = db.prepare(pendingRowsSql(() => '?'));
     this.payloadRow = db.prepare("SELECT payload FROM event_queue WHERE seq = ? AND kind = 'outbox' AND state = 'pending'");
+    this.markSent = db.prepare('UPDATE event_queue SET written_at = ?, updated_at = ? WHERE seq = ? AND written_at IS NULL');
     this.markDone = db.prepare("UPDATE event_queue SET state = 'done', payload = NULL, updated_at = ? WHERE seq = ?");
     this.addFailure = db.prepare('UPDATE event_queue SET attempts = attempts + 1, last_error = ?, updated_at = ? WHERE seq = ? RETURNING attempts');
     this.markDead = db.prepare("UPDATE event_queue SET state = 'dead', last_error = ?, updated_at = ? WHERE seq = ?");
@@ -101,6 +103,11 @@ export class SqliteTransactionJournal implements TransactionJournal {
 
   complete(seq: number): void {
     this.mustExist(seq, this.markDone.run(this.now(), seq).changes);
+  }
+
+  markWritten(seq: number): void {
+    const at = this.now();
+    this.markSent.run(at, at, seq);
   }
 
   recordFailure(seq: number, error: string): number {

@@ -2,9 +2,11 @@
 // homeserver that answers like Synapse and records every request, push helpers, a manual clock.
 // Free of any test runner: use it from jest, vitest, node:test or a script.
 
-export { createTestBridge } from './test-bridge';
+export { createTestBridge, createTestConfig } from './test-bridge';
 export type { TestBridge, TestBridgeOptions } from './test-bridge';
 export { TestClock } from './clock';
+export { TestLogger } from './logger';
+export type { LoggedLine } from './logger';
 export { PushHelpers } from './push';
 export type { PushEvent, PushTarget, TransactionResult } from './push';
 export { SentLog } from './sent';

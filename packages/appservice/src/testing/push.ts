@@ -18,6 +18,8 @@ export interface PushEvent {
   redacts?: EventId;
   eventId?: EventId;
   unsigned?: Record<string, unknown>;
+  /** When the sender's server says it was sent; default the clock's now (set it to push an old event). */
+  originServerTs?: number;
 }
 
 /** How the bridge answered a transaction. */
@@ -120,7 +122,9 @@ export class PushHelpers {
     if (!model.rooms.has(event.roomId)) model.createRoom(event.sender, { preset: 'public_chat' }, event.roomId);
     const room = model.room(event.roomId);
     if (event.stateKey !== undefined && event.type === 'm.room.member') model.addUser(event.stateKey as UserId);
-    return model.append(room, event.sender, event.type, event.content, event.stateKey, event.redacts, event.eventId);
+    const stored = model.append(room, event.sender, event.type, event.content, event.stateKey, event.redacts, event.eventId);
+    if (event.originServerTs !== undefined) stored.origin_server_ts = event.originServerTs;
+    return stored;
   }
 
   private async accepted(result: TransactionResult): Promise<void> {

@@ -48,13 +48,15 @@ export class SentLog {
     return this.homeserver.requests.filter((r) => r.endpoint === endpoint);
   }
 
-  /** Events the bridge made (messages, other events, state, redactions), optionally in one room. */
+  /** Events the bridge made (messages, other events, state, redactions), optionally in one room; each once, whatever its retries. */
   events(roomId?: RoomId): SentEvent[] {
     const seen = new Set<string>();
     const out: SentEvent[] = [];
     for (const request of this.homeserver.requests) {
       const eventId = request.response?.event_id;
-      if (!EVENT_ENDPOINTS.has(request.endpoint) || request.status !== 200 || typeof eventId !== 'string' || seen.has(eventId)) continue;
+      // A request whose answer was lost (a `lostResponse` fault) still made its event.
+      const made = request.status === 200 || (request.fault !== undefined && 'lostResponse' in request.fault);
+      if (!EVENT_ENDPOINTS.has(request.endpoint) || !made || typeof eventId !== 'string' || seen.has(eventId)) continue;
       const room = this.homeserver.model.rooms.get(request.params[0] as RoomId);
       const event = room && (!roomId || room.roomId === roomId) ? room.find(eventId as EventId) : undefined;
       if (!room || !event) continue;
@@ -96,6 +98,20 @@ export class SentLog {
       out.push({ roomId: room, by: r.user, action, userId: target, ...(typeof r.body.reason === 'string' ? { reason: r.body.reason } : {}) });
     }
     return out;
+  }
+
+  /** Presence the bridge set for its users, in order. */
+  presence(): Array<{ userId: UserId; state: string; statusMsg?: string }> {
+    return this.homeserver.requests.filter((r) => r.endpoint === 'presence' && r.status === 200).map((r) => ({
+      userId: r.user, state: String(r.body.presence), ...(typeof r.body.status_msg === 'string' ? { statusMsg: r.body.status_msg } : {}),
+    }));
+  }
+
+  /** Room directory listings the bridge changed successfully, in order. */
+  listings(roomId?: RoomId): Array<{ roomId: RoomId; by: UserId; visibility: 'public' | 'private' }> {
+    return this.homeserver.requests
+      .filter((r) => r.endpoint === 'directoryVisibility' && r.status === 200 && (!roomId || r.params[0] === roomId))
+      .map((r) => ({ roomId: r.params[0] as RoomId, by: r.user, visibility: r.body.visibility === 'public' ? 'public' : 'private' }));
   }
 
   /** Forgets the requests recorded so far (the homeserver's rooms keep their events). */

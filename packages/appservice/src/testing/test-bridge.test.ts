@@ -85,7 +85,7 @@ describe('createTestBridge', () => {
     await tb.settle();
 
     const attempts = tb.sent.to('send');
-    expect(attempts.map((r) => r.fault ? ('network' in r.fault ? 'network' : r.fault.status) : r.status)).toEqual([500, 500, 'network', 200]);
+    expect(attempts.map((r) => r.fault ? ('status' in r.fault ? r.fault.status : 'network') : r.status)).toEqual([500, 500, 'network', 200]);
     expect(new Set(attempts.map((r) => r.params[2])).size).toBe(1);
     expect(tb.sent.messages(room).map((m) => m.content.body)).toEqual(['flaky']);
   });

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { Bridge } from '../bridge';
+import { Bridge, type BridgeAddresses } from '../bridge';
 import { parseConfig } from '../config/load';
 import type { BridgeConfig } from '../config/types';
 import type { Connector } from '../connector';
@@ -16,6 +16,7 @@ import { asUserId, type RoomAlias, type RoomId, type UserId } from '../ids';
 import { generateRegistration, type GenerateRegistrationOptions } from '../registration/generate';
 import type { Registration } from '../registration/types';
 import { TestClock } from './clock';
+import type { LoggedLine } from './logger';
 import { FakeHomeserver, type Fault, type FaultMatch } from './homeserver/server';
 import { plainRequest } from './http-client';
 import { PushHelpers } from './push';
@@ -57,12 +58,18 @@ export interface TestBridge {
   readonly dir: string;
   /** The bridge's appservice listener, e.g. `http://127.0.0.1:40123`. */
   readonly url: string;
+  /** Where the started bridge listens: the appservice listener, the ops listener, the connector's own listeners. */
+  readonly addresses: BridgeAddresses;
   readonly push: PushHelpers;
   readonly sent: SentLog;
   /** Every log line the bridge wrote (JSON, one object per line), secrets already redacted. */
   readonly logs: string[];
+  /** The log lines parsed, as `TestLogger` records them (`meta`: every field but level, message and timestamp). */
+  logLines(): LoggedLine[];
   /** Makes the next `count` homeserver requests matching `match` fail (429, 5xx or a dropped connection). */
   failNext(count: number, fault: Fault, match?: FaultMatch): void;
+  /** Forgets the faults still queued: the homeserver is back. */
+  clearFaults(): void;
   /** `@<localpart>:<domain>`, known to the homeserver as a local Matrix user. */
   user(localpart: string): UserId;
   /**
@@ -81,6 +88,17 @@ export interface TestBridge {
    * Rejects after `timeoutMs` of real time (default 5000) with what is still pending.
    */
   settle(opts?: { timeoutMs?: number }): Promise<void>;
+  /**
+   * Resolves when nothing moves unless time passes: timers already due have fired, the
+   * homeserver is idle and nothing changed for a few turns of the event loop. Never moves the
+   * clock, so work waiting out a backoff (an outage being held) stays waiting.
+   */
+  idle(opts?: { timeoutMs?: number }): Promise<void>;
+  /**
+   * Lets `ms` of time pass timer by timer: before each timer fires, what the previous one
+   * started (a retried request, a resumed handler, a connector's own timer) runs until `idle()`.
+   */
+  advance(ms: number, opts?: { timeoutMs?: number }): Promise<void>;
   /** Stops the bridge (keeping the database and the homeserver) and starts it again, e.g. with a new connector. */
   restart(connector?: Connector): Promise<void>;
   /** Stops the bridge and the homeserver; removes the temporary directory it made. */
@@ -124,11 +142,11 @@ export async function createTestBridge(options: TestBridgeOptions): Promise<Test
       logs.push(...lines.filter((l) => l.length > 0));
     });
     const bridge = new Bridge({ config, registration, connector, logStream, clock });
-    const { appservice } = await bridge.start();
-    const url = `http://127.0.0.1:${appservice.port}`;
+    const addresses = await bridge.start();
+    const url = `http://127.0.0.1:${addresses.appservice.port}`;
     registration.url = url;
     homeserver.appservice = { url, hsToken: registration.hsToken };
-    return { bridge, url };
+    return { bridge, url, addresses };
   };
 
   let running: Awaited<ReturnType<typeof startBridge>>;
@@ -179,13 +197,47 @@ export async function createTestBridge(options: TestBridgeOptions): Promise<Test
     }
   };
 
+  const idle = async ({ timeoutMs = 5000 } = {}): Promise<void> => {
+    const deadline = Date.now() + timeoutMs;
+    // What changes when anything happens: requests made, timers set or fired, log lines written.
+    const fingerprint = () => `${homeserver.requests.length}/${clock.pending}/${clock.nextAt() ?? '-'}/${logs.length}`;
+    let last = '';
+    let stableTurns = 0;
+    while (stableTurns < 3) {
+      for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+      await new Promise<void>((resolve) => setTimeout(resolve, 1));
+      const due = clock.nextAt();
+      if (due !== undefined && due <= clock.now()) await clock.advance(0);
+      const now = fingerprint();
+      stableTurns = now === last && !homeserver.busy && pushesInFlight === 0 ? stableTurns + 1 : 0;
+      last = now;
+      if (Date.now() > deadline) throw new Error(`idle(): the bridge was still busy after ${timeoutMs} ms (homeserver busy: ${homeserver.busy}, pushes in flight: ${pushesInFlight}, timers pending: ${clock.pending})`);
+    }
+  };
+
+  const advance = async (ms: number, { timeoutMs = 10_000 } = {}): Promise<void> => {
+    const until = clock.now() + Math.max(0, ms);
+    const deadline = Date.now() + timeoutMs;
+    await idle();
+    for (let next = clock.nextAt(); next !== undefined && next <= until; next = clock.nextAt()) {
+      // A bridge that keeps setting timers for now would hold time still for ever: fail instead.
+      if (Date.now() > deadline) throw new Error(`advance(): time stood still at ${clock.now() - (until - ms)} of ${ms} ms after ${timeoutMs} ms of real time (timers pending: ${clock.pending})`);
+      await clock.advance(next - clock.now());
+      await idle();
+    }
+    await clock.advance(until - clock.now());
+    await idle();
+  };
+
   const test: TestBridge = {
     get bridge() { return running.bridge; },
     get connector() { return connector; },
     get url() { return running.url; },
+    get addresses() { return running.addresses; },
     homeserver, registration, config, domain, clock, dir, push, logs,
     sent: new SentLog(homeserver),
     failNext: (count, fault, match) => homeserver.failNext(count, fault, match),
+    clearFaults: () => homeserver.clearFaults(),
     user: (localpart) => {
       const userId = asUserId(`@${localpart}:${domain}`);
       homeserver.model.addUser(userId, { displayname: localpart });
@@ -199,7 +251,11 @@ export async function createTestBridge(options: TestBridgeOptions): Promise<Test
     },
     queryUser: (userId) => query('users', userId),
     queryAlias: (alias) => query('rooms', alias),
-    settle,
+    settle, idle, advance,
+    logLines: () => logs.map((line) => {
+      const { level, message, timestamp: _timestamp, ...meta } = JSON.parse(line) as Record<string, unknown>;
+      return { level: level as LoggedLine['level'], message: String(message), meta };
+    }),
     restart: async (next = connector) => {
       await running.bridge.stop();
       connector = next;
@@ -215,6 +271,16 @@ export async function createTestBridge(options: TestBridgeOptions): Promise<Test
     },
   };
   return test;
+}
+
+/**
+ * A parsed config as `createTestBridge` builds it, for testing a connector's own config handling
+ * without starting a bridge: `sections` as YAML would give them (snake_case), merged over the
+ * kit's defaults; relative paths resolve against `dir`.
+ */
+export function createTestConfig(sections: Record<string, unknown> = {}, opts: { dir?: string; domain?: string; homeserverUrl?: string } = {}): BridgeConfig {
+  const doc = configDocument(sections, opts.homeserverUrl ?? 'http://127.0.0.1:8008', opts.domain ?? 'hs.test');
+  return parseConfig(JSON.stringify(doc), opts.dir ?? tmpdir());
 }
 
 /** The kit's defaults with the test's sections merged over them, one level deep. */

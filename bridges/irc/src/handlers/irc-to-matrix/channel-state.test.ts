@@ -1,28 +1,26 @@
 // Unit tests (in-process fakes) of channel state IRC → Matrix: topics (no echo), prefix modes →
 // power levels (coalesced, one way), and +i/+k/+s/+m, including the modes reported on join.
-import { asRoomId, asUserId, type RoomId } from '@bridgekit/appservice';
+import { asRoomId, type RoomId } from '@bridgekit/appservice';
 import type { PowerLevelsContent } from '../../ghosts/power-levels';
-import { alice, BOT_NICK, CHANNEL, ghostOf, startHarness, type Harness } from '../../testing/harness';
+import { alice, BOT, BOT_NICK, CHANNEL, ghostOf, startHarness, type Harness } from '../../testing/harness';
 
 let h: Harness;
 afterEach(async () => {
   await h?.stop();
 });
 
-const BOT = asUserId('@ircbot:hs.test');
-
 function levels(roomId: RoomId): Record<string, number> {
-  return h.bridge.matrix.stateOf<PowerLevelsContent>(roomId, 'm.room.power_levels')?.users ?? {};
+  return h.stateOf<PowerLevelsContent>(roomId, 'm.room.power_levels')?.users ?? {};
 }
 
 /** The power level `m.room.topic` needs in the room now. */
 function topicLevel(roomId: RoomId): number | undefined {
-  const content = h.bridge.matrix.stateOf<{ events?: Record<string, number>; state_default?: number }>(roomId, 'm.room.power_levels');
+  const content = h.stateOf<{ events?: Record<string, number>; state_default?: number }>(roomId, 'm.room.power_levels');
   return content?.events?.['m.room.topic'] ?? content?.state_default ?? 50;
 }
 
 function stateWrites(roomId: RoomId, type: string) {
-  return h.bridge.matrix.sent.filter((e) => e.roomId === roomId && e.type === type);
+  return h.tb.sent.events(roomId).filter((e) => e.type === type);
 }
 
 describe('topics', () => {
@@ -109,7 +107,7 @@ describe('topics', () => {
     await h.matrixEvent(roomId, alice, { topic: 'mine' }, 'm.room.topic', { stateKey: '' });
     h.server.client('alice[m]')!.emitEvent('serverError', { error: 'chanop_privs_needed', channel: CHANNEL, reason: "You're not channel operator" });
     await h.settle();
-    expect(h.bridge.matrix.messagesIn(roomId).map((e) => e.content.body)).toEqual([
+    expect(h.messagesIn(roomId).map((e) => e.content.body)).toEqual([
       `${alice}: #chan on Test Net refused your change: your IRC user alice[m] needs channel operator status there (You're not channel operator).`,
     ]);
   });
@@ -161,7 +159,7 @@ describe('prefix modes → power levels', () => {
 describe('prefix modes → power levels in room version 12 (creators outrank everyone and are not listed)', () => {
   it('works in a portal the bridge created: the bot is its creator, and is never written into the users', async () => {
     h = await startHarness({ network: { membership_sync: 'all' } });
-    h.bridge.matrix.roomVersion = '12';
+    h.tb.homeserver.model.defaultRoomVersion = '12';
     h.server.userJoins('carol', CHANNEL);
     const roomId = await h.portal();
     h.server.setModes('ChanServ', CHANNEL, '+o', ['carol']);
@@ -174,10 +172,16 @@ describe('prefix modes → power levels in room version 12 (creators outrank eve
 
   it('writes nothing in a plumbed room someone else created, where the bot has no power', async () => {
     const roomId = '!plumbed12:hs.test' as RoomId;
-    h = await startHarness({ network: { membership_sync: 'all', static_rooms: [{ channel: CHANNEL, room_id: roomId }] } });
-    h.bridge.matrix.state.set(`${roomId} m.room.create `, { room_version: '12' });
-    h.bridge.matrix.stateSenders.set(`${roomId} m.room.create `, alice);
-    h.bridge.matrix.state.set(`${roomId} m.room.power_levels `, { users: {}, users_default: 0, state_default: 50 });
+    h = await startHarness({
+      network: { membership_sync: 'all', static_rooms: [{ channel: CHANNEL, room_id: roomId }] },
+      // Alice made it (room version 12: she is its creator, unlisted); the bot may join but has no power.
+      seed: (hs) => {
+        hs.model.addUser(alice);
+        hs.model.createRoom(alice, { room_version: '12', preset: 'public_chat' }, roomId);
+      },
+    });
+    expect(h.stateOf(roomId, 'm.room.power_levels')).toMatchObject({ users: {}, state_default: 50 });
+    expect(h.tb.homeserver.model.room(roomId).membership(BOT)).toBe('join');
     h.server.userJoins('carol', CHANNEL);
     h.server.setModes('ChanServ', CHANNEL, '+o', ['carol']);
     await h.settle();
@@ -203,10 +207,10 @@ describe('channel modes', () => {
     const roomId = await h.portal();
     h.server.setModes('ChanServ', CHANNEL, '+i');
     await h.settle();
-    expect(h.bridge.matrix.stateOf(roomId, 'm.room.join_rules')).toEqual({ join_rule: 'invite' });
+    expect(h.stateOf(roomId, 'm.room.join_rules')).toEqual({ join_rule: 'invite' });
     h.server.setModes('ChanServ', CHANNEL, '-i');
     await h.settle();
-    expect(h.bridge.matrix.stateOf(roomId, 'm.room.join_rules')).toEqual({ join_rule: 'public' });
+    expect(h.stateOf(roomId, 'm.room.join_rules')).toEqual({ join_rule: 'public' });
     expect(stateWrites(roomId, 'm.room.join_rules')).toHaveLength(2);
   });
 
@@ -234,7 +238,7 @@ describe('channel modes', () => {
     bot.drop();
     await h.advance(1000);
     expect(joins).toEqual(['sesame']);
-    expect(JSON.stringify(h.bridge.log.lines)).not.toContain('sesame');
+    expect(JSON.stringify(h.tb.logs)).not.toContain('sesame');
     h.server.setModes('ChanServ', CHANNEL, '-k', ['sesame']);
     await h.settle();
     expect(h.connector.bridge.portals.channelsOfRoom(roomId)[0]!.key).toBeUndefined();
@@ -249,7 +253,7 @@ describe('channel modes', () => {
     await h.advance(1000); // rejoin: the server reports +m again (324)
     h.server.setModes('ChanServ', CHANNEL, '-m');
     await h.settle();
-    expect(h.bridge.matrix.messagesIn(roomId).map((e) => e.content.body)).toEqual([
+    expect(h.messagesIn(roomId).map((e) => e.content.body)).toEqual([
       '#chan is now moderated (+m) on Test Net: only users with voice (+v) or operator status can talk there, so messages from Matrix users without voice will be refused.',
       '#chan is no longer moderated (-m) on Test Net: everyone can talk there again.',
     ]);
@@ -258,32 +262,32 @@ describe('channel modes', () => {
   it('keeps portals out of the room directory by default, and takes one out again on +s', async () => {
     h = await startHarness();
     const roomId = await h.portal();
-    expect(h.bridge.matrix.created[0]!.options.visibility).toBe('private');
+    expect(h.tb.sent.to('createRoom')[0]!.body.visibility).toBe('private');
     h.server.setModes('ChanServ', CHANNEL, '-s');
     h.server.client(BOT_NICK)!.drop();
     await h.advance(1000); // rejoin: 324 again
-    expect(h.bridge.matrix.directory).toEqual([]);
+    expect(h.tb.sent.listings()).toEqual([]);
     h.server.setModes('ChanServ', CHANNEL, '+s');
     await h.settle();
-    expect(h.bridge.matrix.directory).toEqual([{ userId: BOT, roomId, visibility: 'private' }]);
+    expect(h.tb.sent.listings()).toEqual([{ by: BOT, roomId, visibility: 'private' }]);
   });
 
   it('with publish_portals lists a portal once its channel is known not to be secret, hides it on +s, lists it again on -s', async () => {
     h = await startHarness({ network: { publish_portals: true } });
     const roomId = await h.portal();
-    expect(h.bridge.matrix.created[0]!.options.visibility).toBe('private'); // listed only after 324 said "not secret"
-    expect(h.bridge.matrix.directory.map((d) => d.visibility)).toEqual(['public']);
+    expect(h.tb.sent.to('createRoom')[0]!.body.visibility).toBe('private'); // listed only after 324 said "not secret"
+    expect(h.tb.sent.listings().map((d) => d.visibility)).toEqual(['public']);
     h.server.client(BOT_NICK)!.drop();
     await h.advance(1000);
-    expect(h.bridge.matrix.directory.map((d) => d.visibility)).toEqual(['public']); // a reconnect costs nothing
+    expect(h.tb.sent.listings().map((d) => d.visibility)).toEqual(['public']); // a reconnect costs nothing
     h.server.setModes('ChanServ', CHANNEL, '+s');
     await h.settle();
     h.server.setModes('ChanServ', CHANNEL, '-s');
     await h.settle();
-    expect(h.bridge.matrix.directory).toEqual([
-      { userId: BOT, roomId, visibility: 'public' },
-      { userId: BOT, roomId, visibility: 'private' },
-      { userId: BOT, roomId, visibility: 'public' },
+    expect(h.tb.sent.listings()).toEqual([
+      { by: BOT, roomId, visibility: 'public' },
+      { by: BOT, roomId, visibility: 'private' },
+      { by: BOT, roomId, visibility: 'public' },
     ]);
   });
 
@@ -291,7 +295,7 @@ describe('channel modes', () => {
     h = await startHarness({ network: { publish_portals: true } });
     h.server.setModes('ChanServ', CHANNEL, '+s');
     await h.portal();
-    expect(h.bridge.matrix.directory.map((d) => d.visibility)).toEqual(['private']);
+    expect(h.tb.sent.listings().map((d) => d.visibility)).toEqual(['private']);
   });
 
   it('never lists or hides a plumbed (static) room', async () => {
@@ -301,14 +305,14 @@ describe('channel modes', () => {
     await h.settle();
     h.server.setModes('ChanServ', CHANNEL, '-s');
     await h.settle();
-    expect(h.bridge.matrix.directory).toEqual([]);
+    expect(h.tb.sent.listings()).toEqual([]);
   });
 
   it('applies the modes the channel already has when the bot joins (324)', async () => {
     h = await startHarness();
     h.server.setModes('ChanServ', CHANNEL, '+ik', ['sesame']);
     const roomId = await h.portal();
-    expect(h.bridge.matrix.stateOf(roomId, 'm.room.join_rules')).toEqual({ join_rule: 'invite' });
+    expect(h.stateOf(roomId, 'm.room.join_rules')).toEqual({ join_rule: 'invite' });
     expect(h.connector.bridge.portals.channelsOfRoom(roomId)[0]!.key).toBe('sesame');
   });
 });

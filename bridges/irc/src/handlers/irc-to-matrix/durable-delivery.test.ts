@@ -1,8 +1,9 @@
-// Unit tests (in-process fakes, the core's real queues and journal) of what IRC said on its way
-// into Matrix through the outbox: private messages get the outage protection channel lines have,
-// and a line read before a crash is delivered after the restart with the transaction ID it got
-// when it was read (so a homeserver that had taken it does not show it twice).
-import { MatrixError, NetworkError } from '@bridgekit/appservice';
+// Unit tests (a real Bridge on the core's test kit, the fake IRC server) of what IRC said on its
+// way into Matrix through the outbox: private messages get the outage protection channel lines
+// have, and a line read before a stop is delivered after the restart with the transaction ID it
+// got when it was read (so a homeserver that had taken it does not show it twice). A kill -9
+// between reading and sending is outbox-crash.e2e.ts, against Synapse.
+import { NetworkError, type RoomId } from '@bridgekit/appservice';
 import { IrcError } from '../../irc/errors';
 import { alice, CHANNEL, ghostOf, startHarness, type Harness } from '../../testing/harness';
 
@@ -11,8 +12,8 @@ afterEach(async () => {
   await h?.stop();
 });
 
-function dms() {
-  return h.bridge.matrix.created.filter((c) => c.options.isDirect).map((c) => c.roomId);
+function dms(): RoomId[] {
+  return h.tb.sent.to('createRoom').filter((r) => r.status === 200 && r.body.is_direct === true).map((r) => r.response!.room_id as RoomId);
 }
 
 it('holds private messages through a homeserver outage and delivers them in order, once', async () => {
@@ -23,63 +24,61 @@ it('holds private messages through a homeserver outage and delivers them in orde
   h.server.userSays('Carol', 'alice[m]', 'first');
   await h.settle();
   const [dm] = dms();
-  h.bridge.matrix.down = true;
+  h.tb.failNext(Infinity, { network: true }); // the homeserver is unreachable
   for (const text of ['during 1', 'during 2', 'during 3']) h.server.userSays('Carol', 'alice[m]', text);
   await h.advance(60_000);
-  h.bridge.matrix.down = false;
+  h.tb.clearFaults();
   h.server.userSays('Carol', 'alice[m]', 'after');
   await h.settle();
-  expect(h.bridge.matrix.messagesIn(dm!).map((e) => e.content.body)).toEqual(['first']);
+  expect(h.messagesIn(dm!).map((e) => e.content.body)).toEqual(['first']);
   await h.advance(30_000);
-  expect(h.bridge.matrix.messagesIn(dm!).map((e) => [e.sender, e.content.body])).toEqual(
+  expect(h.messagesIn(dm!).map((e) => [e.sender, e.content.body])).toEqual(
     ['first', 'during 1', 'during 2', 'during 3', 'after'].map((body) => [ghostOf('Carol'), body]),
   );
-  expect(h.bridge.log.lines.filter((l) => l.level === 'error')).toEqual([]);
+  expect(h.tb.logLines().filter((l) => l.level === 'error')).toEqual([]);
 });
 
-it('delivers lines read before a crash after the restart, in order, each with the transaction ID it was read with', async () => {
-  h = await startHarness();
+it('delivers lines read before a stop after the restart, in order, each with the transaction ID it was read with', async () => {
+  h = await startHarness({ config: { shutdown: { drain_seconds: 0 } } });
   const roomId = await h.portal();
-  // The homeserver stores the first attempt but its answer is lost: the bridge must retry with the same ID.
-  h.bridge.matrix.loseResponses = true;
-  h.server.userSays('Carol', CHANNEL, 'one');
+  h.server.userSays('Carol', CHANNEL, 'hello'); // her ghost is registered and in the room
   await h.settle();
-  h.bridge.matrix.loseResponses = false;
-  h.bridge.matrix.down = true;
+  // The homeserver stores the next line but its answer is lost, then it is unreachable.
+  h.tb.failNext(1, { lostResponse: true }, { endpoint: 'send' });
+  h.tb.failNext(Infinity, { network: true });
+  h.server.userSays('Carol', CHANNEL, 'one');
   h.server.userSays('Carol', CHANNEL, 'two');
   h.server.userSays('Carol', CHANNEL, 'three');
-  await h.settle();
-  const firstTxn = h.bridge.matrix.txnAttempts.find((a) => a.roomId === roomId)!.txnId;
-  expect(h.bridge.store.journal.pending().filter((p) => p.kind === 'outbox')).toHaveLength(3);
+  await h.advance(60_000); // past the client's own retries: the lines wait in the journal
+  const ones = () => h.tb.homeserver.model.room(roomId).timeline.filter((e) => e.content.body === 'one');
+  expect(ones()).toHaveLength(1); // stored, its answer lost
+  const pending = h.store.journal.pending().filter((p) => p.kind === 'outbox');
+  expect(pending).toHaveLength(3);
+  const readWith = new Map(pending.map((p) => [(p.payload as { content: { body: string } }).content.body, p.txnId]));
+  expect(h.tb.sent.to('send').find((r) => r.body.body === 'one')!.params[2]).toBe(readWith.get('one'));
 
-  // The process dies: nothing is stopped, the store is just closed (and the fake's loopback
-  // listener, which a dead process would not hold either).
-  const { dir, server } = { dir: h.bridge.dir, server: h.server };
-  await h.bridge.routes.close(0);
-  h.bridge.store.close();
-  h = await startHarness({ dir, server });
-  await h.settle();
-  expect(h.bridge.matrix.messagesIn(roomId).map((e) => e.content.body)).toEqual(['one', 'two', 'three']);
-  expect(h.bridge.matrix.txnAttempts.find((a) => a.roomId === roomId)!.txnId).toBe(firstTxn);
-  expect(h.bridge.store.journal.pending()).toEqual([]);
-});
+  // Stopped in the outage (no time to drain), started again once the homeserver is back.
+  h.tb.clearFaults();
+  await h.restart();
+  await h.advance(60_000);
+  expect(h.messagesIn(roomId).map((e) => e.content.body)).toEqual(['hello', 'one', 'two', 'three']);
+  expect(ones()).toHaveLength(1); // found by its transaction ID, not sent twice
+  const stored = h.tb.sent.to('send').filter((r) => r.params[0] === roomId && r.status === 200 && r.body.body !== 'hello');
+  expect(stored.map((r) => [r.body.body, r.params[2]])).toEqual([['two', readWith.get('two')], ['three', readWith.get('three')]]);
+  expect(h.store.journal.pending()).toEqual([]);
+  // The stop waits out its in-flight bound (5 s of real time): a send was sleeping out the
+  // client's backoff on the test clock, which does not move while the bridge stops.
+}, 20_000);
 
 it('dead-letters a line the homeserver refuses for good, and counts it, without holding the room', async () => {
   h = await startHarness();
   const roomId = await h.portal();
-  const intent = h.bridge.matrix.intent;
-  h.bridge.matrix.intent = (userId) => {
-    const real = intent.call(h.bridge.matrix, userId);
-    return { ...real, sendMessage: async (room, content, opts) => {
-      if (content.body === 'too big') throw new MatrixError('M_TOO_LARGE', 413, 'event too large', 'PUT /send');
-      return real.sendMessage(room, content, opts);
-    } };
-  };
+  h.tb.failNext(Infinity, { status: 413, errcode: 'M_TOO_LARGE', error: 'event too large' }, { endpoint: 'send', when: (r) => r.body.body === 'too big' });
   h.server.userSays('Carol', CHANNEL, 'too big');
   h.server.userSays('Carol', CHANNEL, 'fine');
   await h.settle();
-  expect(h.bridge.matrix.messagesIn(roomId).map((e) => e.content.body)).toEqual(['fine']);
-  expect(h.bridge.store.journal.deadLetters()).toEqual([expect.objectContaining({ kind: 'outbox', roomId, error: expect.stringContaining('M_TOO_LARGE') })]);
+  expect(h.messagesIn(roomId).map((e) => e.content.body)).toEqual(['fine']);
+  expect(h.store.journal.deadLetters()).toEqual([expect.objectContaining({ kind: 'outbox', roomId, error: expect.stringContaining('M_TOO_LARGE') })]);
 });
 
 describe('room tasks (state sync, the core\'s inRoomOrder with retry)', () => {
@@ -108,6 +107,6 @@ describe('room tasks (state sync, the core\'s inRoomOrder with retry)', () => {
     h.connector.bridge.roomTask(roomId, 'test.next', async () => { ran.push('next'); });
     await h.settle();
     expect(ran).toEqual(['next']);
-    expect(h.bridge.log.lines.filter((l) => l.message === 'Room task failed').map((l) => l.meta?.task)).toEqual(['test.irc-side']);
+    expect(h.tb.logLines().filter((l) => l.message === 'Room task failed').map((l) => l.meta?.task)).toEqual(['test.irc-side']);
   });
 });

@@ -39,16 +39,16 @@ describe('away_presence', () => {
     h.server.userJoins('dave', CHANNEL);
     h.server.userSays('carol', CHANNEL, 'hello'); // lazy: carol's ghost joins, dave has none
     await h.settle();
-    expect(h.bridge.matrix.members.get(roomId)?.has(ghostOf('carol'))).toBe(true);
+    expect(h.tb.homeserver.model.room(roomId).membership(ghostOf('carol'))).toBe('join');
     away('carol', 'lunch');
     away('dave', 'lunch');
     await h.advance(1_000);
-    expect(h.bridge.matrix.presence).toEqual([]);
+    expect(h.tb.sent.presence()).toEqual([]);
     await h.advance(1_500);
-    expect(h.bridge.matrix.presence).toEqual([{ userId: ghostOf('carol'), state: 'unavailable', statusMsg: 'lunch' }]);
+    expect(h.tb.sent.presence()).toEqual([{ userId: ghostOf('carol'), state: 'unavailable', statusMsg: 'lunch' }]);
     away('carol', undefined);
     await h.advance(3_000);
-    expect(h.bridge.matrix.presence.at(-1)).toEqual({ userId: ghostOf('carol'), state: 'online' });
+    expect(h.tb.sent.presence().at(-1)).toEqual({ userId: ghostOf('carol'), state: 'online' });
   });
 
   it('keeps an away ghost unavailable with refreshes, and lets it go when the user quits', async () => {
@@ -59,10 +59,10 @@ describe('away_presence', () => {
     await h.settle();
     away('carol', 'lunch');
     await seconds(45);
-    expect(h.bridge.matrix.presence).toHaveLength(3); // at 2 s, 22 s and 42 s
+    expect(h.tb.sent.presence()).toHaveLength(3); // at 2 s, 22 s and 42 s
     h.server.userQuits('carol', 'bye');
     await seconds(60);
-    expect(h.bridge.matrix.presence).toHaveLength(3);
+    expect(h.tb.sent.presence()).toHaveLength(3);
   });
 
   it('is off unless configured', async () => {
@@ -73,7 +73,7 @@ describe('away_presence', () => {
     await h.settle();
     away('carol', 'lunch');
     await h.advance(5_000);
-    expect(h.bridge.matrix.presence).toEqual([]);
+    expect(h.tb.sent.presence()).toEqual([]);
   });
 });
 

@@ -10,9 +10,8 @@ afterEach(async () => {
   await h?.stop();
 });
 
-
 const ircLinesOf = (nick: string) => h.server.linesFrom(nick);
-const noticesTo = (roomId: RoomId, userId: UserId) => h.bridge.matrix.noticesTo(roomId, userId);
+const noticesTo = (roomId: RoomId, userId: UserId) => h.noticesTo(roomId, userId);
 
 describe('a Matrix message that shows nothing on IRC', () => {
   it.each<[string, Record<string, unknown>]>([
@@ -52,7 +51,7 @@ describe('a reply to a reply', () => {
     const roomId = await h.portal();
     h.server.userSays('Carol', CHANNEL, 'hello everyone');
     await h.settle();
-    const question = h.bridge.matrix.messagesIn(roomId)[0]!;
+    const question = h.messagesIn(roomId)[0]!;
     const first = await h.matrixEvent(roomId, alice, {
       msgtype: 'm.text', body: '> <@_irc_net_Carol:hs> hello everyone\n\nthis is the answer',
       format: 'org.matrix.custom.html', formatted_body: '<mx-reply><blockquote>hello everyone</blockquote></mx-reply>this is the answer',
@@ -75,10 +74,11 @@ describe('typed events through the core', () => {
     const rt = h.connector.bridge;
     h.server.refuseJoin('#second');
     rt.portals.linkChannel(roomId, rt.network(NETWORK as NetworkId)!, '#second' as IrcChannel, { origin: 'provisioning' });
-    await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'hello both' });
+    const { eventId } = await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'hello both' });
     expect(ircLinesOf('alice[m]')).toEqual(['hello both']);
     expect(noticesTo(roomId, alice)).toEqual([expect.stringMatching(/^@alice:hs.*not delivered to #second on Test Net/)]);
-    expect(h.failures).toEqual([expect.objectContaining({ retriable: false, notifySender: true })]);
+    // Final at once: the core dead-lettered it without a second attempt (the line above was sent once).
+    expect(h.store.journal.deadLetters()).toEqual([expect.objectContaining({ eventId, attempts: 1 })]);
   });
 
   it('an edit reaches IRC through the edit capability', async () => {

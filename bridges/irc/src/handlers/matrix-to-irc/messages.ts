@@ -1,11 +1,12 @@
 /**
  * Matrix messages in a portal or private chat → the sender's own IRC connection says them.
- * Runs in the room's turn, so messages leave in room order. Anything that stops a message
+ * Runs in the room's turn, so messages leave in room order. While the sender's connection is
+ * down (the server restarting) a message waits for it, in its turn (hold.ts). Anything that stops a message
  * (no connection, limit, join refused, flood queue full, ...) becomes an UndeliverableError,
  * which the core tells the sender about. A message that would show as nothing on IRC
  * (only spaces, NBSP, zero-width characters) is not sent, and the sender is told so.
  */
-import type { EventId, MatrixEvent, MessageContent, RoomId, UserId } from '@bridgekit/appservice';
+import { IngestorStoppedError, type EventId, type MatrixEvent, type MessageContent, type RoomId, type UserId } from '@bridgekit/appservice';
 import { estimatePrefixLength } from '../../format/split';
 import { stripMirc } from '../../format/mirc';
 import type { Clock } from '../../irc/clock';
@@ -19,6 +20,7 @@ import type { MessageRefs } from '../message-refs';
 import { matrixHandler } from '../registry';
 import { refusedByModeration, type ModerationRefusalDeps } from '../moderation-refusal';
 import { UndeliverableError } from '../undeliverable';
+import { heldTooLongReason, holdDeadline, waitsForConnection } from './hold';
 import { ircLineCount, pasteNotice, pasteText } from './paste';
 import { renderForIrc, type IrcOutgoing } from './render';
 
@@ -26,7 +28,8 @@ import { renderForIrc, type IrcOutgoing } from './render';
 type PillDeps = { readonly ghostSync: { readonly renames: Pick<GhostRenames, 'nickOf'> } };
 
 /** What sending one Matrix message to one IRC target uses. */
-type SendDeps = PillDeps & MatrixSide & Pick<Diagnostics, 'metrics'> & MemberNames & {
+type SendDeps = PillDeps & MatrixSide & Pick<Diagnostics, 'metrics' | 'log'> & MemberNames & {
+  readonly clock: Clock;
   readonly refs: MessageRefs;
   readonly media: MediaLinks;
 };
@@ -59,6 +62,9 @@ export const matrixMessages = matrixHandler({
     if (!MESSAGE_TYPES.has(event.type)) return;
     const targets = targetsOf(event, rt);
     if (targets.length > 0 && await refusedByModeration(rt, event.roomId, event.sender, 'message')) return;
+    // Marks the event written once the server has confirmed its line (echo-message): a crash
+    // after that point must not say it again at the next start (IRC has no idempotency key).
+    const markWritten = rt.ctx.writtenMarker();
     let empty = false;
     let stale: number | undefined;
     for (const target of targets) {
@@ -69,7 +75,7 @@ export const matrixMessages = matrixHandler({
         rt.log.info('Not sending a stale Matrix message to IRC', { eventId: event.eventId, roomId: event.roomId, network: target.network.id, ageSeconds });
         continue;
       }
-      empty = (await sendTo(target, event, rt)) === 'empty' || empty;
+      empty = (await sendTo(target, event, rt, markWritten)) === 'empty' || empty;
     }
     if (rt.ctx.isBridgeUser(event.sender)) return;
     if (stale !== undefined) await rt.tell(event.roomId, event.sender, staleMessageNotice(stale));
@@ -115,7 +121,7 @@ function targetsOf(event: MatrixEvent, rt: NetworkDirectory & { readonly portals
 }
 
 /** 'empty' when there was nothing to send; an UndeliverableError when it could not be sent. */
-async function sendTo(target: Target, event: MatrixEvent, rt: SendDeps): Promise<'sent' | 'empty'> {
+async function sendTo(target: Target, event: MatrixEvent, rt: SendDeps, markWritten: () => void): Promise<'sent' | 'empty'> {
   const { network } = target;
   const content = event.content as MessageContent;
   // Read before rendering (which is synchronous): the message this one replies to, if bridged.
@@ -129,27 +135,53 @@ async function sendTo(target: Target, event: MatrixEvent, rt: SendDeps): Promise
     codes: network.config.messages.formatting,
   });
   if (!outgoing) return 'empty';
-  try {
-    const puppet = await connect(target, event.sender, event.roomId, rt);
-    const text = await maybePaste(outgoing, target, puppet, rt);
-    // IRCv3 clients show it as a reply to that line; others read the quote in the text. An edit
-    // points the same way at the line it corrects, so they see which line the "* new text" fixes.
-    const pointsAt = typeof repliedTo === 'string' ? repliedTo : editedEventOf(content);
-    const replyTo = pointsAt !== undefined ? await rt.refs.msgidOf(pointsAt as EventId, network.id) : undefined;
-    const options = replyTo !== undefined ? { replyTo } : {};
-    const report = outgoing.kind === 'action' ? await puppet.client.action(target.name, text, options)
-      : outgoing.kind === 'notice' ? await puppet.client.notice(target.name, text, options)
-        : await puppet.client.say(target.name, text, options);
-    // What they said, not its IRC rendering: a reply to this reply quotes their words, not "nick: "quote" <- ...".
-    // With echo-message the first line's msgid is known: IRC replies to it become Matrix replies.
-    const msgid = report.echoes?.[0] || undefined;
-    await rt.refs.remember({ roomId: event.roomId, eventId: event.eventId, network: network.id, nick: puppet.nick, text: stripMirc(outgoing.said), ...(msgid ? { msgid } : {}) });
-    rt.metrics.messages.inc({ direction: 'matrix_to_irc', network: network.id });
-    return 'sent';
-  } catch (error) {
-    rt.metrics.undeliverable.inc({ network: network.id, code: (error as { code?: string }).code ?? 'INTERNAL' });
-    throw new UndeliverableError(target.name, network.config.name, error);
+  const deadline = holdDeadline(event, network, rt.clock);
+  const heldSince = rt.clock.now();
+  for (;;) {
+    let written = false;
+    try {
+      const puppet = await connect(target, event.sender, event.roomId, rt);
+      const text = await maybePaste(outgoing, target, puppet, rt);
+      // IRCv3 clients show it as a reply to that line; others read the quote in the text. An edit
+      // points the same way at the line it corrects, so they see which line the "* new text" fixes.
+      const pointsAt = typeof repliedTo === 'string' ? repliedTo : editedEventOf(content);
+      const replyTo = pointsAt !== undefined ? await rt.refs.msgidOf(pointsAt as EventId, network.id) : undefined;
+      const options = { ...(replyTo !== undefined ? { replyTo } : {}), beforeFirstWrite: () => { written = true; } };
+      const report = outgoing.kind === 'action' ? await puppet.client.action(target.name, text, options)
+        : outgoing.kind === 'notice' ? await puppet.client.notice(target.name, text, options)
+          : await puppet.client.say(target.name, text, options);
+      // The server echoed it back (echo-message): it has the line, so a restart must not resend it.
+      // Marking at the socket write instead lost the line in 3 of 4 kills that landed there (ngIRCd
+      // never relayed a line its writer was killed right after), so without echo-message the
+      // event stays at least once: a kill in that window may repeat one line.
+      if (report.echoes?.some((msgid) => msgid !== undefined)) markWritten();
+      // What they said, not its IRC rendering: a reply to this reply quotes their words, not "nick: "quote" <- ...".
+      // With echo-message the first line's msgid is known: IRC replies to it become Matrix replies.
+      const msgid = report.echoes?.[0] || undefined;
+      await rt.refs.remember({ roomId: event.roomId, eventId: event.eventId, network: network.id, nick: puppet.nick, text: stripMirc(outgoing.said), ...(msgid ? { msgid } : {}) });
+      rt.metrics.messages.inc({ direction: 'matrix_to_irc', network: network.id });
+      return 'sent';
+    } catch (error) {
+      // Nothing of it reached IRC and the connection is only away: wait for it (hold.ts).
+      let cause: unknown = error;
+      if (!written && waitsForConnection(error)) {
+        const outcome = await untilConnected(network, event.sender, deadline, rt);
+        if (outcome === 'connected') continue;
+        if (outcome === 'stopped' && rt.ctx.stopping.aborted) throw new IngestorStoppedError();
+        if (outcome === 'deadline' && rt.clock.now() > heldSince) cause = heldTooLongReason(network, rt.clock.now() - heldSince);
+        rt.log.warn('Gave up holding a Matrix message for its IRC connection', { eventId: event.eventId, network: network.id, outcome, heldMs: rt.clock.now() - heldSince });
+      }
+      rt.metrics.undeliverable.inc({ network: network.id, code: (error as { code?: string }).code ?? 'INTERNAL' });
+      throw new UndeliverableError(target.name, network.config.name, cause);
+    }
   }
+}
+
+/** Waits for the sender's puppet connection (see hold.ts); 'deadline' at once when it may not wait. */
+async function untilConnected(network: IrcNetwork, userId: UserId, deadline: number, rt: { readonly clock: Clock; readonly ctx: { readonly stopping: AbortSignal } }): Promise<'connected' | 'deadline' | 'stopped'> {
+  const connection = network.puppets.get(userId)?.connection;
+  if (!connection || deadline <= rt.clock.now()) return 'deadline';
+  return connection.untilConnected(deadline, rt.ctx.stopping);
 }
 
 /** The event an edit (`m.replace`) corrects, or undefined for anything else. */

@@ -69,6 +69,11 @@ export class PostgresTransactionJournal implements AsyncTransactionJournal {
     return rows[0] ? { payload: fromJson<unknown>(rows[0].payload) } : undefined;
   }
 
+  async markWritten(seq: number): Promise<void> {
+    const at = this.now();
+    await this.pool.query('UPDATE event_queue SET written_at = $1, updated_at = $1 WHERE seq = $2 AND written_at IS NULL', [at, seq]);
+  }
+
   async complete(seq: number): Promise<void> {
     const { rowCount } = await this.pool.query("UPDATE event_queue SET state = 'done', payload = NULL, updated_at = $1 WHERE seq = $2", [this.now(), seq]);
     mustExist(seq, rowCount);

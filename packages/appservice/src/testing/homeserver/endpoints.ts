@@ -18,7 +18,7 @@ export interface EndpointRequest {
   contentType: string;
 }
 
-export type EndpointResult = Record<string, unknown> | { media: { data: Buffer; contentType: string } };
+export type EndpointResult = Record<string, unknown> | { media: { data: Buffer; contentType: string } } | { list: unknown[] };
 
 /** What endpoints need from around the model: the appservice (for alias queries and pings). */
 export interface EndpointContext {
@@ -56,6 +56,15 @@ export async function resolveAlias(ctx: EndpointContext, alias: RoomAlias): Prom
   if (!entry && ctx.isNamespacedAlias(alias) && (await ctx.queryAlias(alias))) entry = ctx.model.aliases.get(alias);
   if (!entry) throw notFound(`Room alias ${alias} not found`);
   return entry.roomId;
+}
+
+function parseFilter(raw: string | null): unknown {
+  if (!raw) return undefined;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    throw new HomeserverRefusal(400, 'M_INVALID_PARAM', 'Invalid filter JSON');
+  }
 }
 
 function targetOf(body: Record<string, unknown>): UserId {
@@ -131,10 +140,30 @@ export const ENDPOINTS: Endpoint[] = [
     const [roomId, type, stateKey] = req.params as [RoomId, string, string | undefined];
     return { event_id: ctx.model.sendState(req.user, roomId, type, stateKey ?? '', req.body) };
   }),
+  route('GET', `${C}/rooms/${SEG}/state`, 'roomState', (ctx, req) => {
+    const room = ctx.model.room(req.params[0] as RoomId);
+    room.requireJoined(req.user);
+    return { list: room.allState().map((e) => ({ ...e })) };
+  }),
   route('GET', `${C}/rooms/${SEG}/state/${SEG}(?:/([^/]*))?`, 'getState', (ctx, req) => {
     const [roomId, type, stateKey] = req.params as [RoomId, string, string | undefined];
     const event = ctx.model.readState(req.user, roomId, type, stateKey ?? '');
     return req.query.get('format') === 'event' ? { ...event } : { ...event.content };
+  }),
+  // The latest (dir=b) or earliest events, `limit` of them, optionally only some senders; no
+  // pagination tokens. The sender's own transaction ID is in `unsigned`, as the spec requires.
+  route('GET', `${C}/rooms/${SEG}/messages`, 'messages', (ctx, req) => {
+    const room = ctx.model.room(req.params[0] as RoomId);
+    room.requireJoined(req.user);
+    const senders = obj(parseFilter(req.query.get('filter'))).senders;
+    const wanted = Array.isArray(senders) ? new Set(senders) : undefined;
+    const limit = Math.min(Math.max(Number(req.query.get('limit') ?? 10) || 10, 1), 1000);
+    const events = req.query.get('dir') === 'b' ? [...room.timeline].reverse() : room.timeline;
+    const chunk = events.filter((e) => !wanted || wanted.has(e.sender)).slice(0, limit).map((e) => {
+      const txnId = ctx.model.transactionIdFor(e.event_id, req.user);
+      return txnId ? { ...e, unsigned: { transaction_id: txnId } } : { ...e };
+    });
+    return { chunk, start: 'start' };
   }),
   route('GET', `${C}/rooms/${SEG}/joined_members`, 'joinedMembers', (ctx, req) => {
     const room = ctx.model.room(req.params[0] as RoomId);
@@ -145,6 +174,13 @@ export const ENDPOINTS: Endpoint[] = [
       joined[member] = { display_name: content.displayname ?? null, avatar_url: content.avatar_url ?? null };
     }
     return { joined };
+  }),
+  route('PUT', `${C}/presence/${SEG}/status`, 'presence', (ctx, req) => {
+    if (req.params[0] !== req.user) throw forbidden('Cannot set presence state for another user');
+    const presence = str(req.body.presence);
+    if (!presence || !['online', 'offline', 'unavailable'].includes(presence)) throw new HomeserverRefusal(400, 'M_INVALID_PARAM', 'Invalid presence state');
+    ctx.model.presence.set(req.user, { presence, ...(str(req.body.status_msg) !== undefined ? { status_msg: str(req.body.status_msg) } : {}) });
+    return {};
   }),
   route('PUT', `${C}/rooms/${SEG}/typing/${SEG}`, 'typing', (ctx, req) => {
     if (req.params[1] !== req.user) throw forbidden('Cannot set another user\'s typing state');

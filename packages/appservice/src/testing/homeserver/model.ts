@@ -45,10 +45,14 @@ export class HomeserverModel {
   readonly rooms = new Map<RoomId, Room>();
   readonly aliases = new Map<RoomAlias, { roomId: RoomId; creator: UserId }>();
   readonly media = new Map<string, StoredMedia>();
+  /** Each user's presence as last set (`presence`, `status_msg`). */
+  readonly presence = new Map<UserId, { presence: string; status_msg?: string }>();
   /** Rooms published in the room directory. */
   readonly directory = new Set<RoomId>();
   /** `<user> <room> <txnId>` → the event the first request made (a repeat returns it again). */
   private readonly txns = new Map<string, EventId>();
+  /** The transaction ID each sent event came with, which only its sender sees (in `unsigned`). */
+  private readonly txnOfEvent = new Map<EventId, { userId: UserId; txnId: string }>();
   private counter = 0;
 
   constructor(
@@ -77,6 +81,11 @@ export class HomeserverModel {
   addUser(userId: UserId, profile: Profile = {}): void {
     this.users.add(userId);
     if (!this.profiles.has(userId)) this.profiles.set(userId, profile);
+  }
+
+  /** The content of a room's current state event of that type and key (what the bridge or a test set last), or undefined. */
+  stateOf<T = Record<string, unknown>>(roomId: RoomId, type: string, stateKey = ''): T | undefined {
+    return this.rooms.get(roomId)?.stateEvent(type, stateKey)?.content as T | undefined;
   }
 
   room(roomId: RoomId): Room {
@@ -169,7 +178,14 @@ export class HomeserverModel {
     }
     const event = this.append(room, userId, type, content, undefined, redacts);
     this.txns.set(key, event.event_id);
+    this.txnOfEvent.set(event.event_id, { userId, txnId });
     return event.event_id;
+  }
+
+  /** The transaction ID `viewer` sent `eventId` with, as the spec shows it to its sender alone. */
+  transactionIdFor(eventId: EventId, viewer: UserId): string | undefined {
+    const sent = this.txnOfEvent.get(eventId);
+    return sent?.userId === viewer ? sent.txnId : undefined;
   }
 
   sendState(userId: UserId, roomId: RoomId, type: string, stateKey: string, content: Record<string, unknown>): EventId {

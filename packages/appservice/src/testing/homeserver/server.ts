@@ -36,11 +36,18 @@ export interface RecordedRequest {
   fault?: Fault;
 }
 
-/** What an injected fault does to a request. */
+/**
+ * What an injected fault does to a request: a rate limit, a server error, a refusal with a
+ * Matrix errcode (e.g. 413 `M_TOO_LARGE`), a dropped connection, or `lostResponse` — the
+ * homeserver does the request, then the connection drops before the answer (the case a retry
+ * with the same transaction ID must not duplicate).
+ */
 export type Fault =
   | { status: 429; retryAfterMs?: number }
   | { status: 500 | 502 | 503 | 504 }
-  | { network: true };
+  | { status: 400 | 403 | 404 | 413; errcode: string; error?: string }
+  | { network: true }
+  | { lostResponse: true };
 
 /** Which requests a fault applies to; all given fields must match. */
 export interface FaultMatch {
@@ -48,6 +55,8 @@ export interface FaultMatch {
   /** The endpoint's short name, as in `RecordedRequest.endpoint`. */
   endpoint?: string;
   path?: string | RegExp;
+  /** Any other test of the request, e.g. of its body. */
+  when?(request: RecordedRequest): boolean;
 }
 
 interface QueuedFault {
@@ -109,7 +118,7 @@ export class FakeHomeserver {
     return resolveAlias(this.context(), alias);
   }
 
-  /** The next `count` requests matching `match` fail with `fault`. */
+  /** The next `count` requests matching `match` fail with `fault`; `Infinity` is an outage until `clearFaults()`. */
   failNext(count: number, fault: Fault, match: FaultMatch = {}): void {
     this.faults.push({ fault, remaining: count, match });
   }
@@ -151,6 +160,8 @@ export class FakeHomeserver {
         req.socket.destroy();
         return;
       }
+      if ('lostResponse' in fault) return this.handleThenDrop(req, record, endpoint, url, body, raw, contentType);
+      if ('errcode' in fault) return this.reply(res, record, fault.status, { errcode: fault.errcode, error: fault.error ?? fault.errcode });
       const retry = fault.status === 429 ? { retry_after_ms: fault.retryAfterMs ?? 0 } : {};
       const errcode = fault.status === 429 ? 'M_LIMIT_EXCEEDED' : 'M_UNKNOWN';
       return this.reply(res, record, fault.status, { errcode, error: fault.status === 429 ? 'Too Many Requests' : 'Internal server error', ...retry });
@@ -169,11 +180,37 @@ export class FakeHomeserver {
         res.end(media.data);
         return;
       }
+      if ('list' in result && Array.isArray(result.list)) {
+        // A JSON array (the whole state of a room): recorded as `{ list }`, sent as the array.
+        record.status = 200;
+        record.response = { list: result.list };
+        const text = JSON.stringify(result.list);
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+        res.end(text);
+        return;
+      }
       this.reply(res, record, 200, result);
     } catch (err) {
       if (!(err instanceof HomeserverRefusal)) throw err;
       this.reply(res, record, err.status, { errcode: err.errcode, error: err.message });
     }
+  }
+
+  /** Does the request as usual, then drops the connection instead of answering. */
+  private async handleThenDrop(req: IncomingMessage, record: RecordedRequest, endpoint: (typeof ENDPOINTS)[number] | undefined, url: URL, body: Record<string, unknown> | undefined, raw: Buffer, contentType: string): Promise<void> {
+    try {
+      // Only what the homeserver would have done: refused requests change nothing.
+      const allowed = this.authorised(req) && (this.checkMasquerade(record.user, record.endpoint), true);
+      if (allowed && endpoint && body !== undefined) {
+        const done = await endpoint.handle(this.context(), { user: record.user, params: record.params, query: url.searchParams, body, raw, contentType });
+        // What the homeserver did, though the bridge never heard it.
+        if (!('media' in done)) record.response = done;
+      }
+    } catch (err) {
+      if (!(err instanceof HomeserverRefusal)) throw err;
+    }
+    record.status = 0;
+    req.socket.destroy();
   }
 
   private authorised(req: IncomingMessage): boolean {
@@ -235,9 +272,9 @@ export class FakeHomeserver {
 function matches(match: FaultMatch, record: RecordedRequest): boolean {
   if (match.method && match.method !== record.method) return false;
   if (match.endpoint && match.endpoint !== record.endpoint) return false;
-  if (match.path instanceof RegExp) return match.path.test(record.path);
-  if (typeof match.path === 'string') return record.path === match.path;
-  return true;
+  if (match.path instanceof RegExp && !match.path.test(record.path)) return false;
+  if (typeof match.path === 'string' && record.path !== match.path) return false;
+  return match.when?.(record) ?? true;
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
