@@ -47,7 +47,7 @@ import { assembleRuntime, type BridgeRuntime } from './runtime';
 import { IrcThirdParty } from './third-party';
 import { IdentRegistry } from './ident/registry';
 import { IdentServer } from './ident/server';
-import { SqliteSourceAddresses } from './source-address/repository';
+import { StoreSourceAddresses } from './source-address/repository';
 
 export interface IrcConnectorOptions {
   /** Makes IRC connections; tests inject an in-process fake. Default: `new IrcConnection(options)`. */
@@ -74,6 +74,8 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
   /** The handlers of typed Matrix events (handlers/matrix-to-irc). */
   private matrix?: MatrixDispatcher;
   private admin?: AdminRooms;
+  /** The users' stored IRC accounts, once started (the one copy the bridge reads from memory). */
+  accounts?: IrcAccounts;
   /** The identd (`irc.ident.enabled`), stopped with the bridge. */
   private identServer?: IdentServer;
   /** Builds a network as `start` does and adds it to the directory, for networks a reload adds. */
@@ -130,14 +132,15 @@ export class IrcConnector implements Connector<IrcBridgeConfig> {
     const ircDispatcher = new IrcDispatcher(ircHandlers, rt);
     this.matrix = new MatrixDispatcher(options.matrixHandlers ?? MATRIX_HANDLERS, rt);
     const createClient = options.createClient ?? ((o) => new IrcConnection(o));
-    const accounts = openIrcAccounts(ctx.store.db, {
+    const accounts = await openIrcAccounts(ctx.store.tables, {
       keyFile: config.passwordKeyFile, log, authMethod: (network) => rt.config.networks.get(network)?.auth ?? 'auto',
       usesTls: (network) => rt.config.networks.get(network)?.tls ?? false,
       onPasswordRead: (password) => ctx.addSecret(password),
     });
+    this.accounts = accounts;
     const logins = options.logins?.(accounts) ?? accounts;
     const ident = await this.startIdent(log, rt);
-    const sourceAddresses = new SqliteSourceAddresses(ctx.store.db);
+    const sourceAddresses = new StoreSourceAddresses(ctx.store.tables);
     // The admin rooms come before the networks: a network reports login problems into them.
     const admin = createAdminRooms({
       bot: ctx.bot, kv: ctx.store.kv, log, metrics: ctx.metrics, ops: adminBridgeOps(rt), accounts, permissions: () => rt.config.permissions,

@@ -38,15 +38,16 @@ describe('Bridge config and secrets', () => {
     for (const secret of ['hunter2-irc-password', registration.asToken, registration.hsToken]) expect(text).not.toContain(secret);
   });
 
-  it('refuses to start on database.url (the journal is SQLite-only so far), saying what to do and never the password', async () => {
+  it('fails to start on an unreachable database.url saying what to check, and never logs its password', async () => {
     const rec: Recorded = { events: [] };
-    const config = parseConfig(`homeserver: { url: "http://127.0.0.1:9", domain: hs.test }\ndatabase: { url: "postgresql://bridge:pg-secret-pw@db/irc" }\n`, dir);
+    // Port 1 on loopback: nothing listens there, so the connection is refused at once.
+    const config = parseConfig(`homeserver: { url: "http://127.0.0.1:9", domain: hs.test }\ndatabase: { url: "postgresql://bridge:pg-secret-pw@127.0.0.1:1/irc" }\n`, dir);
     const logStream = new PassThrough();
     const lines: string[] = [];
     logStream.on('data', (chunk: Buffer) => lines.push(chunk.toString()));
     const bridge = new Bridge({ config, registration, connector: recordingConnector(rec), dispatcher: fakeHomeserver(), logStream });
     const err = await bridge.start().catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/remove database.url to use database.path/) });
+    expect(err).toMatchObject({ code: 'STORE_OPEN_FAILED', message: expect.stringMatching(/Check database.url/) });
     expect((err as Error).message).not.toContain('pg-secret-pw');
     bridge.log.info(`connecting to ${config.database.postgres!.url}`);
     await bridge.stop();

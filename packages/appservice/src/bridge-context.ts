@@ -18,7 +18,7 @@ import type { CoreMetrics } from './metrics/core-metrics';
 import { createPortals } from './portals/portals';
 import type { NamespaceMatcher } from './registration/namespaces';
 import type { Registration } from './registration/types';
-import type { OpenedStore } from './store/open';
+import type { BridgeStoreHandle } from './store/bridge-store';
 
 export interface BridgeContextParts {
   config: BridgeConfig;
@@ -26,7 +26,7 @@ export interface BridgeContextParts {
   /** The connector's section, as loaded at start. */
   section: unknown;
   intents: IntentFactory;
-  store: OpenedStore;
+  store: BridgeStoreHandle;
   ingestor: Ingestor;
   client: CsApiClient;
   ghosts: Ghosts;
@@ -41,7 +41,8 @@ export interface BridgeContextParts {
 }
 
 export function createBridgeContext(parts: BridgeContextParts): BridgeContext {
-  const { config, intents, store, ingestor, client, matcher } = parts;
+  const { config, intents, ingestor, client, matcher } = parts;
+  const { store } = parts.store;
   const domain = config.homeserver.domain;
   return {
     intent: (userId) => intents.intent(userId),

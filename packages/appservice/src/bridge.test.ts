@@ -50,7 +50,7 @@ describe('Bridge (unit: in-process, real SQLite, fake homeserver)', () => {
     expect((await push(appservice.port, 't1', [event(1), event(2, '!r:hs.test', '@_t_ghost:hs.test'), event(3)])).status).toBe(200);
     await bridge.drain();
     expect(rec.events.map((e) => e.eventId)).toEqual(['$e1', '$e3']);
-    expect(rec.ctx!.store.db.prepare("SELECT name FROM sqlite_master WHERE name = 'test_things'").get()).toBeDefined();
+    expect(rec.ctx!.store.db!.prepare("SELECT name FROM sqlite_master WHERE name = 'test_things'").get()).toBeDefined();
     await bridge.stop();
 
     rec.events = [];

@@ -18,19 +18,19 @@ import { readinessReport, storeHealth, type ReadinessReport } from './health/rea
 import { asUserId } from './ids';
 import { Ingestor } from './ingest/ingestor';
 import type { QueuedItem } from './ingest/types';
+import type { AcceptResult } from './ingest/ingestor';
 import { createIntentFactory, type IntentFactory } from './intent/factory';
 import { createLogger, type ClosableLogger } from './log/logger';
 import { MemberCache } from './members/member-cache';
 import { createMetrics, eventTypeLabel, type CoreMetrics } from './metrics/core-metrics';
 import { NamespaceMatcher } from './registration/namespaces';
 import type { Registration } from './registration/types';
-import { openStoreWithBackup, type OpenedStore } from './store/open';
+import { openBridgeStore, type BridgeStoreHandle } from './store/bridge-store';
+import { StoreLockGuard } from './store/lock-guard';
 import { createGhosts } from './ghosts/ghosts';
 import { ghostPrefixFrom } from './ghosts/prefix';
 import { closeServer } from './http/listen';
 import { CORE_VERSION } from './version';
-import { BridgeError } from './errors/bridge-error';
-import { redactDatabaseUrl } from './store/postgres/url';
 import { PolicyLists } from './moderation/policy-lists';
 import { botPolicyAccess } from './moderation/bot-access';
 
@@ -60,6 +60,12 @@ export interface BridgeOptions {
    * ping's pauses, the store's timestamps. Default: real time.
    */
   clock?: BridgeClock;
+  /**
+   * The bridge cannot go on safely: it lost its PostgreSQL store lock to another process
+   * (store/lock-guard.ts). Pushes are already refused; the CLI stops the bridge and exits 1 for
+   * the service manager to restart it. Default: stop, and set `process.exitCode` to 1.
+   */
+  onFatal?: (error: Error) => void;
 }
 
 /** A source of time and timers; `setTimeout` handles are opaque to the core. */
@@ -94,7 +100,9 @@ const MEMBER_CACHE_ENTRIES = 50_000;
 export class Bridge {
   readonly log: ClosableLogger;
   readonly metrics: CoreMetrics;
-  private store?: OpenedStore;
+  private store?: BridgeStoreHandle;
+  /** Pushes are refused while the PostgreSQL store lock is being taken again, or lost for good. */
+  private readonly lockGuard: StoreLockGuard;
   private ingestor?: Ingestor;
   private members?: MemberCache;
   /** The subscribed moderation policy lists (`moderation.policy_rooms`). */
@@ -130,6 +138,11 @@ export class Bridge {
     for (const secret of declared?.secrets ?? []) this.addSecret(secret);
     this.section = declared?.value;
     this.log = createLogger(opts.config.logging, () => [...this.secrets], { stream: opts.logStream });
+    this.lockGuard = new StoreLockGuard(this.log.child({ component: 'store' }), (err) => {
+      if (opts.onFatal) return opts.onFatal(err);
+      process.exitCode = 1;
+      void this.stop().catch(() => undefined);
+    });
     this.metrics = createMetrics({ version: opts.version ?? 'unknown', coreVersion: CORE_VERSION });
     this.homeserver = new HomeserverWatch({
       // Pings start once the client exists (start()); the watch never pings before.
@@ -160,24 +173,20 @@ export class Bridge {
     // start here, before the store is touched, with what to change.
     const ghostPrefix = ghostPrefixFrom(registration, config.homeserver.domain, connector.ghostUserIds?.prefix, (userId) => this.matcher.isUserInNamespace(userId));
 
-    if (config.database.postgres) {
-      // The repositories run on PostgreSQL (openPostgresStore), but the transaction journal the
-      // bridge acknowledges pushes from is still SQLite-only: refuse rather than half-use it.
-      throw new BridgeError('CONFIG_INVALID',
-        `database.url is set (${redactDatabaseUrl(config.database.postgres.url)}), but this release runs the bridge itself on SQLite only: `
-          + 'remove database.url to use database.path. The PostgreSQL store serves `migrate-store` and connectors\' tests for now.');
-    }
-
-    // First, before anything connects: a second bridge on this store must stop here.
+    // First, before anything connects: a second bridge on this store must stop here. On SQLite a
+    // schema migration is preceded by an online backup (store/backup.ts); a failed one stops here.
     const clock = this.opts.clock;
-    // A schema migration is preceded by an online backup (store/backup.ts); a failed one stops here.
-    const store = await openStoreWithBackup(config.database.path, {
+    const store = await openBridgeStore(config.database, {
       clock: clock && (() => clock.now()),
       extraMigrations: connector.migrations?.length ? [{ scope: connector.name, migrations: connector.migrations }] : [],
-      lock: { log: log.child({ component: 'store' }) },
+      log: log.child({ component: 'store' }),
       backup: { keep: config.database.backupsKept, log: log.child({ component: 'store' }), ...(clock ? { now: () => clock.now() } : {}) },
+      onLockLost: (err) => this.lockGuard.lost(err),
+      onLockRegained: () => this.lockGuard.regained(),
+      onLockGone: (err) => this.lockGuard.gone(err),
     });
     this.store = store;
+    log.info('Store open', { database: store.dialect });
 
     const client = new CsApiClient({
       baseUrl: config.homeserver.url,
@@ -206,12 +215,11 @@ export class Bridge {
       metrics: { lookups: this.metrics.memberLookups, size: this.metrics.cacheSize },
     });
     this.members = members;
-    // Any mapping of the event to a remote message means the other side saw it.
-    const bridged = store.db.prepare<[string], { one: number }>('SELECT 1 AS one FROM message_links WHERE event_id = ? LIMIT 1');
     this.dispatcher = createMatrixEventDispatcher({
       connector,
       bot: intents.bot,
-      wasBridged: (eventId) => bridged.get(eventId) !== undefined,
+      // Any mapping of the event to a remote message means the other side saw it.
+      wasBridged: (eventId) => store.wasBridged(eventId),
       log: log.child({ component: 'dispatch' }),
       unsupportedCounter: this.metrics.unsupportedEvents,
     });
@@ -233,7 +241,7 @@ export class Bridge {
 
     const ghosts = createGhosts({
       prefix: ghostPrefix, domain: config.homeserver.domain, includeNetwork: connector.ghostUserIds?.includeNetwork,
-      links: store.ghosts, intent: (userId) => intents.intent(userId),
+      links: store.store.ghosts, intent: (userId) => intents.intent(userId),
     });
     // Before the connector starts and before any push is taken: the first event is judged by the lists.
     const policy = new PolicyLists({
@@ -258,7 +266,7 @@ export class Bridge {
     routes.seal();
     // Events left in the journal by the last run go first: a push that arrives once the listener
     // is up must queue behind them, or a room's newer events would run before its older ones.
-    ingestor.resume();
+    await ingestor.resume();
 
     const { servers, addresses } = await openBridgeListeners({
       config, registration, connector, matcher: this.matcher, sink: this.sink(ingestor, intents), routes, log, metrics: this.metrics,
@@ -284,10 +292,10 @@ export class Bridge {
   }
 
   /** What /ready answers: store, homeserver and connector, each named when not ready. */
-  readiness(): ReadinessReport {
+  async readiness(): Promise<ReadinessReport> {
     const { connector } = this.opts;
     return readinessReport({
-      store: storeHealth(this.store?.db),
+      store: await storeHealth(this.store, this.lockGuard.refusal),
       homeserver: this.homeserver.snapshot(),
       ...(connector.readiness ? { connector: { name: connector.name, readiness: connector.readiness() } } : {}),
       ...(this.opts.config.moderation.policyRooms.length > 0 && this.policy ? { moderation: this.policy.readiness() } : {}),
@@ -322,8 +330,9 @@ export class Bridge {
     try {
       await this.opts.connector.stop();
     } finally {
-      this.ingestor?.outbox.flush();
-      this.store?.close();
+      // What the outbox took while the connector stopped, and writes retried through an outage.
+      await this.ingestor?.flushJournal().catch((err: unknown) => this.log.error('Could not finish the journal writes', { error: errorMessage(err) }));
+      await this.store?.close().catch((err: unknown) => this.log.error('Could not close the store cleanly', { error: errorMessage(err) }));
       this.store = undefined;
       // Last: the connector's and the ingestor's final requests have gone out.
       await this.client?.close();
@@ -343,11 +352,13 @@ export class Bridge {
     if (secret.length >= MIN_SECRET_LENGTH && this.secrets.size < MAX_SECRETS) this.secrets.add(secret);
   }
 
-  /** Everything here is synchronous: the HTTP layer answers 200 only after `acceptTransaction` returned. */
+  /**
+   * The HTTP layer answers 200 only once `acceptTransaction` returned (SQLite: synchronously) or
+   * its Promise resolved (PostgreSQL: committed); a throw or rejection is a 500, and the
+   * homeserver retries.
+   */
   private sink(ingestor: Ingestor, intents: IntentFactory): TransactionSink {
-    return {
-      acceptTransaction: (txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]) => {
-        const result = ingestor.acceptTransaction(txnId, events, ephemeral);
+    const accepted = (events: MatrixEvent[], result: AcceptResult): AcceptResult => {
         if (result.duplicate) return result;
         this.metrics.lastTransaction.set(Date.now() / 1000);
         for (const event of events) {
@@ -361,6 +372,13 @@ export class Bridge {
           this.policy?.observe(event);
         }
         return result;
+    };
+    return {
+      acceptTransaction: (txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]) => {
+        const refusal = this.lockGuard.refusal;
+        if (refusal) throw new Error(`The store's lock is lost: ${refusal.message}`);
+        const result = ingestor.acceptTransaction(txnId, events, ephemeral);
+        return result instanceof Promise ? result.then((r) => accepted(events, r)) : accepted(events, result);
       },
     };
   }
@@ -380,13 +398,10 @@ export class Bridge {
   }
 
   private prune(): void {
-    try {
-      const dedupe = this.store?.journal.prune(DEDUPE_RETENTION_MS) ?? 0;
-      const messages = this.store?.sync.messages.prune(MESSAGE_MAP_RETENTION_MS) ?? 0;
-      if (dedupe + messages > 0) this.log.debug('Pruned old records', { dedupe, messages });
-    } catch (err) {
-      this.log.error('Pruning the store failed', { error: errorMessage(err) });
-    }
+    this.store?.prune(DEDUPE_RETENTION_MS, MESSAGE_MAP_RETENTION_MS).then(
+      (pruned) => { if (pruned > 0) this.log.debug('Pruned old records', { pruned }); },
+      (err: unknown) => this.log.error('Pruning the store failed', { error: errorMessage(err) }),
+    );
   }
 }
 

@@ -92,6 +92,10 @@ export type { PreMigrationBackupOptions } from './store';
 export { Ingestor, IngestorStoppedError, MemoryJournal } from './ingest';
 export type { IngestorDeps, PendingOptions, Timers, TransactionJournal } from './ingest';
 export type { OpenedStore, SyncRepositories } from './store';
+/** SQL on a connector's own tables, alike on SQLite and PostgreSQL (`BridgeStore.tables`). */
+export type { StoreTables, SqlValue } from './store/tables';
+/** The journal the ingestor takes: synchronous (SQLite) or answering with Promises (PostgreSQL). */
+export type { IngestJournal, MaybePromise, AsyncTransactionJournal } from './ingest/types';
 export { createLogger } from './log';
 export { createMatrixEventDispatcher } from './dispatch/deliver';
 export type { MatrixEventDispatcher, MatrixEventDispatcherDeps } from './dispatch/deliver';

@@ -21,7 +21,7 @@ beforeEach(() => {
 afterEach(() => temp.close());
 
 function accounts(): IrcAccounts {
-  return new IrcAccounts(temp.store.db, randomBytes(32), { authMethod: (n) => (n === oftc ? 'nickserv' : 'sasl') });
+  return new IrcAccounts(temp.store.tables, randomBytes(32), { authMethod: (n) => (n === oftc ? 'nickserv' : 'sasl') });
 }
 
 describe('accountMigrations', () => {
@@ -41,45 +41,47 @@ describe('accountMigrations', () => {
 describe('IrcAccounts.loginFor with a client certificate (CertFP)', () => {
   const key = randomBytes(32);
   const tlsAccounts = (auth: 'auto' | 'sasl' | 'nickserv' = 'auto') =>
-    new IrcAccounts(temp.store.db, key, { authMethod: () => auth, usesTls: (n) => n === libera });
+    new IrcAccounts(temp.store.tables, key, { authMethod: () => auth, usesTls: (n) => n === libera });
 
-  it('presents the certificate and logs in with optional SASL EXTERNAL when no password is stored', () => {
+  it('presents the certificate and logs in with optional SASL EXTERNAL when no password is stored', async () => {
     const a = tlsAccounts();
-    const cert = a.certs.getOrCreate(alice, libera);
+    const cert = await a.certs.getOrCreate(alice, libera);
     expect(a.loginFor(alice, libera, nick)).toEqual({
       clientCert: { cert: cert.certPem, key: cert.keyPem }, sasl: { mechanism: 'EXTERNAL', optional: true }, afterRegistration: [],
     });
-    expect(tlsAccounts('sasl').loginFor(alice, libera, nick).sasl).toEqual({ mechanism: 'EXTERNAL', optional: false });
-    expect(tlsAccounts('nickserv').loginFor(alice, libera, nick).sasl).toBeUndefined();
+    // Other instances on the same store: they read what the first one stored.
+    expect((await tlsAccounts('sasl').load()).loginFor(alice, libera, nick).sasl).toEqual({ mechanism: 'EXTERNAL', optional: false });
+    expect((await tlsAccounts('nickserv').load()).loginFor(alice, libera, nick).sasl).toBeUndefined();
   });
 
-  it('lets a stored password decide the login, still presenting the certificate', () => {
+  it('lets a stored password decide the login, still presenting the certificate', async () => {
     const a = tlsAccounts();
-    a.certs.getOrCreate(alice, libera);
-    a.passwords.put(alice, libera, 'pw');
+    await a.certs.getOrCreate(alice, libera);
+    await a.passwords.put(alice, libera, 'pw');
     const login = a.loginFor(alice, libera, nick);
     expect(login.sasl).toMatchObject({ mechanism: 'PLAIN', optional: true });
     expect(login.clientCert).toBeDefined();
   });
 
-  it('never presents a certificate on a network without TLS', () => {
+  it('never presents a certificate on a network without TLS', async () => {
     const a = tlsAccounts();
-    a.certs.getOrCreate(alice, oftc);
+    await a.certs.getOrCreate(alice, oftc);
     expect(a.loginFor(alice, oftc, nick)).toEqual({ afterRegistration: [] });
   });
 
-  it('keeps the certificate until renewed, seals its key, and binds the row to its owner', () => {
+  it('keeps the certificate until renewed, seals its key, and binds the row to its owner', async () => {
     const a = tlsAccounts();
-    const first = a.certs.getOrCreate(alice, libera);
-    expect(a.certs.getOrCreate(alice, libera).fingerprint).toBe(first.fingerprint);
+    const first = await a.certs.getOrCreate(alice, libera);
+    expect((await a.certs.getOrCreate(alice, libera)).fingerprint).toBe(first.fingerprint);
     expect(a.certs.fingerprintOf(alice, libera)).toBe(first.fingerprint);
     const row = temp.store.db.prepare('SELECT * FROM irc_client_certs').get() as Record<string, unknown>;
     expect(JSON.stringify(row)).not.toContain('PRIVATE KEY');
     temp.store.db.prepare('UPDATE irc_client_certs SET user_id = ?').run('@mallory:example.org');
+    await a.load(); // what the bridge reads at its next start
     expect(() => a.certs.get(asUserId('@mallory:example.org'), libera)).toThrow(AccountError);
     const loginProblem = a.loginFor(asUserId('@mallory:example.org'), libera, nick).passwordProblem;
     expect(loginProblem).toBeInstanceOf(AccountError);
-    expect(a.certs.getOrCreate(alice, libera, { renew: true }).fingerprint).not.toBe(first.fingerprint);
+    expect((await a.certs.getOrCreate(alice, libera, { renew: true })).fingerprint).not.toBe(first.fingerprint);
   });
 });
 
@@ -88,9 +90,9 @@ describe('IrcAccounts.loginFor', () => {
     expect(accounts().loginFor(alice, libera, nick)).toEqual({ afterRegistration: [] });
   });
 
-  it('uses SASL PLAIN with the nick as account by default', () => {
+  it('uses SASL PLAIN with the nick as account by default', async () => {
     const a = accounts();
-    a.passwords.put(alice, libera, 'pass word:with colon');
+    await a.passwords.put(alice, libera, 'pass word:with colon');
     expect(a.loginFor(alice, libera, nick)).toEqual({
       sasl: { mechanism: 'PLAIN', account: 'alice[m]', password: 'pass word:with colon' },
       afterRegistration: [],
@@ -98,18 +100,18 @@ describe('IrcAccounts.loginFor', () => {
     expect(a.credentialsFor(alice, libera)).toEqual({ method: 'sasl', password: 'pass word:with colon' });
   });
 
-  it('uses the stored account name when there is one', () => {
+  it('uses the stored account name when there is one', async () => {
     const a = accounts();
-    a.passwords.put(alice, libera, 'pw', 'AliceAccount');
+    await a.passwords.put(alice, libera, 'pw', 'AliceAccount');
     expect(a.loginFor(alice, libera, nick).sasl).toEqual({ mechanism: 'PLAIN', account: 'AliceAccount', password: 'pw' });
   });
 
-  it('identifies to NickServ before the auto-commands on nickserv networks', () => {
+  it('identifies to NickServ before the auto-commands on nickserv networks', async () => {
     const a = accounts();
-    a.settings.setNick(alice, oftc, 'Alice');
-    a.settings.setUsername(alice, oftc, 'alice');
-    a.settings.addAutoCommand(alice, oftc, 'MODE Alice +R');
-    a.passwords.put(alice, oftc, 'ünï cödé');
+    await a.settings.setNick(alice, oftc, 'Alice');
+    await a.settings.setUsername(alice, oftc, 'alice');
+    await a.settings.addAutoCommand(alice, oftc, 'MODE Alice +R');
+    await a.passwords.put(alice, oftc, 'ünï cödé');
     expect(a.loginFor(alice, oftc, 'Alice' as IrcNick)).toEqual({
       nick: 'Alice',
       username: 'alice',
@@ -117,10 +119,10 @@ describe('IrcAccounts.loginFor', () => {
     });
   });
 
-  it('auto (the default): optional SASL, and NickServ IDENTIFY for servers without SASL', () => {
-    const a = new IrcAccounts(temp.store.db, randomBytes(32));
-    a.passwords.put(alice, libera, 'pw');
-    a.settings.addAutoCommand(alice, libera, 'MODE alice[m] +R');
+  it('auto (the default): optional SASL, and NickServ IDENTIFY for servers without SASL', async () => {
+    const a = new IrcAccounts(temp.store.tables, randomBytes(32));
+    await a.passwords.put(alice, libera, 'pw');
+    await a.settings.addAutoCommand(alice, libera, 'MODE alice[m] +R');
     expect(a.authMethodOf(libera)).toBe('auto');
     expect(a.loginFor(alice, libera, nick)).toEqual({
       sasl: { mechanism: 'PLAIN', account: 'alice[m]', password: 'pw', optional: true },
@@ -129,18 +131,19 @@ describe('IrcAccounts.loginFor', () => {
     });
   });
 
-  it('server-password: the password (account:password with an account) as PASS, nothing else', () => {
-    const a = new IrcAccounts(temp.store.db, randomBytes(32), { authMethod: () => 'server-password' });
-    a.passwords.put(alice, libera, 'pw');
-    a.passwords.put(alice, oftc, 'p w', 'acct');
+  it('server-password: the password (account:password with an account) as PASS, nothing else', async () => {
+    const a = new IrcAccounts(temp.store.tables, randomBytes(32), { authMethod: () => 'server-password' });
+    await a.passwords.put(alice, libera, 'pw');
+    await a.passwords.put(alice, oftc, 'p w', 'acct');
     expect(a.loginFor(alice, libera, nick)).toEqual({ serverPassword: 'pw', afterRegistration: [] });
     expect(a.loginFor(alice, oftc, nick)).toEqual({ serverPassword: 'acct:p w', afterRegistration: [] });
   });
 
-  it('connects without the password and says why when the stored row cannot be trusted', () => {
+  it('connects without the password and says why when the stored row cannot be trusted', async () => {
     const a = accounts();
-    a.passwords.put(alice, libera, 'pw');
+    await a.passwords.put(alice, libera, 'pw');
     temp.store.db.prepare("UPDATE irc_stored_passwords SET account = 'someone-else'").run();
+    await a.load(); // what the bridge reads at its next start
     const login = a.loginFor(alice, libera, nick);
     expect(login.sasl).toBeUndefined();
     expect(login.passwordProblem?.code).toBe('PASSWORD_TAMPERED');
@@ -173,19 +176,19 @@ describe('password and account checks', () => {
 });
 
 describe('openIrcAccounts', () => {
-  it('creates the key file on first start, warns without key material, and reads it back after', () => {
+  it('creates the key file on first start, warns without key material, and reads it back after', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bridgekit-open-'));
     try {
       const lines: string[] = [];
       const log = fakeLogger(lines);
       const keyFile = join(dir, 'key');
-      openIrcAccounts(temp.store.db, { keyFile, log }).passwords.put(alice, libera, 'pw');
+      await (await openIrcAccounts(temp.store.tables, { keyFile, log })).passwords.put(alice, libera, 'pw');
       expect(lines).toHaveLength(1);
       expect(lines[0]).toContain('Created a new password key file');
       expect(lines[0]).not.toContain(readFileSync(keyFile, 'utf8').trim());
-      openIrcAccounts(temp.store.db, { keyFile, log });
+      await openIrcAccounts(temp.store.tables, { keyFile, log });
       expect(lines).toHaveLength(1);
-      expect(openIrcAccounts(temp.store.db, { keyFile }).credentialsFor(alice, libera)?.password).toBe('pw');
+      expect((await openIrcAccounts(temp.store.tables, { keyFile })).credentialsFor(alice, libera)?.password).toBe('pw');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -204,13 +207,13 @@ function fakeLogger(lines: string[]): Logger {
 }
 
 describe('password redaction', () => {
-  it('hands each stored password to onPasswordRead when it is decrypted, for credentialsFor and loginFor', () => {
+  it('hands each stored password to onPasswordRead when it is decrypted, for credentialsFor and loginFor', async () => {
     const read: string[] = [];
-    const a = new IrcAccounts(temp.store.db, randomBytes(32), { onPasswordRead: (p) => read.push(p) });
-    a.passwords.put(alice, libera, 'first-secret');
+    const a = new IrcAccounts(temp.store.tables, randomBytes(32), { onPasswordRead: (p) => read.push(p) });
+    await a.passwords.put(alice, libera, 'first-secret');
     a.credentialsFor(alice, libera);
     expect(read).toEqual(['first-secret']);
-    a.passwords.put(alice, oftc, 'second-secret');
+    await a.passwords.put(alice, oftc, 'second-secret');
     a.loginFor(alice, oftc, nick);
     expect(read).toEqual(['first-secret', 'second-secret']);
   });

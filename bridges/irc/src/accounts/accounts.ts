@@ -3,8 +3,7 @@
  * question the connector asks before connecting a puppet: "how does this user log in?"
  * (`loginFor`), answered from the settings, the stored password and the network's auth method.
  */
-import type { Database } from 'better-sqlite3';
-import type { Logger, UserId } from '@bridgekit/appservice';
+import type { Logger, StoreTables, UserId } from '@bridgekit/appservice';
 import type { IrcNick, NetworkId } from '../mapping';
 import { ClientCertStore } from './cert-store';
 import { AccountError, isAccountError } from './errors';
@@ -84,17 +83,26 @@ export class IrcAccounts {
   private readonly nickServ: (network: NetworkId) => string;
   private readonly onPasswordRead: (password: string) => void;
 
-  /** `db` must have the tables of `accountMigrations`; `key` is the 32-byte password key. */
-  constructor(db: Database, key: Uint8Array, options: IrcAccountsOptions = {}) {
+  /**
+   * `tables` must have the tables of `accountMigrations` (the store's `tables`); `key` is the
+   * 32-byte password key. Reads answer from memory: call `load()` once before using it.
+   */
+  constructor(tables: StoreTables, key: Uint8Array, options: IrcAccountsOptions = {}) {
     const clock = options.clock ?? Date.now;
-    this.settings = new UserSettingsStore(db, clock);
-    this.passwords = new PasswordStore(db, new SecretBox(key), clock);
-    this.features = new FeatureToggles(db, options.features ?? DEFAULT_FEATURES, clock);
-    this.certs = new ClientCertStore(db, new SecretBox(key), clock);
+    this.settings = new UserSettingsStore(tables, clock);
+    this.passwords = new PasswordStore(tables, new SecretBox(key), clock);
+    this.features = new FeatureToggles(tables, options.features ?? DEFAULT_FEATURES, clock);
+    this.certs = new ClientCertStore(tables, new SecretBox(key), clock);
     this.usesTls = options.usesTls ?? (() => false);
     this.authMethod = options.authMethod ?? (() => 'auto');
     this.nickServ = options.nickServ ?? (() => 'NickServ');
     this.onPasswordRead = options.onPasswordRead ?? (() => undefined);
+  }
+
+  /** Reads every account row from the store (again). */
+  async load(): Promise<this> {
+    await Promise.all([this.settings.load(), this.passwords.load(), this.features.load(), this.certs.load()]);
+    return this;
   }
 
   /** Whether connections to `network` can present a client certificate (it is reached over TLS). */
@@ -208,11 +216,11 @@ export interface OpenIrcAccountsOptions extends IrcAccountsOptions {
   log?: Logger;
 }
 
-/** Loads (or creates) the key file and opens the account stores on the bridge's database. */
-export function openIrcAccounts(db: Database, options: OpenIrcAccountsOptions): IrcAccounts {
+/** Loads (or creates) the key file and opens (and reads) the account stores on the bridge's store. */
+export async function openIrcAccounts(tables: StoreTables, options: OpenIrcAccountsOptions): Promise<IrcAccounts> {
   const { key, created } = loadPasswordKey(options.keyFile);
   if (created) {
     options.log?.warn('Created a new password key file; back it up; without it stored IRC passwords cannot be read', { path: options.keyFile });
   }
-  return new IrcAccounts(db, key, options);
+  return new IrcAccounts(tables, key, options).load();
 }

@@ -3,9 +3,9 @@
  * default each, so `!feature` can list them, a typo is refused with the list of names, and the
  * connector reads a plain boolean. Only explicit choices are stored.
  */
-import type { Database, Statement } from 'better-sqlite3';
-import type { UserId } from '@bridgekit/appservice';
+import type { StoreTables, UserId } from '@bridgekit/appservice';
 import { AccountError } from './errors';
+import { RowCache, rowKey } from './row-cache';
 
 export interface FeatureSpec {
   /** `[a-z][a-z0-9-]*`, what the user types. */
@@ -32,36 +32,40 @@ const FEATURE_NAME = /^[a-z][a-z0-9-]*$/;
 
 export class FeatureToggles {
   private readonly byName: ReadonlyMap<string, FeatureSpec>;
-  private readonly selectAll: Statement<[string], { feature: string; enabled: number }>;
-  private readonly selectOne: Statement<[string, string], { enabled: number }>;
-  private readonly upsert: Statement<[string, string, number, number]>;
+  private readonly rows: RowCache<{ user_id: string; feature: string; enabled: number }>;
 
-  constructor(db: Database, readonly specs: readonly FeatureSpec[] = DEFAULT_FEATURES, private readonly now: () => number = Date.now) {
+  constructor(tables: StoreTables, readonly specs: readonly FeatureSpec[] = DEFAULT_FEATURES, private readonly now: () => number = Date.now) {
     for (const spec of specs) {
       if (!FEATURE_NAME.test(spec.name)) throw new TypeError(`Feature name ${JSON.stringify(spec.name)} must match ${FEATURE_NAME}`);
     }
     this.byName = new Map(specs.map((s) => [s.name, s]));
     if (this.byName.size !== specs.length) throw new TypeError('Feature names must be unique');
-    this.selectAll = db.prepare('SELECT feature, enabled FROM irc_user_features WHERE user_id = ?');
-    this.selectOne = db.prepare('SELECT enabled FROM irc_user_features WHERE user_id = ? AND feature = ?');
-    this.upsert = db.prepare(`INSERT INTO irc_user_features (user_id, feature, enabled, updated_at) VALUES (?, ?, ?, ?)
-      ON CONFLICT (user_id, feature) DO UPDATE SET enabled = excluded.enabled, updated_at = excluded.updated_at`);
+    this.rows = new RowCache(tables);
+  }
+
+  /** Reads every stored choice (reads are from memory, row-cache.ts). */
+  load(): Promise<void> {
+    return this.rows.load('SELECT user_id, feature, enabled FROM irc_user_features', (r) => rowKey(r.user_id, r.feature));
   }
 
   isEnabled(userId: UserId, name: string): boolean {
     const spec = this.spec(name);
-    const row = this.selectOne.get(userId, spec.name);
+    const row = this.rows.get(rowKey(userId, spec.name));
     return row ? row.enabled === 1 : spec.default;
   }
 
-  set(userId: UserId, name: string, enabled: boolean): FeatureState {
+  /** Resolves once stored. */
+  set(userId: UserId, name: string, enabled: boolean): Promise<FeatureState> {
     const spec = this.spec(name);
-    this.upsert.run(userId, spec.name, enabled ? 1 : 0, this.now());
-    return { spec, enabled, explicit: true };
+    const value = enabled ? 1 : 0;
+    return this.rows.put(rowKey(userId, spec.name), { user_id: userId, feature: spec.name, enabled: value }, (t) =>
+      t.run(`INSERT INTO irc_user_features (user_id, feature, enabled, updated_at) VALUES (?, ?, ?, ?)
+        ON CONFLICT (user_id, feature) DO UPDATE SET enabled = excluded.enabled, updated_at = excluded.updated_at`, [userId, spec.name, value, this.now()]))
+      .then(() => ({ spec, enabled, explicit: true }));
   }
 
   list(userId: UserId): FeatureState[] {
-    const chosen = new Map(this.selectAll.all(userId).map((r) => [r.feature, r.enabled === 1]));
+    const chosen = new Map([...this.rows.values()].filter((r) => r.user_id === userId).map((r) => [r.feature, r.enabled === 1]));
     return this.specs.map((spec) => {
       const value = chosen.get(spec.name);
       return { spec, enabled: value ?? spec.default, explicit: value !== undefined };

@@ -93,6 +93,14 @@ const CLIENT_CERT_STEP: Step = {
       );
     `);
   },
+  // The same table on PostgreSQL: the sealed key's parts BYTEA, the time BIGINT (ms).
+  postgres: `
+    CREATE TABLE irc_client_certs (
+      user_id TEXT NOT NULL, network TEXT NOT NULL, cert_pem TEXT NOT NULL, fingerprint TEXT NOT NULL, key_id TEXT NOT NULL,
+      iv BYTEA NOT NULL, ciphertext BYTEA NOT NULL, tag BYTEA NOT NULL, created_at BIGINT NOT NULL,
+      PRIMARY KEY (user_id, network)
+    );
+  `,
 };
 
 /**

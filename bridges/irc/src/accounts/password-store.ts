@@ -4,10 +4,10 @@
  * of them in the database makes the row fail authentication. Plaintext never leaves this class
  * except as the return value of `get`, and nothing here logs.
  */
-import type { Database, Statement } from 'better-sqlite3';
-import type { UserId } from '@bridgekit/appservice';
+import type { StoreTables, UserId } from '@bridgekit/appservice';
 import type { NetworkId } from '../mapping';
 import { AccountError } from './errors';
+import { RowCache, rowKey } from './row-cache';
 import { secretAad, type SecretBox } from './secret-box';
 
 export interface StoredPassword {
@@ -17,6 +17,8 @@ export interface StoredPassword {
 }
 
 interface Row {
+  user_id: string;
+  network: string;
   account: string | null;
   key_id: string;
   iv: Buffer;
@@ -24,33 +26,37 @@ interface Row {
   tag: Buffer;
 }
 
-export class PasswordStore {
-  private readonly upsert: Statement<[string, string, string | null, string, Buffer, Buffer, Buffer, number]>;
-  private readonly select: Statement<[string, string], Row>;
-  private readonly deleteRow: Statement<[string, string]>;
-  private readonly networks: Statement<[string], { network: string }>;
+const UPSERT = `INSERT INTO irc_stored_passwords (user_id, network, account, key_id, iv, ciphertext, tag, stored_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (user_id, network) DO UPDATE SET account = excluded.account, key_id = excluded.key_id,
+    iv = excluded.iv, ciphertext = excluded.ciphertext, tag = excluded.tag, stored_at = excluded.stored_at`;
 
-  constructor(db: Database, private readonly box: SecretBox, private readonly now: () => number = Date.now) {
-    this.upsert = db.prepare(`INSERT INTO irc_stored_passwords (user_id, network, account, key_id, iv, ciphertext, tag, stored_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT (user_id, network) DO UPDATE SET account = excluded.account, key_id = excluded.key_id,
-        iv = excluded.iv, ciphertext = excluded.ciphertext, tag = excluded.tag, stored_at = excluded.stored_at`);
-    this.select = db.prepare('SELECT account, key_id, iv, ciphertext, tag FROM irc_stored_passwords WHERE user_id = ? AND network = ?');
-    this.deleteRow = db.prepare('DELETE FROM irc_stored_passwords WHERE user_id = ? AND network = ?');
-    this.networks = db.prepare('SELECT network FROM irc_stored_passwords WHERE user_id = ? ORDER BY network');
+/** Reads are from memory (loaded by `load()`); writes resolve once stored (row-cache.ts). */
+export class PasswordStore {
+  private readonly rows: RowCache<Row>;
+
+  constructor(tables: StoreTables, private readonly box: SecretBox, private readonly now: () => number = Date.now) {
+    this.rows = new RowCache(tables);
   }
 
-  /** Stores (or replaces) the password; any bytes round-trip. */
-  put(userId: UserId, network: NetworkId, password: Uint8Array | string, account?: string): void {
+  /** Reads every stored password (still sealed) from the store. */
+  load(): Promise<void> {
+    return this.rows.load('SELECT user_id, network, account, key_id, iv, ciphertext, tag FROM irc_stored_passwords', (r) => rowKey(r.user_id, r.network));
+  }
+
+  /** Stores (or replaces) the password; any bytes round-trip. Resolves once stored. */
+  put(userId: UserId, network: NetworkId, password: Uint8Array | string, account?: string): Promise<void> {
     const bytes = typeof password === 'string' ? Buffer.from(password, 'utf8') : Buffer.from(password);
     if (bytes.length === 0) throw new AccountError('PASSWORD_INVALID', 'The password is empty.');
     const sealed = this.box.seal(bytes, secretAad(userId, network, account));
-    this.upsert.run(userId, network, account ?? null, sealed.keyId, sealed.iv, sealed.ciphertext, sealed.tag, this.now());
+    const row: Row = { user_id: userId, network, account: account ?? null, key_id: sealed.keyId, iv: sealed.iv, ciphertext: sealed.ciphertext, tag: sealed.tag };
+    return this.rows.put(rowKey(userId, network), row, (t) =>
+      t.run(UPSERT, [userId, network, row.account, row.key_id, row.iv, row.ciphertext, row.tag, this.now()]));
   }
 
   /** Throws PASSWORD_KEY_CHANGED or PASSWORD_TAMPERED when the row cannot be trusted. */
   get(userId: UserId, network: NetworkId): StoredPassword | undefined {
-    const row = this.select.get(userId, network);
+    const row = this.rows.get(rowKey(userId, network));
     if (!row) return undefined;
     const account = row.account ?? undefined;
     const password = this.box.open({ keyId: row.key_id, iv: row.iv, ciphertext: row.ciphertext, tag: row.tag }, secretAad(userId, network, account));
@@ -58,15 +64,19 @@ export class PasswordStore {
   }
 
   has(userId: UserId, network: NetworkId): boolean {
-    return this.select.get(userId, network) !== undefined;
+    return this.rows.get(rowKey(userId, network)) !== undefined;
   }
 
-  remove(userId: UserId, network: NetworkId): boolean {
-    return this.deleteRow.run(userId, network).changes > 0;
+  /** Resolves with whether there was a password, once it is gone from the store. */
+  async remove(userId: UserId, network: NetworkId): Promise<boolean> {
+    const key = rowKey(userId, network);
+    if (!this.rows.get(key)) return false;
+    await this.rows.put(key, undefined, (t) => t.run('DELETE FROM irc_stored_passwords WHERE user_id = ? AND network = ?', [userId, network]));
+    return true;
   }
 
   /** Networks the user has stored a password for. */
   networksOf(userId: UserId): NetworkId[] {
-    return this.networks.all(userId).map((r) => r.network as NetworkId);
+    return [...this.rows.values()].filter((r) => r.user_id === userId).map((r) => r.network as NetworkId).sort();
   }
 }

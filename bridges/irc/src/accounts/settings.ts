@@ -3,10 +3,10 @@
  * lines sent after each connect. Empty settings are the normal case: every getter answers with
  * defaults, so a row exists only once the user changed something.
  */
-import type { Database, Statement } from 'better-sqlite3';
-import type { UserId } from '@bridgekit/appservice';
+import type { StoreTables, UserId } from '@bridgekit/appservice';
 import { asIrcNick, MAX_IDENT_LENGTH, type IrcNick, type NetworkId } from '../mapping';
 import { AccountError } from './errors';
+import { RowCache, rowKey } from './row-cache';
 import { sanitizeRawLine } from './raw-line';
 
 export interface UserSettings {
@@ -24,6 +24,8 @@ export const MAX_AUTO_COMMANDS = 10;
 const USERNAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
 interface Row {
+  user_id: string;
+  network: string;
   nick: string | null;
   username: string | null;
   auto_commands: string;
@@ -31,23 +33,20 @@ interface Row {
 
 type Column = 'nick' | 'username' | 'auto_commands';
 
+/** Reads are from memory (loaded by `load()`); setters resolve once stored (row-cache.ts). */
 export class UserSettingsStore {
-  private readonly select: Statement<[string, string], Row>;
-  private readonly setters: Record<Column, Statement<[string, string, string | null, number]>>;
-  private readonly networks: Statement<[string], { network: string }>;
+  private readonly rows: RowCache<Row>;
 
-  constructor(db: Database, private readonly now: () => number = Date.now) {
-    this.select = db.prepare('SELECT nick, username, auto_commands FROM irc_user_settings WHERE user_id = ? AND network = ?');
-    // Column names come from the fixed `Column` list, never from input.
-    const setter = (column: Column) =>
-      db.prepare<[string, string, string | null, number]>(`INSERT INTO irc_user_settings (user_id, network, ${column}, updated_at) VALUES (?, ?, ?, ?)
-        ON CONFLICT (user_id, network) DO UPDATE SET ${column} = excluded.${column}, updated_at = excluded.updated_at`);
-    this.setters = { nick: setter('nick'), username: setter('username'), auto_commands: setter('auto_commands') };
-    this.networks = db.prepare('SELECT network FROM irc_user_settings WHERE user_id = ? ORDER BY network');
+  constructor(tables: StoreTables, private readonly now: () => number = Date.now) {
+    this.rows = new RowCache(tables);
+  }
+
+  load(): Promise<void> {
+    return this.rows.load('SELECT user_id, network, nick, username, auto_commands FROM irc_user_settings', (r) => rowKey(r.user_id, r.network));
   }
 
   get(userId: UserId, network: NetworkId): UserSettings {
-    const row = this.select.get(userId, network);
+    const row = this.rows.get(rowKey(userId, network));
     if (!row) return { autoCommands: [] };
     return {
       ...(row.nick !== null ? { nick: row.nick as IrcNick } : {}),
@@ -57,38 +56,45 @@ export class UserSettingsStore {
   }
 
   /** `undefined` forgets the preference (back to the template). */
-  setNick(userId: UserId, network: NetworkId, nick: string | undefined): void {
+  setNick(userId: UserId, network: NetworkId, nick: string | undefined): Promise<void> {
     let checked: IrcNick | undefined;
     try {
       checked = nick === undefined ? undefined : asIrcNick(nick);
     } catch (cause) {
       throw new AccountError('SETTING_INVALID', (cause as Error).message, { cause });
     }
-    this.setters.nick.run(userId, network, checked ?? null, this.now());
+    return this.set(userId, network, 'nick', checked ?? null);
   }
 
-  setUsername(userId: UserId, network: NetworkId, username: string | undefined): void {
+  setUsername(userId: UserId, network: NetworkId, username: string | undefined): Promise<void> {
     if (username !== undefined) checkUsername(username);
-    this.setters.username.run(userId, network, username ?? null, this.now());
+    return this.set(userId, network, 'username', username ?? null);
   }
 
-  /** Replaces the list; each line is checked and normalised. Returns what was stored. */
-  setAutoCommands(userId: UserId, network: NetworkId, lines: readonly string[]): string[] {
+  /** Replaces the list; each line is checked and normalised. Resolves with what was stored. */
+  setAutoCommands(userId: UserId, network: NetworkId, lines: readonly string[]): Promise<string[]> {
     if (lines.length > MAX_AUTO_COMMANDS) {
       throw new AccountError('SETTING_INVALID', `At most ${MAX_AUTO_COMMANDS} auto-commands per network; remove some first (!autocmd clear).`);
     }
     const clean = lines.map((line) => sanitizeRawLine(line));
-    this.setters.auto_commands.run(userId, network, JSON.stringify(clean), this.now());
-    return clean;
+    return this.set(userId, network, 'auto_commands', JSON.stringify(clean)).then(() => clean);
   }
 
-  addAutoCommand(userId: UserId, network: NetworkId, line: string): string[] {
+  addAutoCommand(userId: UserId, network: NetworkId, line: string): Promise<string[]> {
     return this.setAutoCommands(userId, network, [...this.get(userId, network).autoCommands, line]);
   }
 
   /** Networks the user has any setting for. */
   networksOf(userId: UserId): NetworkId[] {
-    return this.networks.all(userId).map((r) => r.network as NetworkId);
+    return [...this.rows.values()].filter((r) => r.user_id === userId).map((r) => r.network as NetworkId).sort();
+  }
+
+  private set(userId: UserId, network: NetworkId, column: Column, value: string | null): Promise<void> {
+    const key = rowKey(userId, network);
+    const row: Row = { ...(this.rows.get(key) ?? { user_id: userId, network, nick: null, username: null, auto_commands: '[]' }), [column]: value };
+    // Column names come from the fixed `Column` list, never from input.
+    return this.rows.put(key, row, (t) => t.run(`INSERT INTO irc_user_settings (user_id, network, ${column}, updated_at) VALUES (?, ?, ?, ?)
+      ON CONFLICT (user_id, network) DO UPDATE SET ${column} = excluded.${column}, updated_at = excluded.updated_at`, [userId, network, value, this.now()]));
   }
 }
 

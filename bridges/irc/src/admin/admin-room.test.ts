@@ -22,7 +22,7 @@ let nextEvent = 0;
 beforeEach(() => {
   temp = openTempStore();
   matrix = new FakeMatrix();
-  accounts = new IrcAccounts(temp.store.db, randomBytes(32));
+  accounts = new IrcAccounts(temp.store.tables, randomBytes(32));
   rules = { 'example.org': 'user', 'evil.example': 'none' };
   admin = createAdminRooms({ bot: matrix, kv: temp.store.kv, ops: new FakeAdminOps(), accounts, permissions: () => rules });
 });

@@ -1,5 +1,4 @@
 // The admin commands' view of the bridge (AdminBridgeOps) over the runtime, on the fakes.
-import { UserSettingsStore } from '../accounts';
 import { adminBridgeOps } from './bridge-ops';
 import { CommandError } from './errors';
 import type { NetworkId } from '../mapping/ids';
@@ -17,7 +16,7 @@ describe('adminBridgeOps', () => {
     h = await startHarness();
     const roomId = await h.portal();
     await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'hi' });
-    new UserSettingsStore(h.store.db).setNick(alice, net, 'alicia');
+    await h.connector.accounts!.settings.setNick(alice, net, 'alicia');
     const membershipsBefore = h.tb.sent.memberships().length;
     const ops = adminBridgeOps(h.connector.bridge);
     const puppet = await ops.reconnect(alice, net);

@@ -258,6 +258,8 @@ describe('a stored password that cannot be used', () => {
     await h.matrixEvent(adminRoom, alice, { membership: 'invite', is_direct: true }, 'm.room.member', { stateKey: `@ircbot:${DOMAIN}` });
     await h.matrixEvent(adminRoom, alice, { msgtype: 'm.text', body: '!storepass hunter2' });
     h.store.db.prepare("UPDATE irc_stored_passwords SET account = 'someone-else'").run();
+    // The bridge reads accounts from memory (loaded at start, as after a restart): read the tampered row.
+    await h.connector.accounts!.load();
     await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'hi' });
     expect(h.server.client('alice[m]')?.isRegistered).toBe(true);
     expect(noticesTo(adminRoom, alice)).toEqual([expect.stringContaining('Your stored IRC password for Test Net could not be used, so you are connected without it.')]);

@@ -1,6 +1,5 @@
 // Unit tests (in-process fakes) of how a password stored with !storepass logs a Matrix user's
 // connection in, per the network's `auth`: SASL where offered, NickServ otherwise, or PASS.
-import { openIrcAccounts } from '../accounts';
 import type { NetworkId } from '../mapping/ids';
 import { alice, startHarness, type Harness } from '../testing/harness';
 
@@ -15,7 +14,7 @@ const net = 'net' as NetworkId;
 async function aliceSpeaks(auth: string | undefined, password: string, options: { offersSasl?: boolean; account?: string } = {}) {
   h = await startHarness({ network: auth === undefined ? {} : { auth } });
   h.server.offersSasl = options.offersSasl ?? true;
-  openIrcAccounts(h.store.db, { keyFile: h.connector.config.passwordKeyFile }).passwords.put(alice, net, password, options.account);
+  await h.connector.accounts!.passwords.put(alice, net, password, options.account);
   const roomId = await h.portal();
   await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'hello' });
   const puppet = h.server.clients.find((c) => c.options.nick === 'alice[m]')!;

@@ -9,7 +9,7 @@ import type { IrcNetworkConfig } from '../config/types';
 import type { NetworkId } from '../mapping/ids';
 import { ircMigrations } from '../store/migrations';
 import { SourceAddresses } from './allocator';
-import { SqliteSourceAddresses } from './repository';
+import { StoreSourceAddresses } from './repository';
 
 const NET = 'libera' as NetworkId;
 const alice = '@alice:example.org' as UserId;
@@ -29,7 +29,7 @@ afterEach(() => {
 function allocator(ipv6: IrcNetworkConfig['ipv6']) {
   const config = { ipv6 } as IrcNetworkConfig;
   const log = new TestLogger();
-  const addresses = new SourceAddresses({ network: NET, config: () => config, repository: new SqliteSourceAddresses(store.db), log, now: () => 0 });
+  const addresses = new SourceAddresses({ network: NET, config: () => config, repository: new StoreSourceAddresses(store.tables), log, now: () => 0 });
   return { addresses, config, log };
 }
 

@@ -4,12 +4,11 @@
  * IRC operators ban and limit by address; a user whose address changed would escape a ban, and
  * one whose address another user inherited would carry someone else's.
  *
- * The repository is async so another database can stand behind it. The SQLite one does its
- * allocation in one transaction; the SQL is plain enough for PostgreSQL (the migration has its
- * variant) with the table lock the core's PostgreSQL repositories take around read-then-write.
+ * The repository is async and runs on the store's portable tables, so the same code serves
+ * SQLite and PostgreSQL (the migration has a variant for each).
  */
-import type { Database } from 'better-sqlite3';
-import type { Migration, UserId } from '@bridgekit/appservice';
+import type { Migration, StoreTables, UserId } from '@bridgekit/appservice';
+import { OrderedWrites } from '../store/ordered-writes';
 import type { NetworkId } from '../mapping/ids';
 
 type Step = Omit<Migration, 'version'>;
@@ -73,47 +72,42 @@ export function sourceAddressMigrations(firstVersion: number): Migration[] {
   return [{ ...SOURCE_ADDRESS_STEP, version: firstVersion }];
 }
 
-interface Row {
-  address: string;
-  prefix: string;
-}
+/**
+ * The repository on the store's portable tables (SQLite or PostgreSQL). Allocations run one at a
+ * time in this process (one bridge per store), and the table's UNIQUE (network, address) is the
+ * guarantee: an address another row took in between makes the insert fail, and the next is tried.
+ */
+export class StoreSourceAddresses implements SourceAddressRepository {
+  private readonly allocations = new OrderedWrites(undefined, 'source address');
 
-export class SqliteSourceAddresses implements SourceAddressRepository {
-  private readonly select;
-  private readonly maxSeq;
-  private readonly taken;
-  private readonly upsert;
-  private readonly allocateTx;
+  constructor(private readonly tables: StoreTables) {}
 
-  constructor(db: Database) {
-    this.select = db.prepare<[string, string], Row>('SELECT address, prefix FROM irc_source_addresses WHERE network = ? AND user_id = ?');
-    this.maxSeq = db.prepare<[string, string], { seq: number | null }>('SELECT MAX(seq) AS seq FROM irc_source_addresses WHERE network = ? AND prefix = ?');
-    this.taken = db.prepare<[string, string], { user_id: string }>('SELECT user_id FROM irc_source_addresses WHERE network = ? AND address = ?');
-    this.upsert = db.prepare(`INSERT INTO irc_source_addresses (network, user_id, prefix, seq, address, allocated_at) VALUES (?, ?, ?, ?, ?, ?)
-      ON CONFLICT (network, user_id) DO UPDATE SET prefix = excluded.prefix, seq = excluded.seq, address = excluded.address, allocated_at = excluded.allocated_at`);
-    this.allocateTx = db.transaction((network: NetworkId, userId: UserId, space: AllocationSpace, now: number): SourceAddressRecord | undefined => {
-      const existing = this.select.get(network, userId);
-      if (existing?.prefix === space.prefix) return existing;
-      // Past the highest index handed out in this prefix. An address may still be held by a
-      // row written before `start` moved: skip it (at most one try per existing row).
-      let seq = (this.maxSeq.get(network, space.prefix)?.seq ?? -1) + 1;
-      for (;;) {
-        const address = space.addressAt(seq);
-        if (address === undefined) return undefined;
-        if (!this.taken.get(network, address)) {
-          this.upsert.run(network, userId, space.prefix, seq, address, now);
-          return { address, prefix: space.prefix };
-        }
-        seq++;
+  get(network: NetworkId, userId: UserId): Promise<SourceAddressRecord | undefined> {
+    return this.tables.get<SourceAddressRecord>('SELECT address, prefix FROM irc_source_addresses WHERE network = ? AND user_id = ?', [network, userId]);
+  }
+
+  allocate(network: NetworkId, userId: UserId, space: AllocationSpace, now: number): Promise<SourceAddressRecord | undefined> {
+    let result: SourceAddressRecord | undefined;
+    return this.allocations.run(async () => { result = await this.allocateNow(network, userId, space, now); }).then(() => result);
+  }
+
+  private async allocateNow(network: NetworkId, userId: UserId, space: AllocationSpace, now: number): Promise<SourceAddressRecord | undefined> {
+    const existing = await this.get(network, userId);
+    if (existing?.prefix === space.prefix) return existing;
+    // Past the highest index handed out in this prefix. An address may still be held by a row
+    // written before `start` moved: skip it (at most one try per existing row).
+    const max = await this.tables.get<{ seq: number | null }>('SELECT MAX(seq) AS seq FROM irc_source_addresses WHERE network = ? AND prefix = ?', [network, space.prefix]);
+    for (let seq = (max?.seq ?? -1) + 1; ; seq++) {
+      const address = space.addressAt(seq);
+      if (address === undefined) return undefined;
+      try {
+        await this.tables.run(`INSERT INTO irc_source_addresses (network, user_id, prefix, seq, address, allocated_at) VALUES (?, ?, ?, ?, ?, ?)
+          ON CONFLICT (network, user_id) DO UPDATE SET prefix = excluded.prefix, seq = excluded.seq, address = excluded.address, allocated_at = excluded.allocated_at`,
+        [network, userId, space.prefix, seq, address, now]);
+        return { address, prefix: space.prefix };
+      } catch (err) {
+        if (!this.tables.isUniqueViolation(err)) throw err;
       }
-    });
-  }
-
-  async get(network: NetworkId, userId: UserId): Promise<SourceAddressRecord | undefined> {
-    return this.select.get(network, userId);
-  }
-
-  async allocate(network: NetworkId, userId: UserId, space: AllocationSpace, now: number): Promise<SourceAddressRecord | undefined> {
-    return this.allocateTx(network, userId, space, now);
+    }
   }
 }

@@ -74,7 +74,13 @@ export async function run(ctx: CommandContext): Promise<number> {
   const config = load(ctx);
   const connector = ctx.app.createConnector(config);
   const registration = loadMatchingRegistration(ctx, config, registrationPath(ctx, config), connector);
-  const bridge = new Bridge({ config, registration, connector, version: ctx.app.version, loadConfig: () => load(ctx) });
+  // The store's lock was lost (bridge.ts): stop, then exit 1 so the service manager restarts us.
+  let onFatal: (() => void) | undefined;
+  let fatal = false;
+  const bridge = new Bridge({
+    config, registration, connector, version: ctx.app.version, loadConfig: () => load(ctx),
+    onFatal: () => { fatal = true; onFatal?.(); },
+  });
   // Before start: a SIGHUP's default action is to end the process, and logrotate sends one whenever it likes.
   // It reopens the log file first (so the reload's lines land in the new one), then reloads the config.
   let started = false;
@@ -101,13 +107,15 @@ export async function run(ctx: CommandContext): Promise<number> {
       stopping = true;
       bridge.log.info('Stopping', { signal });
       bridge.stop().then(
-        () => resolveExit(0),
+        () => resolveExit(fatal ? 1 : 0),
         (err) => {
           process.stderr.write(`Error while stopping: ${errorMessage(err)}\n`);
           resolveExit(1);
         },
       ).finally(() => process.off('SIGHUP', onHangup));
     };
+    onFatal = () => shutdown('store lock lost');
+    if (fatal) onFatal();
     process.once('SIGINT', () => shutdown('SIGINT'));
     process.once('SIGTERM', () => shutdown('SIGTERM'));
   });

@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BridgeError } from '../errors/bridge-error';
+import { STORE_LOCK_NAME } from '../store/bridge-store';
 import { openStoreWithBackup } from '../store/open';
 import { assertEmptyTarget, copyTables, dataTables } from '../store/postgres/copy';
 import { openPostgresStore, redactDatabaseUrl } from '../store/postgres/open';
@@ -34,7 +35,7 @@ export async function migrateStore(ctx: CommandContext, from: string | undefined
   // Bringing the source to the current schema migrates it in place: backed up first, like a start.
   const sqlite = await openStoreWithBackup(source, { extraMigrations: scopes, backup: { keep: 3 } });
   try {
-    const target = await openPostgresStore(to, { extraMigrations: scopes, lock: { name: ctx.app.name }, statementTimeoutMs: 0 });
+    const target = await openPostgresStore(to, { extraMigrations: scopes, lock: { name: STORE_LOCK_NAME }, statementTimeoutMs: 0 });
     try {
       const tables = dataTables(sqlite.db);
       await assertEmptyTarget(target.pool, tables, label);

@@ -20,8 +20,8 @@ export interface MatrixEventDispatcherDeps {
   connector: Connector;
   /** Speaks notices where the connector names no other speaker (`Connector.noticeSpeaker`). */
   bot: Intent;
-  /** Did the bridge carry this event to the network (any message mapping)? */
-  wasBridged(eventId: EventId): boolean;
+  /** Did the bridge carry this event to the network (any message mapping)? Asked for redactions only. */
+  wasBridged(eventId: EventId): boolean | Promise<boolean>;
   log: Logger;
   /** `bridgekit_events_unsupported_total`; tests may leave it out. */
   unsupportedCounter?: Counter<'kind' | 'outcome'>;
@@ -77,7 +77,10 @@ export function createMatrixEventDispatcher(deps: MatrixEventDispatcherDeps): Ma
 
   return {
     async dispatch(event, attemptsLeft) {
-      const route = routeEvent(connector, parseEvent(event), deps.wasBridged);
+      const parsed = parseEvent(event);
+      // Looked up before routing (routing is synchronous), and only where the answer matters.
+      const bridged = parsed.kind === 'redaction' ? await deps.wasBridged(parsed.redacts) : false;
+      const route = routeEvent(connector, parsed, () => bridged);
       if (route.to === 'ignore') return;
       if (route.to === 'unsupported') {
         await unsupported.answer(event, route.kind);

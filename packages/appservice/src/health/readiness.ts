@@ -53,10 +53,11 @@ export function readinessReport(input: ReadinessInput): ReadinessReport {
 }
 
 /** `'ok'`, or why the store cannot answer a query (what /ready says about it). */
-export function storeHealth(db: { prepare(sql: string): { get(): unknown } } | undefined): string {
-  if (!db) return 'closed';
+export async function storeHealth(store: { check(): Promise<void> } | undefined, lockProblem?: Error): Promise<string> {
+  if (!store) return 'closed';
+  if (lockProblem) return `store lock lost: ${lockProblem.message}`;
   try {
-    db.prepare('SELECT 1').get();
+    await store.check();
     return 'ok';
   } catch (err) {
     return errorMessage(err);

@@ -15,7 +15,8 @@ import { BadJsonError, parseTransaction } from './wire';
 
 /** Where accepted transactions go (the `Ingestor`). Synchronous on purpose: see `createAppServiceApp`. */
 export interface TransactionSink {
-  acceptTransaction(txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]): { duplicate: boolean };
+  /** Answers once persisted: at once (SQLite) or with a Promise (a database server). */
+  acceptTransaction(txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]): { duplicate: boolean } | Promise<{ duplicate: boolean }>;
 }
 
 export interface HttpMetrics {
@@ -76,20 +77,29 @@ export function createAppServiceApp(deps: AppServiceAppDeps): Express {
         deps.log.warn('Skipped a malformed event in a transaction', { txnId, problem: problem.message });
         deps.metrics?.skippedEvents?.inc();
       }
-      let duplicate: boolean;
-      try {
-        ({ duplicate } = deps.ingest.acceptTransaction(txnId, events, ephemeral));
-      } catch (err) {
+      const failed = (err: unknown) => {
         deps.log.error('Could not persist a transaction; answering 500 so the homeserver retries', { txnId, error: messageOf(err) });
         sendError(res, 500, 'M_UNKNOWN', 'The bridge could not store the transaction; retry later');
+      };
+      const accepted = ({ duplicate }: { duplicate: boolean }) => {
+        deps.log.debug('Transaction accepted', { txnId, events: events.length, ephemeral: ephemeral.length, duplicate });
+        // Answered on the next turn of the event loop: the events are persisted already, and
+        // their handlers have started on microtasks. Writing the response first put a socket
+        // write (about 1 ms on a loaded machine) between every pushed message and the line it
+        // becomes on the network; now it follows the handlers' synchronous part instead.
+        setImmediate(() => res.status(200).json({}));
+      };
+      let result: ReturnType<TransactionSink['acceptTransaction']>;
+      try {
+        result = deps.ingest.acceptTransaction(txnId, events, ephemeral);
+      } catch (err) {
+        failed(err);
         return;
       }
-      deps.log.debug('Transaction accepted', { txnId, events: events.length, ephemeral: ephemeral.length, duplicate });
-      // Answered on the next turn of the event loop: the events are persisted already, and
-      // their handlers have started on microtasks. Writing the response first put a socket
-      // write (about 1 ms on a loaded machine) between every pushed message and the line it
-      // becomes on the network; now it follows the handlers' synchronous part instead.
-      setImmediate(() => res.status(200).json({}));
+      // A synchronous store (SQLite) is answered once this tick's handlers started; a database server's only
+      // once its commit came back, so a 200 never goes out for what is not persisted.
+      if (result instanceof Promise) result.then(accepted, failed);
+      else accepted(result);
     }],
   });
 

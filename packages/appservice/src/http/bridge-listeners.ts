@@ -35,7 +35,7 @@ export interface BridgeListenerParts {
   metrics: CoreMetrics;
   /** For /health's details: how much work is queued. */
   queueDepth(): number;
-  readiness(): ReadinessReport;
+  readiness(): ReadinessReport | Promise<ReadinessReport>;
 }
 
 /** Opens every listener; `servers` are for the caller to close, in any order, at stop. */

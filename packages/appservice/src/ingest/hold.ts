@@ -7,6 +7,7 @@
  */
 import { retryDelay } from '../csapi/retry';
 import { isRetriable } from '../errors/bridge-error';
+import { isTransientConnectionError } from '../errors/transient';
 
 /** How long delivery to Matrix is held through an outage by default (like the IRC bridge's 15 minutes before). */
 export const DEFAULT_MAX_HOLD_MS = 15 * 60_000;
@@ -20,6 +21,8 @@ const HOLD_RETRY_BASE_MS = 1_000;
  * inbox's few attempts; here it would stall the room for the whole bound, so it fails at once.
  */
 export function holdsRoom(err: unknown): boolean {
+  // A database or server that is away for now (a PostgreSQL restart) is an outage too.
+  if (isTransientConnectionError(err)) return true;
   const declared = typeof err === 'object' && err !== null && typeof (err as { retriable?: unknown }).retriable === 'boolean';
   return declared && isRetriable(err);
 }

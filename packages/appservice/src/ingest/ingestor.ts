@@ -3,10 +3,11 @@ import { isRetriable } from '../errors/bridge-error';
 import type { EphemeralEvent, MatrixEvent } from '../events';
 import type { Logger } from '../log/types';
 import { DEFAULT_MAX_HOLD_MS, holdDecision } from './hold';
+import { DEFAULT_JOURNAL_WRITE_HOLD_MS, JournalWrites, journalCall } from './journal-writes';
 import { Outbox } from './outbox';
 import { RoomQueues, realTimers, type StepResult, type Timers } from './room-queues';
 import { currentRoomTurn } from './room-turn';
-import type { JournalItem, QueuedItem, TransactionJournal } from './types';
+import type { IngestJournal, JournalAcceptResult, JournalItem, MaybePromise, QueuedItem } from './types';
 import { runMarking } from './written-mark';
 
 /** What the HTTP layer needs to know about an accepted transaction. */
@@ -34,7 +35,14 @@ export interface IngestMetrics {
 
 /** What an `Ingestor` is built from: the journal, the handler, the limits, the clock. */
 export interface IngestorDeps {
-  journal: TransactionJournal;
+  /** SQLite's answers synchronously (used as they come); a database server's with Promises. */
+  journal: IngestJournal;
+  /**
+   * How long a journal write that answers with a Promise is retried through a database outage
+   * before its failure is final (default 60 s). Accepting a transaction is never retried here:
+   * its failure goes back to the homeserver, which retries.
+   */
+  journalWriteHoldMs?: number;
   /** Runs in the item's room turn. A throw means "retry later"; see `maxAttempts`. */
   handle(item: QueuedItem): Promise<void>;
   /** Was this event sent by one of the bridge's own users? A cheap namespace check, no store lookup. */
@@ -95,6 +103,11 @@ export class Ingestor {
   private readonly now: () => number;
   private reusedIdNoted = false;
   private resumed = false;
+  /** An asynchronous resume is reading the journal: new outbox items wait to be released. */
+  private replaying = false;
+  /** The last asynchronous accept: the next one starts after it, so queues keep push order. */
+  private acceptTail?: Promise<unknown>;
+  private readonly writes: JournalWrites;
   private readonly stopController = new AbortController();
   /** Durable network → Matrix delivery, in the same room queues (`BridgeContext.outbox`). */
   readonly outbox: Outbox;
@@ -103,6 +116,10 @@ export class Ingestor {
     if (!(deps.maxAttempts >= 1)) throw new RangeError(`maxAttempts must be at least 1, got ${deps.maxAttempts}`);
     this.timers = deps.timers ?? realTimers;
     this.now = deps.now ?? Date.now;
+    this.writes = new JournalWrites({
+      timers: this.timers, now: this.now, maxMs: deps.journalWriteHoldMs ?? DEFAULT_JOURNAL_WRITE_HOLD_MS,
+      onRetry: (err) => deps.log.warn('The journal did not take a write (database unavailable?); retrying', { error: errorText(err) }),
+    });
     this.queues = new RoomQueues({
       concurrency: deps.roomConcurrency,
       timers: this.timers,
@@ -117,8 +134,9 @@ export class Ingestor {
     });
     this.outbox = new Outbox({
       journal: deps.journal,
+      writes: this.writes,
       schedule: (delivery) => this.queues.push(delivery.record.roomKey, { run: () => this.outbox.run(delivery) }),
-      accepting: () => this.resumed && !this.queues.isStopped,
+      accepting: () => this.resumed && !this.replaying && !this.queues.isStopped,
       log: deps.log,
       count: (outcome, n = 1) => deps.metrics?.events.inc({ kind: 'outbox', outcome }, n),
       now: this.now,
@@ -128,17 +146,30 @@ export class Ingestor {
   }
 
   /**
-   * Persists the transaction and queues its events. Synchronous on purpose: nothing may run
-   * between the homeserver's push and the enqueue, or events of one room could overtake each
-   * other. Throws when the journal cannot persist (the homeserver must then retry). After
-   * `stop()` the events are persisted but left for `resume()` at the next start.
+   * Persists the transaction and queues its events. With a synchronous journal (SQLite) this is
+   * synchronous on purpose: nothing runs between the homeserver's push and the enqueue. With an
+   * asynchronous one the answer is a Promise, and accepts run one after another, so events of
+   * one room still queue in push order. Throws (or rejects) when the journal cannot persist: the
+   * homeserver must then retry. After `stop()` the events are persisted but left for `resume()`
+   * at the next start.
    */
-  acceptTransaction(txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]): AcceptResult {
+  acceptTransaction(txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]): MaybePromise<AcceptResult> {
     // Echoes (the bridge's own events coming back) are never handled, so they are not persisted
     // either: in a busy bridge they are half of all events, and two writes each for nothing.
     const handled = events.filter((event) => !this.isEcho(event));
     const echoes = events.length - handled.length;
-    const { duplicate, reusedId, queued } = this.deps.journal.accept(txnId, handled, ephemeral);
+    const accept = () => this.deps.journal.accept(txnId, handled, ephemeral);
+    const tail = this.acceptTail;
+    const result = tail ? tail.then(accept) : accept();
+    if (!(result instanceof Promise)) return this.accepted(txnId, result, echoes);
+    const done = result.then((r) => this.accepted(txnId, r, echoes));
+    const settled = done.catch(() => undefined);
+    this.acceptTail = settled;
+    void settled.then(() => { if (this.acceptTail === settled) this.acceptTail = undefined; });
+    return done;
+  }
+
+  private accepted(txnId: string, { duplicate, reusedId, queued }: JournalAcceptResult, echoes: number): AcceptResult {
     this.deps.metrics?.transactions?.inc({ result: duplicate ? 'duplicate' : 'accepted' });
     if (duplicate) return { duplicate: true, queued: 0, echoes: 0 };
     if (reusedId) this.noteReusedId(txnId);
@@ -152,12 +183,36 @@ export class Ingestor {
    * outbox since start (journaled, not yet queued, so it goes behind the older items). Once only;
    * returns how many items were queued.
    */
-  resume(): number {
+  resume(): MaybePromise<number> {
     if (this.queues.isStopped || this.resumed) return 0;
     this.resumed = true;
-    this.outbox.flush();
+    const flushed = this.outbox.flush();
     // Only as many outbox payloads as memory may hold: after a long outage the journal may hold far more.
-    const queued = this.dispatch(this.deps.journal.pending({ outboxPayloads: this.outbox.payloadRoom }));
+    const read = () => this.deps.journal.pending({ outboxPayloads: this.outbox.payloadRoom });
+    const pending = flushed ? undefined : read();
+    if (pending !== undefined && !(pending instanceof Promise)) {
+      // Synchronous: everything enqueued before now was written above and is in what was read.
+      this.outbox.dropHeld();
+      return this.queueResumed(pending);
+    }
+    // Asynchronous: outbox items enqueued while the journal is read are held, then released
+    // behind what it held (those the read already found are not run twice).
+    this.replaying = true;
+    return (async () => {
+      try {
+        await flushed;
+        const items = await (pending ?? read());
+        const queued = this.queueResumed(items);
+        this.outbox.release(new Set(items.map((item) => item.seq)));
+        return queued;
+      } finally {
+        this.replaying = false;
+      }
+    })();
+  }
+
+  private queueResumed(items: JournalItem[]): number {
+    const queued = this.dispatch(items);
     if (queued > 0) this.deps.log.info('Resuming events accepted before the last shutdown', { count: queued });
     return queued;
   }
@@ -230,9 +285,21 @@ export class Ingestor {
    */
   async stop(): Promise<void> {
     this.beginStop();
-    this.outbox.flush();
+    await this.outbox.flush();
     await this.queues.stop();
+    this.outbox.dropHeld();
     this.inQueue.clear();
+  }
+
+  /**
+   * Journals what the outbox holds and waits for every journal write still running (retries
+   * through an outage included): call it before closing the store. Writes failing after this
+   * are not retried.
+   */
+  async flushJournal(): Promise<void> {
+    await this.outbox.flush();
+    await this.writes.settled();
+    this.writes.close();
   }
 
   /**
@@ -306,7 +373,7 @@ export class Ingestor {
     return 'done';
   }
 
-  private failed(item: QueuedItem, err: unknown): StepResult {
+  private async failed(item: QueuedItem, err: unknown): Promise<StepResult> {
     const error = errorText(err);
     if (err instanceof IngestorStoppedError) {
       // Interrupted by the shutdown, not failed: no attempt is counted, the next start runs it.
@@ -316,7 +383,7 @@ export class Ingestor {
     }
     let attempts = item.attempts + 1;
     try {
-      attempts = this.deps.journal.recordFailure(item.seq, error);
+      attempts = await journalCall(this.writes, () => this.deps.journal.recordFailure(item.seq, error));
     } catch (journalErr) {
       this.deps.log.error('Could not record a handler failure in the journal', { ...describe(item), error: errorText(journalErr) });
     }
@@ -329,12 +396,14 @@ export class Ingestor {
       this.deps.log.error('Giving up on event; dead-lettered', { ...describe(item), attempts, error });
       this.count(item.kind, 'dead_lettered');
       this.inQueue.delete(item.seq);
+      const onError = (journalErr: unknown) => this.deps.log.error('Could not dead-letter the event in the journal; it will run again after a restart', {
+        ...describe(item), error: errorText(journalErr),
+      });
       try {
-        this.deps.journal.deadLetter(item.seq, error);
+        const dead = journalCall(this.writes, () => this.deps.journal.deadLetter(item.seq, error));
+        if (dead instanceof Promise) dead.catch(onError);
       } catch (journalErr) {
-        this.deps.log.error('Could not dead-letter the event in the journal; it will run again after a restart', {
-          ...describe(item), error: errorText(journalErr),
-        });
+        onError(journalErr);
       }
       return 'done';
     }
@@ -352,10 +421,13 @@ export class Ingestor {
   private markWritten(item: QueuedItem): void {
     if (item.kind !== 'room' || item.written) return;
     item.written = true;
+    const onError = (err: unknown) => this.deps.log.error('Could not mark the event written in the journal; a restart may repeat it', { ...describe(item), error: errorText(err) });
     try {
-      this.deps.journal.markWritten(item.seq);
+      // Not awaited when asynchronous (as `complete`): `flushJournal` waits for the write.
+      const marked = journalCall(this.writes, () => this.deps.journal.markWritten(item.seq));
+      if (marked instanceof Promise) marked.catch(onError);
     } catch (err) {
-      this.deps.log.error('Could not mark the event written in the journal; a restart may repeat it', { ...describe(item), error: errorText(err) });
+      onError(err);
     }
   }
 
@@ -366,16 +438,20 @@ export class Ingestor {
     this.complete(item);
   }
 
+  /** Not awaited when asynchronous: the room moves on, and `flushJournal` waits for the write. */
   private complete(item: QueuedItem): void {
     this.inQueue.delete(item.seq);
+    const onError = (err: unknown) => this.deps.log.error('Could not mark the event done in the journal; it will run again after a restart', {
+      ...describe(item), error: errorText(err),
+    });
     try {
-      this.deps.journal.complete(item.seq);
+      const done = journalCall(this.writes, () => this.deps.journal.complete(item.seq));
+      if (done instanceof Promise) done.catch(onError);
     } catch (err) {
-      this.deps.log.error('Could not mark the event done in the journal; it will run again after a restart', {
-        ...describe(item), error: errorText(err),
-      });
+      onError(err);
     }
   }
+
 
   private count(kind: string, outcome: string): void {
     this.deps.metrics?.events.inc({ kind, outcome });

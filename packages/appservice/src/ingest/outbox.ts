@@ -18,7 +18,8 @@ import { createTxnIds } from '../csapi/txn-ids';
 import type { Logger } from '../log/types';
 import { DEFAULT_MAX_HOLD_MS, holdDecision } from './hold';
 import type { StepResult } from './room-queues';
-import type { OutboxEntry, OutboxRecord, TransactionJournal } from './types';
+import { journalCall, retried, type JournalWrites } from './journal-writes';
+import type { IngestJournal, MaybePromise, OutboxEntry, OutboxRecord } from './types';
 
 /** What an outbox handler is given for one attempt of one item. */
 export interface OutboxDelivery<P> {
@@ -99,7 +100,9 @@ export interface Delivery {
 }
 
 export interface OutboxDeps {
-  journal: Pick<TransactionJournal, 'appendOutbox' | 'outboxPayload' | 'complete' | 'recordFailure' | 'deadLetter'>;
+  journal: Pick<IngestJournal, 'appendOutbox' | 'outboxPayload' | 'complete' | 'recordFailure' | 'deadLetter'>;
+  /** Where writes answering with a Promise are retried through an outage and awaited at stop. */
+  writes: JournalWrites;
   /** Puts the delivery in its room's queue now; its job will `run` it. */
   schedule(delivery: Delivery): void;
   /** False before the journal's items were resumed and after stop: then items are only journaled. */
@@ -125,6 +128,10 @@ interface Unwritten {
 export class Outbox implements BridgeOutbox {
   private readonly kinds = new Map<string, Definition>();
   private unwritten: Unwritten[] = [];
+  /** Asynchronous journal: the last batch written, so batches reach it in enqueue order. */
+  private writeTail?: Promise<unknown>;
+  /** Enqueued while not accepting (before the journal was read at start): `release` schedules them. */
+  private held: Delivery[] = [];
   /** Journaled items whose payload is in memory (the bound counts these). */
   private payloadsInMemory = 0;
   private readonly maxPayloadsInMemory: number;
@@ -159,6 +166,8 @@ export class Outbox implements BridgeOutbox {
     if (this.deps.accepting()) {
       delivery.scheduled = true;
       this.deps.schedule(delivery);
+    } else {
+      this.held.push(delivery);
     }
     const result = written.then((ok) => {
       if (!ok) throw delivery.writeError;
@@ -172,31 +181,77 @@ export class Outbox implements BridgeOutbox {
     return this.unwritten.length;
   }
 
-  /** Journals what was enqueued since the last write, in one transaction. */
-  flush(): void {
+  /**
+   * Journals what was enqueued since the last write, in one transaction. Synchronous with a
+   * synchronous journal; otherwise the Promise settles once this batch (and every earlier one)
+   * is written or given up, retried through a database outage meanwhile.
+   */
+  flush(): MaybePromise<void> {
     const batch = this.unwritten;
-    if (batch.length === 0) return;
+    if (batch.length === 0) return this.writeTail?.then(() => undefined);
     this.unwritten = [];
-    let seqs: number[];
-    try {
-      seqs = this.deps.journal.appendOutbox(batch.map(({ delivery: { record } }): OutboxEntry => ({
-        roomKey: record.roomKey, outboxKind: record.outboxKind, txnId: record.txnId, payload: record.payload,
-      })));
-    } catch (err) {
+    const entries = batch.map(({ delivery: { record } }): OutboxEntry => ({
+      roomKey: record.roomKey, outboxKind: record.outboxKind, txnId: record.txnId, payload: record.payload,
+    }));
+    const lost = (err: unknown) => {
       this.deps.log.error('Could not journal messages for Matrix; they are lost', { count: batch.length, error: errorText(err) });
       this.deps.count('failed', batch.length);
       for (const { delivery, done } of batch) {
         delivery.writeError = err;
         done(false);
       }
-      return;
-    }
-    batch.forEach(({ delivery, done }, i) => {
+    };
+    const written = (seqs: number[]) => batch.forEach(({ delivery, done }, i) => {
       delivery.record.seq = seqs[i]!;
-      if (delivery.scheduled) this.keepOrRelease(delivery);
-      else delivery.record.payload = undefined; // the resume reads it back with the journal's other items
+      if (delivery.scheduled) {
+        this.keepOrRelease(delivery);
+      } else {
+        // The resume reads it back with the journal's other items (or `release` from the journal).
+        delivery.record.payload = undefined;
+        delivery.payloadIn = 'journal';
+      }
       done(true);
     });
+    const append = () => this.deps.journal.appendOutbox(entries);
+    // An asynchronous journal: each batch starts once the previous one is written, so the
+    // journal's order (what a restart resumes by) is enqueue order.
+    if (this.writeTail) return this.chain(this.writeTail.then(() => journalCall(this.deps.writes, append)).then(written, lost));
+    let first: MaybePromise<number[]>;
+    try {
+      first = append();
+    } catch (err) {
+      lost(err);
+      return;
+    }
+    if (!(first instanceof Promise)) {
+      written(first);
+      return;
+    }
+    return this.chain(retried(this.deps.writes, first, append).then(written, lost));
+  }
+
+  private chain(write: Promise<void>): Promise<void> {
+    this.writeTail = write;
+    return write;
+  }
+
+  /**
+   * Schedules the items enqueued while the journal was being read at start (asynchronous
+   * journal), except those the read found: they are queued from the journal already, by seq.
+   */
+  release(resumed: ReadonlySet<number>): void {
+    const held = this.held;
+    this.held = [];
+    for (const delivery of held) {
+      // Its payload was left in the journal when written (unscheduled then): read back at its turn.
+      delivery.written = delivery.written.then((ok) => ok && !resumed.has(delivery.record.seq));
+      this.deps.schedule(delivery);
+    }
+  }
+
+  /** Forgets held items: they are in the journal, which the resume (or the next start) reads. */
+  dropHeld(): void {
+    this.held = [];
   }
 
   /** An item read back from the journal at start, its payload held within the same bound. */
@@ -229,9 +284,13 @@ export class Outbox implements BridgeOutbox {
   }
 
   /** The item's payload in memory for its attempts (read back if it was left in the journal); false when the journal no longer has it. */
-  private loadPayload(delivery: Delivery): boolean {
+  private loadPayload(delivery: Delivery): MaybePromise<boolean> {
     if (delivery.payloadIn !== 'journal') return true;
     const found = this.deps.journal.outboxPayload(delivery.record.seq);
+    return found instanceof Promise ? found.then((f) => this.holdPayload(delivery, f)) : this.holdPayload(delivery, found);
+  }
+
+  private holdPayload(delivery: Delivery, found: { payload: unknown } | undefined): boolean {
     if (!found) return false;
     // Over the bound for a moment: only the items being delivered (at most one per room) are.
     delivery.record.payload = found.payload;
@@ -264,7 +323,9 @@ export class Outbox implements BridgeOutbox {
     }
     let loaded: boolean;
     try {
-      loaded = this.loadPayload(delivery);
+      // Awaited only when it is a Promise: SQLite's path stays free of per-item awaits.
+      const load = this.loadPayload(delivery);
+      loaded = load instanceof Promise ? await load : load;
     } catch (err) {
       // The journal could not be read: the item stays pending there and is tried after a restart.
       this.deps.log.error('Could not read a held message back from the journal; it is tried again after a restart', { ...describe(record), error: errorText(err) });
@@ -305,7 +366,7 @@ export class Outbox implements BridgeOutbox {
     }
     if (delivery.heldSince === undefined) {
       delivery.heldSince = now;
-      this.deps.log.warn('The homeserver is not taking messages for the room; holding them and retrying', {
+      this.deps.log.warn('Messages for the room cannot be delivered now (homeserver or database unavailable); holding them and retrying', {
         ...describe(record), retryInMs: decision.retryInMs, holdMinutes: Math.round(definition.maxHoldMs / 60_000), error,
       });
     } else {
@@ -321,12 +382,15 @@ export class Outbox implements BridgeOutbox {
     this.journal(record, 'dead-letter', () => this.deps.journal.deadLetter(record.seq, error));
   }
 
-  // A journal that fails here leaves the item pending: it runs again after a restart, with its txnId.
+  // A journal that fails here leaves the item pending: it runs again after a restart, with its
+  // txnId. A write answering with a Promise is retried through an outage, not awaited here.
   private journal(record: OutboxRecord, what: string, write: () => unknown): void {
+    const failed = (err: unknown) => this.deps.log.error(`Could not ${what} in the journal; the message is tried again after a restart`, { ...describe(record), error: errorText(err) });
     try {
-      write();
+      const result = journalCall(this.deps.writes, write);
+      if (result instanceof Promise) result.catch(failed);
     } catch (err) {
-      this.deps.log.error(`Could not ${what} in the journal; the message is tried again after a restart`, { ...describe(record), error: errorText(err) });
+      failed(err);
     }
   }
 }

@@ -110,6 +110,17 @@ export type AsyncTransactionJournal = {
   [K in keyof TransactionJournal]: (...args: Parameters<TransactionJournal[K]>) => Promise<ReturnType<TransactionJournal[K]>>;
 };
 
+/** A value now (SQLite answers synchronously) or later (a database server answers with a Promise). */
+export type MaybePromise<T> = T | Promise<T>;
+
+/**
+ * The journal as the ingestor takes it: either kind. SQLite's answers are used as they come, so
+ * its burst path stays free of per-event awaits; a Promise (PostgreSQL) is awaited.
+ */
+export type IngestJournal = {
+  [K in keyof TransactionJournal]: (...args: Parameters<TransactionJournal[K]>) => MaybePromise<ReturnType<TransactionJournal[K]>>;
+};
+
 /** A synchronous journal (SQLite) seen through the async interface. */
 export function asyncJournal(journal: TransactionJournal): AsyncTransactionJournal {
   return {

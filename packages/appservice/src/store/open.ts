@@ -16,6 +16,7 @@ import { AsyncKeyValue, AsyncMessageMappings, AsyncRoomMappings, AsyncUserMappin
 import { AsyncGhosts, SqliteGhosts } from '../ghosts/sqlite-ghosts';
 import { AsyncPortals, SqlitePortals } from '../portals/sqlite-portals';
 import { SqliteUserMappings } from './users';
+import { SqliteTables } from './tables';
 
 /** How a store is opened: the connector's migrations, the process lock, the clock. */
 export interface OpenStoreOptions {
@@ -45,6 +46,7 @@ export interface SyncRepositories {
 
 /** `BridgeStore` (async, what connectors get) plus what only the core uses. */
 export interface OpenedStore extends BridgeStore {
+  db: Database.Database;
   /** Synchronous on purpose: a transaction is acknowledged only after it is journalled. */
   journal: TransactionJournal;
   sync: SyncRepositories;
@@ -111,6 +113,7 @@ function migrateAndWrap(db: Database.Database, lock: StoreLock | undefined, scop
     };
     return {
       db,
+      tables: new SqliteTables(db),
       sync,
       rooms: new AsyncRoomMappings(sync.rooms),
       users: new AsyncUserMappings(sync.users),

@@ -114,11 +114,15 @@ export interface BridgeStore {
   ghosts: GhostRepository;
   portals: PortalRepository;
   /**
-   * The raw SQLite database, for tables a bridge created through its own migrations. The
-   * SQLite-only escape hatch: a bridge using it cannot run on another store; prefer the
-   * repositories above.
+   * SQL on the tables a connector created through its own migrations (`Connector.migrations`,
+   * with `postgres` SQL each), answering alike on SQLite and PostgreSQL.
    */
-  db: import('better-sqlite3').Database;
+  tables: import('./tables').StoreTables;
+  /**
+   * The raw SQLite database; absent on PostgreSQL. The SQLite-only escape hatch: a bridge using
+   * it cannot run on another store; prefer the repositories and `tables`.
+   */
+  db?: import('better-sqlite3').Database;
 }
 
 /** A ghost's link: which remote identity a ghost user speaks for now. One each way. */

@@ -34,7 +34,7 @@ export function accountCommands(deps: AdminCommandDeps): AdminCommand[] {
         const password = flag ? flag[2]! : text;
         if (account !== undefined) checkAccountName(account);
         checkIrcPassword(password);
-        accounts.passwords.put(ctx.userId, network, password, account);
+        await accounts.passwords.put(ctx.userId, network, password, account);
         const auth = accounts.authMethodOf(network);
         const method = AUTH_METHOD_NAMES[auth];
         const who = account !== undefined ? `account ${account}` : 'your nick';
@@ -57,7 +57,7 @@ export function accountCommands(deps: AdminCommandDeps): AdminCommand[] {
         if (!accounts.presentsCertificates(network)) {
           return `${name} is not reached over TLS, so the bridge cannot present a client certificate there; use !storepass instead.`;
         }
-        const cert = accounts.certs.getOrCreate(ctx.userId, network, { renew: action === 'new' });
+        const cert = await accounts.certs.getOrCreate(ctx.userId, network, { renew: action === 'new' });
         const password = accounts.passwords.has(ctx.userId, network) ? ' Your stored password is used instead while you have one (!removepass to stop that).' : '';
         return `Your certificate fingerprint for ${name} is ${cert.fingerprint}. Add it to your services account (e.g. /msg NickServ CERT ADD ${cert.fingerprint}), ` +
           `then say !reconnect ${network} to log in with it.${password}`;
@@ -70,7 +70,7 @@ export function accountCommands(deps: AdminCommandDeps): AdminCommand[] {
       permission: 'user',
       handler: async (ctx, { network }) => {
         const name = networkName(deps, network);
-        return accounts.passwords.remove(ctx.userId, network) ? `Deleted your stored password for ${name}.` : `You had no stored password for ${name}.`;
+        return await accounts.passwords.remove(ctx.userId, network) ? `Deleted your stored password for ${name}.` : `You had no stored password for ${name}.`;
       },
     }),
     defineCommand({
@@ -87,7 +87,7 @@ export function accountCommands(deps: AdminCommandDeps): AdminCommand[] {
             `${f.spec.name}: ${f.enabled ? 'on' : 'off'}${f.explicit ? '' : ' (default)'} — ${f.spec.description}`)].join('\n');
         }
         if (value === undefined) return `${name.toLowerCase()} is ${accounts.features.isEnabled(ctx.userId, name) ? 'on' : 'off'} for you.`;
-        const state = accounts.features.set(ctx.userId, name, value);
+        const state = await accounts.features.set(ctx.userId, name, value);
         return `${state.spec.name} is now ${state.enabled ? 'on' : 'off'} for you.`;
       },
     }),

@@ -21,7 +21,7 @@ let progress: string[];
 
 beforeEach(() => {
   temp = openTempStore();
-  accounts = new IrcAccounts(temp.store.db, randomBytes(32), { authMethod: (n) => (n === oftc ? 'nickserv' : 'sasl') });
+  accounts = new IrcAccounts(temp.store.tables, randomBytes(32), { authMethod: (n) => (n === oftc ? 'nickserv' : 'sasl') });
   ops = new FakeAdminOps();
   progress = [];
 });

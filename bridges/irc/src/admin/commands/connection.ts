@@ -19,13 +19,13 @@ export function connectionCommands(deps: AdminCommandDeps): AdminCommand[] {
         const name = networkName(deps, network);
         const puppet = ops.connectedPuppet(ctx.userId, network);
         if (!puppet) {
-          accounts.settings.setNick(ctx.userId, network, nick);
+          await accounts.settings.setNick(ctx.userId, network, nick);
           return `Saved: you will be ${nick} on ${name} from your next connection.`;
         }
         const confirmed = await puppet.changeNick(nick).catch((error: unknown) => {
           throw nickRefusal(error, nick, name);
         });
-        accounts.settings.setNick(ctx.userId, network, confirmed);
+        await accounts.settings.setNick(ctx.userId, network, confirmed);
         return `You are now ${confirmed} on ${name}.`;
       },
     }),
@@ -35,7 +35,7 @@ export function connectionCommands(deps: AdminCommandDeps): AdminCommand[] {
       help: 'Sets the username (ident) your next connections use.',
       permission: 'user',
       handler: async (ctx, { username, network }) => {
-        accounts.settings.setUsername(ctx.userId, network, username);
+        await accounts.settings.setUsername(ctx.userId, network, username);
         return `Saved: your username on ${networkName(deps, network)} is ${username} from your next connection (say !reconnect ${network} to apply it now).`;
       },
     }),

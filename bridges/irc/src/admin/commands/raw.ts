@@ -38,9 +38,9 @@ export function rawCommands(deps: AdminCommandDeps): AdminCommand[] {
         let lines: readonly string[];
         if (action === 'add') {
           if (line === undefined) throw new CommandError('Say which line to add: !autocmd add <raw IRC line>');
-          lines = accounts.settings.addAutoCommand(ctx.userId, network, line);
+          lines = await accounts.settings.addAutoCommand(ctx.userId, network, line);
         } else if (action === 'clear') {
-          lines = accounts.settings.setAutoCommands(ctx.userId, network, []);
+          lines = await accounts.settings.setAutoCommands(ctx.userId, network, []);
         } else {
           lines = accounts.settings.get(ctx.userId, network).autoCommands;
         }

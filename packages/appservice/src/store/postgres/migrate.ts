@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { BridgeError, errorMessage } from '../../errors/bridge-error';
 import { checkDefinitions, type AppliedMigration, type MigrationScope } from '../migrate';
+import { checkOut } from './sql';
 import type { Migration } from '../types';
 
 /**
@@ -51,7 +52,7 @@ export async function runPostgresMigrations(pool: Pool, scopes: MigrationScope[]
   const done: AppliedMigration[] = [];
   for (const { scope, todo } of plan) {
     for (const m of todo) {
-      const client = await pool.connect();
+      const client = await checkOut(pool);
       try {
         await client.query('BEGIN');
         if (m.postgres) await client.query(m.postgres);

@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import type { Migration } from '../types';
 import { CORE_MIGRATIONS } from '../core-migrations';
 import { openPostgresStore, redactDatabaseUrl } from './open';
+import { inTransaction } from './sql';
 import { usePostgresCluster } from './testing/jest';
 
 const pg = usePostgresCluster();
@@ -71,7 +72,8 @@ describe('the PostgreSQL store', () => {
 
   it('frees the lock when the holder\'s connection dies (a killed process)', async () => {
     const url = await pg.newDatabase();
-    const first = await openPostgresStore(url, { lock: { name: 'r' } });
+    // A killed process does not take its lock back (a live one would: bridge.postgres.test.ts).
+    const first = await openPostgresStore(url, { lock: { name: 'r', regainWithinMs: 0 } });
     const admin = new Client({ connectionString: url });
     await admin.connect();
     await admin.query("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid()");
@@ -94,6 +96,27 @@ describe('the PostgreSQL store', () => {
     await expect(s.kv.get('a')).resolves.toBe(1);
     expect(warnings.some((w) => /pool will open another/.test(w))).toBe(true);
     await s.close();
+  });
+
+  it('survives a connection dropped in the middle of a transaction: the transaction fails, the process does not', async () => {
+    const s = await openPostgresStore(await pg.newDatabase(), { poolSize: 2 });
+    const admin = new Client({ connectionString: pg.cluster().url('postgres') });
+    await admin.connect();
+    try {
+      const failed = inTransaction(s.pool, async (c) => {
+        const { rows } = await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+        // Dropped while no query of ours runs: pg emits 'error' on the checked-out connection,
+        // which would be an uncaught exception without a listener.
+        await admin.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]);
+        await new Promise((r) => setTimeout(r, 200));
+        await c.query('SELECT 1');
+      });
+      await expect(failed).rejects.toThrow();
+      await expect(s.kv.set('after', 1)).resolves.toBeUndefined();
+    } finally {
+      await admin.end();
+      await s.close();
+    }
   });
 
   it('cancels a statement that runs past the configured timeout', async () => {

@@ -8,11 +8,13 @@ import { PostgresGhosts, PostgresPortals } from './identity';
 import { PostgresKeyValue, PostgresMessageMappings, PostgresRoomMappings, PostgresUserMappings } from './links';
 import { PostgresTransactionJournal } from './journal';
 import { runPostgresMigrations } from './migrate';
-import { acquirePostgresLock, type PostgresStoreLock } from './process-lock';
+import { PostgresTables } from '../tables';
+import { acquirePostgresLock, type AcquirePostgresLockOptions, type PostgresStoreLock } from './process-lock';
 import { redactDatabaseUrl } from './url';
 
 export { redactDatabaseUrl };
 
+/** How a PostgreSQL store is opened: the connector's migrations, the pool, timeouts, the process lock. */
 export interface OpenPostgresStoreOptions {
   extraMigrations?: MigrationScope[];
   clock?: () => number;
@@ -22,8 +24,12 @@ export interface OpenPostgresStoreOptions {
   statementTimeoutMs?: number;
   /** How long to wait for a connection, new or from the pool (default 10 s). */
   connectTimeoutMs?: number;
-  /** One process per store (advisory lock named by `lock.name`, the registration's id); `false` for tools. */
-  lock?: false | { name: string };
+  /**
+   * One process per store (an advisory lock named by `lock.name`); `false` for tools. A lock
+   * whose connection broke is taken again if nobody held it meanwhile (`onLost`, then
+   * `onRegained`), else `onGone`: the store is not this process's any more (default: logged).
+   */
+  lock?: false | ({ name: string } & Pick<AcquirePostgresLockOptions, 'onLost' | 'onRegained' | 'onGone' | 'regainWithinMs'>);
   log?: Pick<Logger, 'warn' | 'error'>;
 }
 
@@ -70,7 +76,12 @@ export async function openPostgresStore(url: string, opts: OpenPostgresStoreOpti
   const lock: PostgresStoreLock | undefined = opts.lock
     ? await acquirePostgresLock(connection, {
       name: opts.lock.name, label,
-      onLost: (err) => opts.log?.error('Lost the connection holding the store lock; another bridge process could now take this store', { error: errorMessage(err) }),
+      onLost: opts.lock.onLost
+        ?? ((err) => opts.log?.warn('Lost the connection holding the store lock; taking it again', { error: errorMessage(err) })),
+      onRegained: opts.lock.onRegained,
+      onGone: opts.lock.onGone
+        ?? ((err) => opts.log?.error('Could not take the store lock again; another bridge process could now take this store', { error: errorMessage(err) })),
+      regainWithinMs: opts.lock.regainWithinMs,
     })
     : undefined;
   const pool = new Pool({ ...connection, max: opts.poolSize ?? 10 });
@@ -94,6 +105,7 @@ export async function openPostgresStore(url: string, opts: OpenPostgresStoreOpti
       kv: new PostgresKeyValue(pool, now),
       ghosts: new PostgresGhosts(pool, now),
       portals: new PostgresPortals(pool, now),
+      tables: new PostgresTables(pool),
       journal: new PostgresTransactionJournal(pool, now),
       migrationsApplied,
       close: async () => {

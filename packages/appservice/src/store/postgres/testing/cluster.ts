@@ -18,6 +18,10 @@ export interface PostgresCluster {
   url(name: string): string;
   /** Creates an empty database and returns its URL. */
   createDatabase(name: string): Promise<string>;
+  /** Stops the server (fast shutdown: every connection is cut), keeping its data. */
+  stopServer(): void;
+  /** Starts the stopped server again on the same port. */
+  startServer(): void;
   /** Stops the server and removes its directory. */
   stop(): void;
 }
@@ -52,10 +56,11 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
   };
   const data = join(dir, 'data');
   const port = await freePort();
+  const start = () => run('pg_ctl', ['start', '-w', '-D', data, '-l', join(dir, 'server.log'), '-o',
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`]);
   try {
     run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync']);
-    run('pg_ctl', ['start', '-w', '-D', data, '-l', join(dir, 'server.log'), '-o',
-      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`]);
+    start();
   } catch (err) {
     const log = existsSync(join(dir, 'server.log')) ? readFileSync(join(dir, 'server.log'), 'utf8').slice(-2000) : '';
     rmSync(dir, { recursive: true, force: true });
@@ -74,6 +79,12 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
         await admin.end();
       }
       return url(name);
+    },
+    stopServer() {
+      run('pg_ctl', ['stop', '-D', data, '-m', 'fast', '-w']);
+    },
+    startServer() {
+      start();
     },
     stop() {
       try {
