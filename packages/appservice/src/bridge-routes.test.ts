@@ -5,12 +5,12 @@ import { PassThrough } from 'node:stream';
 import { Bridge } from './bridge';
 import { parseConfig } from './config/load';
 import type { BridgeContext, Connector } from './connector';
+import { fakeHomeserver } from './http/testing/bridge-fixtures';
 import { generateRegistration } from './registration/generate';
 
 // Unit tier: connector routes served by a whole Bridge, beside the AS API, with a fake homeserver.
 
 const registration = generateRegistration({ id: 'test', url: 'http://127.0.0.1:0', senderLocalpart: 'bot', userPrefix: '_t_', aliasPrefix: 't_', domain: 'hs.test' });
-const fakeHomeserver: typeof fetch = async () => new Response('{"duration_ms":1}', { status: 200, headers: { 'content-type': 'application/json' } });
 
 let dir: string;
 beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'bridge-routes-test-')); });
@@ -19,7 +19,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 function makeBridge(connector: Connector): Bridge {
   const config = parseConfig('homeserver: { url: "http://127.0.0.1:9", domain: hs.test }\nappservice: { registration: reg.yaml }\ndatabase: { path: bridge.db }\n', dir);
   config.appservice.port = 0;
-  return new Bridge({ config, registration, connector, fetch: fakeHomeserver, logStream: new PassThrough() });
+  return new Bridge({ config, registration, connector, dispatcher: fakeHomeserver(), logStream: new PassThrough() });
 }
 
 function connectorWith(start: (ctx: BridgeContext) => void, onStop: () => void = () => {}): Connector & { ctx?: BridgeContext } {

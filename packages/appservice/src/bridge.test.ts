@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Bridge } from './bridge';
 import { parseConfig } from './config/load';
-import type { Connector } from './connector';
+import type { BridgeContext, Connector } from './connector';
 import { MatrixError } from './csapi/errors';
 import { BridgeError } from './errors/bridge-error';
 import { fakeHomeserver, homeserverRequests, ok, recordingConnector, sentMessages, type Recorded } from './http/testing/bridge-fixtures';
@@ -146,7 +146,7 @@ describe('Bridge (unit: in-process, real SQLite, fake homeserver)', () => {
       method: 'PUT', headers: { authorization: 'Bearer wrong', 'content-type': 'application/json' }, body: JSON.stringify({ events: [event(1)] }),
     });
     expect(res.status).toBe(403);
-    expect((await res.json()).errcode).toBe('M_FORBIDDEN');
+    expect(await res.json()).toMatchObject({ errcode: 'M_FORBIDDEN' });
     await bridge.drain();
     expect(rec.events).toHaveLength(0);
     await bridge.stop();

@@ -5,10 +5,10 @@ import { PassThrough } from 'node:stream';
 import { Bridge } from './bridge';
 import { parseConfig } from './config/load';
 import type { Connector } from './connector';
+import { fakeHomeserver } from './http/testing/bridge-fixtures';
 import { generateRegistration } from './registration/generate';
 
 const registration = generateRegistration({ id: 'test', url: 'http://127.0.0.1:0', senderLocalpart: 'bot', userPrefix: '_t_', aliasPrefix: 't_', domain: 'hs.test' });
-const homeserver: typeof fetch = async () => new Response(JSON.stringify({ duration_ms: 1 }), { status: 200 });
 const event = (n: number) => ({ event_id: `$e${n}`, room_id: '!r:hs.test', sender: '@a:hs.test', type: 'm.room.message', origin_server_ts: n, content: { msgtype: 'm.text', body: `m${n}` } });
 
 describe('shutdown.drain_seconds', () => {
@@ -27,7 +27,7 @@ describe('shutdown.drain_seconds', () => {
         handled.push(e.eventId);
       },
     };
-    const bridge = new Bridge({ config, registration, connector: slow, fetch: homeserver, logStream: new PassThrough() });
+    const bridge = new Bridge({ config, registration, connector: slow, dispatcher: fakeHomeserver(), logStream: new PassThrough() });
     const { appservice } = await bridge.start();
     const pushed = await fetch(`http://127.0.0.1:${appservice.port}/_matrix/app/v1/transactions/t1`, {
       method: 'PUT', headers: { authorization: `Bearer ${registration.hsToken}`, 'content-type': 'application/json' },
@@ -48,7 +48,7 @@ describe('shutdown.drain_seconds', () => {
 
     const again: string[] = [];
     const next = new Bridge({
-      config, registration, fetch: homeserver, logStream: new PassThrough(),
+      config, registration, dispatcher: fakeHomeserver(), logStream: new PassThrough(),
       connector: { name: 'test', async start() {}, async stop() {}, async onMatrixEvent(e) { again.push(e.eventId); } },
     });
     await next.start();

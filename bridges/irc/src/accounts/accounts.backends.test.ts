@@ -81,7 +81,7 @@ describe.each(backends)('IRC accounts on $name', (backend) => {
     try {
       const accounts = await new IrcAccounts(store.tables, randomBytes(32)).load();
       await accounts.settings.setNick(alice, libera, 'Alice');
-      const failing: StoreTables = { dialect: store.tables.dialect, all: (s, p) => store.tables.all(s, p), get: (s, p) => store.tables.get(s, p), run: () => Promise.reject(new Error('database unavailable')) };
+      const failing: StoreTables = { dialect: store.tables.dialect, all: (s, p) => store.tables.all(s, p), get: (s, p) => store.tables.get(s, p), run: () => Promise.reject(new Error('database unavailable')), isUniqueViolation: (err) => store.tables.isUniqueViolation(err) };
       const broken = await new IrcAccounts(failing, randomBytes(32)).load();
       await expect(broken.settings.setNick(alice, libera, 'Mallory')).rejects.toThrow('database unavailable');
       expect(broken.settings.get(alice, libera).nick).toBe('Alice');

@@ -110,6 +110,9 @@ declare module 'irc-framework' {
     tags: Tags;
   }
 
+  /** Parses one raw line the way the client does before dispatching it (tests feed handlers with it). */
+  export function ircLineParser(line: string): ParsedMessage;
+
   export interface ClientEvents {
     registered: RegisteredEvent;
     privmsg: MessageEvent;

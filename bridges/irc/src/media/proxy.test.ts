@@ -30,7 +30,7 @@ beforeAll(async () => {
       },
     },
   });
-  ({ appservice: { port } } = (await routes.listen({ appservice: { bindAddress: '127.0.0.1', port: 0 } })) as { appservice: { port: number } });
+  port = (await routes.listen({ appservice: { bindAddress: '127.0.0.1', port: 0 } })).appservice.port;
 });
 afterAll(() => routes.close(100));
 

@@ -161,7 +161,10 @@ describe('room upgrades', () => {
     const newRoom = UPGRADED;
     await h.matrixEvent(oldRoom, alice, { body: 'This room has been replaced', replacement_room: newRoom }, 'm.room.tombstone', { stateKey: '' });
     expect(h.tb.sent.memberships(newRoom)).toContainEqual(expect.objectContaining({ action: 'join', userId: BOT }));
-    expect(h.store.sync.portals.byRemote({ network: 'net', remoteId: '#chan', kind: 'channel' }).map((l) => [l.roomId, l.metadata.origin])).toEqual([[newRoom, 'alias']]);
+    // The stored metadata itself (an untyped object): reading it through the portals API would
+    // default a missing origin to 'alias' and hide a lost one.
+    expect(h.store.sync.portals.byRemote({ network: 'net', remoteId: '#chan', kind: 'channel' }).map((l) => [l.roomId, l.metadata]))
+      .toEqual([[newRoom, expect.objectContaining({ origin: 'alias' })]]);
     expect(h.tb.sent.memberships(oldRoom)).toContainEqual(expect.objectContaining({ action: 'leave', userId: BOT }));
     expect(h.stateOf(oldRoom, 'm.bridge', KEY)).toEqual({});
     expect(bridgeWrites(newRoom).map((e) => e.type)).toEqual(['m.bridge', 'uk.half-shot.bridge']);

@@ -64,8 +64,8 @@ describe('CsApiClient requests', () => {
     const { client } = setup();
     const send = /^\/_matrix\/client\/v3\/rooms\/!room%3Ahs.test\/send\/m.room.message\/[^/?]+$/;
     hs.on('PUT', send, { json: { event_id: '$ts' } }, { json: { event_id: '$now' } });
-    await expect(client.sendMessage(ROOM, { msgtype: 'm.text', body: 'then' }, { asUser: GHOST, ts: 1_700_000_000_123 })).resolves.toBe('$ts');
-    await expect(client.sendMessage(ROOM, { msgtype: 'm.text', body: 'now' }, { asUser: GHOST, ts: Number.NaN })).resolves.toBe('$now');
+    await expect(client.sendEvent(ROOM, 'm.room.message', { msgtype: 'm.text', body: 'then' }, { asUser: GHOST, ts: 1_700_000_000_123 })).resolves.toBe('$ts');
+    await expect(client.sendEvent(ROOM, 'm.room.message', { msgtype: 'm.text', body: 'now' }, { asUser: GHOST, ts: Number.NaN })).resolves.toBe('$now');
     expect(queryOf(0)).toEqual({ user_id: GHOST, ts: '1700000000123' });
     expect(queryOf(1)).toEqual({ user_id: GHOST });
     expect(hs.pending()).toEqual([]);

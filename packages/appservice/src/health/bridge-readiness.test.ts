@@ -45,10 +45,12 @@ describe('/health, /ready and the operations gauges', () => {
     bridge = new Bridge({ config, registration, connector, logStream: new PassThrough(), version: '1.2.3', ping: { baseMs: 5, capMs: 20 } });
     const { ops, appservice } = await bridge.start();
     const base = `http://127.0.0.1:${ops!.port}`;
-    const get = async (path: string) => {
+    // /health and /ready answer JSON; /metrics is Prometheus text, read through `scrape`.
+    const get = async (path: '/health' | '/ready') => {
       const res = await fetch(`${base}${path}`);
-      return { status: res.status, body: path === '/metrics' ? await res.text() : (await res.json()) as Record<string, unknown> };
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
     };
+    const scrape = async () => (await fetch(`${base}/metrics`)).text();
 
     expect(await get('/health')).toMatchObject({ status: 200, body: { ok: true } });
     expect(await get('/ready')).toEqual({
@@ -59,14 +61,14 @@ describe('/health, /ready and the operations gauges', () => {
         details: { store: 'ok', homeserver: expect.stringMatching(/^unreachable since |^waiting for the homeserver/), net: { bot: 'connecting' } },
       },
     });
-    expect((await get('/metrics')).body).toContain('bridgekit_homeserver_reachable 0');
+    expect(await scrape()).toContain('bridgekit_homeserver_reachable 0');
 
     await homeserver.up();
     await waitFor(async () => (await get('/ready')).body.notReady, ['net']);
     botConnected = true;
     expect(await get('/ready')).toEqual({ status: 200, body: { ok: true, notReady: [], details: { store: 'ok', homeserver: 'ok', net: { bot: 'connected' } } } });
 
-    const metrics = (await get('/metrics')).body as string;
+    const metrics = await scrape();
     expect(metrics).toContain(`bridgekit_build_info{version="1.2.3",core_version="${CORE_VERSION}"} 1`);
     expect(metrics).toContain('bridgekit_homeserver_reachable 1');
     expect(metrics).toContain('bridgekit_last_transaction_timestamp_seconds 0');
@@ -76,7 +78,7 @@ describe('/health, /ready and the operations gauges', () => {
       method: 'PUT', headers: { authorization: `Bearer ${registration.hsToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ events: [] }),
     });
     expect(pushed.status).toBe(200);
-    const last = Number(/bridgekit_last_transaction_timestamp_seconds ([\d.e+]+)/.exec((await get('/metrics')).body as string)?.[1]);
+    const last = Number(/bridgekit_last_transaction_timestamp_seconds ([\d.e+]+)/.exec(await scrape())?.[1]);
     expect(last).toBeGreaterThanOrEqual(before - 1);
 
     // The homeserver goes away: the next request finds out, and the ping is kept up until it is back.
@@ -84,11 +86,11 @@ describe('/health, /ready and the operations gauges', () => {
     const sending = ctx!.bot.sendMessage(asRoomId('!r:hs.test'), { msgtype: 'm.text', body: 'hello' }).catch(() => undefined);
     await waitFor(async () => (await get('/ready')).body.notReady, ['homeserver']);
     expect((await get('/ready')).body.details).toMatchObject({ homeserver: expect.stringMatching(/^unreachable since /) });
-    expect((await get('/metrics')).body).toContain('bridgekit_homeserver_reachable 0');
+    expect(await scrape()).toContain('bridgekit_homeserver_reachable 0');
     await homeserver.up();
     await waitFor(async () => (await get('/ready')).status, 200);
     await sending;
-    expect((await get('/metrics')).body).toContain('bridgekit_homeserver_reachable 1');
+    expect(await scrape()).toContain('bridgekit_homeserver_reachable 1');
     await bridge.stop();
     bridge = undefined;
     await homeserver.down();

@@ -40,7 +40,7 @@ const request: fc.Arbitrary<RawRequest> = fc.record({
     { weight: 3, arbitrary: fc.nat().map((n) => `${TXN}/f${n}`) },
     { weight: 1, arbitrary: fc.constantFrom('/_matrix/app/v1/users/@a:hs.test', '/_matrix/app/v1/rooms/%23a:hs.test', '/_matrix/app/v1/ping', '/_matrix/app/v1/thirdparty/protocol/irc', `${TXN}/%zz`, `${TXN}/`, '/_matrix/app/v1/users/%E0%A4%A') },
   ),
-  headers: contentType.map((ct) => (ct === undefined ? {} : { 'Content-Type': ct })),
+  headers: contentType.map((ct): Record<string, string> => (ct === undefined ? {} : { 'Content-Type': ct })),
   body: bodyBytes,
   token: fc.constantFrom(HS_TOKEN, HS_TOKEN, HS_TOKEN, null, 'wrong'),
 });

@@ -29,7 +29,9 @@ class AsyncJournal implements IngestJournal {
   accept(...a: Parameters<TransactionJournal['accept']>) { return this.call('accept', () => this.inner.accept(...a)); }
   appendOutbox(...a: Parameters<TransactionJournal['appendOutbox']>) { return this.call('appendOutbox', () => this.inner.appendOutbox(...a)); }
   pending() { return this.call('pending', () => this.inner.pending()); }
+  outboxPayload(seq: number) { return this.call('outboxPayload', () => this.inner.outboxPayload(seq)); }
   complete(seq: number) { return this.call('complete', () => this.inner.complete(seq)); }
+  markWritten(seq: number) { return this.call('markWritten', () => this.inner.markWritten(seq)); }
   recordFailure(seq: number, e: string) { return this.call('recordFailure', () => this.inner.recordFailure(seq, e)); }
   deadLetter(seq: number, e: string) { return this.call('deadLetter', () => this.inner.deadLetter(seq, e)); }
   deadLetters(limit?: number) { return this.call('deadLetters', () => this.inner.deadLetters(limit)); }

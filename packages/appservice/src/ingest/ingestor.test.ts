@@ -5,7 +5,7 @@ import { Ingestor, IngestorStoppedError, type IngestorDeps } from './ingestor';
 import { MemoryJournal } from './memory-journal';
 import { createIngestMetrics } from './metrics';
 import { ManualTimers, deferred, flush, memoryLogger, metricValue, yieldTimes } from './testing/helpers';
-import type { QueuedItem } from './types';
+import type { JournalItem, QueuedItem } from './types';
 
 let nextEvent = 0;
 function ev(room: string, label: string, sender = '@human:hs.test'): MatrixEvent {
@@ -14,7 +14,8 @@ function ev(room: string, label: string, sender = '@human:hs.test'): MatrixEvent
     type: 'm.room.message', content: { body: label }, originServerTs: 0,
   };
 }
-const bodyOf = (item: QueuedItem) => (item.kind === 'room' ? String(item.event.content.body) : `eph:${item.event.type}`);
+// Also reads what `journal.pending()` returns, which may hold outbox records: they show as their txnId.
+const bodyOf = (item: JournalItem) => (item.kind === 'room' ? String(item.event.content.body) : item.kind === 'ephemeral' ? `eph:${item.event.type}` : `outbox:${item.txnId}`);
 
 /** Deterministic PRNG (mulberry32) so the interleaving test is reproducible. */
 function prng(seed: number) {

@@ -19,7 +19,7 @@ function banEvent(entity: string, eventId: string, stateKey = 'rule:1'): PolicyS
   return { type: 'm.policy.rule.user', stateKey, eventId, content: { entity, recommendation: 'm.ban', reason: 'spam' } };
 }
 
-function pushed(event: Partial<MatrixEvent> & { type: string; eventId: string }, roomId: RoomId = LIST): MatrixEvent {
+function pushed(event: Omit<Partial<MatrixEvent>, 'eventId'> & { type: string; eventId: string }, roomId: RoomId = LIST): MatrixEvent {
   return { roomId, sender: asUserId('@mod:example.org'), content: {}, originServerTs: 0, ...event, eventId: asEventId(event.eventId) };
 }
 

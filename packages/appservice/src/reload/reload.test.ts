@@ -7,10 +7,10 @@ import { Bridge } from '../bridge';
 import { loadConfig } from '../config/load';
 import { defineConfigSection } from '../config/section';
 import type { Connector } from '../connector';
+import { fakeHomeserver } from '../http/testing/bridge-fixtures';
 import { generateRegistration } from '../registration/generate';
 
 const registration = generateRegistration({ id: 'test', url: 'http://127.0.0.1:0', senderLocalpart: 'bot', userPrefix: '_t_', aliasPrefix: 't_', domain: 'hs.test' });
-const homeserver: typeof fetch = async () => new Response(JSON.stringify({ duration_ms: 1 }), { status: 200 });
 const SECTION = defineConfigSection({ key: 'net', schema: Type.Object({ limit: Type.Integer({ minimum: 1, default: 5 }) }, { additionalProperties: false }) });
 
 describe('Bridge.reload', () => {
@@ -36,7 +36,7 @@ describe('Bridge.reload', () => {
     const lines: Array<Record<string, unknown>> = [];
     const logStream = new PassThrough();
     logStream.on('data', (chunk: Buffer) => chunk.toString().split('\n').filter(Boolean).forEach((l) => lines.push(JSON.parse(l) as Record<string, unknown>)));
-    const bridge = new Bridge({ config, registration, connector: connector as Connector, fetch: homeserver, logStream });
+    const bridge = new Bridge({ config, registration, connector: connector as Connector, dispatcher: fakeHomeserver(), logStream });
     await bridge.start();
     try {
       bridge.log.debug('before the reload');

@@ -86,7 +86,7 @@ describe.each(backends)('the transaction journal on $name', (backend) => {
 
     store = await openStore();
     const pending = await store.journal.pending();
-    expect(pending.map((q) => (q.kind === 'room' ? q.event.eventId : q.event.type))).toEqual(['$b', '$c', 'm.typing']);
+    expect(pending.map((q) => (q.kind === 'room' ? q.event.eventId : q.kind === 'ephemeral' ? q.event.type : q.kind))).toEqual(['$b', '$c', 'm.typing']);
     expect(pending[0].attempts).toBe(2);
     expect(pending[0]).toEqual({ seq: b.seq, kind: 'room', event: ev('b', asRoomId('!r2:x')), attempts: 2 });
     expect(pending[2]).toEqual(expect.objectContaining({ kind: 'ephemeral', event: typing, attempts: 0 }));

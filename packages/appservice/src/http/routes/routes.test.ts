@@ -83,7 +83,7 @@ describe('connector routes', () => {
         return { text: 'done' };
       },
     });
-    ({ appservice: { port } } = await routes.listen({ appservice: { bindAddress: '127.0.0.1', port: 0 } }) as { appservice: { port: number } });
+    port = (await routes.listen({ appservice: { bindAddress: '127.0.0.1', port: 0 } })).appservice.port;
   });
   afterEach(async () => {
     release?.();

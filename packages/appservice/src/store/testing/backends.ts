@@ -52,5 +52,5 @@ export function storeBackends(): StoreBackend[] {
 }
 
 function pick(s: Repositories): Repositories {
-  return { rooms: s.rooms, users: s.users, messages: s.messages, kv: s.kv, ghosts: s.ghosts, portals: s.portals };
+  return { rooms: s.rooms, users: s.users, messages: s.messages, kv: s.kv, ghosts: s.ghosts, portals: s.portals, tables: s.tables };
 }
