@@ -353,11 +353,13 @@ describe('CsApiClient endpoints', () => {
   });
 
   it('streams a large download at the reader\'s pace after the timeout has stopped applying', async () => {
-    const { client } = setup({ timeoutMs: 50 });
+    // The timeout must comfortably cover the headers of a 4 MiB reply on a loaded machine (at 50 ms
+    // it once ran out before them); the reader then waits well past it before reading the body.
+    const { client } = setup({ timeoutMs: 400 });
     const big = Buffer.alloc(4 * 1024 * 1024, 7);
     hs.on('GET', '/_matrix/client/v1/media/download/hs.test/big', { body: big });
     const { stream } = await client.downloadMediaStream('mxc://hs.test/big');
-    await new Promise((resolve) => setTimeout(resolve, 120));
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
     let size = 0;
     for await (const chunk of stream) size += (chunk as Buffer).length;
     expect(size).toBe(big.length);
