@@ -8,7 +8,7 @@
  */
 import { connectIrc, uniqueNick, type IrcTestClient } from './harness/irc-client';
 import { BOT_NICK, ghostUserId, joinPortal, matrixUser, bridgeForThisFile, uniqueChannel, type MatrixTestUser } from './harness/irc-bridge';
-import { restartHomeserver, restartIrcServer, untilHomeserverTransactionsAcknowledged } from './harness/server-restarts';
+import { restartHomeserver, restartHomeserverCountingFromOne, restartIrcServer } from './harness/server-restarts';
 
 const bridge = bridgeForThisFile();
 
@@ -124,13 +124,11 @@ describe('homeserver restart', () => {
     // Synapse on SQLite deletes the transactions it completed and, once restarted, counts from 1
     // again: after the first restart the bridge sees IDs 1, 2, ...; after the second it sees them
     // again with other events. Before the fix those were taken for retries and dropped. (Only when
-    // none is in flight at the restart: otherwise Synapse goes on from that one, so wait for it.)
-    await untilHomeserverTransactionsAcknowledged();
-    await restartHomeserver();
+    // it holds no transaction at the restart: the harness makes sure of that.)
+    await restartHomeserverCountingFromOne();
     for (let i = 1; i <= 4; i++) await matrixSays(`a${i} after the first restart`);
     await ircSays('ia after the first restart');
-    await untilHomeserverTransactionsAcknowledged();
-    await restartHomeserver();
+    await restartHomeserverCountingFromOne();
     for (let i = 1; i <= 4; i++) await matrixSays(`b${i} after the second restart`);
     await ircSays('ib after the second restart');
     expect(bridge().logTail(2000)).toContain('reused a transaction ID');
