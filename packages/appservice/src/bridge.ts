@@ -16,7 +16,7 @@ import { readinessReport, storeHealth, type ReadinessReport } from './health/rea
 import { asUserId } from './ids';
 import { Ingestor } from './ingest/ingestor';
 import type { QueuedItem } from './ingest/types';
-import type { AcceptResult } from './ingest/ingestor';
+import type { AcceptResult } from './ingest/ingestor-api';
 import { createIntentFactory, type IntentFactory } from './intent/factory';
 import { createLogger, type ClosableLogger } from './log/logger';
 import { MemberCache } from './members/member-cache';

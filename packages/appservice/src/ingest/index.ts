@@ -1,5 +1,6 @@
-export { Ingestor, IngestorStoppedError } from './ingestor';
-export type { AcceptResult, IngestorDeps, IngestMetrics, RoomTaskOptions } from './ingestor';
+export { Ingestor } from './ingestor';
+export { IngestorStoppedError } from './ingestor-api';
+export type { AcceptResult, IngestorDeps, IngestMetrics, RoomTaskOptions } from './ingestor-api';
 export type { BridgeOutbox, OutboxDelivery, OutboxHandler, OutboxKind, OutboxKindOptions } from './outbox-api';
 export { outsideRoomTurn } from './room-turn';
 export { createIngestMetrics } from './metrics';

@@ -16,6 +16,7 @@
  */
 import { createTxnIds } from '../csapi/txn-ids';
 import type { Logger } from '../log/types';
+import { errorText } from './error-text';
 import { DEFAULT_MAX_HOLD_MS, holdDecision } from './hold';
 import type { StepResult } from './room-queues';
 import { journalCall, retried, type JournalWrites } from './journal-writes';
@@ -339,9 +340,4 @@ export class Outbox implements BridgeOutbox {
 
 function describe(record: OutboxRecord): Record<string, unknown> {
   return { seq: record.seq, kind: record.outboxKind, roomKey: record.roomKey, txnId: record.txnId };
-}
-
-function errorText(err: unknown): string {
-  if (err instanceof Error) return err.message || err.name;
-  return String(err);
 }
