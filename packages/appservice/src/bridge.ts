@@ -1,8 +1,6 @@
 import type { Server } from 'node:http';
-import type { Dispatcher } from 'undici';
-import type { BridgeConfig } from './config/types';
 import { createBridgeContext } from './bridge-context';
-import type { Connector, ReloadReport } from './connector';
+import type { ReloadReport } from './connector';
 import { ConfigReloader } from './reload/config-reload';
 import { CsApiClient } from './csapi/client';
 import { retryDelay } from './csapi/retry';
@@ -18,13 +16,12 @@ import { readinessReport, storeHealth, type ReadinessReport } from './health/rea
 import { asUserId } from './ids';
 import { Ingestor } from './ingest/ingestor';
 import type { QueuedItem } from './ingest/types';
-import type { AcceptResult } from './ingest/ingestor';
+import type { AcceptResult } from './ingest/ingestor-api';
 import { createIntentFactory, type IntentFactory } from './intent/factory';
 import { createLogger, type ClosableLogger } from './log/logger';
 import { MemberCache } from './members/member-cache';
 import { createMetrics, eventTypeLabel, type CoreMetrics } from './metrics/core-metrics';
 import { NamespaceMatcher } from './registration/namespaces';
-import type { Registration } from './registration/types';
 import { openBridgeStore, type BridgeStoreHandle } from './store/bridge-store';
 import { StoreLockGuard } from './store/lock-guard';
 import { createGhosts } from './ghosts/ghosts';
@@ -34,46 +31,10 @@ import { CORE_VERSION } from './version';
 import { PolicyLists } from './moderation/policy-lists';
 import { botPolicyAccess } from './moderation/bot-access';
 
+import type { BridgeOptions } from './bridge-options';
+import { BridgeSecrets } from './bridge-secrets';
+
 export type { BridgeAddresses } from './http/bridge-listeners';
-
-/** What a `Bridge` is built from: the config, the registration and the connector, plus hooks for tests. */
-export interface BridgeOptions {
-  config: BridgeConfig;
-  registration: Registration;
-  connector: Connector;
-  /** Where client-server requests go; defaults to a keep-alive undici Pool to the homeserver. Tests hand in a MockAgent. */
-  dispatcher?: Dispatcher;
-  /** Where log lines go instead of stderr (tests). */
-  logStream?: NodeJS.WritableStream;
-  /** The bridge program's version, logged at start next to the core's (e.g. its package.json version). */
-  version?: string;
-  /**
-   * Reads the config again for a reload (the CLI passes its own, which knows the app's sections);
-   * default: the file the config came from, with the connector's section as the only extra one.
-   */
-  loadConfig?: () => BridgeConfig;
-  /** The start-up ping's backoff and clock (tests); default: 1 s doubling up to 60 s, real timers. */
-  ping?: { baseMs?: number; capMs?: number; sleep?: (ms: number, signal: AbortSignal) => Promise<void> };
-  /**
-   * The time the core waits on and stamps records with (tests, e.g. the test kit's `TestClock`):
-   * retry backoffs of events and homeserver requests, the slow-handler watchdog, the start-up
-   * ping's pauses, the store's timestamps. Default: real time.
-   */
-  clock?: BridgeClock;
-  /**
-   * The bridge cannot go on safely: it lost its PostgreSQL store lock to another process
-   * (store/lock-guard.ts). Pushes are already refused; the CLI stops the bridge and exits 1 for
-   * the service manager to restart it. Default: stop, and set `process.exitCode` to 1.
-   */
-  onFatal?: (error: Error) => void;
-}
-
-/** A source of time and timers; `setTimeout` handles are opaque to the core. */
-export interface BridgeClock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
 
 const HOUR_MS = 60 * 60 * 1000;
 /** How long a txnId / finished event ID is remembered: far longer than any homeserver retry. */
@@ -86,9 +47,6 @@ const SHUTDOWN_IN_FLIGHT_MS = 5_000;
 const ROUTE_GRACE_MS = 5_000;
 /** How long the start waits for the moderation policy lists before it goes on without them. */
 const POLICY_LOAD_WAIT_MS = 15_000;
-const MIN_SECRET_LENGTH = 4;
-/** Bounds the redaction list (each log line is checked against all of it). */
-const MAX_SECRETS = 10_000;
 /** Room members whose display names are kept (a few hundred bytes each). */
 const MEMBER_CACHE_ENTRIES = 50_000;
 
@@ -117,7 +75,7 @@ export class Bridge {
   private client?: CsApiClient;
   private readonly matcher: NamespaceMatcher;
   /** Values the logger redacts wherever they appear: the tokens, plus what connectors register. */
-  private readonly secrets = new Set<string>();
+  private readonly secrets: BridgeSecrets;
   private started = false;
   /** The connector's config section as `ctx.section` hands it over (undefined without one). */
   private readonly section: unknown;
@@ -125,19 +83,13 @@ export class Bridge {
 
   constructor(private readonly opts: BridgeOptions) {
     const { registration } = opts;
-    this.secrets.add(registration.asToken).add(registration.hsToken);
-    const databaseUrl = opts.config.database.postgres?.url;
-    if (databaseUrl) {
-      this.secrets.add(databaseUrl);
-      const password = passwordOf(databaseUrl);
-      if (password) this.addSecret(password);
-    }
+    this.secrets = new BridgeSecrets([registration.asToken, registration.hsToken], opts.config.database.postgres?.url);
     // Read before the logger exists: a bad section stops the bridge here, and the section's
     // secrets are redacted from the very first line logged.
     const declared = opts.connector.configSection?.load(opts.config);
-    for (const secret of declared?.secrets ?? []) this.addSecret(secret);
+    for (const secret of declared?.secrets ?? []) this.secrets.add(secret);
     this.section = declared?.value;
-    this.log = createLogger(opts.config.logging, () => [...this.secrets], { stream: opts.logStream });
+    this.log = createLogger(opts.config.logging, () => this.secrets.list(), { stream: opts.logStream });
     this.lockGuard = new StoreLockGuard(this.log.child({ component: 'store' }), (err) => {
       if (opts.onFatal) return opts.onFatal(err);
       process.exitCode = 1;
@@ -158,7 +110,7 @@ export class Bridge {
     this.reloader = new ConfigReloader({
       config: opts.config, connector: opts.connector, ...(opts.loadConfig ? { loadConfig: opts.loadConfig } : {}),
       log: this.log.child({ component: 'reload' }), setLogLevel: (level) => this.log.setLevel(level),
-      addSecret: (secret) => this.addSecret(secret), startedSection: this.section,
+      addSecret: (secret) => this.secrets.add(secret), startedSection: this.section,
     });
   }
 
@@ -259,7 +211,7 @@ export class Bridge {
     const ctx = createBridgeContext({
       config, registration, section: this.section, intents, store, ingestor, client, ghosts, routes, members,
       matcher: this.matcher, log: log.child({ connector: connector.name }), metrics: this.metrics,
-      addSecret: (secret) => this.addSecret(secret), reloadConfig: () => this.reload(), moderation: policy,
+      addSecret: (secret) => this.secrets.add(secret), reloadConfig: () => this.reload(), moderation: policy,
     });
     await connector.start(ctx);
     // A route added after this would never be served: refuse it loudly instead.
@@ -347,11 +299,6 @@ export class Bridge {
     await this.ingestor?.drain();
   }
 
-  private addSecret(secret: string): void {
-    // Very short values would redact ordinary words; a secret that short is not one anyway.
-    if (secret.length >= MIN_SECRET_LENGTH && this.secrets.size < MAX_SECRETS) this.secrets.add(secret);
-  }
-
   /**
    * The HTTP layer answers 200 only once `acceptTransaction` returned (SQLite: synchronously) or
    * its Promise resolved (PostgreSQL: committed); a throw or rejection is a 500, and the
@@ -402,15 +349,6 @@ export class Bridge {
       (pruned) => { if (pruned > 0) this.log.debug('Pruned old records', { pruned }); },
       (err: unknown) => this.log.error('Pruning the store failed', { error: errorMessage(err) }),
     );
-  }
-}
-
-/** The password of a database URL, to redact wherever it might be logged. */
-function passwordOf(url: string): string | undefined {
-  try {
-    return decodeURIComponent(new URL(url).password) || undefined;
-  } catch {
-    return undefined;
   }
 }
 

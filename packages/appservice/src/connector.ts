@@ -7,8 +7,8 @@ import type {
 } from './events';
 import type { ConnectorReadiness } from './health/readiness';
 import type { RoomAlias, RoomId, UserId } from './ids';
-import type { RoomTaskOptions } from './ingest/ingestor';
-import type { BridgeOutbox } from './ingest/outbox';
+import type { RoomTaskOptions } from './ingest/ingestor-api';
+import type { BridgeOutbox } from './ingest/outbox-api';
 import type { Intent } from './intent/types';
 import type { RouteRegistry } from './http/routes/types';
 import type { Logger } from './log/types';

@@ -55,7 +55,8 @@ export type { ModerationPolicy, PolicyListsOptions, PolicyRoomAccess, PolicyRule
 
 // Running a bridge
 export { Bridge } from './bridge';
-export type { BridgeOptions, BridgeAddresses, BridgeClock } from './bridge';
+export type { BridgeAddresses } from './bridge';
+export type { BridgeOptions, BridgeClock } from './bridge-options';
 export { runCli } from './cli';
 export { packageVersion, CORE_VERSION } from './version';
 export type { BridgeApp, CliOptions } from './cli';

@@ -8,7 +8,7 @@
  * call `connect()` again, paced by reconnect.ts.
  */
 import { outsideRoomTurn } from '@bridgekit/appservice';
-import { Client, type ParsedMessage } from 'irc-framework';
+import { Client } from 'irc-framework';
 import { assertEncoding, buildLine, safeParam, safeTrailing, UnsafeIrcParamError } from '../format/sanitize';
 import { estimatePrefixLength } from '../format/split';
 import { casefold } from '../mapping/casefold';
@@ -17,19 +17,16 @@ import { nickCandidates } from '../mapping/nick-template';
 import { systemClock, type Clock } from './clock';
 import { toClientOptions, type IrcConnectOptions } from './connect-options';
 import { EchoWaiters } from './echoes';
-import { IrcError, JoinFailedError } from './errors';
+import { IrcError } from './errors';
 import { sourceAddressFailure } from './source-address-failure';
 import { shareCommandTable } from './shared-command-table';
 import { TypedEmitter, type IrcCloseReason, type IrcConnectionEvents, type IrcRegisteredEvent } from './events';
 import { FloodQueue, type FloodStats } from './flood';
 import { isupportFrom, type Isupport } from './isupport';
-import { LabeledReplies } from './labels';
-import { PendingReplies } from './pending-replies';
 import { SocketTransport } from './socket-transport';
 import { RegistrationHandshake } from './registration-handshake';
-import { lastParam } from './registration-refusals';
+import { RequestReplies } from './request-replies';
 import { OutgoingText, type SendOptions, type SendReport } from './outgoing-text';
-import { tagPrefix } from './tags';
 import { bindEvents, type TranslationContext, type WhoisInfo } from './translate';
 
 /** What of a connection a config reload changes without reconnecting. */
@@ -38,12 +35,6 @@ export interface LiveConnectionSettings {
   pingIntervalSeconds: number;
   pingTimeoutSeconds: number;
 }
-
-const JOIN_ERRORS = new Set(['403', '405', '437', '471', '473', '474', '475', '476', '477', '479', '489']);
-const NICK_ERRORS: Record<string, 'IRC_NICK_UNAVAILABLE' | 'IRC_NICK_INVALID'> = {
-  431: 'IRC_NICK_INVALID', 432: 'IRC_NICK_INVALID', 433: 'IRC_NICK_UNAVAILABLE', 436: 'IRC_NICK_UNAVAILABLE',
-  437: 'IRC_NICK_UNAVAILABLE', 438: 'IRC_NICK_UNAVAILABLE', 484: 'IRC_NICK_UNAVAILABLE',
-};
 
 export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
   private readonly options: IrcConnectOptions;
@@ -61,12 +52,10 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
   private closeCause: { reason: IrcCloseReason; message?: string; error?: Error } | undefined;
   private isupportCache: Isupport | undefined;
   private readonly channels = new Set<string>();
-  private readonly joins: PendingReplies<void>;
-  private readonly nickChange: PendingReplies<IrcNick>;
-  private readonly whoisReplies: PendingReplies<WhoisInfo | undefined>;
+  /** JOIN, NICK and WHOIS waiting for the server's answer. */
+  private readonly replies: RequestReplies;
   private readonly echoes: EchoWaiters;
   private readonly text: OutgoingText;
-  private readonly labels = new LabeledReplies();
 
   constructor(options: IrcConnectOptions) {
     super();
@@ -86,9 +75,7 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
       write: (line) => this.writeNow(line),
     });
     const replyMs = options.replyTimeoutMs ?? 30_000;
-    this.joins = new PendingReplies('JOIN', this.clock, replyMs);
-    this.nickChange = new PendingReplies('NICK', this.clock, replyMs);
-    this.whoisReplies = new PendingReplies('WHOIS', this.clock, replyMs);
+    this.replies = new RequestReplies(this.clock, replyMs, (name) => this.fold(name));
     // Echoes come back within a round trip; a line that does not was refused or filtered.
     this.echoes = new EchoWaiters(this.clock, options.echoTimeoutMs ?? 5_000);
     this.text = new OutgoingText({
@@ -216,7 +203,7 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
         noteSaslDone: () => { this.saslDone = true; },
         noteIsupport: () => { this.isupportCache = undefined; },
         noteServerError: (message) => { this.closeCause = { reason: 'server-error', message }; },
-        afterWelcome: (message) => this.onNumeric(message),
+        afterWelcome: (message) => this.replies.onNumeric(message),
         onError: (error) => this.emit('error', error),
         settled: (error) => {
           if (error) return reject(error);
@@ -242,8 +229,7 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
         this.onClosed(client, wasRegistered, cause);
       });
       bindEvents(client, this.translationContext(), (event, value) => this.emit(event, value));
-      // A labeled WHOIS whose reply had no WHOIS in it (an error reply) found nobody.
-      this.labels.watch(client, (label) => this.whoisReplies.resolve(labelKey(label), undefined));
+      this.replies.watch(client);
       // cap-notify: after registration the server may offer new capabilities (irc-framework asks
       // for those it wants) or withdraw some; both change what this connection does from then on.
       client.on('cap ack', (e) => this.capabilitiesChanged(Object.keys(e.capabilities), []));
@@ -275,10 +261,7 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
     const line = buildLine('JOIN', key ? [name, safeParam(key, { secret: 'the channel key' })] : [name]);
     const folded = this.fold(name);
     if (this.channels.has(folded)) return;
-    if (this.joins.has(folded)) return this.joins.wait(folded);
-    const joined = this.joins.wait(folded);
-    await this.send(line).catch((error: Error) => this.joins.reject(folded, error));
-    return joined;
+    return this.replies.join(folded, line, (l) => this.send(l));
   }
 
   async part(channel: string, reason?: string): Promise<void> {
@@ -311,26 +294,12 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
 
   /** Changes nick; resolves with the new nick when the server confirms, rejects on 43x. */
   async changeNick(newNick: string): Promise<IrcNick> {
-    const wanted = safeParam(newNick);
-    const folded = this.fold(wanted);
-    const confirmed = this.nickChange.wait(folded);
-    await this.send(buildLine('NICK', [wanted])).catch((error: Error) => this.nickChange.reject(folded, error));
-    return confirmed;
+    return this.replies.changeNick(safeParam(newNick), (line) => this.send(line));
   }
 
   /** WHOIS; undefined when no such nick is online. */
   async whois(nick: string): Promise<WhoisInfo | undefined> {
-    const wanted = safeParam(nick);
-    if (this.labeledResponse) {
-      const label = this.labels.newLabel();
-      const reply = this.whoisReplies.wait(labelKey(label));
-      await this.send(tagPrefix({ label }) + buildLine('WHOIS', [wanted])).catch((error: Error) => this.whoisReplies.reject(labelKey(label), error));
-      return reply;
-    }
-    const folded = this.fold(wanted);
-    const reply = this.whoisReplies.wait(folded);
-    await this.send(buildLine('WHOIS', [wanted])).catch((error: Error) => this.whoisReplies.reject(folded, error));
-    return reply;
+    return this.replies.whois(safeParam(nick), this.labeledResponse, (line) => this.send(line));
   }
 
   /** Sends one raw line through flood control. Refuses line breaks instead of splitting. */
@@ -370,39 +339,22 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
         const folded = this.fold(name);
         if (kind === 'join') {
           this.channels.add(folded);
-          this.joins.resolve(folded, undefined);
+          this.replies.joined(folded);
         } else if (kind === 'part') {
           this.channels.delete(folded);
         } else {
           this.currentNick = name as IrcNick;
-          this.nickChange.resolve(folded, name as IrcNick);
+          this.replies.nickChanged(name as IrcNick);
         }
       },
-      noteWhois: (nick, info) => this.whoisReplies.resolve(this.whoisKey(nick), info),
-      awaitsWhois: (nick) => this.whoisReplies.has(this.whoisKey(nick)),
+      noteWhois: (nick, info) => this.replies.whoisAnswered(nick, info),
+      awaitsWhois: (nick) => this.replies.awaitsWhois(nick),
     };
-  }
-
-  /** Which waiting WHOIS a reply line about `nick` answers: its label's, if it came in a labeled reply. */
-  private whoisKey(nick: string): string {
-    const label = this.labels.answering;
-    return label !== undefined && this.whoisReplies.has(labelKey(label)) ? labelKey(label) : this.fold(nick);
   }
 
   /** (irc-framework answers a CAP NEW of nothing it wants with an empty CAP REQ: its empty ACK is no change.) */
   private capabilitiesChanged(added: string[], removed: string[]): void {
     if (this.registered && added.length + removed.length > 0) this.emit('capabilities', { added, removed, enabled: this.capabilities });
-  }
-
-  private onNumeric(message: ParsedMessage): void {
-    const [, subject = ''] = message.params;
-    if (JOIN_ERRORS.has(message.command) && this.joins.has(this.fold(subject))) {
-      this.joins.reject(this.fold(subject), new JoinFailedError(subject, message.command, lastParam(message)));
-    }
-    const nickError = NICK_ERRORS[message.command];
-    if (nickError && this.nickChange.has(this.fold(subject))) {
-      this.nickChange.reject(this.fold(subject), new IrcError(nickError, `Cannot change nick to ${subject}: ${lastParam(message)}.`));
-    }
   }
 
   private onClosed(client: Client, wasRegistered: boolean, cause: { reason: IrcCloseReason; message?: string }): void {
@@ -412,11 +364,9 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
     this.channels.clear();
     this.flood.clear('the IRC connection closed');
     const closed = new IrcError('IRC_CONNECTION_CLOSED', `The connection to ${this.options.host} closed${cause.message ? `: ${cause.message}` : ''}.`);
-    this.joins.rejectAll(closed);
-    this.nickChange.rejectAll(closed);
-    this.whoisReplies.rejectAll(closed);
+    this.replies.rejectAll(closed);
     this.echoes.clear();
-    this.labels.clear();
+    this.replies.clearLabels();
     client.removeAllListeners();
     if (wasRegistered) this.emit('close', { ...cause, wasRegistered });
   }
@@ -447,11 +397,6 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
   private fold(name: string): string {
     return casefold(name, this.isupport.casemapping);
   }
-}
-
-/** Pending-reply key of a labeled request (cannot collide with a casefolded nick: it has a space). */
-function labelKey(label: string): string {
-  return `label ${label}`;
 }
 
 export type { IrcConnectOptions, SendOptions, SendReport, WhoisInfo };

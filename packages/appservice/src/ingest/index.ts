@@ -1,6 +1,7 @@
-export { Ingestor, IngestorStoppedError } from './ingestor';
-export type { AcceptResult, IngestorDeps, IngestMetrics, RoomTaskOptions } from './ingestor';
-export type { BridgeOutbox, OutboxDelivery, OutboxHandler, OutboxKind, OutboxKindOptions } from './outbox';
+export { Ingestor } from './ingestor';
+export { IngestorStoppedError } from './ingestor-api';
+export type { AcceptResult, IngestorDeps, IngestMetrics, RoomTaskOptions } from './ingestor-api';
+export type { BridgeOutbox, OutboxDelivery, OutboxHandler, OutboxKind, OutboxKindOptions } from './outbox-api';
 export { outsideRoomTurn } from './room-turn';
 export { createIngestMetrics } from './metrics';
 export { MemoryJournal } from './memory-journal';

@@ -1,7 +1,8 @@
 import { Registry } from 'prom-client';
 import type { EphemeralEvent, MatrixEvent } from '../events';
 import type { EventId, RoomId, UserId } from '../ids';
-import { Ingestor, IngestorStoppedError, type IngestorDeps } from './ingestor';
+import { Ingestor } from './ingestor';
+import { IngestorStoppedError, type IngestorDeps } from './ingestor-api';
 import { MemoryJournal } from './memory-journal';
 import { createIngestMetrics } from './metrics';
 import { ManualTimers, deferred, flush, memoryLogger, metricValue, yieldTimes } from './testing/helpers';

@@ -1,94 +1,23 @@
-import type { Counter, Gauge, Histogram } from 'prom-client';
+/**
+ * The ingestor: Matrix transactions in, journaled, handled one event at a time per room; the
+ * outbox (outbox.ts) and room tasks share the same room queues. What callers see of it is in
+ * ingestor-api.ts; the journal writes of a handled item are in item-journal.ts.
+ */
 import { isRetriable } from '../errors/bridge-error';
 import type { EphemeralEvent, MatrixEvent } from '../events';
-import type { Logger } from '../log/types';
+import { errorText } from './error-text';
 import { DEFAULT_MAX_HOLD_MS, holdDecision } from './hold';
-import { DEFAULT_JOURNAL_WRITE_HOLD_MS, JournalWrites, journalCall } from './journal-writes';
+import { IngestorStoppedError, type AcceptResult, type IngestorDeps, type RoomTaskOptions } from './ingestor-api';
+import { describeItem, ItemJournal } from './item-journal';
+import { DEFAULT_JOURNAL_WRITE_HOLD_MS, JournalWrites } from './journal-writes';
 import { Outbox } from './outbox';
 import { RoomQueues, realTimers, type StepResult, type Timers } from './room-queues';
 import { currentRoomTurn } from './room-turn';
-import type { IngestJournal, JournalAcceptResult, JournalItem, MaybePromise, QueuedItem } from './types';
+import type { JournalAcceptResult, JournalItem, MaybePromise, QueuedItem } from './types';
 import { runMarking } from './written-mark';
-
-/** What the HTTP layer needs to know about an accepted transaction. */
-export interface AcceptResult {
-  /** The txnId was seen before: nothing was queued. */
-  duplicate: boolean;
-  /** Items handed to the room queues (echoes excluded). */
-  queued: number;
-  /** Events sent by the bridge's own users, completed without calling the handler. */
-  echoes: number;
-}
-
-export interface IngestMetrics {
-  /** kind: `room` | `ephemeral` | `outbox` | `task` | `job`; outcome: `handled` | `echo` | `retried` | `dead_lettered` | `failed` | `not_repeated`. */
-  events: Counter<'kind' | 'outcome'>;
-  /** result: `accepted` | `duplicate`. */
-  transactions?: Counter<'result'>;
-  /** Jobs queued or running, over all rooms (one series, not one per room). */
-  queueDepth: Gauge;
-  /** Rooms with at least one job queued or running. */
-  activeRooms: Gauge;
-  slowHandlers?: Counter<'kind'>;
-  handlerDuration?: Histogram<'kind'>;
-}
-
-/** What an `Ingestor` is built from: the journal, the handler, the limits, the clock. */
-export interface IngestorDeps {
-  /** SQLite's answers synchronously (used as they come); a database server's with Promises. */
-  journal: IngestJournal;
-  /**
-   * How long a journal write that answers with a Promise is retried through a database outage
-   * before its failure is final (default 60 s). Accepting a transaction is never retried here:
-   * its failure goes back to the homeserver, which retries.
-   */
-  journalWriteHoldMs?: number;
-  /** Runs in the item's room turn. A throw means "retry later"; see `maxAttempts`. */
-  handle(item: QueuedItem): Promise<void>;
-  /** Was this event sent by one of the bridge's own users? A cheap namespace check, no store lookup. */
-  isEcho(event: MatrixEvent): boolean;
-  /** How many rooms are handled at the same time. */
-  roomConcurrency: number;
-  /** Attempts per item before it is dead-lettered. */
-  maxAttempts: number;
-  /** Wait before the next attempt, given the number of attempts so far (≥ 1). */
-  retryDelay(attempt: number): number;
-  /** A handler running longer than this is logged and counted as slow (not cancelled). */
-  slowHandlerMs: number;
-  timers?: Timers;
-  now?: () => number;
-  /** For the jitter of retry delays (tests make it deterministic). */
-  random?: () => number;
-  /** Outbox items that keep their payload in memory while they wait (default 10,000); the rest read it back from the journal. */
-  maxOutboxPayloadsInMemory?: number;
-  log: Logger;
-  metrics?: IngestMetrics;
-}
 
 /** Ephemeral events share one queue of their own, so a typing notice never waits behind a room's messages. */
 const EPHEMERAL_QUEUE = '\u0000ephemeral';
-
-/** Options of `inRoomOrder`. */
-export interface RoomTaskOptions {
-  /**
-   * Hold the task through a homeserver outage: a retriable failure (hold.ts) runs it again with
-   * backoff, the room's later work waiting behind it, for at most `maxHoldMs` (default 15 min).
-   * Not journaled: for work that carries nothing a network said (state sync), which is redone
-   * anyway after a restart. Without it a failure rejects at once.
-   */
-  retry?: boolean;
-  maxHoldMs?: number;
-  /** Names the task in logs. */
-  name?: string;
-}
-
-/** Thrown to `inRoomOrder` callers whose task had not started when the ingestor stopped. */
-export class IngestorStoppedError extends Error {
-  override readonly name = 'IngestorStoppedError';
-  constructor() {
-    super('The bridge is shutting down; the task was not run');
-  }
-}
 
 /**
  * Takes transactions from the homeserver, persists them through the journal, and feeds the
@@ -108,6 +37,7 @@ export class Ingestor {
   /** The last asynchronous accept: the next one starts after it, so queues keep push order. */
   private acceptTail?: Promise<unknown>;
   private readonly writes: JournalWrites;
+  private readonly itemJournal: ItemJournal;
   private readonly stopController = new AbortController();
   /** Durable network → Matrix delivery, in the same room queues (`BridgeContext.outbox`). */
   readonly outbox: Outbox;
@@ -120,6 +50,7 @@ export class Ingestor {
       timers: this.timers, now: this.now, maxMs: deps.journalWriteHoldMs ?? DEFAULT_JOURNAL_WRITE_HOLD_MS,
       onRetry: (err) => deps.log.warn('The journal did not take a write (database unavailable?); retrying', { error: errorText(err) }),
     });
+    this.itemJournal = new ItemJournal({ journal: deps.journal, writes: this.writes, log: deps.log });
     this.queues = new RoomQueues({
       concurrency: deps.roomConcurrency,
       timers: this.timers,
@@ -357,11 +288,11 @@ export class Ingestor {
   private async attempt(item: QueuedItem): Promise<StepResult> {
     const started = this.now();
     const watchdog = this.timers.setTimeout(() => {
-      this.deps.log.warn('Event handler is slow (still running)', { ...describe(item), afterMs: this.deps.slowHandlerMs });
+      this.deps.log.warn('Event handler is slow (still running)', { ...describeItem(item), afterMs: this.deps.slowHandlerMs });
       this.deps.metrics?.slowHandlers?.inc({ kind: item.kind });
     }, this.deps.slowHandlerMs);
     try {
-      await runMarking(() => this.markWritten(item), () => this.deps.handle(item));
+      await runMarking(() => this.itemJournal.markWritten(item), () => this.deps.handle(item));
     } catch (err) {
       return this.failed(item, err);
     } finally {
@@ -377,98 +308,46 @@ export class Ingestor {
     const error = errorText(err);
     if (err instanceof IngestorStoppedError) {
       // Interrupted by the shutdown, not failed: no attempt is counted, the next start runs it.
-      this.deps.log.info('Event handler interrupted by the shutdown; it runs again at the next start', describe(item));
+      this.deps.log.info('Event handler interrupted by the shutdown; it runs again at the next start', describeItem(item));
       this.inQueue.delete(item.seq);
       return 'done';
     }
-    let attempts = item.attempts + 1;
-    try {
-      attempts = await journalCall(this.writes, () => this.deps.journal.recordFailure(item.seq, error));
-    } catch (journalErr) {
-      this.deps.log.error('Could not record a handler failure in the journal', { ...describe(item), error: errorText(journalErr) });
-    }
+    const attempts = await this.itemJournal.recordFailure(item, error);
     item.attempts = attempts;
     // Errors that declare themselves permanent (a BridgeError with retriable: false, e.g. EVENT_UNSUPPORTED
     // or CSAPI_REJECTED) would fail the same way again: dead-letter them at once.
     // So do items already written to the network: another attempt would say them twice.
     const permanent = isPermanent(err) || (item.kind === 'room' && item.written === true);
     if (permanent || attempts >= this.deps.maxAttempts) {
-      this.deps.log.error('Giving up on event; dead-lettered', { ...describe(item), attempts, error });
+      this.deps.log.error('Giving up on event; dead-lettered', { ...describeItem(item), attempts, error });
       this.count(item.kind, 'dead_lettered');
       this.inQueue.delete(item.seq);
-      const onError = (journalErr: unknown) => this.deps.log.error('Could not dead-letter the event in the journal; it will run again after a restart', {
-        ...describe(item), error: errorText(journalErr),
-      });
-      try {
-        const dead = journalCall(this.writes, () => this.deps.journal.deadLetter(item.seq, error));
-        if (dead instanceof Promise) dead.catch(onError);
-      } catch (journalErr) {
-        onError(journalErr);
-      }
+      this.itemJournal.deadLetter(item, error);
       return 'done';
     }
     const retryInMs = this.deps.retryDelay(attempts);
-    this.deps.log.warn('Event handler failed; retrying', { ...describe(item), attempts, retryInMs, error });
+    this.deps.log.warn('Event handler failed; retrying', { ...describeItem(item), attempts, retryInMs, error });
     this.count(item.kind, 'retried');
     return { retryInMs };
   }
 
-  /**
-   * The handler's irreversible write is about to happen (`BridgeContext.writtenMarker`): from now
-   * on the item is never run again, not by a retry nor after a restart. A journal that cannot
-   * record it is logged, not thrown: the write goes ahead (a repeat after a crash is the lesser harm).
-   */
-  private markWritten(item: QueuedItem): void {
-    if (item.kind !== 'room' || item.written) return;
-    item.written = true;
-    const onError = (err: unknown) => this.deps.log.error('Could not mark the event written in the journal; a restart may repeat it', { ...describe(item), error: errorText(err) });
-    try {
-      // Not awaited when asynchronous (as `complete`): `flushJournal` waits for the write.
-      const marked = journalCall(this.writes, () => this.deps.journal.markWritten(item.seq));
-      if (marked instanceof Promise) marked.catch(onError);
-    } catch (err) {
-      onError(err);
-    }
-  }
-
   /** After a restart: its handler had written it to the network when the bridge stopped. */
   private notRepeated(item: QueuedItem): void {
-    this.deps.log.warn('Not running an event again: the bridge had already written it to the network when it stopped, before marking it done (at most once)', describe(item));
+    this.deps.log.warn('Not running an event again: the bridge had already written it to the network when it stopped, before marking it done (at most once)', describeItem(item));
     this.count(item.kind, 'not_repeated');
     this.complete(item);
   }
 
-  /** Not awaited when asynchronous: the room moves on, and `flushJournal` waits for the write. */
   private complete(item: QueuedItem): void {
     this.inQueue.delete(item.seq);
-    const onError = (err: unknown) => this.deps.log.error('Could not mark the event done in the journal; it will run again after a restart', {
-      ...describe(item), error: errorText(err),
-    });
-    try {
-      const done = journalCall(this.writes, () => this.deps.journal.complete(item.seq));
-      if (done instanceof Promise) done.catch(onError);
-    } catch (err) {
-      onError(err);
-    }
+    this.itemJournal.complete(item);
   }
-
 
   private count(kind: string, outcome: string): void {
     this.deps.metrics?.events.inc({ kind, outcome });
   }
 }
 
-function describe(item: QueuedItem): Record<string, unknown> {
-  return item.kind === 'room'
-    ? { seq: item.seq, eventId: item.event.eventId, roomId: item.event.roomId, type: item.event.type }
-    : { seq: item.seq, type: item.event.type, roomId: item.event.roomId };
-}
-
 function isPermanent(err: unknown): boolean {
   return !isRetriable(err);
-}
-
-function errorText(err: unknown): string {
-  if (err instanceof Error) return err.message || err.name;
-  return String(err);
 }

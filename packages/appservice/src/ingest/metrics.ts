@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { IngestMetrics } from './ingestor';
+import type { IngestMetrics } from './ingestor-api';
 
 /** Creates and registers the ingestion metrics in `registry`. */
 export function createIngestMetrics(registry: Registry): IngestMetrics {

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { MatrixError } from '../csapi/errors';
 import { openStore, type OpenedStore } from '../store/open';
 import { useTempDir } from '../store/testing/fixtures';
-import { Ingestor, type IngestorDeps } from './ingestor';
+import { Ingestor } from './ingestor';
+import type { IngestorDeps } from './ingestor-api';
 import type { TransactionJournal } from './types';
 import { ManualTimers, flush, memoryLogger } from './testing/helpers';
 

@@ -1,7 +1,8 @@
 import { MatrixError } from '../csapi/errors';
 import type { MatrixEvent } from '../events';
 import type { EventId, RoomId, UserId } from '../ids';
-import { Ingestor, type IngestorDeps } from './ingestor';
+import { Ingestor } from './ingestor';
+import type { IngestorDeps } from './ingestor-api';
 import { MemoryJournal } from './memory-journal';
 import { outsideRoomTurn } from './room-turn';
 import { ManualTimers, deferred, flush, memoryLogger } from './testing/helpers';

@@ -3,7 +3,7 @@ import { createCsApiMetrics, type CsApiMetrics } from '../csapi/metrics';
 import { createHttpMetrics, createRouteMetrics } from '../http/metrics';
 import type { RouteMetrics } from '../http/routes/router';
 import type { HttpMetrics } from '../http/appservice-app';
-import type { IngestMetrics } from '../ingest/ingestor';
+import type { IngestMetrics } from '../ingest/ingestor-api';
 import { createIngestMetrics } from '../ingest/metrics';
 
 /**

@@ -1,4 +1,4 @@
-import type { BridgeClock } from '../bridge';
+import type { BridgeClock } from '../bridge-options';
 
 interface Timer {
   at: number;

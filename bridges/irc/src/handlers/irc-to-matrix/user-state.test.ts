@@ -3,7 +3,7 @@
 import type { IrcConnectionEvents } from '../../irc/events';
 import type { IrcNick, NetworkId } from '../../mapping/ids';
 import { adminBridgeOps } from '../../admin/bridge-ops';
-import type { FakeIrcClient } from '../../testing/fake-irc';
+import type { FakeIrcClient } from '../../testing/fake-irc-client';
 import { BOT_NICK, CHANNEL, ghostOf, startHarness, type Harness } from '../../testing/harness';
 
 let h: Harness;
