@@ -93,7 +93,9 @@ async function joinPortal(roomId: RoomId, userId: UserId, displayName: string): 
 
 async function say(roomId: RoomId, sender: UserId, body: string): Promise<void> {
   await tb!.push.message(roomId, sender, body);
-  await until(`"${body}" on IRC`, () => heard.find((e) => e.text === body));
+  // A first line waits for the user's connect, where ngIRCd does a reverse lookup and an ident
+  // query (about 1 s each here): 30 s covers a loaded machine (10 s once did not).
+  await until(`"${body}" on IRC`, () => heard.find((e) => e.text === body), 1_200);
 }
 
 /** What ngIRCd says about a nick: its user name (ident) and host (an address, as one spelling: ngIRCd writes `[0::1]`). */
