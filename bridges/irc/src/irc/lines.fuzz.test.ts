@@ -118,56 +118,44 @@ describe('IrcConnection reading generated lines from a server', () => {
     cleanup = undefined;
   });
 
-  it('raises no exception, stays connected, and emits only well-typed events', async () => {
+  /** A connection to a scripted server, recording every event it emits; afterEach closes both. */
+  async function connectedAndRecording(options: { encoding?: string } = {}) {
     const server = await scriptedServer();
-    const connection = new IrcConnection({ host: '127.0.0.1', port: server.port, nick: asIrcNick('me'), username: 'me', realname: 'Me', encoding: 'cp1252' });
+    const connection = new IrcConnection({ host: '127.0.0.1', port: server.port, nick: asIrcNick('me'), username: 'me', realname: 'Me', ...options });
     const seen: Array<[IrcEventName, unknown]> = [];
     for (const name of EVENTS) connection.on(name, (value: IrcConnectionEvents[typeof name]) => seen.push([name, value]));
     cleanup = async () => {
       await connection.quit().catch(() => undefined);
       await server.close();
     };
-    try {
-      await connection.connect();
-      let sync = 0;
-      await fc.assert(fc.asyncProperty(fc.array(lineBytes, { minLength: 1, maxLength: 6 }), async (lines) => {
-        seen.length = 0;
-        const token = `sync${++sync}`;
-        const ponged = new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error(`no PONG ${token}: the connection stopped reading`)), 5_000);
-          server.onPong(() => { if (server.pongs.at(-1)?.includes(token)) { clearTimeout(timer); resolve(); } });
-        });
-        server.send([...lines, Buffer.from(`PING :${token}`)]);
-        await ponged;
-        for (const [name, value] of seen) expect(shapeProblems(name, value)).toEqual([]);
-      }), fuzzParams());
-    } finally {
-      await connection.quit().catch(() => undefined);
-      await server.close();
-    }
+    await connection.connect();
+    return { server, seen };
+  }
+
+  it('raises no exception, stays connected, and emits only well-typed events', async () => {
+    const { server, seen } = await connectedAndRecording({ encoding: 'cp1252' });
+    let sync = 0;
+    await fc.assert(fc.asyncProperty(fc.array(lineBytes, { minLength: 1, maxLength: 6 }), async (lines) => {
+      seen.length = 0;
+      const token = `sync${++sync}`;
+      const ponged = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no PONG ${token}: the connection stopped reading`)), 5_000);
+        server.onPong(() => { if (server.pongs.at(-1)?.includes(token)) { clearTimeout(timer); resolve(); } });
+      });
+      server.send([...lines, Buffer.from(`PING :${token}`)]);
+      await ponged;
+      for (const [name, value] of seen) expect(shapeProblems(name, value)).toEqual([]);
+    }), fuzzParams());
   }, fuzzTimeout(3));
 
   // The shrunk counterexamples fuzzing found: commands and numerics with too few parameters
   // used to reach the bridge as events whose nick or channel was undefined.
   it('drops lines with missing parameters instead of emitting events with undefined fields', async () => {
-    const server = await scriptedServer();
-    const connection = new IrcConnection({ host: '127.0.0.1', port: server.port, nick: asIrcNick('me'), username: 'me', realname: 'Me' });
-    const seen: Array<[IrcEventName, unknown]> = [];
-    for (const name of EVENTS) connection.on(name, (value: IrcConnectionEvents[typeof name]) => seen.push([name, value]));
-    cleanup = async () => {
-      await connection.quit().catch(() => undefined);
-      await server.close();
-    };
-    try {
-      await connection.connect();
-      const done = new Promise<void>((resolve) => server.onPong(resolve));
-      server.send(['@time=2026-01-01T00:00:00.000Z INVITE', ':a!b@c JOIN', ':a!b@c KICK #c', ':a!b@c NICK', 'PRIVMSG', ':srv 366', ':a!b@c TOPIC', ':a!b@c PRIVMSG #c :still here', 'PING :end'].map((l) => Buffer.from(l)));
-      await done;
-      expect(seen.map(([name]) => name)).toEqual(['message']);
-      expect(seen[0]?.[1]).toMatchObject({ nick: 'a', target: '#c', text: 'still here' });
-    } finally {
-      await connection.quit().catch(() => undefined);
-      await server.close();
-    }
+    const { server, seen } = await connectedAndRecording();
+    const done = new Promise<void>((resolve) => server.onPong(resolve));
+    server.send(['@time=2026-01-01T00:00:00.000Z INVITE', ':a!b@c JOIN', ':a!b@c KICK #c', ':a!b@c NICK', 'PRIVMSG', ':srv 366', ':a!b@c TOPIC', ':a!b@c PRIVMSG #c :still here', 'PING :end'].map((l) => Buffer.from(l)));
+    await done;
+    expect(seen.map(([name]) => name)).toEqual(['message']);
+    expect(seen[0]?.[1]).toMatchObject({ nick: 'a', target: '#c', text: 'still here' });
   });
 });
