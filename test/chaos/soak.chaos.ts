@@ -6,7 +6,7 @@
  */
 import { connectIrc, uniqueNick } from '../e2e/harness/irc-client';
 import { ghostUserId, joinPortal, matrixUser, startIrcBridge, uniqueChannel, type BridgeUnderTest } from '../e2e/harness/irc-bridge';
-import { freePorts } from '../e2e/harness/ports';
+import { freePorts } from '@bridgekit/appservice/testing';
 import { allBodiesFrom, rssBytes, settle, sleep } from './harness/scene';
 import { report, tally } from './harness/tally';
 

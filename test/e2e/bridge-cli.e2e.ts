@@ -18,7 +18,7 @@ import { appservicePing, MatrixClient } from './harness/matrix-client';
 import { matrixRequest, registerWithSharedSecret } from './harness/matrix-http';
 import { IRC_NETWORK_ID, SENDER_LOCALPART, SERVER_NAME } from './harness/namespaces';
 import { REPO_ROOT } from './harness/paths';
-import { freePorts } from './harness/ports';
+import { freePorts } from '@bridgekit/appservice/testing';
 import { stopPid } from './harness/processes';
 import { replaceRecordedPid } from './harness/run-record';
 import { homeserverConfig, startSynapse, writeYaml } from './harness/synapse';

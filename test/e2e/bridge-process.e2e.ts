@@ -18,7 +18,7 @@ import { connectIrc, disconnectAllIrc, uniqueNick } from './harness/irc-client';
 import { BOT_NICK, channelScene, ghostUserId, startIrcBridge, uniqueChannel } from './harness/irc-bridge';
 import { IRC_NETWORK_ID, SERVER_NAME } from './harness/namespaces';
 import { REPO_ROOT } from './harness/paths';
-import { freePorts } from './harness/ports';
+import { freePorts } from '@bridgekit/appservice/testing';
 import { isAlive } from './harness/processes';
 import { pollUntil } from './harness/wait';
 

@@ -3,7 +3,7 @@
  * new media only to logged-in Matrix users (authenticated media, its default), so the bridge runs
  * its media proxy here, as config.sample.yaml says to for such a homeserver.
  */
-import { freePorts } from './harness/ports';
+import { freePorts } from '@bridgekit/appservice/testing';
 import { connectIrc, uniqueNick, type IrcTestClient } from './harness/irc-client';
 import { joinPortal, matrixUser, bridgeForThisFile, uniqueChannel, type MatrixTestUser } from './harness/irc-bridge';
 

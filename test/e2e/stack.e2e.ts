@@ -15,7 +15,7 @@ import { connectIrc, disconnectAllIrc, uniqueNick } from './harness/irc-client';
 import { MatrixClient } from './harness/matrix-client';
 import { loginWithPassword } from './harness/matrix-http';
 import { REPO_ROOT } from './harness/paths';
-import { freePorts } from './harness/ports';
+import { freePorts } from '@bridgekit/appservice/testing';
 import { isAlive } from './harness/processes';
 import { delay, pollUntil } from './harness/wait';
 import { STACK_LOG_LIMITS } from '../../stack/capped-log';

@@ -1,7 +1,7 @@
 // Unit tests of the connector in a real Bridge (the core's test kit: an in-process homeserver)
 // against the fake IRC server: portals, messages both ways, echo suppression, restarts.
 import { asRoomAlias, asRoomId, type RoomId, type UserId } from '@bridgekit/appservice';
-import { freePort } from './irc/test-ircd';
+import { freePort } from '@bridgekit/appservice/testing';
 import { alice, ALIAS, bob, BOT, BOT_NICK, CHANNEL, DOMAIN, ghostOf, startHarness, type Harness } from './testing/harness';
 
 let h: Harness;

@@ -2,7 +2,7 @@
 // must be in it (core and IRC, provisioning on), and nothing it lists may be gone; the example
 // alerts and the Grafana dashboard query only metrics that exist.
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '@bridgekit/appservice/testing';
 import { join } from 'node:path';
 import { createMetrics } from '../../../packages/appservice/src/metrics/core-metrics';
 import { startHarness, type Harness } from './testing/harness';
@@ -14,14 +14,6 @@ afterEach(async () => {
   await h?.stop();
   h = undefined;
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('docs/metrics.md', () => {
   it('lists every metric the bridge registers, and no metric that no longer exists', async () => {

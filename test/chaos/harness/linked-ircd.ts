@@ -10,7 +10,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { readE2eEnv } from '../../e2e/harness/env';
 import { E2E_IRC_IDENTITY, ngircdBinary, ngircdConfig, probeIrcRegistration } from '../../e2e/harness/ngircd';
-import { freePorts } from '../../e2e/harness/ports';
+import { freePorts } from '@bridgekit/appservice/testing';
 import { spawnLogged } from '../../e2e/harness/processes';
 import { recordBridgePid, recordedPid } from '../../e2e/harness/run-record';
 import { sleep } from './scene';

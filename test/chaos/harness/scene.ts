@@ -10,7 +10,7 @@ import { connectIrc, uniqueNick, type IrcTestClient } from '../../e2e/harness/ir
 import { joinPortal, matrixUser, startIrcBridge, uniqueChannel, type BridgeUnderTest, type MatrixTestUser } from '../../e2e/harness/irc-bridge';
 import type { BridgeConfigOverrides } from '../../e2e/harness/bridge-config';
 import type { MatrixClient } from '../../e2e/harness/matrix-client';
-import { freePorts } from '../../e2e/harness/ports';
+import { freePorts } from '@bridgekit/appservice/testing';
 import { startFaultProxy, type FaultProxy } from './fault-proxy';
 
 export interface ChaosBridge {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { ENV_FILE_VAR, writeE2eEnv, type E2eEnv } from './env';
 import { APPSERVICE_ID, SENDER_LOCALPART, SERVER_NAME } from './namespaces';
 import { IRC_SERVER_NAME, startNgircd } from './ngircd';
-import { freePorts } from './ports';
+import { freePorts } from '@bridgekit/appservice/testing';
 import { startServicesNetwork, type StartedServicesNetwork } from './services-network';
 import { cleanUpStaleRuns, endRun, saveRunRecord, type RunRecord } from './run-record';
 import { appserviceRegistration, exampleRegistration, homeserverConfig, startSynapse, writeYaml } from './synapse';

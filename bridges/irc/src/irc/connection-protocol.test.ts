@@ -5,7 +5,7 @@
 import net from 'node:net';
 import { asIrcNick, type IrcNick } from '../mapping/ids';
 import { closeScripted, connection, fakeServer, fixture, welcoming } from './scripted-server';
-import { freePort } from './test-ircd';
+import { freePort } from '@bridgekit/appservice/testing';
 
 jest.setTimeout(10_000);
 

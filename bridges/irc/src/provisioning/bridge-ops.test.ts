@@ -1,7 +1,7 @@
 // The provisioning API's view of the bridge (ProvisioningOps) over the runtime, on the fakes,
 // and the API's listener started by the connector.
 import { asRoomId, asUserId } from '@bridgekit/appservice';
-import { freePort } from '../irc/test-ircd';
+import { freePort } from '@bridgekit/appservice/testing';
 import type { IrcChannel, IrcNick, NetworkId } from '../mapping/ids';
 import { provisioningBridgeOps } from './bridge-ops';
 import { ADMIN, alice, bob, BOT, BOT_NICK, DOMAIN, startHarness as startIrcHarness, type Harness, type HarnessOptions } from '../testing/harness';

@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { Bridge } from '../bridge';
 import { parseConfig } from '../config/load';
@@ -10,6 +9,7 @@ import type { BridgeContext, Connector } from '../connector';
 import { asRoomId } from '../ids';
 import { generateRegistration } from '../registration/generate';
 import { CORE_VERSION } from '../version';
+import { freePort } from '../testing/ports';
 
 // The whole core in-process with the ops listener on: /health, /ready and the gauges as a
 // probe or Prometheus reads them, against a fake homeserver that is down until told otherwise.
@@ -99,10 +99,7 @@ describe('/health, /ready and the operations gauges', () => {
 
 /** A homeserver on a fixed loopback port that can be taken down (connections refused) and brought back. */
 async function switchableHomeserver(): Promise<{ port: number; up(): Promise<void>; down(): Promise<void> }> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  const port = await freePort();
   let server: Server | undefined;
   return {
     port,

@@ -17,3 +17,4 @@ export { HomeserverModel } from './homeserver/model';
 export type { CreateRoomBody, Profile as HomeserverProfile, StoredMedia } from './homeserver/model';
 export { Room, HomeserverRefusal } from './homeserver/rooms';
 export type { StoredEvent, Membership } from './homeserver/rooms';
+export { freePorts, freePort } from './ports';
