@@ -20,6 +20,8 @@ export interface TransactionSink {
   acceptTransaction(txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]): { duplicate: boolean } | Promise<{ duplicate: boolean }>;
   /** Asked first: a refused push is answered 503 and not accepted (a gap in the IDs, `Ingestor.admitTransaction`). */
   admitTransaction?(txnId: string): TransactionAdmission;
+  /** Told when a push could not be stored and was answered 500 (`Ingestor.transactionFailed`). */
+  transactionFailed?(): void;
 }
 
 export interface HttpMetrics {
@@ -88,6 +90,7 @@ export function createAppServiceApp(deps: AppServiceAppDeps): Express {
       }
       const failed = (err: unknown) => {
         deps.log.error('Could not persist a transaction; answering 500 so the homeserver retries', { txnId, error: messageOf(err) });
+        deps.ingest.transactionFailed?.();
         sendError(res, 500, 'M_UNKNOWN', 'The bridge could not store the transaction; retry later');
       };
       const accepted = ({ duplicate }: { duplicate: boolean }) => {

@@ -88,6 +88,11 @@ export class Ingestor {
     return this.gaps.admit(txnId);
   }
 
+  /** A push could not be stored (answered 500): the homeserver will recover, so gaps are checked again for a while. */
+  transactionFailed(): void {
+    this.gaps.failed();
+  }
+
   /**
    * Persists the transaction and queues its events. With a synchronous journal (SQLite) this is
    * synchronous on purpose: nothing runs between the homeserver's push and the enqueue. With an

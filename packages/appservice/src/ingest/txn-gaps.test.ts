@@ -9,7 +9,7 @@ import { openStore, type OpenedStore } from '../store/open';
 import { Ingestor } from './ingestor';
 import { MemoryJournal } from './memory-journal';
 import { createIngestMetrics } from './metrics';
-import { GAP_COOLDOWN_MS, GAP_HOLD_MS } from './txn-gaps';
+import { GAP_COOLDOWN_MS, GAP_HOLD_MS, RECOVERY_WINDOW_MS } from './txn-gaps';
 import type { TransactionJournal } from './types';
 
 const opened: OpenedStore[] = [];
@@ -75,7 +75,7 @@ describe('transaction ID gaps', () => {
   });
 
   it('accepts a gap that is never filled once the refused transaction comes again, then stops holding gaps for a while', async () => {
-    const { push, handled, lines, gaps, clock } = await gapBridge();
+    const { push, handled, lines, gaps, clock, ingestor } = await gapBridge();
     await push('10', 10);
     expect((await push('12', 12)).status).toBe(503);
     // Another appservice took 11: the homeserver's oldest stored transaction for this one is 12.
@@ -83,9 +83,35 @@ describe('transaction ID gaps', () => {
     expect(lines).toContainEqual(expect.stringMatching(/^warn Transaction 11 never came; accepting 12 with the gap/));
     await expect(push('14', 14)).resolves.toEqual(ok);
     clock.now += GAP_COOLDOWN_MS;
+    ingestor.transactionFailed(); // a recovery again, past the cooldown
     expect((await push('16', 16)).status).toBe(503);
     expect(handled).toEqual(['$e10', '$e12', '$e14']);
     expect(await gaps('accepted')).toBe(2);
+  });
+
+  it('takes gaps without holding once the homeserver is past its recovery: other appservices use IDs of the same counter', async () => {
+    const { push, handled, lines, gaps, clock } = await gapBridge();
+    await push('10', 10);
+    clock.now += RECOVERY_WINDOW_MS;
+    await expect(push('12', 12)).resolves.toEqual(ok);
+    await expect(push('15', 15)).resolves.toEqual(ok);
+    expect(handled).toEqual(['$e10', '$e12', '$e15']);
+    expect(lines.filter((l) => l.startsWith('warn '))).toEqual([]);
+    expect(await gaps('refused')).toBe(0);
+  });
+
+  it('holds gaps again after a push the bridge could not store (answered 500: the homeserver recovers)', async () => {
+    const journal = new FailingOnce();
+    const { push, handled, clock } = await gapBridge(journal);
+    await push('10', 10);
+    clock.now += RECOVERY_WINDOW_MS;
+    journal.failNext = true;
+    expect((await push('11', 11)).status).toBe(500);
+    expect((await push('13', 13)).status).toBe(503);
+    await expect(push('11', 11)).resolves.toEqual(ok);
+    await expect(push('12', 12)).resolves.toEqual(ok);
+    await expect(push('13', 13)).resolves.toEqual(ok);
+    expect(handled).toEqual(['$e10', '$e11', '$e12', '$e13']);
   });
 
   it(`holds one gap for at most ${GAP_HOLD_MS / 1000} s`, async () => {
@@ -145,6 +171,18 @@ describe('transaction ID gaps', () => {
     expect(after.handled).toEqual(['$e42', '$e43']);
   });
 });
+
+/** A journal whose next accept throws, as a store that is away would. */
+class FailingOnce extends MemoryJournal {
+  failNext = false;
+  override accept(...args: Parameters<MemoryJournal['accept']>): ReturnType<MemoryJournal['accept']> {
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error('disk I/O error');
+    }
+    return super.accept(...args);
+  }
+}
 
 async function push2(push: (txnId: string, n: number) => Promise<unknown>, ids: string[]): Promise<void> {
   for (const id of ids) await push(id, Number(id));

@@ -10,9 +10,15 @@
  * that last moment stays stored, unsent, while the newer ones go out: it is sent only when a
  * later push fails. A 503 to the first push past the gap is that failure, at once.
  *
- * Bounds, so a gap that is never filled cannot wedge the bridge: the counter is shared by every
- * appservice of the homeserver (another bridge takes IDs too), a PostgreSQL sequence can skip, an
- * admin can delete rows, and another homeserver counts from elsewhere. Each gap is refused for
+ * Only while the homeserver may be recovering: the counter is shared by every appservice of the
+ * homeserver, so on a homeserver with other bridges most pushes skip IDs that were never ours.
+ * A hold-back follows the appservice being marked down, which the bridge sees from its side as
+ * its own start (it was away) or a push it failed to store (it answered 500). So gaps are held
+ * only within `RECOVERY_WINDOW_MS` of the first push after start or of such a failure.
+ *
+ * Bounds, so a gap that is never filled cannot wedge the bridge: another bridge takes IDs too, a
+ * PostgreSQL sequence can skip, an admin can delete rows, and another homeserver counts from
+ * elsewhere. Each gap is refused for
  * at most `GAP_HOLD_MS`, and only until the refused transaction comes again without the missing
  * one; then it is accepted, and gaps are accepted at once for `GAP_COOLDOWN_MS`. A lower ID is a
  * resend or a homeserver that counts from 1 again after a restart: accepted as before. IDs that
@@ -25,6 +31,12 @@ import type { Logger } from '../log/types';
 export const GAP_HOLD_MS = 30_000;
 /** After a gap that was not filled, gaps are accepted without holding for this long. */
 export const GAP_COOLDOWN_MS = 60 * 60_000;
+/**
+ * How long after the bridge's start (its first push) or a push it failed to store a gap may be a
+ * hold-back. Synapse's recoverer resends at once on the bridge's start-up ping, else from 2 s of
+ * backoff on; two minutes covers both with room to spare.
+ */
+export const RECOVERY_WINDOW_MS = 2 * 60_000;
 
 /** Whether a pushed transaction may be ingested now (`Ingestor.admitTransaction`). */
 export type TransactionAdmission =
@@ -60,6 +72,7 @@ export class TransactionGaps {
   private hold: Hold | undefined;
   private quietUntil = Number.NEGATIVE_INFINITY;
   private pushed = false;
+  private recoveringUntil = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly deps: TransactionGapsDeps) {}
 
@@ -70,6 +83,7 @@ export class TransactionGaps {
 
   /** Call for every push before ingesting it; a refused push must be answered 503 and not ingested. */
   admit(txnId: string): TransactionAdmission {
+    if (!this.pushed) this.recoveringUntil = this.deps.now() + RECOVERY_WINDOW_MS;
     this.pushed = true;
     const id = numericId(txnId);
     if (id === undefined) return ADMITTED;
@@ -87,8 +101,9 @@ export class TransactionGaps {
       this.acceptGap(hold, id, now);
       return ADMITTED;
     }
-    if (now < this.quietUntil) {
-      this.deps.log.debug('Transaction ID gap accepted (gaps were not filled recently)', { expected: String(last + 1), received: txnId });
+    if (now >= this.recoveringUntil || now < this.quietUntil) {
+      // Another appservice's transactions in between, as a rule: nothing to wait for.
+      this.deps.log.debug('Transaction ID gap accepted', { expected: String(last + 1), received: txnId, recovering: now < this.recoveringUntil });
       this.deps.metric?.inc({ outcome: 'accepted' });
       this.last = id;
       return ADMITTED;
@@ -96,6 +111,11 @@ export class TransactionGaps {
     const started: Hold = { expected: last + 1, refused: id, since: now };
     this.hold = started;
     return this.refuse(started, id, true);
+  }
+
+  /** The bridge could not store a push (it answered 500): the homeserver marks it down and recovers. */
+  failed(): void {
+    this.recoveringUntil = this.deps.now() + RECOVERY_WINDOW_MS;
   }
 
   private inOrder(id: number): void {
