@@ -6,7 +6,8 @@
  * paced (`membership_pacing`) and, when its turn comes, run in the room's order, where it looks
  * at the channel as it is *then* (the bot's roster) and at the room's joined ghosts, and does
  * the one thing needed — or nothing, which is what makes bursts cheap: a nick that parted and
- * rejoined before its turn costs no request at all. Netsplit QUITs are held first (netsplit.ts).
+ * rejoined before its turn costs no request at all. Netsplit QUITs are held first (netsplit.ts),
+ * and so are the leaves a NAMES after the bot's own reconnect asks for (rejoin-grace.ts).
  *
  * What `membership_sync` means here:
  *   - all:  every channel member has a ghost in the room (NAMES at join, then JOIN/PART/QUIT/KICK);
@@ -30,6 +31,7 @@ import type { Portals } from '../portals/portals';
 import { GhostBans, unlessBanned } from './bans';
 import { isNetsplitQuit, NetsplitHold, type HeldQuit } from './netsplit';
 import { PacedQueue } from './paced-queue';
+import { RejoinGrace, type HeldLeave } from './rejoin-grace';
 import { GhostLevels } from './ghost-levels';
 import { RunningRoomWork } from './running-work';
 import { GhostPresence } from './presence';
@@ -72,6 +74,7 @@ export class GhostSync implements GhostResolver {
   private readonly queue: PacedQueue<Reconcile>;
   private readonly levels: GhostLevels;
   private readonly holds = new Map<string, NetsplitHold>();
+  private readonly rejoinGrace: RejoinGrace;
   private readonly joining = new RunningRoomWork();
   private readonly metrics: { changes: Counter<'change'>; dropped: Counter };
   private warnedFull = false;
@@ -93,6 +96,7 @@ export class GhostSync implements GhostResolver {
       clock,
       release: (r) => rt.roomTask(r.roomId, 'irc.membership', () => this.joining.track(r.roomId, () => this.reconcile(r))),
     });
+    this.rejoinGrace = new RejoinGrace({ clock, maxHeld: pacing.maxQueued, onExpired: (network, leaves) => this.rejoinGraceOver(network, leaves) });
     this.levels = new GhostLevels(rt, this.presence, this.renames, ctx.metrics, (roomId) => this.joining.settled(roomId));
     const registers = [ctx.metrics];
     const queue = this.queue;
@@ -123,8 +127,10 @@ export class GhostSync implements GhostResolver {
 
   joined(network: IrcNetwork, channel: string, nick: IrcNick): void {
     this.holdOf(network).returned(network.fold(nick));
+    const rooms = this.rt.portals.roomsForChannel(network, channel);
+    this.rejoinGrace.returned(network, rooms, nick);
     if (network.config.membershipSync !== 'all') return;
-    for (const roomId of this.rt.portals.roomsForChannel(network, channel)) this.request(roomId, network, nick, { kind: 'sync' });
+    for (const roomId of rooms) this.request(roomId, network, nick, { kind: 'sync' });
   }
 
   /** PART or KICK of an IRC user (not one of ours) from a bridged channel. */
@@ -215,17 +221,20 @@ export class GhostSync implements GhostResolver {
   /**
    * NAMES is complete (the bot joined or rejoined): ghosts of people no longer in the channel
    * leave, in `all` mode missing members join, and every ghost's power level is checked.
+   * After the bot's own reconnect those leaves wait for the netsplit grace (rejoin-grace.ts).
    */
   namesReceived(network: IrcNetwork, channel: string): void {
+    const afterReconnect = this.rejoinGrace.namesAfterReconnect(network, channel);
     if (network.config.membershipSync === 'none') return;
     for (const roomId of this.rt.portals.roomsForChannel(network, channel)) {
       this.rt.roomTask(roomId, 'irc.names-sync', async () => {
         const ghosts = await this.presence.ghostsIn(roomId);
+        const reason = `Not in ${channel} on IRC any more`;
         for (const ghost of ghosts) {
           const nick = this.renames.nickOf(network, ghost);
-          if (nick && !this.inRoomChannels(roomId, network, nick)) {
-            this.request(roomId, network, nick, { kind: 'sync', reason: `Not in ${channel} on IRC any more` }, ghost);
-          }
+          if (!nick || this.inRoomChannels(roomId, network, nick)) continue;
+          if (afterReconnect && this.rejoinGrace.hold(network, { roomId, ghost, nick, channels: [channel], reason })) continue;
+          this.request(roomId, network, nick, { kind: 'sync', reason }, ghost);
         }
         if (network.config.membershipSync === 'all') {
           for (const nick of network.roster.members(channel)) {
@@ -238,9 +247,19 @@ export class GhostSync implements GhostResolver {
     }
   }
 
-  /** Shutdown: held netsplit QUITs and waiting changes are dropped (the next NAMES sync redoes them). */
+  /**
+   * The bot's connection closed (it reconnects by itself): the bridged channels it was in are
+   * the ones whose next NAMES comes before their users are back. Runs before the roster forgets them.
+   */
+  connectionLost(network: IrcNetwork): void {
+    const channels = network.bot.wantedChannels.filter((c) => network.roster.members(c).length > 0 && this.rt.portals.roomsForChannel(network, c).length > 0);
+    this.rejoinGrace.connectionLost(network, channels);
+  }
+
+  /** Shutdown: held netsplit QUITs, held leaves and waiting changes are dropped (the next NAMES sync redoes them). */
   stop(): void {
     for (const hold of this.holds.values()) hold.clear();
+    this.rejoinGrace.clear();
     this.queue.clear();
   }
 
@@ -322,6 +341,16 @@ export class GhostSync implements GhostResolver {
       const gone = quit.channels.filter((c) => !network.roster.find(c, quit.nick));
       if (gone.length === quit.channels.length) this.leaveAfterQuit(network, quit.nick, gone, quit.reason);
       else for (const c of gone) this.left(network, c, quit.nick, { kind: 'quit', reason: quit.reason });
+    }
+  }
+
+  /** The grace after the bot's reconnect is over: ghosts still missing from the channel leave (reconcile looks again). */
+  private rejoinGraceOver(network: IrcNetwork, leaves: HeldLeave[]): void {
+    this.rt.log.info('Reconnect grace over; ghosts of users who did not come back leave', { network: network.id, users: leaves.length });
+    for (const { roomId, nick, ghost, channels, reason } of leaves) {
+      // The bot lost the channel again meanwhile: nothing moves until its next NAMES (which holds anew).
+      if (channels.every((c) => network.roster.members(c).length === 0)) continue;
+      this.request(roomId, network, nick, { kind: 'sync', reason }, ghost);
     }
   }
 

@@ -26,33 +26,37 @@ export interface HeldQuit {
   at: number;
 }
 
-export interface NetsplitHoldOptions {
+export interface NetsplitHoldOptions<Q extends HeldQuit = HeldQuit> {
   clock: Clock;
   graceMs: number;
   /** Most QUITs held at once; beyond that they are handled as ordinary QUITs. */
   maxHeld: number;
   /** The grace ended for these QUITs and they did not come back. */
-  onExpired: (quits: HeldQuit[]) => void;
+  onExpired: (quits: Q[]) => void;
 }
 
-export class NetsplitHold {
-  /** folded nick → quit, in the order they quit (so the first is always the oldest). */
-  private readonly held = new Map<string, HeldQuit>();
+/**
+ * Holds departures for the grace. `Q` lets a caller keep more with each (the leaves held after
+ * the bot's own reconnect also keep the room and the ghost); the key is the caller's choice.
+ */
+export class NetsplitHold<Q extends HeldQuit = HeldQuit> {
+  /** key (a folded nick, or what the caller chose) → quit, in the order they were held (so the first is always the oldest). */
+  private readonly held = new Map<string, Q>();
   private timer: TimerHandle | undefined;
 
-  constructor(private readonly options: NetsplitHoldOptions) {}
+  constructor(private readonly options: NetsplitHoldOptions<Q>) {}
 
   /** Holds a netsplit QUIT; false when full (handle it as an ordinary QUIT then). */
-  hold(key: string, quit: Omit<HeldQuit, 'at'>): boolean {
+  hold(key: string, quit: Omit<Q, 'at'>): boolean {
     if (!this.held.has(key) && this.held.size >= this.options.maxHeld) return false;
     this.held.delete(key);
-    this.held.set(key, { ...quit, at: this.options.clock.now() });
+    this.held.set(key, { ...quit, at: this.options.clock.now() } as Q);
     this.schedule();
     return true;
   }
 
   /** The nick is back (JOIN): returns its held QUIT, which will not be mirrored, if there was one. */
-  returned(key: string): HeldQuit | undefined {
+  returned(key: string): Q | undefined {
     const quit = this.held.get(key);
     if (quit) this.held.delete(key);
     return quit;
@@ -71,7 +75,7 @@ export class NetsplitHold {
 
   private schedule(): void {
     if (this.timer !== undefined) return;
-    const first = this.held.values().next().value as HeldQuit | undefined;
+    const first = this.held.values().next().value as Q | undefined;
     if (!first) return;
     const delay = Math.max(0, first.at + this.options.graceMs - this.options.clock.now());
     this.timer = this.options.clock.setTimeout(() => {
@@ -82,7 +86,7 @@ export class NetsplitHold {
 
   private expire(): void {
     const cutoff = this.options.clock.now() - this.options.graceMs;
-    const expired: HeldQuit[] = [];
+    const expired: Q[] = [];
     for (const [key, quit] of this.held) {
       if (quit.at > cutoff) break;
       this.held.delete(key);

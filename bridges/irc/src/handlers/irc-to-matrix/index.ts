@@ -6,7 +6,7 @@ import type { AnyIrcHandler } from '../registry';
 import { awayChanges, awayConnectionClosed, awayKicks, awayParts, awayQuits } from './away';
 import { capabilityChanges } from './capabilities';
 import { serverLinks } from './server-links';
-import { channelJoins, channelKicks, channelNames, channelParts, channelQuits, channelSpeakers } from './membership';
+import { botConnectionClosed, channelJoins, channelKicks, channelNames, channelParts, channelQuits, channelSpeakers } from './membership';
 import { channelMessages } from './messages';
 import { channelModes } from './modes';
 import { nickChanges } from './nick';
@@ -29,6 +29,7 @@ export const IRC_HANDLERS: readonly AnyIrcHandler[] = [
   channelQuits,
   channelKicks,
   channelNames,
+  botConnectionClosed,
   nickChanges,
   channelTopics,
   channelModes,

@@ -71,7 +71,58 @@ describe('membership_sync: all', () => {
     h.server.userJoins('dave', CHANNEL);
     h.connector.bridge.ghostSync.presence.forget(roomId); // as after a restart
     await h.advance(1000);
-    expect(ghostChanges(roomId)).toEqual(['join carol', 'leave carol Not in #chan on IRC any more', 'join dave']);
+    expect(ghostChanges(roomId)).toEqual(['join carol', 'join dave']); // carol's leave waits for the grace (below)
+    await h.advance(60_000);
+    expect(ghostChanges(roomId)).toEqual(['join carol', 'join dave', 'leave carol Not in #chan on IRC any more']);
+  });
+});
+
+describe('the bot\'s own reconnect (the IRC server restarted)', () => {
+  it('holds the leaves its NAMES asks for: who JOINs within the grace never left, who does not leaves once after it', async () => {
+    h = await startHarness({ network: { membership_sync: 'all', netsplit_grace_seconds: 30 } });
+    h.server.userJoins('carol', CHANNEL);
+    h.server.userJoins('dave', CHANNEL);
+    const roomId = await h.portal();
+    h.server.dropAll();
+    h.server.userQuits('carol', 'restart'); // their clients are gone with the server, unseen by the bot
+    h.server.userQuits('dave', 'restart');
+    await h.advance(1000); // the bot is back first: its NAMES lists neither
+    expect(ghostChanges(roomId)).toEqual(['join carol', 'join dave']);
+    await h.advance(5000);
+    h.server.userJoins('carol', CHANNEL); // her client reconnects within the grace
+    await h.advance(23_000);
+    expect(ghostChanges(roomId)).toEqual(['join carol', 'join dave']);
+    await h.advance(2000); // past the grace, counted from the NAMES
+    expect(ghostChanges(roomId)).toEqual(['join carol', 'join dave', 'leave dave Not in #chan on IRC any more']);
+    await h.advance(60_000);
+    expect(ghostChanges(roomId)).toHaveLength(3); // once
+    expect(joinedGhosts(roomId)).toEqual([ghostOf('carol')]);
+  });
+
+  it('still syncs the first NAMES of a bridge process at once: who left while the bridge was down leaves', async () => {
+    h = await startHarness({ network: { membership_sync: 'all', netsplit_grace_seconds: 30 } });
+    h.server.userJoins('carol', CHANNEL);
+    h.server.userJoins('dave', CHANNEL);
+    const roomId = await h.portal();
+    h.server.failNextConnects(1);
+    await h.restart(); // the new process cannot connect yet
+    h.server.userQuits('carol', 'bye'); // unseen: no bot on IRC
+    h.server.acceptConnects();
+    await h.advance(1000);
+    await h.advance(1000); // the one leave goes out well within the grace
+    expect(ghostChanges(roomId)).toEqual(['join carol', 'join dave', 'leave carol Not in #chan on IRC any more']);
+  });
+
+  it('forgets held leaves on shutdown: nothing is mirrored for them', async () => {
+    h = await startHarness({ network: { membership_sync: 'all', netsplit_grace_seconds: 30 } });
+    h.server.userJoins('carol', CHANNEL);
+    const roomId = await h.portal();
+    h.server.dropAll();
+    h.server.userQuits('carol', 'restart');
+    await h.advance(1000);
+    h.connector.bridge.ghostSync.stop();
+    await h.advance(60_000);
+    expect(ghostChanges(roomId)).toEqual(['join carol']);
   });
 });
 

@@ -25,7 +25,7 @@ type KickDeps = Pick<Diagnostics, 'log'> & MatrixSide & RoomTasks;
 /** What channel membership uses: the channel's rooms, the ghosts kept in step with it, and the room's turn for notices. */
 type MembershipDeps = KickDeps & Pick<Speaker, 'tell'> & Parameters<typeof ensureBridgeInfo>[0] & {
   readonly portals: Pick<Portals, 'roomsForChannel'>;
-  readonly ghostSync: Pick<GhostSync, 'joined' | 'left' | 'quit' | 'namesReceived' | 'spoke'>;
+  readonly ghostSync: Pick<GhostSync, 'joined' | 'left' | 'quit' | 'namesReceived' | 'spoke' | 'connectionLost'>;
 };
 
 export const channelJoins = ircHandler({
@@ -84,6 +84,15 @@ export const channelNames = ircHandler({
     // The bot is (back) in the channel: the moment to check links made while it was elsewhere.
     for (const roomId of rooms) rt.roomTask(roomId, 'irc.bridge-info', async () => void await ensureBridgeInfo(rt, roomId, network, e.channel));
     rt.ghostSync.namesReceived(network, e.channel);
+  },
+});
+
+/** The bot's connection closed: before the roster forgets its channels, ghost sync notes them (its NAMES on rejoining waits for the users). */
+export const botConnectionClosed = ircHandler({
+  name: 'irc.bot-close',
+  event: 'close',
+  handle(_e, { network }, rt: MembershipDeps) {
+    rt.ghostSync.connectionLost(network);
   },
 });
 
