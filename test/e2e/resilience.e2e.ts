@@ -86,6 +86,27 @@ describe('IRC server restart', () => {
       .map((e) => e.content.membership);
     expect(aliceMemberships).toEqual(['join']); // never left, never kicked, never re-joined
   });
+
+  it('keeps the ghost of an IRC user whose client reconnects a moment after the bot: no leave, no rejoin', async () => {
+    const c = await conversation();
+    await restartIrcServer();
+
+    // A watcher sees the bot back in the channel; only then does the IRC user's client return,
+    // so the bot's NAMES on rejoining did not list them (as with real clients' reconnect delays).
+    const watcher = await connectIrc(uniqueNick('w'));
+    await watcher.join(c.channel);
+    await watcher.waitForMember(c.channel, BOT_NICK, 30_000);
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // time for the NAMES sync to have acted
+    const again = await connectIrc(c.irc.nick);
+    await again.join(c.channel);
+    again.say(c.channel, 'i2 after reconnecting');
+    await expect(c.alice.client.waitForMessage(c.roomId, 'i2 after reconnecting', 30_000)).resolves.toMatchObject({ sender: ghostUserId(c.irc.nick) });
+
+    const ghostMemberships = (await c.alice.client.roomTimeline(c.roomId))
+      .filter((e) => e.type === 'm.room.member' && e.state_key === ghostUserId(c.irc.nick))
+      .map((e) => e.content.membership);
+    expect(ghostMemberships).toEqual(['join']);
+  });
 });
 
 describe('homeserver restart', () => {
