@@ -113,6 +113,19 @@ describe('the bot\'s own reconnect (the IRC server restarted)', () => {
     expect(ghostChanges(roomId)).toEqual(['join carol', 'join dave', 'leave carol Not in #chan on IRC any more']);
   });
 
+  it('syncs at once when the bot rejoins on reconnect a channel it had been kicked from (it knew nothing of it since)', async () => {
+    h = await startHarness({ network: { membership_sync: 'all', netsplit_grace_seconds: 30 } });
+    h.server.userJoins('carol', CHANNEL);
+    const roomId = await h.portal();
+    h.server.kick('op', CHANNEL, BOT_NICK, 'out');
+    await h.settle();
+    h.server.userQuits('carol', 'bye'); // unseen: the bot is out of the channel
+    h.server.client(BOT_NICK)!.drop();
+    await h.advance(1000);
+    await h.advance(1000);
+    expect(ghostChanges(roomId)).toEqual(['join carol', 'leave carol Not in #chan on IRC any more']);
+  });
+
   it('forgets held leaves on shutdown: nothing is mirrored for them', async () => {
     h = await startHarness({ network: { membership_sync: 'all', netsplit_grace_seconds: 30 } });
     h.server.userJoins('carol', CHANNEL);
