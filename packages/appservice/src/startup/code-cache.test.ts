@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import ts from 'typescript';
-import { requireWithCodeCache } from './code-cache';
+import { CODE_CACHE_WRITE_EVENT, codeCacheStartupDone, requireWithCodeCache } from './code-cache';
 
 // A bundle as build/bundle-bins.js writes it: CommonJS, a shebang, requires of built-in and
 // relative modules, and module.exports.
@@ -77,6 +77,15 @@ describe('requireWithCodeCache', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(cacheFiles()).toEqual([path.basename(file)]);
     expect(statSync(file).mtimeMs).toBe(written);
+  });
+
+  it('by default writes the cache only once the program says it has started', async () => {
+    requireWithCodeCache(bundle, { dir: cacheDir });
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(cacheFiles()).toEqual([]);
+    codeCacheStartupDone();
+    await waitForCacheFile();
+    expect(process.listenerCount(CODE_CACHE_WRITE_EVENT)).toBe(0);
   });
 
   it('in a new process, replaces a corrupt cache (V8 rejects it) and runs the bundle all the same', () => {

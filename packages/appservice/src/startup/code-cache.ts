@@ -22,15 +22,24 @@ import os from 'node:os';
 import path from 'node:path';
 import vm from 'node:vm';
 
+/**
+ * The process event on which a pending cache is written: the core's `run` command emits it once
+ * the bridge has started (codeCacheStartupDone), so the cache holds what a start
+ * compiles, and one-shot commands (--version, check-config) never write one. An event, not a
+ * call, because the bundle holds its own copy of this module.
+ */
+export const CODE_CACHE_WRITE_EVENT = 'bridgekit:code-cache-write';
+
+/** Says the program has started: a bundle loaded with {@link requireWithCodeCache} writes its missing cache now. */
+export function codeCacheStartupDone(): void {
+  (process as NodeJS.EventEmitter).emit(CODE_CACHE_WRITE_EVENT);
+}
+
 /** Options of {@link requireWithCodeCache}. */
 export interface CodeCacheOptions {
   /** Where cache files go. Default: $BRIDGEKIT_CODE_CACHE_DIR, else $XDG_CACHE_HOME or ~/.cache + /bridgekit/v8. */
   dir?: string;
-  /**
-   * When there was no usable cache, one is written this long after the load (ms, default 1000),
-   * or at exit if the process ends sooner but ran at least half of it: late enough to hold what a
-   * start compiles, and never written by a one-shot command such as --version.
-   */
+  /** Write a missing cache this long after the load (ms) instead of on {@link CODE_CACHE_WRITE_EVENT}. */
   writeAfterMs?: number;
 }
 
@@ -50,7 +59,7 @@ export function requireWithCodeCache(file: string, options: CodeCacheOptions = {
   const body = source.startsWith('#!') ? source.replace(/^#![^\n]*/, '') : source;
   const script = new vm.Script(Module.wrap(body), { filename: absolute, ...(cachedData ? { cachedData } : {}) });
   if (cacheFile !== undefined && (cachedData === undefined || script.cachedDataRejected)) {
-    scheduleWrite(script, cacheFile, options.writeAfterMs ?? 1000);
+    scheduleWrite(script, cacheFile, options.writeAfterMs);
   }
   const wrapper = script.runInThisContext() as (exports: unknown, req: NodeJS.Require, mod: Module, filename: string, dirname: string) => void;
   const mod = new Module(absolute);
@@ -60,18 +69,14 @@ export function requireWithCodeCache(file: string, options: CodeCacheOptions = {
   return mod.exports;
 }
 
-function scheduleWrite(script: vm.Script, cacheFile: string, afterMs: number): void {
-  const loadedAt = Date.now();
-  const write = () => {
-    process.removeListener('exit', atExit);
-    clearTimeout(timer);
-    writeCache(script, cacheFile);
-  };
-  const atExit = () => {
-    if (Date.now() - loadedAt >= afterMs / 2) write();
-  };
-  const timer = setTimeout(write, afterMs).unref();
-  process.once('exit', atExit);
+/** On the event (plus a moment, for what runs right after the start) or after `afterMs`. */
+function scheduleWrite(script: vm.Script, cacheFile: string, afterMs: number | undefined): void {
+  const write = () => writeCache(script, cacheFile);
+  if (afterMs !== undefined) {
+    setTimeout(write, afterMs).unref();
+    return;
+  }
+  process.once(CODE_CACHE_WRITE_EVENT, () => setTimeout(write, 100).unref());
 }
 
 /** ~/.cache/bridgekit/v8 (or $XDG_CACHE_HOME's), else a per-user directory in the temp directory. */
