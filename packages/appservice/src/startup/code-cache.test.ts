@@ -30,6 +30,7 @@ beforeEach(() => {
 
 afterEach(() => {
   delete process.env.BRIDGEKIT_CODE_CACHE;
+  delete process.env.CACHE_DIRECTORY;
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -130,6 +131,19 @@ describe('requireWithCodeCache', () => {
     for (let i = 0; i < 200 && (statSync(file).mode & 0o777) !== 0o600; i++) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(statSync(file).size).toBeGreaterThan('planted'.length);
+  });
+
+  it("uses systemd's CacheDirectory when no directory is given", async () => {
+    const saved = process.env.BRIDGEKIT_CODE_CACHE_DIR;
+    delete process.env.BRIDGEKIT_CODE_CACHE_DIR;
+    process.env.CACHE_DIRECTORY = path.join(work, 'systemd');
+    try {
+      requireWithCodeCache(bundle, { writeAfterMs: 5 });
+      cacheDir = path.join(work, 'systemd', 'v8');
+      await waitForCacheFile();
+    } finally {
+      if (saved !== undefined) process.env.BRIDGEKIT_CODE_CACHE_DIR = saved;
+    }
   });
 
   it('with BRIDGEKIT_CODE_CACHE=off is a plain require and touches no cache directory', () => {

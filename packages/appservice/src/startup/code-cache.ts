@@ -9,8 +9,8 @@
  * This module is loaded before the bundle, on every start: it imports only node: modules.
  *
  * The cache is code V8 runs, so it lives only where no other user can write: a directory owned by
- * this user, without group/other write, not a symlink (~/.cache/bridgekit/v8 by default; in the
- * temp directory, per user, when there is no home). Its file name holds a hash of the bundle's
+ * this user, without group/other write, not a symlink (~/.cache/bridgekit/v8 by default, or
+ * systemd's CacheDirectory; in the temp directory, per user, when there is no home). Its file name holds a hash of the bundle's
  * path, size and mtime and of Node's version and architecture, so a rebuilt bundle or another Node
  * never reads an old cache; V8 rejects a cache made with other flags and we then write a new one.
  * Every failure (no writable directory, a full disk, a corrupt file) only means a slower start.
@@ -37,7 +37,7 @@ export function codeCacheStartupDone(): void {
 
 /** Options of {@link requireWithCodeCache}. */
 export interface CodeCacheOptions {
-  /** Where cache files go. Default: $BRIDGEKIT_CODE_CACHE_DIR, else $XDG_CACHE_HOME or ~/.cache + /bridgekit/v8. */
+  /** Where cache files go. Default: $BRIDGEKIT_CODE_CACHE_DIR, else systemd's $CACHE_DIRECTORY/v8, else $XDG_CACHE_HOME or ~/.cache + /bridgekit/v8. */
   dir?: string;
   /** Write a missing cache this long after the load (ms) instead of on {@link CODE_CACHE_WRITE_EVENT}. */
   writeAfterMs?: number;
@@ -79,8 +79,13 @@ function scheduleWrite(script: vm.Script, cacheFile: string, afterMs: number | u
   process.once(CODE_CACHE_WRITE_EVENT, () => setTimeout(write, 100).unref());
 }
 
-/** ~/.cache/bridgekit/v8 (or $XDG_CACHE_HOME's), else a per-user directory in the temp directory. */
+/**
+ * systemd's CacheDirectory= ($CACHE_DIRECTORY), else ~/.cache/bridgekit/v8 (or $XDG_CACHE_HOME's),
+ * else a per-user directory in the temp directory.
+ */
 function defaultCacheDir(): string {
+  const systemd = process.env.CACHE_DIRECTORY?.split(':')[0];
+  if (systemd && path.isAbsolute(systemd)) return path.join(systemd, 'v8');
   const xdg = process.env.XDG_CACHE_HOME;
   if (xdg && path.isAbsolute(xdg)) return path.join(xdg, 'bridgekit', 'v8');
   let home = '';
