@@ -59,12 +59,17 @@ interface Checkpoint {
   caches: Record<string, number>;
   puppets: number;
   connected: number;
+  /** Ghost joins/leaves waiting for the bridge's membership pacing, and dropped because its queue was full. */
+  ghostQueued: number;
+  ghostDropped: number;
 }
 
 async function checkpoint(world: World, messages: number, stats: ChildStats): Promise<Checkpoint> {
   const caches = await world.bridge.metricBy('bridgekit_cache_size', 'cache');
   const puppets = await world.bridge.puppets();
-  return { messages, memory: stats.memory, caches, puppets: puppets.total, connected: puppets.connected };
+  const ghostQueued = await world.bridge.metric('bridgekit_irc_ghost_membership_queued');
+  const ghostDropped = await world.bridge.metric('bridgekit_irc_ghost_membership_dropped_total');
+  return { messages, memory: stats.memory, caches, puppets: puppets.total, connected: puppets.connected, ghostQueued, ghostDropped };
 }
 
 function row(c: Checkpoint): string {
@@ -73,7 +78,7 @@ function row(c: Checkpoint): string {
   const caches = Object.entries(c.caches).map(([k, v]) => `${k} ${v}`).join(', ');
   return `after ${c.messages.toLocaleString('en-US')} msg: heap used ${mib(m.heapUsed)} MiB, heap total ${mib(m.heapTotal)}, `
     + `external ${mib(m.external)}, arrayBuffers ${mib(m.arrayBuffers)}, RSS ${mib(m.rss)}; puppet records ${c.puppets} `
-    + `(${c.connected} connected); caches: ${caches}`;
+    + `(${c.connected} connected); ghost joins/leaves queued ${c.ghostQueued}, dropped ${c.ghostDropped}; caches: ${caches}`;
 }
 
 async function runEndurance(ctx: RunContext): Promise<RunResult> {
