@@ -105,6 +105,14 @@ export class BridgeProcess {
     return values.filter((v) => Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want)).reduce((n, v) => n + v.value, 0);
   }
 
+  /** A metric's series keyed by the value of one label (e.g. bridgekit_cache_size by `cache`). */
+  async metricBy(name: string, label: string): Promise<Record<string, number>> {
+    const metrics = await this.request<Array<{ name: string; values: Array<{ value: number; labels: Record<string, string | number> }> }>>('metrics');
+    const out: Record<string, number> = {};
+    for (const v of metrics.find((m) => m.name === name)?.values ?? []) out[String(v.labels[label])] = v.value;
+    return out;
+  }
+
   /** Event-loop delay and GC pauses since the last call. */
   pauses(): Promise<Pauses> {
     return this.request('pauses');

@@ -82,6 +82,13 @@ export class FakeHomeserver {
     return event;
   }
 
+  /** A real Matrix user leaves a room (pushed to the bridge like any event). */
+  userLeaves(roomId: string, userId: string): WireEvent {
+    const event = this.model.setMembership(roomId, userId, userId, 'leave');
+    this.pusher.push(event);
+    return event;
+  }
+
   /** A real Matrix user says something in a room. */
   userSays(roomId: string, userId: string, body: string): WireEvent {
     const event = this.model.event(roomId, userId, 'm.room.message', { msgtype: 'm.text', body });
