@@ -4,13 +4,14 @@
  * connections and the bot has joined its channel on IRC.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BOT_NICK, BOT_USER_ID, DOMAIN, writeConfig, writeRegistration } from '../bridge/config';
 import { FakeHomeserver } from '../fake-hs/server';
 import { canConnect, freePort, Ircd } from '../ircd';
 import { RawIrcClient } from '../irc-client';
+import { processCpuMs } from '../proc';
 import { nowMs, sleep, waitFor, withTimeout } from '../time';
 import { profileArgs, type RunContext, type RunResult, type Scenario } from '../scenario';
 
@@ -43,20 +44,6 @@ async function nodeFloor(): Promise<number> {
   return nowMs() - t0;
 }
 
-/** user + system CPU of a live process from /proc (Linux; 10 ms ticks), or undefined elsewhere. */
-function processCpuMs(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return undefined;
-  }
-}
-// USER_HZ: 100 on every Linux the bench runs on (getconf CLK_TCK).
-const CLOCK_TICKS_PER_SECOND = 100;
 
 async function runStartup(ctx: RunContext): Promise<RunResult> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bridgekit-bench-startup-'));

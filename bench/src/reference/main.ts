@@ -1,0 +1,93 @@
+/**
+ * `node bench/dist/reference/main.js [--pairs 3] [--only a,b] [--out <file-stem>] [--keep]`:
+ * matrix-appservice-irc (the reference, built at $REFERENCE_IRC_DIR) and Bridgekit side by side,
+ * interleaved reference, Bridgekit, reference, … one run each, so both see the same machine load.
+ * Writes <stem>-runs.json after every run (a crash keeps what was measured) and prints medians
+ * and Bridgekit ÷ reference per metric.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadAverage, machineInfo } from '../env';
+import { ngircdVersion } from '../ircd';
+import { percentile } from '../stats';
+import { REFERENCE_DIR } from './config';
+import { SIDE_SCENARIOS } from './scenarios';
+import type { Bridge } from './side-world';
+
+export interface SideRun {
+  scenario: string;
+  bridge: Bridge;
+  pair: number;
+  startedAt: string;
+  loadBefore: number[];
+  loadAfter: number[];
+  metrics: Record<string, number>;
+  unexpected?: string[];
+  error?: string;
+}
+
+function referenceVersion(): string {
+  const version = (JSON.parse(readFileSync(path.join(REFERENCE_DIR, 'package.json'), 'utf8')) as { version: string }).version;
+  let commit = 'unknown';
+  try {
+    commit = execFileSync('git', ['-C', REFERENCE_DIR, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch { /* not a git checkout */ }
+  return `matrix-appservice-irc ${version} (${commit})`;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { pairs: { type: 'string', default: '3' }, only: { type: 'string' }, out: { type: 'string' }, keep: { type: 'boolean', default: false } } });
+  const pairs = Number(values.pairs);
+  const wanted = values.only?.split(',');
+  const scenarios = SIDE_SCENARIOS.filter((s) => !wanted || wanted.includes(s.name));
+  const out = values.out ?? path.join('bench', 'results', `${new Date().toISOString().slice(0, 10)}-reference`);
+  const runs: SideRun[] = [];
+  const header = { reference: referenceVersion(), machine: machineInfo(), ngircd: ngircdVersion(), scenarios: scenarios.map((s) => ({ name: s.name, measures: s.measures, metrics: s.metrics })) };
+  const save = () => writeFileSync(`${out}-runs.json`, `${JSON.stringify({ ...header, runs }, null, 2)}\n`);
+  console.log(`${header.reference}; load ${loadAverage().join('/')}`);
+  for (const scenario of scenarios) {
+    for (let pair = 1; pair <= pairs; pair++) {
+      for (const bridge of ['reference', 'bridgekit'] as const) {
+        const loadBefore = loadAverage();
+        const startedAt = new Date().toISOString();
+        let metrics: Record<string, number> = {};
+        let unexpected: string[] = [];
+        let error: string | undefined;
+        try {
+          ({ metrics, unexpected } = await scenario.run(bridge, values.keep));
+        } catch (e) {
+          error = (e as Error).message;
+        }
+        runs.push({ scenario: scenario.name, bridge, pair, startedAt, loadBefore, loadAfter: loadAverage(), metrics, ...(unexpected.length ? { unexpected } : {}), ...(error ? { error } : {}) });
+        save();
+        console.log(`${scenario.name} ${pair} ${bridge}: ${error ?? Object.entries(metrics).map(([k, v]) => `${k}=${v.toFixed(3)}`).join(' ')} (load ${loadBefore[0]})`);
+      }
+    }
+  }
+  console.log(table(runs));
+}
+
+/** Markdown: per metric, the median of each bridge's runs and Bridgekit ÷ reference, with the pairs both completed. */
+export function table(runs: readonly SideRun[]): string {
+  const rows = ['| scenario | metric | reference | Bridgekit | Bridgekit ÷ reference | pairs |', '|---|---|---|---|---|---|'];
+  for (const scenario of SIDE_SCENARIOS) {
+    const mine = runs.filter((r) => r.scenario === scenario.name && !r.error);
+    const pairs = new Set(mine.filter((r) => r.bridge === 'reference').map((r) => r.pair).filter((p) => mine.some((r) => r.bridge === 'bridgekit' && r.pair === p)));
+    if (!pairs.size) continue;
+    for (const [metric, [unit, label]] of Object.entries(scenario.metrics)) {
+      const median = (bridge: Bridge) => percentile(mine.filter((r) => r.bridge === bridge && pairs.has(r.pair)).map((r) => r.metrics[metric]!), 50);
+      const ref = median('reference');
+      const bk = median('bridgekit');
+      const ratio = ref === 0 ? '—' : (bk / ref).toFixed(2);
+      rows.push(`| ${scenario.name} | ${label} | ${ref.toFixed(2)} ${unit} | ${bk.toFixed(2)} ${unit} | ${ratio} | ${pairs.size} |`);
+    }
+  }
+  return rows.join('\n');
+}
+
+if (require.main === module) main().catch((error: Error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
