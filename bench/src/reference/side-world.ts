@@ -9,10 +9,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BOT_NICK, BOT_USER_ID, channelName, DOMAIN, roomIdOf, writeConfig, writeRegistration } from '../bridge/config';
+import { BOT_NICK, BOT_USER_ID, channelName, roomIdOf, writeConfig } from '../bridge/config';
 import { FakeHomeserver } from '../fake-hs/server';
-import { canConnect, freePort, Ircd } from '../ircd';
+import { canConnect, type Ircd } from '../ircd';
 import { RawIrcClient } from '../irc-client';
+import { startPeers } from '../peers';
 import { processCpuMs, procStatusBytes } from '../proc';
 import { nowMs, sleep, waitFor, withTimeout } from '../time';
 import { ObserverTally } from '../world';
@@ -48,12 +49,7 @@ export class SideWorld {
 
   static async create(options: SideWorldOptions): Promise<SideWorld> {
     const dir = mkdtempSync(path.join(os.tmpdir(), `bench-side-${options.bridge}-`));
-    const ircd = await Ircd.start(dir);
-    const asPort = await freePort();
-    const registration = writeRegistration(dir, asPort);
-    const hs = new FakeHomeserver({ domain: DOMAIN, asToken: registration.asToken, hsToken: registration.hsToken, botUserId: BOT_USER_ID });
-    await hs.listen();
-    hs.setBridge(asPort);
+    const { ircd, asPort, registration, hs } = await startPeers(dir);
     // The portal rooms exist before the bridge starts, with the state Synapse gives a new room
     // (creator and power levels), so a bridge that reads or changes power levels finds them.
     for (let i = 0; i < options.rooms; i++) {

@@ -7,9 +7,9 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BOT_NICK, BOT_USER_ID, DOMAIN, writeConfig, writeRegistration } from '../bridge/config';
-import { FakeHomeserver } from '../fake-hs/server';
-import { canConnect, freePort, Ircd } from '../ircd';
+import { BOT_NICK, writeConfig } from '../bridge/config';
+import { canConnect } from '../ircd';
+import { startPeers } from '../peers';
 import { RawIrcClient } from '../irc-client';
 import { processCpuMs } from '../proc';
 import { nowMs, sleep, waitFor, withTimeout } from '../time';
@@ -47,12 +47,7 @@ async function nodeFloor(): Promise<number> {
 
 async function runStartup(ctx: RunContext): Promise<RunResult> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bridgekit-bench-startup-'));
-  const ircd = await Ircd.start(dir);
-  const asPort = await freePort();
-  const registration = writeRegistration(dir, asPort);
-  const hs = new FakeHomeserver({ domain: DOMAIN, asToken: registration.asToken, hsToken: registration.hsToken, botUserId: BOT_USER_ID });
-  await hs.listen();
-  hs.setBridge(asPort);
+  const { ircd, asPort, hs } = await startPeers(dir);
   const configPath = writeConfig(dir, { hsUrl: hs.url, asPort, ircPort: ircd.port, rooms: 1 });
   const observer = await RawIrcClient.connect(ircd.port, 'observer');
   await observer.join('#bench');
