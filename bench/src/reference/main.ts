@@ -3,7 +3,7 @@
  * matrix-appservice-irc (the reference, built at $REFERENCE_IRC_DIR) and Bridgekit side by side,
  * interleaved reference, Bridgekit, reference, … one run each, so both see the same machine load.
  * Writes <stem>-runs.json after every run (a crash keeps what was measured) and prints medians
- * and Bridgekit ÷ reference per metric.
+ * and Bridgekit ÷ reference per metric; `--table <stem>-runs.json` prints them again from the file.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -38,7 +38,12 @@ function referenceVersion(): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { pairs: { type: 'string', default: '3' }, only: { type: 'string' }, out: { type: 'string' }, keep: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { pairs: { type: 'string', default: '3' }, only: { type: 'string' }, out: { type: 'string' }, keep: { type: 'boolean', default: false }, table: { type: 'string' } } });
+  if (values.table) {
+    // Re-render the medians and ratios of a finished run from its raw file.
+    console.log(table((JSON.parse(readFileSync(values.table, 'utf8')) as { runs: SideRun[] }).runs));
+    return;
+  }
   const pairs = Number(values.pairs);
   const wanted = values.only?.split(',');
   const scenarios = SIDE_SCENARIOS.filter((s) => !wanted || wanted.includes(s.name));

@@ -29,8 +29,8 @@ const PER_SENDER = 200;
 const WARMUP_PER_SENDER = 3;
 const PUPPETS = 200;
 
-async function withWorld(bridge: Bridge, keep: boolean, body: (world: SideWorld) => Promise<Record<string, number>>): Promise<SideResult> {
-  const world = await SideWorld.create({ bridge, rooms: 1, keep });
+async function withWorld(bridge: Bridge, keep: boolean, body: (world: SideWorld) => Promise<Record<string, number>>, inspect = false): Promise<SideResult> {
+  const world = await SideWorld.create({ bridge, rooms: 1, keep, inspect });
   try {
     const metrics = await body(world);
     return { metrics, unexpected: [...world.hs.unexpected] };
@@ -134,23 +134,23 @@ const connectAndSay: SideScenario = {
   }),
 };
 
-/** Median of a few RSS samples, so that one GC's timing does not decide the reading (neither bridge can be told to GC from outside). */
+/** RSS once the bridge is idle, after full GCs forced through its inspector; the median of 3 such readings. */
 async function steadyRss(world: SideWorld): Promise<number> {
   await world.settle(1000, 30_000);
-  await sleep(2000);
   const samples: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    samples.push(world.rss());
+  for (let i = 0; i < 3; i++) {
+    await world.gc();
     await sleep(500);
+    samples.push(world.rss());
   }
   return percentile(samples, 50);
 }
 
 const memory: SideScenario = {
   name: 'memory',
-  measures: '50 Matrix users join → 50 puppets on IRC, settle (no homeserver traffic for 1 s, then 2 s), RSS = median of 5 '
-    + 'samples 0.5 s apart; then 150 more → 200, same reading. Slope = (RSS at 200 − RSS at 50) / 150. No forced GC (the '
-    + 'reference cannot be asked for one), so both are read the same way.',
+  measures: '50 Matrix users join → 50 puppets on IRC, settle (no homeserver traffic for 1 s), then 3 × (two full GCs '
+    + 'forced through the bridge\'s inspector, 0.5 s, read RSS), median; then 150 more → 200, same reading. Slope = (RSS at '
+    + '200 − RSS at 50) / 150. Both bridges run with --inspect=127.0.0.1:0 in this scenario only, read the same way.',
   metrics: { perConnection: ['KiB', 'steady RSS per IRC connection (slope 50 → 200)'], rss50: ['MiB', 'RSS with 50 puppets'], rss200: ['MiB', 'RSS with 200 puppets'] },
   run: (bridge, keep) => withWorld(bridge, keep, async (world) => {
     const users = matrixUsers(PUPPETS);
@@ -161,7 +161,7 @@ const memory: SideScenario = {
     await waitForPuppets(world, PUPPETS, 180_000);
     const rss200 = await steadyRss(world);
     return { perConnection: (rss200 - rss50) / 150 / KIB, rss50: rss50 / MIB, rss200: rss200 / MIB };
-  }),
+  }, true),
 };
 
 export const SIDE_SCENARIOS: SideScenario[] = [startup, burst, connectAndSay, memory];

@@ -18,6 +18,7 @@ import { processCpuMs, procStatusBytes } from '../proc';
 import { nowMs, sleep, waitFor, withTimeout } from '../time';
 import { ObserverTally } from '../world';
 import { REFERENCE_DIR, writeReferenceFiles } from './config';
+import { collectGarbage, inspectorUrl } from './inspector-gc';
 
 export type Bridge = 'reference' | 'bridgekit';
 
@@ -29,6 +30,8 @@ export interface SideWorldOptions {
   bridge: Bridge;
   rooms: number;
   keep: boolean;
+  /** Run the bridge with its inspector on (a random loopback port), so `gc()` can force full GCs. */
+  inspect?: boolean;
 }
 
 export class SideWorld {
@@ -72,7 +75,7 @@ export class SideWorld {
           const ref = writeReferenceFiles(dir, { ...files, asToken: registration.asToken, hsToken: registration.hsToken });
           return [path.join(REFERENCE_DIR, 'app.js'), '-c', ref.configPath, '-f', ref.registrationPath, '-p', String(asPort)];
         })();
-      await world.spawn(argv, asPort);
+      await world.spawn([...(options.inspect ? ['--inspect=127.0.0.1:0'] : []), ...argv], asPort);
     } catch (error) {
       await world.close();
       throw error;
@@ -108,6 +111,11 @@ export class SideWorld {
 
   rss(): number {
     return procStatusBytes(this.pid, 'VmRSS');
+  }
+
+  /** Two full GCs in the bridge (needs `inspect`). */
+  async gc(): Promise<void> {
+    await collectGarbage(await inspectorUrl(this.logFile));
   }
 
   peakRss(): number {
