@@ -74,19 +74,25 @@ async function main(): Promise<void> {
   console.log(table(runs));
 }
 
-/** Markdown: per metric, the median of each bridge's runs and Bridgekit ÷ reference, with the pairs both completed. */
+/**
+ * Markdown: per metric, the median of each bridge's runs, and Bridgekit ÷ reference twice: the
+ * ratio of those medians, and the median (min–max) of the per-pair ratios, which is the figure
+ * interleaving is for (a pair shares the machine's load of its minute).
+ */
 export function table(runs: readonly SideRun[]): string {
-  const rows = ['| scenario | metric | reference | Bridgekit | Bridgekit ÷ reference | pairs |', '|---|---|---|---|---|---|'];
+  const rows = ['| scenario | metric | reference | Bridgekit | ratio of medians | per-pair ratio, median (min–max) | pairs |', '|---|---|---|---|---|---|---|'];
   for (const scenario of SIDE_SCENARIOS) {
-    const mine = runs.filter((r) => r.scenario === scenario.name && !r.error);
-    const pairs = new Set(mine.filter((r) => r.bridge === 'reference').map((r) => r.pair).filter((p) => mine.some((r) => r.bridge === 'bridgekit' && r.pair === p)));
-    if (!pairs.size) continue;
+    const ok = runs.filter((r) => r.scenario === scenario.name && !r.error);
+    const runOf = (bridge: Bridge, pair: number) => ok.find((r) => r.bridge === bridge && r.pair === pair);
+    const pairs = [...new Set(ok.map((r) => r.pair))].filter((p) => runOf('reference', p) && runOf('bridgekit', p));
+    if (!pairs.length) continue;
     for (const [metric, [unit, label]] of Object.entries(scenario.metrics)) {
-      const median = (bridge: Bridge) => percentile(mine.filter((r) => r.bridge === bridge && pairs.has(r.pair)).map((r) => r.metrics[metric]!), 50);
-      const ref = median('reference');
-      const bk = median('bridgekit');
-      const ratio = ref === 0 ? '—' : (bk / ref).toFixed(2);
-      rows.push(`| ${scenario.name} | ${label} | ${ref.toFixed(2)} ${unit} | ${bk.toFixed(2)} ${unit} | ${ratio} | ${pairs.size} |`);
+      const values = (bridge: Bridge) => pairs.map((p) => runOf(bridge, p)!.metrics[metric]!);
+      const ref = percentile(values('reference'), 50);
+      const bk = percentile(values('bridgekit'), 50);
+      const ratios = pairs.map((p) => runOf('bridgekit', p)!.metrics[metric]! / runOf('reference', p)!.metrics[metric]!).filter(Number.isFinite);
+      const perPair = ratios.length ? `${percentile(ratios, 50).toFixed(2)} (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})` : '—';
+      rows.push(`| ${scenario.name} | ${label} | ${ref.toFixed(2)} ${unit} | ${bk.toFixed(2)} ${unit} | ${ref === 0 ? '—' : (bk / ref).toFixed(2)} | ${perPair} | ${pairs.length} |`);
     }
   }
   return rows.join('\n');
