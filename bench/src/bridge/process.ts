@@ -3,8 +3,9 @@
  * peak RSS from /proc (VmHWM, kept by the kernel, so no sampling is needed), stop.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import path from 'node:path';
+import { procStatusBytes } from '../proc';
 import { nowMs, withTimeout } from '../time';
 import type { ChildCommand, ChildReply, ChildStats, Pauses, PuppetCounts, WatchedTimes } from './protocol';
 import type { ProbeDump } from './probes';
@@ -145,10 +146,7 @@ export class BridgeProcess {
   }
 
   private procStatus(field: string): number {
-    const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
-    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
-    if (!match) throw new Error(`no ${field} in /proc/${this.pid}/status`);
-    return Number(match[1]) * 1024;
+    return procStatusBytes(this.pid, field);
   }
 }
 
