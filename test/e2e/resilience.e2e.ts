@@ -32,6 +32,21 @@ async function conversation(): Promise<Conversation> {
   return { channel, irc, alice, roomId };
 }
 
+/** The user's membership changes in the room's timeline, oldest first. */
+async function membershipHistory(c: Conversation, userId: string): Promise<unknown[]> {
+  return (await c.alice.client.roomTimeline(c.roomId))
+    .filter((e) => e.type === 'm.room.member' && e.state_key === userId)
+    .map((e) => e.content.membership);
+}
+
+/** After `restartIrcServer`: an IRC client of the run in the channel once the bot is back in it. */
+async function ircClientBackWithBot(channel: string, nick: string): Promise<IrcTestClient> {
+  const irc = await connectIrc(nick);
+  await irc.join(channel);
+  await irc.waitForMember(channel, BOT_NICK, 30_000);
+  return irc;
+}
+
 function fromNick(observer: IrcTestClient, nick: string): string[] {
   return observer.receivedMessages.filter((m) => m.nick === nick).map((m) => m.message);
 }
@@ -70,9 +85,7 @@ describe('IRC server restart', () => {
     await restartIrcServer();
 
     // The IRC user comes back too (their client does not reconnect by itself).
-    const irc = await connectIrc(uniqueNick('back'));
-    await irc.join(c.channel);
-    await irc.waitForMember(c.channel, BOT_NICK, 30_000);
+    const irc = await ircClientBackWithBot(c.channel, uniqueNick('back'));
     await irc.waitForMember(c.channel, c.alice.nick, 30_000);
 
     await c.alice.client.sendText(c.roomId, 'after the IRC restart');
@@ -81,10 +94,7 @@ describe('IRC server restart', () => {
     await c.alice.client.waitForMessage(c.roomId, 'welcome back');
 
     expect(await c.alice.client.membershipOf(c.roomId, c.alice.client.userId)).toBe('join');
-    const aliceMemberships = (await c.alice.client.roomTimeline(c.roomId))
-      .filter((e) => e.type === 'm.room.member' && e.state_key === c.alice.client.userId)
-      .map((e) => e.content.membership);
-    expect(aliceMemberships).toEqual(['join']); // never left, never kicked, never re-joined
+    expect(await membershipHistory(c, c.alice.client.userId)).toEqual(['join']); // never left, never kicked, never re-joined
   });
 
   it('keeps the ghost of an IRC user whose client reconnects a moment after the bot: no leave, no rejoin', async () => {
@@ -93,19 +103,14 @@ describe('IRC server restart', () => {
 
     // A watcher sees the bot back in the channel; only then does the IRC user's client return,
     // so the bot's NAMES on rejoining did not list them (as with real clients' reconnect delays).
-    const watcher = await connectIrc(uniqueNick('w'));
-    await watcher.join(c.channel);
-    await watcher.waitForMember(c.channel, BOT_NICK, 30_000);
+    await ircClientBackWithBot(c.channel, uniqueNick('w'));
     await new Promise((resolve) => setTimeout(resolve, 1500)); // time for the NAMES sync to have acted
     const again = await connectIrc(c.irc.nick);
     await again.join(c.channel);
     again.say(c.channel, 'i2 after reconnecting');
     await expect(c.alice.client.waitForMessage(c.roomId, 'i2 after reconnecting', 30_000)).resolves.toMatchObject({ sender: ghostUserId(c.irc.nick) });
 
-    const ghostMemberships = (await c.alice.client.roomTimeline(c.roomId))
-      .filter((e) => e.type === 'm.room.member' && e.state_key === ghostUserId(c.irc.nick))
-      .map((e) => e.content.membership);
-    expect(ghostMemberships).toEqual(['join']);
+    expect(await membershipHistory(c, ghostUserId(c.irc.nick))).toEqual(['join']);
   });
 });
 
