@@ -89,6 +89,9 @@ export class Ingestor {
     // either: in a busy bridge they are half of all events, and two writes each for nothing.
     const handled = events.filter((event) => !this.isEcho(event));
     const echoes = events.length - handled.length;
+    // Only echoes: nothing to persist or queue, and a resent copy would be dropped the same way,
+    // so the txnId need not be recorded either (one write transaction per echo saved).
+    if (echoes > 0 && handled.length === 0 && ephemeral.length === 0) return this.accepted(txnId, { duplicate: false, queued: [] }, echoes);
     const accept = () => this.deps.journal.accept(txnId, handled, ephemeral);
     const tail = this.acceptTail;
     const result = tail ? tail.then(accept) : accept();
