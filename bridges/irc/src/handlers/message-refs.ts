@@ -7,7 +7,7 @@
  * IRC replies, event → msgid for Matrix replies sent as `+draft/reply`.
  * The core prunes old links; a reply to a pruned message is shown without a quote.
  */
-import type { BridgeStore, EventId, RoomId } from '@bridgekit/appservice';
+import type { BridgeStore, EventId, Logger, RoomId } from '@bridgekit/appservice';
 import type { NetworkId } from '../mapping/ids';
 
 export interface MessageRef {
@@ -28,6 +28,17 @@ export class MessageRefs {
     await this.store.messages.put({
       roomId: entry.roomId, eventId: entry.eventId, network: entry.network, sender: entry.nick, excerpt,
       ...(entry.msgid ? { remoteId: entry.msgid } : {}),
+    });
+  }
+
+  /**
+   * `remember` without holding the caller (the room's turn): the store commits the link with the
+   * writes near it, a few milliseconds later, and a lookup meanwhile already finds it. A link that
+   * could not be stored only costs a later reply its quote, so the failure is logged, not thrown.
+   */
+  note(entry: Parameters<MessageRefs['remember']>[0], log: Logger): void {
+    this.remember(entry).catch((err: unknown) => {
+      log.warn('Could not remember a bridged message; a reply to it will show without a quote', { eventId: entry.eventId, error: err instanceof Error ? err.message : String(err) });
     });
   }
 
