@@ -91,6 +91,8 @@ export class MatrixTransport {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
   private readonly random: () => number;
+  /** Labelled metric children by method, endpoint template and status (a bounded set). */
+  private readonly metricChildren = new Map<string, { requests: { inc(): void }; duration: { observe(value: number): void } | undefined }>();
 
   constructor(private readonly options: TransportOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -218,8 +220,15 @@ export class MatrixTransport {
   private count(labels: { method: string; endpoint: string }, status: string, started: number): void {
     const metrics = this.options.metrics;
     if (!metrics) return;
-    metrics.requests.inc({ ...labels, status });
-    metrics.duration?.observe(labels, (this.now() - started) / 1000);
+    // prom-client hashes the label values on every labelled call; its children keep the hash.
+    const key = `${labels.method} ${labels.endpoint} ${status}`;
+    let children = this.metricChildren.get(key);
+    if (!children) {
+      children = { requests: metrics.requests.labels({ ...labels, status }), duration: metrics.duration?.labels(labels) };
+      this.metricChildren.set(key, children);
+    }
+    children.requests.inc();
+    children.duration?.observe((this.now() - started) / 1000);
   }
 
   private pathOf(spec: RequestSpec): string {

@@ -1,6 +1,6 @@
 /**
- * SQLite writes that may wait a few milliseconds, committed together. In WAL mode a commit costs
- * about 50 µs of CPU on its own (two thirds of it in the kernel), far more than the row it
+ * SQLite writes that may wait a few milliseconds (at most 10), committed together. In WAL mode a
+ * commit costs about 50 µs of CPU on its own (two thirds of it in the kernel), far more than the row it
  * writes; a bridged IRC line made two such commits after its send (its message link, its journal
  * item marked done), a quarter of the CPU a line may take. Grouped, they share one commit.
  *
@@ -14,7 +14,7 @@
 import type { Database } from 'better-sqlite3';
 
 export interface DeferredWritesOptions {
-  /** The longest a queued write waits for its commit (default 5 ms). */
+  /** The longest a queued write waits for its commit (default 10 ms). */
   maxDelayMs?: number;
   /** A commit as soon as this many writes are queued (default 256). */
   maxQueued?: number;
@@ -33,7 +33,7 @@ export class DeferredWrites {
   private readonly commit: (writes: Queued[]) => unknown[];
 
   constructor(private readonly db: Database, options: DeferredWritesOptions = {}) {
-    this.maxDelayMs = options.maxDelayMs ?? 5;
+    this.maxDelayMs = options.maxDelayMs ?? 10;
     this.maxQueued = options.maxQueued ?? 256;
     // A failing write is rolled back alone (SQLite undoes the failed statement) and reported to
     // its caller; the others commit.
