@@ -3,6 +3,7 @@ import express, { type Express, type NextFunction, type Request, type Response, 
 import type { Counter } from 'prom-client';
 import type { ThirdPartyProvider } from '../connector';
 import type { EphemeralEvent, MatrixEvent } from '../events';
+import type { TransactionAdmission } from '../ingest/txn-gaps';
 import { asRoomAlias, asUserId, type RoomAlias, type UserId } from '../ids';
 import type { Logger } from '../log/types';
 import { hsTokenAuth } from './auth';
@@ -19,6 +20,10 @@ import { BadJsonError } from './wire';
 export interface TransactionSink {
   /** Answers once persisted: at once (SQLite) or with a Promise (a database server). */
   acceptTransaction(txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]): { duplicate: boolean } | Promise<{ duplicate: boolean }>;
+  /** Asked first: a refused push is answered 503 and not accepted (a gap in the IDs, `Ingestor.admitTransaction`). */
+  admitTransaction?(txnId: string): TransactionAdmission;
+  /** Told when a push could not be stored and was answered 500 (`Ingestor.transactionFailed`). */
+  transactionFailed?(): void;
 }
 
 export interface HttpMetrics {

@@ -27,7 +27,8 @@ export type Answer = (status: number, body: Record<string, unknown>) => void;
 
 /**
  * Hands a parsed transaction body to the sink and answers: 200 once persisted, 500 (so the
- * homeserver retries) when it could not be. Throws BadJsonError for a malformed transaction.
+ * homeserver retries) when it could not be, 503 when the sink does not admit it (a gap in the
+ * transaction IDs). Throws BadJsonError for a malformed transaction.
  * Nothing asynchronous runs between the body and the sink, so events of one room cannot overtake
  * each other. The 200 goes out on the next event-loop turn: the events are persisted already and
  * their handlers have started on microtasks. Writing the response first put a socket write
@@ -40,8 +41,15 @@ export function acceptPushed(deps: Pick<TransactionRouteDeps, 'ingest' | 'log' |
     deps.log.warn('Skipped a malformed event in a transaction', { txnId, problem: problem.message });
     deps.metrics?.skippedEvents?.inc();
   }
+  const admission = deps.ingest.admitTransaction?.(txnId);
+  if (admission && !admission.admitted) {
+    // Not stored: the homeserver marks the bridge down and resends its stored transactions, oldest first.
+    answer(503, { errcode: 'M_UNKNOWN', error: `Transaction ${admission.received} came before ${admission.expected}; send ${admission.expected} first` });
+    return;
+  }
   const failed = (err: unknown) => {
     deps.log.error('Could not persist a transaction; answering 500 so the homeserver retries', { txnId, error: err instanceof Error ? err.message : String(err) });
+    deps.ingest.transactionFailed?.();
     answer(500, { errcode: 'M_UNKNOWN', error: 'The bridge could not store the transaction; retry later' });
   };
   const accepted = ({ duplicate }: { duplicate: boolean }) => {

@@ -58,7 +58,7 @@ describe('DeferredWrites', () => {
 });
 
 describe('the store with deferred writes', () => {
-  it('shows a message link and a completed item to reads before their commit, and commits them at close', async () => {
+  it('shows a message link, a completed item and an echo-only transaction to reads before their commit, and commits them at close', async () => {
     const path = join(dir, 'bridge.db');
     const store = openStore(path, { lock: false });
     const roomId = asRoomId('!r:hs.test');
@@ -71,6 +71,9 @@ describe('the store with deferred writes', () => {
     expect(store.journal.pending()).toEqual([]);
     // A seq the journal never issued still throws at the call.
     expect(() => store.journal.complete(9_999)).toThrow(/does not exist/);
+    store.journal.recordEchoOnly?.('41');
+    expect(committedCount(path, "SELECT count(*) AS n FROM transactions WHERE txn_id = '41'")).toBe(0);
+    expect(store.journal.lastTransactionId?.()).toBe('41');
     store.messages.put({ roomId, eventId: asEventId('$e2'), network: 'irc', remoteId: 'm2' }).catch(() => undefined);
     store.close();
     expect(committedCount(path, 'SELECT count(*) AS n FROM message_links')).toBe(2);
