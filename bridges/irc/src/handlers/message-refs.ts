@@ -7,7 +7,7 @@
  * IRC replies, event → msgid for Matrix replies sent as `+draft/reply`.
  * The core prunes old links; a reply to a pruned message is shown without a quote.
  */
-import type { BridgeStore, EventId, RoomId } from '@bridgekit/appservice';
+import type { BridgeStore, EventId, Logger, RoomId } from '@bridgekit/appservice';
 import type { NetworkId } from '../mapping/ids';
 
 export interface MessageRef {
@@ -24,10 +24,21 @@ export class MessageRefs {
   constructor(private readonly store: Pick<BridgeStore, 'messages'>) {}
 
   async remember(entry: { roomId: RoomId; eventId: EventId; network: NetworkId; nick: string; text: string; msgid?: string }): Promise<void> {
-    const excerpt = Array.from(entry.text.replace(/\s+/g, ' ').trim()).slice(0, MAX_EXCERPT).join('');
+    const excerpt = excerptOf(entry.text);
     await this.store.messages.put({
       roomId: entry.roomId, eventId: entry.eventId, network: entry.network, sender: entry.nick, excerpt,
       ...(entry.msgid ? { remoteId: entry.msgid } : {}),
+    });
+  }
+
+  /**
+   * `remember` without holding the caller (the room's turn): the store commits the link with the
+   * writes near it, a few milliseconds later, and a lookup meanwhile already finds it. A link that
+   * could not be stored only costs a later reply its quote, so the failure is logged, not thrown.
+   */
+  note(entry: Parameters<MessageRefs['remember']>[0], log: Logger): void {
+    this.remember(entry).catch((err: unknown) => {
+      log.warn('Could not remember a bridged message; a reply to it will show without a quote', { eventId: entry.eventId, error: err instanceof Error ? err.message : String(err) });
     });
   }
 
@@ -45,4 +56,15 @@ export class MessageRefs {
   eventOfMsgid(network: NetworkId, msgid: string): Promise<EventId | undefined> {
     return this.store.messages.eventIdOf(network, msgid);
   }
+}
+
+/**
+ * The text on one line, at most MAX_EXCERPT code points. Runs once per bridged line: a short
+ * single-spaced line (the usual chat line) is taken as it is, without splitting it into code points.
+ */
+export function excerptOf(text: string): string {
+  // Only whitespace other than single inner spaces needs the rewrite: [^\S ] is any whitespace but ' '.
+  const flat = /[^\S ]| {2}|^ | $/.test(text) ? text.replace(/\s+/g, ' ').trim() : text;
+  // Code units bound code points from above: a text this short holds no more code points than allowed.
+  return flat.length <= MAX_EXCERPT ? flat : Array.from(flat).slice(0, MAX_EXCERPT).join('');
 }

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { errors as undiciErrors, Pool, type Dispatcher } from 'undici';
 import type { UserId } from '../ids';
 import type { Logger } from '../log/types';
+import { bufferedRequest, type AttemptTimeout } from './buffered-request';
 import { MatrixError, NetworkError } from './errors';
 import type { CsApiMetrics } from './metrics';
 import { isRetriable } from '../errors/bridge-error';
@@ -91,6 +92,8 @@ export class MatrixTransport {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
   private readonly random: () => number;
+  /** Labelled metric children by method, endpoint template and status (a bounded set). */
+  private readonly metricChildren = new Map<string, { requests: { inc(): void }; duration: { observe(value: number): void } | undefined }>();
 
   constructor(private readonly options: TransportOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -113,7 +116,8 @@ export class MatrixTransport {
 
   /** Sends the request and parses a JSON response body (`{}` when empty). */
   json<T>(spec: RequestSpec): Promise<T> {
-    return this.send(spec, async (res) => {
+    // The body is read whole anyway: the request goes out without a stream (buffered-request.ts).
+    return this.attempts(spec, true, async (res) => {
       const text = await res.body.text();
       try {
         return (text ? JSON.parse(text) : {}) as T;
@@ -127,7 +131,11 @@ export class MatrixTransport {
    * Sends the request and hands a successful response to `consume`, still inside the attempt's
    * timeout. Error statuses become `MatrixError`s before `consume` sees them.
    */
-  async send<T>(spec: RequestSpec, consume: (res: TransportResponse) => Promise<T>): Promise<T> {
+  send<T>(spec: RequestSpec, consume: (res: TransportResponse) => Promise<T>): Promise<T> {
+    return this.attempts(spec, false, consume);
+  }
+
+  private async attempts<T>(spec: RequestSpec, buffered: boolean, consume: (res: TransportResponse) => Promise<T>): Promise<T> {
     const labels = { method: spec.method, endpoint: spec.endpoint };
     const path = this.pathOf(spec);
     const { headers, body } = this.payloadOf(spec);
@@ -135,17 +143,26 @@ export class MatrixTransport {
       const started = this.now();
       let failure: MatrixError | NetworkError;
       let retryAfterHeader: string | undefined;
-      const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(), spec.timeoutMs ?? this.options.timeoutMs);
+      const timeoutMs = spec.timeoutMs ?? this.options.timeoutMs;
+      const request = { origin: this.origin, path, method: spec.method, headers, body };
+      let timeout: AttemptTimeout = { aborted: false };
+      let timer: NodeJS.Timeout | undefined;
       try {
-        const raw = await this.dispatcher.request({
-          origin: this.origin, path, method: spec.method, headers, body, signal: controller.signal,
-        });
-        const res = responseOf(raw);
+        let res: TransportResponse;
+        if (buffered) {
+          const sent = bufferedRequest(this.dispatcher, request, timeoutMs);
+          timeout = sent.timeout;
+          res = await sent.response;
+        } else {
+          const controller = new AbortController();
+          timeout = controller.signal;
+          timer = setTimeout(() => controller.abort(), timeoutMs);
+          res = responseOf(await this.dispatcher.request({ ...request, signal: controller.signal }));
+        }
         if (res.status >= 200 && res.status < 300) {
           const value = await consume(res).catch((err: unknown) => {
-            discard(res.body);
-            throw controller.signal.aborted || isTransportFailure(err) ? err : new ConsumeError(err);
+            if (!buffered) discard(res.body);
+            throw timeout.aborted || isTransportFailure(err) ? err : new ConsumeError(err);
           });
           this.count(labels, String(res.status), started);
           this.options.onAttempt?.(true);
@@ -158,12 +175,12 @@ export class MatrixTransport {
       } catch (err) {
         // Failures of `consume` that are not transport failures (a caller's size limit, bad JSON) are final.
         if (err instanceof ConsumeError) throw err.error;
-        const timedOut = controller.signal.aborted;
+        const timedOut = timeout.aborted;
         failure = new NetworkError(timedOut ? 'timeout' : 'unreachable', describe(spec), this.baseUrl, err);
         this.count(labels, timedOut ? 'timeout' : 'network', started);
         this.options.onAttempt?.(false);
       } finally {
-        clearTimeout(timer);
+        if (timer) clearTimeout(timer);
       }
 
       const reason = this.retryReason(spec, failure, attempt);
@@ -218,8 +235,15 @@ export class MatrixTransport {
   private count(labels: { method: string; endpoint: string }, status: string, started: number): void {
     const metrics = this.options.metrics;
     if (!metrics) return;
-    metrics.requests.inc({ ...labels, status });
-    metrics.duration?.observe(labels, (this.now() - started) / 1000);
+    // prom-client hashes the label values on every labelled call; its children keep the hash.
+    const key = `${labels.method} ${labels.endpoint} ${status}`;
+    let children = this.metricChildren.get(key);
+    if (!children) {
+      children = { requests: metrics.requests.labels({ ...labels, status }), duration: metrics.duration?.labels(labels) };
+      this.metricChildren.set(key, children);
+    }
+    children.requests.inc();
+    children.duration?.observe((this.now() - started) / 1000);
   }
 
   private pathOf(spec: RequestSpec): string {

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import type { ThirdPartyProvider } from '../connector';
@@ -149,6 +149,36 @@ describe('PUT /transactions', () => {
     await expect(call('PUT', `${TXN}/t1`, { events: [wireEvent(1)] })).resolves.toMatchObject({ status: 500, body: { errcode: 'M_UNKNOWN' } });
     journal.failAccept = undefined;
     await expect(call('PUT', `${TXN}/t1`, { events: [wireEvent(1)] })).resolves.toMatchObject({ status: 200 });
+  });
+
+  it('accepts pushes the fast path passes on (chunked body, encoded txnId, a charset) as it accepts plain ones', async () => {
+    const { handled, ingestor, registry } = await start();
+    const server = servers[0]!;
+    const port = (server.address() as AddressInfo).port;
+    const put = (path: string, headers: Record<string, string>, body: string) => new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, method: 'PUT', path, headers: { Authorization: `Bearer ${HS_TOKEN}`, ...headers } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (c: string) => { text += c; }).on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      });
+      req.on('error', reject);
+      // Written in two pieces with no Content-Length: a chunked body.
+      req.write(body.slice(0, 5));
+      req.end(body.slice(5));
+    });
+    const event = (n: number) => JSON.stringify({ events: [wireEvent(n)] });
+    await expect(put(`${TXN}/chunked`, {}, event(1))).resolves.toEqual({ status: 200, body: '{}' });
+    await expect(put(`${TXN}/a%20b`, { 'Content-Length': String(event(2).length) }, event(2))).resolves.toEqual({ status: 200, body: '{}' });
+    await expect(put(`${TXN}/plain`, { 'Content-Type': 'application/json; charset=UTF-8', 'Content-Length': String(event(3).length) }, event(3)))
+      .resolves.toEqual({ status: 200, body: '{}' });
+    await expect(put(`${TXN}/latin`, { 'Content-Type': 'application/json; charset=latin1', 'Content-Length': String(event(4).length) }, event(4)))
+      .resolves.toMatchObject({ status: 415 });
+    await expect(put(`${TXN}/strict`, { 'Content-Length': '4' }, 'null')).resolves.toMatchObject({ status: 400, body: expect.stringContaining('M_NOT_JSON') });
+    await ingestor.drain();
+    expect(handled.map((h) => (h.kind === 'room' ? h.event.eventId : h.kind))).toEqual(['$e1', '$e2', '$e3']);
+    const values = (await registry.getSingleMetric('bridgekit_appservice_api_requests_total')!.get()).values;
+    expect(values.map((v) => [v.labels, v.value])).toEqual(expect.arrayContaining([
+      [{ route: 'transactions', status: '200' }, 3], [{ route: 'transactions', status: '400' }, 1], [{ route: 'transactions', status: '415' }, 1],
+    ]));
   });
 
   it('counts requests by route name, not raw path', async () => {

@@ -22,26 +22,57 @@ export interface BearerAuthOptions {
  * must not open the door to a caller who sends an empty one.
  */
 export function bearerAuth(opts: BearerAuthOptions) {
+  const matches = tokenMatcher(opts.token);
   return (req: Request, res: Response, next: NextFunction): void => {
     const header = bearerOf(req.headers.authorization);
     const query = opts.acceptQueryToken && typeof req.query.access_token === 'string' ? req.query.access_token : undefined;
-    const seen = { from: req.socket.remoteAddress, route: String(res.locals.route ?? 'unknown') };
     if (header === undefined && query === undefined) {
-      opts.onRefused?.({ reason: 'missing_token', via: 'none', ...seen });
+      opts.onRefused?.({ reason: 'missing_token', via: 'none', ...seenBy(req, res) });
       sendError(res, 401, opts.missing.errcode, opts.missing.message);
       return;
     }
-    const token = opts.token();
-    const expected = digest(token);
-    const matches = (given: string | undefined) => given === undefined || (token !== '' && timingSafeEqual(digest(given), expected));
-    const headerOk = matches(header);
-    const queryOk = matches(query);
+    const headerOk = header === undefined || matches(header);
+    const queryOk = query === undefined || matches(query);
     if (!headerOk || !queryOk) {
-      opts.onRefused?.({ reason: 'wrong_token', via: headerOk ? 'query' : 'header', ...seen });
+      opts.onRefused?.({ reason: 'wrong_token', via: headerOk ? 'query' : 'header', ...seenBy(req, res) });
       sendError(res, 403, opts.wrong.errcode, opts.wrong.message);
       return;
     }
     next();
+  };
+}
+
+function seenBy(req: Request, res: Response): Pick<AuthRefusal, 'from' | 'route'> {
+  return { from: req.socket.remoteAddress, route: String(res.locals.route ?? 'unknown') };
+}
+
+/**
+ * Compares a given token with the expected one as SHA-256 digests with `timingSafeEqual`. The
+ * expected token's digest is kept until the token changes: one hash per request, not two.
+ */
+export function tokenMatcher(expected: () => string): (given: string) => boolean {
+  let token: string | undefined;
+  let digested: Buffer = Buffer.alloc(0);
+  return (given) => {
+    const current = expected();
+    if (current !== token) {
+      token = current;
+      digested = digest(current);
+    }
+    return current !== '' && timingSafeEqual(digest(given), digested);
+  };
+}
+
+/**
+ * The token of a request's `Authorization: Bearer` header when it matches `hsToken`, checked
+ * without answering: the transaction fast path (transaction-route.ts) takes a request only then,
+ * and leaves every other case (no header, a wrong token, a query token) to `hsTokenAuth`.
+ */
+export function hsTokenHeaderMatches(hsToken: string): (authorization: string | undefined) => boolean {
+  const matches = tokenMatcher(() => hsToken);
+  return (authorization) => {
+    const header = bearerOf(authorization);
+    return header !== undefined && matches(header);
   };
 }
 

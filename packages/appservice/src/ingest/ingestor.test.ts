@@ -188,6 +188,23 @@ describe('Ingestor acceptance', () => {
     expect(await metricValue(registry, 'bridgekit_ingest_events_total', { kind: 'room', outcome: 'handled' })).toBe(2);
   });
 
+  it('answers a transaction of echoes alone without a journal write, again when it is resent', () => {
+    const { ingestor, journal, registry } = setup();
+    let writes = 0;
+    const accept = journal.accept.bind(journal);
+    journal.accept = (txnId, events, ephemeral) => { writes++; return accept(txnId, events, ephemeral); };
+    const echoes = [ev('a', 'echo 1', '@_bridge_alice:hs.test'), ev('a', 'echo 2', '@_bridge_alice:hs.test')];
+    expect(ingestor.acceptTransaction('t1', echoes, [])).toEqual({ duplicate: false, queued: 0, echoes: 2 });
+    expect(ingestor.acceptTransaction('t1', echoes, [])).toEqual({ duplicate: false, queued: 0, echoes: 2 });
+    expect(writes).toBe(0);
+    // Its ID is still noted, for the gap check after a restart.
+    expect(journal.lastTransactionId()).toBe('t1');
+    // With an ephemeral event there is something to persist: the journal is written.
+    expect(ingestor.acceptTransaction('t2', echoes, [{ type: 'm.typing', roomId: '!a:hs.test' as RoomId, content: {} }])).toMatchObject({ queued: 1, echoes: 2 });
+    expect(writes).toBe(1);
+    return expect(metricValue(registry, 'bridgekit_ingest_events_total', { kind: 'room', outcome: 'echo' })).resolves.toBe(6);
+  });
+
   it('throws when the journal cannot persist, so the homeserver retries', () => {
     const journal = new MemoryJournal();
     journal.failAccept = new Error('disk full');

@@ -106,6 +106,13 @@ export class Ingestor {
     // either: in a busy bridge they are half of all events, and two writes each for nothing.
     const handled = events.filter((event) => !this.isEcho(event));
     const echoes = events.length - handled.length;
+    // Only echoes: nothing to persist or queue, and a resent copy would be dropped the same way;
+    // only the txnId is noted, for gaps after a restart, without a commit of its own.
+    const record = this.deps.journal.recordEchoOnly;
+    if (record && echoes > 0 && handled.length === 0 && ephemeral.length === 0 && !this.acceptTail) {
+      record.call(this.deps.journal, txnId);
+      return this.accepted(txnId, { duplicate: false, queued: [] }, echoes);
+    }
     const accept = () => this.deps.journal.accept(txnId, handled, ephemeral);
     const tail = this.acceptTail;
     const result = tail ? tail.then(accept) : accept();

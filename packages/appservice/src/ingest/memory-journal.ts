@@ -116,6 +116,11 @@ export class MemoryJournal implements TransactionJournal {
     }));
   }
 
+  recordEchoOnly(txnId: string): void {
+    this.txns.set(txnId, { at: this.now(), fingerprint: transactionFingerprint([], []) });
+    this.lastTxnId = txnId;
+  }
+
   lastTransactionId(): string | undefined {
     return this.lastTxnId !== undefined && this.txns.has(this.lastTxnId) ? this.lastTxnId : undefined;
   }

@@ -106,6 +106,12 @@ export interface TransactionJournal {
    * without it only loses that check for the first push after a start.
    */
   lastTransactionId?(): string | undefined;
+  /**
+   * Records a transaction that held only echoes (nothing to queue), so `lastTransactionId` still
+   * knows it; may share a later commit, since losing it in a crash costs at most one refused push.
+   * Optional: without it the ingestor accepts such a transaction like any other.
+   */
+  recordEchoOnly?(txnId: string): void;
 }
 
 /**
@@ -141,5 +147,6 @@ export function asyncJournal(journal: TransactionJournal): AsyncTransactionJourn
     deadLetters: async (limit) => journal.deadLetters(limit),
     prune: async (olderThanMs) => journal.prune(olderThanMs),
     lastTransactionId: async () => journal.lastTransactionId?.(),
+    recordEchoOnly: async (txnId) => journal.recordEchoOnly?.(txnId),
   };
 }

@@ -33,7 +33,8 @@ export class AsyncUserMappings implements UserMappingRepository {
 
 export class AsyncMessageMappings implements MessageMappingRepository {
   constructor(private readonly inner: SqliteMessageMappings) {}
-  async put(entry: MessageLinkInput) { this.inner.put(entry); }
+  /** Committed with the writes near it (deferred-writes.ts): resolves a few milliseconds later, once committed. */
+  put(entry: MessageLinkInput) { return this.inner.putDeferred(entry); }
   async eventIdOf(network: string, remoteId: string) { return this.inner.eventIdOf(network, remoteId); }
   async remoteIdOf(eventId: EventId, network: string) { return this.inner.remoteIdOf(eventId, network); }
   async linksOf(eventId: EventId, network: string) { return this.inner.linksOf(eventId, network); }

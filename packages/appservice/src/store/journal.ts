@@ -3,8 +3,12 @@ import type { EphemeralEvent, MatrixEvent } from '../events';
 import { BridgeError } from '../errors/bridge-error';
 import { transactionFingerprint } from '../ingest/fingerprint';
 import type { DeadLetter, JournalAcceptResult, JournalItem, OutboxEntry, PendingOptions, QueuedItem, TransactionJournal } from '../ingest/types';
+import type { DeferredWrites } from './deferred-writes';
 import { fromJson, toJson } from './json';
 import { clip, DEAD_LETTER_EXTRA_RETENTION_MS, LAST_TRANSACTION_SQL, outboxPayloadLimit, pendingRowsSql, toDeadLetter, toItem, type DeadRow, type QueueRow } from './journal-rows';
+
+/** What `accept` records for a transaction with no event to queue. */
+const ECHO_ONLY_FINGERPRINT = transactionFingerprint([], []);
 
 /**
  * The TransactionJournal on SQLite: `transactions` for txnId dedupe, `event_queue` for the
@@ -30,7 +34,16 @@ export class SqliteTransactionJournal implements TransactionJournal {
   private readonly pruneTx: (cutoff: number) => number;
   private readonly appendTx: (entries: readonly OutboxEntry[]) => number[];
 
-  constructor(db: Database, private readonly now: () => number) {
+  private readonly exists: Statement<[number], { seq: number }>;
+
+  /**
+   * `deferred`: where `complete` queues its write, to share a commit with the writes near it
+   * (deferred-writes.ts); without it, `complete` commits at once. Reads and the writes to
+   * existing rows commit what is queued first, so they see it and land after it; `accept` and
+   * `appendOutbox` write new rows only and need not wait.
+   */
+  constructor(db: Database, private readonly now: () => number, private readonly deferred?: DeferredWrites) {
+    this.exists = db.prepare('SELECT seq FROM event_queue WHERE seq = ?');
     this.seenTxn = db.prepare('SELECT fingerprint FROM transactions WHERE txn_id = ?');
     // A reused txnId (another transaction than the one recorded) replaces the record.
     this.recordTxn = db.prepare(`INSERT INTO transactions (txn_id, received_at, fingerprint) VALUES (?, ?, ?)
@@ -67,7 +80,15 @@ export class SqliteTransactionJournal implements TransactionJournal {
     return this.acceptTx(txnId, events, ephemeral);
   }
 
+  recordEchoOnly(txnId: string): void {
+    const at = this.now();
+    const write = () => { this.recordTxn.run(txnId, at, ECHO_ONLY_FINGERPRINT); };
+    if (this.deferred) this.deferred.deferQuietly(write, () => {});
+    else write();
+  }
+
   lastTransactionId(): string | undefined {
+    this.deferred?.flush();
     return this.lastTxn.get()?.txn_id;
   }
 
@@ -98,39 +119,55 @@ export class SqliteTransactionJournal implements TransactionJournal {
   }
 
   pending(options?: PendingOptions): JournalItem[] {
+    this.deferred?.flush();
     const limit = outboxPayloadLimit(options);
     return this.pendingRows.all(limit, limit).map(toItem);
   }
 
   outboxPayload(seq: number): { payload: unknown } | undefined {
+    this.deferred?.flush();
     const row = this.payloadRow.get(seq);
     return row ? { payload: fromJson<unknown>(row.payload) } : undefined;
   }
 
   complete(seq: number): void {
-    this.mustExist(seq, this.markDone.run(this.now(), seq).changes);
+    if (!this.deferred) {
+      this.mustExist(seq, this.markDone.run(this.now(), seq).changes);
+      return;
+    }
+    // Checked now, so a seq the journal never issued still throws at the call; written with the next commit.
+    this.mustExist(seq, this.exists.get(seq) ? 1 : 0);
+    const at = this.now();
+    this.deferred.deferQuietly(() => { this.markDone.run(at, seq); }, () => {
+      // A failed commit leaves the item pending: it is sent again after a restart, under its txnId.
+    });
   }
 
   markWritten(seq: number): void {
+    this.deferred?.flush();
     const at = this.now();
     this.markSent.run(at, at, seq);
   }
 
   recordFailure(seq: number, error: string): number {
+    this.deferred?.flush();
     const row = this.addFailure.get(clip(error), this.now(), seq);
     this.mustExist(seq, row ? 1 : 0);
     return (row as { attempts: number }).attempts;
   }
 
   deadLetter(seq: number, error: string): void {
+    this.deferred?.flush();
     this.mustExist(seq, this.markDead.run(clip(error), this.now(), seq).changes);
   }
 
   deadLetters(limit = 100): DeadLetter[] {
+    this.deferred?.flush();
     return this.deadRows.all(limit).map(toDeadLetter);
   }
 
   prune(olderThanMs: number): number {
+    this.deferred?.flush();
     return this.pruneTx(this.now() - olderThanMs);
   }
 

@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { EventId, RoomId } from '../ids';
+import type { DeferredWrites } from './deferred-writes';
 import type { MessageLink, MessageLinkInput } from './types';
 
 /** A `message_links` row as both stores read it. */
@@ -45,7 +46,8 @@ export class SqliteMessageMappings {
   private readonly links: Statement<[string, string], MessageLinkRow>;
   private readonly olderThan: Statement<[number]>;
 
-  constructor(db: Database, private readonly now: () => number) {
+  /** `deferred`: where `putDeferred` queues its write (deferred-writes.ts); reads commit what is queued first. */
+  constructor(db: Database, private readonly now: () => number, private readonly deferred?: DeferredWrites) {
     const insert = 'INSERT INTO message_links (network, remote_id, event_id, room_id, sender, excerpt, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)';
     this.upsertNamed = db.prepare(`${insert}
       ON CONFLICT (network, remote_id) DO UPDATE SET event_id = excluded.event_id, room_id = excluded.room_id, sender = excluded.sender, excerpt = excluded.excerpt`);
@@ -58,22 +60,38 @@ export class SqliteMessageMappings {
   }
 
   put(entry: MessageLinkInput): void {
-    (entry.remoteId === undefined ? this.upsertUnnamed : this.upsertNamed).run(...linkValues(entry, this.now()));
+    this.deferred?.flush();
+    this.upsert(entry, this.now());
+  }
+
+  /** `put`, committed with the writes near it; resolves once committed (at once without `deferred`). */
+  putDeferred(entry: MessageLinkInput): Promise<void> {
+    if (!this.deferred) return Promise.resolve(this.put(entry));
+    const at = this.now();
+    return this.deferred.defer(() => this.upsert(entry, at));
+  }
+
+  private upsert(entry: MessageLinkInput, at: number): void {
+    (entry.remoteId === undefined ? this.upsertUnnamed : this.upsertNamed).run(...linkValues(entry, at));
   }
 
   eventIdOf(network: string, remoteId: string): EventId | undefined {
+    this.deferred?.flush();
     return this.eventOf.get(network, remoteId)?.event_id as EventId | undefined;
   }
 
   remoteIdOf(eventId: EventId, network: string): string | undefined {
+    this.deferred?.flush();
     return this.remoteOf.get(eventId, network)?.remote_id;
   }
 
   linksOf(eventId: EventId, network: string): MessageLink[] {
+    this.deferred?.flush();
     return this.links.all(eventId, network).map(toMessageLink);
   }
 
   prune(olderThanMs: number): number {
+    this.deferred?.flush();
     return this.olderThan.run(this.now() - olderThanMs).changes;
   }
 }

@@ -6,6 +6,7 @@ import type { TransactionJournal } from '../ingest/types';
 import { CORE_MIGRATIONS } from './core-migrations';
 import { SqliteTransactionJournal } from './journal';
 import { SqliteKeyValue } from './kv';
+import { DeferredWrites } from './deferred-writes';
 import { SqliteMessageMappings } from './messages';
 import { planMigrations, runMigrations, type AppliedMigration, type MigrationPlan, type MigrationScope } from './migrate';
 import { backupBeforeMigrating, type PreMigrationBackupOptions } from './backup';
@@ -103,10 +104,12 @@ function lockAndOpen(path: string, opts: OpenStoreOptions): { db: Database.Datab
 function migrateAndWrap(db: Database.Database, lock: StoreLock | undefined, scopes: MigrationScope[], now: () => number, plan?: MigrationPlan): OpenedStore {
   try {
     const migrationsApplied = runMigrations(db, scopes, now, plan);
+    // Journal items marked done and message links share commits (deferred-writes.ts).
+    const deferred = new DeferredWrites(db);
     const sync: SyncRepositories = {
       rooms: new SqliteRoomMappings(db, now),
       users: new SqliteUserMappings(db, now),
-      messages: new SqliteMessageMappings(db, now),
+      messages: new SqliteMessageMappings(db, now, deferred),
       kv: new SqliteKeyValue(db, now),
       ghosts: new SqliteGhosts(db, now),
       portals: new SqlitePortals(db, now),
@@ -121,10 +124,11 @@ function migrateAndWrap(db: Database.Database, lock: StoreLock | undefined, scop
       kv: new AsyncKeyValue(sync.kv),
       ghosts: new AsyncGhosts(sync.ghosts),
       portals: new AsyncPortals(sync.portals),
-      journal: new SqliteTransactionJournal(db, now),
+      journal: new SqliteTransactionJournal(db, now, deferred),
       migrationsApplied,
       close: () => {
         try {
+          if (db.open) deferred.flush();
           db.close();
         } finally {
           lock?.release();

@@ -35,7 +35,7 @@ export function networkOfLine(rt: NetworkDirectory & Diagnostics, line: IrcLine,
 }
 
 /** The line is in Matrix: remembered for replies and edits, and counted. */
-export async function lineDelivered(rt: LineDeliveryDeps, network: IrcNetwork, roomId: RoomId, eventId: EventId, line: IrcLine): Promise<void> {
-  await rt.refs.remember({ roomId, eventId, network: network.id, nick: line.nick, text: String(line.content.body), ...(line.msgid ? { msgid: line.msgid } : {}) });
+export function lineDelivered(rt: LineDeliveryDeps, network: IrcNetwork, roomId: RoomId, eventId: EventId, line: IrcLine): void {
+  rt.refs.note({ roomId, eventId, network: network.id, nick: line.nick, text: String(line.content.body), ...(line.msgid ? { msgid: line.msgid } : {}) }, rt.log);
   rt.metrics.messages.inc({ direction: 'irc_to_matrix', network: network.id });
 }

@@ -83,5 +83,5 @@ export async function deliverChannelLine(rt: LineDeliveryDeps & GhostResolver & 
   const content = inReplyTo ? { ...line.content, 'm.relates_to': { 'm.in_reply_to': { event_id: inReplyTo } } } : line.content;
   // A Matrix user may have banned them here without being able to on IRC.
   const eventId = await unlessBanned(rt, network, line.roomId, ghost.userId, () => ghost.sendMessage(line.roomId, content, { txnId, checkSentBefore: resend, ...timestampOf(line) }));
-  if (eventId !== undefined) await lineDelivered(rt, network, line.roomId, eventId, line);
+  if (eventId !== undefined) lineDelivered(rt, network, line.roomId, eventId, line);
 }

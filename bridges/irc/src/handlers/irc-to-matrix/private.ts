@@ -44,5 +44,5 @@ export async function deliverPrivateLine(rt: LineDeliveryDeps & GhostResolver & 
   const chat = existing ?? await openPrivateChat(rt, network, line.userId, line.nick);
   const ghost = await chatGhost(rt, network, chat);
   const eventId = await ghost.sendMessage(chat.roomId, line.content, { txnId, checkSentBefore: resend, ...timestampOf(line) });
-  await lineDelivered(rt, network, chat.roomId, eventId, line);
+  lineDelivered(rt, network, chat.roomId, eventId, line);
 }

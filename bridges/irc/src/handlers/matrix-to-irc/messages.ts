@@ -158,7 +158,7 @@ async function sendTo(target: Target, event: MatrixEvent, rt: SendDeps, markWrit
       // What they said, not its IRC rendering: a reply to this reply quotes their words, not "nick: "quote" <- ...".
       // With echo-message the first line's msgid is known: IRC replies to it become Matrix replies.
       const msgid = report.echoes?.[0] || undefined;
-      await rt.refs.remember({ roomId: event.roomId, eventId: event.eventId, network: network.id, nick: puppet.nick, text: stripMirc(outgoing.said), ...(msgid ? { msgid } : {}) });
+      rt.refs.note({ roomId: event.roomId, eventId: event.eventId, network: network.id, nick: puppet.nick, text: stripMirc(outgoing.said), ...(msgid ? { msgid } : {}) }, rt.log);
       rt.metrics.messages.inc({ direction: 'matrix_to_irc', network: network.id });
       return 'sent';
     } catch (error) {
