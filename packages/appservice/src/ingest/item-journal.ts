@@ -43,7 +43,10 @@ export class ItemJournal {
 
   /** Handled (or not repeated): the room moves on, and `flushJournal` waits for the write. */
   complete(item: QueuedItem): void {
-    this.inBackground(() => this.deps.journal.complete(item.seq), (err) =>
+    // A Matrix event that was not marked written may have said something on the network that a
+    // rerun would say again: its mark must be durable now. The rest may share a later commit.
+    const repeatable = item.kind !== 'room' || item.written === true;
+    this.inBackground(() => this.deps.journal.complete(item.seq, repeatable), (err) =>
       this.deps.log.error('Could not mark the event done in the journal; it will run again after a restart', { ...describeItem(item), error: errorText(err) }));
   }
 

@@ -289,7 +289,7 @@ export class Outbox implements BridgeOutbox {
     }
     this.deps.count('handled');
     if (delivery.heldSince !== undefined) this.deps.log.info('Delivered a held message to Matrix', { ...describe(record), attempts: record.attempts + 1 });
-    this.journal(record, 'mark delivered', () => this.deps.journal.complete(record.seq));
+    this.journal(record, 'mark delivered', () => this.deps.journal.complete(record.seq, true));
     return 'done';
   }
 

@@ -86,8 +86,14 @@ export interface TransactionJournal {
    * bounded number of payloads in memory); undefined when the item is not pending.
    */
   outboxPayload(seq: number): { payload: unknown } | undefined;
-  /** The handler succeeded (or the event was deliberately ignored). */
-  complete(seq: number): void;
+  /**
+   * The handler succeeded (or the event was deliberately ignored). `repeatable`: running the item
+   * again after a crash repeats nothing on any network (an outbox item is resent under its own
+   * transaction ID, which the homeserver deduplicates; a Matrix event marked written is never run
+   * again), so the journal may commit this with later writes. Otherwise it is durable on return:
+   * a Matrix event a crash would run again could say its line on IRC twice.
+   */
+  complete(seq: number, repeatable?: boolean): void;
   /**
    * The handler has written the event to the network (one durable write, before the handler
    * returns): `pending()` then reports it with `written: true`, and it is not run again.
@@ -140,7 +146,7 @@ export function asyncJournal(journal: TransactionJournal): AsyncTransactionJourn
     appendOutbox: async (entries) => journal.appendOutbox(entries),
     pending: async (options) => journal.pending(options),
     outboxPayload: async (seq) => journal.outboxPayload(seq),
-    complete: async (seq) => journal.complete(seq),
+    complete: async (seq, repeatable) => journal.complete(seq, repeatable),
     markWritten: async (seq) => journal.markWritten(seq),
     recordFailure: async (seq, error) => journal.recordFailure(seq, error),
     deadLetter: async (seq, error) => journal.deadLetter(seq, error),

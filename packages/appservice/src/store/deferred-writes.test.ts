@@ -64,13 +64,13 @@ describe('the store with deferred writes', () => {
     const roomId = asRoomId('!r:hs.test');
     const stored = store.messages.put({ roomId, eventId: asEventId('$e1'), network: 'irc', remoteId: 'm1', sender: 'nick', excerpt: 'hi' });
     const [seq] = store.journal.appendOutbox([{ roomKey: roomId, outboxKind: 'line', txnId: 't1', payload: { n: 1 } }]);
-    store.journal.complete(seq!);
+    store.journal.complete(seq!, true);
     expect(committedCount(path, 'SELECT count(*) AS n FROM message_links')).toBe(0);
     await expect(store.messages.eventIdOf('irc', 'm1')).resolves.toBe('$e1');
     await expect(stored).resolves.toBeUndefined();
     expect(store.journal.pending()).toEqual([]);
     // A seq the journal never issued still throws at the call.
-    expect(() => store.journal.complete(9_999)).toThrow(/does not exist/);
+    expect(() => store.journal.complete(9_999, true)).toThrow(/does not exist/);
     store.journal.recordEchoOnly?.('41');
     expect(committedCount(path, "SELECT count(*) AS n FROM transactions WHERE txn_id = '41'")).toBe(0);
     expect(store.journal.lastTransactionId?.()).toBe('41');
@@ -78,5 +78,20 @@ describe('the store with deferred writes', () => {
     store.close();
     expect(committedCount(path, 'SELECT count(*) AS n FROM message_links')).toBe(2);
     expect(committedCount(path, "SELECT count(*) AS n FROM event_queue WHERE state = 'done'")).toBe(1);
+  });
+
+  it('commits a Matrix event marked done at once, after what was queued: a rerun after a crash could repeat its line on IRC', () => {
+    const path = join(dir, 'bridge.db');
+    const store = openStore(path, { lock: false });
+    const roomId = asRoomId('!r:hs.test');
+    const event = { eventId: asEventId('$m1'), roomId, type: 'm.room.message', sender: '@alice:hs.test', content: { body: 'hi' }, originServerTs: 1 };
+    store.journal.accept('7', [event as Parameters<typeof store.journal.accept>[1][number]], []);
+    const matrixSeq = store.journal.pending().find((item) => item.kind === 'room')!.seq;
+    const [outboxSeq] = store.journal.appendOutbox([{ roomKey: roomId, outboxKind: 'line', txnId: 't1', payload: { n: 1 } }]);
+    store.journal.complete(outboxSeq!, true);
+    expect(committedCount(path, "SELECT count(*) AS n FROM event_queue WHERE state = 'done'")).toBe(0);
+    store.journal.complete(matrixSeq);
+    expect(committedCount(path, "SELECT count(*) AS n FROM event_queue WHERE state = 'done'")).toBe(2);
+    store.close();
   });
 });

@@ -4,10 +4,11 @@
  * writes; a bridged IRC line made two such commits after its send (its message link, its journal
  * item marked done), a quarter of the CPU a line may take. Grouped, they share one commit.
  *
- * Only writes whose loss in a crash is harmless come here: a journal item marked done is sent
- * again after a restart under the same transaction ID, which the homeserver deduplicates (a
- * Matrix event's handler marks it written first, so it is not run twice); a lost message link
- * shows a later reply without its quote. Anything that must be durable before the bridge acts
+ * Only writes whose loss in a crash is harmless come here: an outbox item marked done is sent
+ * again after a restart under the same transaction ID, which the homeserver deduplicates, and a
+ * Matrix event marked written is not run again (a Matrix event that was not marked written is
+ * marked done with a commit of its own: a rerun could repeat its line on IRC); a lost message
+ * link shows a later reply without its quote. Anything that must be durable before the bridge acts
  * on it (accepting a transaction, journaling a line before it is sent) stays a commit of its own,
  * and runs `flush()` first, so the queued writes land before it, in call order.
  */

@@ -130,8 +130,9 @@ export class SqliteTransactionJournal implements TransactionJournal {
     return row ? { payload: fromJson<unknown>(row.payload) } : undefined;
   }
 
-  complete(seq: number): void {
-    if (!this.deferred) {
+  complete(seq: number, repeatable = false): void {
+    if (!this.deferred || !repeatable) {
+      this.deferred?.flush(); // in call order: what is queued lands first
       this.mustExist(seq, this.markDone.run(this.now(), seq).changes);
       return;
     }
