@@ -161,11 +161,13 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
    * ISUPPORT and MOTD; rejects with an `IrcError` (IRC_CONNECT_FAILED, IRC_BAD_PASSWORD,
    * IRC_NICK_UNAVAILABLE, IRC_SASL_FAILED, IRC_REGISTRATION_TIMEOUT, ...) otherwise.
    * 'close' is emitted only for connections that had registered.
+   * `accepted` runs once, at the server's first line: the server has taken the connection off
+   * its listen backlog (the connect gate frees its slot then, not at the end of registration).
    */
-  connect(): Promise<IrcRegisteredEvent> {
+  connect(accepted?: () => void): Promise<IrcRegisteredEvent> {
     if (this.client || this.addressLookup) return Promise.reject(new Error('This IrcConnection is already connected or connecting; call quit() first.'));
     const source = this.options.sourceAddress;
-    if (!source) return this.register(this.options.localAddress);
+    if (!source) return this.register(this.options.localAddress, accepted);
     // The per-user address may need the store: ask at each connect (a reload can change the prefix).
     const lookup = source();
     this.addressLookup = lookup;
@@ -174,11 +176,11 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
         this.quitDuringLookup = false;
         throw new IrcError('IRC_NOT_CONNECTED', `The connection to ${this.options.host} was closed before it was opened.`);
       }
-      return this.register(address ?? this.options.localAddress);
+      return this.register(address ?? this.options.localAddress, accepted);
     });
   }
 
-  private register(localAddress: string | undefined): Promise<IrcRegisteredEvent> {
+  private register(localAddress: string | undefined, accepted: (() => void) | undefined): Promise<IrcRegisteredEvent> {
     const o = this.options;
     const client = new Client();
     shareCommandTable(client);
@@ -196,7 +198,7 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
 
     return new Promise<IrcRegisteredEvent>((resolve, reject) => {
       const handshake = new RegistrationHandshake(client, {
-        options: o, clock: this.clock, candidates,
+        options: o, clock: this.clock, candidates, accepted,
         nick: () => this.currentNick,
         setNick: (nick) => { this.currentNick = nick; },
         saslDone: () => this.saslDone,

@@ -116,4 +116,14 @@ describe('PuppetLineFilter', () => {
     // A welcome without a nick does not make the filter forget its own.
     expect(filter.accept(':bob!b@h JOIN #chan')).toBe(false);
   });
+
+  it('compares nicks under RFC 1459 folding, character by character', () => {
+    const filter = registered('Zo~[x]\\');
+    for (const spelling of ['zo^{X}|', 'ZO~[x]\\', 'zo^[x]|', 'zo~{x}|']) expect(filter.accept(`:${spelling}!z@h JOIN #chan`)).toBe(true);
+    // Same length, one character apart.
+    for (const other of ['zo^{x}}', 'zo^{x}/', 'zp^{x}|', 'Zo~[x]']) expect(filter.accept(`:${other}!z@h JOIN #chan`)).toBe(false);
+    const accented = registered('Zoë');
+    expect(accented.accept(':ZOË!z@h JOIN #chan')).toBe(true);
+    expect(accented.accept(':Zoé!z@h JOIN #chan')).toBe(false);
+  });
 });

@@ -29,8 +29,32 @@ const ABOUT_SOURCE = new Set(['JOIN', 'PART', 'QUIT']);
  * RFC 1459 folding, the widest common casemapping: folding more than the server does can only
  * make a line look like ours and keep it, never drop one of ours.
  */
+const RFC1459: Readonly<Record<string, string>> = { '[': '{', ']': '}', '\\': '|', '~': '^' };
+
 function fold(nick: string): string {
-  return nick.toLowerCase().replace(/[[\]\\~]/g, (c) => ({ '[': '{', ']': '}', '\\': '|', '~': '^' })[c] as string);
+  return nick.toLowerCase().replace(/[[\]\\~]/g, (c) => RFC1459[c] as string);
+}
+
+/** One ASCII character code folded as `fold` does. */
+function foldCode(code: number): number {
+  if (code >= 0x41 && code <= 0x5d) return code + 0x20; // A-Z [ \ ] → a-z { | }
+  if (code === 0x7e) return 0x5e; // ~ → ^
+  return code;
+}
+
+/**
+ * `fold(nick) === folded` without building a string: other users' JOINs reach every puppet in
+ * the channel (N² lines when N puppets join), and most differ from our nick in their length or
+ * first characters. Non-ASCII nicks take the string path.
+ */
+function sameFolded(nick: string, folded: string): boolean {
+  if (nick.length !== folded.length) return false;
+  for (let i = 0; i < nick.length; i++) {
+    const code = nick.charCodeAt(i);
+    if (code > 0x7f) return fold(nick) === folded;
+    if (foldCode(code) !== folded.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 interface LineHead {
@@ -103,6 +127,6 @@ export class PuppetLineFilter {
   /** False only when `nick` is surely someone else's (no source or no nick yet: could be ours). */
   private mayBeOwn(nick: string | undefined): boolean {
     if (nick === undefined || nick === '' || this.ownNick === undefined) return true;
-    return nick.length === this.ownNick.length && fold(nick) === this.ownNick;
+    return sameFolded(nick, this.ownNick);
   }
 }
