@@ -26,6 +26,7 @@ export const connect: Scenario = {
     firstJoinMs: { unit: 'ms', label: 'first puppet joined' },
     serverFloorSeconds: { unit: 's', label: 'floor: 200 plain clients, 10 at a time' },
     cpuPerPuppet: { unit: 'ms', label: 'bridge CPU per puppet' },
+    systemCpuPerPuppet: { unit: 'ms', label: 'of which in the kernel (system time: sockets, loopback)' },
     peakRss: { unit: 'MiB', label: 'bridge peak RSS' },
   },
   targets: [{ metric: 'seconds', op: '<=', value: 0.3, text: '≤ 0.3 s' }],
@@ -53,6 +54,7 @@ async function runConnect(ctx: RunContext): Promise<RunResult> {
         firstJoinMs: firstJoin - t0,
         serverFloorSeconds: floor,
         cpuPerPuppet: cpuMs(before, after) / puppetsSeen(world),
+        systemCpuPerPuppet: (after.cpu.system - before.cpu.system) / 1000 / puppetsSeen(world),
         peakRss: world.bridge.peakRss() / MIB,
       },
     };

@@ -23,7 +23,7 @@ import { shareCommandTable } from './shared-command-table';
 import { TypedEmitter, type IrcCloseReason, type IrcConnectionEvents, type IrcRegisteredEvent } from './events';
 import { FloodQueue, type FloodStats } from './flood';
 import { isupportFrom, type Isupport } from './isupport';
-import { SocketTransport } from './socket-transport';
+import { IdleTimeoutError, SocketTransport } from './socket-transport';
 import { RegistrationHandshake } from './registration-handshake';
 import { RequestReplies } from './request-replies';
 import { OutgoingText, type SendOptions, type SendReport } from './outgoing-text';
@@ -142,8 +142,9 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
 
   /**
    * Flood control and keepalive changed (a config reload): applied to this connection as it is,
-   * socket and all, and to every later connect. irc-framework reads its ping options at each
-   * reschedule, so the new interval applies from the next PING on.
+   * socket and all, and to every later connect. irc-framework reads its ping interval at each
+   * reschedule, so the new interval applies from the next PING on; the ping timeout is the
+   * socket's idle timeout (socket-transport.ts) and applies at once.
    */
   applySettings(settings: LiveConnectionSettings): void {
     const flood = { ...settings.flood };
@@ -151,7 +152,7 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
     Object.assign(this.options, { flood, pingIntervalSeconds: settings.pingIntervalSeconds, pingTimeoutSeconds: settings.pingTimeoutSeconds });
     const client = this.client;
     if (!client) return;
-    Object.assign(client.options, { ping_interval: settings.pingIntervalSeconds, ping_timeout: settings.pingTimeoutSeconds });
+    Object.assign(client.options, { ping_interval: settings.pingIntervalSeconds });
     const transport = client.connection.transport;
     if (transport instanceof SocketTransport) transport.setIdleTimeout((settings.pingIntervalSeconds + settings.pingTimeoutSeconds) * 1000);
   }
@@ -215,11 +216,9 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
           resolve(event);
         },
       });
-      client.on('ping timeout', () => {
-        this.closeCause = { reason: 'ping-timeout', message: 'No answer to PING' };
-      });
       client.on('socket close', (error) => {
-        if (error && !this.closeCause) this.closeCause = { reason: 'socket-error', message: error.message, error };
+        if (error instanceof IdleTimeoutError) this.closeCause ??= { reason: 'ping-timeout', message: 'No answer to PING' };
+        else if (error && !this.closeCause) this.closeCause = { reason: 'socket-error', message: error.message, error };
       });
       client.on('close', () => {
         const wasRegistered = this.registered;

@@ -78,7 +78,7 @@ describe('PuppetLineFilter', () => {
       ':op!o@h TOPIC #chan :new topic',
       ':op!o@h INVITE alice[m] #secret',
       ':irc.example 404 alice[m] #chan :Cannot send to channel',
-      ':irc.example 353 alice[m] = #chan :alice[m] bob @op',
+      ':irc.example 401 alice[m] bob :No such nick',
       'PING :irc.example',
       'ERROR :Closing link',
       ':irc.example CAP alice[m] ACK :sasl',
@@ -125,5 +125,14 @@ describe('PuppetLineFilter', () => {
     const accented = registered('Zoë');
     expect(accented.accept(':ZOË!z@h JOIN #chan')).toBe(true);
     expect(accented.accept(':Zoé!z@h JOIN #chan')).toBe(false);
+  });
+
+  it('drops NAMES replies once registered (the bot keeps the members)', () => {
+    const filter = new PuppetLineFilter();
+    expect(filter.accept(':irc.example 353 * = #chan :alice bob')).toBe(true);
+    const joined = registered();
+    expect(joined.accept(':irc.example 353 alice[m] = #chan :alice[m] @bob carol')).toBe(false);
+    expect(joined.accept(':irc.example 366 alice[m] #chan :End of /NAMES list.')).toBe(false);
+    expect(joined.accept(':irc.example 332 alice[m] #chan :the topic')).toBe(true);
   });
 });

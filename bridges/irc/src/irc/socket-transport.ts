@@ -34,7 +34,10 @@ export interface SocketOptions {
   /** Local address to connect from (one IPv6 address per user on big bridges). */
   localAddress?: string;
   fallbackEncoding: string;
-  /** Idle socket timeout; irc-framework's PING keeps a healthy connection busier than this. */
+  /**
+   * The ping timeout: nothing from the server for this long closes the connection with an
+   * `IdleTimeoutError`. irc-framework's PING every ping interval keeps a healthy one busier.
+   */
   idleTimeoutMs: number;
   /** Drop other users' channel traffic before parsing (puppet connections; see line-filter.ts). */
   onlyOwnTraffic?: boolean;
@@ -49,6 +52,9 @@ const MAX_LINE_BYTES = 16 * 1024;
  * is what lets every socket share it.
  */
 const sharedReadBuffer = Buffer.alloc(64 * 1024);
+
+/** The server sent nothing for the ping timeout (an answer to our PING included). */
+export class IdleTimeoutError extends Error {}
 
 export class SocketTransport extends EventEmitter implements Transport {
   private readonly options: SocketOptions;
@@ -122,7 +128,7 @@ export class SocketTransport extends EventEmitter implements Transport {
       this.lastError = error;
     });
     socket.on('timeout', () => {
-      this.lastError = new Error(`No data from the IRC server for ${Math.round(this.options.idleTimeoutMs / 1000)} seconds`);
+      this.lastError = new IdleTimeoutError(`No data from the IRC server for ${Math.round(this.options.idleTimeoutMs / 1000)} seconds`);
       socket.destroy();
     });
     socket.on('close', () => {
