@@ -58,6 +58,25 @@ describe('connect', () => {
   });
 });
 
+describe('capabilities', () => {
+  it('a puppet does not ask for multi-prefix or userhost-in-names; the bot does', async () => {
+    const server = await fakeServer(welcoming(() => undefined, 'multi-prefix userhost-in-names'));
+    await connection(server.port, { nick: asIrcNick('pup'), username: 'pup', onlyOwnTraffic: true }).connect();
+    await connection(server.port, { nick: asIrcNick('bot'), username: 'bot' }).connect();
+    const caps = server.received.filter((l) => l.startsWith('CAP '));
+    // The puppet ends negotiation at once (no round trip); the bot requests both.
+    expect(caps).toEqual(['CAP LS 302', 'CAP END', 'CAP LS 302', 'CAP REQ :multi-prefix userhost-in-names', 'CAP END']);
+  });
+
+  it('a puppet still asks for what it uses', async () => {
+    const server = await fakeServer(welcoming(() => undefined, 'multi-prefix echo-message=x server-time'));
+    const c = connection(server.port, { nick: asIrcNick('pup'), username: 'pup', onlyOwnTraffic: true, echoMessage: true });
+    await c.connect();
+    expect(server.received.filter((l) => l.startsWith('CAP REQ'))).toEqual(['CAP REQ :echo-message server-time']);
+    expect(c.echoMessage).toBe(true);
+  });
+});
+
 describe('puppet reads through the shared buffer', () => {
   it('keeps each connection\'s partial line apart', async () => {
     const sockets = new Map<string, net.Socket>();

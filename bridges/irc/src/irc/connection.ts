@@ -20,6 +20,7 @@ import { EchoWaiters } from './echoes';
 import { IrcError } from './errors';
 import { sourceAddressFailure } from './source-address-failure';
 import { shareCommandTable } from './shared-command-table';
+import { skipCapsUnusedByPuppets } from './puppet-caps';
 import { TypedEmitter, type IrcCloseReason, type IrcConnectionEvents, type IrcRegisteredEvent } from './events';
 import { FloodQueue, type FloodStats } from './flood';
 import { isupportFrom, type Isupport } from './isupport';
@@ -185,6 +186,7 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
     const o = this.options;
     const client = new Client();
     shareCommandTable(client);
+    if (o.onlyOwnTraffic) skipCapsUnusedByPuppets(client);
     // Not among irc-framework's defaults; used for WHOIS (labels.ts).
     client.requestCap('labeled-response');
     this.client = client;

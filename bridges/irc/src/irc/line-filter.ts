@@ -12,7 +12,9 @@
  *    unless the puppet sent them itself (an echo-message echo);
  *  - JOIN, PART and QUIT whose source is another nick;
  *  - NAMES replies (353, 366) once registered: the bot keeps each channel's members, and a
- *    puppet joining a channel of N members would otherwise parse all N (N² for N puppets).
+ *    puppet joining a channel of N members would otherwise parse all N (N² for N puppets);
+ *  - the welcome's informational numerics once registered (002, 003; the LUSERS counts 250-255,
+ *    265, 266): a third of what a server says to a connecting puppet, and nothing reads them.
  * Other users' NICK stays (private chats follow renames from any connection), KICK and MODE
  * stay (they may concern the puppet). The check is a few `indexOf`s on the raw line, not a
  * parse; a line it does not understand is kept, never dropped.
@@ -26,7 +28,8 @@ const CHANNEL_TARGET_START = '#&!+@%~';
 
 const TO_TARGET = new Set(['PRIVMSG', 'NOTICE', 'TAGMSG']);
 const ABOUT_SOURCE = new Set(['JOIN', 'PART', 'QUIT']);
-const NAMES_REPLIES = new Set(['353', '366']);
+/** Replies a registered puppet has no use for (see the list above). */
+const UNUSED_REPLIES = new Set(['353', '366', '002', '003', '250', '251', '252', '253', '254', '255', '265', '266']);
 
 /**
  * RFC 1459 folding, the widest common casemapping: folding more than the server does can only
@@ -124,7 +127,7 @@ export class PuppetLineFilter {
     }
     if (TO_TARGET.has(command)) return !CHANNEL_TARGET_START.includes(target[0] ?? ' ') || this.mayBeOwn(nick);
     if (ABOUT_SOURCE.has(command)) return this.mayBeOwn(nick);
-    if (NAMES_REPLIES.has(command)) return this.ownNick === undefined;
+    if (UNUSED_REPLIES.has(command)) return this.ownNick === undefined;
     return true;
   }
 
