@@ -5,13 +5,14 @@
  * and every token is counted on the other side.
  *
  * The promise checked: nothing the bridge had read (IRC) or the homeserver had pushed (Matrix)
- * is lost, nothing arrives twice, order holds. Every token here is sent before the kill, so all
+ * is lost, order holds, and nothing arrives twice, but for the one Matrix line that was in flight
+ * to an IRC server that cannot confirm it (see the Matrix → IRC test). Every token here is sent before the kill, so all
  * of them count; what IRC says while the bridge is down is measured apart (see the end).
  */
 import { uniqueNick } from '../e2e/harness/irc-client';
 import { ghostUserId } from '../e2e/harness/irc-bridge';
 import { allBodiesFrom, heardIn, killHard, settle, startChaosBridge, startConversation, type ChaosBridge } from './harness/scene';
-import { report, tally } from './harness/tally';
+import { highestToken, report, tally } from './harness/tally';
 
 const BURST = Number(process.env.CHAOS_BURST ?? 2_000);
 
@@ -61,14 +62,23 @@ describe.each(MOMENTS)('kill -9 %s in a burst', (moment) => {
     await c.irc.waitForMessage((m) => m.message === `${prefix}-${threshold}`, 300_000);
     if (moment === 'half-handled') await chaos.toBridge.whenInFlight(isTransaction);
     await killHard(chaos.bridge);
+    const lastHeardAtKill = highestToken(prefix, heard());
     await chaos.bridge.start();
     await sending;
 
     await settle(() => heard().length, { target: tokens.length + 1, quietMs: 60_000 });
     const t = tally(prefix, tokens, heard());
+    // A server without echo-message (ngIRCd) never confirms a line, so the bridge marks an event
+    // done only after writing it: a kill between the write and that mark repeats that one line on
+    // restart (marking before the write loses it instead, which is worse). So at most one repeat,
+    // and only of a line in flight at the kill: at or after the threshold and at most one past the
+    // last line heard when the process died.
+    const inFlight = (n: number) => n >= threshold && n <= lastHeardAtKill + 1;
+    const note = [t.lostTokens.map((n) => eventIds[n]).join(' '), t.duplicated ? `the line in flight at the kill (#${t.duplicatedTokens.join(',')}) said again` : ''].filter(Boolean).join('; ');
     // The event IDs of what was lost, to find them in the bridge's log (e.g. "Not running an event again").
-    report(`kill -9 ${moment} in a Matrix → IRC burst, restart`, t, t.lostTokens.map((n) => eventIds[n]).join(' '));
-    expect({ lost: t.lost, duplicated: t.duplicated, outOfOrder: t.outOfOrder }).toEqual({ lost: 0, duplicated: 0, outOfOrder: 0 });
+    report(`kill -9 ${moment} in a Matrix → IRC burst, restart`, t, note);
+    expect({ lost: t.lost, outOfOrder: t.outOfOrder, repeatsOutsideFlight: t.duplicatedTokens.filter((n) => !inFlight(n)) }).toEqual({ lost: 0, outOfOrder: 0, repeatsOutsideFlight: [] });
+    expect(t.duplicated).toBeLessThanOrEqual(1);
   });
 });
 

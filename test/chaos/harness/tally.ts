@@ -19,15 +19,29 @@ export interface Tally {
   duplicatedTokens: number[];
 }
 
+/** The highest token among the bodies, or -1 when none has arrived. */
+export function highestToken(prefix: string, bodies: readonly string[]): number {
+  const tokenIn = tokenReader(prefix);
+  return bodies.reduce((highest, body) => Math.max(highest, tokenIn(body) ?? -1), -1);
+}
+
+/** Reads the token number of `<prefix>-<n>` out of a message body. */
+function tokenReader(prefix: string): (body: string) => number | undefined {
+  const pattern = new RegExp(`\\b${prefix}-(\\d+)\\b`);
+  return (body) => {
+    const m = pattern.exec(body);
+    return m ? Number(m[1]) : undefined;
+  };
+}
+
 /** Matches what arrived (message bodies, any order, other text ignored) to tokens 0..sent-1. */
 export function tally(prefix: string, sent: readonly number[], arrivedBodies: readonly string[]): Tally {
-  const pattern = new RegExp(`\\b${prefix}-(\\d+)\\b`);
+  const tokenIn = tokenReader(prefix);
   const seen = new Map<number, number>();
   const order: number[] = [];
   for (const body of arrivedBodies) {
-    const m = pattern.exec(body);
-    if (!m) continue;
-    const n = Number(m[1]);
+    const n = tokenIn(body);
+    if (n === undefined) continue;
     seen.set(n, (seen.get(n) ?? 0) + 1);
     if ((seen.get(n) ?? 0) === 1) order.push(n);
   }
