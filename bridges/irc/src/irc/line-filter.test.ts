@@ -127,22 +127,18 @@ describe('PuppetLineFilter', () => {
     expect(accented.accept(':Zoé!z@h JOIN #chan')).toBe(false);
   });
 
-  it('drops NAMES replies once registered (the bot keeps the members)', () => {
-    const filter = new PuppetLineFilter();
-    expect(filter.accept(':irc.example 353 * = #chan :alice bob')).toBe(true);
-    const joined = registered();
-    expect(joined.accept(':irc.example 353 alice[m] = #chan :alice[m] @bob carol')).toBe(false);
-    expect(joined.accept(':irc.example 366 alice[m] #chan :End of /NAMES list.')).toBe(false);
-    expect(joined.accept(':irc.example 332 alice[m] #chan :the topic')).toBe(true);
-  });
-
-  it('drops the welcome\'s informational numerics once registered, and keeps ISUPPORT and the MOTD', () => {
-    const filter = new PuppetLineFilter();
-    expect(filter.accept(':irc.example 002 * :Your host is irc.example')).toBe(true);
-    const joined = registered();
-    for (const line of [':irc.example 002 alice[m] :Your host is irc.example', ':irc.example 251 alice[m] :There are 3 users',
-      ':irc.example 255 alice[m] :I have 3 users', ':irc.example 266 alice[m] 3 3 :Current global users: 3']) expect([line, joined.accept(line)]).toEqual([line, false]);
-    for (const line of [':irc.example 004 alice[m] irc.example v1 abc def', ':irc.example 005 alice[m] NICKLEN=30 :are supported',
-      ':irc.example 375 alice[m] :- MOTD', ':irc.example 372 alice[m] :- hi', ':irc.example 376 alice[m] :End of MOTD']) expect([line, joined.accept(line)]).toEqual([line, true]);
+  it.each([
+    ['NAMES replies (the bot keeps the members)', [':irc.example 353 alice[m] = #chan :alice[m] @bob carol', ':irc.example 366 alice[m] #chan :End of /NAMES list.'],
+      [':irc.example 332 alice[m] #chan :the topic']],
+    ['the welcome\'s informational numerics', [':irc.example 002 alice[m] :Your host is irc.example', ':irc.example 251 alice[m] :There are 3 users',
+      ':irc.example 255 alice[m] :I have 3 users', ':irc.example 266 alice[m] 3 3 :Current global users: 3'],
+    [':irc.example 004 alice[m] irc.example v1 abc def', ':irc.example 005 alice[m] NICKLEN=30 :are supported',
+      ':irc.example 375 alice[m] :- MOTD', ':irc.example 372 alice[m] :- hi', ':irc.example 376 alice[m] :End of MOTD']],
+  ])('drops %s once registered, and keeps what registration and the puppet read', (_what, dropped, kept) => {
+    const registering = new PuppetLineFilter();
+    for (const line of dropped) expect([line, registering.accept(line)]).toEqual([line, true]);
+    const filter = registered();
+    for (const line of dropped) expect([line, filter.accept(line)]).toEqual([line, false]);
+    for (const line of kept) expect([line, filter.accept(line)]).toEqual([line, true]);
   });
 });

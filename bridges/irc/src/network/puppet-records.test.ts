@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { openStore, type KeyValueRepository, type OpenedStore, type UserId } from '@bridgekit/appservice';
 import type { NetworkId } from '../mapping/ids';
 import { PuppetRecords } from './puppet-records';
@@ -10,18 +7,14 @@ const bob = '@bob:example.org' as UserId;
 const net = 'libera' as NetworkId;
 
 describe('PuppetRecords', () => {
-  let dir: string;
+  // A real SQLite store, in memory: setMany's transaction is what the batching relies on.
   let store: OpenedStore;
   let kv: KeyValueRepository;
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'bridgekit-puppet-records-'));
-    store = openStore(join(dir, 'bridge.db'));
+    store = openStore(':memory:');
     kv = store.kv;
   });
-  afterEach(() => {
-    store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => store.close());
 
   it('writes what one turn saved in one batch, and resolves each save once written', async () => {
     const setMany = jest.spyOn(kv, 'setMany');
