@@ -16,7 +16,7 @@ export function readyBanner(settings: StackSettings, account: TestAccount, botUs
     '',
     `  Matrix client   homeserver  ${homeserver}`,
     `                  sign in as  ${account.localpart}   password  ${account.password}   (${account.userId})`,
-    `                  room        ${settings.portalAlias}   (${account.localpart} has joined it; other accounts: join this alias)`,
+    `                  room        ${settings.portalAlias}   (${account.localpart} has joined it; other accounts: register one in your client, then join this alias)`,
     `                  bridge bot  ${botUserId}   (DM ${botUserId} for the admin room; say !help there)`,
     `  IRC client      server      127.0.0.1   port ${settings.ircPort.port}   (plain text, no password)`,
     `                  channel     ${CHANNEL}`,

@@ -321,6 +321,8 @@ export class Bridge {
         return result;
     };
     return {
+      admitTransaction: (txnId: string) => ingestor.admitTransaction(txnId),
+      transactionFailed: () => ingestor.transactionFailed(),
       acceptTransaction: (txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]) => {
         const refusal = this.lockGuard.refusal;
         if (refusal) throw new Error(`The store's lock is lost: ${refusal.message}`);

@@ -92,6 +92,8 @@ export { openStore, openStoreWithBackup, backupDatabase } from './store';
 export type { PreMigrationBackupOptions } from './store';
 export { Ingestor, IngestorStoppedError, MemoryJournal } from './ingest';
 export type { IngestorDeps, PendingOptions, Timers, TransactionJournal } from './ingest';
+/** Whether a pushed transaction may be ingested now, or must wait for a missing transaction ID (`Ingestor.admitTransaction`). */
+export type { TransactionAdmission } from './ingest';
 export type { OpenedStore, SyncRepositories } from './store';
 /** SQL on a connector's own tables, alike on SQLite and PostgreSQL (`BridgeStore.tables`). */
 export type { StoreTables, SqlValue } from './store/tables';

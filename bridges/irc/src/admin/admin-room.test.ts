@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { asEventId, asRoomId, asUserId, type MatrixEvent, type RoomId, type UserId } from '@bridgekit/appservice';
 import { IrcAccounts } from '../accounts';
 import { openTempStore, type TempStore } from '../accounts/testing';
-import type { AdminRooms } from './admin-room';
+import { REDACTION_REASON, type AdminRooms } from './admin-room';
 import type { PermissionRules } from './permissions';
 import { createAdminRooms } from './setup';
 import { FakeAdminOps, FakeMatrix } from './testing';
@@ -118,7 +118,7 @@ describe('commands in the admin room', () => {
     await openDm();
     const stored = text('!storepass hunter2 with spaces');
     await admin.handleEvent(stored);
-    expect(matrix.log[0]).toBe(`redact ${dm} ${stored.eventId} Contained a password; it is stored encrypted by the bridge`);
+    expect(matrix.log[0]).toBe(`redact ${dm} ${stored.eventId} ${REDACTION_REASON}`);
     expect(matrix.notices.map((n) => n.text)).toEqual([expect.stringContaining('Stored your password for Libera.Chat')]);
     expect(accounts.credentialsFor(alice, 'libera' as NetworkId)?.password).toBe('hunter2 with spaces');
 
@@ -126,6 +126,21 @@ describe('commands in the admin room', () => {
     const refused = text('!storepass bad\npassword');
     await admin.handleEvent(refused);
     expect(matrix.log[0]).toContain(`redact ${dm} ${refused.eventId}`);
+  });
+
+  it('redacts !cmd and a refused !storepass without claiming a password was stored', async () => {
+    // Found trying the stack: "!cmd PRIVMSG carol :hello" was removed with the reason
+    // "Contained a password; it is stored encrypted by the bridge", which was false twice over.
+    rules = { 'example.org': 'admin' };
+    await openDm();
+    const raw = text('!cmd PRIVMSG carol :hello');
+    await admin.handleEvent(raw);
+    const refused = text('!storepass bad\npassword');
+    await admin.handleEvent(refused);
+    const redactions = matrix.log.filter((line) => line.startsWith('redact '));
+    expect(redactions).toEqual([`redact ${dm} ${raw.eventId} ${REDACTION_REASON}`, `redact ${dm} ${refused.eventId} ${REDACTION_REASON}`]);
+    expect(REDACTION_REASON).not.toMatch(/stored/i);
+    expect(accounts.credentialsFor(alice, 'libera' as NetworkId)).toBeUndefined();
   });
 
   it('asks the user to delete the message when the redaction fails', async () => {

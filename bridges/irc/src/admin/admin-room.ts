@@ -27,6 +27,8 @@ interface AdminRoomRecord {
 const KEY_PREFIX = 'irc.admin-room/';
 const GREETING =
   'Hello! This is your admin room for the IRC bridge: send commands here, starting with "!". Say !help for the list.';
+/** Why the bot removes a command that may carry a password (!storepass, !cmd, !autocmd). */
+export const REDACTION_REASON = 'Removed by the bridge: this command may hold a password';
 const HINT = 'This room takes commands for the IRC bridge; they start with "!". Say !help for the list.';
 
 export class AdminRooms {
@@ -115,7 +117,7 @@ export class AdminRooms {
 
   private async redact(roomId: RoomId, eventId: EventId): Promise<void> {
     try {
-      await this.options.matrix.redact(roomId, eventId, 'Contained a password; it is stored encrypted by the bridge');
+      await this.options.matrix.redact(roomId, eventId, REDACTION_REASON);
     } catch (error) {
       this.options.log?.error('Could not redact a message holding a password', { room: roomId, event: eventId, error: error instanceof Error ? error.message : String(error) });
       await this.options.matrix.sendNotice(roomId, 'I could not remove your message with the password from this room: please delete it yourself.');

@@ -29,6 +29,30 @@ describe('registration', () => {
     expect(server.received.filter((l) => l.startsWith('NICK '))).toEqual(['NICK me', 'NICK me_', 'NICK me1']);
   });
 
+  it('says which nick it asked for when the server gave another', async () => {
+    // The bridge must not take the holder of the refused nick for one of its own puppets.
+    let nicks = 0;
+    let nick = '';
+    let user = false;
+    let capEnd = false;
+    const server = await fakeServer((line, send) => {
+      if (line.startsWith('CAP LS')) send(':srv CAP * LS :');
+      else if (line === 'CAP END') capEnd = true;
+      else if (line.startsWith('USER ')) user = true;
+      else if (line.startsWith('NICK ')) {
+        if (nicks++ === 0) send(`:srv 433 * ${line.slice(5)} :Nickname is already in use`);
+        else nick = line.slice(5);
+      }
+      if (nick !== '' && user && capEnd && line !== 'PONG') {
+        send(`:srv 001 ${nick} :Welcome`);
+        send(`:srv 376 ${nick} :End of MOTD`);
+        nick = '';
+      }
+    });
+    const candidates = (n: IrcNick) => [n, asIrcNick(`${n}_`)];
+    await expect(connection(server.port, { nickCandidates: candidates }).connect()).resolves.toMatchObject({ nick: 'me_', asked: 'me' });
+  });
+
   it('times out when the server never welcomes us', async () => {
     const server = await fakeServer(() => undefined);
     await expect(connection(server.port, { registrationTimeoutMs: 200 }).connect()).rejects.toMatchObject({ code: 'IRC_REGISTRATION_TIMEOUT' });

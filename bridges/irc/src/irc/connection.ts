@@ -198,6 +198,7 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
     this.channels.clear();
     const candidates = (o.nickCandidates ?? ((n: IrcNick) => nickCandidates(n, Math.max(9, n.length))))(o.nick)[Symbol.iterator]();
     this.currentNick = candidates.next().value ?? o.nick;
+    const asked = this.currentNick;
 
     return new Promise<IrcRegisteredEvent>((resolve, reject) => {
       const handshake = new RegistrationHandshake(client, {
@@ -213,7 +214,7 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
         settled: (error) => {
           if (error) return reject(error);
           this.registered = true;
-          const event = { nick: this.currentNick, isupport: this.isupport };
+          const event = { nick: this.currentNick, asked, isupport: this.isupport };
           this.emit('registered', event);
           resolve(event);
         },

@@ -144,6 +144,8 @@ export interface IrcInviteEvent extends IrcSource, IrcTags {
 
 export interface IrcRegisteredEvent {
   nick: IrcNick;
+  /** The nick this registration asked for first; another than `nick` means someone else holds it. */
+  asked?: IrcNick;
   isupport: Isupport;
 }
 

@@ -43,4 +43,25 @@ describe('OwnNicks', () => {
     nicks.forget(bob);
     expect(nicks.size).toBe(0);
   });
+
+  it('drops a nick asked for at registration but not given: its holder on IRC is someone else', () => {
+    const nicks = new OwnNicks(() => 'rfc1459');
+    nicks.add(alice, 'alice[m]');
+    expect(nicks.has('alice[m]')).toBe(true); // until the server answers
+    nicks.settle(alice, 'alice[m]_', 'alice[m]');
+    expect(nicks.has('alice[m]')).toBe(false);
+    expect(nicks.userOf('alice[m]_')).toBe(alice);
+    nicks.settle(alice, 'alice2');
+    expect(['alice[m]', 'alice[m]_', 'alice2'].map((n) => nicks.has(n))).toEqual([false, true, true]);
+  });
+
+  it('drops a nick the user held before when a reconnect finds someone else in it', () => {
+    const nicks = new OwnNicks(() => 'rfc1459');
+    nicks.add(bob, 'bob[m]');
+    nicks.settle(bob, 'BOB[m]', 'bob[m]');
+    expect(nicks.has('bob[m]')).toBe(true);
+    // The server restarted and someone took bob[m] before bob's connection came back.
+    nicks.settle(bob, 'bob[m]_', 'bob[m]');
+    expect(['bob[m]', 'bob[m]_'].map((n) => nicks.has(n))).toEqual([false, true]);
+  });
 });

@@ -6,6 +6,10 @@
  * A puppet keeps its entries while it exists in the pool, connected or not: the bot may hear a
  * puppet's QUIT after the puppet itself noticed the disconnect, and a NICK (from the old nick)
  * after the puppet saw it. So the last few nicks of each user are kept, not just the current one.
+ *
+ * When a registration asks for a nick and the server gives another, someone else holds the one
+ * asked for (even if this user held it before): it is dropped at once, or every line of that IRC
+ * user would be taken for our own echo and never bridged.
  */
 import type { UserId } from '@bridgekit/appservice';
 import { casefold, type Casemapping } from '../mapping/casefold';
@@ -21,26 +25,21 @@ export class OwnNicks {
 
   /** Records that `userId`'s connection uses (or is about to use) `nick`. */
   add(userId: UserId, nick: string): void {
-    const folded = casefold(nick, this.casemapping());
-    this.byNick.set(folded, userId);
-    let nicks = this.byUser.get(userId);
-    if (!nicks) this.byUser.set(userId, (nicks = new Set()));
-    nicks.add(folded);
+    this.remember(userId, casefold(nick, this.casemapping()));
   }
 
-  /** The connection now uses `nick`: remembered with the user's few previous nicks. */
-  settle(userId: UserId, nick: string): void {
-    this.add(userId, nick);
-    const nicks = this.byUser.get(userId);
-    if (!nicks) return;
+  /**
+   * The connection now uses `nick`: remembered with the user's few previous nicks. `asked`, at
+   * registration, is the nick it asked for; if the server gave another, that one is dropped.
+   */
+  settle(userId: UserId, nick: string, asked?: string): void {
     const folded = casefold(nick, this.casemapping());
+    const askedFolded = asked === undefined ? undefined : casefold(asked, this.casemapping());
+    if (askedFolded !== undefined && askedFolded !== folded) this.drop(userId, askedFolded);
+    const nicks = this.remember(userId, folded);
     nicks.delete(folded);
     nicks.add(folded); // most recent last
-    while (nicks.size > NICK_HISTORY) {
-      const oldest = nicks.values().next().value as string;
-      nicks.delete(oldest);
-      if (this.byNick.get(oldest) === userId) this.byNick.delete(oldest);
-    }
+    while (nicks.size > NICK_HISTORY) this.drop(userId, nicks.values().next().value as string);
   }
 
   forget(userId: UserId): void {
@@ -48,6 +47,19 @@ export class OwnNicks {
       if (this.byNick.get(folded) === userId) this.byNick.delete(folded);
     }
     this.byUser.delete(userId);
+  }
+
+  private remember(userId: UserId, folded: string): Set<string> {
+    this.byNick.set(folded, userId);
+    let nicks = this.byUser.get(userId);
+    if (!nicks) this.byUser.set(userId, (nicks = new Set()));
+    nicks.add(folded);
+    return nicks;
+  }
+
+  private drop(userId: UserId, folded: string): void {
+    this.byUser.get(userId)?.delete(folded);
+    if (this.byNick.get(folded) === userId) this.byNick.delete(folded);
   }
 
   /** The Matrix user behind `nick`, when it is one of our puppets. */

@@ -301,7 +301,7 @@ export class PuppetPool {
     puppet = new Puppet(user.userId, connection, this.options.clock.now(), user.displayName);
     const { ownNicks } = this.options;
     ownNicks.add(user.userId, nick);
-    client.on('registered', (e) => ownNicks.settle(user.userId, e.nick));
+    client.on('registered', (e) => ownNicks.settle(user.userId, e.nick, e.asked));
     client.on('nick', (e) => {
       if (e.self) ownNicks.settle(user.userId, e.newNick);
     });

@@ -2,6 +2,7 @@ import express, { type Express, type NextFunction, type Request, type Response, 
 import type { Counter } from 'prom-client';
 import type { ThirdPartyProvider } from '../connector';
 import type { EphemeralEvent, MatrixEvent } from '../events';
+import type { TransactionAdmission } from '../ingest/txn-gaps';
 import { asRoomAlias, asUserId, type RoomAlias, type UserId } from '../ids';
 import type { Logger } from '../log/types';
 import { hsTokenAuth } from './auth';
@@ -17,6 +18,10 @@ import { BadJsonError, parseTransaction } from './wire';
 export interface TransactionSink {
   /** Answers once persisted: at once (SQLite) or with a Promise (a database server). */
   acceptTransaction(txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]): { duplicate: boolean } | Promise<{ duplicate: boolean }>;
+  /** Asked first: a refused push is answered 503 and not accepted (a gap in the IDs, `Ingestor.admitTransaction`). */
+  admitTransaction?(txnId: string): TransactionAdmission;
+  /** Told when a push could not be stored and was answered 500 (`Ingestor.transactionFailed`). */
+  transactionFailed?(): void;
 }
 
 export interface HttpMetrics {
@@ -77,8 +82,15 @@ export function createAppServiceApp(deps: AppServiceAppDeps): Express {
         deps.log.warn('Skipped a malformed event in a transaction', { txnId, problem: problem.message });
         deps.metrics?.skippedEvents?.inc();
       }
+      const admission = deps.ingest.admitTransaction?.(txnId);
+      if (admission && !admission.admitted) {
+        // Not stored: the homeserver marks the bridge down and resends its stored transactions, oldest first.
+        sendError(res, 503, 'M_UNKNOWN', `Transaction ${admission.received} came before ${admission.expected}; send ${admission.expected} first`);
+        return;
+      }
       const failed = (err: unknown) => {
         deps.log.error('Could not persist a transaction; answering 500 so the homeserver retries', { txnId, error: messageOf(err) });
+        deps.ingest.transactionFailed?.();
         sendError(res, 500, 'M_UNKNOWN', 'The bridge could not store the transaction; retry later');
       };
       const accepted = ({ duplicate }: { duplicate: boolean }) => {

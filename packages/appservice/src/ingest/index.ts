@@ -7,3 +7,4 @@ export { createIngestMetrics } from './metrics';
 export { MemoryJournal } from './memory-journal';
 export type { Timers } from './room-queues';
 export type { QueuedItem, DeadLetter, TransactionJournal, JournalItem, OutboxRecord, OutboxEntry, PendingOptions } from './types';
+export type { TransactionAdmission } from './txn-gaps';

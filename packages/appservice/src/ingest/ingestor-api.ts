@@ -24,6 +24,8 @@ export interface IngestMetrics {
   events: Counter<'kind' | 'outcome'>;
   /** result: `accepted` | `duplicate`. */
   transactions?: Counter<'result'>;
+  /** Gaps in the homeserver's transaction IDs; outcome: `refused` (503) | `healed` | `accepted`. */
+  transactionGaps?: Counter<'outcome'>;
   /** Jobs queued or running, over all rooms (one series, not one per room). */
   queueDepth: Gauge;
   /** Rooms with at least one job queued or running. */

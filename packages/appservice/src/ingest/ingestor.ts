@@ -14,6 +14,7 @@ import { Outbox } from './outbox';
 import { RoomQueues, realTimers, type StepResult, type Timers } from './room-queues';
 import { currentRoomTurn } from './room-turn';
 import type { JournalAcceptResult, JournalItem, MaybePromise, QueuedItem } from './types';
+import { TransactionGaps, type TransactionAdmission } from './txn-gaps';
 import { runMarking } from './written-mark';
 
 /** Ephemeral events share one queue of their own, so a typing notice never waits behind a room's messages. */
@@ -38,6 +39,7 @@ export class Ingestor {
   private acceptTail?: Promise<unknown>;
   private readonly writes: JournalWrites;
   private readonly itemJournal: ItemJournal;
+  private readonly gaps: TransactionGaps;
   private readonly stopController = new AbortController();
   /** Durable network → Matrix delivery, in the same room queues (`BridgeContext.outbox`). */
   readonly outbox: Outbox;
@@ -51,6 +53,7 @@ export class Ingestor {
       onRetry: (err) => deps.log.warn('The journal did not take a write (database unavailable?); retrying', { error: errorText(err) }),
     });
     this.itemJournal = new ItemJournal({ journal: deps.journal, writes: this.writes, log: deps.log });
+    this.gaps = new TransactionGaps({ now: this.now, log: deps.log, ...(deps.metrics?.transactionGaps ? { metric: deps.metrics.transactionGaps } : {}) });
     this.queues = new RoomQueues({
       concurrency: deps.roomConcurrency,
       timers: this.timers,
@@ -74,6 +77,20 @@ export class Ingestor {
       random: deps.random ?? Math.random,
       ...(deps.maxOutboxPayloadsInMemory !== undefined ? { maxPayloadsInMemory: deps.maxOutboxPayloadsInMemory } : {}),
     });
+  }
+
+  /**
+   * Asked before `acceptTransaction`: a push whose numeric ID skips ahead of the last one is
+   * refused for a while (answer 503, do not accept it), so the homeserver resends the missing
+   * one first (txn-gaps.ts).
+   */
+  admitTransaction(txnId: string): TransactionAdmission {
+    return this.gaps.admit(txnId);
+  }
+
+  /** A push could not be stored (answered 500): the homeserver will recover, so gaps are checked again for a while. */
+  transactionFailed(): void {
+    this.gaps.failed();
   }
 
   /**
@@ -117,6 +134,7 @@ export class Ingestor {
   resume(): MaybePromise<number> {
     if (this.queues.isStopped || this.resumed) return 0;
     this.resumed = true;
+    this.seedGaps();
     const flushed = this.outbox.flush();
     // Only as many outbox payloads as memory may hold: after a long outage the journal may hold far more.
     const read = () => this.deps.journal.pending({ outboxPayloads: this.outbox.payloadRoom });
@@ -140,6 +158,18 @@ export class Ingestor {
         this.replaying = false;
       }
     })();
+  }
+
+  /** The last transaction ID of the previous run, so a gap right after a restart is seen too. */
+  private seedGaps(): void {
+    const failed = (err: unknown) => this.deps.log.warn('Could not read the last transaction ID; gaps are checked from the next push on', { error: errorText(err) });
+    try {
+      const last = this.deps.journal.lastTransactionId?.();
+      if (last instanceof Promise) last.then((id) => this.gaps.seed(id), failed);
+      else this.gaps.seed(last);
+    } catch (err) {
+      failed(err);
+    }
   }
 
   private queueResumed(items: JournalItem[]): number {

@@ -19,6 +19,7 @@ export class MemoryJournal implements TransactionJournal {
   private readonly entries = new Map<number, Entry>();
   private readonly eventIds = new Set<string>();
   private nextSeq = 1;
+  private lastTxnId: string | undefined;
   /** Set to make `accept` throw, as a store that cannot persist would. */
   failAccept: Error | undefined;
   /** Set to make `appendOutbox` throw (a full disk). */
@@ -34,6 +35,7 @@ export class MemoryJournal implements TransactionJournal {
     const seen = this.txns.get(txnId);
     if (seen?.fingerprint === fingerprint) return { duplicate: true, queued: [] };
     this.txns.set(txnId, { at: this.now(), fingerprint });
+    this.lastTxnId = txnId;
     const queued: QueuedItem[] = [];
     for (const event of events) {
       if (this.eventIds.has(event.eventId)) continue;
@@ -112,6 +114,10 @@ export class MemoryJournal implements TransactionJournal {
       attempts: e.item.attempts,
       failedAt: e.at,
     }));
+  }
+
+  lastTransactionId(): string | undefined {
+    return this.lastTxnId !== undefined && this.txns.has(this.lastTxnId) ? this.lastTxnId : undefined;
   }
 
   prune(olderThanMs: number): number {

@@ -16,6 +16,12 @@ export function createIngestMetrics(registry: Registry): IngestMetrics {
       labelNames: ['result'] as const,
       registers: [registry],
     }),
+    transactionGaps: new Counter({
+      name: 'bridgekit_ingest_transaction_gaps_total',
+      help: 'Pushes whose transaction ID skipped ahead, by outcome (refused = answered 503 so the homeserver resends the missing one first, healed = it did, accepted = taken with the gap)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
     queueDepth: new Gauge({
       name: 'bridgekit_ingest_queue_depth',
       help: 'Items queued or running over all room queues',

@@ -100,6 +100,12 @@ export interface TransactionJournal {
   deadLetters(limit?: number): DeadLetter[];
   /** Forget transaction IDs and completed event IDs older than `olderThanMs` ago. */
   prune(olderThanMs: number): number;
+  /**
+   * The transaction ID recorded last (by arrival), or undefined when none is kept: read at start,
+   * so a gap in the homeserver's IDs is seen across a restart (txn-gaps.ts). Optional: a journal
+   * without it only loses that check for the first push after a start.
+   */
+  lastTransactionId?(): string | undefined;
 }
 
 /**
@@ -107,7 +113,7 @@ export interface TransactionJournal {
  * (PostgreSQL) can offer. Same meaning as `TransactionJournal`, call for call.
  */
 export type AsyncTransactionJournal = {
-  [K in keyof TransactionJournal]: (...args: Parameters<TransactionJournal[K]>) => Promise<ReturnType<TransactionJournal[K]>>;
+  [K in keyof TransactionJournal]: (...args: Parameters<NonNullable<TransactionJournal[K]>>) => Promise<ReturnType<NonNullable<TransactionJournal[K]>>>;
 };
 
 /** A value now (SQLite answers synchronously) or later (a database server answers with a Promise). */
@@ -118,7 +124,7 @@ export type MaybePromise<T> = T | Promise<T>;
  * its burst path stays free of per-event awaits; a Promise (PostgreSQL) is awaited.
  */
 export type IngestJournal = {
-  [K in keyof TransactionJournal]: (...args: Parameters<TransactionJournal[K]>) => MaybePromise<ReturnType<TransactionJournal[K]>>;
+  [K in keyof TransactionJournal]: (...args: Parameters<NonNullable<TransactionJournal[K]>>) => MaybePromise<ReturnType<NonNullable<TransactionJournal[K]>>>;
 };
 
 /** A synchronous journal (SQLite) seen through the async interface. */
@@ -134,5 +140,6 @@ export function asyncJournal(journal: TransactionJournal): AsyncTransactionJourn
     deadLetter: async (seq, error) => journal.deadLetter(seq, error),
     deadLetters: async (limit) => journal.deadLetters(limit),
     prune: async (olderThanMs) => journal.prune(olderThanMs),
+    lastTransactionId: async () => journal.lastTransactionId?.(),
   };
 }

@@ -21,6 +21,12 @@ export interface QueueRow {
 }
 
 /**
+ * The transaction recorded last: latest arrival, and of those recorded in the same millisecond
+ * the highest ID (decimal IDs order by length, then text). One query for both databases.
+ */
+export const LAST_TRANSACTION_SQL = 'SELECT txn_id FROM transactions ORDER BY received_at DESC, length(txn_id) DESC, txn_id DESC LIMIT 1';
+
+/**
  * The pending rows in order, an outbox payload only for the first `limit` outbox rows (the
  * parameter, given twice: `?`/`$1` per dialect). One query for both databases.
  */

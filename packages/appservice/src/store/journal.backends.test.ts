@@ -27,6 +27,20 @@ describe.each(backends)('the transaction journal on $name', (backend) => {
     expect(await store.journal.pending()).toEqual(queued);
   });
 
+  it('reads back the transaction recorded last, across a reopen and a counter that starts again', async () => {
+    const clock = manualClock();
+    let store = await openStore({ clock: clock.now });
+    expect(await store.journal.lastTransactionId?.()).toBeUndefined();
+    // Same millisecond: the higher number is the later one (text order would put 99 after 100).
+    await store.journal.accept('99', [ev('a')], []);
+    await store.journal.accept('100', [ev('b')], []);
+    store = await openStore({ clock: clock.now });
+    expect(await store.journal.lastTransactionId?.()).toBe('100');
+    clock.advance(1);
+    await store.journal.accept('1', [ev('c')], []);
+    expect(await store.journal.lastTransactionId?.()).toBe('1');
+  });
+
   it('ignores a transaction it accepted before (same ID, same events), also after a reopen', async () => {
     let store = await openStore();
     await store.journal.accept('t1', [ev('a')], [typing]);

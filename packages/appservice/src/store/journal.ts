@@ -4,7 +4,7 @@ import { BridgeError } from '../errors/bridge-error';
 import { transactionFingerprint } from '../ingest/fingerprint';
 import type { DeadLetter, JournalAcceptResult, JournalItem, OutboxEntry, PendingOptions, QueuedItem, TransactionJournal } from '../ingest/types';
 import { fromJson, toJson } from './json';
-import { clip, DEAD_LETTER_EXTRA_RETENTION_MS, outboxPayloadLimit, pendingRowsSql, toDeadLetter, toItem, type DeadRow, type QueueRow } from './journal-rows';
+import { clip, DEAD_LETTER_EXTRA_RETENTION_MS, LAST_TRANSACTION_SQL, outboxPayloadLimit, pendingRowsSql, toDeadLetter, toItem, type DeadRow, type QueueRow } from './journal-rows';
 
 /**
  * The TransactionJournal on SQLite: `transactions` for txnId dedupe, `event_queue` for the
@@ -23,6 +23,7 @@ export class SqliteTransactionJournal implements TransactionJournal {
   private readonly markDead: Statement<[string, number, number]>;
   private readonly deadRows: Statement<[number], DeadRow>;
   private readonly pruneTxns: Statement<[number]>;
+  private readonly lastTxn: Statement<[], { txn_id: string }>;
   private readonly pruneDone: Statement<[number]>;
   private readonly pruneDead: Statement<[number]>;
   private readonly acceptTx: (txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]) => JournalAcceptResult;
@@ -49,6 +50,7 @@ export class SqliteTransactionJournal implements TransactionJournal {
     this.deadRows = db.prepare(`SELECT seq, txn_id, kind, event_id, room_id, last_error, attempts, updated_at
       FROM event_queue WHERE state = 'dead' ORDER BY seq DESC LIMIT ?`);
     this.pruneTxns = db.prepare('DELETE FROM transactions WHERE received_at < ?');
+    this.lastTxn = db.prepare(LAST_TRANSACTION_SQL);
     this.pruneDone = db.prepare("DELETE FROM event_queue WHERE state = 'done' AND updated_at < ?");
     // Dead letters are kept far longer than finished events, for an operator to inspect.
     this.pruneDead = db.prepare("DELETE FROM event_queue WHERE state = 'dead' AND updated_at < ?");
@@ -63,6 +65,10 @@ export class SqliteTransactionJournal implements TransactionJournal {
 
   accept(txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]): JournalAcceptResult {
     return this.acceptTx(txnId, events, ephemeral);
+  }
+
+  lastTransactionId(): string | undefined {
+    return this.lastTxn.get()?.txn_id;
   }
 
   private acceptInTx(txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]): JournalAcceptResult {

@@ -4,7 +4,7 @@ import { BridgeError } from '../../errors/bridge-error';
 import { transactionFingerprint } from '../../ingest/fingerprint';
 import type { AsyncTransactionJournal, DeadLetter, JournalAcceptResult, JournalItem, OutboxEntry, PendingOptions, QueuedItem } from '../../ingest/types';
 import { fromJson, toJson } from '../json';
-import { clip, DEAD_LETTER_EXTRA_RETENTION_MS, outboxPayloadLimit, pendingRowsSql, toDeadLetter, toItem, type DeadRow, type QueueRow } from '../journal-rows';
+import { clip, DEAD_LETTER_EXTRA_RETENTION_MS, LAST_TRANSACTION_SQL, outboxPayloadLimit, pendingRowsSql, toDeadLetter, toItem, type DeadRow, type QueueRow } from '../journal-rows';
 import { inTransaction } from './sql';
 
 /**
@@ -95,6 +95,10 @@ export class PostgresTransactionJournal implements AsyncTransactionJournal {
     const { rows } = await this.pool.query<DeadRow>(`SELECT seq, txn_id, kind, event_id, room_id, last_error, attempts, updated_at
       FROM event_queue WHERE state = 'dead' ORDER BY seq DESC LIMIT $1`, [limit]);
     return rows.map(toDeadLetter);
+  }
+
+  async lastTransactionId(): Promise<string | undefined> {
+    return (await this.pool.query<{ txn_id: string }>(LAST_TRANSACTION_SQL)).rows[0]?.txn_id;
   }
 
   async prune(olderThanMs: number): Promise<number> {
