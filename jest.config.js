@@ -5,6 +5,7 @@ const tsJest = ['ts-jest', { tsconfig: 'tsconfig.jest.json' }];
 const moduleNameMapper = {
   '^@bridgekit/appservice$': '<rootDir>/packages/appservice/src/index.ts',
   '^@bridgekit/appservice/testing$': '<rootDir>/packages/appservice/src/testing/index.ts',
+  '^@bridgekit/appservice/code-cache$': '<rootDir>/packages/appservice/src/startup/code-cache.ts',
   '^@bridgekit/irc$': '<rootDir>/bridges/irc/src/index.ts',
 };
 

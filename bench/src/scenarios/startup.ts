@@ -31,6 +31,7 @@ export const startup: Scenario = {
     nodeFloorMs: { unit: 'ms', label: 'floor: node -e 0, spawn → exit' },
     stopMs: { unit: 'ms', label: 'SIGTERM → exit' },
     cpuMs: { unit: 'ms', label: 'bridge CPU (user + system) spawn → ready; less load-sensitive than wall time' },
+    rssMiB: { unit: 'MiB', label: 'bridge RSS at ready' },
   },
   targets: [{ metric: 'readyMs', op: '<=', value: 500, text: '≤ 0.5 s' }],
   run: runStartup,
@@ -55,6 +56,17 @@ function processCpuMs(pid: number | undefined): number | undefined {
     return undefined;
   }
 }
+/** Resident set size of a live process from /proc (Linux), or undefined elsewhere. */
+function processRssMiB(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 // USER_HZ: 100 on every Linux the bench runs on (getconf CLK_TCK).
 const CLOCK_TICKS_PER_SECOND = 100;
 
@@ -85,12 +97,13 @@ async function runStartup(ctx: RunContext): Promise<RunResult> {
     await waitFor('the bot to join its channel', () => ircAt, 30_000, 2);
     const ready = Math.max(portAt, ircAt);
     const cpuMs = processCpuMs(child.pid);
+    const rssMiB = processRssMiB(child.pid);
     await sleep(200); // let the start-up requests (bot join, ping) finish before stopping
     const stopAt = nowMs();
     child.kill('SIGTERM');
     await withTimeout(exited, 15_000, 'the bridge to exit after SIGTERM').catch(() => child.kill('SIGKILL'));
     return {
-      metrics: { readyMs: ready - t0, portMs: portAt - t0, ircMs: ircAt - t0, nodeFloorMs: floor, stopMs: nowMs() - stopAt, ...(cpuMs !== undefined ? { cpuMs } : {}) },
+      metrics: { readyMs: ready - t0, portMs: portAt - t0, ircMs: ircAt - t0, nodeFloorMs: floor, stopMs: nowMs() - stopAt, ...(cpuMs !== undefined ? { cpuMs } : {}), ...(rssMiB !== undefined ? { rssMiB } : {}) },
       notes: hs.unexpected.length ? [`unexpected homeserver requests: ${hs.unexpected.join(', ')}`] : [],
     };
   } finally {

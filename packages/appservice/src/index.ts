@@ -60,6 +60,9 @@ export type { BridgeOptions, BridgeClock } from './bridge-options';
 export { runCli } from './cli';
 export { packageVersion, CORE_VERSION } from './version';
 export type { BridgeApp, CliOptions } from './cli';
+/** Loads a bundled program with a per-user V8 code cache (also `@bridgekit/appservice/code-cache`, which loads nothing else). */
+export { requireWithCodeCache, codeCacheStartupDone, CODE_CACHE_WRITE_EVENT } from './startup/code-cache';
+export type { CodeCacheOptions } from './startup/code-cache';
 
 // Configuration and registration
 export type { BridgeConfig } from './config/types';

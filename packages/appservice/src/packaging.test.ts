@@ -38,7 +38,7 @@ describe('npm pack of @bridgekit/appservice', () => {
     expect(files.filter((f) => !/^(dist|src)\//.test(f)).sort()).toEqual(['CHANGELOG.md', 'LICENSE', 'README.md', 'package.json']);
   }, 60_000);
 
-  it('serves `.` and `./testing` to a consumer from the tarball, and nothing else', () => {
+  it('serves `.`, `./testing` and `./code-cache` to a consumer from the tarball, and nothing else', () => {
     const work = mkdtempSync(join(PACKAGE_DIR, '.pack-check-'));
     try {
       const [packed] = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], PACKAGE_DIR)) as PackResult[];
@@ -50,15 +50,18 @@ describe('npm pack of @bridgekit/appservice', () => {
       const probe = [
         "const core = require('@bridgekit/appservice');",
         "const kit = require('@bridgekit/appservice/testing');",
+        "const cache = require('@bridgekit/appservice/code-cache');",
         "let internal = 'reachable';",
         "try { require('@bridgekit/appservice/dist/bridge'); } catch (e) { internal = e.code; }",
-        'console.log(JSON.stringify([typeof core.Bridge, typeof kit.createTestBridge, typeof kit.TestClock, internal]));',
+        'console.log(JSON.stringify([typeof core.Bridge, typeof kit.createTestBridge, typeof kit.TestClock, typeof cache.requireWithCodeCache, internal]));',
       ].join('\n');
-      expect(JSON.parse(run('node', ['-e', probe], work))).toEqual(['function', 'function', 'function', 'ERR_PACKAGE_PATH_NOT_EXPORTED']);
+      expect(JSON.parse(run('node', ['-e', probe], work))).toEqual(['function', 'function', 'function', 'function', 'ERR_PACKAGE_PATH_NOT_EXPORTED']);
 
       writeFileSync(join(work, 'consumer.ts'), [
         "import { Bridge, type Connector } from '@bridgekit/appservice';",
         "import { createTestBridge, type TestBridge } from '@bridgekit/appservice/testing';",
+        "import { requireWithCodeCache } from '@bridgekit/appservice/code-cache';",
+        'export const load: typeof requireWithCodeCache = requireWithCodeCache;',
         "const connector: Connector = { name: 'c', start: async () => {}, stop: async () => {}, onMatrixEvent: async () => {} };",
         'export const started: Promise<TestBridge> = createTestBridge({ connector });',
         'export const kind: typeof Bridge = Bridge;',

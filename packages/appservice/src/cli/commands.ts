@@ -17,6 +17,7 @@ import { generateRegistration } from '../registration/generate';
 import type { Registration } from '../registration/types';
 import type { BridgeApp } from './app';
 import { quoteIfNeeded } from './invocation';
+import { codeCacheStartupDone } from '../startup/code-cache';
 
 /** What every command needs to know about how it was called. */
 export interface CommandContext {
@@ -94,6 +95,8 @@ export async function run(ctx: CommandContext): Promise<number> {
   try {
     await bridge.start();
     started = true;
+    // A bundled bin (requireWithCodeCache) writes its V8 code cache now, holding what a start compiled.
+    codeCacheStartupDone();
   } catch (err) {
     bridge.log.error('The bridge could not start', { error: errorMessage(err) });
     await bridge.stop().catch(() => undefined);
