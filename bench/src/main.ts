@@ -19,13 +19,15 @@ const USAGE = `Usage: npm run bench -- [options]
   --reconnect-puppets <n>  puppets in the mass-reconnect scenario (default 5000)
   --reconnect-rate <n>     the bridge's connect_rate_per_second there (default 10000, its maximum)
   --memory-puppets <n>     puppets in the memory scenario (default 1000)
+  --endurance-messages <n> messages, both directions together, in the endurance scenario (default 60000)
+  --endurance-churn <n>    endurance: replace one IRC and one Matrix user every n messages each way (default 50; 0 = none)
   --out <dir>              where result files go (default bench/results)
   --label <name>           result file name part (default: the host name)
   --update <file.json>     replace the scenarios run now in this result file, keep the others
   --no-write               print only
   --keep                   keep each world's temp dir (bridge log, ngIRCd log)
   --cpu-prof <dir>         write a CPU profile of the bridge per run (node --cpu-prof)
-  --heap-snapshots <dir>   memory scenario: write heap snapshots before/after (skews its RSS)
+  --heap-snapshots <dir>   memory/endurance: write heap snapshots before/after (skews RSS)
   --experiment <a,b>       what-if runs, never a baseline: no-echo (no echo of the bridge's own events),
                            puppet-filter (puppets do not see channel traffic),
                            small-young-gen (bridge runs with --max-semi-space-size=2)
@@ -39,11 +41,12 @@ async function main(): Promise<number> {
       only: { type: 'string' }, runs: { type: 'string', default: '3' }, out: { type: 'string' }, label: { type: 'string' },
       update: { type: 'string' }, 'no-write': { type: 'boolean', default: false }, keep: { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' }, 'heap-snapshots': { type: 'string' }, 'reconnect-puppets': { type: 'string', default: '5000' }, 'reconnect-rate': { type: 'string', default: '10000' }, 'memory-puppets': { type: 'string', default: '1000' },
+      'endurance-messages': { type: 'string', default: '60000' }, 'endurance-churn': { type: 'string', default: '50' },
       experiment: { type: 'string' }, list: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
     },
   });
   if (values.help) return print(USAGE, 0);
-  if (values.list) return print(SCENARIOS.map((s) => `${s.name.padEnd(14)} ${s.title}`).join('\n'), 0);
+  if (values.list) return print(SCENARIOS.map((s) => `${s.name.padEnd(14)} ${s.title}${s.onDemand ? ' (only with --only)' : ''}`).join('\n'), 0);
 
   const wanted = values.only?.split(',').map((s) => s.trim()).filter(Boolean);
   const unknown = wanted?.filter((w) => !SCENARIOS.some((s) => s.name === w)) ?? [];
@@ -51,12 +54,14 @@ async function main(): Promise<number> {
   const experiments = values.experiment?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
   const badExperiment = experiments.filter((e) => !(EXPERIMENTS as readonly string[]).includes(e));
   if (badExperiment.length) return print(`Unknown experiment(s): ${badExperiment.join(', ')}. Known: ${EXPERIMENTS.join(', ')}`, 2);
-  const selected = wanted ? SCENARIOS.filter((s) => wanted.includes(s.name)) : SCENARIOS;
+  const selected = wanted ? SCENARIOS.filter((s) => wanted.includes(s.name)) : SCENARIOS.filter((s) => !s.onDemand);
   const options: SuiteOptions = {
     runs: positive(values.runs, '--runs'),
     reconnectPuppets: positive(values['reconnect-puppets'], '--reconnect-puppets'),
     reconnectRate: positive(values['reconnect-rate'], '--reconnect-rate'),
     memoryPuppets: positive(values['memory-puppets'], '--memory-puppets'),
+    enduranceMessages: positive(values['endurance-messages'], '--endurance-messages'),
+    enduranceChurn: positive(values['endurance-churn'], '--endurance-churn', 0),
     keep: values.keep,
     experiments,
     ...(values['cpu-prof'] ? { cpuProfDir: path.resolve(values['cpu-prof']) } : {}),
@@ -76,7 +81,7 @@ async function main(): Promise<number> {
   const date = new Date().toISOString();
   let result: SuiteResult = {
     schema: 1, date, label: values.label ?? `${machine.hostname}${experiments.length ? ` (experiment: ${experiments.join(', ')})` : ''}`, machine,
-    options: { runs: options.runs, reconnectPuppets: options.reconnectPuppets, reconnectRate: options.reconnectRate, memoryPuppets: options.memoryPuppets, only: wanted ?? 'all', experiments },
+    options: { runs: options.runs, reconnectPuppets: options.reconnectPuppets, reconnectRate: options.reconnectRate, memoryPuppets: options.memoryPuppets, enduranceMessages: options.enduranceMessages, enduranceChurn: options.enduranceChurn, only: wanted ?? 'all', experiments },
     scenarios,
   };
   if (values.update) result = merge(JSON.parse(readFileSync(values.update, 'utf8')) as SuiteResult, scenarios);
@@ -126,9 +131,9 @@ function merge(existing: SuiteResult, fresh: ScenarioResult[]): SuiteResult {
   return { ...existing, scenarios: [...byName.values()].sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name)) };
 }
 
-function positive(value: string | undefined, flag: string): number {
+function positive(value: string | undefined, flag: string, min = 1): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive integer, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${flag} must be an integer of at least ${min}, got ${JSON.stringify(value)}`);
   return n;
 }
 

@@ -22,11 +22,15 @@ export interface SuiteOptions {
   reconnectRate: number;
   /** N of the memory scenario. */
   memoryPuppets: number;
+  /** Messages (both directions together) of the endurance scenario. */
+  enduranceMessages: number;
+  /** Endurance: one IRC user and one Matrix user are replaced every this many messages of their direction (0: nobody comes or goes). */
+  enduranceChurn: number;
   /** Keep temp dirs (logs) of every world. */
   keep: boolean;
   /** Write a CPU profile of the bridge child per run (node --cpu-prof) into this directory. */
   cpuProfDir?: string;
-  /** Write V8 heap snapshots of the bridge before and after (memory scenario) into this directory. */
+  /** Write V8 heap snapshots of the bridge into this directory: before and after (memory), after warm-up and at the end (endurance). */
   heapSnapshotDir?: string;
   /**
    * Changes to the bridge's surroundings, for what-if measurements (never part of a baseline):
@@ -57,6 +61,8 @@ export interface Scenario {
   measures: string;
   metrics: Record<string, MetricSpec>;
   targets: Target[];
+  /** Left out of a plain `npm run bench` (too long for the default suite): run with --only. */
+  onDemand?: boolean;
   run(ctx: RunContext): Promise<RunResult>;
 }
 

@@ -48,3 +48,16 @@ export function spread(values: readonly number[]): Spread {
   const median = sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
   return { median, min: sorted[0] as number, max: sorted[sorted.length - 1] as number };
 }
+
+/** Least-squares slope of y over x (0 with fewer than two distinct x). */
+export function leastSquaresSlope(xs: readonly number[], ys: readonly number[]): number {
+  const n = Math.min(xs.length, ys.length);
+  let sx = 0, sy = 0, sxx = 0, sxy = 0;
+  for (let i = 0; i < n; i++) {
+    const x = xs[i] as number;
+    const y = ys[i] as number;
+    sx += x; sy += y; sxx += x * x; sxy += x * y;
+  }
+  const den = n * sxx - sx * sx;
+  return n < 2 || den === 0 ? 0 : (n * sxy - sx * sy) / den;
+}

@@ -1,7 +1,7 @@
 /**
  * A soak: steady traffic both ways (one message a second each way by default) for
- * CHAOS_SOAK_MINUTES (30 in the chaos run), sampling the bridge's resident memory and its
- * event-loop delay (prom-client's p99, from the bridge's own /metrics) every 10 seconds. Reports
+ * CHAOS_SOAK_MINUTES (30 in the chaos run), sampling the bridge's resident memory, its V8 heap
+ * used and its event-loop delay (prom-client's, from the bridge's own /metrics) every 10 seconds. Reports
  * the least-squares slope of each after a warm-up fifth, and counts every message.
  */
 import { connectIrc, uniqueNick } from '../e2e/harness/irc-client';
@@ -25,13 +25,19 @@ function slope(points: ReadonlyArray<[number, number]>): number {
   return den === 0 ? 0 : num / den;
 }
 
-async function eventLoopP99Ms(port: number): Promise<number | undefined> {
+/** One reading of the bridge's own /metrics: prom-client's event-loop p99 and V8 heap used. */
+async function readMetrics(port: number): Promise<{ lagP99Ms?: number; heapUsedMiB?: number }> {
   try {
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
-    const m = /^nodejs_eventloop_lag_p99_seconds(?:\{[^}]*\})? ([0-9.e+-]+)$/m.exec(text);
-    return m ? Number(m[1]) * 1_000 : undefined;
+    const value = (name: string) => {
+      const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text);
+      return m ? Number(m[1]) : undefined;
+    };
+    const lag = value('nodejs_eventloop_lag_p99_seconds');
+    const heap = value('nodejs_heap_size_used_bytes');
+    return { ...(lag !== undefined ? { lagP99Ms: lag * 1_000 } : {}), ...(heap !== undefined ? { heapUsedMiB: heap / 2 ** 20 } : {}) };
   } catch {
-    return undefined;
+    return {};
   }
 }
 
@@ -53,6 +59,9 @@ it(`holds memory and event-loop delay flat over ${MINUTES} minutes of steady tra
   const matrixTokens: number[] = [];
   const rss: Array<[number, number]> = [];
   const lag: Array<[number, number]> = [];
+  // Heap used between collections is a sawtooth, so one reading means little; its slope over
+  // the samples after warm-up is the number (bench/ endurance measures it after full GCs).
+  const heap: Array<[number, number]> = [];
   const started = Date.now();
   const end = started + MINUTES * 60_000;
   const gap = 1_000 / PER_SECOND;
@@ -63,8 +72,9 @@ it(`holds memory and event-loop delay flat over ${MINUTES} minutes of steady tra
       while (Date.now() < end) {
         const minutes = (Date.now() - started) / 60_000;
         rss.push([minutes, rssBytes((bridge as BridgeUnderTest).process.pid) / 2 ** 20]);
-        const p99 = await eventLoopP99Ms(metricsPort as number);
-        if (p99 !== undefined) lag.push([minutes, p99]);
+        const sample = await readMetrics(metricsPort as number);
+        if (sample.lagP99Ms !== undefined) lag.push([minutes, sample.lagP99Ms]);
+        if (sample.heapUsedMiB !== undefined) heap.push([minutes, sample.heapUsedMiB]);
         await sleep(SAMPLE_MS);
       }
     })(),
@@ -79,10 +89,13 @@ it(`holds memory and event-loop delay flat over ${MINUTES} minutes of steady tra
   const warm = (points: Array<[number, number]>) => points.filter(([m]) => m >= MINUTES / 5);
   const rssSlope = slope(warm(rss)) * 60; // MiB per hour
   const lagSlope = slope(warm(lag)) * 60; // ms per hour
+  const heapSlope = slope(warm(heap)) * 60; // MiB per hour
+  const heapFirst = warm(heap)[0]?.[1] ?? 0;
+  const heapLast = heap[heap.length - 1]?.[1] ?? 0;
   const first = warm(rss)[0]?.[1] ?? 0;
   const last = rss[rss.length - 1]?.[1] ?? 0;
   const lagMax = Math.max(0, ...lag.map(([, v]) => v));
-  const note = `${MINUTES} min; RSS ${first.toFixed(0)} → ${last.toFixed(0)} MiB after warm-up, slope ${rssSlope.toFixed(1)} MiB/h; event-loop p99 slope ${lagSlope.toFixed(2)} ms/h, max ${lagMax.toFixed(1)} ms`;
+  const note = `${MINUTES} min; RSS ${first.toFixed(0)} → ${last.toFixed(0)} MiB after warm-up, slope ${rssSlope.toFixed(1)} MiB/h; heap used ${heapFirst.toFixed(0)} → ${heapLast.toFixed(0)} MiB, slope ${heapSlope.toFixed(1)} MiB/h; event-loop p99 slope ${lagSlope.toFixed(2)} ms/h, max ${lagMax.toFixed(1)} ms`;
   report(`soak: steady IRC → Matrix at ${PER_SECOND}/s`, toMatrix, note);
   report(`soak: steady Matrix → IRC at ${PER_SECOND}/s`, toIrc);
 

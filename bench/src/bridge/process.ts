@@ -3,8 +3,9 @@
  * peak RSS from /proc (VmHWM, kept by the kernel, so no sampling is needed), stop.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import path from 'node:path';
+import { procStatusBytes } from '../proc';
 import { nowMs, withTimeout } from '../time';
 import type { ChildCommand, ChildReply, ChildStats, Pauses, PuppetCounts, WatchedTimes } from './protocol';
 import type { ProbeDump } from './probes';
@@ -105,6 +106,14 @@ export class BridgeProcess {
     return values.filter((v) => Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want)).reduce((n, v) => n + v.value, 0);
   }
 
+  /** A metric's series keyed by the value of one label (e.g. bridgekit_cache_size by `cache`). */
+  async metricBy(name: string, label: string): Promise<Record<string, number>> {
+    const metrics = await this.request<Array<{ name: string; values: Array<{ value: number; labels: Record<string, string | number> }> }>>('metrics');
+    const out: Record<string, number> = {};
+    for (const v of metrics.find((m) => m.name === name)?.values ?? []) out[String(v.labels[label])] = v.value;
+    return out;
+  }
+
   /** Event-loop delay and GC pauses since the last call. */
   pauses(): Promise<Pauses> {
     return this.request('pauses');
@@ -137,10 +146,7 @@ export class BridgeProcess {
   }
 
   private procStatus(field: string): number {
-    const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
-    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
-    if (!match) throw new Error(`no ${field} in /proc/${this.pid}/status`);
-    return Number(match[1]) * 1024;
+    return procStatusBytes(this.pid, field);
   }
 }
 

@@ -15,6 +15,8 @@ export interface Room {
   members: Map<string, Member>;
   /** `type\0stateKey` → content. */
   state: Map<string, Record<string, unknown>>;
+  /** `type\0stateKey` → the event that set it (for GET /state, /members). */
+  stateEvents: Map<string, WireEvent>;
 }
 
 export class MatrixModel {
@@ -31,7 +33,7 @@ export class MatrixModel {
   room(roomId: string): Room {
     let room = this.rooms.get(roomId);
     if (!room) {
-      room = { id: roomId, members: new Map(), state: new Map() };
+      room = { id: roomId, members: new Map(), state: new Map(), stateEvents: new Map() };
       this.rooms.set(roomId, room);
     }
     return room;
@@ -57,12 +59,17 @@ export class MatrixModel {
     room.members.set(target, member);
     const content: Record<string, unknown> = { ...member };
     room.state.set(`m.room.member\u0000${target}`, content);
-    return this.event(roomId, sender, 'm.room.member', content, target, previous ? { prev_content: { ...previous } } : undefined);
+    const event = this.event(roomId, sender, 'm.room.member', content, target, previous ? { prev_content: { ...previous } } : undefined);
+    room.stateEvents.set(`m.room.member\u0000${target}`, event);
+    return event;
   }
 
   setState(roomId: string, sender: string, type: string, stateKey: string, content: Record<string, unknown>): WireEvent {
-    this.room(roomId).state.set(`${type}\u0000${stateKey}`, content);
-    return this.event(roomId, sender, type, content, stateKey);
+    const room = this.room(roomId);
+    room.state.set(`${type}\u0000${stateKey}`, content);
+    const event = this.event(roomId, sender, type, content, stateKey);
+    room.stateEvents.set(`${type}\u0000${stateKey}`, event);
+    return event;
   }
 
   getState(roomId: string, type: string, stateKey: string): Record<string, unknown> | undefined {
@@ -81,6 +88,17 @@ export class MatrixModel {
       if (room.members.get(userId)?.membership === 'join') events.push(this.setMembership(room.id, userId, userId, 'join', displayname));
     }
     return events;
+  }
+
+  /** Rooms the user is joined to (GET /joined_rooms). */
+  joinedRooms(userId: string): string[] {
+    return [...this.rooms.values()].filter((room) => room.members.get(userId)?.membership === 'join').map((room) => room.id);
+  }
+
+  /** The room's current state events (GET /rooms/{room}/state), member events only with `membersOnly`. */
+  stateOf(roomId: string, membersOnly = false): WireEvent[] {
+    const events = [...(this.rooms.get(roomId)?.stateEvents.values() ?? [])];
+    return membersOnly ? events.filter((e) => e.type === 'm.room.member') : events;
   }
 
   joinedMembers(roomId: string): Record<string, { display_name?: string }> {

@@ -82,6 +82,13 @@ export class FakeHomeserver {
     return event;
   }
 
+  /** A real Matrix user leaves a room (pushed to the bridge like any event). */
+  userLeaves(roomId: string, userId: string): WireEvent {
+    const event = this.model.setMembership(roomId, userId, userId, 'leave');
+    this.pusher.push(event);
+    return event;
+  }
+
   /** A real Matrix user says something in a room. */
   userSays(roomId: string, userId: string, body: string): WireEvent {
     const event = this.model.event(roomId, userId, 'm.room.message', { msgtype: 'm.text', body });
@@ -198,6 +205,9 @@ export class FakeHomeserver {
     });
     this.route('PUT', 'redact', `${C}/rooms/{room}/redact/{event}/{txn}`, (m, user, body) => this.emit(model.event(d(m[1]!), user, 'm.room.redaction', { ...body, redacts: d(m[2]!) })));
     this.route('PUT', 'typing', `${C}/rooms/{room}/typing/{user}`, () => [200, {}]);
+    this.route('GET', 'joined_rooms', `${C}/joined_rooms`, (_m, user) => [200, { joined_rooms: model.joinedRooms(user) }]);
+    this.route('GET', 'room_state', `${C}/rooms/{room}/state`, (m) => [200, model.stateOf(d(m[1]!))]);
+    this.route('GET', 'members', `${C}/rooms/{room}/members`, (m) => [200, { chunk: model.stateOf(d(m[1]!), true) }]);
     this.route('GET', 'joined_members', `${C}/rooms/{room}/joined_members`, (m) => [200, { joined: model.joinedMembers(d(m[1]!)) }]);
     this.route('GET', 'profile', `${C}/profile/{user}`, (m) => {
       const userId = d(m[1]!);
@@ -230,6 +240,7 @@ export class FakeHomeserver {
     });
     this.route('DELETE', 'delete_alias', `${C}/directory/room/{alias}`, (m) => [model.aliases.delete(d(m[1]!)) ? 200 : 404, {}]);
     this.route('PUT', 'directory_list', `${C}/directory/list/room/{room}`, () => [200, {}]);
+    this.route('PUT', 'directory_list', `${C}/directory/list/appservice/{network}/{room}`, () => [200, {}]);
     this.route('POST', 'upload', '/_matrix/media/v3/upload', () => [200, { content_uri: `mxc://${model.domain}/m${Date.now()}` }]);
   }
 

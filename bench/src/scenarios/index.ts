@@ -2,10 +2,11 @@
 import type { Scenario } from '../scenario';
 import { burst } from './burst';
 import { connect } from './connect';
+import { endurance } from './endurance';
 import { memory } from './memory';
 import { pacedIrc } from './paced-irc';
 import { pacedMatrix } from './paced-matrix';
 import { reconnect } from './reconnect';
 import { startup } from './startup';
 
-export const SCENARIOS: readonly Scenario[] = [burst, pacedIrc, pacedMatrix, connect, memory, startup, reconnect];
+export const SCENARIOS: readonly Scenario[] = [burst, pacedIrc, pacedMatrix, connect, memory, startup, reconnect, endurance];

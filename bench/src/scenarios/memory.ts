@@ -3,18 +3,15 @@
  * idle, minus before, divided by N. Puppets are spread over 10 channels of N/10, so the number
  * is about connections, not about one giant channel's member lists.
  */
-import { copyFileSync } from 'node:fs';
-import path from 'node:path';
 import { KIB, MIB, type RunContext, type RunResult, type Scenario } from '../scenario';
-import type { ChildStats } from '../bridge/protocol';
 import { cpuMs } from '../bridge/process';
 import { sleep } from '../time';
+import { heapSnapshot, settledStats } from './settled';
 import { World } from '../world';
 import { joinUsers, matrixUsers, waitForPuppets } from './puppets';
 
 const ROOMS = 10;
 const WARMUP_PUPPETS = 20;
-const SETTLE_MS = 3000;
 const IDLE_MS = 10_000;
 
 export const memory: Scenario = {
@@ -38,23 +35,6 @@ export const memory: Scenario = {
   run: runMemory,
 };
 
-async function settledStats(world: World): Promise<ChildStats> {
-  await world.hs.pusher.waitIdle(60_000);
-  await sleep(SETTLE_MS);
-  await world.bridge.gc();
-  await sleep(500);
-  return world.bridge.gc();
-}
-
-/** With --heap-snapshots: a V8 heap snapshot of the bridge, taken after the RSS reading it belongs to. */
-async function snapshot(ctx: RunContext, world: World, when: string): Promise<void> {
-  if (!ctx.options.heapSnapshotDir) return;
-  const file = await world.bridge.heapSnapshot();
-  const target = path.join(ctx.options.heapSnapshotDir, `memory-run${ctx.run}-${when}.heapsnapshot`);
-  copyFileSync(path.resolve(world.dir, file), target);
-  ctx.log(`heap snapshot: ${target}`);
-}
-
 async function runMemory(ctx: RunContext): Promise<RunResult> {
   const n = ctx.options.memoryPuppets;
   const world = await World.create({ ctx, scenario: 'memory', rooms: ROOMS, instrument: false, nodeArgs: ['--expose-gc'] });
@@ -62,14 +42,14 @@ async function runMemory(ctx: RunContext): Promise<RunResult> {
     joinUsers(world, matrixUsers(WARMUP_PUPPETS, 0, 'warm'), (i) => i % ROOMS);
     await waitForPuppets(world, WARMUP_PUPPETS, 60_000);
     const before = await settledStats(world);
-    await snapshot(ctx, world, 'before');
+    await heapSnapshot(ctx, world, 'memory', 'before');
 
     const t0 = Date.now();
     joinUsers(world, matrixUsers(n), (i) => i % ROOMS);
     await waitForPuppets(world, WARMUP_PUPPETS + n, 300_000);
     const connectSeconds = (Date.now() - t0) / 1000;
     const after = await settledStats(world);
-    await snapshot(ctx, world, 'after');
+    await heapSnapshot(ctx, world, 'memory', 'after');
     // Idle cost: nothing happens on either side; what remains is the bridge's own timers (pings,
     // flood buckets, health) and the server's PINGs to every connection.
     const idleFrom = await world.bridge.stats();

@@ -4,13 +4,14 @@
  * connections and the bot has joined its channel on IRC.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BOT_NICK, BOT_USER_ID, DOMAIN, writeConfig, writeRegistration } from '../bridge/config';
-import { FakeHomeserver } from '../fake-hs/server';
-import { canConnect, freePort, Ircd } from '../ircd';
+import { BOT_NICK, writeConfig } from '../bridge/config';
+import { canConnect } from '../ircd';
+import { startPeers } from '../peers';
 import { RawIrcClient } from '../irc-client';
+import { processCpuMs, procStatusBytes } from '../proc';
 import { nowMs, sleep, waitFor, withTimeout } from '../time';
 import { profileArgs, type RunContext, type RunResult, type Scenario } from '../scenario';
 
@@ -44,40 +45,10 @@ async function nodeFloor(): Promise<number> {
   return nowMs() - t0;
 }
 
-/** user + system CPU of a live process from /proc (Linux; 10 ms ticks), or undefined elsewhere. */
-function processCpuMs(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return undefined;
-  }
-}
-/** Resident set size of a live process from /proc (Linux), or undefined elsewhere. */
-function processRssMiB(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) / 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-// USER_HZ: 100 on every Linux the bench runs on (getconf CLK_TCK).
-const CLOCK_TICKS_PER_SECOND = 100;
 
 async function runStartup(ctx: RunContext): Promise<RunResult> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bridgekit-bench-startup-'));
-  const ircd = await Ircd.start(dir);
-  const asPort = await freePort();
-  const registration = writeRegistration(dir, asPort);
-  const hs = new FakeHomeserver({ domain: DOMAIN, asToken: registration.asToken, hsToken: registration.hsToken, botUserId: BOT_USER_ID });
-  await hs.listen();
-  hs.setBridge(asPort);
+  const { ircd, asPort, hs } = await startPeers(dir);
   const configPath = writeConfig(dir, { hsUrl: hs.url, asPort, ircPort: ircd.port, rooms: 1 });
   const observer = await RawIrcClient.connect(ircd.port, 'observer');
   await observer.join('#bench');
@@ -97,7 +68,7 @@ async function runStartup(ctx: RunContext): Promise<RunResult> {
     await waitFor('the bot to join its channel', () => ircAt, 30_000, 2);
     const ready = Math.max(portAt, ircAt);
     const cpuMs = processCpuMs(child.pid);
-    const rssMiB = processRssMiB(child.pid);
+    const rssMiB = child.pid === undefined ? undefined : procStatusBytes(child.pid, 'VmRSS') / 2 ** 20;
     await sleep(200); // let the start-up requests (bot join, ping) finish before stopping
     const stopAt = nowMs();
     child.kill('SIGTERM');

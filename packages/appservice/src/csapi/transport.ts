@@ -1,12 +1,11 @@
 import type { Readable } from 'node:stream';
-import type { Dispatcher } from 'undici';
+import { errors as undiciErrors, Pool, type Dispatcher } from 'undici';
 import type { UserId } from '../ids';
 import type { Logger } from '../log/types';
 import { MatrixError, NetworkError } from './errors';
 import type { CsApiMetrics } from './metrics';
 import { isRetriable } from '../errors/bridge-error';
 import { retryDelay } from './retry';
-import { Pool, undiciErrors } from './undici-parts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
