@@ -2,11 +2,11 @@
 # Side-by-side runs on a shared machine: base, new, base, new… one run each, so both builds see
 # the same load. Usage: bench/alternate.sh <base checkout> <scenario> <pairs> [bench options]
 # The base checkout must be built and hold this checkout's bench/dist (cp -a bench/dist), so that
-# only the bridge differs. Results: /tmp/bench-alternate/<scenario>-<base|new>-<i>/.
+# only the bridge differs. Results: $BENCH_ALTERNATE_OUT (default /tmp/bench-alternate)/<scenario>-<base|new>-<i>/.
 set -euo pipefail
 base=$1; scenario=$2; pairs=$3; shift 3
 new=$(cd "$(dirname "$0")/.." && pwd)
-out=/tmp/bench-alternate
+out=${BENCH_ALTERNATE_OUT:-/tmp/bench-alternate}
 mkdir -p "$out"
 for i in $(seq 1 "$pairs"); do
   for which in base new; do

@@ -26,7 +26,10 @@ export const connect: Scenario = {
     firstJoinMs: { unit: 'ms', label: 'first puppet joined' },
     serverFloorSeconds: { unit: 's', label: 'floor: 200 plain clients, 10 at a time' },
     cpuPerPuppet: { unit: 'ms', label: 'bridge CPU per puppet' },
+    systemCpuPerPuppet: { unit: 'ms', label: 'of which in the kernel (system time: sockets, loopback)' },
     peakRss: { unit: 'MiB', label: 'bridge peak RSS' },
+    peakRssBeforeJoins: { unit: 'MiB', label: 'bridge peak RSS before the joins (start-up and the floor)' },
+    rssAtJoins: { unit: 'MiB', label: 'bridge RSS when the joins start' },
   },
   targets: [{ metric: 'seconds', op: '<=', value: 0.3, text: '≤ 0.3 s' }],
   run: runConnect,
@@ -41,6 +44,8 @@ async function runConnect(ctx: RunContext): Promise<RunResult> {
       if (!firstJoin && l.command === 'JOIN' && l.from.endsWith('[m]')) firstJoin = l.at;
     });
     const before = await world.bridge.stats();
+    const peakRssBeforeJoins = world.bridge.peakRss() / MIB;
+    const rssAtJoins = world.bridge.rss() / MIB;
     const t0 = nowMs();
     joinUsers(world, matrixUsers(PUPPETS));
     await waitForPuppets(world, PUPPETS, 120_000);
@@ -53,7 +58,10 @@ async function runConnect(ctx: RunContext): Promise<RunResult> {
         firstJoinMs: firstJoin - t0,
         serverFloorSeconds: floor,
         cpuPerPuppet: cpuMs(before, after) / puppetsSeen(world),
+        systemCpuPerPuppet: (after.cpu.system - before.cpu.system) / 1000 / puppetsSeen(world),
         peakRss: world.bridge.peakRss() / MIB,
+        peakRssBeforeJoins,
+        rssAtJoins,
       },
     };
   } finally {

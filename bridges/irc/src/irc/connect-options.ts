@@ -96,7 +96,10 @@ export function toClientOptions(o: IrcConnectOptions, nick: IrcNick): ClientOpti
     version: o.version === undefined ? false : safeTrailing(o.version),
     auto_reconnect: false,
     ping_interval: o.pingIntervalSeconds ?? 30,
-    ping_timeout: o.pingTimeoutSeconds ?? 120,
+    // The ping timeout is the socket's idle timeout, ping interval + ping timeout of silence as
+    // the config documents (socket-transport.ts): irc-framework's own re-arms a timer at every
+    // line it reads (a clearTimeout, an array search and a setTimeout), per connection.
+    ping_timeout: 0,
     enable_echomessage: o.echoMessage ?? false,
     // IRCv3 chghost: a host change arrives as CHGHOST instead of a fake QUIT + JOIN, which
     // would make the user's ghost leave and rejoin every room of the channel.

@@ -20,10 +20,11 @@ import { EchoWaiters } from './echoes';
 import { IrcError } from './errors';
 import { sourceAddressFailure } from './source-address-failure';
 import { shareCommandTable } from './shared-command-table';
+import { skipCapsUnusedByPuppets } from './puppet-caps';
 import { TypedEmitter, type IrcCloseReason, type IrcConnectionEvents, type IrcRegisteredEvent } from './events';
 import { FloodQueue, type FloodStats } from './flood';
 import { isupportFrom, type Isupport } from './isupport';
-import { SocketTransport } from './socket-transport';
+import { IdleTimeoutError, SocketTransport } from './socket-transport';
 import { RegistrationHandshake } from './registration-handshake';
 import { RequestReplies } from './request-replies';
 import { OutgoingText, type SendOptions, type SendReport } from './outgoing-text';
@@ -142,8 +143,9 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
 
   /**
    * Flood control and keepalive changed (a config reload): applied to this connection as it is,
-   * socket and all, and to every later connect. irc-framework reads its ping options at each
-   * reschedule, so the new interval applies from the next PING on.
+   * socket and all, and to every later connect. irc-framework reads its ping interval at each
+   * reschedule, so the new interval applies from the next PING on; the ping timeout is the
+   * socket's idle timeout (socket-transport.ts) and applies at once.
    */
   applySettings(settings: LiveConnectionSettings): void {
     const flood = { ...settings.flood };
@@ -151,7 +153,7 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
     Object.assign(this.options, { flood, pingIntervalSeconds: settings.pingIntervalSeconds, pingTimeoutSeconds: settings.pingTimeoutSeconds });
     const client = this.client;
     if (!client) return;
-    Object.assign(client.options, { ping_interval: settings.pingIntervalSeconds, ping_timeout: settings.pingTimeoutSeconds });
+    Object.assign(client.options, { ping_interval: settings.pingIntervalSeconds });
     const transport = client.connection.transport;
     if (transport instanceof SocketTransport) transport.setIdleTimeout((settings.pingIntervalSeconds + settings.pingTimeoutSeconds) * 1000);
   }
@@ -161,11 +163,13 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
    * ISUPPORT and MOTD; rejects with an `IrcError` (IRC_CONNECT_FAILED, IRC_BAD_PASSWORD,
    * IRC_NICK_UNAVAILABLE, IRC_SASL_FAILED, IRC_REGISTRATION_TIMEOUT, ...) otherwise.
    * 'close' is emitted only for connections that had registered.
+   * `accepted` runs once, at the server's first line: the server has taken the connection off
+   * its listen backlog (the connect gate frees its slot then, not at the end of registration).
    */
-  connect(): Promise<IrcRegisteredEvent> {
+  connect(accepted?: () => void): Promise<IrcRegisteredEvent> {
     if (this.client || this.addressLookup) return Promise.reject(new Error('This IrcConnection is already connected or connecting; call quit() first.'));
     const source = this.options.sourceAddress;
-    if (!source) return this.register(this.options.localAddress);
+    if (!source) return this.register(this.options.localAddress, accepted);
     // The per-user address may need the store: ask at each connect (a reload can change the prefix).
     const lookup = source();
     this.addressLookup = lookup;
@@ -174,14 +178,15 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
         this.quitDuringLookup = false;
         throw new IrcError('IRC_NOT_CONNECTED', `The connection to ${this.options.host} was closed before it was opened.`);
       }
-      return this.register(address ?? this.options.localAddress);
+      return this.register(address ?? this.options.localAddress, accepted);
     });
   }
 
-  private register(localAddress: string | undefined): Promise<IrcRegisteredEvent> {
+  private register(localAddress: string | undefined, accepted: (() => void) | undefined): Promise<IrcRegisteredEvent> {
     const o = this.options;
     const client = new Client();
     shareCommandTable(client);
+    if (o.onlyOwnTraffic) skipCapsUnusedByPuppets(client);
     // Not among irc-framework's defaults; used for WHOIS (labels.ts).
     client.requestCap('labeled-response');
     this.client = client;
@@ -197,7 +202,7 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
 
     return new Promise<IrcRegisteredEvent>((resolve, reject) => {
       const handshake = new RegistrationHandshake(client, {
-        options: o, clock: this.clock, candidates,
+        options: o, clock: this.clock, candidates, accepted,
         nick: () => this.currentNick,
         setNick: (nick) => { this.currentNick = nick; },
         saslDone: () => this.saslDone,
@@ -214,11 +219,9 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
           resolve(event);
         },
       });
-      client.on('ping timeout', () => {
-        this.closeCause = { reason: 'ping-timeout', message: 'No answer to PING' };
-      });
       client.on('socket close', (error) => {
-        if (error && !this.closeCause) this.closeCause = { reason: 'socket-error', message: error.message, error };
+        if (error instanceof IdleTimeoutError) this.closeCause ??= { reason: 'ping-timeout', message: 'No answer to PING' };
+        else if (error && !this.closeCause) this.closeCause = { reason: 'socket-error', message: error.message, error };
       });
       client.on('close', () => {
         const wasRegistered = this.registered;

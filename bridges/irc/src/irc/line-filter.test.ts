@@ -78,7 +78,7 @@ describe('PuppetLineFilter', () => {
       ':op!o@h TOPIC #chan :new topic',
       ':op!o@h INVITE alice[m] #secret',
       ':irc.example 404 alice[m] #chan :Cannot send to channel',
-      ':irc.example 353 alice[m] = #chan :alice[m] bob @op',
+      ':irc.example 401 alice[m] bob :No such nick',
       'PING :irc.example',
       'ERROR :Closing link',
       ':irc.example CAP alice[m] ACK :sasl',
@@ -115,5 +115,30 @@ describe('PuppetLineFilter', () => {
     ]) expect([line, filter.accept(line)]).toEqual([line, true]);
     // A welcome without a nick does not make the filter forget its own.
     expect(filter.accept(':bob!b@h JOIN #chan')).toBe(false);
+  });
+
+  it('compares nicks under RFC 1459 folding, character by character', () => {
+    const filter = registered('Zo~[x]\\');
+    for (const spelling of ['zo^{X}|', 'ZO~[x]\\', 'zo^[x]|', 'zo~{x}|']) expect(filter.accept(`:${spelling}!z@h JOIN #chan`)).toBe(true);
+    // Same length, one character apart.
+    for (const other of ['zo^{x}}', 'zo^{x}/', 'zp^{x}|', 'Zo~[x]']) expect(filter.accept(`:${other}!z@h JOIN #chan`)).toBe(false);
+    const accented = registered('Zoë');
+    expect(accented.accept(':ZOË!z@h JOIN #chan')).toBe(true);
+    expect(accented.accept(':Zoé!z@h JOIN #chan')).toBe(false);
+  });
+
+  it.each([
+    ['NAMES replies (the bot keeps the members)', [':irc.example 353 alice[m] = #chan :alice[m] @bob carol', ':irc.example 366 alice[m] #chan :End of /NAMES list.'],
+      [':irc.example 332 alice[m] #chan :the topic']],
+    ['the welcome\'s informational numerics', [':irc.example 002 alice[m] :Your host is irc.example', ':irc.example 251 alice[m] :There are 3 users',
+      ':irc.example 255 alice[m] :I have 3 users', ':irc.example 266 alice[m] 3 3 :Current global users: 3'],
+    [':irc.example 004 alice[m] irc.example v1 abc def', ':irc.example 005 alice[m] NICKLEN=30 :are supported',
+      ':irc.example 375 alice[m] :- MOTD', ':irc.example 372 alice[m] :- hi', ':irc.example 376 alice[m] :End of MOTD']],
+  ])('drops %s once registered, and keeps what registration and the puppet read', (_what, dropped, kept) => {
+    const registering = new PuppetLineFilter();
+    for (const line of dropped) expect([line, registering.accept(line)]).toEqual([line, true]);
+    const filter = registered();
+    for (const line of dropped) expect([line, filter.accept(line)]).toEqual([line, false]);
+    for (const line of kept) expect([line, filter.accept(line)]).toEqual([line, true]);
   });
 });

@@ -10,7 +10,11 @@
  * What is dropped, and nothing else:
  *  - PRIVMSG, NOTICE and TAGMSG whose target is a channel (or a STATUSMSG target like @#chan),
  *    unless the puppet sent them itself (an echo-message echo);
- *  - JOIN, PART and QUIT whose source is another nick.
+ *  - JOIN, PART and QUIT whose source is another nick;
+ *  - NAMES replies (353, 366) once registered: the bot keeps each channel's members, and a
+ *    puppet joining a channel of N members would otherwise parse all N (N² for N puppets);
+ *  - the welcome's informational numerics once registered (002, 003; the LUSERS counts 250-255,
+ *    265, 266): a third of what a server says to a connecting puppet, and nothing reads them.
  * Other users' NICK stays (private chats follow renames from any connection), KICK and MODE
  * stay (they may concern the puppet). The check is a few `indexOf`s on the raw line, not a
  * parse; a line it does not understand is kept, never dropped.
@@ -24,13 +28,39 @@ const CHANNEL_TARGET_START = '#&!+@%~';
 
 const TO_TARGET = new Set(['PRIVMSG', 'NOTICE', 'TAGMSG']);
 const ABOUT_SOURCE = new Set(['JOIN', 'PART', 'QUIT']);
+/** Replies a registered puppet has no use for (see the list above). */
+const UNUSED_REPLIES = new Set(['353', '366', '002', '003', '250', '251', '252', '253', '254', '255', '265', '266']);
 
 /**
  * RFC 1459 folding, the widest common casemapping: folding more than the server does can only
  * make a line look like ours and keep it, never drop one of ours.
  */
+const RFC1459: Readonly<Record<string, string>> = { '[': '{', ']': '}', '\\': '|', '~': '^' };
+
 function fold(nick: string): string {
-  return nick.toLowerCase().replace(/[[\]\\~]/g, (c) => ({ '[': '{', ']': '}', '\\': '|', '~': '^' })[c] as string);
+  return nick.toLowerCase().replace(/[[\]\\~]/g, (c) => RFC1459[c] as string);
+}
+
+/** One ASCII character code folded as `fold` does. */
+function foldCode(code: number): number {
+  if (code >= 0x41 && code <= 0x5d) return code + 0x20; // A-Z [ \ ] → a-z { | }
+  if (code === 0x7e) return 0x5e; // ~ → ^
+  return code;
+}
+
+/**
+ * `fold(nick) === folded` without building a string: other users' JOINs reach every puppet in
+ * the channel (N² lines when N puppets join), and most differ from our nick in their length or
+ * first characters. Non-ASCII nicks take the string path.
+ */
+function sameFolded(nick: string, folded: string): boolean {
+  if (nick.length !== folded.length) return false;
+  for (let i = 0; i < nick.length; i++) {
+    const code = nick.charCodeAt(i);
+    if (code > 0x7f) return fold(nick) === folded;
+    if (foldCode(code) !== folded.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 interface LineHead {
@@ -97,12 +127,13 @@ export class PuppetLineFilter {
     }
     if (TO_TARGET.has(command)) return !CHANNEL_TARGET_START.includes(target[0] ?? ' ') || this.mayBeOwn(nick);
     if (ABOUT_SOURCE.has(command)) return this.mayBeOwn(nick);
+    if (UNUSED_REPLIES.has(command)) return this.ownNick === undefined;
     return true;
   }
 
   /** False only when `nick` is surely someone else's (no source or no nick yet: could be ours). */
   private mayBeOwn(nick: string | undefined): boolean {
     if (nick === undefined || nick === '' || this.ownNick === undefined) return true;
-    return nick.length === this.ownNick.length && fold(nick) === this.ownNick;
+    return sameFolded(nick, this.ownNick);
   }
 }

@@ -36,8 +36,9 @@ export interface ConnectRateOptions {
   /** Most connections that may wait for a slot (default 100,000). */
   maxWaiting?: number;
   /**
-   * Most handshakes (TCP connect through IRC registration) in flight at once (default
-   * `MAX_CONNECT_BURST`): what the server's listen backlog accepts, so no SYN is dropped.
+   * Most handshakes in flight at once (default `MAX_CONNECT_BURST`): what the server's listen
+   * backlog accepts, so no SYN is dropped. A connection frees its slot once the server has
+   * answered it (managed-connection.ts), not at the end of registration.
    */
   maxHandshakes?: number;
   clock?: Clock;

@@ -21,6 +21,8 @@ export interface HandshakeHost {
   readonly clock: Clock;
   /** The nicks to try in turn; the first is already in use as the registering nick. */
   readonly candidates: Iterator<IrcNick>;
+  /** Called at the server's first line (it accepted the connection). */
+  readonly accepted?: (() => void) | undefined;
   nick(): IrcNick;
   setNick(nick: IrcNick): void;
   saslDone(): boolean;
@@ -40,6 +42,7 @@ export class RegistrationHandshake {
   private timer: TimerHandle | undefined;
   private welcomed = false;
   private done = false;
+  private heard = false;
 
   constructor(private readonly client: Client, private readonly host: HandshakeHost) {
     const o = host.options;
@@ -72,6 +75,10 @@ export class RegistrationHandshake {
 
   private onLine(message: ParsedMessage): void {
     const { host } = this;
+    if (!this.heard) {
+      this.heard = true;
+      host.accepted?.();
+    }
     const o = host.options;
     const command = message.command;
     const refusal = this.welcomed ? undefined : registrationRefusal(message, o.host, host.nick());

@@ -34,7 +34,10 @@ export interface SocketOptions {
   /** Local address to connect from (one IPv6 address per user on big bridges). */
   localAddress?: string;
   fallbackEncoding: string;
-  /** Idle socket timeout; irc-framework's PING keeps a healthy connection busier than this. */
+  /**
+   * The ping timeout: nothing from the server for this long closes the connection with an
+   * `IdleTimeoutError`. irc-framework's PING every ping interval keeps a healthy one busier.
+   */
   idleTimeoutMs: number;
   /** Drop other users' channel traffic before parsing (puppet connections; see line-filter.ts). */
   onlyOwnTraffic?: boolean;
@@ -44,6 +47,14 @@ export interface SocketOptions {
 
 /** Longest line accepted before the connection is dropped (IRCv3 tags allow 8 KiB + 512). */
 const MAX_LINE_BYTES = 16 * 1024;
+/**
+ * Puppets' reads land here (see connect()); it is read to the end before the next read, which
+ * is what lets every socket share it.
+ */
+const sharedReadBuffer = Buffer.alloc(64 * 1024);
+
+/** The server sent nothing for the ping timeout (an answer to our PING included). */
+export class IdleTimeoutError extends Error {}
 
 export class SocketTransport extends EventEmitter implements Transport {
   private readonly options: SocketOptions;
@@ -56,6 +67,8 @@ export class SocketTransport extends EventEmitter implements Transport {
   }
   private buffer: Buffer = Buffer.alloc(0);
   private connected = false;
+  /** Writes are being gathered until the end of this turn (writeLine). */
+  private corked = false;
   private lastError: Error | undefined;
   private readonly filter: PuppetLineFilter | undefined;
   /** Takes the connection out of the identd's registry (set while the TCP connection is open). */
@@ -84,7 +97,12 @@ export class SocketTransport extends EventEmitter implements Transport {
     const o = this.options;
     // An IPv6 source needs an IPv6 destination: resolve the host to its AAAA records only.
     const family = o.localAddress !== undefined && net.isIPv6(o.localAddress) ? { family: 6 } : {};
-    const tcp = net.connect({ host: o.host, port: o.port, localAddress: o.localAddress, ...family });
+    // A puppet's plain socket reads into one buffer shared by all of them, through a callback:
+    // other users' JOINs reach every puppet, and a read as a stream 'data' event (a new buffer,
+    // the stream's bookkeeping, a tick) cost more than the filter that drops the line. TLS
+    // decrypts into its own buffers; the bot keeps the stream (one connection).
+    const reader = o.onlyOwnTraffic && !o.tls ? { onread: { buffer: sharedReadBuffer, callback: (n: number, buffer: Uint8Array) => this.onRead(n, buffer) } } : {};
+    const tcp = net.connect({ host: o.host, port: o.port, localAddress: o.localAddress, ...family, ...reader });
     const socket = o.tls
       ? tls.connect({
         socket: tcp,
@@ -105,12 +123,12 @@ export class SocketTransport extends EventEmitter implements Transport {
       this.connected = true;
       this.emit('open');
     });
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    if (!('onread' in reader)) socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (error: Error) => {
       this.lastError = error;
     });
     socket.on('timeout', () => {
-      this.lastError = new Error(`No data from the IRC server for ${Math.round(this.options.idleTimeoutMs / 1000)} seconds`);
+      this.lastError = new IdleTimeoutError(`No data from the IRC server for ${Math.round(this.options.idleTimeoutMs / 1000)} seconds`);
       socket.destroy();
     });
     socket.on('close', () => {
@@ -121,8 +139,19 @@ export class SocketTransport extends EventEmitter implements Transport {
   }
 
   writeLine(line: string, cb?: () => void): void {
-    if (this.socket && this.connected && !this.socket.destroyed) {
-      this.socket.write(Buffer.from(`${line}\r\n`, 'utf8'), () => cb?.());
+    const socket = this.socket;
+    if (socket && this.connected && !socket.destroyed) {
+      // Lines written in one turn (registration's CAP LS, NICK and USER; a burst let through by
+      // flood control) leave in one packet: one system call and one wakeup of the server each.
+      if (!this.corked) {
+        this.corked = true;
+        socket.cork();
+        process.nextTick(() => {
+          this.corked = false;
+          socket.uncork();
+        });
+      }
+      socket.write(`${line}\r\n`, 'utf8', () => cb?.());
     } else if (cb) {
       process.nextTick(cb);
     }
@@ -156,6 +185,13 @@ export class SocketTransport extends EventEmitter implements Transport {
   private dropIdent(): void {
     this.unregisterIdent?.();
     this.unregisterIdent = undefined;
+  }
+
+  /** `n` bytes read into the shared buffer: what is left of a line must be copied out of it. */
+  private onRead(n: number, buffer: Uint8Array): boolean {
+    this.onData(Buffer.from(buffer.buffer, buffer.byteOffset, n));
+    if (this.buffer.buffer === buffer.buffer) this.buffer = Buffer.from(this.buffer);
+    return true; // keep reading
   }
 
   private onData(chunk: Buffer): void {

@@ -29,9 +29,16 @@ const VARIABLE = /\$(DISPLAY|LOCALPART|USERID)/g;
 const NICK_CHAR = /[A-Za-z0-9[\]\\`_^{|}-]/;
 const NICK_FIRST = /[A-Za-z[\]\\`_^{|}]/;
 
+const ASCII = /^[\x00-\x7f]*$/;
+
+/** NFKD, which is the identity on ASCII: most names skip the Unicode tables. */
+function decompose(text: string): string {
+  return ASCII.test(text) ? text : text.normalize('NFKD');
+}
+
 /** Replaces each character the nick grammar forbids; drops accents first ("Zoë" → "Zoe"). */
 export function sanitizeNickText(text: string): string {
-  const plain = text.normalize('NFKD').replace(/\p{M}/gu, '');
+  const plain = decompose(text).replace(/\p{M}/gu, '');
   let out = '';
   for (const ch of plain) {
     if (NICK_CHAR.test(ch)) out += ch;
@@ -119,7 +126,7 @@ export function* nickCandidates(nick: IrcNick, maxLength = DEFAULT_NICK_LENGTH, 
  */
 export function identFromTemplate(template: string, user: MatrixUserNames, maxLength = MAX_IDENT_LENGTH): string {
   const filled = fill(template, user);
-  const ident = filled.normalize('NFKD').toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, maxLength);
+  const ident = decompose(filled).toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, maxLength);
   return ident.length > 0 ? ident : 'matrix';
 }
 

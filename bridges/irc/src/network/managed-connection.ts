@@ -227,18 +227,20 @@ export class ManagedConnection {
   }
 
   /**
-   * One handshake inside the network's gate, holding its slot until registration ends. A
-   * connect the server refused or reset (its listen backlog was full for a moment, or it is
-   * restarting) is tried again at once through the same gate, a few times, before the
-   * failure goes to the backoff: waiting seconds for a momentary overflow is what made mass
-   * connects slow.
+   * One handshake inside the network's gate, holding its slot until the server has accepted
+   * the connection (its first line) or the attempt ended: what the gate bounds is connects
+   * waiting in the server's listen backlog, so a server slow to register (or a bridge busy
+   * with other puppets' lines) does not keep the next connects waiting. A connect the server
+   * refused or reset (its backlog was full for a moment, or it is restarting) is tried again
+   * at once through the same gate, a few times, before the failure goes to the backoff:
+   * waiting seconds for a momentary overflow is what made mass connects slow.
    */
   private async connectThroughGate(): Promise<void> {
     for (;;) {
       const slot = await this.options.limiter.acquireHandshake();
       try {
         if (this.current === 'stopped') throw new IrcError('IRC_NOT_CONNECTED', 'The bridge is shutting down.');
-        await this.client.connect();
+        await this.client.connect(() => slot.release());
         return;
       } catch (error) {
         if (this.current === 'stopped' || !isRefusedOrReset(error) || this.quickRetries >= QUICK_RETRIES) throw error;

@@ -16,18 +16,33 @@ export interface PuppetRecord {
 
 const PREFIX = 'irc.puppet/';
 
+/** A write waiting for the next flush: the record, or undefined to remove it. */
+interface PendingWrite {
+  record: { displayName: string | undefined; channels: PuppetRecord['channels'] } | undefined;
+}
+
 export class PuppetRecords {
+  /**
+   * Writes gathered in this turn, last one per user. 200 users joining at once are 200 writes
+   * in one transaction, flushed on the next turn, rather than 200 commits in their handlers.
+   */
+  private pending = new Map<UserId, PendingWrite>();
+  private flushed: Promise<void> | undefined;
+  private lastFlush: Promise<void> = Promise.resolve();
+
   constructor(private readonly kv: KeyValueRepository, private readonly network: NetworkId) {}
 
-  async save(record: PuppetRecord): Promise<void> {
-    await this.kv.set(this.key(record.userId), { displayName: record.displayName, channels: record.channels });
+  /** Resolves once written (on the next turn, with the other writes of this one). */
+  save(record: PuppetRecord): Promise<void> {
+    return this.enqueue(record.userId, { record: { displayName: record.displayName, channels: record.channels } });
   }
 
-  async remove(userId: UserId): Promise<void> {
-    await this.kv.delete(this.key(userId));
+  remove(userId: UserId): Promise<void> {
+    return this.enqueue(userId, { record: undefined });
   }
 
   async all(): Promise<PuppetRecord[]> {
+    await this.lastFlush;
     const prefix = `${PREFIX}${this.network}/`;
     const records: PuppetRecord[] = [];
     for (const key of await this.kv.keys(prefix)) {
@@ -36,6 +51,31 @@ export class PuppetRecords {
       records.push({ userId: key.slice(prefix.length) as UserId, ...(value.displayName ? { displayName: value.displayName } : {}), channels: value.channels });
     }
     return records;
+  }
+
+  private enqueue(userId: UserId, write: PendingWrite): Promise<void> {
+    this.pending.set(userId, write);
+    if (!this.flushed) {
+      // After the previous flush has finished: on PostgreSQL two could otherwise commit out of order.
+      const previous = this.lastFlush;
+      this.flushed = new Promise<void>((resolve) => setImmediate(resolve)).then(() => previous).then(() => this.flush());
+      this.lastFlush = this.flushed.catch(() => undefined);
+    }
+    return this.flushed;
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = new Map();
+    this.flushed = undefined;
+    const saves: Array<[string, unknown]> = [];
+    const removals: string[] = [];
+    for (const [userId, { record }] of batch) {
+      if (record) saves.push([this.key(userId), record]);
+      else removals.push(this.key(userId));
+    }
+    if (saves.length > 0) await this.kv.setMany(saves);
+    for (const key of removals) await this.kv.delete(key);
   }
 
   private key(userId: UserId): string {

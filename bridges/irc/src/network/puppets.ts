@@ -93,6 +93,8 @@ export class PuppetPool {
   private readonly puppets = new Map<UserId, Puppet>();
   private idleTimer: TimerHandle | undefined;
   private stopped = false;
+  /** Puppets in an ACTIVE state, kept by their state changes (checked at every connect). */
+  private active = 0;
 
   constructor(private readonly options: PuppetPoolOptions) {
     const idleMs = options.config.puppets.idleTimeoutSeconds * 1000;
@@ -121,9 +123,7 @@ export class PuppetPool {
 
   /** Puppets holding (or trying to hold) a connection: what the limit counts. */
   get activeCount(): number {
-    let n = 0;
-    for (const p of this.puppets.values()) if (ACTIVE.has(p.connection.state)) n++;
-    return n;
+    return this.active;
   }
 
   /** The user's puppet, connected (created on first use). Throws IrcError with a user-facing message. */
@@ -292,7 +292,10 @@ export class PuppetPool {
       },
       onJoinFailed: (channel, error) => puppet && this.options.onJoinFailed?.(puppet, channel, error),
       onWantedChange: () => puppet && this.persist(puppet),
-      ...(this.options.onStateChange ? { onStateChange: this.options.onStateChange } : {}),
+      onStateChange: (from, to) => {
+        this.active += (ACTIVE.has(to) ? 1 : 0) - (ACTIVE.has(from) ? 1 : 0);
+        this.options.onStateChange?.(from, to);
+      },
     });
     this.forgetOldRecords();
     puppet = new Puppet(user.userId, connection, this.options.clock.now(), user.displayName);

@@ -45,6 +45,7 @@ export class AsyncKeyValue implements KeyValueRepository {
   constructor(private readonly inner: SqliteKeyValue) {}
   async get<T>(key: string) { return this.inner.get<T>(key); }
   async set(key: string, value: unknown) { this.inner.set(key, value); }
+  async setMany(entries: Iterable<readonly [string, unknown]>) { this.inner.setMany(entries); }
   async delete(key: string) { return this.inner.delete(key); }
   async keys(prefix?: string) { return this.inner.keys(prefix); }
 }

@@ -114,6 +114,19 @@ describe.each(backends)('store repositories on $name', (backend) => {
     await expect(s.kv.set('x', undefined)).rejects.toThrow(/use kv.delete/);
   });
 
+  it('sets several kv keys in one transaction, the last value of a repeated key, or none when one is invalid', async () => {
+    const clock = manualClock();
+    let s = await open(clock.now);
+    await s.kv.set('a', 'old');
+    await s.kv.setMany([['a', { v: 1 }], ['b', [1, 2]], ['a', { v: 2 }]]);
+    await s.kv.setMany([]);
+    s = await open(clock.now);
+    expect(await s.kv.get('a')).toEqual({ v: 2 });
+    expect(await s.kv.get('b')).toEqual([1, 2]);
+    await expect(s.kv.setMany([['c', 1], ['d', undefined]])).rejects.toThrow(/use kv.delete/);
+    expect(await s.kv.get('c')).toBeUndefined();
+  });
+
   it('links ghosts one each way: a re-link moves the identity, keeping creation time and profile hash', async () => {
     const clock = manualClock();
     const s = await open(clock.now);

@@ -96,6 +96,8 @@ export interface MessageMappingRepository {
 export interface KeyValueRepository {
   get<T>(key: string): Promise<T | undefined>;
   set(key: string, value: unknown): Promise<void>;
+  /** Sets several keys in one database transaction (all or none); a key given twice keeps its last value. */
+  setMany(entries: Iterable<readonly [string, unknown]>): Promise<void>;
   delete(key: string): Promise<boolean>;
   keys(prefix?: string): Promise<string[]>;
 }

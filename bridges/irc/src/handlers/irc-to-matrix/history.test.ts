@@ -6,6 +6,7 @@ function memoryKv(): KeyValueRepository {
   return {
     get: async <T>(key: string) => map.get(key) as T | undefined,
     set: async (key, value) => void map.set(key, value),
+    setMany: async (entries) => { for (const [key, value] of entries) map.set(key, value); },
     delete: async (key) => map.delete(key),
     keys: async (prefix = '') => [...map.keys()].filter((k) => k.startsWith(prefix)),
   };

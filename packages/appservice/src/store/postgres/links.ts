@@ -2,7 +2,7 @@
 import type { Pool } from 'pg';
 import { BridgeError } from '../../errors/bridge-error';
 import type { EventId, RoomId, UserId } from '../../ids';
-import { fromJson, toJson } from '../json';
+import { fromJson, kvRows, toJson } from '../json';
 import type {
   KeyValueRepository, MessageLink, MessageLinkInput, MessageMappingRepository, RemoteRoom, RemoteUser, RoomLink, RoomMappingRepository, UserMappingRepository,
 } from '../types';
@@ -139,6 +139,14 @@ export class PostgresKeyValue implements KeyValueRepository {
     if (value === undefined) throw new TypeError(`kv.set("${key}", undefined): use kv.delete() to remove a key`);
     await this.pool.query(`INSERT INTO kv (key, value, updated_at) VALUES ($1, $2, $3)
       ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, [key, toJson(value, `kv value of "${key}"`), this.now()]);
+  }
+
+  async setMany(entries: Iterable<readonly [string, unknown]>): Promise<void> {
+    const rows = kvRows(entries);
+    if (rows.length === 0) return;
+    // One statement is one transaction; keys are distinct (kvRows keeps the last of each).
+    await this.pool.query(`INSERT INTO kv (key, value, updated_at) SELECT k, v, $3 FROM unnest($1::text[], $2::text[]) AS t(k, v)
+      ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, [rows.map((r) => r[0]), rows.map((r) => r[1]), this.now()]);
   }
 
   async delete(key: string): Promise<boolean> {
