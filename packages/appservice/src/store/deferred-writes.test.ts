@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { asEventId, asRoomId } from '../ids';
+import type { MatrixEvent } from '../events/matrix-event';
+import { asEventId, asRoomId, asUserId } from '../ids';
 import { DeferredWrites } from './deferred-writes';
 import { openStore } from './open';
 
@@ -84,8 +85,8 @@ describe('the store with deferred writes', () => {
     const path = join(dir, 'bridge.db');
     const store = openStore(path, { lock: false });
     const roomId = asRoomId('!r:hs.test');
-    const event = { eventId: asEventId('$m1'), roomId, type: 'm.room.message', sender: '@alice:hs.test', content: { body: 'hi' }, originServerTs: 1 };
-    store.journal.accept('7', [event as Parameters<typeof store.journal.accept>[1][number]], []);
+    const event: MatrixEvent = { eventId: asEventId('$m1'), roomId, type: 'm.room.message', sender: asUserId('@alice:hs.test'), content: { body: 'hi' }, originServerTs: 1 };
+    store.journal.accept('7', [event], []);
     const matrixSeq = store.journal.pending().find((item) => item.kind === 'room')!.seq;
     const [outboxSeq] = store.journal.appendOutbox([{ roomKey: roomId, outboxKind: 'line', txnId: 't1', payload: { n: 1 } }]);
     store.journal.complete(outboxSeq!, true);
