@@ -105,6 +105,9 @@ export class Bridge {
       registrationUrl: registration.url,
       ...(opts.clock ? { clock: opts.clock } : {}),
       ...(opts.ping ? { pingOptions: opts.ping } : {}),
+      // A homeserver back from an outage may have been stopped mid-push: Synapse then holds that
+      // transaction back until a push fails, so the ingestor watches for gaps again (txn-gaps.ts).
+      onBack: () => this.ingestor?.homeserverRecovering(),
     });
     this.matcher = new NamespaceMatcher(registration, opts.config.homeserver.domain);
     this.reloader = new ConfigReloader({
@@ -322,7 +325,7 @@ export class Bridge {
     };
     return {
       admitTransaction: (txnId: string) => ingestor.admitTransaction(txnId),
-      transactionFailed: () => ingestor.transactionFailed(),
+      homeserverRecovering: () => ingestor.homeserverRecovering(),
       acceptTransaction: (txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]) => {
         const refusal = this.lockGuard.refusal;
         if (refusal) throw new Error(`The store's lock is lost: ${refusal.message}`);

@@ -25,6 +25,8 @@ export interface HomeserverWatchOptions {
   clock?: WatchClock;
   /** The ping's backoff and pause (tests). */
   pingOptions?: Pick<PingLoopOptions, 'baseMs' | 'capMs' | 'sleep'>;
+  /** The homeserver answers again after requests went unanswered (it may have restarted). */
+  onBack?: () => void;
 }
 
 export class HomeserverWatch {
@@ -54,7 +56,7 @@ export class HomeserverWatch {
     });
     this.loop = loop;
     void loop.done.then((outcome) => {
-      this.status.pingSettled(outcome);
+      this.watchingForBack(() => this.status.pingSettled(outcome));
       if (this.loop === loop) this.loop = undefined;
     });
   }
@@ -62,8 +64,15 @@ export class HomeserverWatch {
   /** Every client-server attempt reports here; the first unanswered one after answers starts the ping again. */
   onAttempt(answered: boolean): void {
     const wasReachable = this.status.snapshot().reachable;
-    this.status.observe(answered);
+    this.watchingForBack(() => this.status.observe(answered));
     if (!answered && wasReachable !== false) this.startPinging();
+  }
+
+  /** Runs `update`, then tells `onBack` if it turned an unreachable homeserver reachable. */
+  private watchingForBack(update: () => void): void {
+    const before = this.status.snapshot().reachable;
+    update();
+    if (before === false && this.status.snapshot().reachable === true) this.opts.onBack?.();
   }
 
   stop(): void {

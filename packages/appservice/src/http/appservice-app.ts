@@ -22,8 +22,8 @@ export interface TransactionSink {
   acceptTransaction(txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]): { duplicate: boolean } | Promise<{ duplicate: boolean }>;
   /** Asked first: a refused push is answered 503 and not accepted (a gap in the IDs, `Ingestor.admitTransaction`). */
   admitTransaction?(txnId: string): TransactionAdmission;
-  /** Told when a push could not be stored and was answered 500 (`Ingestor.transactionFailed`). */
-  transactionFailed?(): void;
+  /** Told when a push could not be stored and was answered 500: the homeserver will recover (`Ingestor.homeserverRecovering`). */
+  homeserverRecovering?(): void;
 }
 
 export interface HttpMetrics {

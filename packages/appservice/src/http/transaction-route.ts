@@ -49,7 +49,7 @@ export function acceptPushed(deps: Pick<TransactionRouteDeps, 'ingest' | 'log' |
   }
   const failed = (err: unknown) => {
     deps.log.error('Could not persist a transaction; answering 500 so the homeserver retries', { txnId, error: err instanceof Error ? err.message : String(err) });
-    deps.ingest.transactionFailed?.();
+    deps.ingest.homeserverRecovering?.();
     answer(500, { errcode: 'M_UNKNOWN', error: 'The bridge could not store the transaction; retry later' });
   };
   const accepted = ({ duplicate }: { duplicate: boolean }) => {

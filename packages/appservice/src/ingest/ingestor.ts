@@ -88,9 +88,13 @@ export class Ingestor {
     return this.gaps.admit(txnId);
   }
 
-  /** A push could not be stored (answered 500): the homeserver will recover, so gaps are checked again for a while. */
-  transactionFailed(): void {
-    this.gaps.failed();
+  /**
+   * The homeserver may be recovering its transactions to the bridge: a push could not be stored
+   * (answered 500), or the homeserver answers again after an outage. Gaps in the transaction IDs
+   * are held for a while (txn-gaps.ts).
+   */
+  homeserverRecovering(): void {
+    this.gaps.recovering();
   }
 
   /**

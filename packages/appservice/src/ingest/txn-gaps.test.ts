@@ -83,7 +83,7 @@ describe('transaction ID gaps', () => {
     expect(lines).toContainEqual(expect.stringMatching(/^warn Transaction 11 never came; accepting 12 with the gap/));
     await expect(push('14', 14)).resolves.toEqual(ok);
     clock.now += GAP_COOLDOWN_MS;
-    ingestor.transactionFailed(); // a recovery again, past the cooldown
+    ingestor.homeserverRecovering(); // a recovery again, past the cooldown
     expect((await push('16', 16)).status).toBe(503);
     expect(handled).toEqual(['$e10', '$e12', '$e14']);
     expect(await gaps('accepted')).toBe(2);

@@ -13,8 +13,9 @@
  * Only while the homeserver may be recovering: the counter is shared by every appservice of the
  * homeserver, so on a homeserver with other bridges most pushes skip IDs that were never ours.
  * A hold-back follows the appservice being marked down, which the bridge sees from its side as
- * its own start (it was away) or a push it failed to store (it answered 500). So gaps are held
- * only within `RECOVERY_WINDOW_MS` of the first push after start or of such a failure.
+ * its own start (it was away) or a push it failed to store (it answered 500), or follows the
+ * homeserver being stopped mid-push, which the bridge sees as its requests going unanswered and
+ * then answered again. So gaps are held only within `RECOVERY_WINDOW_MS` of one of these.
  *
  * Bounds, so a gap that is never filled cannot wedge the bridge: another bridge takes IDs too, a
  * PostgreSQL sequence can skip, an admin can delete rows, and another homeserver counts from
@@ -113,8 +114,8 @@ export class TransactionGaps {
     return this.refuse(started, id, true);
   }
 
-  /** The bridge could not store a push (it answered 500): the homeserver marks it down and recovers. */
-  failed(): void {
+  /** The homeserver may be recovering: the bridge answered a push 500, or the homeserver is back from an outage. */
+  recovering(): void {
     this.recoveringUntil = this.deps.now() + RECOVERY_WINDOW_MS;
   }
 
