@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../errors/bridge-error';
 import { loadConfig, parseByteSize, parseConfig } from './load';
+import { parseYamlText } from './yaml-file';
 
 const MINIMAL = `
 homeserver:
@@ -21,6 +22,21 @@ function problemsOf(fn: () => unknown): Array<{ path: string; message: string }>
 }
 
 describe('parseConfig', () => {
+  // Found by config.fuzz.test.ts at 100,000 inputs: the walk over such a value overflowed the stack.
+  it('refuses a YAML alias inside its own anchor with one ConfigError naming the key, not a stack overflow', () => {
+    const text = `${MINIMAL}moderation: &loop\n  policy_rooms: []\n  again: *loop\n`;
+    expect(problemsOf(() => parseConfig(text, '/x'))).toEqual([
+      { path: 'moderation.again', message: expect.stringMatching(/contains it .*YAML alias.*write the value out/) },
+    ]);
+  });
+
+  it('still takes a value shared through an alias in two places', () => {
+    const parsed = parseYamlText('a: &x { rooms: ["#a:b"] }\nb: *x\nc: [*x, *x]\n', 'shared.yaml') as Record<string, unknown>;
+    expect(parsed.b).toBe(parsed.a);
+    const cfg = parseConfig(`${MINIMAL}appservice:\n  bind_address: &addr 127.0.0.2\nmetrics:\n  bind_address: *addr\n`, '/x');
+    expect(cfg.metrics.bindAddress).toBe('127.0.0.2');
+  });
+
   it('fills every default and converts keys to camelCase', () => {
     const cfg = parseConfig(MINIMAL, '/etc/bridge');
     expect(cfg).toEqual({

@@ -7,8 +7,9 @@ import { ConfigError } from '../errors/bridge-error';
  * no dates, duplicate keys rejected. Syntax errors become a ConfigError with line and column.
  */
 export function parseYamlText(text: string, source: string): unknown {
+  let parsed: unknown;
   try {
-    return yaml.load(text, { schema: yaml.JSON_SCHEMA, filename: source });
+    parsed = yaml.load(text, { schema: yaml.JSON_SCHEMA, filename: source });
   } catch (err) {
     if (err instanceof yaml.YAMLException) {
       const where = err.mark ? `line ${err.mark.line + 1}, column ${err.mark.column + 1}: ` : '';
@@ -16,6 +17,28 @@ export function parseYamlText(text: string, source: string): unknown {
     }
     throw err;
   }
+  // An alias inside the anchor it names (`a: &x {b: *x}`) makes a value that contains itself:
+  // every later walk over the config would recurse without end (found by the config fuzzer).
+  const cycle = selfReference(parsed, new Set());
+  if (cycle !== undefined) {
+    throw new ConfigError(source, [{ path: cycle, message: 'refers to a value that contains it (a YAML alias inside its own anchor); write the value out instead' }]);
+  }
+  return parsed;
+}
+
+/** The key path where `value` first contains one of its own ancestors, or undefined for a tree (shared aliases are fine). */
+function selfReference(value: unknown, ancestors: Set<object>, done = new Set<object>(), path = ''): string | undefined {
+  if (typeof value !== 'object' || value === null || done.has(value)) return undefined;
+  if (ancestors.has(value)) return path;
+  ancestors.add(value);
+  const entries: Array<[string, unknown]> = Array.isArray(value) ? value.map((v, i) => [String(i), v]) : Object.entries(value);
+  for (const [key, child] of entries) {
+    const found = selfReference(child, ancestors, done, path ? `${path}.${key}` : key);
+    if (found !== undefined) return found;
+  }
+  ancestors.delete(value);
+  done.add(value); // a value shared through an alias is walked once
+  return undefined;
 }
 
 /** Reads a file for a loader, turning "not there" and "not readable" into an error that says what to do. */
