@@ -19,6 +19,9 @@ const USAGE = `Usage: npm run bench -- [options]
   --reconnect-puppets <n>  puppets in the mass-reconnect scenario (default 5000)
   --reconnect-rate <n>     the bridge's connect_rate_per_second there (default 10000, its maximum)
   --memory-puppets <n>     puppets in the memory scenario (default 1000)
+  --scale-puppets <a,b>    the counts of the scale series (default 1000,3000,10000)
+  --scale-per-channel <n>  scale: puppets per channel (default 100)
+  --scale-timeout <s>      scale: bound on each long wait of a count (default 120 s + 60 ms per puppet)
   --endurance-messages <n> messages, both directions together, in the endurance scenario (default 60000)
   --endurance-churn <n>    endurance: replace one IRC and one Matrix user every n messages each way (default 50; 0 = none)
   --out <dir>              where result files go (default bench/results)
@@ -41,6 +44,7 @@ async function main(): Promise<number> {
       only: { type: 'string' }, runs: { type: 'string', default: '3' }, out: { type: 'string' }, label: { type: 'string' },
       update: { type: 'string' }, 'no-write': { type: 'boolean', default: false }, keep: { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' }, 'heap-snapshots': { type: 'string' }, 'reconnect-puppets': { type: 'string', default: '5000' }, 'reconnect-rate': { type: 'string', default: '10000' }, 'memory-puppets': { type: 'string', default: '1000' },
+      'scale-puppets': { type: 'string', default: '1000,3000,10000' }, 'scale-per-channel': { type: 'string', default: '100' }, 'scale-timeout': { type: 'string' },
       'endurance-messages': { type: 'string', default: '60000' }, 'endurance-churn': { type: 'string', default: '50' },
       experiment: { type: 'string' }, list: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
     },
@@ -60,6 +64,9 @@ async function main(): Promise<number> {
     reconnectPuppets: positive(values['reconnect-puppets'], '--reconnect-puppets'),
     reconnectRate: positive(values['reconnect-rate'], '--reconnect-rate'),
     memoryPuppets: positive(values['memory-puppets'], '--memory-puppets'),
+    scalePuppets: values['scale-puppets'].split(',').map((v) => positive(v.trim(), '--scale-puppets')),
+    scalePerChannel: positive(values['scale-per-channel'], '--scale-per-channel'),
+    ...(values['scale-timeout'] ? { scaleTimeoutSeconds: positive(values['scale-timeout'], '--scale-timeout') } : {}),
     enduranceMessages: positive(values['endurance-messages'], '--endurance-messages'),
     enduranceChurn: positive(values['endurance-churn'], '--endurance-churn', 0),
     keep: values.keep,
@@ -72,6 +79,11 @@ async function main(): Promise<number> {
   if (selected.some((s) => s.name === 'reconnect') && openFilesLimit() < needFiles) {
     return print(`The open-files limit is ${openFilesLimit()}, but the reconnect scenario needs about ${needFiles} (the bridge and ngIRCd each hold one descriptor per puppet). Raise it (ulimit -n ${needFiles}) or pass --reconnect-puppets with a smaller number.`, 2);
   }
+  // The limit is per process: the bridge, ngIRCd and (for the floor) the harness each hold one descriptor per puppet.
+  const scaleFiles = Math.max(...options.scalePuppets) + 500;
+  if (selected.some((s) => s.name === 'scale') && openFilesLimit() < scaleFiles) {
+    return print(`The open-files limit is ${openFilesLimit()}, but the scale series needs about ${scaleFiles} per process. Raise it (ulimit -n ${scaleFiles}) or pass smaller --scale-puppets.`, 2);
+  }
 
   const machine = machineInfo();
   log(`Machine: ${machine.hostname}, ${machine.cores} × ${machine.cpuModel}, Node ${machine.node}, ${machine.ngircd}, load ${loadAverage().join('/')}`);
@@ -81,7 +93,7 @@ async function main(): Promise<number> {
   const date = new Date().toISOString();
   let result: SuiteResult = {
     schema: 1, date, label: values.label ?? `${machine.hostname}${experiments.length ? ` (experiment: ${experiments.join(', ')})` : ''}`, machine,
-    options: { runs: options.runs, reconnectPuppets: options.reconnectPuppets, reconnectRate: options.reconnectRate, memoryPuppets: options.memoryPuppets, enduranceMessages: options.enduranceMessages, enduranceChurn: options.enduranceChurn, only: wanted ?? 'all', experiments },
+    options: { runs: options.runs, reconnectPuppets: options.reconnectPuppets, reconnectRate: options.reconnectRate, memoryPuppets: options.memoryPuppets, ...(selected.some((s) => s.name === 'scale') ? { scalePuppets: options.scalePuppets, scalePerChannel: options.scalePerChannel } : {}), enduranceMessages: options.enduranceMessages, enduranceChurn: options.enduranceChurn, only: wanted ?? 'all', experiments },
     scenarios,
   };
   if (values.update) result = merge(JSON.parse(readFileSync(values.update, 'utf8')) as SuiteResult, scenarios);
@@ -117,9 +129,10 @@ async function runScenario(scenario: Scenario, options: SuiteOptions): Promise<S
     }
     await sleep(PAUSE_BETWEEN_RUNS_MS);
   }
-  const summary = summarize(scenario.metrics, runs);
+  const metrics = scenario.metricsFor?.(options) ?? scenario.metrics;
+  const summary = summarize(metrics, runs);
   return {
-    name: scenario.name, title: scenario.title, measures: scenario.measures, metrics: scenario.metrics,
+    name: scenario.name, title: scenario.title, measures: scenario.measures, metrics,
     runs, summary, targets: judge(scenario.targets, summary), date: new Date().toISOString(),
   };
 }

@@ -22,6 +22,11 @@ export interface SuiteOptions {
   reconnectRate: number;
   /** N of the memory scenario. */
   memoryPuppets: number;
+  /** The counts of the scale series (scenarios/scale.ts), and puppets per channel there. */
+  scalePuppets: number[];
+  scalePerChannel: number;
+  /** Scale series: bound on each long wait of a count (default 120 s + 60 ms per puppet). */
+  scaleTimeoutSeconds?: number;
   /** Messages (both directions together) of the endurance scenario. */
   enduranceMessages: number;
   /** Endurance: one IRC user and one Matrix user are replaced every this many messages of their direction (0: nobody comes or goes). */
@@ -60,6 +65,8 @@ export interface Scenario {
   /** One paragraph: what is measured, and how. */
   measures: string;
   metrics: Record<string, MetricSpec>;
+  /** When the metrics depend on the options (one set per count of a series): used instead of `metrics`. */
+  metricsFor?(options: SuiteOptions): Record<string, MetricSpec>;
   targets: Target[];
   /** Left out of a plain `npm run bench` (too long for the default suite): run with --only. */
   onDemand?: boolean;
