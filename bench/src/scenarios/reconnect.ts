@@ -24,7 +24,7 @@ export const reconnect: Scenario = {
     + 'connections: back = the puppet\'s connection registered again (001), rejoined = the server confirmed its channel JOIN, '
     + 'both stamped in the bridge process by listeners on each puppet\'s connection events. The bridge\'s connect gate is --reconnect-rate (default 10,000/s, its maximum) and its first retry comes after 0.5–1 s '
     + '(reconnect.base_delay_seconds 1 with jitter), so the time after that is the bridge\'s or the server\'s. Floor = N plain '
-    + `clients connecting and joining straight to the same ngIRCd, ${FLOOR_CONCURRENCY} at a time (its listen backlog), after the bridge stopped.`,
+    + `clients connecting and joining straight to a fresh ngIRCd on the same port, ${FLOOR_CONCURRENCY} at a time (its listen backlog), after the bridge stopped.`,
   metrics: {
     puppets: { unit: 'count', label: 'puppets (N)' },
     allBackSeconds: { unit: 's', label: 'server up → all N registered again' },
@@ -111,6 +111,9 @@ async function runReconnect(ctx: RunContext): Promise<RunResult> {
     const requests = requestsSince(world, requestsBefore);
     const { botConnected } = await world.bridge.puppets();
     await world.bridge.stop();
+    // A fresh server: the old one is still working through the bridge's N QUITs (ngIRCd walks
+    // every channel membership for each), which at 10,000 kept the floor's first client from registering.
+    await world.ircd.restart();
     const floor = n / (await plainClientFloor(world.ircd.port, n, FLOOR_CONCURRENCY, (i) => `#floor${i % rooms}`));
     const rate = n / Math.max(0.001, (allRejoined - firstBack) / 1000);
     return {
