@@ -45,6 +45,7 @@ const PER_COUNT: Record<string, MetricSpec> = {
   peakRssConnect: { unit: 'MiB', label: 'bridge peak RSS (VmHWM) while connecting N' },
   peakRssReconnect: { unit: 'MiB', label: 'bridge peak RSS (VmHWM) while all come back after the restart' },
   peakRss: { unit: 'MiB', label: 'bridge peak RSS (VmHWM) over the run' },
+  rssAfterReconnect: { unit: 'MiB', label: 'bridge RSS after all came back, after GC (against the RSS before the restart: nothing kept of the old connections)' },
 };
 
 /** Over the series: `growth:<name>`, the exponent k of cost ∝ N^k for a total cost. */
@@ -177,6 +178,7 @@ async function runCount(ctx: RunContext, n: number): Promise<CountResult> {
     await reconnectAfterRestart(ctx, world, n, metrics, notes, totals, log);
     metrics.peakRssReconnect = world.bridge.peakRss() / MIB;
     metrics.peakRss = Math.max(metrics.peakRssConnect, metrics.peakRssReconnect);
+    if (metrics.reconnectSeconds !== undefined) metrics.rssAfterReconnect = (await settledStats(world)).memory.rss / MIB;
 
     await world.bridge.stop();
     // A fresh server for the floor: the old one is still busy with the bridge's N QUITs (ngIRCd
