@@ -18,6 +18,7 @@ const USAGE = `Usage: npm run bench -- [options]
   --runs <n>               runs per scenario (default 3)
   --reconnect-puppets <n>  puppets in the mass-reconnect scenario (default 5000)
   --reconnect-rate <n>     the bridge's connect_rate_per_second there (default 10000, its maximum)
+  --reconnect-outage <s>   seconds ngIRCd stays down there before it starts again (default 0)
   --memory-puppets <n>     puppets in the memory scenario (default 1000)
   --scale-puppets <a,b>    the counts of the scale series (default 1000,3000,10000)
   --scale-per-channel <n>  scale: puppets per channel (default 100)
@@ -43,7 +44,7 @@ async function main(): Promise<number> {
     options: {
       only: { type: 'string' }, runs: { type: 'string', default: '3' }, out: { type: 'string' }, label: { type: 'string' },
       update: { type: 'string' }, 'no-write': { type: 'boolean', default: false }, keep: { type: 'boolean', default: false },
-      'cpu-prof': { type: 'string' }, 'heap-snapshots': { type: 'string' }, 'reconnect-puppets': { type: 'string', default: '5000' }, 'reconnect-rate': { type: 'string', default: '10000' }, 'memory-puppets': { type: 'string', default: '1000' },
+      'cpu-prof': { type: 'string' }, 'heap-snapshots': { type: 'string' }, 'reconnect-puppets': { type: 'string', default: '5000' }, 'reconnect-rate': { type: 'string', default: '10000' }, 'reconnect-outage': { type: 'string', default: '0' }, 'memory-puppets': { type: 'string', default: '1000' },
       'scale-puppets': { type: 'string', default: '1000,3000,10000' }, 'scale-per-channel': { type: 'string', default: '100' }, 'scale-timeout': { type: 'string' },
       'endurance-messages': { type: 'string', default: '60000' }, 'endurance-churn': { type: 'string', default: '50' },
       experiment: { type: 'string' }, list: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
@@ -63,6 +64,7 @@ async function main(): Promise<number> {
     runs: positive(values.runs, '--runs'),
     reconnectPuppets: positive(values['reconnect-puppets'], '--reconnect-puppets'),
     reconnectRate: positive(values['reconnect-rate'], '--reconnect-rate'),
+    reconnectOutageSeconds: positive(values['reconnect-outage'], '--reconnect-outage', 0),
     memoryPuppets: positive(values['memory-puppets'], '--memory-puppets'),
     scalePuppets: values['scale-puppets'].split(',').map((v) => positive(v.trim(), '--scale-puppets')),
     scalePerChannel: positive(values['scale-per-channel'], '--scale-per-channel'),
@@ -93,7 +95,7 @@ async function main(): Promise<number> {
   const date = new Date().toISOString();
   let result: SuiteResult = {
     schema: 1, date, label: values.label ?? `${machine.hostname}${experiments.length ? ` (experiment: ${experiments.join(', ')})` : ''}`, machine,
-    options: { runs: options.runs, reconnectPuppets: options.reconnectPuppets, reconnectRate: options.reconnectRate, memoryPuppets: options.memoryPuppets, ...(selected.some((s) => s.name === 'scale') ? { scalePuppets: options.scalePuppets, scalePerChannel: options.scalePerChannel } : {}), enduranceMessages: options.enduranceMessages, enduranceChurn: options.enduranceChurn, only: wanted ?? 'all', experiments },
+    options: { runs: options.runs, reconnectPuppets: options.reconnectPuppets, reconnectRate: options.reconnectRate, reconnectOutageSeconds: options.reconnectOutageSeconds, memoryPuppets: options.memoryPuppets, ...(selected.some((s) => s.name === 'scale') ? { scalePuppets: options.scalePuppets, scalePerChannel: options.scalePerChannel } : {}), enduranceMessages: options.enduranceMessages, enduranceChurn: options.enduranceChurn, only: wanted ?? 'all', experiments },
     scenarios,
   };
   if (values.update) result = merge(JSON.parse(readFileSync(values.update, 'utf8')) as SuiteResult, scenarios);

@@ -20,6 +20,8 @@ export interface SuiteOptions {
   reconnectPuppets: number;
   /** The bridge's connect_rate_per_second in the mass-reconnect scenario (default 10,000: its maximum). */
   reconnectRate: number;
+  /** Seconds the IRC server stays down in the mass-reconnect scenario (default 0: restarted at once). */
+  reconnectOutageSeconds: number;
   /** N of the memory scenario. */
   memoryPuppets: number;
   /** The counts of the scale series (scenarios/scale.ts), and puppets per channel there. */
