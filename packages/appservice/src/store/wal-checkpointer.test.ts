@@ -1,7 +1,7 @@
 // The store's WAL checkpoints run in a worker thread: the store's own connection no longer
 // checkpoints every 1,000 pages (an fsync on the event loop), the worker's checkpoint really
 // moves the data into the database file, and a worker that cannot start hands the job back.
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -79,6 +79,16 @@ describe('WalCheckpointer', () => {
     await expect(checkpointer.checkpoint()).resolves.toEqual({ error: 'the checkpoint worker failed' });
     expect(checkpointer.inBackground).toBe(false);
     expect(store.db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+  });
+
+  it('closes the worker\'s connection first, so the store\'s close leaves every commit in the database file', async () => {
+    const store = openStore(path.join(dir, 'bridge.db'));
+    await store.kv.set('first', 1);
+    await store.checkpointer!.checkpoint(); // the worker has a connection open now
+    await store.kv.set('last', 2);
+    store.close();
+    expect(existsSync(path.join(dir, 'bridge.db-wal'))).toBe(false);
+    expect(keysInDatabaseFileAlone()).toEqual(['first', 'last']);
   });
 
   it('has no worker for an in-memory store', () => {

@@ -15,6 +15,8 @@
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 
+/** How long `close` waits for the worker's connection to close (a checkpoint may be under way). */
+const CLOSE_WAIT_MS = 5_000;
 /** SQLite's default auto-checkpoint, restored when the worker is not there to do the job. */
 const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
 /** How large the WAL may grow (pages of 4 KiB: 40 MiB) before the store's connection checkpoints anyway. */
@@ -26,9 +28,12 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.path, { timeout: 0, fileMustExist: true });
+const closed = new Int32Array(workerData.closed);
 parentPort.on('message', (message) => {
   if (message === 'close') {
     db.close();
+    Atomics.store(closed, 0, 1);
+    Atomics.notify(closed, 0);
     parentPort.close();
     return;
   }
@@ -68,6 +73,8 @@ export class WalCheckpointer {
   private failed = false;
   private closed = false;
   private readonly waiters: Array<(result: CheckpointResult) => void> = [];
+  /** Set to 1 by the worker once its connection is closed. */
+  private readonly workerClosed = new Int32Array(new SharedArrayBuffer(4));
 
   constructor(private readonly db: Database.Database, private readonly path: string, private readonly options: WalCheckpointerOptions = {}) {
     db.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
@@ -95,7 +102,11 @@ export class WalCheckpointer {
     return done;
   }
 
-  /** Stops the interval and lets the worker close its connection; the store closes its own after. */
+  /**
+   * Stops the interval and waits (briefly, blocking) until the worker's connection is closed, so
+   * the store's own connection is the last one: its close checkpoints everything and removes the
+   * WAL, and a database file copied after the bridge stopped holds every commit, as before.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -105,6 +116,7 @@ export class WalCheckpointer {
     this.worker = undefined;
     if (!worker) return;
     worker.postMessage('close');
+    Atomics.wait(this.workerClosed, 0, 0, CLOSE_WAIT_MS);
     worker.unref();
   }
 
@@ -119,7 +131,9 @@ export class WalCheckpointer {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver: this.options.driver ?? require.resolve('better-sqlite3'), path: this.path } });
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: {
+      driver: this.options.driver ?? require.resolve('better-sqlite3'), path: this.path, closed: this.workerClosed.buffer,
+    } });
     worker.unref();
     worker.on('message', (result: CheckpointResult) => {
       this.inFlight = false;
