@@ -78,10 +78,13 @@ const AT = 0x40;
 const BANG = 0x21;
 const CHANNEL_TARGET_BYTES: ReadonlySet<number> = new Set([...CHANNEL_TARGET_START].map((c) => c.charCodeAt(0)));
 
-/** `indexOf(byte)` within `[from, end)`, or -1. */
+/**
+ * `indexOf(byte)` within `[from, end)`, or -1. A loop, not `Buffer#indexOf`: the spans are a
+ * line's first few dozen bytes, shorter than a call into the native search costs.
+ */
 function asciiIndexOf(bytes: Uint8Array, byte: number, from: number, end: number): number {
-  const at = bytes.indexOf(byte, from);
-  return at === -1 || at >= end ? -1 : at;
+  for (let i = from; i < end; i++) if (bytes[i] === byte) return i;
+  return -1;
 }
 
 /** What `surelyForeign` needs to know of a command (001 and NICK are `OTHER`: they are kept). */
