@@ -42,6 +42,8 @@ const PER_COUNT: Record<string, MetricSpec> = {
   reconnectCpuPerPuppet: { unit: 'ms', label: 'bridge CPU per puppet reconnected' },
   ircdReconnectCpuPerPuppet: { unit: 'ms', label: 'ngIRCd CPU per puppet reconnected' },
   failedAttempts: { unit: 'count', label: 'reconnect attempts that failed (then backed off)' },
+  gcMsConnect: { unit: 'ms', label: 'bridge GC pauses, summed, while connecting N' },
+  gcMsReconnect: { unit: 'ms', label: 'bridge GC pauses, summed, while all come back after the restart' },
   peakRssConnect: { unit: 'MiB', label: 'bridge peak RSS (VmHWM) while connecting N' },
   peakRssReconnect: { unit: 'MiB', label: 'bridge peak RSS (VmHWM) while all come back after the restart' },
   peakRss: { unit: 'MiB', label: 'bridge peak RSS (VmHWM) over the run' },
@@ -139,6 +141,7 @@ async function runCount(ctx: RunContext, n: number): Promise<CountResult> {
 
     // Connect: every user joins at once, as a homeserver would deliver a crowd of joins.
     resetPeakRss(world.bridge.pid);
+    await world.bridge.pauses(); // from here
     const cpu0 = await world.bridge.stats();
     const ircd0 = ircdCpu();
     const t0 = nowMs();
@@ -154,6 +157,7 @@ async function runCount(ctx: RunContext, n: number): Promise<CountResult> {
       return { metrics, notes, totals };
     }
     metrics.peakRssConnect = world.bridge.peakRss() / MIB;
+    metrics.gcMsConnect = (await world.bridge.pauses()).gcTotalMs;
     metrics.connectSeconds = connectMs / 1000;
     metrics.connectRate = n / (connectMs / 1000);
     metrics.connectCpuPerPuppet = cpuMs(cpu0, cpu1) / n;
@@ -205,6 +209,7 @@ async function reconnectAfterRestart(
   const watched = await world.bridge.watch();
   const retriesBefore = await world.bridge.metric('bridgekit_irc_reconnects_total', { kind: 'puppet' });
   const before = await world.bridge.stats();
+  await world.bridge.pauses(); // from here
   const { upAt } = await world.ircd.restart();
   // The new server process: its CPU from zero.
   const ircd0 = processCpuMs(world.ircd.pid) ?? NaN;
@@ -225,6 +230,7 @@ async function reconnectAfterRestart(
     await sleep(POLL_MS);
   }
   const after = await world.bridge.stats();
+  metrics.gcMsReconnect = (await world.bridge.pauses()).gcTotalMs;
   const ircd1 = processCpuMs(world.ircd.pid) ?? NaN;
   const times = await world.bridge.watched();
   const registered = times.registered.sort((a, b) => a - b);
