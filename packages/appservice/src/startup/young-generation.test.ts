@@ -1,0 +1,49 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import ts from 'typescript';
+
+// The flag is process-wide, so each case runs in a fresh child process: it reads V8's new space
+// size, calls the function, then allocates the way a burst does (many young objects that
+// survive a scavenge or two), which makes V8 grow new space unless told not to.
+let work: string;
+let compiled: string;
+
+beforeAll(() => {
+  work = mkdtempSync(path.join(os.tmpdir(), 'bridgekit-young-gen-'));
+  compiled = path.join(work, 'young-generation.js');
+  const source = readFileSync(path.join(__dirname, 'young-generation.ts'), 'utf8');
+  writeFileSync(compiled, ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText);
+});
+
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+
+function newSpaceAround(env: Record<string, string>): { before: number; applied: boolean; after: number } {
+  const script = `
+    const v8 = require('node:v8');
+    const newSpace = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size;
+    const before = newSpace();
+    const applied = require(${JSON.stringify(compiled)}).stopYoungGenerationGrowth(${JSON.stringify(env)});
+    let kept = [];
+    for (let i = 0; i < 3e6; i++) { kept.push({ i, s: 'x' + i }); if (kept.length > 20000) kept = []; }
+    console.log(JSON.stringify({ before, applied, after: newSpace() }));`;
+  return JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as { before: number; applied: boolean; after: number };
+}
+
+describe('stopYoungGenerationGrowth', () => {
+  it('keeps V8\'s new space at its size when called, through a burst of surviving allocations', () => {
+    const out = newSpaceAround({});
+    expect(out.applied).toBe(true);
+    // `before`: one semi-space committed; after a scavenge both are, at the same size.
+    expect(out.after).toBeLessThanOrEqual(2 * out.before);
+  });
+
+  it('leaves V8\'s growth as it is with BRIDGEKIT_YOUNG_GENERATION=grow (the same burst grows new space)', () => {
+    const out = newSpaceAround({ BRIDGEKIT_YOUNG_GENERATION: 'grow' });
+    expect(out.applied).toBe(false);
+    expect(out.after).toBeGreaterThan(4 * out.before);
+  });
+});
