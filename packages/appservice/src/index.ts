@@ -1,5 +1,8 @@
 // The public API of @bridgekit/appservice: a deliberate list, no `export *` of internals.
 
+// Before anything else loads: keeps V8's young generation small (startup/young-generation.ts).
+import './startup/young-generation-at-load';
+
 // Identifiers and events
 export type { UserId, RoomId, EventId, RoomAlias } from './ids';
 export { asUserId, asRoomId, asEventId, asRoomAlias, isUserId, isRoomId, localpartOf, serverNameOf } from './ids';

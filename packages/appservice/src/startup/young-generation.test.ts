@@ -47,3 +47,26 @@ describe('stopYoungGenerationGrowth', () => {
     expect(out.after).toBeGreaterThan(4 * out.before);
   });
 });
+
+describe('young-generation-at-load', () => {
+  it('stops the growth as soon as it is imported (the package index imports it first)', () => {
+    const atLoad = path.join(work, 'young-generation-at-load.js');
+    const source = readFileSync(path.join(__dirname, 'young-generation-at-load.ts'), 'utf8');
+    writeFileSync(atLoad, ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText);
+    const script = `
+      const v8 = require('node:v8');
+      const newSpace = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size;
+      const before = newSpace();
+      require(${JSON.stringify(atLoad)});
+      let kept = [];
+      for (let i = 0; i < 3e6; i++) { kept.push({ i, s: 'x' + i }); if (kept.length > 20000) kept = []; }
+      console.log(JSON.stringify({ before, after: newSpace() }));`;
+    const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, BRIDGEKIT_YOUNG_GENERATION: '' } })) as { before: number; after: number };
+    expect(out.after).toBeLessThanOrEqual(2 * out.before);
+  });
+
+  it('is the first import of the package index', () => {
+    const index = readFileSync(path.join(__dirname, '..', 'index.ts'), 'utf8');
+    expect(index.match(/^import .*$/m)?.[0]).toBe("import './startup/young-generation-at-load';");
+  });
+});
