@@ -28,7 +28,6 @@ import { createGhosts } from './ghosts/ghosts';
 import { ghostPrefixFrom } from './ghosts/prefix';
 import { closeServer } from './http/listen';
 import { CORE_VERSION } from './version';
-import { stopYoungGenerationGrowth } from './startup/young-generation';
 import { PolicyLists } from './moderation/policy-lists';
 import { botPolicyAccess } from './moderation/bot-access';
 
@@ -122,8 +121,6 @@ export class Bridge {
     if (this.started) throw new Error('The bridge is already started');
     this.started = true;
     const { config, registration, connector } = this.opts;
-    // Before the start's burst of allocations (startup/young-generation.ts says why).
-    stopYoungGenerationGrowth();
     const log = this.log;
     log.info('Starting the bridge', { connector: connector.name, capabilities: capabilitiesOf(connector), version: this.opts.version ?? 'unknown', coreVersion: CORE_VERSION, pid: process.pid });
 

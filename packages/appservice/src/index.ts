@@ -1,7 +1,7 @@
 // The public API of @bridgekit/appservice: a deliberate list, no `export *` of internals.
 
-// Before anything else loads: keeps V8's young generation small (startup/young-generation.ts).
-import './startup/young-generation-at-load';
+// Before anything else loads: the bridge's V8 settings (startup/v8-settings.ts).
+import './startup/v8-settings-at-load';
 
 // Identifiers and events
 export type { UserId, RoomId, EventId, RoomAlias } from './ids';

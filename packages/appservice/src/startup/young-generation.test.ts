@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import ts from 'typescript';
@@ -48,25 +48,30 @@ describe('stopYoungGenerationGrowth', () => {
   });
 });
 
-describe('young-generation-at-load', () => {
-  it('stops the growth as soon as it is imported (the package index imports it first)', () => {
-    const atLoad = path.join(work, 'young-generation-at-load.js');
-    const source = readFileSync(path.join(__dirname, 'young-generation-at-load.ts'), 'utf8');
-    writeFileSync(atLoad, ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText);
+describe('v8-settings-at-load', () => {
+  it('applies the V8 settings as soon as it is imported: the young generation no longer grows', () => {
+    // The module and what it imports, in the same folder layout as the sources.
+    for (const file of ['startup/v8-settings-at-load.ts', 'startup/v8-settings.ts', 'startup/young-generation.ts', 'csapi/wasm-baseline.ts']) {
+      const out = path.join(work, 'tree', file.replace(/\.ts$/, '.js'));
+      mkdirSync(path.dirname(out), { recursive: true });
+      const source = readFileSync(path.join(__dirname, '..', file), 'utf8');
+      writeFileSync(out, ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText);
+    }
     const script = `
       const v8 = require('node:v8');
       const newSpace = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size;
       const before = newSpace();
-      require(${JSON.stringify(atLoad)});
+      require(${JSON.stringify(path.join(work, 'tree', 'startup', 'v8-settings-at-load.js'))});
       let kept = [];
       for (let i = 0; i < 3e6; i++) { kept.push({ i, s: 'x' + i }); if (kept.length > 20000) kept = []; }
       console.log(JSON.stringify({ before, after: newSpace() }));`;
-    const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, BRIDGEKIT_YOUNG_GENERATION: '' } })) as { before: number; after: number };
+    const env = { ...process.env, BRIDGEKIT_YOUNG_GENERATION: '', BRIDGEKIT_WASM_BASELINE: '' };
+    const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', env })) as { before: number; after: number };
     expect(out.after).toBeLessThanOrEqual(2 * out.before);
   });
 
   it('is the first import of the package index', () => {
     const index = readFileSync(path.join(__dirname, '..', 'index.ts'), 'utf8');
-    expect(index.match(/^import .*$/m)?.[0]).toBe("import './startup/young-generation-at-load';");
+    expect(index.match(/^import .*$/m)?.[0]).toBe("import './startup/v8-settings-at-load';");
   });
 });
