@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import ts from 'typescript';
+import { transpileForChild } from '../startup/testing/transpile-for-child';
 
 // The flag is process-wide and cannot be taken back, so each case runs in a child process: V8's
 // test intrinsics say which compiler built a function. The child starts with --no-liftoff, so
@@ -16,9 +16,8 @@ let compiled: string;
 
 beforeAll(() => {
   work = mkdtempSync(path.join(os.tmpdir(), 'bridgekit-wasm-baseline-'));
-  compiled = path.join(work, 'wasm-baseline.js');
-  const source = readFileSync(path.join(__dirname, 'wasm-baseline.ts'), 'utf8');
-  writeFileSync(compiled, ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText);
+  transpileForChild(work, ['csapi/wasm-baseline.ts', 'startup/v8-flag.ts']);
+  compiled = path.join(work, 'csapi', 'wasm-baseline.js');
 });
 
 afterAll(() => {

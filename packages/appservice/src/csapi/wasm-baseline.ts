@@ -9,16 +9,10 @@
  * The flag is process-wide: a bridge that runs heavy Wasm of its own (a crypto library, say)
  * and would rather have it optimised sets BRIDGEKIT_WASM_BASELINE=off.
  */
-import { setFlagsFromString } from 'node:v8';
-
-let applied = false;
+import { setV8FlagOnce } from '../startup/v8-flag';
 
 /** Keeps V8's Wasm on its baseline compiler (once per process), unless BRIDGEKIT_WASM_BASELINE=off. */
 export function useBaselineWasmCompiler(env: NodeJS.ProcessEnv = process.env): boolean {
-  if (applied) return true;
-  if (env.BRIDGEKIT_WASM_BASELINE === 'off') return false;
   // Read by V8 when a module is compiled: it must come before undici's first connection.
-  setFlagsFromString('--liftoff-only');
-  applied = true;
-  return true;
+  return setV8FlagOnce('--liftoff-only', env, { variable: 'BRIDGEKIT_WASM_BASELINE', value: 'off' });
 }

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import ts from 'typescript';
+import { transpileForChild } from './testing/transpile-for-child';
 
 // The flag is process-wide, so each case runs in a fresh child process: it reads V8's new space
 // size, calls the function, then allocates the way a burst does (many young objects that
@@ -12,9 +12,8 @@ let compiled: string;
 
 beforeAll(() => {
   work = mkdtempSync(path.join(os.tmpdir(), 'bridgekit-young-gen-'));
-  compiled = path.join(work, 'young-generation.js');
-  const source = readFileSync(path.join(__dirname, 'young-generation.ts'), 'utf8');
-  writeFileSync(compiled, ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText);
+  transpileForChild(work, ['startup/v8-settings-at-load.ts', 'startup/v8-settings.ts', 'startup/young-generation.ts', 'startup/v8-flag.ts', 'csapi/wasm-baseline.ts']);
+  compiled = path.join(work, 'startup', 'young-generation.js');
 });
 
 afterAll(() => {
@@ -50,18 +49,11 @@ describe('stopYoungGenerationGrowth', () => {
 
 describe('v8-settings-at-load', () => {
   it('applies the V8 settings as soon as it is imported: the young generation no longer grows', () => {
-    // The module and what it imports, in the same folder layout as the sources.
-    for (const file of ['startup/v8-settings-at-load.ts', 'startup/v8-settings.ts', 'startup/young-generation.ts', 'csapi/wasm-baseline.ts']) {
-      const out = path.join(work, 'tree', file.replace(/\.ts$/, '.js'));
-      mkdirSync(path.dirname(out), { recursive: true });
-      const source = readFileSync(path.join(__dirname, '..', file), 'utf8');
-      writeFileSync(out, ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText);
-    }
     const script = `
       const v8 = require('node:v8');
       const newSpace = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size;
       const before = newSpace();
-      require(${JSON.stringify(path.join(work, 'tree', 'startup', 'v8-settings-at-load.js'))});
+      require(${JSON.stringify(path.join(work, 'startup', 'v8-settings-at-load.js'))});
       let kept = [];
       for (let i = 0; i < 3e6; i++) { kept.push({ i, s: 'x' + i }); if (kept.length > 20000) kept = []; }
       console.log(JSON.stringify({ before, after: newSpace() }));`;

@@ -13,15 +13,9 @@
  * (unlike --max-semi-space-size, which only a command-line flag can set). It is process-wide:
  * BRIDGEKIT_YOUNG_GENERATION=grow leaves V8's default.
  */
-import { setFlagsFromString } from 'node:v8';
-
-let applied = false;
+import { setV8FlagOnce } from './v8-flag';
 
 /** Stops V8's young generation from growing (once per process), unless BRIDGEKIT_YOUNG_GENERATION=grow. */
 export function stopYoungGenerationGrowth(env: NodeJS.ProcessEnv = process.env): boolean {
-  if (applied) return true;
-  if (env.BRIDGEKIT_YOUNG_GENERATION === 'grow') return false;
-  setFlagsFromString('--semi-space-growth-factor=1');
-  applied = true;
-  return true;
+  return setV8FlagOnce('--semi-space-growth-factor=1', env, { variable: 'BRIDGEKIT_YOUNG_GENERATION', value: 'grow' });
 }
