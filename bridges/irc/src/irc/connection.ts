@@ -19,7 +19,7 @@ import { toClientOptions, type IrcConnectOptions } from './connect-options';
 import { EchoWaiters } from './echoes';
 import { IrcError } from './errors';
 import { sourceAddressFailure } from './source-address-failure';
-import { shareCommandTable } from './shared-command-table';
+import { slimClient } from './slim-client';
 import { skipCapsUnusedByPuppets } from './puppet-caps';
 import { TypedEmitter, type IrcCloseReason, type IrcConnectionEvents, type IrcRegisteredEvent } from './events';
 import { FloodQueue, type FloodStats } from './flood';
@@ -185,7 +185,7 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
   private register(localAddress: string | undefined, accepted: (() => void) | undefined): Promise<IrcRegisteredEvent> {
     const o = this.options;
     const client = new Client();
-    shareCommandTable(client);
+    slimClient(client);
     if (o.onlyOwnTraffic) skipCapsUnusedByPuppets(client);
     // Not among irc-framework's defaults; used for WHOIS (labels.ts).
     client.requestCap('labeled-response');
