@@ -32,6 +32,11 @@ export interface OpenPostgresStoreOptions {
    */
   lock?: false | ({ name: string } & Pick<AcquirePostgresLockOptions, 'onLost' | 'onRegained' | 'onGone' | 'regainWithinMs'>);
   log?: Pick<Logger, 'warn' | 'error'>;
+  /**
+   * Writes a crash may lose harmlessly (done-marks, echo-only transaction IDs, message links)
+   * share one commit: the longest one waits (default 10 ms) and how many make a commit at once (default 256).
+   */
+  groupWrites?: { maxDelayMs?: number; maxQueued?: number };
 }
 
 /** `BridgeStore` on PostgreSQL, plus what only the core uses. */
@@ -98,7 +103,7 @@ export async function openPostgresStore(url: string, opts: OpenPostgresStoreOpti
     }
     let closed = false;
     // Journal items marked done, echo-only transaction IDs and message links share commits (deferred.ts).
-    const deferred = new PostgresDeferredWrites(pool, () => !closed);
+    const deferred = new PostgresDeferredWrites(pool, () => !closed, opts.groupWrites);
     return {
       dialect: 'postgres',
       pool,
