@@ -78,8 +78,8 @@ export class PostgresTransactionJournal implements AsyncTransactionJournal {
     return rows.map(toItem);
   }
 
+  /** Not behind the queued writes: a pending item's payload is not what any of them changes. */
   async outboxPayload(seq: number): Promise<{ payload: unknown } | undefined> {
-    await this.settle();
     const { rows } = await this.pool.query<{ payload: string }>(
       "SELECT payload FROM event_queue WHERE seq = $1 AND kind = 'outbox' AND state = 'pending'", [seq]);
     return rows[0] ? { payload: fromJson<unknown>(rows[0].payload) } : undefined;
@@ -107,15 +107,23 @@ export class PostgresTransactionJournal implements AsyncTransactionJournal {
     await done;
   }
 
-  /** Noted with the next group: losing it in a crash costs at most one refused push. Resolves at once. */
-  async recordEchoOnly(txnId: string): Promise<void> {
+  /**
+   * Noted with the next group; resolves at once and never rejects (the ingestor does not wait
+   * for it): losing the ID in a crash or an outage costs at most one refused push.
+   */
+  recordEchoOnly(txnId: string): Promise<void> {
     const write = { kind: 'txn', txnId, fingerprint: ECHO_ONLY_FINGERPRINT, at: this.now() } as const;
-    if (this.deferred) {
-      this.deferred.deferQuietly(write, () => {});
-      return;
+    try {
+      if (this.deferred) {
+        this.deferred.deferQuietly(write, () => {});
+      } else {
+        this.pool.query(`INSERT INTO transactions (txn_id, received_at, fingerprint) VALUES ($1, $2, $3)
+          ON CONFLICT (txn_id) DO UPDATE SET received_at = excluded.received_at, fingerprint = excluded.fingerprint`, [txnId, write.at, write.fingerprint]).catch(() => undefined);
+      }
+    } catch {
+      // closed: as lost as in a crash
     }
-    await this.pool.query(`INSERT INTO transactions (txn_id, received_at, fingerprint) VALUES ($1, $2, $3)
-      ON CONFLICT (txn_id) DO UPDATE SET received_at = excluded.received_at, fingerprint = excluded.fingerprint`, [txnId, write.at, write.fingerprint]);
+    return Promise.resolve();
   }
 
   async recordFailure(seq: number, error: string): Promise<number> {
