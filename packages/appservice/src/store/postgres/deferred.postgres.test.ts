@@ -102,6 +102,24 @@ describe('grouped writes on PostgreSQL', () => {
     await store.close();
   });
 
+  it('prepares a group\'s statement once per shape and connection, then reuses it', async () => {
+    const url = await pg.newDatabase();
+    // One connection: the prepared statements seen are the ones the groups used.
+    const store = await openPostgresStore(url, { poolSize: 1 });
+    const prepared = async () => (await store.pool.query<{ name: string }>(
+      "SELECT name FROM pg_prepared_statements WHERE name LIKE 'bridgekit_group_%' ORDER BY name")).rows.map((r) => r.name);
+    const seqs = await store.journal.appendOutbox([line(1), line(2), line(3)]);
+    await Promise.all([store.journal.complete(seqs[0]!, true), store.messages.put({ roomId, eventId: asEventId('$a'), network: 'irc' })]);
+    const first = await prepared();
+    expect(first).toHaveLength(1);
+    await Promise.all([store.journal.complete(seqs[1]!, true), store.messages.put({ roomId, eventId: asEventId('$b'), network: 'irc' })]);
+    await expect(prepared()).resolves.toEqual(first);
+    await store.journal.complete(seqs[2]!, true); // another shape: done-marks only
+    await expect(prepared()).resolves.toHaveLength(2);
+    await expect(store.journal.pending()).resolves.toEqual([]);
+    await store.close();
+  });
+
   it('journals a burst of outbox entries in one statement, in order', async () => {
     const url = await pg.newDatabase();
     const store = await openPostgresStore(url);

@@ -12,7 +12,8 @@
  * or a switch between links with and without a remote ID (two conflict targets), starts another
  * statement; several statements run in one transaction.
  */
-import type { Pool } from 'pg';
+import { createHash } from 'node:crypto';
+import type { Pool, QueryConfig } from 'pg';
 import { BridgeError } from '../../errors/bridge-error';
 import { GroupedWrites, type DeferredWritesOptions } from '../deferred-writes';
 import { linkValues } from '../messages';
@@ -62,14 +63,29 @@ async function run(pool: Pool, statements: Statement[]): Promise<Set<number>> {
   const seqs = new Set<number>();
   const collect = (rows: Array<{ seq: number | null }>) => { for (const r of rows) if (r.seq !== null) seqs.add(Number(r.seq)); };
   if (statements.length === 1) {
-    collect((await pool.query<{ seq: number | null }>(statements[0]!.sql, statements[0]!.params)).rows);
+    collect((await pool.query<{ seq: number | null }>(prepared(statements[0]!))).rows);
     return seqs;
   }
   await inTransaction(pool, async (c) => {
-    for (const s of statements) collect((await c.query<{ seq: number | null }>(s.sql, s.params)).rows);
+    for (const s of statements) collect((await c.query<{ seq: number | null }>(prepared(s))).rows);
   });
   return seqs;
 }
+
+/**
+ * A group's statement prepared once per connection, named by its text: a group has one of a few
+ * shapes (which kinds of write it holds), and the server then skips parsing and, once it settles
+ * on a generic plan, planning it again for every group.
+ */
+function prepared(s: Statement): QueryConfig {
+  let name = statementNames.get(s.sql);
+  if (name === undefined) {
+    name = `bridgekit_group_${createHash('sha1').update(s.sql).digest('hex').slice(0, 16)}`;
+    statementNames.set(s.sql, name);
+  }
+  return { name, text: s.sql, values: s.params };
+}
+const statementNames = new Map<string, string>();
 
 /** SQLSTATE classes 22 (data exception) and 23 (integrity constraint): the rows' fault, not the server's. */
 function isDataError(err: unknown): boolean {
