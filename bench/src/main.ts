@@ -31,6 +31,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --experiment <a,b>       what-if runs, never a baseline: no-echo (no echo of the bridge's own events),
                            puppet-filter (puppets do not see channel traffic),
                            small-young-gen (bridge runs with --max-semi-space-size=2)
+  --store <sqlite|postgres> the bridge's store: a SQLite file (default), or a throwaway PostgreSQL
+                           server per world, durable settings (fsync on); burst then also reports its CPU
   --list                   list the scenarios and exit`;
 
 const PAUSE_BETWEEN_RUNS_MS = 1000;
@@ -42,7 +44,7 @@ async function main(): Promise<number> {
       update: { type: 'string' }, 'no-write': { type: 'boolean', default: false }, keep: { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' }, 'heap-snapshots': { type: 'string' }, 'reconnect-puppets': { type: 'string', default: '5000' }, 'reconnect-rate': { type: 'string', default: '10000' }, 'memory-puppets': { type: 'string', default: '1000' },
       'endurance-messages': { type: 'string', default: '60000' }, 'endurance-churn': { type: 'string', default: '50' },
-      experiment: { type: 'string' }, list: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
+      experiment: { type: 'string' }, store: { type: 'string', default: 'sqlite' }, list: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
     },
   });
   if (values.help) return print(USAGE, 0);
@@ -54,6 +56,7 @@ async function main(): Promise<number> {
   const experiments = values.experiment?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
   const badExperiment = experiments.filter((e) => !(EXPERIMENTS as readonly string[]).includes(e));
   if (badExperiment.length) return print(`Unknown experiment(s): ${badExperiment.join(', ')}. Known: ${EXPERIMENTS.join(', ')}`, 2);
+  if (values.store !== 'sqlite' && values.store !== 'postgres') return print(`--store is sqlite or postgres, got ${values.store}`, 2);
   const selected = wanted ? SCENARIOS.filter((s) => wanted.includes(s.name)) : SCENARIOS.filter((s) => !s.onDemand);
   const options: SuiteOptions = {
     runs: positive(values.runs, '--runs'),
@@ -64,6 +67,7 @@ async function main(): Promise<number> {
     enduranceChurn: positive(values['endurance-churn'], '--endurance-churn', 0),
     keep: values.keep,
     experiments,
+    store: values.store,
     ...(values['cpu-prof'] ? { cpuProfDir: path.resolve(values['cpu-prof']) } : {}),
     ...(values['heap-snapshots'] ? { heapSnapshotDir: path.resolve(values['heap-snapshots']) } : {}),
   };
@@ -81,7 +85,7 @@ async function main(): Promise<number> {
   const date = new Date().toISOString();
   let result: SuiteResult = {
     schema: 1, date, label: values.label ?? `${machine.hostname}${experiments.length ? ` (experiment: ${experiments.join(', ')})` : ''}`, machine,
-    options: { runs: options.runs, reconnectPuppets: options.reconnectPuppets, reconnectRate: options.reconnectRate, memoryPuppets: options.memoryPuppets, enduranceMessages: options.enduranceMessages, enduranceChurn: options.enduranceChurn, only: wanted ?? 'all', experiments },
+    options: { runs: options.runs, reconnectPuppets: options.reconnectPuppets, reconnectRate: options.reconnectRate, memoryPuppets: options.memoryPuppets, enduranceMessages: options.enduranceMessages, enduranceChurn: options.enduranceChurn, only: wanted ?? 'all', experiments, store: options.store },
     scenarios,
   };
   if (values.update) result = merge(JSON.parse(readFileSync(values.update, 'utf8')) as SuiteResult, scenarios);

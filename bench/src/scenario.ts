@@ -39,6 +39,8 @@ export interface SuiteOptions {
    * with `--max-semi-space-size=2` (V8's young generation capped at 2 MiB per semi-space).
    */
   experiments: string[];
+  /** Where the bridge's store lives: its SQLite file (default), or a throwaway PostgreSQL server per world (postgres.ts). */
+  store: 'sqlite' | 'postgres';
 }
 
 export const EXPERIMENTS = ['no-echo', 'puppet-filter', 'small-young-gen'] as const;

@@ -11,6 +11,7 @@ import { BridgeProcess } from './bridge/process';
 import type { ChildSpec } from './bridge/protocol';
 import { FakeHomeserver } from './fake-hs/server';
 import { freePort, Ircd } from './ircd';
+import { BenchPostgres } from './postgres';
 import { RawIrcClient, type IrcLine } from './irc-client';
 import { profileArgs, type RunContext } from './scenario';
 import { waitFor } from './time';
@@ -55,6 +56,8 @@ export class World {
   readonly channels: string[];
   readonly roomIds: string[];
   bridge!: BridgeProcess;
+  /** The bridge's store server with `--store postgres`. */
+  postgres?: BenchPostgres;
 
   private constructor(
     readonly dir: string,
@@ -69,6 +72,20 @@ export class World {
   }
 
   static async create(options: WorldOptions): Promise<World> {
+    const postgres = options.ctx.options.store === 'postgres' ? await BenchPostgres.start() : undefined;
+    try {
+      return await World.createWith(options, postgres);
+    } catch (error) {
+      try {
+        postgres?.stop();
+      } catch {
+        // the first error says more
+      }
+      throw error;
+    }
+  }
+
+  private static async createWith(options: WorldOptions, postgres: BenchPostgres | undefined): Promise<World> {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'bridgekit-bench-'));
     const ircd = await Ircd.start(dir);
     const asPort = await freePort();
@@ -82,9 +99,11 @@ export class World {
       hsUrl: hs.url, asPort, ircPort: ircd.port, rooms: options.rooms,
       ...(options.network ? { network: options.network } : {}),
       ...(options.roomConcurrency ? { roomConcurrency: options.roomConcurrency } : {}),
+      ...(postgres ? { databaseUrl: postgres.url } : {}),
     });
     const observer = await RawIrcClient.connect(ircd.port, 'observer');
     const world = new World(dir, ircd, hs, observer, options);
+    world.postgres = postgres;
     try {
       for (const channel of world.channels) await observer.join(channel);
       const specPath = path.join(dir, 'child-spec.json');
@@ -99,6 +118,7 @@ export class World {
       hs.setBridge(world.bridge.port);
       await waitFor('the bridge bot to join every channel', () => world.tally.joins >= world.channels.length, 30_000);
     } catch (error) {
+      world.postgres = undefined; // create() stops it
       await world.close();
       throw error;
     }
@@ -123,6 +143,11 @@ export class World {
     await this.observer.quit().catch(() => undefined);
     await this.hs.close().catch(() => undefined);
     await this.ircd.stop().catch(() => undefined);
+    try {
+      this.postgres?.stop(this.options.ctx.options.keep);
+    } catch {
+      // already gone
+    }
     if (!this.options.ctx.options.keep) rmSync(this.dir, { recursive: true, force: true });
   }
 }
