@@ -291,7 +291,10 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
 
   /** Asks for a channel's modes; the server's 324 comes back as a `mode` event with `current` set. */
   async requestModes(channel: string): Promise<void> {
-    await this.send(buildLine('MODE', [this.checkChannel(channel)]));
+    const line = buildLine('MODE', [this.checkChannel(channel)]);
+    // Behind every other line: asked for each channel joined, a thousand at a bot's start.
+    if (!this.registered) await this.send(line);
+    else await this.flood.enqueueBackground(line);
   }
 
   /** `mode('#chan', '+o', ['alice'])`, or user modes with our own nick as target. */
