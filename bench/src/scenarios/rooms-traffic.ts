@@ -11,6 +11,7 @@ import { distribution } from '../stats';
 import { nowMs, sleep, waitFor } from '../time';
 import type { World } from '../world';
 import { firstStamps } from './paced-irc';
+import { matrixToIrcSamples } from './txn-latency';
 import { matrixUsers, type MatrixUser } from './puppets';
 import { benchText, markerOf, quitAll } from './senders';
 
@@ -179,21 +180,7 @@ export async function matrixToIrc(world: World, plan: TrafficPlan, log: (m: stri
     const after = await world.bridge.stats();
 
     const probes = await world.bridge.probes();
-    const txnStart = new Map(probes.txnStart);
-    const written = firstStamps(probes.ircWrite);
-    const txnOf = new Map<number, string>();
-    for (const t of world.hs.pusher.transactions.slice(txnsBefore)) {
-      for (const eventId of t.eventIds) {
-        const id = idOfEvent.get(eventId);
-        if (id !== undefined) txnOf.set(id, t.txnId);
-      }
-    }
-    const samples: number[] = [];
-    for (let id = 1; id <= plan.messages; id++) {
-      const start = txnStart.get(txnOf.get(id) ?? '');
-      const write = written.get(id);
-      if (start !== undefined && write !== undefined) samples.push(write - start);
-    }
+    const samples = matrixToIrcSamples(probes, world.hs.pusher.transactions.slice(txnsBefore), idOfEvent, plan.messages);
     return summary(samples, cpuMs(before, after) / plan.messages, plan.messages, seconds);
   } finally {
     off();
