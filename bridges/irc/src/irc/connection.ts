@@ -58,7 +58,7 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
   private readonly replies: RequestReplies;
   private readonly echoes: EchoWaiters;
   private readonly text: OutgoingText;
-  private readonly joinLines = new JoinLines((line) => this.send(line));
+  private readonly joinLines = new JoinLines((line) => this.send(line), () => this.isupport.joinTargets);
 
   constructor(options: IrcConnectOptions) {
     super();

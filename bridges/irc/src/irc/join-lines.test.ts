@@ -14,7 +14,7 @@ function recordingSend() {
 describe('JoinLines', () => {
   it('sends the joins asked in one turn as few lines as fit, each within the byte limit, in order', async () => {
     const { lines, settle, send } = recordingSend();
-    const joins = new JoinLines(send, 100);
+    const joins = new JoinLines(send, undefined, 100);
     const channels = Array.from({ length: 40 }, (_, i) => `#channel${i}`);
     const done = Promise.all(channels.map((c) => joins.add(c)));
     await Promise.resolve();
@@ -28,7 +28,7 @@ describe('JoinLines', () => {
 
   it('counts bytes, not characters, against the limit', async () => {
     const { lines, send } = recordingSend();
-    const joins = new JoinLines(send, 30);
+    const joins = new JoinLines(send, undefined, 30);
     for (const c of ['#ééééé', '#ééééé', '#ééééé']) void joins.add(c);
     await Promise.resolve();
     for (const line of lines) expect(Buffer.byteLength(line)).toBeLessThanOrEqual(30);
@@ -48,7 +48,7 @@ describe('JoinLines', () => {
 
   it('rejects the channels of a line that could not be sent, and only those', async () => {
     const { lines, settle, send } = recordingSend();
-    const joins = new JoinLines(send, 16);
+    const joins = new JoinLines(send, undefined, 16);
     const a = joins.add('#aaaaa');
     const b = joins.add('#bbbbb');
     const c = joins.add('#ccccc');
@@ -60,5 +60,13 @@ describe('JoinLines', () => {
     await expect(a).resolves.toBeUndefined();
     await expect(b).rejects.toThrow('queue full');
     await expect(c).resolves.toBeUndefined();
+  });
+
+  it('names no more channels per line than the server allows (TARGMAX)', async () => {
+    const { lines, send } = recordingSend();
+    const joins = new JoinLines(send, () => 2);
+    for (const c of ['#a', '#b', '#c', '#d', '#e']) void joins.add(c);
+    await Promise.resolve();
+    expect(lines).toEqual(['JOIN #a,#b', 'JOIN #c,#d', 'JOIN #e']);
   });
 });

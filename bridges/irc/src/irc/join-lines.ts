@@ -19,8 +19,15 @@ interface Asked {
 export class JoinLines {
   private asked: Asked[] = [];
 
-  /** `send` writes one line through flood control and settles when it was written (or could not be). */
-  constructor(private readonly send: (line: string) => Promise<unknown>, private readonly maxBytes = MAX_JOIN_LINE_BYTES) {}
+  /**
+   * `send` writes one line through flood control and settles when it was written (or could not
+   * be); `maxTargets` is the server's limit of channels per JOIN (ISUPPORT TARGMAX), if it has one.
+   */
+  constructor(
+    private readonly send: (line: string) => Promise<unknown>,
+    private readonly maxTargets: () => number | undefined = () => undefined,
+    private readonly maxBytes = MAX_JOIN_LINE_BYTES,
+  ) {}
 
   /**
    * Queues a JOIN of `channel` (already checked: no comma, space or line break). Resolves once the
@@ -39,9 +46,10 @@ export class JoinLines {
     this.asked = [];
     let line: Asked[] = [];
     let bytes = 'JOIN '.length;
+    const targets = this.maxTargets() ?? Number.POSITIVE_INFINITY;
     for (const a of asked) {
       const size = Buffer.byteLength(a.channel) + (line.length > 0 ? 1 : 0);
-      if (line.length > 0 && bytes + size > this.maxBytes) {
+      if (line.length > 0 && (bytes + size > this.maxBytes || line.length >= targets)) {
         this.write(line);
         line = [];
         bytes = 'JOIN '.length;
