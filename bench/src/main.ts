@@ -21,6 +21,9 @@ const USAGE = `Usage: npm run bench -- [options]
   --memory-puppets <n>     puppets in the memory scenario (default 1000)
   --endurance-messages <n> messages, both directions together, in the endurance scenario (default 60000)
   --endurance-churn <n>    endurance: replace one IRC and one Matrix user every n messages each way (default 50; 0 = none)
+  --rooms-counts <a,b>     rooms: room counts of the main series (default 10,100,1000)
+  --rooms-concurrency <a,b> rooms: room_concurrency values tried at the largest count besides the default (default 1,64)
+  --rooms-send-delay <ms>  rooms: homeserver answer delay per send in that series (default 40)
   --out <dir>              where result files go (default bench/results)
   --label <name>           result file name part (default: the host name)
   --update <file.json>     replace the scenarios run now in this result file, keep the others
@@ -44,6 +47,7 @@ async function main(): Promise<number> {
       update: { type: 'string' }, 'no-write': { type: 'boolean', default: false }, keep: { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' }, 'heap-snapshots': { type: 'string' }, 'reconnect-puppets': { type: 'string', default: '5000' }, 'reconnect-rate': { type: 'string', default: '10000' }, 'memory-puppets': { type: 'string', default: '1000' },
       'endurance-messages': { type: 'string', default: '60000' }, 'endurance-churn': { type: 'string', default: '50' },
+      'rooms-counts': { type: 'string', default: '10,100,1000' }, 'rooms-concurrency': { type: 'string', default: '1,64' }, 'rooms-send-delay': { type: 'string', default: '40' },
       experiment: { type: 'string' }, store: { type: 'string', default: 'sqlite' }, list: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
     },
   });
@@ -65,6 +69,9 @@ async function main(): Promise<number> {
     memoryPuppets: positive(values['memory-puppets'], '--memory-puppets'),
     enduranceMessages: positive(values['endurance-messages'], '--endurance-messages'),
     enduranceChurn: positive(values['endurance-churn'], '--endurance-churn', 0),
+    roomsCounts: positiveList(values['rooms-counts'], '--rooms-counts'),
+    roomsConcurrency: positiveList(values['rooms-concurrency'], '--rooms-concurrency'),
+    roomsSendDelayMs: positive(values['rooms-send-delay'], '--rooms-send-delay', 0),
     keep: values.keep,
     experiments,
     store: values.store,
@@ -85,7 +92,8 @@ async function main(): Promise<number> {
   const date = new Date().toISOString();
   let result: SuiteResult = {
     schema: 1, date, label: values.label ?? `${machine.hostname}${experiments.length ? ` (experiment: ${experiments.join(', ')})` : ''}`, machine,
-    options: { runs: options.runs, reconnectPuppets: options.reconnectPuppets, reconnectRate: options.reconnectRate, memoryPuppets: options.memoryPuppets, enduranceMessages: options.enduranceMessages, enduranceChurn: options.enduranceChurn, only: wanted ?? 'all', experiments, store: options.store },
+    options: { runs: options.runs, reconnectPuppets: options.reconnectPuppets, reconnectRate: options.reconnectRate, memoryPuppets: options.memoryPuppets, enduranceMessages: options.enduranceMessages, enduranceChurn: options.enduranceChurn,
+      ...(selected.some((s) => s.name === 'rooms') ? { roomsCounts: options.roomsCounts, roomsConcurrency: options.roomsConcurrency, roomsSendDelayMs: options.roomsSendDelayMs } : {}), only: wanted ?? 'all', experiments, store: options.store },
     scenarios,
   };
   if (values.update) result = merge(JSON.parse(readFileSync(values.update, 'utf8')) as SuiteResult, scenarios);
@@ -139,6 +147,10 @@ function positive(value: string | undefined, flag: string, min = 1): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < min) throw new Error(`${flag} must be an integer of at least ${min}, got ${JSON.stringify(value)}`);
   return n;
+}
+
+function positiveList(value: string | undefined, flag: string): number[] {
+  return (value ?? '').split(',').map((v) => v.trim()).filter(Boolean).map((v) => positive(v, flag));
 }
 
 function log(message: string): void {

@@ -14,7 +14,7 @@ import { freePort, Ircd } from './ircd';
 import { BenchPostgres } from './postgres';
 import { RawIrcClient, type IrcLine } from './irc-client';
 import { profileArgs, type RunContext } from './scenario';
-import { waitFor } from './time';
+import { nowMs, waitFor } from './time';
 
 export interface WorldOptions {
   /** The run this world is for: keep, CPU profiles and experiments come from its options. */
@@ -26,6 +26,10 @@ export interface WorldOptions {
   nodeArgs?: string[];
   network?: NetworkOverrides;
   roomConcurrency?: number;
+  /** How long the bot may take to join every channel (default 30 s). */
+  joinTimeoutMs?: number;
+  /** The fake homeserver answers each message send this much later (default 0). */
+  hsSendDelayMs?: number;
 }
 
 /** Counts what the observer sees, so scenarios can wait on the IRC side. */
@@ -58,6 +62,8 @@ export class World {
   bridge!: BridgeProcess;
   /** The bridge's store server with `--store postgres`. */
   postgres?: BenchPostgres;
+  /** Monotonic time when the observer had seen the bot join every channel. */
+  botJoinedAt = 0;
 
   private constructor(
     readonly dir: string,
@@ -93,6 +99,7 @@ export class World {
     const experiments = options.ctx.options.experiments;
     const hs = new FakeHomeserver({
       domain: DOMAIN, asToken: registration.asToken, hsToken: registration.hsToken, botUserId: BOT_USER_ID, echo: !experiments.includes('no-echo'),
+      ...(options.hsSendDelayMs ? { sendDelayMs: options.hsSendDelayMs } : {}),
     });
     await hs.listen();
     const configPath = writeConfig(dir, {
@@ -116,7 +123,8 @@ export class World {
       ];
       world.bridge = await BridgeProcess.spawn({ specPath, logFile: path.join(dir, 'bridge.log'), nodeArgs, cwd: dir });
       hs.setBridge(world.bridge.port);
-      await waitFor('the bridge bot to join every channel', () => world.tally.joins >= world.channels.length, 30_000);
+      await waitFor('the bridge bot to join every channel', () => world.tally.joins >= world.channels.length, options.joinTimeoutMs ?? 30_000);
+      world.botJoinedAt = nowMs();
     } catch (error) {
       world.postgres = undefined; // create() stops it
       await world.close();
