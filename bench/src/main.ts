@@ -25,6 +25,9 @@ const USAGE = `Usage: npm run bench -- [options]
   --scale-timeout <s>      scale: bound on each long wait of a count (default 120 s + 60 ms per puppet)
   --endurance-messages <n> messages, both directions together, in the endurance scenario (default 60000)
   --endurance-churn <n>    endurance: replace one IRC and one Matrix user every n messages each way (default 50; 0 = none)
+  --rooms-counts <a,b>     rooms: room counts of the main series (default 10,100,1000)
+  --rooms-concurrency <a,b> rooms: room_concurrency values tried at the largest count besides the default (default 1,64)
+  --rooms-send-delay <ms>  rooms: homeserver answer delay per send in that series (default 40)
   --out <dir>              where result files go (default bench/results)
   --label <name>           result file name part (default: the host name)
   --update <file.json>     replace the scenarios run now in this result file, keep the others
@@ -35,6 +38,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --experiment <a,b>       what-if runs, never a baseline: no-echo (no echo of the bridge's own events),
                            puppet-filter (puppets do not see channel traffic),
                            small-young-gen (bridge runs with --max-semi-space-size=2)
+  --store <sqlite|postgres> the bridge's store: a SQLite file (default), or a throwaway PostgreSQL
+                           server per world, durable settings (fsync on); burst then also reports its CPU
   --list                   list the scenarios and exit`;
 
 const PAUSE_BETWEEN_RUNS_MS = 1000;
@@ -47,7 +52,8 @@ async function main(): Promise<number> {
       'cpu-prof': { type: 'string' }, 'heap-snapshots': { type: 'string' }, 'reconnect-puppets': { type: 'string', default: '5000' }, 'reconnect-rate': { type: 'string', default: '10000' }, 'reconnect-outage': { type: 'string', default: '0' }, 'memory-puppets': { type: 'string', default: '1000' },
       'scale-puppets': { type: 'string', default: '1000,3000,10000' }, 'scale-per-channel': { type: 'string', default: '100' }, 'scale-timeout': { type: 'string' },
       'endurance-messages': { type: 'string', default: '60000' }, 'endurance-churn': { type: 'string', default: '50' },
-      experiment: { type: 'string' }, list: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
+      'rooms-counts': { type: 'string', default: '10,100,1000' }, 'rooms-concurrency': { type: 'string', default: '1,64' }, 'rooms-send-delay': { type: 'string', default: '40' },
+      experiment: { type: 'string' }, store: { type: 'string', default: 'sqlite' }, list: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
     },
   });
   if (values.help) return print(USAGE, 0);
@@ -59,6 +65,7 @@ async function main(): Promise<number> {
   const experiments = values.experiment?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
   const badExperiment = experiments.filter((e) => !(EXPERIMENTS as readonly string[]).includes(e));
   if (badExperiment.length) return print(`Unknown experiment(s): ${badExperiment.join(', ')}. Known: ${EXPERIMENTS.join(', ')}`, 2);
+  if (values.store !== 'sqlite' && values.store !== 'postgres') return print(`--store is sqlite or postgres, got ${values.store}`, 2);
   const selected = wanted ? SCENARIOS.filter((s) => wanted.includes(s.name)) : SCENARIOS.filter((s) => !s.onDemand);
   const options: SuiteOptions = {
     runs: positive(values.runs, '--runs'),
@@ -66,13 +73,17 @@ async function main(): Promise<number> {
     reconnectRate: positive(values['reconnect-rate'], '--reconnect-rate'),
     reconnectOutageSeconds: positive(values['reconnect-outage'], '--reconnect-outage', 0),
     memoryPuppets: positive(values['memory-puppets'], '--memory-puppets'),
-    scalePuppets: values['scale-puppets'].split(',').map((v) => positive(v.trim(), '--scale-puppets')),
+    scalePuppets: positiveList(values['scale-puppets'], '--scale-puppets'),
     scalePerChannel: positive(values['scale-per-channel'], '--scale-per-channel'),
     ...(values['scale-timeout'] ? { scaleTimeoutSeconds: positive(values['scale-timeout'], '--scale-timeout') } : {}),
     enduranceMessages: positive(values['endurance-messages'], '--endurance-messages'),
     enduranceChurn: positive(values['endurance-churn'], '--endurance-churn', 0),
+    roomsCounts: positiveList(values['rooms-counts'], '--rooms-counts'),
+    roomsConcurrency: positiveList(values['rooms-concurrency'], '--rooms-concurrency'),
+    roomsSendDelayMs: positive(values['rooms-send-delay'], '--rooms-send-delay', 0),
     keep: values.keep,
     experiments,
+    store: values.store,
     ...(values['cpu-prof'] ? { cpuProfDir: path.resolve(values['cpu-prof']) } : {}),
     ...(values['heap-snapshots'] ? { heapSnapshotDir: path.resolve(values['heap-snapshots']) } : {}),
   };
@@ -95,7 +106,9 @@ async function main(): Promise<number> {
   const date = new Date().toISOString();
   let result: SuiteResult = {
     schema: 1, date, label: values.label ?? `${machine.hostname}${experiments.length ? ` (experiment: ${experiments.join(', ')})` : ''}`, machine,
-    options: { runs: options.runs, reconnectPuppets: options.reconnectPuppets, reconnectRate: options.reconnectRate, reconnectOutageSeconds: options.reconnectOutageSeconds, memoryPuppets: options.memoryPuppets, ...(selected.some((s) => s.name === 'scale') ? { scalePuppets: options.scalePuppets, scalePerChannel: options.scalePerChannel } : {}), enduranceMessages: options.enduranceMessages, enduranceChurn: options.enduranceChurn, only: wanted ?? 'all', experiments },
+    options: { runs: options.runs, reconnectPuppets: options.reconnectPuppets, reconnectRate: options.reconnectRate, reconnectOutageSeconds: options.reconnectOutageSeconds, memoryPuppets: options.memoryPuppets, enduranceMessages: options.enduranceMessages, enduranceChurn: options.enduranceChurn,
+      ...(selected.some((s) => s.name === 'rooms') ? { roomsCounts: options.roomsCounts, roomsConcurrency: options.roomsConcurrency, roomsSendDelayMs: options.roomsSendDelayMs } : {}),
+      ...(selected.some((s) => s.name === 'scale') ? { scalePuppets: options.scalePuppets, scalePerChannel: options.scalePerChannel } : {}), only: wanted ?? 'all', experiments, store: options.store },
     scenarios,
   };
   if (values.update) result = merge(JSON.parse(readFileSync(values.update, 'utf8')) as SuiteResult, scenarios);
@@ -150,6 +163,10 @@ function positive(value: string | undefined, flag: string, min = 1): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < min) throw new Error(`${flag} must be an integer of at least ${min}, got ${JSON.stringify(value)}`);
   return n;
+}
+
+function positiveList(value: string | undefined, flag: string): number[] {
+  return (value ?? '').split(',').map((v) => v.trim()).filter(Boolean).map((v) => positive(v, flag));
 }
 
 function log(message: string): void {
