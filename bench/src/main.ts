@@ -19,6 +19,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --reconnect-puppets <n>  puppets in the mass-reconnect scenario (default 5000)
   --reconnect-rate <n>     the bridge's connect_rate_per_second there (default 10000, its maximum)
   --memory-puppets <n>     puppets in the memory scenario (default 1000)
+  --burst-warmup <n>       burst: warm-up lines per sender before the clock starts (default 3: ghosts ready, code
+                           still cold; 400 also warms V8's optimizing compiler, the steady state of a running bridge)
   --endurance-messages <n> messages, both directions together, in the endurance scenario (default 60000)
   --endurance-churn <n>    endurance: replace one IRC and one Matrix user every n messages each way (default 50; 0 = none)
   --out <dir>              where result files go (default bench/results)
@@ -27,6 +29,7 @@ const USAGE = `Usage: npm run bench -- [options]
   --no-write               print only
   --keep                   keep each world's temp dir (bridge log, ngIRCd log)
   --cpu-prof <dir>         write a CPU profile of the bridge per run (node --cpu-prof)
+  --perf-record <dir>      burst: \`perf record -g\` of the bridge over the timed span (node --perf-basic-prof)
   --heap-snapshots <dir>   memory/endurance: write heap snapshots before/after (skews RSS)
   --experiment <a,b>       what-if runs, never a baseline: no-echo (no echo of the bridge's own events),
                            puppet-filter (puppets do not see channel traffic),
@@ -40,7 +43,7 @@ async function main(): Promise<number> {
     options: {
       only: { type: 'string' }, runs: { type: 'string', default: '3' }, out: { type: 'string' }, label: { type: 'string' },
       update: { type: 'string' }, 'no-write': { type: 'boolean', default: false }, keep: { type: 'boolean', default: false },
-      'cpu-prof': { type: 'string' }, 'heap-snapshots': { type: 'string' }, 'reconnect-puppets': { type: 'string', default: '5000' }, 'reconnect-rate': { type: 'string', default: '10000' }, 'memory-puppets': { type: 'string', default: '1000' },
+      'cpu-prof': { type: 'string' }, 'perf-record': { type: 'string' }, 'heap-snapshots': { type: 'string' }, 'reconnect-puppets': { type: 'string', default: '5000' }, 'reconnect-rate': { type: 'string', default: '10000' }, 'memory-puppets': { type: 'string', default: '1000' }, 'burst-warmup': { type: 'string', default: '3' },
       'endurance-messages': { type: 'string', default: '60000' }, 'endurance-churn': { type: 'string', default: '50' },
       experiment: { type: 'string' }, list: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
     },
@@ -60,14 +63,16 @@ async function main(): Promise<number> {
     reconnectPuppets: positive(values['reconnect-puppets'], '--reconnect-puppets'),
     reconnectRate: positive(values['reconnect-rate'], '--reconnect-rate'),
     memoryPuppets: positive(values['memory-puppets'], '--memory-puppets'),
+    burstWarmup: positive(values['burst-warmup'], '--burst-warmup'),
     enduranceMessages: positive(values['endurance-messages'], '--endurance-messages'),
     enduranceChurn: positive(values['endurance-churn'], '--endurance-churn', 0),
     keep: values.keep,
     experiments,
     ...(values['cpu-prof'] ? { cpuProfDir: path.resolve(values['cpu-prof']) } : {}),
+    ...(values['perf-record'] ? { perfRecordDir: path.resolve(values['perf-record']) } : {}),
     ...(values['heap-snapshots'] ? { heapSnapshotDir: path.resolve(values['heap-snapshots']) } : {}),
   };
-  for (const dir of [options.cpuProfDir, options.heapSnapshotDir]) if (dir) mkdirSync(dir, { recursive: true });
+  for (const dir of [options.cpuProfDir, options.perfRecordDir, options.heapSnapshotDir]) if (dir) mkdirSync(dir, { recursive: true });
   const needFiles = 2 * options.reconnectPuppets + 200;
   if (selected.some((s) => s.name === 'reconnect') && openFilesLimit() < needFiles) {
     return print(`The open-files limit is ${openFilesLimit()}, but the reconnect scenario needs about ${needFiles} (the bridge and ngIRCd each hold one descriptor per puppet). Raise it (ulimit -n ${needFiles}) or pass --reconnect-puppets with a smaller number.`, 2);
@@ -81,7 +86,7 @@ async function main(): Promise<number> {
   const date = new Date().toISOString();
   let result: SuiteResult = {
     schema: 1, date, label: values.label ?? `${machine.hostname}${experiments.length ? ` (experiment: ${experiments.join(', ')})` : ''}`, machine,
-    options: { runs: options.runs, reconnectPuppets: options.reconnectPuppets, reconnectRate: options.reconnectRate, memoryPuppets: options.memoryPuppets, enduranceMessages: options.enduranceMessages, enduranceChurn: options.enduranceChurn, only: wanted ?? 'all', experiments },
+    options: { runs: options.runs, reconnectPuppets: options.reconnectPuppets, reconnectRate: options.reconnectRate, memoryPuppets: options.memoryPuppets, burstWarmup: options.burstWarmup, enduranceMessages: options.enduranceMessages, enduranceChurn: options.enduranceChurn, only: wanted ?? 'all', experiments },
     scenarios,
   };
   if (values.update) result = merge(JSON.parse(readFileSync(values.update, 'utf8')) as SuiteResult, scenarios);
