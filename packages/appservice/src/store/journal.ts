@@ -70,7 +70,8 @@ export class SqliteTransactionJournal implements TransactionJournal {
     this.acceptTx = db.transaction((txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]) => this.acceptInTx(txnId, events, ephemeral));
     this.appendTx = db.transaction((entries: readonly OutboxEntry[]) => {
       const at = this.now();
-      return entries.map((e) => Number(this.appendRow.run(e.txnId, e.roomKey, e.outboxKind, toJson(e.payload, 'outbox payload'), at, at).lastInsertRowid));
+      // The outbox hands over the text it serialised at enqueue; the payload is what parsing it gave.
+      return entries.map((e) => Number(this.appendRow.run(e.txnId, e.roomKey, e.outboxKind, e.payloadJson ?? toJson(e.payload, 'outbox payload'), at, at).lastInsertRowid));
     });
     this.pruneTx = db.transaction((cutoff: number) =>
       this.pruneTxns.run(cutoff).changes + this.pruneDone.run(cutoff).changes + this.pruneDead.run(cutoff - DEAD_LETTER_EXTRA_RETENTION_MS).changes);
