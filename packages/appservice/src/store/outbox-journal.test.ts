@@ -48,6 +48,22 @@ describe('the outbox in the SQLite journal', () => {
     store.close();
   });
 
+  it('knows the items it appended exist, but not those rolled back with a caller\'s transaction, nor completed and pruned ones', () => {
+    const store = openStore(dbPath());
+    let rolledBack = 0;
+    expect(() => store.db.transaction(() => {
+      rolledBack = store.journal.appendOutbox([line('k.0', 'gone')])[0]!;
+      throw new Error('the caller rolls back');
+    })()).toThrow('the caller rolls back');
+    expect(() => store.journal.complete(rolledBack, true)).toThrow(/does not exist/);
+    const [seq] = store.journal.appendOutbox([line('k.1', 'one')]);
+    store.journal.complete(seq!, true);
+    store.journal.pending(); // commits the deferred done-mark
+    expect(store.journal.prune(-60_000)).toBeGreaterThanOrEqual(1);
+    expect(() => store.journal.complete(seq!, true)).toThrow(/does not exist/);
+    store.close();
+  });
+
   it('writes a batch all or nothing: a payload that is not JSON fails the whole batch', () => {
     const store = openStore(dbPath());
     expect(() => store.journal.appendOutbox([line('k.1', 'fine'), line('k.2', undefined)])).toThrow('JSON');
