@@ -46,7 +46,8 @@ export type Answer = (status: number, body: Record<string, unknown>) => void;
  * each other. The 200 goes out on the next event-loop turn: the events are persisted already and
  * their handlers have started on microtasks. Writing the response first put a socket write
  * (about 1 ms on a loaded machine) between every pushed message and the line it becomes on the
- * network; now it follows the handlers' synchronous part instead.
+ * network; now it follows the handlers' synchronous part instead. A transaction of only echoes
+ * is answered after ECHO_ANSWER_HOLD_MS instead while the sink is busy (see there).
  */
 export function acceptPushed(deps: Pick<TransactionRouteDeps, 'ingest' | 'log' | 'metrics' | 'echoAnswerHoldMs'>, txnId: string, body: unknown, answer: Answer): void {
   const { events, ephemeral, skipped } = parseTransaction(body);
