@@ -226,6 +226,7 @@ export class Bridge {
     const { servers, addresses } = await openBridgeListeners({
       config, registration, connector, matcher: this.matcher, sink: this.sink(ingestor, intents), routes, log, metrics: this.metrics,
       queueDepth: () => ingestor.depth, readiness: () => this.readiness(),
+      ...(this.opts.echoAnswerHoldMs !== undefined ? { echoAnswerHoldMs: this.opts.echoAnswerHoldMs } : {}),
     });
     this.servers.push(...servers);
 
