@@ -130,15 +130,75 @@ describe('PuppetLineFilter', () => {
   it.each([
     ['NAMES replies (the bot keeps the members)', [':irc.example 353 alice[m] = #chan :alice[m] @bob carol', ':irc.example 366 alice[m] #chan :End of /NAMES list.'],
       [':irc.example 332 alice[m] #chan :the topic']],
-    ['the welcome\'s informational numerics', [':irc.example 002 alice[m] :Your host is irc.example', ':irc.example 251 alice[m] :There are 3 users',
-      ':irc.example 255 alice[m] :I have 3 users', ':irc.example 266 alice[m] 3 3 :Current global users: 3'],
-    [':irc.example 004 alice[m] irc.example v1 abc def', ':irc.example 005 alice[m] NICKLEN=30 :are supported',
-      ':irc.example 375 alice[m] :- MOTD', ':irc.example 372 alice[m] :- hi', ':irc.example 376 alice[m] :End of MOTD']],
+    ['the welcome\'s informational numerics and the MOTD\'s text', [':irc.example 002 alice[m] :Your host is irc.example', ':irc.example 251 alice[m] :There are 3 users',
+      ':irc.example 255 alice[m] :I have 3 users', ':irc.example 266 alice[m] 3 3 :Current global users: 3',
+      ':irc.example 004 alice[m] irc.example v1 abc def', ':irc.example 375 alice[m] :- MOTD', ':irc.example 372 alice[m] :- hi'],
+    [':irc.example 005 alice[m] NICKLEN=30 :are supported', ':irc.example 376 alice[m] :End of MOTD', ':irc.example 422 alice[m] :MOTD File is missing']],
   ])('drops %s once registered, and keeps what registration and the puppet read', (_what, dropped, kept) => {
     const registering = new PuppetLineFilter();
     for (const line of dropped) expect([line, registering.accept(line)]).toEqual([line, true]);
     const filter = registered();
     for (const line of dropped) expect([line, filter.accept(line)]).toEqual([line, false]);
     for (const line of kept) expect([line, filter.accept(line)]).toEqual([line, true]);
+  });
+});
+
+describe('PuppetLineFilter.surelyForeign (the same decision on undecoded bytes)', () => {
+  const foreign = (filter: PuppetLineFilter, line: string | Buffer) => {
+    const bytes = typeof line === 'string' ? Buffer.from(`xx${line}yy`, 'latin1') : line;
+    return typeof line === 'string' ? filter.surelyForeign(bytes, 2, bytes.length - 2) : filter.surelyForeign(bytes, 0, bytes.length);
+  };
+
+  it('drops from bytes what accept drops: other users\' channel traffic, JOIN/PART/QUIT, unused replies, in any case', () => {
+    const filter = registered();
+    for (const line of [
+      ':bob!b@h PRIVMSG #chan :hello',
+      '@time=2026-11-27T10:00:00.000Z;msgid=x :bob!b@h privmsg #chan :hello',
+      ':bob!b@h NOTICE &local :hello',
+      '@+typing=active :bob!b@h TAGMSG #chan',
+      ':bob!b@h PRIVMSG @#chan :ops only',
+      ':bob!b@h PRIVMSG #chan :caf\xe9 is not UTF-8 past the head',
+      ':irc.example NOTICE #chan :server notice',
+      ':bob!b@h JOIN #chan',
+      ':bob JoIn :#chan',
+      ':bob!b@h QUIT',
+      ':alice[m]x!a@h PART #chan',
+      ':irc.example 353 alice[m] = #chan :alice[m] @bob',
+      ':irc.example 372 alice[m] :- hi',
+    ]) expect([line, foreign(filter, line), filter.accept(line)]).toEqual([line, true, false]);
+  });
+
+  it('leaves to accept what it keeps, what changes the filter, and heads that are not ASCII', () => {
+    const filter = registered();
+    for (const line of [
+      ':alice[m]!a@h PRIVMSG #chan :mine',
+      ':ALICE{M}!a@h JOIN #chan',
+      ':bob!b@h PRIVMSG alice[m] :psst',
+      ':bob!b@h PRIVMSG :',
+      ':bob!b@h PRIVMSG',
+      ':!b@h JOIN #chan',
+      'JOIN #chan',
+      ':bob!b@h NICK :robert',
+      ':irc.example 001 bob :Welcome',
+      ':irc.example 376 alice[m] :End of MOTD',
+      ':bob!b@h PRIVMSGS #chan :x',
+      ':bob!b@h JOINED #chan',
+      '@tags-only',
+      ':prefix-only',
+    ]) expect([line, foreign(filter, line)]).toEqual([line, false]);
+    // A byte above 0x7f in the head: bytes and characters may differ, so only accept decides.
+    expect(foreign(filter, Buffer.from(':b\xe9b!b@h PRIVMSG #chan :x', 'latin1'))).toBe(false);
+    expect(foreign(filter, Buffer.from('@a=\xe9 :bob!b@h PRIVMSG #chan :x', 'latin1'))).toBe(false);
+    expect(foreign(filter, Buffer.from(':bob!b@h PRIVMSG \xa3chan :x', 'latin1'))).toBe(false);
+  });
+
+  it('decides nothing while registering, and only within the bounds it is given', () => {
+    expect(new PuppetLineFilter().surelyForeign(Buffer.from(':bob!b@h JOIN #chan'), 0, 19)).toBe(false);
+    const filter = registered();
+    const bytes = Buffer.from(':bob!b@h JOIN #chan\r\n:alice[m]!a@h JOIN #chan');
+    expect(filter.surelyForeign(bytes, 0, 19)).toBe(true);
+    expect(filter.surelyForeign(bytes, 21, bytes.length)).toBe(false);
+    // The prefix's end lies past the bound: malformed there, so kept.
+    expect(filter.surelyForeign(bytes, 0, 5)).toBe(false);
   });
 });

@@ -13,11 +13,19 @@
  *  - JOIN, PART and QUIT whose source is another nick;
  *  - NAMES replies (353, 366) once registered: the bot keeps each channel's members, and a
  *    puppet joining a channel of N members would otherwise parse all N (N² for N puppets);
- *  - the welcome's informational numerics once registered (002, 003; the LUSERS counts 250-255,
- *    265, 266): a third of what a server says to a connecting puppet, and nothing reads them.
+ *  - the welcome's informational numerics once registered (002, 003, 004; the LUSERS counts
+ *    250-255, 265, 266; the MOTD's text, 375 and 372, but not its end, 376, which ends
+ *    registration): most of what a server says to a connecting puppet (a network's MOTD is
+ *    often dozens of lines), and nothing reads them.
  * Other users' NICK stays (private chats follow renames from any connection), KICK and MODE
  * stay (they may concern the puppet). The check is a few `indexOf`s on the raw line, not a
  * parse; a line it does not understand is kept, never dropped.
+ *
+ * `surelyForeign` makes the same decision on the line's bytes, before they are decoded: with N
+ * puppets in a channel every channel line is read N times, and decoding each copy into a string
+ * only to drop it was most of what a dropped line cost. It decides only lines whose head (tags,
+ * prefix, command, the target's first character) is ASCII, where bytes and decoded characters
+ * are the same; anything else goes to `accept` on the decoded string.
  */
 
 /**
@@ -29,7 +37,8 @@ const CHANNEL_TARGET_START = '#&!+@%~';
 const TO_TARGET = new Set(['PRIVMSG', 'NOTICE', 'TAGMSG']);
 const ABOUT_SOURCE = new Set(['JOIN', 'PART', 'QUIT']);
 /** Replies a registered puppet has no use for (see the list above). */
-const UNUSED_REPLIES = new Set(['353', '366', '002', '003', '250', '251', '252', '253', '254', '255', '265', '266']);
+const UNUSED_REPLIES = new Set(['353', '366', '002', '003', '004', '250', '251', '252', '253', '254', '255', '265', '266', '372', '375']);
+const UNUSED_REPLY_CODES: ReadonlySet<number> = new Set([...UNUSED_REPLIES].map(Number));
 
 /**
  * RFC 1459 folding, the widest common casemapping: folding more than the server does can only
@@ -61,6 +70,52 @@ function sameFolded(nick: string, folded: string): boolean {
     if (foldCode(code) !== folded.charCodeAt(i)) return false;
   }
   return true;
+}
+
+const SPACE = 0x20;
+const COLON = 0x3a;
+const AT = 0x40;
+const BANG = 0x21;
+const CHANNEL_TARGET_BYTES: ReadonlySet<number> = new Set([...CHANNEL_TARGET_START].map((c) => c.charCodeAt(0)));
+
+/**
+ * `indexOf(byte)` within `[from, end)`, or -1. A loop, not `Buffer#indexOf`: the spans are a
+ * line's first few dozen bytes, shorter than a call into the native search costs.
+ */
+function asciiIndexOf(bytes: Uint8Array, byte: number, from: number, end: number): number {
+  for (let i = from; i < end; i++) if (bytes[i] === byte) return i;
+  return -1;
+}
+
+/** What `surelyForeign` needs to know of a command (001 and NICK are `OTHER`: they are kept). */
+const OTHER = 0;
+const TO_TARGET_KIND = 1;
+const ABOUT_SOURCE_KIND = 2;
+const UNUSED_REPLY_KIND = 3;
+
+const TO_TARGET_WORDS = [...TO_TARGET].map((w) => Buffer.from(w, 'latin1'));
+const ABOUT_SOURCE_WORDS = [...ABOUT_SOURCE].map((w) => Buffer.from(w, 'latin1'));
+
+/** `bytes[start, start + word.length)` is `word` (upper-case ASCII) in any case. */
+function isWord(bytes: Uint8Array, start: number, word: Uint8Array): boolean {
+  // Clearing bit 5 upper-cases ASCII letters, and no other byte becomes a letter by it.
+  for (let i = 0; i < word.length; i++) if (((bytes[start + i] as number) & 0xdf) !== word[i]) return false;
+  return true;
+}
+
+/** The filter's view of the command `bytes[start, end)`, as `accept` would upper-case it. */
+function commandKind(bytes: Uint8Array, start: number, end: number): number {
+  const length = end - start;
+  if (length === 3) {
+    const a = (bytes[start] as number) - 0x30;
+    const b = (bytes[start + 1] as number) - 0x30;
+    const c = (bytes[start + 2] as number) - 0x30;
+    const numeric = a >= 0 && a <= 9 && b >= 0 && b <= 9 && c >= 0 && c <= 9;
+    return numeric && UNUSED_REPLY_CODES.has(a * 100 + b * 10 + c) ? UNUSED_REPLY_KIND : OTHER;
+  }
+  for (const word of TO_TARGET_WORDS) if (word.length === length && isWord(bytes, start, word)) return TO_TARGET_KIND;
+  for (const word of ABOUT_SOURCE_WORDS) if (word.length === length && isWord(bytes, start, word)) return ABOUT_SOURCE_KIND;
+  return OTHER;
 }
 
 interface LineHead {
@@ -129,6 +184,53 @@ export class PuppetLineFilter {
     if (ABOUT_SOURCE.has(command)) return this.mayBeOwn(nick);
     if (UNUSED_REPLIES.has(command)) return this.ownNick === undefined;
     return true;
+  }
+
+  /**
+   * True when `accept` would drop the line `bytes[start, end)` (no CR/LF), decided without
+   * decoding it. False means "decode and ask `accept`": lines it keeps, lines that change the
+   * filter (001, NICK) and lines whose head is not plain ASCII.
+   */
+  surelyForeign(bytes: Uint8Array, start: number, end: number): boolean {
+    if (this.ownNick === undefined) return false; // registering: everything is kept
+    let i = start;
+    if (bytes[i] === AT) {
+      i = asciiIndexOf(bytes, SPACE, i, end);
+      if (i < 0) return false;
+    }
+    while (i < end && bytes[i] === SPACE) i++;
+    let nickStart = -1;
+    let nickEnd = -1;
+    if (i < end && bytes[i] === COLON) {
+      const prefixEnd = asciiIndexOf(bytes, SPACE, i, end);
+      if (prefixEnd < 0) return false;
+      nickStart = i + 1;
+      nickEnd = nickStart;
+      while (nickEnd < prefixEnd && bytes[nickEnd] !== BANG && bytes[nickEnd] !== AT) nickEnd++;
+      i = prefixEnd;
+      while (i < end && bytes[i] === SPACE) i++;
+    }
+    const commandStart = i;
+    while (i < end && bytes[i] !== SPACE) i++;
+    const kind = commandKind(bytes, commandStart, i);
+    if (kind === OTHER) return false;
+    while (i < end && bytes[i] === SPACE) i++;
+    if (i < end && bytes[i] === COLON) i++;
+    // Up to here bytes and characters must be the same thing: a byte above 0x7f (UTF-8, or a
+    // fallback encoding that may pair it with the next byte) leaves the line to the string path.
+    for (let k = start; k <= i && k < end; k++) if ((bytes[k] as number) > 0x7f) return false;
+    if (kind === UNUSED_REPLY_KIND) return true;
+    if (kind === TO_TARGET_KIND && !(i < end && CHANNEL_TARGET_BYTES.has(bytes[i] as number))) return false;
+    return nickStart >= 0 && this.surelyOther(bytes, nickStart, nickEnd);
+  }
+
+  /** `!mayBeOwn` for a nick in bytes already checked to be ASCII. */
+  private surelyOther(bytes: Uint8Array, start: number, end: number): boolean {
+    const own = this.ownNick as string;
+    if (end === start) return false;
+    if (end - start !== own.length) return true;
+    for (let i = start; i < end; i++) if (foldCode(bytes[i] as number) !== own.charCodeAt(i - start)) return true;
+    return false;
   }
 
   /** False only when `nick` is surely someone else's (no source or no nick yet: could be ours). */

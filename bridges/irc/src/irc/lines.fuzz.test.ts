@@ -13,6 +13,7 @@ import { fuzzParams, fuzzTimeout } from '../../../../test/fuzz/runs';
 import { asIrcNick } from '../mapping/ids';
 import { IrcConnection } from './connection';
 import type { IrcConnectionEvents, IrcEventName } from './events';
+import { decodeIrcLine } from '../format/sanitize';
 import { lineHead, PuppetLineFilter } from './line-filter';
 
 const word = fc.constantFrom('', 'me', 'Me', 'ME', 'm[e]', 'alice', 'bob', '#chan', '#Chan', '&local', '@#chan', '+#chan', '*', 'srv', 'irc.test', ':', '::', ' ', 'é', '☕', '\x01ACTION waves\x01', '\x01VERSION\x01', '\x01', '\x02b\x02', '0', '-1', '99999999999999999999', '+o', '-v+b', 'me!u@h', 'a,b');
@@ -37,7 +38,7 @@ const lineBytes = fc.oneof(
 );
 
 /** Server replies a registered puppet drops by design (line-filter.ts). */
-const UNUSED_REPLIES = ['353', '366', '002', '003', '250', '251', '252', '253', '254', '255', '265', '266'];
+const UNUSED_REPLIES = ['353', '366', '002', '003', '004', '250', '251', '252', '253', '254', '255', '265', '266', '372', '375'];
 
 describe('the puppet line filter over generated lines', () => {
   it('never throws, and keeps every line from the puppet itself and every line it does not filter by design', () => {
@@ -51,6 +52,22 @@ describe('the puppet line filter over generated lines', () => {
       else if (!['PRIVMSG', 'NOTICE', 'TAGMSG', 'JOIN', 'PART', 'QUIT', ...UNUSED_REPLIES].includes(head.command)) expect(kept).toBe(true);
       // Whatever the nick became, a line with no source could be ours and is kept (the unused replies are the server's, never ours).
       if (head && head.nick === undefined && !UNUSED_REPLIES.includes(head.command)) expect(kept).toBe(true);
+    }), fuzzParams());
+  }, fuzzTimeout(0.2));
+
+  it('drops from bytes exactly the lines with an ASCII head that it drops once decoded', () => {
+    const nick = fc.constantFrom('M[e]', 'me', 'alice', 'Zoë', 'é');
+    fc.assert(fc.property(nick, fc.array(line, { maxLength: 6 }), lineBytes, fc.constantFrom('latin1', 'cp1252', 'utf8', 'shift_jis', 'utf16'), (own, before, bytes, encoding) => {
+      const filter = new PuppetLineFilter();
+      filter.accept(`:srv 001 ${own} :Welcome`);
+      for (const b of before) filter.accept(b);
+      const padded = Buffer.concat([Buffer.from('x\r\n'), bytes, Buffer.from('\r\ny')]);
+      const surely = filter.surelyForeign(padded, 3, 3 + bytes.length);
+      const kept = filter.accept(decodeIrcLine(bytes, encoding));
+      // Never drops what the decoded path keeps, whatever the fallback encoding…
+      if (surely) expect(kept).toBe(false);
+      // …and misses no drop when the bytes are ASCII (the case it exists for).
+      if (!kept && bytes.every((b) => b < 0x80)) expect(surely).toBe(true);
     }), fuzzParams());
   }, fuzzTimeout(0.2));
 

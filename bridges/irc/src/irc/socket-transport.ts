@@ -199,7 +199,8 @@ export class SocketTransport extends EventEmitter implements Transport {
     let start = 0;
     for (let end = this.buffer.indexOf(0x0a, start); end !== -1; end = this.buffer.indexOf(0x0a, start)) {
       const stop = end > start && this.buffer[end - 1] === 0x0d ? end - 1 : end;
-      if (stop > start) {
+      // Another user's channel line is dropped from its bytes, never decoded (line-filter.ts).
+      if (stop > start && !this.filter?.surelyForeign(this.buffer, start, stop)) {
         const line = decodeIrcLine(this.buffer.subarray(start, stop), this.options.fallbackEncoding);
         // A line irc-framework would throw on carries nothing usable (short-lines.ts).
         if ((!this.filter || this.filter.accept(line)) && !tooShortForIrcFramework(line)) this.emit('line', line);

@@ -11,3 +11,5 @@ export type {
 } from './types';
 export { acquireStoreLock, describeOwner } from './process-lock';
 export type { LockOwner, StoreLock, AcquireStoreLockOptions } from './process-lock';
+export { WalCheckpointer } from './wal-checkpointer';
+export type { CheckpointResult, WalCheckpointerOptions } from './wal-checkpointer';

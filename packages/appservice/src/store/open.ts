@@ -18,6 +18,7 @@ import { AsyncGhosts, SqliteGhosts } from '../ghosts/sqlite-ghosts';
 import { AsyncPortals, SqlitePortals } from '../portals/sqlite-portals';
 import { SqliteUserMappings } from './users';
 import { SqliteTables } from './tables';
+import { WalCheckpointer } from './wal-checkpointer';
 
 /** How a store is opened: the connector's migrations, the process lock, the clock. */
 export interface OpenStoreOptions {
@@ -53,6 +54,8 @@ export interface OpenedStore extends BridgeStore {
   sync: SyncRepositories;
   /** The migrations this open applied, in order (empty when the schema was current). */
   migrationsApplied: AppliedMigration[];
+  /** Runs the file's WAL checkpoints in a worker thread (absent for ":memory:"). */
+  checkpointer?: WalCheckpointer;
   close(): void;
 }
 
@@ -63,7 +66,7 @@ export interface OpenedStore extends BridgeStore {
  */
 export function openStore(path: string, opts: OpenStoreOptions = {}): OpenedStore {
   const { db, lock, scopes } = lockAndOpen(path, opts);
-  return migrateAndWrap(db, lock, scopes, opts.clock ?? Date.now);
+  return migrateAndWrap(db, lock, scopes, opts.clock ?? Date.now, undefined, path);
 }
 
 /**
@@ -83,7 +86,7 @@ export async function openStoreWithBackup(path: string, opts: OpenStoreOptions &
     lock?.release();
     throw err;
   }
-  return migrateAndWrap(db, lock, scopes, opts.clock ?? Date.now, plan);
+  return migrateAndWrap(db, lock, scopes, opts.clock ?? Date.now, plan, path);
 }
 
 /** The lock first (a second bridge must not even open the file), then the database. */
@@ -101,9 +104,12 @@ function lockAndOpen(path: string, opts: OpenStoreOptions): { db: Database.Datab
   }
 }
 
-function migrateAndWrap(db: Database.Database, lock: StoreLock | undefined, scopes: MigrationScope[], now: () => number, plan?: MigrationPlan): OpenedStore {
+function migrateAndWrap(db: Database.Database, lock: StoreLock | undefined, scopes: MigrationScope[], now: () => number, plan: MigrationPlan | undefined, path: string): OpenedStore {
+  let checkpointer: WalCheckpointer | undefined;
   try {
     const migrationsApplied = runMigrations(db, scopes, now, plan);
+    // Checkpoints (the only fsyncs) off the event loop, after migrating (wal-checkpointer.ts).
+    if (path !== ':memory:') checkpointer = new WalCheckpointer(db, path);
     // Journal items marked done and message links share commits (deferred-writes.ts).
     const deferred = new DeferredWrites(db);
     const sync: SyncRepositories = {
@@ -126,8 +132,10 @@ function migrateAndWrap(db: Database.Database, lock: StoreLock | undefined, scop
       portals: new AsyncPortals(sync.portals),
       journal: new SqliteTransactionJournal(db, now, deferred),
       migrationsApplied,
+      ...(checkpointer ? { checkpointer } : {}),
       close: () => {
         try {
+          checkpointer?.close();
           if (db.open) deferred.flush();
           db.close();
         } finally {
@@ -136,6 +144,7 @@ function migrateAndWrap(db: Database.Database, lock: StoreLock | undefined, scop
       },
     };
   } catch (err) {
+    checkpointer?.close();
     db.close();
     lock?.release();
     throw err;
