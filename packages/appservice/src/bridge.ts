@@ -327,7 +327,7 @@ export class Bridge {
     return {
       admitTransaction: (txnId: string) => ingestor.admitTransaction(txnId),
       homeserverRecovering: () => ingestor.homeserverRecovering(),
-      busy: () => ingestor.busy,
+      expectsEchoes: () => ingestor.busy,
       acceptTransaction: (txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]) => {
         const refusal = this.lockGuard.refusal;
         if (refusal) throw new Error(`The store's lock is lost: ${refusal.message}`);

@@ -21,7 +21,7 @@ export interface TransactionSink {
   /** Answers once persisted: at once (SQLite) or with a Promise (a database server). */
   acceptTransaction(txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]): SinkAcceptResult | Promise<SinkAcceptResult>;
   /** True while queued items are still being handled: what they send to the homeserver comes back as echoes. */
-  busy?(): boolean;
+  expectsEchoes?(): boolean;
   /** Asked first: a refused push is answered 503 and not accepted (a gap in the IDs, `Ingestor.admitTransaction`). */
   admitTransaction?(txnId: string): TransactionAdmission;
   /** Told when a push could not be stored and was answered 500: the homeserver will recover (`Ingestor.homeserverRecovering`). */
@@ -54,7 +54,7 @@ export interface AppServiceAppDeps {
   /** Largest accepted request body, in bytes. */
   maxBodyBytes: number;
   /**
-   * How long the 200 of a transaction holding only echoes waits while the sink is busy (default
+   * How long the 200 of a transaction holding only echoes waits while the sink expects echoes (default
    * `ECHO_ANSWER_HOLD_MS`; 0 answers at once): see transaction-route.ts.
    */
   echoAnswerHoldMs?: number;

@@ -9,7 +9,7 @@ const wireEvent = (id: string, sender = '@irc_alice:hs.test') => ({
 
 /** A sink that answers what the test says: how many of the events were echoes, and whether it is busy. */
 function sink(result: SinkAcceptResult, busy: boolean): TransactionSink {
-  return { acceptTransaction: () => result, busy: () => busy };
+  return { acceptTransaction: () => result, expectsEchoes: () => busy };
 }
 
 describe('the answer to a pushed transaction', () => {

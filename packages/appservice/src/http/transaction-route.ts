@@ -47,7 +47,7 @@ export type Answer = (status: number, body: Record<string, unknown>) => void;
  * their handlers have started on microtasks. Writing the response first put a socket write
  * (about 1 ms on a loaded machine) between every pushed message and the line it becomes on the
  * network; now it follows the handlers' synchronous part instead. A transaction of only echoes
- * is answered after ECHO_ANSWER_HOLD_MS instead while the sink is busy (see there).
+ * is answered after ECHO_ANSWER_HOLD_MS instead while the sink expects more echoes (see there).
  */
 export function acceptPushed(deps: Pick<TransactionRouteDeps, 'ingest' | 'log' | 'metrics' | 'echoAnswerHoldMs'>, txnId: string, body: unknown, answer: Answer): void {
   const { events, ephemeral, skipped } = parseTransaction(body);
@@ -71,7 +71,7 @@ export function acceptPushed(deps: Pick<TransactionRouteDeps, 'ingest' | 'log' |
     const holdMs = deps.echoAnswerHoldMs ?? ECHO_ANSWER_HOLD_MS;
     // Only echoes, and more on the way: let them gather at the homeserver (ECHO_ANSWER_HOLD_MS).
     const echoOnly = !duplicate && events.length > 0 && echoes === events.length && ephemeral.length === 0;
-    if (echoOnly && holdMs > 0 && deps.ingest.busy?.() === true) setTimeout(answer, holdMs, 200, EMPTY);
+    if (echoOnly && holdMs > 0 && deps.ingest.expectsEchoes?.() === true) setTimeout(answer, holdMs, 200, EMPTY);
     else setImmediate(answer, 200, EMPTY);
   };
   let result: ReturnType<TransactionSink['acceptTransaction']>;
