@@ -23,6 +23,9 @@ const USAGE = `Usage: npm run bench -- [options]
                            still cold; 400 also warms V8's optimizing compiler, the steady state of a running bridge)
   --endurance-messages <n> messages, both directions together, in the endurance scenario (default 60000)
   --endurance-churn <n>    endurance: replace one IRC and one Matrix user every n messages each way (default 50; 0 = none)
+  --rooms-counts <a,b>     rooms: room counts of the main series (default 10,100,1000)
+  --rooms-concurrency <a,b> rooms: room_concurrency values tried at the largest count besides the default (default 1,64)
+  --rooms-send-delay <ms>  rooms: homeserver answer delay per send in that series (default 40)
   --out <dir>              where result files go (default bench/results)
   --label <name>           result file name part (default: the host name)
   --update <file.json>     replace the scenarios run now in this result file, keep the others
@@ -34,6 +37,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --experiment <a,b>       what-if runs, never a baseline: no-echo (no echo of the bridge's own events),
                            puppet-filter (puppets do not see channel traffic),
                            small-young-gen (bridge runs with --max-semi-space-size=2)
+  --store <sqlite|postgres> the bridge's store: a SQLite file (default), or a throwaway PostgreSQL
+                           server per world, durable settings (fsync on); burst then also reports its CPU
   --list                   list the scenarios and exit`;
 
 const PAUSE_BETWEEN_RUNS_MS = 1000;
@@ -45,7 +50,8 @@ async function main(): Promise<number> {
       update: { type: 'string' }, 'no-write': { type: 'boolean', default: false }, keep: { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' }, 'perf-record': { type: 'string' }, 'heap-snapshots': { type: 'string' }, 'reconnect-puppets': { type: 'string', default: '5000' }, 'reconnect-rate': { type: 'string', default: '10000' }, 'memory-puppets': { type: 'string', default: '1000' }, 'burst-warmup': { type: 'string', default: '3' },
       'endurance-messages': { type: 'string', default: '60000' }, 'endurance-churn': { type: 'string', default: '50' },
-      experiment: { type: 'string' }, list: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
+      'rooms-counts': { type: 'string', default: '10,100,1000' }, 'rooms-concurrency': { type: 'string', default: '1,64' }, 'rooms-send-delay': { type: 'string', default: '40' },
+      experiment: { type: 'string' }, store: { type: 'string', default: 'sqlite' }, list: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
     },
   });
   if (values.help) return print(USAGE, 0);
@@ -57,6 +63,7 @@ async function main(): Promise<number> {
   const experiments = values.experiment?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
   const badExperiment = experiments.filter((e) => !(EXPERIMENTS as readonly string[]).includes(e));
   if (badExperiment.length) return print(`Unknown experiment(s): ${badExperiment.join(', ')}. Known: ${EXPERIMENTS.join(', ')}`, 2);
+  if (values.store !== 'sqlite' && values.store !== 'postgres') return print(`--store is sqlite or postgres, got ${values.store}`, 2);
   const selected = wanted ? SCENARIOS.filter((s) => wanted.includes(s.name)) : SCENARIOS.filter((s) => !s.onDemand);
   const options: SuiteOptions = {
     runs: positive(values.runs, '--runs'),
@@ -66,8 +73,12 @@ async function main(): Promise<number> {
     burstWarmup: positive(values['burst-warmup'], '--burst-warmup'),
     enduranceMessages: positive(values['endurance-messages'], '--endurance-messages'),
     enduranceChurn: positive(values['endurance-churn'], '--endurance-churn', 0),
+    roomsCounts: positiveList(values['rooms-counts'], '--rooms-counts'),
+    roomsConcurrency: positiveList(values['rooms-concurrency'], '--rooms-concurrency'),
+    roomsSendDelayMs: positive(values['rooms-send-delay'], '--rooms-send-delay', 0),
     keep: values.keep,
     experiments,
+    store: values.store,
     ...(values['cpu-prof'] ? { cpuProfDir: path.resolve(values['cpu-prof']) } : {}),
     ...(values['perf-record'] ? { perfRecordDir: path.resolve(values['perf-record']) } : {}),
     ...(values['heap-snapshots'] ? { heapSnapshotDir: path.resolve(values['heap-snapshots']) } : {}),
@@ -86,7 +97,8 @@ async function main(): Promise<number> {
   const date = new Date().toISOString();
   let result: SuiteResult = {
     schema: 1, date, label: values.label ?? `${machine.hostname}${experiments.length ? ` (experiment: ${experiments.join(', ')})` : ''}`, machine,
-    options: { runs: options.runs, reconnectPuppets: options.reconnectPuppets, reconnectRate: options.reconnectRate, memoryPuppets: options.memoryPuppets, burstWarmup: options.burstWarmup, enduranceMessages: options.enduranceMessages, enduranceChurn: options.enduranceChurn, only: wanted ?? 'all', experiments },
+    options: { runs: options.runs, reconnectPuppets: options.reconnectPuppets, reconnectRate: options.reconnectRate, memoryPuppets: options.memoryPuppets, burstWarmup: options.burstWarmup, enduranceMessages: options.enduranceMessages, enduranceChurn: options.enduranceChurn,
+      ...(selected.some((s) => s.name === 'rooms') ? { roomsCounts: options.roomsCounts, roomsConcurrency: options.roomsConcurrency, roomsSendDelayMs: options.roomsSendDelayMs } : {}), only: wanted ?? 'all', experiments, store: options.store },
     scenarios,
   };
   if (values.update) result = merge(JSON.parse(readFileSync(values.update, 'utf8')) as SuiteResult, scenarios);
@@ -140,6 +152,10 @@ function positive(value: string | undefined, flag: string, min = 1): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < min) throw new Error(`${flag} must be an integer of at least ${min}, got ${JSON.stringify(value)}`);
   return n;
+}
+
+function positiveList(value: string | undefined, flag: string): number[] {
+  return (value ?? '').split(',').map((v) => v.trim()).filter(Boolean).map((v) => positive(v, flag));
 }
 
 function log(message: string): void {

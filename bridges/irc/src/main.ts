@@ -6,8 +6,12 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireWithCodeCache } from '@bridgekit/appservice/code-cache';
+import { applyV8Settings } from '@bridgekit/appservice/v8-settings';
 
 const bundle = join(__dirname, 'bridgekit-irc.bundle.cjs');
+
+// Before the bundle is compiled: its code cache is only accepted under the flags it was made with.
+applyV8Settings();
 
 if (bundleIsCurrent()) {
   requireWithCodeCache(bundle);

@@ -1,5 +1,8 @@
 // The public API of @bridgekit/appservice: a deliberate list, no `export *` of internals.
 
+// Before anything else loads: the bridge's V8 settings (startup/v8-settings.ts).
+import './startup/v8-settings-at-load';
+
 // Identifiers and events
 export type { UserId, RoomId, EventId, RoomAlias } from './ids';
 export { asUserId, asRoomId, asEventId, asRoomAlias, isUserId, isRoomId, localpartOf, serverNameOf } from './ids';

@@ -165,7 +165,7 @@ declare module 'irc-framework' {
     /** Adds a capability to those asked for at the next connect (and on CAP NEW). */
     requestCap(cap: string | string[]): void;
     quit(message?: string): void;
-    use(middleware: (client: Client, rawMiddleware: Middleware, parsedMiddleware: Middleware) => void): this;
+    use(middleware: (client: Client, rawMiddleware: Middleware, parsedMiddleware: ParsedMiddleware) => void): this;
     on<E extends keyof ClientEvents>(event: E, listener: (event: ClientEvents[E]) => void): this;
     removeAllListeners(): this;
     readonly connection: { end(data?: string, hadError?: boolean): void; transport: Transport | null };
@@ -173,5 +173,10 @@ declare module 'irc-framework' {
 
   export interface Middleware {
     use(fn: (command: string, message: ParsedMessage, rawLine: string, client: Client, next: (err?: Error) => void) => void): void;
+  }
+
+  /** Sees each event the client parsed (name and value, as then emitted) just before it is emitted. */
+  export interface ParsedMiddleware {
+    use(fn: (event: string, value: unknown, client: Client, next: (err?: Error) => void) => void): void;
   }
 }

@@ -2,7 +2,7 @@
  * irc-framework's events → the bridge's typed events (events.ts). Kept apart from connection.ts
  * so the facade reads as "what the bridge can do" and this file as "what IRC told us".
  */
-import type { Client, Tags, WhoisEvent } from 'irc-framework';
+import type { BatchEndEvent, Client, ClientEvents, MessageEvent, Tags, WhoisEvent } from 'irc-framework';
 import type { IrcChannel, IrcNick } from '../mapping/ids';
 import type { IrcConnectionEvents, IrcTags } from './events';
 import { modesToPrefixes, parseModeChanges, type Isupport } from './isupport';
@@ -77,24 +77,40 @@ function malformed(event: object, ...fields: string[]): boolean {
   return fields.some((f) => typeof record[f] !== 'string');
 }
 
-export function bindEvents(client: Client, ctx: TranslationContext, emit: Emit): void {
-  const source = (e: { nick: string; ident: string; hostname: string }) => ({ nick: e.nick as IrcNick, ident: e.ident, host: e.hostname });
+const source = (e: { nick: string; ident: string; hostname: string }) => ({ nick: e.nick as IrcNick, ident: e.ident, host: e.hostname });
 
-  for (const kind of ['privmsg', 'notice', 'action'] as const) {
-    client.on(kind, (e) => malformed(e, 'nick', 'target', 'message') || emit('message', {
-      kind,
-      ...source(e),
-      ...tagsOf(e.tags, e.time),
-      target: e.target,
-      ...(e.group ? { statusPrefix: e.group } : {}),
-      text: e.message,
-      fromServer: e.from_server,
-      self: !e.from_server && ctx.isSelf(e.nick),
-      ...(e.batch?.type === 'chathistory' ? { replayed: true } : {}),
-    }));
-  }
+type Handlers = { [E in keyof ClientEvents]?: (e: ClientEvents[E], ctx: TranslationContext, emit: Emit) => void };
 
-  client.on('join', (e) => {
+function message(kind: 'privmsg' | 'notice' | 'action', e: MessageEvent, ctx: TranslationContext, emit: Emit): void {
+  if (malformed(e, 'nick', 'target', 'message')) return;
+  emit('message', {
+    kind,
+    ...source(e),
+    ...tagsOf(e.tags, e.time),
+    target: e.target,
+    ...(e.group ? { statusPrefix: e.group } : {}),
+    text: e.message,
+    fromServer: e.from_server,
+    self: !e.from_server && ctx.isSelf(e.nick),
+    ...(e.batch?.type === 'chathistory' ? { replayed: true } : {}),
+  });
+}
+
+function serverLink(kind: 'netsplit' | 'netjoin', e: BatchEndEvent, emit: Emit): void {
+  emit('serverLink', { kind, servers: e.params.filter((p) => typeof p === 'string'), lines: e.commands.length });
+}
+
+/**
+ * One table for every connection: each connection used to add a listener (a closure and its
+ * record in irc-framework's emitter) per event it translates, about 25 of them, which is a few
+ * KiB per idle puppet. Now a connection adds one middleware that looks its events up here.
+ */
+const HANDLERS: Handlers = {
+  privmsg: (e, ctx, emit) => message('privmsg', e, ctx, emit),
+  notice: (e, ctx, emit) => message('notice', e, ctx, emit),
+  action: (e, ctx, emit) => message('action', e, ctx, emit),
+
+  join: (e, ctx, emit) => {
     if (malformed(e, 'nick', 'channel')) return;
     const self = ctx.isSelf(e.nick);
     if (self) ctx.noteSelf('join', e.channel);
@@ -104,80 +120,79 @@ export function bindEvents(client: Client, ctx: TranslationContext, emit: Emit):
       ...(e.gecos ? { realname: e.gecos } : {}),
       ...(e.batch?.type === 'netjoin' ? { netjoin: true } : {}),
     });
-  });
+  },
 
-  client.on('part', (e) => {
+  part: (e, ctx, emit) => {
     if (malformed(e, 'nick', 'channel')) return;
     const self = ctx.isSelf(e.nick);
     if (self) ctx.noteSelf('part', e.channel);
     emit('part', { ...source(e), ...tagsOf(e.tags, e.time), channel: e.channel as IrcChannel, reason: e.message, self });
-  });
+  },
 
-  client.on('kick', (e) => {
+  kick: (e, ctx, emit) => {
     if (malformed(e, 'nick', 'channel', 'kicked')) return;
     const self = ctx.isSelf(e.kicked);
     if (self) ctx.noteSelf('part', e.channel);
     emit('kick', { ...source(e), ...tagsOf(e.tags, e.time), channel: e.channel as IrcChannel, kicked: e.kicked as IrcNick, reason: e.message, self });
-  });
+  },
 
-  client.on('quit', (e) => malformed(e, 'nick') || emit('quit', {
+  quit: (e, _ctx, emit) => malformed(e, 'nick') || emit('quit', {
     ...source(e), ...tagsOf(e.tags, e.time), reason: e.message, ...(e.batch?.type === 'netsplit' ? { netsplit: true } : {}),
-  }));
+  }),
 
-  for (const kind of ['netsplit', 'netjoin'] as const) {
-    client.on(`batch end ${kind}`, (e) => emit('serverLink', { kind, servers: e.params.filter((p) => typeof p === 'string'), lines: e.commands.length }));
-  }
+  'batch end netsplit': (e, _ctx, emit) => serverLink('netsplit', e, emit),
+  'batch end netjoin': (e, _ctx, emit) => serverLink('netjoin', e, emit),
 
-  client.on('account', (e) => malformed(e, 'nick') || emit('account', {
+  account: (e, _ctx, emit) => malformed(e, 'nick') || emit('account', {
     ...source(e), ...tagsOf(e.tags, e.time), account: typeof e.account === 'string' ? e.account : null,
-  }));
+  }),
 
   // Our own AWAY replies (305/306) are not news about anyone else.
-  client.on('away', (e) => e.self || malformed(e, 'nick') || emit('away', { nick: e.nick as IrcNick, ...tagsOf(e.tags, e.time), message: e.message || 'away' }));
-  client.on('back', (e) => e.self || malformed(e, 'nick') || emit('away', { nick: e.nick as IrcNick, ...tagsOf(e.tags, e.time), message: undefined }));
+  away: (e, _ctx, emit) => e.self || malformed(e, 'nick') || emit('away', { nick: e.nick as IrcNick, ...tagsOf(e.tags, e.time), message: e.message || 'away' }),
+  back: (e, _ctx, emit) => e.self || malformed(e, 'nick') || emit('away', { nick: e.nick as IrcNick, ...tagsOf(e.tags, e.time), message: undefined }),
 
   // 'user updated' is also SETNAME (new_gecos only): only a host change is ours to report.
-  client.on('user updated', (e) => malformed(e, 'nick', 'new_ident', 'new_hostname') || emit('hostChange', {
+  'user updated': (e, _ctx, emit) => malformed(e, 'nick', 'new_ident', 'new_hostname') || emit('hostChange', {
     ...source(e), ...tagsOf(e.tags, e.time), newIdent: e.new_ident as string, newHost: e.new_hostname as string,
-  }));
+  }),
 
-  client.on('nick', (e) => {
+  nick: (e, ctx, emit) => {
     if (malformed(e, 'nick', 'new_nick')) return;
     const self = ctx.isSelf(e.nick);
     if (self) ctx.noteSelf('nick', e.new_nick);
     emit('nick', { ...source(e), ...tagsOf(e.tags, e.time), newNick: e.new_nick as IrcNick, self });
-  });
+  },
 
-  client.on('topic', (e) => malformed(e, 'channel', 'topic') || emit('topic', {
+  topic: (e, _ctx, emit) => malformed(e, 'channel', 'topic') || emit('topic', {
     ...tagsOf(e.tags, e.time), channel: e.channel as IrcChannel, topic: e.topic, ...(e.nick ? { setBy: e.nick as IrcNick } : {}),
-  }));
+  }),
 
-  client.on('mode', (e) => {
+  mode: (e, ctx, emit) => {
     if (malformed(e, 'target')) return;
     const isupport = ctx.isupport();
     const forUser = !isupport.chanTypes.includes(e.target[0] ?? '');
     emit('mode', { ...tagsOf(e.tags, e.time), target: e.target, setBy: e.nick, changes: parseModeChanges(e.raw_modes ?? '', e.raw_params ?? [], isupport, forUser) });
-  });
+  },
 
-  client.on('channel info', (e) => {
+  'channel info': (e, ctx, emit) => {
     if (malformed(e, 'channel')) return;
     if (e.raw_modes === undefined) return; // creation time or URL, not modes
     emit('mode', { ...tagsOf(e.tags, undefined), target: e.channel, setBy: '', changes: parseModeChanges(e.raw_modes, e.raw_params ?? [], ctx.isupport()), current: true });
-  });
+  },
 
-  client.on('userlist', (e) => {
+  userlist: (e, ctx, emit) => {
     if (malformed(e, 'channel')) return;
     const isupport = ctx.isupport();
     const members = new Map<IrcNick, string>();
     for (const u of e.users) members.set(u.nick as IrcNick, modesToPrefixes(u.modes.join(''), isupport));
     emit('names', { channel: e.channel as IrcChannel, members });
-  });
+  },
 
-  client.on('invite', (e) => malformed(e, 'nick', 'channel', 'invited') || emit('invite', { ...source(e), ...tagsOf(e.tags, e.time), channel: e.channel as IrcChannel, invited: e.invited as IrcNick }));
+  invite: (e, _ctx, emit) => malformed(e, 'nick', 'channel', 'invited') || emit('invite', { ...source(e), ...tagsOf(e.tags, e.time), channel: e.channel as IrcChannel, invited: e.invited as IrcNick }),
 
-  client.on('whois', (e) => malformed(e, 'nick') || ctx.noteWhois(e.nick, toWhoisInfo(e)));
+  whois: (e, ctx) => malformed(e, 'nick') || ctx.noteWhois(e.nick, toWhoisInfo(e)),
 
-  client.on('irc error', (e) => {
+  'irc error': (e, ctx, emit) => {
     // 'irc' is the ERROR command (handled as a close reason); password errors end registration.
     if (e.error === 'irc' || e.error === 'password_mismatch') return;
     // A 401 for a nick we asked WHOIS about is that WHOIS's answer (the 318 after it settles it
@@ -189,5 +204,19 @@ export function bindEvents(client: Client, ctx: TranslationContext, emit: Emit):
       ...(typeof e.nick === 'string' ? { nick: e.nick } : {}),
       ...(typeof e.reason === 'string' ? { reason: e.reason } : {}),
     });
-  });
+  },
+};
+
+/**
+ * Translates `client`'s events into the bridge's, through `emit`. irc-framework hands every
+ * event it parsed to its parsed-event middleware just before emitting it, so handling them there
+ * comes before any listener of the client's own, as the listeners added first here did before.
+ * A handler that throws is passed on as irc-framework's middleware error, as a throwing listener was.
+ */
+export function bindEvents(client: Client, ctx: TranslationContext, emit: Emit): void {
+  client.use((_c, _raw, parsed) => parsed.use((event, value, _client, next) => {
+    const handle = HANDLERS[event as keyof ClientEvents] as ((e: unknown, ctx: TranslationContext, emit: Emit) => void) | undefined;
+    if (handle) handle(value, ctx, emit);
+    next();
+  }));
 }

@@ -8,6 +8,7 @@ import { MatrixError, NetworkError } from './errors';
 import type { CsApiMetrics } from './metrics';
 import { isRetriable } from '../errors/bridge-error';
 import { retryDelay } from './retry';
+import { useBaselineWasmCompiler } from './wasm-baseline';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -102,6 +103,8 @@ export class MatrixTransport {
     this.origin = base.origin;
     this.basePath = base.pathname.replace(/\/+$/, '');
     this.ownsDispatcher = !options.dispatcher;
+    // Before the pool's first connection compiles undici's HTTP parser (wasm-baseline.ts).
+    if (this.ownsDispatcher) useBaselineWasmCompiler();
     this.dispatcher = options.dispatcher ?? new Pool(this.origin, {
       connections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
       keepAliveTimeout: KEEP_ALIVE_MS,
