@@ -29,6 +29,8 @@ export interface SuiteOptions {
   scalePerChannel: number;
   /** Scale series: bound on each long wait of a count (default 120 s + 60 ms per puppet). */
   scaleTimeoutSeconds?: number;
+  /** burst: warm-up lines per sender before the timed span (3 readies the ghosts; hundreds also let V8 optimize the line path). */
+  burstWarmup: number;
   /** Messages (both directions together) of the endurance scenario. */
   enduranceMessages: number;
   /** Endurance: one IRC user and one Matrix user are replaced every this many messages of their direction (0: nobody comes or goes). */
@@ -43,6 +45,8 @@ export interface SuiteOptions {
   keep: boolean;
   /** Write a CPU profile of the bridge child per run (node --cpu-prof) into this directory. */
   cpuProfDir?: string;
+  /** burst: `perf record -g` the bridge child over the timed span into this directory (the child runs with --perf-basic-prof). */
+  perfRecordDir?: string;
   /** Write V8 heap snapshots of the bridge into this directory: before and after (memory), after warm-up and at the end (endurance). */
   heapSnapshotDir?: string;
   /**
@@ -86,8 +90,9 @@ export interface Scenario {
 export const MIB = 1024 * 1024;
 export const KIB = 1024;
 
-/** Node flags for the bridge child: a CPU profile per run when asked for. */
+/** Node flags for the bridge child: a CPU profile per run, or perf's JIT symbol map, when asked for. */
 export function profileArgs(ctx: RunContext, scenario: string): string[] {
-  if (!ctx.options.cpuProfDir) return [];
-  return ['--cpu-prof', `--cpu-prof-dir=${ctx.options.cpuProfDir}`, `--cpu-prof-name=${scenario}-run${ctx.run}.cpuprofile`];
+  const args = ctx.options.perfRecordDir ? ['--perf-basic-prof'] : [];
+  if (!ctx.options.cpuProfDir) return args;
+  return [...args, '--cpu-prof', `--cpu-prof-dir=${ctx.options.cpuProfDir}`, `--cpu-prof-name=${scenario}-run${ctx.run}.cpuprofile`];
 }
