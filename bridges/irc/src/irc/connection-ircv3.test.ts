@@ -85,3 +85,28 @@ describe('user state and cap-notify', () => {
     expect(c.capabilities).toContain('away-notify');
   });
 });
+
+describe('what a connection keeps per connection', () => {
+  it('adds no listener of its own: echoes and cap-notify are seen through the one translating middleware', async () => {
+    const server = await fakeServer(welcoming((line, send) => {
+      if (/PRIVMSG #c :hi$/.test(line)) send('@msgid=m1 :me!me@h PRIVMSG #c :hi');
+      if (line !== 'PING :late') return;
+      send(':srv CAP me DEL :away-notify');
+      send(':srv CAP me NEW :away-notify');
+    }, `${CAPS} echo-message`));
+    const c = connection(server.port, { echoMessage: true });
+    await c.connect();
+    // Each listener used to be a closure and an emitter record per puppet (issue 13).
+    expect(c.listenerCount('message') + c.listenerCount('serverError')).toBe(0);
+    const client = (c as unknown as { client: { listenerCount(event: string): number } }).client;
+    expect(client.listenerCount('cap ack') + client.listenerCount('cap del')).toBe(0);
+    // The echo still settles the send with the server's word for it...
+    await expect(c.say('#c', 'hi')).resolves.toMatchObject({ lines: 1, echoes: ['m1'] });
+    // ...and a capability the server adds later is still reported.
+    const removed = c.once('capabilities');
+    const added = c.once('capabilities', (e) => e.added.length > 0);
+    await c.raw('PING :late');
+    await expect(removed).resolves.toMatchObject({ added: [], removed: ['away-notify'] });
+    await expect(added).resolves.toMatchObject({ added: ['away-notify'], removed: [] });
+  });
+});

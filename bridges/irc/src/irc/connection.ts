@@ -8,7 +8,7 @@
  * call `connect()` again, paced by reconnect.ts.
  */
 import { outsideRoomTurn } from '@bridgekit/appservice';
-import { Client } from 'irc-framework';
+import { Client, type ParsedMessage } from 'irc-framework';
 import { assertEncoding, buildLine, safeParam, safeTrailing, UnsafeIrcParamError } from '../format/sanitize';
 import { estimatePrefixLength } from '../format/split';
 import { casefold } from '../mapping/casefold';
@@ -26,9 +26,9 @@ import { FloodQueue, type FloodStats } from './flood';
 import { isupportFrom, type Isupport } from './isupport';
 import { JoinLines } from './join-lines';
 import { IdleTimeoutError, SocketTransport } from './socket-transport';
-import { RegistrationHandshake } from './registration-handshake';
+import { RegistrationHandshake, type HandshakeHost } from './registration-handshake';
 import { RequestReplies } from './request-replies';
-import { OutgoingText, type SendOptions, type SendReport } from './outgoing-text';
+import { OutgoingText, type OutgoingTextHost, type SendOptions, type SendReport } from './outgoing-text';
 import { bindEvents, type TranslationContext, type WhoisInfo } from './translate';
 
 /** What of a connection a config reload changes without reconnecting. */
@@ -39,6 +39,51 @@ export interface LiveConnectionSettings {
 }
 
 export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
+  /** What translate.ts, outgoing-text.ts, registration-handshake.ts see and update (private: callers cannot fake
+   *  server events), as methods on one prototype instead of closures per connection (issue 13: memory per puppet). */
+  private static readonly Hooks = class implements TranslationContext, OutgoingTextHost, HandshakeHost {
+    constructor(private readonly c: IrcConnection) {}
+    get options(): IrcConnectOptions { return this.c.options; }
+    get clock(): Clock { return this.c.clock; }
+    nick(): IrcNick { return this.c.currentNick; }
+    setNick(nick: IrcNick): void { this.c.currentNick = nick; }
+    saslDone(): boolean { return this.c.saslDone; }
+    noteSaslDone(): void { this.c.saslDone = true; }
+    noteIsupport(): void { this.c.isupportCache = undefined; }
+    noteServerError(message: string | undefined): void { this.c.closeCause = { reason: 'server-error', message }; }
+    afterWelcome(message: ParsedMessage): void { this.c.replies.onNumeric(message); }
+    onError(error: Error): void { this.c.emit('error', error); }
+    isupport(): Isupport { return this.c.isupport; }
+    fold(name: string): string { return this.c.fold(name); }
+    messageTags(): boolean { return this.c.messageTags; }
+    echoMessage(): boolean { return this.c.echoMessage; }
+    prefixLength(): number {
+      const host = this.c.client?.user.host;
+      return estimatePrefixLength({ nickLength: this.c.currentNick.length, userLength: this.c.options.username.length + 1, hostLength: host ? host.length : 63 });
+    }
+    send(line: string, beforeWrite?: () => void) { return this.c.send(line, beforeWrite); }
+    isSelf(nick: string): boolean { return this.c.fold(nick) === this.c.fold(this.c.currentNick); }
+    noteWhois(nick: string, info: WhoisInfo | undefined): void { this.c.replies.whoisAnswered(nick, info); }
+    awaitsWhois(nick: string): boolean { return this.c.replies.awaitsWhois(nick); }
+    /** (irc-framework answers a CAP NEW of nothing it wants with an empty CAP REQ: its empty ACK is no change.) */
+    noteCapabilities(added: string[], removed: string[]): void {
+      if (this.c.registered && added.length + removed.length > 0) this.c.emit('capabilities', { added, removed, enabled: this.c.capabilities });
+    }
+    noteSelf(kind: 'join' | 'part' | 'nick', name: string): void {
+      const { c } = this;
+      const folded = c.fold(name);
+      if (kind === 'join') {
+        c.channels.add(folded);
+        c.replies.joined(folded);
+      } else if (kind === 'part') {
+        c.channels.delete(folded);
+      } else {
+        c.currentNick = name as IrcNick;
+        c.replies.nickChanged(name as IrcNick);
+      }
+    }
+  };
+
   private readonly options: IrcConnectOptions;
   private readonly clock: Clock;
   private readonly flood: FloodQueue;
@@ -58,6 +103,7 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
   private readonly replies: RequestReplies;
   private readonly echoes: EchoWaiters;
   private readonly text: OutgoingText;
+  private readonly hooks = new IrcConnection.Hooks(this);
   private readonly joinLines = new JoinLines((line) => this.send(line), () => this.isupport.joinTargets);
 
   constructor(options: IrcConnectOptions) {
@@ -77,36 +123,19 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
       clock: this.clock,
       write: (line) => this.writeNow(line),
     });
-    const replyMs = options.replyTimeoutMs ?? 30_000;
-    this.replies = new RequestReplies(this.clock, replyMs, (name) => this.fold(name));
+    this.replies = new RequestReplies(this.clock, options.replyTimeoutMs ?? 30_000, (name) => this.fold(name));
     // Echoes come back within a round trip; a line that does not was refused or filtered.
     this.echoes = new EchoWaiters(this.clock, options.echoTimeoutMs ?? 5_000);
-    this.text = new OutgoingText({
-      isupport: () => this.isupport, fold: (name) => this.fold(name), messageTags: () => this.messageTags,
-      echoMessage: () => this.echoMessage, prefixLength: () => this.prefixLength(), send: (line, beforeWrite) => this.send(line, beforeWrite),
-    }, this.flood, this.echoes);
-    this.on('message', (e) => {
-      if (e.self && !e.fromServer) this.echoes.echoed({ target: this.fold(e.target), kind: e.kind, text: e.text }, e.msgid);
-    });
-    this.on('serverError', (e) => {
-      const target = e.channel ?? e.nick;
-      if (target) this.echoes.refused(this.fold(target));
-    });
+    this.text = new OutgoingText(this.hooks, this.flood, this.echoes);
   }
 
   /** Our nick right now (it can differ from the configured one after a 433 or a NICK). */
-  get nick(): IrcNick {
-    return this.currentNick;
-  }
+  get nick(): IrcNick { return this.currentNick; }
 
-  get isRegistered(): boolean {
-    return this.registered;
-  }
+  get isRegistered(): boolean { return this.registered; }
 
   /** Whether this connection logged in with SASL (903) while registering. */
-  get loggedInWithSasl(): boolean {
-    return this.saslDone;
-  }
+  get loggedInWithSasl(): boolean { return this.saslDone; }
 
   /** The server's ISUPPORT values (RFC defaults until it has sent them). */
   get isupport(): Isupport {
@@ -115,33 +144,21 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
   }
 
   /** True when the server echoes our own messages back (they arrive with `self: true`). */
-  get echoMessage(): boolean {
-    return this.client?.network.cap.isEnabled('echo-message') ?? false;
-  }
+  get echoMessage(): boolean { return this.client?.network.cap.isEnabled('echo-message') ?? false; }
 
   /** True when the server accepts message tags from us (IRCv3 message-tags). */
-  get messageTags(): boolean {
-    return this.client?.network.cap.isEnabled('message-tags') ?? false;
-  }
+  get messageTags(): boolean { return this.client?.network.cap.isEnabled('message-tags') ?? false; }
 
   /** True when the server labels its replies to our requests (IRCv3 labeled-response). */
-  get labeledResponse(): boolean {
-    return this.client?.network.cap.isEnabled('labeled-response') ?? false;
-  }
+  get labeledResponse(): boolean { return this.client?.network.cap.isEnabled('labeled-response') ?? false; }
 
   /** The IRCv3 capabilities the server enabled for us. */
-  get capabilities(): readonly string[] {
-    return [...(this.client?.network.cap.enabled ?? [])];
-  }
+  get capabilities(): readonly string[] { return [...(this.client?.network.cap.enabled ?? [])]; }
 
   /** Channels we are in, casefolded. */
-  get joinedChannels(): ReadonlySet<string> {
-    return this.channels;
-  }
+  get joinedChannels(): ReadonlySet<string> { return this.channels; }
 
-  floodStats(): FloodStats {
-    return this.flood.stats();
-  }
+  floodStats(): FloodStats { return this.flood.stats(); }
 
   /**
    * Flood control and keepalive changed (a config reload): applied to this connection as it is,
@@ -203,16 +220,8 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
     const asked = this.currentNick;
 
     return new Promise<IrcRegisteredEvent>((resolve, reject) => {
-      const handshake = new RegistrationHandshake(client, {
-        options: o, clock: this.clock, candidates, accepted,
-        nick: () => this.currentNick,
-        setNick: (nick) => { this.currentNick = nick; },
-        saslDone: () => this.saslDone,
-        noteSaslDone: () => { this.saslDone = true; },
-        noteIsupport: () => { this.isupportCache = undefined; },
-        noteServerError: (message) => { this.closeCause = { reason: 'server-error', message }; },
-        afterWelcome: (message) => this.replies.onNumeric(message),
-        onError: (error) => this.emit('error', error),
+      const handshake = new RegistrationHandshake(client, this.hooks, {
+        candidates, accepted,
         settled: (error) => {
           if (error) return reject(error);
           this.registered = true;
@@ -234,12 +243,11 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
           socketError ? { cause: socketError } : {}));
         this.onClosed(client, wasRegistered, cause);
       });
-      bindEvents(client, this.translationContext(), (event, value) => this.emit(event, value));
+      bindEvents(client, this.hooks, (event, value) => {
+        this.echoes.observe(event, value, this.hooks);
+        this.emit(event, value);
+      });
       this.replies.watch(client);
-      // cap-notify: after registration the server may offer new capabilities (irc-framework asks
-      // for those it wants) or withdraw some; both change what this connection does from then on.
-      client.on('cap ack', (e) => this.capabilitiesChanged(Object.keys(e.capabilities), []));
-      client.on('cap del', (e) => this.capabilitiesChanged([], Object.keys(e.capabilities)));
       // The socket outlives whatever opened it (often a Matrix event's handler, in its room's
       // turn): its events must not count as part of that turn (the core's re-entrancy check).
       outsideRoomTurn(() => client.connect(toClientOptions({ ...this.options, ...(localAddress !== undefined ? { localAddress } : {}) }, this.currentNick)));
@@ -340,33 +348,6 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
     this.clock.clearTimeout(force);
   }
 
-  /** What translate.ts may see and update: kept private so callers cannot fake server events. */
-  private translationContext(): TranslationContext {
-    return {
-      isupport: () => this.isupport,
-      isSelf: (nick) => this.fold(nick) === this.fold(this.currentNick),
-      noteSelf: (kind, name) => {
-        const folded = this.fold(name);
-        if (kind === 'join') {
-          this.channels.add(folded);
-          this.replies.joined(folded);
-        } else if (kind === 'part') {
-          this.channels.delete(folded);
-        } else {
-          this.currentNick = name as IrcNick;
-          this.replies.nickChanged(name as IrcNick);
-        }
-      },
-      noteWhois: (nick, info) => this.replies.whoisAnswered(nick, info),
-      awaitsWhois: (nick) => this.replies.awaitsWhois(nick),
-    };
-  }
-
-  /** (irc-framework answers a CAP NEW of nothing it wants with an empty CAP REQ: its empty ACK is no change.) */
-  private capabilitiesChanged(added: string[], removed: string[]): void {
-    if (this.registered && added.length + removed.length > 0) this.emit('capabilities', { added, removed, enabled: this.capabilities });
-  }
-
   private onClosed(client: Client, wasRegistered: boolean, cause: { reason: IrcCloseReason; message?: string }): void {
     if (this.client !== client) return;
     this.client = undefined;
@@ -391,11 +372,6 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
   private writeNow(line: string): void {
     if (!this.client?.connected) throw new IrcError('IRC_NOT_CONNECTED', `The connection to ${this.options.host} closed before the line could be sent.`);
     this.client.raw(line);
-  }
-
-  private prefixLength(): number {
-    const host = this.client?.user.host;
-    return estimatePrefixLength({ nickLength: this.currentNick.length, userLength: this.options.username.length + 1, hostLength: host ? host.length : 63 });
   }
 
   private checkChannel(channel: string): IrcChannel {

@@ -9,6 +9,7 @@
  * server reports the refusal for that target, when the connection closes, or after `timeoutMs`.
  */
 import type { Clock, TimerHandle } from './clock';
+import type { IrcConnectionEvents } from './events';
 
 export interface EchoExpectation {
   /** Casefolded target. */
@@ -64,6 +65,21 @@ export class EchoWaiters {
   /** The server refused a line to `target` (404, 401, ...): the oldest waiter for it gets no echo. */
   refused(target: string): void {
     this.waiting.find((w) => w.target === target)?.resolve(undefined);
+  }
+
+  /**
+   * Every event of the connection passes here before its listeners: our own message coming back
+   * is an echo, a server error naming a target a refusal. `names.fold` casefolds a target.
+   */
+  observe<E extends keyof IrcConnectionEvents>(event: E, value: IrcConnectionEvents[E], names: { fold(name: string): string }): void {
+    if (event === 'message') {
+      const e = value as IrcConnectionEvents['message'];
+      if (e.self && !e.fromServer) this.echoed({ target: names.fold(e.target), kind: e.kind, text: e.text }, e.msgid);
+    } else if (event === 'serverError') {
+      const e = value as IrcConnectionEvents['serverError'];
+      const target = e.channel ?? e.nick;
+      if (target) this.refused(names.fold(target));
+    }
   }
 
   /** The connection closed: no echo will come for anything still waiting. */

@@ -15,14 +15,20 @@ import { registrationRefusal } from './registration-refusals';
 /** After 001 we wait this long for the end of the MOTD (and the ISUPPORT lines before it). */
 const MOTD_GRACE_MS = 5_000;
 
-/** What the handshake reads and changes on its connection, and how it reports the outcome. */
-export interface HandshakeHost {
-  readonly options: IrcConnectOptions;
-  readonly clock: Clock;
+/** One registration attempt: the nicks it may try, and how it reports the outcome. */
+export interface HandshakeAttempt {
   /** The nicks to try in turn; the first is already in use as the registering nick. */
   readonly candidates: Iterator<IrcNick>;
   /** Called at the server's first line (it accepted the connection). */
   readonly accepted?: (() => void) | undefined;
+  /** Called once, synchronously: registered (no error), or refused / failed. */
+  settled(error?: IrcError): void;
+}
+
+/** What the handshake reads and changes on its connection (the same object for every attempt). */
+export interface HandshakeHost {
+  readonly options: IrcConnectOptions;
+  readonly clock: Clock;
   nick(): IrcNick;
   setNick(nick: IrcNick): void;
   saslDone(): boolean;
@@ -34,8 +40,6 @@ export interface HandshakeHost {
   /** A line after 001 that is not part of registration (replies to commands). */
   afterWelcome(message: ParsedMessage): void;
   onError(error: Error): void;
-  /** Called once, synchronously: registered (no error), or refused / failed. */
-  settled(error?: IrcError): void;
 }
 
 export class RegistrationHandshake {
@@ -44,7 +48,7 @@ export class RegistrationHandshake {
   private done = false;
   private heard = false;
 
-  constructor(private readonly client: Client, private readonly host: HandshakeHost) {
+  constructor(private readonly client: Client, private readonly host: HandshakeHost, private readonly attempt: HandshakeAttempt) {
     const o = host.options;
     const timeoutMs = o.registrationTimeoutMs ?? 30_000;
     this.timer = host.clock.setTimeout(() => this.finish(new IrcError('IRC_REGISTRATION_TIMEOUT',
@@ -69,7 +73,7 @@ export class RegistrationHandshake {
     if (this.done) return;
     this.done = true;
     if (this.timer !== undefined) this.host.clock.clearTimeout(this.timer);
-    this.host.settled(error);
+    this.attempt.settled(error);
     if (error) this.client.connection.end(undefined, true);
   }
 
@@ -77,7 +81,7 @@ export class RegistrationHandshake {
     const { host } = this;
     if (!this.heard) {
       this.heard = true;
-      host.accepted?.();
+      this.attempt.accepted?.();
     }
     const o = host.options;
     const command = message.command;
@@ -100,7 +104,7 @@ export class RegistrationHandshake {
     } else if (command === 'ERROR') {
       host.noteServerError(message.params[message.params.length - 1]);
     } else if (!this.welcomed && (command === '433' || command === '437' || command === '436')) {
-      const next = host.candidates.next();
+      const next = this.attempt.candidates.next();
       if (next.done) this.finish(new IrcError('IRC_NICK_UNAVAILABLE', `Every nick tried for ${o.nick} is in use on ${o.host}; choose another nick.`));
       else {
         host.setNick(next.value);

@@ -5,22 +5,24 @@ import { bindEvents, type TranslationContext } from './translate';
 
 interface Emitted { event: keyof IrcConnectionEvents; value: unknown }
 
-function translated(): { client: Client; emitted: Emitted[]; feed: (line: string) => void } {
+function translated(): { client: Client; emitted: Emitted[]; caps: string[]; feed: (line: string) => void } {
   const client = new Client();
   const emitted: Emitted[] = [];
+  const caps: string[] = [];
   const ctx: TranslationContext = {
     isupport: () => DEFAULT_ISUPPORT,
     isSelf: (nick) => nick === 'me',
     noteSelf: () => undefined,
     noteWhois: () => undefined,
     awaitsWhois: () => false,
+    noteCapabilities: (added, removed) => caps.push(`+${added.join(',')} -${removed.join(',')}`),
   };
   const names = (client as unknown as { eventNames(): string[] }).eventNames().slice().sort();
   bindEvents(client, ctx, (event, value) => emitted.push({ event, value }));
   // Adds nothing to the client's own listeners: one middleware for all events (translate.ts).
   expect((client as unknown as { eventNames(): string[] }).eventNames().slice().sort()).toEqual(names);
   const connection = client.connection as unknown as { emit(event: string, ...args: unknown[]): void };
-  return { client, emitted, feed: (line) => connection.emit('message', ircLineParser(line), line) };
+  return { client, emitted, caps, feed: (line) => connection.emit('message', ircLineParser(line), line) };
 }
 
 describe('bindEvents', () => {
@@ -43,5 +45,12 @@ describe('bindEvents', () => {
     feed(':carol!c@host PART #chan :bye');
     expect(emitted.map((e) => e.event)).toEqual(['part']);
     expect(heard).toEqual(['carol left #chan']);
+  });
+
+  it('hands cap-notify changes to the connection without a listener on the client', () => {
+    const { client, caps, feed } = translated();
+    feed(':srv CAP me DEL :away-notify');
+    expect(caps).toEqual(['+ -away-notify']);
+    expect((client as unknown as { listenerCount(e: string): number }).listenerCount('cap del')).toBe(0);
   });
 });

@@ -37,6 +37,8 @@ export interface TranslationContext {
   noteWhois(nick: string, info: WhoisInfo | undefined): void;
   /** Whether a WHOIS for this nick is waiting for its answer. */
   awaitsWhois(nick: string): boolean;
+  /** The server acknowledged (`added`) or withdrew (`removed`) capabilities. */
+  noteCapabilities(added: string[], removed: string[]): void;
 }
 
 type Emit = <E extends keyof IrcConnectionEvents>(event: E, value: IrcConnectionEvents[E]) => void;
@@ -205,6 +207,11 @@ const HANDLERS: Handlers = {
       ...(typeof e.reason === 'string' ? { reason: e.reason } : {}),
     });
   },
+
+  // cap-notify: after registration the server may offer new capabilities (irc-framework asks
+  // for those it wants) or withdraw some; both change what the connection does from then on.
+  'cap ack': (e, ctx) => ctx.noteCapabilities(Object.keys(e.capabilities), []),
+  'cap del': (e, ctx) => ctx.noteCapabilities([], Object.keys(e.capabilities)),
 };
 
 /**
