@@ -19,6 +19,7 @@ import { AsyncPortals, SqlitePortals } from '../portals/sqlite-portals';
 import { SqliteUserMappings } from './users';
 import { SqliteTables } from './tables';
 import { WalCheckpointer } from './wal-checkpointer';
+import { WorkerCheckpointer } from './wal-checkpoint-worker';
 
 /** How a store is opened: the connector's migrations, the process lock, the clock. */
 export interface OpenStoreOptions {
@@ -54,7 +55,7 @@ export interface OpenedStore extends BridgeStore {
   sync: SyncRepositories;
   /** The migrations this open applied, in order (empty when the schema was current). */
   migrationsApplied: AppliedMigration[];
-  /** Runs the file's WAL checkpoints in a worker thread (absent for ":memory:"). */
+  /** Runs the file's WAL checkpoints when the store is quiet (absent for ":memory:"). */
   checkpointer?: WalCheckpointer;
   close(): void;
 }
@@ -106,10 +107,14 @@ function lockAndOpen(path: string, opts: OpenStoreOptions): { db: Database.Datab
 
 function migrateAndWrap(db: Database.Database, lock: StoreLock | undefined, scopes: MigrationScope[], now: () => number, plan: MigrationPlan | undefined, path: string): OpenedStore {
   let checkpointer: WalCheckpointer | undefined;
+  let worker: WorkerCheckpointer | undefined;
   try {
     const migrationsApplied = runMigrations(db, scopes, now, plan);
     // Checkpoints (the only fsyncs) off the event loop, after migrating (wal-checkpointer.ts).
-    if (path !== ':memory:') checkpointer = new WalCheckpointer(db, path);
+    // EXPERIMENT (bench/results/2026-12-07-vm-checkpoint.md): which checkpoint design runs.
+    const mode = process.env.BRIDGEKIT_WAL_CHECKPOINT ?? 'idle';
+    if (path !== ':memory:' && mode === 'idle') checkpointer = new WalCheckpointer(db);
+    if (path !== ':memory:' && mode.startsWith('worker')) worker = new WorkerCheckpointer(db, path, { eager: mode === 'worker-eager' });
     // Journal items marked done and message links share commits (deferred-writes.ts).
     const deferred = new DeferredWrites(db);
     const sync: SyncRepositories = {
@@ -136,6 +141,7 @@ function migrateAndWrap(db: Database.Database, lock: StoreLock | undefined, scop
       close: () => {
         try {
           checkpointer?.close();
+          worker?.close();
           if (db.open) deferred.flush();
           db.close();
         } finally {
@@ -145,6 +151,7 @@ function migrateAndWrap(db: Database.Database, lock: StoreLock | undefined, scop
     };
   } catch (err) {
     checkpointer?.close();
+    worker?.close();
     db.close();
     lock?.release();
     throw err;
