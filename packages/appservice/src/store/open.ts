@@ -19,7 +19,6 @@ import { AsyncPortals, SqlitePortals } from '../portals/sqlite-portals';
 import { SqliteUserMappings } from './users';
 import { SqliteTables } from './tables';
 import { WalCheckpointer } from './wal-checkpointer';
-import { WorkerCheckpointer } from './wal-checkpoint-worker';
 
 /** How a store is opened: the connector's migrations, the process lock, the clock. */
 export interface OpenStoreOptions {
@@ -107,14 +106,10 @@ function lockAndOpen(path: string, opts: OpenStoreOptions): { db: Database.Datab
 
 function migrateAndWrap(db: Database.Database, lock: StoreLock | undefined, scopes: MigrationScope[], now: () => number, plan: MigrationPlan | undefined, path: string): OpenedStore {
   let checkpointer: WalCheckpointer | undefined;
-  let worker: WorkerCheckpointer | undefined;
   try {
     const migrationsApplied = runMigrations(db, scopes, now, plan);
-    // Checkpoints (the only fsyncs) off the event loop, after migrating (wal-checkpointer.ts).
-    // EXPERIMENT (bench/results/2026-12-07-vm-checkpoint.md): which checkpoint design runs.
-    const mode = process.env.BRIDGEKIT_WAL_CHECKPOINT ?? 'idle';
-    if (path !== ':memory:' && mode === 'idle') checkpointer = new WalCheckpointer(db);
-    if (path !== ':memory:' && mode.startsWith('worker')) worker = new WorkerCheckpointer(db, path, { eager: mode === 'worker-eager' });
+    // Checkpoints (the only fsyncs) when the store is quiet, not inside a commit (wal-checkpointer.ts).
+    if (path !== ':memory:') checkpointer = new WalCheckpointer(db);
     // Journal items marked done and message links share commits (deferred-writes.ts).
     const deferred = new DeferredWrites(db);
     const sync: SyncRepositories = {
@@ -141,7 +136,6 @@ function migrateAndWrap(db: Database.Database, lock: StoreLock | undefined, scop
       close: () => {
         try {
           checkpointer?.close();
-          worker?.close();
           if (db.open) deferred.flush();
           db.close();
         } finally {
@@ -151,7 +145,6 @@ function migrateAndWrap(db: Database.Database, lock: StoreLock | undefined, scop
     };
   } catch (err) {
     checkpointer?.close();
-    worker?.close();
     db.close();
     lock?.release();
     throw err;
