@@ -21,6 +21,9 @@ const USAGE = `Usage: npm run bench -- [options]
   --memory-puppets <n>     puppets in the memory scenario (default 1000)
   --endurance-messages <n> messages, both directions together, in the endurance scenario (default 60000)
   --endurance-churn <n>    endurance: replace one IRC and one Matrix user every n messages each way (default 50; 0 = none)
+  --rooms-counts <a,b>     rooms: room counts of the main series (default 10,100,1000)
+  --rooms-concurrency <a,b> rooms: room_concurrency values tried at the largest count besides the default (default 1,64)
+  --rooms-send-delay <ms>  rooms: homeserver answer delay per send in that series (default 40)
   --out <dir>              where result files go (default bench/results)
   --label <name>           result file name part (default: the host name)
   --update <file.json>     replace the scenarios run now in this result file, keep the others
@@ -31,6 +34,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --experiment <a,b>       what-if runs, never a baseline: no-echo (no echo of the bridge's own events),
                            puppet-filter (puppets do not see channel traffic),
                            small-young-gen (bridge runs with --max-semi-space-size=2)
+  --store <sqlite|postgres> the bridge's store: a SQLite file (default), or a throwaway PostgreSQL
+                           server per world, durable settings (fsync on); burst then also reports its CPU
   --list                   list the scenarios and exit`;
 
 const PAUSE_BETWEEN_RUNS_MS = 1000;
@@ -42,7 +47,8 @@ async function main(): Promise<number> {
       update: { type: 'string' }, 'no-write': { type: 'boolean', default: false }, keep: { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' }, 'heap-snapshots': { type: 'string' }, 'reconnect-puppets': { type: 'string', default: '5000' }, 'reconnect-rate': { type: 'string', default: '10000' }, 'memory-puppets': { type: 'string', default: '1000' },
       'endurance-messages': { type: 'string', default: '60000' }, 'endurance-churn': { type: 'string', default: '50' },
-      experiment: { type: 'string' }, list: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
+      'rooms-counts': { type: 'string', default: '10,100,1000' }, 'rooms-concurrency': { type: 'string', default: '1,64' }, 'rooms-send-delay': { type: 'string', default: '40' },
+      experiment: { type: 'string' }, store: { type: 'string', default: 'sqlite' }, list: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
     },
   });
   if (values.help) return print(USAGE, 0);
@@ -54,6 +60,7 @@ async function main(): Promise<number> {
   const experiments = values.experiment?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
   const badExperiment = experiments.filter((e) => !(EXPERIMENTS as readonly string[]).includes(e));
   if (badExperiment.length) return print(`Unknown experiment(s): ${badExperiment.join(', ')}. Known: ${EXPERIMENTS.join(', ')}`, 2);
+  if (values.store !== 'sqlite' && values.store !== 'postgres') return print(`--store is sqlite or postgres, got ${values.store}`, 2);
   const selected = wanted ? SCENARIOS.filter((s) => wanted.includes(s.name)) : SCENARIOS.filter((s) => !s.onDemand);
   const options: SuiteOptions = {
     runs: positive(values.runs, '--runs'),
@@ -62,8 +69,12 @@ async function main(): Promise<number> {
     memoryPuppets: positive(values['memory-puppets'], '--memory-puppets'),
     enduranceMessages: positive(values['endurance-messages'], '--endurance-messages'),
     enduranceChurn: positive(values['endurance-churn'], '--endurance-churn', 0),
+    roomsCounts: positiveList(values['rooms-counts'], '--rooms-counts'),
+    roomsConcurrency: positiveList(values['rooms-concurrency'], '--rooms-concurrency'),
+    roomsSendDelayMs: positive(values['rooms-send-delay'], '--rooms-send-delay', 0),
     keep: values.keep,
     experiments,
+    store: values.store,
     ...(values['cpu-prof'] ? { cpuProfDir: path.resolve(values['cpu-prof']) } : {}),
     ...(values['heap-snapshots'] ? { heapSnapshotDir: path.resolve(values['heap-snapshots']) } : {}),
   };
@@ -81,7 +92,8 @@ async function main(): Promise<number> {
   const date = new Date().toISOString();
   let result: SuiteResult = {
     schema: 1, date, label: values.label ?? `${machine.hostname}${experiments.length ? ` (experiment: ${experiments.join(', ')})` : ''}`, machine,
-    options: { runs: options.runs, reconnectPuppets: options.reconnectPuppets, reconnectRate: options.reconnectRate, memoryPuppets: options.memoryPuppets, enduranceMessages: options.enduranceMessages, enduranceChurn: options.enduranceChurn, only: wanted ?? 'all', experiments },
+    options: { runs: options.runs, reconnectPuppets: options.reconnectPuppets, reconnectRate: options.reconnectRate, memoryPuppets: options.memoryPuppets, enduranceMessages: options.enduranceMessages, enduranceChurn: options.enduranceChurn,
+      ...(selected.some((s) => s.name === 'rooms') ? { roomsCounts: options.roomsCounts, roomsConcurrency: options.roomsConcurrency, roomsSendDelayMs: options.roomsSendDelayMs } : {}), only: wanted ?? 'all', experiments, store: options.store },
     scenarios,
   };
   if (values.update) result = merge(JSON.parse(readFileSync(values.update, 'utf8')) as SuiteResult, scenarios);
@@ -135,6 +147,10 @@ function positive(value: string | undefined, flag: string, min = 1): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < min) throw new Error(`${flag} must be an integer of at least ${min}, got ${JSON.stringify(value)}`);
   return n;
+}
+
+function positiveList(value: string | undefined, flag: string): number[] {
+  return (value ?? '').split(',').map((v) => v.trim()).filter(Boolean).map((v) => positive(v, flag));
 }
 
 function log(message: string): void {

@@ -26,6 +26,12 @@ export interface SuiteOptions {
   enduranceMessages: number;
   /** Endurance: one IRC user and one Matrix user are replaced every this many messages of their direction (0: nobody comes or goes). */
   enduranceChurn: number;
+  /** Rooms scenario: the room counts of its main series (default 10, 100, 1,000). */
+  roomsCounts: number[];
+  /** Rooms scenario: room_concurrency values tried at the largest count, besides the default (default 1, 64). */
+  roomsConcurrency: number[];
+  /** Rooms scenario: how late the fake homeserver answers each send in the room_concurrency series (default 40 ms). */
+  roomsSendDelayMs: number;
   /** Keep temp dirs (logs) of every world. */
   keep: boolean;
   /** Write a CPU profile of the bridge child per run (node --cpu-prof) into this directory. */
@@ -39,6 +45,8 @@ export interface SuiteOptions {
    * with `--max-semi-space-size=2` (V8's young generation capped at 2 MiB per semi-space).
    */
   experiments: string[];
+  /** Where the bridge's store lives: its SQLite file (default), or a throwaway PostgreSQL server per world (postgres.ts). */
+  store: 'sqlite' | 'postgres';
 }
 
 export const EXPERIMENTS = ['no-echo', 'puppet-filter', 'small-young-gen'] as const;

@@ -11,9 +11,10 @@ import { BridgeProcess } from './bridge/process';
 import type { ChildSpec } from './bridge/protocol';
 import { FakeHomeserver } from './fake-hs/server';
 import { freePort, Ircd } from './ircd';
+import { BenchPostgres } from './postgres';
 import { RawIrcClient, type IrcLine } from './irc-client';
 import { profileArgs, type RunContext } from './scenario';
-import { waitFor } from './time';
+import { nowMs, waitFor } from './time';
 
 export interface WorldOptions {
   /** The run this world is for: keep, CPU profiles and experiments come from its options. */
@@ -25,6 +26,10 @@ export interface WorldOptions {
   nodeArgs?: string[];
   network?: NetworkOverrides;
   roomConcurrency?: number;
+  /** How long the bot may take to join every channel (default 30 s). */
+  joinTimeoutMs?: number;
+  /** The fake homeserver answers each message send this much later (default 0). */
+  hsSendDelayMs?: number;
 }
 
 /** Counts what the observer sees, so scenarios can wait on the IRC side. */
@@ -55,6 +60,10 @@ export class World {
   readonly channels: string[];
   readonly roomIds: string[];
   bridge!: BridgeProcess;
+  /** The bridge's store server with `--store postgres`. */
+  postgres?: BenchPostgres;
+  /** Monotonic time when the observer had seen the bot join every channel. */
+  botJoinedAt = 0;
 
   private constructor(
     readonly dir: string,
@@ -69,6 +78,20 @@ export class World {
   }
 
   static async create(options: WorldOptions): Promise<World> {
+    const postgres = options.ctx.options.store === 'postgres' ? await BenchPostgres.start() : undefined;
+    try {
+      return await World.createWith(options, postgres);
+    } catch (error) {
+      try {
+        postgres?.stop();
+      } catch {
+        // the first error says more
+      }
+      throw error;
+    }
+  }
+
+  private static async createWith(options: WorldOptions, postgres: BenchPostgres | undefined): Promise<World> {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'bridgekit-bench-'));
     const ircd = await Ircd.start(dir);
     const asPort = await freePort();
@@ -76,15 +99,18 @@ export class World {
     const experiments = options.ctx.options.experiments;
     const hs = new FakeHomeserver({
       domain: DOMAIN, asToken: registration.asToken, hsToken: registration.hsToken, botUserId: BOT_USER_ID, echo: !experiments.includes('no-echo'),
+      ...(options.hsSendDelayMs ? { sendDelayMs: options.hsSendDelayMs } : {}),
     });
     await hs.listen();
     const configPath = writeConfig(dir, {
       hsUrl: hs.url, asPort, ircPort: ircd.port, rooms: options.rooms,
       ...(options.network ? { network: options.network } : {}),
       ...(options.roomConcurrency ? { roomConcurrency: options.roomConcurrency } : {}),
+      ...(postgres ? { databaseUrl: postgres.url } : {}),
     });
     const observer = await RawIrcClient.connect(ircd.port, 'observer');
     const world = new World(dir, ircd, hs, observer, options);
+    world.postgres = postgres;
     try {
       for (const channel of world.channels) await observer.join(channel);
       const specPath = path.join(dir, 'child-spec.json');
@@ -97,8 +123,10 @@ export class World {
       ];
       world.bridge = await BridgeProcess.spawn({ specPath, logFile: path.join(dir, 'bridge.log'), nodeArgs, cwd: dir });
       hs.setBridge(world.bridge.port);
-      await waitFor('the bridge bot to join every channel', () => world.tally.joins >= world.channels.length, 30_000);
+      await waitFor('the bridge bot to join every channel', () => world.tally.joins >= world.channels.length, options.joinTimeoutMs ?? 30_000);
+      world.botJoinedAt = nowMs();
     } catch (error) {
+      world.postgres = undefined; // create() stops it
       await world.close();
       throw error;
     }
@@ -123,6 +151,11 @@ export class World {
     await this.observer.quit().catch(() => undefined);
     await this.hs.close().catch(() => undefined);
     await this.ircd.stop().catch(() => undefined);
+    try {
+      this.postgres?.stop(this.options.ctx.options.keep);
+    } catch {
+      // already gone
+    }
     if (!this.options.ctx.options.keep) rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -69,11 +69,12 @@ async function main(): Promise<void> {
 
   const puppets = (): PuppetCounts => {
     const counts: PuppetCounts = {
-      total: 0, connected: 0, joinedChannels: 0, botConnected: false, floodDelayed: 0, floodWaitMs: 0, linesSent: 0,
+      total: 0, connected: 0, joinedChannels: 0, botConnected: false, botQueued: 0, floodDelayed: 0, floodWaitMs: 0, linesSent: 0,
       registeredSinceWatch: watched.registered.length, joinedSinceWatch: watched.joined.length,
     };
     for (const network of connector.bridge.networks()) {
       counts.botConnected ||= network.bot.client.isRegistered;
+      counts.botQueued += network.bot.client.floodStats().queued;
       for (const puppet of network.puppets.all()) {
         counts.total++;
         if (puppet.isConnected) counts.connected++;

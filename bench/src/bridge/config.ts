@@ -65,6 +65,8 @@ export interface ConfigOptions {
   rooms: number;
   network?: NetworkOverrides;
   roomConcurrency?: number;
+  /** PostgreSQL instead of the SQLite file. */
+  databaseUrl?: string;
 }
 
 /** Writes config.yaml next to registration.yaml; returns its path. */
@@ -72,7 +74,7 @@ export function writeConfig(dir: string, options: ConfigOptions): string {
   const config = {
     homeserver: { url: options.hsUrl, domain: DOMAIN },
     appservice: { registration: 'registration.yaml', bind_address: '127.0.0.1', port: options.asPort },
-    database: { path: 'bridge.db' },
+    database: options.databaseUrl ? { url: options.databaseUrl } : { path: 'bridge.db' },
     // The default level: what a deployment runs with.
     logging: { level: 'info', format: 'text' },
     ...(options.roomConcurrency ? { ingest: { room_concurrency: options.roomConcurrency } } : {}),

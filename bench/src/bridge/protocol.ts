@@ -34,6 +34,8 @@ export interface PuppetCounts {
   /** Channels the puppets are in, per their own connections (the server confirmed the JOIN). */
   joinedChannels: number;
   botConnected: boolean;
+  /** Lines waiting in the bot's send queue (channel-mode queries after joins among them). */
+  botQueued: number;
   /** Since 'watch': registrations of puppets and their own channel JOINs confirmed by the server. */
   registeredSinceWatch: number;
   joinedSinceWatch: number;

@@ -26,6 +26,8 @@ export interface FakeHomeserverOptions {
   botUserId: string;
   /** Push the bridge's own events back to it, as Synapse does (default true; false only for the no-echo experiment). */
   echo?: boolean;
+  /** Answer each message send this much later, like a homeserver that takes time to persist (default 0). */
+  sendDelayMs?: number;
 }
 
 type Reply = [status: number, body: unknown];
@@ -195,7 +197,8 @@ export class FakeHomeserver {
       if (seen) return [200, { event_id: seen }];
       const reply = this.emit(model.event(d(m[1]!), user, d(m[2]!), body));
       this.sendTxns.set(key, (reply[1] as { event_id: string }).event_id);
-      return reply;
+      const delay = this.options.sendDelayMs ?? 0;
+      return delay > 0 ? new Promise<Reply>((resolve) => setTimeout(() => resolve(reply), delay)) : reply;
     });
     this.route('PUT', 'state', `${C}/rooms/{room}/state/{type}/{key}`, (m, user, body) => this.emit(model.setState(d(m[1]!), user, d(m[2]!), d(m[3]!), body)));
     this.route('PUT', 'state', `${C}/rooms/{room}/state/{type}`, (m, user, body) => this.emit(model.setState(d(m[1]!), user, d(m[2]!), '', body)));

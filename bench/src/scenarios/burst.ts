@@ -34,6 +34,9 @@ export const burst: Scenario = {
     outOfOrder: { unit: 'count', label: 'messages out of order per sender' },
     eventsPerTxn: { unit: 'events', label: 'echo events per transaction' },
     rss: { unit: 'MiB', label: 'bridge RSS after' },
+    storeCpuPerMsg: { unit: 'ms', label: 'PostgreSQL CPU per message (--store postgres)' },
+    storeCommitsPerMsg: { unit: 'commits', label: 'PostgreSQL commits per message (--store postgres)' },
+    storeWalPerMsg: { unit: 'bytes', label: 'PostgreSQL WAL per message (--store postgres)' },
   },
   targets: [
     { metric: 'throughput', op: '>=', value: 5000, text: '≥ 5,000 msg/s' },
@@ -74,7 +77,9 @@ async function runBurst(ctx: RunContext): Promise<RunResult> {
       order[senderOf.get(id)!]!.push(id);
     });
 
+    const countersBefore = await world.postgres?.counters();
     const before = await world.bridge.stats();
+    const storeBefore = world.postgres?.cpuMs();
     const t0 = nowMs();
     senders.forEach((s, i) => {
       const lines: string[] = [];
@@ -91,9 +96,11 @@ async function runBurst(ctx: RunContext): Promise<RunResult> {
     await world.hs.pusher.waitIdle(60_000);
     const echoDone = world.hs.pusher.transactions.at(-1)?.doneAt ?? nowMs();
     const after = await world.bridge.stats();
+    const storeCpu = storeBefore === undefined ? undefined : world.postgres!.cpuMs() - storeBefore;
     await waitFor('the observer to see every line', () => observed >= total, 30_000);
     offObserver();
     offHs();
+    const countersAfter = await world.postgres?.counters();
 
     const latencies = [...received.entries()].map(([id, at]) => at - sentAt.get(id)!);
     const d = distribution(latencies);
@@ -113,6 +120,10 @@ async function runBurst(ctx: RunContext): Promise<RunResult> {
         outOfOrder,
         eventsPerTxn: (world.hs.pusher.eventsPushed - eventsBefore) / Math.max(1, txns),
         rss: after.memory.rss / MIB,
+        ...(storeCpu === undefined ? {} : { storeCpuPerMsg: storeCpu / total }),
+        ...(countersBefore && countersAfter ? {
+          storeCommitsPerMsg: (countersAfter.commits - countersBefore.commits) / total, storeWalPerMsg: (countersAfter.walBytes - countersBefore.walBytes) / total,
+        } : {}),
       },
       notes: world.hs.unexpected.length ? [`unexpected homeserver requests: ${world.hs.unexpected.join(', ')}`] : [],
     };

@@ -7,6 +7,7 @@ import { memory } from './memory';
 import { pacedIrc } from './paced-irc';
 import { pacedMatrix } from './paced-matrix';
 import { reconnect } from './reconnect';
+import { rooms } from './rooms';
 import { startup } from './startup';
 
-export const SCENARIOS: readonly Scenario[] = [burst, pacedIrc, pacedMatrix, connect, memory, startup, reconnect, endurance];
+export const SCENARIOS: readonly Scenario[] = [burst, pacedIrc, pacedMatrix, connect, memory, startup, reconnect, endurance, rooms];

@@ -8,7 +8,7 @@ import { distribution } from '../stats';
 import { nowMs, sleep, waitFor } from '../time';
 import { World } from '../world';
 import { MIB, type RunContext, type RunResult, type Scenario } from '../scenario';
-import { firstStamps } from './paced-irc';
+import { matrixToIrcSamples } from './txn-latency';
 import { joinUsers, matrixUsers, waitForPuppets } from './puppets';
 import { benchText, markerOf } from './senders';
 
@@ -93,21 +93,7 @@ async function runPacedMatrix(ctx: RunContext): Promise<RunResult> {
     const peakRss = world.bridge.peakRss();
 
     const probes = await world.bridge.probes();
-    const txnStart = new Map(probes.txnStart);
-    const written = firstStamps(probes.ircWrite);
-    const txnOf = new Map<number, string>();
-    for (const t of world.hs.pusher.transactions.slice(txnsBefore)) {
-      for (const eventId of t.eventIds) {
-        const id = idOfEvent.get(eventId);
-        if (id !== undefined) txnOf.set(id, t.txnId);
-      }
-    }
-    const bridge: number[] = [];
-    for (let id = 1; id <= MESSAGES; id++) {
-      const start = txnStart.get(txnOf.get(id) ?? '');
-      const write = written.get(id);
-      if (start !== undefined && write !== undefined) bridge.push(write - start);
-    }
+    const bridge = matrixToIrcSamples(probes, world.hs.pusher.transactions.slice(txnsBefore), idOfEvent, MESSAGES);
     const b = distribution(bridge);
     const e = distribution([...observedAt].map(([id, at]) => at - queuedAt.get(id)!));
     return {

@@ -200,4 +200,21 @@ describe('IrcConnection (real ngIRCd)', () => {
       proxy.close();
     }
   });
+
+  it('joins many channels asked at once in a few lines, within a slow flood bucket', async () => {
+    const proxy = await recordingProxy(ircd);
+    try {
+      // One line per second after a burst of two: 60 JOIN lines would take about a minute.
+      const bot = connection('manyjoins', { port: proxy.port, flood: { capacity: 2, refillPerSecond: 1 } });
+      await bot.connect();
+      const channels = Array.from({ length: 60 }, (_, i) => `#many${i}`);
+      await Promise.all(channels.map((c) => bot.join(c)));
+      for (const c of channels) expect(bot.joinedChannels.has(c)).toBe(true);
+      const joinLines = proxy.lines.filter((l) => l.startsWith('JOIN '));
+      expect(joinLines.length).toBeLessThanOrEqual(2);
+      expect(joinLines.flatMap((l) => l.slice(5).split(','))).toEqual(channels);
+    } finally {
+      proxy.close();
+    }
+  });
 });

@@ -24,6 +24,7 @@ import { skipCapsUnusedByPuppets } from './puppet-caps';
 import { TypedEmitter, type IrcCloseReason, type IrcConnectionEvents, type IrcRegisteredEvent } from './events';
 import { FloodQueue, type FloodStats } from './flood';
 import { isupportFrom, type Isupport } from './isupport';
+import { JoinLines } from './join-lines';
 import { IdleTimeoutError, SocketTransport } from './socket-transport';
 import { RegistrationHandshake } from './registration-handshake';
 import { RequestReplies } from './request-replies';
@@ -57,6 +58,7 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
   private readonly replies: RequestReplies;
   private readonly echoes: EchoWaiters;
   private readonly text: OutgoingText;
+  private readonly joinLines = new JoinLines((line) => this.send(line), () => this.isupport.joinTargets);
 
   constructor(options: IrcConnectOptions) {
     super();
@@ -265,7 +267,8 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
     const line = buildLine('JOIN', key ? [name, safeParam(key, { secret: 'the channel key' })] : [name]);
     const folded = this.fold(name);
     if (this.channels.has(folded)) return;
-    return this.replies.join(folded, line, (l) => this.send(l));
+    // Joins without a key asked in the same turn share lines (join-lines.ts).
+    return this.replies.join(folded, line, key ? (l) => this.send(l) : () => this.joinLines.add(name));
   }
 
   async part(channel: string, reason?: string): Promise<void> {
@@ -288,7 +291,10 @@ export class IrcConnection extends TypedEmitter<IrcConnectionEvents> {
 
   /** Asks for a channel's modes; the server's 324 comes back as a `mode` event with `current` set. */
   async requestModes(channel: string): Promise<void> {
-    await this.send(buildLine('MODE', [this.checkChannel(channel)]));
+    const line = buildLine('MODE', [this.checkChannel(channel)]);
+    // Behind every other line: asked for each channel joined, a thousand at a bot's start.
+    if (!this.registered) await this.send(line);
+    else await this.flood.enqueueBackground(line);
   }
 
   /** `mode('#chan', '+o', ['alice'])`, or user modes with our own nick as target. */

@@ -130,4 +130,22 @@ describe('FloodQueue', () => {
   ])('rejects bad options %j', (bad) => {
     expect(() => setup(bad)).toThrow(RangeError);
   });
+
+  it('sends background lines only when no other line waits, outside the maxQueued bound', async () => {
+    const { clock, written, queue } = setup({ capacity: 1, refillPerSecond: 1, maxQueued: 2 });
+    const modes = ['m1', 'm2', 'm3', 'm4'].map((l) => queue.enqueueBackground(l));
+    expect(written.map(([, l]) => l)).toEqual(['m1']);
+    const said = ['a', 'b'].map((l) => queue.enqueue(l)); // two normal lines still fit beside three background ones
+    expect(queue.stats().queued).toBe(5);
+    await clock.advance(2000);
+    expect(written.map(([, l]) => l)).toEqual(['m1', 'a', 'b']);
+    void queue.enqueue('c'); // arrives while m2-m4 wait: goes first
+    await clock.advance(3000);
+    expect(written.map(([, l]) => l)).toEqual(['m1', 'a', 'b', 'c', 'm2', 'm3']);
+    await Promise.all(said);
+    queue.clear('closing');
+    await expect(modes[3]).rejects.toBeInstanceOf(SendQueueClearedError);
+    await expect(Promise.all(modes.slice(0, 3))).resolves.toHaveLength(3);
+    expect(clock.pending).toBe(0);
+  });
 });

@@ -74,6 +74,12 @@ export class FloodQueue {
   private tokens: number;
   private refilledAt: number;
   private readonly waiting: Waiting[] = [];
+  /**
+   * Lines that may wait for every other line (`enqueueBackground`): a bot joining 1,000 channels
+   * asks each one's modes, and those 1,000 queries must neither hold up what people see nor
+   * fill the queue that `maxQueued` bounds. One per channel joined, so bounded by the channels.
+   */
+  private readonly background: Waiting[] = [];
   private timer: TimerHandle | undefined;
   private readonly counters = { sent: 0, delayed: 0, totalWaitMs: 0, rejected: 0 };
 
@@ -107,6 +113,18 @@ export class FloodQueue {
   }
 
   /**
+   * Like `enqueue`, for a line nobody waits to see: sent only when no other line waits (lines
+   * enqueued later overtake it), and not counted against `maxQueued`.
+   */
+  enqueueBackground(line: string): Promise<SendReceipt> {
+    if (this.waiting.length === 0 && this.background.length === 0 && this.takeToken()) return this.send(line, this.clock.now());
+    return new Promise<SendReceipt>((resolve, reject) => {
+      this.background.push({ line, enqueuedAt: this.clock.now(), resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /**
    * New limits on a live queue (a config reload): the tokens already earned are kept, up to the
    * new burst, and lines already waiting keep their place. A smaller `maxQueued` refuses only
    * new lines.
@@ -129,7 +147,7 @@ export class FloodQueue {
   clear(reason = 'the IRC connection closed'): void {
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
-    const dropped = this.waiting.splice(0);
+    const dropped = [...this.waiting.splice(0), ...this.background.splice(0)];
     for (const w of dropped) w.reject(new SendQueueClearedError(reason));
   }
 
@@ -143,7 +161,7 @@ export class FloodQueue {
   }
 
   stats(): FloodStats {
-    return { ...this.counters, queued: this.waiting.length };
+    return { ...this.counters, queued: this.waiting.length + this.background.length };
   }
 
   private peekTokens(): number {
@@ -182,7 +200,7 @@ export class FloodQueue {
   }
 
   private schedule(): void {
-    if (this.timer !== undefined || this.waiting.length === 0) return;
+    if (this.timer !== undefined || (this.waiting.length === 0 && this.background.length === 0)) return;
     this.refill();
     const delay = Math.max(0, Math.ceil((1 - this.tokens) * this.msPerToken));
     this.timer = this.clock.setTimeout(() => {
@@ -192,8 +210,8 @@ export class FloodQueue {
   }
 
   private drain(): void {
-    while (this.waiting.length > 0 && this.takeToken()) {
-      const next = this.waiting.shift() as Waiting;
+    while ((this.waiting.length > 0 || this.background.length > 0) && this.takeToken()) {
+      const next = (this.waiting.shift() ?? this.background.shift()) as Waiting;
       this.send(next.line, next.enqueuedAt, next.beforeWrite).then(next.resolve, next.reject);
     }
     this.schedule();

@@ -22,6 +22,13 @@ describe('isupportFrom', () => {
     });
     expect(isupportFrom({ LINELEN: '2048', CASEMAPPING: 'ascii', CHANTYPES: '#&!' })).toMatchObject({ lineLength: 2048, casemapping: 'ascii', chanTypes: '#&!' });
   });
+
+  it('reads the JOIN limit of TARGMAX, raw or split, and none when JOIN is listed without one', () => {
+    expect(isupportFrom({ TARGMAX: 'KICK:1,JOIN:5,PRIVMSG:4' }).joinTargets).toBe(5);
+    expect(isupportFrom({ TARGMAX: ['kick:1', 'join:3'] }).joinTargets).toBe(3);
+    expect(isupportFrom({ TARGMAX: 'JOIN:,PRIVMSG:4' }).joinTargets).toBeUndefined();
+    expect(isupportFrom({}).joinTargets).toBeUndefined();
+  });
 });
 
 describe('channelNameProblem', () => {

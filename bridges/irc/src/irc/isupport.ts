@@ -38,6 +38,8 @@ export interface Isupport {
   lineLength: number;
   /** NETWORK=, the network's own name. */
   network?: string;
+  /** TARGMAX's JOIN entry: most channels one JOIN line may name; unknown or empty = no known limit. */
+  joinTargets?: number;
 }
 
 export const DEFAULT_ISUPPORT: Isupport = Object.freeze({
@@ -77,6 +79,7 @@ export function isupportFrom(options: Readonly<Record<string, unknown>>): Isuppo
     topicLength: positiveInt(options.TOPICLEN),
     lineLength: positiveInt(options.LINELEN) ?? DEFAULT_ISUPPORT.lineLength,
     network: typeof options.NETWORK === 'string' ? options.NETWORK : undefined,
+    joinTargets: targmax(options.TARGMAX, 'JOIN'),
   };
 }
 
@@ -134,4 +137,14 @@ export function prefixesToModes(prefixes: string, isupport: Isupport): string {
 /** Mode letters ('vo') → prefix symbols ('@+'), in the server's rank order. */
 export function modesToPrefixes(modes: string, isupport: Isupport): string {
   return isupport.prefix.filter((p) => modes.includes(p.mode)).map((p) => p.symbol).join('');
+}
+
+/** One command's limit in TARGMAX (`JOIN:5,PRIVMSG:4,KICK:`, raw or already split at commas); undefined when not limited. */
+function targmax(value: unknown, command: string): number | undefined {
+  const entries = Array.isArray(value) ? value.map(String) : typeof value === 'string' ? value.split(',') : [];
+  for (const entry of entries) {
+    const [name = '', limit] = entry.split(':');
+    if (name.toUpperCase() === command) return positiveInt(limit);
+  }
+  return undefined;
 }

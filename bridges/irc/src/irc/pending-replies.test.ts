@@ -34,4 +34,21 @@ describe('PendingReplies', () => {
     await expect(y).rejects.toThrow('closed');
     replies.resolve('y', 1); // late answers are ignored
   });
+
+  it('starts the timeout of a waiter asked without one only when told (its line waited to be sent)', async () => {
+    const clock = new TestClock(0);
+    const replies = new PendingReplies<void>('JOIN', clock, 30_000);
+    const waiting = replies.wait('#chan', false);
+    let settled = false;
+    waiting.then(() => { settled = true; }, () => { settled = true; });
+    await clock.advance(60_000);
+    expect(settled).toBe(false);
+    replies.startTimers('#chan');
+    const timedOut = expect(waiting).rejects.toMatchObject({ code: 'IRC_REPLY_TIMEOUT' });
+    await clock.advance(29_999);
+    expect(settled).toBe(false);
+    await clock.advance(1);
+    await timedOut;
+    expect(clock.pending).toBe(0);
+  });
 });

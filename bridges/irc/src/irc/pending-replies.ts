@@ -10,7 +10,8 @@ import { IrcError } from './errors';
 interface Waiter<T> {
   resolve: (value: T) => void;
   reject: (error: Error) => void;
-  timer: TimerHandle;
+  /** Undefined until the timeout starts (see `wait`). */
+  timer?: TimerHandle;
 }
 
 export class PendingReplies<T> {
@@ -22,18 +23,24 @@ export class PendingReplies<T> {
     private readonly timeoutMs: number,
   ) {}
 
-  /** A promise settled by `resolve(key)` / `reject(key)`, or rejected after the timeout. */
-  wait(key: string): Promise<T> {
+  /**
+   * A promise settled by `resolve(key)` / `reject(key)`, or rejected after the timeout. With
+   * `startTimer` false the timeout starts only at `startTimers(key)`: for a request that may wait
+   * in the send queue first, so the server is given its full time once the line is out.
+   */
+  wait(key: string, startTimer = true): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const timer = this.clock.setTimeout(() => {
-        this.remove(key, waiter);
-        reject(new IrcError('IRC_REPLY_TIMEOUT', `The IRC server did not answer ${this.what} for ${key} within ${Math.round(this.timeoutMs / 1000)} seconds; try again later.`));
-      }, this.timeoutMs);
-      const waiter: Waiter<T> = { resolve, reject, timer };
+      const waiter: Waiter<T> = { resolve, reject };
       const list = this.waiters.get(key) ?? [];
       list.push(waiter);
       this.waiters.set(key, list);
+      if (startTimer) this.arm(key, waiter);
     });
+  }
+
+  /** Starts the timeout of every waiter of `key` still without one (its request was sent). */
+  startTimers(key: string): void {
+    for (const waiter of this.waiters.get(key) ?? []) if (waiter.timer === undefined) this.arm(key, waiter);
   }
 
   has(key: string): boolean {
@@ -59,8 +66,15 @@ export class PendingReplies<T> {
   private take(key: string): Waiter<T>[] {
     const list = this.waiters.get(key) ?? [];
     this.waiters.delete(key);
-    for (const w of list) this.clock.clearTimeout(w.timer);
+    for (const w of list) if (w.timer !== undefined) this.clock.clearTimeout(w.timer);
     return list;
+  }
+
+  private arm(key: string, waiter: Waiter<T>): void {
+    waiter.timer = this.clock.setTimeout(() => {
+      this.remove(key, waiter);
+      waiter.reject(new IrcError('IRC_REPLY_TIMEOUT', `The IRC server did not answer ${this.what} for ${key} within ${Math.round(this.timeoutMs / 1000)} seconds; try again later.`));
+    }, this.timeoutMs);
   }
 
   private remove(key: string, waiter: Waiter<T>): void {

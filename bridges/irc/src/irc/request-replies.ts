@@ -42,11 +42,15 @@ export class RequestReplies {
     this.labels.watch(client, (label) => this.whoisReplies.resolve(labelKey(label), undefined));
   }
 
-  /** Sends `line` (a JOIN of the casefolded `channel`) and resolves when the server confirms; one wait for joins already asked. */
+  /**
+   * Sends `line` (a JOIN of the casefolded `channel`) and resolves when the server confirms; one
+   * wait for joins already asked. The reply timeout starts once the line is written: a bot
+   * rejoining many channels may wait for flood control longer than the server needs to answer.
+   */
   async join(channel: string, line: string, send: SendLine): Promise<void> {
     if (this.joins.has(channel)) return this.joins.wait(channel);
-    const joined = this.joins.wait(channel);
-    await send(line).catch((error: Error) => this.joins.reject(channel, error));
+    const joined = this.joins.wait(channel, false);
+    await send(line).then(() => this.joins.startTimers(channel), (error: Error) => this.joins.reject(channel, error));
     return joined;
   }
 

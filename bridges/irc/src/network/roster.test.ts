@@ -31,4 +31,29 @@ describe('ChannelRoster', () => {
     expect(roster.removeEverywhere('carol')).toEqual(['#a', '#b']);
     expect(roster.channelsOf('carol')).toEqual([]);
   });
+
+  it('keeps which channels each nick is in through NAMES, PART, KICK, the bot leaving, NICK and QUIT', () => {
+    const roster = new ChannelRoster(() => 'rfc1459');
+    for (let i = 0; i < 50; i++) roster.add(`#c${i}`, nick('filler'));
+    roster.reset('#a', [nick('Carol'), nick('dave')]);
+    roster.add('#b', nick('carol'));
+    roster.add('#c', nick('Carol'));
+    expect(roster.channelsOf('CAROL')).toEqual(['#a', '#b', '#c']);
+    roster.remove('#b', 'carol'); // PART
+    roster.reset('#a', [nick('dave')]); // a fresh NAMES without her
+    expect(roster.channelsOf('carol')).toEqual(['#c']);
+    expect(roster.channelsOf('dave')).toEqual(['#a']);
+    roster.rename('Carol', nick('Caz[1]'));
+    expect(roster.channelsOf('carol')).toEqual([]);
+    expect(roster.channelsOf('caz{1}')).toEqual(['#c']);
+    expect(roster.find('#c', 'CAZ[1]')).toBe('Caz[1]');
+    roster.dropChannel('#C'); // the bot left
+    expect(roster.channelsOf('caz[1]')).toEqual([]);
+    expect(roster.removeEverywhere('caz[1]')).toEqual([]);
+    expect(roster.channelsOf('filler')).toHaveLength(50);
+    expect(roster.removeEverywhere('FILLER')).toHaveLength(50);
+    expect(roster.members('#c7')).toEqual([]);
+    roster.add('#c7', nick('filler'));
+    expect(roster.channelsOf('filler')).toEqual(['#c7']);
+  });
 });

@@ -17,51 +17,68 @@ interface Member {
 export class ChannelRoster {
   /** folded channel → folded nick → member (nick as spelled on the wire). */
   private readonly channels = new Map<string, Map<string, Member>>();
+  /**
+   * folded nick → the folded channels they are in: the reverse of `channels`, so QUIT, NICK and
+   * "which channels is this nick in" cost the nick's own channels, not every channel of a bot
+   * that sits in a thousand.
+   */
+  private readonly byNick = new Map<string, Set<string>>();
 
   constructor(private readonly casemapping: () => Casemapping) {}
 
   /** NAMES is complete for the channel: replaces what we knew. A map gives each nick's prefix symbols. */
   reset(channel: string, nicks: Iterable<IrcNick> | ReadonlyMap<IrcNick, string>): void {
+    const key = this.fold(channel);
+    this.dropChannel(channel);
     const members = new Map<string, Member>();
+    this.channels.set(key, members);
     if (nicks instanceof Map) {
-      for (const [nick, prefixes] of nicks as ReadonlyMap<IrcNick, string>) members.set(this.fold(nick), { nick, prefixes });
+      for (const [nick, prefixes] of nicks as ReadonlyMap<IrcNick, string>) this.put(key, members, nick, prefixes);
     } else {
-      for (const nick of nicks as Iterable<IrcNick>) members.set(this.fold(nick), { nick, prefixes: '' });
+      for (const nick of nicks as Iterable<IrcNick>) this.put(key, members, nick, '');
     }
-    this.channels.set(this.fold(channel), members);
   }
 
   add(channel: string, nick: IrcNick): void {
     const key = this.fold(channel);
     let members = this.channels.get(key);
     if (!members) this.channels.set(key, (members = new Map()));
-    members.set(this.fold(nick), { nick, prefixes: '' });
+    this.put(key, members, nick, '');
   }
 
   remove(channel: string, nick: string): void {
-    this.channels.get(this.fold(channel))?.delete(this.fold(nick));
+    const key = this.fold(channel);
+    const folded = this.fold(nick);
+    if (this.channels.get(key)?.delete(folded)) this.unlink(folded, key);
   }
 
   /** The bot left the channel: nothing is known about it any more. */
   dropChannel(channel: string): void {
-    this.channels.delete(this.fold(channel));
+    const key = this.fold(channel);
+    const members = this.channels.get(key);
+    if (!members) return;
+    for (const folded of members.keys()) this.unlink(folded, key);
+    this.channels.delete(key);
   }
 
   /** QUIT: gone from every channel; returns the channels they were in. */
   removeEverywhere(nick: string): string[] {
     const folded = this.fold(nick);
-    const left: string[] = [];
-    for (const [channel, members] of this.channels) if (members.delete(folded)) left.push(channel);
+    const left = [...(this.byNick.get(folded) ?? [])];
+    for (const channel of left) this.channels.get(channel)?.delete(folded);
+    this.byNick.delete(folded);
     return left;
   }
 
   rename(oldNick: string, newNick: IrcNick): void {
     const from = this.fold(oldNick);
-    for (const members of this.channels.values()) {
-      const member = members.get(from);
-      if (!member) continue;
+    const to = this.fold(newNick);
+    for (const channel of [...(this.byNick.get(from) ?? [])]) {
+      const members = this.channels.get(channel)!;
+      const member = members.get(from)!;
       members.delete(from);
-      members.set(this.fold(newNick), { nick: newNick, prefixes: member.prefixes });
+      this.unlink(from, channel);
+      this.put(channel, members, newNick, member.prefixes, to);
     }
   }
 
@@ -89,8 +106,22 @@ export class ChannelRoster {
 
   /** The channels (casefolded) the nick is in. */
   channelsOf(nick: string): string[] {
-    const folded = this.fold(nick);
-    return [...this.channels].filter(([, members]) => members.has(folded)).map(([channel]) => channel);
+    return [...(this.byNick.get(this.fold(nick)) ?? [])];
+  }
+
+  /** Sets the member in the channel (folded `key`) and in the reverse index. */
+  private put(key: string, members: Map<string, Member>, nick: IrcNick, prefixes: string, folded = this.fold(nick)): void {
+    members.set(folded, { nick, prefixes });
+    let channels = this.byNick.get(folded);
+    if (!channels) this.byNick.set(folded, (channels = new Set()));
+    channels.add(key);
+  }
+
+  private unlink(folded: string, key: string): void {
+    const channels = this.byNick.get(folded);
+    if (!channels) return;
+    channels.delete(key);
+    if (channels.size === 0) this.byNick.delete(folded);
   }
 
   private fold(name: string): string {

@@ -11,6 +11,7 @@
  *     and the puppet forgets the channel, so it does not quietly rejoin with their next message.
  */
 import type { RoomId, UserId } from '@bridgekit/appservice';
+import { SendQueueClearedError } from '../../irc/flood';
 import type { IrcNetwork } from '../../network/network';
 import { ensureBridgeInfo } from '../../portals/bridge-info';
 import type { GhostSync } from '../../ghosts/ghost-sync';
@@ -37,7 +38,12 @@ export const channelJoins = ircHandler({
       noteJoin(rt.ctx.store.kv, network.id, network.fold(e.channel), e.serverTime)
         .catch((error: Error) => rt.log.warn('Could not note when the bot joined a channel (history replay may be skipped)', { network: network.id, channel: e.channel, error: error.message }));
       // 324 comes back as a 'current' mode event (handlers/irc-to-matrix/modes.ts).
-      network.bot.client.requestModes(e.channel).catch((error: Error) => rt.log.warn('Could not ask for channel modes', { network: network.id, channel: e.channel, error: error.message }));
+      network.bot.client.requestModes(e.channel).catch((error: Error) => {
+        // The connection closed before the query left: the rejoin asks again. A bot in 1,000
+        // channels would otherwise log 1,000 warnings for one disconnect during its start.
+        if (error instanceof SendQueueClearedError) return;
+        rt.log.warn('Could not ask for channel modes', { network: network.id, channel: e.channel, error: error.message });
+      });
       return;
     }
     rt.ghostSync.joined(network, e.channel, e.nick);

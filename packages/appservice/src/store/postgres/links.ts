@@ -7,6 +7,7 @@ import type {
   KeyValueRepository, MessageLink, MessageLinkInput, MessageMappingRepository, RemoteRoom, RemoteUser, RoomLink, RoomMappingRepository, UserMappingRepository,
 } from '../types';
 import { linkValues, MESSAGE_LINK_COLUMNS, toMessageLink, type MessageLinkRow } from '../messages';
+import type { PostgresDeferredWrites } from './deferred';
 import { inTransaction } from './sql';
 
 interface RoomRow { room_id: string; network: string; remote_id: string; data: string; created_at: number }
@@ -94,9 +95,19 @@ export class PostgresUserMappings implements UserMappingRepository {
 }
 
 export class PostgresMessageMappings implements MessageMappingRepository {
-  constructor(private readonly pool: Pool, private readonly now: () => number) {}
+  /**
+   * `deferred`: where `put` queues its write, to share a commit with the writes near it
+   * (deferred-writes.ts); it resolves once committed. Reads commit what is queued first.
+   */
+  constructor(private readonly pool: Pool, private readonly now: () => number, private readonly deferred?: PostgresDeferredWrites) {}
+
+  /** Commits what is queued, when anything is (or a commit is under way), before a read. */
+  private settle(): Promise<void> | undefined {
+    return this.deferred?.busy ? Promise.resolve(this.deferred.flush()) : undefined;
+  }
 
   async put(entry: MessageLinkInput): Promise<void> {
+    if (this.deferred) return this.deferred.defer({ kind: 'link', entry, at: this.now() });
     const insert = 'INSERT INTO message_links (network, remote_id, event_id, room_id, sender, excerpt, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)';
     await this.pool.query(entry.remoteId === undefined
       ? `${insert} ON CONFLICT (event_id, network) WHERE remote_id IS NULL DO UPDATE SET room_id = excluded.room_id, sender = excluded.sender, excerpt = excluded.excerpt`
@@ -105,23 +116,27 @@ export class PostgresMessageMappings implements MessageMappingRepository {
   }
 
   async eventIdOf(network: string, remoteId: string): Promise<EventId | undefined> {
+    await this.settle();
     const { rows } = await this.pool.query<{ event_id: string }>('SELECT event_id FROM message_links WHERE network = $1 AND remote_id = $2', [network, remoteId]);
     return rows[0]?.event_id as EventId | undefined;
   }
 
   async remoteIdOf(eventId: EventId, network: string): Promise<string | undefined> {
+    await this.settle();
     const { rows } = await this.pool.query<{ remote_id: string }>(
       'SELECT remote_id FROM message_links WHERE event_id = $1 AND network = $2 AND remote_id IS NOT NULL ORDER BY seq LIMIT 1', [eventId, network]);
     return rows[0]?.remote_id;
   }
 
   async linksOf(eventId: EventId, network: string): Promise<MessageLink[]> {
+    await this.settle();
     const { rows } = await this.pool.query<MessageLinkRow>(
       `SELECT ${MESSAGE_LINK_COLUMNS} FROM message_links WHERE event_id = $1 AND network = $2 ORDER BY seq`, [eventId, network]);
     return rows.map(toMessageLink);
   }
 
   async prune(olderThanMs: number): Promise<number> {
+    await this.settle();
     const { rowCount } = await this.pool.query('DELETE FROM message_links WHERE created_at < $1', [this.now() - olderThanMs]);
     return rowCount ?? 0;
   }

@@ -4,6 +4,7 @@ import type { Logger } from '../../log/types';
 import { CORE_MIGRATIONS } from '../core-migrations';
 import type { AppliedMigration, MigrationScope } from '../migrate';
 import type { BridgeStore } from '../types';
+import { PostgresDeferredWrites } from './deferred';
 import { PostgresGhosts, PostgresPortals } from './identity';
 import { PostgresKeyValue, PostgresMessageMappings, PostgresRoomMappings, PostgresUserMappings } from './links';
 import { PostgresTransactionJournal } from './journal';
@@ -31,6 +32,11 @@ export interface OpenPostgresStoreOptions {
    */
   lock?: false | ({ name: string } & Pick<AcquirePostgresLockOptions, 'onLost' | 'onRegained' | 'onGone' | 'regainWithinMs'>);
   log?: Pick<Logger, 'warn' | 'error'>;
+  /**
+   * Writes a crash may lose harmlessly (done-marks, echo-only transaction IDs, message links)
+   * share one commit: the longest one waits (default 10 ms) and how many make a commit at once (default 256).
+   */
+  groupWrites?: { maxDelayMs?: number; maxQueued?: number };
 }
 
 /** `BridgeStore` on PostgreSQL, plus what only the core uses. */
@@ -96,23 +102,27 @@ export async function openPostgresStore(url: string, opts: OpenPostgresStoreOpti
       throw new BridgeError('STORE_OPEN_FAILED', `Cannot open the database ${label}: ${errorMessage(err)}. Check database.url in the config and that the server is running.`, { cause: err });
     }
     let closed = false;
+    // Journal items marked done, echo-only transaction IDs and message links share commits (deferred.ts).
+    const deferred = new PostgresDeferredWrites(pool, () => !closed, opts.groupWrites);
     return {
       dialect: 'postgres',
       pool,
       rooms: new PostgresRoomMappings(pool, now),
       users: new PostgresUserMappings(pool, now),
-      messages: new PostgresMessageMappings(pool, now),
+      messages: new PostgresMessageMappings(pool, now, deferred),
       kv: new PostgresKeyValue(pool, now),
       ghosts: new PostgresGhosts(pool, now),
       portals: new PostgresPortals(pool, now),
       tables: new PostgresTables(pool),
-      journal: new PostgresTransactionJournal(pool, now),
+      journal: new PostgresTransactionJournal(pool, now, deferred),
       migrationsApplied,
       close: async () => {
         // Idempotent: pg's pool refuses a second end().
         if (closed) return;
         closed = true;
         try {
+          // What is queued lands first; a write that fails now is left as a crash would leave it.
+          await Promise.resolve(deferred.flush()).catch(() => undefined);
           await pool.end();
         } finally {
           await lock?.release();
