@@ -85,10 +85,11 @@ export class Ircd {
     return this.child?.pid;
   }
 
-  /** Stops the server (its clients see the connection close) and starts a fresh one on the same port. */
-  async restart(): Promise<{ stoppedAt: number; upAt: number }> {
+  /** Stops the server (its clients see the connection close) and, `downMs` later, starts a fresh one on the same port. */
+  async restart(downMs = 0): Promise<{ stoppedAt: number; upAt: number }> {
     await this.stop();
     const stoppedAt = nowMs();
+    if (downMs > 0) await sleep(downMs);
     await this.spawn();
     return { stoppedAt, upAt: nowMs() };
   }

@@ -18,7 +18,13 @@ const USAGE = `Usage: npm run bench -- [options]
   --runs <n>               runs per scenario (default 3)
   --reconnect-puppets <n>  puppets in the mass-reconnect scenario (default 5000)
   --reconnect-rate <n>     the bridge's connect_rate_per_second there (default 10000, its maximum)
+  --reconnect-outage <s>   seconds ngIRCd stays down there before it starts again (default 0)
   --memory-puppets <n>     puppets in the memory scenario (default 1000)
+  --scale-puppets <a,b>    the counts of the scale series (default 1000,3000,10000)
+  --scale-per-channel <n>  scale: puppets per channel (default 100)
+  --scale-timeout <s>      scale: bound on each long wait of a count (default 120 s + 60 ms per puppet)
+  --burst-warmup <n>       burst: warm-up lines per sender before the clock starts (default 3: ghosts ready, code
+                           still cold; 400 also warms V8's optimizing compiler, the steady state of a running bridge)
   --endurance-messages <n> messages, both directions together, in the endurance scenario (default 60000)
   --endurance-churn <n>    endurance: replace one IRC and one Matrix user every n messages each way (default 50; 0 = none)
   --rooms-counts <a,b>     rooms: room counts of the main series (default 10,100,1000)
@@ -30,6 +36,7 @@ const USAGE = `Usage: npm run bench -- [options]
   --no-write               print only
   --keep                   keep each world's temp dir (bridge log, ngIRCd log)
   --cpu-prof <dir>         write a CPU profile of the bridge per run (node --cpu-prof)
+  --perf-record <dir>      burst: \`perf record -g\` of the bridge over the timed span (node --perf-basic-prof)
   --heap-snapshots <dir>   memory/endurance: write heap snapshots before/after (skews RSS)
   --experiment <a,b>       what-if runs, never a baseline: no-echo (no echo of the bridge's own events),
                            puppet-filter (puppets do not see channel traffic),
@@ -45,7 +52,8 @@ async function main(): Promise<number> {
     options: {
       only: { type: 'string' }, runs: { type: 'string', default: '3' }, out: { type: 'string' }, label: { type: 'string' },
       update: { type: 'string' }, 'no-write': { type: 'boolean', default: false }, keep: { type: 'boolean', default: false },
-      'cpu-prof': { type: 'string' }, 'heap-snapshots': { type: 'string' }, 'reconnect-puppets': { type: 'string', default: '5000' }, 'reconnect-rate': { type: 'string', default: '10000' }, 'memory-puppets': { type: 'string', default: '1000' },
+      'cpu-prof': { type: 'string' }, 'perf-record': { type: 'string' }, 'heap-snapshots': { type: 'string' }, 'reconnect-puppets': { type: 'string', default: '5000' }, 'reconnect-rate': { type: 'string', default: '10000' }, 'reconnect-outage': { type: 'string', default: '0' }, 'memory-puppets': { type: 'string', default: '1000' }, 'burst-warmup': { type: 'string', default: '3' },
+      'scale-puppets': { type: 'string', default: '1000,3000,10000' }, 'scale-per-channel': { type: 'string', default: '100' }, 'scale-timeout': { type: 'string' },
       'endurance-messages': { type: 'string', default: '60000' }, 'endurance-churn': { type: 'string', default: '50' },
       'rooms-counts': { type: 'string', default: '10,100,1000' }, 'rooms-concurrency': { type: 'string', default: '1,64' }, 'rooms-send-delay': { type: 'string', default: '40' },
       experiment: { type: 'string' }, store: { type: 'string', default: 'sqlite' }, list: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
@@ -66,7 +74,12 @@ async function main(): Promise<number> {
     runs: positive(values.runs, '--runs'),
     reconnectPuppets: positive(values['reconnect-puppets'], '--reconnect-puppets'),
     reconnectRate: positive(values['reconnect-rate'], '--reconnect-rate'),
+    reconnectOutageSeconds: positive(values['reconnect-outage'], '--reconnect-outage', 0),
     memoryPuppets: positive(values['memory-puppets'], '--memory-puppets'),
+    scalePuppets: positiveList(values['scale-puppets'], '--scale-puppets'),
+    scalePerChannel: positive(values['scale-per-channel'], '--scale-per-channel'),
+    ...(values['scale-timeout'] ? { scaleTimeoutSeconds: positive(values['scale-timeout'], '--scale-timeout') } : {}),
+    burstWarmup: positive(values['burst-warmup'], '--burst-warmup'),
     enduranceMessages: positive(values['endurance-messages'], '--endurance-messages'),
     enduranceChurn: positive(values['endurance-churn'], '--endurance-churn', 0),
     roomsCounts: positiveList(values['rooms-counts'], '--rooms-counts'),
@@ -76,12 +89,18 @@ async function main(): Promise<number> {
     experiments,
     store: values.store,
     ...(values['cpu-prof'] ? { cpuProfDir: path.resolve(values['cpu-prof']) } : {}),
+    ...(values['perf-record'] ? { perfRecordDir: path.resolve(values['perf-record']) } : {}),
     ...(values['heap-snapshots'] ? { heapSnapshotDir: path.resolve(values['heap-snapshots']) } : {}),
   };
-  for (const dir of [options.cpuProfDir, options.heapSnapshotDir]) if (dir) mkdirSync(dir, { recursive: true });
+  for (const dir of [options.cpuProfDir, options.perfRecordDir, options.heapSnapshotDir]) if (dir) mkdirSync(dir, { recursive: true });
   const needFiles = 2 * options.reconnectPuppets + 200;
   if (selected.some((s) => s.name === 'reconnect') && openFilesLimit() < needFiles) {
     return print(`The open-files limit is ${openFilesLimit()}, but the reconnect scenario needs about ${needFiles} (the bridge and ngIRCd each hold one descriptor per puppet). Raise it (ulimit -n ${needFiles}) or pass --reconnect-puppets with a smaller number.`, 2);
+  }
+  // The limit is per process: the bridge, ngIRCd and (for the floor) the harness each hold one descriptor per puppet.
+  const scaleFiles = Math.max(...options.scalePuppets) + 500;
+  if (selected.some((s) => s.name === 'scale') && openFilesLimit() < scaleFiles) {
+    return print(`The open-files limit is ${openFilesLimit()}, but the scale series needs about ${scaleFiles} per process. Raise it (ulimit -n ${scaleFiles}) or pass smaller --scale-puppets.`, 2);
   }
 
   const machine = machineInfo();
@@ -92,8 +111,9 @@ async function main(): Promise<number> {
   const date = new Date().toISOString();
   let result: SuiteResult = {
     schema: 1, date, label: values.label ?? `${machine.hostname}${experiments.length ? ` (experiment: ${experiments.join(', ')})` : ''}`, machine,
-    options: { runs: options.runs, reconnectPuppets: options.reconnectPuppets, reconnectRate: options.reconnectRate, memoryPuppets: options.memoryPuppets, enduranceMessages: options.enduranceMessages, enduranceChurn: options.enduranceChurn,
-      ...(selected.some((s) => s.name === 'rooms') ? { roomsCounts: options.roomsCounts, roomsConcurrency: options.roomsConcurrency, roomsSendDelayMs: options.roomsSendDelayMs } : {}), only: wanted ?? 'all', experiments, store: options.store },
+    options: { runs: options.runs, reconnectPuppets: options.reconnectPuppets, reconnectRate: options.reconnectRate, reconnectOutageSeconds: options.reconnectOutageSeconds, memoryPuppets: options.memoryPuppets, burstWarmup: options.burstWarmup, enduranceMessages: options.enduranceMessages, enduranceChurn: options.enduranceChurn,
+      ...(selected.some((s) => s.name === 'rooms') ? { roomsCounts: options.roomsCounts, roomsConcurrency: options.roomsConcurrency, roomsSendDelayMs: options.roomsSendDelayMs } : {}),
+      ...(selected.some((s) => s.name === 'scale') ? { scalePuppets: options.scalePuppets, scalePerChannel: options.scalePerChannel } : {}), only: wanted ?? 'all', experiments, store: options.store },
     scenarios,
   };
   if (values.update) result = merge(JSON.parse(readFileSync(values.update, 'utf8')) as SuiteResult, scenarios);
@@ -129,9 +149,10 @@ async function runScenario(scenario: Scenario, options: SuiteOptions): Promise<S
     }
     await sleep(PAUSE_BETWEEN_RUNS_MS);
   }
-  const summary = summarize(scenario.metrics, runs);
+  const metrics = scenario.metricsFor?.(options) ?? scenario.metrics;
+  const summary = summarize(metrics, runs);
   return {
-    name: scenario.name, title: scenario.title, measures: scenario.measures, metrics: scenario.metrics,
+    name: scenario.name, title: scenario.title, measures: scenario.measures, metrics,
     runs, summary, targets: judge(scenario.targets, summary), date: new Date().toISOString(),
   };
 }

@@ -20,8 +20,17 @@ export interface SuiteOptions {
   reconnectPuppets: number;
   /** The bridge's connect_rate_per_second in the mass-reconnect scenario (default 10,000: its maximum). */
   reconnectRate: number;
+  /** Seconds the IRC server stays down in the mass-reconnect scenario (default 0: restarted at once). */
+  reconnectOutageSeconds: number;
   /** N of the memory scenario. */
   memoryPuppets: number;
+  /** The counts of the scale series (scenarios/scale.ts), and puppets per channel there. */
+  scalePuppets: number[];
+  scalePerChannel: number;
+  /** Scale series: bound on each long wait of a count (default 120 s + 60 ms per puppet). */
+  scaleTimeoutSeconds?: number;
+  /** burst: warm-up lines per sender before the timed span (3 readies the ghosts; hundreds also let V8 optimize the line path). */
+  burstWarmup: number;
   /** Messages (both directions together) of the endurance scenario. */
   enduranceMessages: number;
   /** Endurance: one IRC user and one Matrix user are replaced every this many messages of their direction (0: nobody comes or goes). */
@@ -36,6 +45,8 @@ export interface SuiteOptions {
   keep: boolean;
   /** Write a CPU profile of the bridge child per run (node --cpu-prof) into this directory. */
   cpuProfDir?: string;
+  /** burst: `perf record -g` the bridge child over the timed span into this directory (the child runs with --perf-basic-prof). */
+  perfRecordDir?: string;
   /** Write V8 heap snapshots of the bridge into this directory: before and after (memory), after warm-up and at the end (endurance). */
   heapSnapshotDir?: string;
   /**
@@ -68,6 +79,8 @@ export interface Scenario {
   /** One paragraph: what is measured, and how. */
   measures: string;
   metrics: Record<string, MetricSpec>;
+  /** When the metrics depend on the options (one set per count of a series): used instead of `metrics`. */
+  metricsFor?(options: SuiteOptions): Record<string, MetricSpec>;
   targets: Target[];
   /** Left out of a plain `npm run bench` (too long for the default suite): run with --only. */
   onDemand?: boolean;
@@ -77,8 +90,9 @@ export interface Scenario {
 export const MIB = 1024 * 1024;
 export const KIB = 1024;
 
-/** Node flags for the bridge child: a CPU profile per run when asked for. */
+/** Node flags for the bridge child: a CPU profile per run, or perf's JIT symbol map, when asked for. */
 export function profileArgs(ctx: RunContext, scenario: string): string[] {
-  if (!ctx.options.cpuProfDir) return [];
-  return ['--cpu-prof', `--cpu-prof-dir=${ctx.options.cpuProfDir}`, `--cpu-prof-name=${scenario}-run${ctx.run}.cpuprofile`];
+  const args = ctx.options.perfRecordDir ? ['--perf-basic-prof'] : [];
+  if (!ctx.options.cpuProfDir) return args;
+  return [...args, '--cpu-prof', `--cpu-prof-dir=${ctx.options.cpuProfDir}`, `--cpu-prof-name=${scenario}-run${ctx.run}.cpuprofile`];
 }

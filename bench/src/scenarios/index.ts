@@ -8,6 +8,7 @@ import { pacedIrc } from './paced-irc';
 import { pacedMatrix } from './paced-matrix';
 import { reconnect } from './reconnect';
 import { rooms } from './rooms';
+import { scale } from './scale';
 import { startup } from './startup';
 
-export const SCENARIOS: readonly Scenario[] = [burst, pacedIrc, pacedMatrix, connect, memory, startup, reconnect, endurance, rooms];
+export const SCENARIOS: readonly Scenario[] = [burst, pacedIrc, pacedMatrix, connect, memory, startup, reconnect, endurance, rooms, scale];

@@ -20,11 +20,11 @@ export const reconnect: Scenario = {
   name: 'reconnect',
   title: 'Mass reconnect after the IRC server restarts',
   measures: 'N puppets (--reconnect-puppets, default 5,000; 100 per channel) are connected through Matrix joins. ngIRCd is '
-    + 'stopped (SIGTERM: every connection closes) and started again on the same port. From the moment the new server accepts '
+    + 'stopped (SIGTERM: every connection closes) and started again on the same port (--reconnect-outage seconds later, default at once). From the moment the new server accepts '
     + 'connections: back = the puppet\'s connection registered again (001), rejoined = the server confirmed its channel JOIN, '
     + 'both stamped in the bridge process by listeners on each puppet\'s connection events. The bridge\'s connect gate is --reconnect-rate (default 10,000/s, its maximum) and its first retry comes after 0.5–1 s '
     + '(reconnect.base_delay_seconds 1 with jitter), so the time after that is the bridge\'s or the server\'s. Floor = N plain '
-    + `clients connecting and joining straight to the same ngIRCd, ${FLOOR_CONCURRENCY} at a time (its listen backlog), after the bridge stopped.`,
+    + `clients connecting and joining straight to a fresh ngIRCd on the same port, ${FLOOR_CONCURRENCY} at a time (its listen backlog), after the bridge stopped.`,
   metrics: {
     puppets: { unit: 'count', label: 'puppets (N)' },
     allBackSeconds: { unit: 's', label: 'server up → all N registered again' },
@@ -82,7 +82,7 @@ async function runReconnect(ctx: RunContext): Promise<RunResult> {
     const watchedPuppets = await world.bridge.watch();
     const retriesBefore = await world.bridge.metric('bridgekit_irc_reconnects_total', { kind: 'puppet' });
     const before = await world.bridge.stats();
-    const { stoppedAt, upAt } = await world.ircd.restart();
+    const { stoppedAt, upAt } = await world.ircd.restart(ctx.options.reconnectOutageSeconds * 1000);
     ctx.log(`ngIRCd restarted; waiting for ${watchedPuppets} puppets`);
     const deadline = upAt + RECONNECT_DEADLINE_MS;
     let lastLog = nowMs();
@@ -111,6 +111,9 @@ async function runReconnect(ctx: RunContext): Promise<RunResult> {
     const requests = requestsSince(world, requestsBefore);
     const { botConnected } = await world.bridge.puppets();
     await world.bridge.stop();
+    // A fresh server: the old one is still working through the bridge's N QUITs (ngIRCd walks
+    // every channel membership for each), which at 10,000 kept the floor's first client from registering.
+    await world.ircd.restart();
     const floor = n / (await plainClientFloor(world.ircd.port, n, FLOOR_CONCURRENCY, (i) => `#floor${i % rooms}`));
     const rate = n / Math.max(0.001, (allRejoined - firstBack) / 1000);
     return {

@@ -37,6 +37,12 @@ export interface BridgeOptions {
    * the service manager to restart it. Default: stop, and set `process.exitCode` to 1.
    */
   onFatal?: (error: Error) => void;
+  /**
+   * How long the answer to a pushed transaction of only the bridge's own events (echoes) waits
+   * while the bridge is still sending, so the homeserver gathers the next echoes into one
+   * transaction. Default 5 ms; 0 answers at once.
+   */
+  echoAnswerHoldMs?: number;
 }
 
 /** A source of time and timers; `setTimeout` handles are opaque to the core. */

@@ -22,13 +22,13 @@ describe('Bridge (unit: in-process, real SQLite, fake homeserver)', () => {
   beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'bridge-test-')); homeserverRequests.length = 0; sentMessages.clear(); });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  function makeBridge(connector: Connector, logStream: NodeJS.WritableStream = new PassThrough(), reg: Registration = registration) {
+  function makeBridge(connector: Connector, logStream: NodeJS.WritableStream = new PassThrough(), reg: Registration = registration, echoAnswerHoldMs?: number) {
     const config = parseConfig(
       `homeserver: { url: "http://127.0.0.1:9", domain: hs.test }\nappservice: { registration: reg.yaml }\ndatabase: { path: bridge.db }\ningest: { max_attempts: 2 }\n`,
       dir,
     );
     config.appservice.port = 0; // any free port
-    return new Bridge({ config, registration: reg, connector, dispatcher: fakeHomeserver(), logStream });
+    return new Bridge({ config, registration: reg, connector, dispatcher: fakeHomeserver(), logStream, ...(echoAnswerHoldMs !== undefined ? { echoAnswerHoldMs } : {}) });
   }
 
   const event = (n: number, room = '!r:hs.test', sender = '@alice:hs.test') => ({
@@ -83,6 +83,27 @@ describe('Bridge (unit: in-process, real SQLite, fake homeserver)', () => {
     // Whatever the first run did not finish, the second does; nothing is handled twice overall.
     expect([...rec.events, ...rec2.events].map((e) => e.eventId).sort()).toEqual(['$e1', '$e2']);
     await again.stop();
+  });
+
+  it('holds the answer to an echo-only push while a handler still runs', async () => {
+    const HOLD_MS = 1_000;
+    let release!: () => void;
+    const blocked = new Promise<void>((r) => { release = r; });
+    const bridge = makeBridge(recordingConnector({ events: [] }, () => blocked), new PassThrough(), registration, HOLD_MS);
+    const { appservice } = await bridge.start();
+    try {
+      expect((await push(appservice.port, 't1', [event(1)])).status).toBe(200); // its handler now blocks: the ingest is busy
+      const started = performance.now();
+      let answered = false;
+      const held = push(appservice.port, 't2', [event(2, '!r:hs.test', '@_t_ghost:hs.test')]).then((res) => { answered = true; return res; });
+      await new Promise((r) => setTimeout(r, 200));
+      expect(answered).toBe(false);
+      expect((await held).status).toBe(200);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(HOLD_MS - 50);
+    } finally {
+      release();
+      await bridge.stop();
+    }
   });
 
   it('tells the sender in the room when a handler fails for good with a notifySender error', async () => {

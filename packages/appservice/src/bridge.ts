@@ -226,6 +226,7 @@ export class Bridge {
     const { servers, addresses } = await openBridgeListeners({
       config, registration, connector, matcher: this.matcher, sink: this.sink(ingestor, intents), routes, log, metrics: this.metrics,
       queueDepth: () => ingestor.depth, readiness: () => this.readiness(),
+      ...(this.opts.echoAnswerHoldMs !== undefined ? { echoAnswerHoldMs: this.opts.echoAnswerHoldMs } : {}),
     });
     this.servers.push(...servers);
 
@@ -326,6 +327,7 @@ export class Bridge {
     return {
       admitTransaction: (txnId: string) => ingestor.admitTransaction(txnId),
       homeserverRecovering: () => ingestor.homeserverRecovering(),
+      expectsEchoes: () => ingestor.busy,
       acceptTransaction: (txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]) => {
         const refusal = this.lockGuard.refusal;
         if (refusal) throw new Error(`The store's lock is lost: ${refusal.message}`);

@@ -1,6 +1,6 @@
 import { TestClock } from '@bridgekit/appservice/testing';
 import { SendQueueClearedError } from './flood';
-import { reconnectDelay, connectBurst, ConnectRateLimiter, MAX_CONNECT_BURST } from './reconnect';
+import { reconnectDelay, connectBurst, ConnectRateLimiter, MAX_CONNECT_BURST, ServerRecovery } from './reconnect';
 
 describe('reconnectDelay', () => {
   it('is the core\'s backoff with half of each delay fixed: from 2 s doubling to 5 min by default', () => {
@@ -84,5 +84,24 @@ describe('ConnectRateLimiter', () => {
     await expect(waiting).rejects.toBeInstanceOf(SendQueueClearedError);
     first.release();
     expect(limiter.handshakes).toBe(0);
+  });
+});
+
+describe('ServerRecovery', () => {
+  it('wakes each waiter once, at the first registration after the server was unreachable, and never a cancelled one', () => {
+    const recovery = new ServerRecovery();
+    const woken: string[] = [];
+    recovery.onRecovery(() => woken.push('a'));
+    const cancelB = recovery.onRecovery(() => woken.push('b'));
+    recovery.onRecovery(() => woken.push('c'));
+    recovery.reachable(); // nothing was down: a registration alone wakes nobody
+    expect(woken).toEqual([]);
+    cancelB();
+    recovery.unreachable();
+    recovery.unreachable();
+    recovery.reachable();
+    recovery.reachable();
+    expect(woken).toEqual(['a', 'c']);
+    expect(recovery.waiting).toBe(0);
   });
 });

@@ -139,3 +139,43 @@ export class ConnectRateLimiter {
     this.bucket.clear(reason);
   }
 }
+
+/**
+ * Whether one network's server went away and came back, so that connections waiting out a
+ * backoff return as soon as it is back rather than each finishing a delay that kept doubling
+ * while it was down (up to reconnect.max_delay_seconds: minutes, for 10,000 puppets after a
+ * server restart). A connect that found nobody listening marks the server down; the next
+ * registration of any connection of the network wakes every waiter once, and they reconnect
+ * through the connect gate, which paces them. Only "nobody listening" marks it: a server that
+ * refuses some connections (a per-host limit, a ban) while accepting others never wakes them,
+ * so their backoff holds.
+ */
+export class ServerRecovery {
+  private down = false;
+  private readonly waiters = new Set<() => void>();
+
+  /** A connect found nobody listening (refused, host or network unreachable). */
+  unreachable(): void {
+    this.down = true;
+  }
+
+  /** A connection registered. If the server had been down, every waiter is woken (once). */
+  reachable(): void {
+    if (!this.down) return;
+    this.down = false;
+    const woken = [...this.waiters];
+    this.waiters.clear();
+    for (const wake of woken) wake();
+  }
+
+  /** Calls `wake` at the next recovery; the returned function cancels that. */
+  onRecovery(wake: () => void): () => void {
+    this.waiters.add(wake);
+    return () => this.waiters.delete(wake);
+  }
+
+  /** Connections waiting for a recovery now. */
+  get waiting(): number {
+    return this.waiters.size;
+  }
+}

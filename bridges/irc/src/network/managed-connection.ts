@@ -7,17 +7,25 @@
 import { isRetriable, type Logger } from '@bridgekit/appservice';
 import type { Clock, TimerHandle } from '../irc/clock';
 import { IrcError, isIrcError } from '../irc/errors';
-import { reconnectDelay, type BackoffOptions, type ConnectRateLimiter } from '../irc/reconnect';
+import { reconnectDelay, type BackoffOptions, type ConnectRateLimiter, type ServerRecovery } from '../irc/reconnect';
 import { casefold } from '../mapping/casefold';
 import type { IrcClient } from './client';
 
 /** Refused or reset connects retried at once before the backoff takes over. */
 const QUICK_RETRIES = 3;
 
+/** The socket error behind a failed connect (ECONNREFUSED…), if that is why it failed. */
+function socketErrorCode(error: unknown): string | undefined {
+  return isIrcError(error) && error.code === 'IRC_CONNECT_FAILED' ? (error.cause as NodeJS.ErrnoException | undefined)?.code : undefined;
+}
+
 function isRefusedOrReset(error: unknown): boolean {
-  const code = isIrcError(error) && error.code === 'IRC_CONNECT_FAILED' ? (error.cause as NodeJS.ErrnoException | undefined)?.code : undefined;
+  const code = socketErrorCode(error);
   return code === 'ECONNREFUSED' || code === 'ECONNRESET';
 }
+
+/** Nobody listening at the server's address: it is down (or restarting), not refusing us. */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'backoff' | 'stopped';
 
@@ -27,6 +35,8 @@ export interface ManagedConnectionOptions {
   host: string;
   client: IrcClient;
   limiter: ConnectRateLimiter;
+  /** The network's: a backoff ends early once the server that was down is back. */
+  recovery?: ServerRecovery;
   backoff: BackoffOptions;
   clock: Clock;
   log: Logger;
@@ -54,6 +64,8 @@ export class ManagedConnection {
   private quickRetries = 0;
   private retryTimer: TimerHandle | undefined;
   private retryAt = 0;
+  /** Cancels the wake-up at the server's recovery while a retry is scheduled. */
+  private cancelWake: (() => void) | undefined;
   private connecting: Promise<void> | undefined;
   private readonly wanted = new Map<string, WantedChannel>();
   /** Channels a `join()` caller is waiting for: their failures are the caller's to report. */
@@ -207,6 +219,7 @@ export class ManagedConnection {
         this.attempt = 0;
         this.quickRetries = 0;
         this.setState('connected');
+        this.options.recovery?.reachable();
         this.options.log.info('Connected to IRC', { connection: this.options.label, nick: this.client.nick, capabilities: this.client.capabilities.join(' ') });
       } catch (error) {
         if (this.current === 'stopped') throw error; // shutting down: nothing to retry or report
@@ -243,6 +256,7 @@ export class ManagedConnection {
         await this.client.connect(() => slot.release());
         return;
       } catch (error) {
+        if (UNREACHABLE.has(socketErrorCode(error) ?? '')) this.options.recovery?.unreachable();
         if (this.current === 'stopped' || !isRefusedOrReset(error) || this.quickRetries >= QUICK_RETRIES) throw error;
         this.quickRetries++;
         this.options.log.debug('IRC connect refused or reset; retrying at once', { connection: this.options.label, retry: this.quickRetries });
@@ -275,16 +289,20 @@ export class ManagedConnection {
     const delay = reconnectDelay(this.attempt++, this.options.backoff, this.options.random);
     this.retryAt = this.options.clock.now() + delay;
     this.setState('backoff');
-    this.retryTimer = this.options.clock.setTimeout(() => {
-      this.retryTimer = undefined;
+    const retry = () => {
+      this.cancelRetry();
       if (this.current !== 'backoff') return;
       this.startAttempt().catch(() => undefined); // logged above; the next retry is scheduled
-    }, delay);
+    };
+    this.retryTimer = this.options.clock.setTimeout(retry, delay);
+    this.cancelWake = this.options.recovery?.onRecovery(retry);
   }
 
   private cancelRetry(): void {
     if (this.retryTimer !== undefined) this.options.clock.clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
+    this.cancelWake?.();
+    this.cancelWake = undefined;
   }
 
   private setState(next: ConnectionState): void {

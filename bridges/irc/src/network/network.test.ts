@@ -146,6 +146,39 @@ describe('reconnects', () => {
     expect([bot.connects, bot.isRegistered]).toEqual([5, true]);
   });
 
+  /** The server stops listening; the bot and alice's puppet back off to a 16 s delay; then it listens again. */
+  async function outageWithBackoffs(error: IrcError): Promise<void> {
+    h = await startHarness({ network: { messages: { hold_seconds: 0 } } });
+    const roomId = await h.portal();
+    await h.matrixEvent(roomId, alice, { msgtype: 'm.text', body: 'before' });
+    h.server.failNextConnects(1000, error);
+    h.server.dropAll();
+    await h.settle();
+    for (const ms of [1000, 2000, 4000, 8000]) await h.advance(ms);
+    expect(h.server.client(BOT_NICK)?.isRegistered).toBeFalsy();
+    h.server.acceptConnects();
+    // Bob's first message connects a new puppet at once, while the others still wait out 16 s.
+    await h.matrixEvent(roomId, bob, { msgtype: 'm.text', body: 'hello' });
+    expect(h.server.client('bob[m]')?.isRegistered).toBe(true);
+  }
+
+  it('brings every connection waiting out a backoff back as soon as one registers after the server was unreachable', async () => {
+    await outageWithBackoffs(new IrcError('IRC_CONNECT_FAILED', 'connect ECONNREFUSED', { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) }));
+    await h.settle();
+    expect(h.server.client(BOT_NICK)?.isRegistered).toBe(true);
+    expect(h.server.client('alice[m]')?.isRegistered).toBe(true);
+    expect(h.server.client('alice[m]')?.joinedChannels.has('#chan')).toBe(true);
+  });
+
+  it('keeps the backoff of connections the server refused while it was listening', async () => {
+    await outageWithBackoffs(new IrcError('IRC_CONNECT_FAILED', 'closed before registration: too many connections from your host'));
+    await h.settle();
+    expect(h.server.client(BOT_NICK)?.isRegistered).toBeFalsy();
+    await h.advance(16_000);
+    expect(h.server.client(BOT_NICK)?.isRegistered).toBe(true);
+    expect(h.server.client('alice[m]')?.isRegistered).toBe(true);
+  });
+
   it('does not retry refusals that cannot succeed (bad password) and says so in the log', async () => {
     h = await startHarness();
     h.server.dropAll();

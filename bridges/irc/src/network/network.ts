@@ -8,7 +8,7 @@ import type { KeyValueRepository, Logger, UserId } from '@bridgekit/appservice';
 import type { IrcNetworkConfig } from '../config/types';
 import type { Clock } from '../irc/clock';
 import { channelNameProblem, DEFAULT_ISUPPORT, type Isupport } from '../irc/isupport';
-import { connectBurst, ConnectRateLimiter } from '../irc/reconnect';
+import { connectBurst, ConnectRateLimiter, ServerRecovery } from '../irc/reconnect';
 import { casefold, channelKey, type Casemapping, type ChannelKey } from '../mapping/casefold';
 import type { IrcNick, NetworkId } from '../mapping/ids';
 import type { IrcClient, IrcClientFactory } from './client';
@@ -86,6 +86,8 @@ export class IrcNetwork {
     this.users = new IrcUsers(casemapping, MAX_KNOWN_USERS);
     this.limiter = new ConnectRateLimiter({ perSecond: config.connectRatePerSecond, burst: connectBurst(config.connectRatePerSecond), clock });
     const backoff = { baseMs: config.reconnect.baseDelaySeconds * 1000, maxMs: config.reconnect.maxDelaySeconds * 1000 };
+    // One for the bot and the puppets: whichever registers first after an outage brings the rest back.
+    const recovery = new ServerRecovery();
 
     this.botClient = options.createClient({
       // The bot keeps the host's default address: it is the bridge, not one of its users.
@@ -102,6 +104,7 @@ export class IrcNetwork {
       host: config.host,
       client: this.botClient,
       limiter: this.limiter,
+      recovery,
       backoff,
       clock,
       log: netLog,
@@ -118,6 +121,7 @@ export class IrcNetwork {
       config,
       createClient: options.createClient,
       limiter: this.limiter,
+      recovery,
       clock,
       log: netLog,
       ownNicks: this.ownNicks,

@@ -12,7 +12,7 @@ import type { LiveConnectionSettings } from '../irc/connection';
 import type { Clock, TimerHandle } from '../irc/clock';
 import type { IrcConnectOptions } from '../irc/connect-options';
 import { IrcError } from '../irc/errors';
-import type { ConnectRateLimiter } from '../irc/reconnect';
+import type { ConnectRateLimiter, ServerRecovery } from '../irc/reconnect';
 import type { IrcNick, NetworkId } from '../mapping/ids';
 import { identFromTemplate, nickCandidates, nickFromTemplate, realnameFromTemplate, type MatrixUserNames } from '../mapping/nick-template';
 import type { IrcClient, IrcClientFactory } from './client';
@@ -59,6 +59,8 @@ export interface PuppetPoolOptions {
   config: IrcNetworkConfig;
   createClient: IrcClientFactory;
   limiter: ConnectRateLimiter;
+  /** The network's: puppets in a backoff come back when the server that was down is back. */
+  recovery?: ServerRecovery;
   clock: Clock;
   log: Logger;
   ownNicks: OwnNicks;
@@ -282,6 +284,7 @@ export class PuppetPool {
       host: config.host,
       client,
       limiter: this.options.limiter,
+      ...(this.options.recovery ? { recovery: this.options.recovery } : {}),
       backoff: { baseMs: config.reconnect.baseDelaySeconds * 1000, maxMs: config.reconnect.maxDelaySeconds * 1000 },
       clock: this.options.clock,
       log: this.options.log,

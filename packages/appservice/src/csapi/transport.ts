@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { errors as undiciErrors, Pool, type Dispatcher } from 'undici';
+import { requestPath } from './request-path';
 import type { UserId } from '../ids';
 import type { Logger } from '../log/types';
 import { bufferedRequest, type AttemptTimeout } from './buffered-request';
@@ -250,19 +251,7 @@ export class MatrixTransport {
   }
 
   private pathOf(spec: RequestSpec): string {
-    const path = spec.endpoint.replace(/\{(\w+)\}/g, (_, name: string) => {
-      const value = spec.params?.[name];
-      if (value === undefined) throw new TypeError(`No value for {${name}} in ${spec.endpoint}`);
-      return encodeURIComponent(value);
-    });
-    const search = new URLSearchParams();
-    for (const [key, value] of Object.entries(spec.query ?? {})) {
-      if (value === undefined) continue;
-      for (const v of Array.isArray(value) ? value : [value]) search.append(key, String(v));
-    }
-    if (spec.asUser) search.set('user_id', spec.asUser);
-    const qs = search.toString();
-    return `${this.basePath}${path}${qs ? `?${qs}` : ''}`;
+    return requestPath(this.basePath, spec);
   }
 
   /** Built once per request, not per attempt: a retry sends the same bytes. */

@@ -19,11 +19,19 @@ import { BadJsonError } from './wire';
 /** Where accepted transactions go (the `Ingestor`). Synchronous on purpose: see `createAppServiceApp`. */
 export interface TransactionSink {
   /** Answers once persisted: at once (SQLite) or with a Promise (a database server). */
-  acceptTransaction(txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]): { duplicate: boolean } | Promise<{ duplicate: boolean }>;
+  acceptTransaction(txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]): SinkAcceptResult | Promise<SinkAcceptResult>;
+  /** True while queued items are still being handled: what they send to the homeserver comes back as echoes. */
+  expectsEchoes?(): boolean;
   /** Asked first: a refused push is answered 503 and not accepted (a gap in the IDs, `Ingestor.admitTransaction`). */
   admitTransaction?(txnId: string): TransactionAdmission;
   /** Told when a push could not be stored and was answered 500: the homeserver will recover (`Ingestor.homeserverRecovering`). */
   homeserverRecovering?(): void;
+}
+
+/** What the sink says of an accepted transaction: `echoes`, the bridge's own events among them, when it counts them. */
+export interface SinkAcceptResult {
+  duplicate: boolean;
+  echoes?: number;
 }
 
 export interface HttpMetrics {
@@ -45,6 +53,11 @@ export interface AppServiceAppDeps {
   thirdParty?: ThirdPartyProvider;
   /** Largest accepted request body, in bytes. */
   maxBodyBytes: number;
+  /**
+   * How long the 200 of a transaction holding only echoes waits while the sink expects echoes (default
+   * `ECHO_ANSWER_HOLD_MS`; 0 answers at once): see transaction-route.ts.
+   */
+  echoAnswerHoldMs?: number;
   log: Logger;
   metrics?: HttpMetrics;
   /** The bridge's registration file, named when the admin is told how to fix a wrong hs_token. */

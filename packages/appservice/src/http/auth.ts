@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { AuthRefusal } from './auth-refusals';
 import { sendError } from './respond';
@@ -103,6 +103,7 @@ function bearerOf(header: string | undefined): string | undefined {
   return value.slice('Bearer'.length).trim();
 }
 
+// The one-shot hash: no Hash object per call (each transaction the homeserver pushes is checked).
 function digest(token: string): Buffer {
-  return createHash('sha256').update(token, 'utf8').digest();
+  return hash('sha256', token, 'buffer');
 }

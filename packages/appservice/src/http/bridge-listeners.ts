@@ -36,6 +36,8 @@ export interface BridgeListenerParts {
   /** For /health's details: how much work is queued. */
   queueDepth(): number;
   readiness(): ReadinessReport | Promise<ReadinessReport>;
+  /** `BridgeOptions.echoAnswerHoldMs`. */
+  echoAnswerHoldMs?: number;
 }
 
 /** Opens every listener; `servers` are for the caller to close, in any order, at stop. */
@@ -53,6 +55,7 @@ export async function openBridgeListeners(parts: BridgeListenerParts): Promise<{
     onPing: (txnId) => log.debug('Homeserver pinged the bridge', { txnId }),
     thirdParty: connector.thirdParty,
     maxBodyBytes: config.appservice.maxBodyBytes,
+    ...(parts.echoAnswerHoldMs !== undefined ? { echoAnswerHoldMs: parts.echoAnswerHoldMs } : {}),
     log: log.child({ component: 'http' }),
     metrics: metrics.http,
     registrationFile: config.appservice.registration,

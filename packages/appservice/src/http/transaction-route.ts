@@ -10,7 +10,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Counter } from 'prom-client';
 import type { Logger } from '../log/types';
-import type { HttpMetrics, TransactionSink } from './appservice-app';
+import type { HttpMetrics, SinkAcceptResult, TransactionSink } from './appservice-app';
 import { hsTokenHeaderMatches } from './auth';
 import { BadJsonError, parseTransaction } from './wire';
 
@@ -18,9 +18,22 @@ export interface TransactionRouteDeps {
   hsToken: string;
   ingest: TransactionSink;
   maxBodyBytes: number;
+  /** Default `ECHO_ANSWER_HOLD_MS`. */
+  echoAnswerHoldMs?: number;
   log: Logger;
   metrics?: HttpMetrics;
 }
+
+/**
+ * How long the answer to a transaction of only echoes waits while the bridge is still sending.
+ * A homeserver pushes one transaction at a time and gathers what comes meanwhile into the next
+ * (Synapse does, up to 100 events), so every bridged line used to come back in a request of its
+ * own, and answering that request cost the bridge about as much CPU as sending the line. Held for
+ * a few milliseconds, the echoes of the sends made meanwhile arrive together. The cost: a Matrix
+ * message pushed while an echo-only transaction is held reaches the bridge up to this much later,
+ * and only while the bridge is busy sending.
+ */
+export const ECHO_ANSWER_HOLD_MS = 5;
 
 /** An answer: the status and the JSON body. */
 export type Answer = (status: number, body: Record<string, unknown>) => void;
@@ -33,9 +46,10 @@ export type Answer = (status: number, body: Record<string, unknown>) => void;
  * each other. The 200 goes out on the next event-loop turn: the events are persisted already and
  * their handlers have started on microtasks. Writing the response first put a socket write
  * (about 1 ms on a loaded machine) between every pushed message and the line it becomes on the
- * network; now it follows the handlers' synchronous part instead.
+ * network; now it follows the handlers' synchronous part instead. A transaction of only echoes
+ * is answered after ECHO_ANSWER_HOLD_MS instead while the sink expects more echoes (see there).
  */
-export function acceptPushed(deps: Pick<TransactionRouteDeps, 'ingest' | 'log' | 'metrics'>, txnId: string, body: unknown, answer: Answer): void {
+export function acceptPushed(deps: Pick<TransactionRouteDeps, 'ingest' | 'log' | 'metrics' | 'echoAnswerHoldMs'>, txnId: string, body: unknown, answer: Answer): void {
   const { events, ephemeral, skipped } = parseTransaction(body);
   for (const problem of skipped) {
     deps.log.warn('Skipped a malformed event in a transaction', { txnId, problem: problem.message });
@@ -52,9 +66,13 @@ export function acceptPushed(deps: Pick<TransactionRouteDeps, 'ingest' | 'log' |
     deps.ingest.homeserverRecovering?.();
     answer(500, { errcode: 'M_UNKNOWN', error: 'The bridge could not store the transaction; retry later' });
   };
-  const accepted = ({ duplicate }: { duplicate: boolean }) => {
+  const accepted = ({ duplicate, echoes }: SinkAcceptResult) => {
     deps.log.debug('Transaction accepted', { txnId, events: events.length, ephemeral: ephemeral.length, duplicate });
-    setImmediate(answer, 200, EMPTY);
+    const holdMs = deps.echoAnswerHoldMs ?? ECHO_ANSWER_HOLD_MS;
+    // Only echoes, and more on the way: let them gather at the homeserver (ECHO_ANSWER_HOLD_MS).
+    const echoOnly = !duplicate && events.length > 0 && echoes === events.length && ephemeral.length === 0;
+    if (echoOnly && holdMs > 0 && deps.ingest.expectsEchoes?.() === true) setTimeout(answer, holdMs, 200, EMPTY);
+    else setImmediate(answer, 200, EMPTY);
   };
   let result: ReturnType<TransactionSink['acceptTransaction']>;
   try {

@@ -55,7 +55,7 @@ export class MemoryJournal implements TransactionJournal {
     if (this.failAppend) throw this.failAppend;
     this.appendCalls++;
     // Serialised like a real store would, so a payload that does not survive JSON fails here too.
-    return entries.map((e) => {
+    return entries.map(({ payloadJson: _serialised, ...e }) => {
       const text = JSON.stringify(e.payload);
       if (text === undefined) throw new TypeError(`outbox payload must be JSON-serialisable (got ${typeof e.payload})`);
       const payload: unknown = JSON.parse(text);

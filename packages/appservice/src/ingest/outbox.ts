@@ -66,6 +66,8 @@ interface Definition {
 interface Unwritten {
   delivery: Delivery;
   done(written: boolean): void;
+  /** The payload as serialised at enqueue: the journal stores this text (no second stringify). */
+  json: string;
 }
 
 export class Outbox implements BridgeOutbox {
@@ -105,7 +107,7 @@ export class Outbox implements BridgeOutbox {
     let done!: (written: boolean) => void;
     const written = new Promise<boolean>((resolve) => { done = resolve; });
     const delivery: Delivery = { record, written };
-    if (this.unwritten.push({ delivery, done }) === 1) queueMicrotask(() => this.flush());
+    if (this.unwritten.push({ delivery, done, json }) === 1) queueMicrotask(() => this.flush());
     if (this.deps.accepting()) {
       delivery.scheduled = true;
       this.deps.schedule(delivery);
@@ -133,8 +135,8 @@ export class Outbox implements BridgeOutbox {
     const batch = this.unwritten;
     if (batch.length === 0) return this.writeTail?.then(() => undefined);
     this.unwritten = [];
-    const entries = batch.map(({ delivery: { record } }): OutboxEntry => ({
-      roomKey: record.roomKey, outboxKind: record.outboxKind, txnId: record.txnId, payload: record.payload,
+    const entries = batch.map(({ delivery: { record }, json }): OutboxEntry => ({
+      roomKey: record.roomKey, outboxKind: record.outboxKind, txnId: record.txnId, payload: record.payload, payloadJson: json,
     }));
     const lost = (err: unknown) => {
       this.deps.log.error('Could not journal messages for Matrix; they are lost', { count: batch.length, error: errorText(err) });

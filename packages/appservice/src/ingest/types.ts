@@ -28,8 +28,12 @@ export interface OutboxRecord {
   payloadInJournal?: true;
 }
 
-/** What the outbox hands the journal: a record before it has a sequence number. */
-export type OutboxEntry = Omit<OutboxRecord, 'seq' | 'kind' | 'attempts' | 'payloadInJournal'>;
+/**
+ * What the outbox hands the journal: a record before it has a sequence number, with `payloadJson`,
+ * the payload already serialised (`JSON.stringify(payload)`), when the outbox has it: a journal
+ * that stores text writes it instead of serialising the payload a second time.
+ */
+export type OutboxEntry = Omit<OutboxRecord, 'seq' | 'kind' | 'attempts' | 'payloadInJournal'> & { payloadJson?: string };
 
 /** What `pending` reads. */
 export interface PendingOptions {

@@ -35,6 +35,13 @@ export class SqliteTransactionJournal implements TransactionJournal {
   private readonly appendTx: (entries: readonly OutboxEntry[]) => number[];
 
   private readonly exists: Statement<[number], { seq: number }>;
+  /**
+   * Outbox items this journal appended and committed, not yet completed or dead-lettered: known
+   * to exist without a read (in WAL mode a read outside a transaction takes the shared-memory
+   * lock, a few syscalls, per bridged line). Rows leave event_queue only by pruning done and
+   * dead ones, so a seq here is always a pending row.
+   */
+  private readonly appended = new Set<number>();
 
   /**
    * `deferred`: where `complete` queues its write, to share a commit with the writes near it
@@ -42,7 +49,7 @@ export class SqliteTransactionJournal implements TransactionJournal {
    * existing rows commit what is queued first, so they see it and land after it; `accept` and
    * `appendOutbox` write new rows only and need not wait.
    */
-  constructor(db: Database, private readonly now: () => number, private readonly deferred?: DeferredWrites) {
+  constructor(private readonly db: Database, private readonly now: () => number, private readonly deferred?: DeferredWrites) {
     this.exists = db.prepare('SELECT seq FROM event_queue WHERE seq = ?');
     this.seenTxn = db.prepare('SELECT fingerprint FROM transactions WHERE txn_id = ?');
     // A reused txnId (another transaction than the one recorded) replaces the record.
@@ -70,7 +77,8 @@ export class SqliteTransactionJournal implements TransactionJournal {
     this.acceptTx = db.transaction((txnId: string, events: MatrixEvent[], ephemeral: EphemeralEvent[]) => this.acceptInTx(txnId, events, ephemeral));
     this.appendTx = db.transaction((entries: readonly OutboxEntry[]) => {
       const at = this.now();
-      return entries.map((e) => Number(this.appendRow.run(e.txnId, e.roomKey, e.outboxKind, toJson(e.payload, 'outbox payload'), at, at).lastInsertRowid));
+      // The outbox hands over the text it serialised at enqueue; the payload is what parsing it gave.
+      return entries.map((e) => Number(this.appendRow.run(e.txnId, e.roomKey, e.outboxKind, e.payloadJson ?? toJson(e.payload, 'outbox payload'), at, at).lastInsertRowid));
     });
     this.pruneTx = db.transaction((cutoff: number) =>
       this.pruneTxns.run(cutoff).changes + this.pruneDone.run(cutoff).changes + this.pruneDead.run(cutoff - DEAD_LETTER_EXTRA_RETENTION_MS).changes);
@@ -115,7 +123,11 @@ export class SqliteTransactionJournal implements TransactionJournal {
   }
 
   appendOutbox(entries: readonly OutboxEntry[]): number[] {
-    return entries.length === 0 ? [] : this.appendTx(entries);
+    if (entries.length === 0) return [];
+    const seqs = this.appendTx(entries);
+    // Inside a caller's transaction the rows may still be rolled back: not known to exist yet.
+    if (!this.db.inTransaction) for (const seq of seqs) this.appended.add(seq);
+    return seqs;
   }
 
   pending(options?: PendingOptions): JournalItem[] {
@@ -131,13 +143,14 @@ export class SqliteTransactionJournal implements TransactionJournal {
   }
 
   complete(seq: number, repeatable = false): void {
+    const known = this.appended.delete(seq);
     if (!this.deferred || !repeatable) {
       this.deferred?.flush(); // in call order: what is queued lands first
       this.mustExist(seq, this.markDone.run(this.now(), seq).changes);
       return;
     }
     // Checked now, so a seq the journal never issued still throws at the call; written with the next commit.
-    this.mustExist(seq, this.exists.get(seq) ? 1 : 0);
+    if (!known) this.mustExist(seq, this.exists.get(seq) ? 1 : 0);
     const at = this.now();
     this.deferred.deferQuietly(() => { this.markDone.run(at, seq); }, () => {
       // A failed commit leaves the item pending: it is sent again after a restart, under its txnId.
@@ -158,6 +171,7 @@ export class SqliteTransactionJournal implements TransactionJournal {
   }
 
   deadLetter(seq: number, error: string): void {
+    this.appended.delete(seq);
     this.deferred?.flush();
     this.mustExist(seq, this.markDead.run(clip(error), this.now(), seq).changes);
   }

@@ -35,6 +35,35 @@ describe('the outbox in the SQLite journal', () => {
     store.close();
   });
 
+  it('stores the payload text the outbox serialised, and reads it back as that payload', () => {
+    const store = openStore(dbPath());
+    const payload = { text: 'héllo \u0000 "quoted"', n: [1, 2] };
+    // Another text than stringify would give for `payload`: proves the journal wrote the one handed over, not its own.
+    const [seq] = store.journal.appendOutbox([{ ...line('k.1', payload), payloadJson: '{"n":[1,2],"text":"héllo \\u0000 \\"quoted\\""}' }]);
+    expect(store.db.prepare('SELECT payload FROM event_queue WHERE seq = ?').pluck().get(seq)).toBe('{"n":[1,2],"text":"héllo \\u0000 \\"quoted\\""}');
+    expect(store.journal.outboxPayload(seq!)).toEqual({ payload });
+    // Without the text, the payload is serialised as before.
+    const [other] = store.journal.appendOutbox([line('k.2', payload)]);
+    expect(store.db.prepare('SELECT payload FROM event_queue WHERE seq = ?').pluck().get(other)).toBe(JSON.stringify(payload));
+    store.close();
+  });
+
+  it('knows the items it appended exist, but not those rolled back with a caller\'s transaction, nor completed and pruned ones', () => {
+    const store = openStore(dbPath());
+    let rolledBack = 0;
+    expect(() => store.db.transaction(() => {
+      rolledBack = store.journal.appendOutbox([line('k.0', 'gone')])[0]!;
+      throw new Error('the caller rolls back');
+    })()).toThrow('the caller rolls back');
+    expect(() => store.journal.complete(rolledBack, true)).toThrow(/does not exist/);
+    const [seq] = store.journal.appendOutbox([line('k.1', 'one')]);
+    store.journal.complete(seq!, true);
+    store.journal.pending(); // commits the deferred done-mark
+    expect(store.journal.prune(-60_000)).toBeGreaterThanOrEqual(1);
+    expect(() => store.journal.complete(seq!, true)).toThrow(/does not exist/);
+    store.close();
+  });
+
   it('writes a batch all or nothing: a payload that is not JSON fails the whole batch', () => {
     const store = openStore(dbPath());
     expect(() => store.journal.appendOutbox([line('k.1', 'fine'), line('k.2', undefined)])).toThrow('JSON');

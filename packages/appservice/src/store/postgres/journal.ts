@@ -61,7 +61,8 @@ export class PostgresTransactionJournal implements AsyncTransactionJournal {
    */
   async appendOutbox(entries: readonly OutboxEntry[]): Promise<number[]> {
     if (entries.length === 0) return [];
-    const payloads = entries.map((e) => toJson(e.payload, 'outbox payload'));
+    // The outbox hands over the text it serialised at enqueue (OutboxEntry.payloadJson).
+    const payloads = entries.map((e) => e.payloadJson ?? toJson(e.payload, 'outbox payload'));
     // Rows are inserted in ordinality order, so their seqs rise in entry order.
     const { rows } = await this.pool.query<{ seq: number }>(`INSERT INTO event_queue (txn_id, kind, room_id, outbox_kind, payload, created_at, updated_at)
       SELECT txn_id, 'outbox', room_id, outbox_kind, payload, $5::bigint, $5::bigint
