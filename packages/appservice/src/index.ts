@@ -101,9 +101,9 @@ export type { IngestorDeps, PendingOptions, Timers, TransactionJournal } from '.
 /** Whether a pushed transaction may be ingested now, or must wait for a missing transaction ID (`Ingestor.admitTransaction`). */
 export type { TransactionAdmission } from './ingest';
 export type { OpenedStore, SyncRepositories } from './store';
-/** Runs a SQLite store's WAL checkpoints (its only fsyncs) in a worker thread, off the event loop (`OpenedStore.checkpointer`). */
+/** Runs a SQLite store's WAL checkpoints (its only fsyncs) when the store is quiet, not inside a commit (`OpenedStore.checkpointer`). */
 export { WalCheckpointer } from './store';
-/** What one background checkpoint did, and how the checkpointer is set up. */
+/** What one checkpoint did, and how often and after how much quiet the checkpointer runs. */
 export type { CheckpointResult, WalCheckpointerOptions } from './store';
 /** SQL on a connector's own tables, alike on SQLite and PostgreSQL (`BridgeStore.tables`). */
 export type { StoreTables, SqlValue } from './store/tables';

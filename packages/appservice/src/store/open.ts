@@ -54,7 +54,7 @@ export interface OpenedStore extends BridgeStore {
   sync: SyncRepositories;
   /** The migrations this open applied, in order (empty when the schema was current). */
   migrationsApplied: AppliedMigration[];
-  /** Runs the file's WAL checkpoints in a worker thread (absent for ":memory:"). */
+  /** Runs the file's WAL checkpoints when the store is quiet (absent for ":memory:"). */
   checkpointer?: WalCheckpointer;
   close(): void;
 }
@@ -108,8 +108,8 @@ function migrateAndWrap(db: Database.Database, lock: StoreLock | undefined, scop
   let checkpointer: WalCheckpointer | undefined;
   try {
     const migrationsApplied = runMigrations(db, scopes, now, plan);
-    // Checkpoints (the only fsyncs) off the event loop, after migrating (wal-checkpointer.ts).
-    if (path !== ':memory:') checkpointer = new WalCheckpointer(db, path);
+    // Checkpoints (the only fsyncs) when the store is quiet, not inside a commit (wal-checkpointer.ts).
+    if (path !== ':memory:') checkpointer = new WalCheckpointer(db);
     // Journal items marked done and message links share commits (deferred-writes.ts).
     const deferred = new DeferredWrites(db);
     const sync: SyncRepositories = {

@@ -1,6 +1,7 @@
-// The store's WAL checkpoints run in a worker thread: the store's own connection no longer
-// checkpoints every 1,000 pages (an fsync on the event loop), the worker's checkpoint really
-// moves the data into the database file, and a worker that cannot start hands the job back.
+// The store's WAL checkpoints run when the store is quiet, not inside a commit: only after a
+// write, only once no row changed for a while, never inside a transaction; the checkpoint really
+// moves the data into the database file, SQLite's 1,000-page auto-checkpoint stays as the
+// fallback, and a clean close leaves every commit in the database file and no WAL.
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -40,58 +41,92 @@ function keysInDatabaseFileAlone(): string[] {
 }
 
 describe('WalCheckpointer', () => {
-  it('keeps the store\'s own connection from checkpointing at 1,000 pages, and checkpoints in the worker instead', async () => {
+  afterEach(() => jest.useRealTimers());
+
+  /** A checkpointer of its own on a store whose default one is stopped, timers faked. */
+  function withOwnCheckpointer(options: { intervalMs: number; quietMs: number }): { store: OpenedStore; checkpointer: WalCheckpointer; spy: jest.SpyInstance } {
     const store = open();
-    expect(store.checkpointer?.inBackground).toBe(true);
-    expect(store.db.pragma('wal_autocheckpoint', { simple: true })).toBeGreaterThan(1000);
-    await store.kv.set('before', 1);
-    await store.checkpointer!.checkpoint();
-    await store.kv.set('after', 2);
+    store.checkpointer!.close();
+    jest.useFakeTimers();
+    const checkpointer = new WalCheckpointer(store.db, options);
+    opened.unshift(checkpointer);
+    return { store, checkpointer, spy: jest.spyOn(checkpointer, 'checkpoint') };
+  }
+
+  it('moves the WAL into the database file, and leaves SQLite\'s 1,000-page auto-checkpoint as the fallback', () => {
+    const store = open();
+    expect(store.db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+    store.sync.kv.set('before', 1);
+    expect(store.checkpointer!.checkpoint().error).toBeUndefined();
+    store.sync.kv.set('after', 2);
     // Written after the checkpoint: only in the WAL, not yet in the database file.
     expect(keysInDatabaseFileAlone()).toEqual(['before']);
-    const result = await store.checkpointer!.checkpoint();
+    const result = store.checkpointer!.checkpoint();
     expect(result.error).toBeUndefined();
+    expect(result.log).toBeGreaterThan(0);
     expect(result.checkpointed).toBe(result.log);
     expect(keysInDatabaseFileAlone()).toEqual(['after', 'before']);
   });
 
-  it('checkpoints on its interval only after the store wrote something', async () => {
-    const store = openStore(path.join(dir, 'bridge.db'));
-    opened.push(store);
-    store.checkpointer!.close();
-    const checkpointer = new WalCheckpointer(store.db, path.join(dir, 'bridge.db'), { intervalMs: 20 });
-    opened.push(checkpointer);
-    const spy = jest.spyOn(checkpointer, 'checkpoint');
-    await new Promise((r) => setTimeout(r, 100));
+  it('checkpoints on its interval only after the store wrote something', () => {
+    const { store, spy } = withOwnCheckpointer({ intervalMs: 20, quietMs: 5 });
+    jest.advanceTimersByTime(200);
     expect(spy).not.toHaveBeenCalled();
-    await store.kv.set('k', 1);
-    for (let i = 0; i < 50 && keysInDatabaseFileAlone().length === 0; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(spy).toHaveBeenCalled();
+    store.sync.kv.set('k', 1);
+    jest.advanceTimersByTime(25);
+    expect(spy).toHaveBeenCalledTimes(1);
     expect(keysInDatabaseFileAlone()).toEqual(['k']);
+    // Nothing written since: the next intervals do nothing.
+    jest.advanceTimersByTime(200);
+    expect(spy).toHaveBeenCalledTimes(1);
   });
 
-  it('gives the checkpoints back to the store\'s connection when its worker cannot start', async () => {
+  it('waits while rows keep changing, and checkpoints once the store has been quiet for quietMs', () => {
+    const { store, spy } = withOwnCheckpointer({ intervalMs: 20, quietMs: 10 });
+    store.sync.kv.set('k0', 0);
+    jest.advanceTimersByTime(20); // due: now looking for 10 ms without a change
+    for (let i = 1; i <= 10; i++) {
+      store.sync.kv.set(`k${i}`, i);
+      jest.advanceTimersByTime(10);
+    }
+    expect(spy).not.toHaveBeenCalled();
+    expect(keysInDatabaseFileAlone()).toEqual([]);
+    jest.advanceTimersByTime(10);
+    expect(spy).toHaveBeenCalledTimes(1);
+    expect(keysInDatabaseFileAlone()).toHaveLength(11);
+  });
+
+  it('never checkpoints inside an open transaction', () => {
     const store = open();
-    store.checkpointer!.close();
-    const checkpointer = new WalCheckpointer(store.db, path.join(dir, 'bridge.db'), { driver: path.join(dir, 'no-such-driver.js') });
-    opened.push(checkpointer);
-    expect(store.db.pragma('wal_autocheckpoint', { simple: true })).toBe(10_000);
-    await expect(checkpointer.checkpoint()).resolves.toEqual({ error: 'the checkpoint worker failed' });
-    expect(checkpointer.inBackground).toBe(false);
-    expect(store.db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+    const inside = store.db.transaction(() => {
+      store.sync.kv.set('k', 1);
+      return store.checkpointer!.checkpoint();
+    })();
+    expect(inside).toEqual({ error: 'a transaction is open' });
+    expect(keysInDatabaseFileAlone()).toEqual([]);
   });
 
-  it('closes the worker\'s connection first, so the store\'s close leaves every commit in the database file', async () => {
+  it('stops checkpointing once closed', () => {
+    const { store, checkpointer, spy } = withOwnCheckpointer({ intervalMs: 20, quietMs: 5 });
+    checkpointer.close();
+    store.sync.kv.set('k', 1);
+    jest.advanceTimersByTime(200);
+    expect(spy).not.toHaveBeenCalled();
+    expect(checkpointer.checkpoint()).toEqual({ error: 'closed' });
+    expect(keysInDatabaseFileAlone()).toEqual([]);
+  });
+
+  it('leaves every commit in the database file and no WAL after a clean close', () => {
     const store = openStore(path.join(dir, 'bridge.db'));
-    await store.kv.set('first', 1);
-    await store.checkpointer!.checkpoint(); // the worker has a connection open now
-    await store.kv.set('last', 2);
+    store.sync.kv.set('first', 1);
+    store.checkpointer!.checkpoint();
+    store.sync.kv.set('last', 2);
     store.close();
     expect(existsSync(path.join(dir, 'bridge.db-wal'))).toBe(false);
     expect(keysInDatabaseFileAlone()).toEqual(['first', 'last']);
   });
 
-  it('has no worker for an in-memory store', () => {
+  it('has no checkpointer for an in-memory store', () => {
     const store = openStore(':memory:');
     opened.push(store);
     expect(store.checkpointer).toBeUndefined();

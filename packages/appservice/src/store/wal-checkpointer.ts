@@ -1,55 +1,34 @@
 /**
- * SQLite's WAL checkpoints, moved off the event loop. In WAL mode with synchronous=NORMAL the
- * only fsyncs are a checkpoint's (the WAL, then the database file), and SQLite runs one inside
- * whichever commit pushes the WAL past 1,000 pages: on this project's bench machine that was
- * one commit in about 180, stalling the bridge 4–10 ms (more under load) in the middle of a
- * transaction push, which is what set the Matrix → IRC latency's p99.
+ * SQLite's WAL checkpoints, moved out of the bridge's commits. In WAL mode with
+ * synchronous=NORMAL the only fsyncs are a checkpoint's (the WAL, then the database file), and
+ * SQLite runs one inside whichever commit pushes the WAL past 1,000 pages: on this project's
+ * bench machine one commit in about 180, stalling the bridge 4–10 ms in the middle of handling a
+ * transaction, which is what set the Matrix → IRC latency's p99.
  *
- * Here the store's own connection checkpoints only as a safety net (a WAL of `SAFETY_NET_PAGES`),
- * and a worker thread with a second connection to the same file runs a PASSIVE checkpoint (it
- * never waits for, nor blocks, the store's reads and writes) at most once per interval, and
- * only after the store wrote something. Durability is SQLite's as before: the checkpointing
- * connection syncs the WAL before it overwrites the database. Should the worker fail to start
- * or die, the store's connection checkpoints by itself again, as SQLite does by default.
+ * Here the store's own connection runs a PASSIVE checkpoint (it never waits for a reader) when
+ * the store is quiet: at most once per interval, only after something was written, and only once
+ * no row has changed for `quietMs` (a bridge between two messages, not one in the middle of
+ * handling one). The checkpoint still blocks the event loop for its fsyncs (2–4 ms), but between
+ * messages, where at most the next request waits for what is left of it. Short quiet on purpose:
+ * the sooner after a message's last write, the further from the next one (with 5 ms, on the paced
+ * bench, the checkpoint often landed just as the next message came in and delayed twice as many
+ * messages past 3 ms). SQLite's own 1,000-page auto-checkpoint stays as the fallback for a store
+ * that is never quiet.
+ *
+ * Not a worker thread: one costs about 14 MiB of peak RSS (a second isolate and Node
+ * environment), which the 200-puppet run's memory target cannot spare
+ * (bench/results/2026-12-07-vm-checkpoint.md). Durability is SQLite's, unchanged: the same
+ * connection, the same synchronous=NORMAL, so the WAL is synced before the database file is
+ * overwritten; and closing the store's (only) connection checkpoints everything and removes the WAL.
  */
-import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 
-/** How long `close` waits for the worker's connection to close (a checkpoint may be under way). */
-const CLOSE_WAIT_MS = 5_000;
-/** SQLite's default auto-checkpoint, restored when the worker is not there to do the job. */
-const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
-/** How large the WAL may grow (pages of 4 KiB: 40 MiB) before the store's connection checkpoints anyway. */
-const SAFETY_NET_PAGES = 10_000;
-
-// CommonJS run with `eval`: no file to ship beside a bundled program. The driver's path comes
-// from the main thread, so it resolves wherever the program was installed.
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.driver);
-const db = new Database(workerData.path, { timeout: 0, fileMustExist: true });
-const closed = new Int32Array(workerData.closed);
-parentPort.on('message', (message) => {
-  if (message === 'close') {
-    db.close();
-    Atomics.store(closed, 0, 1);
-    Atomics.notify(closed, 0);
-    parentPort.close();
-    return;
-  }
-  let row;
-  try {
-    row = db.pragma('wal_checkpoint(PASSIVE)')[0];
-  } catch (error) {
-    row = { error: String(error && error.message) };
-  }
-  parentPort.postMessage(row);
-});
-`;
+/** SQLite's default auto-checkpoint: the fallback when the store never goes quiet. */
+const FALLBACK_AUTOCHECKPOINT_PAGES = 1000;
 
 /** What one checkpoint did: SQLite's `wal_checkpoint` row, or why it could not run. */
 export interface CheckpointResult {
-  /** 1 when another checkpoint was running (nothing done this time). */
+  /** 1 when a reader held frames back (the checkpoint did what it could). */
   busy?: number;
   /** Frames in the WAL, and how many of them are now in the database file. */
   log?: number;
@@ -58,107 +37,77 @@ export interface CheckpointResult {
 }
 
 export interface WalCheckpointerOptions {
-  /** Most one checkpoint per this many ms (default 1,000). */
+  /** At most one checkpoint per this many ms (default 2,000). */
   intervalMs?: number;
-  /** The better-sqlite3 module the worker loads (default: the one this process uses). */
-  driver?: string;
+  /** How long no row may have changed before a due checkpoint runs (default 2 ms). */
+  quietMs?: number;
 }
 
 export class WalCheckpointer {
-  private worker: Worker | undefined;
   private readonly timer: NodeJS.Timeout;
+  private quietTimer: NodeJS.Timeout | undefined;
   private readonly totalChanges: Database.Statement;
-  private changesAtLast = 0;
-  private inFlight = false;
-  private failed = false;
+  /** Rows changed by the connection at the last checkpoint, and at the last look for quiet. */
+  private changesAtLast: number;
+  private changesSeen = 0;
   private closed = false;
-  private readonly waiters: Array<(result: CheckpointResult) => void> = [];
-  /** Set to 1 by the worker once its connection is closed. */
-  private readonly workerClosed = new Int32Array(new SharedArrayBuffer(4));
 
-  constructor(private readonly db: Database.Database, private readonly path: string, private readonly options: WalCheckpointerOptions = {}) {
-    db.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
+  constructor(private readonly db: Database.Database, private readonly options: WalCheckpointerOptions = {}) {
+    db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
     // Rows changed by this connection so far: a cheap "was anything written since?".
     this.totalChanges = db.prepare('SELECT total_changes()').pluck();
     this.changesAtLast = this.changes();
-    this.timer = setInterval(() => { void this.checkpointIfWritten(); }, options.intervalMs ?? 1000);
+    this.timer = setInterval(() => this.waitForQuiet(), options.intervalMs ?? 2000);
     this.timer.unref();
   }
 
-  /** Whether checkpoints run in the worker (false once it failed: the store checkpoints itself). */
-  get inBackground(): boolean {
-    return !this.failed && !this.closed;
-  }
-
-  /** Runs a checkpoint in the worker now (tests, and the interval); resolves with what it did. */
-  checkpoint(): Promise<CheckpointResult> {
-    if (!this.inBackground) return Promise.resolve({ error: this.failed ? 'the checkpoint worker failed' : 'closed' });
-    const done = new Promise<CheckpointResult>((resolve) => this.waiters.push(resolve));
-    if (!this.inFlight) {
-      this.inFlight = true;
-      this.changesAtLast = this.changes();
-      this.start().postMessage('checkpoint');
+  /** Runs a PASSIVE checkpoint now, on this thread (the quiet path, and tests). */
+  checkpoint(): CheckpointResult {
+    if (this.closed || !this.db.open) return { error: 'closed' };
+    if (this.db.inTransaction) return { error: 'a transaction is open' };
+    this.changesAtLast = this.changes();
+    try {
+      return (this.db.pragma('wal_checkpoint(PASSIVE)') as CheckpointResult[])[0]!;
+    } catch (error) {
+      return { error: error instanceof Error ? error.message : String(error) };
     }
-    return done;
   }
 
-  /**
-   * Stops the interval and waits (briefly, blocking) until the worker's connection is closed, so
-   * the store's own connection is the last one: its close checkpoints everything and removes the
-   * WAL, and a database file copied after the bridge stopped holds every commit, as before.
-   */
+  /** Stops the timers; the store's close then checkpoints everything and removes the WAL. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
-    this.settle({ error: 'closed' });
-    const worker = this.worker;
-    this.worker = undefined;
-    if (!worker) return;
-    worker.postMessage('close');
-    Atomics.wait(this.workerClosed, 0, 0, CLOSE_WAIT_MS);
-    worker.unref();
+    if (this.quietTimer) clearTimeout(this.quietTimer);
+    this.quietTimer = undefined;
   }
 
-  private checkpointIfWritten(): Promise<CheckpointResult> | undefined {
-    if (this.inFlight || !this.inBackground || !this.db.open || this.changes() === this.changesAtLast) return undefined;
-    return this.checkpoint();
+  /** Due (the interval passed, something was written): look for `quietMs` without a change. */
+  private waitForQuiet(): void {
+    if (this.quietTimer || this.closed || !this.db.open) return;
+    const now = this.changes();
+    if (now === this.changesAtLast) return;
+    this.changesSeen = now;
+    this.armQuietTimer();
+  }
+
+  private armQuietTimer(): void {
+    this.quietTimer = setTimeout(() => {
+      this.quietTimer = undefined;
+      if (this.closed || !this.db.open) return;
+      const now = this.changes();
+      if (now !== this.changesSeen || this.db.inTransaction) {
+        // Still busy: look again; SQLite's 1,000-page fallback covers a store that never rests.
+        this.changesSeen = now;
+        this.armQuietTimer();
+        return;
+      }
+      this.checkpoint();
+    }, this.options.quietMs ?? 2);
+    this.quietTimer.unref();
   }
 
   private changes(): number {
     return this.totalChanges.get() as number;
-  }
-
-  private start(): Worker {
-    if (this.worker) return this.worker;
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: {
-      driver: this.options.driver ?? require.resolve('better-sqlite3'), path: this.path, closed: this.workerClosed.buffer,
-    } });
-    worker.unref();
-    worker.on('message', (result: CheckpointResult) => {
-      this.inFlight = false;
-      this.settle(result);
-    });
-    worker.on('error', () => this.fail());
-    worker.on('exit', () => {
-      if (!this.closed) this.fail();
-    });
-    this.worker = worker;
-    return worker;
-  }
-
-  /** The worker is gone: the store's connection checkpoints by itself again. */
-  private fail(): void {
-    if (this.failed) return;
-    this.failed = true;
-    this.inFlight = false;
-    this.worker = undefined;
-    clearInterval(this.timer);
-    if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`);
-    this.settle({ error: 'the checkpoint worker failed' });
-  }
-
-  private settle(result: CheckpointResult): void {
-    for (const resolve of this.waiters.splice(0)) resolve(result);
   }
 }
