@@ -51,4 +51,27 @@ describe('PendingReplies', () => {
     await timedOut;
     expect(clock.pending).toBe(0);
   });
+  it('keeps working after every waiter settled (its table is dropped once empty and made again)', async () => {
+    const clock = new TestClock(0);
+    const replies = new PendingReplies<string>('WHOIS', clock, 1000);
+    const first = replies.wait('alice');
+    replies.resolve('alice', 'one');
+    await expect(first).resolves.toBe('one');
+    expect(replies.has('alice')).toBe(false);
+    replies.rejectAll(new Error('nothing waits')); // no table: nothing to reject, no throw
+    const other = replies.wait('bob');
+    const timesOut = replies.wait('bob');
+    replies.startTimers('bob');
+    expect(replies.size).toBe(1);
+    const timedOut = expect(Promise.race([timesOut, other])).rejects.toMatchObject({ code: 'IRC_REPLY_TIMEOUT' });
+    await clock.advance(1000);
+    await timedOut;
+    expect(replies.has('bob')).toBe(false);
+    const again = replies.wait('bob');
+    replies.resolve('bob', 'two');
+    await expect(again).resolves.toBe('two');
+    await expect(other).rejects.toMatchObject({ code: 'IRC_REPLY_TIMEOUT' });
+    expect(replies.size).toBe(0);
+    expect(clock.pending).toBe(0);
+  });
 });

@@ -15,7 +15,11 @@ interface Waiter<T> {
 }
 
 export class PendingReplies<T> {
-  private readonly waiters = new Map<string, Waiter<T>[]>();
+  /**
+   * Made on the first wait and dropped once empty: an idle connection (a puppet, thousands of
+   * them) holds no table for each of its three kinds of reply.
+   */
+  private waiters: Map<string, Waiter<T>[]> | undefined;
 
   constructor(
     private readonly what: string,
@@ -31,6 +35,7 @@ export class PendingReplies<T> {
   wait(key: string, startTimer = true): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const waiter: Waiter<T> = { resolve, reject };
+      this.waiters ??= new Map();
       const list = this.waiters.get(key) ?? [];
       list.push(waiter);
       this.waiters.set(key, list);
@@ -40,11 +45,11 @@ export class PendingReplies<T> {
 
   /** Starts the timeout of every waiter of `key` still without one (its request was sent). */
   startTimers(key: string): void {
-    for (const waiter of this.waiters.get(key) ?? []) if (waiter.timer === undefined) this.arm(key, waiter);
+    for (const waiter of this.waiters?.get(key) ?? []) if (waiter.timer === undefined) this.arm(key, waiter);
   }
 
   has(key: string): boolean {
-    return this.waiters.has(key);
+    return this.waiters?.has(key) ?? false;
   }
 
   resolve(key: string, value: T): void {
@@ -56,16 +61,16 @@ export class PendingReplies<T> {
   }
 
   rejectAll(error: Error): void {
-    for (const key of [...this.waiters.keys()]) this.reject(key, error);
+    for (const key of [...(this.waiters?.keys() ?? [])]) this.reject(key, error);
   }
 
   get size(): number {
-    return this.waiters.size;
+    return this.waiters?.size ?? 0;
   }
 
   private take(key: string): Waiter<T>[] {
-    const list = this.waiters.get(key) ?? [];
-    this.waiters.delete(key);
+    const list = this.waiters?.get(key) ?? [];
+    this.forget(key);
     for (const w of list) if (w.timer !== undefined) this.clock.clearTimeout(w.timer);
     return list;
   }
@@ -78,10 +83,14 @@ export class PendingReplies<T> {
   }
 
   private remove(key: string, waiter: Waiter<T>): void {
-    const list = this.waiters.get(key);
+    const list = this.waiters?.get(key);
     if (!list) return;
     const rest = list.filter((w) => w !== waiter);
-    if (rest.length > 0) this.waiters.set(key, rest);
-    else this.waiters.delete(key);
+    if (rest.length > 0) this.waiters?.set(key, rest);
+    else this.forget(key);
+  }
+
+  private forget(key: string): void {
+    if (this.waiters?.delete(key) && this.waiters.size === 0) this.waiters = undefined;
   }
 }

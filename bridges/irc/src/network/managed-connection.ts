@@ -68,10 +68,13 @@ export class ManagedConnection {
   private cancelWake: (() => void) | undefined;
   private connecting: Promise<void> | undefined;
   private readonly wanted = new Map<string, WantedChannel>();
-  /** Channels a `join()` caller is waiting for: their failures are the caller's to report. */
-  private readonly explicitJoins = new Map<string, number>();
+  /**
+   * Channels a `join()` caller is waiting for: their failures are the caller's to report.
+   * Made when needed and dropped once empty, like `connectWaiters`: an idle puppet holds neither.
+   */
+  private explicitJoins: Map<string, number> | undefined;
   /** Callers of `untilConnected`, woken on every change to connected or stopped. */
-  private readonly connectWaiters = new Set<() => void>();
+  private connectWaiters: Set<() => void> | undefined;
 
   constructor(private readonly options: ManagedConnectionOptions) {
     this.client = options.client;
@@ -122,7 +125,7 @@ export class ManagedConnection {
     if (this.current === 'stopped' || signal.aborted) return Promise.resolve('stopped');
     return new Promise((resolve) => {
       const finish = (outcome: 'connected' | 'deadline' | 'stopped') => {
-        this.connectWaiters.delete(wake);
+        if (this.connectWaiters?.delete(wake) && this.connectWaiters.size === 0) this.connectWaiters = undefined;
         signal.removeEventListener('abort', aborted);
         this.options.clock.clearTimeout(timer);
         resolve(outcome);
@@ -133,7 +136,7 @@ export class ManagedConnection {
       };
       const aborted = () => finish('stopped');
       const timer = this.options.clock.setTimeout(() => finish('deadline'), Math.max(0, deadline - this.options.clock.now()));
-      this.connectWaiters.add(wake);
+      (this.connectWaiters ??= new Set()).add(wake);
       signal.addEventListener('abort', aborted, { once: true });
     });
   }
@@ -151,7 +154,8 @@ export class ManagedConnection {
   async join(channel: string, key?: string): Promise<void> {
     const folded = this.fold(channel);
     this.setWanted(folded, { channel, ...(key !== undefined ? { key } : {}) });
-    this.explicitJoins.set(folded, (this.explicitJoins.get(folded) ?? 0) + 1);
+    const joins = (this.explicitJoins ??= new Map());
+    joins.set(folded, (joins.get(folded) ?? 0) + 1);
     try {
       await this.ensureConnected();
       await this.client.join(channel, key);
@@ -159,9 +163,9 @@ export class ManagedConnection {
       if (isIrcError(error) && !isRetriable(error) && this.wanted.delete(folded)) this.options.onWantedChange?.();
       throw error;
     } finally {
-      const left = (this.explicitJoins.get(folded) ?? 1) - 1;
-      if (left > 0) this.explicitJoins.set(folded, left);
-      else this.explicitJoins.delete(folded);
+      const left = (joins.get(folded) ?? 1) - 1;
+      if (left > 0) joins.set(folded, left);
+      else if (joins.delete(folded) && joins.size === 0 && this.explicitJoins === joins) this.explicitJoins = undefined;
     }
   }
 
@@ -278,7 +282,7 @@ export class ManagedConnection {
 
   private joinReporting(channel: string, key: string | undefined): void {
     this.client.join(channel, key).catch((error: Error) => {
-      if (this.explicitJoins.has(this.fold(channel))) return;
+      if (this.explicitJoins?.has(this.fold(channel))) return;
       this.options.log.warn('Could not join channel', { connection: this.options.label, channel, error: error.message });
       this.options.onJoinFailed?.(channel, error);
     });
@@ -310,7 +314,7 @@ export class ManagedConnection {
     if (previous === next) return;
     this.current = next;
     this.options.onStateChange?.(previous, next);
-    if (next === 'connected' || next === 'stopped') for (const wake of [...this.connectWaiters]) wake();
+    if ((next === 'connected' || next === 'stopped') && this.connectWaiters) for (const wake of [...this.connectWaiters]) wake();
   }
 
   private fold(channel: string): string {
