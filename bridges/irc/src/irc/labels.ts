@@ -16,8 +16,8 @@ const MAX_OPEN_BATCHES = 100;
 
 export class LabeledReplies {
   private counter = 0;
-  /** Open labeled-response batches: batch id → label. */
-  private readonly batches = new Map<string, string>();
+  /** Open labeled-response batches: batch id → label. Made at the first, dropped once none is open (idle puppets hold none). */
+  private batches: Map<string, string> | undefined;
   private current: string | undefined;
 
   /**
@@ -53,13 +53,13 @@ export class LabeledReplies {
     if (message.command === 'BATCH') {
       const ref = message.params[0] ?? '';
       const id = ref.slice(1);
-      if (ref.startsWith('+') && message.params[1] === 'labeled-response' && label && this.batches.size < MAX_OPEN_BATCHES) {
-        this.batches.set(id, label);
+      if (ref.startsWith('+') && message.params[1] === 'labeled-response' && label && (this.batches?.size ?? 0) < MAX_OPEN_BATCHES) {
+        (this.batches ??= new Map()).set(id, label);
         return undefined;
       }
       if (ref.startsWith('-')) {
-        const ended = this.batches.get(id);
-        this.batches.delete(id);
+        const ended = this.batches?.get(id);
+        if (this.batches?.delete(id) && this.batches.size === 0) this.batches = undefined;
         return ended;
       }
       return undefined;
@@ -84,7 +84,7 @@ export class LabeledReplies {
 
   /** The connection closed: open batches will never end. */
   clear(): void {
-    this.batches.clear();
+    this.batches = undefined;
     this.current = undefined;
   }
 }
